@@ -1,0 +1,179 @@
+/*
+ * diag.c — GNU-style diagnostics with the offending source line and a caret underline,
+ * plus the "did you mean" helper used by every pass that looks names up in a table.
+ * Columns are counted in bytes by the lexer; the underline is placed by display width,
+ * so a tab in the source line is echoed as a tab in the padding.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void diag_init(Diag *d, const char *file, const char *src, size_t src_len, FILE *out) {
+    memset(d, 0, sizeof *d);
+    d->file = file;
+    d->src = src;
+    d->src_len = src_len;
+    d->out = out;
+    d->max_errors = 50;
+}
+
+/* Returns the start of 1-based line `line` and its length without the newline. */
+static const char *find_line(const Diag *d, int line, int *len) {
+    const char *p = d->src, *end = d->src + d->src_len;
+    for (int l = 1; l < line && p < end; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            return NULL;
+        p = nl + 1;
+    }
+    if (p > end || !d->src)
+        return NULL;
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *len = (int)((nl ? nl : end) - p);
+    if (*len > 0 && p[*len - 1] == '\r')
+        (*len)--;
+    return p;
+}
+
+/*    4 |     conv2(32, kernel=3)
+ *      |     ^~~~~                   */
+static void print_source_line(Diag *d, SrcLoc loc) {
+    int len;
+    const char *line = loc.line > 0 ? find_line(d, loc.line, &len) : NULL;
+    if (!line)
+        return;
+    fprintf(d->out, "%5d | %.*s\n", loc.line, len, line);
+    fprintf(d->out, "      | ");
+    int col = loc.col < 1 ? 1 : loc.col;
+    for (int i = 0; i < col - 1 && i < len; i++)
+        fputc(line[i] == '\t' ? '\t' : ' ', d->out);
+    fputc('^', d->out);
+    int span = loc.len;
+    if (col - 1 + span > len)
+        span = len - (col - 1);
+    for (int i = 1; i < span; i++) {
+        unsigned char c = (unsigned char)line[col - 1 + i];
+        if ((c & 0xC0) != 0x80) /* one mark per UTF-8 character, not per byte */
+            fputc('~', d->out);
+    }
+    fputc('\n', d->out);
+}
+
+static void report(Diag *d, const char *kind, SrcLoc loc, bool show_line, const char *fmt,
+                   va_list ap) {
+    if (loc.line > 0)
+        fprintf(d->out, "%s:%d:%d: %s: ", d->file, loc.line, loc.col, kind);
+    else
+        fprintf(d->out, "%s: %s: ", d->file, kind);
+    vfprintf(d->out, fmt, ap);
+    fputc('\n', d->out);
+    if (show_line)
+        print_source_line(d, loc);
+}
+
+static bool over_limit(Diag *d) {
+    return d->max_errors > 0 && d->nerrors > d->max_errors;
+}
+
+void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    d->nerrors++;
+    if (over_limit(d))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "error", loc, true, fmt, ap);
+    va_end(ap);
+    if (d->nerrors == d->max_errors)
+        fprintf(d->out, "%s: note: too many errors (limit is %d); further errors are not shown\n",
+                d->file, d->max_errors);
+}
+
+void diag_warning(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    d->nwarnings++;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "warning", loc, true, fmt, ap);
+    va_end(ap);
+}
+
+void diag_note(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    if (over_limit(d))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "note", loc, true, fmt, ap);
+    va_end(ap);
+}
+
+void diag_hint(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    if (over_limit(d))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, "hint", loc, false, fmt, ap);
+    va_end(ap);
+}
+
+void diag_file_error(Diag *d, const char *fmt, ...) {
+    d->nerrors++;
+    va_list ap;
+    va_start(ap, fmt);
+    SrcLoc none = {0, 0, 0};
+    report(d, "error", none, false, fmt, ap);
+    va_end(ap);
+}
+
+/* Levenshtein distance with an early cap; names are short, so O(n·m) is fine. */
+static int edit_distance(const char *a, const char *b) {
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 64 || m > 64)
+        return 1000;
+    int prev[65], cur[65];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(int) * (m + 1));
+    }
+    return prev[m];
+}
+
+const char *diag_suggest(const char *word, const char *const *candidates) {
+    const char *best = NULL;
+    int best_d = 1000;
+    for (const char *const *c = candidates; *c; c++) {
+        int dist = edit_distance(word, *c);
+        if (dist < best_d) {
+            best_d = dist;
+            best = *c;
+        }
+    }
+    /* Accept up to a third of the word's length (at least 1, at most 3 edits):
+     * "conv2" -> "conv2d", "desne" -> "dense", but not "foo" -> "gru". */
+    int len = (int)strlen(word);
+    int limit = len / 3;
+    if (limit < 1)
+        limit = 1;
+    if (limit > 3)
+        limit = 3;
+    return best_d <= limit ? best : NULL;
+}
+
+char *diag_join(char *buf, size_t size, const char *const *words) {
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *const *w = words; *w && used < size; w++) {
+        int n = snprintf(buf + used, size - used, "%s%s", w == words ? "" : ", ", *w);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return buf;
+}

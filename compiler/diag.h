@@ -1,0 +1,53 @@
+/*
+ * diag.h — diagnostics in GNU form with the source line and a caret:
+ *
+ *   mnist.nn:4:5: error: unknown layer 'conv2' 
+ *       4 |     conv2(32, kernel=3)
+ *         |     ^~~~~
+ *   mnist.nn:4:5: hint: did you mean 'conv2d'?
+ *
+ * Every pass reports through one Diag; it counts errors so the driver can report them all
+ * and exit 1. Nothing here exits.
+ */
+#ifndef NNLC_DIAG_H
+#define NNLC_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* A span of source text: 1-based line and column, length in bytes (0 = a point). */
+typedef struct SrcLoc {
+    int line, col, len;
+} SrcLoc;
+
+typedef struct Diag {
+    const char *file;       /* name as given on the command line */
+    const char *src;        /* whole file, NUL-terminated */
+    size_t src_len;
+    FILE *out;              /* stderr, or a buffer in tests */
+    int nerrors, nwarnings;
+    int max_errors;         /* stop reporting (not parsing) after this many; 0 = no limit */
+    bool color;
+} Diag;
+
+void diag_init(Diag *d, const char *file, const char *src, size_t src_len, FILE *out);
+
+/* file:line:col: error: …  + source line + caret under loc. */
+void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void diag_warning(Diag *d, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A note about another place (with its source line), e.g. where a name was declared. */
+void diag_note(Diag *d, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A one-line "file:line:col: hint: …" attached to the previous error (no source line). */
+void diag_hint(Diag *d, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* An error that belongs to no place in the file (empty file, not text, missing model). */
+void diag_file_error(Diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The candidate closest to `word` by edit distance, or NULL if none is close enough
+ * to be a plausible misspelling. `candidates` ends with NULL. */
+const char *diag_suggest(const char *word, const char *const *candidates);
+
+/* Appends "a, b, c" (the NULL-terminated list) to buf; returns buf. */
+char *diag_join(char *buf, size_t size, const char *const *words);
+
+#endif

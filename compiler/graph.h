@@ -1,0 +1,222 @@
+/*
+ * graph.h — the graph IR: one node per layer, in topological order, with resolved options,
+ * static per-example shapes (the batch dimension stays symbolic, Keras' None), parameter
+ * tensors with their initializers and counts, forward FLOPs, and a memory plan.
+ *
+ * Built by sema.c from the AST (constants folded, blocks expanded, names resolved); read by
+ * summary.c (Keras-style table, dot) and by loops.c (lowering to loop nests). Text form:
+ * graph_print() for --emit=ir, one node per line:
+ *   %conv2d = conv2d %input, filters=32, kernel=3x3, ... : (B,26,26,32)  # params 320, line 4
+ */
+#ifndef NNLC_GRAPH_H
+#define NNLC_GRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "nnrt.h"
+
+typedef enum {
+#define OP(kind, name, keras, min_in, max_in) OP_##kind,
+#include "ops.def"
+#undef OP
+    OP_COUNT
+} OpKind;
+
+const char *op_name(OpKind op);        /* "conv2d" */
+const char *op_keras_class(OpKind op); /* "Conv2D" */
+
+enum { SHAPE_MAX_RANK = 4 };
+
+/* A per-example shape: (H, W, C), (T, F), (F). rank 0 is never a valid tensor shape. */
+typedef struct Shape {
+    int rank;
+    int64_t d[SHAPE_MAX_RANK];
+} Shape;
+
+int64_t shape_size(Shape s);                      /* product of dims */
+char *shape_str(Shape s, char *buf, size_t size); /* "(None, 26, 26, 32)" */
+
+typedef enum { /* ORDER ACT: keep in step with act_names[] in graph.c */
+    ACT_LINEAR,     /* x */
+    ACT_SIGMOID,    /* 1 / (1 + e^-x) */
+    ACT_TANH,
+    ACT_RELU,
+    ACT_LEAKY_RELU, /* x > 0 ? x : alpha x  (alpha default 0.3, Keras' LeakyReLU) */
+    ACT_ELU,        /* x > 0 ? x : alpha (e^x - 1)  (alpha default 1) */
+    ACT_SOFTMAX,    /* over the last axis */
+    ACT_GELU,       /* x Φ(x), the exact erf form (Keras approximate=False) */
+    ACT_SWISH,      /* x σ(x) */
+    ACT_COUNT
+} ActKind;
+
+typedef struct Activation {
+    ActKind kind;
+    double alpha;
+} Activation;
+
+const char *act_name(ActKind a);
+
+typedef enum { PAD_VALID, PAD_SAME } Padding;
+
+typedef enum { POOL_MAX, POOL_AVG, POOL_MIN } PoolKind;
+
+/* One parameter tensor: a contiguous slice of the model's parameter buffer. */
+typedef struct ParamTensor {
+    const char *name;   /* "conv2d_1.kernel" — the checkpoint key and LLVM value name */
+    const char *role;   /* kernel, bias, recurrent_kernel, gamma, beta, moving_mean, … */
+    Shape shape;
+    int64_t size;
+    bool trainable;
+    NnrtInit init;
+    int64_t fan_in, fan_out;
+    double l2;          /* L2 penalty coefficient (0: none) */
+    int64_t offset;     /* element offset in the parameter buffer */
+} ParamTensor;
+
+typedef struct Node Node;
+
+/* Fields by op (unused ones stay zero):
+ *   DENSE       units, act, use_bias                  params: kernel (in, units), bias (units)
+ *   CONV1D/2D   units (filters), kernel, strides, padding, act, use_bias
+ *               pad_before/pad_after (resolved SAME amounts)   kernel (k[,k2], C, filters), bias
+ *   *POOL1D/2D  pool_kind, kernel (pool size), strides, padding, pad_before/after
+ *   GAP1D/2D    —
+ *   FLATTEN     —            RESHAPE  out is the target
+ *   DROPOUT     rate         ACTIVATION act
+ *   BATCHNORM   momentum, epsilon   params: gamma, beta, moving_mean, moving_variance (C)
+ *   ADD/MULTIPLY —           CONCAT axis (non-negative, per-example axis)
+ *   GLU         units: 0 = split the last axis in halves a, b and output a·σ(b);
+ *               >0 = gated dense unit (x·W + b)·σ(x·V + c), kernel (in, 2·units), bias (2·units)
+ *   SIMPLE_RNN  units, act, use_bias, return_sequences   kernel (F, u), recurrent_kernel (u, u), bias (u)
+ *   LSTM        units, act, rec_act, return_sequences    gates in Keras order i, f, c, o:
+ *               kernel (F, 4u), recurrent_kernel (u, 4u), bias (4u)
+ *   GRU         units, act, rec_act, return_sequences, reset_after   gates z, r, h:
+ *               kernel (F, 3u), recurrent_kernel (u, 3u), bias (3u) or (2, 3u) when reset_after
+ *   EMBEDDING   vocab, units (output dim)           embeddings (vocab, units)
+ */
+struct Node {
+    int id;             /* index in Graph.nodes */
+    OpKind op;
+    const char *name;   /* unique, Keras-style: dense, dense_1, … or the user's binding */
+    SrcLoc loc;         /* the layer call in the source */
+    const char *block;  /* name of the block this node was expanded from, or NULL */
+    Node **in;
+    int nin;
+    Shape out;          /* per example */
+
+    int64_t units;
+    int64_t kernel[2], strides[2];
+    int64_t pad_before[2], pad_after[2];
+    Padding padding;
+    PoolKind pool_kind;
+    Activation act, rec_act;
+    bool use_bias, return_sequences, reset_after;
+    double rate, momentum, epsilon;
+    int axis;
+    int64_t vocab;
+
+    ParamTensor *params;
+    int nparams;
+    int64_t trainable, non_trainable;   /* parameter counts, as Keras reports them */
+    int64_t flops;                      /* forward, per example */
+    int64_t act_offset;                 /* memory plan: element offset of out per example */
+
+    Node **users;       /* nodes that read this one (graph-shaped models: fan-out) */
+    int nusers;
+};
+
+typedef enum { /* ORDER OPT: keep in step with opt_names[] in sema.c */
+    OPT_SGD, OPT_ADAGRAD, OPT_RMSPROP, OPT_ADADELTA, OPT_ADAM, OPT_NADAM, OPT_ADAMW,
+    OPT_COUNT
+} OptKind;
+
+/* Optimizer with Keras defaults filled in by sema. */
+typedef struct Optimizer {
+    OptKind kind;
+    double lr;
+    double momentum;     /* sgd */
+    bool nesterov;       /* sgd */
+    double rho;          /* rmsprop (0.9), adadelta (0.95) */
+    double beta1, beta2; /* adam, nadam, adamw */
+    double epsilon;      /* 1e-7 (Keras), adadelta 1e-7 */
+    double initial_accumulator; /* adagrad, 0.1 */
+    double weight_decay; /* adamw, 0.004 */
+    bool amsgrad;
+    double clipnorm, clipvalue; /* 0 = off */
+    int slots;           /* optimizer state tensors per parameter */
+} Optimizer;
+
+/* The train block, resolved. Data-source and schedule fields use the ABI's types so the
+ * code generator can emit them into NnrtModel unchanged. */
+typedef struct TrainSpec {
+    SrcLoc loc;
+    NnrtLoss loss;
+    SrcLoc loss_loc;
+    Optimizer opt;
+    int epochs;
+    int64_t batch;
+    uint64_t seed;
+    double validation_split;
+    double split[3];     /* train/val/test fractions, all 0 when not given */
+    NnrtDataSource data, validation, test;
+    NnrtAugment augment;
+    double l2;           /* global L2 applied to every kernel without its own */
+    int top_k;
+    bool metric_accuracy;
+    NnrtSchedule schedule;
+    double sched_factor, sched_rate, sched_alpha, sched_min_lr;
+    int64_t sched_every, sched_decay_steps;
+    int sched_patience;
+    int early_stop_patience;
+    double early_stop_min_delta;
+    bool early_stop_restore_best;
+    const char **class_names;
+    int n_class_names;
+} TrainSpec;
+
+/* Bytes at the training batch size (f32 unless the compiler is told f64). */
+typedef struct MemPlan {
+    int64_t elem_size;
+    int64_t batch;
+    int64_t params, grads, opt_state, activations, total;
+    int64_t act_per_example;  /* elements of every node output, laid out by act_offset */
+} MemPlan;
+
+typedef struct Graph {
+    const char *name;
+    SrcLoc loc;
+    Node **nodes;           /* topological order; nodes[0] is the input */
+    int nnodes;
+    Node *input, *output;
+    ParamTensor **tensors;  /* every parameter tensor, in node order */
+    int ntensors;
+    int64_t param_size, trainable, non_trainable;
+    int64_t flops;          /* forward, per example */
+    TrainSpec train;
+    bool has_train;         /* a train block was given */
+    MemPlan mem;
+} Graph;
+
+/* graph.c */
+Graph *graph_new(Arena *a, const char *name, SrcLoc loc);
+Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, int nin);
+/* Infers every node's output shape and parameters, in order, reporting shape errors.
+ * Returns false if any node could not be given a shape. */
+bool graph_infer(Graph *g, Arena *a, Diag *d);
+/* Lays out parameters and activations and fills counts, FLOPs and the memory plan. */
+void graph_plan(Graph *g, Arena *a, int elem_size);
+/* Internal consistency (a compiler bug if it fails): topological order, shapes, offsets. */
+bool graph_check(const Graph *g, FILE *err);
+void graph_print(const Graph *g, FILE *out);
+/* 64-bit FNV-1a over ops, shapes and tensor layout: equal graphs, equal fingerprints. */
+uint64_t graph_fingerprint(const Graph *g);
+
+/* summary.c */
+void summary_print(const Graph *g, FILE *out);
+void graph_print_dot(const Graph *g, FILE *out);
+
+#endif
