@@ -66,8 +66,8 @@ typedef enum { POOL_MAX, POOL_AVG, POOL_MIN } PoolKind;
 
 /* One parameter tensor: a contiguous slice of the model's parameter buffer. */
 typedef struct ParamTensor {
-    const char *name;   /* "conv2d_1.kernel" — the checkpoint key and LLVM value name */
-    const char *role;   /* kernel, bias, recurrent_kernel, gamma, beta, moving_mean, … */
+    const char *name;   /* "conv2d_1.W" — the checkpoint key and LLVM value name */
+    const char *role;   /* Keras' name: kernel, bias, recurrent_kernel, gamma, beta, … */
     Shape shape;
     int64_t size;
     bool trainable;
@@ -79,24 +79,28 @@ typedef struct ParamTensor {
 
 typedef struct Node Node;
 
-/* Fields by op (unused ones stay zero):
- *   DENSE       units, act, use_bias                  params: kernel (in, units), bias (units)
- *   CONV1D/2D   units (filters), kernel, strides, padding, act, use_bias
- *               pad_before/pad_after (resolved SAME amounts)   kernel (k[,k2], C, filters), bias
+/* Fields by op (unused ones stay zero). Parameter tensors are named node.W etc.:
+ *   DENSE       units, act, use_bias                 W (in, units), b (units)
+ *               an input of shape (T, F) is applied per time step, like Keras
+ *   CONV1D/2D   units (filters), kernel, strides, padding, act, use_bias, pad_before/after
+ *               (SAME amounts, TensorFlow's split: the extra row/column goes after)
+ *               W (k, C, filters) or (kh, kw, C, filters), b (filters)
  *   *POOL1D/2D  pool_kind, kernel (pool size), strides, padding, pad_before/after
- *   GAP1D/2D    —
- *   FLATTEN     —            RESHAPE  out is the target
- *   DROPOUT     rate         ACTIVATION act
- *   BATCHNORM   momentum, epsilon   params: gamma, beta, moving_mean, moving_variance (C)
- *   ADD/MULTIPLY —           CONCAT axis (non-negative, per-example axis)
- *   GLU         units: 0 = split the last axis in halves a, b and output a·σ(b);
- *               >0 = gated dense unit (x·W + b)·σ(x·V + c), kernel (in, 2·units), bias (2·units)
- *   SIMPLE_RNN  units, act, use_bias, return_sequences   kernel (F, u), recurrent_kernel (u, u), bias (u)
+ *   GAP1D/2D    —                 FLATTEN —          RESHAPE out is the target
+ *   DROPOUT     rate              ACTIVATION act
+ *   BATCHNORM   momentum, epsilon over the last axis (C):
+ *               gamma, beta (trainable), moving_mean, moving_var (non-trainable)
+ *   ADD/MULTIPLY —                CONCAT axis (per-example axis, non-negative)
+ *   GLU         units 0: split the last axis into halves a, b; out = a·σ(b)
+ *               units > 0: gated dense unit (x·W + b)[:u] · σ((x·W + b)[u:]), W (in, 2u), b (2u)
+ *   SIMPLE_RNN  units, act, use_bias, return_sequences   W (F, u), U (u, u), b (u)
  *   LSTM        units, act, rec_act, return_sequences    gates in Keras order i, f, c, o:
- *               kernel (F, 4u), recurrent_kernel (u, 4u), bias (4u)
+ *               W (F, 4u), U (u, 4u), b (4u)
  *   GRU         units, act, rec_act, return_sequences, reset_after   gates z, r, h:
- *               kernel (F, 3u), recurrent_kernel (u, 3u), bias (3u) or (2, 3u) when reset_after
- *   EMBEDDING   vocab, units (output dim)           embeddings (vocab, units)
+ *               W (F, 3u), U (u, 3u), b (2, 3u) when reset_after (input and recurrent
+ *               biases), else b (3u)
+ *   EMBEDDING   vocab, units (output dim)            E (vocab, units); input (T) of indices
+ * Every parameterized layer also has kernel_init/bias_init/rec_init and l2.
  */
 struct Node {
     int id;             /* index in Graph.nodes */
@@ -118,6 +122,8 @@ struct Node {
     double rate, momentum, epsilon;
     int axis;
     int64_t vocab;
+    NnrtInit kernel_init, bias_init, rec_init;
+    double l2;          /* this layer's kernel L2 coefficient; < 0: use the global one */
 
     ParamTensor *params;
     int nparams;
@@ -182,7 +188,10 @@ typedef struct TrainSpec {
 typedef struct MemPlan {
     int64_t elem_size;
     int64_t batch;
-    int64_t params, grads, opt_state, activations, total;
+    int64_t params, grads, opt_state;
+    int64_t activations;      /* every layer's output, kept for the backward pass */
+    int64_t act_grads;        /* d(loss)/d(output) of every layer */
+    int64_t total;
     int64_t act_per_example;  /* elements of every node output, laid out by act_offset */
 } MemPlan;
 
@@ -207,6 +216,9 @@ Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, i
 /* Infers every node's output shape and parameters, in order, reporting shape errors.
  * Returns false if any node could not be given a shape. */
 bool graph_infer(Graph *g, Arena *a, Diag *d);
+/* The same for one node whose inputs already have shapes (sema infers as it builds, so
+ * errors come out in source order). A node that fails gets rank 0. */
+bool graph_infer_node(Graph *g, Arena *a, Diag *d, Node *n);
 /* Lays out parameters and activations and fills counts, FLOPs and the memory plan. */
 void graph_plan(Graph *g, Arena *a, int elem_size);
 /* Internal consistency (a compiler bug if it fails): topological order, shapes, offsets. */
@@ -214,6 +226,11 @@ bool graph_check(const Graph *g, FILE *err);
 void graph_print(const Graph *g, FILE *out);
 /* 64-bit FNV-1a over ops, shapes and tensor layout: equal graphs, equal fingerprints. */
 uint64_t graph_fingerprint(const Graph *g);
+
+/* sema.c: resolves the program's names, expands blocks and builds the model's graph with
+ * shapes inferred; NULL (with errors reported) if the program has no usable model. */
+struct Program;
+Graph *sema_build(Arena *a, Diag *d, const struct Program *p);
 
 /* summary.c */
 void summary_print(const Graph *g, FILE *out);

@@ -1,0 +1,784 @@
+/*
+ * graph.c — the graph IR: construction, shape inference, parameter tensors, FLOP counts,
+ * the memory plan, the text printer (--emit=ir) and the fingerprint.
+ *
+ * Shape rules and parameter counts follow Keras exactly (docs/language.md lists them);
+ * every count a summary shows comes from the tensors made here, so there is one source
+ * of truth. Shape errors name both sides and point at the layer's source line.
+ * This file does not know the surface syntax: sema.c fills node options before inference.
+ */
+#include "graph.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const op_names[] = {
+#define OP(kind, name, keras, min_in, max_in) name,
+#include "ops.def"
+#undef OP
+};
+
+static const char *const op_keras[] = {
+#define OP(kind, name, keras, min_in, max_in) keras,
+#include "ops.def"
+#undef OP
+};
+
+static const char *const act_names[] = { /* ORDER ACT */
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "gelu", "swish",
+};
+
+const char *op_name(OpKind op) { return op < OP_COUNT ? op_names[op] : "?"; }
+const char *op_keras_class(OpKind op) { return op < OP_COUNT ? op_keras[op] : "?"; }
+const char *act_name(ActKind a) { return a < ACT_COUNT ? act_names[a] : "?"; }
+
+/* Products of user-written sizes can overflow; every size goes through this. */
+static bool mul_overflows(int64_t a, int64_t b, int64_t *out) {
+    if (a < 0 || b < 0)
+        return true;
+    if (a != 0 && b > INT64_MAX / a)
+        return true;
+    *out = a * b;
+    return false;
+}
+
+int64_t shape_size(Shape s) {
+    int64_t n = 1;
+    for (int i = 0; i < s.rank; i++)
+        if (mul_overflows(n, s.d[i], &n))
+            return -1;
+    return n;
+}
+
+char *shape_str(Shape s, char *buf, size_t size) {
+    size_t used = (size_t)snprintf(buf, size, "(None");
+    for (int i = 0; i < s.rank && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, ", %" PRId64, s.d[i]);
+    if (used < size)
+        snprintf(buf + used, size - used, ")");
+    return buf;
+}
+
+static Shape shape1(int64_t a) { return (Shape){1, {a}}; }
+static Shape shape2(int64_t a, int64_t b) { return (Shape){2, {a, b}}; }
+static Shape shape3(int64_t a, int64_t b, int64_t c) { return (Shape){3, {a, b, c}}; }
+
+static bool shape_eq(Shape a, Shape b) {
+    if (a.rank != b.rank)
+        return false;
+    for (int i = 0; i < a.rank; i++)
+        if (a.d[i] != b.d[i])
+            return false;
+    return true;
+}
+
+Graph *graph_new(Arena *a, const char *name, SrcLoc loc) {
+    Graph *g = ARENA_NEW(a, Graph);
+    g->name = name;
+    g->loc = loc;
+    return g;
+}
+
+/* Nodes are appended in creation order, which sema makes topological: a node is created
+ * only after all its inputs. The array grows by doubling inside the arena. */
+Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, int nin) {
+    if ((g->nnodes & (g->nnodes - 1)) == 0) {
+        int cap = g->nnodes ? g->nnodes * 2 : 8;
+        Node **grown = ARENA_ARRAY(a, Node *, cap);
+        if (g->nnodes)
+            memcpy(grown, g->nodes, sizeof(Node *) * (size_t)g->nnodes);
+        g->nodes = grown;
+    }
+    Node *n = ARENA_NEW(a, Node);
+    n->id = g->nnodes;
+    n->op = op;
+    n->loc = loc;
+    n->nin = nin;
+    n->in = ARENA_ARRAY(a, Node *, nin > 0 ? nin : 1);
+    for (int i = 0; i < nin; i++)
+        n->in[i] = inputs[i];
+    n->use_bias = true;
+    n->kernel_init = NNRT_INIT_GLOROT_UNIFORM;
+    n->bias_init = NNRT_INIT_ZEROS;
+    n->rec_init = NNRT_INIT_ORTHOGONAL;
+    n->l2 = -1;
+    g->nodes[g->nnodes++] = n;
+    if (op == OP_INPUT && !g->input)
+        g->input = n;
+    g->output = n;
+    return n;
+}
+
+/* ---- parameter tensors ---- */
+
+typedef struct Infer {
+    Graph *g;
+    Arena *a;
+    Diag *d;
+} Infer;
+
+static ParamTensor *add_param(Infer *in, Node *n, const char *short_name, const char *role,
+                              Shape shape, bool trainable, NnrtInit init) {
+    ParamTensor *grown = ARENA_ARRAY(in->a, ParamTensor, n->nparams + 1);
+    if (n->nparams)
+        memcpy(grown, n->params, sizeof(ParamTensor) * (size_t)n->nparams);
+    n->params = grown;
+    ParamTensor *t = &n->params[n->nparams++];
+    t->name = arena_printf(in->a, "%s.%s", n->name, short_name);
+    t->role = role;
+    t->shape = shape;
+    t->size = shape_size(shape);
+    t->trainable = trainable;
+    t->init = init;
+    /* Keras' fans: for a kernel (..., in, out) the receptive field multiplies both. */
+    if (shape.rank >= 2) {
+        int64_t field = 1;
+        for (int i = 0; i < shape.rank - 2; i++)
+            field *= shape.d[i];
+        t->fan_in = shape.d[shape.rank - 2] * field;
+        t->fan_out = shape.d[shape.rank - 1] * field;
+    } else {
+        t->fan_in = t->fan_out = shape.rank ? shape.d[0] : 1;
+    }
+    if (trainable)
+        n->trainable += t->size;
+    else
+        n->non_trainable += t->size;
+    return t;
+}
+
+static void add_kernel(Infer *in, Node *n, Shape shape) {
+    add_param(in, n, "W", "kernel", shape, true, n->kernel_init);
+}
+
+static void add_bias(Infer *in, Node *n, int64_t size) {
+    if (n->use_bias)
+        add_param(in, n, "b", "bias", shape1(size), true, n->bias_init);
+}
+
+/* ---- per-op shape rules ---- */
+
+static const char *shape_text(Infer *in, Shape s) {
+    char buf[128];
+    return arena_strdup(in->a, shape_str(s, buf, sizeof buf));
+}
+
+static bool expect_rank(Infer *in, Node *n, int rank, const char *what, const char *hint) {
+    Shape s = n->in[0]->out;
+    if (s.rank == rank)
+        return true;
+    diag_error(in->d, n->loc, "%s expects %s, got %s from '%s'", op_name(n->op), what,
+               shape_text(in, s), n->in[0]->name);
+    if (hint)
+        diag_hint(in->d, n->loc, "%s", hint);
+    return false;
+}
+
+static bool infer_dense(Infer *in, Node *n) {
+    Shape s = n->in[0]->out;
+    if (s.rank > 2) {
+        diag_error(in->d, n->loc,
+                   "%s expects a vector (or a sequence of vectors), got %s from '%s'",
+                   op_name(n->op), shape_text(in, s), n->in[0]->name);
+        diag_hint(in->d, n->loc, "insert flatten() before line %d", n->loc.line);
+        return false;
+    }
+    int64_t f = s.d[s.rank - 1];
+    n->out = s;
+    n->out.d[s.rank - 1] = n->units;
+    add_kernel(in, n, shape2(f, n->units));
+    add_bias(in, n, n->units);
+    int64_t steps = s.rank == 2 ? s.d[0] : 1;
+    n->flops = steps * (2 * f * n->units + (n->use_bias ? n->units : 0));
+    return true;
+}
+
+/* Output length of a window of size k with stride s over length len (Keras' rule):
+ *   valid: floor((len - k) / s) + 1      same: ceil(len / s)
+ * SAME pads max((out - 1)·s + k - len, 0) in total, the extra one after (TensorFlow). */
+static int64_t window_out(int64_t len, int64_t k, int64_t s, Padding p, int64_t *before,
+                          int64_t *after) {
+    *before = *after = 0;
+    if (p == PAD_SAME) {
+        int64_t out = (len + s - 1) / s;
+        int64_t total = (out - 1) * s + k - len;
+        if (total < 0)
+            total = 0;
+        *before = total / 2;
+        *after = total - *before;
+        return out;
+    }
+    if (len < k)
+        return 0;
+    return (len - k) / s + 1;
+}
+
+static const char *const axis_names_2d[] = {"height", "width"};
+
+/* Shared by convolutions and pooling: spatial dims are the first `dims` of the input. */
+static bool infer_window(Infer *in, Node *n, int dims, int64_t channels_out) {
+    Shape s = n->in[0]->out;
+    bool pool = n->op != OP_CONV1D && n->op != OP_CONV2D;
+    const char *what = pool ? "pool size" : "kernel";
+    n->out = s;
+    for (int i = 0; i < dims; i++) {
+        int64_t out = window_out(s.d[i], n->kernel[i], n->strides[i], n->padding,
+                                 &n->pad_before[i], &n->pad_after[i]);
+        const char *axis = dims == 1 ? "steps" : axis_names_2d[i];
+        if (out <= 0) {
+            if (!pool)
+                diag_error(in->d, n->loc,
+                           "%s %" PRId64 " is larger than the input's %s %" PRId64
+                           " (input %s from '%s')",
+                           what, n->kernel[i], axis, s.d[i], shape_text(in, s), n->in[0]->name);
+            else
+                diag_error(in->d, n->loc,
+                           "pooling shrinks the %s to zero: pool size %" PRId64
+                           " on %" PRId64 " (input %s from '%s')",
+                           axis, n->kernel[i], s.d[i], shape_text(in, s), n->in[0]->name);
+            diag_hint(in->d, n->loc, "use padding=same, or a smaller %s", what);
+            return false;
+        }
+        n->out.d[i] = out;
+    }
+    n->out.d[dims] = channels_out;
+    return true;
+}
+
+static bool infer_conv(Infer *in, Node *n) {
+    int dims = n->op == OP_CONV2D ? 2 : 1;
+    const char *want = dims == 2 ? "an image (height, width, channels)"
+                                 : "a sequence (steps, channels)";
+    const char *hint = NULL;
+    if (n->in[0]->out.rank == dims)
+        hint = dims == 2 ? "give the input a channel axis, e.g. input [28, 28, 1], or insert "
+                           "reshape([28, 28, 1])"
+                         : "give the input a channel axis, e.g. reshape([T, 1])";
+    if (!expect_rank(in, n, dims + 1, want, hint))
+        return false;
+    int64_t c = n->in[0]->out.d[dims];
+    if (!infer_window(in, n, dims, n->units))
+        return false;
+    Shape k = dims == 2 ? (Shape){4, {n->kernel[0], n->kernel[1], c, n->units}}
+                        : shape3(n->kernel[0], c, n->units);
+    add_kernel(in, n, k);
+    add_bias(in, n, n->units);
+    int64_t positions = shape_size(n->out) / n->units;
+    int64_t window = n->kernel[0] * (dims == 2 ? n->kernel[1] : 1) * c;
+    n->flops = positions * n->units * (2 * window + (n->use_bias ? 1 : 0));
+    return true;
+}
+
+static bool infer_pool(Infer *in, Node *n) {
+    int dims = (n->op == OP_MAXPOOL2D || n->op == OP_AVGPOOL2D || n->op == OP_MINPOOL2D) ? 2 : 1;
+    const char *want = dims == 2 ? "an image (height, width, channels)"
+                                 : "a sequence (steps, channels)";
+    if (!expect_rank(in, n, dims + 1, want, NULL))
+        return false;
+    if (!infer_window(in, n, dims, n->in[0]->out.d[dims]))
+        return false;
+    n->flops = shape_size(n->out) * n->kernel[0] * (dims == 2 ? n->kernel[1] : 1);
+    return true;
+}
+
+static bool infer_gap(Infer *in, Node *n) {
+    int dims = n->op == OP_GAP2D ? 2 : 1;
+    const char *want = dims == 2 ? "an image (height, width, channels)"
+                                 : "a sequence (steps, channels)";
+    if (!expect_rank(in, n, dims + 1, want, NULL))
+        return false;
+    n->out = shape1(n->in[0]->out.d[dims]);
+    n->flops = shape_size(n->in[0]->out);
+    return true;
+}
+
+static bool infer_reshape(Infer *in, Node *n) {
+    /* sema stores the target in n->out with at most one -1 ("infer this one"). */
+    int64_t have = shape_size(n->in[0]->out), known = 1;
+    int infer_at = -1;
+    for (int i = 0; i < n->out.rank; i++) {
+        if (n->out.d[i] == -1)
+            infer_at = i;
+        else
+            known *= n->out.d[i];
+    }
+    if (infer_at >= 0 && known > 0 && have % known == 0)
+        n->out.d[infer_at] = have / known;
+    if (shape_size(n->out) != have) {
+        char want[128];
+        diag_error(in->d, n->loc,
+                   "cannot reshape %s (%" PRId64 " values) from '%s' to %s",
+                   shape_text(in, n->in[0]->out), have, n->in[0]->name,
+                   shape_str(n->out, want, sizeof want));
+        return false;
+    }
+    return true;
+}
+
+static bool infer_merge(Infer *in, Node *n) {
+    Shape first = n->in[0]->out;
+    if (n->op == OP_CONCAT) {
+        int axis = n->axis < 0 ? first.rank + n->axis : n->axis;
+        if (axis < 0 || axis >= first.rank) {
+            diag_error(in->d, n->loc, "concat axis %d is out of range for %s from '%s'",
+                       n->axis, shape_text(in, first), n->in[0]->name);
+            return false;
+        }
+        n->axis = axis;
+        n->out = first;
+        for (int i = 1; i < n->nin; i++) {
+            Shape s = n->in[i]->out;
+            bool ok = s.rank == first.rank;
+            for (int k = 0; ok && k < s.rank; k++)
+                if (k != axis && s.d[k] != first.d[k])
+                    ok = false;
+            if (!ok) {
+                diag_error(in->d, n->loc,
+                           "concat needs equal shapes except on axis %d: '%s' is %s but '%s' "
+                           "is %s",
+                           axis - first.rank, n->in[0]->name, shape_text(in, first),
+                           n->in[i]->name, shape_text(in, s));
+                return false;
+            }
+            n->out.d[axis] += s.d[axis];
+        }
+        return true;
+    }
+    for (int i = 1; i < n->nin; i++) {
+        if (!shape_eq(n->in[i]->out, first)) {
+            diag_error(in->d, n->loc, "%s needs inputs of one shape: '%s' is %s but '%s' is %s",
+                       op_name(n->op), n->in[0]->name, shape_text(in, first), n->in[i]->name,
+                       shape_text(in, n->in[i]->out));
+            diag_hint(in->d, n->loc,
+                      "project the smaller one, e.g. conv2d(C, kernel=1) or dense(N), first");
+            return false;
+        }
+    }
+    n->out = first;
+    n->flops = shape_size(first) * (n->nin - 1);
+    return true;
+}
+
+static bool infer_batchnorm(Infer *in, Node *n) {
+    Shape s = n->in[0]->out;
+    int64_t c = s.d[s.rank - 1];
+    n->out = s;
+    add_param(in, n, "gamma", "gamma", shape1(c), true, NNRT_INIT_ONES);
+    add_param(in, n, "beta", "beta", shape1(c), true, NNRT_INIT_ZEROS);
+    add_param(in, n, "moving_mean", "moving_mean", shape1(c), false, NNRT_INIT_ZEROS);
+    add_param(in, n, "moving_var", "moving_variance", shape1(c), false, NNRT_INIT_ONES);
+    n->flops = 2 * shape_size(s);
+    return true;
+}
+
+static bool infer_glu(Infer *in, Node *n) {
+    Shape s = n->in[0]->out;
+    int64_t f = s.d[s.rank - 1];
+    n->out = s;
+    if (n->units == 0) {
+        if (f % 2 != 0) {
+            diag_error(in->d, n->loc,
+                       "glu() splits the last axis in two halves, but '%s' has %" PRId64
+                       " features (odd)",
+                       n->in[0]->name, f);
+            diag_hint(in->d, n->loc, "give the layer before an even number of units, or "
+                                     "use glu(units) for a gated dense unit");
+            return false;
+        }
+        n->out.d[s.rank - 1] = f / 2;
+        n->flops = 4 * shape_size(n->out);
+        return true;
+    }
+    if (s.rank > 2) {
+        diag_error(in->d, n->loc, "glu(%" PRId64 ") expects a vector, got %s from '%s'",
+                   n->units, shape_text(in, s), n->in[0]->name);
+        diag_hint(in->d, n->loc, "insert flatten() before line %d", n->loc.line);
+        return false;
+    }
+    n->out.d[s.rank - 1] = n->units;
+    add_kernel(in, n, shape2(f, 2 * n->units));
+    add_bias(in, n, 2 * n->units);
+    int64_t steps = s.rank == 2 ? s.d[0] : 1;
+    n->flops = steps * (2 * f * 2 * n->units + 2 * n->units + 4 * n->units);
+    return true;
+}
+
+/* Recurrent layers: `gates` weight blocks of u units each (1 SimpleRNN, 4 LSTM, 3 GRU). */
+static bool infer_recurrent(Infer *in, Node *n, int gates) {
+    if (!expect_rank(in, n, 2, "a sequence (steps, features)",
+                     n->in[0]->out.rank == 3 ? "for images as sequences, reshape([H, W*C]) first"
+                                             : NULL))
+        return false;
+    int64_t t = n->in[0]->out.d[0], f = n->in[0]->out.d[1], u = n->units;
+    n->out = n->return_sequences ? shape2(t, u) : shape1(u);
+    add_kernel(in, n, shape2(f, gates * u));
+    add_param(in, n, "U", "recurrent_kernel", shape2(u, gates * u), true, n->rec_init);
+    if (n->use_bias) {
+        Shape b = n->op == OP_GRU && n->reset_after ? shape2(2, gates * u) : shape1(gates * u);
+        NnrtInit init = n->op == OP_LSTM && n->bias_init == NNRT_INIT_ZEROS
+                            ? NNRT_INIT_UNIT_FORGET : n->bias_init;
+        add_param(in, n, "b", "bias", b, true, init);
+    }
+    n->flops = t * (2 * (f + u) * gates * u + 4 * gates * u);
+    return true;
+}
+
+static bool infer_embedding(Infer *in, Node *n) {
+    if (!expect_rank(in, n, 1, "a sequence of integer indices (steps)", NULL))
+        return false;
+    n->out = shape2(n->in[0]->out.d[0], n->units);
+    add_param(in, n, "E", "embeddings", shape2(n->vocab, n->units), true,
+              n->kernel_init == NNRT_INIT_GLOROT_UNIFORM ? NNRT_INIT_UNIFORM : n->kernel_init);
+    n->flops = shape_size(n->out);
+    return true;
+}
+
+static bool infer_node(Infer *in, Node *n) {
+    for (int i = 0; i < n->nin; i++)
+        if (n->in[i]->out.rank == 0)
+            return false; /* an input already failed; don't cascade */
+    switch (n->op) {
+    case OP_INPUT:
+        return true;
+    case OP_DENSE:
+        return infer_dense(in, n);
+    case OP_CONV1D:
+    case OP_CONV2D:
+        return infer_conv(in, n);
+    case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D:
+    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D:
+        return infer_pool(in, n);
+    case OP_GAP1D:
+    case OP_GAP2D:
+        return infer_gap(in, n);
+    case OP_FLATTEN:
+        n->out = shape1(shape_size(n->in[0]->out));
+        return true;
+    case OP_RESHAPE:
+        return infer_reshape(in, n);
+    case OP_DROPOUT:
+        n->out = n->in[0]->out;
+        n->flops = shape_size(n->out);
+        return true;
+    case OP_ACTIVATION:
+        n->out = n->in[0]->out;
+        n->flops = shape_size(n->out);
+        return true;
+    case OP_BATCHNORM:
+        return infer_batchnorm(in, n);
+    case OP_ADD:
+    case OP_CONCAT:
+    case OP_MULTIPLY:
+        return infer_merge(in, n);
+    case OP_GLU:
+        return infer_glu(in, n);
+    case OP_SIMPLE_RNN:
+        return infer_recurrent(in, n, 1);
+    case OP_LSTM:
+        return infer_recurrent(in, n, 4);
+    case OP_GRU:
+        return infer_recurrent(in, n, 3);
+    case OP_EMBEDDING:
+        return infer_embedding(in, n);
+    case OP_COUNT:
+        break;
+    }
+    fprintf(stderr, "%s:%d: internal error: unhandled op %d\n", __FILE__, __LINE__, n->op);
+    abort();
+}
+
+/* Sizes are checked after every node: a user can write dense(1e12) or a huge input. */
+static bool check_size(Infer *in, Node *n) {
+    int64_t total = shape_size(n->out);
+    if (total < 0 || total > ((int64_t)1 << 40)) {
+        diag_error(in->d, n->loc,
+                   "the output of '%s' is too large: its shape product overflows "
+                   "(limit is 2^40 values per example)",
+                   n->name);
+        n->out.rank = 0;
+        return false;
+    }
+    for (int i = 0; i < n->nparams; i++) {
+        if (n->params[i].size < 0 || n->params[i].size > ((int64_t)1 << 40)) {
+            diag_error(in->d, n->loc,
+                       "'%s' has too many parameters: the product overflows (limit is 2^40)",
+                       n->params[i].name);
+            n->out.rank = 0;
+            return false;
+        }
+    }
+    return true;
+}
+
+bool graph_infer_node(Graph *g, Arena *a, Diag *d, Node *n) {
+    Infer in = {g, a, d};
+    n->nparams = 0;
+    n->trainable = n->non_trainable = 0;
+    if (!infer_node(&in, n)) {
+        n->out = (Shape){0};
+        return false;
+    }
+    return check_size(&in, n);
+}
+
+bool graph_infer(Graph *g, Arena *a, Diag *d) {
+    bool ok = true;
+    for (int i = 0; i < g->nnodes; i++)
+        if (!graph_infer_node(g, a, d, g->nodes[i]))
+            ok = false;
+    return ok;
+}
+
+/* ---- planning: parameter layout, users, counts, memory ---- */
+
+static int optimizer_slots(const Graph *g) {
+    return g->has_train ? g->train.opt.slots : 0;
+}
+
+void graph_plan(Graph *g, Arena *a, int elem_size) {
+    g->ntensors = 0;
+    for (int i = 0; i < g->nnodes; i++)
+        g->ntensors += g->nodes[i]->nparams;
+    g->tensors = ARENA_ARRAY(a, ParamTensor *, g->ntensors > 0 ? g->ntensors : 1);
+    g->param_size = g->trainable = g->non_trainable = g->flops = 0;
+    int64_t act = 0;
+    int k = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        Node *n = g->nodes[i];
+        n->nusers = 0;
+        for (int j = 0; j < n->nparams; j++) {
+            ParamTensor *t = &n->params[j];
+            t->offset = g->param_size;
+            g->param_size += t->size;
+            g->tensors[k++] = t;
+        }
+        g->trainable += n->trainable;
+        g->non_trainable += n->non_trainable;
+        g->flops += n->flops;
+        n->act_offset = act;
+        act += shape_size(n->out);
+    }
+    /* Users, so lowering knows where a tensor fans out (its gradient is a sum). */
+    for (int i = 0; i < g->nnodes; i++)
+        for (int j = 0; j < g->nodes[i]->nin; j++)
+            g->nodes[i]->in[j]->nusers++;
+    for (int i = 0; i < g->nnodes; i++) {
+        Node *n = g->nodes[i];
+        n->users = ARENA_ARRAY(a, Node *, n->nusers > 0 ? n->nusers : 1);
+        n->nusers = 0;
+    }
+    for (int i = 0; i < g->nnodes; i++)
+        for (int j = 0; j < g->nodes[i]->nin; j++) {
+            Node *src = g->nodes[i]->in[j];
+            src->users[src->nusers++] = g->nodes[i];
+        }
+
+    MemPlan *m = &g->mem;
+    m->elem_size = elem_size;
+    m->batch = g->has_train ? g->train.batch : 32;
+    m->act_per_example = act;
+    m->params = g->param_size * elem_size;
+    m->grads = g->trainable * elem_size;
+    m->opt_state = (int64_t)optimizer_slots(g) * g->trainable * elem_size;
+    m->activations = act * m->batch * elem_size;
+    m->act_grads = (act - shape_size(g->input ? g->input->out : (Shape){0})) * m->batch *
+                   elem_size;
+    m->total = m->params + m->grads + m->opt_state + m->activations + m->act_grads;
+}
+
+bool graph_check(const Graph *g, FILE *err) {
+    bool ok = true;
+    int64_t offset = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        if (n->id != i) {
+            fprintf(err, "graph_check: node %s has id %d at index %d\n", n->name, n->id, i);
+            ok = false;
+        }
+        for (int j = 0; j < n->nin; j++)
+            if (n->in[j]->id >= i) {
+                fprintf(err, "graph_check: %s reads %s, which comes later\n", n->name,
+                        n->in[j]->name);
+                ok = false;
+            }
+        if (n->out.rank < 1 || n->out.rank > SHAPE_MAX_RANK) {
+            fprintf(err, "graph_check: %s has rank %d\n", n->name, n->out.rank);
+            ok = false;
+        }
+        for (int j = 0; j < n->nparams; j++) {
+            if (n->params[j].offset != offset || n->params[j].size != shape_size(n->params[j].shape)) {
+                fprintf(err, "graph_check: tensor %s is misplaced\n", n->params[j].name);
+                ok = false;
+            }
+            offset += n->params[j].size;
+        }
+    }
+    if (offset != g->param_size) {
+        fprintf(err, "graph_check: tensors cover %" PRId64 " of %" PRId64 " elements\n", offset,
+                g->param_size);
+        ok = false;
+    }
+    return ok;
+}
+
+/* ---- text form ---- */
+
+static void print_shape_b(Shape s, FILE *out) {
+    fputs("(B", out);
+    for (int i = 0; i < s.rank; i++)
+        fprintf(out, ",%" PRId64, s.d[i]);
+    fputc(')', out);
+}
+
+static void print_window(const Node *n, int dims, FILE *out) {
+    fprintf(out, ", %s=%" PRId64, n->op == OP_CONV1D || n->op == OP_CONV2D ? "kernel" : "size",
+            n->kernel[0]);
+    if (dims == 2)
+        fprintf(out, "x%" PRId64, n->kernel[1]);
+    fprintf(out, ", strides=%" PRId64, n->strides[0]);
+    if (dims == 2)
+        fprintf(out, "x%" PRId64, n->strides[1]);
+    fprintf(out, ", padding=%s", n->padding == PAD_SAME ? "same" : "valid");
+    if (n->padding == PAD_SAME) {
+        fprintf(out, " [%" PRId64 ",%" PRId64, n->pad_before[0], n->pad_after[0]);
+        if (dims == 2)
+            fprintf(out, ";%" PRId64 ",%" PRId64, n->pad_before[1], n->pad_after[1]);
+        fputc(']', out);
+    }
+}
+
+static void print_act(const char *key, Activation a, FILE *out) {
+    fprintf(out, ", %s=%s", key, act_name(a.kind));
+    if (a.kind == ACT_LEAKY_RELU || a.kind == ACT_ELU)
+        fprintf(out, "(alpha=%g)", a.alpha);
+}
+
+static void print_options(const Node *n, FILE *out) {
+    switch (n->op) {
+    case OP_DENSE:
+        fprintf(out, ", units=%" PRId64, n->units);
+        print_act("activation", n->act, out);
+        break;
+    case OP_CONV1D:
+    case OP_CONV2D:
+        fprintf(out, ", filters=%" PRId64, n->units);
+        print_window(n, n->op == OP_CONV2D ? 2 : 1, out);
+        print_act("activation", n->act, out);
+        break;
+    case OP_MAXPOOL2D: case OP_AVGPOOL2D: case OP_MINPOOL2D:
+        print_window(n, 2, out);
+        break;
+    case OP_MAXPOOL1D: case OP_AVGPOOL1D: case OP_MINPOOL1D:
+        print_window(n, 1, out);
+        break;
+    case OP_DROPOUT:
+        fprintf(out, ", rate=%g", n->rate);
+        break;
+    case OP_ACTIVATION:
+        print_act("activation", n->act, out);
+        break;
+    case OP_BATCHNORM:
+        fprintf(out, ", momentum=%g, epsilon=%g", n->momentum, n->epsilon);
+        break;
+    case OP_CONCAT:
+        fprintf(out, ", axis=%d", n->axis);
+        break;
+    case OP_GLU:
+        if (n->units)
+            fprintf(out, ", units=%" PRId64, n->units);
+        break;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU:
+        fprintf(out, ", units=%" PRId64, n->units);
+        print_act("activation", n->act, out);
+        if (n->op != OP_SIMPLE_RNN)
+            print_act("recurrent_activation", n->rec_act, out);
+        fprintf(out, ", return_sequences=%s", n->return_sequences ? "true" : "false");
+        if (n->op == OP_GRU)
+            fprintf(out, ", reset_after=%s", n->reset_after ? "true" : "false");
+        break;
+    case OP_EMBEDDING:
+        fprintf(out, ", vocab=%" PRId64 ", dim=%" PRId64, n->vocab, n->units);
+        break;
+    default:
+        break;
+    }
+    if (n->nparams && n->op != OP_BATCHNORM && n->op != OP_EMBEDDING)
+        fprintf(out, ", use_bias=%s", n->use_bias ? "true" : "false");
+}
+
+static const char *const init_names[] = {
+    "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+    "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
+    "unit_forget_bias",
+};
+
+void graph_print(const Graph *g, FILE *out) {
+    fprintf(out, "graph %s {\n", g->name);
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        fprintf(out, "  %%%s = %s", n->name, op_name(n->op));
+        for (int j = 0; j < n->nin; j++)
+            fprintf(out, "%s%%%s", j ? ", " : " ", n->in[j]->name);
+        print_options(n, out);
+        fputs(" : ", out);
+        print_shape_b(n->out, out);
+        fprintf(out, "  # line %d", n->loc.line);
+        if (n->block)
+            fprintf(out, ", block %s", n->block);
+        if (n->nparams)
+            fprintf(out, ", params %" PRId64, n->trainable + n->non_trainable);
+        fprintf(out, ", flops %" PRId64 "\n", n->flops);
+        for (int j = 0; j < n->nparams; j++) {
+            const ParamTensor *t = &n->params[j];
+            fprintf(out, "      param %s ", t->name);
+            print_shape_b(t->shape, out);
+            fprintf(out, " size=%" PRId64 " offset=%" PRId64 " init=%s%s", t->size, t->offset,
+                    init_names[t->init], t->trainable ? "" : " non-trainable");
+            if (t->l2 > 0)
+                fprintf(out, " l2=%g", t->l2);
+            fputc('\n', out);
+        }
+    }
+    fprintf(out, "  output %%%s\n", g->output ? g->output->name : "?");
+    fprintf(out, "  # params %" PRId64 " (trainable %" PRId64 ", non-trainable %" PRId64
+                 "), forward flops/example %" PRId64 "\n",
+            g->trainable + g->non_trainable, g->trainable, g->non_trainable, g->flops);
+    const MemPlan *m = &g->mem;
+    fprintf(out, "  # memory at batch %" PRId64 " (%s): params %" PRId64 " B, grads %" PRId64
+                 " B, optimizer %" PRId64 " B, activations %" PRId64 " B, activation grads %" PRId64
+                 " B, total %" PRId64 " B\n",
+            m->batch, m->elem_size == 8 ? "f64" : "f32", m->params, m->grads, m->opt_state,
+            m->activations, m->act_grads, m->total);
+    fputs("}\n", out);
+}
+
+/* ---- fingerprint ---- */
+
+static uint64_t fnv(uint64_t h, const void *data, size_t n) {
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+uint64_t graph_fingerprint(const Graph *g) {
+    uint64_t h = 14695981039346656037ULL;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        int op = n->op;
+        h = fnv(h, &op, sizeof op);
+        h = fnv(h, n->out.d, sizeof(int64_t) * (size_t)n->out.rank);
+        for (int j = 0; j < n->nin; j++)
+            h = fnv(h, &n->in[j]->id, sizeof(int));
+        for (int j = 0; j < n->nparams; j++) {
+            h = fnv(h, n->params[j].name, strlen(n->params[j].name));
+            h = fnv(h, n->params[j].shape.d, sizeof(int64_t) * (size_t)n->params[j].shape.rank);
+        }
+    }
+    return h;
+}

@@ -1,0 +1,394 @@
+/*
+ * main.c — the nnlc driver. compile() reads as the whole pipeline, one call per pass:
+ *
+ *   read → parse → sema (graph + shapes) → plan → lower to loops → LLVM → object → link
+ *
+ * with an exit after any pass whose output was asked for (--summary, --emit=…, -c, -S).
+ * Exit status: 0 success, 1 errors in the input, 2 bad usage or a failed tool.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "cg.h"
+#include "diag.h"
+#include "graph.h"
+#include "loops.h"
+
+enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
+
+typedef enum {
+    EMIT_EXE, EMIT_OBJ, EMIT_ASM, EMIT_LLVM, EMIT_LOOPS, EMIT_IR, EMIT_DOT, EMIT_AST,
+    EMIT_TOKENS, EMIT_SUMMARY,
+} EmitKind;
+
+typedef struct Options {
+    const char *input;
+    const char *output;
+    EmitKind emit;
+    int opt_level;
+    bool native_cpu;
+    int elem_size;
+    int max_errors;
+} Options;
+
+static const char usage_text[] =
+    "usage: nnlc [options] MODEL.nn\n"
+    "\n"
+    "Compiles a neural-network description into a native trainer executable.\n"
+    "\n"
+    "  -o FILE               write the output to FILE (default: MODEL without .nn;\n"
+    "                        text outputs go to standard output)\n"
+    "  --summary             print the model summary (layers, output shapes, parameter\n"
+    "                        counts as Keras prints them, FLOPs, memory plan) and stop\n"
+    "  --emit=KIND           print an intermediate form and stop; KIND is one of\n"
+    "                        tokens, ast, ir (the graph IR), dot (Graphviz), loops (the\n"
+    "                        loop IR), llvm (LLVM IR), asm\n"
+    "  -c                    compile to an object file, do not link\n"
+    "  -S                    emit assembly (same as --emit=asm)\n"
+    "  -O0 -O1 -O2 -O3       optimization level (default -O2)\n"
+    "  --target-cpu=CPU      native (default: this machine's CPU, e.g. AVX2/FMA) or\n"
+    "                        generic (runs on any x86-64)\n"
+    "  --precision=P         f32 (default) or f64 (exact gradient checks)\n"
+    "  --max-errors=N        stop reporting after N errors (default 50, 0 = no limit)\n"
+    "  -h, --help            show this help\n"
+    "  --version             show the version\n"
+    "\n"
+    "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a).\n"
+    "Exit status: 0 success, 1 errors in the model, 2 bad usage or a failing tool.\n"
+    "The language is described in docs/language.md.\n";
+
+static int usage_error(const char *fmt, const char *arg) {
+    fprintf(stderr, "nnlc: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'nnlc --help'.\n");
+    return EXIT_USAGE;
+}
+
+static int parse_emit(const char *kind, EmitKind *out) {
+    static const struct { const char *name; EmitKind kind; } kinds[] = {
+        {"tokens", EMIT_TOKENS}, {"ast", EMIT_AST},   {"ir", EMIT_IR},   {"graph", EMIT_IR},
+        {"dot", EMIT_DOT},       {"loops", EMIT_LOOPS}, {"llvm", EMIT_LLVM}, {"asm", EMIT_ASM},
+        {"obj", EMIT_OBJ},       {"summary", EMIT_SUMMARY},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kind, kinds[i].name) == 0) {
+            *out = kinds[i].kind;
+            return 0;
+        }
+    return usage_error("unknown --emit kind '%s' (tokens, ast, ir, dot, loops, llvm, asm)", kind);
+}
+
+/* Returns -1 to continue, else an exit status (help, version, usage error). */
+static int parse_args(int argc, char **argv, Options *o) {
+    *o = (Options){.emit = EMIT_EXE, .opt_level = 2, .native_cpu = true, .elem_size = 4,
+                   .max_errors = 50};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        } else if (strcmp(a, "--version") == 0) {
+            printf("nnlc %s (LLVM %s)\n", NNLC_VERSION, NNLC_LLVM_VERSION);
+            return 0;
+        } else if (strcmp(a, "-o") == 0) {
+            if (++i >= argc)
+                return usage_error("%s needs a file name", a);
+            o->output = argv[i];
+        } else if (strcmp(a, "--summary") == 0) {
+            o->emit = EMIT_SUMMARY;
+        } else if (strncmp(a, "--emit=", 7) == 0) {
+            int rc = parse_emit(a + 7, &o->emit);
+            if (rc)
+                return rc;
+        } else if (strcmp(a, "-c") == 0) {
+            o->emit = EMIT_OBJ;
+        } else if (strcmp(a, "-S") == 0) {
+            o->emit = EMIT_ASM;
+        } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
+            o->opt_level = a[2] - '0';
+        } else if (strncmp(a, "--target-cpu=", 13) == 0) {
+            if (strcmp(a + 13, "native") == 0)
+                o->native_cpu = true;
+            else if (strcmp(a + 13, "generic") == 0)
+                o->native_cpu = false;
+            else
+                return usage_error("unknown target CPU '%s' (native or generic)", a + 13);
+        } else if (strncmp(a, "--precision=", 12) == 0) {
+            if (strcmp(a + 12, "f32") == 0)
+                o->elem_size = 4;
+            else if (strcmp(a + 12, "f64") == 0)
+                o->elem_size = 8;
+            else
+                return usage_error("unknown precision '%s' (f32 or f64)", a + 12);
+        } else if (strncmp(a, "--max-errors=", 13) == 0) {
+            char *end;
+            long n = strtol(a + 13, &end, 10);
+            if (*end || n < 0)
+                return usage_error("--max-errors needs a number, got '%s'", a + 13);
+            o->max_errors = (int)n;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (o->input) {
+            return usage_error("more than one input file ('%s')", a);
+        } else {
+            o->input = a;
+        }
+    }
+    if (!o->input)
+        return usage_error("%s", "no input file");
+    return -1;
+}
+
+/* ---- reading the source ---- */
+
+enum { MAX_SOURCE = 16 << 20 };
+
+/* Reads the whole file; returns NULL with a message on failure. */
+static char *read_source(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "nnlc: error: cannot open '%s': %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n > MAX_SOURCE) {
+            fprintf(stderr, "%s: error: file too large (limit is %d MiB)\n", path,
+                    MAX_SOURCE >> 20);
+            free(buf);
+            fclose(f);
+            return NULL;
+        }
+        if (n == cap) {
+            cap *= 2;
+            char *grown = realloc(buf, cap + 1);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!buf || failed) {
+        fprintf(stderr, "nnlc: error: cannot read '%s'\n", path);
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* A .nn file is UTF-8 text. Binary input gets one clear error instead of many. */
+static bool check_text(Diag *d, const char *src, size_t len) {
+    int line = 1, col = 1;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c == 0) {
+            diag_file_error(d, "not a text file (NUL byte at offset %zu)", i);
+            return false;
+        }
+        int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
+                                 : (c & 0xF8) == 0xF0 ? 3 : -1;
+        bool bad = extra < 0 || i + (size_t)extra >= len + (extra ? 0 : 1);
+        for (int k = 1; !bad && k <= extra; k++)
+            bad = ((unsigned char)src[i + (size_t)k] & 0xC0) != 0x80;
+        if (bad) {
+            SrcLoc loc = {line, col, 1};
+            diag_error(d, loc, "not a text file: invalid UTF-8 byte 0x%02x at offset %zu", c, i);
+            return false;
+        }
+        i += (size_t)extra;
+        if (c == '\n') {
+            line++;
+            col = 1;
+        } else {
+            col += 1 + extra;
+        }
+    }
+    return true;
+}
+
+/* ---- output and linking ---- */
+
+static char *default_output(const char *input, const char *ext) {
+    const char *base = strrchr(input, '/');
+    base = base ? base + 1 : input;
+    size_t n = strlen(base);
+    if (n > 3 && strcmp(base + n - 3, ".nn") == 0)
+        n -= 3;
+    char *out = malloc(n + strlen(ext) + 1);
+    memcpy(out, base, n);
+    strcpy(out + n, ext);
+    return out;
+}
+
+static int run(char *const argv[]) {
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "nnlc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* cc OBJ libnnrt.a -lz -lm -lpthread -o OUT: the trainer needs nothing else. */
+static int link_trainer(const char *object, const char *output) {
+    const char *runtime = getenv("NNLC_RUNTIME_LIB");
+    if (!runtime || !*runtime)
+        runtime = NNLC_RUNTIME_LIB;
+    struct stat st;
+    if (stat(runtime, &st) != 0) {
+        fprintf(stderr, "nnlc: error: cannot find the trainer runtime '%s'\n", runtime);
+        fprintf(stderr, "nnlc: hint: build it (make) or set NNLC_RUNTIME_LIB to libnnrt.a\n");
+        return EXIT_USAGE;
+    }
+    const char *cc = getenv("CC");
+    if (!cc || !*cc)
+        cc = "cc";
+    char *argv[] = {(char *)cc, "-o", (char *)output, (char *)object, (char *)runtime,
+                    "-lz", "-lm", "-lpthread", NULL};
+    int rc = run(argv);
+    if (rc != 0) {
+        fprintf(stderr, "nnlc: error: linking with '%s' failed (status %d)\n", cc, rc);
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp) {
+    CgOptions cg = {o->opt_level, o->native_cpu, o->elem_size, o->input};
+    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM)
+        return cg_emit(g, lp, &cg, o->emit == EMIT_LLVM ? CG_EMIT_LLVM : CG_EMIT_ASM,
+                       o->output ? o->output : "-", stderr) ? 0 : EXIT_USAGE;
+    if (o->emit == EMIT_OBJ) {
+        char *out = o->output ? NULL : default_output(o->input, ".o");
+        bool ok = cg_emit(g, lp, &cg, CG_EMIT_OBJ, o->output ? o->output : out, stderr);
+        free(out);
+        return ok ? 0 : EXIT_USAGE;
+    }
+    char *out = o->output ? strdup(o->output) : default_output(o->input, "");
+    const char *tmp = getenv("TMPDIR");
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/nnlc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        fprintf(stderr, "nnlc: error: cannot create a temporary directory: %s\n",
+                strerror(errno));
+        free(out);
+        return EXIT_USAGE;
+    }
+    char object[4200];
+    snprintf(object, sizeof object, "%s/model.o", dir);
+    int rc = cg_emit(g, lp, &cg, CG_EMIT_OBJ, object, stderr) ? link_trainer(object, out)
+                                                              : EXIT_USAGE;
+    unlink(object);
+    rmdir(dir);
+    free(out);
+    return rc;
+}
+
+/* The pipeline. Every pass reports into d; we stop after the first pass with errors. */
+static int compile(const Options *o, Arena *arena, Diag *d, const char *src, size_t len) {
+    FILE *out = stdout;
+    if (o->output && o->emit >= EMIT_LOOPS && !(out = fopen(o->output, "w"))) {
+        fprintf(stderr, "nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
+        return EXIT_USAGE;
+    }
+    int rc = EXIT_INPUT;
+    if (!check_text(d, src, len))
+        goto done;
+    if (o->emit == EMIT_TOKENS) {
+        lex_dump_tokens(d, src, len, out);
+        rc = d->nerrors ? EXIT_INPUT : 0;
+        goto done;
+    }
+    Program *prog = parse_program(arena, d, src, len);
+    if (d->nerrors)
+        goto done;
+    if (o->emit == EMIT_AST) {
+        ast_print(prog, out);
+        rc = 0;
+        goto done;
+    }
+    Graph *g = sema_build(arena, d, prog);
+    if (!g || d->nerrors)
+        goto done;
+    graph_plan(g, arena, o->elem_size);
+    if (!graph_check(g, stderr)) {
+        fprintf(stderr, "%s:%d: internal error: the graph IR is inconsistent\n", __FILE__,
+                __LINE__);
+        abort();
+    }
+    rc = 0;
+    if (o->emit == EMIT_SUMMARY || o->emit == EMIT_IR || o->emit == EMIT_DOT) {
+        if (o->emit == EMIT_SUMMARY)
+            summary_print(g, out);
+        else if (o->emit == EMIT_IR)
+            graph_print(g, out);
+        else
+            graph_print_dot(g, out);
+        goto done;
+    }
+    LoopProgram *lp = loop_lower(arena, g, o->elem_size, d);
+    if (!lp || d->nerrors) {
+        rc = EXIT_INPUT;
+        goto done;
+    }
+    if (!loop_check(lp, stderr)) {
+        fprintf(stderr, "%s:%d: internal error: the loop IR is inconsistent\n", __FILE__,
+                __LINE__);
+        abort();
+    }
+    if (o->emit == EMIT_LOOPS) {
+        loop_print(lp, out);
+        goto done;
+    }
+    rc = emit_code(o, g, lp);
+done:
+    if (out != stdout && fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "nnlc: error: cannot write '%s'\n", o->output);
+        rc = EXIT_USAGE;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    Options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    size_t len = 0;
+    char *src = read_source(o.input, &len);
+    if (!src)
+        return EXIT_INPUT;
+    Arena arena;
+    arena_init(&arena);
+    Diag d;
+    diag_init(&d, o.input, src, len, stderr);
+    d.max_errors = o.max_errors;
+    rc = compile(&o, &arena, &d, src, len);
+    if (d.nerrors > 0) {
+        fprintf(stderr, "%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
+        rc = EXIT_INPUT;
+    }
+    arena_free(&arena);
+    free(src);
+    return rc;
+}

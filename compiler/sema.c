@@ -1,0 +1,833 @@
+/*
+ * sema.c — from the AST to the graph IR: resolves names, folds constants, checks every
+ * layer's options against its table, expands blocks, and builds the model's graph,
+ * inferring each node's shape as soon as it exists so errors come out in source order.
+ *
+ *   model m { input [784]  h = dense(100, activation=sigmoid)  dense(10)(h) }
+ *
+ * A layer statement reads the previous statement's tensor unless it names its inputs:
+ * `dense(10)(h)`, or, for merge layers, `add(a, b)`. Inside a block, `in` is the tensor
+ * the block is applied to. A statement with an error produces no node; statements that
+ * read it are still checked for their own options, but get no shape (no cascades).
+ * The train block is sema_train.c's.
+ */
+#include "sema_values.h"
+
+#include <ctype.h>
+#include <string.h>
+
+/* ---- the layer vocabulary ---- */
+
+typedef struct LayerName {
+    const char *name;
+    OpKind op;
+    int act;            /* ACTIVATION layers written as relu(), sigmoid(), … ; else -1 */
+} LayerName;
+
+/* Accepted spellings, matched after lower-casing, so Keras' class names work too. */
+static const LayerName layer_names[] = {
+    {"dense", OP_DENSE, -1},
+    {"conv1d", OP_CONV1D, -1},
+    {"conv2d", OP_CONV2D, -1},
+    {"maxpool1d", OP_MAXPOOL1D, -1},
+    {"maxpooling1d", OP_MAXPOOL1D, -1},
+    {"max_pooling1d", OP_MAXPOOL1D, -1},
+    {"maxpool2d", OP_MAXPOOL2D, -1},
+    {"maxpooling2d", OP_MAXPOOL2D, -1},
+    {"max_pooling2d", OP_MAXPOOL2D, -1},
+    {"avgpool1d", OP_AVGPOOL1D, -1},
+    {"averagepooling1d", OP_AVGPOOL1D, -1},
+    {"average_pooling1d", OP_AVGPOOL1D, -1},
+    {"avgpool2d", OP_AVGPOOL2D, -1},
+    {"averagepooling2d", OP_AVGPOOL2D, -1},
+    {"average_pooling2d", OP_AVGPOOL2D, -1},
+    {"minpool1d", OP_MINPOOL1D, -1},
+    {"min_pooling1d", OP_MINPOOL1D, -1},
+    {"minpool2d", OP_MINPOOL2D, -1},
+    {"min_pooling2d", OP_MINPOOL2D, -1},
+    {"global_avg_pool1d", OP_GAP1D, -1},
+    {"globalaveragepooling1d", OP_GAP1D, -1},
+    {"global_average_pooling1d", OP_GAP1D, -1},
+    {"global_avg_pool2d", OP_GAP2D, -1},
+    {"globalaveragepooling2d", OP_GAP2D, -1},
+    {"global_average_pooling2d", OP_GAP2D, -1},
+    {"flatten", OP_FLATTEN, -1},
+    {"reshape", OP_RESHAPE, -1},
+    {"dropout", OP_DROPOUT, -1},
+    {"batchnorm", OP_BATCHNORM, -1},
+    {"batch_norm", OP_BATCHNORM, -1},
+    {"batchnormalization", OP_BATCHNORM, -1},
+    {"batch_normalization", OP_BATCHNORM, -1},
+    {"activation", OP_ACTIVATION, -1},
+    {"add", OP_ADD, -1},
+    {"concat", OP_CONCAT, -1},
+    {"concatenate", OP_CONCAT, -1},
+    {"multiply", OP_MULTIPLY, -1},
+    {"glu", OP_GLU, -1},
+    {"simple_rnn", OP_SIMPLE_RNN, -1},
+    {"simplernn", OP_SIMPLE_RNN, -1},
+    {"lstm", OP_LSTM, -1},
+    {"gru", OP_GRU, -1},
+    {"embedding", OP_EMBEDDING, -1},
+    {"linear", OP_ACTIVATION, ACT_LINEAR},
+    {"sigmoid", OP_ACTIVATION, ACT_SIGMOID},
+    {"tanh", OP_ACTIVATION, ACT_TANH},
+    {"relu", OP_ACTIVATION, ACT_RELU},
+    {"leaky_relu", OP_ACTIVATION, ACT_LEAKY_RELU},
+    {"leakyrelu", OP_ACTIVATION, ACT_LEAKY_RELU},
+    {"elu", OP_ACTIVATION, ACT_ELU},
+    {"softmax", OP_ACTIVATION, ACT_SOFTMAX},
+    {"gelu", OP_ACTIVATION, ACT_GELU},
+    {"swish", OP_ACTIVATION, ACT_SWISH},
+};
+enum { N_LAYER_NAMES = sizeof layer_names / sizeof layer_names[0] };
+
+/* Keras' automatic layer names (snake case of the class): dense, dense_1, … */
+static const char *const keras_base_names[] = { /* ORDER OP */
+    "input_layer", "dense", "conv1d", "conv2d", "max_pooling1d", "max_pooling2d",
+    "average_pooling1d", "average_pooling2d", "min_pooling1d", "min_pooling2d",
+    "global_average_pooling1d", "global_average_pooling2d", "flatten", "reshape", "dropout",
+    "batch_normalization", "activation", "add", "concatenate", "multiply", "glu",
+    "simple_rnn", "lstm", "gru", "embedding",
+};
+
+/* Options per op; the first `npos` may be given positionally. */
+static const char *const dense_opts[] = {
+    "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
+static const char *const conv_opts[] = {
+    "filters", "kernel", "strides", "padding", "activation", "use_bias",
+    "kernel_initializer", "bias_initializer", "l2", NULL};
+static const char *const pool_opts[] = {"size", "strides", "padding", NULL};
+static const char *const no_opts[] = {NULL};
+static const char *const reshape_opts[] = {"shape", NULL};
+static const char *const dropout_opts[] = {"rate", NULL};
+static const char *const batchnorm_opts[] = {"momentum", "epsilon", NULL};
+static const char *const activation_opts[] = {"activation", NULL};
+static const char *const alpha_opts[] = {"alpha", NULL};
+static const char *const concat_opts[] = {"axis", NULL};
+static const char *const glu_opts[] = {
+    "units", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
+static const char *const rnn_opts[] = {
+    "units", "activation", "recurrent_activation", "return_sequences", "use_bias",
+    "reset_after", "kernel_initializer", "recurrent_initializer", "bias_initializer", "l2",
+    NULL};
+static const char *const simple_rnn_opts[] = {
+    "units", "activation", "return_sequences", "use_bias", "kernel_initializer",
+    "recurrent_initializer", "bias_initializer", "l2", NULL};
+static const char *const embedding_opts[] = {"vocab", "dim", "kernel_initializer", "l2", NULL};
+
+static const char *const *options_of(OpKind op, int act, int *npos) {
+    *npos = 1;
+    switch (op) {
+    case OP_DENSE: return dense_opts;
+    case OP_CONV1D: case OP_CONV2D: *npos = 2; return conv_opts;
+    case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D:
+    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: return pool_opts;
+    case OP_RESHAPE: return reshape_opts;
+    case OP_DROPOUT: return dropout_opts;
+    case OP_BATCHNORM: *npos = 0; return batchnorm_opts;
+    case OP_ACTIVATION:
+        if (act == ACT_LEAKY_RELU || act == ACT_ELU)
+            return alpha_opts;
+        if (act >= 0) {
+            *npos = 0;
+            return no_opts;
+        }
+        return activation_opts;
+    case OP_CONCAT: *npos = 0; return concat_opts;
+    case OP_GLU: return glu_opts;
+    case OP_SIMPLE_RNN: return simple_rnn_opts;
+    case OP_LSTM: case OP_GRU: return rnn_opts;
+    case OP_EMBEDDING: *npos = 2; return embedding_opts;
+    default: *npos = 0; return no_opts;
+    }
+}
+
+/* ---- per-statement state ---- */
+
+typedef struct BlockUse {
+    const Decl *decl;
+    const char *instance;   /* "residual_1" */
+    struct BlockUse *outer;
+} BlockUse;
+
+typedef struct Body {
+    Scope *scope;           /* constants, tensors, block parameters */
+    Node *prev;             /* the previous statement's tensor */
+    bool prev_broken;       /* the previous statement had an error */
+    BlockUse *block;        /* NULL at model level */
+    int depth;
+} Body;
+
+typedef struct Builder {
+    Sema *S;
+    int name_counts[OP_COUNT];
+    int block_counts[64];
+    const Decl *blocks[64];
+    int nblocks;
+} Builder;
+
+static bool name_taken(Graph *g, const char *name) {
+    for (int i = 0; i < g->nnodes; i++)
+        if (g->nodes[i]->name && strcmp(g->nodes[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
+static const char *auto_name(Builder *B, OpKind op) {
+    for (;;) {
+        int k = B->name_counts[op]++;
+        const char *name = k == 0 ? keras_base_names[op]
+                                  : arena_printf(B->S->a, "%s_%d", keras_base_names[op], k);
+        if (!name_taken(B->S->g, name))
+            return name;
+    }
+}
+
+static const LayerName *find_layer(const char *name) {
+    char lower[64];
+    size_t n = strlen(name);
+    if (n >= sizeof lower)
+        return NULL;
+    for (size_t i = 0; i <= n; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    for (int i = 0; i < N_LAYER_NAMES; i++)
+        if (strcmp(layer_names[i].name, lower) == 0)
+            return &layer_names[i];
+    return NULL;
+}
+
+static const Decl *find_block(Builder *B, const char *name) {
+    for (int i = 0; i < B->nblocks; i++)
+        if (strcmp(B->blocks[i]->name, name) == 0)
+            return B->blocks[i];
+    return NULL;
+}
+
+static void unknown_layer(Builder *B, const Expr *call) {
+    Sema *S = B->S;
+    diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
+    const char *names[N_LAYER_NAMES + 64 + 1];
+    int n = 0;
+    for (int i = 0; i < N_LAYER_NAMES; i++)
+        names[n++] = layer_names[i].name;
+    for (int i = 0; i < B->nblocks; i++)
+        names[n++] = B->blocks[i]->name;
+    names[n] = NULL;
+    char lower[64];
+    snprintf(lower, sizeof lower, "%s", call->str);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    const char *near = diag_suggest(lower, names);
+    if (near)
+        diag_hint(S->d, call->name_loc, "did you mean '%s'?", near);
+    else
+        diag_hint(S->d, call->name_loc,
+                  "layers are dense, conv1d, conv2d, maxpool2d, avgpool2d, flatten, dropout, "
+                  "batchnorm, add, concat, glu, lstm, gru, embedding, … (docs/language.md)");
+}
+
+/* ---- options ---- */
+
+static bool opt_int(Sema *S, Scope *sc, Args *A, const char *name, int64_t min, int64_t *out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_int(S, sc, e, name, min, out);
+}
+
+static bool opt_num(Sema *S, Scope *sc, Args *A, const char *name, double *out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_number(S, sc, e, out);
+}
+
+static bool opt_bool(Sema *S, Scope *sc, Args *A, const char *name, bool *out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_bool(S, sc, e, name, out);
+}
+
+static bool opt_act(Sema *S, Scope *sc, Args *A, const char *name, Activation *out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_activation(S, sc, e, out);
+}
+
+static bool opt_init(Sema *S, Scope *sc, Args *A, const char *name, NnrtInit *out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_initializer(S, sc, e, out);
+}
+
+/* `kernel=3` or `kernel=[3, 5]`: one value per spatial axis. */
+static bool opt_pair(Sema *S, Scope *sc, Args *A, const char *name, int dims, int64_t out[2]) {
+    const Expr *e = args_get(A, name);
+    if (!e)
+        return true;
+    Scope *rs = sc;
+    const Expr *r = sema_resolve(S, &rs, e);
+    if (r->kind != EX_LIST) {
+        if (!sema_int(S, sc, e, name, 1, &out[0]))
+            return false;
+        out[1] = out[0];
+        return true;
+    }
+    int n = 0;
+    for (const Expr *it = r->items; it; it = it->next) {
+        if (n < 2 && !sema_int(S, rs, it, name, 1, &out[n]))
+            return false;
+        n++;
+    }
+    if (n != dims) {
+        diag_error(S->d, e->loc, "%s needs %d value%s, got %d", name, dims, dims > 1 ? "s" : "",
+                   n);
+        return false;
+    }
+    if (dims == 1)
+        out[1] = out[0];
+    return true;
+}
+
+static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
+    const Expr *e = args_get(A, "padding");
+    if (!e)
+        return true;
+    static const char *const pads[] = {"valid", "same", NULL};
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(S, sc, e, "valid or same", &name, &call))
+        return false;
+    int k = sema_lookup(S, e->loc, name, "padding", pads);
+    if (k < 0)
+        return false;
+    *out = k == 1 ? PAD_SAME : PAD_VALID;
+    return true;
+}
+
+static bool require(Sema *S, Args *A, const char *name, const char *example) {
+    if (args_get(A, name))
+        return true;
+    diag_error(S->d, A->loc, "%s needs '%s'", A->callee, name);
+    diag_hint(S->d, A->loc, "for example %s", example);
+    return false;
+}
+
+static bool common_param_opts(Sema *S, Scope *sc, Args *A, Node *n) {
+    bool ok = opt_bool(S, sc, A, "use_bias", &n->use_bias);
+    ok &= opt_init(S, sc, A, "kernel_initializer", &n->kernel_init);
+    ok &= opt_init(S, sc, A, "bias_initializer", &n->bias_init);
+    ok &= opt_init(S, sc, A, "recurrent_initializer", &n->rec_init);
+    double l2 = -1;
+    ok &= opt_num(S, sc, A, "l2", &l2);
+    if (l2 < 0 && args_get(A, "l2")) {
+        diag_error(S->d, args_loc(A, "l2"), "l2 must not be negative");
+        ok = false;
+    }
+    n->l2 = l2;
+    return ok;
+}
+
+static bool window_opts(Sema *S, Scope *sc, Args *A, Node *n, int dims, bool conv) {
+    bool ok = true;
+    if (conv) {
+        ok &= require(S, A, "filters", "conv2d(32, kernel=3)") &&
+              opt_int(S, sc, A, "filters", 1, &n->units);
+        ok &= require(S, A, "kernel", "conv2d(32, kernel=3)") &&
+              opt_pair(S, sc, A, "kernel", dims, n->kernel);
+        n->strides[0] = n->strides[1] = 1;
+    } else {
+        n->kernel[0] = n->kernel[1] = 2;
+        ok &= opt_pair(S, sc, A, "size", dims, n->kernel);
+        n->strides[0] = n->kernel[0];
+        n->strides[1] = n->kernel[1];
+    }
+    ok &= opt_pair(S, sc, A, "strides", dims, n->strides);
+    ok &= opt_padding(S, sc, A, &n->padding);
+    return ok;
+}
+
+static bool reshape_target(Sema *S, Scope *sc, Args *A, Node *n) {
+    const Expr *e = args_get(A, "shape");
+    if (!require(S, A, "shape", "reshape([28, 28, 1])"))
+        return false;
+    Scope *rs = sc;
+    const Expr *r = sema_resolve(S, &rs, e);
+    if (r->kind != EX_LIST || !r->items) {
+        diag_error(S->d, e->loc, "reshape needs a list of sizes, e.g. [28, 28, 1]");
+        return false;
+    }
+    int rank = 0, unknown = 0;
+    for (const Expr *it = r->items; it; it = it->next, rank++) {
+        if (rank >= SHAPE_MAX_RANK) {
+            diag_error(S->d, it->loc, "too many axes (limit is %d)", SHAPE_MAX_RANK);
+            return false;
+        }
+        if (!sema_int(S, rs, it, "a reshape size", -1, &n->out.d[rank]))
+            return false;
+        if (n->out.d[rank] == 0) {
+            diag_error(S->d, it->loc, "a reshape size must be positive or -1");
+            return false;
+        }
+        if (n->out.d[rank] == -1 && ++unknown > 1) {
+            diag_error(S->d, it->loc, "only one reshape size can be -1");
+            return false;
+        }
+    }
+    n->out.rank = rank;
+    return true;
+}
+
+static bool rnn_opts_read(Sema *S, Scope *sc, Args *A, Node *n) {
+    n->act.kind = ACT_TANH;
+    n->rec_act.kind = ACT_SIGMOID;
+    n->reset_after = true;
+    bool ok = require(S, A, "units", "lstm(128)") && opt_int(S, sc, A, "units", 1, &n->units);
+    ok &= opt_act(S, sc, A, "activation", &n->act);
+    ok &= opt_act(S, sc, A, "recurrent_activation", &n->rec_act);
+    ok &= opt_bool(S, sc, A, "return_sequences", &n->return_sequences);
+    ok &= opt_bool(S, sc, A, "reset_after", &n->reset_after);
+    ok &= common_param_opts(S, sc, A, n);
+    return ok;
+}
+
+/* Reads the options of one layer into n. Returns false on any error (already reported). */
+static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
+    switch (n->op) {
+    case OP_DENSE: {
+        bool ok = require(S, A, "units", "dense(128, activation=relu)") &&
+                  opt_int(S, sc, A, "units", 1, &n->units);
+        ok &= opt_act(S, sc, A, "activation", &n->act);
+        return ok & common_param_opts(S, sc, A, n);
+    }
+    case OP_CONV1D:
+    case OP_CONV2D: {
+        bool ok = window_opts(S, sc, A, n, n->op == OP_CONV2D ? 2 : 1, true);
+        ok &= opt_act(S, sc, A, "activation", &n->act);
+        return ok & common_param_opts(S, sc, A, n);
+    }
+    case OP_MAXPOOL1D: case OP_AVGPOOL1D: case OP_MINPOOL1D:
+        n->pool_kind = n->op == OP_MAXPOOL1D ? POOL_MAX : n->op == OP_AVGPOOL1D ? POOL_AVG
+                                                                                : POOL_MIN;
+        return window_opts(S, sc, A, n, 1, false);
+    case OP_MAXPOOL2D: case OP_AVGPOOL2D: case OP_MINPOOL2D:
+        n->pool_kind = n->op == OP_MAXPOOL2D ? POOL_MAX : n->op == OP_AVGPOOL2D ? POOL_AVG
+                                                                                : POOL_MIN;
+        return window_opts(S, sc, A, n, 2, false);
+    case OP_RESHAPE:
+        return reshape_target(S, sc, A, n);
+    case OP_DROPOUT:
+        if (!require(S, A, "rate", "dropout(0.5)") || !opt_num(S, sc, A, "rate", &n->rate))
+            return false;
+        if (n->rate < 0 || n->rate >= 1) {
+            diag_error(S->d, args_loc(A, "rate"), "dropout rate must be in [0, 1), got %g",
+                       n->rate);
+            return false;
+        }
+        return true;
+    case OP_BATCHNORM:
+        n->momentum = 0.99;
+        n->epsilon = 0.001;
+        return opt_num(S, sc, A, "momentum", &n->momentum) &
+               opt_num(S, sc, A, "epsilon", &n->epsilon);
+    case OP_ACTIVATION:
+        if (act >= 0) {
+            n->act.kind = (ActKind)act;
+            n->act.alpha = act == ACT_LEAKY_RELU ? 0.3 : act == ACT_ELU ? 1.0 : 0.0;
+            return opt_num(S, sc, A, "alpha", &n->act.alpha);
+        }
+        return require(S, A, "activation", "activation(relu)") &&
+               opt_act(S, sc, A, "activation", &n->act);
+    case OP_CONCAT: {
+        int64_t axis = -1;
+        const Expr *e = args_get(A, "axis");
+        if (e && !sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, &axis))
+            return false;
+        n->axis = (int)axis;
+        return true;
+    }
+    case OP_GLU:
+        return opt_int(S, sc, A, "units", 1, &n->units) & common_param_opts(S, sc, A, n);
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU:
+        return rnn_opts_read(S, sc, A, n);
+    case OP_EMBEDDING: {
+        bool ok = require(S, A, "vocab", "embedding(10000, 64)") &&
+                  opt_int(S, sc, A, "vocab", 1, &n->vocab);
+        ok &= require(S, A, "dim", "embedding(10000, 64)") &&
+              opt_int(S, sc, A, "dim", 1, &n->units);
+        n->kernel_init = NNRT_INIT_UNIFORM;
+        return ok & common_param_opts(S, sc, A, n);
+    }
+    default:
+        return true;
+    }
+}
+
+/* ---- statements ---- */
+
+static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input);
+static void build_body(Builder *B, Body *body, const Stmt *stmts);
+
+/* Resolves one input name to a tensor. *broken is set when the tensor exists but its
+ * layer failed (silently skipped). */
+static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
+    Sema *S = B->S;
+    Binding *b = scope_find(body->scope, e->str);
+    if (b && (b->node || b->broken)) {
+        *broken |= b->broken;
+        return b->node;
+    }
+    diag_error(S->d, e->loc, "unknown tensor '%s'", e->str);
+    const char *names[128];
+    int n = 0;
+    for (Scope *s = body->scope; s; s = s->parent)
+        for (Binding *t = s->head; t && n < 127; t = t->next)
+            if (t->node || t->broken)
+                names[n++] = t->name;
+    names[n] = NULL;
+    const char *near = diag_suggest(e->str, names);
+    if (near)
+        diag_hint(S->d, e->loc, "did you mean '%s'?", near);
+    else if (b)
+        diag_hint(S->d, e->loc, "'%s' is a constant, not a tensor", e->str);
+    else
+        diag_hint(S->d, e->loc, "name a tensor with `%s = layer(…)` before using it", e->str);
+    *broken = true;
+    return NULL;
+}
+
+/* Gathers a layer's inputs: explicit `(a, b)`, or for merge layers positional names, or
+ * else the previous statement's tensor. Returns the count, or -1 if any is missing. */
+static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, Node **in,
+                         int max, int *skip_positional) {
+    bool broken = false;
+    int n = 0;
+    *skip_positional = 0;
+    const Expr *list = st->has_inputs ? st->inputs : NULL;
+    if (!st->has_inputs && merge) {
+        /* add(a, b): leading positional names are the inputs. */
+        for (const Arg *arg = st->call->args; arg && !arg->key; arg = arg->next) {
+            if (arg->value->kind != EX_NAME)
+                break;
+            if (n < max)
+                in[n] = tensor_named(B, body, arg->value, &broken);
+            n++;
+            (*skip_positional)++;
+        }
+    } else if (st->has_inputs) {
+        for (const Expr *e = list; e; e = e->next) {
+            if (n < max)
+                in[n] = tensor_named(B, body, e, &broken);
+            n++;
+        }
+    } else {
+        if (!body->prev || body->prev_broken)
+            broken = true;
+        in[n++] = body->prev;
+    }
+    if (n > max) {
+        diag_error(B->S->d, st->call->name_loc, "too many inputs (limit is %d)", max);
+        return -1;
+    }
+    return broken ? -1 : n;
+}
+
+static void bind_result(Builder *B, Body *body, const Stmt *st, Node *n, bool broken) {
+    body->prev = n;
+    body->prev_broken = broken || !n;
+    if (!st->bind)
+        return;
+    Binding *old = NULL;
+    for (Binding *b = body->scope->head; b; b = b->next)
+        if (strcmp(b->name, st->bind) == 0)
+            old = b;
+    if (old && old->value) {
+        diag_error(B->S->d, st->bind_loc, "'%s' is already a constant", st->bind);
+        diag_note(B->S->d, old->loc, "declared here");
+        return;
+    }
+    Binding *b = old ? old : scope_add(B->S, body->scope, st->bind, st->bind_loc);
+    b->node = n;
+    b->broken = broken || !n;
+}
+
+static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
+    Sema *S = B->S;
+    const Expr *call = st->call;
+    const LayerName *ln = find_layer(call->str);
+    const Decl *blk = ln ? NULL : find_block(B, call->str);
+    if (!ln && !blk) {
+        unknown_layer(B, call);
+        bind_result(B, body, st, NULL, true);
+        return;
+    }
+    bool merge = ln && (ln->op == OP_ADD || ln->op == OP_CONCAT || ln->op == OP_MULTIPLY);
+    Node *in[16];
+    int skip = 0;
+    int nin = gather_inputs(B, body, st, merge, in, 16, &skip);
+    if (blk) {
+        Node *out = NULL;
+        if (nin == 1)
+            out = expand_block(B, body, blk, st, in[0]);
+        else if (nin > 1)
+            diag_error(S->d, call->name_loc, "block '%s' takes one input tensor, got %d",
+                       blk->name, nin);
+        bind_result(B, body, st, out, out == NULL);
+        return;
+    }
+    /* Options are checked even when the input is broken, on a node outside the graph. */
+    Node scratch = {0};
+    scratch.op = ln->op;
+    scratch.use_bias = true;
+    scratch.kernel_init = NNRT_INIT_GLOROT_UNIFORM;
+    scratch.bias_init = NNRT_INIT_ZEROS;
+    scratch.rec_init = NNRT_INIT_ORTHOGONAL;
+    scratch.l2 = -1;
+    int npos;
+    const char *const *opts = options_of(ln->op, ln->act, &npos);
+    Args A;
+    bool ok = args_bind(S, &A, call, opts, npos, skip);
+    ok = layer_options(S, body->scope, &A, &scratch, ln->act) && ok;
+    if (merge && nin >= 0 && nin < 2) {
+        diag_error(S->d, call->name_loc, "%s needs at least two input tensors, got %d",
+                   call->str, nin);
+        diag_hint(S->d, call->name_loc, "name them: %s(a, b)", call->str);
+        ok = false;
+    }
+    if (!ok || nin < 0) {
+        bind_result(B, body, st, NULL, true);
+        return;
+    }
+    Node *n = graph_add_node(S->a, S->g, ln->op, call->name_loc, in, nin);
+    int id = n->id;
+    Node **inputs = n->in;
+    *n = scratch;
+    n->id = id;
+    n->in = inputs;
+    n->nin = nin;
+    n->loc = st->loc;
+    n->block = body->block ? body->block->instance : NULL;
+    bool top = !body->block;
+    n->name = st->bind && top && !name_taken(S->g, st->bind) ? st->bind : auto_name(B, ln->op);
+    bool inferred = graph_infer_node(S->g, S->a, S->d, n);
+    bind_result(B, body, st, inferred ? n : NULL, !inferred);
+}
+
+static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
+    Sema *S = B->S;
+    if (body->block) {
+        diag_error(S->d, st->loc, "a block cannot declare an input");
+        diag_hint(S->d, st->loc, "inside a block, `in` is the tensor the block is applied to");
+        return;
+    }
+    if (S->g->input) {
+        diag_error(S->d, st->loc, "the model already has an input");
+        diag_note(S->d, S->g->input->loc, "first input declared here");
+        return;
+    }
+    if (!first)
+        diag_warning(S->d, st->loc, "the input should be the first statement of the model");
+    Shape shape = {0};
+    bool ok = true;
+    for (const Expr *it = st->shape->items; it; it = it->next) {
+        if (shape.rank >= SHAPE_MAX_RANK - 1 + 1) {
+            diag_error(S->d, it->loc, "too many input axes (limit is %d)", SHAPE_MAX_RANK - 1);
+            ok = false;
+            break;
+        }
+        ok &= sema_int(S, body->scope, it, "an input size", 1, &shape.d[shape.rank++]);
+    }
+    if (shape.rank == 0) {
+        diag_error(S->d, st->shape->loc, "the input shape is empty");
+        diag_hint(S->d, st->shape->loc, "give the size of one example, e.g. input [784] or "
+                                        "input [28, 28, 1]");
+        ok = false;
+    }
+    if (shape.rank > 3) {
+        diag_error(S->d, st->shape->loc, "an input has at most 3 axes, got %d", shape.rank);
+        ok = false;
+    }
+    if (!ok) {
+        bind_result(B, body, st, NULL, true);
+        return;
+    }
+    Node *n = graph_add_node(S->a, S->g, OP_INPUT, st->loc, NULL, 0);
+    n->out = shape;
+    n->name = st->bind ? st->bind : auto_name(B, OP_INPUT);
+    if (shape_size(shape) < 0 || shape_size(shape) > ((int64_t)1 << 40)) {
+        diag_error(S->d, st->shape->loc,
+                   "the input is too large: its shape product overflows (limit is 2^40)");
+        bind_result(B, body, st, NULL, true);
+        return;
+    }
+    bind_result(B, body, st, n, false);
+}
+
+static void let_stmt(Builder *B, Scope *scope, const char *name, SrcLoc loc, const Expr *value) {
+    Sema *S = B->S;
+    for (Binding *b = scope->head; b; b = b->next)
+        if (strcmp(b->name, name) == 0) {
+            diag_error(S->d, loc, "'%s' is already defined", name);
+            diag_note(S->d, b->loc, "previous definition here");
+            return;
+        }
+    Binding *b = scope_add(S, scope, name, loc);
+    b->value = value;
+    b->value_scope = scope;
+}
+
+static void build_body(Builder *B, Body *body, const Stmt *stmts) {
+    bool first = true;
+    for (const Stmt *st = stmts; st; st = st->next) {
+        switch (st->kind) {
+        case ST_INPUT:
+            input_stmt(B, body, st, first);
+            break;
+        case ST_LAYER:
+            if (!body->block && !B->S->g->input && first) {
+                diag_error(B->S->d, st->loc, "the model has no input shape before its first "
+                                             "layer");
+                diag_hint(B->S->d, st->loc, "add `input [784]` (or the shape of one example) "
+                                            "as the model's first line");
+            }
+            layer_stmt(B, body, st);
+            break;
+        case ST_LET:
+            let_stmt(B, body->scope, st->bind, st->bind_loc, st->value);
+            break;
+        }
+        first = false;
+    }
+}
+
+/* Binds call arguments to block parameters (positional, then by name, then defaults) and
+ * builds the block's statements in a fresh scope where `in` is the input tensor. */
+static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input) {
+    Sema *S = B->S;
+    for (BlockUse *u = outer->block; u; u = u->outer)
+        if (u->decl == blk) {
+            diag_error(S->d, st->call->name_loc, "block '%s' uses itself", blk->name);
+            diag_note(S->d, blk->name_loc, "'%s' declared here", blk->name);
+            return NULL;
+        }
+    const char *pnames[ARGS_MAX + 1];
+    int np = 0;
+    for (const Param *p = blk->params; p && np < ARGS_MAX; p = p->next)
+        pnames[np++] = p->name;
+    pnames[np] = NULL;
+    Args A;
+    if (!args_bind(S, &A, st->call, pnames, np, 0))
+        return NULL;
+    Scope *scope = ARENA_NEW(S->a, Scope);
+    scope->parent = S->globals;
+    bool ok = true;
+    for (const Param *p = blk->params; p; p = p->next) {
+        const Expr *v = args_get(&A, p->name);
+        Binding *b = scope_add(S, scope, p->name, p->loc);
+        if (v) {
+            b->value = v;
+            b->value_scope = outer->scope;
+        } else if (p->deflt) {
+            b->value = p->deflt;
+            b->value_scope = S->globals;
+        } else {
+            diag_error(S->d, st->call->name_loc, "block '%s' needs a value for '%s'", blk->name,
+                       p->name);
+            diag_note(S->d, p->loc, "parameter declared here");
+            ok = false;
+        }
+    }
+    if (!ok)
+        return NULL;
+    Binding *in = scope_add(S, scope, "in", blk->name_loc);
+    in->node = input;
+    int k = 0;
+    for (int i = 0; i < B->nblocks; i++)
+        if (B->blocks[i] == blk)
+            k = B->block_counts[i]++;
+    BlockUse use = {blk, k ? arena_printf(S->a, "%s_%d", blk->name, k) : blk->name,
+                    outer->block};
+    Body body = {scope, input, false, &use, outer->depth + 1};
+    int errors = S->d->nerrors;
+    build_body(B, &body, blk->body);
+    if (S->d->nerrors > errors) {
+        diag_note(S->d, st->call->name_loc, "in block '%s' used here", blk->name);
+        return NULL;
+    }
+    return body.prev_broken ? NULL : body.prev;
+}
+
+/* ---- the program ---- */
+
+static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
+    Sema *S = B->S;
+    for (const Decl *d = S->prog->decls; d; d = d->next) {
+        switch (d->kind) {
+        case DECL_LET:
+            if (d->name && d->value)
+                let_stmt(B, S->globals, d->name, d->name_loc, d->value);
+            break;
+        case DECL_BLOCK:
+            if (!d->name)
+                break;
+            if (find_block(B, d->name)) {
+                diag_error(S->d, d->name_loc, "block '%s' is already defined", d->name);
+                diag_note(S->d, find_block(B, d->name)->name_loc, "previous definition here");
+            } else if (find_layer(d->name)) {
+                diag_error(S->d, d->name_loc, "'%s' is the name of a layer; choose another "
+                                              "name for the block", d->name);
+            } else if (B->nblocks < 64) {
+                B->blocks[B->nblocks++] = d;
+            } else {
+                diag_error(S->d, d->name_loc, "too many blocks (limit is 64)");
+            }
+            break;
+        case DECL_MODEL:
+            if (*model) {
+                diag_error(S->d, d->loc, "a file holds one model; '%s' is the second",
+                           d->name ? d->name : "?");
+                diag_note(S->d, (*model)->loc, "first model declared here");
+            } else {
+                *model = d;
+            }
+            break;
+        case DECL_TRAIN:
+            if (*train) {
+                diag_error(S->d, d->loc, "a file holds one train block");
+                diag_note(S->d, (*train)->loc, "first train block here");
+            } else {
+                *train = d;
+            }
+            break;
+        }
+    }
+}
+
+Graph *sema_build(Arena *a, Diag *d, const Program *p) {
+    Sema S = {a, d, NULL, ARENA_NEW(a, Scope), p};
+    Builder B = {&S, {0}, {0}, {0}, 0};
+    const Decl *model = NULL, *train = NULL;
+    collect_decls(&B, &model, &train);
+    if (!model) {
+        if (d->nerrors == 0) {
+            diag_file_error(d, "no model in this file");
+            fprintf(d->out, "%s: hint: a model looks like: model mlp { input [784] "
+                            "dense(10, activation=softmax) }\n", d->file);
+        }
+        return NULL;
+    }
+    S.g = graph_new(a, model->name ? model->name : "model", model->name_loc);
+    Scope *scope = ARENA_NEW(a, Scope);
+    scope->parent = S.globals;
+    Body body = {scope, NULL, true, NULL, 0};
+    build_body(&B, &body, model->body);
+    if (!S.g->input && d->nerrors == 0) {
+        diag_error(d, model->name_loc, "model '%s' has no input shape", S.g->name);
+        diag_hint(d, model->name_loc, "add `input [784]` (or the shape of one example) as the "
+                                      "model's first line");
+    }
+    if (body.prev && !body.prev_broken)
+        S.g->output = body.prev;
+    if (S.g->input && S.g->nnodes == 1 && d->nerrors == 0) {
+        diag_error(d, model->close_loc, "model '%s' has no layers", S.g->name);
+        diag_hint(d, model->close_loc, "add at least one layer, e.g. dense(10, "
+                                       "activation=softmax)");
+    }
+    if (train)
+        sema_train(&S, train, S.g);
+    return S.g;
+}

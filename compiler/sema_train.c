@@ -1,0 +1,628 @@
+/*
+ * sema_train.c — the train block: loss, optimizer (with Keras' defaults), schedule,
+ * data sources, splits, metrics, early stopping, augmentation, class names.
+ *
+ *   train { loss = sparse_categorical_crossentropy  optimizer = adam(lr=0.001)
+ *           epochs = 5  batch = 32  data = idx("x.gz", "y.gz", scale=1/255) }
+ *
+ * Every setting is checked here, against the model where it depends on it (a softmax
+ * output for cross-entropy, as many class names as output units). Files are not opened:
+ * the trainer reads data, so data errors are the runtime's.
+ */
+#include "sema_values.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *const setting_names[] = {
+    "loss", "optimizer", "lr", "epochs", "batch", "seed", "validation", "validation_split",
+    "test", "split", "metrics", "early_stopping", "schedule", "l2", "classes", "data",
+    "augment", NULL,
+};
+
+static const char *const loss_names[] = { /* ORDER NnrtLoss */
+    "mse", "mae", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy", "mean_squared_error", "mean_absolute_error", NULL,
+};
+
+static const char *const opt_names[] = { /* ORDER OPT */
+    "sgd", "adagrad", "rmsprop", "adadelta", "adam", "nadam", "adamw", NULL,
+};
+
+/* Which options each optimizer takes, in Keras' positional order (lr first). */
+static const char *const sgd_opts[] = {"lr", "momentum", "nesterov", "clipnorm", "clipvalue",
+                                       NULL};
+static const char *const adagrad_opts[] = {"lr", "initial_accumulator", "epsilon", "clipnorm",
+                                           "clipvalue", NULL};
+static const char *const rmsprop_opts[] = {"lr", "rho", "momentum", "epsilon", "clipnorm",
+                                           "clipvalue", NULL};
+static const char *const adadelta_opts[] = {"lr", "rho", "epsilon", "clipnorm", "clipvalue",
+                                            NULL};
+static const char *const adam_opts[] = {"lr", "beta1", "beta2", "epsilon", "amsgrad",
+                                        "clipnorm", "clipvalue", NULL};
+static const char *const nadam_opts[] = {"lr", "beta1", "beta2", "epsilon", "clipnorm",
+                                         "clipvalue", NULL};
+static const char *const adamw_opts[] = {"lr", "weight_decay", "beta1", "beta2", "epsilon",
+                                         "amsgrad", "clipnorm", "clipvalue", NULL};
+
+static const char *const *const opt_options[] = { /* ORDER OPT */
+    sgd_opts, adagrad_opts, rmsprop_opts, adadelta_opts, adam_opts, nadam_opts, adamw_opts,
+};
+
+/* Keras' defaults (keras.optimizers.*, Keras 3). */
+static Optimizer optimizer_defaults(OptKind k) {
+    Optimizer o = {0};
+    o.kind = k;
+    o.lr = k == OPT_SGD ? 0.01 : 0.001;
+    o.rho = k == OPT_ADADELTA ? 0.95 : 0.9;
+    o.beta1 = 0.9;
+    o.beta2 = 0.999;
+    o.epsilon = 1e-7;
+    o.initial_accumulator = 0.1;
+    o.weight_decay = k == OPT_ADAMW ? 0.004 : 0;
+    return o;
+}
+
+static int optimizer_slots(const Optimizer *o) {
+    switch (o->kind) {
+    case OPT_SGD: return o->momentum > 0 ? 1 : 0;
+    case OPT_ADAGRAD: return 1;
+    case OPT_RMSPROP: return o->momentum > 0 ? 2 : 1;
+    case OPT_ADADELTA: return 2;
+    case OPT_ADAM: case OPT_ADAMW: return o->amsgrad ? 3 : 2;
+    case OPT_NADAM: return 2;
+    default: return 0;
+    }
+}
+
+typedef struct Train {
+    Sema *S;
+    Scope *sc;
+    TrainSpec *t;
+    Graph *g;
+    bool have_loss, have_lr;
+    double lr_override;
+    SrcLoc lr_loc;
+} Train;
+
+static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo, double hi) {
+    const Expr *e = args_get(A, name);
+    if (!e)
+        return true;
+    double v;
+    if (!sema_number(T->S, T->sc, e, &v))
+        return false;
+    if (v < lo || v > hi) {
+        diag_error(T->S->d, e->loc, "%s must be in [%g, %g], got %g", name, lo, hi, v);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_bool(T->S, T->sc, e, name, out);
+}
+
+static void set_optimizer(Train *T, const Expr *value) {
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(T->S, T->sc, value, "an optimizer such as adam(lr=0.001)", &name, &call))
+        return;
+    int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
+    if (k < 0)
+        return;
+    Optimizer o = optimizer_defaults((OptKind)k);
+    if (call) {
+        Args A;
+        if (!args_bind(T->S, &A, call, opt_options[k], 1, 0))
+            return;
+        bool ok = num_opt(T, &A, "lr", &o.lr, 0, 1e6);
+        ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);
+        ok &= bool_opt(T, &A, "nesterov", &o.nesterov);
+        ok &= num_opt(T, &A, "rho", &o.rho, 0, 1);
+        ok &= num_opt(T, &A, "beta1", &o.beta1, 0, 1);
+        ok &= num_opt(T, &A, "beta2", &o.beta2, 0, 1);
+        ok &= num_opt(T, &A, "epsilon", &o.epsilon, 0, 1);
+        ok &= num_opt(T, &A, "initial_accumulator", &o.initial_accumulator, 0, 1e6);
+        ok &= num_opt(T, &A, "weight_decay", &o.weight_decay, 0, 1e6);
+        ok &= bool_opt(T, &A, "amsgrad", &o.amsgrad);
+        ok &= num_opt(T, &A, "clipnorm", &o.clipnorm, 0, 1e12);
+        ok &= num_opt(T, &A, "clipvalue", &o.clipvalue, 0, 1e12);
+        if (!ok)
+            return;
+        if (o.nesterov && o.momentum == 0) {
+            diag_error(T->S->d, args_loc(&A, "nesterov"), "nesterov needs momentum > 0");
+            return;
+        }
+    }
+    o.slots = optimizer_slots(&o);
+    T->t->opt = o;
+}
+
+/* ---- data sources ---- */
+
+static const char *const idx_opts[] = {"images", "labels", "scale", "shift", "standardize",
+                                       NULL};
+static const char *const csv_opts[] = {"path", "label", "header", "scale", "shift",
+                                       "standardize", NULL};
+static const char *const npy_opts[] = {"features", "labels", "scale", "shift", "standardize",
+                                       NULL};
+static const char *const series_opts[] = {"path", "inputs", "target", "window", "horizon",
+                                          "header", "standardize", NULL};
+static const char *const source_names[] = {"idx", "csv", "npy", "series", NULL};
+
+static bool string_opt(Train *T, Args *A, const char *name, const char **out) {
+    const Expr *e = args_get(A, name);
+    return !e || sema_string(T->S, T->sc, e, name, out);
+}
+
+static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
+    const Expr *e = args_get(A, "inputs");
+    if (!e)
+        return true;
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, e);
+    int n = 0;
+    const Expr *single = r->kind == EX_LIST ? NULL : r;
+    for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next)
+        n++;
+    const char **names = ARENA_ARRAY(T->S->a, const char *, n > 0 ? n : 1);
+    int i = 0;
+    for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next)
+        if (!sema_string(T->S, sc, it, "an input column", &names[i++]))
+            return false;
+    src->series_inputs = names;
+    src->n_series_inputs = n;
+    return true;
+}
+
+static bool csv_label(Train *T, Args *A, NnrtDataSource *src) {
+    const Expr *e = args_get(A, "label");
+    src->csv_label_index = -1;
+    if (!e)
+        return true;
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, e);
+    if (r->kind == EX_STR) {
+        src->csv_label = r->str;
+        return true;
+    }
+    int64_t k;
+    if (!sema_int(T->S, sc, r, "label column", -1, &k))
+        return false;
+    src->csv_label_index = (int)k;
+    return true;
+}
+
+static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(T->S, T->sc, value, "a data source such as idx(\"images.gz\", "
+                                          "\"labels.gz\")", &name, &call))
+        return false;
+    int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "data source",
+                        source_names);
+    if (k < 0)
+        return false;
+    if (!call) {
+        diag_error(T->S->d, value->loc, "%s needs a file path, e.g. %s(\"file\")", name, name);
+        return false;
+    }
+    static const char *const *const opts[] = {idx_opts, csv_opts, npy_opts, series_opts};
+    static const int npos[] = {2, 1, 2, 1};
+    static const NnrtDataKind kinds[] = {NNRT_DATA_IDX, NNRT_DATA_CSV, NNRT_DATA_NPY,
+                                         NNRT_DATA_SERIES};
+    Args A;
+    if (!args_bind(T->S, &A, call, opts[k], npos[k], 0))
+        return false;
+    memset(src, 0, sizeof *src);
+    src->kind = kinds[k];
+    src->scale = 1;
+    src->csv_header = 1;
+    src->horizon = 1;
+    src->csv_label_index = -1;
+    const char *first = k == 0 ? "images" : k == 2 ? "features" : "path";
+    if (!args_get(&A, first)) {
+        diag_error(T->S->d, call->name_loc, "%s needs the %s file", name, first);
+        return false;
+    }
+    bool ok = string_opt(T, &A, first, &src->features_path);
+    ok &= string_opt(T, &A, "labels", &src->labels_path);
+    if (k == 0 && !args_get(&A, "labels")) {
+        diag_error(T->S->d, call->name_loc, "idx needs the labels file too");
+        diag_hint(T->S->d, call->name_loc, "idx(\"train-images-idx3-ubyte.gz\", "
+                                           "\"train-labels-idx1-ubyte.gz\")");
+        ok = false;
+    }
+    ok &= num_opt(T, &A, "scale", &src->scale, -1e30, 1e30);
+    ok &= num_opt(T, &A, "shift", &src->shift, -1e30, 1e30);
+    bool standardize = k == 3, header = true;
+    ok &= bool_opt(T, &A, "standardize", &standardize);
+    ok &= bool_opt(T, &A, "header", &header);
+    src->standardize = standardize;
+    src->csv_header = header;
+    if (k == 1)
+        ok &= csv_label(T, &A, src);
+    if (k == 3) {
+        int64_t window = 0, horizon = 1;
+        const Expr *w = args_get(&A, "window");
+        if (!w) {
+            diag_error(T->S->d, call->name_loc, "series needs window=N (input steps)");
+            ok = false;
+        } else {
+            ok &= sema_int(T->S, T->sc, w, "window", 1, &window);
+        }
+        const Expr *h = args_get(&A, "horizon");
+        if (h)
+            ok &= sema_int(T->S, T->sc, h, "horizon", 1, &horizon);
+        src->window = (int)window;
+        src->horizon = (int)horizon;
+        ok &= series_inputs(T, &A, src);
+        ok &= string_opt(T, &A, "target", &src->series_target);
+    }
+    return ok;
+}
+
+/* ---- the smaller settings ---- */
+
+static void set_split(Train *T, const Expr *value) {
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, value);
+    double f[3] = {0}, sum = 0;
+    int n = 0;
+    if (r->kind == EX_LIST)
+        for (const Expr *it = r->items; it; it = it->next, n++)
+            if (n < 3 && !sema_number(T->S, sc, it, &f[n]))
+                return;
+    if (r->kind != EX_LIST || n != 3) {
+        diag_error(T->S->d, value->loc, "split needs three fractions [train, validation, test]");
+        diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
+        return;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (f[i] < 0) {
+            diag_error(T->S->d, value->loc, "split fractions must not be negative");
+            return;
+        }
+        sum += f[i];
+    }
+    if (fabs(sum - 1) > 1e-6 && fabs(sum - 10) > 1e-6 && fabs(sum - 100) > 1e-6) {
+        diag_error(T->S->d, value->loc, "split fractions add up to %g, not 1", sum);
+        return;
+    }
+    for (int i = 0; i < 3; i++)
+        T->t->split[i] = f[i] / sum; /* 6:2:2 and 60:20:20 mean the same */
+}
+
+static void set_metrics(Train *T, const Expr *value) {
+    static const char *const metric_names[] = {"accuracy", "top_k", "top_k_accuracy", "mae",
+                                               "rmse", "mse", NULL};
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, value);
+    const Expr *single = r->kind == EX_LIST ? NULL : r;
+    for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next) {
+        const char *name;
+        const Expr *call;
+        if (!sema_symbol(T->S, sc, it, "a metric such as accuracy", &name, &call))
+            continue;
+        int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
+                            metric_names);
+        if (k == 0)
+            T->t->metric_accuracy = true;
+        if (k == 1 || k == 2) {
+            int64_t topk = 5;
+            static const char *const k_opts[] = {"k", NULL};
+            Args A;
+            if (call && args_bind(T->S, &A, call, k_opts, 1, 0) && args_get(&A, "k"))
+                sema_int(T->S, sc, args_get(&A, "k"), "k", 1, &topk);
+            T->t->top_k = (int)topk;
+        }
+    }
+}
+
+static void set_early_stopping(Train *T, const Expr *value) {
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, value);
+    int64_t patience = 0;
+    if (r->kind == EX_NUM) {
+        if (sema_int(T->S, sc, r, "patience", 1, &patience))
+            T->t->early_stop_patience = (int)patience;
+        return;
+    }
+    static const char *const es_names[] = {"early_stopping", NULL};
+    static const char *const es_opts[] = {"patience", "min_delta", "restore_best", NULL};
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(T->S, sc, r, "early_stopping(patience=3)", &name, &call) ||
+        sema_lookup(T->S, r->loc, name, "early-stopping rule", es_names) < 0)
+        return;
+    Args A;
+    if (call && !args_bind(T->S, &A, call, es_opts, 1, 0))
+        return;
+    patience = 3;
+    bool restore = false;
+    if (call && args_get(&A, "patience") &&
+        !sema_int(T->S, sc, args_get(&A, "patience"), "patience", 1, &patience))
+        return;
+    if (call && !num_opt(T, &A, "min_delta", &T->t->early_stop_min_delta, 0, 1e30))
+        return;
+    if (call && !bool_opt(T, &A, "restore_best", &restore))
+        return;
+    T->t->early_stop_patience = (int)patience;
+    T->t->early_stop_restore_best = restore;
+}
+
+static void set_schedule(Train *T, const Expr *value) {
+    static const char *const names[] = {"constant", "step", "exponential", "cosine",
+                                        "reduce_on_plateau", NULL};
+    static const char *const opts[] = {"every", "factor", "rate", "steps", "alpha",
+                                       "patience", "min_lr", NULL};
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(T->S, T->sc, value, "a schedule such as step(every=10, factor=0.5)",
+                     &name, &call))
+        return;
+    int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "schedule", names);
+    if (k < 0)
+        return;
+    TrainSpec *t = T->t;
+    t->schedule = (NnrtSchedule)k;
+    t->sched_factor = k == NNRT_SCHED_PLATEAU ? 0.1 : 0.5;
+    t->sched_rate = 0.96;
+    t->sched_every = 10;
+    t->sched_decay_steps = k == NNRT_SCHED_EXPONENTIAL ? 1000 : 0; /* cosine: 0 = whole run */
+    t->sched_patience = 10;
+    if (!call)
+        return;
+    Args A;
+    if (!args_bind(T->S, &A, call, opts, 0, 0))
+        return;
+    num_opt(T, &A, "factor", &t->sched_factor, 0, 1);
+    num_opt(T, &A, "rate", &t->sched_rate, 0, 1);
+    num_opt(T, &A, "alpha", &t->sched_alpha, 0, 1);
+    num_opt(T, &A, "min_lr", &t->sched_min_lr, 0, 1e6);
+    int64_t v;
+    if (args_get(&A, "every") && sema_int(T->S, T->sc, args_get(&A, "every"), "every", 1, &v))
+        t->sched_every = v;
+    if (args_get(&A, "steps") && sema_int(T->S, T->sc, args_get(&A, "steps"), "steps", 1, &v))
+        t->sched_decay_steps = v;
+    if (args_get(&A, "patience") &&
+        sema_int(T->S, T->sc, args_get(&A, "patience"), "patience", 1, &v))
+        t->sched_patience = (int)v;
+}
+
+static void set_augment(Train *T, const Expr *value) {
+    static const char *const names[] = {"flip", "shift", "rotate", "rotation", "noise", NULL};
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, value);
+    const Expr *single = r->kind == EX_LIST ? NULL : r;
+    NnrtAugment *aug = &T->t->augment;
+    for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next) {
+        const char *name;
+        const Expr *call;
+        if (!sema_symbol(T->S, sc, it, "flip(horizontal), shift(0.1), rotate(10) or "
+                                       "noise(0.05)", &name, &call))
+            continue;
+        int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "augmentation", names);
+        if (k < 0)
+            continue;
+        const Expr *arg = call && call->args ? call->args->value : NULL;
+        if (k == 0) {
+            const char *dir = "horizontal";
+            const Expr *dc;
+            static const char *const dirs[] = {"horizontal", "vertical", "both", NULL};
+            if (arg && !sema_symbol(T->S, sc, arg, "horizontal, vertical or both", &dir, &dc))
+                continue;
+            int dk = sema_lookup(T->S, arg ? arg->loc : it->loc, dir, "flip direction", dirs);
+            aug->flip_horizontal |= dk == 0 || dk == 2;
+            aug->flip_vertical |= dk == 1 || dk == 2;
+            continue;
+        }
+        double v;
+        if (!arg) {
+            diag_error(T->S->d, it->loc, "%s needs an amount, e.g. %s(%s)", name, name,
+                       k == 1 ? "0.1" : k == 4 ? "0.05" : "10");
+            continue;
+        }
+        if (!sema_number(T->S, sc, arg, &v))
+            continue;
+        if (v < 0) {
+            diag_error(T->S->d, arg->loc, "%s must not be negative", name);
+            continue;
+        }
+        if (k == 1)
+            aug->shift = v;
+        else if (k == 4)
+            aug->noise = v;
+        else
+            aug->rotation = v;
+    }
+}
+
+static void set_classes(Train *T, const Expr *value) {
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, value);
+    if (r->kind != EX_LIST) {
+        diag_error(T->S->d, value->loc, "classes needs a list of names, e.g. [\"cat\", \"dog\"]");
+        return;
+    }
+    int n = 0;
+    for (const Expr *it = r->items; it; it = it->next)
+        n++;
+    const char **names = ARENA_ARRAY(T->S->a, const char *, n > 0 ? n : 1);
+    int i = 0;
+    for (const Expr *it = r->items; it; it = it->next)
+        if (!sema_string(T->S, sc, it, "a class name", &names[i++]))
+            return;
+    T->t->class_names = names;
+    T->t->n_class_names = n;
+}
+
+static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int64_t *out) {
+    sema_int(T->S, T->sc, v, what, min, out);
+}
+
+static void apply_setting(Train *T, int k, const Arg *s) {
+    TrainSpec *t = T->t;
+    const Expr *v = s->value;
+    int64_t n;
+    double x;
+    switch (k) {
+    case 0: { /* loss */
+        const char *name;
+        const Expr *call;
+        if (!sema_symbol(T->S, T->sc, v, "a loss such as mse", &name, &call))
+            return;
+        int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
+        if (l >= 5)
+            l -= 5;
+        if (l >= 0) {
+            t->loss = (NnrtLoss)l;
+            t->loss_loc = v->loc;
+            T->have_loss = true;
+        }
+        return;
+    }
+    case 1: set_optimizer(T, v); return;
+    case 2:
+        if (sema_number(T->S, T->sc, v, &x)) {
+            T->have_lr = true;
+            T->lr_override = x;
+            T->lr_loc = v->loc;
+        }
+        return;
+    case 3: n = t->epochs; set_int(T, v, "epochs", 1, &n); t->epochs = (int)n; return;
+    case 4: set_int(T, v, "batch", 1, &t->batch); return;
+    case 5: n = 0; set_int(T, v, "seed", 0, &n); t->seed = (uint64_t)n; return;
+    case 6: case 7: {
+        Scope *sc = T->sc;
+        const Expr *r = sema_resolve(T->S, &sc, v);
+        if (r->kind == EX_CALL || r->kind == EX_NAME) {
+            data_source(T, v, &t->validation);
+        } else if (sema_number(T->S, T->sc, v, &x)) {
+            if (x < 0 || x >= 1)
+                diag_error(T->S->d, v->loc, "validation must be a fraction in [0, 1) or a "
+                                            "data source, got %g", x);
+            else
+                t->validation_split = x;
+        }
+        return;
+    }
+    case 8: data_source(T, v, &t->test); return;
+    case 9: set_split(T, v); return;
+    case 10: set_metrics(T, v); return;
+    case 11: set_early_stopping(T, v); return;
+    case 12: set_schedule(T, v); return;
+    case 13:
+        if (sema_number(T->S, T->sc, v, &x)) {
+            if (x < 0)
+                diag_error(T->S->d, v->loc, "l2 must not be negative");
+            else
+                t->l2 = x;
+        }
+        return;
+    case 14: set_classes(T, v); return;
+    case 15: data_source(T, v, &t->data); return;
+    case 16: set_augment(T, v); return;
+    }
+}
+
+/* The activation that produces the model's output, looking through dropout. */
+static const Node *output_producer(const Graph *g, Activation *act) {
+    const Node *n = g->output;
+    while (n && n->op == OP_DROPOUT)
+        n = n->in[0];
+    act->kind = ACT_LINEAR;
+    if (n && (n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D ||
+              n->op == OP_ACTIVATION || n->op == OP_SIMPLE_RNN))
+        *act = n->act;
+    if (n && (n->op == OP_LSTM || n->op == OP_GRU))
+        *act = n->act; /* tanh: not a probability */
+    return n;
+}
+
+/* Cross-entropy losses read probabilities; a linear output would make log() meaningless. */
+static void check_loss_against_output(Train *T) {
+    TrainSpec *t = T->t;
+    Graph *g = T->g;
+    if (!g->output || g->output->out.rank == 0)
+        return;
+    Activation act;
+    const Node *prod = output_producer(g, &act);
+    const char *loss = loss_names[t->loss];
+    ActKind want = t->loss == NNRT_LOSS_BINARY_CE ? ACT_SIGMOID : ACT_SOFTMAX;
+    bool ce = t->loss == NNRT_LOSS_BINARY_CE || t->loss == NNRT_LOSS_CATEGORICAL_CE ||
+              t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE;
+    if (ce && act.kind != want) {
+        diag_error(T->S->d, t->loss_loc,
+                   "%s needs %s probabilities, but the output layer '%s' has activation %s",
+                   loss, act_name(want), prod->name, act_name(act.kind));
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
+        diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer", act_name(want));
+        return;
+    }
+    if ((t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE || t->loss == NNRT_LOSS_CATEGORICAL_CE) &&
+        g->output->out.rank != 1) {
+        char buf[96];
+        diag_error(T->S->d, t->loss_loc, "%s needs one vector of class probabilities per "
+                                         "example, but the output is %s",
+                   loss, shape_str(g->output->out, buf, sizeof buf));
+        return;
+    }
+    int64_t classes = g->output->out.d[g->output->out.rank - 1];
+    if (t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE && classes < 2) {
+        diag_error(T->S->d, t->loss_loc, "%s needs at least 2 output units, got %lld", loss,
+                   (long long)classes);
+        diag_hint(T->S->d, t->loss_loc, "for one sigmoid output use binary_crossentropy");
+    }
+    if (t->n_class_names && t->n_class_names != classes &&
+        !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))
+        diag_error(T->S->d, t->loc, "%d class names for %lld output classes", t->n_class_names,
+                   (long long)classes);
+}
+
+void sema_train(Sema *S, const Decl *train, Graph *g) {
+    g->has_train = true;
+    TrainSpec *t = &g->train;
+    memset(t, 0, sizeof *t);
+    t->loc = train->loc;
+    t->opt = optimizer_defaults(OPT_ADAM);
+    t->opt.slots = optimizer_slots(&t->opt);
+    t->epochs = 1;
+    t->batch = 32;
+    t->seed = 42;
+    t->metric_accuracy = true;
+    Scope *sc = ARENA_NEW(S->a, Scope);
+    sc->parent = S->globals;
+    Train T = {S, sc, t, g, false, false, 0, {0, 0, 0}};
+    const Arg *seen[32] = {0};
+    for (const Arg *s = train->settings; s; s = s->next) {
+        if (!s->key || !s->value)
+            continue;
+        const char *key = strcmp(s->key, "batch_size") == 0 ? "batch"
+                          : strcmp(s->key, "learning_rate") == 0 ? "lr" : s->key;
+        int k = sema_lookup(S, s->key_loc, key, "train setting", setting_names);
+        if (k < 0)
+            continue;
+        if (seen[k]) {
+            diag_error(S->d, s->key_loc, "'%s' is set twice", s->key);
+            diag_note(S->d, seen[k]->key_loc, "first set here");
+            continue;
+        }
+        seen[k] = s;
+        apply_setting(&T, k, s);
+    }
+    if (T.have_lr)
+        t->opt.lr = T.lr_override;
+    if (!T.have_loss) {
+        diag_error(S->d, train->loc, "the train block has no loss");
+        diag_hint(S->d, train->loc, "add e.g. loss = sparse_categorical_crossentropy");
+        return;
+    }
+    if (t->validation_split > 0 && (t->split[0] > 0 || t->validation.kind != NNRT_DATA_NONE))
+        diag_error(S->d, seen[6] ? seen[6]->key_loc : train->loc,
+                   "give either validation or split, not both");
+    check_loss_against_output(&T);
+}

@@ -1,0 +1,337 @@
+/*
+ * sema_values.c — constants, constant expressions and option binding for sema.
+ *
+ * A constant (`let hidden = 128`, a block parameter) is kept as the expression it was
+ * given plus the scope it was written in, and evaluated where it is used; so
+ * `let act = relu` works as well as `let rate = 1/255`. Numbers are doubles; a whole
+ * number is required where Keras wants an int, and "2.5 units" is an error, not a floor.
+ */
+#include "sema_values.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+Binding *scope_find(Scope *s, const char *name) {
+    for (; s; s = s->parent)
+        for (Binding *b = s->head; b; b = b->next)
+            if (strcmp(b->name, name) == 0)
+                return b;
+    return NULL;
+}
+
+Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc) {
+    Binding *b = ARENA_NEW(S->a, Binding);
+    b->name = name;
+    b->loc = loc;
+    b->next = s->head;
+    s->head = b;
+    return b;
+}
+
+const Expr *sema_resolve(Sema *S, Scope **scope, const Expr *e) {
+    for (int depth = 0; e && e->kind == EX_NAME && depth < 64; depth++) {
+        Binding *b = scope_find(*scope, e->str);
+        if (!b || !b->value)
+            return e;
+        e = b->value;
+        *scope = b->value_scope;
+    }
+    return e;
+}
+
+static void collect_constants(Scope *s, const char **names, int max, int *n) {
+    for (; s; s = s->parent)
+        for (Binding *b = s->head; b && *n < max - 1; b = b->next)
+            if (b->value)
+                names[(*n)++] = b->name;
+}
+
+static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
+    diag_error(S->d, e->loc, "unknown name '%s' (expected %s)", e->str, what);
+    const char *names[64];
+    int n = 0;
+    collect_constants(sc, names, 64, &n);
+    names[n] = NULL;
+    const char *near = diag_suggest(e->str, names);
+    if (near)
+        diag_hint(S->d, e->loc, "did you mean '%s'?", near);
+    else
+        diag_hint(S->d, e->loc, "constants are declared with `let %s = …` before use",
+                  e->str);
+}
+
+static const char *expr_text(Sema *S, const Expr *e) {
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
+    ast_print_expr(e, f);
+    fclose(f);
+    char *copy = arena_strdup(S->a, buf ? buf : "?");
+    free(buf);
+    return copy;
+}
+
+bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out) {
+    e = sema_resolve(S, &sc, e);
+    double l, r;
+    switch (e->kind) {
+    case EX_NUM:
+        *out = e->num;
+        return true;
+    case EX_NEG:
+        if (!sema_number(S, sc, e->lhs, &l))
+            return false;
+        *out = -l;
+        return true;
+    case EX_BINARY:
+        if (!sema_number(S, sc, e->lhs, &l) || !sema_number(S, sc, e->rhs, &r))
+            return false;
+        switch (e->op) {
+        case '+': *out = l + r; break;
+        case '-': *out = l - r; break;
+        case '*': *out = l * r; break;
+        case '/':
+            if (r == 0) {
+                diag_error(S->d, e->rhs->loc, "division by zero");
+                return false;
+            }
+            *out = l / r;
+            break;
+        default: *out = 0; break;
+        }
+        if (!isfinite(*out)) {
+            diag_error(S->d, e->loc, "this value overflows");
+            return false;
+        }
+        return true;
+    case EX_NAME:
+        unknown_name(S, sc, e, "a number");
+        return false;
+    default:
+        diag_error(S->d, e->loc, "expected a number, found %s", expr_text(S, e));
+        return false;
+    }
+}
+
+bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out) {
+    double v;
+    if (!sema_number(S, sc, e, &v))
+        return false;
+    if (v != floor(v) || fabs(v) > 9.0e15) {
+        diag_error(S->d, e->loc, "%s must be a whole number, got %g", what, v);
+        return false;
+    }
+    if (v < (double)min) {
+        diag_error(S->d, e->loc, "%s must be at least %lld, got %g", what, (long long)min, v);
+        return false;
+    }
+    *out = (int64_t)v;
+    return true;
+}
+
+bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out) {
+    const Expr *r = sema_resolve(S, &sc, e);
+    if (r->kind == EX_NAME && (strcmp(r->str, "true") == 0 || strcmp(r->str, "false") == 0)) {
+        *out = r->str[0] == 't';
+        return true;
+    }
+    diag_error(S->d, e->loc, "%s must be true or false, found %s", what, expr_text(S, r));
+    return false;
+}
+
+bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char **out) {
+    const Expr *r = sema_resolve(S, &sc, e);
+    if (r->kind == EX_STR) {
+        *out = r->str;
+        return true;
+    }
+    diag_error(S->d, e->loc, "%s must be a string in double quotes, found %s", what,
+               expr_text(S, r));
+    return false;
+}
+
+bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char **name,
+                 const Expr **call) {
+    const Expr *r = sema_resolve(S, &sc, e);
+    if (r->kind == EX_NAME) {
+        *name = r->str;
+        *call = NULL;
+        return true;
+    }
+    if (r->kind == EX_CALL) {
+        *name = r->str;
+        *call = r;
+        return true;
+    }
+    diag_error(S->d, e->loc, "expected %s, found %s", what, expr_text(S, r));
+    return false;
+}
+
+int sema_lookup(Sema *S, SrcLoc loc, const char *name, const char *what,
+                const char *const *names) {
+    for (int i = 0; names[i]; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    diag_error(S->d, loc, "unknown %s '%s'", what, name);
+    const char *near = diag_suggest(name, names);
+    if (near)
+        diag_hint(S->d, loc, "did you mean '%s'?", near);
+    char list[1024];
+    diag_hint(S->d, loc, "valid %ss are: %s", what, diag_join(list, sizeof list, names));
+    return -1;
+}
+
+/* Option names that Keras spells differently; both are accepted. */
+static const char *const option_aliases[][2] = {
+    {"kernel_size", "kernel"}, {"pool_size", "size"},    {"input_dim", "vocab"},
+    {"output_dim", "dim"},     {"learning_rate", "lr"},  {"beta_1", "beta1"},
+    {"beta_2", "beta2"},       {"embeddings_initializer", "kernel_initializer"},
+    {"batch_size", "batch"},   {"filters", "filters"},
+};
+
+static const char *canonical_option(const char *key) {
+    for (size_t i = 0; i < sizeof option_aliases / sizeof option_aliases[0]; i++)
+        if (strcmp(key, option_aliases[i][0]) == 0)
+            return option_aliases[i][1];
+    return key;
+}
+
+bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
+               int skip_positional) {
+    memset(A->bound, 0, sizeof A->bound);
+    A->callee = call->str;
+    A->loc = call->name_loc;
+    A->names = names;
+    A->ok = true;
+    int pos = 0, count = 0;
+    while (names[count])
+        count++;
+    for (const Arg *arg = call->args; arg; arg = arg->next) {
+        int slot;
+        if (!arg->key) {
+            if (skip_positional > 0) {
+                skip_positional--;
+                continue;
+            }
+            if (pos >= npositional) {
+                diag_error(S->d, arg->loc, "too many positional arguments for %s (it takes %d)",
+                           call->str, npositional);
+                if (npositional < count)
+                    diag_hint(S->d, arg->loc, "name the option, e.g. %s=…", names[npositional]);
+                A->ok = false;
+                continue;
+            }
+            slot = pos++;
+        } else {
+            const char *key = canonical_option(arg->key);
+            slot = -1;
+            for (int i = 0; i < count; i++)
+                if (strcmp(names[i], key) == 0)
+                    slot = i;
+            if (slot < 0) {
+                diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
+                const char *near = diag_suggest(arg->key, names);
+                if (near)
+                    diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
+                char list[1024];
+                if (count)
+                    diag_hint(S->d, arg->key_loc, "valid options are: %s",
+                              diag_join(list, sizeof list, names));
+                else
+                    diag_hint(S->d, arg->key_loc, "%s takes no options", call->str);
+                A->ok = false;
+                continue;
+            }
+        }
+        if (slot >= ARGS_MAX)
+            continue;
+        if (A->bound[slot]) {
+            diag_error(S->d, arg->loc, "option '%s' given twice", names[slot]);
+            diag_note(S->d, A->bound[slot]->loc, "first given here");
+            A->ok = false;
+            continue;
+        }
+        A->bound[slot] = arg;
+    }
+    return A->ok;
+}
+
+static int args_slot(Args *A, const char *name) {
+    for (int i = 0; A->names[i] && i < ARGS_MAX; i++)
+        if (strcmp(A->names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const Expr *args_get(Args *A, const char *name) {
+    int i = args_slot(A, name);
+    return i >= 0 && A->bound[i] ? A->bound[i]->value : NULL;
+}
+
+SrcLoc args_loc(Args *A, const char *name) {
+    int i = args_slot(A, name);
+    return i >= 0 && A->bound[i] ? A->bound[i]->loc : A->loc;
+}
+
+/* ---- activations and initializers ---- */
+
+static const char *const activation_names[] = {
+    "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "gelu", "swish",
+    "identity", "silu", NULL,
+};
+
+bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(S, sc, e, "an activation such as relu", &name, &call))
+        return false;
+    SrcLoc loc = call ? call->name_loc : e->loc;
+    int k = sema_lookup(S, loc, name, "activation", activation_names);
+    if (k < 0)
+        return false;
+    if (k == 9)
+        k = ACT_LINEAR;
+    if (k == 10)
+        k = ACT_SWISH;
+    out->kind = (ActKind)k;
+    out->alpha = k == ACT_LEAKY_RELU ? 0.3 : k == ACT_ELU ? 1.0 : 0.0;
+    if (call) {
+        static const char *const alpha_only[] = {"alpha", NULL};
+        static const char *const none[] = {NULL};
+        bool has_alpha = k == ACT_LEAKY_RELU || k == ACT_ELU;
+        Args A;
+        if (!args_bind(S, &A, call, has_alpha ? alpha_only : none, has_alpha ? 1 : 0, 0))
+            return false;
+        const Expr *alpha = has_alpha ? args_get(&A, "alpha") : NULL;
+        if (alpha && !sema_number(S, sc, alpha, &out->alpha))
+            return false;
+    }
+    return true;
+}
+
+static const char *const initializer_names[] = { /* ORDER NnrtInit */
+    "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
+    "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal", NULL,
+};
+
+bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out) {
+    const char *name;
+    const Expr *call;
+    if (!sema_symbol(S, sc, e, "an initializer such as he_normal", &name, &call))
+        return false;
+    if (strcmp(name, "xavier_uniform") == 0)
+        name = "glorot_uniform";
+    else if (strcmp(name, "xavier_normal") == 0)
+        name = "glorot_normal";
+    else if (strcmp(name, "kaiming_normal") == 0)
+        name = "he_normal";
+    else if (strcmp(name, "kaiming_uniform") == 0)
+        name = "he_uniform";
+    int k = sema_lookup(S, call ? call->name_loc : e->loc, name, "initializer",
+                        initializer_names);
+    if (k < 0)
+        return false;
+    *out = (NnrtInit)k;
+    return true;
+}

@@ -1,0 +1,85 @@
+/*
+ * sema_values.h — what sema.c (the model) and sema_train.c (the train block) share:
+ * scopes of named constants, evaluation of constant expressions, and argument binding
+ * against a table of option names, with "did you mean" and "valid options are" errors.
+ * Internal to the sema module; nothing outside sema*.c includes it.
+ */
+#ifndef NNLC_SEMA_VALUES_H
+#define NNLC_SEMA_VALUES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ast.h"
+#include "graph.h"
+
+typedef struct Binding Binding;
+typedef struct Scope Scope;
+
+/* A name in scope: a constant (an expression evaluated where it is used, in the scope it
+ * was written in) or a tensor (a graph node). */
+struct Binding {
+    const char *name;
+    SrcLoc loc;
+    const Expr *value;  /* constant */
+    Scope *value_scope;
+    Node *node;         /* tensor */
+    bool broken;        /* a tensor whose layer had errors: uses are skipped silently */
+    Binding *next;
+};
+
+struct Scope {
+    Binding *head;
+    Scope *parent;
+};
+
+typedef struct Sema {
+    Arena *a;
+    Diag *d;
+    Graph *g;
+    Scope *globals;
+    const Program *prog;
+} Sema;
+
+Binding *scope_find(Scope *s, const char *name);
+Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc);
+
+/* Follows names bound to constants until an expression that is not such a name. */
+const Expr *sema_resolve(Sema *S, Scope **scope, const Expr *e);
+
+bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out);
+bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out);
+bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out);
+bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char **out);
+/* A symbol is a bare name or a call: `relu`, `leaky_relu(alpha=0.2)`. */
+bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char **name,
+                 const Expr **call);
+/* Looks `name` up in a NULL-terminated list, reporting an unknown one with a suggestion
+ * and the valid names. Returns the index or -1. */
+int sema_lookup(Sema *S, SrcLoc loc, const char *name, const char *what,
+                const char *const *names);
+
+/* Arguments of a call bound to a table of option names. Positional arguments take the
+ * first `npositional` names in order. Each option is read at most once by the caller;
+ * args_finish reports the ones never read as unknown. */
+enum { ARGS_MAX = 24 };
+typedef struct Args {
+    const char *callee;
+    SrcLoc loc;
+    const char *const *names;
+    const Arg *bound[ARGS_MAX];
+    bool ok;
+} Args;
+
+bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
+               int skip_positional);
+const Expr *args_get(Args *A, const char *name);
+SrcLoc args_loc(Args *A, const char *name);
+
+bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out);
+bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out);
+
+/* sema_train.c */
+void sema_train(Sema *S, const Decl *train, Graph *g);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * summary.c — what a learner reads first: Keras' model.summary() table (same rows, same
+ * counts), then what Keras does not say: forward FLOPs per example and the memory the
+ * trainer will use at the training batch size. Also the Graphviz picture (--emit=dot),
+ * Keras' plot_model with shapes on the edges.
+ *
+ * A model whose layers form a chain prints like a Keras Sequential model; one with named
+ * inputs, merges or fan-out prints like a functional Model, with the input layer and a
+ * "Connected to" column.
+ */
+#include "graph.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+/* 93322 -> "93,322" */
+static char *commas(int64_t v, char *buf, size_t size) {
+    char digits[32];
+    int n = snprintf(digits, sizeof digits, "%" PRId64, v < 0 ? -v : v);
+    size_t o = 0;
+    if (v < 0 && o < size - 1)
+        buf[o++] = '-';
+    for (int i = 0; i < n && o < size - 1; i++) {
+        if (i > 0 && (n - i) % 3 == 0 && o < size - 1)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* Keras' byte sizes: 1 KB = 1024 B, two decimals. */
+static char *bytes_str(double b, char *buf, size_t size) {
+    static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) {
+        b /= 1024;
+        u++;
+    }
+    snprintf(buf, size, "%.2f %s", b, units[u]);
+    return buf;
+}
+
+static bool is_chain(const Graph *g) {
+    for (int i = 1; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        if (n->nin != 1 || n->in[0] != g->nodes[i - 1])
+            return false;
+        if (g->nodes[i - 1]->nusers > 1)
+            return false;
+    }
+    return true;
+}
+
+static void rule(FILE *out, char c, int width) {
+    for (int i = 0; i < width; i++)
+        fputc(c, out);
+    fputc('\n', out);
+}
+
+static const char *const optimizer_names[] = { /* ORDER OPT */
+    "sgd", "adagrad", "rmsprop", "adadelta", "adam", "nadam", "adamw",
+};
+
+static void print_memory(const Graph *g, FILE *out) {
+    const MemPlan *m = &g->mem;
+    char b[32];
+    fprintf(out, "Memory at batch %" PRId64 " (%s):\n", m->batch, m->elem_size == 8 ? "f64" : "f32");
+    fprintf(out, "  parameters        %12s\n", bytes_str((double)m->params, b, sizeof b));
+    fprintf(out, "  gradients         %12s\n", bytes_str((double)m->grads, b, sizeof b));
+    if (g->has_train)
+        fprintf(out, "  optimizer state   %12s  (%s: %d slot%s per parameter)\n",
+                bytes_str((double)m->opt_state, b, sizeof b), optimizer_names[g->train.opt.kind],
+                g->train.opt.slots, g->train.opt.slots == 1 ? "" : "s");
+    fprintf(out, "  activations       %12s  (every layer's output, kept for backward)\n",
+            bytes_str((double)m->activations, b, sizeof b));
+    fprintf(out, "  activation grads  %12s\n", bytes_str((double)m->act_grads, b, sizeof b));
+    fprintf(out, "  total             %12s\n", bytes_str((double)m->total, b, sizeof b));
+}
+
+void summary_print(const Graph *g, FILE *out) {
+    bool chain = is_chain(g);
+    char buf[256], num[32], num2[32];
+    int first = chain ? 1 : 0;
+    /* Column widths grow to fit, so nothing wraps the way Keras' fixed columns do. */
+    int wname = 28, wshape = 22, wconn = 0;
+    for (int i = first; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        int len = snprintf(buf, sizeof buf, "%s (%s)", n->name, op_keras_class(n->op));
+        if (len + 2 > wname)
+            wname = len + 2;
+        len = (int)strlen(shape_str(n->out, buf, sizeof buf));
+        if (len + 2 > wshape)
+            wshape = len + 2;
+        int conn = 0;
+        for (int j = 0; j < n->nin; j++)
+            conn += (int)strlen(n->in[j]->name) + 2;
+        if (!chain && conn + 2 > wconn)
+            wconn = conn + 2;
+    }
+    if (!chain && wconn < 14)
+        wconn = 14;
+    int wparam = 12, wflops = 14;
+    int width = 1 + wname + wshape + wparam + wflops + (chain ? 0 : wconn + 2);
+
+    fprintf(out, "Model: \"%s\"\n", g->name);
+    rule(out, '_', width);
+    fprintf(out, " %-*s%-*s%*s%*s", wname, "Layer (type)", wshape, "Output Shape", wparam,
+            "Param #", wflops, "FLOPs");
+    if (!chain)
+        fprintf(out, "  %s", "Connected to");
+    fputc('\n', out);
+    rule(out, '=', width);
+    for (int i = first; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        char label[160], shape[96];
+        snprintf(label, sizeof label, "%s (%s)", n->name, op_keras_class(n->op));
+        fprintf(out, " %-*s%-*s%*s%*s", wname, label, wshape,
+                shape_str(n->out, shape, sizeof shape), wparam,
+                commas(n->trainable + n->non_trainable, num, sizeof num), wflops,
+                commas(n->flops, num2, sizeof num2));
+        if (!chain) {
+            fputs("  ", out);
+            for (int j = 0; j < n->nin; j++)
+                fprintf(out, "%s%s", j ? ", " : "", n->in[j]->name);
+            if (n->nin == 0)
+                fputs("-", out);
+        }
+        fputc('\n', out);
+    }
+    rule(out, '=', width);
+    int64_t total = g->trainable + g->non_trainable;
+    int64_t es = g->mem.elem_size ? g->mem.elem_size : 4;
+    fprintf(out, "Total params: %s (%s)\n", commas(total, num, sizeof num),
+            bytes_str((double)(total * es), buf, sizeof buf));
+    fprintf(out, "Trainable params: %s (%s)\n", commas(g->trainable, num, sizeof num),
+            bytes_str((double)(g->trainable * es), buf, sizeof buf));
+    fprintf(out, "Non-trainable params: %s (%s)\n", commas(g->non_trainable, num, sizeof num),
+            bytes_str((double)(g->non_trainable * es), buf, sizeof buf));
+    rule(out, '_', width);
+    fprintf(out, "FLOPs per example (forward): %s (2 per multiply-add)\n",
+            commas(g->flops, num, sizeof num));
+    print_memory(g, out);
+}
+
+/* ---- Graphviz ---- */
+
+static void dot_escape(const char *s, FILE *out) {
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
+void graph_print_dot(const Graph *g, FILE *out) {
+    char shape[96], num[32];
+    fputs("digraph \"", out);
+    dot_escape(g->name, out);
+    fputs("\" {\n  rankdir=TB;\n  node [shape=record, fontname=\"Helvetica\", fontsize=11];\n"
+          "  edge [fontname=\"Helvetica\", fontsize=9];\n",
+          out);
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        fprintf(out, "  n%d [label=\"{", n->id);
+        dot_escape(n->name, out);
+        fprintf(out, " : %s|", op_keras_class(n->op));
+        dot_escape(shape_str(n->out, shape, sizeof shape), out);
+        if (n->trainable + n->non_trainable)
+            fprintf(out, "|params %s", commas(n->trainable + n->non_trainable, num, sizeof num));
+        fprintf(out, "}\"%s];\n", n->op == OP_INPUT ? ", style=filled, fillcolor=\"#e8f0fe\"" : "");
+    }
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        for (int j = 0; j < n->nin; j++)
+            fprintf(out, "  n%d -> n%d [label=\"%s\"];\n", n->in[j]->id, n->id,
+                    shape_str(n->in[j]->out, shape, sizeof shape));
+    }
+    fputs("}\n", out);
+}
