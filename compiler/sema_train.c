@@ -12,6 +12,7 @@
 #include "sema_values.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const setting_names[] = {
@@ -158,6 +159,24 @@ static bool string_opt(Train *T, Args *A, const char *name, const char **out) {
     return !e || sema_string(T->S, T->sc, e, name, out);
 }
 
+/* A relative data path means relative to the .nn file, as #include does in C, so a
+ * trainer finds its data wherever it is run from. */
+static const char *resolve_path(Train *T, const char *path) {
+    if (!path || path[0] == '/' || !path[0])
+        return path;
+    const char *file = T->S->d->file;
+    const char *slash = strrchr(file, '/');
+    char dir[4096];
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - file), file);
+    else
+        snprintf(dir, sizeof dir, ".");
+    char *abs = realpath(dir, NULL);
+    const char *joined = arena_printf(T->S->a, "%s/%s", abs ? abs : dir, path);
+    free(abs);
+    return joined;
+}
+
 static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
     const Expr *e = args_get(A, "inputs");
     if (!e)
@@ -230,6 +249,8 @@ static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
     }
     bool ok = string_opt(T, &A, first, &src->features_path);
     ok &= string_opt(T, &A, "labels", &src->labels_path);
+    src->features_path = resolve_path(T, src->features_path);
+    src->labels_path = resolve_path(T, src->labels_path);
     if (k == 0 && !args_get(&A, "labels")) {
         diag_error(T->S->d, call->name_loc, "idx needs the labels file too");
         diag_hint(T->S->d, call->name_loc, "idx(\"train-images-idx3-ubyte.gz\", "

@@ -1,0 +1,50 @@
+#!/bin/sh
+# cli.sh NNLC EXAMPLES — flags, exit codes and messages of the nnlc command line.
+set -u
+nnlc=$1 examples=$2
+fails=0 passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS PATTERN -- command...: exit status must be STATUS and the combined
+# output must match the extended regular expression PATTERN.
+expect() {
+    want=$1 pattern=$2
+    shift 3
+    "$@" >"$tmp/out" 2>&1
+    got=$?
+    if [ $got -ne "$want" ] || ! grep -Eq -- "$pattern" "$tmp/out"; then
+        echo "FAIL: $* -> exit $got (want $want), output:" >&2
+        sed 's/^/    /' "$tmp/out" >&2
+        fails=$((fails + 1))
+    else
+        passes=$((passes + 1))
+    fi
+}
+
+expect 0 '^usage: nnlc'                    -- "$nnlc" --help
+expect 0 '--emit=KIND'                     -- "$nnlc" -h
+expect 0 '^nnlc [0-9]+\.[0-9]+'            -- "$nnlc" --version
+expect 2 'no input file'                   -- "$nnlc"
+expect 2 "unknown option '--frobnicate'"   -- "$nnlc" --frobnicate "$examples/mlp.nn"
+expect 2 "unknown --emit kind 'pdf'"       -- "$nnlc" --emit=pdf "$examples/mlp.nn"
+expect 2 "unknown precision 'f16'"         -- "$nnlc" --precision=f16 "$examples/mlp.nn"
+expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$examples/mlp.nn"
+expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
+expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
+expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
+expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
+expect 0 'Total params: 79,510 \(621\.17 KB\)' -- "$nnlc" --summary --precision=f64 "$examples/mlp.nn"
+expect 0 '^1:1 keyword model|keyword model' -- "$nnlc" --emit=tokens "$examples/mlp.nn"
+expect 0 '\(model mlp'                      -- "$nnlc" --emit=ast "$examples/mlp.nn"
+expect 0 '%dense = dense %input_layer'      -- "$nnlc" --emit=ir "$examples/mlp.nn"
+expect 0 '^digraph "mlp"'                  -- "$nnlc" --emit=dot "$examples/mlp.nn"
+"$nnlc" --summary -o "$tmp/summary.txt" "$examples/mlp.nn"
+expect 0 'Total params: 79,510'            -- cat "$tmp/summary.txt"
+printf 'model m {\n  input [4]\n  dense(2)\n}\n\000' >"$tmp/binary.nn"
+expect 1 'not a text file \(NUL byte at offset 32\)' -- "$nnlc" --summary "$tmp/binary.nn"
+: >"$tmp/empty.nn"
+expect 1 'no model in this file'           -- "$nnlc" --summary "$tmp/empty.nn"
+
+echo "cli: $passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,265 @@
+/*
+ * test_shapes.c — shape inference and parameter counting for every layer kind, through
+ * the real front end (source text -> parse -> sema -> graph). Counts are Keras'.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ast.h"
+#include "graph.h"
+
+static int failures, checks;
+
+#define ASSERT(expected, actual)                                                              \
+    do {                                                                                      \
+        int64_t e_ = (expected), a_ = (actual);                                               \
+        checks++;                                                                             \
+        if (e_ != a_) {                                                                       \
+            fprintf(stderr, "%s:%d: %s => %" PRId64 ", expected %" PRId64 "\n", __FILE__,     \
+                    __LINE__, #actual, a_, e_);                                               \
+            failures++;                                                                       \
+        }                                                                                     \
+    } while (0)
+
+static Arena arena;
+
+/* Builds the model in `src`; NULL (and the diagnostics on stderr) if it has errors. */
+static Graph *build(const char *src) {
+    Diag d;
+    diag_init(&d, "test.nn", src, strlen(src), stderr);
+    Program *p = parse_program(&arena, &d, src, strlen(src));
+    Graph *g = d.nerrors ? NULL : sema_build(&arena, &d, p);
+    if (!g || d.nerrors) {
+        fprintf(stderr, "unexpected errors in:\n%s\n", src);
+        failures++;
+        return NULL;
+    }
+    graph_plan(g, &arena, 4);
+    if (!graph_check(g, stderr))
+        failures++;
+    return g;
+}
+
+/* Number of errors the model produces (diagnostics go to a scratch stream). */
+static int count_errors(const char *src) {
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *sink = open_memstream(&buf, &size);
+    Diag d;
+    diag_init(&d, "test.nn", src, strlen(src), sink);
+    Program *p = parse_program(&arena, &d, src, strlen(src));
+    if (!d.nerrors)
+        sema_build(&arena, &d, p);
+    fclose(sink);
+    free(buf);
+    return d.nerrors;
+}
+
+static const Node *last(const Graph *g) { return g ? g->output : NULL; }
+
+#define SHAPE(g, ...)                                                                         \
+    do {                                                                                      \
+        int64_t want_[] = {__VA_ARGS__};                                                      \
+        const Node *n_ = last(g);                                                             \
+        if (!n_) {                                                                            \
+            failures++;                                                                       \
+            break;                                                                            \
+        }                                                                                     \
+        ASSERT((int64_t)(sizeof want_ / sizeof want_[0]), n_->out.rank);                      \
+        for (int i_ = 0; i_ < n_->out.rank && i_ < (int)(sizeof want_ / sizeof want_[0]); i_++) \
+            ASSERT(want_[i_], n_->out.d[i_]);                                                 \
+    } while (0)
+
+#define PARAMS(g, trainable_, non_trainable_)                                                 \
+    do {                                                                                      \
+        const Node *n_ = last(g);                                                             \
+        if (!n_) {                                                                            \
+            failures++;                                                                       \
+            break;                                                                            \
+        }                                                                                     \
+        ASSERT(trainable_, n_->trainable);                                                    \
+        ASSERT(non_trainable_, n_->non_trainable);                                            \
+    } while (0)
+
+static void test_dense(void) {
+    Graph *g = build("model m { input [784] dense(100, activation=sigmoid) }");
+    SHAPE(g, 100);
+    PARAMS(g, 78500, 0);
+    g = build("model m { input [784] dense(100, use_bias=false) }");
+    PARAMS(g, 78400, 0);
+    g = build("model m { input [784] dense(100) dense(10) }");
+    ASSERT(79510, g ? g->trainable : -1);
+    /* Dense over a sequence applies to the last axis, like Keras. */
+    g = build("model m { input [5, 8] dense(3) }");
+    SHAPE(g, 5, 3);
+    PARAMS(g, 27, 0);
+    ASSERT(1, count_errors("model m { input [28, 28, 1] dense(10) }"));
+}
+
+static void test_conv2d(void) {
+    Graph *g = build("model m { input [28, 28, 1] conv2d(32, kernel=3) }");
+    SHAPE(g, 26, 26, 32);
+    PARAMS(g, 320, 0);
+    g = build("model m { input [28, 28, 1] conv2d(8, kernel=3, strides=2) }");
+    SHAPE(g, 13, 13, 8); /* floor((28 - 3) / 2) + 1 */
+    /* SAME on an odd size with stride 2: ceil(7 / 2) = 4, total padding 2 = 1 + 1. */
+    g = build("model m { input [7, 7, 3] conv2d(4, kernel=3, strides=2, padding=same) }");
+    SHAPE(g, 4, 4, 4);
+    PARAMS(g, 3 * 3 * 3 * 4 + 4, 0);
+    ASSERT(1, last(g) ? last(g)->pad_before[0] : -1);
+    ASSERT(1, last(g) ? last(g)->pad_after[0] : -1);
+    /* SAME on an even size: total padding 1, the extra one after (TensorFlow). */
+    g = build("model m { input [8, 8, 1] conv2d(1, kernel=3, strides=2, padding=same) }");
+    SHAPE(g, 4, 4, 1);
+    ASSERT(0, last(g) ? last(g)->pad_before[0] : -1);
+    ASSERT(1, last(g) ? last(g)->pad_after[0] : -1);
+    g = build("model m { input [10, 12, 2] conv2d(5, kernel=[3, 5]) }");
+    SHAPE(g, 8, 8, 5);
+    PARAMS(g, 3 * 5 * 2 * 5 + 5, 0);
+    ASSERT(1, count_errors("model m { input [4, 4, 1] conv2d(2, kernel=5) }"));
+    ASSERT(1, count_errors("model m { input [28, 28] conv2d(2, kernel=3) }"));
+}
+
+static void test_conv1d(void) {
+    Graph *g = build("model m { input [100, 3] conv1d(16, kernel=5) }");
+    SHAPE(g, 96, 16);
+    PARAMS(g, (5 * 3 + 1) * 16, 0);
+    g = build("model m { input [9, 2] conv1d(4, kernel=3, strides=2, padding=same) }");
+    SHAPE(g, 5, 4);
+}
+
+static void test_pooling(void) {
+    Graph *g = build("model m { input [7, 7, 3] maxpool2d(2) }");
+    SHAPE(g, 3, 3, 3); /* the remainder row and column are dropped */
+    g = build("model m { input [7, 7, 3] maxpool2d(2, padding=same) }");
+    SHAPE(g, 4, 4, 3);
+    g = build("model m { input [7, 7, 3] avgpool2d(3, strides=2) }");
+    SHAPE(g, 3, 3, 3);
+    g = build("model m { input [9, 4] minpool1d(4) }");
+    SHAPE(g, 2, 4);
+    g = build("model m { input [9, 4] avgpool1d(size=2, strides=1) }");
+    SHAPE(g, 8, 4);
+    g = build("model m { input [7, 7, 64] global_avg_pool2d() }");
+    SHAPE(g, 64);
+    g = build("model m { input [30, 16] global_avg_pool1d() }");
+    SHAPE(g, 16);
+    ASSERT(1, count_errors("model m { input [3, 3, 1] maxpool2d(2) maxpool2d(2) }"));
+}
+
+static void test_reshaping(void) {
+    Graph *g = build("model m { input [5, 5, 64] flatten() }");
+    SHAPE(g, 1600);
+    g = build("model m { input [784] reshape([28, -1, 1]) }");
+    SHAPE(g, 28, 28, 1);
+    ASSERT(1, count_errors("model m { input [784] reshape([27, 28]) }"));
+    g = build("model m { input [10] dropout(0.5) }");
+    SHAPE(g, 10);
+    ASSERT(1, count_errors("model m { input [10] dropout(1.5) }"));
+}
+
+static void test_batchnorm(void) {
+    Graph *g = build("model m { input [8, 8, 16] batchnorm() }");
+    SHAPE(g, 8, 8, 16);
+    PARAMS(g, 2 * 16, 2 * 16); /* 4C, of which 2C non-trainable */
+}
+
+static void test_merge(void) {
+    Graph *g = build("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) "
+                     "b = conv2d(8, kernel=1)(x) add(a, b) }");
+    SHAPE(g, 4, 4, 8);
+    g = build("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) concat(a, x) }");
+    SHAPE(g, 4, 4, 16);
+    g = build("model m { x = input [6] a = dense(6) multiply(a, x) }");
+    SHAPE(g, 6);
+    ASSERT(1, count_errors("model m { x = input [6] a = dense(5) add(a, x) }"));
+    ASSERT(1, count_errors("model m { x = input [6] a = dense(5) concat(a, x, axis=0) }"));
+}
+
+static void test_glu(void) {
+    Graph *g = build("model m { input [256] glu() }");
+    SHAPE(g, 128);
+    PARAMS(g, 0, 0);
+    g = build("model m { input [128] glu(64) }");
+    SHAPE(g, 64);
+    PARAMS(g, 128 * 128 + 128, 0);
+    ASSERT(1, count_errors("model m { input [7] glu() }"));
+}
+
+static void test_recurrent(void) {
+    int64_t u = 32, f = 10;
+    Graph *g = build("model m { input [20, 10] simple_rnn(32) }");
+    SHAPE(g, 32);
+    PARAMS(g, u * (f + u) + u, 0);
+    g = build("model m { input [20, 10] lstm(32, return_sequences=true) }");
+    SHAPE(g, 20, 32);
+    PARAMS(g, 4 * (u * (f + u) + u), 0);
+    g = build("model m { input [20, 10] gru(32) }");
+    PARAMS(g, 3 * (u * (f + u) + 2 * u), 0);
+    g = build("model m { input [20, 10] gru(32, reset_after=false) }");
+    PARAMS(g, 3 * (u * (f + u) + u), 0);
+    g = build("model m { input [28, 28] lstm(64, return_sequences=true) lstm(32) }");
+    SHAPE(g, 32);
+    PARAMS(g, 4 * (32 * (64 + 32) + 32), 0);
+    ASSERT(1, count_errors("model m { input [28, 28, 1] lstm(8) }"));
+}
+
+static void test_embedding(void) {
+    Graph *g = build("model m { input [20] embedding(1000, 64) }");
+    SHAPE(g, 20, 64);
+    PARAMS(g, 64000, 0);
+    g = build("model m { input [20] embedding(input_dim=50, output_dim=8) lstm(4) }");
+    SHAPE(g, 4);
+}
+
+static void test_counts(void) {
+    Graph *g = build("model fashion_cnn { input [28, 28, 1] conv2d(32, kernel=3, activation=relu)"
+                     " maxpool2d(2) conv2d(64, kernel=3, activation=relu) maxpool2d(2)"
+                     " conv2d(64, kernel=3, activation=relu) flatten()"
+                     " dense(64, activation=relu) dense(10, activation=softmax) }");
+    ASSERT(93322, g ? g->trainable : -1);
+    ASSERT(0, g ? g->non_trainable : -1);
+    g = build("model m { input [784] dense(256) dense(256) dense(10) }");
+    ASSERT(269322, g ? g->trainable : -1);
+    /* FLOPs: 2 per multiply-add plus bias adds. */
+    g = build("model m { input [784] dense(100) }");
+    ASSERT(2 * 784 * 100 + 100, g ? g->flops : -1);
+}
+
+static void test_blocks(void) {
+    Graph *g = build("block res(ch) { conv2d(ch, kernel=3, padding=same) h = batchnorm()"
+                     " s = conv2d(ch, kernel=1)(in) add(h, s) }"
+                     " model m { input [8, 8, 4] res(8) res(16) res(ch=32) }");
+    SHAPE(g, 8, 8, 32);
+    ASSERT(1, count_errors("block b(x) { b(x) } model m { input [4] b(1) }"));
+    ASSERT(1, count_errors("block b(x) { dense(x) } model m { input [4] b() }"));
+}
+
+static void test_constants(void) {
+    Graph *g = build("let hidden = 64 let wide = hidden * 2\n"
+                     "model m { input [10] dense(wide - hidden / 2) }");
+    SHAPE(g, 96);
+    ASSERT(1, count_errors("model m { input [10] dense(2.5) }"));
+    ASSERT(1, count_errors("model m { input [10] dense(hiden) }"));
+}
+
+int main(void) {
+    arena_init(&arena);
+    test_dense();
+    test_conv2d();
+    test_conv1d();
+    test_pooling();
+    test_reshaping();
+    test_batchnorm();
+    test_merge();
+    test_glu();
+    test_recurrent();
+    test_embedding();
+    test_counts();
+    test_blocks();
+    test_constants();
+    arena_free(&arena);
+    printf("test_shapes: %d checks, %d failures\n", checks, failures);
+    return failures ? 1 : 0;
+}
