@@ -1,0 +1,493 @@
+/*
+ * checkpoint.c — safetensors reading and writing, and what a runtime checkpoint holds
+ * (see checkpoint.h for the layout and tensor names).
+ */
+#include "checkpoint.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_HEADER (100u << 20) /* safetensors' own limit is 100 MB */
+
+/* ---- writing ---- */
+
+static void write_dims(FILE *f, const int64_t *dims, int rank) {
+    fputc('[', f);
+    for (int i = 0; i < rank; i++)
+        fprintf(f, "%s%" PRId64, i ? "," : "", dims[i]);
+    fputc(']', f);
+}
+
+static char *build_header(const StEntry *e, int n, const char *const *meta, size_t *len) {
+    char *text = NULL;
+    FILE *f = open_memstream(&text, len);
+    if (!f)
+        return NULL;
+    fputs("{\"__metadata__\":{", f);
+    for (int i = 0; meta && meta[i]; i += 2) {
+        fputs(i ? "," : "", f);
+        nnrt_json_write_string(f, meta[i]);
+        fputc(':', f);
+        nnrt_json_write_string(f, meta[i + 1]);
+    }
+    fputc('}', f);
+    int64_t offset = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t count = 1;
+        for (int d = 0; d < e[i].rank; d++)
+            count *= e[i].dims[d];
+        fputc(',', f);
+        nnrt_json_write_string(f, e[i].name);
+        fprintf(f, ":{\"dtype\":\"%s\",\"shape\":", e[i].elem_size == 8 ? "F64" : "F32");
+        write_dims(f, e[i].dims, e[i].rank);
+        fprintf(f, ",\"data_offsets\":[%" PRId64 ",%" PRId64 "]}", offset, offset + count * e[i].elem_size);
+        offset += count * e[i].elem_size;
+    }
+    fputc('}', f);
+    /* Pad with spaces so the tensor data starts 8-byte aligned, as safetensors does. */
+    long pos = ftell(f);
+    while ((8 + pos) % 8 != 0)
+        fputc(' ', f), pos++;
+    fclose(f);
+    return text;
+}
+
+static size_t entry_bytes(const StEntry *e) {
+    size_t bytes = (size_t)e->elem_size;
+    for (int d = 0; d < e->rank; d++)
+        bytes *= (size_t)e->dims[d];
+    return bytes;
+}
+
+static bool write_file(FILE *f, const char *header, size_t hlen, const StEntry *e, int n) {
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+    bool ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
+    for (int i = 0; ok && i < n; i++)
+        ok = fwrite(e[i].data, 1, entry_bytes(&e[i]), f) == entry_bytes(&e[i]);
+    return ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+}
+
+/* Makes the rename itself durable. Failure is harmless (some filesystems refuse). */
+static void sync_directory(const char *path) {
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else
+        snprintf(dir, sizeof dir, ".");
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const *meta,
+                   NnrtError *err) {
+    size_t hlen;
+    char *header = build_header(e, n, meta, &hlen);
+    if (!header)
+        return nnrt_fail(err, "cannot write %s: out of memory", path);
+    size_t plen = strlen(path) + 5;
+    char *tmp = nnrt_realloc(NULL, plen);
+    snprintf(tmp, plen, "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && write_file(f, header, hlen, e, n);
+    int saved = errno;
+    if (f && fclose(f) != 0 && ok)
+        ok = false, saved = errno;
+    if (ok && rename(tmp, path) != 0)
+        ok = false, saved = errno;
+    if (ok)
+        sync_directory(path);
+    else
+        nnrt_fail(err, "cannot write %s: %s", f ? path : tmp, strerror(saved));
+    if (!ok)
+        remove(tmp);
+    free(tmp);
+    free(header);
+    return ok;
+}
+
+/* ---- reading ---- */
+
+static bool read_whole(const char *path, unsigned char **bytes, size_t *size, NnrtError *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nnrt_fail(err, "cannot open %s: %s", path, strerror(errno));
+    size_t cap = 1 << 20, n = 0;
+    unsigned char *b = nnrt_realloc(NULL, cap);
+    for (;;) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        b = nnrt_realloc(b, cap *= 2);
+    }
+    bool ok = !ferror(f);
+    fclose(f);
+    if (!ok) {
+        free(b);
+        return nnrt_fail(err, "cannot read %s", path);
+    }
+    *bytes = b;
+    *size = n;
+    return true;
+}
+
+bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
+    memset(st, 0, sizeof *st);
+    st->path = path;
+    if (!read_whole(path, &st->bytes, &st->size, err))
+        return false;
+    uint64_t n = 0;
+    for (int i = 7; i >= 0 && st->size >= 8; i--)
+        n = n << 8 | st->bytes[i];
+    char why[200];
+    bool ok = false;
+    if (st->size < 8)
+        nnrt_fail(err, "%s: byte 0: not a safetensors file: only %zu bytes", path, st->size);
+    else if (n > MAX_HEADER || n > st->size - 8)
+        nnrt_fail(err, "%s: byte 0: not a safetensors file: header length %" PRIu64
+                  " does not fit in %zu bytes", path, n, st->size);
+    else if (!nnrt_json_parse((const char *)st->bytes + 8, (size_t)n, &st->header, why, sizeof why))
+        nnrt_fail(err, "%s: header (JSON from byte 8): %s", path, why);
+    else if (st->header.kind != JSON_OBJECT)
+        nnrt_fail(err, "%s: byte 8: the header is not a JSON object", path);
+    else
+        ok = true;
+    st->data_start = 8 + (size_t)n;
+    if (!ok)
+        nnrt_st_close(st);
+    return ok;
+}
+
+void nnrt_st_close(SafeTensors *st) {
+    nnrt_json_free(&st->header);
+    free(st->bytes);
+    st->bytes = NULL;
+}
+
+const char *nnrt_st_meta(const SafeTensors *st, const char *key) {
+    const Json *meta = nnrt_json_get(&st->header, "__metadata__");
+    const Json *v = meta ? nnrt_json_get(meta, key) : NULL;
+    return v && v->kind == JSON_STRING ? v->string : NULL;
+}
+
+static bool read_shape(const Json *shape, StView *v) {
+    if (!shape || shape->kind != JSON_ARRAY || shape->n > NNRT_MAX_RANK)
+        return false;
+    v->rank = shape->n;
+    v->count = 1;
+    for (int i = 0; i < shape->n; i++) {
+        const Json *d = &shape->items[i];
+        if (d->kind != JSON_NUMBER || !d->is_integer || d->integer < 0)
+            return false;
+        v->dims[i] = d->integer;
+        v->count = nnrt_mul_checked(v->count, d->integer);
+    }
+    return v->count >= 0;
+}
+
+int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *err) {
+    const Json *e = nnrt_json_get(&st->header, name);
+    if (!e)
+        return 0;
+    const Json *dtype = nnrt_json_get(e, "dtype"), *off = nnrt_json_get(e, "data_offsets");
+    memset(v, 0, sizeof *v);
+    if (!dtype || dtype->kind != JSON_STRING || !read_shape(nnrt_json_get(e, "shape"), v) || !off ||
+        off->kind != JSON_ARRAY || off->n != 2 || !off->items[0].is_integer || !off->items[1].is_integer)
+        return nnrt_fail(err, "%s: tensor \"%s\": malformed header entry", st->path, name), -1;
+    if (strcmp(dtype->string, "F32") != 0 && strcmp(dtype->string, "F64") != 0)
+        return nnrt_fail(err, "%s: tensor \"%s\" has dtype %s; only F32 and F64 are supported",
+                         st->path, name, dtype->string), -1;
+    v->elem_size = dtype->string[1] == '6' ? 8 : 4;
+    int64_t begin = off->items[0].integer, end = off->items[1].integer;
+    int64_t bytes = nnrt_mul_checked(v->count, v->elem_size);
+    if (begin < 0 || bytes < 0 || end - begin != bytes || (uint64_t)end > st->size - st->data_start)
+        return nnrt_fail(err, "%s: tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] do not "
+                         "match its shape or lie outside the file", st->path, name, begin, end), -1;
+    v->data = st->bytes + st->data_start + begin;
+    return 1;
+}
+
+double nnrt_st_get(const StView *v, int64_t i) {
+    if (v->elem_size == 8) {
+        double d;
+        memcpy(&d, v->data + 8 * i, 8);
+        return d;
+    }
+    float f;
+    memcpy(&f, v->data + 4 * i, 4);
+    return f;
+}
+
+/* ---- runtime checkpoints ---- */
+
+enum { MAX_EXTRA = 6, MAX_META = 40 };
+
+static StEntry flat(const char *name, int elem_size, int64_t n, const void *data) {
+    StEntry e = {name, elem_size, 1, {n}, data};
+    return e;
+}
+
+static int collect_entries(const CkptParts *p, StEntry *e) {
+    const NnrtModel *m = p->m;
+    int n = 0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const NnrtTensor *t = &m->tensors[i];
+        e[n] = (StEntry){t->name, m->elem_size, t->rank, {0}, (const char *)p->params + t->offset * m->elem_size};
+        memcpy(e[n++].dims, t->dims, sizeof t->dims);
+    }
+    if (p->opt_state && m->opt_state_size > 0)
+        e[n++] = flat("optimizer.state", m->elem_size, m->opt_state_size, p->opt_state);
+    if (p->es && p->es->have_best)
+        e[n++] = flat("early_stopping.best", m->elem_size, m->param_size, p->es->best_params);
+    const Standardizer *st = p->stats;
+    if (st && st->active && st->ready) {
+        e[n++] = flat("data.mean", 4, st->dim, st->mean);
+        e[n++] = flat("data.std", 4, st->dim, st->std);
+        if (st->ydim) {
+            e[n++] = flat("data.y_mean", 4, st->ydim, st->y_mean);
+            e[n++] = flat("data.y_std", 4, st->ydim, st->y_std);
+        }
+    }
+    return n;
+}
+
+/* Metadata values are strings (a safetensors rule); numbers use %.17g so they survive
+ * the round trip exactly. */
+typedef struct Meta {
+    const char *kv[2 * MAX_META + 1];
+    char text[MAX_META][64];
+    int n;
+} Meta;
+
+static void meta_str(Meta *mt, const char *key, const char *value) {
+    mt->kv[2 * mt->n] = key;
+    mt->kv[2 * mt->n + 1] = value ? value : "";
+    mt->kv[2 * ++mt->n] = NULL;
+}
+
+static void meta_num(Meta *mt, const char *key, double v) {
+    snprintf(mt->text[mt->n], sizeof mt->text[0], "%.17g", v);
+    meta_str(mt, key, mt->text[mt->n]);
+}
+
+static char *join_names(const ClassVocab *v) {
+    size_t len = 1;
+    for (int i = 0; i < v->n; i++)
+        len += strlen(v->names[i]) + 1;
+    char *s = nnrt_realloc(NULL, len);
+    s[0] = '\0';
+    for (int i = 0; i < v->n; i++) {
+        strcat(s, v->names[i]);
+        if (i + 1 < v->n)
+            strcat(s, "\n");
+    }
+    return s;
+}
+
+static void collect_meta(const CkptParts *p, Meta *mt, char *fingerprint, char *names_out) {
+    const NnrtModel *m = p->m;
+    meta_str(mt, "format", "nnrt");
+    meta_str(mt, "model", m->name);
+    meta_str(mt, "source", m->source);
+    meta_str(mt, "fingerprint", fingerprint);
+    meta_str(mt, "optimizer", m->optimizer);
+    if (p->state) {
+        meta_num(mt, "epoch", p->state->epoch);
+        meta_num(mt, "step", (double)p->state->step);
+        snprintf(mt->text[mt->n], sizeof mt->text[0], "%" PRIu64, p->state->seed);
+        meta_str(mt, "seed", mt->text[mt->n]);
+    }
+    if (p->sched) {
+        meta_num(mt, "plateau_lr", p->sched->plateau_lr);
+        meta_num(mt, "plateau_best", p->sched->plateau_best);
+        meta_num(mt, "plateau_wait", p->sched->plateau_wait);
+    }
+    if (p->es) {
+        meta_num(mt, "early_stopping_best", p->es->best);
+        meta_num(mt, "early_stopping_wait", p->es->wait);
+        meta_num(mt, "early_stopping_best_epoch", p->es->best_epoch);
+    }
+    if (names_out)
+        meta_str(mt, "class_names", names_out);
+}
+
+bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err) {
+    StEntry *e = nnrt_realloc(NULL, sizeof(StEntry) * (size_t)(p->m->n_tensors + MAX_EXTRA));
+    int n = collect_entries(p, e);
+    char fingerprint[32];
+    snprintf(fingerprint, sizeof fingerprint, "0x%016" PRIx64, p->m->fingerprint);
+    char *names = p->vocab && p->vocab->n > 0 ? join_names(p->vocab) : NULL;
+    Meta mt = {.n = 0};
+    collect_meta(p, &mt, fingerprint, names);
+    bool ok = nnrt_st_write(path, e, n, mt.kv, err);
+    free(names);
+    free(e);
+    return ok;
+}
+
+static void format_shape(char *buf, size_t size, const int64_t *dims, int rank) {
+    int k = snprintf(buf, size, "[");
+    for (int i = 0; i < rank && k < (int)size; i++)
+        k += snprintf(buf + k, size - (size_t)k, "%s%" PRId64, i ? ", " : "", dims[i]);
+    if (k < (int)size)
+        snprintf(buf + k, size - (size_t)k, "]");
+}
+
+static bool same_shape(const StView *v, const int64_t *dims, int rank) {
+    if (v->rank != rank)
+        return false;
+    for (int i = 0; i < rank; i++)
+        if (v->dims[i] != dims[i])
+            return false;
+    return true;
+}
+
+static void copy_view(const StView *v, void *dst, int elem_size) {
+    if (v->elem_size == elem_size) {
+        memcpy(dst, v->data, (size_t)(v->count * elem_size));
+        return;
+    }
+    for (int64_t i = 0; i < v->count; i++)
+        nnrt_set(dst, elem_size, i, nnrt_st_get(v, i));
+}
+
+static bool load_params(const SafeTensors *st, const CkptParts *p, NnrtError *err) {
+    const NnrtModel *m = p->m;
+    const char *other = nnrt_st_meta(st, "model");
+    for (int i = 0; i < m->n_tensors; i++) {
+        const NnrtTensor *t = &m->tensors[i];
+        StView v;
+        char want[96], got[96];
+        format_shape(want, sizeof want, t->dims, t->rank);
+        int found = nnrt_st_find(st, t->name, &v, err);
+        if (found < 0)
+            return false;
+        if (found == 0)
+            return nnrt_fail(err, "%s: has no tensor \"%s\" (model '%s' expects shape %s); it holds "
+                             "model '%s'", st->path, t->name, m->name, want, other ? other : "?");
+        format_shape(got, sizeof got, v.dims, v.rank);
+        if (!same_shape(&v, t->dims, t->rank))
+            return nnrt_fail(err, "%s: tensor \"%s\" has shape %s, but model '%s' expects %s",
+                             st->path, t->name, got, m->name, want);
+        copy_view(&v, (char *)p->params + t->offset * m->elem_size, m->elem_size);
+    }
+    return true;
+}
+
+/* Loads one flat float tensor of n values if present with that size. */
+static bool load_stat(const SafeTensors *st, const char *name, float *dst, int64_t n) {
+    StView v;
+    if (nnrt_st_find(st, name, &v, NULL) != 1 || v.count != n)
+        return false;
+    copy_view(&v, dst, 4);
+    return true;
+}
+
+static void load_extras(const SafeTensors *st, CkptParts *p) {
+    Standardizer *s = p->stats;
+    if (s && s->active && load_stat(st, "data.mean", s->mean, s->dim) &&
+        load_stat(st, "data.std", s->std, s->dim))
+        s->ready = !s->ydim || (load_stat(st, "data.y_mean", s->y_mean, s->ydim) &&
+                                load_stat(st, "data.y_std", s->y_std, s->ydim));
+    const char *names = nnrt_st_meta(st, "class_names");
+    ClassVocab *v = p->vocab;
+    if (v && !v->fixed && names && names[0]) {
+        char *copy = nnrt_strdup(names), *save = NULL;
+        for (char *tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
+            v->names = nnrt_realloc(v->names, sizeof(char *) * (size_t)(v->n + 1));
+            v->names[v->n++] = nnrt_strdup(tok);
+        }
+        v->fixed = true;
+        free(copy);
+    }
+    const char *fp = nnrt_st_meta(st, "fingerprint");
+    p->fingerprint_differs = !fp || strtoull(fp, NULL, 16) != p->m->fingerprint;
+}
+
+static bool meta_number(const SafeTensors *st, const char *key, double *out, NnrtError *err) {
+    const char *s = nnrt_st_meta(st, key);
+    char *end;
+    if (!s)
+        return nnrt_fail(err, "%s: cannot resume: the metadata has no \"%s\"", st->path, key);
+    *out = strtod(s, &end);
+    if (end == s || *end)
+        return nnrt_fail(err, "%s: metadata \"%s\" is not a number: \"%s\"", st->path, key, s);
+    return true;
+}
+
+static bool load_optimizer(const SafeTensors *st, CkptParts *p, NnrtError *err) {
+    const NnrtModel *m = p->m;
+    const char *opt = nnrt_st_meta(st, "optimizer");
+    if (opt && m->optimizer && strcmp(opt, m->optimizer) != 0)
+        return nnrt_fail(err, "%s: cannot resume: written with optimizer %s, the model uses %s",
+                         st->path, opt, m->optimizer);
+    if (m->opt_state_size == 0 || !p->opt_state)
+        return true;
+    StView v;
+    int found = nnrt_st_find(st, "optimizer.state", &v, err);
+    if (found < 0)
+        return false;
+    if (found == 0 || v.count != m->opt_state_size)
+        return nnrt_fail(err, "%s: cannot resume: tensor \"optimizer.state\" %s (the optimizer needs "
+                         "%lld values)", st->path, found ? "has another size" : "is missing",
+                         (long long)m->opt_state_size);
+    copy_view(&v, p->opt_state, m->elem_size);
+    return true;
+}
+
+static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
+    double epoch, step, pw = 0, ew = 0, ee = 0;
+    if (!meta_number(st, "epoch", &epoch, err) || !meta_number(st, "step", &step, err))
+        return false;
+    const char *seed = nnrt_st_meta(st, "seed");
+    if (!seed)
+        return nnrt_fail(err, "%s: cannot resume: the metadata has no \"seed\"", st->path);
+    p->state->epoch = (int)epoch;
+    p->state->step = (int64_t)step;
+    p->state->seed = strtoull(seed, NULL, 10);
+    if (p->sched && (!meta_number(st, "plateau_lr", &p->sched->plateau_lr, err) ||
+                     !meta_number(st, "plateau_best", &p->sched->plateau_best, err) ||
+                     !meta_number(st, "plateau_wait", &pw, err)))
+        return false;
+    if (p->sched)
+        p->sched->plateau_wait = (int)pw;
+    if (!p->es)
+        return true;
+    if (!meta_number(st, "early_stopping_best", &p->es->best, err) ||
+        !meta_number(st, "early_stopping_wait", &ew, err) ||
+        !meta_number(st, "early_stopping_best_epoch", &ee, err))
+        return false;
+    p->es->wait = (int)ew;
+    p->es->best_epoch = (int)ee;
+    StView v;
+    if (p->es->best_params && nnrt_st_find(st, "early_stopping.best", &v, NULL) == 1 &&
+        v.count == p->m->param_size) {
+        copy_view(&v, p->es->best_params, p->m->elem_size);
+        p->es->have_best = true;
+    }
+    return true;
+}
+
+bool nnrt_ckpt_load(const char *path, CkptParts *p, bool resume, NnrtError *err) {
+    SafeTensors st;
+    if (!nnrt_st_open(&st, path, err))
+        return false;
+    bool ok = load_params(&st, p, err);
+    if (ok)
+        load_extras(&st, p);
+    if (ok && resume)
+        ok = load_optimizer(&st, p, err) && load_counters(&st, p, err);
+    nnrt_st_close(&st);
+    return ok;
+}

@@ -1,0 +1,88 @@
+/*
+ * checkpoint.h — checkpoints in the safetensors format (huggingface/safetensors):
+ *
+ *   8 bytes   little-endian u64 N, the header length
+ *   N bytes   JSON: {"__metadata__": {string: string}, "<tensor>": {"dtype": "F32",
+ *             "shape": [784, 10], "data_offsets": [begin, end]}, ...}, space-padded to
+ *             a multiple of 8
+ *   rest      the tensor bytes, little-endian, C order; offsets count from here
+ *
+ * Parameters are stored under their model tensor names ("dense_1.W"); the optimizer
+ * slots as "optimizer.state"; early stopping's best weights as "early_stopping.best";
+ * standardization statistics as "data.mean", "data.std", "data.y_mean", "data.y_std".
+ * Everything else (model name, fingerprint, epoch, step, seed, optimizer, schedule and
+ * early-stopping counters, class names) is metadata. Files are written to PATH.tmp,
+ * fsync'ed and renamed over PATH, so a crash never leaves a torn checkpoint.
+ */
+#ifndef NNRT_CHECKPOINT_H
+#define NNRT_CHECKPOINT_H
+
+#include "dataset.h"
+#include "json.h"
+#include "schedule.h"
+
+/* Training progress that a checkpoint restores with --resume. */
+typedef struct TrainState {
+    int epoch;        /* epochs completed */
+    int64_t step;     /* optimizer updates done */
+    uint64_t seed;
+} TrainState;
+
+/* Everything saved or restored; NULL members are skipped. */
+typedef struct CkptParts {
+    const NnrtModel *m;
+    void *params;          /* param_size elements, model precision */
+    void *opt_state;       /* opt_state_size elements */
+    TrainState *state;
+    Schedule *sched;
+    EarlyStop *es;
+    Standardizer *stats;
+    ClassVocab *vocab;     /* class names learned from CSV labels */
+    bool fingerprint_differs; /* set by load: layouts fit, but the graph hash differs */
+} CkptParts;
+
+bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err);
+/* Loads the parameters (and statistics and class names, when present). With resume,
+ * also the optimizer state, the TrainState and the schedule/early-stopping counters.
+ * The first model tensor that is missing or has another shape is named in the error. */
+bool nnrt_ckpt_load(const char *path, CkptParts *p, bool resume, NnrtError *err);
+
+/* ---- the safetensors layer underneath ---- */
+
+typedef struct StEntry {   /* a tensor to write */
+    const char *name;
+    int elem_size;         /* 4 = F32, 8 = F64 */
+    int rank;
+    int64_t dims[NNRT_MAX_RANK];
+    const void *data;
+} StEntry;
+
+/* meta: key, value, key, value, ..., NULL. */
+bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const *meta,
+                   NnrtError *err);
+
+typedef struct SafeTensors {
+    const char *path;
+    unsigned char *bytes;  /* the whole file */
+    size_t size;
+    size_t data_start;     /* 8 + N */
+    Json header;
+} SafeTensors;
+
+typedef struct StView {    /* a tensor found in a file */
+    int elem_size;         /* 4 or 8; other dtypes are rejected */
+    int rank;
+    int64_t dims[NNRT_MAX_RANK];
+    int64_t count;
+    const unsigned char *data;
+} StView;
+
+bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err);
+void nnrt_st_close(SafeTensors *st);
+const char *nnrt_st_meta(const SafeTensors *st, const char *key); /* NULL if absent */
+/* 1 found (and valid), 0 absent, -1 malformed entry (err set). */
+int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *err);
+/* Element i of a tensor as double (handles F32/F64 and unaligned data). */
+double nnrt_st_get(const StView *v, int64_t i);
+
+#endif

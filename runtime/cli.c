@@ -1,0 +1,223 @@
+/*
+ * cli.c — option table, parsing and --help (see cli.h). Both "--epochs 5" and
+ * "--epochs=5" work. --data and --test take one path, or two when the format keeps
+ * labels in a separate file (IDX, .npy): the second is taken if it does not start
+ * with "--".
+ */
+#include "cli.h"
+
+#include "threadpool.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+    OPT_FLAG,    /* bool */
+    OPT_INT,     /* int >= 1 */
+    OPT_I64,     /* int64_t >= 1 */
+    OPT_U64,     /* uint64_t, any */
+    OPT_POS,     /* double > 0 */
+    OPT_PATH,    /* const char * */
+    OPT_PATHS,   /* const char *, then an optional second one at offset2 */
+} OptKind;
+
+typedef struct OptSpec {
+    const char *name;
+    OptKind kind;
+    size_t offset, offset2;
+    const char *arg;   /* placeholder shown in --help */
+    const char *help;
+} OptSpec;
+
+#define OFF(f) offsetof(Options, f)
+
+static const OptSpec OPTIONS[] = {
+    {"epochs", OPT_INT, OFF(epochs), 0, "N", "train for N epochs (with --resume: up to epoch N)"},
+    {"batch", OPT_I64, OFF(batch), 0, "N", "mini-batch size"},
+    {"lr", OPT_POS, OFF(lr), 0, "X", "learning rate (before any schedule)"},
+    {"seed", OPT_U64, OFF(seed), 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
+    {"threads", OPT_INT, OFF(threads), 0, "N", "worker threads (default: all cores)"},
+    {"limit", OPT_I64, OFF(limit), 0, "N", "use only the first N examples of the training data"},
+    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), "PATH [LABELS]", "training data instead of the model's"},
+    {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), "PATH [LABELS]", "test data instead of the model's"},
+    {"history", OPT_PATH, OFF(history), 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
+    {"save", OPT_PATH, OFF(save), 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
+    {"load", OPT_PATH, OFF(load), 0, "FILE", "start from the weights in a checkpoint"},
+    {"resume", OPT_PATH, OFF(resume), 0, "FILE", "continue an interrupted run: weights, optimizer, epoch"},
+    {"predict", OPT_PATH, OFF(predict), 0, "FILE", "print predictions for the rows of FILE (IDX, CSV, .npy)"},
+    {"evaluate", OPT_FLAG, OFF(evaluate), 0, "", "only evaluate on the test set (use with --load)"},
+    {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, "", "compare gradients with finite differences, then exit"},
+    {"tolerance", OPT_POS, OFF(tolerance), 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
+    {"quiet", OPT_FLAG, OFF(quiet), 0, "", "print only results and errors"},
+    {"help", OPT_FLAG, 0, 0, "", "show this help"},
+};
+
+#define N_OPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
+
+static const char *loss_name(int loss) {
+    static const char *const names[] = {"mse", "mae", "binary_crossentropy",
+                                        "categorical_crossentropy", "sparse_categorical_crossentropy"};
+    return loss >= 0 && loss <= NNRT_LOSS_SPARSE_CATEGORICAL_CE ? names[loss] : "?";
+}
+
+static void print_source(FILE *out, const char *role, const NnrtDataSource *s) {
+    static const char *const kinds[] = {"none", "IDX", "CSV", ".npy", "series CSV"};
+    if (s->kind == NNRT_DATA_NONE)
+        return;
+    fprintf(out, "  %-11s %s %s%s%s\n", role, s->kind <= 4 ? kinds[s->kind] : "?",
+            s->features_path ? s->features_path : "?", s->labels_path ? " " : "",
+            s->labels_path ? s->labels_path : "");
+}
+
+static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
+    fprintf(out, "usage: %s [options]\n\n", d->prog);
+    fprintf(out, "Trains the model '%s' (compiled from %s): %lld parameters (%s), loss %s, "
+            "optimizer %s.\n\nOptions:\n", m->name, m->source ? m->source : "?",
+            (long long)m->param_size, m->elem_size == 8 ? "f64" : "f32", loss_name(m->loss),
+            m->optimizer ? m->optimizer : "?");
+    for (int i = 0; i < N_OPTIONS; i++) {
+        char head[40];
+        snprintf(head, sizeof head, "--%s %s", OPTIONS[i].name, OPTIONS[i].arg);
+        fprintf(out, "  %-24s %s", head, OPTIONS[i].help);
+        if (strcmp(OPTIONS[i].name, "epochs") == 0) fprintf(out, " (default %d)", d->epochs);
+        if (strcmp(OPTIONS[i].name, "batch") == 0) fprintf(out, " (default %lld)", (long long)d->batch);
+        if (strcmp(OPTIONS[i].name, "lr") == 0) fprintf(out, " (default %g)", d->lr);
+        if (strcmp(OPTIONS[i].name, "seed") == 0) fprintf(out, " (default %llu)", (unsigned long long)d->seed);
+        fputc('\n', out);
+    }
+    fprintf(out, "\nData declared by the model (override with --data / --test):\n");
+    print_source(out, "training", &m->data);
+    print_source(out, "validation", &m->validation);
+    print_source(out, "test", &m->test);
+    if (m->validation_split > 0)
+        fprintf(out, "  validation: the last %g of the training data\n", m->validation_split);
+    fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint or numerical failure "
+            "(e.g. a NaN loss, a failed gradcheck); 2 bad usage.\n");
+}
+
+static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *err) {
+    char *end;
+    errno = 0;
+    void *field = (char *)opt + o->offset;
+    if (o->kind == OPT_POS) {
+        double x = strtod(v, &end);
+        if (*v && !*end && !errno && x > 0 && isfinite(x)) {
+            *(double *)field = x;
+            return true;
+        }
+        fprintf(err, "%s: error: --%s expects a positive number, got '%s'\n", opt->prog, o->name, v);
+        return false;
+    }
+    long long x = strtoll(v, &end, 10);
+    if (o->kind == OPT_U64) {
+        unsigned long long u = strtoull(v, &end, 10);
+        if (*v && *v != '-' && !*end && !errno) {
+            *(uint64_t *)field = u;
+            opt->seed_given = true;
+            return true;
+        }
+    } else if (*v && !*end && !errno && x >= 1 && (o->kind == OPT_I64 || x <= 1 << 20)) {
+        if (o->kind == OPT_INT)
+            *(int *)field = (int)x;
+        else
+            *(int64_t *)field = x;
+        return true;
+    }
+    fprintf(err, "%s: error: --%s expects a positive integer, got '%s'\n", opt->prog, o->name, v);
+    return false;
+}
+
+static const OptSpec *find_option(const char *name, size_t len) {
+    for (int i = 0; i < N_OPTIONS; i++)
+        if (strlen(OPTIONS[i].name) == len && strncmp(OPTIONS[i].name, name, len) == 0)
+            return &OPTIONS[i];
+    return NULL;
+}
+
+/* Handles argv[*i]; advances *i past any values it consumed. Returns CLI_*. */
+static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
+    const char *a = argv[*i];
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a - 2) : strlen(a) - 2;
+    const OptSpec *spec = strncmp(a, "--", 2) == 0 ? find_option(a + 2, len) : NULL;
+    if (!spec) {
+        fprintf(err, "%s: error: unknown %s '%s'\n", o->prog, a[0] == '-' ? "option" : "argument", a);
+        return CLI_USAGE;
+    }
+    if (spec->kind == OPT_FLAG) {
+        if (eq) {
+            fprintf(err, "%s: error: --%s takes no value\n", o->prog, spec->name);
+            return CLI_USAGE;
+        }
+        if (strcmp(spec->name, "help") == 0)
+            return CLI_HELP;
+        *(bool *)((char *)o + spec->offset) = true;
+        return CLI_RUN;
+    }
+    const char *v = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
+    if (!v || !*v) {
+        fprintf(err, "%s: error: --%s needs a value (%s)\n", o->prog, spec->name, spec->arg);
+        return CLI_USAGE;
+    }
+    if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS) {
+        *(const char **)((char *)o + spec->offset) = v;
+        if (spec->kind == OPT_PATHS && !eq && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0)
+            *(const char **)((char *)o + spec->offset2) = argv[++*i];
+        return CLI_RUN;
+    }
+    return parse_number(spec, v, o, err) ? CLI_RUN : CLI_USAGE;
+}
+
+static int check_combinations(const Options *o, FILE *err) {
+    const char *clash = NULL;
+    if (o->load && o->resume)
+        clash = "--load and --resume";
+    else if (o->evaluate && o->predict)
+        clash = "--evaluate and --predict";
+    else if (o->gradcheck && (o->evaluate || o->predict || o->resume))
+        clash = "--gradcheck and --evaluate/--predict/--resume";
+    if (clash) {
+        fprintf(err, "%s: error: %s cannot be used together\n", o->prog, clash);
+        return CLI_USAGE;
+    }
+    if (o->tolerance > 0 && !o->gradcheck) {
+        fprintf(err, "%s: error: --tolerance only applies to --gradcheck\n", o->prog);
+        return CLI_USAGE;
+    }
+    return CLI_RUN;
+}
+
+static void set_defaults(Options *o, const NnrtModel *m, const char *argv0) {
+    memset(o, 0, sizeof *o);
+    o->prog = argv0 ? nnrt_basename(argv0) : "nnrt";
+    o->epochs = m->epochs > 0 ? m->epochs : 1;
+    o->batch = m->batch > 0 ? m->batch : 32;          /* Keras fit() default */
+    o->lr = m->lr > 0 ? m->lr : 0.001;
+    o->seed = m->seed;
+    o->threads = nnrt_pool_cores();
+}
+
+int nnrt_cli_parse(Options *o, const NnrtModel *m, int argc, char **argv, FILE *out, FILE *err) {
+    set_defaults(o, m, argc > 0 ? argv[0] : NULL);
+    for (int i = 1; i < argc; i++) {
+        int rc = parse_one(o, argc, argv, &i, err);
+        if (rc == CLI_HELP) {
+            Options d;
+            set_defaults(&d, m, argv[0]);
+            print_help(m, &d, out);
+            return CLI_HELP;
+        }
+        if (rc != CLI_RUN) {
+            fprintf(err, "Try '%s --help' for the list of options.\n", o->prog);
+            return rc;
+        }
+    }
+    int rc = check_combinations(o, err);
+    if (rc != CLI_RUN)
+        fprintf(err, "Try '%s --help' for the list of options.\n", o->prog);
+    return rc;
+}

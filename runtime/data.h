@@ -1,0 +1,114 @@
+/*
+ * data.h — readers that turn one data source (IDX, CSV, .npy, a CSV time series) into a
+ * Table of float features and float labels. They check everything a file can get
+ * wrong — magic numbers, shapes against the model, truncation, ragged rows, labels
+ * outside the class range — and report it as "path: byte N: ..." or "path:line: ...".
+ * They do not split, shuffle or standardize (dataset.c does); they do apply the
+ * source's `scale` and `shift`, so features are converted to float exactly once.
+ */
+#ifndef NNRT_DATA_H
+#define NNRT_DATA_H
+
+#include "nnrt.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <zlib.h>
+
+/* Examples read from one source: row i of x is example i. */
+typedef struct Table {
+    int64_t n;      /* examples */
+    int64_t dim;    /* features per example (== the model's input_size) */
+    int64_t ydim;   /* label values per example; 0 when unlabeled */
+    float *x;       /* (n, dim) */
+    float *y;       /* (n, ydim) or NULL */
+} Table;
+
+/* Class names found in the label column of a CSV file, e.g. "setosa". The first file
+ * read fixes them (sorted, so the order does not depend on row order); later files
+ * must use the same names. Names given by the model are fixed from the start. */
+typedef struct ClassVocab {
+    char **names;
+    int n;
+    bool fixed;
+} ClassVocab;
+
+/* What the model expects of a source. */
+typedef struct DataSpec {
+    int64_t input_size;    /* features per example */
+    const int64_t *input_dims; int input_rank; /* for messages: "(28, 28, 1)" */
+    int task;              /* NnrtTask: decides which labels are valid */
+    int64_t n_classes;
+    int64_t ydim;          /* label values per example in the files */
+    bool labels;           /* false: features only (--predict) */
+    int64_t limit;         /* read at most this many examples; 0 = all */
+    ClassVocab *vocab;     /* CSV class names, shared by all sources of one run */
+} DataSpec;
+
+/* Reads src into t (t is overwritten; free with nnrt_table_free). */
+bool nnrt_read_source(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err);
+void nnrt_table_free(Table *t);
+
+/* One reader per format, called by nnrt_read_source. */
+bool nnrt_read_idx(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err);
+bool nnrt_read_csv(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err);
+bool nnrt_read_npy(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err);
+bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err);
+
+/* NNRT_DATA_* for a path by its extension (.npy, .csv, else IDX), ignoring ".gz". */
+int nnrt_data_kind_for(const char *path);
+
+/* Is v a valid label for spec? If not, writes the reason ("label 12 is not a class
+ * index 0..9") into why. */
+bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
+
+/* "(28, 28, 1)" */
+void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);
+
+void nnrt_vocab_free(ClassVocab *v);
+
+/* ---- CSV tokenizer shared by the CSV and series readers (data_csv.c) ---- */
+
+/* RFC 4180 rows: fields separated by `delim` (',' ';' or tab, guessed from the first
+ * line), optionally double-quoted with "" for a quote inside. Blank lines are skipped. */
+typedef struct CsvReader {
+    const char *path;
+    const char *s;
+    size_t len, pos;
+    int line;          /* line the current row starts on, 1-based */
+    int next_line;
+    char delim;
+    char **fields;     /* the current row, NUL-terminated copies */
+    int nfields, cap;
+    char *buf;         /* storage for the fields of the current row */
+    size_t buf_cap;
+} CsvReader;
+
+void nnrt_csv_init(CsvReader *r, const char *path, const char *text, size_t len);
+void nnrt_csv_free(CsvReader *r);
+/* 1: a row is in r->fields; 0: end of file; -1: error (err set). */
+int nnrt_csv_next(CsvReader *r, NnrtError *err);
+/* Index of the header column called name, or -1. */
+int nnrt_csv_column(char **header, int n, const char *name);
+/* A finite number filling the whole field (surrounding spaces allowed). */
+bool nnrt_csv_number(const char *field, double *v);
+
+/* ---- gzip-transparent input shared by the readers (data_io.c) ---- */
+
+/* zlib reads plain files unchanged, so every format also works gzip-compressed. */
+typedef struct GzIn {
+    gzFile gz;
+    const char *path;
+    int64_t pos;       /* bytes consumed so far (of the uncompressed stream) */
+} GzIn;
+
+bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err);
+void nnrt_gz_close(GzIn *in);
+/* Reads up to n bytes; returns the count (short only at end of file), -1 on a
+ * decompression error (with err set). */
+int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err);
+/* The whole (uncompressed) file, NUL-terminated. */
+bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err);
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * data_idx.c — IDX files (the MNIST format, http://yann.lecun.com/exdb/mnist/), plain
+ * or gzip-compressed. Layout: magic 00 00 TT ND, ND big-endian uint32 dimensions, then
+ * the values, big-endian, row-major. TT is the value type (08 ubyte ... 0E double).
+ * The features file's first dimension counts examples and the rest must multiply to
+ * the model's input size; the labels file must hold as many examples.
+ */
+#include "data.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define IDX_MAX_DIMS 8
+#define CHUNK_BYTES (1 << 20)
+
+typedef struct IdxHeader {
+    int type;           /* 0x08 .. 0x0E */
+    int elem_bytes;
+    int ndims;
+    int64_t dims[IDX_MAX_DIMS];
+    int64_t n;          /* dims[0] */
+    int64_t per;        /* product of dims[1..]: values per example */
+    int64_t data_offset;
+} IdxHeader;
+
+static int idx_elem_bytes(int type) {
+    switch (type) {
+    case 0x08: case 0x09: return 1;
+    case 0x0B: return 2;
+    case 0x0C: case 0x0D: return 4;
+    case 0x0E: return 8;
+    default: return 0;
+    }
+}
+
+static uint32_t be32(const unsigned char *b) {
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static bool read_dims(GzIn *in, IdxHeader *h, NnrtError *err) {
+    unsigned char b[4 * IDX_MAX_DIMS];
+    int64_t want = 4 * h->ndims;
+    int64_t got = nnrt_gz_read(in, b, want, err);
+    if (got < 0)
+        return false;
+    if (got < want)
+        return nnrt_fail(err, "%s: byte 4: expected %d dimensions (%lld bytes), the file ends after %lld",
+                         in->path, h->ndims, (long long)want, (long long)got);
+    h->per = 1;
+    for (int i = 0; i < h->ndims; i++) {
+        h->dims[i] = be32(b + 4 * i);
+        if (i > 0)
+            h->per = nnrt_mul_checked(h->per, h->dims[i]);
+    }
+    h->n = h->dims[0];
+    if (h->per < 0 || nnrt_mul_checked(h->per, h->n) < 0)
+        return nnrt_fail(err, "%s: byte 4: dimensions are too large", in->path);
+    h->data_offset = 4 + want;
+    return true;
+}
+
+static bool read_header(GzIn *in, IdxHeader *h, NnrtError *err) {
+    unsigned char m[4] = {0};
+    int64_t got = nnrt_gz_read(in, m, 4, err);
+    if (got < 0)
+        return false;
+    if (got < 4)
+        return nnrt_fail(err, "%s: byte 0: expected a 4-byte IDX magic number, the file has %lld bytes",
+                         in->path, (long long)got);
+    h->type = m[2];
+    h->ndims = m[3];
+    h->elem_bytes = idx_elem_bytes(h->type);
+    if (m[0] != 0 || m[1] != 0 || h->elem_bytes == 0 || h->ndims < 1)
+        return nnrt_fail(err, "%s: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08..0E, "
+                         "ND >= 1), found %02x %02x %02x %02x",
+                         in->path, m[0], m[1], m[2], m[3]);
+    if (h->ndims > IDX_MAX_DIMS)
+        return nnrt_fail(err, "%s: byte 3: %d dimensions, at most %d are supported", in->path,
+                         h->ndims, IDX_MAX_DIMS);
+    return read_dims(in, h, err);
+}
+
+static double idx_value(const unsigned char *b, int type) {
+    switch (type) {
+    case 0x08: return b[0];
+    case 0x09: return (signed char)b[0];
+    case 0x0B: return (int16_t)(uint16_t)(b[0] << 8 | b[1]);
+    case 0x0C: return (int32_t)be32(b);
+    case 0x0D: {
+        uint32_t u = be32(b);
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    default: {
+        uint64_t u = (uint64_t)be32(b) << 32 | be32(b + 4);
+        double d;
+        memcpy(&d, &u, 8);
+        return d;
+    }
+    }
+}
+
+/* Reads `count` values into dst as float. `what` names them for the truncation error:
+ * "bytes of pixels (60000 examples of 28x28)". */
+static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, float *dst,
+                        const char *what, NnrtError *err) {
+    unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
+    int64_t total = count * h->elem_bytes, done = 0;
+    while (done < total) {
+        int64_t want = total - done < CHUNK_BYTES ? total - done : CHUNK_BYTES;
+        int64_t got = nnrt_gz_read(in, buf, want, err);
+        if (got < 0)
+            break;
+        if (got < want) {
+            nnrt_fail(err, "%s: byte %lld: expected %lld bytes of %s, the file ends after %lld",
+                      in->path, (long long)h->data_offset, (long long)total, what,
+                      (long long)(done + got));
+            break;
+        }
+        for (int64_t i = 0; i < got / h->elem_bytes; i++)
+            dst[done / h->elem_bytes + i] = (float)idx_value(buf + i * h->elem_bytes, h->type);
+        done += got;
+    }
+    free(buf);
+    return done == total;
+}
+
+static void describe_rows(char *buf, size_t size, const IdxHeader *h, int64_t n, const char *unit) {
+    int k = snprintf(buf, size, "%s (%lld examples", unit, (long long)n);
+    for (int i = 1; i < h->ndims && k < (int)size; i++)
+        k += snprintf(buf + k, size - (size_t)k, "%s%lld", i == 1 ? " of " : "x", (long long)h->dims[i]);
+    if (k < (int)size)
+        snprintf(buf + k, size - (size_t)k, ")");
+}
+
+static bool read_features(const char *path, const DataSpec *spec, Table *t, int64_t *n_file,
+                          NnrtError *err) {
+    GzIn in;
+    IdxHeader h;
+    if (!nnrt_gz_open(&in, path, err))
+        return false;
+    bool ok = read_header(&in, &h, err);
+    if (ok && h.per != spec->input_size) {
+        char want[128];
+        nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
+        ok = nnrt_fail(err, "%s: byte 4: each example has %lld values, but the model input %s has %lld",
+                       path, (long long)h.per, want, (long long)spec->input_size);
+    }
+    if (ok) {
+        t->n = spec->limit > 0 && spec->limit < h.n ? spec->limit : h.n;
+        t->dim = h.per;
+        t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
+        char what[160];
+        describe_rows(what, sizeof what, &h, t->n, h.type == 0x08 ? "pixels" : "values");
+        ok = read_values(&in, &h, t->n * t->dim, t->x, what, err);
+        *n_file = h.n;
+    }
+    nnrt_gz_close(&in);
+    return ok;
+}
+
+static bool check_labels(const char *path, const DataSpec *spec, const IdxHeader *h, const Table *t,
+                         NnrtError *err) {
+    char why[200];
+    for (int64_t i = 0; i < t->n * t->ydim; i++) {
+        if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
+            return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,
+                             (long long)(h->data_offset + i * h->elem_bytes),
+                             (long long)(i / t->ydim), why);
+    }
+    return true;
+}
+
+static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_t n_features,
+                        NnrtError *err) {
+    GzIn in;
+    IdxHeader h;
+    if (!nnrt_gz_open(&in, path, err))
+        return false;
+    bool ok = read_header(&in, &h, err);
+    if (ok && h.n != n_features)
+        ok = nnrt_fail(err, "%s: byte 4: holds %lld labels, but the features file holds %lld examples",
+                       path, (long long)h.n, (long long)n_features);
+    if (ok && h.per != spec->ydim)
+        ok = nnrt_fail(err, "%s: byte 4: expected %lld label value%s per example, found %lld", path,
+                       (long long)spec->ydim, spec->ydim == 1 ? "" : "s", (long long)h.per);
+    if (ok) {
+        t->ydim = h.per;
+        t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
+        char what[160];
+        describe_rows(what, sizeof what, &h, t->n, "labels");
+        ok = read_values(&in, &h, t->n * t->ydim, t->y, what, err) &&
+             check_labels(path, spec, &h, t, err);
+    }
+    nnrt_gz_close(&in);
+    return ok;
+}
+
+bool nnrt_read_idx(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err) {
+    int64_t n_file = 0;
+    if (!read_features(src->features_path, spec, t, &n_file, err))
+        return false;
+    if (!spec->labels)
+        return true;
+    if (!src->labels_path || !src->labels_path[0])
+        return nnrt_fail(err, "%s: IDX features need a labels file (pass it after the images: "
+                         "--data IMAGES LABELS)", src->features_path);
+    return read_labels(src->labels_path, spec, t, n_file, err);
+}

@@ -1,0 +1,169 @@
+/*
+ * data_io.c — gzip-transparent file input, source dispatch, label validation and the
+ * scale/shift step shared by every format.
+ */
+#include "data.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err) {
+    in->path = path;
+    in->pos = 0;
+    errno = 0;
+    in->gz = gzopen(path, "rb");
+    if (!in->gz)
+        return nnrt_fail(err, "cannot open %s: %s", path, errno ? strerror(errno) : "zlib failure");
+    gzbuffer(in->gz, 1 << 18);
+    return true;
+}
+
+void nnrt_gz_close(GzIn *in) {
+    if (in->gz)
+        gzclose(in->gz);
+    in->gz = NULL;
+}
+
+int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
+    char *p = buf;
+    int64_t got = 0;
+    while (got < n) {
+        int64_t want = n - got;
+        unsigned ask = want > (1 << 30) ? (1u << 30) : (unsigned)want;
+        int r = gzread(in->gz, p + got, ask);
+        if (r < 0) {
+            int code;
+            const char *msg = gzerror(in->gz, &code);
+            nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
+                      (long long)(in->pos + got), code == Z_ERRNO ? strerror(errno) : msg);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += r;
+    }
+    in->pos += got;
+    return got;
+}
+
+bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
+    GzIn in;
+    if (!nnrt_gz_open(&in, path, err))
+        return false;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = nnrt_realloc(NULL, cap);
+    for (;;) {
+        if (cap - n < (1 << 16))
+            buf = nnrt_realloc(buf, cap *= 2);
+        int64_t want = (int64_t)(cap - n - 1);
+        int64_t r = nnrt_gz_read(&in, buf + n, want, err);
+        if (r < 0) {
+            free(buf);
+            nnrt_gz_close(&in);
+            return false;
+        }
+        n += (size_t)r;
+        if (r < want)
+            break;
+    }
+    nnrt_gz_close(&in);
+    buf[n] = '\0';
+    *text = buf;
+    *len = n;
+    return true;
+}
+
+int nnrt_data_kind_for(const char *path) {
+    size_t n = strlen(path);
+    if (n > 3 && strcmp(path + n - 3, ".gz") == 0)
+        n -= 3;
+    if (n >= 4 && strncmp(path + n - 4, ".npy", 4) == 0)
+        return NNRT_DATA_NPY;
+    if (n >= 4 && strncmp(path + n - 4, ".csv", 4) == 0)
+        return NNRT_DATA_CSV;
+    return NNRT_DATA_IDX;
+}
+
+bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
+    if (!isfinite(v)) {
+        snprintf(why, why_size, "label %g is not a number", v);
+        return false;
+    }
+    if (spec->task == NNRT_TASK_REGRESS)
+        return true;
+    if (spec->task == NNRT_TASK_BINARY) {
+        if (v == 0.0 || v == 1.0)
+            return true;
+        snprintf(why, why_size, "label %g is not 0 or 1 (binary classification)", v);
+        return false;
+    }
+    if (v != floor(v)) {
+        snprintf(why, why_size, "label %g is not an integer class index (expected 0..%lld)", v,
+                 (long long)spec->n_classes - 1);
+        return false;
+    }
+    if (v < 0 || v >= (double)spec->n_classes) {
+        snprintf(why, why_size, "label %g is not a class index 0..%lld (the model has %lld classes)",
+                 v, (long long)spec->n_classes - 1, (long long)spec->n_classes);
+        return false;
+    }
+    return true;
+}
+
+void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {
+    size_t k = (size_t)snprintf(buf, size, "(");
+    for (int i = 0; i < rank && k < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%s%lld", i ? ", " : "", (long long)dims[i]);
+    if (k < size)
+        snprintf(buf + k, size - k, rank == 1 ? ",)" : ")");
+}
+
+void nnrt_table_free(Table *t) {
+    nnrt_free(t->x);
+    nnrt_free(t->y);
+    memset(t, 0, sizeof *t);
+}
+
+void nnrt_vocab_free(ClassVocab *v) {
+    for (int i = 0; i < v->n; i++)
+        free(v->names[i]);
+    free(v->names);
+    memset(v, 0, sizeof *v);
+}
+
+static void apply_scale_shift(Table *t, double scale, double shift) {
+    if (scale == 1.0 && shift == 0.0)
+        return;
+    float s = (float)scale, b = (float)shift;
+    int64_t n = t->n * t->dim;
+    for (int64_t i = 0; i < n; i++)
+        t->x[i] = t->x[i] * s + b;
+}
+
+bool nnrt_read_source(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err) {
+    memset(t, 0, sizeof *t);
+    if (!src->features_path || !src->features_path[0])
+        return nnrt_fail(err, "a data source has no file name");
+    bool ok;
+    switch (src->kind) {
+    case NNRT_DATA_IDX: ok = nnrt_read_idx(src, spec, t, err); break;
+    case NNRT_DATA_CSV: ok = nnrt_read_csv(src, spec, t, err); break;
+    case NNRT_DATA_NPY: ok = nnrt_read_npy(src, spec, t, err); break;
+    case NNRT_DATA_SERIES: ok = nnrt_read_series(src, spec, t, err); break;
+    default: return nnrt_fail(err, "%s: unknown data kind %d", src->features_path, src->kind);
+    }
+    if (!ok) {
+        nnrt_table_free(t);
+        return false;
+    }
+    if (t->n == 0) {
+        nnrt_table_free(t);
+        return nnrt_fail(err, "%s: holds no examples", src->features_path);
+    }
+    /* A scale of 0 in a hand-written model means "not set", never "erase the data". */
+    apply_scale_shift(t, src->scale == 0.0 ? 1.0 : src->scale, src->shift);
+    return true;
+}

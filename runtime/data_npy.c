@@ -1,0 +1,288 @@
+/*
+ * data_npy.c — NumPy .npy files, format versions 1.0, 2.0 and 3.0
+ * (numpy.lib.format): magic "\x93NUMPY", version bytes, a little-endian header length
+ * (2 bytes in v1, 4 after), then a Python dict literal such as
+ *   {'descr': '<f4', 'fortran_order': False, 'shape': (60000, 28, 28), }
+ * and the raw values. Supported dtypes: bool, (u)int8/16/32/64, float32/64, either byte
+ * order, C order only. Features are (N, ...) with the trailing dims multiplying to the
+ * model input size; labels are (N,) or (N, k).
+ */
+#include "data.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NPY_MAX_DIMS 8
+#define CHUNK_BYTES (1 << 20)
+
+typedef struct NpyHeader {
+    char kind;          /* 'f' float, 'i' signed, 'u' unsigned, 'b' bool */
+    int size;           /* bytes per value */
+    bool swap;          /* stored in the other byte order than this machine */
+    char descr[16];
+    int ndims;
+    int64_t dims[NPY_MAX_DIMS];
+    int64_t header_offset; /* where the dict text starts: 10 (v1) or 12 */
+    int64_t data_offset;
+} NpyHeader;
+
+static bool host_is_little(void) {
+    uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* Finds `'key':` (either quote style) in the dict text; returns the text after it. */
+static const char *find_key(const char *dict, const char *key) {
+    size_t n = strlen(key);
+    for (const char *p = dict; *p; p++) {
+        if ((*p == '\'' || *p == '"') && strncmp(p + 1, key, n) == 0 && p[n + 1] == *p) {
+            const char *q = p + n + 2;
+            while (isspace((unsigned char)*q))
+                q++;
+            if (*q == ':')
+                return q + 1;
+        }
+    }
+    return NULL;
+}
+
+static bool parse_descr(const char *v, NpyHeader *h) {
+    while (isspace((unsigned char)*v))
+        v++;
+    if (*v != '\'' && *v != '"')
+        return false;
+    char quote = *v++;
+    size_t n = 0;
+    while (v[n] && v[n] != quote && n < sizeof h->descr - 1)
+        n++;
+    memcpy(h->descr, v, n);
+    h->descr[n] = '\0';
+    if (n < 3 || !strchr("<>|=", h->descr[0]) || !strchr("fiub", h->descr[1]))
+        return false;
+    h->kind = h->descr[1];
+    h->size = atoi(h->descr + 2);
+    bool little = h->descr[0] == '<' || (h->descr[0] != '>' && host_is_little());
+    h->swap = h->size > 1 && little != host_is_little();
+    if (h->kind == 'f')
+        return h->size == 4 || h->size == 8;
+    if (h->kind == 'b')
+        return h->size == 1;
+    return h->size == 1 || h->size == 2 || h->size == 4 || h->size == 8;
+}
+
+static bool parse_shape(const char *v, NpyHeader *h) {
+    while (isspace((unsigned char)*v))
+        v++;
+    if (*v++ != '(')
+        return false;
+    h->ndims = 0;
+    for (;;) {
+        while (isspace((unsigned char)*v) || *v == ',')
+            v++;
+        if (*v == ')')
+            return true;
+        if (!isdigit((unsigned char)*v) || h->ndims == NPY_MAX_DIMS)
+            return false;
+        char *end;
+        h->dims[h->ndims++] = strtoll(v, &end, 10);
+        v = end;
+        while (*v == 'L') /* Python 2 longs */
+            v++;
+    }
+}
+
+static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader *h, NnrtError *err) {
+    const char *descr = find_key(dict, "descr"), *order = find_key(dict, "fortran_order");
+    const char *shape = find_key(dict, "shape");
+    if (!descr || !order || !shape)
+        return nnrt_fail(err, "%s: byte %lld: the header lacks '%s': %s", path, (long long)at,
+                         !descr ? "descr" : !order ? "fortran_order" : "shape", dict);
+    if (!parse_descr(descr, h))
+        return nnrt_fail(err, "%s: byte %lld: dtype %.20s is not supported (use float32, float64, "
+                         "bool or integers)", path, (long long)at, descr);
+    while (isspace((unsigned char)*order))
+        order++;
+    if (strncmp(order, "False", 5) != 0)
+        return nnrt_fail(err, "%s: byte %lld: the array is in Fortran order; save it with "
+                         "np.save(path, np.ascontiguousarray(a))", path, (long long)at);
+    if (!parse_shape(shape, h) || h->ndims < 1)
+        return nnrt_fail(err, "%s: byte %lld: cannot read the shape (need at least one dimension) "
+                         "in %s", path, (long long)at, dict);
+    return true;
+}
+
+static bool read_npy_header(GzIn *in, NpyHeader *h, NnrtError *err) {
+    unsigned char pre[12];
+    int64_t got = nnrt_gz_read(in, pre, 10, err);
+    if (got < 0)
+        return false;
+    if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
+        return nnrt_fail(err, "%s: byte 0: not a .npy file: expected the magic \\x93NUMPY", in->path);
+    int major = pre[6];
+    int64_t hlen = pre[8] | pre[9] << 8, pre_len = 10;
+    if (major >= 2) {
+        if (nnrt_gz_read(in, pre + 10, 2, err) != 2)
+            return nnrt_fail(err, "%s: byte 10: the header length is cut off", in->path);
+        hlen |= (int64_t)pre[10] << 16 | (int64_t)pre[11] << 24;
+        pre_len = 12;
+    }
+    if (major < 1 || major > 3)
+        return nnrt_fail(err, "%s: byte 6: .npy format version %d is not supported", in->path, major);
+    if (hlen > (1 << 20))
+        return nnrt_fail(err, "%s: byte 8: header length %lld is implausible", in->path, (long long)hlen);
+    char *dict = nnrt_realloc(NULL, (size_t)hlen + 1);
+    got = nnrt_gz_read(in, dict, hlen, err);
+    bool ok = got == hlen;
+    if (!ok && got >= 0)
+        nnrt_fail(err, "%s: byte %lld: expected a %lld-byte header, the file ends after %lld",
+                  in->path, (long long)pre_len, (long long)hlen, (long long)got);
+    if (ok) {
+        while (hlen > 0 && isspace((unsigned char)dict[hlen - 1]))
+            hlen--; /* the header is padded with spaces and ends in a newline */
+        dict[hlen] = '\0';
+        ok = parse_dict(in->path, pre_len, dict, h, err);
+        h->header_offset = pre_len;
+    }
+    free(dict);
+    h->data_offset = pre_len + hlen;
+    return ok;
+}
+
+static double npy_value(const unsigned char *b, const NpyHeader *h) {
+    unsigned char v[8];
+    for (int i = 0; i < h->size; i++)
+        v[i] = h->swap ? b[h->size - 1 - i] : b[i];
+    switch (h->kind) {
+    case 'f': {
+        if (h->size == 4) { float f; memcpy(&f, v, 4); return f; }
+        double d; memcpy(&d, v, 8); return d;
+    }
+    case 'b': return v[0] != 0;
+    case 'u':
+        if (h->size == 1) return v[0];
+        if (h->size == 2) { uint16_t x; memcpy(&x, v, 2); return x; }
+        if (h->size == 4) { uint32_t x; memcpy(&x, v, 4); return x; }
+        { uint64_t x; memcpy(&x, v, 8); return (double)x; }
+    default:
+        if (h->size == 1) { int8_t x; memcpy(&x, v, 1); return x; }
+        if (h->size == 2) { int16_t x; memcpy(&x, v, 2); return x; }
+        if (h->size == 4) { int32_t x; memcpy(&x, v, 4); return x; }
+        { int64_t x; memcpy(&x, v, 8); return (double)x; }
+    }
+}
+
+static void format_shape(char *buf, size_t size, const NpyHeader *h) {
+    nnrt_format_dims(buf, size, h->dims, h->ndims);
+}
+
+static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, float *dst, NnrtError *err) {
+    unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
+    int64_t total = count * h->size, done = 0;
+    char shape[160];
+    format_shape(shape, sizeof shape, h);
+    while (done < total) {
+        int64_t want = total - done < CHUNK_BYTES ? total - done : CHUNK_BYTES;
+        int64_t got = nnrt_gz_read(in, buf, want, err);
+        if (got < 0)
+            break;
+        if (got < want) {
+            nnrt_fail(err, "%s: byte %lld: expected %lld bytes of %s values (shape %s), the file "
+                      "ends after %lld", in->path, (long long)h->data_offset, (long long)total,
+                      h->descr, shape, (long long)(done + got));
+            break;
+        }
+        for (int64_t i = 0; i < got / h->size; i++)
+            dst[done / h->size + i] = (float)npy_value(buf + i * h->size, h);
+        done += got;
+    }
+    free(buf);
+    return done == total;
+}
+
+static int64_t trailing_product(const NpyHeader *h) {
+    int64_t p = 1;
+    for (int i = 1; i < h->ndims; i++)
+        p = nnrt_mul_checked(p, h->dims[i]);
+    return p;
+}
+
+static bool open_npy(const char *path, GzIn *in, NpyHeader *h, NnrtError *err) {
+    if (!nnrt_gz_open(in, path, err))
+        return false;
+    if (read_npy_header(in, h, err))
+        return true;
+    nnrt_gz_close(in);
+    return false;
+}
+
+static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, int64_t *n_file,
+                              NnrtError *err) {
+    GzIn in;
+    NpyHeader h;
+    if (!open_npy(path, &in, &h, err))
+        return false;
+    bool ok = true;
+    int64_t per = trailing_product(&h);
+    if (per != spec->input_size) {
+        char shape[160], want[128];
+        format_shape(shape, sizeof shape, &h);
+        nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
+        ok = nnrt_fail(err, "%s: byte %lld: shape %s gives %lld values per example, but the model "
+                       "input %s has %lld", path, (long long)h.header_offset, shape, (long long)per, want,
+                       (long long)spec->input_size);
+    }
+    if (ok) {
+        *n_file = h.dims[0];
+        t->n = spec->limit > 0 && spec->limit < h.dims[0] ? spec->limit : h.dims[0];
+        t->dim = per;
+        t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * per));
+        ok = read_npy_values(&in, &h, t->n * per, t->x, err);
+    }
+    nnrt_gz_close(&in);
+    return ok;
+}
+
+static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, int64_t n_file,
+                            NnrtError *err) {
+    GzIn in;
+    NpyHeader h;
+    if (!open_npy(path, &in, &h, err))
+        return false;
+    char shape[160], why[200];
+    format_shape(shape, sizeof shape, &h);
+    bool ok = true;
+    if (h.dims[0] != n_file)
+        ok = nnrt_fail(err, "%s: byte %lld: shape %s holds %lld labels, but the features hold %lld "
+                       "examples", path, (long long)h.header_offset, shape, (long long)h.dims[0], (long long)n_file);
+    else if (trailing_product(&h) != spec->ydim)
+        ok = nnrt_fail(err, "%s: byte %lld: shape %s, but the model needs %lld label value%s per "
+                       "example%s", path, (long long)h.header_offset, shape, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",
+                       spec->task == NNRT_TASK_CLASSIFY ? " (class indices: np.argmax(y, axis=1))" : "");
+    if (ok) {
+        t->ydim = spec->ydim;
+        t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
+        ok = read_npy_values(&in, &h, t->n * t->ydim, t->y, err);
+    }
+    for (int64_t i = 0; ok && i < t->n * t->ydim; i++)
+        if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
+            ok = nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,
+                           (long long)(h.data_offset + i * h.size), (long long)(i / t->ydim), why);
+    nnrt_gz_close(&in);
+    return ok;
+}
+
+bool nnrt_read_npy(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err) {
+    int64_t n_file = 0;
+    if (!read_npy_features(src->features_path, spec, t, &n_file, err))
+        return false;
+    if (!spec->labels)
+        return true;
+    if (!src->labels_path || !src->labels_path[0])
+        return nnrt_fail(err, "%s: .npy features need a labels file (--data X.npy Y.npy)",
+                         src->features_path);
+    return read_npy_labels(src->labels_path, spec, t, n_file, err);
+}

@@ -1,0 +1,132 @@
+/*
+ * data_series.c — a CSV time series cut into overlapping windows. The file has a header;
+ * `series_inputs` name the input columns (F of them) and `series_target` the column to
+ * predict. Example i is rows [i, i + T) of the inputs, laid out (T, F) row-major, and
+ * its label is the target `horizon` rows after the window's last row:
+ *
+ *   rows 0..9, T = 3, horizon = 1:  x0 = rows 0,1,2 -> y0 = target[3]
+ *                                   x6 = rows 6,7,8 -> y6 = target[9]   (7 windows)
+ *
+ * Other columns (dates, ids) are ignored and may hold anything. Rows stay in time order;
+ * dataset.c takes validation/test from the end and computes standardization statistics
+ * from the training windows only.
+ */
+#include "data.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct Series {
+    int *cols;          /* F input columns, then the target column (if labeled) */
+    int ncols;          /* fields per row */
+    int nused;          /* F + 1, or F */
+    float *rows;        /* (nrows, nused) */
+    int *lines;         /* source line of each row */
+    int64_t nrows, cap;
+} Series;
+
+static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, CsvReader *r, Series *s,
+                            NnrtError *err) {
+    s->ncols = r->nfields;
+    s->nused = src->n_series_inputs + (spec->labels ? 1 : 0); /* --predict needs no target */
+    s->cols = nnrt_realloc(NULL, sizeof(int) * (size_t)s->nused);
+    for (int i = 0; i < s->nused; i++) {
+        const char *name = i < src->n_series_inputs ? src->series_inputs[i] : src->series_target;
+        if (!name)
+            return nnrt_fail(err, "%s: the series has no target column", src->features_path);
+        s->cols[i] = nnrt_csv_column(r->fields, r->nfields, name);
+        if (s->cols[i] < 0)
+            return nnrt_fail(err, "%s:%d: no column named '%s' in the header", src->features_path,
+                             r->line, name);
+    }
+    return true;
+}
+
+static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
+    if (r->nfields != s->ncols)
+        return nnrt_fail(err, "%s:%d: expected %d fields like the header, found %d", r->path, r->line,
+                         s->ncols, r->nfields);
+    if (s->nrows == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->rows = nnrt_realloc(s->rows, sizeof(float) * (size_t)(s->cap * s->nused));
+        s->lines = nnrt_realloc(s->lines, sizeof(int) * (size_t)s->cap);
+    }
+    for (int i = 0; i < s->nused; i++) {
+        double v;
+        const char *f = r->fields[s->cols[i]];
+        if (!nnrt_csv_number(f, &v))
+            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'", r->path, r->line,
+                             s->cols[i] + 1, f);
+        s->rows[s->nrows * s->nused + i] = (float)v;
+    }
+    s->lines[s->nrows++] = r->line;
+    return true;
+}
+
+static bool read_all_rows(const NnrtDataSource *src, const DataSpec *spec, const char *text,
+                          size_t len, Series *s, NnrtError *err) {
+    CsvReader r;
+    nnrt_csv_init(&r, src->features_path, text, len);
+    int rc = nnrt_csv_next(&r, err);
+    bool ok = rc > 0 ? resolve_columns(src, spec, &r, s, err)
+                     : (rc == 0 ? nnrt_fail(err, "%s: the file is empty", src->features_path) : false);
+    while (ok && (rc = nnrt_csv_next(&r, err)) > 0)
+        ok = read_series_row(&r, s, err);
+    nnrt_csv_free(&r);
+    return ok && rc == 0;
+}
+
+static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const Series *s, Table *t,
+                        NnrtError *err) {
+    int64_t T = src->window, F = src->n_series_inputs, h = src->horizon;
+    int64_t n = s->nrows - T - h + 1;
+    if (n <= 0)
+        return nnrt_fail(err, "%s: %lld rows are too few for windows of %lld steps predicting %lld "
+                         "ahead", src->features_path, (long long)s->nrows, (long long)T, (long long)h);
+    if (spec->limit > 0 && spec->limit < n)
+        n = spec->limit;
+    t->n = n;
+    t->dim = T * F;
+    t->ydim = spec->labels ? 1 : 0;
+    t->x = nnrt_alloc(sizeof(float) * (size_t)(n * t->dim));
+    t->y = t->ydim ? nnrt_alloc(sizeof(float) * (size_t)n) : NULL;
+    char why[200];
+    for (int64_t i = 0; i < n; i++) {
+        for (int64_t k = 0; k < T; k++)
+            for (int64_t f = 0; f < F; f++)
+                t->x[(i * T + k) * F + f] = s->rows[(i + k) * s->nused + f];
+        if (!t->ydim)
+            continue;
+        int64_t row = i + T - 1 + h;
+        t->y[i] = s->rows[row * s->nused + F];
+        if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
+            return nnrt_fail(err, "%s:%d: target of window %lld: %s", src->features_path,
+                             s->lines[row], (long long)i, why);
+    }
+    return true;
+}
+
+bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err) {
+    if (src->window < 1 || src->horizon < 0 || src->n_series_inputs < 1)
+        return nnrt_fail(err, "%s: a series needs window >= 1, horizon >= 0 and at least one input "
+                         "column", src->features_path);
+    if (src->window * (int64_t)src->n_series_inputs != spec->input_size)
+        return nnrt_fail(err, "%s: windows of %d steps x %d columns have %lld values, but the model "
+                         "input has %lld", src->features_path, src->window, src->n_series_inputs,
+                         (long long)src->window * src->n_series_inputs, (long long)spec->input_size);
+    if (spec->labels && spec->ydim != 1)
+        return nnrt_fail(err, "%s: a series has one target column, but the model needs %lld target "
+                         "values per example", src->features_path, (long long)spec->ydim);
+    char *text;
+    size_t len;
+    if (!nnrt_gz_slurp(src->features_path, &text, &len, err))
+        return false;
+    Series s = {0};
+    bool ok = read_all_rows(src, spec, text, len, &s, err) && cut_windows(src, spec, &s, t, err);
+    free(text);
+    free(s.cols);
+    free(s.rows);
+    free(s.lines);
+    return ok;
+}

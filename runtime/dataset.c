@@ -1,0 +1,253 @@
+/*
+ * dataset.c — from declared sources to train/validation/test sets (see dataset.h):
+ * source overrides, splitting, standardization.
+ */
+#include "dataset.h"
+
+#include "rng.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t nnrt_label_dim(const NnrtModel *m) {
+    return m->task == NNRT_TASK_CLASSIFY ? 1 : m->n_outputs;
+}
+
+static DataSpec make_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, bool labels) {
+    DataSpec s = {
+        .input_size = m->input_size,
+        .input_dims = m->input_dims,
+        .input_rank = m->input_rank,
+        .task = m->task,
+        .n_classes = m->n_classes,
+        .ydim = nnrt_label_dim(m),
+        .labels = labels,
+        .limit = limit,
+        .vocab = vocab,
+    };
+    return s;
+}
+
+/* base with its file names replaced by a command-line override. */
+static NnrtDataSource override(NnrtDataSource base, const char *path, const char *labels) {
+    if (!path)
+        return base;
+    int kind = nnrt_data_kind_for(path);
+    if (!(base.kind == NNRT_DATA_SERIES && kind == NNRT_DATA_CSV))
+        base.kind = kind;
+    base.features_path = path;
+    base.labels_path = labels;
+    return base;
+}
+
+static Dataset view(const char *name, const Table *t, const char *origin, int64_t begin, int64_t end) {
+    Dataset d = {name, origin, end - begin, t->dim, t->ydim, t->x + begin * t->dim,
+                 t->y ? t->y + begin * t->ydim : NULL};
+    return d;
+}
+
+/* Reorders the rows of t by a seeded permutation (for split_train/val/test). */
+static void shuffle_table(Table *t, uint64_t seed) {
+    int64_t *perm = nnrt_realloc(NULL, sizeof(int64_t) * (size_t)t->n);
+    for (int64_t i = 0; i < t->n; i++)
+        perm[i] = i;
+    Rng rng;
+    nnrt_rng_seed(&rng, seed, RNG_SPLIT, 0);
+    nnrt_rng_shuffle(&rng, perm, t->n);
+    float *x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
+    float *y = t->y ? nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim)) : NULL;
+    for (int64_t i = 0; i < t->n; i++) {
+        memcpy(x + i * t->dim, t->x + perm[i] * t->dim, sizeof(float) * (size_t)t->dim);
+        if (y)
+            memcpy(y + i * t->ydim, t->y + perm[i] * t->ydim, sizeof(float) * (size_t)t->ydim);
+    }
+    nnrt_free(t->x);
+    nnrt_free(t->y);
+    t->x = x;
+    t->y = y;
+    free(perm);
+}
+
+static bool has_fraction_split(const NnrtModel *m) {
+    return m->split_train > 0 || m->split_val > 0 || m->split_test > 0;
+}
+
+/* Cuts the training table into train / validation / test views. want_val and want_test
+ * say whether those still need to come from it (no separate source was given). */
+static void split_training(DataSplits *d, const NnrtModel *m, const char *origin, bool want_val,
+                           bool want_test, uint64_t seed) {
+    Table *t = &d->tables[0];
+    int64_t n = t->n, n_val = 0, n_test = 0, n_train = n;
+    if (has_fraction_split(m)) {
+        if (m->data.kind != NNRT_DATA_SERIES)
+            shuffle_table(t, seed);
+        n_val = want_val ? (int64_t)floor((double)n * m->split_val) : 0;
+        n_test = want_test ? (int64_t)floor((double)n * m->split_test) : 0;
+        double total = m->split_train + m->split_val + m->split_test;
+        /* Fractions summing to 1 give every row a home; otherwise the rest is unused. */
+        n_train = fabs(total - 1.0) < 1e-9 ? n - n_val - n_test : (int64_t)floor((double)n * m->split_train);
+    } else if (want_val && m->validation_split > 0) {
+        /* Keras: split_at = floor(n * (1 - validation_split)); validation = x[split_at:]. */
+        n_train = (int64_t)floor((double)n * (1.0 - m->validation_split));
+        n_val = n - n_train;
+    }
+    d->train = view("training", t, origin, 0, n_train);
+    if (n_val > 0)
+        d->val = view("validation", t, origin, n_train, n_train + n_val);
+    if (n_test > 0)
+        d->test = view("test", t, origin, n_train + n_val, n_train + n_val + n_test);
+}
+
+static void init_vocab(ClassVocab *v, const NnrtModel *m) {
+    memset(v, 0, sizeof *v);
+    if (!m->class_names || m->task == NNRT_TASK_REGRESS)
+        return;
+    int n = (int)(m->task == NNRT_TASK_CLASSIFY ? m->n_classes : 2);
+    v->names = nnrt_realloc(NULL, sizeof(char *) * (size_t)n);
+    for (int i = 0; i < n; i++)
+        v->names[i] = nnrt_strdup(m->class_names[i] ? m->class_names[i] : "");
+    v->n = n;
+    v->fixed = true;
+}
+
+static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *rq, NnrtError *err) {
+    NnrtDataSource train_src = override(m->data, rq->data_path, rq->data_labels);
+    NnrtDataSource test_src = override(m->test.kind != NNRT_DATA_NONE ? m->test : m->data,
+                                       rq->test_path, rq->test_labels);
+    bool sep_val = m->validation.kind != NNRT_DATA_NONE;
+    bool sep_test = rq->test_path || m->test.kind != NNRT_DATA_NONE;
+    bool need_train = rq->train || (rq->test && !sep_test && m->split_test > 0);
+    DataSpec all = make_spec(m, &d->vocab, 0, true);
+    DataSpec limited = make_spec(m, &d->vocab, rq->limit, true);
+    if (need_train) {
+        if (train_src.kind == NNRT_DATA_NONE)
+            return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
+        if (!nnrt_read_source(&train_src, &limited, &d->tables[0], err))
+            return false;
+        split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq->seed);
+    }
+    if (rq->train && sep_val) {
+        if (!nnrt_read_source(&m->validation, &all, &d->tables[1], err))
+            return false;
+        d->val = view("validation", &d->tables[1], m->validation.features_path, 0, d->tables[1].n);
+    }
+    if (rq->test && sep_test) {
+        if (!nnrt_read_source(&test_src, &all, &d->tables[2], err))
+            return false;
+        d->test = view("test", &d->tables[2], test_src.features_path, 0, d->tables[2].n);
+    }
+    return true;
+}
+
+bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, Standardizer *st,
+                    NnrtError *err) {
+    /* Class names restored from a checkpoint (nnrt_ckpt_load) survive; the data must
+     * then use the same names. */
+    ClassVocab vocab = d->vocab;
+    memset(d, 0, sizeof *d);
+    d->vocab = vocab;
+    if (!d->vocab.fixed)
+        init_vocab(&d->vocab, m);
+    if (!load_sources(d, m, rq, err))
+        return false;
+    if (st->active && !st->ready) {
+        if (d->train.n == 0)
+            return nnrt_fail(err, "standardization needs the training data (or a checkpoint that "
+                             "holds its statistics)");
+        nnrt_std_fit(st, &d->train);
+    }
+    for (int i = 0; i < 3; i++)
+        nnrt_std_apply(st, &d->tables[i]);
+    if (rq->train && d->train.n == 0)
+        return nnrt_fail(err, "%s: no training examples left after splitting", m->data.features_path);
+    return true;
+}
+
+void nnrt_data_free(DataSplits *d) {
+    for (int i = 0; i < 3; i++)
+        nnrt_table_free(&d->tables[i]);
+    nnrt_vocab_free(&d->vocab);
+    memset(d, 0, sizeof *d);
+}
+
+bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, const Standardizer *st,
+                            NnrtError *err) {
+    NnrtDataSource src = override(m->data, path, NULL);
+    ClassVocab vocab = {0};
+    DataSpec spec = make_spec(m, &vocab, 0, false);
+    bool ok = nnrt_read_source(&src, &spec, t, err);
+    nnrt_vocab_free(&vocab);
+    if (ok)
+        nnrt_std_apply(st, t);
+    return ok;
+}
+
+/* ---- standardization ---- */
+
+void nnrt_std_init(Standardizer *st, const NnrtModel *m) {
+    memset(st, 0, sizeof *st);
+    st->active = m->data.standardize != 0;
+    st->dim = m->input_rank >= 2 ? m->input_dims[m->input_rank - 1] : m->input_size;
+    st->mean = nnrt_alloc(sizeof(float) * (size_t)st->dim);
+    st->std = nnrt_alloc(sizeof(float) * (size_t)st->dim);
+    if (m->task == NNRT_TASK_REGRESS) {
+        st->ydim = m->n_outputs;
+        st->y_mean = nnrt_alloc(sizeof(float) * (size_t)st->ydim);
+        st->y_std = nnrt_alloc(sizeof(float) * (size_t)st->ydim);
+    }
+}
+
+/* Mean and population standard deviation of column j of (n, stride) rows, in groups of
+ * `dim` columns. A constant column gets std 1 rather than Keras' 1e-7 floor, so a pixel
+ * that is always 0 in training cannot explode to 1e7 on a test image. */
+static void column_stats(const float *v, int64_t n, int64_t stride, int64_t dim, float *mean,
+                         float *std) {
+    double *sum = calloc((size_t)dim, sizeof(double)), *sq = calloc((size_t)dim, sizeof(double));
+    for (int64_t i = 0; i < n * stride; i++)
+        sum[i % stride % dim] += v[i];
+    int64_t count = n * (stride / dim);
+    for (int64_t j = 0; j < dim; j++)
+        sum[j] /= (double)count;
+    for (int64_t i = 0; i < n * stride; i++) {
+        double dv = v[i] - sum[i % stride % dim];
+        sq[i % stride % dim] += dv * dv;
+    }
+    for (int64_t j = 0; j < dim; j++) {
+        double sd = sqrt(sq[j] / (double)count);
+        mean[j] = (float)sum[j];
+        std[j] = sd < 1e-7 ? 1.0f : (float)sd;
+    }
+    free(sum);
+    free(sq);
+}
+
+void nnrt_std_fit(Standardizer *st, const Dataset *train) {
+    column_stats(train->x, train->n, train->dim, st->dim, st->mean, st->std);
+    if (st->ydim && train->y)
+        column_stats(train->y, train->n, train->ydim, st->ydim, st->y_mean, st->y_std);
+    st->ready = true;
+}
+
+void nnrt_std_apply(const Standardizer *st, Table *t) {
+    if (!st->active || !st->ready || t->n == 0)
+        return;
+    for (int64_t i = 0; i < t->n * t->dim; i++) {
+        int64_t j = i % t->dim % st->dim;
+        t->x[i] = (t->x[i] - st->mean[j]) / st->std[j];
+    }
+    if (!st->ydim || !t->y)
+        return;
+    for (int64_t i = 0; i < t->n * t->ydim; i++) {
+        int64_t j = i % st->ydim;
+        t->y[i] = (t->y[i] - st->y_mean[j]) / st->y_std[j];
+    }
+}
+
+void nnrt_std_free(Standardizer *st) {
+    nnrt_free(st->mean);
+    nnrt_free(st->std);
+    nnrt_free(st->y_mean);
+    nnrt_free(st->y_std);
+    memset(st, 0, sizeof *st);
+}

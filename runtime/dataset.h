@@ -1,0 +1,71 @@
+/*
+ * dataset.h — the training, validation and test sets of one run, as float rows.
+ *
+ * nnrt_data_load reads the sources the model declares (or --data/--test overrides),
+ * splits them, and standardizes them. Splits follow Keras where Keras defines them:
+ * validation_split takes the LAST fraction of the training source, before any
+ * shuffling. split_train/val/test (not a Keras feature) shuffles with the seed first,
+ * except for time series, which stay in time order. --limit truncates the training
+ * source before splitting, like slicing x[:N] before model.fit.
+ */
+#ifndef NNRT_DATASET_H
+#define NNRT_DATASET_H
+
+#include "data.h"
+
+/* A view of consecutive rows of a Table. n == 0 means "absent". */
+typedef struct Dataset {
+    const char *name;     /* "training", "validation", "test": for messages */
+    const char *origin;   /* file the rows came from */
+    int64_t n, dim, ydim; /* examples, features, label values per example */
+    const float *x;       /* (n, dim) */
+    const float *y;       /* (n, ydim) or NULL */
+} Dataset;
+
+/* Feature standardization, Keras Normalization(axis=-1) style: one mean and standard
+ * deviation per index of the LAST input dimension (per feature for flat inputs, per
+ * channel for HWC images, per column for (T, F) series windows), computed over the
+ * training set only. For regression the targets are standardized too (per output),
+ * and predictions and RMSE/MAE are reported back in the original units. */
+typedef struct Standardizer {
+    bool active;        /* the training source asks for it */
+    bool ready;         /* statistics computed, or loaded from a checkpoint */
+    int64_t dim;        /* feature groups (size of the last input dim) */
+    float *mean, *std;  /* (dim) */
+    int64_t ydim;       /* standardized target values per example, 0 = none */
+    float *y_mean, *y_std;
+} Standardizer;
+
+typedef struct DataRequest {
+    const char *data_path, *data_labels; /* --data override, or NULL */
+    const char *test_path, *test_labels; /* --test override, or NULL */
+    int64_t limit;                       /* --limit, 0 = all */
+    uint64_t seed;
+    bool train;                          /* read the training source */
+    bool test;                           /* read the test source */
+} DataRequest;
+
+typedef struct DataSplits {
+    Dataset train, val, test;
+    Table tables[3];      /* storage: training, validation and test sources */
+    ClassVocab vocab;     /* class names found in CSV labels */
+} DataSplits;
+
+bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, Standardizer *st,
+                    NnrtError *err);
+void nnrt_data_free(DataSplits *d);
+
+/* Unlabeled rows for --predict, preprocessed like the training data. */
+bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, const Standardizer *st,
+                            NnrtError *err);
+
+/* Label values per example the data files must provide for this model: 1 (a class
+ * index) for classification, n_outputs for binary and regression. */
+int64_t nnrt_label_dim(const NnrtModel *m);
+
+void nnrt_std_init(Standardizer *st, const NnrtModel *m);
+void nnrt_std_fit(Standardizer *st, const Dataset *train);
+void nnrt_std_apply(const Standardizer *st, Table *t);
+void nnrt_std_free(Standardizer *st);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * loader.h — the DataLoader: turns a Dataset into mini-batches in model precision.
+ *
+ * Each epoch visits every example once, in a fresh shuffled order when shuffling is on
+ * (Keras fit(shuffle=True)); the last batch may be short. The order of epoch e comes
+ * from an Rng seeded with (seed, e), and so does the augmentation, so a run resumed at
+ * epoch e sees exactly the batches an uninterrupted run would. All buffers are
+ * allocated by nnrt_loader_init; nnrt_loader_next only copies.
+ */
+#ifndef NNRT_LOADER_H
+#define NNRT_LOADER_H
+
+#include "augment.h"
+#include "dataset.h"
+#include "rng.h"
+
+typedef struct DataLoader {
+    const Dataset *ds;
+    int elem_size;
+    int64_t batch;      /* rows per full batch */
+    int64_t ycols;      /* label values per row of y: 1, n_classes (one-hot) or n_outputs */
+    bool one_hot;       /* expand class indices into one-hot rows */
+    bool shuffle;
+    uint64_t seed;
+    Augmenter *aug;     /* NULL: no augmentation (validation, test, predict) */
+    Rng aug_rng;
+    int64_t *order;     /* (n) dataset row of each position in the epoch */
+    int64_t pos;        /* next position */
+    int64_t first;      /* position of the current batch's first row */
+    float *xf;          /* (batch, dim) float staging; aliases x for f32 models */
+    void *x;            /* (batch, dim) model precision */
+    void *y;            /* (batch, ycols) model precision */
+    float *yf;          /* (batch, ydim) labels as stored, for the metrics */
+} DataLoader;
+
+/* The layout of ctx->y for model m: its columns per row and whether class indices are
+ * expanded to one-hot rows (see docs/abi.md, "Targets"). */
+int64_t nnrt_target_cols(const NnrtModel *m, bool *one_hot);
+
+void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int64_t batch,
+                      bool shuffle, Augmenter *aug, uint64_t seed);
+void nnrt_loader_free(DataLoader *dl);
+void nnrt_loader_start_epoch(DataLoader *dl, int epoch);
+/* Fills x, y and yf with the next batch; returns its row count, 0 after the last. */
+int64_t nnrt_loader_next(DataLoader *dl);
+int64_t nnrt_loader_steps(const DataLoader *dl); /* batches per epoch */
+
+#endif

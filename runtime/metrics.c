@@ -1,0 +1,160 @@
+/*
+ * metrics.c — see metrics.h. Everything is accumulated in doubles and integers so the
+ * result does not depend on how examples were batched.
+ */
+#include "metrics.h"
+
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void nnrt_metrics_init(Metrics *mt, const NnrtModel *m, const float *y_std) {
+    memset(mt, 0, sizeof *mt);
+    mt->task = m->task;
+    mt->n_classes = m->n_classes;
+    mt->n_outputs = m->n_outputs;
+    mt->top_k = m->top_k;
+    mt->y_std = y_std;
+    if (m->task == NNRT_TASK_CLASSIFY)
+        mt->confusion = nnrt_alloc(sizeof(int64_t) * (size_t)(m->n_classes * m->n_classes));
+}
+
+void nnrt_metrics_free(Metrics *mt) {
+    nnrt_free(mt->confusion);
+    mt->confusion = NULL;
+}
+
+void nnrt_metrics_reset(Metrics *mt) {
+    mt->loss_sum = 0;
+    mt->count = mt->correct = mt->topk_correct = 0;
+    mt->se_sum = mt->ae_sum = 0;
+    if (mt->confusion)
+        memset(mt->confusion, 0, sizeof(int64_t) * (size_t)(mt->n_classes * mt->n_classes));
+}
+
+static void add_classify(Metrics *mt, const void *out, int es, const float *yf, int64_t rows) {
+    const int64_t K = mt->n_classes;
+    for (int64_t i = 0; i < rows; i++) {
+        int64_t label = (int64_t)yf[i], best = 0, above = 0;
+        double p_label = nnrt_get(out, es, i * K + label);
+        for (int64_t k = 0; k < K; k++) {
+            double p = nnrt_get(out, es, i * K + k);
+            if (p > nnrt_get(out, es, i * K + best))
+                best = k; /* first maximum, like np.argmax */
+            above += p > p_label;
+        }
+        mt->correct += best == label;
+        /* tf.math.in_top_k: ties at the boundary count as inside the top k. */
+        mt->topk_correct += above < mt->top_k;
+        mt->confusion[label * K + best]++;
+    }
+}
+
+static void add_binary(Metrics *mt, const void *out, int es, const float *yf, int64_t rows) {
+    for (int64_t i = 0; i < rows * mt->n_outputs; i++)
+        mt->correct += (nnrt_get(out, es, i) > 0.5) == (yf[i] > 0.5f);
+}
+
+static void add_regress(Metrics *mt, const void *out, int es, const float *yf, int64_t rows) {
+    for (int64_t i = 0; i < rows * mt->n_outputs; i++) {
+        double scale = mt->y_std ? mt->y_std[i % mt->n_outputs] : 1.0;
+        double d = (nnrt_get(out, es, i) - yf[i]) * scale;
+        mt->se_sum += d * d;
+        mt->ae_sum += fabs(d);
+    }
+}
+
+void nnrt_metrics_add(Metrics *mt, double loss, const void *out, int elem_size, const float *yf,
+                      int64_t rows) {
+    mt->loss_sum += loss * (double)rows;
+    mt->count += rows;
+    if (mt->task == NNRT_TASK_CLASSIFY)
+        add_classify(mt, out, elem_size, yf, rows);
+    else if (mt->task == NNRT_TASK_BINARY)
+        add_binary(mt, out, elem_size, yf, rows);
+    else
+        add_regress(mt, out, elem_size, yf, rows);
+}
+
+static double per_example(const Metrics *mt, double v) { return mt->count ? v / (double)mt->count : 0; }
+
+static double per_value(const Metrics *mt, double v) {
+    return mt->count ? v / (double)(mt->count * mt->n_outputs) : 0;
+}
+
+double nnrt_metrics_loss(const Metrics *mt) { return per_example(mt, mt->loss_sum); }
+
+double nnrt_metrics_accuracy(const Metrics *mt) {
+    return mt->task == NNRT_TASK_BINARY ? per_value(mt, (double)mt->correct)
+                                        : per_example(mt, (double)mt->correct);
+}
+
+double nnrt_metrics_topk(const Metrics *mt) { return per_example(mt, (double)mt->topk_correct); }
+double nnrt_metrics_rmse(const Metrics *mt) { return sqrt(per_value(mt, mt->se_sum)); }
+double nnrt_metrics_mae(const Metrics *mt) { return per_value(mt, mt->ae_sum); }
+
+const char *nnrt_metrics_main_name(const Metrics *mt) {
+    return mt->task == NNRT_TASK_REGRESS ? "mae" : "accuracy";
+}
+
+double nnrt_metrics_main(const Metrics *mt) {
+    return mt->task == NNRT_TASK_REGRESS ? nnrt_metrics_mae(mt) : nnrt_metrics_accuracy(mt);
+}
+
+/* Keras progbar: 4 decimals, or scientific notation for tiny values. */
+static void append_value(char *buf, size_t size, const char *prefix, const char *name, double v) {
+    size_t k = strlen(buf);
+    if (k >= size)
+        return;
+    const char *fmt = fabs(v) > 1e-3 || v == 0 ? " - %s%s: %.4f" : " - %s%s: %.4e";
+    snprintf(buf + k, size - k, fmt, prefix, name, v);
+}
+
+void nnrt_metrics_format(const Metrics *mt, const char *prefix, char *buf, size_t size) {
+    append_value(buf, size, prefix, "loss", nnrt_metrics_loss(mt));
+    if (mt->task == NNRT_TASK_REGRESS) {
+        append_value(buf, size, prefix, "rmse", nnrt_metrics_rmse(mt));
+        append_value(buf, size, prefix, "mae", nnrt_metrics_mae(mt));
+        return;
+    }
+    append_value(buf, size, prefix, "accuracy", nnrt_metrics_accuracy(mt));
+    if (mt->task == NNRT_TASK_CLASSIFY && mt->top_k > 0) {
+        char name[32];
+        snprintf(name, sizeof name, "top_%d_accuracy", mt->top_k);
+        append_value(buf, size, prefix, name, nnrt_metrics_topk(mt));
+    }
+}
+
+static int name_width(const Metrics *mt, const char *const *names) {
+    int w = 5;
+    for (int64_t k = 0; names && k < mt->n_classes; k++)
+        if (names[k] && (int)strlen(names[k]) > w)
+            w = (int)strlen(names[k]);
+    return w > 24 ? 24 : w;
+}
+
+void nnrt_metrics_print_confusion(const Metrics *mt, FILE *f, const char *const *names) {
+    if (!mt->confusion || mt->count == 0)
+        return;
+    const int64_t K = mt->n_classes;
+    int nw = name_width(mt, names), cw = 6;
+    fprintf(f, "Confusion matrix (rows: true class, columns: predicted class):\n");
+    fprintf(f, "%*s %-*s", 4, "", nw, "");
+    for (int64_t k = 0; k < K; k++)
+        fprintf(f, " %*lld", cw, (long long)k);
+    fprintf(f, "  recall\n");
+    for (int64_t t = 0; t < K; t++) {
+        int64_t row = 0;
+        fprintf(f, "%4lld %-*.*s", (long long)t, nw, nw, names && names[t] ? names[t] : "");
+        for (int64_t k = 0; k < K; k++) {
+            fprintf(f, " %*lld", cw, (long long)mt->confusion[t * K + k]);
+            row += mt->confusion[t * K + k];
+        }
+        if (row)
+            fprintf(f, "  %5.1f%%\n", 100.0 * (double)mt->confusion[t * K + t] / (double)row);
+        else
+            fprintf(f, "       -\n");
+    }
+}

@@ -1,0 +1,36 @@
+/*
+ * progress.h — Keras-fit-style console output:
+ *
+ *   Epoch 1/5
+ *   1500/1500 [==============================] - 3s 2ms/step - loss: 0.5012 - accuracy: 0.8234
+ *
+ * On a terminal the bar is redrawn in place with \r (at most 20 times a second) and
+ * shows an ETA while the epoch runs. When stdout is a file or a pipe, each epoch prints
+ * only its "Epoch" line and its final line, without the bar, so logs stay readable.
+ */
+#ifndef NNRT_PROGRESS_H
+#define NNRT_PROGRESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct Progress {
+    FILE *out;
+    bool tty;
+    bool quiet;        /* print nothing */
+    int64_t steps;     /* batches in this epoch */
+    double start;      /* epoch start time */
+    double last_draw;
+    int width;         /* characters of the last line drawn, to blank leftovers */
+} Progress;
+
+void nnrt_progress_init(Progress *p, FILE *out, bool quiet);
+void nnrt_progress_epoch_begin(Progress *p, int epoch, int epochs, int64_t steps); /* 0-based */
+void nnrt_progress_step(Progress *p, int64_t done, const char *metrics);
+void nnrt_progress_epoch_end(Progress *p, const char *metrics);
+
+/* " 2ms/step" in Keras' units: s, ms or us. */
+void nnrt_format_step_time(char *buf, size_t size, double seconds_per_step);
+
+#endif

@@ -1,0 +1,141 @@
+/*
+ * run.c — the trainer program (see run.h). Only this file prints errors and decides
+ * exit codes; every other module reports through NnrtError.
+ */
+#include "run.h"
+
+#include "loader.h"
+#include "trainer.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool check_tensors(const NnrtModel *m, NnrtError *err) {
+    for (int i = 0; i < m->n_tensors; i++) {
+        const NnrtTensor *t = &m->tensors[i];
+        int64_t size = 1;
+        for (int d = 0; d < t->rank && d < NNRT_MAX_RANK; d++)
+            size *= t->dims[d];
+        if (!t->name || t->rank < 0 || t->rank > NNRT_MAX_RANK || size != t->size)
+            return nnrt_fail(err, "tensor %d (%s): rank %d and dims do not give size %lld", i,
+                             t->name ? t->name : "unnamed", t->rank, (long long)t->size);
+        if (t->offset < 0 || t->offset + t->size > m->param_size)
+            return nnrt_fail(err, "tensor %s: elements [%lld, %lld) lie outside the %lld parameters",
+                             t->name, (long long)t->offset, (long long)(t->offset + t->size),
+                             (long long)m->param_size);
+        for (int j = 0; j < i; j++)
+            if (strcmp(m->tensors[j].name, t->name) == 0)
+                return nnrt_fail(err, "two tensors are named %s", t->name);
+    }
+    return true;
+}
+
+static bool check_shapes(const NnrtModel *m, NnrtError *err) {
+    int64_t size = 1;
+    for (int d = 0; d < m->input_rank && d < NNRT_MAX_RANK; d++)
+        size *= m->input_dims[d];
+    if (m->input_rank < 1 || m->input_rank > NNRT_MAX_RANK || size != m->input_size)
+        return nnrt_fail(err, "input rank %d and dims do not give input_size %lld", m->input_rank,
+                         (long long)m->input_size);
+    if (m->n_outputs < 1 || m->param_size < 0 || m->opt_state_size < 0 || m->noise_per_example < 0)
+        return nnrt_fail(err, "negative sizes or no outputs");
+    if (m->task == NNRT_TASK_CLASSIFY &&
+        (m->n_classes < 2 || m->n_classes > NNRT_MAX_CLASSES || m->n_outputs != m->n_classes))
+        return nnrt_fail(err, "a classifier needs 2..%d classes, one output each (has %lld classes, "
+                         "%lld outputs)", NNRT_MAX_CLASSES, (long long)m->n_classes, (long long)m->n_outputs);
+    if (m->task < NNRT_TASK_CLASSIFY || m->task > NNRT_TASK_REGRESS || m->loss < NNRT_LOSS_MSE ||
+        m->loss > NNRT_LOSS_SPARSE_CATEGORICAL_CE)
+        return nnrt_fail(err, "unknown task %d or loss %d", m->task, m->loss);
+    if (m->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE && m->task != NNRT_TASK_CLASSIFY)
+        return nnrt_fail(err, "sparse categorical cross-entropy needs a classification task");
+    bool one_hot;
+    nnrt_target_cols(m, &one_hot);
+    if (m->one_hot != one_hot)
+        return nnrt_fail(err, "one_hot is %d, but task %d with loss %d implies %d", m->one_hot,
+                         m->task, m->loss, one_hot);
+    return true;
+}
+
+bool nnrt_check_model(const NnrtModel *m, NnrtError *err) {
+    if (m->abi_version != NNRT_ABI_VERSION)
+        return nnrt_fail(err, "the model was compiled for runtime ABI %d, this runtime implements %d",
+                         m->abi_version, NNRT_ABI_VERSION);
+    if (m->elem_size != 4 && m->elem_size != 8)
+        return nnrt_fail(err, "elem_size %d (expected 4 or 8)", m->elem_size);
+    if (!m->forward || !m->loss_fn || !m->backward || !m->update)
+        return nnrt_fail(err, "an entry point (forward, loss_fn, backward, update) is missing");
+    return check_shapes(m, err) && check_tensors(m, err);
+}
+
+/* The seed is the run's (a resumed run keeps its checkpoint's), not just --seed. */
+static DataRequest request(const Trainer *t, bool train, bool test) {
+    const Options *o = t->opt;
+    DataRequest rq = {
+        .data_path = o->data_path, .data_labels = o->data_labels,
+        .test_path = o->test_path, .test_labels = o->test_labels,
+        .limit = o->limit, .seed = t->state.seed, .train = train, .test = test,
+    };
+    return rq;
+}
+
+static bool evaluate_only(Trainer *t, NnrtError *err) {
+    DataRequest rq = request(t, t->stats.active && !t->stats.ready, true);
+    if (!nnrt_trainer_load_data(t, &rq, err))
+        return false;
+    if (t->data.test.n == 0)
+        return nnrt_fail(err, "--evaluate: the model declares no test data; pass --test PATH [LABELS]");
+    return nnrt_trainer_test(t, stdout, err);
+}
+
+static bool predict_only(Trainer *t, NnrtError *err) {
+    if (t->stats.active && !t->stats.ready) {
+        /* The checkpoint lacks standardization statistics: recompute them. */
+        DataRequest rq = request(t, true, false);
+        if (!nnrt_trainer_load_data(t, &rq, err))
+            return false;
+    }
+    return nnrt_trainer_predict(t, t->opt->predict, stdout, err);
+}
+
+static bool train(Trainer *t, NnrtError *err) {
+    DataRequest rq = request(t, true, true);
+    return nnrt_trainer_load_data(t, &rq, err) && nnrt_trainer_fit(t, err) &&
+           nnrt_trainer_test(t, stdout, err);
+}
+
+static int run_mode(Trainer *t, NnrtError *err) {
+    const Options *o = t->opt;
+    bool has_weights = o->load || o->resume;
+    if ((o->evaluate || o->predict) && !has_weights)
+        fprintf(stderr, "%s: warning: using freshly initialized weights (pass --load FILE)\n", o->prog);
+    if (o->gradcheck) {
+        DataRequest rq = request(t, true, false);
+        if (!nnrt_trainer_load_data(t, &rq, err))
+            return -1;
+        double tol = o->tolerance > 0 ? o->tolerance : (t->m->elem_size == 8 ? 1e-6 : 1e-2);
+        return nnrt_gradcheck(t, tol, stdout, err);
+    }
+    bool ok = o->evaluate ? evaluate_only(t, err) : o->predict ? predict_only(t, err) : train(t, err);
+    return ok ? 0 : -1;
+}
+
+int nnrt_main(const NnrtModel *m, int argc, char **argv) {
+    Options o;
+    int rc = nnrt_cli_parse(&o, m, argc, argv, stdout, stderr);
+    if (rc != CLI_RUN)
+        return rc == CLI_HELP ? 0 : 2;
+    NnrtError err = {{0}};
+    if (!nnrt_check_model(m, &err)) {
+        fprintf(stderr, "%s: error: the compiled model is inconsistent: %s\n", o.prog, err.msg);
+        return 1;
+    }
+    Trainer t;
+    int status = -1;
+    if (nnrt_trainer_init(&t, m, &o, &err) && nnrt_trainer_restore(&t, &err))
+        status = run_mode(&t, &err);
+    fflush(stdout);
+    if (status < 0)
+        fprintf(stderr, "%s: error: %s\n", o.prog, err.msg);
+    nnrt_trainer_free(&t);
+    return status < 0 ? 1 : status;
+}

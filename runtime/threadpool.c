@@ -1,0 +1,169 @@
+/*
+ * threadpool.c — pthread pool with a fixed partition (see threadpool.h).
+ *
+ * Generated kernels call nnrt_parallel_for many times per mini-batch, often on work of a
+ * few microseconds, so waking sleeping threads through a condition variable every time
+ * would dominate. Workers therefore spin for a short while on the job counter before
+ * they sleep, and the caller only takes the mutex when some worker is actually asleep.
+ * The sleepers/generation handshake uses sequentially consistent atomics on both sides,
+ * which is what rules out the lost wakeup (Dekker's argument).
+ */
+#include "threadpool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define SPIN_LIMIT 20000 /* polls before sleeping: tens of microseconds */
+
+void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end) {
+    /* n * chunk cannot overflow for any n a buffer can hold (chunk < 1024 in practice). */
+    *begin = n * chunk / threads;
+    *end = n * (chunk + 1) / threads;
+}
+
+int nnrt_pool_cores(void) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+static void run_chunk(ThreadPool *p, int chunk) {
+    int64_t begin, end;
+    nnrt_pool_range(p->n, p->threads, chunk, &begin, &end);
+    if (begin < end)
+        p->body(p->ctx, begin, end, chunk);
+}
+
+/* Returns the new generation, or the old one when the pool is stopping. */
+static uint64_t wait_for_job(ThreadPool *p, uint64_t seen) {
+    for (int i = 0; i < SPIN_LIMIT; i++) {
+        uint64_t g = atomic_load(&p->generation);
+        if (g != seen)
+            return g;
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    uint64_t g;
+    while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
+        pthread_cond_wait(&p->wake, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+    return g;
+}
+
+typedef struct WorkerArg {
+    ThreadPool *pool;
+    int chunk;
+} WorkerArg;
+
+static void *worker_main(void *arg) {
+    WorkerArg *w = arg;
+    ThreadPool *p = w->pool;
+    int chunk = w->chunk;
+    free(w);
+    uint64_t seen = 0;
+    for (;;) {
+        uint64_t g = wait_for_job(p, seen);
+        if (atomic_load(&p->stop))
+            return NULL;
+        seen = g;
+        run_chunk(p, chunk);
+        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+            pthread_mutex_lock(&p->mu);
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+}
+
+bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
+    p->threads = threads < 1 ? 1 : threads;
+    p->workers = NULL;
+    p->body = NULL;
+    p->ctx = NULL;
+    p->n = 0;
+    atomic_init(&p->generation, 0);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->sleepers, 0);
+    atomic_init(&p->busy, false);
+    atomic_init(&p->stop, false);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
+    if (p->threads == 1)
+        return true;
+    p->workers = calloc((size_t)p->threads - 1, sizeof(pthread_t));
+    for (int i = 1; i < p->threads; i++) {
+        WorkerArg *w = malloc(sizeof *w);
+        if (!p->workers || !w) {
+            snprintf(err, err_size, "out of memory starting %d threads", p->threads);
+            return false;
+        }
+        w->pool = p;
+        w->chunk = i;
+        if (pthread_create(&p->workers[i - 1], NULL, worker_main, w) != 0) {
+            free(w);
+            snprintf(err, err_size, "cannot start thread %d of %d", i + 1, p->threads);
+            p->threads = i; /* the ones already running get joined by nnrt_pool_free */
+            nnrt_pool_free(p);
+            return false;
+        }
+    }
+    return true;
+}
+
+void nnrt_pool_free(ThreadPool *p) {
+    if (p->workers) {
+        pthread_mutex_lock(&p->mu);
+        atomic_store(&p->stop, true);
+        atomic_fetch_add(&p->generation, 1);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 0; i < p->threads - 1; i++)
+            pthread_join(p->workers[i], NULL);
+        free(p->workers);
+        p->workers = NULL;
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->done);
+    p->threads = 1;
+}
+
+static void wait_for_workers(ThreadPool *p) {
+    for (int i = 0; i < SPIN_LIMIT; i++)
+        if (atomic_load(&p->pending) == 0)
+            return;
+    pthread_mutex_lock(&p->mu);
+    while (atomic_load(&p->pending) != 0)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void nnrt_parallel_for(NnrtPool *pool, int64_t n, NnrtBody body, void *ctx) {
+    if (n <= 0)
+        return;
+    if (!pool || pool->threads == 1) {
+        body(ctx, 0, n, 0);
+        return;
+    }
+    if (atomic_exchange(&pool->busy, true)) {
+        fprintf(stderr, "nnrt: internal error: nested nnrt_parallel_for on one pool\n");
+        abort();
+    }
+    pool->body = body;
+    pool->ctx = ctx;
+    pool->n = n;
+    atomic_store(&pool->pending, pool->threads - 1);
+    atomic_fetch_add(&pool->generation, 1);
+    if (atomic_load(&pool->sleepers) > 0) {
+        pthread_mutex_lock(&pool->mu);
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->mu);
+    }
+    run_chunk(pool, 0);
+    wait_for_workers(pool);
+    atomic_store(&pool->busy, false);
+}
+
+int nnrt_pool_threads(const NnrtPool *pool) { return pool ? pool->threads : 1; }

@@ -1,0 +1,49 @@
+/*
+ * threadpool.h — the ThreadPool behind nnrt_parallel_for (declared in nnrt.h).
+ *
+ * A pool of T threads runs chunk 0 on the caller and chunks 1..T-1 on T-1 workers. The
+ * partition of [0, n) into chunks depends only on n and T (see nnrt_pool_range), so a
+ * kernel that writes each output from exactly one chunk gives bit-identical results for
+ * a given thread count, run after run. Calls must not nest: a body must not call
+ * nnrt_parallel_for on the same pool (that is a code generator bug and aborts).
+ */
+#ifndef NNRT_THREADPOOL_H
+#define NNRT_THREADPOOL_H
+
+#include "nnrt.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+struct NnrtPool {
+    int threads;             /* chunks per call, including the caller's */
+    pthread_t *workers;      /* threads - 1 */
+    pthread_mutex_t mu;
+    pthread_cond_t wake;     /* workers sleep here between jobs */
+    pthread_cond_t done;     /* the caller sleeps here for stragglers */
+    /* the current job, published by bumping `generation` */
+    NnrtBody body;
+    void *ctx;
+    int64_t n;
+    atomic_uint_fast64_t generation;
+    atomic_int pending;      /* workers still running the current job */
+    atomic_int sleepers;     /* workers blocked on `wake` */
+    atomic_bool busy;        /* a job is running: catches nested calls */
+    atomic_bool stop;
+};
+
+typedef struct NnrtPool ThreadPool;
+
+/* Starts threads - 1 workers. threads < 1 is treated as 1. Returns false (with err) if
+ * the system refuses to create threads. */
+bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size);
+void nnrt_pool_free(ThreadPool *p);
+
+/* Chunk `chunk` of [0, n) split among `threads`: [n*chunk/T, n*(chunk+1)/T). */
+void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end);
+
+/* Number of online processors, at least 1. */
+int nnrt_pool_cores(void);
+
+#endif

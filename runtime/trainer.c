@@ -1,0 +1,384 @@
+/*
+ * trainer.c — buffers, the epoch loop, evaluation, prediction and checkpoint glue
+ * (see trainer.h for the call sequence). Randomness per epoch e comes from streams
+ * seeded with (seed, e): the shuffle (loader), augmentation (loader) and dropout noise
+ * (here), so --resume after epoch e replays epoch e + 1 exactly.
+ */
+#include "trainer.h"
+
+#include "init.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
+
+static void alloc_buffers(Trainer *t) {
+    const NnrtModel *m = t->m;
+    t->params = nnrt_alloc(elems(m, m->param_size));
+    t->grads = nnrt_alloc(elems(m, m->param_size));
+    t->opt_state = nnrt_alloc(elems(m, m->opt_state_size));
+    t->work = nnrt_alloc(m->work_size ? m->work_size(t->max_batch) : 0);
+    t->out = nnrt_alloc(elems(m, t->max_batch * m->n_outputs));
+    t->noise = nnrt_alloc(elems(m, t->max_batch * m->noise_per_example));
+    NnrtCtx c = {
+        .params = t->params, .grads = t->grads, .opt_state = t->opt_state, .work = t->work,
+        .out = t->out, .noise = t->noise, .pool = &t->pool,
+    };
+    t->ctx = c;
+}
+
+bool nnrt_trainer_init(Trainer *t, const NnrtModel *m, const Options *o, NnrtError *err) {
+    memset(t, 0, sizeof *t);
+    t->m = m;
+    t->opt = o;
+    t->max_batch = o->batch > NNRT_GRADCHECK_BATCH ? o->batch : NNRT_GRADCHECK_BATCH;
+    char why[200];
+    if (!nnrt_pool_init(&t->pool, o->threads, why, sizeof why))
+        return nnrt_fail(err, "%s", why);
+    alloc_buffers(t);
+    t->state.seed = o->seed;
+    nnrt_std_init(&t->stats, m);
+    nnrt_sched_init(&t->sched, m, o->lr);
+    nnrt_es_init(&t->es, m);
+    /* RMSE and MAE are reported in the data's units, undoing target standardization. */
+    const float *y_std = t->stats.active && t->stats.ydim ? t->stats.y_std : NULL;
+    nnrt_metrics_init(&t->train_m, m, y_std);
+    nnrt_metrics_init(&t->eval_m, m, y_std);
+    nnrt_progress_init(&t->progress, stdout, o->quiet);
+    if (!nnrt_augment_init(&t->aug, m, err))
+        return false;
+    return nnrt_init_params(m, t->params, o->seed, err);
+}
+
+void nnrt_trainer_free(Trainer *t) {
+    if (t->loaders_ready) {
+        nnrt_loader_free(&t->train_dl);
+        nnrt_loader_free(&t->val_dl);
+        nnrt_loader_free(&t->test_dl);
+    }
+    if (t->history)
+        fclose(t->history);
+    nnrt_metrics_free(&t->train_m);
+    nnrt_metrics_free(&t->eval_m);
+    nnrt_es_free(&t->es);
+    nnrt_std_free(&t->stats);
+    nnrt_augment_free(&t->aug);
+    nnrt_data_free(&t->data);
+    void *bufs[] = {t->params, t->grads, t->opt_state, t->work, t->out, t->noise};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        nnrt_free(bufs[i]);
+    if (t->pool.threads > 0)
+        nnrt_pool_free(&t->pool);
+    memset(t, 0, sizeof *t);
+}
+
+static CkptParts ckpt_parts(Trainer *t) {
+    CkptParts p = {
+        .m = t->m, .params = t->params, .opt_state = t->opt_state, .state = &t->state,
+        .sched = &t->sched, .es = &t->es, .stats = &t->stats, .vocab = &t->data.vocab,
+    };
+    return p;
+}
+
+bool nnrt_trainer_restore(Trainer *t, NnrtError *err) {
+    const char *path = t->opt->resume ? t->opt->resume : t->opt->load;
+    if (!path)
+        return true;
+    CkptParts p = ckpt_parts(t);
+    if (!nnrt_ckpt_load(path, &p, t->opt->resume != NULL, err))
+        return false;
+    if (p.fingerprint_differs)
+        fprintf(stderr, "%s: warning: %s was written by a different build of the model (its "
+                "tensors fit, but the graph fingerprint differs)\n", t->opt->prog, path);
+    if (t->opt->resume && t->opt->seed_given && t->opt->seed != t->state.seed)
+        fprintf(stderr, "%s: warning: resuming with --seed %llu, but the checkpoint was trained "
+                "with seed %llu; the run will not match an uninterrupted one\n", t->opt->prog,
+                (unsigned long long)t->opt->seed, (unsigned long long)t->state.seed);
+    if (t->opt->resume && t->opt->seed_given)
+        t->state.seed = t->opt->seed;
+    return true;
+}
+
+bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
+    if (!nnrt_data_load(&t->data, t->m, rq, &t->stats, err))
+        return false;
+    const NnrtModel *m = t->m;
+    uint64_t seed = t->state.seed;
+    Augmenter *aug = nnrt_augment_active(&t->aug) ? &t->aug : NULL;
+    nnrt_loader_init(&t->train_dl, &t->data.train, m, t->opt->batch, true, aug, seed);
+    nnrt_loader_init(&t->val_dl, &t->data.val, m, t->opt->batch, false, NULL, seed);
+    nnrt_loader_init(&t->test_dl, &t->data.test, m, t->opt->batch, false, NULL, seed);
+    t->loaders_ready = true;
+    return true;
+}
+
+void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, int64_t rows) {
+    int64_t n = rows * t->m->noise_per_example;
+    if (t->m->elem_size == 8)
+        for (int64_t i = 0; i < n; i++)
+            ((double *)t->noise)[i] = nnrt_rng_uniform(rng);
+    else
+        for (int64_t i = 0; i < n; i++)
+            ((float *)t->noise)[i] = nnrt_rng_uniformf(rng);
+}
+
+const char *const *nnrt_trainer_class_names(const Trainer *t) {
+    if (t->m->class_names)
+        return t->m->class_names;
+    return t->data.vocab.n > 0 ? (const char *const *)t->data.vocab.names : NULL;
+}
+
+static void set_batch(Trainer *t, const DataLoader *dl, int64_t rows, int training) {
+    t->ctx.x = dl->x;
+    t->ctx.y = dl->y;
+    t->ctx.batch = rows;
+    t->ctx.training = training;
+}
+
+/* ---- evaluation ---- */
+
+bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *err) {
+    nnrt_metrics_reset(mt);
+    nnrt_loader_start_epoch(dl, 0);
+    int64_t rows;
+    while ((rows = nnrt_loader_next(dl)) > 0) {
+        set_batch(t, dl, rows, 0);
+        t->m->forward(&t->ctx);
+        double loss = t->m->loss_fn(&t->ctx);
+        if (!isfinite(loss))
+            return nnrt_fail(err, "the %s loss is %g (the weights hold NaN or infinity, or the "
+                             "data has extreme values)", dl->ds->name, loss);
+        nnrt_metrics_add(mt, loss, t->out, t->m->elem_size, dl->yf, rows);
+    }
+    return true;
+}
+
+bool nnrt_trainer_test(Trainer *t, FILE *out, NnrtError *err) {
+    if (t->data.test.n == 0)
+        return true;
+    if (!nnrt_trainer_evaluate(t, &t->test_dl, &t->eval_m, err))
+        return false;
+    char text[512] = "";
+    nnrt_metrics_format(&t->eval_m, "test_", text, sizeof text);
+    fprintf(out, "Test: %lld examples%s\n", (long long)t->data.test.n, text);
+    if (!t->opt->quiet)
+        nnrt_metrics_print_confusion(&t->eval_m, out, nnrt_trainer_class_names(t));
+    fflush(out);
+    return true;
+}
+
+/* ---- training ---- */
+
+static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
+    const NnrtModel *m = t->m;
+    NnrtCtx *c = &t->ctx;
+    set_batch(t, &t->train_dl, rows, 1);
+    nnrt_trainer_fill_noise(t, &t->noise_rng, rows);
+    c->step = t->state.step + 1;
+    c->lr = t->last_lr = nnrt_sched_lr(&t->sched, epoch, c->step);
+    m->forward(c);
+    double loss = m->loss_fn(c);
+    if (!isfinite(loss))
+        return nnrt_fail(err, "the training loss became %g at epoch %d, step %lld; try a lower "
+                         "learning rate (--lr, now %g)", loss, epoch + 1, (long long)c->step, c->lr);
+    m->backward(c);
+    m->update(c);
+    t->state.step++;
+    nnrt_metrics_add(&t->train_m, loss, t->out, m->elem_size, t->train_dl.yf, rows);
+    return true;
+}
+
+static void open_history(Trainer *t) {
+    const char *path = t->opt->history;
+    if (!path)
+        return;
+    /* A resumed run continues the file of the interrupted one. */
+    FILE *old = t->opt->resume ? fopen(path, "r") : NULL;
+    t->history = fopen(path, old ? "a" : "w");
+    if (old)
+        fclose(old);
+    if (!t->history) {
+        fprintf(stderr, "%s: warning: cannot write the history to %s\n", t->opt->prog, path);
+        return;
+    }
+    if (!old) {
+        const char *k = nnrt_metrics_main_name(&t->train_m);
+        fprintf(t->history, "epoch,loss,%s,val_loss,val_%s,lr,seconds\n", k, k);
+        fflush(t->history);
+    }
+}
+
+static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
+    if (!t->history)
+        return;
+    fprintf(t->history, "%d,%.8g,%.8g,", epoch + 1, nnrt_metrics_loss(&t->train_m),
+            nnrt_metrics_main(&t->train_m));
+    if (has_val)
+        fprintf(t->history, "%.8g,%.8g,", nnrt_metrics_loss(&t->eval_m), nnrt_metrics_main(&t->eval_m));
+    else
+        fprintf(t->history, ",,");
+    fprintf(t->history, "%.8g,%.3f\n", t->last_lr, seconds);
+    fflush(t->history);
+}
+
+static void epoch_text(Trainer *t, bool has_val, char *text, size_t size) {
+    text[0] = '\0';
+    nnrt_metrics_format(&t->train_m, "", text, size);
+    if (has_val)
+        nnrt_metrics_format(&t->eval_m, "val_", text, size);
+    size_t k = strlen(text);
+    if (t->m->schedule != NNRT_SCHED_CONSTANT && k < size)
+        snprintf(text + k, size - k, " - lr: %.4g", t->last_lr);
+}
+
+static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
+    nnrt_loader_start_epoch(&t->train_dl, epoch);
+    nnrt_rng_seed(&t->noise_rng, t->state.seed, RNG_NOISE, (uint64_t)epoch);
+    nnrt_metrics_reset(&t->train_m);
+    nnrt_progress_epoch_begin(&t->progress, epoch, t->opt->epochs, nnrt_loader_steps(&t->train_dl));
+    char text[512];
+    int64_t rows, done = 0;
+    while ((rows = nnrt_loader_next(&t->train_dl)) > 0) {
+        if (!train_step(t, epoch, rows, err))
+            return false;
+        done++;
+        if (t->progress.tty && !t->progress.quiet) {
+            text[0] = '\0';
+            nnrt_metrics_format(&t->train_m, "", text, sizeof text);
+            nnrt_progress_step(&t->progress, done, text);
+        }
+    }
+    return true;
+}
+
+/* Epoch-end monitors. Returns true when early stopping ends training. */
+static bool end_of_epoch(Trainer *t, int epoch, double monitored) {
+    bool quiet = t->opt->quiet;
+    if (nnrt_sched_epoch_end(&t->sched, monitored) && !quiet)
+        printf("Epoch %d: ReduceLROnPlateau reducing learning rate to %g.\n", epoch + 1,
+               t->sched.plateau_lr);
+    bool stop = nnrt_es_epoch_end(&t->es, monitored, epoch, t->params);
+    if (stop && !quiet) {
+        if (t->es.have_best)
+            printf("Restoring model weights from the end of the best epoch: %d.\n", t->es.best_epoch + 1);
+        printf("Epoch %d: early stopping\n", epoch + 1);
+    }
+    return stop;
+}
+
+static bool run_epoch(Trainer *t, int epoch, bool *stop, NnrtError *err) {
+    double start = nnrt_now();
+    if (!run_batches(t, epoch, err))
+        return false;
+    bool has_val = t->data.val.n > 0;
+    if (has_val && !nnrt_trainer_evaluate(t, &t->val_dl, &t->eval_m, err))
+        return false;
+    char text[1024];
+    epoch_text(t, has_val, text, sizeof text);
+    nnrt_progress_epoch_end(&t->progress, text);
+    write_history(t, epoch, has_val, nnrt_now() - start);
+    /* Keras monitors val_loss; without validation data we fall back to the training
+     * loss instead of silently disabling the callbacks. */
+    double monitored = nnrt_metrics_loss(has_val ? &t->eval_m : &t->train_m);
+    *stop = end_of_epoch(t, epoch, monitored);
+    t->state.epoch = epoch + 1;
+    return !t->opt->save || nnrt_trainer_save(t, t->opt->save, err);
+}
+
+static void print_summary(const Trainer *t) {
+    const NnrtModel *m = t->m;
+    printf("%s: %lld parameters (%s), %lld training examples", m->name, (long long)m->param_size,
+           m->elem_size == 8 ? "f64" : "f32", (long long)t->data.train.n);
+    if (t->data.val.n)
+        printf(", %lld validation", (long long)t->data.val.n);
+    if (t->data.test.n)
+        printf(", %lld test", (long long)t->data.test.n);
+    printf("; batch %lld, %s, lr %g, %d thread%s\n", (long long)t->opt->batch,
+           m->optimizer ? m->optimizer : "?", t->opt->lr, t->pool.threads, t->pool.threads == 1 ? "" : "s");
+    fflush(stdout);
+}
+
+bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
+    if (!t->opt->quiet)
+        print_summary(t);
+    if (t->state.epoch >= t->opt->epochs && !t->opt->quiet)
+        printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
+               t->opt->epochs);
+    open_history(t);
+    bool stop = false;
+    for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
+        if (!run_epoch(t, epoch, &stop, err))
+            return false;
+    return !t->opt->save || nnrt_trainer_save(t, t->opt->save, err);
+}
+
+bool nnrt_trainer_save(Trainer *t, const char *path, NnrtError *err) {
+    CkptParts p = ckpt_parts(t);
+    return nnrt_ckpt_save(path, &p, err);
+}
+
+/* ---- prediction ---- */
+
+static void predict_header(const Trainer *t, FILE *out) {
+    const NnrtModel *m = t->m;
+    if (m->task == NNRT_TASK_REGRESS || (m->task == NNRT_TASK_BINARY && m->n_outputs > 1)) {
+        fprintf(out, "row");
+        for (int64_t k = 0; k < m->n_outputs; k++)
+            fprintf(out, ",%s%lld", m->task == NNRT_TASK_REGRESS ? "y" : "p", (long long)k);
+        fprintf(out, "\n");
+    } else if (m->task == NNRT_TASK_BINARY) {
+        fprintf(out, "row,class,name,p\n");
+    } else {
+        fprintf(out, "row,class,name");
+        for (int64_t k = 0; k < m->n_classes; k++)
+            fprintf(out, ",p%lld", (long long)k);
+        fprintf(out, "\n");
+    }
+}
+
+static void predict_row(const Trainer *t, int64_t row, const void *o, FILE *out) {
+    const NnrtModel *m = t->m;
+    const char *const *names = nnrt_trainer_class_names(t);
+    int es = m->elem_size;
+    fprintf(out, "%lld", (long long)row);
+    if (m->task == NNRT_TASK_CLASSIFY || (m->task == NNRT_TASK_BINARY && m->n_outputs == 1)) {
+        int64_t best = 0, K = m->task == NNRT_TASK_BINARY ? 1 : m->n_classes;
+        for (int64_t k = 1; k < K; k++)
+            if (nnrt_get(o, es, k) > nnrt_get(o, es, best))
+                best = k;
+        if (m->task == NNRT_TASK_BINARY)
+            best = nnrt_get(o, es, 0) > 0.5;
+        fprintf(out, ",%lld,%s", (long long)best, names && names[best] ? names[best] : "");
+    }
+    const Standardizer *st = &t->stats;
+    for (int64_t k = 0; k < m->n_outputs; k++) {
+        double v = nnrt_get(o, es, k);
+        if (st->ydim && st->ready && st->active)
+            v = v * st->y_std[k] + st->y_mean[k]; /* back to the data's units */
+        fprintf(out, ",%.6g", v);
+    }
+    fprintf(out, "\n");
+}
+
+bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *err) {
+    Table tab;
+    if (!nnrt_data_load_predict(&tab, t->m, path, &t->stats, err))
+        return false;
+    Dataset ds = {"prediction", path, tab.n, tab.dim, 0, tab.x, NULL};
+    DataLoader dl;
+    nnrt_loader_init(&dl, &ds, t->m, t->opt->batch, false, NULL, 0);
+    predict_header(t, out);
+    int64_t rows, done = 0;
+    while ((rows = nnrt_loader_next(&dl)) > 0) {
+        set_batch(t, &dl, rows, 0);
+        t->m->forward(&t->ctx);
+        for (int64_t i = 0; i < rows; i++)
+            predict_row(t, done + i, (const char *)t->out + i * t->m->n_outputs * t->m->elem_size, out);
+        done += rows;
+    }
+    nnrt_loader_free(&dl);
+    nnrt_table_free(&tab);
+    return true;
+}

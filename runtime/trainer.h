@@ -1,0 +1,83 @@
+/*
+ * trainer.h — the Trainer: owns every buffer the generated code touches, the data,
+ * the loaders and metrics, and runs fit / evaluate / predict.
+ *
+ * Per training batch the generated entry points are called in this order, with
+ * ctx.training = 1:   forward -> loss_fn -> backward -> update
+ * and for evaluation and prediction (ctx.training = 0):   forward [-> loss_fn]
+ * Every buffer is allocated once, 64-byte aligned, in nnrt_trainer_init (and the
+ * loaders' in nnrt_trainer_load_data); the batch loop allocates nothing.
+ */
+#ifndef NNRT_TRAINER_H
+#define NNRT_TRAINER_H
+
+#include "augment.h"
+#include "checkpoint.h"
+#include "cli.h"
+#include "loader.h"
+#include "metrics.h"
+#include "progress.h"
+#include "schedule.h"
+#include "threadpool.h"
+
+#include <stdio.h>
+
+#define NNRT_GRADCHECK_BATCH 4
+
+typedef struct Trainer {
+    const NnrtModel *m;
+    const Options *opt;
+    ThreadPool pool;
+    int64_t max_batch;     /* rows the buffers hold: max(--batch, gradcheck batch) */
+    void *params;          /* (param_size) model precision */
+    void *grads;           /* (param_size) */
+    void *opt_state;       /* (opt_state_size) */
+    void *work;            /* work_size(max_batch) bytes */
+    void *out;             /* (max_batch, n_outputs) */
+    void *noise;           /* (max_batch, noise_per_example) */
+    NnrtCtx ctx;
+    DataSplits data;
+    Standardizer stats;
+    Augmenter aug;
+    DataLoader train_dl, val_dl, test_dl;
+    bool loaders_ready;
+    Metrics train_m, eval_m;
+    Schedule sched;
+    EarlyStop es;
+    TrainState state;
+    double last_lr;        /* lr of the latest update, for the history */
+    Progress progress;
+    FILE *history;
+    Rng noise_rng;
+} Trainer;
+
+/* Allocates buffers, starts the pool and initializes weights from the seed. */
+bool nnrt_trainer_init(Trainer *t, const NnrtModel *m, const Options *o, NnrtError *err);
+void nnrt_trainer_free(Trainer *t);
+
+/* Applies --load or --resume, if given. */
+bool nnrt_trainer_restore(Trainer *t, NnrtError *err);
+/* Reads the data sets the request asks for and prepares the loaders. */
+bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err);
+
+/* The epoch loop, from state.epoch to --epochs, with validation, schedules, early
+ * stopping, --history and --save. */
+bool nnrt_trainer_fit(Trainer *t, NnrtError *err);
+/* Evaluates a loader's whole dataset with training = 0 into mt. */
+bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *err);
+/* Evaluates the test set and prints the result line (and confusion matrix). */
+bool nnrt_trainer_test(Trainer *t, FILE *out, NnrtError *err);
+/* Prints one CSV row of predictions per row of the file. */
+bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *err);
+bool nnrt_trainer_save(Trainer *t, const char *path, NnrtError *err);
+
+/* Fills the first rows * noise_per_example values of t->noise with U[0, 1). */
+void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, int64_t rows);
+/* The class names to show: the model's, else those found in CSV labels, else NULL. */
+const char *const *nnrt_trainer_class_names(const Trainer *t);
+
+/* --gradcheck (gradcheck.c): returns 0 if every tensor is within tolerance, 1 if not,
+ * -1 on an error (err set). */
+int nnrt_gradcheck(Trainer *t, double tolerance, FILE *out, NnrtError *err);
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * util.c — error formatting, aligned allocation, clock and precision helpers.
+ * See util.h for why errors are values and OOM is fatal.
+ */
+#include "util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+static void out_of_memory(size_t bytes) {
+    fprintf(stderr, "error: out of memory allocating %zu bytes\n", bytes);
+    exit(1);
+}
+
+void *nnrt_alloc(size_t bytes) {
+    /* aligned_alloc wants a size that is a multiple of the alignment. */
+    size_t rounded = (bytes + NNRT_ALIGN - 1) / NNRT_ALIGN * NNRT_ALIGN;
+    if (rounded == 0)
+        rounded = NNRT_ALIGN;
+    void *p = aligned_alloc(NNRT_ALIGN, rounded);
+    if (!p)
+        out_of_memory(bytes);
+    memset(p, 0, rounded);
+    return p;
+}
+
+void *nnrt_realloc(void *p, size_t bytes) {
+    void *q = realloc(p, bytes ? bytes : 1);
+    if (!q)
+        out_of_memory(bytes);
+    return q;
+}
+
+void nnrt_free(void *p) { free(p); }
+
+char *nnrt_strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = nnrt_realloc(NULL, n);
+    memcpy(d, s, n);
+    return d;
+}
+
+int64_t nnrt_mul_checked(int64_t a, int64_t b) {
+    if (a < 0 || b < 0)
+        return -1;
+    if (a != 0 && b > INT64_MAX / a)
+        return -1;
+    return a * b;
+}
+
+double nnrt_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double nnrt_get(const void *buf, int elem_size, int64_t i) {
+    return elem_size == 8 ? ((const double *)buf)[i] : (double)((const float *)buf)[i];
+}
+
+void nnrt_set(void *buf, int elem_size, int64_t i, double v) {
+    if (elem_size == 8)
+        ((double *)buf)[i] = v;
+    else
+        ((float *)buf)[i] = (float)v;
+}
+
+void nnrt_from_float(void *dst, int elem_size, const float *src, int64_t n) {
+    if (elem_size == 4) {
+        memcpy(dst, src, (size_t)n * sizeof(float));
+        return;
+    }
+    double *d = dst;
+    for (int64_t i = 0; i < n; i++)
+        d[i] = src[i];
+}
+
+const char *nnrt_basename(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}

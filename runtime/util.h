@@ -1,0 +1,46 @@
+/*
+ * util.h — small services every runtime module uses: error values, aligned allocation,
+ * a monotonic clock and reading/writing elements of model-precision buffers.
+ *
+ * Errors travel as an NnrtError filled by the function that noticed them and returned
+ * as `false`; only run.c prints them (as "prog: error: msg") and picks the exit code,
+ * so every module stays testable without exiting. Running out of memory is the one
+ * exception: there is nothing sensible to return to, so nnrt_alloc prints and exits 1.
+ */
+#ifndef NNRT_UTIL_H
+#define NNRT_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NNRT_ALIGN 64 /* cache line: every big buffer starts on one (ABI promise) */
+
+typedef struct NnrtError {
+    char msg[1024]; /* one line, no trailing newline, no "error:" prefix */
+} NnrtError;
+
+/* Formats msg into err (if err is not NULL) and returns false, so callers can write
+ * `return nnrt_fail(err, "...")`. */
+bool nnrt_fail(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void *nnrt_alloc(size_t bytes);               /* zeroed, NNRT_ALIGN-aligned; exits on OOM */
+void *nnrt_realloc(void *p, size_t bytes);    /* plain realloc that exits on OOM */
+void nnrt_free(void *p);
+char *nnrt_strdup(const char *s);
+
+/* a * b, or -1 if it would not fit in int64_t (sizes read from files are untrusted). */
+int64_t nnrt_mul_checked(int64_t a, int64_t b);
+
+double nnrt_now(void); /* monotonic seconds */
+
+/* Element i of a model-precision buffer (elem_size 4 = float, 8 = double). */
+double nnrt_get(const void *buf, int elem_size, int64_t i);
+void nnrt_set(void *buf, int elem_size, int64_t i, double v);
+/* dst[i] = src[i] for n elements, dst in model precision. */
+void nnrt_from_float(void *dst, int elem_size, const float *src, int64_t n);
+
+/* The last path component, for messages ("data/train.gz" -> "train.gz"). */
+const char *nnrt_basename(const char *path);
+
+#endif
