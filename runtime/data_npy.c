@@ -140,15 +140,15 @@ static bool read_npy_header(GzIn *in, NpyHeader *h, NnrtError *err) {
     if (!ok && got >= 0)
         nnrt_fail(err, "%s: byte %lld: expected a %lld-byte header, the file ends after %lld",
                   in->path, (long long)pre_len, (long long)hlen, (long long)got);
+    h->header_offset = pre_len;
+    h->data_offset = pre_len + hlen;
     if (ok) {
         while (hlen > 0 && isspace((unsigned char)dict[hlen - 1]))
             hlen--; /* the header is padded with spaces and ends in a newline */
         dict[hlen] = '\0';
         ok = parse_dict(in->path, pre_len, dict, h, err);
-        h->header_offset = pre_len;
     }
     free(dict);
-    h->data_offset = pre_len + hlen;
     return ok;
 }
 

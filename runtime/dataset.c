@@ -34,8 +34,14 @@ static NnrtDataSource override(NnrtDataSource base, const char *path, const char
     if (!path)
         return base;
     int kind = nnrt_data_kind_for(path);
-    if (!(base.kind == NNRT_DATA_SERIES && kind == NNRT_DATA_CSV))
+    if (!(base.kind == NNRT_DATA_SERIES && kind == NNRT_DATA_CSV) && kind != base.kind) {
+        /* Another format: its options take the language's defaults (header, last column
+         * is the label); the preprocessing (scale, shift, standardize) stays. */
         base.kind = kind;
+        base.csv_header = 1;
+        base.csv_label = NULL;
+        base.csv_label_index = -1;
+    }
     base.features_path = path;
     base.labels_path = labels;
     return base;
@@ -188,7 +194,9 @@ bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, cons
 void nnrt_std_init(Standardizer *st, const NnrtModel *m) {
     memset(st, 0, sizeof *st);
     st->active = m->data.standardize != 0;
-    st->dim = m->input_rank >= 2 ? m->input_dims[m->input_rank - 1] : m->input_size;
+    /* A window is (T, F) row-major, so value i belongs to column i % F. */
+    bool series = m->data.kind == NNRT_DATA_SERIES && m->data.n_series_inputs > 0;
+    st->dim = series ? m->data.n_series_inputs : m->input_size;
     st->mean = nnrt_alloc(sizeof(float) * (size_t)st->dim);
     st->std = nnrt_alloc(sizeof(float) * (size_t)st->dim);
     if (m->task == NNRT_TASK_REGRESS) {
@@ -198,9 +206,10 @@ void nnrt_std_init(Standardizer *st, const NnrtModel *m) {
     }
 }
 
-/* Mean and population standard deviation of column j of (n, stride) rows, in groups of
- * `dim` columns. A constant column gets std 1 rather than Keras' 1e-7 floor, so a pixel
- * that is always 0 in training cannot explode to 1e7 on a test image. */
+/* Mean and population standard deviation of each of `dim` features over (n, stride)
+ * rows, value i of a row being feature i % dim. A constant feature gets std 1 rather
+ * than Keras' 1e-7 floor, so a pixel that is always 0 in training cannot explode to 1e7
+ * on a test image. */
 static void column_stats(const float *v, int64_t n, int64_t stride, int64_t dim, float *mean,
                          float *std) {
     double *sum = calloc((size_t)dim, sizeof(double)), *sq = calloc((size_t)dim, sizeof(double));

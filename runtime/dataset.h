@@ -22,15 +22,15 @@ typedef struct Dataset {
     const float *y;       /* (n, ydim) or NULL */
 } Dataset;
 
-/* Feature standardization, Keras Normalization(axis=-1) style: one mean and standard
- * deviation per index of the LAST input dimension (per feature for flat inputs, per
- * channel for HWC images, per column for (T, F) series windows), computed over the
- * training set only. For regression the targets are standardized too (per output),
- * and predictions and RMSE/MAE are reported back in the original units. */
+/* Feature standardization (docs/language.md 6.3): subtract the mean and divide by the
+ * standard deviation of each feature, computed over the training set only. A feature
+ * is one input value, except in a time series, where it is one input column (the same
+ * quantity at every step of the window). For regression the targets are standardized
+ * too (per output), and predictions and RMSE/MAE are reported back in the data's units. */
 typedef struct Standardizer {
     bool active;        /* the training source asks for it */
     bool ready;         /* statistics computed, or loaded from a checkpoint */
-    int64_t dim;        /* feature groups (size of the last input dim) */
+    int64_t dim;        /* features: input_size, or the series' input columns */
     float *mean, *std;  /* (dim) */
     int64_t ydim;       /* standardized target values per example, 0 = none */
     float *y_mean, *y_std;

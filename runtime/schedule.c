@@ -23,6 +23,7 @@ void nnrt_sched_init(Schedule *s, const NnrtModel *m, double base_lr) {
     s->plateau_lr = base_lr;
     s->plateau_best = INFINITY;
     s->plateau_wait = 0;
+    s->run_steps = 0;
 }
 
 static double decayed(const Schedule *s, int epoch, int64_t step) {
@@ -34,7 +35,9 @@ static double decayed(const Schedule *s, int epoch, int64_t step) {
     case NNRT_SCHED_EXPONENTIAL:
         return s->base_lr * pow(m->sched_rate, t / (double)(m->sched_decay_steps > 0 ? m->sched_decay_steps : 1));
     case NNRT_SCHED_COSINE: {
-        double D = (double)(m->sched_decay_steps > 0 ? m->sched_decay_steps : 1);
+        /* decay_steps 0 means "over the whole run" (docs/language.md 6.2). */
+        int64_t steps = m->sched_decay_steps > 0 ? m->sched_decay_steps : s->run_steps;
+        double D = (double)(steps > 0 ? steps : 1);
         double cosine = 0.5 * (1 + cos(PI * fmin(t, D) / D));
         return s->base_lr * ((1 - m->sched_alpha) * cosine + m->sched_alpha);
     }

@@ -16,6 +16,7 @@
 typedef struct Schedule {
     const NnrtModel *m;
     double base_lr;       /* the model's lr or --lr */
+    int64_t run_steps;    /* updates in the whole run: cosine's default decay_steps */
     double plateau_lr;    /* current lr under NNRT_SCHED_PLATEAU */
     double plateau_best;  /* best monitored value so far */
     int plateau_wait;     /* epochs since it improved */

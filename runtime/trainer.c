@@ -111,6 +111,7 @@ bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
     nnrt_loader_init(&t->val_dl, &t->data.val, m, t->opt->batch, false, NULL, seed);
     nnrt_loader_init(&t->test_dl, &t->data.test, m, t->opt->batch, false, NULL, seed);
     t->loaders_ready = true;
+    t->sched.run_steps = (int64_t)t->opt->epochs * nnrt_loader_steps(&t->train_dl);
     return true;
 }
 
@@ -139,6 +140,11 @@ static void set_batch(Trainer *t, const DataLoader *dl, int64_t rows, int traini
 
 /* ---- evaluation ---- */
 
+/* printf's "-nan" means nothing to a learner. */
+static const char *non_finite_name(double v) {
+    return isnan(v) ? "NaN" : v > 0 ? "infinity" : "-infinity";
+}
+
 bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *err) {
     nnrt_metrics_reset(mt);
     nnrt_loader_start_epoch(dl, 0);
@@ -148,8 +154,8 @@ bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *e
         t->m->forward(&t->ctx);
         double loss = t->m->loss_fn(&t->ctx);
         if (!isfinite(loss))
-            return nnrt_fail(err, "the %s loss is %g (the weights hold NaN or infinity, or the "
-                             "data has extreme values)", dl->ds->name, loss);
+            return nnrt_fail(err, "the %s loss is %s (the weights hold NaN or infinity, or the "
+                             "data has extreme values)", dl->ds->name, non_finite_name(loss));
         nnrt_metrics_add(mt, loss, t->out, t->m->elem_size, dl->yf, rows);
     }
     return true;
@@ -181,8 +187,9 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
     m->forward(c);
     double loss = m->loss_fn(c);
     if (!isfinite(loss))
-        return nnrt_fail(err, "the training loss became %g at epoch %d, step %lld; try a lower "
-                         "learning rate (--lr, now %g)", loss, epoch + 1, (long long)c->step, c->lr);
+        return nnrt_fail(err, "the training loss became %s at epoch %d, step %lld; try a lower "
+                         "learning rate (--lr, now %g)", non_finite_name(loss), epoch + 1,
+                         (long long)c->step, c->lr);
     m->backward(c);
     m->update(c);
     t->state.step++;

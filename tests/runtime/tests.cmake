@@ -15,3 +15,92 @@ nnrt_ref_trainer(rt_ref_f64 REF_F64 REF_HIDDEN=16 REF_ADAM)        # hidden laye
 nnrt_ref_trainer(rt_ref_f64_bug REF_F64 REF_HIDDEN=16 REF_ADAM REF_BUG)
 nnrt_ref_trainer(rt_ref_f32_hidden REF_HIDDEN=16 REF_ADAM)
 nnrt_ref_trainer(rt_ref_f64_aug REF_F64 REF_HIDDEN=16 REF_ADAM REF_AUGMENT)
+
+add_executable(rt_unit ${NNRT_TEST_DIR}/test_runtime.c ${NNRT_TEST_DIR}/fixtures.c)
+target_link_libraries(rt_unit PRIVATE nnrt)
+target_include_directories(rt_unit PRIVATE ${NNRT_TEST_DIR})
+target_compile_definitions(rt_unit PRIVATE _POSIX_C_SOURCE=200809L)
+add_test(NAME runtime.unit COMMAND rt_unit)
+
+add_executable(rt_fixtures ${NNRT_TEST_DIR}/make_fixtures.c ${NNRT_TEST_DIR}/fixtures.c)
+target_link_libraries(rt_fixtures PRIVATE ZLIB::ZLIB)
+
+# The data files of the tests below, written once per ctest run.
+set(RT_DATA ${CMAKE_CURRENT_BINARY_DIR}/rt_data)
+set(RT_WORK ${CMAKE_CURRENT_BINARY_DIR}/rt_work)
+set(RT_EXPECT ${NNRT_TEST_DIR}/expect.sh)
+add_test(NAME runtime.fixtures COMMAND rt_fixtures ${RT_DATA})
+set_tests_properties(runtime.fixtures PROPERTIES FIXTURES_SETUP rt_data)
+
+# runtime_expect(NAME CODE REGEX trainer-args...): run rt_ref_f32, check code and output.
+function(runtime_expect name code regex)
+    add_test(NAME runtime.${name} COMMAND ${RT_EXPECT} ${code} ${regex} $<TARGET_FILE:rt_ref_f32> ${ARGN})
+    set_tests_properties(runtime.${name} PROPERTIES FIXTURES_REQUIRED rt_data)
+endfunction()
+
+# Bad data: exit 1 and one line naming the file and the byte, line or example.
+runtime_expect(error.idx_truncated 1
+    "trunc.idx.gz: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920"
+    --data ${RT_DATA}/trunc.idx.gz ${RT_DATA}/labels.idx.gz)
+runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
+    --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.idx_label_range 1
+    "labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels_big.idx)
+runtime_expect(error.idx_label_count 1 "labels_short.idx: byte 4: holds 10 labels, but the features file holds 20 examples"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels_short.idx)
+runtime_expect(error.idx_shape 1 "small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784"
+    --data ${RT_DATA}/small.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.idx_no_labels 1 "imgs.idx: IDX features need a labels file" --data ${RT_DATA}/imgs.idx)
+runtime_expect(error.missing_file 1 "cannot open .*/nope.idx: No such file or directory"
+    --data ${RT_DATA}/nope.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.csv_ragged 1 "ragged.csv:6: expected 785 fields like the header, found 784"
+    --data ${RT_DATA}/ragged.csv)
+runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, found 'abc'"
+    --data ${RT_DATA}/notnum.csv)
+runtime_expect(error.npy_header 1 "badhdr.npy: byte 10: the header lacks 'shape'"
+    --data ${RT_DATA}/badhdr.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_truncated 1 "trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360"
+    --data ${RT_DATA}/trunc.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_label_fraction 1 "y_frac.npy: byte 160 \\(example 4\\): label 3.5 is not an integer class index"
+    --data ${RT_DATA}/x64.npy ${RT_DATA}/y_frac.npy)
+runtime_expect(error.nan_loss 1 "the training loss became (NaN|infinity) at epoch 1, step [2-5]. try a lower learning rate"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --lr 1e30 --batch 4 --quiet)
+
+# Good data in every format trains and tests.
+runtime_expect(data.idx_gz 0 "Test: 20 examples - test_loss: [0-9.]+ - test_accuracy"
+    --data ${RT_DATA}/imgs.idx.gz ${RT_DATA}/labels.idx.gz --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
+runtime_expect(data.csv 0 "Test: 20 examples - test_loss"
+    --data ${RT_DATA}/data.csv --test ${RT_DATA}/data.csv)
+runtime_expect(data.npy_f4 0 "Test: 20 examples - test_loss"
+    --data ${RT_DATA}/x32.npy ${RT_DATA}/y.npy --test ${RT_DATA}/x64.npy ${RT_DATA}/y.npy)
+runtime_expect(data.limit 0 "ref: 7850 parameters \\(f32\\), 8 training examples"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --limit 8)
+
+# The command line.
+runtime_expect(cli.help 0 "--resume FILE .*continue an interrupted run" --help)
+runtime_expect(cli.unknown 2 "error: unknown option '--bogus'" --bogus)
+runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 'x'" --epochs x)
+runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
+runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
+
+# Gradients of the reference model against finite differences.
+function(runtime_gradcheck name trainer code regex)
+    add_test(NAME runtime.gradcheck.${name}
+             COMMAND ${RT_EXPECT} ${code} ${regex} $<TARGET_FILE:${trainer}> --gradcheck
+                     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx ${ARGN})
+    set_tests_properties(runtime.gradcheck.${name} PROPERTIES FIXTURES_REQUIRED rt_data)
+endfunction()
+runtime_gradcheck(f64 rt_ref_f64 0 "gradcheck: passed: 4 tensors, max error .* <= 1e-06")
+runtime_gradcheck(f32 rt_ref_f32_hidden 0 "gradcheck: passed: 4 tensors, max error .* <= 0.01")
+runtime_gradcheck(f64_wrong_backward rt_ref_f64_bug 1 "dense.b .*FAIL")
+runtime_gradcheck(f64_tolerance rt_ref_f64 1 "FAILED: [1-4] of 4 tensors exceed the tolerance 1e-15" --tolerance 1e-15)
+
+# Whole runs.
+add_test(NAME runtime.resume COMMAND ${NNRT_TEST_DIR}/resume.sh $<TARGET_FILE:rt_ref_f64_aug> ${RT_DATA} ${RT_WORK}/resume)
+add_test(NAME runtime.threads COMMAND ${NNRT_TEST_DIR}/threads.sh $<TARGET_FILE:rt_ref_f64> ${RT_DATA} ${RT_WORK}/threads)
+add_test(NAME runtime.checkpoint COMMAND ${NNRT_TEST_DIR}/checkpoint.sh $<TARGET_FILE:rt_ref_f32>
+                                         $<TARGET_FILE:rt_ref_f64> ${RT_DATA} ${RT_WORK}/checkpoint)
+set_tests_properties(runtime.resume runtime.threads runtime.checkpoint PROPERTIES FIXTURES_REQUIRED rt_data)
+add_test(NAME runtime.e2e_fashion COMMAND ${NNRT_TEST_DIR}/e2e_fashion.sh $<TARGET_FILE:rt_ref_f32_adam>)
+set_tests_properties(runtime.e2e_fashion PROPERTIES SKIP_RETURN_CODE 77)

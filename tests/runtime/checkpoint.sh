@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# checkpoint.sh F32_TRAINER F64_HIDDEN_TRAINER DATA_DIR WORK_DIR
+# --save then --load for --evaluate and --predict, and loading a checkpoint of another
+# model, which must fail naming the first tensor that does not fit.
+set -eu
+small=$1 hidden=$2 data=$3 work=$4
+here=$(dirname "$0")
+mkdir -p "$work"
+ck="$work/small.safetensors"
+rm -f "$ck"
+"$small" --data "$data/imgs.idx" "$data/labels.idx" --test "$data/imgs.idx.gz" "$data/labels.idx.gz" \
+         --epochs 2 --batch 5 --save "$ck" --quiet > "$work/train.txt"
+trained=$(grep -Eo 'test_accuracy: [0-9.]+' "$work/train.txt")
+
+# Evaluating the saved weights reproduces the test result of the run that saved them.
+"$here/expect.sh" 0 "Test: 20 examples.*$trained" \
+    "$small" --load "$ck" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
+# Predictions: a CSV header with class names, then one row per example.
+"$small" --load "$ck" --predict "$data/x32.npy" > "$work/pred.csv"
+head -1 "$work/pred.csv" | grep -q '^row,class,name,p0,p1,p2,p3,p4,p5,p6,p7,p8,p9$'
+[ "$(wc -l < "$work/pred.csv")" -eq 21 ]
+grep -Eq '^19,[0-9],(T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneaker|Bag|Ankle boot),' "$work/pred.csv"
+# Another model's checkpoint.
+"$here/expect.sh" 1 "small.safetensors: has no tensor \"hidden.W\" \(model 'ref' expects shape \[784, 16\]\)" \
+    "$hidden" --load "$ck" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
+# A file that is not a checkpoint.
+"$here/expect.sh" 1 "imgs.idx: byte 0: not a safetensors file" \
+    "$small" --load "$data/imgs.idx" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
+echo "checkpoint: evaluate/predict from --load, mismatches named"

@@ -1,0 +1,163 @@
+/*
+ * fixtures.c — see fixtures.h. The broken files each carry one defect, so the error a
+ * test expects names exactly one thing.
+ */
+#include "fixtures.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define N_EXAMPLES 20
+#define SIDE 28
+#define PIXELS (SIDE * SIDE)
+
+bool fx_write(const char *path, const void *data, size_t n, bool gz) {
+    if (gz) {
+        gzFile f = gzopen(path, "wb");
+        if (!f)
+            return false;
+        bool ok = n == 0 || gzwrite(f, data, (unsigned)n) == (int)n;
+        return gzclose(f) == Z_OK && ok;
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return false;
+    bool ok = fwrite(data, 1, n, f) == n;
+    return fclose(f) == 0 && ok;
+}
+
+bool fx_idx_u8(const char *path, const uint8_t *data, const int *dims, int ndims, bool gz) {
+    size_t count = 1;
+    for (int i = 0; i < ndims; i++)
+        count *= (size_t)dims[i];
+    size_t n = 4 + 4 * (size_t)ndims + count;
+    uint8_t *buf = malloc(n);
+    buf[0] = 0, buf[1] = 0, buf[2] = 0x08, buf[3] = (uint8_t)ndims;
+    for (int i = 0; i < ndims; i++)
+        for (int b = 0; b < 4; b++)
+            buf[4 + 4 * i + b] = (uint8_t)((unsigned)dims[i] >> (24 - 8 * b));
+    memcpy(buf + 4 + 4 * ndims, data, count);
+    bool ok = fx_write(path, buf, n, gz);
+    free(buf);
+    return ok;
+}
+
+bool fx_npy(const char *path, const char *descr, const int64_t *shape, int ndims, const void *data,
+            size_t bytes) {
+    char dict[256], dims[128] = "";
+    for (int i = 0; i < ndims; i++) {
+        size_t k = strlen(dims);
+        snprintf(dims + k, sizeof dims - k, "%lld,%s", (long long)shape[i], i + 1 < ndims ? " " : "");
+    }
+    int len = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
+                       descr, dims);
+    int total = 10 + len + 1;
+    int pad = (64 - total % 64) % 64; /* numpy aligns the data to 64 bytes */
+    size_t hlen = (size_t)(len + pad + 1);
+    size_t n = 10 + hlen + bytes;
+    unsigned char *buf = malloc(n);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)(hlen & 0xff), buf[9] = (unsigned char)(hlen >> 8);
+    memcpy(buf + 10, dict, (size_t)len);
+    memset(buf + 10 + len, ' ', (size_t)pad);
+    buf[10 + hlen - 1] = '\n';
+    memcpy(buf + 10 + hlen, data, bytes);
+    bool ok = fx_write(path, buf, n, false);
+    free(buf);
+    return ok;
+}
+
+uint8_t fx_pixel(int n, int i) { return (uint8_t)((n * 37 + i * 11) % 256); }
+
+static void images(uint8_t *px, int n) {
+    for (int e = 0; e < n; e++)
+        for (int i = 0; i < PIXELS; i++)
+            px[e * PIXELS + i] = fx_pixel(e, i);
+}
+
+static const char *join(const char *dir, const char *name) {
+    static char path[4][1024];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(path[k], sizeof path[k], "%s/%s", dir, name);
+    return path[k];
+}
+
+static bool write_idx_fixtures(const char *dir) {
+    uint8_t px[N_EXAMPLES * PIXELS], labels[N_EXAMPLES];
+    images(px, N_EXAMPLES);
+    for (int i = 0; i < N_EXAMPLES; i++)
+        labels[i] = (uint8_t)(i % 10);
+    int dims[] = {N_EXAMPLES, SIDE, SIDE}, ldims[] = {N_EXAMPLES};
+    bool ok = fx_idx_u8(join(dir, "imgs.idx"), px, dims, 3, false) &&
+              fx_idx_u8(join(dir, "labels.idx"), labels, ldims, 1, false) &&
+              fx_idx_u8(join(dir, "imgs.idx.gz"), px, dims, 3, true) &&
+              fx_idx_u8(join(dir, "labels.idx.gz"), labels, ldims, 1, true);
+    /* Header promises 20 images, the data holds 5. */
+    uint8_t hdr[16 + 5 * PIXELS] = {0, 0, 8, 3, 0, 0, 0, N_EXAMPLES, 0, 0, 0, SIDE, 0, 0, 0, SIDE};
+    memcpy(hdr + 16, px, 5 * PIXELS);
+    ok = ok && fx_write(join(dir, "trunc.idx.gz"), hdr, sizeof hdr, true);
+    ok = ok && fx_write(join(dir, "badmagic.idx"), "PK\x03\x04 this is a zip", 20, false);
+    int small[] = {N_EXAMPLES, 14, 14};
+    ok = ok && fx_idx_u8(join(dir, "small.idx"), px, small, 3, false);
+    uint8_t big[N_EXAMPLES];
+    memcpy(big, labels, sizeof big);
+    big[7] = 12;
+    ok = ok && fx_idx_u8(join(dir, "labels_big.idx"), big, ldims, 1, false);
+    int short_dims[] = {N_EXAMPLES - 10};
+    return ok && fx_idx_u8(join(dir, "labels_short.idx"), labels, short_dims, 1, false);
+}
+
+static bool write_csv(const char *path, int rows, int ragged_row, const char *bad_field) {
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    for (int i = 0; i < PIXELS; i++)
+        fprintf(f, "p%d,", i);
+    fprintf(f, "label\n");
+    for (int r = 0; r < rows; r++) {
+        int n = r == ragged_row ? PIXELS - 1 : PIXELS;
+        for (int i = 0; i < n; i++) {
+            if (bad_field && r == 2 && i == 5)
+                fprintf(f, "%s,", bad_field);
+            else
+                fprintf(f, "%d,", fx_pixel(r, i));
+        }
+        fprintf(f, "%d\n", r % 10);
+    }
+    return fclose(f) == 0;
+}
+
+static bool write_npy_fixtures(const char *dir) {
+    static float x32[N_EXAMPLES * PIXELS];
+    static double x64[N_EXAMPLES * PIXELS];
+    int64_t y[N_EXAMPLES];
+    for (int e = 0; e < N_EXAMPLES; e++) {
+        y[e] = e % 10;
+        for (int i = 0; i < PIXELS; i++)
+            x32[e * PIXELS + i] = x64[e * PIXELS + i] = fx_pixel(e, i);
+    }
+    int64_t shape3[] = {N_EXAMPLES, SIDE, SIDE}, shape2[] = {N_EXAMPLES, PIXELS}, shape1[] = {N_EXAMPLES};
+    double yf[N_EXAMPLES];
+    for (int e = 0; e < N_EXAMPLES; e++)
+        yf[e] = e == 4 ? 3.5 : e % 10;
+    bool ok = fx_npy(join(dir, "x32.npy"), "<f4", shape3, 3, x32, sizeof x32) &&
+              fx_npy(join(dir, "x64.npy"), "<f8", shape2, 2, x64, sizeof x64) &&
+              fx_npy(join(dir, "y.npy"), "<i8", shape1, 1, y, sizeof y) &&
+              fx_npy(join(dir, "y_frac.npy"), "<f8", shape1, 1, yf, sizeof yf);
+    /* A header without 'shape'. */
+    const char dict[] = "{'descr': '<f4', 'fortran_order': False, }\n";
+    unsigned char bad[10 + sizeof dict] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, sizeof dict - 1, 0};
+    memcpy(bad + 10, dict, sizeof dict - 1);
+    ok = ok && fx_write(join(dir, "badhdr.npy"), bad, 10 + sizeof dict - 1, false);
+    return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2);
+}
+
+bool fx_write_all(const char *dir) {
+    return write_idx_fixtures(dir) && write_npy_fixtures(dir) &&
+           write_csv(join(dir, "data.csv"), N_EXAMPLES, -1, NULL) &&
+           write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL) &&
+           write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc");
+}

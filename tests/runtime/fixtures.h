@@ -1,0 +1,26 @@
+/*
+ * fixtures.h — writers for the small data files the runtime tests read: IDX (plain or
+ * gzip), .npy, CSV, and a set of deliberately broken files. Used by the unit tests and
+ * by rt_fixtures, which writes them all into a directory for the CLI error tests.
+ */
+#ifndef NNRT_TEST_FIXTURES_H
+#define NNRT_TEST_FIXTURES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes to a file, optionally gzip-compressed. Returns false on I/O failure. */
+bool fx_write(const char *path, const void *data, size_t n, bool gz);
+/* An IDX file of ubyte values: magic 00 00 08 ndims, dims, then data. */
+bool fx_idx_u8(const char *path, const uint8_t *data, const int *dims, int ndims, bool gz);
+/* A .npy v1.0 file; descr like "<f4"; data already in that dtype. */
+bool fx_npy(const char *path, const char *descr, const int64_t *shape, int ndims, const void *data,
+            size_t bytes);
+/* The image value of pixel i of example n (deterministic, covers 0..255). */
+uint8_t fx_pixel(int n, int i);
+
+/* Writes every fixture file into dir (which must exist). */
+bool fx_write_all(const char *dir);
+
+#endif

@@ -1,0 +1,790 @@
+/*
+ * test_runtime.c — unit tests of libnnrt's modules, without a model object: data
+ * readers (IDX plain and .gz, .npy, CSV, series), splits, standardization, the loader,
+ * augmentation, metrics, schedules, initializers, the thread pool, JSON, safetensors
+ * checkpoints and the command line. Files are written to a fresh temporary directory.
+ * Each failed check prints its expression, the expected and the actual value.
+ */
+#include "checkpoint.h"
+#include "cli.h"
+#include "data.h"
+#include "dataset.h"
+#include "fixtures.h"
+#include "init.h"
+#include "json.h"
+#include "loader.h"
+#include "metrics.h"
+#include "rng.h"
+#include "run.h"
+#include "schedule.h"
+#include "threadpool.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int failures, checks;
+
+static void check(bool ok, const char *expr, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+#include <stdarg.h>
+static void check(bool ok, const char *expr, const char *file, int line, const char *fmt, ...) {
+    checks++;
+    if (ok)
+        return;
+    failures++;
+    fprintf(stderr, "%s:%d: FAILED: %s: ", file, line, expr);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+#define ASSERT(expected, actual)                                                               \
+    do {                                                                                       \
+        long long e_ = (long long)(expected), a_ = (long long)(actual);                        \
+        check(e_ == a_, #actual, __FILE__, __LINE__, "expected %lld, got %lld", e_, a_);       \
+    } while (0)
+#define ASSERT_TRUE(cond) check((cond), #cond, __FILE__, __LINE__, "is false")
+#define ASSERT_NEAR(expected, actual, tol)                                                     \
+    do {                                                                                       \
+        double e_ = (expected), a_ = (actual);                                                 \
+        check(fabs(e_ - a_) <= (tol), #actual, __FILE__, __LINE__,                             \
+              "expected %.9g, got %.9g (diff %.3g, tolerance %g)", e_, a_, fabs(e_ - a_),      \
+              (double)(tol));                                                                  \
+    } while (0)
+#define ASSERT_CONTAINS(text, needle)                                                          \
+    check(strstr((text), (needle)) != NULL, #text, __FILE__, __LINE__,                         \
+          "\"%s\" does not contain \"%s\"", (text), (needle))
+
+/* ---- temporary files ---- */
+
+static char tmpdir[256];
+
+static const char *tmp(const char *name) {
+    static char buf[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
+    return buf[k];
+}
+
+/* ---- a small model for the modules that need one ---- */
+
+static void noop(NnrtCtx *c) { (void)c; }
+static double zero_loss(NnrtCtx *c) { (void)c; return 0; }
+static size_t no_work(int64_t b) { (void)b; return 0; }
+
+static const NnrtTensor tensors_a[] = {
+    {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0},
+    {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0},
+};
+static const NnrtTensor tensors_b[] = { /* same names, other kernel shape */
+    {"dense.W", 2, {4, 5}, 0, 20, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 5, 0},
+    {"dense.b", 1, {3}, 20, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0},
+};
+
+static NnrtModel make_model(int elem_size) {
+    NnrtModel m = {
+        .abi_version = NNRT_ABI_VERSION, .name = "tiny", .source = "tiny.nn",
+        .fingerprint = 0x1234, .elem_size = elem_size,
+        .input_rank = 3, .input_dims = {2, 2, 1}, .input_size = 4,
+        .n_outputs = 3, .task = NNRT_TASK_CLASSIFY, .loss = NNRT_LOSS_SPARSE_CATEGORICAL_CE,
+        .n_classes = 3, .tensors = tensors_a, .n_tensors = 2, .param_size = 15,
+        .opt_state_size = 30, .work_size = no_work, .forward = noop, .loss_fn = zero_loss,
+        .backward = noop, .update = noop, .optimizer = "adam", .lr = 0.001, .epochs = 1,
+        .batch = 4, .seed = 7,
+    };
+    return m;
+}
+
+static DataSpec spec_for(const NnrtModel *m, ClassVocab *v) {
+    DataSpec s = {m->input_size, m->input_dims, m->input_rank, m->task, m->n_classes,
+                  nnrt_label_dim(m), true, 0, v};
+    return s;
+}
+
+/* ---- IDX ---- */
+
+static void write_tiny_idx(const char *images, const char *labels, bool gz, uint8_t bad_label) {
+    uint8_t px[5 * 4], lab[5] = {0, 1, 2, 0, bad_label};
+    for (int i = 0; i < 20; i++)
+        px[i] = (uint8_t)(i * 10);
+    int dims[] = {5, 2, 2}, ldims[] = {5};
+    fx_idx_u8(images, px, dims, 3, gz);
+    fx_idx_u8(labels, lab, ldims, 1, gz);
+}
+
+static void test_idx(bool gz) {
+    NnrtModel m = make_model(4);
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    const char *img = tmp(gz ? "i.idx.gz" : "i.idx"), *lab = tmp(gz ? "l.idx.gz" : "l.idx");
+    write_tiny_idx(img, lab, gz, 1);
+    NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = img, .labels_path = lab, .scale = 0.5};
+    Table t;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT(5, t.n);
+    ASSERT(4, t.dim);
+    ASSERT(1, t.ydim);
+    ASSERT_NEAR(10 * 0.5, t.x[1], 1e-6);   /* pixel 1 = 10, scaled by 0.5 */
+    ASSERT_NEAR(130 * 0.5, t.x[13], 1e-6); /* pixel 13 = 130, scaled */
+    ASSERT_NEAR(2, t.y[2], 0);
+    nnrt_table_free(&t);
+    spec.limit = 2;
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT(2, t.n);
+    nnrt_table_free(&t);
+}
+
+static void test_idx_errors(void) {
+    NnrtModel m = make_model(4);
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    const char *img = tmp("e.idx"), *lab = tmp("el.idx");
+    write_tiny_idx(img, lab, false, 3); /* label 3 with 3 classes */
+    NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = img, .labels_path = lab, .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "el.idx: byte 12 (example 4): label 3 is not a class index 0..2");
+    /* truncated: the header promises 5 images of 2x2, 7 bytes follow */
+    uint8_t trunc[16 + 7] = {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 2};
+    fx_write(tmp("t.idx.gz"), trunc, sizeof trunc, true);
+    src.features_path = tmp("t.idx.gz");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "t.idx.gz: byte 16: expected 20 bytes of pixels (5 examples of 2x2), "
+                             "the file ends after 7");
+    fx_write(tmp("m.idx"), "\x00\x00\x07\x03zzzzzzzzzzzz", 16, false);
+    src.features_path = tmp("m.idx");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "m.idx: byte 0: not an IDX file");
+    ASSERT_CONTAINS(err.msg, "found 00 00 07 03");
+}
+
+/* ---- .npy ---- */
+
+static void test_npy(void) {
+    NnrtModel m = make_model(4);
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    float x4[3 * 4];
+    double x8[3 * 4];
+    for (int i = 0; i < 12; i++)
+        x4[i] = (float)(x8[i] = i * 0.25);
+    int64_t y[3] = {2, 0, 1}, shape[] = {3, 2, 2}, flat[] = {3, 4}, yshape[] = {3};
+    fx_npy(tmp("x4.npy"), "<f4", shape, 3, x4, sizeof x4);
+    fx_npy(tmp("x8.npy"), "<f8", flat, 2, x8, sizeof x8);
+    fx_npy(tmp("y.npy"), "<i8", yshape, 1, y, sizeof y);
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("x4.npy"),
+                          .labels_path = tmp("y.npy"), .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    for (int k = 0; k < 2; k++) {
+        src.features_path = tmp(k ? "x8.npy" : "x4.npy");
+        bool ok = nnrt_read_source(&src, &spec, &t, &err);
+        check(ok, "nnrt_read_source(npy)", __FILE__, __LINE__, "%s", err.msg);
+        if (!ok)
+            continue;
+        ASSERT(3, t.n);
+        ASSERT_NEAR(11 * 0.25, t.x[11], 0);
+        ASSERT_NEAR(1, t.y[2], 0);
+        nnrt_table_free(&t);
+    }
+    int64_t bad_shape[] = {3, 5};
+    fx_npy(tmp("x5.npy"), "<f4", bad_shape, 2, x4, sizeof x4);
+    src.features_path = tmp("x5.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "shape (3, 5) gives 5 values per example, but the model input (2, 2, 1) has 4");
+    fx_write(tmp("h.npy"), "\x93NUMPY\x01\x00\x10\x00{'descr': 'zz'}", 26, false);
+    src.features_path = tmp("h.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "h.npy: byte 10: the header lacks 'fortran_order'");
+}
+
+/* ---- CSV ---- */
+
+static void test_csv(void) {
+    NnrtModel m = make_model(4);
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    const char *text = "a,species,b,c,d\n1,virginica,2,3,4\n\n5,setosa,6,7,\"8\"\r\n9,versicolor,10,11,12\n";
+    fx_write(tmp("iris.csv"), text, strlen(text), false);
+    NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp("iris.csv"), .scale = 1,
+                          .csv_header = 1, .csv_label = "species"};
+    Table t;
+    NnrtError err = {{0}};
+    bool ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(csv)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT(3, t.n);
+        ASSERT_NEAR(8, t.x[7], 0);
+        ASSERT_NEAR(12, t.x[11], 0);
+        /* names sorted: setosa 0, versicolor 1, virginica 2 */
+        ASSERT_NEAR(2, t.y[0], 0);
+        ASSERT_NEAR(0, t.y[1], 0);
+        ASSERT_NEAR(1, t.y[2], 0);
+        ASSERT(3, v.n);
+        ASSERT_TRUE(v.n == 3 && strcmp(v.names[0], "setosa") == 0);
+        nnrt_table_free(&t);
+    }
+    const char *ragged = "a,b,c,d,y\n1,2,3,4,0\n1,2,3,0\n";
+    fx_write(tmp("ragged.csv"), ragged, strlen(ragged), false);
+    src.features_path = tmp("ragged.csv");
+    src.csv_label = NULL;
+    src.csv_label_index = -1;
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ragged.csv:3: expected 5 fields like the header, found 4");
+    const char *unknown = "a,b,c,d,y\n1,2,3,4,setosa\n1,2,3,4,daisy\n";
+    fx_write(tmp("unknown.csv"), unknown, strlen(unknown), false);
+    src.features_path = tmp("unknown.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "unknown class 'daisy'");
+    nnrt_vocab_free(&v);
+}
+
+static void test_series(void) {
+    NnrtModel m = make_model(4);
+    m.task = NNRT_TASK_REGRESS;
+    m.loss = NNRT_LOSS_MSE;
+    m.n_outputs = 1;
+    m.input_rank = 2, m.input_dims[0] = 2, m.input_dims[1] = 2;
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    const char *text = "date,t,p\nx,0,10\nx,1,11\nx,2,12\nx,3,13\nx,4,14\n";
+    fx_write(tmp("s.csv"), text, strlen(text), false);
+    static const char *const inputs[] = {"p", "t"};
+    NnrtDataSource src = {.kind = NNRT_DATA_SERIES, .features_path = tmp("s.csv"), .scale = 1,
+                          .csv_header = 1, .series_inputs = inputs, .n_series_inputs = 2,
+                          .series_target = "t", .window = 2, .horizon = 2};
+    Table t;
+    NnrtError err = {{0}};
+    bool ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(series)", __FILE__, __LINE__, "%s", err.msg);
+    if (!ok)
+        return;
+    /* rows 0..4, window 2, horizon 2: windows start at 0, 1 -> targets t[3], t[4] */
+    ASSERT(2, t.n);
+    ASSERT_NEAR(11, t.x[2], 0);   /* window 0, step 1, column p */
+    ASSERT_NEAR(2, t.x[4 + 3], 0); /* window 1, step 1, column t */
+    ASSERT_NEAR(3, t.y[0], 0);
+    ASSERT_NEAR(4, t.y[1], 0);
+    nnrt_table_free(&t);
+}
+
+/* ---- splits, standardization, loader ---- */
+
+static void write_counting_idx(const char *img, const char *lab, int n) {
+    uint8_t *px = malloc((size_t)n * 4), *y = malloc((size_t)n);
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < 4; k++)
+            px[i * 4 + k] = (uint8_t)i;
+        y[i] = (uint8_t)(i % 3);
+    }
+    int dims[] = {n, 2, 2}, ldims[] = {n};
+    fx_idx_u8(img, px, dims, 3, false);
+    fx_idx_u8(lab, y, ldims, 1, false);
+    free(px);
+    free(y);
+}
+
+static void test_splits(void) {
+    NnrtModel m = make_model(4);
+    write_counting_idx(tmp("c.idx"), tmp("cl.idx"), 10);
+    m.data = (NnrtDataSource){.kind = NNRT_DATA_IDX, .features_path = tmp("c.idx"),
+                              .labels_path = tmp("cl.idx"), .scale = 1, .standardize = 1};
+    m.validation_split = 0.25;
+    Standardizer st;
+    nnrt_std_init(&st, &m);
+    DataSplits d = {0};
+    DataRequest rq = {.train = true, .test = true, .seed = 1};
+    NnrtError err = {{0}};
+    bool ok = nnrt_data_load(&d, &m, &rq, &st, &err);
+    check(ok, "nnrt_data_load", __FILE__, __LINE__, "%s", err.msg);
+    /* Keras: split_at = floor(10 * 0.75) = 7; validation = the last 3 rows, in order. */
+    ASSERT(7, d.train.n);
+    ASSERT(3, d.val.n);
+    ASSERT(0, d.test.n);
+    /* statistics from the 7 training rows only: mean 3, population std 2 */
+    ASSERT_NEAR(3, st.mean[0], 1e-6);
+    ASSERT_NEAR(2, st.std[0], 1e-6);
+    ASSERT_NEAR((7 - 3) / 2.0, d.val.x[0], 1e-6);
+    ASSERT_NEAR((9 - 3) / 2.0, d.val.x[2 * 4], 1e-6);
+    nnrt_data_free(&d);
+    nnrt_std_free(&st);
+
+    m.validation_split = 0;
+    m.data.standardize = 0;
+    m.split_train = 0.6, m.split_val = 0.2, m.split_test = 0.2;
+    nnrt_std_init(&st, &m);
+    ok = nnrt_data_load(&d, &m, &rq, &st, &err);
+    ASSERT_TRUE(ok);
+    ASSERT(6, d.train.n);
+    ASSERT(2, d.val.n);
+    ASSERT(2, d.test.n);
+    int seen[10] = {0}, shuffled = 0;
+    for (int i = 0; i < 10; i++) {
+        int v = (int)d.train.x[i * 4]; /* the views are consecutive rows of one table */
+        seen[v]++;
+        shuffled += v != i;
+        ASSERT_NEAR(v % 3, d.train.y[i], 0); /* labels travel with their rows */
+    }
+    for (int i = 0; i < 10; i++)
+        ASSERT(1, seen[i]);
+    ASSERT_TRUE(shuffled > 0);
+    nnrt_data_free(&d);
+    nnrt_std_free(&st);
+}
+
+static void test_loader(int elem_size) {
+    NnrtModel m = make_model(elem_size);
+    float x[7 * 4], y[7];
+    for (int i = 0; i < 7; i++) {
+        y[i] = (float)(i % 3);
+        for (int k = 0; k < 4; k++)
+            x[i * 4 + k] = (float)i;
+    }
+    Dataset ds = {"training", "mem", 7, 4, 1, x, y};
+    DataLoader dl;
+    nnrt_loader_init(&dl, &ds, &m, 3, true, NULL, 99);
+    int64_t sizes[4] = {0}, steps = nnrt_loader_steps(&dl), rows, b = 0;
+    int seen[7] = {0}, order_e0[7], order_e0_again[7], k = 0;
+    ASSERT(3, steps);
+    nnrt_loader_start_epoch(&dl, 0);
+    while ((rows = nnrt_loader_next(&dl)) > 0) {
+        sizes[b++] = rows;
+        for (int64_t i = 0; i < rows; i++) {
+            int v = (int)nnrt_get(dl.x, elem_size, i * 4 + 2);
+            seen[v]++;
+            order_e0[k++] = v;
+            ASSERT_NEAR(v % 3, nnrt_get(dl.y, elem_size, i), 0);
+        }
+    }
+    ASSERT(3, sizes[0]);
+    ASSERT(1, sizes[2]); /* the last batch is partial */
+    for (int i = 0; i < 7; i++)
+        ASSERT(1, seen[i]);
+    nnrt_loader_start_epoch(&dl, 0);
+    for (k = 0; (rows = nnrt_loader_next(&dl)) > 0;)
+        for (int64_t i = 0; i < rows; i++)
+            order_e0_again[k++] = (int)nnrt_get(dl.x, elem_size, i * 4);
+    ASSERT_TRUE(memcmp(order_e0, order_e0_again, sizeof order_e0) == 0);
+    nnrt_loader_start_epoch(&dl, 1);
+    int same = 1;
+    for (k = 0; (rows = nnrt_loader_next(&dl)) > 0;)
+        for (int64_t i = 0; i < rows; i++)
+            same &= order_e0[k++] == (int)nnrt_get(dl.x, elem_size, i * 4);
+    ASSERT_TRUE(!same); /* another epoch, another order */
+    nnrt_loader_free(&dl);
+
+    m.loss = NNRT_LOSS_CATEGORICAL_CE;
+    m.one_hot = 1;
+    nnrt_loader_init(&dl, &ds, &m, 4, false, NULL, 1);
+    ASSERT(4, nnrt_loader_next(&dl));
+    ASSERT(3, dl.ycols);
+    ASSERT_NEAR(1, nnrt_get(dl.y, elem_size, 1 * 3 + 1), 0); /* row 1, class 1 */
+    ASSERT_NEAR(0, nnrt_get(dl.y, elem_size, 1 * 3 + 0), 0);
+    ASSERT_NEAR(1, nnrt_get(dl.y, elem_size, 2 * 3 + 2), 0);
+    nnrt_loader_free(&dl);
+}
+
+/* ---- augmentation ---- */
+
+static void test_augment(void) {
+    NnrtModel m = make_model(4);
+    m.input_dims[0] = 3, m.input_dims[1] = 3, m.input_size = 9;
+    m.augment.flip_horizontal = 1;
+    Augmenter a;
+    NnrtError err;
+    ASSERT_TRUE(nnrt_augment_init(&a, &m, &err));
+    float img[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, orig[9];
+    memcpy(orig, img, sizeof img);
+    Rng r;
+    nnrt_rng_seed(&r, 5, RNG_AUGMENT, 0);
+    int flips = 0;
+    for (int i = 0; i < 100; i++) {
+        nnrt_augment_apply(&a, img, &r);
+        bool flipped = img[0] == 3 && img[2] == 1 && img[4] == 5;
+        bool same = memcmp(img, orig, sizeof img) == 0;
+        ASSERT_TRUE(flipped || same);
+        flips += flipped;
+        memcpy(img, orig, sizeof img);
+    }
+    ASSERT_TRUE(flips > 25 && flips < 75);
+    nnrt_augment_free(&a);
+    /* A rotation of 0 degrees and no shift resamples every pixel onto itself. */
+    m.augment = (NnrtAugment){0, 0, 1e-12, 1e-9, 0};
+    ASSERT_TRUE(nnrt_augment_init(&a, &m, &err));
+    nnrt_augment_apply(&a, img, &r);
+    for (int i = 0; i < 9; i++)
+        ASSERT_NEAR(orig[i], img[i], 1e-5);
+    nnrt_augment_free(&a);
+    m.input_rank = 1, m.input_dims[0] = 9;
+    m.augment.rotation = 10;
+    ASSERT_TRUE(!nnrt_augment_init(&a, &m, &err));
+    ASSERT_CONTAINS(err.msg, "needs an (H, W) or (H, W, C) input");
+}
+
+/* ---- metrics ---- */
+
+static void test_metrics(void) {
+    NnrtModel m = make_model(8);
+    m.top_k = 2;
+    Metrics mt;
+    nnrt_metrics_init(&mt, &m, NULL);
+    double out[3 * 3] = {0.7, 0.2, 0.1, /* label 0: right */
+                         0.5, 0.3, 0.2, /* label 1: wrong, in top 2 */
+                         0.1, 0.6, 0.3}; /* label 0: wrong, not in top 2 */
+    float y[3] = {0, 1, 0};
+    nnrt_metrics_add(&mt, 1.0, out, 8, y, 2);
+    nnrt_metrics_add(&mt, 4.0, out + 6, 8, y + 2, 1);
+    ASSERT_NEAR(2.0, nnrt_metrics_loss(&mt), 1e-12); /* (1*2 + 4*1) / 3 */
+    ASSERT_NEAR(1.0 / 3, nnrt_metrics_accuracy(&mt), 1e-12);
+    ASSERT_NEAR(2.0 / 3, nnrt_metrics_topk(&mt), 1e-12);
+    ASSERT(1, mt.confusion[0 * 3 + 0]);
+    ASSERT(1, mt.confusion[1 * 3 + 0]);
+    ASSERT(1, mt.confusion[0 * 3 + 1]);
+    char text[256] = "";
+    nnrt_metrics_format(&mt, "val_", text, sizeof text);
+    ASSERT_CONTAINS(text, " - val_loss: 2.0000 - val_accuracy: 0.3333 - val_top_2_accuracy: 0.6667");
+    nnrt_metrics_free(&mt);
+
+    m.task = NNRT_TASK_REGRESS, m.loss = NNRT_LOSS_MSE, m.n_outputs = 2;
+    float scale[2] = {10, 10};
+    nnrt_metrics_init(&mt, &m, scale);
+    double pred[4] = {1, 2, 3, 4};
+    float target[4] = {1, 2.5, 3, 2};
+    nnrt_metrics_add(&mt, 0.5, pred, 8, target, 2);
+    ASSERT_NEAR(sqrt((25.0 + 400.0) / 4), nnrt_metrics_rmse(&mt), 1e-5);
+    ASSERT_NEAR((5.0 + 20.0) / 4, nnrt_metrics_mae(&mt), 1e-5);
+    nnrt_metrics_free(&mt);
+}
+
+/* ---- schedules, early stopping ---- */
+
+static void test_schedules(void) {
+    NnrtModel m = make_model(4);
+    Schedule s;
+    m.schedule = NNRT_SCHED_STEP, m.sched_factor = 0.5, m.sched_every = 2;
+    nnrt_sched_init(&s, &m, 0.1);
+    ASSERT_NEAR(0.1, nnrt_sched_lr(&s, 1, 50), 1e-15);
+    ASSERT_NEAR(0.05, nnrt_sched_lr(&s, 2, 51), 1e-15);
+    ASSERT_NEAR(0.025, nnrt_sched_lr(&s, 5, 51), 1e-15);
+    m.schedule = NNRT_SCHED_EXPONENTIAL, m.sched_rate = 0.5, m.sched_decay_steps = 10;
+    ASSERT_NEAR(0.1, nnrt_sched_lr(&s, 0, 1), 1e-15); /* no update done yet */
+    ASSERT_NEAR(0.05, nnrt_sched_lr(&s, 0, 11), 1e-15);
+    m.schedule = NNRT_SCHED_COSINE, m.sched_alpha = 0.1, m.sched_decay_steps = 0;
+    s.run_steps = 100;
+    ASSERT_NEAR(0.1 * (0.9 * 0.5 + 0.1), nnrt_sched_lr(&s, 0, 51), 1e-12);
+    ASSERT_NEAR(0.01, nnrt_sched_lr(&s, 0, 1000), 1e-12);
+    m.schedule = NNRT_SCHED_PLATEAU, m.sched_factor = 0.1, m.sched_patience = 2, m.sched_min_lr = 0.002;
+    nnrt_sched_init(&s, &m, 0.1);
+    double losses[] = {1.0, 0.99995, 0.99995, 0.5, 0.6, 0.6, 0.6, 0.6};
+    int reductions = 0;
+    for (int e = 0; e < 8; e++)
+        reductions += nnrt_sched_epoch_end(&s, losses[e]);
+    /* epoch 2: no gain beyond 1e-4 twice -> 0.01; epochs 5, 6 -> 0.001 floored to 0.002 */
+    ASSERT(2, reductions);
+    ASSERT_NEAR(0.002, nnrt_sched_lr(&s, 7, 1), 1e-15);
+
+    m.early_stop_patience = 2, m.early_stop_restore_best = 1, m.early_stop_min_delta = 0.01;
+    m.param_size = 1;
+    EarlyStop es;
+    nnrt_es_init(&es, &m);
+    float p = 0;
+    double val[] = {1.0, 0.8, 0.795, 0.9, 0.7};
+    int stopped_at = -1;
+    for (int e = 0; e < 5 && stopped_at < 0; e++) {
+        p = (float)e;
+        if (nnrt_es_epoch_end(&es, val[e], e, &p))
+            stopped_at = e;
+    }
+    ASSERT(3, stopped_at);   /* 0.795 is not better by 0.01; 0.9 is the second miss */
+    ASSERT_NEAR(1, p, 0);    /* weights of epoch 1 (val 0.8) restored */
+    nnrt_es_free(&es);
+}
+
+/* ---- initializers ---- */
+
+static void test_init(void) {
+    NnrtTensor t[] = {
+        {"k", 2, {300, 200}, 0, 60000, 1, NNRT_INIT_GLOROT_UNIFORM, 300, 200, 0},
+        {"h", 2, {400, 100}, 60000, 40000, 1, NNRT_INIT_HE_NORMAL, 400, 100, 0},
+        {"o", 2, {8, 5}, 100000, 40, 1, NNRT_INIT_ORTHOGONAL, 8, 5, 0},
+        {"f", 1, {12}, 100040, 12, 1, NNRT_INIT_UNIT_FORGET, 3, 12, 0},
+    };
+    NnrtModel m = make_model(8);
+    m.tensors = t, m.n_tensors = 4, m.param_size = 100052;
+    double *p = calloc(100052, sizeof(double));
+    NnrtError err;
+    ASSERT_TRUE(nnrt_init_params(&m, p, 3, &err));
+    double limit = sqrt(6.0 / 500), maxabs = 0, sum2 = 0, hmax = 0;
+    for (int i = 0; i < 60000; i++)
+        maxabs = fmax(maxabs, fabs(p[i]));
+    ASSERT_TRUE(maxabs <= limit && maxabs > 0.99 * limit);
+    for (int i = 60000; i < 100000; i++) {
+        sum2 += p[i] * p[i];
+        hmax = fmax(hmax, fabs(p[i]));
+    }
+    /* truncated normal with Keras' correction: variance 2 / fan_in, |x| <= 2 s */
+    double s = sqrt(2.0 / 400) / .87962566103423978;
+    ASSERT_NEAR(2.0 / 400, sum2 / 40000, 0.03 * 2.0 / 400);
+    ASSERT_TRUE(hmax <= 2 * s);
+    for (int a = 0; a < 5; a++)
+        for (int b = 0; b < 5; b++) {
+            double dot = 0;
+            for (int r = 0; r < 8; r++)
+                dot += p[100000 + r * 5 + a] * p[100000 + r * 5 + b];
+            ASSERT_NEAR(a == b ? 1 : 0, dot, 1e-12);
+        }
+    for (int i = 0; i < 12; i++)
+        ASSERT_NEAR(i >= 3 && i < 6 ? 1 : 0, p[100040 + i], 0);
+    t[0].fan_in = 0, t[0].fan_out = 0;
+    ASSERT_TRUE(!nnrt_init_params(&m, p, 3, &err));
+    ASSERT_CONTAINS(err.msg, "k uses glorot_uniform but has fan_in 0");
+    free(p);
+}
+
+/* ---- thread pool ---- */
+
+typedef struct Calls {
+    int64_t begin[8], end[8];
+    int hits[8];
+    int *cover;
+} Calls;
+
+static void record(void *ctx, int64_t begin, int64_t end, int chunk) {
+    Calls *c = ctx;
+    c->begin[chunk] = begin, c->end[chunk] = end;
+    c->hits[chunk]++;
+    for (int64_t i = begin; i < end; i++)
+        c->cover[i]++;
+}
+
+static void test_pool(void) {
+    ThreadPool pool;
+    char why[100];
+    ASSERT_TRUE(nnrt_pool_init(&pool, 3, why, sizeof why));
+    ASSERT(3, nnrt_pool_threads(&pool));
+    ASSERT(1, nnrt_pool_threads(NULL));
+    int64_t sizes[] = {1, 2, 3, 10, 1001};
+    for (int s = 0; s < 5; s++) {
+        int64_t n = sizes[s];
+        for (int rep = 0; rep < 50; rep++) {
+            Calls c = {{0}, {0}, {0}, calloc((size_t)n, sizeof(int))};
+            nnrt_parallel_for(&pool, n, record, &c);
+            for (int64_t i = 0; i < n; i++)
+                ASSERT(1, c.cover[i]);
+            for (int k = 0; k < 3; k++) {
+                int64_t b, e;
+                nnrt_pool_range(n, 3, k, &b, &e);
+                ASSERT(b < e ? 1 : 0, c.hits[k]);
+                if (b < e)
+                    ASSERT_TRUE(c.begin[k] == b && c.end[k] == e);
+            }
+            free(c.cover);
+        }
+    }
+    int64_t b, e;
+    nnrt_pool_range(10, 3, 0, &b, &e);
+    ASSERT_TRUE(b == 0 && e == 3);
+    nnrt_pool_range(10, 3, 2, &b, &e);
+    ASSERT_TRUE(b == 6 && e == 10);
+    Calls c = {{0}, {0}, {0}, calloc(5, sizeof(int))};
+    nnrt_parallel_for(NULL, 5, record, &c);
+    ASSERT_TRUE(c.hits[0] == 1 && c.begin[0] == 0 && c.end[0] == 5);
+    free(c.cover);
+    nnrt_pool_free(&pool);
+}
+
+/* ---- rng ---- */
+
+static void test_rng(void) {
+    Rng a, b;
+    nnrt_rng_seed(&a, 42, RNG_SHUFFLE, 3);
+    nnrt_rng_seed(&b, 42, RNG_SHUFFLE, 3);
+    for (int i = 0; i < 100; i++)
+        ASSERT_TRUE(nnrt_rng_next(&a) == nnrt_rng_next(&b));
+    nnrt_rng_seed(&b, 42, RNG_SHUFFLE, 4);
+    ASSERT_TRUE(nnrt_rng_next(&a) != nnrt_rng_next(&b));
+    int64_t perm[1000];
+    int seen[1000] = {0};
+    for (int i = 0; i < 1000; i++)
+        perm[i] = i;
+    nnrt_rng_shuffle(&a, perm, 1000);
+    for (int i = 0; i < 1000; i++)
+        seen[perm[i]]++;
+    for (int i = 0; i < 1000; i++)
+        ASSERT(1, seen[i]);
+    double sum = 0, sum2 = 0;
+    for (int i = 0; i < 100000; i++) {
+        double z = nnrt_rng_normal(&a);
+        sum += z, sum2 += z * z;
+        double u = nnrt_rng_uniform(&a);
+        ASSERT_TRUE(u >= 0 && u < 1);
+    }
+    ASSERT_NEAR(0, sum / 100000, 0.02);
+    ASSERT_NEAR(1, sum2 / 100000, 0.02);
+}
+
+/* ---- JSON and checkpoints ---- */
+
+static void test_json(void) {
+    const char *text = " {\"a\\u00e9\\n\": [1, -2.5e3, true, null], \"b\": {\"c\": \"\\\"x\\\"\"}} ";
+    Json j;
+    char why[100];
+    ASSERT_TRUE(nnrt_json_parse(text, strlen(text), &j, why, sizeof why));
+    const Json *a = nnrt_json_get(&j, "a\xc3\xa9\n");
+    ASSERT_TRUE(a && a->kind == JSON_ARRAY && a->n == 4);
+    ASSERT_TRUE(a && a->items[1].number == -2500 && a->items[0].is_integer);
+    const Json *b = nnrt_json_get(&j, "b");
+    ASSERT_TRUE(b && strcmp(nnrt_json_get(b, "c")->string, "\"x\"") == 0);
+    nnrt_json_free(&j);
+    ASSERT_TRUE(!nnrt_json_parse("{\"a\": [1,}", 10, &j, why, sizeof why));
+    ASSERT_CONTAINS(why, "byte 9");
+}
+
+static long file_size(const char *path, unsigned char **bytes) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    *bytes = malloc((size_t)n);
+    if (fread(*bytes, 1, (size_t)n, f) != (size_t)n)
+        n = -1;
+    fclose(f);
+    return n;
+}
+
+static void test_checkpoint(void) {
+    NnrtModel m = make_model(8);
+    double params[15], opt[30], params2[15] = {0}, opt2[30] = {0};
+    for (int i = 0; i < 15; i++)
+        params[i] = sin(i + 1) * 1e-3;
+    for (int i = 0; i < 30; i++)
+        opt[i] = cos(i) / 7;
+    TrainState st = {3, 1234, 99}, st2 = {0};
+    Schedule s, s2;
+    nnrt_sched_init(&s, &m, 0.01);
+    nnrt_sched_init(&s2, &m, 0.01);
+    s.plateau_lr = 1.0 / 3, s.plateau_wait = 2;
+    CkptParts p = {.m = &m, .params = params, .opt_state = opt, .state = &st, .sched = &s};
+    NnrtError err = {{0}};
+    bool ok = nnrt_ckpt_save(tmp("a.safetensors"), &p, &err);
+    check(ok, "nnrt_ckpt_save", __FILE__, __LINE__, "%s", err.msg);
+    ASSERT_TRUE(access(tmp("a.safetensors.tmp"), F_OK) != 0); /* renamed away */
+    CkptParts q = {.m = &m, .params = params2, .opt_state = opt2, .state = &st2, .sched = &s2};
+    ok = nnrt_ckpt_load(tmp("a.safetensors"), &q, true, &err);
+    check(ok, "nnrt_ckpt_load", __FILE__, __LINE__, "%s", err.msg);
+    ASSERT_TRUE(memcmp(params, params2, sizeof params) == 0);
+    ASSERT_TRUE(memcmp(opt, opt2, sizeof opt) == 0);
+    ASSERT_TRUE(st2.epoch == 3 && st2.step == 1234 && st2.seed == 99);
+    ASSERT_TRUE(s2.plateau_lr == 1.0 / 3 && s2.plateau_wait == 2);
+    ASSERT_TRUE(!q.fingerprint_differs);
+    /* Saving what was loaded reproduces the file byte for byte. */
+    q.es = NULL;
+    ok = nnrt_ckpt_save(tmp("b.safetensors"), &q, &err);
+    unsigned char *fa = NULL, *fb = NULL;
+    long na = file_size(tmp("a.safetensors"), &fa), nb = file_size(tmp("b.safetensors"), &fb);
+    ASSERT_TRUE(ok && na > 0 && na == nb && memcmp(fa, fb, (size_t)na) == 0);
+    /* The layout is plain safetensors: header length, JSON, data 8-byte aligned. */
+    uint64_t hlen = 0;
+    for (int i = 7; i >= 0; i--)
+        hlen = hlen << 8 | fa[i];
+    ASSERT(0, (8 + hlen) % 8);
+    ASSERT(8 + hlen + 15 * 8 + 30 * 8, na);
+    SafeTensors sf;
+    ASSERT_TRUE(nnrt_st_open(&sf, tmp("a.safetensors"), &err));
+    StView v;
+    ASSERT(1, nnrt_st_find(&sf, "dense.W", &v, &err));
+    ASSERT_TRUE(v.rank == 2 && v.dims[0] == 4 && v.dims[1] == 3 && v.elem_size == 8);
+    ASSERT_TRUE(strcmp(nnrt_st_meta(&sf, "fingerprint"), "0x0000000000001234") == 0);
+    nnrt_st_close(&sf);
+    free(fa);
+    free(fb);
+
+    NnrtModel other = make_model(8);
+    other.tensors = tensors_b, other.param_size = 23;
+    double big[23];
+    CkptParts r = {.m = &other, .params = big};
+    ASSERT_TRUE(!nnrt_ckpt_load(tmp("a.safetensors"), &r, false, &err));
+    ASSERT_CONTAINS(err.msg, "tensor \"dense.W\" has shape [4, 3], but model 'tiny' expects [4, 5]");
+    /* An f32 model loads an f64 checkpoint by converting. */
+    NnrtModel m32 = make_model(4);
+    float p32[15];
+    CkptParts c32 = {.m = &m32, .params = p32};
+    ASSERT_TRUE(nnrt_ckpt_load(tmp("a.safetensors"), &c32, false, &err));
+    ASSERT_NEAR(params[14], p32[14], 1e-9);
+    /* A resume needs the optimizer state. */
+    p.opt_state = NULL;
+    nnrt_ckpt_save(tmp("c.safetensors"), &p, &err);
+    ASSERT_TRUE(!nnrt_ckpt_load(tmp("c.safetensors"), &q, true, &err));
+    ASSERT_CONTAINS(err.msg, "tensor \"optimizer.state\" is missing");
+}
+
+/* ---- command line and model checks ---- */
+
+static void test_cli(void) {
+    NnrtModel m = make_model(4);
+    Options o;
+    char *argv1[] = {"./tiny", "--epochs", "3", "--data", "x.idx", "y.idx", "--lr=0.5", "--test", "t.csv", "--quiet"};
+    FILE *devnull = fopen("/dev/null", "w");
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 10, argv1, devnull, devnull));
+    ASSERT(3, o.epochs);
+    ASSERT_TRUE(o.data_labels && strcmp(o.data_labels, "y.idx") == 0);
+    ASSERT_TRUE(o.test_path && !o.test_labels);
+    ASSERT_NEAR(0.5, o.lr, 0);
+    ASSERT(4, o.batch); /* the model's default */
+    ASSERT_TRUE(o.quiet);
+    char *argv2[] = {"./tiny", "--epochs", "zero"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv2, devnull, devnull));
+    char *argv3[] = {"./tiny", "--load", "a", "--resume", "b"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 5, argv3, devnull, devnull));
+    char *argv4[] = {"./tiny", "--bogus"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 2, argv4, devnull, devnull));
+    fclose(devnull);
+    NnrtError err;
+    ASSERT_TRUE(nnrt_check_model(&m, &err));
+    m.loss = NNRT_LOSS_CATEGORICAL_CE; /* one_hot must then be 1 */
+    ASSERT_TRUE(!nnrt_check_model(&m, &err));
+    ASSERT_CONTAINS(err.msg, "one_hot is 0");
+}
+
+int main(void) {
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/nnrt_unit_XXXXXX");
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_rng();
+    test_pool();
+    test_idx(false);
+    test_idx(true);
+    test_idx_errors();
+    test_npy();
+    test_csv();
+    test_series();
+    test_splits();
+    test_loader(4);
+    test_loader(8);
+    test_augment();
+    test_metrics();
+    test_schedules();
+    test_init();
+    test_json();
+    test_checkpoint();
+    test_cli();
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", tmpdir);
+    printf("%d checks, %d failed\n", checks, failures);
+    return failures ? 1 : 0;
+}
