@@ -99,7 +99,8 @@ static bool write_idx_fixtures(const char *dir) {
     uint8_t hdr[16 + 5 * PIXELS] = {0, 0, 8, 3, 0, 0, 0, N_EXAMPLES, 0, 0, 0, SIDE, 0, 0, 0, SIDE};
     memcpy(hdr + 16, px, 5 * PIXELS);
     ok = ok && fx_write(join(dir, "trunc.idx.gz"), hdr, sizeof hdr, true);
-    ok = ok && fx_write(join(dir, "badmagic.idx"), "PK\x03\x04 this is a zip", 20, false);
+    static const char zip[] = "PK\x03\x04 this is a zip";
+    ok = ok && fx_write(join(dir, "badmagic.idx"), zip, sizeof zip - 1, false);
     int small[] = {N_EXAMPLES, 14, 14};
     ok = ok && fx_idx_u8(join(dir, "small.idx"), px, small, 3, false);
     uint8_t big[N_EXAMPLES];
