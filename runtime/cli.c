@@ -29,6 +29,7 @@ typedef struct OptSpec {
     const char *name;
     OptKind kind;
     size_t offset, offset2;
+    int64_t max;       /* numbers: largest accepted value */
     const char *arg;   /* placeholder shown in --help */
     const char *help;
 } OptSpec;
@@ -36,24 +37,24 @@ typedef struct OptSpec {
 #define OFF(f) offsetof(Options, f)
 
 static const OptSpec OPTIONS[] = {
-    {"epochs", OPT_INT, OFF(epochs), 0, "N", "train for N epochs (with --resume: up to epoch N)"},
-    {"batch", OPT_I64, OFF(batch), 0, "N", "mini-batch size"},
-    {"lr", OPT_POS, OFF(lr), 0, "X", "learning rate (before any schedule)"},
-    {"seed", OPT_U64, OFF(seed), 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
-    {"threads", OPT_INT, OFF(threads), 0, "N", "worker threads (default: all cores)"},
-    {"limit", OPT_I64, OFF(limit), 0, "N", "use only the first N examples of the training data"},
-    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), "PATH [LABELS]", "training data instead of the model's"},
-    {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), "PATH [LABELS]", "test data instead of the model's"},
-    {"history", OPT_PATH, OFF(history), 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
-    {"save", OPT_PATH, OFF(save), 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
-    {"load", OPT_PATH, OFF(load), 0, "FILE", "start from the weights in a checkpoint"},
-    {"resume", OPT_PATH, OFF(resume), 0, "FILE", "continue an interrupted run: weights, optimizer, epoch"},
-    {"predict", OPT_PATH, OFF(predict), 0, "FILE", "print predictions for the rows of FILE (IDX, CSV, .npy)"},
-    {"evaluate", OPT_FLAG, OFF(evaluate), 0, "", "only evaluate on the test set (use with --load)"},
-    {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, "", "compare gradients with finite differences, then exit"},
-    {"tolerance", OPT_POS, OFF(tolerance), 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
-    {"quiet", OPT_FLAG, OFF(quiet), 0, "", "print only results and errors"},
-    {"help", OPT_FLAG, 0, 0, "", "show this help"},
+    {"epochs", OPT_INT, OFF(epochs), 0, 1 << 20, "N", "train for N epochs (with --resume: up to epoch N)"},
+    {"batch", OPT_I64, OFF(batch), 0, INT64_MAX, "N", "mini-batch size"},
+    {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
+    {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
+    {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
+    {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data"},
+    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's"},
+    {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), 0, "PATH [LABELS]", "test data instead of the model's"},
+    {"history", OPT_PATH, OFF(history), 0, 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
+    {"save", OPT_PATH, OFF(save), 0, 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
+    {"load", OPT_PATH, OFF(load), 0, 0, "FILE", "start from the weights in a checkpoint"},
+    {"resume", OPT_PATH, OFF(resume), 0, 0, "FILE", "continue an interrupted run: weights, optimizer, epoch"},
+    {"predict", OPT_PATH, OFF(predict), 0, 0, "FILE", "print predictions for the rows of FILE (IDX, CSV, .npy)"},
+    {"evaluate", OPT_FLAG, OFF(evaluate), 0, 0, "", "only evaluate on the test set (use with --load)"},
+    {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, 0, "", "compare gradients with finite differences, then exit"},
+    {"tolerance", OPT_POS, OFF(tolerance), 0, 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
+    {"quiet", OPT_FLAG, OFF(quiet), 0, 0, "", "print only results and errors"},
+    {"help", OPT_FLAG, 0, 0, 0, "", "show this help"},
 };
 
 #define N_OPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
@@ -120,14 +121,18 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
             opt->seed_given = true;
             return true;
         }
-    } else if (*v && !*end && !errno && x >= 1 && (o->kind == OPT_I64 || x <= 1 << 20)) {
+    } else if (*v && !*end && !errno && x >= 1 && x <= o->max) {
         if (o->kind == OPT_INT)
             *(int *)field = (int)x;
         else
             *(int64_t *)field = x;
         return true;
     }
-    fprintf(err, "%s: error: --%s expects a positive integer, got '%s'\n", opt->prog, o->name, v);
+    if (o->max < INT64_MAX && *v && !*end && x > o->max)
+        fprintf(err, "%s: error: --%s expects 1 to %lld, got '%s'\n", opt->prog, o->name,
+                (long long)o->max, v);
+    else
+        fprintf(err, "%s: error: --%s expects a positive integer, got '%s'\n", opt->prog, o->name, v);
     return false;
 }
 
@@ -198,7 +203,7 @@ static void set_defaults(Options *o, const NnrtModel *m, const char *argv0) {
     o->batch = m->batch > 0 ? m->batch : 32;          /* Keras fit() default */
     o->lr = m->lr > 0 ? m->lr : 0.001;
     o->seed = m->seed;
-    o->threads = nnrt_pool_cores();
+    o->threads = nnrt_pool_cores() < NNRT_MAX_THREADS ? nnrt_pool_cores() : NNRT_MAX_THREADS;
 }
 
 int nnrt_cli_parse(Options *o, const NnrtModel *m, int argc, char **argv, FILE *out, FILE *err) {

@@ -19,6 +19,7 @@
 #define NNRT_ABI_VERSION 1
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
+#define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
 
 /* ---- enumerations shared by compiler and runtime (values are ABI) ---- */
 

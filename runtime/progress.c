@@ -76,12 +76,14 @@ static void draw(Progress *p, const char *text, bool final) {
     fflush(p->out);
 }
 
+bool nnrt_progress_due(const Progress *p) {
+    return !p->quiet && p->tty && nnrt_now() - p->last_draw >= REDRAW_SECONDS;
+}
+
 void nnrt_progress_step(Progress *p, int64_t done, const char *metrics) {
-    if (p->quiet || !p->tty || done >= p->steps)
+    if (!nnrt_progress_due(p) || done >= p->steps)
         return;
     double now = nnrt_now();
-    if (now - p->last_draw < REDRAW_SECONDS)
-        return;
     p->last_draw = now;
     char line[1536], eta[32];
     int k = format_bar(line, sizeof line, done, p->steps);

@@ -27,6 +27,9 @@ typedef struct Progress {
 
 void nnrt_progress_init(Progress *p, FILE *out, bool quiet);
 void nnrt_progress_epoch_begin(Progress *p, int epoch, int epochs, int64_t steps); /* 0-based */
+/* True when a redraw is due (a terminal, not quiet, 50 ms since the last): lets the
+ * caller skip formatting the metrics for steps that would not be shown. */
+bool nnrt_progress_due(const Progress *p);
 void nnrt_progress_step(Progress *p, int64_t done, const char *metrics);
 void nnrt_progress_epoch_end(Progress *p, const char *metrics);
 

@@ -251,7 +251,7 @@ static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
         if (!train_step(t, epoch, rows, err))
             return false;
         done++;
-        if (t->progress.tty && !t->progress.quiet) {
+        if (nnrt_progress_due(&t->progress)) {
             text[0] = '\0';
             nnrt_metrics_format(&t->train_m, "", text, sizeof text);
             nnrt_progress_step(&t->progress, done, text);

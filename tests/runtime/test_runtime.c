@@ -709,22 +709,35 @@ static void test_checkpoint(void) {
     nnrt_st_close(&sf);
     free(fa);
     free(fb);
+}
 
+/* Loading into another model names the tensor; precision converts; resume needs state. */
+static void test_checkpoint_mismatch(void) {
+    NnrtModel m = make_model(8);
+    double params[15], opt[30];
+    for (int i = 0; i < 15; i++)
+        params[i] = sin(i + 1) * 1e-3;
+    memset(opt, 0, sizeof opt);
+    TrainState st = {1, 10, 5}, st2 = {0};
+    CkptParts p = {.m = &m, .params = params, .opt_state = opt, .state = &st};
+    NnrtError err = {{0}};
+    ASSERT_TRUE(nnrt_ckpt_save(tmp("m.safetensors"), &p, &err));
     NnrtModel other = make_model(8);
     other.tensors = tensors_b, other.param_size = 23;
     double big[23];
     CkptParts r = {.m = &other, .params = big};
-    ASSERT_TRUE(!nnrt_ckpt_load(tmp("a.safetensors"), &r, false, &err));
-    ASSERT_CONTAINS(err.msg, "tensor \"dense.W\" has shape [4, 3], but model 'tiny' expects [4, 5]");
+    ASSERT_TRUE(!nnrt_ckpt_load(tmp("m.safetensors"), &r, false, &err));
+    ASSERT_CONTAINS(err.msg, "m.safetensors: tensor \"dense.W\" has shape [4, 3], but model 'tiny' expects [4, 5]");
     /* An f32 model loads an f64 checkpoint by converting. */
     NnrtModel m32 = make_model(4);
     float p32[15];
     CkptParts c32 = {.m = &m32, .params = p32};
-    ASSERT_TRUE(nnrt_ckpt_load(tmp("a.safetensors"), &c32, false, &err));
+    ASSERT_TRUE(nnrt_ckpt_load(tmp("m.safetensors"), &c32, false, &err));
     ASSERT_NEAR(params[14], p32[14], 1e-9);
     /* A resume needs the optimizer state. */
     p.opt_state = NULL;
     nnrt_ckpt_save(tmp("c.safetensors"), &p, &err);
+    CkptParts q = {.m = &m, .params = params, .opt_state = opt, .state = &st2};
     ASSERT_TRUE(!nnrt_ckpt_load(tmp("c.safetensors"), &q, true, &err));
     ASSERT_CONTAINS(err.msg, "tensor \"optimizer.state\" is missing");
 }
@@ -780,6 +793,7 @@ int main(void) {
     test_init();
     test_json();
     test_checkpoint();
+    test_checkpoint_mismatch();
     test_cli();
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
