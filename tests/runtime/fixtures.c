@@ -4,6 +4,7 @@
  */
 #include "fixtures.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +157,19 @@ static bool write_npy_fixtures(const char *dir) {
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2);
 }
 
+/* t, a, b: two smooth signals around 20 and 50 with a small deterministic wobble. */
+static bool write_series(const char *path) {
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return false;
+    fprintf(f, "t,a,b\n");
+    for (int t = 0; t < 400; t++)
+        fprintf(f, "%d,%.6f,%.6f\n", t, 20 + 3 * cos(t / 5.0), 50 + 10 * sin(t / 5.0) + 0.1 * ((t * 7) % 5));
+    return fclose(f) == 0;
+}
+
 bool fx_write_all(const char *dir) {
-    return write_idx_fixtures(dir) && write_npy_fixtures(dir) &&
+    return write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv")) &&
            write_csv(join(dir, "data.csv"), N_EXAMPLES, -1, NULL) &&
            write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL) &&
            write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc");

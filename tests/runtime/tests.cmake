@@ -15,6 +15,8 @@ nnrt_ref_trainer(rt_ref_f64 REF_F64 REF_HIDDEN=16 REF_ADAM)        # hidden laye
 nnrt_ref_trainer(rt_ref_f64_bug REF_F64 REF_HIDDEN=16 REF_ADAM REF_BUG)
 nnrt_ref_trainer(rt_ref_f32_hidden REF_HIDDEN=16 REF_ADAM)
 nnrt_ref_trainer(rt_ref_f64_aug REF_F64 REF_HIDDEN=16 REF_ADAM REF_AUGMENT)
+add_executable(rt_ref_linear ${NNRT_TEST_DIR}/ref_linear.c)                # series regression
+target_link_libraries(rt_ref_linear PRIVATE nnrt)
 
 add_executable(rt_unit ${NNRT_TEST_DIR}/test_runtime.c ${NNRT_TEST_DIR}/fixtures.c)
 target_link_libraries(rt_unit PRIVATE nnrt)
@@ -23,7 +25,7 @@ target_compile_definitions(rt_unit PRIVATE _POSIX_C_SOURCE=200809L)
 add_test(NAME runtime.unit COMMAND rt_unit)
 
 add_executable(rt_fixtures ${NNRT_TEST_DIR}/make_fixtures.c ${NNRT_TEST_DIR}/fixtures.c)
-target_link_libraries(rt_fixtures PRIVATE ZLIB::ZLIB)
+target_link_libraries(rt_fixtures PRIVATE ZLIB::ZLIB m)
 
 # The data files of the tests below, written once per ctest run.
 set(RT_DATA ${CMAKE_CURRENT_BINARY_DIR}/rt_data)
@@ -104,3 +106,7 @@ add_test(NAME runtime.checkpoint COMMAND ${NNRT_TEST_DIR}/checkpoint.sh $<TARGET
 set_tests_properties(runtime.resume runtime.threads runtime.checkpoint PROPERTIES FIXTURES_REQUIRED rt_data)
 add_test(NAME runtime.e2e_fashion COMMAND ${NNRT_TEST_DIR}/e2e_fashion.sh $<TARGET_FILE:rt_ref_f32_adam>)
 set_tests_properties(runtime.e2e_fashion PROPERTIES SKIP_RETURN_CODE 77)
+add_test(NAME runtime.regression COMMAND ${NNRT_TEST_DIR}/regression.sh $<TARGET_FILE:rt_ref_linear> ${RT_DATA} ${RT_WORK}/regression)
+add_test(NAME runtime.gradcheck.regression COMMAND ${RT_EXPECT} 0 "gradcheck: passed: 2 tensors"
+         $<TARGET_FILE:rt_ref_linear> --gradcheck --data ${RT_DATA}/series.csv)
+set_tests_properties(runtime.regression runtime.gradcheck.regression PROPERTIES FIXTURES_REQUIRED rt_data)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# regression.sh TRAINER DATA_DIR WORK_DIR
+# The series-regression reference model (ref_linear.c) on a smooth two-column series:
+# windows, chronological split, standardized targets reported back in data units,
+# ReduceLROnPlateau, early stopping with restored weights, --history, and --predict
+# reusing the checkpoint's standardization statistics.
+set -eu
+trainer=$1 data=$2 work=$3
+mkdir -p "$work"
+rm -f "$work"/lin.*
+out=$("$trainer" --data "$data/series.csv" --history "$work/lin.csv" --save "$work/lin.safetensors")
+printf '%s\n' "$out" | tail -n 4
+fail() { echo "FAIL: $*"; printf '%s\n' "$out"; exit 1; }
+
+# 400 rows -> 392 windows of 8 -> floor(392 * 0.15) = 58 each for validation and test,
+# the remaining 276 for training (fractions summing to 1 leave no row unused).
+printf '%s\n' "$out" | grep -q '^linear: 17 parameters (f64), 276 training examples, 58 validation, 58 test' ||
+    fail "unexpected split"
+printf '%s\n' "$out" | grep -Eq '^Epoch [0-9]+: ReduceLROnPlateau reducing learning rate to ' || fail "no plateau"
+printf '%s\n' "$out" | grep -Eq '^Restoring model weights from the end of the best epoch: [0-9]+\.$' || fail "no restore"
+stop=$(printf '%s\n' "$out" | sed -n 's/^Epoch \([0-9]*\): early stopping$/\1/p')
+[ -n "$stop" ] || fail "no early stopping"
+# RMSE in the data's units (b swings by +-10): a linear AR model does far better than 1.
+rmse=$(printf '%s\n' "$out" | grep -Eo 'test_rmse: [0-9.]+' | cut -d' ' -f2)
+awk -v r="$rmse" 'BEGIN { exit !(r < 1.0) }' || fail "test RMSE $rmse >= 1"
+
+head -1 "$work/lin.csv" | grep -qx 'epoch,loss,mae,val_loss,val_mae,lr,seconds' || fail "history header"
+[ "$(tail -n +2 "$work/lin.csv" | wc -l)" -eq "$stop" ] || fail "history rows != $stop epochs"
+
+# Predictions in data units: window 0 (rows 0..7) predicts b at row 8, about 60.1.
+"$trainer" --load "$work/lin.safetensors" --predict "$data/series.csv" > "$work/lin.pred"
+head -1 "$work/lin.pred" | grep -qx 'row,y0' || fail "prediction header"
+[ "$(wc -l < "$work/lin.pred")" -eq 393 ] || fail "expected 392 predictions"
+first=$(sed -n 2p "$work/lin.pred" | cut -d, -f2)
+awk -v p="$first" 'BEGIN { exit !(p > 59 && p < 61.2) }' || fail "first prediction $first, expected ~60.1"
+echo "regression: early stop at epoch $stop, test RMSE $rmse, first prediction $first"
