@@ -4,8 +4,10 @@
  * augmentation depends only on the stream position, never on the thread count.
  *
  * Geometry: the output pixel at (r, c) samples the input at the point obtained by
- * undoing the translation and rotating back about the image centre:
- *   (r', c') = R(-angle) * (r - cy - dy, c - cx - dx) + (cy, cx)
+ * undoing the translation and rotating back about the image centre. With y = r - cy - dy
+ * and x = c - cx - dx (rows grow downwards, so a counter-clockwise turn on screen is
+ * clockwise in (r, c)):
+ *   r' = cy + y cos(angle) + x sin(angle),   c' = cx + x cos(angle) - y sin(angle)
  * Sampling is bilinear; points outside the image are reflected back in
  * ("d c b a | a b c d | d c b a"), which is Keras' default fill_mode.
  */
@@ -75,7 +77,7 @@ static void flip(Augmenter *a, float *img, bool horizontal) {
         }
 }
 
-static void transform(Augmenter *a, float *img, double dy, double dx, double angle) {
+void nnrt_augment_transform(Augmenter *a, float *img, double dy, double dx, double angle) {
     const int64_t H = a->H, W = a->W, C = a->C;
     double cy = (double)(H - 1) / 2, cx = (double)(W - 1) / 2;
     double cs = cos(angle), sn = sin(angle);
@@ -83,7 +85,7 @@ static void transform(Augmenter *a, float *img, double dy, double dx, double ang
     for (int64_t r = 0; r < H; r++)
         for (int64_t col = 0; col < W; col++) {
             double y = (double)r - cy - dy, x = (double)col - cx - dx;
-            double sy = cs * y - sn * x + cy, sx = sn * y + cs * x + cx;
+            double sy = cs * y + sn * x + cy, sx = cs * x - sn * y + cx;
             for (int64_t c = 0; c < C; c++)
                 img[(r * W + col) * C + c] = sample(a, a->tmp, sy, sx, c);
         }
@@ -100,7 +102,7 @@ void nnrt_augment_apply(Augmenter *a, float *img, Rng *rng) {
         double dy = (2 * nnrt_rng_uniform(rng) - 1) * g->shift * (double)a->H;
         double dx = (2 * nnrt_rng_uniform(rng) - 1) * g->shift * (double)a->W;
         double angle = (2 * nnrt_rng_uniform(rng) - 1) * g->rotation * DEG_TO_RAD;
-        transform(a, img, dy, dx, angle);
+        nnrt_augment_transform(a, img, dy, dx, angle);
     }
     if (g->noise > 0) {
         int64_t n = a->H * a->W * a->C;

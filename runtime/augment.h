@@ -27,5 +27,8 @@ void nnrt_augment_free(Augmenter *a);
 bool nnrt_augment_active(const Augmenter *a);
 /* Augments one example in place. */
 void nnrt_augment_apply(Augmenter *a, float *img, Rng *rng);
+/* One given geometric transform: translation (dy, dx) in pixels, rotation in radians
+ * (counter-clockwise as displayed, rows growing downwards). Exposed for tests. */
+void nnrt_augment_transform(Augmenter *a, float *img, double dy, double dx, double angle);
 
 #endif

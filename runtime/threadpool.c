@@ -10,11 +10,44 @@
  */
 #include "threadpool.h"
 
+#include "util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#define SPIN_LIMIT 20000 /* polls before sleeping: tens of microseconds */
+/* How long an idle thread polls before it sleeps. Longer than the serial work between
+ * two kernels of a batch (loss, small reductions, gathering the next batch), shorter
+ * than anything a user would notice as a busy core. */
+#define SPIN_SECONDS 200e-6
+
+/* Tells the core we are spinning (saves power, frees the sibling hyperthread). */
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Polls until *v differs from old or SPIN_SECONDS pass; returns the last value read.
+ * The clock is read every 64 polls only: it costs more than a poll. */
+static uint64_t spin_while_equal(atomic_uint_fast64_t *v, uint64_t old) {
+    double deadline = 0;
+    for (unsigned i = 0;; i++) {
+        uint64_t now_value = atomic_load(v);
+        if (now_value != old)
+            return now_value;
+        cpu_relax();
+        if ((i & 63) == 63) {
+            double now = nnrt_now();
+            if (deadline == 0)
+                deadline = now + SPIN_SECONDS;
+            else if (now > deadline)
+                return now_value;
+        }
+    }
+}
 
 void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end) {
     /* n * chunk cannot overflow for any n a buffer can hold (chunk < 1024 in practice). */
@@ -36,14 +69,11 @@ static void run_chunk(ThreadPool *p, int chunk) {
 
 /* Returns the new generation, or the old one when the pool is stopping. */
 static uint64_t wait_for_job(ThreadPool *p, uint64_t seen) {
-    for (int i = 0; i < SPIN_LIMIT; i++) {
-        uint64_t g = atomic_load(&p->generation);
-        if (g != seen)
-            return g;
-    }
+    uint64_t g = spin_while_equal(&p->generation, seen);
+    if (g != seen)
+        return g;
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(&p->sleepers, 1);
-    uint64_t g;
     while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
         pthread_cond_wait(&p->wake, &p->mu);
     atomic_fetch_sub(&p->sleepers, 1);
@@ -131,9 +161,12 @@ void nnrt_pool_free(ThreadPool *p) {
 }
 
 static void wait_for_workers(ThreadPool *p) {
-    for (int i = 0; i < SPIN_LIMIT; i++)
+    /* Stragglers usually finish within microseconds of chunk 0. */
+    for (unsigned i = 0; i < 1u << 16; i++) {
         if (atomic_load(&p->pending) == 0)
             return;
+        cpu_relax();
+    }
     pthread_mutex_lock(&p->mu);
     while (atomic_load(&p->pending) != 0)
         pthread_cond_wait(&p->done, &p->mu);

@@ -423,6 +423,26 @@ static void test_augment(void) {
     nnrt_augment_apply(&a, img, &r);
     for (int i = 0; i < 9; i++)
         ASSERT_NEAR(orig[i], img[i], 1e-5);
+    /* Shift one pixel right: column 0 reflects its old self, the rest move right. */
+    float shifted[9];
+    memcpy(shifted, orig, sizeof orig);
+    nnrt_augment_transform(&a, shifted, 0, 1, 0);
+    float want_shift[9] = {1, 1, 2, 4, 4, 5, 7, 7, 8};
+    for (int i = 0; i < 9; i++)
+        ASSERT_NEAR(want_shift[i], shifted[i], 1e-6);
+    /* A quarter turn maps the top row onto the left column (counter-clockwise). */
+    float turned[9];
+    memcpy(turned, orig, sizeof orig);
+    nnrt_augment_transform(&a, turned, 0, 0, 1.5707963267948966);
+    float want_turn[9] = {3, 6, 9, 2, 5, 8, 1, 4, 7};
+    for (int i = 0; i < 9; i++)
+        ASSERT_NEAR(want_turn[i], turned[i], 1e-5);
+    /* Half a pixel down: row r is the mean of input rows r - 1 and r (row -1 reflects 0). */
+    float half[9];
+    memcpy(half, orig, sizeof orig);
+    nnrt_augment_transform(&a, half, 0.5, 0, 0);
+    ASSERT_NEAR(1, half[0], 1e-6);
+    ASSERT_NEAR(6.5, half[7], 1e-6);
     nnrt_augment_free(&a);
     m.input_rank = 1, m.input_dims[0] = 9;
     m.augment.rotation = 10;
