@@ -117,9 +117,9 @@ typedef struct NnrtCtx {
     void *opt_state;     /* optimizer slots: model->opt_state_size elements */
     void *work;          /* activations and temporaries: model->work_size(batch) bytes */
     const void *x;       /* (B, input...) model precision */
-    const void *y;       /* (B) class indices, or (B, n_outputs) targets, model precision */
+    const void *y;       /* (B) class indices, or (B, n_outputs) targets or one-hot rows, model precision */
     void *out;           /* (B, n_outputs) predictions (probabilities for softmax/sigmoid) */
-    const void *noise;   /* (B, model->noise_per_example) uniform [0,1) numbers for dropout */
+    const void *noise;   /* (B, model->noise_per_example) uniform [0,1) numbers for dropout, model precision */
     int64_t batch;       /* rows in this mini-batch (the last one may be short) */
     int training;        /* 1: dropout active, batch norm uses and updates batch statistics */
     double lr;           /* learning rate for this step, after the schedule */

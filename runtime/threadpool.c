@@ -12,6 +12,7 @@
 
 #include "util.h"
 
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,24 +31,29 @@ static void cpu_relax(void) {
 #endif
 }
 
-/* Polls until *v differs from old or SPIN_SECONDS pass; returns the last value read.
- * The clock is read every 64 polls only: it costs more than a poll. */
-static uint64_t spin_while_equal(atomic_uint_fast64_t *v, uint64_t old) {
+/* Polls until ready(p, arg) or SPIN_SECONDS pass; returns whether it became ready.
+ * Every 64 polls it reads the clock and yields the core, so that with more threads than
+ * cores (or other busy processes) the thread we are waiting for gets to run. */
+static bool spin_until(ThreadPool *p, bool (*ready)(ThreadPool *, uint64_t), uint64_t arg) {
     double deadline = 0;
     for (unsigned i = 0;; i++) {
-        uint64_t now_value = atomic_load(v);
-        if (now_value != old)
-            return now_value;
+        if (ready(p, arg))
+            return true;
         cpu_relax();
         if ((i & 63) == 63) {
+            sched_yield();
             double now = nnrt_now();
             if (deadline == 0)
                 deadline = now + SPIN_SECONDS;
             else if (now > deadline)
-                return now_value;
+                return false;
         }
     }
 }
+
+static bool new_job(ThreadPool *p, uint64_t seen) { return atomic_load(&p->generation) != seen; }
+
+static bool all_done(ThreadPool *p, uint64_t unused) { return atomic_load(&p->pending) == 0; }
 
 void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end) {
     /* n * chunk cannot overflow for any n a buffer can hold (chunk < 1024 in practice). */
@@ -69,9 +75,9 @@ static void run_chunk(ThreadPool *p, int chunk) {
 
 /* Returns the new generation, or the old one when the pool is stopping. */
 static uint64_t wait_for_job(ThreadPool *p, uint64_t seen) {
-    uint64_t g = spin_while_equal(&p->generation, seen);
-    if (g != seen)
-        return g;
+    if (spin_until(p, new_job, seen))
+        return atomic_load(&p->generation);
+    uint64_t g;
     pthread_mutex_lock(&p->mu);
     atomic_fetch_add(&p->sleepers, 1);
     while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
@@ -161,12 +167,8 @@ void nnrt_pool_free(ThreadPool *p) {
 }
 
 static void wait_for_workers(ThreadPool *p) {
-    /* Stragglers usually finish within microseconds of chunk 0. */
-    for (unsigned i = 0; i < 1u << 16; i++) {
-        if (atomic_load(&p->pending) == 0)
-            return;
-        cpu_relax();
-    }
+    if (spin_until(p, all_done, 0))
+        return;
     pthread_mutex_lock(&p->mu);
     while (atomic_load(&p->pending) != 0)
         pthread_cond_wait(&p->done, &p->mu);
