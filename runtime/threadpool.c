@@ -149,6 +149,8 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
 }
 
 void nnrt_pool_free(ThreadPool *p) {
+    if (p->threads == 0)
+        return;
     if (p->workers) {
         pthread_mutex_lock(&p->mu);
         atomic_store(&p->stop, true);
@@ -163,7 +165,7 @@ void nnrt_pool_free(ThreadPool *p) {
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
-    p->threads = 1;
+    p->threads = 0; /* freed: a second nnrt_pool_free (after a failed init) does nothing */
 }
 
 static void wait_for_workers(ThreadPool *p) {

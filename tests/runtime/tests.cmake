@@ -25,7 +25,7 @@ target_compile_definitions(rt_unit PRIVATE _POSIX_C_SOURCE=200809L)
 add_test(NAME runtime.unit COMMAND rt_unit)
 
 add_executable(rt_fixtures ${NNRT_TEST_DIR}/make_fixtures.c ${NNRT_TEST_DIR}/fixtures.c)
-target_link_libraries(rt_fixtures PRIVATE ZLIB::ZLIB m)
+target_link_libraries(rt_fixtures PRIVATE nnrt) # for zlib and libm; its own main() wins
 
 # The data files of the tests below, written once per ctest run.
 set(RT_DATA ${CMAKE_CURRENT_BINARY_DIR}/rt_data)
