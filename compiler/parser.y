@@ -1,0 +1,491 @@
+/*
+ * parser.y — the grammar of .nn files (docs/language.md §2), building the AST of ast.h.
+ *
+ * A pure, reentrant bison parser with locations and LAC, so "expected …" lists are exact.
+ * Syntax errors are reported by yyreport_syntax_error in GNU form with a caret. Recovery:
+ * statements, settings and declarations each have an `error` alternative, and after an
+ * error the rest of the offending line is skipped (statements are one per line in
+ * practice), so one mistake gives one message and the next line is parsed normally.
+ */
+%code requires {
+#include <stdbool.h>
+
+#include "ast.h"
+
+/* State shared by the scanner (as yyextra) and the parser. */
+typedef struct LexState {
+    Arena *arena;
+    Diag *diag;
+    int line, col;      /* position of the next character */
+    int error_line;     /* line of the last lexical error, 0 if none */
+} LexState;
+
+enum { MAX_OPEN_BRACES = 64 };
+
+typedef struct ParseState {
+    LexState lex;
+    Program *prog;
+    int skip_line;      /* after an error: drop the rest of this line's tokens */
+    int prev_line, prev_col;            /* end of the token before the lookahead */
+    int cur_line, cur_col;              /* end of the lookahead */
+    SrcLoc open_braces[MAX_OPEN_BRACES]; /* unclosed '{', innermost last */
+    int nopen;
+} ParseState;
+
+typedef void *yyscan_t;
+}
+
+%code provides {
+#define YY_DECL int yylex(YYSTYPE *yylval_param, YYLTYPE *yylloc_param, yyscan_t yyscanner)
+YY_DECL;
+}
+
+%code {
+#include <string.h>
+
+#include "lexer.h"
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *msg);
+static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps);
+
+#define A (ps->lex.arena)
+
+/* The span of a grammar rule: from its first token to the end of its last one, or to
+ * the end of the first line when it spans several. */
+static SrcLoc span(YYLTYPE first, YYLTYPE last) {
+    SrcLoc s = {first.first_line, first.first_column, 1};
+    if (last.last_line == first.first_line && last.last_column > first.first_column)
+        s.len = last.last_column - first.first_column;
+    return s;
+}
+static SrcLoc at(YYLTYPE l) { return span(l, l); }
+
+static Expr *new_expr(ParseState *ps, ExprKind kind, SrcLoc loc) {
+    Expr *e = ARENA_NEW(A, Expr);
+    e->kind = kind;
+    e->loc = loc;
+    return e;
+}
+
+static Expr *new_binary(ParseState *ps, char op, Expr *l, Expr *r, SrcLoc loc) {
+    Expr *e = new_expr(ps, EX_BINARY, loc);
+    e->op = op;
+    e->lhs = l;
+    e->rhs = r;
+    return e;
+}
+
+static Arg *new_arg(ParseState *ps, const char *key, SrcLoc key_loc, Expr *value, SrcLoc loc) {
+    Arg *a = ARENA_NEW(A, Arg);
+    a->key = key;
+    a->key_loc = key_loc;
+    a->value = value;
+    a->loc = loc;
+    return a;
+}
+
+static Stmt *new_stmt(ParseState *ps, StmtKind kind, SrcLoc loc) {
+    Stmt *s = ARENA_NEW(A, Stmt);
+    s->kind = kind;
+    s->loc = loc;
+    return s;
+}
+
+static Decl *new_decl(ParseState *ps, DeclKind kind, YYLTYPE kw, const char *name, YYLTYPE nl) {
+    Decl *d = ARENA_NEW(A, Decl);
+    d->kind = kind;
+    d->loc = at(kw);
+    d->name = name;
+    d->name_loc = at(nl);
+    return d;
+}
+
+/* Lists are built newest-first (O(1) per item) and put in source order when complete. */
+#define REVERSE(T, head)                      \
+    do {                                      \
+        T *prev_ = NULL, *cur_ = (head);      \
+        while (cur_) {                        \
+            T *next_ = cur_->next;            \
+            cur_->next = prev_;               \
+            prev_ = cur_;                     \
+            cur_ = next_;                     \
+        }                                     \
+        (head) = prev_;                       \
+    } while (0)
+
+static Expr *reverse_exprs(Expr *e) { REVERSE(Expr, e); return e; }
+static Arg *reverse_args(Arg *a) { REVERSE(Arg, a); return a; }
+static Stmt *reverse_stmts(Stmt *s) { REVERSE(Stmt, s); return s; }
+static Param *reverse_params(Param *p) { REVERSE(Param, p); return p; }
+static Decl *reverse_decls(Decl *d) { REVERSE(Decl, d); return d; }
+
+#undef yylex
+#define yylex(val, loc, scanner, ps) next_token(val, loc, scanner, ps)
+}
+
+%define api.pure full
+%locations
+%define parse.error custom
+%define parse.lac full
+%param {yyscan_t scanner} {ParseState *ps}
+%expect 0
+
+%union {
+    const char *str;
+    struct { double value; bool is_int; } num;
+    Expr *expr;
+    Arg *arg;
+    Stmt *stmt;
+    Param *param;
+    Decl *decl;
+}
+
+%token END 0 "end of file"
+%token <str> IDENT "identifier"
+%token <num> NUMBER "number"
+%token <str> STRING "string"
+%token KW_MODEL "model" KW_BLOCK "block" KW_TRAIN "train" KW_LET "let" KW_INPUT "input"
+
+%type <decl> decls decl
+%type <stmt> stmts stmt
+%type <arg> settings setting args args_opt arg
+%type <param> params params_opt param
+%type <expr> expr call list exprs names names_opt inputs_opt
+
+%left '+' '-'
+%left '*' '/'
+%precedence NEG
+
+%%
+
+program
+    : decls                     { ps->prog->decls = reverse_decls($1); }
+    ;
+
+decls
+    : %empty                    { $$ = NULL; }
+    | decls decl                { if ($2) { $2->next = $1; $$ = $2; } else $$ = $1; }
+    ;
+
+decl
+    : "let" IDENT '=' expr      { $$ = new_decl(ps, DECL_LET, @1, $2, @2); $$->value = $4; }
+    | "model" IDENT '{' stmts '}'
+                                {
+                                    $$ = new_decl(ps, DECL_MODEL, @1, $2, @2);
+                                    $$->body = reverse_stmts($4);
+                                    $$->close_loc = at(@5);
+                                }
+    | "block" IDENT '(' params_opt ')' '{' stmts '}'
+                                {
+                                    $$ = new_decl(ps, DECL_BLOCK, @1, $2, @2);
+                                    $$->params = $4;
+                                    $$->body = reverse_stmts($7);
+                                    $$->close_loc = at(@8);
+                                }
+    | "train" '{' settings '}'  {
+                                    $$ = new_decl(ps, DECL_TRAIN, @1, NULL, @1);
+                                    $$->settings = reverse_args($3);
+                                    $$->close_loc = at(@4);
+                                }
+    | "train" IDENT '{' settings '}'
+                                {
+                                    $$ = new_decl(ps, DECL_TRAIN, @1, $2, @2);
+                                    $$->settings = reverse_args($4);
+                                    $$->close_loc = at(@5);
+                                }
+    | error                     { $$ = NULL; }
+    ;
+
+params_opt
+    : %empty                    { $$ = NULL; }
+    | params                    { $$ = reverse_params($1); }
+    | params ','                { $$ = reverse_params($1); }
+    ;
+
+params
+    : param                     { $$ = $1; }
+    | params ',' param          { $3->next = $1; $$ = $3; }
+    ;
+
+param
+    : IDENT                     { $$ = ARENA_NEW(A, Param); $$->name = $1; $$->loc = at(@1); }
+    | IDENT '=' expr            {
+                                    $$ = ARENA_NEW(A, Param);
+                                    $$->name = $1;
+                                    $$->loc = at(@1);
+                                    $$->deflt = $3;
+                                }
+    ;
+
+stmts
+    : %empty                    { $$ = NULL; }
+    | stmts stmt                { $2->next = $1; $$ = $2; }
+    | stmts error               { $$ = $1; }
+    ;
+
+stmt
+    : "input" list              { $$ = new_stmt(ps, ST_INPUT, span(@1, @2)); $$->shape = $2; }
+    | IDENT '=' "input" list    {
+                                    $$ = new_stmt(ps, ST_INPUT, span(@1, @4));
+                                    $$->bind = $1;
+                                    $$->bind_loc = at(@1);
+                                    $$->shape = $4;
+                                }
+    | call inputs_opt           {
+                                    $$ = new_stmt(ps, ST_LAYER, span(@1, @$));
+                                    $$->call = $1;
+                                    $$->has_inputs = $2 != NULL;
+                                    $$->inputs = $2 ? $2->items : NULL;
+                                }
+    | IDENT '=' call inputs_opt {
+                                    $$ = new_stmt(ps, ST_LAYER, span(@1, @$));
+                                    $$->bind = $1;
+                                    $$->bind_loc = at(@1);
+                                    $$->call = $3;
+                                    $$->has_inputs = $4 != NULL;
+                                    $$->inputs = $4 ? $4->items : NULL;
+                                }
+    | "let" IDENT '=' expr      {
+                                    $$ = new_stmt(ps, ST_LET, span(@1, @4));
+                                    $$->bind = $2;
+                                    $$->bind_loc = at(@2);
+                                    $$->value = $4;
+                                }
+    ;
+
+/* `dense(10)(h)`: the explicit inputs, as a list node (NULL when not written). */
+inputs_opt
+    : %empty                    { $$ = NULL; }
+    | '(' names_opt ')'         {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @3));
+                                    $$->items = $2;
+                                }
+    ;
+
+names_opt
+    : %empty                    { $$ = NULL; }
+    | names                     { $$ = reverse_exprs($1); }
+    | names ','                 { $$ = reverse_exprs($1); }
+    ;
+
+names
+    : IDENT                     { $$ = new_expr(ps, EX_NAME, at(@1)); $$->str = $1; }
+    | names ',' IDENT           {
+                                    $$ = new_expr(ps, EX_NAME, at(@3));
+                                    $$->str = $3;
+                                    $$->next = $1;
+                                }
+    ;
+
+settings
+    : %empty                    { $$ = NULL; }
+    | settings setting          { $2->next = $1; $$ = $2; }
+    | settings error            { $$ = $1; }
+    ;
+
+setting
+    : IDENT '=' expr            { $$ = new_arg(ps, $1, at(@1), $3, span(@1, @3)); }
+    ;
+
+call
+    : IDENT '(' args_opt ')'    {
+                                    $$ = new_expr(ps, EX_CALL, span(@1, @4));
+                                    $$->str = $1;
+                                    $$->name_loc = at(@1);
+                                    $$->args = $3;
+                                }
+    ;
+
+args_opt
+    : %empty                    { $$ = NULL; }
+    | args                      { $$ = reverse_args($1); }
+    | args ','                  { $$ = reverse_args($1); }
+    ;
+
+args
+    : arg                       { $$ = $1; }
+    | args ',' arg              { $3->next = $1; $$ = $3; }
+    ;
+
+arg
+    : expr                      { $$ = new_arg(ps, NULL, at(@1), $1, at(@1)); }
+    | IDENT '=' expr            { $$ = new_arg(ps, $1, at(@1), $3, span(@1, @3)); }
+    ;
+
+expr
+    : NUMBER                    {
+                                    $$ = new_expr(ps, EX_NUM, at(@1));
+                                    $$->num = $1.value;
+                                    $$->is_int = $1.is_int;
+                                }
+    | STRING                    { $$ = new_expr(ps, EX_STR, at(@1)); $$->str = $1; }
+    | IDENT                     { $$ = new_expr(ps, EX_NAME, at(@1)); $$->str = $1; }
+    | call                      { $$ = $1; }
+    | list                      { $$ = $1; }
+    | '(' expr ')'              { $$ = $2; }
+    | expr '+' expr             { $$ = new_binary(ps, '+', $1, $3, span(@1, @3)); }
+    | expr '-' expr             { $$ = new_binary(ps, '-', $1, $3, span(@1, @3)); }
+    | expr '*' expr             { $$ = new_binary(ps, '*', $1, $3, span(@1, @3)); }
+    | expr '/' expr             { $$ = new_binary(ps, '/', $1, $3, span(@1, @3)); }
+    | '-' expr %prec NEG        { $$ = new_expr(ps, EX_NEG, span(@1, @2)); $$->lhs = $2; }
+    | '+' expr %prec NEG        { $$ = $2; }
+    ;
+
+list
+    : '[' ']'                   { $$ = new_expr(ps, EX_LIST, span(@1, @2)); }
+    | '[' exprs ']'             {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @3));
+                                    $$->items = reverse_exprs($2);
+                                }
+    | '[' exprs ',' ']'         {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @4));
+                                    $$->items = reverse_exprs($2);
+                                }
+    ;
+
+exprs
+    : expr                      { $$ = $1; }
+    | exprs ',' expr            { $3->next = $1; $$ = $3; }
+    ;
+
+%%
+
+/* The scanner, but after a syntax error the rest of that line is dropped (except a
+ * closing brace, which keeps blocks balanced). */
+static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps) {
+    for (;;) {
+        int tok = (yylex)(val, loc, scanner);
+        if (ps->skip_line && tok != 0 && tok != '}' && loc->first_line == ps->skip_line)
+            continue;
+        ps->skip_line = 0;
+        ps->prev_line = ps->cur_line;
+        ps->prev_col = ps->cur_col;
+        ps->cur_line = loc->last_line;
+        ps->cur_col = loc->last_column;
+        if (tok == '{' && ps->nopen < MAX_OPEN_BRACES)
+            ps->open_braces[ps->nopen++] = span(*loc, *loc);
+        else if (tok == '}' && ps->nopen > 0)
+            ps->nopen--;
+        return tok;
+    }
+}
+
+static bool is_operator(yysymbol_kind_t k) {
+    const char *name = yysymbol_name(k);
+    return strcmp(name, "'+'") == 0 || strcmp(name, "'-'") == 0 || strcmp(name, "'*'") == 0 ||
+           strcmp(name, "'/'") == 0;
+}
+
+/* "expected ',' or ')'" reads better than every operator that could also continue an
+ * expression; operators are listed only when nothing else fits. Returns the count. */
+static int useful_expected(const yypcontext_t *ctx, yysymbol_kind_t *out, int max) {
+    yysymbol_kind_t all[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (!is_operator(all[i])) {
+            if (k < max)
+                out[k] = all[i];
+            k++;
+        }
+    if (k == 0)
+        for (int i = 0; i < n; i++) {
+            if (k < max)
+                out[k] = all[i];
+            k++;
+        }
+    return k;
+}
+
+static bool expects(const yysymbol_kind_t *expected, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(yysymbol_name(expected[i]), name) == 0)
+            return true;
+    return false;
+}
+
+/* "'('" and "\"identifier\"" as bison names them, without the outer quotes of aliases. */
+static const char *token_name(yysymbol_kind_t kind, char *buf, size_t size) {
+    const char *name = yysymbol_name(kind);
+    size_t n = strlen(name);
+    if (n >= 2 && name[0] == '"' && name[n - 1] == '"')
+        snprintf(buf, size, "%.*s", (int)(n - 2), name + 1);
+    else
+        snprintf(buf, size, "%s", name);
+    return buf;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *ps) {
+    enum { MAX_EXPECTED = 4 };
+    yysymbol_kind_t expected[MAX_EXPECTED];
+    int n = useful_expected(ctx, expected, MAX_EXPECTED);
+    int shown = n < MAX_EXPECTED ? n : MAX_EXPECTED;
+    yysymbol_kind_t found = yypcontext_token(ctx);
+    const YYLTYPE *loc = yypcontext_location(ctx);
+    if (found != YYSYMBOL_YYEOF)
+        ps->skip_line = loc->first_line;
+    /* An unterminated string or a stray byte already explained what went wrong here. */
+    if (ps->lex.error_line && (ps->lex.error_line == loc->first_line ||
+                               ps->lex.error_line == ps->prev_line))
+        return 0;
+    char msg[512], name[64];
+    int used = 0;
+    if (n > 0 && n <= MAX_EXPECTED) {
+        used += snprintf(msg + used, sizeof msg - (size_t)used, "expected ");
+        for (int i = 0; i < n; i++)
+            used += snprintf(msg + used, sizeof msg - (size_t)used, "%s%s",
+                             i == 0 ? "" : i == n - 1 ? " or " : ", ",
+                             token_name(expected[i], name, sizeof name));
+        used += snprintf(msg + used, sizeof msg - (size_t)used, ", found ");
+    } else {
+        used += snprintf(msg + used, sizeof msg - (size_t)used, "unexpected ");
+    }
+    SrcLoc at_loc = span(*loc, *loc);
+    if (found == YYSYMBOL_YYEOF) {
+        snprintf(msg + used, sizeof msg - (size_t)used, "end of file");
+        at_loc.len = 0;
+    } else {
+        int len = (int)yyget_leng(scanner);
+        snprintf(msg + used, sizeof msg - (size_t)used, "'%.*s'", len > 40 ? 40 : len,
+                 yyget_text(scanner));
+    }
+    diag_error(ps->lex.diag, at_loc, "%s", msg);
+    /* The usual cause of an error at the start of a line: the previous line is unclosed. */
+    bool new_line = ps->prev_line > 0 && loc->first_line > ps->prev_line;
+    const char *closer = expects(expected, shown, "')'") ? ")"
+                         : expects(expected, shown, "']'") ? "]" : NULL;
+    if (closer && (new_line || found == YYSYMBOL_YYEOF)) {
+        SrcLoc end = {ps->prev_line, ps->prev_col, 0};
+        diag_hint(ps->lex.diag, end, "is a '%s' missing at the end of line %d?", closer,
+                  ps->prev_line);
+    } else if (found == YYSYMBOL_YYEOF && ps->nopen > 0) {
+        diag_note(ps->lex.diag, ps->open_braces[ps->nopen - 1], "this '{' is never closed");
+    }
+    return 0;
+}
+
+static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *msg) {
+    (void)scanner;
+    SrcLoc at_loc = span(*loc, *loc);
+    if (strstr(msg, "exhausted"))
+        diag_error(ps->lex.diag, at_loc, "expression nested too deeply (limit is %d levels)",
+                   YYMAXDEPTH);
+    else
+        diag_error(ps->lex.diag, at_loc, "%s", msg);
+}
+
+Program *parse_program(Arena *a, Diag *d, const char *src, size_t len) {
+    ParseState ps = {0};
+    ps.lex = (LexState){a, d, 1, 1, 0};
+    ps.prog = ARENA_NEW(a, Program);
+    yyscan_t scanner;
+    if (yylex_init_extra(&ps.lex, &scanner) != 0) {
+        diag_file_error(d, "cannot start the scanner");
+        return ps.prog;
+    }
+    YY_BUFFER_STATE buf = yy_scan_bytes(src, (int)len, scanner);
+    yyparse(scanner, &ps);
+    yy_delete_buffer(buf, scanner);
+    yylex_destroy(scanner);
+    return ps.prog;
+}
