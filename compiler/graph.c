@@ -112,6 +112,12 @@ Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, i
     return n;
 }
 
+/* FLOP counts are computed in double: they are estimates, and a huge layer must reach
+ * check_size() (which reports it) without signed overflow on the way. */
+static int64_t flops_of(double f) {
+    return f > 9.0e18 ? INT64_MAX : (int64_t)f;
+}
+
 /* ---- parameter tensors ---- */
 
 typedef struct Infer {
@@ -136,10 +142,13 @@ static ParamTensor *add_param(Infer *in, Node *n, const char *short_name, const 
     /* Keras' fans: for a kernel (..., in, out) the receptive field multiplies both. */
     if (shape.rank >= 2) {
         int64_t field = 1;
+        bool big = false;
         for (int i = 0; i < shape.rank - 2; i++)
-            field *= shape.d[i];
-        t->fan_in = shape.d[shape.rank - 2] * field;
-        t->fan_out = shape.d[shape.rank - 1] * field;
+            big |= mul_overflows(field, shape.d[i], &field);
+        big |= mul_overflows(shape.d[shape.rank - 2], field, &t->fan_in);
+        big |= mul_overflows(shape.d[shape.rank - 1], field, &t->fan_out);
+        if (big) /* check_size() reports the tensor; the fans are never used */
+            t->fan_in = t->fan_out = 0;
     } else {
         t->fan_in = t->fan_out = shape.rank ? shape.d[0] : 1;
     }
@@ -192,7 +201,7 @@ static bool infer_dense(Infer *in, Node *n) {
     add_kernel(in, n, shape2(f, n->units));
     add_bias(in, n, n->units);
     int64_t steps = s.rank == 2 ? s.d[0] : 1;
-    n->flops = steps * (2 * f * n->units + (n->use_bias ? n->units : 0));
+    n->flops = flops_of((double)steps * (2.0 * f * n->units + (n->use_bias ? n->units : 0)));
     return true;
 }
 
@@ -267,8 +276,8 @@ static bool infer_conv(Infer *in, Node *n) {
     add_kernel(in, n, k);
     add_bias(in, n, n->units);
     int64_t positions = shape_size(n->out) / n->units;
-    int64_t window = n->kernel[0] * (dims == 2 ? n->kernel[1] : 1) * c;
-    n->flops = positions * n->units * (2 * window + (n->use_bias ? 1 : 0));
+    double window = (double)n->kernel[0] * (dims == 2 ? n->kernel[1] : 1) * c;
+    n->flops = flops_of((double)positions * n->units * (2.0 * window + (n->use_bias ? 1 : 0)));
     return true;
 }
 
@@ -280,7 +289,7 @@ static bool infer_pool(Infer *in, Node *n) {
         return false;
     if (!infer_window(in, n, dims, n->in[0]->out.d[dims]))
         return false;
-    n->flops = shape_size(n->out) * n->kernel[0] * (dims == 2 ? n->kernel[1] : 1);
+    n->flops = flops_of((double)shape_size(n->out) * n->kernel[0] * (dims == 2 ? n->kernel[1] : 1));
     return true;
 }
 
@@ -358,7 +367,7 @@ static bool infer_merge(Infer *in, Node *n) {
         }
     }
     n->out = first;
-    n->flops = shape_size(first) * (n->nin - 1);
+    n->flops = flops_of((double)shape_size(first) * (n->nin - 1));
     return true;
 }
 
@@ -370,7 +379,7 @@ static bool infer_batchnorm(Infer *in, Node *n) {
     add_param(in, n, "beta", "beta", shape1(c), true, NNRT_INIT_ZEROS);
     add_param(in, n, "moving_mean", "moving_mean", shape1(c), false, NNRT_INIT_ZEROS);
     add_param(in, n, "moving_var", "moving_variance", shape1(c), false, NNRT_INIT_ONES);
-    n->flops = 2 * shape_size(s);
+    n->flops = flops_of(2.0 * shape_size(s));
     return true;
 }
 
@@ -389,7 +398,7 @@ static bool infer_glu(Infer *in, Node *n) {
             return false;
         }
         n->out.d[s.rank - 1] = f / 2;
-        n->flops = 4 * shape_size(n->out);
+        n->flops = flops_of(4.0 * shape_size(n->out));
         return true;
     }
     if (s.rank > 2) {
@@ -402,7 +411,7 @@ static bool infer_glu(Infer *in, Node *n) {
     add_kernel(in, n, shape2(f, 2 * n->units));
     add_bias(in, n, 2 * n->units);
     int64_t steps = s.rank == 2 ? s.d[0] : 1;
-    n->flops = steps * (2 * f * 2 * n->units + 2 * n->units + 4 * n->units);
+    n->flops = flops_of((double)steps * (4.0 * f * n->units + 6.0 * n->units));
     return true;
 }
 
@@ -422,7 +431,7 @@ static bool infer_recurrent(Infer *in, Node *n, int gates) {
                             ? NNRT_INIT_UNIT_FORGET : n->bias_init;
         add_param(in, n, "b", "bias", b, true, init);
     }
-    n->flops = t * (2 * (f + u) * gates * u + 4 * gates * u);
+    n->flops = flops_of((double)t * (2.0 * (f + u) * gates * u + 4.0 * gates * u));
     return true;
 }
 
@@ -626,10 +635,11 @@ bool graph_check(const Graph *g, FILE *err) {
 
 /* ---- text form ---- */
 
-static void print_shape_b(Shape s, FILE *out) {
-    fputs("(B", out);
+/* Activations carry the symbolic batch: (B,26,26,32); parameters do not: (3,3,1,32). */
+static void print_dims(Shape s, bool batch, FILE *out) {
+    fputs(batch ? "(B" : "(", out);
     for (int i = 0; i < s.rank; i++)
-        fprintf(out, ",%" PRId64, s.d[i]);
+        fprintf(out, "%s%" PRId64, i || batch ? "," : "", s.d[i]);
     fputc(')', out);
 }
 
@@ -724,7 +734,7 @@ void graph_print(const Graph *g, FILE *out) {
             fprintf(out, "%s%%%s", j ? ", " : " ", n->in[j]->name);
         print_options(n, out);
         fputs(" : ", out);
-        print_shape_b(n->out, out);
+        print_dims(n->out, true, out);
         fprintf(out, "  # line %d", n->loc.line);
         if (n->block)
             fprintf(out, ", block %s", n->block);
@@ -734,7 +744,7 @@ void graph_print(const Graph *g, FILE *out) {
         for (int j = 0; j < n->nparams; j++) {
             const ParamTensor *t = &n->params[j];
             fprintf(out, "      param %s ", t->name);
-            print_shape_b(t->shape, out);
+            print_dims(t->shape, false, out);
             fprintf(out, " size=%" PRId64 " offset=%" PRId64 " init=%s%s", t->size, t->offset,
                     init_names[t->init], t->trainable ? "" : " non-trainable");
             if (t->l2 > 0)

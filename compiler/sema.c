@@ -302,6 +302,8 @@ static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
 static bool require(Sema *S, Args *A, const char *name, const char *example) {
     if (args_get(A, name))
         return true;
+    if (!A->ok)
+        return false; /* probably misspelt among the options already reported */
     diag_error(S->d, A->loc, "%s needs '%s'", A->callee, name);
     diag_hint(S->d, A->loc, "for example %s", example);
     return false;

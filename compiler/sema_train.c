@@ -82,6 +82,8 @@ typedef struct Train {
     TrainSpec *t;
     Graph *g;
     bool have_loss, have_lr;
+    bool loss_given;          /* written, even if invalid: no "has no loss" cascade */
+    SrcLoc classes_loc;
     double lr_override;
     SrcLoc lr_loc;
 } Train;
@@ -496,6 +498,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         const Expr *call;
         if (!sema_symbol(T->S, T->sc, v, "a loss such as mse", &name, &call))
             return;
+        T->loss_given = true;
         int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
         if (l >= 5)
             l -= 5;
@@ -544,7 +547,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
                 t->l2 = x;
         }
         return;
-    case 14: set_classes(T, v); return;
+    case 14: T->classes_loc = v->loc; set_classes(T, v); return;
     case 15: data_source(T, v, &t->data); return;
     case 16: set_augment(T, v); return;
     }
@@ -600,8 +603,8 @@ static void check_loss_against_output(Train *T) {
     }
     if (t->n_class_names && t->n_class_names != classes &&
         !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))
-        diag_error(T->S->d, t->loc, "%d class names for %lld output classes", t->n_class_names,
-                   (long long)classes);
+        diag_error(T->S->d, T->classes_loc, "%d class names for %lld output classes",
+                   t->n_class_names, (long long)classes);
 }
 
 void sema_train(Sema *S, const Decl *train, Graph *g) {
@@ -617,7 +620,11 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     t->metric_accuracy = true;
     Scope *sc = ARENA_NEW(S->a, Scope);
     sc->parent = S->globals;
-    Train T = {S, sc, t, g, false, false, 0, {0, 0, 0}};
+    Train T = {0};
+    T.S = S;
+    T.sc = sc;
+    T.t = t;
+    T.g = g;
     const Arg *seen[32] = {0};
     for (const Arg *s = train->settings; s; s = s->next) {
         if (!s->key || !s->value)
@@ -638,6 +645,8 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     if (T.have_lr)
         t->opt.lr = T.lr_override;
     if (!T.have_loss) {
+        if (T.loss_given)
+            return;
         diag_error(S->d, train->loc, "the train block has no loss");
         diag_hint(S->d, train->loc, "add e.g. loss = sparse_categorical_crossentropy");
         return;

@@ -178,7 +178,9 @@ int sema_lookup(Sema *S, SrcLoc loc, const char *name, const char *what,
     if (near)
         diag_hint(S->d, loc, "did you mean '%s'?", near);
     char list[1024];
-    diag_hint(S->d, loc, "valid %ss are: %s", what, diag_join(list, sizeof list, names));
+    size_t n = strlen(what);
+    diag_hint(S->d, loc, "valid %s%s are: %s", what, n && what[n - 1] == 's' ? "es" : "s",
+              diag_join(list, sizeof list, names));
     return -1;
 }
 

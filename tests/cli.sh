@@ -42,7 +42,7 @@ expect 0 '^digraph "mlp"'                  -- "$nnlc" --emit=dot "$examples/mlp.
 "$nnlc" --summary -o "$tmp/summary.txt" "$examples/mlp.nn"
 expect 0 'Total params: 79,510'            -- cat "$tmp/summary.txt"
 printf 'model m {\n  input [4]\n  dense(2)\n}\n\000' >"$tmp/binary.nn"
-expect 1 'not a text file \(NUL byte at offset 32\)' -- "$nnlc" --summary "$tmp/binary.nn"
+expect 1 'not a text file \(NUL byte at offset 35\)' -- "$nnlc" --summary "$tmp/binary.nn"
 : >"$tmp/empty.nn"
 expect 1 'no model in this file'           -- "$nnlc" --summary "$tmp/empty.nn"
 
