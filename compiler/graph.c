@@ -560,6 +560,10 @@ void graph_plan(Graph *g, Arena *a, int elem_size) {
         n->nusers = 0;
         for (int j = 0; j < n->nparams; j++) {
             ParamTensor *t = &n->params[j];
+            /* L2 on kernels and embeddings: the layer's own l2, else the train block's. */
+            bool penalized = strcmp(t->role, "kernel") == 0 || strcmp(t->role, "embeddings") == 0;
+            double global = g->has_train ? g->train.l2 : 0;
+            t->l2 = !penalized ? 0 : n->l2 >= 0 ? n->l2 : global;
             t->offset = g->param_size;
             g->param_size += t->size;
             g->tensors[k++] = t;

@@ -1,26 +1,730 @@
 /*
- * loops.c — lowering the graph IR to loops. (Being written: until it lands, every model
- * gets a clear error instead of a trainer.)
+ * loops.c — the loop IR's constructors, buffer planning, printer and checker, and
+ * loop_lower(), which walks the graph and calls the builders of loops_layers.c (layers)
+ * and loops_train.c (loss, gradients of the loss, L2, optimizers).
+ *
+ * The entry points it builds are those of runtime/nnrt.h: forward, loss, backward and
+ * update, each calling one function per layer, so --emit=loops and --emit=llvm -O0 read
+ * layer by layer. Integer expressions are folded as they are built, so indices print as
+ * `r*784 + i`, not as trees of zeros.
  */
-#include "loops.h"
+#include "loops_build.h"
 
-struct LoopProgram {
-    const Graph *g;
-};
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 
-LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
-    (void)a;
-    (void)elem_size;
-    diag_error(d, g->loc, "code generation is not implemented yet in this build");
-    return NULL;
+/* ---- expressions ---- */
+
+static LExpr *new_expr(LB *lb, ExprOp kind) {
+    LExpr *e = ARENA_NEW(lb->a, LExpr);
+    e->kind = kind;
+    return e;
+}
+
+LExpr *e_int(LB *lb, int64_t v) {
+    LExpr *e = new_expr(lb, E_INT);
+    e->ival = v;
+    return e;
+}
+
+LExpr *e_var(LB *lb, const LStmt *loop) {
+    LExpr *e = new_expr(lb, E_VAR);
+    e->loop = loop;
+    return e;
+}
+
+LExpr *e_batch(LB *lb) { return new_expr(lb, E_BATCH); }
+LExpr *e_step(LB *lb) { return new_expr(lb, E_STEP); }
+LExpr *e_lr(LB *lb) { return new_expr(lb, E_LR); }
+LExpr *e_training(LB *lb) { return new_expr(lb, E_TRAINING); }
+
+LExpr *e_add(LB *lb, LExpr *a, LExpr *b) {
+    if (a->kind == E_INT && b->kind == E_INT)
+        return e_int(lb, a->ival + b->ival);
+    if (a->kind == E_INT && a->ival == 0)
+        return b;
+    if (b->kind == E_INT && b->ival == 0)
+        return a;
+    LExpr *e = new_expr(lb, E_IADD);
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+LExpr *e_mul(LB *lb, LExpr *a, LExpr *b) {
+    if (a->kind == E_INT && b->kind == E_INT)
+        return e_int(lb, a->ival * b->ival);
+    if ((a->kind == E_INT && a->ival == 0) || (b->kind == E_INT && b->ival == 0))
+        return e_int(lb, 0);
+    if (a->kind == E_INT && a->ival == 1)
+        return b;
+    if (b->kind == E_INT && b->ival == 1)
+        return a;
+    LExpr *e = new_expr(lb, E_IMUL);
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+LExpr *e_real(LB *lb, double v) {
+    LExpr *e = new_expr(lb, E_REAL);
+    e->rval = v;
+    return e;
+}
+
+LExpr *e_load(LB *lb, const Buf *buf, LExpr *index) {
+    LExpr *e = new_expr(lb, E_LOAD);
+    e->buf = buf;
+    e->a = index;
+    return e;
+}
+
+LExpr *e_temp(LB *lb, const char *name) {
+    LExpr *e = new_expr(lb, E_TEMP);
+    e->temp = name;
+    return e;
+}
+
+LExpr *e_to_real(LB *lb, LExpr *i) {
+    LExpr *e = new_expr(lb, E_TO_REAL);
+    e->a = i;
+    return e;
+}
+
+LExpr *e_bin(LB *lb, char op, LExpr *a, LExpr *b) {
+    LExpr *e = new_expr(lb, E_BIN);
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+LExpr *e_un(LB *lb, char op, LExpr *a) {
+    LExpr *e = new_expr(lb, E_UN);
+    e->op = op;
+    e->a = a;
+    return e;
+}
+
+LExpr *e_select(LB *lb, LExpr *cond, LExpr *a, LExpr *b) {
+    LExpr *e = new_expr(lb, E_SELECT);
+    e->a = cond;
+    e->b = a;
+    e->c = b;
+    return e;
+}
+
+LExpr *e_cmp(LB *lb, char op, LExpr *a, LExpr *b) {
+    LExpr *e = new_expr(lb, E_CMP);
+    e->op = op;
+    e->a = a;
+    e->b = b;
+    return e;
+}
+
+LExpr *e_at(LB *lb, const Buf *buf, LExpr *row, LExpr *k) {
+    return e_add(lb, e_mul(lb, row, e_int(lb, buf->row_size)), k);
+}
+
+LExpr *e_row(LB *lb, const Buf *buf, LExpr *row, LExpr *k) {
+    return e_load(lb, buf, e_at(lb, buf, row, k));
+}
+
+/* ---- statements ---- */
+
+static LStmt *append(LB *lb, StmtOp kind) {
+    LStmt *s = ARENA_NEW(lb->a, LStmt);
+    s->kind = kind;
+    *lb->tail = s;
+    lb->tail = &s->next;
+    return s;
+}
+
+static void push(LB *lb, LStmt **inner) {
+    if (lb->depth >= LB_MAX_DEPTH) {
+        fprintf(stderr, "%s:%d: internal error: loop nest too deep\n", __FILE__, __LINE__);
+        abort();
+    }
+    lb->stack[lb->depth++] = lb->tail;
+    lb->tail = inner;
+}
+
+static void pop(LB *lb) {
+    lb->tail = lb->stack[--lb->depth];
+}
+
+LFunc *func_begin(LB *lb, const char *name, bool returns_real, bool exported) {
+    LFunc *f = ARENA_NEW(lb->a, LFunc);
+    f->name = name;
+    f->returns_real = returns_real;
+    f->exported = exported;
+    if (lb->last_func)
+        lb->last_func->next = f;
+    else
+        lb->p->funcs = f;
+    lb->last_func = f;
+    push(lb, &f->body);
+    return f;
+}
+
+void func_end(LB *lb) { pop(lb); }
+
+LStmt *for_begin(LB *lb, const char *var, LExpr *extent) {
+    LStmt *s = append(lb, S_FOR);
+    s->var = var;
+    s->extent = extent;
+    push(lb, &s->body);
+    return s;
+}
+
+void for_end(LB *lb) { pop(lb); }
+
+LStmt *if_begin(LB *lb, LExpr *cond) {
+    LStmt *s = append(lb, S_IF);
+    s->value = cond;
+    push(lb, &s->body);
+    return s;
+}
+
+void if_else(LB *lb, LStmt *s) {
+    pop(lb);
+    push(lb, &s->orelse);
+}
+
+void if_end(LB *lb) { pop(lb); }
+
+void s_store(LB *lb, const Buf *buf, LExpr *index, LExpr *value) {
+    LStmt *s = append(lb, S_STORE);
+    s->buf = buf;
+    s->index = index;
+    s->value = value;
+}
+
+void s_accum(LB *lb, const Buf *buf, LExpr *index, LExpr *value) {
+    LStmt *s = append(lb, S_ACCUM);
+    s->buf = buf;
+    s->index = index;
+    s->value = value;
+}
+
+void s_let(LB *lb, const char *temp, LExpr *value) {
+    LStmt *s = append(lb, S_LET);
+    s->temp = temp;
+    s->value = value;
+}
+
+void s_add(LB *lb, const char *temp, LExpr *value) {
+    LStmt *s = append(lb, S_ADD);
+    s->temp = temp;
+    s->value = value;
+}
+
+void s_result(LB *lb, LExpr *value) {
+    LStmt *s = append(lb, S_RESULT);
+    s->value = value;
+}
+
+void s_call(LB *lb, LFunc *callee) {
+    LStmt *s = append(lb, S_CALL);
+    s->callee = callee;
+}
+
+void s_comment(LB *lb, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    LStmt *s = append(lb, S_COMMENT);
+    s->text = arena_strdup(lb->a, buf);
+}
+
+/* ---- buffers ---- */
+
+static Buf *add_buf(LB *lb, const char *name, BufBase base) {
+    LoopProgram *p = lb->p;
+    if (p->nbufs == p->cap_bufs) {
+        int cap = p->cap_bufs ? p->cap_bufs * 2 : 32;
+        Buf **grown = ARENA_ARRAY(lb->a, Buf *, cap);
+        if (p->nbufs)
+            memcpy(grown, p->bufs, sizeof(Buf *) * (size_t)p->nbufs);
+        p->bufs = grown;
+        p->cap_bufs = cap;
+    }
+    Buf *b = ARENA_NEW(lb->a, Buf);
+    b->name = name;
+    b->base = base;
+    p->bufs[p->nbufs++] = b;
+    return b;
+}
+
+Buf *buf_param(LB *lb, const ParamTensor *t, bool grad) {
+    BufBase base = grad ? BUF_GRADS : BUF_PARAMS;
+    for (int i = 0; i < lb->p->nbufs; i++) /* one buffer per tensor, however often used */
+        if (lb->p->bufs[i]->base == base && lb->p->bufs[i]->start == t->offset &&
+            lb->p->bufs[i]->size == t->size)
+            return lb->p->bufs[i];
+    Buf *b = add_buf(lb, grad ? arena_printf(lb->a, "d%s", t->name) : t->name, base);
+    b->start = t->offset;
+    b->size = t->size;
+    b->shape = t->shape;
+    return b;
+}
+
+Buf *buf_work(LB *lb, const char *name, Shape row_shape) {
+    Buf *b = add_buf(lb, name, BUF_WORK);
+    b->start_per_row = lb->p->work_per_row;
+    b->row_size = shape_size(row_shape);
+    b->shape = row_shape;
+    lb->p->work_per_row += b->row_size;
+    return b;
+}
+
+Buf *buf_io(LB *lb, const char *name, BufBase base, Shape row_shape) {
+    Buf *b = add_buf(lb, name, base);
+    b->row_size = shape_size(row_shape);
+    b->shape = row_shape;
+    return b;
+}
+
+/* ---- printer ---- */
+
+static void print_expr(const LExpr *e, FILE *out);
+
+static void print_index(const LExpr *e, FILE *out) {
+    switch (e->kind) {
+    case E_INT: fprintf(out, "%" PRId64, e->ival); break;
+    case E_VAR: fputs(e->loop->var, out); break;
+    case E_BATCH: fputs("B", out); break;
+    case E_STEP: fputs("step", out); break;
+    case E_IADD:
+        print_index(e->a, out);
+        fputs(" + ", out);
+        print_index(e->b, out);
+        break;
+    case E_IMUL:
+        if (e->a->kind == E_IADD)
+            fputc('(', out);
+        print_index(e->a, out);
+        if (e->a->kind == E_IADD)
+            fputc(')', out);
+        fputc('*', out);
+        if (e->b->kind == E_IADD)
+            fputc('(', out);
+        print_index(e->b, out);
+        if (e->b->kind == E_IADD)
+            fputc(')', out);
+        break;
+    default: print_expr(e, out); break;
+    }
+}
+
+static const char *un_name(char op) {
+    switch (op) {
+    case '-': return "-";
+    case 'e': return "exp";
+    case 'l': return "log";
+    case 't': return "tanh";
+    case 's': return "sigmoid";
+    case 'q': return "sqrt";
+    case 'a': return "abs";
+    case 'g': return "erf";
+    default: return "?";
+    }
+}
+
+static void print_expr(const LExpr *e, FILE *out) {
+    switch (e->kind) {
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+        print_index(e, out);
+        break;
+    case E_REAL: fprintf(out, "%.9g", e->rval); break;
+    case E_LOAD:
+        fprintf(out, "%s[", e->buf->name);
+        print_index(e->a, out);
+        fputc(']', out);
+        break;
+    case E_TEMP: fputs(e->temp, out); break;
+    case E_LR: fputs("lr", out); break;
+    case E_TRAINING: fputs("training", out); break;
+    case E_TO_REAL: print_index(e->a, out); break;
+    case E_BIN:
+        if (e->op == 'M' || e->op == 'm' || e->op == '^') {
+            fputs(e->op == 'M' ? "max(" : e->op == 'm' ? "min(" : "pow(", out);
+            print_expr(e->a, out);
+            fputs(", ", out);
+            print_expr(e->b, out);
+            fputc(')', out);
+        } else {
+            fputc('(', out);
+            print_expr(e->a, out);
+            fprintf(out, " %c ", e->op);
+            print_expr(e->b, out);
+            fputc(')', out);
+        }
+        break;
+    case E_UN:
+        fprintf(out, "%s(", un_name(e->op));
+        print_expr(e->a, out);
+        fputc(')', out);
+        break;
+    case E_SELECT:
+        fputc('(', out);
+        print_expr(e->a, out);
+        fputs(" ? ", out);
+        print_expr(e->b, out);
+        fputs(" : ", out);
+        print_expr(e->c, out);
+        fputc(')', out);
+        break;
+    case E_CMP: {
+        const char *op = e->op == 'l' ? "<=" : e->op == 'g' ? ">=" : e->op == '=' ? "==" :
+                         e->op == '<' ? "<" : ">";
+        print_expr(e->a, out);
+        fprintf(out, " %s ", op);
+        print_expr(e->b, out);
+        break;
+    }
+    }
+}
+
+static void indent(int depth, FILE *out) {
+    for (int i = 0; i < depth; i++)
+        fputs("  ", out);
+}
+
+static void print_stmts(const LStmt *s, int depth, FILE *out) {
+    for (; s; s = s->next) {
+        indent(depth, out);
+        switch (s->kind) {
+        case S_FOR:
+            fprintf(out, "%s%sfor %s in 0..", s->parallel ? "parallel " : "",
+                    s->vector ? "vector " : "", s->var);
+            print_index(s->extent, out);
+            fputs(":\n", out);
+            print_stmts(s->body, depth + 1, out);
+            break;
+        case S_STORE:
+        case S_ACCUM:
+            fprintf(out, "%s[", s->buf->name);
+            print_index(s->index, out);
+            fprintf(out, "] %s ", s->kind == S_STORE ? "=" : "+=");
+            print_expr(s->value, out);
+            fputc('\n', out);
+            break;
+        case S_LET:
+        case S_ADD:
+            fprintf(out, "%s %s ", s->temp, s->kind == S_LET ? "=" : "+=");
+            print_expr(s->value, out);
+            fputc('\n', out);
+            break;
+        case S_IF:
+            fputs("if ", out);
+            print_expr(s->value, out);
+            fputs(":\n", out);
+            print_stmts(s->body, depth + 1, out);
+            if (s->orelse) {
+                indent(depth, out);
+                fputs("else:\n", out);
+                print_stmts(s->orelse, depth + 1, out);
+            }
+            break;
+        case S_RESULT:
+            fputs("result += ", out);
+            print_expr(s->value, out);
+            fputc('\n', out);
+            break;
+        case S_CALL:
+            fprintf(out, "call %s(ctx)\n", s->callee->name);
+            break;
+        case S_COMMENT:
+            fprintf(out, "# %s\n", s->text);
+            break;
+        }
+    }
+}
+
+static const char *const base_names[] = {"params", "grads", "opt_state", "work", "x", "y",
+                                          "out", "noise"};
+
+void loop_print(const LoopProgram *p, FILE *out) {
+    fprintf(out, "# loop IR of model '%s' (%s); B = rows in the batch\n", p->g->name,
+            p->elem_size == 8 ? "f64" : "f32");
+    fputs("# buffers:\n", out);
+    for (int i = 0; i < p->nbufs; i++) {
+        const Buf *b = p->bufs[i];
+        char shape[96];
+        int used = snprintf(shape, sizeof shape, b->row_size ? "(B" : "(");
+        for (int k = 0; k < b->shape.rank; k++)
+            used += snprintf(shape + used, sizeof shape - (size_t)used, "%s%" PRId64,
+                             k || b->row_size ? "," : "", b->shape.d[k]);
+        snprintf(shape + used, sizeof shape - (size_t)used, ")");
+        if (b->base == BUF_WORK)
+            fprintf(out, "#   %-26s %-9s %-16s at B*%" PRId64 "\n", b->name, base_names[b->base],
+                    shape, b->start_per_row);
+        else
+            fprintf(out, "#   %-26s %-9s %-16s at %" PRId64 "\n", b->name, base_names[b->base],
+                    shape, b->start);
+    }
+    fprintf(out, "# work: B*%" PRId64 " + %" PRId64 " elements; noise: %" PRId64
+                 " per row; optimizer state: %" PRId64 " elements\n\n",
+            p->work_per_row, p->work_fixed, p->noise_per_row, p->state_size);
+    for (const LFunc *f = p->funcs; f; f = f->next) {
+        fprintf(out, "func %s(ctx)%s:\n", f->name, f->returns_real ? " -> real" : "");
+        print_stmts(f->body, 1, out);
+        fputc('\n', out);
+    }
+}
+
+/* ---- checker ---- */
+
+typedef struct Check {
+    FILE *err;
+    const LFunc *f;
+    const char *temps[256];
+    int ntemps;
+    const LStmt *loops[LB_MAX_DEPTH];
+    int nloops;
+    bool ok;
+    bool in_parallel;
+} Check;
+
+static void check_fail(Check *c, const char *what) {
+    fprintf(c->err, "loop_check: %s: %s\n", c->f->name, what);
+    c->ok = false;
+}
+
+static void check_expr(Check *c, const LExpr *e) {
+    if (!e)
+        return;
+    if (e->kind == E_VAR) {
+        bool found = false;
+        for (int i = 0; i < c->nloops; i++)
+            found |= c->loops[i] == e->loop;
+        if (!found)
+            check_fail(c, "a loop variable used outside its loop");
+    }
+    if (e->kind == E_TEMP) {
+        bool found = false;
+        for (int i = 0; i < c->ntemps; i++)
+            found |= strcmp(c->temps[i], e->temp) == 0;
+        if (!found)
+            check_fail(c, e->temp);
+    }
+    check_expr(c, e->a);
+    check_expr(c, e->b);
+    check_expr(c, e->c);
+}
+
+static void check_stmts(Check *c, const LStmt *s) {
+    int ntemps = c->ntemps;
+    for (; s; s = s->next) {
+        check_expr(c, s->index);
+        check_expr(c, s->value);
+        check_expr(c, s->extent);
+        if (s->kind == S_LET && c->ntemps < 256)
+            c->temps[c->ntemps++] = s->temp;
+        if (s->kind == S_RESULT && !c->f->returns_real)
+            check_fail(c, "result in a function without a result");
+        if (s->kind == S_RESULT && c->in_parallel)
+            check_fail(c, "result inside a parallel loop");
+        if (s->kind == S_FOR) {
+            if (s->parallel && c->in_parallel)
+                check_fail(c, "nested parallel loops");
+            bool was = c->in_parallel;
+            int saved_temps = c->ntemps;
+            if (s->parallel)
+                c->ntemps = 0; /* an outlined body sees only its own temps */
+            c->in_parallel |= s->parallel;
+            c->loops[c->nloops++] = s;
+            check_stmts(c, s->body);
+            c->nloops--;
+            c->in_parallel = was;
+            c->ntemps = saved_temps;
+        }
+        if (s->kind == S_IF) {
+            check_stmts(c, s->body);
+            check_stmts(c, s->orelse);
+        }
+    }
+    c->ntemps = ntemps > c->ntemps ? c->ntemps : c->ntemps;
 }
 
 bool loop_check(const LoopProgram *p, FILE *err) {
-    (void)err;
-    return p != NULL;
+    Check c = {0};
+    c.err = err;
+    c.ok = true;
+    for (const LFunc *f = p->funcs; f; f = f->next) {
+        c.f = f;
+        c.ntemps = 0;
+        c.nloops = 0;
+        check_stmts(&c, f->body);
+    }
+    if (!p->forward || !p->loss || !p->backward || !p->update) {
+        fprintf(err, "loop_check: an entry point is missing\n");
+        c.ok = false;
+    }
+    return c.ok;
 }
 
-void loop_print(const LoopProgram *p, FILE *out) {
-    (void)p;
-    (void)out;
+/* ---- lowering ---- */
+
+static bool supported(LB *lb, const Node *n) {
+    if (n->nusers == 0 && n != lb->g->output) {
+        diag_error(lb->d, n->loc, "'%s' is computed but nothing uses it", n->name);
+        diag_hint(lb->d, n->loc, "feed it to a later layer, e.g. add(%s, …), or remove it",
+                  n->name);
+        return false;
+    }
+    switch (n->op) {
+    case OP_INPUT: case OP_DENSE: case OP_DROPOUT: case OP_ACTIVATION:
+    case OP_FLATTEN: case OP_RESHAPE:
+        return true;
+    default:
+        diag_error(lb->d, n->loc, "code generation for %s is not implemented yet",
+                   op_name(n->op));
+        diag_hint(lb->d, n->loc, "--summary and --emit=ir work for every layer; trainers "
+                                 "can be built for dense, dropout, activation, flatten and "
+                                 "reshape layers");
+        return false;
+    }
+}
+
+static NnrtTask task_of(const Graph *g) {
+    switch (g->train.loss) {
+    case NNRT_LOSS_SPARSE_CATEGORICAL_CE:
+    case NNRT_LOSS_CATEGORICAL_CE:
+        return NNRT_TASK_CLASSIFY;
+    case NNRT_LOSS_BINARY_CE:
+        return NNRT_TASK_BINARY;
+    default:
+        return NNRT_TASK_REGRESS;
+    }
+}
+
+static void build_entries(LB *lb) {
+    const Graph *g = lb->g;
+    LFunc **fwd = ARENA_ARRAY(lb->a, LFunc *, g->nnodes);
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        if (n->op == OP_INPUT || n->op == OP_FLATTEN || n->op == OP_RESHAPE)
+            continue;
+        fwd[i] = func_begin(lb, arena_printf(lb->a, "%s.forward", n->name), false, false);
+        layer_forward(lb, n);
+        func_end(lb);
+    }
+    lb->p->forward = func_begin(lb, "forward", false, true);
+    for (int i = 0; i < g->nnodes; i++)
+        if (fwd[i])
+            s_call(lb, fwd[i]);
+    func_end(lb);
+
+    lb->p->loss = func_begin(lb, "loss", true, true);
+    loss_forward(lb);
+    func_end(lb);
+
+    bool *written = ARENA_ARRAY(lb->a, bool, g->nnodes);
+    LFunc **bwd = ARENA_ARRAY(lb->a, LFunc *, g->nnodes);
+    LFunc *lossgrad = func_begin(lb, "loss.backward", false, false);
+    loss_backward(lb, written);
+    func_end(lb);
+    for (int i = g->nnodes - 1; i >= 0; i--) {
+        const Node *n = g->nodes[i];
+        if (n->op == OP_INPUT || n->op == OP_FLATTEN || n->op == OP_RESHAPE)
+            continue;
+        bwd[i] = func_begin(lb, arena_printf(lb->a, "%s.backward", n->name), false, false);
+        layer_backward(lb, n, written);
+        func_end(lb);
+    }
+    lb->p->backward = func_begin(lb, "backward", false, true);
+    s_call(lb, lossgrad);
+    for (int i = g->nnodes - 1; i >= 0; i--)
+        if (bwd[i])
+            s_call(lb, bwd[i]);
+    func_end(lb);
+
+    lb->p->update = func_begin(lb, "update", false, true);
+    optimizer_update(lb);
+    func_end(lb);
+}
+
+/* Buffers for every node: outputs, pre-activations, gradients, parameters. */
+static void plan_buffers(LB *lb) {
+    const Graph *g = lb->g;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        NodeBufs *nb = &lb->nb[i];
+        if (n->op == OP_INPUT) {
+            nb->out = buf_io(lb, "x", BUF_X, n->out);
+            continue;
+        }
+        if (n->op == OP_FLATTEN || n->op == OP_RESHAPE) {
+            *nb = lb->nb[view_source(n)->id];
+            continue;
+        }
+        bool is_output = n == g->output;
+        nb->out = is_output ? buf_io(lb, "out", BUF_OUT, n->out)
+                            : buf_work(lb, arena_printf(lb->a, "%s.y", n->name), n->out);
+        bool has_z = n->op == OP_DENSE && n->act.kind != ACT_LINEAR;
+        if (has_z)
+            nb->z = buf_work(lb, arena_printf(lb->a, "%s.z", n->name), n->out);
+        /* The derivative of an elementwise activation is applied by whoever writes the
+         * gradient, when there is exactly one writer: no separate pass over dy, no dy. */
+        nb->dz_fused = has_z && n->act.kind != ACT_SOFTMAX && n->nusers == 1 && !is_output;
+        if (!nb->dz_fused)
+            nb->dout = buf_work(lb, arena_printf(lb->a, "%s.dy", n->name), n->out);
+        nb->dz = has_z ? buf_work(lb, arena_printf(lb->a, "%s.dz", n->name), n->out) : nb->dout;
+        if (n->op == OP_DENSE) {
+            nb->W = buf_param(lb, &n->params[0], false);
+            nb->dW = buf_param(lb, &n->params[0], true);
+            if (n->use_bias) {
+                nb->b = buf_param(lb, &n->params[1], false);
+                nb->db = buf_param(lb, &n->params[1], true);
+            }
+        }
+        if (n->op == OP_DROPOUT) {
+            nb->noise_start = lb->p->noise_per_row;
+            lb->p->noise_per_row += shape_size(n->out);
+        }
+    }
+    if (lb->p->noise_per_row)
+        lb->noise = buf_io(lb, "noise", BUF_NOISE, (Shape){1, {lb->p->noise_per_row}});
+    bool class_index = g->train.loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE;
+    lb->y = buf_io(lb, "y", BUF_Y, class_index ? (Shape){1, {1}} : g->output->out);
+    lb->fused_out = loss_fusion(g);
+    if (lb->fused_out && lb->fused_out->op == OP_DENSE)
+        lb->nb[lb->fused_out->id].dz_fused = false;
+}
+
+LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
+    LB lb = {0};
+    lb.a = a;
+    lb.d = d;
+    lb.g = g;
+    lb.p = ARENA_NEW(a, LoopProgram);
+    lb.p->g = g;
+    lb.p->elem_size = elem_size;
+    lb.nb = ARENA_ARRAY(a, NodeBufs, g->nnodes);
+    bool ok = true;
+    for (int i = 0; i < g->nnodes; i++)
+        ok &= supported(&lb, g->nodes[i]);
+    if (!g->has_train) {
+        diag_error(d, g->loc, "model '%s' has no train block, so there is nothing to compile "
+                              "a trainer for", g->name);
+        diag_hint(d, g->loc, "add train { loss = … } (--summary and --emit=ir work without)");
+        ok = false;
+    }
+    if (!ok)
+        return NULL;
+    lb.p->n_outputs = shape_size(g->output->out);
+    lb.p->task = task_of(g);
+    lb.p->n_classes = lb.p->task == NNRT_TASK_CLASSIFY ? lb.p->n_outputs : 0;
+    if (lb.p->task == NNRT_TASK_BINARY)
+        lb.p->n_classes = 2;
+    lb.p->state_size = optimizer_state_size(g);
+    plan_buffers(&lb);
+    build_entries(&lb);
+    return lb.p;
 }

@@ -1,20 +1,137 @@
 /*
  * loops.h — the loop IR: explicit loop nests over named buffers, specialized to the
- * model's static shapes. Lowered from the graph IR by loops.c (one builder per layer,
- * loss and optimizer); lowered to LLVM by cg_*.c, which knows nothing about layers.
- * Printable with --emit=loops, so a learner can see every loop the trainer runs.
+ * model's static shapes. The only dynamic size is B, the rows in the current batch.
+ *
+ *   func dense.forward(ctx):
+ *     # dense forward (line 3): y = sigmoid(x·W + b)   W (784, 100), b (100)
+ *     parallel for r in 0..B:
+ *       for j in 0..100:
+ *         dense.z[r, j] = dense.b[j]
+ *       for i in 0..784:
+ *         xi = x[r, i]
+ *         vector for j in 0..100:
+ *           dense.z[r, j] += xi * dense.W[i, j]
+ *       ...
+ *
+ * loops*.c build it from the graph IR: one builder per layer kind, loss and optimizer,
+ * and decide fusion, loop order and which loops run in parallel. cg_*.c lower any loop
+ * program to LLVM without knowing what a layer is. Printable with --emit=loops.
  */
 #ifndef NNLC_LOOPS_H
 #define NNLC_LOOPS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "arena.h"
 #include "diag.h"
 #include "graph.h"
 
-typedef struct LoopProgram LoopProgram;
+/* Where a buffer lives: a field of NnrtCtx. */
+typedef enum {
+    BUF_PARAMS, BUF_GRADS, BUF_STATE, BUF_WORK, BUF_X, BUF_Y, BUF_OUT, BUF_NOISE,
+} BufBase;
+
+/* A named region of one ctx buffer. Element i of a batched buffer is at
+ *   base + B·start_per_row + start + i          (WORK: activations, per-batch sized)
+ * and of an unbatched one at base + start + i. */
+typedef struct Buf {
+    const char *name;       /* "dense_1.W", "dense_1.z", "x" */
+    BufBase base;
+    int64_t start;
+    int64_t start_per_row;  /* WORK buffers: rows of earlier buffers before this one */
+    int64_t row_size;       /* elements per example (batched) or 0 */
+    int64_t size;           /* elements when not batched */
+    Shape shape;            /* for printing: per row, or the whole tensor */
+} Buf;
+
+typedef enum {
+    /* integer-valued */
+    E_INT,      /* ival */
+    E_VAR,      /* loop: the variable of an enclosing loop */
+    E_BATCH,    /* B */
+    E_STEP,     /* ctx->step (optimizer step, 1-based) */
+    E_IADD, E_IMUL,  /* a, b */
+    /* real-valued */
+    E_REAL,     /* rval */
+    E_LOAD,     /* buf[a] */
+    E_TEMP,     /* temp: a scalar named in a LET */
+    E_LR,       /* ctx->lr */
+    E_TO_REAL,  /* a (integer) as a real */
+    E_BIN,      /* op a b: + - * / max min pow */
+    E_UN,       /* op a: neg exp log tanh sqrt erf abs sigmoid */
+    E_SELECT,   /* a ? b : c, a a comparison */
+    /* comparison (i1) */
+    E_CMP,      /* op a b: < <= > >= == (real operands); E_TRAINING has no operands */
+    E_TRAINING, /* ctx->training != 0 */
+} ExprOp;
+
+typedef struct LStmt LStmt;
+typedef struct LExpr LExpr;
+
+struct LExpr {
+    ExprOp kind;
+    char op;            /* E_BIN: + - * / M (max) m (min) ^ (pow); E_UN: - e l t s q a g;
+                           E_CMP: < l(<=) > g(>=) = */
+    int64_t ival;
+    double rval;
+    const Buf *buf;
+    const LStmt *loop;  /* E_VAR */
+    const char *temp;   /* E_TEMP */
+    LExpr *a, *b, *c;
+};
+
+typedef enum {
+    S_FOR,      /* for var in 0..extent: body   (flags: parallel, vector) */
+    S_STORE,    /* buf[index] = value */
+    S_ACCUM,    /* buf[index] += value */
+    S_LET,      /* temp = value (declares a real scalar) */
+    S_ADD,      /* temp += value */
+    S_IF,       /* if cond: body else: orelse */
+    S_RESULT,   /* the function's result += value (loss) */
+    S_CALL,     /* callee(ctx) */
+    S_COMMENT,  /* text */
+} StmtOp;
+
+struct LStmt {
+    StmtOp kind;
+    const char *var;         /* S_FOR */
+    LExpr *extent;           /* S_FOR: integer */
+    bool parallel, vector;   /* S_FOR */
+    LStmt *body, *orelse;    /* S_FOR, S_IF */
+    const Buf *buf;          /* S_STORE, S_ACCUM */
+    LExpr *index, *value;    /* S_STORE, S_ACCUM, S_LET, S_ADD, S_RESULT; S_IF: value = cond */
+    const char *temp;        /* S_LET, S_ADD */
+    const char *text;        /* S_COMMENT */
+    struct LFunc *callee;    /* S_CALL */
+    LStmt *next;
+};
+
+/* A function of the generated trainer, taking the NnrtCtx. */
+typedef struct LFunc {
+    const char *name;        /* "dense_1.forward", "forward", "loss" */
+    bool returns_real;       /* loss: a double */
+    bool exported;           /* an NnrtModel entry point */
+    LStmt *body;
+    struct LFunc *next;
+} LFunc;
+
+typedef struct LoopProgram {
+    const Graph *g;
+    int elem_size;
+    Buf **bufs;              /* every buffer, for printing and the memory plan */
+    int nbufs, cap_bufs;
+    int64_t work_per_row;    /* WORK: B·work_per_row + work_fixed elements */
+    int64_t work_fixed;
+    int64_t noise_per_row;   /* random numbers per example (dropout) */
+    int64_t state_size;      /* optimizer state elements */
+    int64_t n_outputs;
+    NnrtTask task;
+    int64_t n_classes;
+    LFunc *funcs;            /* in definition order: layer functions before entries */
+    LFunc *forward, *loss, *backward, *update;
+} LoopProgram;
 
 /* Lowers the graph; NULL (with a diagnostic at the layer) for what cannot be lowered. */
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d);

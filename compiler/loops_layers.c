@@ -1,0 +1,424 @@
+/*
+ * loops_layers.c — loop nests for each layer's forward and backward pass.
+ *
+ * Notation (llm.c's): x is a layer's input, z its pre-activation, y its output; dy, dz
+ * and dx their gradients; W, b, dW, db the parameters and their gradients. A dense layer
+ * over a sequence (T, F) is the same loops over B·T rows. Fusions decided here:
+ *   - bias and activation in the loop that produces z;
+ *   - the activation derivative in the loop of whoever writes dy (grad_store), so there
+ *     is no separate pass dz = dy·act'(z) when a layer has one reader;
+ *   - L2 in the initial value of dW;
+ *   - no dx at all for the layer that reads the model's input.
+ * Products are written i-k-j (an axpy over contiguous j) so that inner loops vectorize
+ * without reassociating sums; batch rows or weight rows are the parallel dimension, so
+ * every output element is computed by exactly one thread in a fixed order.
+ */
+#include "loops_build.h"
+
+#include <math.h>
+
+const Node *view_source(const Node *n) {
+    while (n->op == OP_FLATTEN || n->op == OP_RESHAPE)
+        n = n->in[0];
+    return n;
+}
+
+bool needs_input_grad(const Node *n) {
+    return n->nin > 0 && view_source(n->in[0])->op != OP_INPUT;
+}
+
+/* ---- activations ---- */
+
+LExpr *act_apply(LB *lb, Activation act, LExpr *z) {
+    LExpr *zero = e_real(lb, 0);
+    switch (act.kind) {
+    case ACT_LINEAR: return z;
+    case ACT_SIGMOID: return e_un(lb, 's', z);
+    case ACT_TANH: return e_un(lb, 't', z);
+    case ACT_RELU: return e_bin(lb, 'M', z, zero);
+    case ACT_LEAKY_RELU:
+        return e_select(lb, e_cmp(lb, '>', z, zero), z, e_bin(lb, '*', e_real(lb, act.alpha), z));
+    case ACT_ELU:
+        return e_select(lb, e_cmp(lb, '>', z, zero), z,
+                        e_bin(lb, '*', e_real(lb, act.alpha),
+                              e_bin(lb, '-', e_un(lb, 'e', z), e_real(lb, 1))));
+    case ACT_GELU: /* x·Φ(x) = x/2·(1 + erf(x/√2)) */
+        return e_bin(lb, '*', e_bin(lb, '*', e_real(lb, 0.5), z),
+                     e_bin(lb, '+', e_real(lb, 1),
+                           e_un(lb, 'g', e_bin(lb, '*', z, e_real(lb, M_SQRT1_2)))));
+    case ACT_SWISH:
+        return e_bin(lb, '*', z, e_un(lb, 's', z));
+    case ACT_SOFTMAX:
+    case ACT_COUNT:
+        break;
+    }
+    return z; /* softmax is a row operation, handled by its callers */
+}
+
+LExpr *act_deriv(LB *lb, Activation act, LExpr *z, LExpr *y) {
+    LExpr *zero = e_real(lb, 0), *one = e_real(lb, 1);
+    switch (act.kind) {
+    case ACT_LINEAR: return one;
+    case ACT_SIGMOID: return e_bin(lb, '*', y, e_bin(lb, '-', one, y));
+    case ACT_TANH: return e_bin(lb, '-', one, e_bin(lb, '*', y, y));
+    case ACT_RELU: return e_select(lb, e_cmp(lb, '>', z, zero), one, zero);
+    case ACT_LEAKY_RELU:
+        return e_select(lb, e_cmp(lb, '>', z, zero), one, e_real(lb, act.alpha));
+    case ACT_ELU:
+        return e_select(lb, e_cmp(lb, '>', z, zero), one, e_bin(lb, '+', y, e_real(lb, act.alpha)));
+    case ACT_GELU: { /* Φ(z) + z·φ(z) */
+        LExpr *cdf = e_bin(lb, '*', e_real(lb, 0.5),
+                           e_bin(lb, '+', one,
+                                 e_un(lb, 'g', e_bin(lb, '*', z, e_real(lb, M_SQRT1_2)))));
+        LExpr *pdf = e_bin(lb, '*', e_real(lb, 0.3989422804014327),
+                           e_un(lb, 'e', e_bin(lb, '*', e_real(lb, -0.5), e_bin(lb, '*', z, z))));
+        return e_bin(lb, '+', cdf, e_bin(lb, '*', z, pdf));
+    }
+    case ACT_SWISH: { /* s + y·(1 − s), s = σ(z) */
+        LExpr *s = e_un(lb, 's', z);
+        return e_bin(lb, '+', s, e_bin(lb, '*', y, e_bin(lb, '-', one, s)));
+    }
+    case ACT_SOFTMAX:
+    case ACT_COUNT:
+        break;
+    }
+    return one;
+}
+
+static const char *act_formula(Activation act) {
+    return act.kind == ACT_LINEAR ? "" : act_name(act.kind);
+}
+
+/* Softmax over each row of `rows` rows of width `width`: y = exp(z − max) / Σ exp(z − max). */
+static void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width) {
+    LStmt *r = for_begin(lb, "r", rows);
+    r->parallel = true;
+    LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, width));
+    s_let(lb, "m", e_load(lb, z, base));
+    LStmt *k = for_begin(lb, "k", e_int(lb, width));
+    s_let(lb, "m", e_bin(lb, 'M', e_temp(lb, "m"), e_load(lb, z, e_add(lb, base, e_var(lb, k)))));
+    for_end(lb);
+    s_let(lb, "sum", e_real(lb, 0));
+    k = for_begin(lb, "k", e_int(lb, width));
+    LExpr *idx = e_add(lb, base, e_var(lb, k));
+    s_store(lb, y, idx, e_un(lb, 'e', e_bin(lb, '-', e_load(lb, z, idx), e_temp(lb, "m"))));
+    s_add(lb, "sum", e_load(lb, y, idx));
+    for_end(lb);
+    s_let(lb, "inv", e_bin(lb, '/', e_real(lb, 1), e_temp(lb, "sum")));
+    k = for_begin(lb, "k", e_int(lb, width));
+    k->vector = true;
+    idx = e_add(lb, base, e_var(lb, k));
+    s_store(lb, y, idx, e_bin(lb, '*', e_load(lb, y, idx), e_temp(lb, "inv")));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* Softmax backward, row by row: dz = y·(dy − Σ dy·y). Writes through grad_store when
+ * `target` is given (an activation layer's input), else into dz. */
+static void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
+                                  const Node *target, bool first, LExpr *rows, int64_t width) {
+    LStmt *r = for_begin(lb, "r", rows);
+    r->parallel = true;
+    LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, width));
+    s_let(lb, "dot", e_real(lb, 0));
+    LStmt *k = for_begin(lb, "k", e_int(lb, width));
+    LExpr *idx = e_add(lb, base, e_var(lb, k));
+    s_add(lb, "dot", e_bin(lb, '*', e_load(lb, dy, idx), e_load(lb, y, idx)));
+    for_end(lb);
+    k = for_begin(lb, "k", e_int(lb, width));
+    idx = e_add(lb, base, e_var(lb, k));
+    LExpr *v = e_bin(lb, '*', e_load(lb, y, idx),
+                     e_bin(lb, '-', e_load(lb, dy, idx), e_temp(lb, "dot")));
+    if (target)
+        grad_store(lb, target, idx, v, first);
+    else
+        s_store(lb, dz, idx, v);
+    for_end(lb);
+    for_end(lb);
+}
+
+void grad_store(LB *lb, const Node *n, LExpr *index, LExpr *value, bool first) {
+    n = view_source(n);
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *target = nb->dout;
+    if (nb->dz_fused) {
+        value = e_bin(lb, '*', value,
+                      act_deriv(lb, n->act, e_load(lb, nb->z, index), e_load(lb, nb->out, index)));
+        target = nb->dz;
+    }
+    if (first)
+        s_store(lb, target, index, value);
+    else
+        s_accum(lb, target, index, value);
+}
+
+/* ---- dense ---- */
+
+typedef struct DenseDims {
+    LExpr *rows;   /* B, or B·T over a sequence */
+    int64_t f, u;  /* input features, units */
+} DenseDims;
+
+static DenseDims dense_dims(LB *lb, const Node *n) {
+    Shape s = n->in[0]->out;
+    int64_t steps = s.rank == 2 ? s.d[0] : 1;
+    DenseDims dd = {e_mul(lb, e_batch(lb), e_int(lb, steps)), s.d[s.rank - 1], n->units};
+    return dd;
+}
+
+static void dense_forward(LB *lb, const Node *n) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    DenseDims dd = dense_dims(lb, n);
+    const Buf *acc = nb->z ? nb->z : nb->out;
+    s_comment(lb, "%s forward (line %d): y = %s%sx·W%s%s   W (%lld, %lld)", n->name, n->loc.line,
+              act_formula(n->act), n->act.kind == ACT_LINEAR ? "" : "(", n->use_bias ? " + b" : "",
+              n->act.kind == ACT_LINEAR ? "" : ")", (long long)dd.f, (long long)dd.u);
+    LStmt *r = for_begin(lb, "r", dd.rows);
+    r->parallel = true;
+    LExpr *zrow = e_mul(lb, e_var(lb, r), e_int(lb, dd.u));
+    LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
+    j->vector = true;
+    s_store(lb, acc, e_add(lb, zrow, e_var(lb, j)),
+            nb->b ? e_load(lb, nb->b, e_var(lb, j)) : e_real(lb, 0));
+    for_end(lb);
+    LStmt *i = for_begin(lb, "i", e_int(lb, dd.f));
+    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.f)),
+                                         e_var(lb, i))));
+    j = for_begin(lb, "j", e_int(lb, dd.u));
+    j->vector = true;
+    s_accum(lb, acc, e_add(lb, zrow, e_var(lb, j)),
+            e_bin(lb, '*', e_temp(lb, "xi"),
+                  e_load(lb, nb->W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, dd.u)),
+                                          e_var(lb, j)))));
+    for_end(lb);
+    for_end(lb);
+    if (nb->z && n->act.kind != ACT_SOFTMAX) {
+        j = for_begin(lb, "j", e_int(lb, dd.u));
+        j->vector = true;
+        LExpr *idx = e_add(lb, zrow, e_var(lb, j));
+        s_store(lb, nb->out, idx, act_apply(lb, n->act, e_load(lb, nb->z, idx)));
+        for_end(lb);
+    }
+    for_end(lb);
+    if (n->act.kind == ACT_SOFTMAX)
+        softmax_rows(lb, nb->z, nb->out, dd.rows, dd.u);
+}
+
+static double kernel_l2(const Node *n) {
+    return n->params[0].l2;
+}
+
+static void dense_backward(LB *lb, const Node *n, bool written[]) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Node *src = view_source(n->in[0]);
+    const Buf *x = lb->nb[src->id].out;
+    DenseDims dd = dense_dims(lb, n);
+    s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
+    /* dz = dy·act'(z), unless a reader or the loss already wrote dz. */
+    if (nb->z && !nb->dz_fused && lb->fused_out != n) {
+        if (n->act.kind == ACT_SOFTMAX) {
+            s_comment(lb, "dz = y·(dy − Σ dy·y)  (softmax)");
+            softmax_backward_rows(lb, nb->out, nb->dout, nb->dz, NULL, true, dd.rows, dd.u);
+        } else {
+            s_comment(lb, "dz = dy·%s'(z)", act_name(n->act.kind));
+            LStmt *r = for_begin(lb, "r", dd.rows);
+            r->parallel = true;
+            LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
+            j->vector = true;
+            LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)), e_var(lb, j));
+            s_store(lb, nb->dz, idx,
+                    e_bin(lb, '*', e_load(lb, nb->dout, idx),
+                          act_deriv(lb, n->act, e_load(lb, nb->z, idx), e_load(lb, nb->out, idx))));
+            for_end(lb);
+            for_end(lb);
+        }
+    }
+    double l2 = kernel_l2(n);
+    s_comment(lb, "dW = xᵀ·dz%s", l2 > 0 ? " + 2·l2·W" : "");
+    LStmt *i = for_begin(lb, "i", e_int(lb, dd.f));
+    i->parallel = true;
+    LExpr *wrow = e_mul(lb, e_var(lb, i), e_int(lb, dd.u));
+    LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
+    j->vector = true;
+    LExpr *widx = e_add(lb, wrow, e_var(lb, j));
+    s_store(lb, nb->dW, widx,
+            l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, nb->W, widx)) : e_real(lb, 0));
+    for_end(lb);
+    LStmt *r = for_begin(lb, "r", dd.rows);
+    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.f)),
+                                         e_var(lb, i))));
+    j = for_begin(lb, "j", e_int(lb, dd.u));
+    j->vector = true;
+    s_accum(lb, nb->dW, e_add(lb, wrow, e_var(lb, j)),
+            e_bin(lb, '*', e_temp(lb, "xi"),
+                  e_load(lb, nb->dz, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)),
+                                           e_var(lb, j)))));
+    for_end(lb);
+    for_end(lb);
+    for_end(lb);
+    if (nb->db) {
+        s_comment(lb, "db = Σ_rows dz");
+        j = for_begin(lb, "j", e_int(lb, dd.u));
+        j->vector = true;
+        s_store(lb, nb->db, e_var(lb, j), e_real(lb, 0));
+        for_end(lb);
+        r = for_begin(lb, "r", dd.rows);
+        j = for_begin(lb, "j", e_int(lb, dd.u));
+        j->vector = true;
+        s_accum(lb, nb->db, e_var(lb, j),
+                e_load(lb, nb->dz, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)),
+                                         e_var(lb, j))));
+        for_end(lb);
+        for_end(lb);
+    }
+    if (!needs_input_grad(n)) {
+        s_comment(lb, "no dx: '%s' reads the model's input", n->name);
+        return;
+    }
+    bool first = !written[src->id];
+    written[src->id] = true;
+    s_comment(lb, "dx = dz·Wᵀ%s", lb->nb[src->id].dz_fused ? ", times the activation "
+                                                              "derivative of its producer" : "");
+    r = for_begin(lb, "r", dd.rows);
+    r->parallel = true;
+    i = for_begin(lb, "i", e_int(lb, dd.f));
+    s_let(lb, "acc", e_real(lb, 0));
+    j = for_begin(lb, "j", e_int(lb, dd.u));
+    j->vector = true;
+    s_add(lb, "acc", e_bin(lb, '*',
+                           e_load(lb, nb->dz, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)),
+                                                    e_var(lb, j))),
+                           e_load(lb, nb->W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, dd.u)),
+                                                   e_var(lb, j)))));
+    for_end(lb);
+    grad_store(lb, n->in[0], e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.f)), e_var(lb, i)),
+               e_temp(lb, "acc"), first);
+    for_end(lb);
+    for_end(lb);
+}
+
+/* ---- elementwise layers: activation, dropout ---- */
+
+/* for r in 0..B (parallel): vector for k in 0..width: ... — returns the flat index. */
+static LExpr *rows_begin(LB *lb, int64_t width, bool vector) {
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    LStmt *k = for_begin(lb, "k", e_int(lb, width));
+    k->vector = vector;
+    return e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, k));
+}
+
+static void rows_end(LB *lb) {
+    for_end(lb);
+    for_end(lb);
+}
+
+static void activation_forward(LB *lb, const Node *n) {
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out, *y = lb->nb[n->id].out;
+    int64_t width = shape_size(n->out);
+    s_comment(lb, "%s forward (line %d): y = %s(x)", n->name, n->loc.line, act_name(n->act.kind));
+    if (n->act.kind == ACT_SOFTMAX) {
+        int64_t last = n->out.d[n->out.rank - 1];
+        softmax_rows(lb, x, y, e_mul(lb, e_batch(lb), e_int(lb, width / last)), last);
+        return;
+    }
+    LExpr *idx = rows_begin(lb, width, true);
+    s_store(lb, y, idx, act_apply(lb, n->act, e_load(lb, x, idx)));
+    rows_end(lb);
+}
+
+static void activation_backward(LB *lb, const Node *n, bool written[]) {
+    if (lb->fused_out == n || !needs_input_grad(n))
+        return;
+    const Node *src = view_source(n->in[0]);
+    const NodeBufs *nb = &lb->nb[n->id];
+    bool first = !written[src->id];
+    written[src->id] = true;
+    s_comment(lb, "%s backward (line %d): dx = dy·%s'(x)", n->name, n->loc.line,
+              act_name(n->act.kind));
+    int64_t width = shape_size(n->out);
+    if (n->act.kind == ACT_SOFTMAX) {
+        int64_t last = n->out.d[n->out.rank - 1];
+        softmax_backward_rows(lb, nb->out, nb->dout, NULL, n->in[0], first,
+                              e_mul(lb, e_batch(lb), e_int(lb, width / last)), last);
+        return;
+    }
+    const Buf *x = lb->nb[src->id].out;
+    LExpr *idx = rows_begin(lb, width, true);
+    grad_store(lb, n->in[0], idx,
+               e_bin(lb, '*', e_load(lb, nb->dout, idx),
+                     act_deriv(lb, n->act, e_load(lb, x, idx), e_load(lb, nb->out, idx))),
+               first);
+    rows_end(lb);
+}
+
+/* Inverted dropout: keep where noise ≥ rate, scaled by 1/(1 − rate); identity at
+ * evaluation. The mask is not stored: backward reads the same noise again. */
+static LExpr *dropout_mask(LB *lb, const Node *n, LExpr *idx_row, LExpr *k, LExpr *v) {
+    LExpr *u = e_load(lb, lb->noise,
+                      e_add(lb, e_mul(lb, idx_row, e_int(lb, lb->p->noise_per_row)),
+                            e_add(lb, e_int(lb, lb->nb[n->id].noise_start), k)));
+    return e_select(lb, e_cmp(lb, 'g', u, e_real(lb, n->rate)),
+                    e_bin(lb, '*', v, e_real(lb, 1.0 / (1.0 - n->rate))), e_real(lb, 0));
+}
+
+static void dropout_pass(LB *lb, const Node *n, bool backward, bool first) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *src = backward ? nb->dout : lb->nb[view_source(n->in[0])->id].out;
+    int64_t width = shape_size(n->out);
+    LStmt *cond = if_begin(lb, e_training(lb));
+    for (int training = 1; training >= 0; training--) {
+        LStmt *r = for_begin(lb, "r", e_batch(lb));
+        r->parallel = true;
+        LStmt *k = for_begin(lb, "k", e_int(lb, width));
+        k->vector = true;
+        LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, k));
+        LExpr *v = e_load(lb, src, idx);
+        if (training)
+            v = dropout_mask(lb, n, e_var(lb, r), e_var(lb, k), v);
+        if (backward)
+            grad_store(lb, n->in[0], idx, v, first);
+        else
+            s_store(lb, nb->out, idx, v);
+        for_end(lb);
+        for_end(lb);
+        if (training)
+            if_else(lb, cond);
+    }
+    if_end(lb);
+}
+
+static void dropout_forward(LB *lb, const Node *n) {
+    s_comment(lb, "%s forward (line %d): y = x·mask/(1 − %g) in training, mask = noise ≥ %g",
+              n->name, n->loc.line, n->rate, n->rate);
+    dropout_pass(lb, n, false, true);
+}
+
+static void dropout_backward(LB *lb, const Node *n, bool written[]) {
+    if (!needs_input_grad(n))
+        return;
+    const Node *src = view_source(n->in[0]);
+    bool first = !written[src->id];
+    written[src->id] = true;
+    s_comment(lb, "%s backward (line %d): dx = dy·mask/(1 − %g)", n->name, n->loc.line, n->rate);
+    dropout_pass(lb, n, true, first);
+}
+
+bool layer_forward(LB *lb, const Node *n) {
+    switch (n->op) {
+    case OP_DENSE: dense_forward(lb, n); return true;
+    case OP_ACTIVATION: activation_forward(lb, n); return true;
+    case OP_DROPOUT: dropout_forward(lb, n); return true;
+    default: return false;
+    }
+}
+
+bool layer_backward(LB *lb, const Node *n, bool written[]) {
+    switch (n->op) {
+    case OP_DENSE: dense_backward(lb, n, written); return true;
+    case OP_ACTIVATION: activation_backward(lb, n, written); return true;
+    case OP_DROPOUT: dropout_backward(lb, n, written); return true;
+    default: return false;
+    }
+}
