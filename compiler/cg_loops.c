@@ -231,15 +231,28 @@ static bool is_int(const LExpr *e) {
     }
 }
 
-static LLVMValueRef intrinsic(Codegen *cg, const char *name, LLVMValueRef x, LLVMValueRef y) {
+static LLVMValueRef intrinsic_n(Codegen *cg, const char *name, LLVMValueRef *args, unsigned n) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
     LLVMTypeRef type = cg->real;
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &type, 1);
-    LLVMTypeRef params[2] = {cg->real, cg->real};
-    LLVMTypeRef fty = LLVMFunctionType(cg->real, params, y ? 2 : 1, false);
-    LLVMValueRef args[2] = {x, y};
-    return LLVMBuildCall2(cg->b, fty, fn, args, y ? 2 : 1, "");
+    LLVMTypeRef params[3] = {cg->real, cg->real, cg->real};
+    LLVMTypeRef fty = LLVMFunctionType(cg->real, params, n, false);
+    return LLVMBuildCall2(cg->b, fty, fn, args, n, "");
 }
+
+static LLVMValueRef intrinsic(Codegen *cg, const char *name, LLVMValueRef x, LLVMValueRef y) {
+    LLVMValueRef args[2] = {x, y};
+    return intrinsic_n(cg, name, args, y ? 2 : 1);
+}
+
+/* a·b + c as llvm.fmuladd: one FMA instruction where the CPU has it (the products of
+ * every dense and convolution layer are made of these). */
+static LLVMValueRef gen_fmuladd(Codegen *cg, const LExpr *product, LLVMValueRef c) {
+    LLVMValueRef args[3] = {gen_real(cg, product->a), gen_real(cg, product->b), c};
+    return intrinsic_n(cg, "llvm.fmuladd", args, 3);
+}
+
+static bool is_product(const LExpr *e) { return e->kind == E_BIN && e->op == '*'; }
 
 /* A libm function of the model precision (tanhf or tanh): no LLVM intrinsic exists. */
 static LLVMValueRef libm(Codegen *cg, const char *name, LLVMValueRef x) {
@@ -354,7 +367,12 @@ static LLVMValueRef gen_real(Codegen *cg, const LExpr *e) {
     case E_TEMP: return LLVMBuildLoad2(cg->b, cg->real, temp_slot(cg, e->temp, false), e->temp);
     case E_LR: return ctx_lr(cg);
     case E_TO_REAL: return gen_real(cg, e->a);
-    case E_BIN: return gen_binary(cg, e->op, gen_real(cg, e->a), gen_real(cg, e->b));
+    case E_BIN:
+        if (e->op == '+' && is_product(e->b))
+            return gen_fmuladd(cg, e->b, gen_real(cg, e->a));
+        if (e->op == '+' && is_product(e->a))
+            return gen_fmuladd(cg, e->a, gen_real(cg, e->b));
+        return gen_binary(cg, e->op, gen_real(cg, e->a), gen_real(cg, e->b));
     case E_UN: return gen_unary(cg, e->op, gen_real(cg, e->a));
     case E_SELECT: {
         LLVMValueRef c = gen_cond(cg, e->a);
@@ -506,6 +524,13 @@ static void gen_if(Codegen *cg, const LStmt *s) {
     enter_block(cg, done);
 }
 
+/* old + value, fused when value is a product. */
+static LLVMValueRef accumulate(Codegen *cg, LLVMValueRef old, const LExpr *value) {
+    if (is_product(value))
+        return gen_fmuladd(cg, value, old);
+    return LLVMBuildFAdd(cg->b, old, gen_real(cg, value), "");
+}
+
 static void gen_stmt(Codegen *cg, const LStmt *s) {
     CgFn *fn = cg->cur;
     switch (s->kind) {
@@ -520,8 +545,7 @@ static void gen_stmt(Codegen *cg, const LStmt *s) {
         break;
     case S_ACCUM: {
         LLVMValueRef idx = gen_int(cg, s->index);
-        LLVMValueRef v = gen_real(cg, s->value);
-        gen_store(cg, s->buf, idx, LLVMBuildFAdd(cg->b, gen_load(cg, s->buf, idx), v, ""));
+        gen_store(cg, s->buf, idx, accumulate(cg, gen_load(cg, s->buf, idx), s->value));
         break;
     }
     case S_LET:
@@ -529,9 +553,8 @@ static void gen_stmt(Codegen *cg, const LStmt *s) {
         break;
     case S_ADD: {
         LLVMValueRef slot = temp_slot(cg, s->temp, false);
-        LLVMValueRef v = gen_real(cg, s->value);
         LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->real, slot, s->temp);
-        LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, old, v, ""), slot);
+        LLVMBuildStore(cg->b, accumulate(cg, old, s->value), slot);
         break;
     }
     case S_IF:
