@@ -12,8 +12,8 @@
  *
  * and a parallel loop is outlined into `name.parN(ptr %frame, i64 %begin, i64 %end,
  * i32 %chunk)`, which the runtime's nnrt_parallel_for() runs on contiguous chunks. The
- * frame carries the ctx and the values of the enclosing loops' variables; temporaries do
- * not cross into a parallel body (loop_check() guarantees it).
+ * frame carries the ctx, the values of the enclosing loops' variables and of the caller's
+ * temporaries the body reads (it may not assign them: loop_check() guarantees it).
  *
  * Distinct loop-IR buffers never overlap (parameters are disjoint slices, every work
  * buffer has its own rows), so each group of buffers that may overlap gets one alias
@@ -445,20 +445,60 @@ static void gen_loop(Codegen *cg, const LStmt *s, LLVMValueRef begin, LLVMValueR
     enter_block(cg, done);
 }
 
-/* The frame handed to an outlined body: { ptr ctx, [n x i64] enclosing loop variables }. */
-static LLVMTypeRef frame_type(Codegen *cg, int nvars) {
-    LLVMTypeRef fields[2] = {cg->ptr, LLVMArrayType(cg->i64, (unsigned)(nvars ? nvars : 1))};
-    return LLVMStructTypeInContext(cg->ctx, fields, 2, false);
+/* The frame handed to an outlined body:
+ *   { ptr ctx, [nvars x i64] enclosing loop variables, [ntemps x real] caller temps } */
+typedef struct Frame {
+    LLVMTypeRef type;
+    int nvars, ntemps;
+    const char *temp[CG_MAX_TEMPS];  /* the caller's temps the body reads */
+} Frame;
+
+static void collect_temps(const Codegen *cg, Frame *fr, const LExpr *e) {
+    if (!e)
+        return;
+    if (e->kind == E_TEMP) {
+        bool have = false;
+        for (int i = 0; i < fr->ntemps; i++)
+            have |= strcmp(fr->temp[i], e->temp) == 0;
+        for (int i = 0; !have && i < cg->cur->ntemps; i++)
+            if (strcmp(cg->cur->temp_name[i], e->temp) == 0) {
+                fr->temp[fr->ntemps++] = e->temp;
+                have = true;
+            }
+    }
+    collect_temps(cg, fr, e->a);
+    collect_temps(cg, fr, e->b);
+    collect_temps(cg, fr, e->c);
 }
 
-static LLVMValueRef frame_field(Codegen *cg, LLVMTypeRef ft, LLVMValueRef frame, int field, int k) {
+static void collect_stmt_temps(const Codegen *cg, Frame *fr, const LStmt *s) {
+    for (; s; s = s->next) {
+        collect_temps(cg, fr, s->index);
+        collect_temps(cg, fr, s->value);
+        collect_temps(cg, fr, s->extent);
+        collect_stmt_temps(cg, fr, s->body);
+        collect_stmt_temps(cg, fr, s->orelse);
+    }
+}
+
+static Frame frame_of(Codegen *cg, const LStmt *s) {
+    Frame fr = {0};
+    fr.nvars = cg->cur->nloops;
+    collect_stmt_temps(cg, &fr, s->body);
+    LLVMTypeRef fields[3] = {cg->ptr, LLVMArrayType(cg->i64, (unsigned)fr.nvars),
+                             LLVMArrayType(cg->real, (unsigned)fr.ntemps)};
+    fr.type = LLVMStructTypeInContext(cg->ctx, fields, 3, false);
+    return fr;
+}
+
+static LLVMValueRef frame_field(Codegen *cg, const Frame *fr, LLVMValueRef frame, int field, int k) {
     LLVMValueRef idx[3] = {LLVMConstInt(cg->i32, 0, false), LLVMConstInt(cg->i32, (unsigned)field, false),
                            LLVMConstInt(cg->i32, (unsigned)k, false)};
-    return LLVMBuildInBoundsGEP2(cg->b, ft, frame, idx, field ? 3 : 2, "");
+    return LLVMBuildInBoundsGEP2(cg->b, fr->type, frame, idx, field ? 3 : 2, "");
 }
 
 /* The outlined body of parallel loop s: for var in [begin, end): s->body. */
-static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, LLVMTypeRef ft) {
+static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, const Frame *fr) {
     CgFn *outer = cg->cur;
     CgFn inner = {0};
     char name[256];
@@ -476,16 +516,19 @@ static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, LLVMTypeRef ft
     LLVMBasicBlockRef saved = LLVMGetInsertBlock(cg->b);
     cg->cur = &inner;
     begin_body(cg, &inner);
-    LLVMPositionBuilderAtEnd(cg->b, inner.entry); /* before its branch: dominates all */
     LLVMPositionBuilderBefore(cg->b, LLVMGetBasicBlockTerminator(inner.entry));
-    inner.ctx = LLVMBuildLoad2(cg->b, cg->ptr, frame_field(cg, ft, frame, 0, 0), "ctx");
-    for (int i = 0; i < outer->nloops; i++) {
+    inner.ctx = LLVMBuildLoad2(cg->b, cg->ptr, frame_field(cg, fr, frame, 0, 0), "ctx");
+    for (int i = 0; i < fr->nvars; i++) {
         inner.loop[i] = outer->loop[i];
-        inner.var[i] = LLVMBuildLoad2(cg->b, cg->i64, frame_field(cg, ft, frame, 1, i),
+        inner.var[i] = LLVMBuildLoad2(cg->b, cg->i64, frame_field(cg, fr, frame, 1, i),
                                       outer->loop[i]->var);
     }
+    inner.nloops = fr->nvars;
     LLVMPositionBuilderAtEnd(cg->b, LLVMGetNextBasicBlock(inner.entry));
-    inner.nloops = outer->nloops;
+    for (int i = 0; i < fr->ntemps; i++) {
+        LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, frame_field(cg, fr, frame, 2, i), "");
+        LLVMBuildStore(cg->b, v, temp_slot(cg, fr->temp[i], true));
+    }
     gen_loop(cg, s, begin, end);
     LLVMBuildRetVoid(cg->b);
     cg->cur = outer;
@@ -495,12 +538,16 @@ static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, LLVMTypeRef ft
 
 static void gen_parallel(Codegen *cg, const LStmt *s) {
     CgFn *fn = cg->cur;
-    LLVMTypeRef ft = frame_type(cg, fn->nloops);
-    LLVMValueRef body = outline_parallel(cg, s, ft);
-    LLVMValueRef frame = entry_alloca(cg, ft, "frame");
-    LLVMBuildStore(cg->b, fn->ctx, frame_field(cg, ft, frame, 0, 0));
-    for (int i = 0; i < fn->nloops; i++)
-        LLVMBuildStore(cg->b, fn->var[i], frame_field(cg, ft, frame, 1, i));
+    Frame fr = frame_of(cg, s);
+    LLVMValueRef body = outline_parallel(cg, s, &fr);
+    LLVMValueRef frame = entry_alloca(cg, fr.type, "frame");
+    LLVMBuildStore(cg->b, fn->ctx, frame_field(cg, &fr, frame, 0, 0));
+    for (int i = 0; i < fr.nvars; i++)
+        LLVMBuildStore(cg->b, fn->var[i], frame_field(cg, &fr, frame, 1, i));
+    for (int i = 0; i < fr.ntemps; i++) {
+        LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, temp_slot(cg, fr.temp[i], false), fr.temp[i]);
+        LLVMBuildStore(cg->b, v, frame_field(cg, &fr, frame, 2, i));
+    }
     LLVMTypeRef params[4] = {cg->ptr, cg->i64, cg->ptr, cg->ptr};
     LLVMTypeRef pft = LLVMFunctionType(cg->void_t, params, 4, false);
     LLVMValueRef args[4] = {ctx_pool(cg), gen_int(cg, s->extent), body, frame};
