@@ -8,7 +8,8 @@
 #   dropout    dropout(0.3) after the hidden layer (gradcheck fixes the noise)
 #   l2dropout  dropout, and l2 per layer (0.02, 0.005) instead of the train block's
 #   actlayer   the output activation as a layer of its own: dense(3), activation(OUT)
-#   width1     one output unit (mse, mae, binary_crossentropy)
+#   width1     one output unit (mse, mae, binary_crossentropy; not softmax, which is the
+#              constant 1 over one unit), with bias_initializer=ones so a ReLU output is alive
 # OUT is ACT for mse and mae, softmax for the categorical losses and sigmoid for binary
 # cross-entropy (the only outputs nnlc accepts for them; rejected.sh checks the rest).
 # LOSS is mse, mae, bce, cce or scce; ACT is linear, sigmoid, tanh, relu, leaky_relu, elu,
@@ -44,7 +45,7 @@ model() {
         l2) train_l2="l2 = 0.01" ;;
         dropout) drop="dropout(0.3)" ;;
         l2dropout) drop="dropout(0.3)" hidden_l2=", l2=0.02" out_l2=", l2=0.005" ;;
-        width1) width=1 ;;
+        width1) width=1 out_l2=", bias_initializer=ones" ;;
         *) echo "gradcheck.sh: unknown variant '$variant'" >&2; return 1 ;;
     esac
     if [ "$variant" = actlayer ]; then
@@ -72,8 +73,9 @@ EOF
 }
 
 failed=0
+declare -A losses
 for variant in "$@"; do
-    if [ "$variant" = width1 ] && [ "$loss" != mse ] && [ "$loss" != mae ] && [ "$loss" != bce ]; then
+    if [ "$variant" = width1 ] && { [ "$out_act" = softmax ] || [ "$loss" = cce ] || [ "$loss" = scce ]; }; then
         continue
     fi
     labels="$data/$y.npy"
@@ -93,7 +95,30 @@ for variant in "$@"; do
         failed=$((failed + 1))
         continue
     fi
-    printf 'ok   %-10s %s\n' "$variant" "$(grep '^gradcheck: passed' <<<"$out")"
+    # A check where every gradient is exactly 0 (dead units) would pass any backward.
+    if ! grep -E '^  [^ ]+ ' <<<"$out" | grep -vq 'backward 0, numeric 0)'; then
+        printf 'FAIL %-10s every gradient is 0: the case checks nothing\n%s\n' "$variant" "$out"
+        failed=$((failed + 1))
+        continue
+    fi
+    # Options both sides ignored would pass too: L2 must raise the loss (same weights:
+    # same seed and shapes), and dropout must change it.
+    value=$(sed -n 's/^gradcheck: [0-9]* examples, loss \([^,]*\),.*/\1/p' <<<"$out")
+    losses[$variant]=$value
+    case $variant in
+        l2) base=plain cmp='l > b' ;;
+        l2dropout) base=dropout cmp='l > b' ;;
+        dropout) base=plain cmp='l != b' ;;
+        *) base="" ;;
+    esac
+    if [ -n "$base" ] && [ -n "${losses[$base]:-}" ] &&
+       ! awk -v l="$value" -v b="${losses[$base]}" "BEGIN { exit !($cmp) }"; then
+        printf 'FAIL %-10s loss %s, %s without it: the option made no difference\n' \
+            "$variant" "$value" "${losses[$base]}"
+        failed=$((failed + 1))
+        continue
+    fi
+    printf 'ok   %-10s loss %-10s %s\n' "$variant" "$value" "$(grep '^gradcheck: passed' <<<"$out")"
 done
 if [ $failed -gt 0 ]; then
     echo "$failed variant(s) of $loss/$act failed"

@@ -19,8 +19,8 @@ target_link_libraries(cg_tool PRIVATE m)
 add_test(NAME codegen.data COMMAND cg_tool data ${CG_DATA})
 set_tests_properties(codegen.data PROPERTIES FIXTURES_SETUP cg_data)
 add_test(NAME codegen.compile.checkpoint
-         COMMAND ${CG_NNLC} ${CG_DIR}/models/checkpoint.nn -o ${CG_WORK}/checkpoint)
-add_test(NAME codegen.compile.images COMMAND ${CG_NNLC} ${CG_DIR}/models/images.nn -o ${CG_WORK}/images)
+         COMMAND ${CG_NNLC} ${CG_DIR}/models/checkpoint.nn -o ${CG_WORK}/ck_trainer)
+add_test(NAME codegen.compile.images COMMAND ${CG_NNLC} ${CG_DIR}/models/images.nn -o ${CG_WORK}/images_trainer)
 set_tests_properties(codegen.compile.checkpoint PROPERTIES FIXTURES_SETUP cg_checkpoint)
 set_tests_properties(codegen.compile.images PROPERTIES FIXTURES_SETUP cg_images)
 add_test(NAME codegen.mkdir COMMAND ${CMAKE_COMMAND} -E make_directory ${CG_WORK} ${CG_DATA})
@@ -54,7 +54,7 @@ foreach(case ${CG_OPT_CASES})
 endforeach()
 
 foreach(t checkpoint resume threads)
-    add_test(NAME codegen.${t} COMMAND ${CG_DIR}/${t}.sh ${CG_WORK}/checkpoint $<TARGET_FILE:cg_tool>
+    add_test(NAME codegen.${t} COMMAND ${CG_DIR}/${t}.sh ${CG_WORK}/ck_trainer $<TARGET_FILE:cg_tool>
                                        ${CG_DATA} ${CG_WORK}/${t})
     set_tests_properties(codegen.${t} PROPERTIES FIXTURES_REQUIRED "cg_data;cg_checkpoint")
 endforeach()
@@ -71,27 +71,27 @@ if(TARGET rt_fixtures)
     set_tests_properties(codegen.fixtures PROPERTIES FIXTURES_SETUP cg_rt_data FIXTURES_REQUIRED cg_dirs)
     function(codegen_error name regex)
         add_test(NAME codegen.error.${name}
-                 COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 1 ${regex} ${CG_WORK}/images ${ARGN})
+                 COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 1 ${regex} ${CG_WORK}/images_trainer ${ARGN})
         set_tests_properties(codegen.error.${name} PROPERTIES FIXTURES_REQUIRED "cg_rt_data;cg_images")
     endfunction()
     codegen_error(idx_truncated
-        "^images: error: .*trunc.idx.gz: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920$"
+        "^images_trainer: error: .*trunc.idx.gz: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920$"
         --data ${CG_RT_DATA}/trunc.idx.gz ${CG_RT_DATA}/labels.idx.gz)
-    codegen_error(idx_magic "^images: error: .*badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
+    codegen_error(idx_magic "^images_trainer: error: .*badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
         --data ${CG_RT_DATA}/badmagic.idx ${CG_RT_DATA}/labels.idx)
     codegen_error(idx_label_range
-        "^images: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx)
     codegen_error(idx_shape
-        "^images: error: .*small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784$"
+        "^images_trainer: error: .*small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784$"
         --data ${CG_RT_DATA}/small.idx ${CG_RT_DATA}/labels.idx)
-    codegen_error(csv_ragged "^images: error: .*ragged.csv:6: expected 785 fields like the header, found 784$"
+    codegen_error(csv_ragged "^images_trainer: error: .*ragged.csv:6: expected 785 fields like the header, found 784$"
         --data ${CG_RT_DATA}/ragged.csv)
     codegen_error(npy_truncated
-        "^images: error: .*trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360$"
+        "^images_trainer: error: .*trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360$"
         --data ${CG_RT_DATA}/trunc.npy ${CG_RT_DATA}/y.npy)
     codegen_error(test_set_label_range
-        "^images: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9"
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9"
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels.idx --test ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx
         --epochs 1 --quiet)
 endif()
