@@ -59,6 +59,11 @@ foreach(t checkpoint resume threads)
     set_tests_properties(codegen.${t} PROPERTIES FIXTURES_REQUIRED "cg_data;cg_checkpoint")
 endforeach()
 
+# The thread-count comparison means something only if the model has parallel loops.
+add_test(NAME codegen.threads.parallel_loops
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for r in 0..B"
+                 ${CG_NNLC} --emit=loops ${CG_DIR}/models/checkpoint.nn)
+
 add_test(NAME codegen.fashion COMMAND ${CG_DIR}/fashion.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples/mlp.nn
                                       ${CG_WORK}/fashion)
 set_tests_properties(codegen.fashion PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
