@@ -713,7 +713,7 @@ static int grad_writers(const Node *n) {
     return k;
 }
 
-/* Buffers for every node: outputs, pre-activations, gradients; layer_plan() adds the
+/* Buffers for every node: outputs, pre-activations, gradients; layer_buffers() adds the
  * parameters and whatever else the layer's loops need. */
 static void plan_buffers(LB *lb) {
     const Graph *g = lb->g;
@@ -742,7 +742,7 @@ static void plan_buffers(LB *lb) {
         if (!nb->dz_fused)
             nb->dout = buf_work(lb, arena_printf(lb->a, "%s.dy", n->name), n->out);
         nb->dz = has_z ? buf_work(lb, arena_printf(lb->a, "%s.dz", n->name), n->out) : nb->dout;
-        layer_plan(lb, n);
+        layer_buffers(lb, n);
     }
     if (lb->p->noise_per_row)
         lb->noise = buf_io(lb, "noise", BUF_NOISE, (Shape){1, {lb->p->noise_per_row}});

@@ -442,7 +442,7 @@ bool layer_has_z(const Node *n) {
     return linear_map && n->act.kind != ACT_LINEAR;
 }
 
-void layer_plan(LB *lb, const Node *n) {
+void layer_buffers(LB *lb, const Node *n) {
     NodeBufs *nb = &lb->nb[n->id];
     switch (n->op) {
     case OP_DENSE:
