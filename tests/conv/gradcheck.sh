@@ -1,10 +1,10 @@
 #!/bin/sh
-# gradcheck.sh NNLC MODEL WORKDIR — compiles MODEL in f64, writes 8 random examples that
-# fit its input (features uniform in [-1, 1], 3 classes) and runs the trainer's gradient
-# check (every trainable tensor against central differences, tolerance 1e-6). Passes if
-# the check passes.
+# gradcheck.sh NNLC MODEL WORKDIR [CLASSES] — compiles MODEL in f64, writes 8 random
+# examples that fit its input (features uniform in [-1, 1], labels 0..CLASSES-1, default 3)
+# and runs the trainer's gradient check (every trainable tensor against central
+# differences, tolerance 1e-6). Passes if the check passes.
 set -eu
-nnlc=$1 model=$2 work=$3
+nnlc=$1 model=$2 work=$3 classes=${4:-3}
 mkdir -p "$work"
 name=$(basename "$model" .nn)
 "$nnlc" --precision=f64 "$model" -o "$work/$name" 2>"$work/nnlc.err" || {
@@ -15,13 +15,13 @@ name=$(basename "$model" .nn)
 features=$("$nnlc" --emit=ir "$model" | awk '/= input/ {
     s = $0; sub(/.*: \(B,/, "", s); sub(/\).*/, "", s)
     n = split(s, d, ","); p = 1; for (i = 1; i <= n; i++) p *= d[i]; print p; exit }')
-awk -v f="$features" 'BEGIN {
+awk -v f="$features" -v k="$classes" 'BEGIN {
     srand(7)
     for (j = 0; j < f; j++) printf "f%d,", j
     print "label"
     for (i = 0; i < 8; i++) {
         for (j = 0; j < f; j++) printf "%.4f,", rand() * 2 - 1
-        print int(rand() * 3)
+        print int(rand() * k)
     }
 }' >"$work/data.csv"
 out=$("$work/$name" --gradcheck --data "$work/data.csv" 2>&1) && status=0 || status=$?

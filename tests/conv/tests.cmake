@@ -10,11 +10,16 @@ set(CONV_WORK ${CMAKE_CURRENT_BINARY_DIR}/conv_work)
 
 add_executable(conv_st_write ${CONV_DIR}/st_write.c)
 
-foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge)
+# conv_gradcheck(MODEL [CLASSES]): tests/conv/MODEL.nn on random examples.
+function(conv_gradcheck model)
     add_test(NAME conv.gradcheck.${model}
              COMMAND ${CONV_DIR}/gradcheck.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/${model}.nn
-                     ${CONV_WORK}/${model})
+                     ${CONV_WORK}/${model} ${ARGN})
+endfunction()
+foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views)
+    conv_gradcheck(${model})
 endforeach()
+conv_gradcheck(outputs 2)   # binary labels
 
 add_test(NAME conv.forward
          COMMAND ${CONV_DIR}/forward.sh $<TARGET_FILE:nnlc> $<TARGET_FILE:conv_st_write>
