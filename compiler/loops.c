@@ -93,6 +93,13 @@ LExpr *e_to_real(LB *lb, LExpr *i) {
     return e;
 }
 
+LExpr *e_to_int(LB *lb, LExpr *v, int64_t rows) {
+    LExpr *e = new_expr(lb, E_TO_INT);
+    e->a = v;
+    e->ival = rows;
+    return e;
+}
+
 LExpr *e_bin(LB *lb, char op, LExpr *a, LExpr *b) {
     LExpr *e = new_expr(lb, E_BIN);
     e->op = op;
@@ -301,6 +308,11 @@ static void print_index(const LExpr *e, FILE *out) {
     case E_STEP: fputs("step", out); break;
     case E_IADD:
         print_index(e->a, out);
+        if (e->b->kind == E_IMUL && e->b->a->kind == E_INT && e->b->a->ival == -1) {
+            fputs(" - ", out); /* 27 + -1*s prints as 27 - s */
+            print_index(e->b->b, out);
+            break;
+        }
         fputs(" + ", out);
         print_index(e->b, out);
         break;
@@ -316,6 +328,11 @@ static void print_index(const LExpr *e, FILE *out) {
         print_index(e->b, out);
         if (e->b->kind == E_IADD)
             fputc(')', out);
+        break;
+    case E_TO_INT:
+        fputs("index(", out);
+        print_expr(e->a, out);
+        fprintf(out, ", %" PRId64 ")", e->ival);
         break;
     default: print_expr(e, out); break;
     }
@@ -337,7 +354,7 @@ static const char *un_name(char op) {
 
 static void print_expr(const LExpr *e, FILE *out) {
     switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
         print_index(e, out);
         break;
     case E_REAL: fprintf(out, "%.9g", e->rval); break;
@@ -582,12 +599,14 @@ static bool supported(LB *lb, const Node *n) {
     case OP_INPUT: case OP_DENSE: case OP_DROPOUT: case OP_ACTIVATION:
     case OP_FLATTEN: case OP_RESHAPE:
         return true;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        return rnn_supported(lb, n);
     default:
         diag_error(lb->d, n->loc, "code generation for %s is not implemented yet",
                    op_name(n->op));
         diag_hint(lb->d, n->loc, "--summary and --emit=ir work for every layer; trainers "
-                                 "can be built for dense, dropout, activation, flatten and "
-                                 "reshape layers");
+                                 "can be built for dense, dropout, activation, flatten, "
+                                 "reshape, simple_rnn, lstm, gru and embedding layers");
         return false;
     }
 }
@@ -688,6 +707,7 @@ static void plan_buffers(LB *lb) {
             nb->noise_start = lb->p->noise_per_row;
             lb->p->noise_per_row += shape_size(n->out);
         }
+        layer_buffers(lb, n);
     }
     if (lb->p->noise_per_row)
         lb->noise = buf_io(lb, "noise", BUF_NOISE, (Shape){1, {lb->p->noise_per_row}});

@@ -8,6 +8,8 @@
 
 #include "loops.h"
 
+typedef struct RnnBufs RnnBufs; /* a recurrent layer's states and gates (loops_rnn.c) */
+
 /* The buffers of one graph node. Views (flatten, reshape) share their input's. */
 typedef struct NodeBufs {
     Buf *out;       /* y (B, out): the layer's output; for the input, x */
@@ -17,6 +19,7 @@ typedef struct NodeBufs {
     Buf *W, *b, *dW, *db;
     int64_t noise_start;  /* dropout: offset of its numbers in a noise row */
     bool dz_fused;  /* users write dz directly (the activation derivative is fused) */
+    RnnBufs *rnn;   /* simple_rnn, lstm, gru */
 } NodeBufs;
 
 enum { LB_MAX_DEPTH = 16 };
@@ -51,6 +54,7 @@ LExpr *e_load(LB *lb, const Buf *buf, LExpr *index);
 LExpr *e_temp(LB *lb, const char *name);
 LExpr *e_lr(LB *lb);
 LExpr *e_to_real(LB *lb, LExpr *i);
+LExpr *e_to_int(LB *lb, LExpr *v, int64_t rows);   /* index(v, rows), see E_TO_INT */
 LExpr *e_bin(LB *lb, char op, LExpr *a, LExpr *b);
 LExpr *e_un(LB *lb, char op, LExpr *a);
 LExpr *e_select(LB *lb, LExpr *cond, LExpr *a, LExpr *b);
@@ -89,6 +93,7 @@ LExpr *act_deriv(LB *lb, Activation act, LExpr *z, LExpr *y);
 
 /* ---- layers (loops_layers.c) ---- */
 const Node *view_source(const Node *n);         /* through flatten/reshape */
+void layer_buffers(LB *lb, const Node *n);      /* a layer's own buffers, after y and dy */
 bool layer_forward(LB *lb, const Node *n);
 bool layer_backward(LB *lb, const Node *n, bool first_writer[]);
 /* Stores (or adds, when not the first writer) the gradient of element `index` of node n's
@@ -96,6 +101,12 @@ bool layer_backward(LB *lb, const Node *n, bool first_writer[]);
  * fused. Views (flatten, reshape) pass it to their source. */
 void grad_store(LB *lb, const Node *n, LExpr *index, LExpr *value, bool first);
 bool needs_input_grad(const Node *n);
+
+/* ---- recurrent layers and embedding (loops_rnn.c) ---- */
+bool rnn_supported(LB *lb, const Node *n);      /* reports what it cannot lower */
+void rnn_buffers(LB *lb, const Node *n);
+void rnn_forward(LB *lb, const Node *n);
+void rnn_backward(LB *lb, const Node *n, bool written[]);
 
 /* ---- training (loops_train.c) ---- */
 const Node *loss_fusion(const Graph *g); /* the node the loss gradient fuses with, or NULL */

@@ -405,11 +405,21 @@ static void dropout_backward(LB *lb, const Node *n, bool written[]) {
     dropout_pass(lb, n, true, first);
 }
 
+void layer_buffers(LB *lb, const Node *n) {
+    switch (n->op) {
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING: rnn_buffers(lb, n); break;
+    default: break;
+    }
+}
+
 bool layer_forward(LB *lb, const Node *n) {
     switch (n->op) {
     case OP_DENSE: dense_forward(lb, n); return true;
     case OP_ACTIVATION: activation_forward(lb, n); return true;
     case OP_DROPOUT: dropout_forward(lb, n); return true;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        rnn_forward(lb, n);
+        return true;
     default: return false;
     }
 }
@@ -419,6 +429,9 @@ bool layer_backward(LB *lb, const Node *n, bool written[]) {
     case OP_DENSE: dense_backward(lb, n, written); return true;
     case OP_ACTIVATION: activation_backward(lb, n, written); return true;
     case OP_DROPOUT: dropout_backward(lb, n, written); return true;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        rnn_backward(lb, n, written);
+        return true;
     default: return false;
     }
 }
