@@ -1,15 +1,165 @@
 /*
- * cg_module.c — LLVM module emission. (Being written.)
+ * cg_module.c — one LLVM module per model: the target machine (this CPU with its vector
+ * features, or generic x86-64), the functions of the loop program (cg_loops.c), the
+ * NnrtModel descriptor (cg_model.c), verification, the new pass manager's default<On>
+ * pipeline, and the output: LLVM IR, assembly or an object file.
  */
-#include "cg.h"
+#include "cg_internal.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stdlib.h>
+#include <string.h>
+
+static LLVMTargetMachineRef target_machine(const CgOptions *opt, FILE *err) {
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    char *triple = LLVMGetDefaultTargetTriple();
+    LLVMTargetRef target;
+    char *msg = NULL;
+    if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+        fprintf(err, "nnlc: error: no LLVM target for '%s': %s\n", triple, msg);
+        LLVMDisposeMessage(msg);
+        LLVMDisposeMessage(triple);
+        return NULL;
+    }
+    char *cpu = opt->native_cpu ? LLVMGetHostCPUName() : NULL;
+    char *features = opt->native_cpu ? LLVMGetHostCPUFeatures() : NULL;
+    LLVMCodeGenOptLevel level = opt->opt_level == 0   ? LLVMCodeGenLevelNone
+                                : opt->opt_level == 1 ? LLVMCodeGenLevelLess
+                                : opt->opt_level == 2 ? LLVMCodeGenLevelDefault
+                                                      : LLVMCodeGenLevelAggressive;
+    /* PIC: Debian's cc links position-independent executables by default. */
+    LLVMTargetMachineRef tm = LLVMCreateTargetMachine(
+        target, triple, cpu ? cpu : "x86-64", features ? features : "", level, LLVMRelocPIC,
+        LLVMCodeModelDefault);
+    LLVMDisposeMessage(triple);
+    if (cpu)
+        LLVMDisposeMessage(cpu);
+    if (features)
+        LLVMDisposeMessage(features);
+    if (!tm)
+        fprintf(err, "nnlc: error: LLVM could not create a target machine\n");
+    return tm;
+}
+
+static void init_types(Codegen *cg) {
+    LLVMContextRef c = cg->ctx;
+    cg->f64 = LLVMDoubleTypeInContext(c);
+    cg->real = cg->opt->elem_size == 8 ? cg->f64 : LLVMFloatTypeInContext(c);
+    cg->i64 = LLVMInt64TypeInContext(c);
+    cg->i32 = LLVMInt32TypeInContext(c);
+    cg->i8 = LLVMInt8TypeInContext(c);
+    cg->i1 = LLVMInt1TypeInContext(c);
+    cg->ptr = LLVMPointerTypeInContext(c, 0);
+    cg->void_t = LLVMVoidTypeInContext(c);
+    cg->entry_type = LLVMFunctionType(cg->void_t, &cg->ptr, 1, false);
+    cg->loss_type = LLVMFunctionType(cg->f64, &cg->ptr, 1, false);
+    LLVMTypeRef body[4] = {cg->ptr, cg->i64, cg->i64, cg->i32};
+    cg->body_type = LLVMFunctionType(cg->void_t, body, 4, false);
+    cg->md_loop = LLVMGetMDKindIDInContext(c, "llvm.loop", 9);
+    cg->md_scope = LLVMGetMDKindIDInContext(c, "alias.scope", 11);
+    cg->md_noalias = LLVMGetMDKindIDInContext(c, "noalias", 7);
+}
+
+static bool verify(Codegen *cg) {
+    char *msg = NULL;
+    if (!LLVMVerifyModule(cg->mod, LLVMReturnStatusAction, &msg)) {
+        LLVMDisposeMessage(msg);
+        return true;
+    }
+    fprintf(cg->err, "%s:%d: internal error: the generated LLVM module is invalid:\n%s\n",
+            __FILE__, __LINE__, msg);
+    LLVMDisposeMessage(msg);
+    char *ir = LLVMPrintModuleToString(cg->mod);
+    fputs(ir, cg->err);
+    LLVMDisposeMessage(ir);
+    return false;
+}
+
+static bool optimize(Codegen *cg) {
+    if (cg->opt->opt_level == 0)
+        return true;
+    char passes[32];
+    snprintf(passes, sizeof passes, "default<O%d>", cg->opt->opt_level);
+    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    LLVMPassBuilderOptionsSetLoopVectorization(po, true);
+    LLVMPassBuilderOptionsSetSLPVectorization(po, true);
+    LLVMPassBuilderOptionsSetLoopUnrolling(po, true);
+    LLVMErrorRef e = LLVMRunPasses(cg->mod, passes, cg->tm, po);
+    LLVMDisposePassBuilderOptions(po);
+    if (e) {
+        char *msg = LLVMGetErrorMessage(e);
+        fprintf(cg->err, "nnlc: error: LLVM passes failed: %s\n", msg);
+        LLVMDisposeErrorMessage(msg);
+        return false;
+    }
+    return true;
+}
+
+static bool write_output(Codegen *cg, CgEmit what, const char *out_path) {
+    bool to_stdout = strcmp(out_path, "-") == 0;
+    char *msg = NULL;
+    if (what == CG_EMIT_LLVM) {
+        if (to_stdout) {
+            char *ir = LLVMPrintModuleToString(cg->mod);
+            fputs(ir, stdout);
+            LLVMDisposeMessage(ir);
+            return fflush(stdout) == 0;
+        }
+        if (!LLVMPrintModuleToFile(cg->mod, out_path, &msg))
+            return true;
+    } else {
+        LLVMCodeGenFileType ft = what == CG_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile;
+        if (to_stdout) {
+            LLVMMemoryBufferRef buf;
+            if (!LLVMTargetMachineEmitToMemoryBuffer(cg->tm, cg->mod, ft, &msg, &buf)) {
+                fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), stdout);
+                LLVMDisposeMemoryBuffer(buf);
+                return fflush(stdout) == 0;
+            }
+        } else if (!LLVMTargetMachineEmitToFile(cg->tm, cg->mod, (char *)out_path, ft, &msg)) {
+            return true;
+        }
+    }
+    fprintf(cg->err, "nnlc: error: cannot write '%s': %s\n", out_path, msg ? msg : "");
+    LLVMDisposeMessage(msg);
+    return false;
+}
 
 bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit what,
              const char *out_path, FILE *err) {
-    (void)g;
-    (void)p;
-    (void)opt;
-    (void)what;
-    (void)out_path;
-    fprintf(err, "nnlc: error: code generation is not implemented yet in this build\n");
-    return false;
+    Codegen cg = {0};
+    cg.g = g;
+    cg.p = p;
+    cg.opt = opt;
+    cg.err = err;
+    cg.tm = target_machine(opt, err);
+    if (!cg.tm)
+        return false;
+    cg.ctx = LLVMContextCreate();
+    cg.mod = LLVMModuleCreateWithNameInContext(g->name, cg.ctx);
+    cg.b = LLVMCreateBuilderInContext(cg.ctx);
+    cg.td = LLVMCreateTargetDataLayout(cg.tm);
+    char *triple = LLVMGetTargetMachineTriple(cg.tm);
+    LLVMSetTarget(cg.mod, triple);
+    LLVMDisposeMessage(triple);
+    LLVMSetModuleDataLayout(cg.mod, cg.td);
+    if (opt->source_path)
+        LLVMSetSourceFileName(cg.mod, opt->source_path, strlen(opt->source_path));
+    init_types(&cg);
+
+    cg_functions(&cg);
+    cg_model_descriptor(&cg);
+    bool ok = verify(&cg) && optimize(&cg) && write_output(&cg, what, out_path);
+
+    free(cg.fn_of);
+    free(cg.scope_of);
+    free(cg.noalias_of);
+    LLVMDisposeBuilder(cg.b);
+    LLVMDisposeModule(cg.mod);
+    LLVMDisposeTargetData(cg.td);
+    LLVMDisposeTargetMachine(cg.tm);
+    LLVMContextDispose(cg.ctx);
+    return ok;
 }

@@ -140,6 +140,8 @@ typedef enum { /* ORDER OPT: keep in step with opt_names[] in sema.c */
     OPT_COUNT
 } OptKind;
 
+const char *opt_name(OptKind k); /* "adam" (sema_train.c) */
+
 /* Optimizer with Keras defaults filled in by sema. */
 typedef struct Optimizer {
     OptKind kind;

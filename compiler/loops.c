@@ -506,7 +506,15 @@ typedef struct Check {
     int nloops;
     bool ok;
     bool in_parallel;
+    int captured;       /* in a parallel body: temps [0, captured) belong to the caller */
 } Check;
+
+static int find_temp(const Check *c, const char *name) {
+    for (int i = c->ntemps - 1; i >= 0; i--)
+        if (strcmp(c->temps[i], name) == 0)
+            return i;
+    return -1;
+}
 
 static void check_fail(Check *c, const char *what) {
     fprintf(c->err, "loop_check: %s: %s\n", c->f->name, what);
@@ -523,13 +531,8 @@ static void check_expr(Check *c, const LExpr *e) {
         if (!found)
             check_fail(c, "a loop variable used outside its loop");
     }
-    if (e->kind == E_TEMP) {
-        bool found = false;
-        for (int i = 0; i < c->ntemps; i++)
-            found |= strcmp(c->temps[i], e->temp) == 0;
-        if (!found)
-            check_fail(c, e->temp);
-    }
+    if (e->kind == E_TEMP && find_temp(c, e->temp) < 0)
+        check_fail(c, e->temp);
     check_expr(c, e->a);
     check_expr(c, e->b);
     check_expr(c, e->c);
@@ -541,6 +544,15 @@ static void check_stmts(Check *c, const LStmt *s) {
         check_expr(c, s->index);
         check_expr(c, s->value);
         check_expr(c, s->extent);
+        /* A parallel body reads the caller's temps (copied into its frame) but must not
+         * assign them: its chunks run at once, and the caller would not see the result. */
+        if ((s->kind == S_LET || s->kind == S_ADD) && c->in_parallel) {
+            int at = find_temp(c, s->temp);
+            if (at >= 0 && at < c->captured)
+                check_fail(c, "a parallel loop assigns a temporary of its caller");
+        }
+        if (s->kind == S_ADD && find_temp(c, s->temp) < 0)
+            check_fail(c, s->temp);
         if (s->kind == S_LET && c->ntemps < 256)
             c->temps[c->ntemps++] = s->temp;
         if (s->kind == S_RESULT && !c->f->returns_real)
@@ -551,14 +563,15 @@ static void check_stmts(Check *c, const LStmt *s) {
             if (s->parallel && c->in_parallel)
                 check_fail(c, "nested parallel loops");
             bool was = c->in_parallel;
-            int saved_temps = c->ntemps;
+            int saved_temps = c->ntemps, saved_captured = c->captured;
             if (s->parallel)
-                c->ntemps = 0; /* an outlined body sees only its own temps */
+                c->captured = c->ntemps;
             c->in_parallel |= s->parallel;
             c->loops[c->nloops++] = s;
             check_stmts(c, s->body);
             c->nloops--;
             c->in_parallel = was;
+            c->captured = saved_captured;
             c->ntemps = saved_temps;
         }
         if (s->kind == S_IF) {
@@ -746,5 +759,6 @@ LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
     lb.p->state_size = optimizer_state_size(g);
     plan_buffers(&lb);
     build_entries(&lb);
+    loop_schedule(lb.p);
     return lb.p;
 }

@@ -139,6 +139,8 @@ typedef struct LoopProgram {
 
 /* Lowers the graph; NULL (with a diagnostic at the layer) for what cannot be lowered. */
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d);
+/* Keeps `parallel` only on loops with enough work to pay for the pool (loops_schedule.c). */
+void loop_schedule(LoopProgram *p);
 bool loop_check(const LoopProgram *p, FILE *err);
 void loop_print(const LoopProgram *p, FILE *out);
 

@@ -430,6 +430,7 @@ void optimizer_update(LB *lb) {
         }
         LStmt *k = for_begin(lb, "i", e_int(lb, t->size));
         k->vector = true;
+        k->parallel = true; /* elementwise; loop_schedule() keeps it for large tensors */
         LExpr *i = e_var(lb, k);
         update_element(lb, o, W, S, i, clipped_grad(lb, o, G, i));
         for_end(lb);

@@ -30,6 +30,8 @@ static const char *const opt_names[] = { /* ORDER OPT */
     "sgd", "adagrad", "rmsprop", "adadelta", "adam", "nadam", "adamw", NULL,
 };
 
+const char *opt_name(OptKind k) { return k >= 0 && k < OPT_COUNT ? opt_names[k] : "?"; }
+
 /* Which options each optimizer takes, in Keras' positional order (lr first). */
 static const char *const sgd_opts[] = {"lr", "momentum", "nesterov", "clipnorm", "clipvalue",
                                        NULL};

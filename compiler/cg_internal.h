@@ -1,0 +1,85 @@
+/*
+ * cg_internal.h — what the code generator's files share: the Codegen context (one per
+ * module) and the per-function state. Internal to the cg module:
+ *
+ *   cg_module.c   target machine, module, verification, passes, output files
+ *   cg_loops.c    loop IR -> LLVM functions (loops, parallel outlining, expressions)
+ *   cg_model.c    the NnrtModel descriptor of runtime/nnrt.h, as a constant
+ *
+ * The generated IR is meant to be read: values and blocks carry the loop IR's names
+ * (`r.loop`, `dense_1.W`), every layer stays its own function at -O0.
+ */
+#ifndef NNLC_CG_INTERNAL_H
+#define NNLC_CG_INTERNAL_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "cg.h"
+
+enum { CG_MAX_LOOPS = 32, CG_MAX_TEMPS = 256 };
+
+/* The ctx fields a function reads, loaded once in its entry block. */
+typedef struct CgCtxFields {
+    LLVMValueRef base[8];   /* indexed by BufBase: params, grads, opt_state, work, x, y, out, noise */
+    LLVMValueRef batch;     /* i64 */
+    LLVMValueRef training;  /* i1 */
+    LLVMValueRef lr;        /* real */
+    LLVMValueRef step;      /* i64 */
+    LLVMValueRef pool;      /* ptr */
+} CgCtxFields;
+
+/* State of the LLVM function being emitted (an LFunc or an outlined parallel body). */
+typedef struct CgFn {
+    LLVMValueRef fn;
+    LLVMValueRef ctx;              /* the NnrtCtx * argument (or loaded from the frame) */
+    LLVMBasicBlockRef entry;       /* allocas live here, before its terminator */
+    CgCtxFields f;
+    LLVMValueRef result;           /* loss: double accumulator (alloca) */
+    const char *temp_name[CG_MAX_TEMPS];
+    LLVMValueRef temp_slot[CG_MAX_TEMPS];
+    int ntemps;
+    const LStmt *loop[CG_MAX_LOOPS];   /* enclosing loops, outermost first */
+    LLVMValueRef var[CG_MAX_LOOPS];    /* their induction variables (i64) */
+    int nloops;
+    int nparallel;                 /* outlined bodies so far, for their names */
+    const char *name;
+} CgFn;
+
+typedef struct Codegen {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTargetMachineRef tm;
+    LLVMTargetDataRef td;
+    const Graph *g;
+    const LoopProgram *p;
+    const CgOptions *opt;
+    FILE *err;
+
+    LLVMTypeRef real, f64, i64, i32, i8, i1, ptr, void_t;
+    LLVMTypeRef entry_type;        /* void (ptr ctx) */
+    LLVMTypeRef loss_type;         /* double (ptr ctx) */
+    LLVMTypeRef body_type;         /* void (ptr frame, i64 begin, i64 end, i32 chunk) */
+    LLVMValueRef parallel_for;     /* nnrt_parallel_for */
+    unsigned md_loop, md_scope, md_noalias;
+    LLVMMetadataRef vectorize_md;  /* !{"llvm.loop.vectorize.enable", i1 true} */
+
+    /* Alias scopes: buffers that cannot overlap get distinct scopes (see cg_loops.c). */
+    LLVMValueRef *scope_of;        /* per p->bufs index: !alias.scope list, or NULL */
+    LLVMValueRef *noalias_of;      /* per p->bufs index: !noalias list, or NULL */
+
+    LLVMValueRef *fn_of;           /* per LFunc, in p->funcs order */
+    int nfuncs;
+    CgFn *cur;
+} Codegen;
+
+/* cg_loops.c: declares and defines one LLVM function per LFunc. */
+void cg_functions(Codegen *cg);
+LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f);
+
+/* cg_model.c: the `nnrt_model` global and the work_size function. */
+void cg_model_descriptor(Codegen *cg);
+
+#endif

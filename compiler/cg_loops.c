@@ -1,0 +1,689 @@
+/*
+ * cg_loops.c — lowers the loop IR to LLVM IR, knowing nothing of layers.
+ *
+ * Every LFunc becomes an internal function `void name(ptr %ctx)` (the loss returns a
+ * double) that loads the NnrtCtx fields it needs once, in its entry block. A loop
+ * becomes the usual four blocks
+ *
+ *     r.loop:  %r = phi [0, pre] [%r.next, r.next]     ; condition r < extent
+ *     r.body:  ...
+ *     r.next:  %r.next = add nsw %r, 1   (vector loops: !llvm.loop vectorize.enable)
+ *     r.done:
+ *
+ * and a parallel loop is outlined into `name.parN(ptr %frame, i64 %begin, i64 %end,
+ * i32 %chunk)`, which the runtime's nnrt_parallel_for() runs on contiguous chunks. The
+ * frame carries the ctx, the values of the enclosing loops' variables and of the caller's
+ * temporaries the body reads (it may not assign them: loop_check() guarantees it).
+ *
+ * Distinct loop-IR buffers never overlap (parameters are disjoint slices, every work
+ * buffer has its own rows), so each group of buffers that may overlap gets one alias
+ * scope and every access says it does not alias the others: the vectorizer then needs no
+ * run-time overlap checks.
+ */
+#include "cg_internal.h"
+
+#include <llvm-c/DebugInfo.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnrt.h"
+
+static LLVMValueRef gen_int(Codegen *cg, const LExpr *e);
+static LLVMValueRef gen_real(Codegen *cg, const LExpr *e);
+static void gen_stmts(Codegen *cg, const LStmt *s);
+
+static const char *const base_field_names[8] = {"params", "grads", "opt_state", "work",
+                                                "x",      "y",     "out",       "noise"};
+
+/* ---- alias scopes ---- */
+
+/* Whether two buffers may share memory. Batched work buffers made by buf_work() own the
+ * columns [start_per_row, start_per_row + row_size) of every row block; any other work
+ * buffer is assumed to overlap them all. */
+static bool bufs_may_overlap(const Buf *a, const Buf *b) {
+    if (a->base != b->base)
+        return false;
+    switch (a->base) {
+    case BUF_PARAMS: case BUF_GRADS: case BUF_STATE:
+        return a->start < b->start + b->size && b->start < a->start + a->size;
+    case BUF_WORK:
+        if (a->row_size && b->row_size && a->start == 0 && b->start == 0)
+            return a->start_per_row < b->start_per_row + b->row_size &&
+                   b->start_per_row < a->start_per_row + a->row_size;
+        return true;
+    default:
+        return true; /* x, y, out, noise: one region each */
+    }
+}
+
+static int group_root(int *parent, int i) {
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
+static void build_alias_scopes(Codegen *cg) {
+    const LoopProgram *p = cg->p;
+    int n = p->nbufs;
+    cg->scope_of = calloc((size_t)n + 1, sizeof(LLVMValueRef));
+    cg->noalias_of = calloc((size_t)n + 1, sizeof(LLVMValueRef));
+    int *parent = malloc(sizeof(int) * ((size_t)n + 1));
+    for (int i = 0; i < n; i++)
+        parent[i] = i;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+            if (bufs_may_overlap(p->bufs[i], p->bufs[j]))
+                parent[group_root(parent, j)] = group_root(parent, i);
+
+    LLVMMetadataRef dom_name = LLVMMDStringInContext2(cg->ctx, "nnlc.buffers", 12);
+    LLVMMetadataRef domain = LLVMMDNodeInContext2(cg->ctx, &dom_name, 1);
+    LLVMMetadataRef *scope = calloc((size_t)n + 1, sizeof(LLVMMetadataRef));
+    int nroots = 0;
+    for (int i = 0; i < n; i++)
+        if (group_root(parent, i) == i) {
+            char name[300];
+            snprintf(name, sizeof name, "nnlc.buf.%s", p->bufs[i]->name);
+            LLVMMetadataRef ops[2] = {LLVMMDStringInContext2(cg->ctx, name, strlen(name)),
+                                      domain};
+            scope[i] = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+            nroots++;
+        }
+    LLVMMetadataRef *others = malloc(sizeof(LLVMMetadataRef) * ((size_t)nroots + 1));
+    for (int i = 0; i < n; i++) {
+        if (group_root(parent, i) != i)
+            continue;
+        int k = 0;
+        for (int j = 0; j < n; j++)
+            if (j != i && group_root(parent, j) == j)
+                others[k++] = scope[j];
+        cg->scope_of[i] = LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, &scope[i], 1));
+        cg->noalias_of[i] = LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, others, (size_t)k));
+    }
+    for (int i = 0; i < n; i++) {
+        int r = group_root(parent, i);
+        cg->scope_of[i] = cg->scope_of[r];
+        cg->noalias_of[i] = cg->noalias_of[r];
+    }
+    free(others);
+    free(scope);
+    free(parent);
+}
+
+static void tag_access(Codegen *cg, LLVMValueRef inst, const Buf *buf) {
+    for (int i = 0; i < cg->p->nbufs; i++)
+        if (cg->p->bufs[i] == buf) {
+            LLVMSetMetadata(inst, cg->md_scope, cg->scope_of[i]);
+            LLVMSetMetadata(inst, cg->md_noalias, cg->noalias_of[i]);
+            return;
+        }
+    /* a buffer the program does not list (e.g. one optimizer scalar): may alias anything */
+}
+
+/* ---- function state ---- */
+
+/* A builder that inserts at the end of the entry block (before its branch): allocas and
+ * the loads of ctx fields live there, so they dominate every use. */
+static LLVMBuilderRef entry_builder(Codegen *cg) {
+    LLVMBuilderRef eb = LLVMCreateBuilderInContext(cg->ctx);
+    LLVMValueRef term = LLVMGetBasicBlockTerminator(cg->cur->entry);
+    if (term)
+        LLVMPositionBuilderBefore(eb, term);
+    else
+        LLVMPositionBuilderAtEnd(eb, cg->cur->entry);
+    return eb;
+}
+
+static LLVMValueRef entry_alloca(Codegen *cg, LLVMTypeRef type, const char *name) {
+    LLVMBuilderRef eb = entry_builder(cg);
+    LLVMValueRef slot = LLVMBuildAlloca(eb, type, name);
+    LLVMDisposeBuilder(eb);
+    return slot;
+}
+
+/* Loads a field of the NnrtCtx once per function, on first use. */
+static LLVMValueRef ctx_field(Codegen *cg, LLVMValueRef *cache, LLVMTypeRef type, size_t offset,
+                              const char *name) {
+    if (*cache)
+        return *cache;
+    LLVMBuilderRef eb = entry_builder(cg);
+    LLVMValueRef off = LLVMConstInt(cg->i64, offset, false);
+    char addr_name[64];
+    snprintf(addr_name, sizeof addr_name, "ctx.%s", name);
+    LLVMValueRef addr = LLVMBuildInBoundsGEP2(eb, cg->i8, cg->cur->ctx, &off, 1, addr_name);
+    LLVMValueRef v = LLVMBuildLoad2(eb, type, addr, name);
+    if (type == cg->i32) /* training */
+        v = LLVMBuildICmp(eb, LLVMIntNE, v, LLVMConstInt(cg->i32, 0, false), name);
+    else if (type == cg->f64 && cg->real != cg->f64) /* lr */
+        v = LLVMBuildFPTrunc(eb, v, cg->real, name);
+    LLVMDisposeBuilder(eb);
+    return *cache = v;
+}
+
+static LLVMValueRef ctx_base(Codegen *cg, BufBase base) {
+    static const size_t offset[8] = {
+        offsetof(NnrtCtx, params), offsetof(NnrtCtx, grads), offsetof(NnrtCtx, opt_state),
+        offsetof(NnrtCtx, work),   offsetof(NnrtCtx, x),     offsetof(NnrtCtx, y),
+        offsetof(NnrtCtx, out),    offsetof(NnrtCtx, noise)};
+    return ctx_field(cg, &cg->cur->f.base[base], cg->ptr, offset[base], base_field_names[base]);
+}
+
+static LLVMValueRef ctx_batch(Codegen *cg) {
+    return ctx_field(cg, &cg->cur->f.batch, cg->i64, offsetof(NnrtCtx, batch), "B");
+}
+
+static LLVMValueRef ctx_training(Codegen *cg) {
+    return ctx_field(cg, &cg->cur->f.training, cg->i32, offsetof(NnrtCtx, training), "training");
+}
+
+static LLVMValueRef ctx_lr(Codegen *cg) {
+    return ctx_field(cg, &cg->cur->f.lr, cg->f64, offsetof(NnrtCtx, lr), "lr");
+}
+
+static LLVMValueRef ctx_step(Codegen *cg) {
+    return ctx_field(cg, &cg->cur->f.step, cg->i64, offsetof(NnrtCtx, step), "step");
+}
+
+static LLVMValueRef ctx_pool(Codegen *cg) {
+    return ctx_field(cg, &cg->cur->f.pool, cg->ptr, offsetof(NnrtCtx, pool), "pool");
+}
+
+/* Creates the entry block (allocas) and the first block of code. */
+static void begin_body(Codegen *cg, CgFn *fn) {
+    fn->entry = LLVMAppendBasicBlockInContext(cg->ctx, fn->fn, "entry");
+    LLVMBasicBlockRef start = LLVMAppendBasicBlockInContext(cg->ctx, fn->fn, "start");
+    LLVMPositionBuilderAtEnd(cg->b, fn->entry);
+    LLVMBuildBr(cg->b, start);
+    LLVMPositionBuilderAtEnd(cg->b, start);
+}
+
+static LLVMValueRef temp_slot(Codegen *cg, const char *name, bool create) {
+    CgFn *fn = cg->cur;
+    for (int i = 0; i < fn->ntemps; i++)
+        if (strcmp(fn->temp_name[i], name) == 0)
+            return fn->temp_slot[i];
+    if (!create || fn->ntemps == CG_MAX_TEMPS) {
+        fprintf(stderr, "%s:%d: internal error: temporary '%s' in %s\n", __FILE__, __LINE__,
+                name, fn->name);
+        abort();
+    }
+    fn->temp_name[fn->ntemps] = name;
+    return fn->temp_slot[fn->ntemps++] = entry_alloca(cg, cg->real, name);
+}
+
+static LLVMValueRef loop_var(Codegen *cg, const LStmt *loop) {
+    for (int i = cg->cur->nloops - 1; i >= 0; i--)
+        if (cg->cur->loop[i] == loop)
+            return cg->cur->var[i];
+    fprintf(stderr, "%s:%d: internal error: loop variable %s used outside its loop\n",
+            __FILE__, __LINE__, loop->var);
+    abort();
+}
+
+/* ---- expressions ---- */
+
+static bool is_int(const LExpr *e) {
+    switch (e->kind) {
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static LLVMValueRef intrinsic_n(Codegen *cg, const char *name, LLVMValueRef *args, unsigned n) {
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef type = cg->real;
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &type, 1);
+    LLVMTypeRef params[3] = {cg->real, cg->real, cg->real};
+    LLVMTypeRef fty = LLVMFunctionType(cg->real, params, n, false);
+    return LLVMBuildCall2(cg->b, fty, fn, args, n, "");
+}
+
+static LLVMValueRef intrinsic(Codegen *cg, const char *name, LLVMValueRef x, LLVMValueRef y) {
+    LLVMValueRef args[2] = {x, y};
+    return intrinsic_n(cg, name, args, y ? 2 : 1);
+}
+
+/* a·b + c as llvm.fmuladd: one FMA instruction where the CPU has it (the products of
+ * every dense and convolution layer are made of these). */
+static LLVMValueRef gen_fmuladd(Codegen *cg, const LExpr *product, LLVMValueRef c) {
+    LLVMValueRef args[3] = {gen_real(cg, product->a), gen_real(cg, product->b), c};
+    return intrinsic_n(cg, "llvm.fmuladd", args, 3);
+}
+
+static bool is_product(const LExpr *e) { return e->kind == E_BIN && e->op == '*'; }
+
+/* A libm function of the model precision (tanhf or tanh): no LLVM intrinsic exists. */
+static LLVMValueRef libm(Codegen *cg, const char *name, LLVMValueRef x) {
+    char full[16];
+    snprintf(full, sizeof full, "%s%s", name, cg->real == cg->f64 ? "" : "f");
+    LLVMTypeRef fty = LLVMFunctionType(cg->real, &cg->real, 1, false);
+    LLVMValueRef fn = LLVMGetNamedFunction(cg->mod, full);
+    if (!fn)
+        fn = LLVMAddFunction(cg->mod, full, fty);
+    return LLVMBuildCall2(cg->b, fty, fn, &x, 1, "");
+}
+
+static LLVMValueRef buf_addr(Codegen *cg, const Buf *buf, LLVMValueRef index) {
+    LLVMValueRef off = index;
+    if (buf->start)
+        off = LLVMBuildAdd(cg->b, off, LLVMConstInt(cg->i64, (uint64_t)buf->start, false), "");
+    if (buf->base == BUF_WORK && buf->start_per_row) {
+        LLVMValueRef rows = LLVMBuildMul(cg->b, ctx_batch(cg),
+                                         LLVMConstInt(cg->i64, (uint64_t)buf->start_per_row, false), "");
+        off = LLVMBuildAdd(cg->b, off, rows, "");
+    }
+    return LLVMBuildInBoundsGEP2(cg->b, cg->real, ctx_base(cg, buf->base), &off, 1, buf->name);
+}
+
+static LLVMValueRef gen_load(Codegen *cg, const Buf *buf, LLVMValueRef index) {
+    LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, buf_addr(cg, buf, index), "");
+    tag_access(cg, v, buf);
+    return v;
+}
+
+static void gen_store(Codegen *cg, const Buf *buf, LLVMValueRef index, LLVMValueRef value) {
+    LLVMValueRef st = LLVMBuildStore(cg->b, value, buf_addr(cg, buf, index));
+    tag_access(cg, st, buf);
+}
+
+static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
+    switch (e->kind) {
+    case E_INT: return LLVMConstInt(cg->i64, (uint64_t)e->ival, true);
+    case E_VAR: return loop_var(cg, e->loop);
+    case E_BATCH: return ctx_batch(cg);
+    case E_STEP: return ctx_step(cg);
+    case E_IADD: return LLVMBuildNSWAdd(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    case E_IMUL: return LLVMBuildNSWMul(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    default:
+        fprintf(stderr, "%s:%d: internal error: a real expression used as an index\n",
+                __FILE__, __LINE__);
+        abort();
+    }
+}
+
+static LLVMValueRef gen_cond(Codegen *cg, const LExpr *e) {
+    if (e->kind == E_TRAINING)
+        return ctx_training(cg);
+    if (e->kind != E_CMP) {
+        fprintf(stderr, "%s:%d: internal error: a condition is not a comparison\n", __FILE__,
+                __LINE__);
+        abort();
+    }
+    if (is_int(e->a) && is_int(e->b)) {
+        LLVMIntPredicate ip = e->op == '<' ? LLVMIntSLT : e->op == 'l' ? LLVMIntSLE
+                            : e->op == '>' ? LLVMIntSGT : e->op == 'g' ? LLVMIntSGE : LLVMIntEQ;
+        return LLVMBuildICmp(cg->b, ip, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    }
+    LLVMRealPredicate rp = e->op == '<' ? LLVMRealOLT : e->op == 'l' ? LLVMRealOLE
+                         : e->op == '>' ? LLVMRealOGT : e->op == 'g' ? LLVMRealOGE : LLVMRealOEQ;
+    return LLVMBuildFCmp(cg->b, rp, gen_real(cg, e->a), gen_real(cg, e->b), "");
+}
+
+static LLVMValueRef gen_binary(Codegen *cg, char op, LLVMValueRef x, LLVMValueRef y) {
+    switch (op) {
+    case '+': return LLVMBuildFAdd(cg->b, x, y, "");
+    case '-': return LLVMBuildFSub(cg->b, x, y, "");
+    case '*': return LLVMBuildFMul(cg->b, x, y, "");
+    case '/': return LLVMBuildFDiv(cg->b, x, y, "");
+    case 'M': /* select, not maxnum: it vectorizes to maxps and keeps relu(NaN) = NaN-free */
+        return LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, x, y, ""), x, y, "");
+    case 'm':
+        return LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, x, y, ""), x, y, "");
+    case '^': return intrinsic(cg, "llvm.pow", x, y);
+    default:
+        fprintf(stderr, "%s:%d: internal error: binary operator '%c'\n", __FILE__, __LINE__, op);
+        abort();
+    }
+}
+
+static LLVMValueRef gen_unary(Codegen *cg, char op, LLVMValueRef x) {
+    switch (op) {
+    case '-': return LLVMBuildFNeg(cg->b, x, "");
+    case 'e': return intrinsic(cg, "llvm.exp", x, NULL);
+    case 'l': return intrinsic(cg, "llvm.log", x, NULL);
+    case 'q': return intrinsic(cg, "llvm.sqrt", x, NULL);
+    case 'a': return intrinsic(cg, "llvm.fabs", x, NULL);
+    case 't': return libm(cg, "tanh", x);
+    case 'g': return libm(cg, "erf", x);
+    case 's': { /* σ(x) = 1 / (1 + e^−x) */
+        LLVMValueRef one = LLVMConstReal(cg->real, 1);
+        LLVMValueRef ex = intrinsic(cg, "llvm.exp", LLVMBuildFNeg(cg->b, x, ""), NULL);
+        return LLVMBuildFDiv(cg->b, one, LLVMBuildFAdd(cg->b, one, ex, ""), "");
+    }
+    default:
+        fprintf(stderr, "%s:%d: internal error: unary operator '%c'\n", __FILE__, __LINE__, op);
+        abort();
+    }
+}
+
+static LLVMValueRef gen_real(Codegen *cg, const LExpr *e) {
+    if (is_int(e))
+        return LLVMBuildSIToFP(cg->b, gen_int(cg, e), cg->real, "");
+    switch (e->kind) {
+    case E_REAL: return LLVMConstReal(cg->real, e->rval);
+    case E_LOAD: return gen_load(cg, e->buf, gen_int(cg, e->a));
+    case E_TEMP: return LLVMBuildLoad2(cg->b, cg->real, temp_slot(cg, e->temp, false), e->temp);
+    case E_LR: return ctx_lr(cg);
+    case E_TO_REAL: return gen_real(cg, e->a);
+    case E_BIN:
+        if (e->op == '+' && is_product(e->b))
+            return gen_fmuladd(cg, e->b, gen_real(cg, e->a));
+        if (e->op == '+' && is_product(e->a))
+            return gen_fmuladd(cg, e->a, gen_real(cg, e->b));
+        return gen_binary(cg, e->op, gen_real(cg, e->a), gen_real(cg, e->b));
+    case E_UN: return gen_unary(cg, e->op, gen_real(cg, e->a));
+    case E_SELECT: {
+        LLVMValueRef c = gen_cond(cg, e->a);
+        return LLVMBuildSelect(cg->b, c, gen_real(cg, e->b), gen_real(cg, e->c), "");
+    }
+    case E_CMP: case E_TRAINING: /* a comparison as a number: 1 or 0 */
+        return LLVMBuildUIToFP(cg->b, gen_cond(cg, e), cg->real, "");
+    default:
+        fprintf(stderr, "%s:%d: internal error: expression kind %d\n", __FILE__, __LINE__,
+                (int)e->kind);
+        abort();
+    }
+}
+
+/* ---- loops ---- */
+
+static LLVMMetadataRef vectorize_loop_md(Codegen *cg) {
+    LLVMMetadataRef self = LLVMTemporaryMDNode(cg->ctx, NULL, 0);
+    LLVMMetadataRef ops[2] = {self, cg->vectorize_md};
+    LLVMMetadataRef node = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+    LLVMMetadataReplaceAllUsesWith(self, node);
+    return node;
+}
+
+/* Blocks are created detached and appended when their code is emitted, so the printed
+ * function reads top to bottom in loop order. */
+static LLVMBasicBlockRef new_block(Codegen *cg, const char *var, const char *what) {
+    char name[96];
+    snprintf(name, sizeof name, "%s.%s", var, what);
+    return LLVMCreateBasicBlockInContext(cg->ctx, name);
+}
+
+static void enter_block(Codegen *cg, LLVMBasicBlockRef bb) {
+    LLVMAppendExistingBasicBlock(cg->cur->fn, bb);
+    LLVMPositionBuilderAtEnd(cg->b, bb);
+}
+
+/* for var in [begin, end): body. */
+static void gen_loop(Codegen *cg, const LStmt *s, LLVMValueRef begin, LLVMValueRef end) {
+    CgFn *fn = cg->cur;
+    if (fn->nloops == CG_MAX_LOOPS) {
+        fprintf(stderr, "%s:%d: internal error: loops nested too deep\n", __FILE__, __LINE__);
+        abort();
+    }
+    LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
+    LLVMBasicBlockRef head = new_block(cg, s->var, "loop"), body = new_block(cg, s->var, "body");
+    LLVMBasicBlockRef next = new_block(cg, s->var, "next"), done = new_block(cg, s->var, "done");
+    LLVMBuildBr(cg->b, head);
+    enter_block(cg, head);
+    LLVMValueRef var = LLVMBuildPhi(cg->b, cg->i64, s->var);
+    LLVMBuildCondBr(cg->b, LLVMBuildICmp(cg->b, LLVMIntSLT, var, end, ""), body, done);
+
+    enter_block(cg, body);
+    fn->loop[fn->nloops] = s;
+    fn->var[fn->nloops++] = var;
+    gen_stmts(cg, s->body);
+    fn->nloops--;
+    LLVMBuildBr(cg->b, next);
+
+    enter_block(cg, next);
+    char name[96];
+    snprintf(name, sizeof name, "%s.next", s->var);
+    LLVMValueRef inc = LLVMBuildNSWAdd(cg->b, var, LLVMConstInt(cg->i64, 1, false), name);
+    LLVMValueRef back = LLVMBuildBr(cg->b, head);
+    if (s->vector)
+        LLVMSetMetadata(back, cg->md_loop, LLVMMetadataAsValue(cg->ctx, vectorize_loop_md(cg)));
+    LLVMValueRef in_vals[2] = {begin, inc};
+    LLVMBasicBlockRef in_blocks[2] = {pre, next};
+    LLVMAddIncoming(var, in_vals, in_blocks, 2);
+    enter_block(cg, done);
+}
+
+/* The frame handed to an outlined body:
+ *   { ptr ctx, [nvars x i64] enclosing loop variables, [ntemps x real] caller temps } */
+typedef struct Frame {
+    LLVMTypeRef type;
+    int nvars, ntemps;
+    const char *temp[CG_MAX_TEMPS];  /* the caller's temps the body reads */
+} Frame;
+
+static void collect_temps(const Codegen *cg, Frame *fr, const LExpr *e) {
+    if (!e)
+        return;
+    if (e->kind == E_TEMP) {
+        bool have = false;
+        for (int i = 0; i < fr->ntemps; i++)
+            have |= strcmp(fr->temp[i], e->temp) == 0;
+        for (int i = 0; !have && i < cg->cur->ntemps; i++)
+            if (strcmp(cg->cur->temp_name[i], e->temp) == 0) {
+                fr->temp[fr->ntemps++] = e->temp;
+                have = true;
+            }
+    }
+    collect_temps(cg, fr, e->a);
+    collect_temps(cg, fr, e->b);
+    collect_temps(cg, fr, e->c);
+}
+
+static void collect_stmt_temps(const Codegen *cg, Frame *fr, const LStmt *s) {
+    for (; s; s = s->next) {
+        collect_temps(cg, fr, s->index);
+        collect_temps(cg, fr, s->value);
+        collect_temps(cg, fr, s->extent);
+        collect_stmt_temps(cg, fr, s->body);
+        collect_stmt_temps(cg, fr, s->orelse);
+    }
+}
+
+static Frame frame_of(Codegen *cg, const LStmt *s) {
+    Frame fr = {0};
+    fr.nvars = cg->cur->nloops;
+    collect_stmt_temps(cg, &fr, s->body);
+    LLVMTypeRef fields[3] = {cg->ptr, LLVMArrayType(cg->i64, (unsigned)fr.nvars),
+                             LLVMArrayType(cg->real, (unsigned)fr.ntemps)};
+    fr.type = LLVMStructTypeInContext(cg->ctx, fields, 3, false);
+    return fr;
+}
+
+static LLVMValueRef frame_field(Codegen *cg, const Frame *fr, LLVMValueRef frame, int field, int k) {
+    LLVMValueRef idx[3] = {LLVMConstInt(cg->i32, 0, false), LLVMConstInt(cg->i32, (unsigned)field, false),
+                           LLVMConstInt(cg->i32, (unsigned)k, false)};
+    return LLVMBuildInBoundsGEP2(cg->b, fr->type, frame, idx, field ? 3 : 2, "");
+}
+
+/* The outlined body of parallel loop s: for var in [begin, end): s->body. */
+static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, const Frame *fr) {
+    CgFn *outer = cg->cur;
+    CgFn inner = {0};
+    char name[256];
+    snprintf(name, sizeof name, "%s.par%d", outer->name, outer->nparallel++);
+    inner.fn = LLVMAddFunction(cg->mod, name, cg->body_type);
+    inner.name = outer->name; /* parallel bodies do not nest (loop_check) */
+    LLVMSetLinkage(inner.fn, LLVMInternalLinkage);
+    LLVMValueRef frame = LLVMGetParam(inner.fn, 0), begin = LLVMGetParam(inner.fn, 1);
+    LLVMValueRef end = LLVMGetParam(inner.fn, 2);
+    LLVMSetValueName2(frame, "frame", 5);
+    LLVMSetValueName2(begin, "begin", 5);
+    LLVMSetValueName2(end, "end", 3);
+    LLVMSetValueName2(LLVMGetParam(inner.fn, 3), "chunk", 5);
+
+    LLVMBasicBlockRef saved = LLVMGetInsertBlock(cg->b);
+    cg->cur = &inner;
+    begin_body(cg, &inner);
+    LLVMPositionBuilderBefore(cg->b, LLVMGetBasicBlockTerminator(inner.entry));
+    inner.ctx = LLVMBuildLoad2(cg->b, cg->ptr, frame_field(cg, fr, frame, 0, 0), "ctx");
+    for (int i = 0; i < fr->nvars; i++) {
+        inner.loop[i] = outer->loop[i];
+        inner.var[i] = LLVMBuildLoad2(cg->b, cg->i64, frame_field(cg, fr, frame, 1, i),
+                                      outer->loop[i]->var);
+    }
+    inner.nloops = fr->nvars;
+    LLVMPositionBuilderAtEnd(cg->b, LLVMGetNextBasicBlock(inner.entry));
+    for (int i = 0; i < fr->ntemps; i++) {
+        LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, frame_field(cg, fr, frame, 2, i), "");
+        LLVMBuildStore(cg->b, v, temp_slot(cg, fr->temp[i], true));
+    }
+    gen_loop(cg, s, begin, end);
+    LLVMBuildRetVoid(cg->b);
+    cg->cur = outer;
+    LLVMPositionBuilderAtEnd(cg->b, saved);
+    return inner.fn;
+}
+
+static void gen_parallel(Codegen *cg, const LStmt *s) {
+    CgFn *fn = cg->cur;
+    Frame fr = frame_of(cg, s);
+    LLVMValueRef body = outline_parallel(cg, s, &fr);
+    LLVMValueRef frame = entry_alloca(cg, fr.type, "frame");
+    LLVMBuildStore(cg->b, fn->ctx, frame_field(cg, &fr, frame, 0, 0));
+    for (int i = 0; i < fr.nvars; i++)
+        LLVMBuildStore(cg->b, fn->var[i], frame_field(cg, &fr, frame, 1, i));
+    for (int i = 0; i < fr.ntemps; i++) {
+        LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, temp_slot(cg, fr.temp[i], false), fr.temp[i]);
+        LLVMBuildStore(cg->b, v, frame_field(cg, &fr, frame, 2, i));
+    }
+    LLVMTypeRef params[4] = {cg->ptr, cg->i64, cg->ptr, cg->ptr};
+    LLVMTypeRef pft = LLVMFunctionType(cg->void_t, params, 4, false);
+    LLVMValueRef args[4] = {ctx_pool(cg), gen_int(cg, s->extent), body, frame};
+    LLVMBuildCall2(cg->b, pft, cg->parallel_for, args, 4, "");
+}
+
+/* ---- statements ---- */
+
+static void gen_if(Codegen *cg, const LStmt *s) {
+    LLVMValueRef cond = gen_cond(cg, s->value);
+    LLVMBasicBlockRef then = LLVMCreateBasicBlockInContext(cg->ctx, "then");
+    LLVMBasicBlockRef orelse = LLVMCreateBasicBlockInContext(cg->ctx, "else");
+    LLVMBasicBlockRef done = LLVMCreateBasicBlockInContext(cg->ctx, "endif");
+    LLVMBuildCondBr(cg->b, cond, then, orelse);
+    enter_block(cg, then);
+    gen_stmts(cg, s->body);
+    LLVMBuildBr(cg->b, done);
+    enter_block(cg, orelse);
+    gen_stmts(cg, s->orelse);
+    LLVMBuildBr(cg->b, done);
+    enter_block(cg, done);
+}
+
+/* old + value, fused when value is a product. */
+static LLVMValueRef accumulate(Codegen *cg, LLVMValueRef old, const LExpr *value) {
+    if (is_product(value))
+        return gen_fmuladd(cg, value, old);
+    return LLVMBuildFAdd(cg->b, old, gen_real(cg, value), "");
+}
+
+static void gen_stmt(Codegen *cg, const LStmt *s) {
+    CgFn *fn = cg->cur;
+    switch (s->kind) {
+    case S_FOR:
+        if (s->parallel)
+            gen_parallel(cg, s);
+        else
+            gen_loop(cg, s, LLVMConstInt(cg->i64, 0, false), gen_int(cg, s->extent));
+        break;
+    case S_STORE:
+        gen_store(cg, s->buf, gen_int(cg, s->index), gen_real(cg, s->value));
+        break;
+    case S_ACCUM: {
+        LLVMValueRef idx = gen_int(cg, s->index);
+        gen_store(cg, s->buf, idx, accumulate(cg, gen_load(cg, s->buf, idx), s->value));
+        break;
+    }
+    case S_LET:
+        LLVMBuildStore(cg->b, gen_real(cg, s->value), temp_slot(cg, s->temp, true));
+        break;
+    case S_ADD: {
+        LLVMValueRef slot = temp_slot(cg, s->temp, false);
+        LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->real, slot, s->temp);
+        LLVMBuildStore(cg->b, accumulate(cg, old, s->value), slot);
+        break;
+    }
+    case S_IF:
+        gen_if(cg, s);
+        break;
+    case S_RESULT: {
+        LLVMValueRef v = gen_real(cg, s->value);
+        if (cg->real != cg->f64)
+            v = LLVMBuildFPExt(cg->b, v, cg->f64, "");
+        LLVMValueRef old = LLVMBuildLoad2(cg->b, cg->f64, fn->result, "result");
+        LLVMBuildStore(cg->b, LLVMBuildFAdd(cg->b, old, v, ""), fn->result);
+        break;
+    }
+    case S_CALL: {
+        LLVMValueRef callee = cg_function_of(cg, s->callee);
+        LLVMTypeRef ty = s->callee->returns_real ? cg->loss_type : cg->entry_type;
+        LLVMValueRef arg = fn->ctx;
+        LLVMBuildCall2(cg->b, ty, callee, &arg, 1, "");
+        break;
+    }
+    case S_COMMENT:
+        break;
+    }
+}
+
+static void gen_stmts(Codegen *cg, const LStmt *s) {
+    for (; s; s = s->next)
+        gen_stmt(cg, s);
+}
+
+/* ---- functions ---- */
+
+LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f) {
+    int i = 0;
+    for (const LFunc *g = cg->p->funcs; g; g = g->next, i++)
+        if (g == f)
+            return cg->fn_of[i];
+    fprintf(stderr, "%s:%d: internal error: call of an unknown function\n", __FILE__, __LINE__);
+    abort();
+}
+
+static void gen_function(Codegen *cg, const LFunc *f, LLVMValueRef llfn) {
+    CgFn fn = {0};
+    fn.fn = llfn;
+    fn.name = f->name;
+    fn.ctx = LLVMGetParam(llfn, 0);
+    cg->cur = &fn;
+    begin_body(cg, &fn);
+    if (f->returns_real) {
+        fn.result = entry_alloca(cg, cg->f64, "result");
+        LLVMBuildStore(cg->b, LLVMConstReal(cg->f64, 0), fn.result);
+    }
+    gen_stmts(cg, f->body);
+    if (f->returns_real)
+        LLVMBuildRet(cg->b, LLVMBuildLoad2(cg->b, cg->f64, fn.result, "loss"));
+    else
+        LLVMBuildRetVoid(cg->b);
+    cg->cur = NULL;
+}
+
+void cg_functions(Codegen *cg) {
+    build_alias_scopes(cg);
+    LLVMMetadataRef ops[2] = {
+        LLVMMDStringInContext2(cg->ctx, "llvm.loop.vectorize.enable", 26),
+        LLVMValueAsMetadata(LLVMConstInt(cg->i1, 1, false))};
+    cg->vectorize_md = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+    LLVMTypeRef params[4] = {cg->ptr, cg->i64, cg->ptr, cg->ptr};
+    cg->parallel_for = LLVMAddFunction(cg->mod, "nnrt_parallel_for",
+                                       LLVMFunctionType(cg->void_t, params, 4, false));
+
+    cg->nfuncs = 0;
+    for (const LFunc *f = cg->p->funcs; f; f = f->next)
+        cg->nfuncs++;
+    cg->fn_of = calloc((size_t)cg->nfuncs + 1, sizeof(LLVMValueRef));
+    int i = 0;
+    for (const LFunc *f = cg->p->funcs; f; f = f->next, i++) {
+        cg->fn_of[i] = LLVMAddFunction(cg->mod, f->name,
+                                       f->returns_real ? cg->loss_type : cg->entry_type);
+        LLVMSetLinkage(cg->fn_of[i], LLVMInternalLinkage);
+        LLVMSetValueName2(LLVMGetParam(cg->fn_of[i], 0), "ctx", 3);
+    }
+    i = 0;
+    for (const LFunc *f = cg->p->funcs; f; f = f->next, i++)
+        gen_function(cg, f, cg->fn_of[i]);
+}

@@ -1,0 +1,68 @@
+/*
+ * loops_schedule.c — decisions about how the loop nests run, made after every builder
+ * has written its loops. Builders mark every loop whose iterations are independent as
+ * parallel; this pass keeps the mark only where a loop has enough work to pay for
+ * waking the thread pool (a few microseconds), estimating the work at the training batch
+ * size. The result is visible in --emit=loops: `parallel for` survives only where it pays.
+ *
+ * Tiling and register blocking of the products belong here too (the speed issue).
+ */
+#include "loops_build.h"
+
+/* Below this many estimated operations, a loop runs on the calling thread. */
+enum { PARALLEL_MIN_WORK = 16384 };
+
+static int64_t expr_cost(const LExpr *e) {
+    if (!e)
+        return 0;
+    int64_t own = e->kind == E_UN && e->op != '-' && e->op != 'a' ? 8 : 1; /* exp, log, … */
+    return own + expr_cost(e->a) + expr_cost(e->b) + expr_cost(e->c);
+}
+
+static int64_t extent_estimate(const LExpr *e, int64_t batch) {
+    switch (e->kind) {
+    case E_INT: return e->ival;
+    case E_BATCH: return batch;
+    case E_IADD: return extent_estimate(e->a, batch) + extent_estimate(e->b, batch);
+    case E_IMUL: return extent_estimate(e->a, batch) * extent_estimate(e->b, batch);
+    default: return 16; /* depends on an outer loop variable: a guess */
+    }
+}
+
+static int64_t stmts_cost(LStmt *s, int64_t batch);
+
+static int64_t stmt_cost(LStmt *s, int64_t batch) {
+    switch (s->kind) {
+    case S_FOR: {
+        int64_t n = extent_estimate(s->extent, batch);
+        int64_t body = stmts_cost(s->body, batch);
+        int64_t work = n > 0 && body > INT64_MAX / n ? INT64_MAX : n * body;
+        if (s->parallel && work < PARALLEL_MIN_WORK)
+            s->parallel = false;
+        return work;
+    }
+    case S_IF: {
+        int64_t a = stmts_cost(s->body, batch), b = stmts_cost(s->orelse, batch);
+        return a > b ? a : b;
+    }
+    case S_CALL: case S_COMMENT:
+        return 0;
+    default:
+        return 1 + expr_cost(s->index) + expr_cost(s->value);
+    }
+}
+
+static int64_t stmts_cost(LStmt *s, int64_t batch) {
+    int64_t total = 0;
+    for (; s; s = s->next) {
+        int64_t c = stmt_cost(s, batch);
+        total = total > INT64_MAX - c ? INT64_MAX : total + c;
+    }
+    return total;
+}
+
+void loop_schedule(LoopProgram *p) {
+    int64_t batch = p->g->train.batch > 0 ? p->g->train.batch : 32;
+    for (LFunc *f = p->funcs; f; f = f->next)
+        stmts_cost(f->body, batch);
+}
