@@ -1,14 +1,35 @@
-# Recurrent layers and embedding (loops_rnn.c) and sequence data. Included by
+# Recurrent layers and embedding (compiler/loops_rnn.c) and sequence data. Included by
 # tests/CMakeLists.txt; paths are relative to this file.
-#   rnn.loops.*      the loop IR of each model builds, passes loop_check and shows its formulas
-#   rnn.interp.*     the loop IR interpreted in f64 (loop_eval.c): backward vs finite differences
+#   rnn.interp.*     each model's loop IR run by an f64 interpreter (loop_eval.c): backward
+#                    against finite differences, independently of the LLVM backend
+#   rnn.gradcheck.*  the same models compiled by nnlc (f64) and checked by the trainer's
+#                    --gradcheck on a CSV the test writes
+#   rnn.loops.*, rnn.embedding_range, rnn.learn.*, rnn.series.*  see below
 set(RNN_TEST_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(RNN_WORK ${CMAKE_CURRENT_BINARY_DIR}/rnn_work)
+set(RNN_EXPECT ${RNN_TEST_DIR}/../runtime/expect.sh)
 
 add_executable(loop_eval ${RNN_TEST_DIR}/loop_eval.c)
 target_link_libraries(loop_eval PRIVATE nnlc_core)
 
-file(GLOB RNN_MODELS CONFIGURE_DEPENDS ${RNN_TEST_DIR}/models/*.nn)
-foreach(model ${RNN_MODELS})
-    get_filename_component(name ${model} NAME_WE)
+# rnn_model(NAME FEATURES TARGET [VOCAB]): TARGET is real, binary or a class count.
+function(rnn_model name features target)
+    set(model ${RNN_TEST_DIR}/models/${name}.nn)
     add_test(NAME rnn.interp.${name} COMMAND loop_eval ${model})
-endforeach()
+    add_test(NAME rnn.gradcheck.${name}
+             COMMAND ${RNN_TEST_DIR}/gradcheck.sh $<TARGET_FILE:nnlc> ${model} ${RNN_WORK}/gradcheck
+                     ${features} ${target} ${ARGN})
+endfunction()
+
+rnn_model(simple_rnn_last 15 real)
+rnn_model(simple_rnn_seq 15 3)
+rnn_model(lstm_last 15 3)
+rnn_model(lstm_seq 15 real)
+rnn_model(gru_last 15 real)
+rnn_model(gru_seq 15 binary)
+rnn_model(gru_reset_before 15 real)
+rnn_model(gru_reset_before_seq 15 3)
+rnn_model(stacked 15 real)
+rnn_model(activations 15 real)
+rnn_model(embedding 6 binary 7)
+rnn_model(embedding_flat 6 3 7)
