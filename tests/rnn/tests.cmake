@@ -48,3 +48,11 @@ rnn_loops(lstm_last "# lstm forward \\(line 4\\): Keras LSTM.*c_t = f·c_\\{t-1\
 rnn_loops(gru_last "reset_after: \\[xz xr xh\\] = x_t·W \\+ b_in.*gru.zh\\[.*\\] = gru.b\\[12 \\+ j\\]")
 rnn_loops(gru_reset_before "reset before: z = sigmoid.*gru.rh\\[")
 rnn_loops(embedding "embedding.y\\[.*\\] = embedding.E\\[index\\(x\\[r\\*6 \\+ t\\], 7\\)\\*3 \\+ j\\].*scatter-add")
+
+# Short runs that must learn synthetic sequence tasks (learn.sh states the thresholds),
+# and series() end to end against the naive forecast (series.sh).
+foreach(task window_sum rising contains)
+    add_test(NAME rnn.learn.${task}
+             COMMAND ${RNN_TEST_DIR}/learn.sh $<TARGET_FILE:nnlc> ${task} ${RNN_WORK}/learn)
+endforeach()
+add_test(NAME rnn.series COMMAND ${RNN_TEST_DIR}/series.sh $<TARGET_FILE:nnlc> ${RNN_WORK}/series)
