@@ -229,7 +229,7 @@ static LLVMValueRef loop_var(Codegen *cg, const LStmt *loop) {
 
 static bool is_int(const LExpr *e) {
     switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
         return true;
     default:
         return false;
@@ -301,6 +301,13 @@ static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
     case E_STEP: return ctx_step(cg);
     case E_IADD: return LLVMBuildNSWAdd(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
     case E_IMUL: return LLVMBuildNSWMul(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    case E_TO_INT: { /* clamped while still real: NaN fails the first compare and becomes 0 */
+        LLVMValueRef v = gen_real(cg, e->a), lo = LLVMConstReal(cg->real, 0);
+        LLVMValueRef hi = LLVMConstReal(cg->real, (double)(e->ival - 1));
+        v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, lo, ""), v, lo, "");
+        v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, v, hi, ""), v, hi, "");
+        return LLVMBuildFPToSI(cg->b, v, cg->i64, "index");
+    }
     default:
         fprintf(stderr, "%s:%d: internal error: a real expression used as an index\n",
                 __FILE__, __LINE__);
