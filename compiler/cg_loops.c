@@ -39,8 +39,9 @@ static const char *const base_field_names[8] = {"params", "grads", "opt_state", 
 /* ---- alias scopes ---- */
 
 /* Whether two buffers may share memory. Batched work buffers made by buf_work() own the
- * columns [start_per_row, start_per_row + row_size) of every row block; any other work
- * buffer is assumed to overlap them all. */
+ * columns [start_per_row, start_per_row + row_size) of every row block; fixed work
+ * (row_size 0, buf_work_fixed()) lies after all of them, at [start, start + size) of the
+ * fixed region; any other work buffer is assumed to overlap them all. */
 static bool bufs_may_overlap(const Buf *a, const Buf *b) {
     if (a->base != b->base)
         return false;
@@ -48,7 +49,11 @@ static bool bufs_may_overlap(const Buf *a, const Buf *b) {
     case BUF_PARAMS: case BUF_GRADS: case BUF_STATE:
         return a->start < b->start + b->size && b->start < a->start + a->size;
     case BUF_WORK:
-        if (a->row_size && b->row_size && a->start == 0 && b->start == 0)
+        if (!a->row_size && !b->row_size)
+            return a->start < b->start + b->size && b->start < a->start + a->size;
+        if (!a->row_size || !b->row_size)
+            return false;
+        if (a->start == 0 && b->start == 0)
             return a->start_per_row < b->start_per_row + b->row_size &&
                    b->start_per_row < a->start_per_row + a->row_size;
         return true;
@@ -224,7 +229,7 @@ static LLVMValueRef loop_var(Codegen *cg, const LStmt *loop) {
 
 static bool is_int(const LExpr *e) {
     switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
         return true;
     default:
         return false;
@@ -296,6 +301,13 @@ static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
     case E_STEP: return ctx_step(cg);
     case E_IADD: return LLVMBuildNSWAdd(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
     case E_IMUL: return LLVMBuildNSWMul(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    case E_TO_INT: { /* clamped while still real: NaN fails the first compare and becomes 0 */
+        LLVMValueRef v = gen_real(cg, e->a), lo = LLVMConstReal(cg->real, 0);
+        LLVMValueRef hi = LLVMConstReal(cg->real, (double)(e->ival - 1));
+        v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, lo, ""), v, lo, "");
+        v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, v, hi, ""), v, hi, "");
+        return LLVMBuildFPToSI(cg->b, v, cg->i64, "index");
+    }
     default:
         fprintf(stderr, "%s:%d: internal error: a real expression used as an index\n",
                 __FILE__, __LINE__);

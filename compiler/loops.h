@@ -35,7 +35,9 @@ typedef enum {
 
 /* A named region of one ctx buffer. Element i of a batched buffer is at
  *   base + B·start_per_row + start + i          (WORK: activations, per-batch sized)
- * and of an unbatched one at base + start + i. */
+ * and of an unbatched one at base + start + i. Unbatched WORK buffers (row_size 0, e.g.
+ * batch statistics) use the first form too: start_per_row is then the whole batched
+ * part (work_per_row) and start the offset in the fixed part (work_fixed). */
 typedef struct Buf {
     const char *name;       /* "dense_1.W", "dense_1.z", "x" */
     BufBase base;
@@ -53,6 +55,8 @@ typedef enum {
     E_BATCH,    /* B */
     E_STEP,     /* ctx->step (optimizer step, 1-based) */
     E_IADD, E_IMUL,  /* a, b */
+    E_TO_INT,   /* a (real) as an index into ival rows: clamped to [0, ival − 1] (NaN: 0),
+                   then truncated toward zero */
     /* real-valued */
     E_REAL,     /* rval */
     E_LOAD,     /* buf[a] */
@@ -129,6 +133,8 @@ typedef struct LoopProgram {
     int64_t n_outputs;
     NnrtTask task;
     int64_t n_classes;
+    int64_t input_index_limit; /* > 0: inputs are indices in [0, limit) (an embedding reads
+                                  them); NnrtModel.input_index_limit, checked by the runtime */
     LFunc *funcs;            /* in definition order: layer functions before entries */
     LFunc *forward, *loss, *backward, *update;
 } LoopProgram;
