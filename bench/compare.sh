@@ -16,7 +16,8 @@
 # is the trainer's --history `seconds` (the training batches and their metrics; with no
 # validation nothing else), PyTorch's is bench_torch.py's "train seconds".
 # Environment: NNLC (default build/compiler/nnlc), BENCH_TORCH (directory of
-# bench_torch.py, default ../shared/bench), WORK (default /tmp/nnlc-bench).
+# bench_torch.py, default ../shared/bench), WORK (default /tmp/nnlc-bench),
+# OMP_WAIT_POLICY (PyTorch side; PASSIVE by default with more than one thread).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:-}
@@ -73,6 +74,12 @@ if [ $nnlc_ok -eq 1 ]; then
 fi
 
 # ---- PyTorch ----
+# With more than one thread, Debian's torch runs OpenBLAS' pthread pool while ATen's
+# OpenMP threads spin-wait: 4 busy threads on 2 cores make it slower than 1 thread and
+# erratic. Passive OpenMP waiting removes most of that (docs/performance.md).
+if [ "$threads" -gt 1 ] && [ -z "${OMP_WAIT_POLICY:-}" ]; then
+    export OMP_WAIT_POLICY=PASSIVE
+fi
 if [ $torch -eq 1 ]; then
     /usr/bin/time -v /usr/bin/python3 "${torch_cmd[@]}" --epochs "$epochs" --threads "$threads" --batch "$batch" \
         > "$work/torch.out" 2> "$work/torch.time"
@@ -82,7 +89,7 @@ j = json.loads([l for l in open(sys.argv[1]) if l.startswith("JSON ")][-1][5:])
 print(round(j["train_images"] * len(j["epoch_s"]) / sum(j["epoch_s"])), j["final_test_acc"],
       " ".join("%.3f" % s for s in j["epoch_s"]))' "$work/torch.out")
     torch_rss=$(awk '/Maximum resident/ { printf "%.1f", $NF / 1024 }' "$work/torch.time")
-    echo "   PyTorch: $(head -1 "$work/torch.out")"
+    echo "   PyTorch: $(head -1 "$work/torch.out")${OMP_WAIT_POLICY:+  OMP_WAIT_POLICY=$OMP_WAIT_POLICY}"
     echo "   PyTorch: epochs (s): $torch_s"
 fi
 

@@ -79,7 +79,8 @@ static bool write_gc(const char *dir) {
         b1[r] = gc_binary(r, 1);
         cls[r] = gc_class(r);
     }
-    int64_t sx[] = {GC_ROWS, GC_IN}, sy[] = {GC_ROWS, GC_OUT}, s1[] = {GC_ROWS, 1}, sc[] = {GC_ROWS};
+    int64_t sx[] = {GC_ROWS, GC_IN}, sy[] = {GC_ROWS, GC_OUT}, s1[] = {GC_ROWS, 1};
+    int64_t sc[] = {GC_ROWS};
     return npy_write_f4(join(dir, "gc_x.npy"), x, sx, 2) &&
            npy_write_f4(join(dir, "gc_target.npy"), t, sy, 2) &&
            npy_write_f4(join(dir, "gc_binary.npy"), b, sy, 2) &&
@@ -191,8 +192,9 @@ static int opt_check(const char *name, const char *path) {
         moved = fmax(moved, fabs(want[i] - opt_w0[i]));
         bool ok = err <= OPT_REL_TOL;
         bad += !ok;
-        printf("  %s[%d]  start %-6g want %.17g  got %.17g  rel %.2e%s\n", i < OPT_NW ? "dense.W" : "dense.b",
-               i < OPT_NW ? i : i - OPT_NW, opt_w0[i], want[i], got[i], err, ok ? "" : "  FAIL");
+        printf("  %s[%d]  start %-6g want %.17g  got %.17g  rel %.2e%s\n",
+               i < OPT_NW ? "dense.W" : "dense.b", i < OPT_NW ? i : i - OPT_NW, opt_w0[i],
+               want[i], got[i], err, ok ? "" : "  FAIL");
     }
     const char *epoch = st_meta(&f, "epoch"), *stepm = st_meta(&f, "step");
     if (!epoch || !stepm || atof(epoch) != OPT_STEPS || atof(stepm) != OPT_STEPS) {
@@ -346,8 +348,12 @@ static int predict_check(const char *ck, const char *csv) {
 
 int main(int argc, char **argv) {
     const char *cmd = argc > 1 ? argv[1] : "";
-    if (strcmp(cmd, "data") == 0 && argc == 3)
-        return write_data(argv[2]) ? 0 : (fprintf(stderr, "cg_tool: cannot write into %s\n", argv[2]), 1);
+    if (strcmp(cmd, "data") == 0 && argc == 3) {
+        if (write_data(argv[2]))
+            return 0;
+        fprintf(stderr, "cg_tool: cannot write into %s\n", argv[2]);
+        return 1;
+    }
     if (strcmp(cmd, "opt-model") == 0 && argc == 3)
         return opt_model(argv[2]);
     if (strcmp(cmd, "opt-init") == 0 && argc == 3)

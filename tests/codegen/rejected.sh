@@ -13,14 +13,15 @@ for loss in binary_crossentropy categorical_crossentropy sparse_categorical_cros
     for act in linear sigmoid tanh relu leaky_relu elu softmax gelu swish; do
         [ $act = $want ] && continue
         src="$work/$loss.$act.nn"
-        printf 'model m {\n    input [6]\n    dense(5, activation=tanh)\n    dense(3, activation=%s)\n}\ntrain { loss = %s }\n' \
-            "$act" "$loss" > "$src"
+        printf 'model m {\n    input [6]\n    dense(5, activation=tanh)\n' > "$src"
+        printf '    dense(3, activation=%s)\n}\ntrain { loss = %s }\n' "$act" "$loss" >> "$src"
         rm -f "$work/trainer"
         out=$("$nnlc" --precision=f64 "$src" -o "$work/trainer" 2>&1)
         code=$?
         checked=$((checked + 1))
         if [ $code -ne 1 ] || [ -e "$work/trainer" ] ||
-           ! grep -q "error: $loss needs $want probabilities, but the output layer 'dense_1' has activation $act" <<<"$out"; then
+           ! grep -q "error: $loss needs $want probabilities, but the output layer 'dense_1' has \
+activation $act" <<<"$out"; then
             printf 'FAIL: %s with a %s output: exit %d\n%s\n' "$loss" "$act" "$code" "$out"
             failed=$((failed + 1))
         fi

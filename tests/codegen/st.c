@@ -268,8 +268,8 @@ bool st_write_f64(const char *path, const StOut *t, int n) {
     int64_t offset = 0;
     for (int i = 0; i < n; i++) {
         int64_t count = 1;
-        k += snprintf(header + k, sizeof header - (size_t)k, "%s\"%s\":{\"dtype\":\"F64\",\"shape\":[",
-                      i ? "," : "", t[i].name);
+        k += snprintf(header + k, sizeof header - (size_t)k,
+                      "%s\"%s\":{\"dtype\":\"F64\",\"shape\":[", i ? "," : "", t[i].name);
         for (int d = 0; d < t[i].rank; d++) {
             k += snprintf(header + k, sizeof header - (size_t)k, "%s%lld", d ? "," : "",
                           (long long)t[i].dims[d]);
@@ -304,11 +304,12 @@ static bool npy_write(const char *path, const char *descr, const void *v, size_t
     size_t count = 1;
     for (int i = 0; i < rank; i++) {
         size_t k = strlen(dims);
-        snprintf(dims + k, sizeof dims - k, "%lld,%s", (long long)shape[i], i + 1 < rank ? " " : "");
+        snprintf(dims + k, sizeof dims - k, "%lld,%s", (long long)shape[i],
+                 i + 1 < rank ? " " : "");
         count *= (size_t)shape[i];
     }
-    int len = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
-                       descr, dims);
+    int len = snprintf(dict, sizeof dict,
+                       "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }", descr, dims);
     size_t hlen = (size_t)len + 1;
     while ((10 + hlen) % 64)
         hlen++;
