@@ -45,6 +45,8 @@ typedef struct CgFn {
     int nloops;
     int nparallel;                 /* outlined bodies so far, for their names */
     const char *name;
+    const char *title;             /* the function's first loop-IR comment (layer, line) */
+    const char *comment;           /* the latest comment emitted, for outlined bodies */
 } CgFn;
 
 typedef struct Codegen {

@@ -39,8 +39,9 @@ static const char *const base_field_names[8] = {"params", "grads", "opt_state", 
 /* ---- alias scopes ---- */
 
 /* Whether two buffers may share memory. Batched work buffers made by buf_work() own the
- * columns [start_per_row, start_per_row + row_size) of every row block; any other work
- * buffer is assumed to overlap them all. */
+ * columns [start_per_row, start_per_row + row_size) of every row block; fixed work
+ * (row_size 0, buf_work_fixed()) lies after all of them, at [start, start + size) of the
+ * fixed region; any other work buffer is assumed to overlap them all. */
 static bool bufs_may_overlap(const Buf *a, const Buf *b) {
     if (a->base != b->base)
         return false;
@@ -48,7 +49,11 @@ static bool bufs_may_overlap(const Buf *a, const Buf *b) {
     case BUF_PARAMS: case BUF_GRADS: case BUF_STATE:
         return a->start < b->start + b->size && b->start < a->start + a->size;
     case BUF_WORK:
-        if (a->row_size && b->row_size && a->start == 0 && b->start == 0)
+        if (!a->row_size && !b->row_size)
+            return a->start < b->start + b->size && b->start < a->start + a->size;
+        if (!a->row_size || !b->row_size)
+            return false;
+        if (a->start == 0 && b->start == 0)
             return a->start_per_row < b->start_per_row + b->row_size &&
                    b->start_per_row < a->start_per_row + a->row_size;
         return true;
@@ -394,6 +399,55 @@ static LLVMValueRef gen_real(Codegen *cg, const LExpr *e) {
     }
 }
 
+/* LLVM prints metadata strings with non-ASCII bytes escaped (\CF\81), so the loop IR's
+ * math notation is spelled out in ASCII there. Returns the length written. */
+static size_t ascii_of(const char *in, char *out, size_t cap) {
+    static const char *const table[][2] = {
+        {"·", "*"}, {"²", "^2"}, {"√", "sqrt"}, {"−", "-"}, {"ᵀ", "^T"}, {"Σ", "sum"},
+        {"ρ", "rho"}, {"β", "beta"}, {"ε", "eps"}, {"μ", "mu"}, {"Δ", "delta"}, {"σ", "sigma"},
+        {"Φ", "Phi"}, {"≥", ">="}, {"≤", "<="}, {"—", "--"}, {"→", "->"}, {"½", "1/2"},
+        {"α", "alpha"}, {"γ", "gamma"}, {"∂", "d"}, {"⊙", "*"}, {"×", "x"}, {"…", "..."},
+    };
+    size_t n = 0;
+    while (*in && n + 8 < cap) {
+        bool done = false;
+        for (size_t k = 0; !done && k < sizeof table / sizeof table[0]; k++) {
+            size_t len = strlen(table[k][0]);
+            if (strncmp(in, table[k][0], len) == 0) {
+                n += (size_t)snprintf(out + n, cap - n, "%s", table[k][1]);
+                in += len;
+                done = true;
+            }
+        }
+        if (done)
+            continue;
+        if ((unsigned char)*in >= 0x80) { /* another symbol: '?' for the whole character */
+            out[n++] = '?';
+            in++;
+            while (((unsigned char)*in & 0xC0) == 0x80)
+                in++;
+        } else {
+            out[n++] = *in++;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static void attach_comment(Codegen *cg, LLVMValueRef llfn, const char *title, const char *detail) {
+    if (!title)
+        return;
+    char text[2200];
+    size_t n = ascii_of(title, text, sizeof text);
+    if (detail && detail != title) {
+        n += ascii_of(" -- ", text + n, sizeof text - n);
+        ascii_of(detail, text + n, sizeof text - n);
+    }
+    LLVMMetadataRef md = LLVMMDStringInContext2(cg->ctx, text, strlen(text));
+    unsigned kind = LLVMGetMDKindIDInContext(cg->ctx, "nnlc.source", 11);
+    LLVMGlobalSetMetadata(llfn, kind, LLVMMDNodeInContext2(cg->ctx, &md, 1));
+}
+
 /* ---- loops ---- */
 
 static LLVMMetadataRef vectorize_loop_md(Codegen *cg) {
@@ -512,6 +566,7 @@ static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, const Frame *f
     snprintf(name, sizeof name, "%s.par%d", outer->name, outer->nparallel++);
     inner.fn = LLVMAddFunction(cg->mod, name, cg->body_type);
     inner.name = outer->name; /* parallel bodies do not nest (loop_check) */
+    attach_comment(cg, inner.fn, outer->title, outer->comment);
     LLVMSetLinkage(inner.fn, LLVMInternalLinkage);
     LLVMValueRef frame = LLVMGetParam(inner.fn, 0), begin = LLVMGetParam(inner.fn, 1);
     LLVMValueRef end = LLVMGetParam(inner.fn, 2);
@@ -630,6 +685,7 @@ static void gen_stmt(Codegen *cg, const LStmt *s) {
         break;
     }
     case S_COMMENT:
+        fn->comment = s->text;
         break;
     }
 }
@@ -650,12 +706,24 @@ LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f) {
     abort();
 }
 
+/* The loop IR's first comment (e.g. "dense_1 forward (line 7): y = softmax(x·W + b)")
+ * as function metadata, so --emit=llvm ties each function to its source line. */
+static void attach_source_comment(Codegen *cg, const LFunc *f, LLVMValueRef llfn) {
+    for (const LStmt *s = f->body; s; s = s->next)
+        if (s->kind == S_COMMENT) {
+            cg->cur->title = s->text;
+            attach_comment(cg, llfn, s->text, NULL);
+            return;
+        }
+}
+
 static void gen_function(Codegen *cg, const LFunc *f, LLVMValueRef llfn) {
     CgFn fn = {0};
     fn.fn = llfn;
     fn.name = f->name;
     fn.ctx = LLVMGetParam(llfn, 0);
     cg->cur = &fn;
+    attach_source_comment(cg, f, llfn);
     begin_body(cg, &fn);
     if (f->returns_real) {
         fn.result = entry_alloca(cg, cg->f64, "result");

@@ -289,6 +289,42 @@ Buf *buf_work(LB *lb, const char *name, Shape row_shape) {
     return b;
 }
 
+/* Fixed work goes after every batched buffer: its start_per_row is set by work_finish(). */
+Buf *buf_work_fixed(LB *lb, const char *name, Shape shape) {
+    Buf *b = add_buf(lb, name, BUF_WORK);
+    b->start = lb->p->work_fixed;
+    b->size = shape_size(shape);
+    b->shape = shape;
+    lb->p->work_fixed += b->size;
+    return b;
+}
+
+Buf *buf_scratch(LB *lb, int slot, int64_t row_size) {
+    static const char *const names[SCRATCH_COUNT] = {"scratch.pad", "scratch.cols"};
+    Buf *b = lb->scratch[slot];
+    if (!b) {
+        b = lb->scratch[slot] = add_buf(lb, names[slot], BUF_WORK);
+        b->shape.rank = 1;
+    }
+    if (row_size > b->row_size)
+        b->row_size = b->shape.d[0] = row_size;
+    return b;
+}
+
+/* Places the scratch regions after the per-layer buffers (their sizes are only known
+ * once every layer is planned), then the fixed work after all batched work. */
+static void work_finish(LB *lb) {
+    LoopProgram *p = lb->p;
+    for (int s = 0; s < SCRATCH_COUNT; s++)
+        if (lb->scratch[s]) {
+            lb->scratch[s]->start_per_row = p->work_per_row;
+            p->work_per_row += lb->scratch[s]->row_size;
+        }
+    for (int i = 0; i < p->nbufs; i++)
+        if (p->bufs[i]->base == BUF_WORK && p->bufs[i]->row_size == 0)
+            p->bufs[i]->start_per_row = p->work_per_row;
+}
+
 Buf *buf_io(LB *lb, const char *name, BufBase base, Shape row_shape) {
     Buf *b = add_buf(lb, name, base);
     b->row_size = shape_size(row_shape);
@@ -478,7 +514,10 @@ void loop_print(const LoopProgram *p, FILE *out) {
             used += snprintf(shape + used, sizeof shape - (size_t)used, "%s%" PRId64,
                              k || b->row_size ? "," : "", b->shape.d[k]);
         snprintf(shape + used, sizeof shape - (size_t)used, ")");
-        if (b->base == BUF_WORK)
+        if (b->base == BUF_WORK && b->row_size == 0)
+            fprintf(out, "#   %-26s %-9s %-16s at B*%" PRId64 " + %" PRId64 "\n", b->name,
+                    base_names[b->base], shape, b->start_per_row, b->start);
+        else if (b->base == BUF_WORK)
             fprintf(out, "#   %-26s %-9s %-16s at B*%" PRId64 "\n", b->name, base_names[b->base],
                     shape, b->start_per_row);
         else
@@ -608,20 +647,22 @@ static bool supported(LB *lb, const Node *n) {
                   n->name);
         return false;
     }
-    switch (n->op) {
-    case OP_INPUT: case OP_DENSE: case OP_DROPOUT: case OP_ACTIVATION:
-    case OP_FLATTEN: case OP_RESHAPE:
-        return true;
-    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
-        return rnn_supported(lb, n);
-    default:
-        diag_error(lb->d, n->loc, "code generation for %s is not implemented yet",
-                   op_name(n->op));
-        diag_hint(lb->d, n->loc, "--summary and --emit=ir work for every layer; trainers "
-                                 "can be built for dense, dropout, activation, flatten, "
-                                 "reshape, simple_rnn, lstm, gru and embedding layers");
-        return false;
-    }
+    if (layer_lowered(n->op))
+        return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU ||
+                       n->op == OP_EMBEDDING
+                   ? rnn_supported(lb, n)
+                   : true;
+    char list[512];
+    size_t used = 0;
+    list[0] = '\0';
+    for (int op = OP_INPUT + 1; op < OP_COUNT; op++)
+        if (layer_lowered((OpKind)op) && used < sizeof list)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
+                                     op_name((OpKind)op));
+    diag_error(lb->d, n->loc, "code generation for %s is not implemented yet", op_name(n->op));
+    diag_hint(lb->d, n->loc, "--summary and --emit=ir work for every layer; trainers can be "
+                             "built for %s", list);
+    return false;
 }
 
 static NnrtTask task_of(const Graph *g) {
@@ -682,9 +723,21 @@ static void build_entries(LB *lb) {
     func_end(lb);
 }
 
-/* Buffers for every node: outputs, pre-activations, gradients, parameters. */
+/* How many layers write n's gradient: its users, looking through views (a tensor read
+ * by flatten() which two layers read has two writers). */
+static int grad_writers(const Node *n) {
+    int k = 0;
+    for (int i = 0; i < n->nusers; i++)
+        k += n->users[i]->op == OP_FLATTEN || n->users[i]->op == OP_RESHAPE
+                 ? grad_writers(n->users[i]) : 1;
+    return k;
+}
+
+/* Buffers for every node: outputs, pre-activations, gradients; layer_buffers() adds the
+ * parameters and whatever else the layer's loops need. */
 static void plan_buffers(LB *lb) {
     const Graph *g = lb->g;
+    const Node *out_node = view_source(g->output);
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
         NodeBufs *nb = &lb->nb[i];
@@ -696,30 +749,19 @@ static void plan_buffers(LB *lb) {
             *nb = lb->nb[view_source(n)->id];
             continue;
         }
-        bool is_output = n == g->output;
+        bool is_output = n == out_node;
         nb->out = is_output ? buf_io(lb, "out", BUF_OUT, n->out)
                             : buf_work(lb, arena_printf(lb->a, "%s.y", n->name), n->out);
-        bool has_z = n->op == OP_DENSE && n->act.kind != ACT_LINEAR;
+        bool has_z = layer_has_z(n);
         if (has_z)
             nb->z = buf_work(lb, arena_printf(lb->a, "%s.z", n->name), n->out);
         /* The derivative of an elementwise activation is applied by whoever writes the
          * gradient, when there is exactly one writer: no separate pass over dy, no dy. */
-        nb->dz_fused = has_z && n->act.kind != ACT_SOFTMAX && n->nusers == 1 && !is_output;
+        nb->dz_fused = has_z && n->act.kind != ACT_SOFTMAX && grad_writers(n) == 1 &&
+                       !is_output;
         if (!nb->dz_fused)
             nb->dout = buf_work(lb, arena_printf(lb->a, "%s.dy", n->name), n->out);
         nb->dz = has_z ? buf_work(lb, arena_printf(lb->a, "%s.dz", n->name), n->out) : nb->dout;
-        if (n->op == OP_DENSE) {
-            nb->W = buf_param(lb, &n->params[0], false);
-            nb->dW = buf_param(lb, &n->params[0], true);
-            if (n->use_bias) {
-                nb->b = buf_param(lb, &n->params[1], false);
-                nb->db = buf_param(lb, &n->params[1], true);
-            }
-        }
-        if (n->op == OP_DROPOUT) {
-            nb->noise_start = lb->p->noise_per_row;
-            lb->p->noise_per_row += shape_size(n->out);
-        }
         layer_buffers(lb, n);
     }
     if (lb->p->noise_per_row)
@@ -727,8 +769,9 @@ static void plan_buffers(LB *lb) {
     bool class_index = g->train.loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE;
     lb->y = buf_io(lb, "y", BUF_Y, class_index ? (Shape){1, {1}} : g->output->out);
     lb->fused_out = loss_fusion(g);
-    if (lb->fused_out && lb->fused_out->op == OP_DENSE)
+    if (lb->fused_out && layer_has_z(lb->fused_out))
         lb->nb[lb->fused_out->id].dz_fused = false;
+    work_finish(lb);
 }
 
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {

@@ -35,7 +35,9 @@ typedef enum {
 
 /* A named region of one ctx buffer. Element i of a batched buffer is at
  *   base + B·start_per_row + start + i          (WORK: activations, per-batch sized)
- * and of an unbatched one at base + start + i. */
+ * and of an unbatched one at base + start + i. Unbatched WORK buffers (row_size 0, e.g.
+ * batch statistics) use the first form too: start_per_row is then the whole batched
+ * part (work_per_row) and start the offset in the fixed part (work_fixed). */
 typedef struct Buf {
     const char *name;       /* "dense_1.W", "dense_1.z", "x" */
     BufBase base;

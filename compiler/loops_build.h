@@ -1,7 +1,8 @@
 /*
- * loops_build.h — what the loop-IR builders share (loops.c, loops_layers.c, loops_train.c):
- * expression and statement constructors, the per-node buffers, and the helpers that
- * route a gradient to the right buffer. Internal to the loops module.
+ * loops_build.h — what the loop-IR builders share (loops.c, loops_layers.c, loops_train.c,
+ * loops_gemm.c, loops_conv.c, loops_merge.c): expression and statement constructors, the
+ * per-node buffers, and the helpers that route a gradient to the right buffer. Internal to
+ * the loops module.
  */
 #ifndef NNLC_LOOPS_BUILD_H
 #define NNLC_LOOPS_BUILD_H
@@ -16,11 +17,19 @@ typedef struct NodeBufs {
     Buf *z;         /* pre-activation (B, out), when the activation is not linear */
     Buf *dout;      /* d loss / d y, written by the layers that read y */
     Buf *dz;        /* d loss / d z (aliases dout when the activation is linear) */
-    Buf *W, *b, *dW, *db;
+    Buf *W, *b, *dW, *db;       /* batch norm: W, b are gamma, beta */
+    Buf *arg;       /* max/min pooling: the winner's position in its window, (B, out) */
+    Buf *moving_mean, *moving_var;  /* batch norm: non-trainable parameters (C) */
+    Buf *mean, *invstd;             /* batch norm: the statistics used by forward (C) */
     int64_t noise_start;  /* dropout: offset of its numbers in a noise row */
     bool dz_fused;  /* users write dz directly (the activation derivative is fused) */
     RnnBufs *rnn;   /* simple_rnn, lstm, gru */
 } NodeBufs;
+
+/* Scratch regions of ctx->work shared by all layers: valid only inside one layer
+ * function, sized by the largest request (convolution: padded input and im2col columns;
+ * pooling: padded input and its gradient; batch norm: per-row partial sums). */
+enum { SCRATCH_PAD, SCRATCH_COLS, SCRATCH_COUNT };
 
 enum { LB_MAX_DEPTH = 16 };
 
@@ -40,6 +49,7 @@ typedef struct LB {
      * sigmoid + binary cross-entropy): it writes this node's dz (dense) or its input's
      * gradient (activation layer), and the node's own derivative step is skipped. */
     const Node *fused_out;
+    Buf *scratch[SCRATCH_COUNT];
 } LB;
 
 /* ---- expressions ---- */
@@ -84,6 +94,10 @@ void s_comment(LB *lb, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 Buf *buf_param(LB *lb, const ParamTensor *t, bool grad);
 Buf *buf_work(LB *lb, const char *name, Shape row_shape);   /* batched, in ctx->work */
 Buf *buf_io(LB *lb, const char *name, BufBase base, Shape row_shape);
+/* Per-batch (not per-row) work, e.g. batch statistics; placed after the batched buffers. */
+Buf *buf_work_fixed(LB *lb, const char *name, Shape shape);
+/* Shared scratch (see SCRATCH_*) of at least row_size elements per row. */
+Buf *buf_scratch(LB *lb, int slot, int64_t row_size);
 
 /* ---- activations (loops_layers.c) ---- */
 /* y = act(z) for elementwise activations. */
@@ -91,8 +105,16 @@ LExpr *act_apply(LB *lb, Activation act, LExpr *z);
 /* dy/dz from z and y = act(z). */
 LExpr *act_deriv(LB *lb, Activation act, LExpr *z, LExpr *y);
 
+/* Softmax over `rows` rows of `width`, and its backward dz = y·(dy − Σ dy·y) (through
+ * grad_store into `target` when given, else into dz). */
+void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width);
+void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
+                           const Node *target, bool first, LExpr *rows, int64_t width);
+
 /* ---- layers (loops_layers.c) ---- */
 const Node *view_source(const Node *n);         /* through flatten/reshape */
+bool layer_lowered(OpKind op);                  /* has loop builders */
+bool layer_has_z(const Node *n);                /* keeps a pre-activation z */
 void layer_buffers(LB *lb, const Node *n);      /* a layer's own buffers, after y and dy */
 bool layer_forward(LB *lb, const Node *n);
 bool layer_backward(LB *lb, const Node *n, bool first_writer[]);
@@ -101,6 +123,52 @@ bool layer_backward(LB *lb, const Node *n, bool first_writer[]);
  * fused. Views (flatten, reshape) pass it to their source. */
 void grad_store(LB *lb, const Node *n, LExpr *index, LExpr *value, bool first);
 bool needs_input_grad(const Node *n);
+bool input_needs_grad(const Node *n, int i);    /* the same for input slot i */
+/* The written[] protocol: true for the first gradient written into input i's buffer
+ * (store), false after (accumulate). Marks it written. */
+bool first_grad(bool written[], const Node *n, int i);
+/* dz = dy·act'(z) over `rows` rows of `width`, when no reader wrote dz directly. */
+void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width);
+
+/* ---- matrix products (loops_gemm.c) ----
+ * Dense's loop shapes, for any A (rows, K), W (K, N), Z (rows, N), row-major and flat:
+ * i-k-j products with the j loop vectorized, one parallel dimension, every output
+ * element computed by one thread in a fixed order. */
+/* Z = A·W (+ bias); then Y = act(Z) in the same row loop when Y is given. */
+void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
+                  const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N);
+/* dW = Aᵀ·dZ (+ 2·l2·W), parallel over the K rows of dW. */
+void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
+                  double l2, LExpr *rows, int64_t K, int64_t N);
+/* db = Σ_rows dZ. */
+void gemm_dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N);
+/* dA = dZ·Wᵀ, parallel over rows: into dA, or through grad_store into node `target`. */
+void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
+                 bool first, LExpr *rows, int64_t K, int64_t N);
+/* Integer index Σ vars[i]·strides[i] (constants folded). */
+LExpr *e_lin(LB *lb, int n, LExpr *const vars[], const int64_t strides[]);
+
+/* ---- convolution and pooling (loops_conv.c) ---- */
+void conv_plan(LB *lb, const Node *n);
+void conv_forward(LB *lb, const Node *n);
+void conv_backward(LB *lb, const Node *n, bool written[]);
+void pool_plan(LB *lb, const Node *n);
+void pool_forward(LB *lb, const Node *n);
+void pool_backward(LB *lb, const Node *n, bool written[]);
+void gap_forward(LB *lb, const Node *n);
+void gap_backward(LB *lb, const Node *n, bool written[]);
+
+/* ---- normalization and merges (loops_merge.c) ---- */
+void batchnorm_plan(LB *lb, const Node *n);
+void batchnorm_forward(LB *lb, const Node *n);
+void batchnorm_backward(LB *lb, const Node *n, bool written[]);
+void merge_forward(LB *lb, const Node *n);      /* add, multiply */
+void merge_backward(LB *lb, const Node *n, bool written[]);
+void concat_forward(LB *lb, const Node *n);
+void concat_backward(LB *lb, const Node *n, bool written[]);
+void glu_plan(LB *lb, const Node *n);
+void glu_forward(LB *lb, const Node *n);
+void glu_backward(LB *lb, const Node *n, bool written[]);
 
 /* ---- recurrent layers and embedding (loops_rnn.c) ---- */
 bool rnn_supported(LB *lb, const Node *n);      /* reports what it cannot lower */

@@ -27,6 +27,17 @@ bool needs_input_grad(const Node *n) {
     return n->nin > 0 && view_source(n->in[0])->op != OP_INPUT;
 }
 
+bool input_needs_grad(const Node *n, int i) {
+    return view_source(n->in[i])->op != OP_INPUT;
+}
+
+bool first_grad(bool written[], const Node *n, int i) {
+    int id = view_source(n->in[i])->id;
+    bool first = !written[id];
+    written[id] = true;
+    return first;
+}
+
 /* ---- activations ---- */
 
 LExpr *act_apply(LB *lb, Activation act, LExpr *z) {
@@ -90,7 +101,7 @@ static const char *act_formula(Activation act) {
 }
 
 /* Softmax over each row of `rows` rows of width `width`: y = exp(z − max) / Σ exp(z − max). */
-static void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width) {
+void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width) {
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
     LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, width));
@@ -115,7 +126,7 @@ static void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_
 
 /* Softmax backward, row by row: dz = y·(dy − Σ dy·y). Writes through grad_store when
  * `target` is given (an activation layer's input), else into dz. */
-static void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
+void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
                                   const Node *target, bool first, LExpr *rows, int64_t width) {
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
@@ -150,6 +161,29 @@ void grad_store(LB *lb, const Node *n, LExpr *index, LExpr *value, bool first) {
         s_store(lb, target, index, value);
     else
         s_accum(lb, target, index, value);
+}
+
+/* dz = dy·act'(z), unless a reader or the loss already wrote dz. */
+void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    if (!nb->z || nb->dz_fused || lb->fused_out == n)
+        return;
+    if (n->act.kind == ACT_SOFTMAX) {
+        s_comment(lb, "dz = y·(dy − Σ dy·y)  (softmax)");
+        softmax_backward_rows(lb, nb->out, nb->dout, nb->dz, NULL, true, rows, width);
+        return;
+    }
+    s_comment(lb, "dz = dy·%s'(z)", act_name(n->act.kind));
+    LStmt *r = for_begin(lb, "r", rows);
+    r->parallel = true;
+    LStmt *j = for_begin(lb, "j", e_int(lb, width));
+    j->vector = true;
+    LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, j));
+    s_store(lb, nb->dz, idx,
+            e_bin(lb, '*', e_load(lb, nb->dout, idx),
+                  act_deriv(lb, n->act, e_load(lb, nb->z, idx), e_load(lb, nb->out, idx))));
+    for_end(lb);
+    for_end(lb);
 }
 
 /* ---- dense ---- */
@@ -215,25 +249,7 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
     const Buf *x = lb->nb[src->id].out;
     DenseDims dd = dense_dims(lb, n);
     s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
-    /* dz = dy·act'(z), unless a reader or the loss already wrote dz. */
-    if (nb->z && !nb->dz_fused && lb->fused_out != n) {
-        if (n->act.kind == ACT_SOFTMAX) {
-            s_comment(lb, "dz = y·(dy − Σ dy·y)  (softmax)");
-            softmax_backward_rows(lb, nb->out, nb->dout, nb->dz, NULL, true, dd.rows, dd.u);
-        } else {
-            s_comment(lb, "dz = dy·%s'(z)", act_name(n->act.kind));
-            LStmt *r = for_begin(lb, "r", dd.rows);
-            r->parallel = true;
-            LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
-            j->vector = true;
-            LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)), e_var(lb, j));
-            s_store(lb, nb->dz, idx,
-                    e_bin(lb, '*', e_load(lb, nb->dout, idx),
-                          act_deriv(lb, n->act, e_load(lb, nb->z, idx), e_load(lb, nb->out, idx))));
-            for_end(lb);
-            for_end(lb);
-        }
-    }
+    z_grad(lb, n, dd.rows, dd.u);
     double l2 = kernel_l2(n);
     s_comment(lb, "dW = xᵀ·dz%s", l2 > 0 ? " + 2·l2·W" : "");
     LStmt *i = for_begin(lb, "i", e_int(lb, dd.f));
@@ -405,10 +421,61 @@ static void dropout_backward(LB *lb, const Node *n, bool written[]) {
     dropout_pass(lb, n, true, first);
 }
 
+/* ---- dispatch: one case per layer kind ---- */
+
+bool layer_lowered(OpKind op) {
+    switch (op) {
+    case OP_INPUT: case OP_DENSE: case OP_DROPOUT: case OP_ACTIVATION:
+    case OP_FLATTEN: case OP_RESHAPE:
+    case OP_CONV1D: case OP_CONV2D:
+    case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
+    case OP_MINPOOL1D: case OP_MINPOOL2D: case OP_GAP1D: case OP_GAP2D:
+    case OP_BATCHNORM: case OP_ADD: case OP_CONCAT: case OP_MULTIPLY: case OP_GLU:
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool layer_has_z(const Node *n) {
+    bool linear_map = n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D;
+    return linear_map && n->act.kind != ACT_LINEAR;
+}
+
 void layer_buffers(LB *lb, const Node *n) {
+    NodeBufs *nb = &lb->nb[n->id];
     switch (n->op) {
-    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING: rnn_buffers(lb, n); break;
-    default: break;
+    case OP_DENSE:
+        nb->W = buf_param(lb, &n->params[0], false);
+        nb->dW = buf_param(lb, &n->params[0], true);
+        if (n->use_bias) {
+            nb->b = buf_param(lb, &n->params[1], false);
+            nb->db = buf_param(lb, &n->params[1], true);
+        }
+        break;
+    case OP_DROPOUT:
+        nb->noise_start = lb->p->noise_per_row;
+        lb->p->noise_per_row += shape_size(n->out);
+        break;
+    case OP_CONV1D: case OP_CONV2D:
+        conv_plan(lb, n);
+        break;
+    case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
+    case OP_MINPOOL1D: case OP_MINPOOL2D:
+        pool_plan(lb, n);
+        break;
+    case OP_BATCHNORM:
+        batchnorm_plan(lb, n);
+        break;
+    case OP_GLU:
+        glu_plan(lb, n);
+        break;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        rnn_buffers(lb, n);
+        break;
+    default:
+        break;
     }
 }
 
@@ -417,6 +484,14 @@ bool layer_forward(LB *lb, const Node *n) {
     case OP_DENSE: dense_forward(lb, n); return true;
     case OP_ACTIVATION: activation_forward(lb, n); return true;
     case OP_DROPOUT: dropout_forward(lb, n); return true;
+    case OP_CONV1D: case OP_CONV2D: conv_forward(lb, n); return true;
+    case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
+    case OP_MINPOOL1D: case OP_MINPOOL2D: pool_forward(lb, n); return true;
+    case OP_GAP1D: case OP_GAP2D: gap_forward(lb, n); return true;
+    case OP_BATCHNORM: batchnorm_forward(lb, n); return true;
+    case OP_ADD: case OP_MULTIPLY: merge_forward(lb, n); return true;
+    case OP_CONCAT: concat_forward(lb, n); return true;
+    case OP_GLU: glu_forward(lb, n); return true;
     case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
         rnn_forward(lb, n);
         return true;
@@ -429,6 +504,14 @@ bool layer_backward(LB *lb, const Node *n, bool written[]) {
     case OP_DENSE: dense_backward(lb, n, written); return true;
     case OP_ACTIVATION: activation_backward(lb, n, written); return true;
     case OP_DROPOUT: dropout_backward(lb, n, written); return true;
+    case OP_CONV1D: case OP_CONV2D: conv_backward(lb, n, written); return true;
+    case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
+    case OP_MINPOOL1D: case OP_MINPOOL2D: pool_backward(lb, n, written); return true;
+    case OP_GAP1D: case OP_GAP2D: gap_backward(lb, n, written); return true;
+    case OP_BATCHNORM: batchnorm_backward(lb, n, written); return true;
+    case OP_ADD: case OP_MULTIPLY: merge_backward(lb, n, written); return true;
+    case OP_CONCAT: concat_backward(lb, n, written); return true;
+    case OP_GLU: glu_backward(lb, n, written); return true;
     case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
         rnn_backward(lb, n, written);
         return true;

@@ -19,7 +19,7 @@ static const double KERAS_EPS = 1e-7;
 
 const Node *loss_fusion(const Graph *g) {
     const Node *n = g->output;
-    if (n->op != OP_DENSE && n->op != OP_ACTIVATION)
+    if (!layer_has_z(n) && n->op != OP_ACTIVATION)
         return NULL;
     int loss = g->train.loss;
     if ((loss == L_SPARSE || loss == L_CAT) && n->act.kind == ACT_SOFTMAX)
@@ -29,10 +29,11 @@ const Node *loss_fusion(const Graph *g) {
     return NULL;
 }
 
-/* The logits of the fused output: a dense layer's z, or an activation layer's input. */
+/* The logits of the fused output: a dense or convolution layer's z, or an activation
+ * layer's input. */
 static const Buf *logits(LB *lb) {
     const Node *n = lb->fused_out;
-    return n->op == OP_DENSE ? lb->nb[n->id].z : lb->nb[view_source(n->in[0])->id].out;
+    return layer_has_z(n) ? lb->nb[n->id].z : lb->nb[view_source(n->in[0])->id].out;
 }
 
 static LExpr *real_batch(LB *lb) { return e_to_real(lb, e_batch(lb)); }
@@ -193,7 +194,7 @@ void loss_backward(LB *lb, bool written[]) {
     if (lb->fused_out) {
         s_comment(lb, "d loss / d z at the output: (p − target) / %s, softmax or sigmoid and "
                       "cross-entropy fused", loss == L_BCE ? "(B·outputs)" : "B");
-        if (o->op == OP_DENSE) {
+        if (layer_has_z(o)) {
             dst = lb->nb[o->id].dz;
         } else {
             target = o->in[0];

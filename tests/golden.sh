@@ -2,6 +2,7 @@
 # golden.sh NNLC MODE INPUT EXPECTED — runs nnlc on INPUT and diffs against EXPECTED.
 #   MODE summary: `nnlc --summary INPUT` must succeed; stdout is compared.
 #   MODE ir:      `nnlc --emit=ir INPUT` must succeed; stdout is compared.
+#   MODE loops:   `nnlc --emit=loops INPUT` must succeed; stdout is compared.
 #   MODE diag:    `nnlc --summary INPUT` must fail; stderr plus a final "exit: N" line is
 #                 compared. It runs in INPUT's directory so messages name the bare file.
 # NNLC_UPDATE=1 rewrites EXPECTED instead (review the diff before committing).
@@ -10,9 +11,10 @@ nnlc=$1 mode=$2 input=$3 expected=$4
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 case $mode in
-summary|ir)
+summary|ir|loops)
     flag=--summary
     [ "$mode" = ir ] && flag=--emit=ir
+    [ "$mode" = loops ] && flag=--emit=loops
     "$nnlc" "$flag" "$input" >"$out"
     status=$?
     if [ $status -ne 0 ]; then

@@ -1,0 +1,512 @@
+/*
+ * loops_conv.c — convolutions (1D, 2D), max/average/min pooling and global average
+ * pooling, forward and backward, channels-last: images (H, W, C), kernels (KH, KW, C, F).
+ *
+ * A convolution is a matrix product over im2col columns. Output pixel (r, oh, ow) is one
+ * row of `cols`, holding the KH·KW·C input values its window covers in the kernel's
+ * (kh, kw, c) order, so with P = OH·OW pixels per example
+ *     z (B·P, F) = cols (B·P, KH·KW·C) · W (KH·KW·C, F) + b,   y = act(z)
+ *     dW = colsᵀ·dz,   db = Σ dz,   dcols = dz·Wᵀ,   dx = col2im(dcols)
+ * with loops_gemm.c's product loops (dense's shapes). For fixed (r, oh, ow, kh) a window
+ * row (kw, c) is contiguous in both x and cols, so im2col and col2im are vector copies.
+ * 'same' padding copies x into a scratch buffer with zero borders first (TensorFlow's
+ * split: the odd row or column after), so no loop carries a bounds test. The columns
+ * live in shared scratch and are recomputed by backward: cheap next to the product, and
+ * no layer keeps B·P·KH·KW·C values alive between passes. A 1x1, stride-1 convolution
+ * uses x itself as its columns.
+ *
+ * A sequence (T, C) is handled as a (1, T, C) image; loops of extent 1 are not emitted.
+ * Pooling reads the same padded copy, with −∞ (max) or +∞ (min) borders that never win;
+ * max/min pooling records the winner's window position for backward (first winner in
+ * scan order, as TensorFlow), and averages divide by the count of real inputs under the
+ * window ('same' padding is not counted). Gradients are scattered into a zeroed scratch
+ * copy of the (padded) input and then written once per element with grad_store, so the
+ * producer's activation derivative stays fused.
+ */
+#include "loops_build.h"
+
+#include <math.h>
+
+/* The geometry of one convolution or pooling window. */
+typedef struct Window {
+    int64_t H, W, C;        /* input (H, W, C); a sequence (T, C) is (1, T, C) */
+    int64_t OH, OW, F;      /* output (OH, OW, F); F = filters, or C for pooling */
+    int64_t KH, KW, SH, SW; /* window and strides */
+    int64_t PT, PL;         /* padding before: top rows, left columns */
+    int64_t Hp, Wp;         /* the padded input: H + top + bottom, W + left + right */
+    bool two_d;             /* an image; else a sequence (loops and comments say o, k) */
+} Window;
+
+static Window window_of(const Node *n) {
+    Shape in = n->in[0]->out, out = n->out;
+    Window w = {0};
+    if (in.rank == 3) {
+        w = (Window){in.d[0], in.d[1], in.d[2], out.d[0], out.d[1], out.d[2],
+                     n->kernel[0], n->kernel[1], n->strides[0], n->strides[1],
+                     n->pad_before[0], n->pad_before[1], 0, 0, true};
+        w.Hp = w.H + n->pad_before[0] + n->pad_after[0];
+        w.Wp = w.W + n->pad_before[1] + n->pad_after[1];
+    } else {
+        w = (Window){1, in.d[0], in.d[1], 1, out.d[0], out.d[1], 1, n->kernel[0], 1,
+                     n->strides[0], 0, n->pad_before[0], 1, 0, false};
+        w.Wp = w.W + n->pad_before[0] + n->pad_after[0];
+    }
+    return w;
+}
+
+static bool padded(const Window *w) { return w->Hp != w->H || w->Wp != w->W; }
+static int64_t pixels(const Window *w) { return w->OH * w->OW; }
+static int64_t window_size(const Window *w) { return w->KH * w->KW * w->C; }
+static int64_t padded_size(const Window *w) { return w->Hp * w->Wp * w->C; }
+
+/* A 1x1 convolution with stride 1 reads each pixel once, in order: its columns are x. */
+static bool conv_identity(const Window *w) {
+    return w->KH == 1 && w->KW == 1 && w->SH == 1 && w->SW == 1 && !padded(w);
+}
+
+/* "26,26,32" for an image, "26,32" for a sequence. */
+static const char *dims_text(LB *lb, bool two_d, int64_t h, int64_t wd, int64_t c) {
+    return two_d ? arena_printf(lb->a, "%lld,%lld,%lld", (long long)h, (long long)wd, (long long)c)
+                 : arena_printf(lb->a, "%lld,%lld", (long long)wd, (long long)c);
+}
+
+/* for var in 0..extent, or no loop at all (the variable is 0) when extent is 1. */
+static LExpr *dim_loop(LB *lb, const char *var, int64_t extent, bool vector, int *open) {
+    if (extent == 1)
+        return e_int(lb, 0);
+    LStmt *s = for_begin(lb, var, e_int(lb, extent));
+    s->vector = vector;
+    (*open)++;
+    return e_var(lb, s);
+}
+
+static void close_loops(LB *lb, int *open) {
+    for (; *open > 0; (*open)--)
+        for_end(lb);
+}
+
+/* parallel for r in 0..B — returns r. */
+static LExpr *batch_loop(LB *lb) {
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    return e_var(lb, r);
+}
+
+/* Inside a loop over r: dst[r] = fill everywhere (a vector loop over the padded row). */
+static void fill_row(LB *lb, const Window *w, const Buf *dst, LExpr *r, double fill) {
+    LStmt *k = for_begin(lb, "k", e_int(lb, padded_size(w)));
+    k->vector = true;
+    s_store(lb, dst, e_add(lb, e_mul(lb, r, e_int(lb, padded_size(w))), e_var(lb, k)),
+            e_real(lb, fill));
+    for_end(lb);
+}
+
+/* Element (r, h, t) of a padded buffer, t running over the contiguous (w, c) of row h,
+ * from the interior's origin: index of x[r, h, w, c] shifted by the padding. */
+static LExpr *padded_at(LB *lb, const Window *w, LExpr *r, LExpr *h, LExpr *t) {
+    LExpr *v[] = {r, h, t};
+    int64_t s[] = {padded_size(w), w->Wp * w->C, 1};
+    return e_add(lb, e_lin(lb, 3, v, s), e_int(lb, w->PT * w->Wp * w->C + w->PL * w->C));
+}
+
+static LExpr *input_at(LB *lb, const Window *w, LExpr *r, LExpr *h, LExpr *t) {
+    LExpr *v[] = {r, h, t};
+    int64_t s[] = {w->H * w->W * w->C, w->W * w->C, 1};
+    return e_lin(lb, 3, v, s);
+}
+
+/*   parallel for r: xpad[r] = fill; xpad[r, PT + h, PL + w, c] = x[r, h, w, c] */
+static void pad_copy(LB *lb, const Window *w, const Buf *x, const Buf *xpad, double fill) {
+    s_comment(lb, "xpad = x inside a border of %g: %lld rows above, %lld below, %lld columns "
+                  "left, %lld right", fill, (long long)w->PT, (long long)(w->Hp - w->H - w->PT),
+              (long long)w->PL, (long long)(w->Wp - w->W - w->PL));
+    LExpr *r = batch_loop(lb);
+    fill_row(lb, w, xpad, r, fill);
+    int open = 0;
+    LExpr *h = dim_loop(lb, "h", w->H, false, &open);
+    LExpr *t = dim_loop(lb, "t", w->W * w->C, true, &open);
+    s_store(lb, xpad, padded_at(lb, w, r, h, t), e_load(lb, x, input_at(lb, w, r, h, t)));
+    close_loops(lb, &open);
+    for_end(lb);
+}
+
+/* The source every window reads: x, or its padded copy (made here). */
+static const Buf *window_source(LB *lb, const Window *w, const Buf *x, double fill) {
+    if (!padded(w))
+        return x;
+    const Buf *xpad = lb->scratch[SCRATCH_PAD];
+    pad_copy(lb, w, x, xpad, fill);
+    return xpad;
+}
+
+/* Index of src[r, oh·SH + kh, ow·SW, 0] + t in a buffer of (Hp, Wp, C) rows. */
+static LExpr *window_at(LB *lb, const Window *w, LExpr *r, LExpr *oh, LExpr *ow, LExpr *kh,
+                        LExpr *t) {
+    int64_t WpC = w->Wp * w->C;
+    LExpr *v[] = {r, oh, kh, ow, t};
+    int64_t s[] = {padded_size(w), w->SH * WpC, WpC, w->SW * w->C, 1};
+    return e_lin(lb, 5, v, s);
+}
+
+/* Index of cols[(r, oh, ow), kh·KW·C + t]. */
+static LExpr *cols_at(LB *lb, const Window *w, LExpr *r, LExpr *oh, LExpr *ow, LExpr *kh,
+                      LExpr *t) {
+    int64_t K = window_size(w);
+    LExpr *v[] = {r, oh, ow, kh, t};
+    int64_t s[] = {pixels(w) * K, w->OW * K, K, w->KW * w->C, 1};
+    return e_lin(lb, 5, v, s);
+}
+
+/* Opens the loops over (oh, ow, kh) and the vector loop over a window row t = (kw, c). */
+static void window_rows_begin(LB *lb, const Window *w, LExpr *ix[4], int *open) {
+    ix[0] = dim_loop(lb, "oh", w->OH, false, open);
+    ix[1] = dim_loop(lb, w->two_d ? "ow" : "o", w->OW, false, open);
+    ix[2] = dim_loop(lb, "kh", w->KH, false, open);
+    ix[3] = dim_loop(lb, "t", w->KW * w->C, true, open);
+}
+
+/*   parallel for r: cols[(r, oh, ow), (kh, kw, c)] = src[r, oh·SH + kh, ow·SW + kw, c] */
+static void im2col(LB *lb, const Window *w, const Buf *src, const Buf *cols) {
+    if (w->two_d)
+        s_comment(lb, "im2col: cols[(r,oh,ow), (kh,kw,c)] = %s[r, oh·%lld + kh, ow·%lld + kw, c]",
+                  src->name, (long long)w->SH, (long long)w->SW);
+    else
+        s_comment(lb, "im2col: cols[(r,o), (k,c)] = %s[r, o·%lld + k, c]", src->name,
+                  (long long)w->SW);
+    LExpr *r = batch_loop(lb), *ix[4];
+    int open = 0;
+    window_rows_begin(lb, w, ix, &open);
+    s_store(lb, cols, cols_at(lb, w, r, ix[0], ix[1], ix[2], ix[3]),
+            e_load(lb, src, window_at(lb, w, r, ix[0], ix[1], ix[2], ix[3])));
+    close_loops(lb, &open);
+    for_end(lb);
+}
+
+/* Inside a loop over r: dx[r, h, w, c] = dxpad[r, PT + h, PL + w, c] through grad_store
+ * (stored or added, times the producer's activation derivative when fused). */
+static void unpad_grad(LB *lb, const Node *n, const Window *w, const Buf *dxpad, LExpr *r,
+                       bool first) {
+    int open = 0;
+    LExpr *h = dim_loop(lb, "h", w->H, false, &open);
+    LExpr *t = dim_loop(lb, "t", w->W * w->C, true, &open);
+    grad_store(lb, n->in[0], input_at(lb, w, r, h, t),
+               e_load(lb, dxpad, padded_at(lb, w, r, h, t)), first);
+    close_loops(lb, &open);
+}
+
+/* ---- convolution ---- */
+
+void conv_plan(LB *lb, const Node *n) {
+    NodeBufs *nb = &lb->nb[n->id];
+    nb->W = buf_param(lb, &n->params[0], false);
+    nb->dW = buf_param(lb, &n->params[0], true);
+    if (n->use_bias) {
+        nb->b = buf_param(lb, &n->params[1], false);
+        nb->db = buf_param(lb, &n->params[1], true);
+    }
+    Window w = window_of(n);
+    if (conv_identity(&w))
+        return;
+    buf_scratch(lb, SCRATCH_COLS, pixels(&w) * window_size(&w));
+    if (padded(&w) || needs_input_grad(n))
+        buf_scratch(lb, SCRATCH_PAD, padded_size(&w));
+}
+
+/* The product's left operand: x itself, or im2col of x (padded first if needed). */
+static const Buf *conv_columns(LB *lb, const Window *w, const Buf *x) {
+    if (conv_identity(w))
+        return x;
+    const Buf *cols = lb->scratch[SCRATCH_COLS];
+    im2col(lb, w, window_source(lb, w, x, 0), cols);
+    return cols;
+}
+
+static void conv_comment(LB *lb, const Node *n, const Window *w) {
+    bool two_d = n->op == OP_CONV2D;
+    const char *act = n->act.kind == ACT_LINEAR ? "" : act_name(n->act.kind);
+    s_comment(lb, "%s forward (line %d): y = %s%sconv(x, W)%s%s   x (B,%s), W (%s), y (B,%s)",
+              n->name, n->loc.line, act, *act ? "(" : "", n->use_bias ? " + b" : "",
+              *act ? ")" : "", dims_text(lb, two_d, w->H, w->W, w->C),
+              two_d ? arena_printf(lb->a, "%lld,%lld,%lld,%lld", (long long)w->KH,
+                                   (long long)w->KW, (long long)w->C, (long long)w->F)
+                    : arena_printf(lb->a, "%lld,%lld,%lld", (long long)w->KW,
+                                   (long long)w->C, (long long)w->F),
+              dims_text(lb, two_d, w->OH, w->OW, w->F));
+    s_comment(lb, "as a product, one row per output %s: z (B·%lld, %lld) = %s (B·%lld, "
+                  "%lld) · W (%lld, %lld)%s", two_d ? "pixel" : "step", (long long)pixels(w),
+              (long long)w->F,
+              conv_identity(w) ? "x" : "cols", (long long)pixels(w),
+              (long long)window_size(w), (long long)window_size(w), (long long)w->F,
+              n->use_bias ? " + b" : "");
+}
+
+void conv_forward(LB *lb, const Node *n) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    Window w = window_of(n);
+    conv_comment(lb, n, &w);
+    const Buf *cols = conv_columns(lb, &w, x);
+    LExpr *rows = e_mul(lb, e_batch(lb), e_int(lb, pixels(&w)));
+    bool apply = nb->z && n->act.kind != ACT_SOFTMAX;
+    s_comment(lb, "z = %s·W%s%s", conv_identity(&w) ? "x" : "cols", nb->b ? " + b" : "",
+              apply ? arena_printf(lb->a, "; y = %s(z)", act_name(n->act.kind)) : "");
+    gemm_forward(lb, cols, nb->W, nb->b, nb->z ? nb->z : nb->out, apply ? nb->out : NULL,
+                 n->act, rows, window_size(&w), w.F);
+    if (n->act.kind == ACT_SOFTMAX)
+        softmax_rows(lb, nb->z, nb->out, rows, w.F);
+}
+
+void conv_backward(LB *lb, const Node *n, bool written[]) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    Window w = window_of(n);
+    int64_t K = window_size(&w);
+    LExpr *rows = e_mul(lb, e_batch(lb), e_int(lb, pixels(&w)));
+    s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
+    z_grad(lb, n, rows, w.F);
+    if (!conv_identity(&w))
+        s_comment(lb, "the columns again (scratch is not kept between passes)");
+    const Buf *cols = conv_columns(lb, &w, x);
+    double l2 = n->params[0].l2;
+    s_comment(lb, "dW (%lld, %lld) = %sᵀ·dz%s", (long long)K, (long long)w.F,
+              conv_identity(&w) ? "x" : "cols", l2 > 0 ? " + 2·l2·W" : "");
+    gemm_dweight(lb, cols, nb->dz, nb->W, nb->dW, l2, rows, K, w.F);
+    if (nb->db) {
+        s_comment(lb, "db = Σ_pixels dz");
+        gemm_dbias(lb, nb->dz, nb->db, rows, w.F);
+    }
+    if (!needs_input_grad(n)) {
+        s_comment(lb, "no dx: '%s' reads the model's input", n->name);
+        return;
+    }
+    bool first = first_grad(written, n, 0);
+    if (conv_identity(&w)) {
+        s_comment(lb, "dx = dz·Wᵀ (1x1, stride 1: the columns are x)");
+        gemm_dinput(lb, nb->dz, nb->W, NULL, n->in[0], first, rows, K, w.F);
+        return;
+    }
+    s_comment(lb, "dcols = dz·Wᵀ (over the columns, which are no longer needed)");
+    gemm_dinput(lb, nb->dz, nb->W, cols, NULL, false, rows, K, w.F);
+    const Buf *dxpad = lb->scratch[SCRATCH_PAD];
+    if (w.two_d)
+        s_comment(lb, "col2im: dxpad[r, oh·%lld + kh, ow·%lld + kw, c] += dcols[(r,oh,ow), "
+                      "(kh,kw,c)]; dx = dxpad without its border", (long long)w.SH,
+                  (long long)w.SW);
+    else
+        s_comment(lb, "col2im: dxpad[r, o·%lld + k, c] += dcols[(r,o), (k,c)]; dx = dxpad "
+                      "without its border", (long long)w.SW);
+    LExpr *r = batch_loop(lb), *ix[4];
+    fill_row(lb, &w, dxpad, r, 0);
+    int open = 0;
+    window_rows_begin(lb, &w, ix, &open);
+    s_accum(lb, dxpad, window_at(lb, &w, r, ix[0], ix[1], ix[2], ix[3]),
+            e_load(lb, cols, cols_at(lb, &w, r, ix[0], ix[1], ix[2], ix[3])));
+    close_loops(lb, &open);
+    unpad_grad(lb, n, &w, dxpad, r, first);
+    for_end(lb);
+}
+
+/* ---- pooling ---- */
+
+static const char *const pool_words[] = {"max", "mean", "min"}; /* POOL_MAX, AVG, MIN */
+
+void pool_plan(LB *lb, const Node *n) {
+    Window w = window_of(n);
+    if (n->pool_kind != POOL_AVG)
+        lb->nb[n->id].arg = buf_work(lb, arena_printf(lb->a, "%s.arg", n->name), n->out);
+    if (padded(&w) || needs_input_grad(n))
+        buf_scratch(lb, SCRATCH_PAD, padded_size(&w));
+}
+
+/* Real (unpadded) inputs along one axis under the window starting at padded position
+ * o·S: min(o·S + K, P + L) − max(o·S, P), P the padding before and L the length. */
+static LExpr *covered(LB *lb, LExpr *o, int64_t S, int64_t K, int64_t P, int64_t L) {
+    LExpr *start = e_mul(lb, o, e_int(lb, S));
+    return e_bin(lb, '-', e_bin(lb, 'm', e_to_real(lb, e_add(lb, start, e_int(lb, K))),
+                                e_real(lb, (double)(P + L))),
+                 e_bin(lb, 'M', e_to_real(lb, start), e_real(lb, (double)P)));
+}
+
+/* 1 / (real inputs under the window at (oh, ow)): a constant without padding. */
+static LExpr *pool_inv_count(LB *lb, const Window *w, LExpr *oh, LExpr *ow) {
+    if (!padded(w))
+        return e_real(lb, 1.0 / (double)(w->KH * w->KW));
+    LExpr *rows = w->Hp != w->H ? covered(lb, oh, w->SH, w->KH, w->PT, w->H)
+                                : e_real(lb, (double)w->KH);
+    LExpr *cols = w->Wp != w->W ? covered(lb, ow, w->SW, w->KW, w->PL, w->W)
+                                : e_real(lb, (double)w->KW);
+    LExpr *count = rows->kind == E_REAL && rows->rval == 1   ? cols
+                   : cols->kind == E_REAL && cols->rval == 1 ? rows
+                                                             : e_bin(lb, '*', rows, cols);
+    return e_bin(lb, '/', e_real(lb, 1), count);
+}
+
+/* Index of y[r, oh, ow, c]. */
+static LExpr *pool_out_at(LB *lb, const Window *w, LExpr *r, LExpr *oh, LExpr *ow, LExpr *c) {
+    LExpr *v[] = {r, oh, ow, c};
+    int64_t s[] = {pixels(w) * w->C, w->OW * w->C, w->C, 1};
+    return e_lin(lb, 4, v, s);
+}
+
+/* Index of src[r, oh·SH + kh, ow·SW + kw, c] in a (Hp, Wp, C) buffer. */
+static LExpr *pool_in_at(LB *lb, const Window *w, LExpr *r, LExpr *oh, LExpr *ow, LExpr *kh,
+                         LExpr *kw, LExpr *c) {
+    LExpr *t = e_add(lb, e_mul(lb, kw, e_int(lb, w->C)), c);
+    return window_at(lb, w, r, oh, ow, kh, t);
+}
+
+/* The window position kh·KW + kw, as a real (exact: windows are small). */
+static LExpr *pool_pos(LB *lb, const Window *w, LExpr *kh, LExpr *kw) {
+    return e_to_real(lb, e_add(lb, e_mul(lb, kh, e_int(lb, w->KW)), kw));
+}
+
+/* Inside the loops over (r, oh, ow): y (and arg) for every channel. */
+static void pool_window_forward(LB *lb, const Node *n, const Window *w, const Buf *src,
+                                LExpr *r, LExpr *oh, LExpr *ow) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    LExpr *zero = e_int(lb, 0);
+    bool avg = n->pool_kind == POOL_AVG;
+    int open = 0;
+    LExpr *c = dim_loop(lb, "c", w->C, true, &open);
+    LExpr *yi = pool_out_at(lb, w, r, oh, ow, c);
+    s_store(lb, nb->out, yi,
+            avg ? e_real(lb, 0) : e_load(lb, src, pool_in_at(lb, w, r, oh, ow, zero, zero, c)));
+    if (!avg)
+        s_store(lb, nb->arg, yi, e_real(lb, 0));
+    close_loops(lb, &open);
+    LExpr *kh = dim_loop(lb, "kh", w->KH, false, &open);
+    LExpr *kw = dim_loop(lb, w->two_d ? "kw" : "k", w->KW, false, &open);
+    c = dim_loop(lb, "c", w->C, true, &open);
+    yi = pool_out_at(lb, w, r, oh, ow, c);
+    s_let(lb, "v", e_load(lb, src, pool_in_at(lb, w, r, oh, ow, kh, kw, c)));
+    LExpr *v = e_temp(lb, "v"), *y = e_load(lb, nb->out, yi);
+    if (avg) {
+        s_accum(lb, nb->out, yi, v);
+    } else {
+        s_store(lb, nb->arg, yi, e_select(lb, e_cmp(lb, n->pool_kind == POOL_MAX ? '>' : '<', v, y),
+                                          pool_pos(lb, w, kh, kw), e_load(lb, nb->arg, yi)));
+        s_store(lb, nb->out, yi, e_bin(lb, n->pool_kind == POOL_MAX ? 'M' : 'm', y, v));
+    }
+    close_loops(lb, &open);
+    if (avg) {
+        s_let(lb, "inv", pool_inv_count(lb, w, oh, ow));
+        c = dim_loop(lb, "c", w->C, true, &open);
+        yi = pool_out_at(lb, w, r, oh, ow, c);
+        s_store(lb, nb->out, yi, e_bin(lb, '*', e_load(lb, nb->out, yi), e_temp(lb, "inv")));
+        close_loops(lb, &open);
+    }
+}
+
+void pool_forward(LB *lb, const Node *n) {
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    Window w = window_of(n);
+    bool two_d = n->in[0]->out.rank == 3;
+    const char *where = two_d ? arena_printf(lb->a, "y[r, oh, ow, c] = %s of x over the %lldx%lld "
+                                                 "window at (oh·%lld, ow·%lld)",
+                                             pool_words[n->pool_kind], (long long)w.KH,
+                                             (long long)w.KW, (long long)w.SH, (long long)w.SW)
+                              : arena_printf(lb->a, "y[r, o, c] = %s of x over the %lld steps "
+                                                 "at o·%lld", pool_words[n->pool_kind],
+                                             (long long)w.KW, (long long)w.SW);
+    s_comment(lb, "%s forward (line %d): %s   x (B,%s), y (B,%s)", n->name, n->loc.line, where,
+              dims_text(lb, two_d, w.H, w.W, w.C), dims_text(lb, two_d, w.OH, w.OW, w.C));
+    if (n->pool_kind != POOL_AVG)
+        s_comment(lb, "arg = the winner's position %s in its window (the first, on ties)",
+                  two_d ? "kh·KW + kw" : "k");
+    else if (padded(&w))
+        s_comment(lb, "padding is not counted: the mean is over the real inputs under the window");
+    double fill = n->pool_kind == POOL_MAX ? -INFINITY : n->pool_kind == POOL_MIN ? INFINITY : 0;
+    const Buf *src = window_source(lb, &w, x, fill);
+    LExpr *r = batch_loop(lb);
+    int open = 0;
+    LExpr *oh = dim_loop(lb, "oh", w.OH, false, &open);
+    LExpr *ow = dim_loop(lb, w.two_d ? "ow" : "o", w.OW, false, &open);
+    pool_window_forward(lb, n, &w, src, r, oh, ow);
+    close_loops(lb, &open);
+    for_end(lb);
+}
+
+void pool_backward(LB *lb, const Node *n, bool written[]) {
+    if (!needs_input_grad(n))
+        return;
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *dxpad = lb->scratch[SCRATCH_PAD];
+    Window w = window_of(n);
+    bool first = first_grad(written, n, 0), avg = n->pool_kind == POOL_AVG;
+    s_comment(lb, "%s backward (line %d): dxpad[window position] += %s; dx = dxpad without "
+                  "its border", n->name, n->loc.line,
+              avg ? "dy / count" : "dy where the position is arg");
+    LExpr *r = batch_loop(lb);
+    fill_row(lb, &w, dxpad, r, 0);
+    int open = 0;
+    LExpr *oh = dim_loop(lb, "oh", w.OH, false, &open);
+    LExpr *ow = dim_loop(lb, w.two_d ? "ow" : "o", w.OW, false, &open);
+    if (avg)
+        s_let(lb, "inv", pool_inv_count(lb, &w, oh, ow));
+    LExpr *kh = dim_loop(lb, "kh", w.KH, false, &open);
+    LExpr *kw = dim_loop(lb, w.two_d ? "kw" : "k", w.KW, false, &open);
+    LExpr *c = dim_loop(lb, "c", w.C, true, &open);
+    LExpr *yi = pool_out_at(lb, &w, r, oh, ow, c);
+    LExpr *dy = e_load(lb, nb->dout, yi);
+    LExpr *g = avg ? e_bin(lb, '*', dy, e_temp(lb, "inv"))
+                   : e_select(lb, e_cmp(lb, '=', e_load(lb, nb->arg, yi), pool_pos(lb, &w, kh, kw)),
+                              dy, e_real(lb, 0));
+    s_accum(lb, dxpad, pool_in_at(lb, &w, r, oh, ow, kh, kw, c), g);
+    close_loops(lb, &open);
+    unpad_grad(lb, n, &w, dxpad, r, first);
+    for_end(lb);
+}
+
+/* ---- global average pooling ---- */
+
+/* (B, S, C) with S the positions: S = H·W or T. */
+static void gap_dims(const Node *n, int64_t *S, int64_t *C) {
+    Shape in = n->in[0]->out;
+    *C = in.d[in.rank - 1];
+    *S = shape_size(in) / *C;
+}
+
+void gap_forward(LB *lb, const Node *n) {
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out, *y = lb->nb[n->id].out;
+    int64_t S, C;
+    gap_dims(n, &S, &C);
+    s_comment(lb, "%s forward (line %d): y[r, c] = (1/%lld)·Σ_p x[r, p, c] over %lld positions",
+              n->name, n->loc.line, (long long)S, (long long)S);
+    LExpr *r = batch_loop(lb);
+    int open = 0;
+    LExpr *c = dim_loop(lb, "c", C, true, &open);
+    s_store(lb, y, e_at(lb, y, r, c), e_real(lb, 0));
+    close_loops(lb, &open);
+    LExpr *p = dim_loop(lb, "p", S, false, &open);
+    c = dim_loop(lb, "c", C, true, &open);
+    LExpr *v[] = {r, p, c};
+    int64_t s[] = {S * C, C, 1};
+    s_accum(lb, y, e_at(lb, y, r, c), e_load(lb, x, e_lin(lb, 3, v, s)));
+    close_loops(lb, &open);
+    c = dim_loop(lb, "c", C, true, &open);
+    s_store(lb, y, e_at(lb, y, r, c),
+            e_bin(lb, '*', e_row(lb, y, r, c), e_real(lb, 1.0 / (double)S)));
+    close_loops(lb, &open);
+    for_end(lb);
+}
+
+void gap_backward(LB *lb, const Node *n, bool written[]) {
+    if (!needs_input_grad(n))
+        return;
+    const Buf *dy = lb->nb[n->id].dout;
+    int64_t S, C;
+    gap_dims(n, &S, &C);
+    bool first = first_grad(written, n, 0);
+    s_comment(lb, "%s backward (line %d): dx[r, p, c] = dy[r, c] / %lld", n->name, n->loc.line,
+              (long long)S);
+    LExpr *r = batch_loop(lb);
+    int open = 0;
+    LExpr *p = dim_loop(lb, "p", S, false, &open);
+    LExpr *c = dim_loop(lb, "c", C, true, &open);
+    LExpr *v[] = {r, p, c};
+    int64_t s[] = {S * C, C, 1};
+    grad_store(lb, n->in[0], e_lin(lb, 3, v, s),
+               e_bin(lb, '*', e_row(lb, dy, r, c), e_real(lb, 1.0 / (double)S)), first);
+    close_loops(lb, &open);
+    for_end(lb);
+}

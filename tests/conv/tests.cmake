@@ -1,0 +1,37 @@
+# Convolutions, pooling, batch normalization, merges and graph-shaped models (issue 4).
+# Included by tests/CMakeLists.txt; needs the nnlc target (and its runtime).
+#   conv.gradcheck.*  f64 gradient checks of generated trainers on random examples
+#   conv.forward      known weights, --predict against hand-computed values
+#   conv.bn_moving    batch norm: batch statistics in training, moving ones after
+#   conv.fashion      a small CNN on a Fashion-MNIST subset must beat a stated accuracy
+#   conv.loops.*      golden --emit=loops output
+set(CONV_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(CONV_WORK ${CMAKE_CURRENT_BINARY_DIR}/conv_work)
+
+add_executable(conv_st_write ${CONV_DIR}/st_write.c)
+
+# conv_gradcheck(MODEL [CLASSES]): tests/conv/MODEL.nn on random examples.
+function(conv_gradcheck model)
+    add_test(NAME conv.gradcheck.${model}
+             COMMAND ${CONV_DIR}/gradcheck.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/${model}.nn
+                     ${CONV_WORK}/${model} ${ARGN})
+endfunction()
+foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views)
+    conv_gradcheck(${model})
+endforeach()
+conv_gradcheck(outputs 2)   # binary labels
+
+add_test(NAME conv.forward
+         COMMAND ${CONV_DIR}/forward.sh $<TARGET_FILE:nnlc> $<TARGET_FILE:conv_st_write>
+                 ${CONV_DIR}/forward.nn ${CONV_WORK}/forward)
+add_test(NAME conv.bn_moving
+         COMMAND ${CONV_DIR}/bn_moving.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/bn_moving.nn
+                 ${CONV_WORK}/bn_moving)
+add_test(NAME conv.fashion
+         COMMAND ${CONV_DIR}/fashion.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/fashion_small.nn
+                 ${CONV_WORK}/fashion)
+set_tests_properties(conv.fashion PROPERTIES SKIP_RETURN_CODE 77)
+
+add_test(NAME conv.loops.small_cnn
+         COMMAND ${GOLDEN} $<TARGET_FILE:nnlc> loops ${CONV_DIR}/small_cnn.nn
+                 ${CONV_DIR}/small_cnn.loops)
