@@ -357,7 +357,12 @@ static LLVMValueRef gen_unary(Codegen *cg, char op, LLVMValueRef x) {
     case 'l': return intrinsic(cg, "llvm.log", x, NULL);
     case 'q': return intrinsic(cg, "llvm.sqrt", x, NULL);
     case 'a': return intrinsic(cg, "llvm.fabs", x, NULL);
-    case 't': return libm(cg, "tanh", x);
+    case 't': { /* tanh(x) = 2σ(2x) − 1 = 2/(1 + e^−2x) − 1: exp vectorizes, tanhf does not */
+        LLVMValueRef one = LLVMConstReal(cg->real, 1), two = LLVMConstReal(cg->real, 2);
+        LLVMValueRef ex = intrinsic(cg, "llvm.exp", LLVMBuildFMul(cg->b, LLVMConstReal(cg->real, -2), x, ""), NULL);
+        LLVMValueRef s2 = LLVMBuildFDiv(cg->b, two, LLVMBuildFAdd(cg->b, one, ex, ""), "");
+        return LLVMBuildFSub(cg->b, s2, one, "");
+    }
     case 'g': return libm(cg, "erf", x);
     case 's': { /* σ(x) = 1 / (1 + e^−x) */
         LLVMValueRef one = LLVMConstReal(cg->real, 1);
