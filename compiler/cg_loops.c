@@ -229,7 +229,7 @@ static LLVMValueRef loop_var(Codegen *cg, const LStmt *loop) {
 
 static bool is_int(const LExpr *e) {
     switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
         return true;
     default:
         return false;
@@ -301,6 +301,13 @@ static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
     case E_STEP: return ctx_step(cg);
     case E_IADD: return LLVMBuildNSWAdd(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
     case E_IMUL: return LLVMBuildNSWMul(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    case E_TO_INT: { /* clamped while still real: NaN fails the first compare and becomes 0 */
+        LLVMValueRef v = gen_real(cg, e->a), lo = LLVMConstReal(cg->real, 0);
+        LLVMValueRef hi = LLVMConstReal(cg->real, (double)(e->ival - 1));
+        v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOGT, v, lo, ""), v, lo, "");
+        v = LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, v, hi, ""), v, hi, "");
+        return LLVMBuildFPToSI(cg->b, v, cg->i64, "index");
+    }
     default:
         fprintf(stderr, "%s:%d: internal error: a real expression used as an index\n",
                 __FILE__, __LINE__);
@@ -350,7 +357,12 @@ static LLVMValueRef gen_unary(Codegen *cg, char op, LLVMValueRef x) {
     case 'l': return intrinsic(cg, "llvm.log", x, NULL);
     case 'q': return intrinsic(cg, "llvm.sqrt", x, NULL);
     case 'a': return intrinsic(cg, "llvm.fabs", x, NULL);
-    case 't': return libm(cg, "tanh", x);
+    case 't': { /* tanh(x) = 2σ(2x) − 1 = 2/(1 + e^−2x) − 1: exp vectorizes, tanhf does not */
+        LLVMValueRef one = LLVMConstReal(cg->real, 1), two = LLVMConstReal(cg->real, 2);
+        LLVMValueRef ex = intrinsic(cg, "llvm.exp", LLVMBuildFMul(cg->b, LLVMConstReal(cg->real, -2), x, ""), NULL);
+        LLVMValueRef s2 = LLVMBuildFDiv(cg->b, two, LLVMBuildFAdd(cg->b, one, ex, ""), "");
+        return LLVMBuildFSub(cg->b, s2, one, "");
+    }
     case 'g': return libm(cg, "erf", x);
     case 's': { /* σ(x) = 1 / (1 + e^−x) */
         LLVMValueRef one = LLVMConstReal(cg->real, 1);

@@ -216,6 +216,7 @@ void cg_model_descriptor(Codegen *cg) {
     cs_i32(&s, offsetof(NnrtModel, early_stop_patience), t->early_stop_patience);
     cs_f64(&s, offsetof(NnrtModel, early_stop_min_delta), t->early_stop_min_delta);
     cs_i32(&s, offsetof(NnrtModel, early_stop_restore_best), t->early_stop_restore_best);
+    cs_i64(&s, offsetof(NnrtModel, input_index_limit), p->input_index_limit);
 
     LLVMValueRef init = cs_const(&s);
     LLVMValueRef model = LLVMAddGlobal(cg->mod, LLVMTypeOf(init), "nnrt_model");

@@ -7,11 +7,26 @@
 #include "cg_internal.h"
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* glibc's libmvec supplies vector exp/log (_ZGVdN8v_expf…): with it LLVM vectorizes the
+ * loops of sigmoid, tanh, softmax and the losses instead of calling expf 8 times. The
+ * trainer links it through -lm. LLVM reads the choice from its command-line options,
+ * which are process-wide; parse them once. */
+static void select_vector_library(void) {
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    const char *argv[] = {"nnlc", "-vector-library=LIBMVEC-X86"};
+    LLVMParseCommandLineOptions(2, argv, NULL);
+}
+
 static LLVMTargetMachineRef target_machine(const CgOptions *opt, FILE *err) {
+    select_vector_library();
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     char *triple = LLVMGetDefaultTargetTriple();

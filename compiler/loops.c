@@ -93,6 +93,13 @@ LExpr *e_to_real(LB *lb, LExpr *i) {
     return e;
 }
 
+LExpr *e_to_int(LB *lb, LExpr *v, int64_t rows) {
+    LExpr *e = new_expr(lb, E_TO_INT);
+    e->a = v;
+    e->ival = rows;
+    return e;
+}
+
 LExpr *e_bin(LB *lb, char op, LExpr *a, LExpr *b) {
     LExpr *e = new_expr(lb, E_BIN);
     e->op = op;
@@ -337,6 +344,11 @@ static void print_index(const LExpr *e, FILE *out) {
     case E_STEP: fputs("step", out); break;
     case E_IADD:
         print_index(e->a, out);
+        if (e->b->kind == E_IMUL && e->b->a->kind == E_INT && e->b->a->ival == -1) {
+            fputs(" - ", out); /* 27 + -1*s prints as 27 - s */
+            print_index(e->b->b, out);
+            break;
+        }
         fputs(" + ", out);
         print_index(e->b, out);
         break;
@@ -352,6 +364,11 @@ static void print_index(const LExpr *e, FILE *out) {
         print_index(e->b, out);
         if (e->b->kind == E_IADD)
             fputc(')', out);
+        break;
+    case E_TO_INT:
+        fputs("index(", out);
+        print_expr(e->a, out);
+        fprintf(out, ", %" PRId64 ")", e->ival);
         break;
     default: print_expr(e, out); break;
     }
@@ -373,7 +390,7 @@ static const char *un_name(char op) {
 
 static void print_expr(const LExpr *e, FILE *out) {
     switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL:
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
         print_index(e, out);
         break;
     case E_REAL: fprintf(out, "%.9g", e->rval); break;
@@ -631,7 +648,10 @@ static bool supported(LB *lb, const Node *n) {
         return false;
     }
     if (layer_lowered(n->op))
-        return true;
+        return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU ||
+                       n->op == OP_EMBEDDING
+                   ? rnn_supported(lb, n)
+                   : true;
     char list[512];
     size_t used = 0;
     list[0] = '\0';

@@ -55,6 +55,8 @@ typedef enum {
     E_BATCH,    /* B */
     E_STEP,     /* ctx->step (optimizer step, 1-based) */
     E_IADD, E_IMUL,  /* a, b */
+    E_TO_INT,   /* a (real) as an index into ival rows: clamped to [0, ival − 1] (NaN: 0),
+                   then truncated toward zero */
     /* real-valued */
     E_REAL,     /* rval */
     E_LOAD,     /* buf[a] */
@@ -131,6 +133,8 @@ typedef struct LoopProgram {
     int64_t n_outputs;
     NnrtTask task;
     int64_t n_classes;
+    int64_t input_index_limit; /* > 0: inputs are indices in [0, limit) (an embedding reads
+                                  them); NnrtModel.input_index_limit, checked by the runtime */
     LFunc *funcs;            /* in definition order: layer functions before entries */
     LFunc *forward, *loss, *backward, *update;
 } LoopProgram;

@@ -9,6 +9,8 @@
 
 #include "loops.h"
 
+typedef struct RnnBufs RnnBufs; /* a recurrent layer's states and gates (loops_rnn.c) */
+
 /* The buffers of one graph node. Views (flatten, reshape) share their input's. */
 typedef struct NodeBufs {
     Buf *out;       /* y (B, out): the layer's output; for the input, x */
@@ -21,6 +23,7 @@ typedef struct NodeBufs {
     Buf *mean, *invstd;             /* batch norm: the statistics used by forward (C) */
     int64_t noise_start;  /* dropout: offset of its numbers in a noise row */
     bool dz_fused;  /* users write dz directly (the activation derivative is fused) */
+    RnnBufs *rnn;   /* simple_rnn, lstm, gru */
 } NodeBufs;
 
 /* Scratch regions of ctx->work shared by all layers: valid only inside one layer
@@ -61,6 +64,7 @@ LExpr *e_load(LB *lb, const Buf *buf, LExpr *index);
 LExpr *e_temp(LB *lb, const char *name);
 LExpr *e_lr(LB *lb);
 LExpr *e_to_real(LB *lb, LExpr *i);
+LExpr *e_to_int(LB *lb, LExpr *v, int64_t rows);   /* index(v, rows), see E_TO_INT */
 LExpr *e_bin(LB *lb, char op, LExpr *a, LExpr *b);
 LExpr *e_un(LB *lb, char op, LExpr *a);
 LExpr *e_select(LB *lb, LExpr *cond, LExpr *a, LExpr *b);
@@ -165,6 +169,12 @@ void concat_backward(LB *lb, const Node *n, bool written[]);
 void glu_plan(LB *lb, const Node *n);
 void glu_forward(LB *lb, const Node *n);
 void glu_backward(LB *lb, const Node *n, bool written[]);
+
+/* ---- recurrent layers and embedding (loops_rnn.c) ---- */
+bool rnn_supported(LB *lb, const Node *n);      /* reports what it cannot lower */
+void rnn_buffers(LB *lb, const Node *n);
+void rnn_forward(LB *lb, const Node *n);
+void rnn_backward(LB *lb, const Node *n, bool written[]);
 
 /* ---- training (loops_train.c) ---- */
 const Node *loss_fusion(const Graph *g); /* the node the loss gradient fuses with, or NULL */

@@ -431,6 +431,7 @@ bool layer_lowered(OpKind op) {
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
     case OP_MINPOOL1D: case OP_MINPOOL2D: case OP_GAP1D: case OP_GAP2D:
     case OP_BATCHNORM: case OP_ADD: case OP_CONCAT: case OP_MULTIPLY: case OP_GLU:
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
         return true;
     default:
         return false;
@@ -470,6 +471,9 @@ void layer_buffers(LB *lb, const Node *n) {
     case OP_GLU:
         glu_plan(lb, n);
         break;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        rnn_buffers(lb, n);
+        break;
     default:
         break;
     }
@@ -488,6 +492,9 @@ bool layer_forward(LB *lb, const Node *n) {
     case OP_ADD: case OP_MULTIPLY: merge_forward(lb, n); return true;
     case OP_CONCAT: concat_forward(lb, n); return true;
     case OP_GLU: glu_forward(lb, n); return true;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        rnn_forward(lb, n);
+        return true;
     default: return false;
     }
 }
@@ -505,6 +512,9 @@ bool layer_backward(LB *lb, const Node *n, bool written[]) {
     case OP_ADD: case OP_MULTIPLY: merge_backward(lb, n, written); return true;
     case OP_CONCAT: concat_backward(lb, n, written); return true;
     case OP_GLU: glu_backward(lb, n, written); return true;
+    case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
+        rnn_backward(lb, n, written);
+        return true;
     default: return false;
     }
 }

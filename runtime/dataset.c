@@ -117,6 +117,27 @@ static void init_vocab(ClassVocab *v, const NnrtModel *m) {
     v->fixed = true;
 }
 
+/* An embedding reads the input as row numbers of its table: each value must be one. The
+ * generated code clamps anyway, so this is about telling the user, not about safety. */
+static bool check_indices(const Table *t, const NnrtModel *m, const char *path, NnrtError *err) {
+    int64_t limit = m->input_index_limit;
+    for (int64_t i = 0; limit > 0 && i < t->n * t->dim; i++) {
+        float v = t->x[i];
+        if (!(v >= 0 && v < (float)limit && v == floorf(v)))
+            return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
+                             "(the model's embedding has %lld rows)", path, (long long)(i / t->dim),
+                             (long long)(i % t->dim), (double)v, (long long)limit - 1,
+                             (long long)limit);
+    }
+    return true;
+}
+
+/* Reads one source and checks it against what the model's input means. */
+static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const NnrtModel *m,
+                         Table *t, NnrtError *err) {
+    return nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
+}
+
 static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *rq, NnrtError *err) {
     NnrtDataSource train_src = override(m->data, rq->data_path, rq->data_labels);
     NnrtDataSource test_src = override(m->test.kind != NNRT_DATA_NONE ? m->test : m->data,
@@ -129,17 +150,17 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     if (need_train) {
         if (train_src.kind == NNRT_DATA_NONE)
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
-        if (!nnrt_read_source(&train_src, &limited, &d->tables[0], err))
+        if (!read_checked(&train_src, &limited, m, &d->tables[0], err))
             return false;
         split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq->seed);
     }
     if (rq->train && sep_val) {
-        if (!nnrt_read_source(&m->validation, &all, &d->tables[1], err))
+        if (!read_checked(&m->validation, &all, m, &d->tables[1], err))
             return false;
         d->val = view("validation", &d->tables[1], m->validation.features_path, 0, d->tables[1].n);
     }
     if (rq->test && sep_test) {
-        if (!nnrt_read_source(&test_src, &all, &d->tables[2], err))
+        if (!read_checked(&test_src, &all, m, &d->tables[2], err))
             return false;
         d->test = view("test", &d->tables[2], test_src.features_path, 0, d->tables[2].n);
     }
@@ -182,7 +203,7 @@ bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, cons
     NnrtDataSource src = override(m->data, path, NULL);
     ClassVocab vocab = {0};
     DataSpec spec = make_spec(m, &vocab, 0, false);
-    bool ok = nnrt_read_source(&src, &spec, t, err);
+    bool ok = read_checked(&src, &spec, m, t, err);
     nnrt_vocab_free(&vocab);
     if (ok)
         nnrt_std_apply(st, t);

@@ -173,6 +173,9 @@ typedef struct NnrtModel {
     int early_stop_patience;      /* 0 = off */
     double early_stop_min_delta;
     int early_stop_restore_best;
+    int64_t input_index_limit;    /* > 0: every input value is an index in [0, limit) (an
+                                     embedding reads the input); the runtime refuses data
+                                     that breaks this. 0: any real values */
 } NnrtModel;
 
 /* The symbol every compiled model defines. */

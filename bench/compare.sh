@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# compare.sh MODEL [--epochs N] [--threads N] [--no-torch] — nnlc against PyTorch on the
+# full Fashion-MNIST (60,000 training, 10,000 test images), in one run, same model, batch,
+# epochs and threads. Prints images/s, seconds per epoch, test accuracy and peak RSS of
+# both, and the ratio. Not part of `make check` (it takes minutes and needs PyTorch:
+# bench/install-bench-deps.sh).
+#
+#   MODEL     nnlc side                  PyTorch side                         target
+#   mlp       examples/mlp.nn            bench_torch.py mlp_small             >= 0.85
+#   mlp_wide  examples/mlp_wide.nn       bench/torch_extra.py mlp_wide        >= 0.883
+#   mlp_relu  bench/models/mlp_relu.nn   bench_torch.py mlp_relu
+#   cnn       examples/fashion_cnn.nn    bench_torch.py cnn
+#
+# The nnlc model is compiled from a copy without `validation` and `early_stopping`, so
+# both sides train on all 60,000 images every epoch, as bench_torch.py does. Epoch time
+# is the trainer's --history `seconds` (the training batches and their metrics; with no
+# validation nothing else), PyTorch's is bench_torch.py's "train seconds".
+# Environment: NNLC (default build/compiler/nnlc), BENCH_TORCH (directory of
+# bench_torch.py, default ../shared/bench), WORK (default /tmp/nnlc-bench).
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+model=${1:-}
+shift || true
+epochs="" threads=1 torch=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --epochs) epochs=$2; shift 2 ;;
+        --threads) threads=$2; shift 2 ;;
+        --no-torch) torch=0; shift ;;
+        *) echo "compare.sh: unknown option '$1'" >&2; exit 2 ;;
+    esac
+done
+bench_torch=${BENCH_TORCH:-$root/../shared/bench}
+case $model in
+    mlp) src=$root/examples/mlp.nn torch_cmd=("$bench_torch/bench_torch.py" mlp_small) target=0.85 ;;
+    mlp_wide) src=$root/examples/mlp_wide.nn torch_cmd=("$root/bench/torch_extra.py" mlp_wide) target=0.883 ;;
+    mlp_relu) src=$root/bench/models/mlp_relu.nn torch_cmd=("$bench_torch/bench_torch.py" mlp_relu) target="" ;;
+    cnn) src=$root/examples/fashion_cnn.nn torch_cmd=("$bench_torch/bench_torch.py" cnn) target="" ;;
+    *) echo "usage: compare.sh mlp|mlp_wide|mlp_relu|cnn [--epochs N] [--threads N] [--no-torch]" >&2
+       exit 2 ;;
+esac
+nnlc=${NNLC:-$root/build/compiler/nnlc}
+work=${WORK:-/tmp/nnlc-bench}/$model
+mkdir -p "$work"
+[ -x /usr/bin/time ] || { echo "compare.sh: needs GNU time (bench/install-bench-deps.sh)" >&2; exit 2; }
+batch=$(grep -Eo 'batch = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
+[ -n "$epochs" ] || epochs=$(grep -Eo 'epochs = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
+
+echo "== $model: $(basename "$src") vs PyTorch ${torch_cmd[1]}; $epochs epochs, batch $batch, $threads thread(s)"
+echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$nnlc" --version)"
+# Other jobs on the machine distort timings (threads most): say how busy it was.
+echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ---- nnlc ----
+sed -e 's/validation = [0-9.]*//' -e '/early_stopping/d' "$src" > "$work/$model.nn"
+nnlc_ok=1
+if ! "$nnlc" "$work/$model.nn" -o "$work/$model" 2> "$work/nnlc.err"; then
+    nnlc_ok=0
+    echo "   nnlc cannot compile it yet: $(grep -m1 'error' "$work/nnlc.err")"
+fi
+if [ $nnlc_ok -eq 1 ]; then
+    rm -f "$work/history.csv"
+    /usr/bin/time -v "$work/$model" --epochs "$epochs" --threads "$threads" --history "$work/history.csv" \
+        > "$work/nnlc.out" 2> "$work/nnlc.time"
+    n_train=$(grep -Eo '[0-9]+ training examples' "$work/nnlc.out" | grep -Eo '^[0-9]+')
+    n_epochs=$(($(wc -l < "$work/history.csv") - 1))
+    nnlc_s=$(awk -F, 'NR > 1 { printf "%s%.3f", sep, $7; sep = " " }' "$work/history.csv")
+    nnlc_total=$(awk -F, 'NR > 1 { s += $7 } END { print s }' "$work/history.csv")
+    nnlc_ips=$(awk -v n="$n_train" -v e="$n_epochs" -v s="$nnlc_total" 'BEGIN { printf "%.0f", n * e / s }')
+    nnlc_acc=$(grep -Eo 'test_accuracy: [0-9.]+' "$work/nnlc.out" | tail -1 | cut -d' ' -f2)
+    nnlc_rss=$(awk '/Maximum resident/ { printf "%.1f", $NF / 1024 }' "$work/nnlc.time")
+    echo "   nnlc:    ${n_train} images/epoch, epochs (s): $nnlc_s"
+fi
+
+# ---- PyTorch ----
+if [ $torch -eq 1 ]; then
+    /usr/bin/time -v /usr/bin/python3 "${torch_cmd[@]}" --epochs "$epochs" --threads "$threads" --batch "$batch" \
+        > "$work/torch.out" 2> "$work/torch.time"
+    read -r torch_ips torch_acc torch_s < <(/usr/bin/python3 -c '
+import json, sys
+j = json.loads([l for l in open(sys.argv[1]) if l.startswith("JSON ")][-1][5:])
+print(round(j["train_images"] * len(j["epoch_s"]) / sum(j["epoch_s"])), j["final_test_acc"],
+      " ".join("%.3f" % s for s in j["epoch_s"]))' "$work/torch.out")
+    torch_rss=$(awk '/Maximum resident/ { printf "%.1f", $NF / 1024 }' "$work/torch.time")
+    echo "   PyTorch: $(head -1 "$work/torch.out")"
+    echo "   PyTorch: epochs (s): $torch_s"
+fi
+
+# ---- table ----
+printf '   %-22s %14s %14s %8s\n' "" nnlc PyTorch "ratio"
+row() { # label nnlc torch [ratio-direction]
+    local r=""
+    if [ -n "$2" ] && [ -n "$3" ] && [ "$2" != - ] && [ "$3" != - ]; then
+        r=$(awk -v a="$2" -v b="$3" -v inv="${4:-0}" 'BEGIN { if (b > 0 && a > 0) printf "%.2fx", inv ? b / a : a / b }')
+    fi
+    printf '   %-22s %14s %14s %8s\n' "$1" "${2:--}" "${3:--}" "$r"
+}
+row "images/s" "${nnlc_ips:-}" "${torch_ips:-}"
+row "s/epoch (mean)" "$( [ -n "${nnlc_total:-}" ] && awk -v s="$nnlc_total" -v e="$n_epochs" 'BEGIN { printf "%.3f", s / e }')" \
+    "$( [ -n "${torch_s:-}" ] && awk '{ for (i = 1; i <= NF; i++) s += $i } END { printf "%.3f", s / NF }' <<<"$torch_s")" 1
+row "test accuracy" "${nnlc_acc:-}" "${torch_acc:-}"
+row "peak RSS (MiB)" "${nnlc_rss:-}" "${torch_rss:-}" 1
+if [ -n "$target" ] && [ -n "${nnlc_acc:-}" ]; then
+    if awk -v a="$nnlc_acc" -v t="$target" 'BEGIN { exit !(a >= t) }'; then
+        echo "   nnlc test accuracy $nnlc_acc >= target $target: met"
+    else
+        echo "   nnlc test accuracy $nnlc_acc < target $target: NOT met"
+    fi
+fi
+echo "   load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "   (ratios: images/s nnlc/PyTorch; s/epoch and RSS PyTorch/nnlc: above 1 means nnlc is better)"

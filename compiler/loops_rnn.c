@@ -1,0 +1,775 @@
+/*
+ * loops_rnn.c — loop nests of the recurrent layers (simple_rnn, lstm, gru) and of
+ * embedding: forward, and backward through time (BPTT).
+ *
+ * Keras semantics: gate order i, f, c, o (LSTM) and z, r, h (GRU); initial states zero;
+ * GRU with reset_after has an input and a recurrent bias, b (2, 3u). A recurrent layer
+ * is lowered in three parts:
+ *   1. the input projection z = x·W + b of every step at once: one dense-like product
+ *      over B·T rows, parallel over rows and vectorized over the k·u gate columns;
+ *   2. the recurrence: each example is independent, so one parallel loop over the
+ *      batch rows holds the sequential loop over steps, with the product h_{t-1}·U
+ *      (i-k-j, an axpy over contiguous gate columns) and the gate arithmetic;
+ *   3. backward: the same split in reverse. Per example, steps T−1 … 0 turn the carried
+ *      dh (and dc) into the gate gradients dz and dh_{t-1} = dz·Uᵀ; then dW, dU, db and
+ *      dx are big products over all B·T rows, parallel over the rows of the result.
+ * Every step's states and gate values stay in work buffers for step 3. The states
+ * buffer h holds T+1 steps per example, h[:, 0] = 0 and h_t at step t+1, so h_{t-1} is
+ * always a load, never a branch.
+ *
+ * Embedding looks rows up in its table; its gradient scatter-adds into the table and
+ * it has no input gradient. Indices are clamped into the table in the generated code,
+ * and the runtime refuses data holding indices outside it (LoopProgram.input_index_limit).
+ */
+#include "loops_build.h"
+
+struct RnnBufs {
+    int k;              /* weight blocks: 1 simple_rnn, 4 lstm, 3 gru */
+    int64_t T, F, u;    /* steps, input features, units */
+    Buf *U, *dU;        /* (u, k·u) recurrent kernel */
+    Buf *z;             /* (B, T, k·u) pre-activations: x·W + b, plus h_{t-1}·U (not gru
+                           with reset_after, whose recurrent part is zh) */
+    Buf *zh;            /* gru reset_after: (B, T, 3u) h_{t-1}·U + b_rec */
+    Buf *a;             /* (B, T, k·u) gate values after their activations */
+    Buf *h;             /* (B, T+1, u) hidden states; h[:, 0] = 0 */
+    Buf *c;             /* lstm: (B, T+1, u) cell states; c[:, 0] = 0 */
+    Buf *rh;            /* gru, reset_after=false: (B, T, u) r ⊙ h_{t-1} */
+    Buf *dz;            /* (B, T, k·u) d loss / d z */
+    Buf *dzh;           /* gru reset_after: (B, T, 3u) d loss / d zh */
+    Buf *dh, *dc;       /* (B, u) gradients carried from step t to step t−1 */
+    Buf *drh;           /* gru, reset_after=false: (B, u) d loss / d (r ⊙ h_{t-1}) */
+};
+
+static bool is_recurrent(const Node *n) {
+    return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU;
+}
+
+static bool reset_after(const Node *n) {
+    return n->op == OP_GRU && n->reset_after;
+}
+
+bool rnn_supported(LB *lb, const Node *n) {
+    if (n->op == OP_EMBEDDING) {
+        if (view_source(n->in[0])->op == OP_INPUT)
+            return true;
+        diag_error(lb->d, n->loc, "embedding reads integer indices, so it must read the model's "
+                                  "input, not '%s'", n->in[0]->name);
+        return false;
+    }
+    if (n->act.kind == ACT_SOFTMAX || n->rec_act.kind == ACT_SOFTMAX) {
+        diag_error(lb->d, n->loc, "%s cannot use softmax as a gate or state activation",
+                   op_name(n->op));
+        diag_hint(lb->d, n->loc, "use an elementwise activation (tanh, sigmoid, relu, …)");
+        return false;
+    }
+    return true;
+}
+
+/* ---- buffers ---- */
+
+static Shape seq_shape(int64_t steps, int64_t width) {
+    return (Shape){2, {steps, width}};
+}
+
+static Buf *rnn_work(LB *lb, const Node *n, const char *what, int64_t steps, int64_t width) {
+    return buf_work(lb, arena_printf(lb->a, "%s.%s", n->name, what),
+                    steps > 1 ? seq_shape(steps, width) : (Shape){1, {width}});
+}
+
+static void embedding_buffers(LB *lb, const Node *n) {
+    NodeBufs *nb = &lb->nb[n->id];
+    nb->W = buf_param(lb, &n->params[0], false);
+    nb->dW = buf_param(lb, &n->params[0], true);
+    int64_t *limit = &lb->p->input_index_limit;
+    if (*limit == 0 || n->vocab < *limit)
+        *limit = n->vocab;
+}
+
+void rnn_buffers(LB *lb, const Node *n) {
+    if (n->op == OP_EMBEDDING) {
+        embedding_buffers(lb, n);
+        return;
+    }
+    NodeBufs *nb = &lb->nb[n->id];
+    RnnBufs *rb = ARENA_NEW(lb->a, RnnBufs);
+    nb->rnn = rb;
+    Shape s = n->in[0]->out;
+    rb->k = n->op == OP_LSTM ? 4 : n->op == OP_GRU ? 3 : 1;
+    rb->T = s.d[0];
+    rb->F = s.d[1];
+    rb->u = n->units;
+    int64_t T = rb->T, u = rb->u, ku = rb->k * rb->u;
+    nb->W = buf_param(lb, &n->params[0], false);
+    nb->dW = buf_param(lb, &n->params[0], true);
+    rb->U = buf_param(lb, &n->params[1], false);
+    rb->dU = buf_param(lb, &n->params[1], true);
+    if (n->use_bias) {
+        nb->b = buf_param(lb, &n->params[2], false);
+        nb->db = buf_param(lb, &n->params[2], true);
+    }
+    rb->z = rnn_work(lb, n, "z", T, ku);
+    if (reset_after(n))
+        rb->zh = rnn_work(lb, n, "zh", T, ku);
+    if (n->op != OP_SIMPLE_RNN)
+        rb->a = rnn_work(lb, n, "gates", T, ku);
+    rb->h = rnn_work(lb, n, "h", T + 1, u);
+    if (n->op == OP_LSTM)
+        rb->c = rnn_work(lb, n, "c", T + 1, u);
+    if (n->op == OP_GRU && !n->reset_after)
+        rb->rh = rnn_work(lb, n, "rh", T, u);
+    rb->dz = rnn_work(lb, n, "dz", T, ku);
+    if (reset_after(n))
+        rb->dzh = rnn_work(lb, n, "dzh", T, ku);
+    rb->dh = rnn_work(lb, n, "dh_carry", 1, u);
+    if (n->op == OP_LSTM)
+        rb->dc = rnn_work(lb, n, "dc_carry", 1, u);
+    if (rb->rh)
+        rb->drh = rnn_work(lb, n, "drh", 1, u);
+}
+
+/* ---- indexing ---- */
+
+/* Element k of step t of example r, in a buffer of `steps` steps of `width` per example. */
+static LExpr *at3(LB *lb, LExpr *r, LExpr *t, int64_t steps, int64_t width, LExpr *k) {
+    return e_add(lb, e_mul(lb, r, e_int(lb, steps * width)),
+                 e_add(lb, e_mul(lb, t, e_int(lb, width)), k));
+}
+
+/* Loads of the per-step buffers of one example: step t (of T) or state t (of T+1). */
+typedef struct Step {
+    LB *lb;
+    const RnnBufs *rb;
+    LExpr *r, *t;           /* the example and the step */
+    LExpr *t1;              /* t + 1: h_t and c_t live there */
+} Step;
+
+static LExpr *gate_at(const Step *s, int gate, LExpr *j) {
+    LB *lb = s->lb;
+    return at3(lb, s->r, s->t, s->rb->T, s->rb->k * s->rb->u,
+               e_add(lb, e_int(lb, gate * s->rb->u), j));
+}
+
+static LExpr *gate_ld(const Step *s, const Buf *b, int gate, LExpr *j) {
+    return e_load(s->lb, b, gate_at(s, gate, j));
+}
+
+static LExpr *state_at(const Step *s, LExpr *t, LExpr *j) {
+    return at3(s->lb, s->r, t, s->rb->T + 1, s->rb->u, j);
+}
+
+static LExpr *carry_at(const Step *s, LExpr *j) {
+    return e_add(s->lb, e_mul(s->lb, s->r, e_int(s->lb, s->rb->u)), j);
+}
+
+static LStmt *vector_for(LB *lb, const char *var, int64_t n) {
+    LStmt *l = for_begin(lb, var, e_int(lb, n));
+    l->vector = true;
+    return l;
+}
+
+/* ---- the big products over all B·T rows ---- */
+
+/* z[rt, :] = b[b_off :] + x[rt, :]·W for every step of every example. */
+static void input_projection(LB *lb, const Node *n, const RnnBufs *rb) {
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    const Buf *b = lb->nb[n->id].b, *W = lb->nb[n->id].W;
+    int64_t F = rb->F, ku = rb->k * rb->u;
+    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
+    rt->parallel = true;
+    LExpr *zrow = e_mul(lb, e_var(lb, rt), e_int(lb, ku));
+    LStmt *j = vector_for(lb, "j", ku);
+    s_store(lb, rb->z, e_add(lb, zrow, e_var(lb, j)),
+            b ? e_load(lb, b, e_var(lb, j)) : e_real(lb, 0));
+    for_end(lb);
+    LStmt *i = for_begin(lb, "i", e_int(lb, F));
+    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, F)), e_var(lb, i))));
+    j = vector_for(lb, "j", ku);
+    s_accum(lb, rb->z, e_add(lb, zrow, e_var(lb, j)),
+            e_bin(lb, '*', e_temp(lb, "xi"),
+                  e_load(lb, W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), e_var(lb, j)))));
+    for_end(lb);
+    for_end(lb);
+    for_end(lb);
+}
+
+/* One block of a weight gradient: dP[i, col + j] += Σ_{r,t} src[r, t, i]·dz[r, t, col + j]
+ * for j < width, where src has `steps` steps of `src_width` values per example. */
+typedef struct GradBlock {
+    const Buf *src;
+    int64_t steps, src_width;
+    const Buf *dz;
+    int64_t col, width;
+} GradBlock;
+
+/* dP (rows, cols) = 2·l2·P + Σ blocks, parallel over the rows of dP: every element is
+ * summed by one thread, over (r, t) in order. */
+static void weight_grad(LB *lb, const RnnBufs *rb, const Buf *dP, const Buf *P, double l2,
+                        int64_t rows, int64_t cols, const GradBlock *blocks, int nblocks) {
+    LStmt *i = for_begin(lb, "i", e_int(lb, rows));
+    i->parallel = true;
+    LExpr *prow = e_mul(lb, e_var(lb, i), e_int(lb, cols));
+    LStmt *j = vector_for(lb, "j", cols);
+    LExpr *pidx = e_add(lb, prow, e_var(lb, j));
+    s_store(lb, dP, pidx, l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, P, pidx))
+                                 : e_real(lb, 0));
+    for_end(lb);
+    for (int bi = 0; bi < nblocks; bi++) {
+        const GradBlock *g = &blocks[bi];
+        LStmt *r = for_begin(lb, "r", e_batch(lb));
+        LStmt *t = for_begin(lb, "t", e_int(lb, rb->T));
+        s_let(lb, "si", e_load(lb, g->src, at3(lb, e_var(lb, r), e_var(lb, t), g->steps,
+                                               g->src_width, e_var(lb, i))));
+        j = vector_for(lb, "j", g->width);
+        LExpr *dz = e_load(lb, g->dz, at3(lb, e_var(lb, r), e_var(lb, t), rb->T, cols,
+                                          e_add(lb, e_int(lb, g->col), e_var(lb, j))));
+        s_accum(lb, dP, e_add(lb, prow, e_add(lb, e_int(lb, g->col), e_var(lb, j))),
+                e_bin(lb, '*', e_temp(lb, "si"), dz));
+        for_end(lb);
+        for_end(lb);
+        for_end(lb);
+    }
+    for_end(lb);
+}
+
+/* db[off + j] = Σ_{r,t} dz[r, t, j]. */
+static void bias_grad(LB *lb, const RnnBufs *rb, const Buf *db, int64_t off, const Buf *dz) {
+    int64_t ku = rb->k * rb->u;
+    LStmt *j = vector_for(lb, "j", ku);
+    s_store(lb, db, e_add(lb, e_int(lb, off), e_var(lb, j)), e_real(lb, 0));
+    for_end(lb);
+    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
+    j = vector_for(lb, "j", ku);
+    s_accum(lb, db, e_add(lb, e_int(lb, off), e_var(lb, j)),
+            e_load(lb, dz, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, ku)), e_var(lb, j))));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* dx[rt, f] = Σ_j dz[rt, j]·W[f, j], through grad_store (the producer may fuse its
+ * activation derivative). */
+static void input_grad(LB *lb, const Node *n, const RnnBufs *rb, bool written[]) {
+    const Node *src = view_source(n->in[0]);
+    bool first = !written[src->id];
+    written[src->id] = true;
+    int64_t F = rb->F, ku = rb->k * rb->u;
+    s_comment(lb, "dx = dz·Wᵀ over all B·%lld rows", (long long)rb->T);
+    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
+    rt->parallel = true;
+    LStmt *f = for_begin(lb, "f", e_int(lb, F));
+    s_let(lb, "acc", e_real(lb, 0));
+    LStmt *j = vector_for(lb, "j", ku);
+    s_add(lb, "acc", e_bin(lb, '*',
+                           e_load(lb, rb->dz, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, ku)),
+                                                    e_var(lb, j))),
+                           e_load(lb, lb->nb[n->id].W,
+                                  e_add(lb, e_mul(lb, e_var(lb, f), e_int(lb, ku)), e_var(lb, j)))));
+    for_end(lb);
+    grad_store(lb, n->in[0], e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, F)), e_var(lb, f)),
+               e_temp(lb, "acc"), first);
+    for_end(lb);
+    for_end(lb);
+}
+
+/* ---- per-step products with the recurrent kernel ---- */
+
+/* dst[dst_row + col + j] += Σ_i src[src_row + i]·U[i, col + j], j < width (i-k-j). */
+static void rec_product(LB *lb, const RnnBufs *rb, const Buf *dst, LExpr *dst_row,
+                        const Buf *src, LExpr *src_row, int64_t col, int64_t width) {
+    int64_t ku = rb->k * rb->u;
+    LStmt *i = for_begin(lb, "i", e_int(lb, rb->u));
+    s_let(lb, "hi", e_load(lb, src, e_add(lb, src_row, e_var(lb, i))));
+    LStmt *j = vector_for(lb, "j", width);
+    LExpr *jc = e_add(lb, e_int(lb, col), e_var(lb, j));
+    s_accum(lb, dst, e_add(lb, dst_row, jc),
+            e_bin(lb, '*', e_temp(lb, "hi"),
+                  e_load(lb, rb->U, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), jc))));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* dst[dst_row + i] (+)= Σ_j dz[dz_row + col + j]·U[i, col + j], j < width. */
+static void rec_product_t(LB *lb, const RnnBufs *rb, const Buf *dst, LExpr *dst_row, bool add,
+                          const Buf *dz, LExpr *dz_row, int64_t col, int64_t width) {
+    int64_t ku = rb->k * rb->u;
+    LStmt *i = for_begin(lb, "i", e_int(lb, rb->u));
+    s_let(lb, "acc", e_real(lb, 0));
+    LStmt *j = vector_for(lb, "j", width);
+    LExpr *jc = e_add(lb, e_int(lb, col), e_var(lb, j));
+    s_add(lb, "acc", e_bin(lb, '*', e_load(lb, dz, e_add(lb, dz_row, jc)),
+                           e_load(lb, rb->U, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), jc))));
+    for_end(lb);
+    LExpr *idx = e_add(lb, dst_row, e_var(lb, i));
+    if (add)
+        s_accum(lb, dst, idx, e_temp(lb, "acc"));
+    else
+        s_store(lb, dst, idx, e_temp(lb, "acc"));
+    for_end(lb);
+}
+
+/* ---- forward: one step of each cell, for example s->r ---- */
+
+static void simple_rnn_step(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    rec_product(lb, rb, rb->z, gate_at(s, 0, e_int(lb, 0)), rb->h,
+                state_at(s, s->t, e_int(lb, 0)), 0, rb->u);
+    LStmt *j = vector_for(lb, "j", rb->u);
+    LExpr *jj = e_var(lb, j);
+    s_store(lb, rb->h, state_at(s, s->t1, jj), act_apply(lb, n->act, gate_ld(s, rb->z, 0, jj)));
+    for_end(lb);
+}
+
+static void lstm_step(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    rec_product(lb, rb, rb->z, gate_at(s, 0, e_int(lb, 0)), rb->h,
+                state_at(s, s->t, e_int(lb, 0)), 0, 4 * rb->u);
+    LStmt *j = vector_for(lb, "j", rb->u);
+    LExpr *jj = e_var(lb, j);
+    static const char *const names[4] = {"ig", "fg", "cg", "og"};
+    for (int g = 0; g < 4; g++) {
+        Activation act = g == 2 ? n->act : n->rec_act;
+        s_let(lb, names[g], act_apply(lb, act, gate_ld(s, rb->z, g, jj)));
+        s_store(lb, rb->a, gate_at(s, g, jj), e_temp(lb, names[g]));
+    }
+    s_let(lb, "cell", e_bin(lb, '+',
+                            e_bin(lb, '*', e_temp(lb, "fg"), e_load(lb, rb->c, state_at(s, s->t, jj))),
+                            e_bin(lb, '*', e_temp(lb, "ig"), e_temp(lb, "cg"))));
+    s_store(lb, rb->c, state_at(s, s->t1, jj), e_temp(lb, "cell"));
+    s_store(lb, rb->h, state_at(s, s->t1, jj),
+            e_bin(lb, '*', e_temp(lb, "og"), act_apply(lb, n->act, e_temp(lb, "cell"))));
+    for_end(lb);
+}
+
+/* h_t = z·h_{t-1} + (1 − z)·hh, as Keras. */
+static LExpr *gru_mix(LB *lb, LExpr *zg, LExpr *hprev, LExpr *hh) {
+    return e_bin(lb, '+', e_bin(lb, '*', zg, hprev),
+                 e_bin(lb, '*', e_bin(lb, '-', e_real(lb, 1), zg), hh));
+}
+
+static void gru_step_reset_after(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    const Buf *b = lb->nb[n->id].b;
+    int64_t u = rb->u, ku = 3 * u;
+    LStmt *j = vector_for(lb, "j", ku);
+    s_store(lb, rb->zh, gate_at(s, 0, e_var(lb, j)),
+            b ? e_load(lb, b, e_add(lb, e_int(lb, ku), e_var(lb, j))) : e_real(lb, 0));
+    for_end(lb);
+    rec_product(lb, rb, rb->zh, gate_at(s, 0, e_int(lb, 0)), rb->h,
+                state_at(s, s->t, e_int(lb, 0)), 0, ku);
+    j = vector_for(lb, "j", u);
+    LExpr *jj = e_var(lb, j);
+    s_let(lb, "zg", act_apply(lb, n->rec_act, e_bin(lb, '+', gate_ld(s, rb->z, 0, jj),
+                                                     gate_ld(s, rb->zh, 0, jj))));
+    s_let(lb, "rg", act_apply(lb, n->rec_act, e_bin(lb, '+', gate_ld(s, rb->z, 1, jj),
+                                                     gate_ld(s, rb->zh, 1, jj))));
+    s_let(lb, "hh", act_apply(lb, n->act, e_bin(lb, '+', gate_ld(s, rb->z, 2, jj),
+                                                 e_bin(lb, '*', e_temp(lb, "rg"),
+                                                       gate_ld(s, rb->zh, 2, jj)))));
+    s_store(lb, rb->a, gate_at(s, 0, jj), e_temp(lb, "zg"));
+    s_store(lb, rb->a, gate_at(s, 1, jj), e_temp(lb, "rg"));
+    s_store(lb, rb->a, gate_at(s, 2, jj), e_temp(lb, "hh"));
+    s_store(lb, rb->h, state_at(s, s->t1, jj),
+            gru_mix(lb, e_temp(lb, "zg"), e_load(lb, rb->h, state_at(s, s->t, jj)), e_temp(lb, "hh")));
+    for_end(lb);
+}
+
+static void gru_step_reset_before(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    int64_t u = rb->u;
+    LExpr *zrow = gate_at(s, 0, e_int(lb, 0));
+    LExpr *rhrow = at3(lb, s->r, s->t, rb->T, u, e_int(lb, 0));
+    rec_product(lb, rb, rb->z, zrow, rb->h, state_at(s, s->t, e_int(lb, 0)), 0, 2 * u);
+    LStmt *j = vector_for(lb, "j", u);
+    LExpr *jj = e_var(lb, j);
+    s_let(lb, "zg", act_apply(lb, n->rec_act, gate_ld(s, rb->z, 0, jj)));
+    s_let(lb, "rg", act_apply(lb, n->rec_act, gate_ld(s, rb->z, 1, jj)));
+    s_store(lb, rb->a, gate_at(s, 0, jj), e_temp(lb, "zg"));
+    s_store(lb, rb->a, gate_at(s, 1, jj), e_temp(lb, "rg"));
+    s_store(lb, rb->rh, e_add(lb, rhrow, jj),
+            e_bin(lb, '*', e_temp(lb, "rg"), e_load(lb, rb->h, state_at(s, s->t, jj))));
+    for_end(lb);
+    rec_product(lb, rb, rb->z, zrow, rb->rh, rhrow, 2 * u, u);
+    j = vector_for(lb, "j", u);
+    jj = e_var(lb, j);
+    s_let(lb, "hh", act_apply(lb, n->act, gate_ld(s, rb->z, 2, jj)));
+    s_store(lb, rb->a, gate_at(s, 2, jj), e_temp(lb, "hh"));
+    s_store(lb, rb->h, state_at(s, s->t1, jj),
+            gru_mix(lb, gate_ld(s, rb->a, 0, jj), e_load(lb, rb->h, state_at(s, s->t, jj)),
+                    e_temp(lb, "hh")));
+    for_end(lb);
+}
+
+/* ---- forward ---- */
+
+static void rnn_formulas(LB *lb, const Node *n) {
+    const char *g = act_name(n->act.kind), *sg = act_name(n->rec_act.kind);
+    s_comment(lb, "%s forward (line %d): Keras %s, %lld units, initial state 0%s", n->name,
+              n->loc.line, op_keras_class(n->op), (long long)n->units,
+              n->return_sequences ? ", every step returned" : ", last step returned");
+    switch (n->op) {
+    case OP_SIMPLE_RNN:
+        s_comment(lb, "  h_t = %s(x_t·W + h_{t-1}·U%s)", g, n->use_bias ? " + b" : "");
+        break;
+    case OP_LSTM:
+        s_comment(lb, "  [i f c o] = x_t·W + h_{t-1}·U%s; i, f, o = %s(…), c~ = %s(…)",
+                  n->use_bias ? " + b" : "", sg, g);
+        s_comment(lb, "  c_t = f·c_{t-1} + i·c~;  h_t = o·%s(c_t)", g);
+        break;
+    default:
+        if (n->reset_after) {
+            s_comment(lb, "  reset_after: [xz xr xh] = x_t·W + b_in, [hz hr hh] = h_{t-1}·U + b_rec");
+            s_comment(lb, "  z = %s(xz + hz), r = %s(xr + hr), h~ = %s(xh + r·hh)", sg, sg, g);
+        } else {
+            s_comment(lb, "  reset before: z = %s(x·Wz + h_{t-1}·Uz + bz), r = %s(x·Wr + h_{t-1}·Ur + br)",
+                      sg, sg);
+            s_comment(lb, "  h~ = %s(x·Wh + bh + (r·h_{t-1})·Uh)", g);
+        }
+        s_comment(lb, "  h_t = z·h_{t-1} + (1 − z)·h~");
+        break;
+    }
+}
+
+/* Copies the returned states into y: every step, or the last one. */
+static void rnn_output(LB *lb, const Node *n, const Step *s, const Buf *out) {
+    const RnnBufs *rb = s->rb;
+    int64_t u = rb->u;
+    if (n->return_sequences) {
+        LStmt *t = for_begin(lb, "t", e_int(lb, rb->T));
+        LStmt *j = vector_for(lb, "j", u);
+        s_store(lb, out, at3(lb, s->r, e_var(lb, t), rb->T, u, e_var(lb, j)),
+                e_load(lb, rb->h, state_at(s, e_add(lb, e_var(lb, t), e_int(lb, 1)), e_var(lb, j))));
+        for_end(lb);
+        for_end(lb);
+        return;
+    }
+    LStmt *j = vector_for(lb, "j", u);
+    s_store(lb, out, carry_at(s, e_var(lb, j)),
+            e_load(lb, rb->h, state_at(s, e_int(lb, rb->T), e_var(lb, j))));
+    for_end(lb);
+}
+
+static void recurrent_forward(LB *lb, const Node *n) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const RnnBufs *rb = nb->rnn;
+    rnn_formulas(lb, n);
+    s_comment(lb, "input projection of all %lld steps: z = x·W%s   W (%lld, %lld)",
+              (long long)rb->T, reset_after(n) ? " + b_in" : n->use_bias ? " + b" : "",
+              (long long)rb->F, (long long)(rb->k * rb->u));
+    input_projection(lb, n, rb);
+    s_comment(lb, "recurrence, one example per iteration: steps in order, h_{t-1}·U per step"
+                  "   U (%lld, %lld)", (long long)rb->u, (long long)(rb->k * rb->u));
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    Step s = {lb, rb, e_var(lb, r), e_int(lb, 0), NULL};
+    LStmt *j = vector_for(lb, "j", rb->u);
+    s_store(lb, rb->h, state_at(&s, e_int(lb, 0), e_var(lb, j)), e_real(lb, 0));
+    if (rb->c)
+        s_store(lb, rb->c, state_at(&s, e_int(lb, 0), e_var(lb, j)), e_real(lb, 0));
+    for_end(lb);
+    LStmt *t = for_begin(lb, "t", e_int(lb, rb->T));
+    s.t = e_var(lb, t);
+    s.t1 = e_add(lb, s.t, e_int(lb, 1));
+    if (n->op == OP_SIMPLE_RNN)
+        simple_rnn_step(&s, n);
+    else if (n->op == OP_LSTM)
+        lstm_step(&s, n);
+    else if (n->reset_after)
+        gru_step_reset_after(&s, n);
+    else
+        gru_step_reset_before(&s, n);
+    for_end(lb);
+    rnn_output(lb, n, &s, nb->out);
+    for_end(lb);
+}
+
+/* ---- backward through time: one step of each cell, for example s->r ---- */
+
+/* dh = the carried gradient plus, with return_sequences, dy at this step. */
+static void load_dh(const Step *s, const Node *n, LExpr *j) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    LExpr *dh = e_load(lb, rb->dh, carry_at(s, j));
+    if (n->return_sequences)
+        dh = e_bin(lb, '+', dh, e_load(lb, lb->nb[n->id].dout,
+                                       at3(lb, s->r, s->t, rb->T, rb->u, j)));
+    s_let(lb, "dh", dh);
+}
+
+static void simple_rnn_back_step(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    LStmt *j = vector_for(lb, "j", rb->u);
+    LExpr *jj = e_var(lb, j);
+    load_dh(s, n, jj);
+    s_store(lb, rb->dz, gate_at(s, 0, jj),
+            e_bin(lb, '*', e_temp(lb, "dh"),
+                  act_deriv(lb, n->act, gate_ld(s, rb->z, 0, jj),
+                            e_load(lb, rb->h, state_at(s, s->t1, jj)))));
+    for_end(lb);
+    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), false, rb->dz,
+                  gate_at(s, 0, e_int(lb, 0)), 0, rb->u);
+}
+
+static void lstm_back_step(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    LStmt *j = vector_for(lb, "j", rb->u);
+    LExpr *jj = e_var(lb, j);
+    load_dh(s, n, jj);
+    static const char *const names[4] = {"ig", "fg", "cg", "og"};
+    for (int g = 0; g < 4; g++)
+        s_let(lb, names[g], gate_ld(s, rb->a, g, jj));
+    s_let(lb, "cell", e_load(lb, rb->c, state_at(s, s->t1, jj)));
+    s_let(lb, "tc", act_apply(lb, n->act, e_temp(lb, "cell")));
+    s_let(lb, "dc", e_bin(lb, '+', e_load(lb, rb->dc, carry_at(s, jj)),
+                          e_bin(lb, '*', e_bin(lb, '*', e_temp(lb, "dh"), e_temp(lb, "og")),
+                                act_deriv(lb, n->act, e_temp(lb, "cell"), e_temp(lb, "tc")))));
+    LExpr *dgate[4] = {
+        e_bin(lb, '*', e_temp(lb, "dc"), e_temp(lb, "cg")),                           /* di */
+        e_bin(lb, '*', e_temp(lb, "dc"), e_load(lb, rb->c, state_at(s, s->t, jj))),  /* df */
+        e_bin(lb, '*', e_temp(lb, "dc"), e_temp(lb, "ig")),                           /* dc~ */
+        e_bin(lb, '*', e_temp(lb, "dh"), e_temp(lb, "tc")),                           /* do */
+    };
+    for (int g = 0; g < 4; g++) {
+        Activation act = g == 2 ? n->act : n->rec_act;
+        s_store(lb, rb->dz, gate_at(s, g, jj),
+                e_bin(lb, '*', dgate[g],
+                      act_deriv(lb, act, gate_ld(s, rb->z, g, jj), e_temp(lb, names[g]))));
+    }
+    s_store(lb, rb->dc, carry_at(s, jj), e_bin(lb, '*', e_temp(lb, "dc"), e_temp(lb, "fg")));
+    for_end(lb);
+    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), false, rb->dz,
+                  gate_at(s, 0, e_int(lb, 0)), 0, 4 * rb->u);
+}
+
+/* Shared by both GRU forms: dh~ and dz (the gradients at the pre-activations of h~ and
+ * z), and the direct part of dh_{t-1}, z·dh. */
+static void gru_back_common(const Step *s, const Node *n, LExpr *jj, LExpr *hh_pre, LExpr *z_pre) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    s_let(lb, "zg", gate_ld(s, rb->a, 0, jj));
+    s_let(lb, "hh", gate_ld(s, rb->a, 2, jj));
+    s_let(lb, "hprev", e_load(lb, rb->h, state_at(s, s->t, jj)));
+    s_let(lb, "dhh", e_bin(lb, '*', e_bin(lb, '*', e_temp(lb, "dh"),
+                                          e_bin(lb, '-', e_real(lb, 1), e_temp(lb, "zg"))),
+                           act_deriv(lb, n->act, hh_pre, e_temp(lb, "hh"))));
+    s_let(lb, "dzg", e_bin(lb, '*', e_bin(lb, '*', e_temp(lb, "dh"),
+                                          e_bin(lb, '-', e_temp(lb, "hprev"), e_temp(lb, "hh"))),
+                           act_deriv(lb, n->rec_act, z_pre, e_temp(lb, "zg"))));
+    s_store(lb, rb->dh, carry_at(s, jj), e_bin(lb, '*', e_temp(lb, "dh"), e_temp(lb, "zg")));
+}
+
+static void gru_back_step_reset_after(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    LStmt *j = vector_for(lb, "j", rb->u);
+    LExpr *jj = e_var(lb, j);
+    load_dh(s, n, jj);
+    s_let(lb, "rg", gate_ld(s, rb->a, 1, jj));
+    LExpr *hh_pre = e_bin(lb, '+', gate_ld(s, rb->z, 2, jj),
+                          e_bin(lb, '*', e_temp(lb, "rg"), gate_ld(s, rb->zh, 2, jj)));
+    LExpr *z_pre = e_bin(lb, '+', gate_ld(s, rb->z, 0, jj), gate_ld(s, rb->zh, 0, jj));
+    gru_back_common(s, n, jj, hh_pre, z_pre);
+    LExpr *r_pre = e_bin(lb, '+', gate_ld(s, rb->z, 1, jj), gate_ld(s, rb->zh, 1, jj));
+    s_let(lb, "drg", e_bin(lb, '*', e_bin(lb, '*', e_temp(lb, "dhh"), gate_ld(s, rb->zh, 2, jj)),
+                           act_deriv(lb, n->rec_act, r_pre, e_temp(lb, "rg"))));
+    s_store(lb, rb->dz, gate_at(s, 0, jj), e_temp(lb, "dzg"));
+    s_store(lb, rb->dz, gate_at(s, 1, jj), e_temp(lb, "drg"));
+    s_store(lb, rb->dz, gate_at(s, 2, jj), e_temp(lb, "dhh"));
+    s_store(lb, rb->dzh, gate_at(s, 0, jj), e_temp(lb, "dzg"));
+    s_store(lb, rb->dzh, gate_at(s, 1, jj), e_temp(lb, "drg"));
+    s_store(lb, rb->dzh, gate_at(s, 2, jj), e_bin(lb, '*', e_temp(lb, "dhh"), e_temp(lb, "rg")));
+    for_end(lb);
+    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), true, rb->dzh,
+                  gate_at(s, 0, e_int(lb, 0)), 0, 3 * rb->u);
+}
+
+static void gru_back_step_reset_before(const Step *s, const Node *n) {
+    LB *lb = s->lb;
+    const RnnBufs *rb = s->rb;
+    int64_t u = rb->u;
+    LStmt *j = vector_for(lb, "j", u);
+    LExpr *jj = e_var(lb, j);
+    load_dh(s, n, jj);
+    gru_back_common(s, n, jj, gate_ld(s, rb->z, 2, jj), gate_ld(s, rb->z, 0, jj));
+    s_store(lb, rb->dz, gate_at(s, 0, jj), e_temp(lb, "dzg"));
+    s_store(lb, rb->dz, gate_at(s, 2, jj), e_temp(lb, "dhh"));
+    for_end(lb);
+    s_comment(lb, "d(r·h_{t-1}) = dh~·Uhᵀ");
+    rec_product_t(lb, rb, rb->drh, carry_at(s, e_int(lb, 0)), false, rb->dz,
+                  gate_at(s, 0, e_int(lb, 0)), 2 * u, u);
+    j = vector_for(lb, "j", u);
+    jj = e_var(lb, j);
+    s_let(lb, "drh", e_load(lb, rb->drh, carry_at(s, jj)));
+    s_let(lb, "rg", gate_ld(s, rb->a, 1, jj));
+    s_store(lb, rb->dz, gate_at(s, 1, jj),
+            e_bin(lb, '*', e_bin(lb, '*', e_temp(lb, "drh"),
+                                 e_load(lb, rb->h, state_at(s, s->t, jj))),
+                  act_deriv(lb, n->rec_act, gate_ld(s, rb->z, 1, jj), e_temp(lb, "rg"))));
+    s_accum(lb, rb->dh, carry_at(s, jj), e_bin(lb, '*', e_temp(lb, "drh"), e_temp(lb, "rg")));
+    for_end(lb);
+    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), true, rb->dz,
+                  gate_at(s, 0, e_int(lb, 0)), 0, 2 * u);
+}
+
+static const char *back_formulas(const Node *n) {
+    switch (n->op) {
+    case OP_SIMPLE_RNN: return "dz = dh·act'(z); dh_{t-1} = dz·Uᵀ";
+    case OP_LSTM:
+        return "dc = dc_carry + dh·o·act'(c); di = dc·c~, df = dc·c_{t-1}, dc~ = dc·i, "
+               "do = dh·act(c), each times its activation's derivative; dc_carry = dc·f; "
+               "dh_{t-1} = dz·Uᵀ";
+    default:
+        return n->reset_after
+                   ? "dh~ = dh·(1 − z)·act'; dz = dh·(h_{t-1} − h~)·σ'; dr = dh~·hh·σ'; "
+                     "d(hh) = dh~·r; dh_{t-1} = dh·z + [dz dr d(hh)]·Uᵀ"
+                   : "dh~ = dh·(1 − z)·act'; dz = dh·(h_{t-1} − h~)·σ'; "
+                     "d(r·h_{t-1}) = dh~·Uhᵀ; dr = d(r·h_{t-1})·h_{t-1}·σ'; "
+                     "dh_{t-1} = dh·z + d(r·h_{t-1})·r + [dz dr]·[Uz Ur]ᵀ";
+    }
+}
+
+/* Part 1 of backward: per example, steps T−1 … 0. */
+static void bptt(LB *lb, const Node *n, const RnnBufs *rb) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    s_comment(lb, "backward through time, one example per iteration, steps T−1 … 0 (t = %lld − s)",
+              (long long)(rb->T - 1));
+    s_comment(lb, "  %s", back_formulas(n));
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    Step s = {lb, rb, e_var(lb, r), NULL, NULL};
+    LStmt *j = vector_for(lb, "j", rb->u);
+    LExpr *jj = e_var(lb, j);
+    s_store(lb, rb->dh, carry_at(&s, jj),
+            n->return_sequences ? e_real(lb, 0) : e_load(lb, nb->dout, carry_at(&s, jj)));
+    if (rb->dc)
+        s_store(lb, rb->dc, carry_at(&s, jj), e_real(lb, 0));
+    for_end(lb);
+    LStmt *st = for_begin(lb, "s", e_int(lb, rb->T));
+    s.t = e_add(lb, e_int(lb, rb->T - 1), e_mul(lb, e_int(lb, -1), e_var(lb, st)));
+    s.t1 = e_add(lb, e_int(lb, rb->T), e_mul(lb, e_int(lb, -1), e_var(lb, st)));
+    if (n->op == OP_SIMPLE_RNN)
+        simple_rnn_back_step(&s, n);
+    else if (n->op == OP_LSTM)
+        lstm_back_step(&s, n);
+    else if (n->reset_after)
+        gru_back_step_reset_after(&s, n);
+    else
+        gru_back_step_reset_before(&s, n);
+    for_end(lb);
+    for_end(lb);
+}
+
+/* Part 2: dW, dU, db over all B·T rows, and dx. */
+static void recurrent_param_grads(LB *lb, const Node *n, const RnnBufs *rb, bool written[]) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    int64_t u = rb->u, ku = rb->k * u;
+    double l2w = n->params[0].l2, l2u = n->params[1].l2;
+    s_comment(lb, "dW = Σ_t x_tᵀ·dz_t%s", l2w > 0 ? " + 2·l2·W" : "");
+    GradBlock wb = {x, rb->T, rb->F, rb->dz, 0, ku};
+    weight_grad(lb, rb, nb->dW, nb->W, l2w, rb->F, ku, &wb, 1);
+    const Buf *dzh = rb->dzh ? rb->dzh : rb->dz;
+    if (rb->rh) {
+        s_comment(lb, "dU = Σ_t [h_{t-1} h_{t-1} r·h_{t-1}]ᵀ·[dz dr dh~] (block by block)%s",
+                  l2u > 0 ? " + 2·l2·U" : "");
+        GradBlock ub[2] = {{rb->h, rb->T + 1, u, rb->dz, 0, 2 * u},
+                           {rb->rh, rb->T, u, rb->dz, 2 * u, u}};
+        weight_grad(lb, rb, rb->dU, rb->U, l2u, u, ku, ub, 2);
+    } else {
+        s_comment(lb, "dU = Σ_t h_{t-1}ᵀ·%s%s", rb->dzh ? "dzh_t" : "dz_t",
+                  l2u > 0 ? " + 2·l2·U" : "");
+        GradBlock ub = {rb->h, rb->T + 1, u, dzh, 0, ku};
+        weight_grad(lb, rb, rb->dU, rb->U, l2u, u, ku, &ub, 1);
+    }
+    if (nb->db) {
+        s_comment(lb, rb->dzh ? "db_in = Σ dz, db_rec = Σ dzh" : "db = Σ dz");
+        bias_grad(lb, rb, nb->db, 0, rb->dz);
+        if (rb->dzh)
+            bias_grad(lb, rb, nb->db, ku, rb->dzh);
+    }
+    if (needs_input_grad(n))
+        input_grad(lb, n, rb, written);
+    else
+        s_comment(lb, "no dx: '%s' reads the model's input", n->name);
+}
+
+static void recurrent_backward(LB *lb, const Node *n, bool written[]) {
+    const RnnBufs *rb = lb->nb[n->id].rnn;
+    s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
+    bptt(lb, n, rb);
+    recurrent_param_grads(lb, n, rb, written);
+}
+
+/* ---- embedding ---- */
+
+/* Row of E for the index at (r, t): x clamped into [0, vocab) and truncated. */
+static LExpr *embedding_row(LB *lb, const Node *n, LExpr *r, LExpr *t) {
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    int64_t T = n->out.d[0];
+    LExpr *index = e_to_int(lb, e_load(lb, x, e_add(lb, e_mul(lb, r, e_int(lb, T)), t)), n->vocab);
+    return e_mul(lb, index, e_int(lb, n->units));
+}
+
+static void embedding_forward(LB *lb, const Node *n) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    int64_t T = n->out.d[0], D = n->units;
+    s_comment(lb, "%s forward (line %d): y[r, t, :] = E[x[r, t], :]   E (%lld, %lld)", n->name,
+              n->loc.line, (long long)n->vocab, (long long)D);
+    s_comment(lb, "  index(v, n): v clamped into [0, n − 1]; the runtime refuses data with "
+                  "indices outside the table");
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    LStmt *t = for_begin(lb, "t", e_int(lb, T));
+    LStmt *j = vector_for(lb, "j", D);
+    s_store(lb, nb->out, at3(lb, e_var(lb, r), e_var(lb, t), T, D, e_var(lb, j)),
+            e_load(lb, nb->W, e_add(lb, embedding_row(lb, n, e_var(lb, r), e_var(lb, t)),
+                                    e_var(lb, j))));
+    for_end(lb);
+    for_end(lb);
+    for_end(lb);
+}
+
+static void embedding_backward(LB *lb, const Node *n) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    int64_t T = n->out.d[0], D = n->units;
+    double l2 = n->params[0].l2;
+    s_comment(lb, "%s backward (line %d): dE = %s, then dE[x[r, t], :] += dy[r, t, :]; no dx "
+                  "(indices have no gradient)", n->name, n->loc.line, l2 > 0 ? "2·l2·E" : "0");
+    LStmt *v = for_begin(lb, "v", e_int(lb, n->vocab));
+    v->parallel = true;
+    LStmt *j = vector_for(lb, "j", D);
+    LExpr *vj = e_add(lb, e_mul(lb, e_var(lb, v), e_int(lb, D)), e_var(lb, j));
+    s_store(lb, nb->dW, vj, l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, nb->W, vj))
+                                   : e_real(lb, 0));
+    for_end(lb);
+    for_end(lb);
+    s_comment(lb, "scatter-add in order, on one thread: an index may repeat");
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    LStmt *t = for_begin(lb, "t", e_int(lb, T));
+    j = vector_for(lb, "j", D);
+    s_accum(lb, nb->dW, e_add(lb, embedding_row(lb, n, e_var(lb, r), e_var(lb, t)), e_var(lb, j)),
+            e_load(lb, nb->dout, at3(lb, e_var(lb, r), e_var(lb, t), T, D, e_var(lb, j))));
+    for_end(lb);
+    for_end(lb);
+    for_end(lb);
+}
+
+/* ---- dispatch (loops_layers.c) ---- */
+
+void rnn_forward(LB *lb, const Node *n) {
+    if (n->op == OP_EMBEDDING)
+        embedding_forward(lb, n);
+    else if (is_recurrent(n))
+        recurrent_forward(lb, n);
+}
+
+void rnn_backward(LB *lb, const Node *n, bool written[]) {
+    if (n->op == OP_EMBEDDING)
+        embedding_backward(lb, n);
+    else if (is_recurrent(n))
+        recurrent_backward(lb, n, written);
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# fashion.sh NNLC MODEL WORK_DIR
+# End to end: nnlc compiles MODEL (examples/mlp.nn: 784 → 100 sigmoid → 10 softmax,
+# RMSprop), and the trainer, run for one epoch on the first 5,000 Fashion-MNIST
+# training images, must exceed 70% accuracy on the 10,000 real test images, in seconds.
+# Skipped (exit 77) without the Debian package dataset-fashion-mnist.
+set -u
+nnlc=$1 model=$2 work=$3
+dir=/usr/share/datasets/fashion-mnist
+if [ ! -r "$dir/t10k-labels-idx1-ubyte.gz" ]; then
+    echo "SKIP: $dir not found (apt-get install dataset-fashion-mnist)"
+    exit 77
+fi
+mkdir -p "$work"
+rm -f "$work/fashion"
+"$nnlc" "$model" -o "$work/fashion" || { echo "FAIL: nnlc could not compile $model"; exit 1; }
+start=$(date +%s.%N)
+out=$("$work/fashion" --limit 5000 --epochs 1 --threads 2 \
+      --data "$dir/train-images-idx3-ubyte.gz" "$dir/train-labels-idx1-ubyte.gz" \
+      --test "$dir/t10k-images-idx3-ubyte.gz" "$dir/t10k-labels-idx1-ubyte.gz" 2>&1)
+code=$?
+seconds=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+printf '%s\n' "$out"
+[ $code -eq 0 ] || { echo "FAIL: the trainer exited with $code"; exit 1; }
+grep -q '^Epoch 1/1$' <<<"$out" || { echo "FAIL: no 'Epoch 1/1' line"; exit 1; }
+grep -Eq '^125/125 - ' <<<"$out" || { echo "FAIL: expected 125 steps (4000 images after the 0.2 validation split, batch 32)"; exit 1; }
+acc=$(grep -Eo 'test_accuracy: [0-9.]+' <<<"$out" | cut -d' ' -f2)
+grep -q '^Test: 10000 examples - ' <<<"$out" || { echo "FAIL: the test set is not the 10,000 images"; exit 1; }
+if awk -v a="$acc" 'BEGIN { exit !(a > 0.70) }'; then
+    echo "fashion: test accuracy $acc > 0.70 in ${seconds}s"
+else
+    echo "FAIL: test accuracy $acc <= 0.70"
+    exit 1
+fi

@@ -1,0 +1,102 @@
+# Code generation end to end: models compiled by the built nnlc into trainers, and run.
+# Included by tests/CMakeLists.txt; relies on the nnlc target and on tests/runtime for
+# its data fixtures (rt_fixtures) and expect.sh.
+#   codegen.gradcheck.LOSS.ACT   f64 gradient checks, 5 variants each (gradcheck.sh)
+#   codegen.gradcheck.rejected   the loss/output pairs nnlc refuses (rejected.sh)
+#   codegen.optimizer.CASE       3 optimizer steps against Keras' formulas (keras_opt.c)
+#   codegen.checkpoint, .resume, .threads   checkpoints and determinism
+#   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
+#   codegen.error.*              bad data through a generated trainer
+set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(CG_DATA ${CMAKE_CURRENT_BINARY_DIR}/cg_data)
+set(CG_WORK ${CMAKE_CURRENT_BINARY_DIR}/cg_work)
+set(CG_NNLC $<TARGET_FILE:nnlc>)
+
+add_executable(cg_tool ${CG_DIR}/cg_tool.c ${CG_DIR}/st.c ${CG_DIR}/keras_opt.c)
+target_link_libraries(cg_tool PRIVATE m)
+
+# Data sets, and the models the checkpoint and error tests share, built once per run.
+add_test(NAME codegen.data COMMAND cg_tool data ${CG_DATA})
+set_tests_properties(codegen.data PROPERTIES FIXTURES_SETUP cg_data)
+add_test(NAME codegen.compile.checkpoint
+         COMMAND ${CG_NNLC} ${CG_DIR}/models/checkpoint.nn -o ${CG_WORK}/ck_trainer)
+add_test(NAME codegen.compile.images COMMAND ${CG_NNLC} ${CG_DIR}/models/images.nn -o ${CG_WORK}/images_trainer)
+set_tests_properties(codegen.compile.checkpoint PROPERTIES FIXTURES_SETUP cg_checkpoint)
+set_tests_properties(codegen.compile.images PROPERTIES FIXTURES_SETUP cg_images)
+add_test(NAME codegen.mkdir COMMAND ${CMAKE_COMMAND} -E make_directory ${CG_WORK} ${CG_DATA})
+set_tests_properties(codegen.mkdir PROPERTIES FIXTURES_SETUP cg_dirs)
+set_tests_properties(codegen.data codegen.compile.checkpoint codegen.compile.images
+                     PROPERTIES FIXTURES_REQUIRED cg_dirs)
+
+# Every activation × every loss, each in the variants gradcheck.sh describes.
+set(CG_ACTIVATIONS linear sigmoid tanh relu leaky_relu elu softmax gelu swish)
+set(CG_LOSSES mse mae bce cce scce)
+foreach(loss ${CG_LOSSES})
+    foreach(act ${CG_ACTIVATIONS})
+        add_test(NAME codegen.gradcheck.${loss}.${act}
+                 COMMAND ${CG_DIR}/gradcheck.sh ${CG_NNLC} ${CG_DATA} ${CG_WORK}/gc/${loss}.${act}
+                         ${loss} ${act} plain l2 dropout l2dropout actlayer width1)
+        set_tests_properties(codegen.gradcheck.${loss}.${act} PROPERTIES FIXTURES_REQUIRED cg_data)
+    endforeach()
+endforeach()
+add_test(NAME codegen.gradcheck.rejected COMMAND ${CG_DIR}/rejected.sh ${CG_NNLC} ${CG_WORK}/rejected)
+set_tests_properties(codegen.gradcheck.rejected PROPERTIES FIXTURES_REQUIRED cg_dirs)
+
+# ORDER OPT_CASES (keras_opt.c)
+set(CG_OPT_CASES sgd sgd_default sgd_momentum sgd_nesterov sgd_l2 sgd_clipvalue adagrad
+    adagrad_options rmsprop rmsprop_default rmsprop_momentum adadelta adadelta_options adam
+    adam_default adam_options adam_amsgrad adam_clipnorm nadam adamw adamw_decay)
+foreach(case ${CG_OPT_CASES})
+    add_test(NAME codegen.optimizer.${case}
+             COMMAND ${CG_DIR}/optimizer.sh ${CG_NNLC} $<TARGET_FILE:cg_tool> ${CG_DATA}
+                     ${CG_WORK}/opt ${case})
+    set_tests_properties(codegen.optimizer.${case} PROPERTIES FIXTURES_REQUIRED cg_data)
+endforeach()
+
+foreach(t checkpoint resume threads)
+    add_test(NAME codegen.${t} COMMAND ${CG_DIR}/${t}.sh ${CG_WORK}/ck_trainer $<TARGET_FILE:cg_tool>
+                                       ${CG_DATA} ${CG_WORK}/${t})
+    set_tests_properties(codegen.${t} PROPERTIES FIXTURES_REQUIRED "cg_data;cg_checkpoint")
+endforeach()
+
+# The thread-count comparison means something only if the model has parallel loops.
+add_test(NAME codegen.threads.parallel_loops
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for r in 0..B"
+                 ${CG_NNLC} --emit=loops ${CG_DIR}/models/checkpoint.nn)
+
+add_test(NAME codegen.fashion COMMAND ${CG_DIR}/fashion.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples/mlp.nn
+                                      ${CG_WORK}/fashion)
+set_tests_properties(codegen.fashion PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
+
+# Bad data through a generated trainer: exit 1 and one line naming the place. The files
+# are the runtime tests' fixtures (tests/runtime/fixtures.c), written into our own dir.
+if(TARGET rt_fixtures)
+    set(CG_RT_DATA ${CG_DATA}/rt)
+    add_test(NAME codegen.fixtures COMMAND rt_fixtures ${CG_RT_DATA})
+    set_tests_properties(codegen.fixtures PROPERTIES FIXTURES_SETUP cg_rt_data FIXTURES_REQUIRED cg_dirs)
+    function(codegen_error name regex)
+        add_test(NAME codegen.error.${name}
+                 COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 1 ${regex} ${CG_WORK}/images_trainer ${ARGN})
+        set_tests_properties(codegen.error.${name} PROPERTIES FIXTURES_REQUIRED "cg_rt_data;cg_images")
+    endfunction()
+    codegen_error(idx_truncated
+        "^images_trainer: error: .*trunc.idx.gz: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920$"
+        --data ${CG_RT_DATA}/trunc.idx.gz ${CG_RT_DATA}/labels.idx.gz)
+    codegen_error(idx_magic "^images_trainer: error: .*badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
+        --data ${CG_RT_DATA}/badmagic.idx ${CG_RT_DATA}/labels.idx)
+    codegen_error(idx_label_range
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
+        --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx)
+    codegen_error(idx_shape
+        "^images_trainer: error: .*small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784$"
+        --data ${CG_RT_DATA}/small.idx ${CG_RT_DATA}/labels.idx)
+    codegen_error(csv_ragged "^images_trainer: error: .*ragged.csv:6: expected 785 fields like the header, found 784$"
+        --data ${CG_RT_DATA}/ragged.csv)
+    codegen_error(npy_truncated
+        "^images_trainer: error: .*trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360$"
+        --data ${CG_RT_DATA}/trunc.npy ${CG_RT_DATA}/y.npy)
+    codegen_error(test_set_label_range
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9"
+        --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels.idx --test ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx
+        --epochs 1 --quiet)
+endif()
