@@ -4,6 +4,7 @@
 #   codegen.gradcheck.LOSS.ACT   f64 gradient checks, 5 variants each (gradcheck.sh)
 #   codegen.gradcheck.rejected   the loss/output pairs nnlc refuses (rejected.sh)
 #   codegen.optimizer.CASE       3 optimizer steps against Keras' formulas (keras_opt.c)
+#   codegen.optimizer.oracle     that reference against PyTorch where they coincide
 #   codegen.checkpoint, .resume, .threads   checkpoints and determinism
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
@@ -52,6 +53,13 @@ foreach(case ${CG_OPT_CASES})
                      ${CG_WORK}/opt ${case})
     set_tests_properties(codegen.optimizer.${case} PROPERTIES FIXTURES_REQUIRED cg_data)
 endforeach()
+
+# The oracle itself, against PyTorch where the formulas coincide (skipped without it).
+if(EXISTS /usr/bin/python3)
+    add_test(NAME codegen.optimizer.oracle
+             COMMAND /usr/bin/python3 ${CG_DIR}/oracle_torch.py $<TARGET_FILE:cg_tool> ${CG_WORK}/oracle)
+    set_tests_properties(codegen.optimizer.oracle PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
+endif()
 
 foreach(t checkpoint resume threads)
     add_test(NAME codegen.${t} COMMAND ${CG_DIR}/${t}.sh ${CG_WORK}/ck_trainer $<TARGET_FILE:cg_tool>
