@@ -58,6 +58,17 @@ static LLVMTargetMachineRef target_machine(const CgOptions *opt, FILE *err) {
     return tm;
 }
 
+/* LLVM's warnings and remarks ("loop not vectorized" where a vector hint could not be
+ * honoured: a loop of 2 iterations, a call) say nothing the user can act on; errors are
+ * compiler bugs and are printed. */
+static void diagnostic_handler(LLVMDiagnosticInfoRef info, void *err) {
+    if (LLVMGetDiagInfoSeverity(info) != LLVMDSError)
+        return;
+    char *msg = LLVMGetDiagInfoDescription(info);
+    fprintf((FILE *)err, "nnlc: internal error: LLVM: %s\n", msg);
+    LLVMDisposeMessage(msg);
+}
+
 static void init_types(Codegen *cg) {
     LLVMContextRef c = cg->ctx;
     cg->f64 = LLVMDoubleTypeInContext(c);
@@ -153,6 +164,7 @@ bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit 
     if (!cg.tm)
         return false;
     cg.ctx = LLVMContextCreate();
+    LLVMContextSetDiagnosticHandler(cg.ctx, diagnostic_handler, err);
     cg.mod = LLVMModuleCreateWithNameInContext(g->name, cg.ctx);
     cg.b = LLVMCreateBuilderInContext(cg.ctx);
     cg.td = LLVMCreateTargetDataLayout(cg.tm);
