@@ -357,7 +357,12 @@ static LLVMValueRef gen_unary(Codegen *cg, char op, LLVMValueRef x) {
     case 'l': return intrinsic(cg, "llvm.log", x, NULL);
     case 'q': return intrinsic(cg, "llvm.sqrt", x, NULL);
     case 'a': return intrinsic(cg, "llvm.fabs", x, NULL);
-    case 't': return libm(cg, "tanh", x);
+    case 't': { /* tanh(x) = 2σ(2x) − 1 = 2/(1 + e^−2x) − 1: exp vectorizes, tanhf does not */
+        LLVMValueRef one = LLVMConstReal(cg->real, 1), two = LLVMConstReal(cg->real, 2);
+        LLVMValueRef ex = intrinsic(cg, "llvm.exp", LLVMBuildFMul(cg->b, LLVMConstReal(cg->real, -2), x, ""), NULL);
+        LLVMValueRef s2 = LLVMBuildFDiv(cg->b, two, LLVMBuildFAdd(cg->b, one, ex, ""), "");
+        return LLVMBuildFSub(cg->b, s2, one, "");
+    }
     case 'g': return libm(cg, "erf", x);
     case 's': { /* σ(x) = 1 / (1 + e^−x) */
         LLVMValueRef one = LLVMConstReal(cg->real, 1);
@@ -450,10 +455,33 @@ static void attach_comment(Codegen *cg, LLVMValueRef llfn, const char *title, co
 
 /* ---- loops ---- */
 
-static LLVMMetadataRef vectorize_loop_md(Codegen *cg) {
+static bool has_loop(const LStmt *s) {
+    for (; s; s = s->next)
+        if (s->kind == S_FOR || (s->kind == S_IF && (has_loop(s->body) || has_loop(s->orelse))))
+            return true;
+    return false;
+}
+
+/* The loop's !llvm.loop hints, or NULL for none:
+ *  - vector loops ask for vectorization;
+ *  - long vector loops (copies, elementwise passes: memory-bound) and loops around other
+ *    loops are not unrolled beyond what the vectorizer interleaves: fully unrolled copies
+ *    only cost compile time (the instruction scheduler is quadratic in a block's size).
+ *    Short vector loops (up to 128: a register tile's 16 columns, a dense row of 100) unroll away, which is what lets
+ *    their accumulators live in registers across the reduction loop around them. */
+static LLVMMetadataRef loop_md(Codegen *cg, const LStmt *s) {
+    bool long_vector = s->vector && !(s->extent->kind == E_INT && s->extent->ival <= 128);
+    bool no_unroll = long_vector || has_loop(s->body);
+    if (!s->vector && !no_unroll)
+        return NULL;
     LLVMMetadataRef self = LLVMTemporaryMDNode(cg->ctx, NULL, 0);
-    LLVMMetadataRef ops[2] = {self, cg->vectorize_md};
-    LLVMMetadataRef node = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+    LLVMMetadataRef ops[3] = {self};
+    size_t n = 1;
+    if (s->vector)
+        ops[n++] = cg->vectorize_md;
+    if (no_unroll)
+        ops[n++] = cg->unroll_disable_md;
+    LLVMMetadataRef node = LLVMMDNodeInContext2(cg->ctx, ops, n);
     LLVMMetadataReplaceAllUsesWith(self, node);
     return node;
 }
@@ -498,8 +526,9 @@ static void gen_loop(Codegen *cg, const LStmt *s, LLVMValueRef begin, LLVMValueR
     snprintf(name, sizeof name, "%s.next", s->var);
     LLVMValueRef inc = LLVMBuildNSWAdd(cg->b, var, LLVMConstInt(cg->i64, 1, false), name);
     LLVMValueRef back = LLVMBuildBr(cg->b, head);
-    if (s->vector)
-        LLVMSetMetadata(back, cg->md_loop, LLVMMetadataAsValue(cg->ctx, vectorize_loop_md(cg)));
+    LLVMMetadataRef md = loop_md(cg, s);
+    if (md)
+        LLVMSetMetadata(back, cg->md_loop, LLVMMetadataAsValue(cg->ctx, md));
     LLVMValueRef in_vals[2] = {begin, inc};
     LLVMBasicBlockRef in_blocks[2] = {pre, next};
     LLVMAddIncoming(var, in_vals, in_blocks, 2);
@@ -743,6 +772,8 @@ void cg_functions(Codegen *cg) {
         LLVMMDStringInContext2(cg->ctx, "llvm.loop.vectorize.enable", 26),
         LLVMValueAsMetadata(LLVMConstInt(cg->i1, 1, false))};
     cg->vectorize_md = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+    LLVMMetadataRef no_unroll = LLVMMDStringInContext2(cg->ctx, "llvm.loop.unroll.disable", 24);
+    cg->unroll_disable_md = LLVMMDNodeInContext2(cg->ctx, &no_unroll, 1);
     LLVMTypeRef params[4] = {cg->ptr, cg->i64, cg->ptr, cg->ptr};
     cg->parallel_for = LLVMAddFunction(cg->mod, "nnrt_parallel_for",
                                        LLVMFunctionType(cg->void_t, params, 4, false));
@@ -757,6 +788,12 @@ void cg_functions(Codegen *cg) {
                                        f->returns_real ? cg->loss_type : cg->entry_type);
         LLVMSetLinkage(cg->fn_of[i], LLVMInternalLinkage);
         LLVMSetValueName2(LLVMGetParam(cg->fn_of[i], 0), "ctx", 3);
+        /* Layer functions stay functions: inlining them into forward/backward gains
+         * nothing (their work is in the outlined parallel bodies) and makes the
+         * optimizer's passes work on one huge function. */
+        unsigned kind = LLVMGetEnumAttributeKindForName("noinline", 8);
+        LLVMAddAttributeAtIndex(cg->fn_of[i], LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(cg->ctx, kind, 0));
     }
     i = 0;
     for (const LFunc *f = cg->p->funcs; f; f = f->next, i++)

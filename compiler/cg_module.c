@@ -7,11 +7,26 @@
 #include "cg_internal.h"
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/Support.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* glibc's libmvec supplies vector exp/log (_ZGVdN8v_expf…): with it LLVM vectorizes the
+ * loops of sigmoid, tanh, softmax and the losses instead of calling expf 8 times. The
+ * trainer links it through -lm. LLVM reads the choice from its command-line options,
+ * which are process-wide; parse them once. */
+static void select_vector_library(void) {
+    static bool done;
+    if (done)
+        return;
+    done = true;
+    const char *argv[] = {"nnlc", "-vector-library=LIBMVEC-X86"};
+    LLVMParseCommandLineOptions(2, argv, NULL);
+}
+
 static LLVMTargetMachineRef target_machine(const CgOptions *opt, FILE *err) {
+    select_vector_library();
     LLVMInitializeNativeTarget();
     LLVMInitializeNativeAsmPrinter();
     char *triple = LLVMGetDefaultTargetTriple();
@@ -41,6 +56,17 @@ static LLVMTargetMachineRef target_machine(const CgOptions *opt, FILE *err) {
     if (!tm)
         fprintf(err, "nnlc: error: LLVM could not create a target machine\n");
     return tm;
+}
+
+/* LLVM's warnings and remarks ("loop not vectorized" where a vector hint could not be
+ * honoured: a loop of 2 iterations, a call) say nothing the user can act on; errors are
+ * compiler bugs and are printed. */
+static void diagnostic_handler(LLVMDiagnosticInfoRef info, void *err) {
+    if (LLVMGetDiagInfoSeverity(info) != LLVMDSError)
+        return;
+    char *msg = LLVMGetDiagInfoDescription(info);
+    fprintf((FILE *)err, "nnlc: internal error: LLVM: %s\n", msg);
+    LLVMDisposeMessage(msg);
 }
 
 static void init_types(Codegen *cg) {
@@ -138,6 +164,7 @@ bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit 
     if (!cg.tm)
         return false;
     cg.ctx = LLVMContextCreate();
+    LLVMContextSetDiagnosticHandler(cg.ctx, diagnostic_handler, err);
     cg.mod = LLVMModuleCreateWithNameInContext(g->name, cg.ctx);
     cg.b = LLVMCreateBuilderInContext(cg.ctx);
     cg.td = LLVMCreateTargetDataLayout(cg.tm);

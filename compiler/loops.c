@@ -300,7 +300,8 @@ Buf *buf_work_fixed(LB *lb, const char *name, Shape shape) {
 }
 
 Buf *buf_scratch(LB *lb, int slot, int64_t row_size) {
-    static const char *const names[SCRATCH_COUNT] = {"scratch.pad", "scratch.cols"};
+    static const char *const names[SCRATCH_COUNT] = {"scratch.pad", "scratch.cols",
+                                                            "scratch.dx"};
     Buf *b = lb->scratch[slot];
     if (!b) {
         b = lb->scratch[slot] = add_buf(lb, names[slot], BUF_WORK);
@@ -771,7 +772,6 @@ static void plan_buffers(LB *lb) {
     lb->fused_out = loss_fusion(g);
     if (lb->fused_out && layer_has_z(lb->fused_out))
         lb->nb[lb->fused_out->id].dz_fused = false;
-    work_finish(lb);
 }
 
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
@@ -802,6 +802,7 @@ LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
     lb.p->state_size = optimizer_state_size(g);
     plan_buffers(&lb);
     build_entries(&lb);
+    work_finish(&lb); /* builders may still ask for scratch and fixed work */
     loop_schedule(lb.p);
     return lb.p;
 }

@@ -29,7 +29,7 @@ typedef struct NodeBufs {
 /* Scratch regions of ctx->work shared by all layers: valid only inside one layer
  * function, sized by the largest request (convolution: padded input and im2col columns;
  * pooling: padded input and its gradient; batch norm: per-row partial sums). */
-enum { SCRATCH_PAD, SCRATCH_COLS, SCRATCH_COUNT };
+enum { SCRATCH_PAD, SCRATCH_COLS, SCRATCH_DX, SCRATCH_COUNT };
 
 enum { LB_MAX_DEPTH = 16 };
 

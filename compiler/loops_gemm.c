@@ -11,6 +11,9 @@
  */
 #include "loops_build.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 LExpr *e_lin(LB *lb, int n, LExpr *const vars[], const int64_t strides[]) {
     LExpr *e = e_int(lb, 0);
     for (int i = 0; i < n; i++)
@@ -23,58 +26,152 @@ static LExpr *at(LB *lb, const Buf *m, LExpr *r, LExpr *i, int64_t width) {
     return e_load(lb, m, e_add(lb, e_mul(lb, r, e_int(lb, width)), i));
 }
 
-/*   parallel for r in 0..rows:
- *     Z[r, :] = b                          (or 0)
- *     for i in 0..K: xi = A[r, i]; vector for j: Z[r, j] += xi·W[i, j]
- *     Y[r, :] = act(Z[r, :])               (when Y is given) */
-void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
-                  const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
-    LStmt *r = for_begin(lb, "r", rows);
-    r->parallel = true;
-    LExpr *zrow = e_mul(lb, e_var(lb, r), e_int(lb, N));
-    LStmt *j = for_begin(lb, "j", e_int(lb, N));
+/* Rows of a product per example: rows is B, or B·pixels (convolutions), or B·T. */
+static int64_t rows_per_example(const LExpr *rows) {
+    if (rows->kind == E_BATCH)
+        return 1;
+    if (rows->kind == E_IMUL && rows->a->kind == E_BATCH && rows->b->kind == E_INT)
+        return rows->b->ival;
+    if (rows->kind == E_IMUL && rows->b->kind == E_BATCH && rows->a->kind == E_INT)
+        return rows->a->ival;
+    fprintf(stderr, "%s:%d: internal error: product rows are not a multiple of B\n", __FILE__,
+            __LINE__);
+    abort();
+}
+
+/* The forward product's micro-kernel: a tile of TILE_R rows × TILE_N columns of Z whose
+ * accumulators stay in registers for the whole reduction (TILE_R·TILE_N = 64 floats:
+ * 8 AVX2 or 4 AVX-512 registers), each W vector loaded once for TILE_R rows, and the
+ * K × TILE_N slice of W reused from L1 by every tile of rows. */
+enum { TILE_R = 4, TILE_N = 16 };
+
+/* Z[q + k, j0 : j0 + nb] for k < nr:
+ *   Z[q + k, j] = b[j];  for i: x_k = A[q + k, i]; Z[q + k, j] += x_k·W[i, j];  Y = act(Z) */
+static void forward_tile(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
+                         const Buf *Y, Activation act, LExpr *q, int nr, LExpr *j0, int64_t nb,
+                         int64_t K, int64_t N) {
+    static const char *const x_names[TILE_R] = {"x0", "x1", "x2", "x3"};
+    LExpr *zrow[TILE_R];
+    for (int k = 0; k < nr; k++)
+        zrow[k] = e_add(lb, e_mul(lb, e_add(lb, q, e_int(lb, k)), e_int(lb, N)), j0);
+    LStmt *j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
-    s_store(lb, Z, e_add(lb, zrow, e_var(lb, j)),
-            bias ? e_load(lb, bias, e_var(lb, j)) : e_real(lb, 0));
+    for (int k = 0; k < nr; k++)
+        s_store(lb, Z, e_add(lb, zrow[k], e_var(lb, j)),
+                bias ? e_load(lb, bias, e_add(lb, j0, e_var(lb, j))) : e_real(lb, 0));
     for_end(lb);
     LStmt *i = for_begin(lb, "i", e_int(lb, K));
-    s_let(lb, "xi", at(lb, A, e_var(lb, r), e_var(lb, i), K));
-    j = for_begin(lb, "j", e_int(lb, N));
+    for (int k = 0; k < nr; k++)
+        s_let(lb, x_names[k], at(lb, A, e_add(lb, q, e_int(lb, k)), e_var(lb, i), K));
+    j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
-    s_accum(lb, Z, e_add(lb, zrow, e_var(lb, j)),
-            e_bin(lb, '*', e_temp(lb, "xi"), at(lb, W, e_var(lb, i), e_var(lb, j), N)));
+    LExpr *w = e_load(lb, W, e_add(lb, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, N)), j0),
+                                   e_var(lb, j)));
+    for (int k = 0; k < nr; k++)
+        s_accum(lb, Z, e_add(lb, zrow[k], e_var(lb, j)), e_bin(lb, '*', e_temp(lb, x_names[k]), w));
     for_end(lb);
     for_end(lb);
     if (Y) {
-        j = for_begin(lb, "j", e_int(lb, N));
+        j = for_begin(lb, "j", e_int(lb, nb));
         j->vector = true;
-        LExpr *idx = e_add(lb, zrow, e_var(lb, j));
-        s_store(lb, Y, idx, act_apply(lb, act, e_load(lb, Z, idx)));
+        for (int k = 0; k < nr; k++) {
+            LExpr *idx = e_add(lb, zrow[k], e_var(lb, j));
+            s_store(lb, Y, idx, act_apply(lb, act, e_load(lb, Z, idx)));
+        }
+        for_end(lb);
+    }
+}
+
+/* Every column tile of nr rows starting at row q. */
+static void forward_row_tiles(LB *lb, const Buf *A, const Buf *W, const Buf *bias,
+                              const Buf *Z, const Buf *Y, Activation act, LExpr *q, int nr,
+                              int64_t K, int64_t N) {
+    if (N / TILE_N > 0) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / TILE_N));
+        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_mul(lb, e_var(lb, jb), e_int(lb, TILE_N)),
+                     TILE_N, K, N);
+        for_end(lb);
+    }
+    if (N % TILE_N)
+        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_int(lb, N - N % TILE_N), N % TILE_N, K, N);
+}
+
+/* Z = A·W + b (and Y = act(Z)), rows = B·P (P rows per example):
+ *   parallel for r in 0..B:
+ *     for pb in 0..P/4: tiles of rows r·P + 4·pb … + 3, TILE_N columns at a time
+ *     the P mod 4 last rows of the example, one at a time
+ * Every element of Z is computed by one thread, in the same order whatever the thread
+ * count. With one row per example (dense layers), the tiles are one row high. */
+void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
+                  const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
+    int64_t P = rows_per_example(rows);
+    s_comment(lb, "Z = A·W + b in tiles of %d rows × %d columns (accumulators in registers)",
+              P >= TILE_R ? TILE_R : 1, TILE_N);
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    LExpr *first = e_mul(lb, e_var(lb, r), e_int(lb, P));
+    if (P / TILE_R > 0) {
+        LStmt *pb = for_begin(lb, "pb", e_int(lb, P / TILE_R));
+        forward_row_tiles(lb, A, W, bias, Z, Y, act,
+                          e_add(lb, first, e_mul(lb, e_var(lb, pb), e_int(lb, TILE_R))), TILE_R, K, N);
+        for_end(lb);
+    }
+    if (P % TILE_R) {
+        LStmt *p = for_begin(lb, "p", e_int(lb, P % TILE_R));
+        forward_row_tiles(lb, A, W, bias, Z, Y, act,
+                          e_add(lb, e_add(lb, first, e_int(lb, P - P % TILE_R)), e_var(lb, p)), 1, K, N);
         for_end(lb);
     }
     for_end(lb);
 }
 
-/*   parallel for i in 0..K:
- *     dW[i, :] = 2·l2·W[i, :]              (or 0)
- *     for r in 0..rows: xi = A[r, i]; vector for j: dW[i, j] += xi·dZ[r, j] */
+/* The rows of dW a parallel iteration owns: the largest divisor of K that keeps the block
+ * in L1 (IB·N ≤ 4096 elements) and leaves at least two blocks. */
+static int64_t dweight_block(int64_t K, int64_t N) {
+    int64_t limit = 32;
+    if (4096 / N < limit)
+        limit = 4096 / N;
+    if (K / 2 < limit)
+        limit = K / 2;
+    for (int64_t ib = limit; ib > 1; ib--)
+        if (K % ib == 0)
+            return ib;
+    return 1;
+}
+
+/*   parallel for ib in 0..K/IB:                  (IB rows of dW per iteration)
+ *     dW[ib·IB + ii, :] = 2·l2·W[…] (or 0)        for ii in 0..IB
+ *     for r in 0..rows:
+ *       for ii in 0..IB: xi = A[r, ib·IB + ii]; vector for j: dW[ib·IB + ii, j] += xi·dZ[r, j]
+ * The rows loop is outside the block, so A and dZ stream through once per block while
+ * the block of dW stays in L1; every element of dW is summed over the rows in order by
+ * one thread, whatever the thread count. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                   double l2, LExpr *rows, int64_t K, int64_t N) {
-    LStmt *i = for_begin(lb, "i", e_int(lb, K));
-    i->parallel = true;
-    LExpr *wrow = e_mul(lb, e_var(lb, i), e_int(lb, N));
+    int64_t IB = dweight_block(K, N);
+    s_comment(lb, "dW = Aᵀ·dZ in blocks of %lld rows of dW (each block stays in L1 while "
+                  "the rows stream by)", (long long)IB);
+    LStmt *ib = for_begin(lb, "ib", e_int(lb, K / IB));
+    ib->parallel = true;
+    LExpr *i0 = e_mul(lb, e_var(lb, ib), e_int(lb, IB));
+    LStmt *ii = for_begin(lb, "ii", e_int(lb, IB));
+    LExpr *wrow = e_mul(lb, e_add(lb, i0, e_var(lb, ii)), e_int(lb, N));
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
     j->vector = true;
     LExpr *widx = e_add(lb, wrow, e_var(lb, j));
     s_store(lb, dW, widx,
             l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, widx)) : e_real(lb, 0));
     for_end(lb);
+    for_end(lb);
     LStmt *r = for_begin(lb, "r", rows);
-    s_let(lb, "xi", at(lb, A, e_var(lb, r), e_var(lb, i), K));
+    ii = for_begin(lb, "ii", e_int(lb, IB));
+    LExpr *i = e_add(lb, i0, e_var(lb, ii));
+    s_let(lb, "xi", at(lb, A, e_var(lb, r), i, K));
     j = for_begin(lb, "j", e_int(lb, N));
     j->vector = true;
-    s_accum(lb, dW, e_add(lb, wrow, e_var(lb, j)),
+    s_accum(lb, dW, e_add(lb, e_mul(lb, i, e_int(lb, N)), e_var(lb, j)),
             e_bin(lb, '*', e_temp(lb, "xi"), at(lb, dZ, e_var(lb, r), e_var(lb, j), N)));
+    for_end(lb);
     for_end(lb);
     for_end(lb);
     for_end(lb);
@@ -93,24 +190,76 @@ void gemm_dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) {
     for_end(lb);
 }
 
-/*   parallel for r in 0..rows:
- *     for i in 0..K: acc = Σ_j dZ[r, j]·W[i, j]; dA[r, i] = acc */
+enum { DX_BLOCK = 4 }; /* columns of dZ folded into one pass over a row of dA */
+
+/* Wᵀ (N, K) into a fixed work buffer, so that dA's rows are sums of contiguous rows. */
+static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
+    Buf *Wt = buf_work_fixed(lb, arena_printf(lb->a, "%s.T", W->name), (Shape){2, {N, K}});
+    s_comment(lb, "%s = %sᵀ, so that each row of dA is a sum of contiguous rows", Wt->name,
+              W->name);
+    LStmt *j = for_begin(lb, "j", e_int(lb, N));
+    j->parallel = true;
+    LStmt *i = for_begin(lb, "i", e_int(lb, K));
+    i->vector = true;
+    s_store(lb, Wt, e_add(lb, e_mul(lb, e_var(lb, j), e_int(lb, K)), e_var(lb, i)),
+            at(lb, W, e_var(lb, i), e_var(lb, j), N));
+    for_end(lb);
+    for_end(lb);
+    return Wt;
+}
+
+/* acc[r, :] += Σ_{j in [j0, j0+n)} dZ[r, j]·Wt[j, :], one vector pass over the row. */
+static void dinput_pass(LB *lb, const Buf *acc, const Buf *dZ, const Buf *Wt, LExpr *r,
+                        LExpr *j0, int n, int64_t K, int64_t N) {
+    static const char *const names[DX_BLOCK] = {"d0", "d1", "d2", "d3"};
+    for (int k = 0; k < n; k++)
+        s_let(lb, names[k], at(lb, dZ, r, e_add(lb, j0, e_int(lb, k)), N));
+    LStmt *i = for_begin(lb, "i", e_int(lb, K));
+    i->vector = true;
+    LExpr *sum = NULL;
+    for (int k = 0; k < n; k++) {
+        LExpr *t = e_bin(lb, '*', e_temp(lb, names[k]),
+                         at(lb, Wt, e_add(lb, j0, e_int(lb, k)), e_var(lb, i), K));
+        sum = sum ? e_bin(lb, '+', sum, t) : t;
+    }
+    s_accum(lb, acc, e_add(lb, e_mul(lb, r, e_int(lb, K)), e_var(lb, i)), sum);
+    for_end(lb);
+}
+
+/*   Wt = Wᵀ
+ *   parallel for r in 0..rows:
+ *     dA[r, :] = 0
+ *     for jb in 0..N/4: dA[r, :] += dZ[r, 4jb]·Wt[4jb, :] + … + dZ[r, 4jb+3]·Wt[4jb+3, :]
+ *     (the N mod 4 last columns one by one)
+ * A row of dA is accumulated in place (in L1, or registers when short), four FMAs per
+ * load and store. With a target, the row is gathered in scratch.dx and handed to
+ * grad_store (which applies a fused activation derivative or adds to earlier writers). */
 void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
                  bool first, LExpr *rows, int64_t K, int64_t N) {
+    const Buf *Wt = transposed(lb, W, K, N);
+    const Buf *acc = target ? buf_scratch(lb, SCRATCH_DX, rows_per_example(rows) * K) : dA;
+    s_comment(lb, "dA = dZ·Wᵀ, %d columns of dZ per pass over a row of dA", DX_BLOCK);
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
+    LExpr *rv = e_var(lb, r);
     LStmt *i = for_begin(lb, "i", e_int(lb, K));
-    s_let(lb, "acc", e_real(lb, 0));
-    LStmt *j = for_begin(lb, "j", e_int(lb, N));
-    j->vector = true;
-    s_add(lb, "acc", e_bin(lb, '*', at(lb, dZ, e_var(lb, r), e_var(lb, j), N),
-                           at(lb, W, e_var(lb, i), e_var(lb, j), N)));
+    i->vector = true;
+    s_store(lb, acc, e_add(lb, e_mul(lb, rv, e_int(lb, K)), e_var(lb, i)), e_real(lb, 0));
     for_end(lb);
-    LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, K)), e_var(lb, i));
-    if (target)
-        grad_store(lb, target, idx, e_temp(lb, "acc"), first);
-    else
-        s_store(lb, dA, idx, e_temp(lb, "acc"));
-    for_end(lb);
+    if (N / DX_BLOCK > 0) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / DX_BLOCK));
+        dinput_pass(lb, acc, dZ, Wt, rv, e_mul(lb, e_var(lb, jb), e_int(lb, DX_BLOCK)),
+                    DX_BLOCK, K, N);
+        for_end(lb);
+    }
+    if (N % DX_BLOCK)
+        dinput_pass(lb, acc, dZ, Wt, rv, e_int(lb, N - N % DX_BLOCK), (int)(N % DX_BLOCK), K, N);
+    if (target) {
+        i = for_begin(lb, "i", e_int(lb, K));
+        i->vector = true;
+        LExpr *idx = e_add(lb, e_mul(lb, rv, e_int(lb, K)), e_var(lb, i));
+        grad_store(lb, target, idx, e_load(lb, acc, idx), first);
+        for_end(lb);
+    }
     for_end(lb);
 }

@@ -254,18 +254,16 @@ static void update_prologue(LB *lb, const Optimizer *o) {
                                  e_bin(lb, '-', one, pow_step(lb, o->beta1, 0))));
     }
     if (o->kind == OPT_NADAM) {
-        s_comment(lb, "momentum caches μ_t = β1·(1 − ½·0.96^(0.004·t)); u_t = Π μ (kept in the "
-                      "optimizer state)");
+        s_comment(lb, "momentum caches μ_t = β1·(1 − ½·0.96^t) (Keras 3); u_t = Π μ (kept in "
+                      "the optimizer state)");
         LExpr *t = e_to_real(lb, e_step(lb));
         LExpr *t1 = e_bin(lb, '+', t, one);
         s_let(lb, "mu", e_bin(lb, '*', e_real(lb, o->beta1),
                               e_bin(lb, '-', one, e_bin(lb, '*', e_real(lb, 0.5),
-                                                        e_bin(lb, '^', e_real(lb, 0.96),
-                                                              e_bin(lb, '*', e_real(lb, 0.004), t))))));
+                                                        e_bin(lb, '^', e_real(lb, 0.96), t)))));
         s_let(lb, "mu1", e_bin(lb, '*', e_real(lb, o->beta1),
                                e_bin(lb, '-', one, e_bin(lb, '*', e_real(lb, 0.5),
-                                                         e_bin(lb, '^', e_real(lb, 0.96),
-                                                               e_bin(lb, '*', e_real(lb, 0.004), t1))))));
+                                                         e_bin(lb, '^', e_real(lb, 0.96), t1)))));
         Buf *u = ARENA_NEW(lb->a, Buf);
         u->name = "nadam.u_product";
         u->base = BUF_STATE;

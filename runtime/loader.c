@@ -73,17 +73,30 @@ static void gather_labels(DataLoader *dl, int64_t b) {
         nnrt_set(dl->y, dl->elem_size, i * dl->ycols + (int64_t)dl->yf[i], 1.0);
 }
 
+/* Rows [begin, end) of the batch: scattered reads from the dataset, which cost as much
+ * as a small model's step when done by one thread. */
+static void copy_rows(void *arg, int64_t begin, int64_t end, int chunk) {
+    (void)chunk;
+    DataLoader *dl = arg;
+    const Dataset *ds = dl->ds;
+    for (int64_t i = begin; i < end; i++)
+        memcpy(dl->xf + i * ds->dim, ds->x + dl->order[dl->first + i] * ds->dim,
+               sizeof(float) * (size_t)ds->dim);
+}
+
 int64_t nnrt_loader_next(DataLoader *dl) {
     const Dataset *ds = dl->ds;
     int64_t b = ds->n - dl->pos < dl->batch ? ds->n - dl->pos : dl->batch;
     if (b <= 0)
         return 0;
     dl->first = dl->pos;
-    for (int64_t i = 0; i < b; i++) {
-        float *row = dl->xf + i * ds->dim;
-        memcpy(row, ds->x + dl->order[dl->first + i] * ds->dim, sizeof(float) * (size_t)ds->dim);
-        if (dl->aug)
-            nnrt_augment_apply(dl->aug, row, &dl->aug_rng);
+    if (dl->aug) { /* augmentation draws from one stream in row order */
+        for (int64_t i = 0; i < b; i++) {
+            copy_rows(dl, i, i + 1, 0);
+            nnrt_augment_apply(dl->aug, dl->xf + i * ds->dim, &dl->aug_rng);
+        }
+    } else {
+        nnrt_parallel_for(dl->pool, b, copy_rows, dl);
     }
     if (dl->xf != dl->x)
         nnrt_from_float(dl->x, dl->elem_size, dl->xf, b * ds->dim);

@@ -12,6 +12,7 @@
 
 #include "augment.h"
 #include "dataset.h"
+#include "nnrt.h"
 #include "rng.h"
 
 typedef struct DataLoader {
@@ -31,6 +32,7 @@ typedef struct DataLoader {
     void *x;            /* (batch, dim) model precision */
     void *y;            /* (batch, ycols) model precision */
     float *yf;          /* (batch, ydim) labels as stored, for the metrics */
+    NnrtPool *pool;     /* copies the rows of a batch in parallel when set (no augmentation) */
 } DataLoader;
 
 /* The layout of ctx->y for model m: its columns per row and whether class indices are
