@@ -467,10 +467,10 @@ static bool has_loop(const LStmt *s) {
  *  - long vector loops (copies, elementwise passes: memory-bound) and loops around other
  *    loops are not unrolled beyond what the vectorizer interleaves: fully unrolled copies
  *    only cost compile time (the instruction scheduler is quadratic in a block's size).
- *    Short vector loops (up to 128: a register tile's 16 columns, a dense row of 100) unroll away, which is what lets
+ *    Short vector loops (up to 512: a register tile's 16 columns, a dense layer's row of 256) unroll away, which is what lets
  *    their accumulators live in registers across the reduction loop around them. */
 static LLVMMetadataRef loop_md(Codegen *cg, const LStmt *s) {
-    bool long_vector = s->vector && !(s->extent->kind == E_INT && s->extent->ival <= 128);
+    bool long_vector = s->vector && !(s->extent->kind == E_INT && s->extent->ival <= 512);
     bool no_unroll = long_vector || has_loop(s->body);
     if (!s->vector && !no_unroll)
         return NULL;
