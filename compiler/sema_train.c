@@ -141,6 +141,14 @@ static void set_optimizer(Train *T, const Expr *value) {
             diag_error(T->S->d, args_loc(&A, "nesterov"), "nesterov needs momentum > 0");
             return;
         }
+        if (o.clipnorm > 0 && o.clipvalue > 0) { /* Keras refuses the pair too */
+            diag_error(T->S->d, args_loc(&A, "clipvalue"),
+                       "clipnorm and clipvalue cannot both be set");
+            diag_hint(T->S->d, args_loc(&A, "clipnorm"),
+                      "keep one: clipnorm rescales the whole gradient, clipvalue clamps each "
+                      "element");
+            return;
+        }
     }
     o.slots = optimizer_slots(&o);
     T->t->opt = o;
