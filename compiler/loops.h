@@ -103,6 +103,8 @@ struct LStmt {
     const char *var;         /* S_FOR */
     LExpr *extent;           /* S_FOR: integer */
     bool parallel, vector;   /* S_FOR */
+    bool rowwise;            /* S_FOR over B: iteration r touches only row r of batched
+                                buffers, so adjacent such loops may fuse (loop_schedule) */
     LStmt *body, *orelse;    /* S_FOR, S_IF */
     const Buf *buf;          /* S_STORE, S_ACCUM */
     LExpr *index, *value;    /* S_STORE, S_ACCUM, S_LET, S_ADD, S_RESULT; S_IF: value = cond */

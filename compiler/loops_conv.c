@@ -89,6 +89,7 @@ static void close_loops(LB *lb, int *open) {
 static LExpr *batch_loop(LB *lb) {
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
+    r->rowwise = true;
     return e_var(lb, r);
 }
 

@@ -109,6 +109,7 @@ void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf
               P >= TILE_R ? TILE_R : 1, TILE_N);
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
+    r->rowwise = true; /* example r's rows only: fuses with the im2col before it */
     LExpr *first = e_mul(lb, e_var(lb, r), e_int(lb, P));
     if (P / TILE_R > 0) {
         LStmt *pb = for_begin(lb, "pb", e_int(lb, P / TILE_R));
@@ -125,37 +126,67 @@ void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf
     for_end(lb);
 }
 
-/* The rows of dW a parallel iteration owns: the largest divisor of K that keeps the block
- * in L1 (IB·N ≤ 4096 elements) and leaves at least two blocks. */
-static int64_t dweight_block(int64_t K, int64_t N) {
-    int64_t limit = 32;
-    if (4096 / N < limit)
-        limit = 4096 / N;
-    if (K / 2 < limit)
-        limit = K / 2;
-    for (int64_t ib = limit; ib > 1; ib--)
-        if (K % ib == 0)
-            return ib;
+/* dW's micro-kernel: a tile of TI rows × TILE_N columns of dW whose accumulators stay in
+ * registers while the rows of A and dZ stream by (TI broadcasts of A and one vector of dZ
+ * per TI FMAs). TI is the largest divisor of K up to TILE_R, so tiles cover K exactly. */
+static int64_t dweight_rows(int64_t K) {
+    for (int64_t ti = TILE_R; ti > 1; ti--)
+        if (K % ti == 0)
+            return ti;
     return 1;
 }
 
-/*   parallel for ib in 0..K/IB:                  (IB rows of dW per iteration)
- *     dW[ib·IB + ii, :] = 2·l2·W[…] (or 0)        for ii in 0..IB
- *     for r in 0..rows:
- *       for ii in 0..IB: xi = A[r, ib·IB + ii]; vector for j: dW[ib·IB + ii, j] += xi·dZ[r, j]
- * The rows loop is outside the block, so A and dZ stream through once per block while
- * the block of dW stays in L1; every element of dW is summed over the rows in order by
- * one thread, whatever the thread count. */
+/*   dW[i0 + k, j0 : j0 + nb] += Σ_p A[q + p, i0 + k]·dZ[q + p, j0 + j]   for k < ti, p < np */
+static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
+                         LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K, int64_t N) {
+    static const char *const a_names[TILE_R] = {"a0", "a1", "a2", "a3"};
+    LStmt *p = for_begin(lb, "p", np);
+    LExpr *r = e_add(lb, q, e_var(lb, p));
+    for (int k = 0; k < ti; k++)
+        s_let(lb, a_names[k], at(lb, A, r, e_add(lb, i0, e_int(lb, k)), K));
+    LStmt *j = for_begin(lb, "j", e_int(lb, nb));
+    j->vector = true;
+    LExpr *dz = e_load(lb, dZ, e_add(lb, e_add(lb, e_mul(lb, r, e_int(lb, N)), j0), e_var(lb, j)));
+    for (int k = 0; k < ti; k++)
+        s_accum(lb, dW,
+                e_add(lb, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, N)), j0),
+                      e_var(lb, j)),
+                e_bin(lb, '*', e_temp(lb, a_names[k]), dz));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* Every column tile of the ti rows of dW from i0, over the rows [q, q + np). */
+static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0,
+                              int ti, LExpr *q, LExpr *np, int64_t K, int64_t N) {
+    if (N / TILE_N > 0) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / TILE_N));
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, TILE_N)), TILE_N,
+                     q, np, K, N);
+        for_end(lb);
+    }
+    if (N % TILE_N)
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % TILE_N), N % TILE_N, q, np, K, N);
+}
+
+/*   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
+ *     dW[ib·TI + k, :] = 2·l2·W[…] (or 0)
+ *     for b in 0..B:                               (one example's P rows at a time)
+ *       for each tile of TILE_N columns: for p in 0..P: dW tile += A[b·P + p, …]ᵀ·dZ[b·P + p, …]
+ * The tile's accumulators live in registers across the P rows of an example, whose rows
+ * of dZ stay in cache for all the column tiles; with P = 1 (dense) the tile runs over all
+ * B rows at once. Every element of dW is summed over the rows in order by one thread,
+ * whatever the thread count. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                   double l2, LExpr *rows, int64_t K, int64_t N) {
-    int64_t IB = dweight_block(K, N);
-    s_comment(lb, "dW = Aᵀ·dZ in blocks of %lld rows of dW (each block stays in L1 while "
-                  "the rows stream by)", (long long)IB);
-    LStmt *ib = for_begin(lb, "ib", e_int(lb, K / IB));
+    int64_t P = rows_per_example(rows), TI = dweight_rows(K);
+    s_comment(lb, "dW = Aᵀ·dZ in register tiles of %lld rows × %d columns of dW",
+              (long long)TI, TILE_N);
+    LStmt *ib = for_begin(lb, "ib", e_int(lb, K / TI));
     ib->parallel = true;
-    LExpr *i0 = e_mul(lb, e_var(lb, ib), e_int(lb, IB));
-    LStmt *ii = for_begin(lb, "ii", e_int(lb, IB));
-    LExpr *wrow = e_mul(lb, e_add(lb, i0, e_var(lb, ii)), e_int(lb, N));
+    LExpr *i0 = e_mul(lb, e_var(lb, ib), e_int(lb, TI));
+    LStmt *k = for_begin(lb, "k", e_int(lb, TI));
+    LExpr *wrow = e_mul(lb, e_add(lb, i0, e_var(lb, k)), e_int(lb, N));
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
     j->vector = true;
     LExpr *widx = e_add(lb, wrow, e_var(lb, j));
@@ -163,17 +194,14 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
             l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, widx)) : e_real(lb, 0));
     for_end(lb);
     for_end(lb);
-    LStmt *r = for_begin(lb, "r", rows);
-    ii = for_begin(lb, "ii", e_int(lb, IB));
-    LExpr *i = e_add(lb, i0, e_var(lb, ii));
-    s_let(lb, "xi", at(lb, A, e_var(lb, r), i, K));
-    j = for_begin(lb, "j", e_int(lb, N));
-    j->vector = true;
-    s_accum(lb, dW, e_add(lb, e_mul(lb, i, e_int(lb, N)), e_var(lb, j)),
-            e_bin(lb, '*', e_temp(lb, "xi"), at(lb, dZ, e_var(lb, r), e_var(lb, j), N)));
-    for_end(lb);
-    for_end(lb);
-    for_end(lb);
+    if (P == 1) {
+        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, e_int(lb, 0), e_batch(lb), K, N);
+    } else {
+        LStmt *b = for_begin(lb, "b", e_batch(lb));
+        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, e_mul(lb, e_var(lb, b), e_int(lb, P)),
+                          e_int(lb, P), K, N);
+        for_end(lb);
+    }
     for_end(lb);
 }
 

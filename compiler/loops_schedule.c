@@ -5,7 +5,10 @@
  * waking the thread pool (a few microseconds), estimating the work at the training batch
  * size. The result is visible in --emit=loops: `parallel for` survives only where it pays.
  *
- * Tiling and register blocking of the products belong here too (the speed issue).
+ * Before that, adjacent `parallel for r in 0..B` loops whose iterations touch only their
+ * own example (builders mark them rowwise) are fused into one: a convolution's padding
+ * copy, im2col and product then run example by example, so the columns of one example
+ * are still in cache when the product reads them, and the pool is woken once.
  */
 #include "loops_build.h"
 
@@ -61,8 +64,66 @@ static int64_t stmts_cost(LStmt *s, int64_t batch) {
     return total;
 }
 
+static void rebind(LExpr *e, const LStmt *from, const LStmt *to) {
+    if (!e)
+        return;
+    if (e->kind == E_VAR && e->loop == from)
+        e->loop = to;
+    rebind(e->a, from, to);
+    rebind(e->b, from, to);
+    rebind(e->c, from, to);
+}
+
+static void rebind_stmts(LStmt *s, const LStmt *from, const LStmt *to) {
+    for (; s; s = s->next) {
+        rebind(s->index, from, to);
+        rebind(s->value, from, to);
+        rebind(s->extent, from, to);
+        rebind_stmts(s->body, from, to);
+        rebind_stmts(s->orelse, from, to);
+    }
+}
+
+static bool fusable(const LStmt *s) {
+    return s && s->kind == S_FOR && s->parallel && s->rowwise && s->extent->kind == E_BATCH;
+}
+
+/* Appends the body of the next fusable loop (and the comments before it) to s's body. */
+static bool fuse_next(LStmt *s) {
+    LStmt *n = s->next;
+    while (n && n->kind == S_COMMENT)
+        n = n->next;
+    if (!fusable(n))
+        return false;
+    LStmt **tail = &s->body;
+    while (*tail)
+        tail = &(*tail)->next;
+    for (LStmt *c = s->next; c != n; c = c->next) { /* the comments, moved inside */
+        *tail = c;
+        tail = &c->next;
+    }
+    *tail = n->body;
+    rebind_stmts(n->body, n, s);
+    s->next = n->next;
+    return true;
+}
+
+static void fuse_rowwise(LStmt *s) {
+    for (; s; s = s->next) {
+        if (s->kind == S_IF) {
+            fuse_rowwise(s->body);
+            fuse_rowwise(s->orelse);
+        } else if (fusable(s)) {
+            while (fuse_next(s))
+                ;
+        }
+    }
+}
+
 void loop_schedule(LoopProgram *p) {
     int64_t batch = p->g->train.batch > 0 ? p->g->train.batch : 32;
-    for (LFunc *f = p->funcs; f; f = f->next)
+    for (LFunc *f = p->funcs; f; f = f->next) {
+        fuse_rowwise(f->body);
         stmts_cost(f->body, batch);
+    }
 }
