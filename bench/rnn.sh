@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/rnn.sh — long runs of the recurrent layers (not part of make check).
-#   1. bench/lstm_rows.nn: examples/lstm_rows.nn's LSTM(128) over the 28 rows of
+#   1. examples/lstm_rows.nn: LSTM(128) over the 28 rows of
 #      Fashion-MNIST images, 12 epochs with a cosine-decayed learning rate;
 #      target: test accuracy >= 0.88.
 #   2. examples/co2_forecast.nn: GRU(32) forecasting weekly Mauna Loa CO2 one week ahead.
@@ -19,7 +19,7 @@ mkdir -p "$work"
 status=0
 
 bench_lstm() {
-    "$nnlc" "$root/bench/lstm_rows.nn" -o "$work/lstm_rows" 2>/dev/null
+    "$nnlc" "$root/examples/lstm_rows.nn" -o "$work/lstm_rows" 2>/dev/null
     local start=$SECONDS
     "$work/lstm_rows" --history "$work/lstm_rows.history.csv" > "$work/lstm_rows.log"
     local secs=$((SECONDS - start))
