@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # compare.sh MODEL [--epochs N] [--threads N] [--no-torch] — nnlc against PyTorch on the
 # full Fashion-MNIST (60,000 training, 10,000 test images), in one run, same model, batch,
-# epochs and threads. Prints images/s, seconds per epoch, test accuracy and peak RSS of
-# both, and the ratio. Not part of `make check` (it takes minutes and needs PyTorch:
+# epochs and threads. Prints images/s, seconds per epoch, achieved GFLOP/s and its share
+# of the sgemm peak measured on the same machine, test accuracy and peak RSS of both, and
+# the ratio. Not part of `make check` (it takes minutes and needs PyTorch:
 # bench/install-bench-deps.sh).
 #
 #   MODEL     nnlc side                  PyTorch side                         target
@@ -93,6 +94,29 @@ print(round(j["train_images"] * len(j["epoch_s"]) / sum(j["epoch_s"])), j["final
     echo "   PyTorch: epochs (s): $torch_s"
 fi
 
+# ---- achieved FLOP rate against the machine's sgemm peak ----
+# Training FLOPs per image ≈ 3 × the forward FLOPs nnlc --summary counts (the backward
+# pass computes two products per forward one); the peak is the best of 5 sgemm
+# (2048 × 2048, float32) through PyTorch/OpenBLAS with the same thread count.
+fwd_flops=$("$nnlc" --summary "$work/$model.nn" | grep -Eo 'FLOPs per example \(forward\): [0-9,]+' |
+            grep -Eo '[0-9,]+$' | tr -d ,)
+gflops() { [ -n "$1" ] && awk -v ips="$1" -v f="$fwd_flops" 'BEGIN { printf "%.1f", ips * 3 * f / 1e9 }'; }
+nnlc_gf=$(gflops "${nnlc_ips:-}") torch_gf=$(gflops "${torch_ips:-}")
+peak=""
+if [ $torch -eq 1 ]; then
+    peak=$(/usr/bin/python3 -c '
+import sys, time, torch
+torch.set_num_threads(int(sys.argv[1]))
+a, b = torch.randn(2048, 2048), torch.randn(2048, 2048)
+for _ in range(2): torch.mm(a, b)
+best = 1e9
+for _ in range(5):
+    t = time.perf_counter(); torch.mm(a, b); best = min(best, time.perf_counter() - t)
+print("%.1f" % (2 * 2048 ** 3 / best / 1e9))' "$threads")
+    echo "   sgemm peak (2048^3, float32, $threads thread(s)): $peak GFLOP/s"
+fi
+pct() { [ -n "$1" ] && [ -n "$peak" ] && awk -v g="$1" -v p="$peak" 'BEGIN { printf "%.0f%%", 100 * g / p }'; }
+
 # ---- table ----
 printf '   %-22s %14s %14s %8s\n' "" nnlc PyTorch "ratio"
 row() { # label nnlc torch [ratio-direction]
@@ -105,6 +129,8 @@ row() { # label nnlc torch [ratio-direction]
 row "images/s" "${nnlc_ips:-}" "${torch_ips:-}"
 row "s/epoch (mean)" "$( [ -n "${nnlc_total:-}" ] && awk -v s="$nnlc_total" -v e="$n_epochs" 'BEGIN { printf "%.3f", s / e }')" \
     "$( [ -n "${torch_s:-}" ] && awk '{ for (i = 1; i <= NF; i++) s += $i } END { printf "%.3f", s / NF }' <<<"$torch_s")" 1
+row "GFLOP/s (3 x forward)" "${nnlc_gf:-}" "${torch_gf:-}"
+row "% of sgemm peak" "$(pct "${nnlc_gf:-}")" "$(pct "${torch_gf:-}")"
 row "test accuracy" "${nnlc_acc:-}" "${torch_acc:-}"
 row "peak RSS (MiB)" "${nnlc_rss:-}" "${torch_rss:-}" 1
 if [ -n "$target" ] && [ -n "${nnlc_acc:-}" ]; then
