@@ -115,7 +115,8 @@ void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
 const Node *view_source(const Node *n);         /* through flatten/reshape */
 bool layer_lowered(OpKind op);                  /* has loop builders */
 bool layer_has_z(const Node *n);                /* keeps a pre-activation z */
-void layer_buffers(LB *lb, const Node *n);      /* a layer's own buffers, after y and dy */
+void layer_buffers(LB *lb, const Node *n);
+void kernel_bias_bufs(LB *lb, const Node *n);   /* W, dW, b, db from params[0], params[1] */      /* a layer's own buffers, after y and dy */
 bool layer_forward(LB *lb, const Node *n);
 bool layer_backward(LB *lb, const Node *n, bool first_writer[]);
 /* Stores (or adds, when not the first writer) the gradient of element `index` of node n's

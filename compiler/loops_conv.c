@@ -198,13 +198,7 @@ static void unpad_grad(LB *lb, const Node *n, const Window *w, const Buf *dxpad,
 /* ---- convolution ---- */
 
 void conv_plan(LB *lb, const Node *n) {
-    NodeBufs *nb = &lb->nb[n->id];
-    nb->W = buf_param(lb, &n->params[0], false);
-    nb->dW = buf_param(lb, &n->params[0], true);
-    if (n->use_bias) {
-        nb->b = buf_param(lb, &n->params[1], false);
-        nb->db = buf_param(lb, &n->params[1], true);
-    }
+    kernel_bias_bufs(lb, n);
     Window w = window_of(n);
     if (conv_identity(&w))
         return;

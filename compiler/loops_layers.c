@@ -443,16 +443,22 @@ bool layer_has_z(const Node *n) {
     return linear_map && n->act.kind != ACT_LINEAR;
 }
 
+/* W, dW and (with use_bias) b, db: params[0] and params[1] of dense, conv and GLU. */
+void kernel_bias_bufs(LB *lb, const Node *n) {
+    NodeBufs *nb = &lb->nb[n->id];
+    nb->W = buf_param(lb, &n->params[0], false);
+    nb->dW = buf_param(lb, &n->params[0], true);
+    if (n->use_bias) {
+        nb->b = buf_param(lb, &n->params[1], false);
+        nb->db = buf_param(lb, &n->params[1], true);
+    }
+}
+
 void layer_buffers(LB *lb, const Node *n) {
     NodeBufs *nb = &lb->nb[n->id];
     switch (n->op) {
     case OP_DENSE:
-        nb->W = buf_param(lb, &n->params[0], false);
-        nb->dW = buf_param(lb, &n->params[0], true);
-        if (n->use_bias) {
-            nb->b = buf_param(lb, &n->params[1], false);
-            nb->db = buf_param(lb, &n->params[1], true);
-        }
+        kernel_bias_bufs(lb, n);
         break;
     case OP_DROPOUT:
         nb->noise_start = lb->p->noise_per_row;

@@ -350,12 +350,7 @@ void glu_plan(LB *lb, const Node *n) {
     if (n->units == 0)
         return;
     NodeBufs *nb = &lb->nb[n->id];
-    nb->W = buf_param(lb, &n->params[0], false);
-    nb->dW = buf_param(lb, &n->params[0], true);
-    if (n->use_bias) {
-        nb->b = buf_param(lb, &n->params[1], false);
-        nb->db = buf_param(lb, &n->params[1], true);
-    }
+    kernel_bias_bufs(lb, n);
     Shape z = n->out;
     z.d[z.rank - 1] = 2 * n->units;
     nb->z = buf_work(lb, arena_printf(lb->a, "%s.z", n->name), z);
