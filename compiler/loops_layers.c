@@ -104,6 +104,7 @@ static const char *act_formula(Activation act) {
 void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width) {
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
+    r->rowwise = true;
     LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, width));
     s_let(lb, "m", e_load(lb, z, base));
     LStmt *k = for_begin(lb, "k", e_int(lb, width));
@@ -130,6 +131,7 @@ void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
                                   const Node *target, bool first, LExpr *rows, int64_t width) {
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
+    r->rowwise = true;
     LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, width));
     s_let(lb, "dot", e_real(lb, 0));
     LStmt *k = for_begin(lb, "k", e_int(lb, width));
@@ -176,6 +178,7 @@ void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width) {
     s_comment(lb, "dz = dy·%s'(z)", act_name(n->act.kind));
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
+    r->rowwise = true;
     LStmt *j = for_begin(lb, "j", e_int(lb, width));
     j->vector = true;
     LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, j));
@@ -210,6 +213,7 @@ static void dense_forward(LB *lb, const Node *n) {
               n->act.kind == ACT_LINEAR ? "" : ")", (long long)dd.f, (long long)dd.u);
     LStmt *r = for_begin(lb, "r", dd.rows);
     r->parallel = true;
+    r->rowwise = true;
     LExpr *zrow = e_mul(lb, e_var(lb, r), e_int(lb, dd.u));
     LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
     j->vector = true;
@@ -298,6 +302,7 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
                                                               "derivative of its producer" : "");
     r = for_begin(lb, "r", dd.rows);
     r->parallel = true;
+    r->rowwise = true;
     i = for_begin(lb, "i", e_int(lb, dd.f));
     s_let(lb, "acc", e_real(lb, 0));
     j = for_begin(lb, "j", e_int(lb, dd.u));
@@ -320,6 +325,7 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
 static LExpr *rows_begin(LB *lb, int64_t width, bool vector) {
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
+    r->rowwise = true;
     LStmt *k = for_begin(lb, "k", e_int(lb, width));
     k->vector = vector;
     return e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, k));
@@ -387,6 +393,7 @@ static void dropout_pass(LB *lb, const Node *n, bool backward, bool first) {
     for (int training = 1; training >= 0; training--) {
         LStmt *r = for_begin(lb, "r", e_batch(lb));
         r->parallel = true;
+        r->rowwise = true;
         LStmt *k = for_begin(lb, "k", e_int(lb, width));
         k->vector = true;
         LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, k));

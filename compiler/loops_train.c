@@ -205,6 +205,7 @@ void loss_backward(LB *lb, bool written[]) {
     }
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
+    r->rowwise = true;
     LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, K));
     if (lb->fused_out && loss == L_CAT) {
         s_let(lb, "tsum", e_real(lb, 0));
