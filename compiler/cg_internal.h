@@ -20,7 +20,7 @@
 
 enum { CG_MAX_LOOPS = 32, CG_MAX_TEMPS = 256 };
 
-/* The ctx fields a function reads, loaded once in its entry block. */
+/* The ctx fields a function reads, each loaded on first use, in its entry block. */
 typedef struct CgCtxFields {
     LLVMValueRef base[8];   /* indexed by BufBase: params, grads, opt_state, work, x, y, out, noise */
     LLVMValueRef batch;     /* i64 */
@@ -74,7 +74,6 @@ typedef struct Codegen {
     LLVMValueRef *noalias_of;      /* per p->bufs index: !noalias list, or NULL */
 
     LLVMValueRef *fn_of;           /* per LFunc, in p->funcs order */
-    int nfuncs;
     CgFn *cur;
 } Codegen;
 

@@ -116,13 +116,10 @@ static void build_alias_scopes(Codegen *cg) {
 }
 
 static void tag_access(Codegen *cg, LLVMValueRef inst, const Buf *buf) {
-    for (int i = 0; i < cg->p->nbufs; i++)
-        if (cg->p->bufs[i] == buf) {
-            LLVMSetMetadata(inst, cg->md_scope, cg->scope_of[i]);
-            LLVMSetMetadata(inst, cg->md_noalias, cg->noalias_of[i]);
-            return;
-        }
-    /* a buffer the program does not list (e.g. one optimizer scalar): may alias anything */
+    if (buf->id == 0) /* a buffer the program does not list (one optimizer scalar) */
+        return;       /* no scopes: it may alias anything */
+    LLVMSetMetadata(inst, cg->md_scope, cg->scope_of[buf->id - 1]);
+    LLVMSetMetadata(inst, cg->md_noalias, cg->noalias_of[buf->id - 1]);
 }
 
 /* ---- function state ---- */
@@ -208,9 +205,7 @@ static LLVMValueRef temp_slot(Codegen *cg, const char *name, bool create) {
         if (strcmp(fn->temp_name[i], name) == 0)
             return fn->temp_slot[i];
     if (!create || fn->ntemps == CG_MAX_TEMPS) {
-        fprintf(stderr, "%s:%d: internal error: temporary '%s' in %s\n", __FILE__, __LINE__,
-                name, fn->name);
-        abort();
+        NNLC_UNREACHABLE("temporary '%s' in %s", name, fn->name);
     }
     fn->temp_name[fn->ntemps] = name;
     return fn->temp_slot[fn->ntemps++] = entry_alloca(cg, cg->real, name);
@@ -220,21 +215,10 @@ static LLVMValueRef loop_var(Codegen *cg, const LStmt *loop) {
     for (int i = cg->cur->nloops - 1; i >= 0; i--)
         if (cg->cur->loop[i] == loop)
             return cg->cur->var[i];
-    fprintf(stderr, "%s:%d: internal error: loop variable %s used outside its loop\n",
-            __FILE__, __LINE__, loop->var);
-    abort();
+    NNLC_UNREACHABLE("loop variable %s used outside its loop", loop->var);
 }
 
 /* ---- expressions ---- */
-
-static bool is_int(const LExpr *e) {
-    switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
-        return true;
-    default:
-        return false;
-    }
-}
 
 static LLVMValueRef intrinsic_n(Codegen *cg, const char *name, LLVMValueRef *args, unsigned n) {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
@@ -259,7 +243,7 @@ static LLVMValueRef gen_fmuladd(Codegen *cg, const LExpr *product, LLVMValueRef 
 
 static bool is_product(const LExpr *e) { return e->kind == E_BIN && e->op == '*'; }
 
-/* A libm function of the model precision (tanhf or tanh): no LLVM intrinsic exists. */
+/* A libm function of the model precision (erff or erf): no LLVM intrinsic exists. */
 static LLVMValueRef libm(Codegen *cg, const char *name, LLVMValueRef x) {
     char full[16];
     snprintf(full, sizeof full, "%s%s", name, cg->real == cg->f64 ? "" : "f");
@@ -309,9 +293,7 @@ static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
         return LLVMBuildFPToSI(cg->b, v, cg->i64, "index");
     }
     default:
-        fprintf(stderr, "%s:%d: internal error: a real expression used as an index\n",
-                __FILE__, __LINE__);
-        abort();
+        NNLC_UNREACHABLE("a real expression used as an index");
     }
 }
 
@@ -319,11 +301,9 @@ static LLVMValueRef gen_cond(Codegen *cg, const LExpr *e) {
     if (e->kind == E_TRAINING)
         return ctx_training(cg);
     if (e->kind != E_CMP) {
-        fprintf(stderr, "%s:%d: internal error: a condition is not a comparison\n", __FILE__,
-                __LINE__);
-        abort();
+        NNLC_UNREACHABLE("a condition is not a comparison");
     }
-    if (is_int(e->a) && is_int(e->b)) {
+    if (loop_expr_is_int(e->a) && loop_expr_is_int(e->b)) {
         LLVMIntPredicate ip = e->op == '<' ? LLVMIntSLT : e->op == 'l' ? LLVMIntSLE
                             : e->op == '>' ? LLVMIntSGT : e->op == 'g' ? LLVMIntSGE : LLVMIntEQ;
         return LLVMBuildICmp(cg->b, ip, gen_int(cg, e->a), gen_int(cg, e->b), "");
@@ -345,8 +325,7 @@ static LLVMValueRef gen_binary(Codegen *cg, char op, LLVMValueRef x, LLVMValueRe
         return LLVMBuildSelect(cg->b, LLVMBuildFCmp(cg->b, LLVMRealOLT, x, y, ""), x, y, "");
     case '^': return intrinsic(cg, "llvm.pow", x, y);
     default:
-        fprintf(stderr, "%s:%d: internal error: binary operator '%c'\n", __FILE__, __LINE__, op);
-        abort();
+        NNLC_UNREACHABLE("binary operator '%c'", op);
     }
 }
 
@@ -370,13 +349,12 @@ static LLVMValueRef gen_unary(Codegen *cg, char op, LLVMValueRef x) {
         return LLVMBuildFDiv(cg->b, one, LLVMBuildFAdd(cg->b, one, ex, ""), "");
     }
     default:
-        fprintf(stderr, "%s:%d: internal error: unary operator '%c'\n", __FILE__, __LINE__, op);
-        abort();
+        NNLC_UNREACHABLE("unary operator '%c'", op);
     }
 }
 
 static LLVMValueRef gen_real(Codegen *cg, const LExpr *e) {
-    if (is_int(e))
+    if (loop_expr_is_int(e))
         return LLVMBuildSIToFP(cg->b, gen_int(cg, e), cg->real, "");
     switch (e->kind) {
     case E_REAL: return LLVMConstReal(cg->real, e->rval);
@@ -398,9 +376,7 @@ static LLVMValueRef gen_real(Codegen *cg, const LExpr *e) {
     case E_CMP: case E_TRAINING: /* a comparison as a number: 1 or 0 */
         return LLVMBuildUIToFP(cg->b, gen_cond(cg, e), cg->real, "");
     default:
-        fprintf(stderr, "%s:%d: internal error: expression kind %d\n", __FILE__, __LINE__,
-                (int)e->kind);
-        abort();
+        NNLC_UNREACHABLE("expression kind %d", (int)e->kind);
     }
 }
 
@@ -503,8 +479,7 @@ static void enter_block(Codegen *cg, LLVMBasicBlockRef bb) {
 static void gen_loop(Codegen *cg, const LStmt *s, LLVMValueRef begin, LLVMValueRef end) {
     CgFn *fn = cg->cur;
     if (fn->nloops == CG_MAX_LOOPS) {
-        fprintf(stderr, "%s:%d: internal error: loops nested too deep\n", __FILE__, __LINE__);
-        abort();
+        NNLC_UNREACHABLE("loops nested too deep");
     }
     LLVMBasicBlockRef pre = LLVMGetInsertBlock(cg->b);
     LLVMBasicBlockRef head = new_block(cg, s->var, "loop"), body = new_block(cg, s->var, "body");
@@ -731,8 +706,7 @@ LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f) {
     for (const LFunc *g = cg->p->funcs; g; g = g->next, i++)
         if (g == f)
             return cg->fn_of[i];
-    fprintf(stderr, "%s:%d: internal error: call of an unknown function\n", __FILE__, __LINE__);
-    abort();
+    NNLC_UNREACHABLE("call of an unknown function");
 }
 
 /* The loop IR's first comment (e.g. "dense_1 forward (line 7): y = softmax(x·W + b)")
@@ -778,10 +752,10 @@ void cg_functions(Codegen *cg) {
     cg->parallel_for = LLVMAddFunction(cg->mod, "nnrt_parallel_for",
                                        LLVMFunctionType(cg->void_t, params, 4, false));
 
-    cg->nfuncs = 0;
+    size_t nfuncs = 0;
     for (const LFunc *f = cg->p->funcs; f; f = f->next)
-        cg->nfuncs++;
-    cg->fn_of = calloc((size_t)cg->nfuncs + 1, sizeof(LLVMValueRef));
+        nfuncs++;
+    cg->fn_of = calloc(nfuncs + 1, sizeof(LLVMValueRef));
     int i = 0;
     for (const LFunc *f = cg->p->funcs; f; f = f->next, i++) {
         cg->fn_of[i] = LLVMAddFunction(cg->mod, f->name,

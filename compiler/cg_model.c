@@ -28,9 +28,7 @@ typedef struct CStruct {
 
 static void cs_put(CStruct *s, size_t offset, LLVMValueRef v) {
     if (s->n == CS_MAX_FIELDS || (s->n && offset <= s->offset[s->n - 1])) {
-        fprintf(stderr, "%s:%d: internal error: descriptor fields out of order\n", __FILE__,
-                __LINE__);
-        abort();
+        NNLC_UNREACHABLE("descriptor fields out of order");
     }
     s->offset[s->n] = offset;
     s->value[s->n++] = v;

@@ -177,3 +177,13 @@ char *diag_join(char *buf, size_t size, const char *const *words) {
     }
     return buf;
 }
+
+void diag_internal(const char *file, int line, const char *fmt, ...) {
+    fprintf(stderr, "%s:%d: internal error: ", file, line);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
+}

@@ -47,6 +47,12 @@ void diag_file_error(Diag *d, const char *fmt, ...) __attribute__((format(printf
  * to be a plausible misspelling. `candidates` ends with NULL. */
 const char *diag_suggest(const char *word, const char *const *candidates);
 
+/* A compiler bug, not a user error: prints "file.c:123: internal error: …" and aborts.
+ * Use through NNLC_UNREACHABLE("…", …). */
+_Noreturn void diag_internal(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+#define NNLC_UNREACHABLE(...) diag_internal(__FILE__, __LINE__, __VA_ARGS__)
+
 /* Appends "a, b, c" (the NULL-terminated list) to buf; returns buf. */
 char *diag_join(char *buf, size_t size, const char *const *words);
 

@@ -151,8 +151,7 @@ static LStmt *append(LB *lb, StmtOp kind) {
 
 static void push(LB *lb, LStmt **inner) {
     if (lb->depth >= LB_MAX_DEPTH) {
-        fprintf(stderr, "%s:%d: internal error: loop nest too deep\n", __FILE__, __LINE__);
-        abort();
+        NNLC_UNREACHABLE("loop nest too deep");
     }
     lb->stack[lb->depth++] = lb->tail;
     lb->tail = inner;
@@ -264,6 +263,7 @@ static Buf *add_buf(LB *lb, const char *name, BufBase base) {
     b->name = name;
     b->base = base;
     p->bufs[p->nbufs++] = b;
+    b->id = p->nbufs;
     return b;
 }
 
@@ -389,11 +389,21 @@ static const char *un_name(char op) {
     }
 }
 
-static void print_expr(const LExpr *e, FILE *out) {
+bool loop_expr_is_int(const LExpr *e) {
     switch (e->kind) {
     case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void print_expr(const LExpr *e, FILE *out) {
+    if (loop_expr_is_int(e)) {
         print_index(e, out);
-        break;
+        return;
+    }
+    switch (e->kind) {
     case E_REAL: fprintf(out, "%.9g", e->rval); break;
     case E_LOAD:
         fprintf(out, "%s[", e->buf->name);
@@ -441,6 +451,8 @@ static void print_expr(const LExpr *e, FILE *out) {
         print_expr(e->b, out);
         break;
     }
+    default: /* integer kinds: printed above */
+        break;
     }
 }
 

@@ -46,6 +46,7 @@ typedef struct Buf {
     int64_t row_size;       /* elements per example (batched) or 0 */
     int64_t size;           /* elements when not batched */
     Shape shape;            /* for printing: per row, or the whole tensor */
+    int id;                 /* 1 + index in LoopProgram.bufs; 0 for a buffer not listed there */
 } Buf;
 
 typedef enum {
@@ -143,6 +144,8 @@ typedef struct LoopProgram {
 
 /* Lowers the graph; NULL (with a diagnostic at the layer) for what cannot be lowered. */
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d);
+/* Whether an expression is integer-valued (an index or extent) rather than real. */
+bool loop_expr_is_int(const LExpr *e);
 /* Keeps `parallel` only on loops with enough work to pay for the pool (loops_schedule.c). */
 void loop_schedule(LoopProgram *p);
 bool loop_check(const LoopProgram *p, FILE *err);

@@ -1,13 +1,13 @@
 /*
- * loops_gemm.c — the three matrix products of a linear layer, as loop nests: forward
- * Z = A·W + b, and backward dW = Aᵀ·dZ, dA = dZ·Wᵀ (plus db = Σ dZ).
+ * loops_gemm.c — the three matrix products of every linear layer (dense, convolution over
+ * im2col columns, GLU, the recurrent layers' input projections and gradients), as loop
+ * nests: forward Z = A·W + b, and backward dW = Aᵀ·dZ, dA = dZ·Wᵀ (plus db = Σ dZ).
  *
- * They have exactly the shapes of dense's loops (loops_layers.c): i-k-j order with the
- * innermost loop vectorized over contiguous j, and one parallel dimension chosen so that
- * every output element is computed by one thread in a fixed order (rows of Z and dA,
- * rows of dW). Convolutions use them over im2col columns (A = one row per output pixel)
- * and gated units over their input; a later pass can tile these nests as matrix products
- * without knowing which layer they came from. This file does not know about layers.
+ * Each is scheduled for the memory hierarchy (docs/ir.md §2): register tiles whose
+ * accumulators stay in registers through the reduction, the innermost loop vectorized
+ * over contiguous columns, and one parallel dimension chosen so that every output
+ * element is computed by one thread in a fixed order. This file does not know about
+ * layers: rows = B·P, P rows per example (pixels, time steps, or 1).
  */
 #include "loops_build.h"
 
@@ -34,9 +34,7 @@ static int64_t rows_per_example(const LExpr *rows) {
         return rows->b->ival;
     if (rows->kind == E_IMUL && rows->b->kind == E_BATCH && rows->a->kind == E_INT)
         return rows->a->ival;
-    fprintf(stderr, "%s:%d: internal error: product rows are not a multiple of B\n", __FILE__,
-            __LINE__);
-    abort();
+    NNLC_UNREACHABLE("product rows are not a multiple of B");
 }
 
 /* The forward product's micro-kernel: a tile of TILE_R rows × TILE_N columns of Z whose
@@ -85,15 +83,17 @@ static void forward_tile(LB *lb, const Buf *A, const Buf *W, const Buf *bias, co
 /* Every column tile of nr rows starting at row q. */
 static void forward_row_tiles(LB *lb, const Buf *A, const Buf *W, const Buf *bias,
                               const Buf *Z, const Buf *Y, Activation act, LExpr *q, int nr,
-                              int64_t K, int64_t N) {
-    if (N / TILE_N > 0) {
-        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / TILE_N));
-        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_mul(lb, e_var(lb, jb), e_int(lb, TILE_N)),
-                     TILE_N, K, N);
+                              int64_t tn, int64_t K, int64_t N) {
+    if (N / tn > 1) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
+        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_mul(lb, e_var(lb, jb), e_int(lb, tn)),
+                     tn, K, N);
         for_end(lb);
+    } else if (N / tn == 1) {
+        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_int(lb, 0), tn, K, N);
     }
-    if (N % TILE_N)
-        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_int(lb, N - N % TILE_N), N % TILE_N, K, N);
+    if (N % tn)
+        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_int(lb, N - N % tn), N % tn, K, N);
 }
 
 /* Z = A·W + b (and Y = act(Z)), rows = B·P (P rows per example):
@@ -101,12 +101,14 @@ static void forward_row_tiles(LB *lb, const Buf *A, const Buf *W, const Buf *bia
  *     for pb in 0..P/4: tiles of rows r·P + 4·pb … + 3, TILE_N columns at a time
  *     the P mod 4 last rows of the example, one at a time
  * Every element of Z is computed by one thread, in the same order whatever the thread
- * count. With one row per example (dense layers), the tiles are one row high. */
+ * count. With fewer than 4 rows per example (dense layers) a tile is one whole row: each
+ * x value is broadcast once for the row, whose accumulators LLVM keeps in registers when
+ * the row is short enough to unroll. */
 void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
                   const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
-    int64_t P = rows_per_example(rows);
-    s_comment(lb, "Z = A·W + b in tiles of %d rows × %d columns (accumulators in registers)",
-              P >= TILE_R ? TILE_R : 1, TILE_N);
+    int64_t P = rows_per_example(rows), tn = P >= TILE_R ? TILE_N : N;
+    s_comment(lb, "Z = A·W + b in tiles of %d row%s × %lld columns", P >= TILE_R ? TILE_R : 1,
+              P >= TILE_R ? "s" : "", (long long)tn);
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
     r->rowwise = true; /* example r's rows only: fuses with the im2col before it */
@@ -114,13 +116,18 @@ void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf
     if (P / TILE_R > 0) {
         LStmt *pb = for_begin(lb, "pb", e_int(lb, P / TILE_R));
         forward_row_tiles(lb, A, W, bias, Z, Y, act,
-                          e_add(lb, first, e_mul(lb, e_var(lb, pb), e_int(lb, TILE_R))), TILE_R, K, N);
+                          e_add(lb, first, e_mul(lb, e_var(lb, pb), e_int(lb, TILE_R))), TILE_R,
+                          tn, K, N);
         for_end(lb);
     }
-    if (P % TILE_R) {
+    if (P % TILE_R == 1) { /* one row left (every row of a dense layer): no loop of one */
+        forward_row_tiles(lb, A, W, bias, Z, Y, act, e_add(lb, first, e_int(lb, P - 1)), 1, tn,
+                          K, N);
+    } else if (P % TILE_R) {
         LStmt *p = for_begin(lb, "p", e_int(lb, P % TILE_R));
         forward_row_tiles(lb, A, W, bias, Z, Y, act,
-                          e_add(lb, e_add(lb, first, e_int(lb, P - P % TILE_R)), e_var(lb, p)), 1, K, N);
+                          e_add(lb, e_add(lb, first, e_int(lb, P - P % TILE_R)), e_var(lb, p)), 1,
+                          tn, K, N);
         for_end(lb);
     }
     for_end(lb);
@@ -140,7 +147,8 @@ static int64_t dweight_rows(int64_t K) {
 static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
                          LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K, int64_t N) {
     static const char *const a_names[TILE_R] = {"a0", "a1", "a2", "a3"};
-    LStmt *p = for_begin(lb, "p", np);
+    /* rows q + p of one example, or (q = 0) every row of the batch */
+    LStmt *p = for_begin(lb, q->kind == E_INT && q->ival == 0 ? "r" : "p", np);
     LExpr *r = e_add(lb, q, e_var(lb, p));
     for (int k = 0; k < ti; k++)
         s_let(lb, a_names[k], at(lb, A, r, e_add(lb, i0, e_int(lb, k)), K));
@@ -158,15 +166,17 @@ static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LEx
 
 /* Every column tile of the ti rows of dW from i0, over the rows [q, q + np). */
 static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0,
-                              int ti, LExpr *q, LExpr *np, int64_t K, int64_t N) {
-    if (N / TILE_N > 0) {
-        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / TILE_N));
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, TILE_N)), TILE_N,
-                     q, np, K, N);
+                              int ti, int64_t tn, LExpr *q, LExpr *np, int64_t K, int64_t N) {
+    if (N / tn > 1) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn, q, np,
+                     K, N);
         for_end(lb);
+    } else if (N / tn == 1) {
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, 0), tn, q, np, K, N);
     }
-    if (N % TILE_N)
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % TILE_N), N % TILE_N, q, np, K, N);
+    if (N % tn)
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N);
 }
 
 /*   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
@@ -174,31 +184,33 @@ static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW
  *     for b in 0..B:                               (one example's P rows at a time)
  *       for each tile of TILE_N columns: for p in 0..P: dW tile += A[b·P + p, …]ᵀ·dZ[b·P + p, …]
  * The tile's accumulators live in registers across the P rows of an example, whose rows
- * of dZ stay in cache for all the column tiles; with P = 1 (dense) the tile runs over all
- * B rows at once. Every element of dW is summed over the rows in order by one thread,
- * whatever the thread count. */
+ * of dZ stay in cache for all the column tiles. With P = 1 (dense) a tile is one whole row
+ * of dW, over all B rows at once (a row of dZ is loaded once per x value). Every element
+ * of dW is summed over the rows in order by one thread, whatever the thread count. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                   double l2, LExpr *rows, int64_t K, int64_t N) {
-    int64_t P = rows_per_example(rows), TI = dweight_rows(K);
-    s_comment(lb, "dW = Aᵀ·dZ in register tiles of %lld rows × %d columns of dW",
-              (long long)TI, TILE_N);
+    int64_t P = rows_per_example(rows);
+    int64_t TI = P == 1 ? 1 : dweight_rows(K), tn = P == 1 ? N : TILE_N;
+    s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW", (long long)TI,
+              TI == 1 ? "" : "s", (long long)tn);
     LStmt *ib = for_begin(lb, "ib", e_int(lb, K / TI));
     ib->parallel = true;
     LExpr *i0 = e_mul(lb, e_var(lb, ib), e_int(lb, TI));
-    LStmt *k = for_begin(lb, "k", e_int(lb, TI));
-    LExpr *wrow = e_mul(lb, e_add(lb, i0, e_var(lb, k)), e_int(lb, N));
+    LStmt *k = TI > 1 ? for_begin(lb, "k", e_int(lb, TI)) : NULL;
+    LExpr *wrow = e_mul(lb, k ? e_add(lb, i0, e_var(lb, k)) : i0, e_int(lb, N));
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
     j->vector = true;
     LExpr *widx = e_add(lb, wrow, e_var(lb, j));
     s_store(lb, dW, widx,
             l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, widx)) : e_real(lb, 0));
     for_end(lb);
-    for_end(lb);
+    if (k)
+        for_end(lb);
     if (P == 1) {
-        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, e_int(lb, 0), e_batch(lb), K, N);
+        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_int(lb, 0), e_batch(lb), K, N);
     } else {
         LStmt *b = for_begin(lb, "b", e_batch(lb));
-        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, e_mul(lb, e_var(lb, b), e_int(lb, P)),
+        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
                           e_int(lb, P), K, N);
         for_end(lb);
     }

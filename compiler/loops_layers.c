@@ -207,44 +207,14 @@ static void dense_forward(LB *lb, const Node *n) {
     const NodeBufs *nb = &lb->nb[n->id];
     const Buf *x = lb->nb[view_source(n->in[0])->id].out;
     DenseDims dd = dense_dims(lb, n);
-    const Buf *acc = nb->z ? nb->z : nb->out;
     s_comment(lb, "%s forward (line %d): y = %s%sx·W%s%s   W (%lld, %lld)", n->name, n->loc.line,
               act_formula(n->act), n->act.kind == ACT_LINEAR ? "" : "(", n->use_bias ? " + b" : "",
               n->act.kind == ACT_LINEAR ? "" : ")", (long long)dd.f, (long long)dd.u);
-    LStmt *r = for_begin(lb, "r", dd.rows);
-    r->parallel = true;
-    r->rowwise = true;
-    LExpr *zrow = e_mul(lb, e_var(lb, r), e_int(lb, dd.u));
-    LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
-    j->vector = true;
-    s_store(lb, acc, e_add(lb, zrow, e_var(lb, j)),
-            nb->b ? e_load(lb, nb->b, e_var(lb, j)) : e_real(lb, 0));
-    for_end(lb);
-    LStmt *i = for_begin(lb, "i", e_int(lb, dd.f));
-    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.f)),
-                                         e_var(lb, i))));
-    j = for_begin(lb, "j", e_int(lb, dd.u));
-    j->vector = true;
-    s_accum(lb, acc, e_add(lb, zrow, e_var(lb, j)),
-            e_bin(lb, '*', e_temp(lb, "xi"),
-                  e_load(lb, nb->W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, dd.u)),
-                                          e_var(lb, j)))));
-    for_end(lb);
-    for_end(lb);
-    if (nb->z && n->act.kind != ACT_SOFTMAX) {
-        j = for_begin(lb, "j", e_int(lb, dd.u));
-        j->vector = true;
-        LExpr *idx = e_add(lb, zrow, e_var(lb, j));
-        s_store(lb, nb->out, idx, act_apply(lb, n->act, e_load(lb, nb->z, idx)));
-        for_end(lb);
-    }
-    for_end(lb);
+    bool apply = nb->z && n->act.kind != ACT_SOFTMAX;
+    gemm_forward(lb, x, nb->W, nb->b, nb->z ? nb->z : nb->out, apply ? nb->out : NULL, n->act,
+                 dd.rows, dd.f, dd.u);
     if (n->act.kind == ACT_SOFTMAX)
         softmax_rows(lb, nb->z, nb->out, dd.rows, dd.u);
-}
-
-static double kernel_l2(const Node *n) {
-    return n->params[0].l2;
 }
 
 static void dense_backward(LB *lb, const Node *n, bool written[]) {
@@ -254,69 +224,21 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
     DenseDims dd = dense_dims(lb, n);
     s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
     z_grad(lb, n, dd.rows, dd.u);
-    double l2 = kernel_l2(n);
+    double l2 = n->params[0].l2;
     s_comment(lb, "dW = xᵀ·dz%s", l2 > 0 ? " + 2·l2·W" : "");
-    LStmt *i = for_begin(lb, "i", e_int(lb, dd.f));
-    i->parallel = true;
-    LExpr *wrow = e_mul(lb, e_var(lb, i), e_int(lb, dd.u));
-    LStmt *j = for_begin(lb, "j", e_int(lb, dd.u));
-    j->vector = true;
-    LExpr *widx = e_add(lb, wrow, e_var(lb, j));
-    s_store(lb, nb->dW, widx,
-            l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, nb->W, widx)) : e_real(lb, 0));
-    for_end(lb);
-    LStmt *r = for_begin(lb, "r", dd.rows);
-    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.f)),
-                                         e_var(lb, i))));
-    j = for_begin(lb, "j", e_int(lb, dd.u));
-    j->vector = true;
-    s_accum(lb, nb->dW, e_add(lb, wrow, e_var(lb, j)),
-            e_bin(lb, '*', e_temp(lb, "xi"),
-                  e_load(lb, nb->dz, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)),
-                                           e_var(lb, j)))));
-    for_end(lb);
-    for_end(lb);
-    for_end(lb);
+    gemm_dweight(lb, x, nb->dz, nb->W, nb->dW, l2, dd.rows, dd.f, dd.u);
     if (nb->db) {
         s_comment(lb, "db = Σ_rows dz");
-        j = for_begin(lb, "j", e_int(lb, dd.u));
-        j->vector = true;
-        s_store(lb, nb->db, e_var(lb, j), e_real(lb, 0));
-        for_end(lb);
-        r = for_begin(lb, "r", dd.rows);
-        j = for_begin(lb, "j", e_int(lb, dd.u));
-        j->vector = true;
-        s_accum(lb, nb->db, e_var(lb, j),
-                e_load(lb, nb->dz, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)),
-                                         e_var(lb, j))));
-        for_end(lb);
-        for_end(lb);
+        gemm_dbias(lb, nb->dz, nb->db, dd.rows, dd.u);
     }
     if (!needs_input_grad(n)) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;
     }
-    bool first = !written[src->id];
-    written[src->id] = true;
     s_comment(lb, "dx = dz·Wᵀ%s", lb->nb[src->id].dz_fused ? ", times the activation "
                                                               "derivative of its producer" : "");
-    r = for_begin(lb, "r", dd.rows);
-    r->parallel = true;
-    r->rowwise = true;
-    i = for_begin(lb, "i", e_int(lb, dd.f));
-    s_let(lb, "acc", e_real(lb, 0));
-    j = for_begin(lb, "j", e_int(lb, dd.u));
-    j->vector = true;
-    s_add(lb, "acc", e_bin(lb, '*',
-                           e_load(lb, nb->dz, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.u)),
-                                                    e_var(lb, j))),
-                           e_load(lb, nb->W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, dd.u)),
-                                                   e_var(lb, j)))));
-    for_end(lb);
-    grad_store(lb, n->in[0], e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, dd.f)), e_var(lb, i)),
-               e_temp(lb, "acc"), first);
-    for_end(lb);
-    for_end(lb);
+    gemm_dinput(lb, nb->dz, nb->W, NULL, n->in[0], first_grad(written, n, 0), dd.rows, dd.f,
+                dd.u);
 }
 
 /* ---- elementwise layers: activation, dropout ---- */
