@@ -46,5 +46,30 @@ expect 1 'not a text file \(NUL byte at offset 35\)' -- "$nnlc" --summary "$tmp/
 : >"$tmp/empty.nn"
 expect 1 'no model in this file'           -- "$nnlc" --summary "$tmp/empty.nn"
 
+# Code generation: every output form, and nothing on stderr from LLVM (its remarks and
+# warnings are not the user's business).
+expect 0 'parallel for r in 0\.\.B'         -- "$nnlc" --emit=loops "$examples/mlp.nn"
+expect 0 'define internal void @dense.forward\(ptr %ctx\).*!nnlc.source' \
+                                            -- "$nnlc" -O0 --emit=llvm "$examples/mlp.nn"
+expect 0 'dense forward \(line 6\): y = sigmoid\(x\*W \+ b\)' -- "$nnlc" --emit=llvm "$examples/mlp.nn"
+expect 0 '@nnrt_model = .*constant'           -- "$nnlc" --emit=llvm "$examples/mlp.nn"
+expect 0 'xmm'                              -- "$nnlc" -S --target-cpu=generic "$examples/mlp.nn"
+if grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then
+    expect 0 'vfmadd[0-9]+ps.*[yz]mm'       -- "$nnlc" -S --target-cpu=native "$examples/mlp.nn"
+fi
+"$nnlc" -c "$examples/mlp.nn" -o "$tmp/mlp.o" 2>"$tmp/err"
+expect 0 'nnrt_model'                       -- nm "$tmp/mlp.o"
+for model in lstm_rows resnet_bn; do
+    "$nnlc" "$examples/$model.nn" -o "$tmp/$model" 2>"$tmp/err.$model"
+    if [ -s "$tmp/err.$model" ]; then
+        echo "FAIL: nnlc wrote to stderr compiling $model:" >&2
+        sed 's/^/    /' "$tmp/err.$model" >&2
+        fails=$((fails + 1))
+    else
+        passes=$((passes + 1))
+    fi
+    expect 0 "^usage: $model"               -- "$tmp/$model" --help
+done
+
 echo "cli: $passes passed, $fails failed"
 [ $fails -eq 0 ]
