@@ -67,6 +67,7 @@ typedef struct Codegen {
     LLVMValueRef parallel_for;     /* nnrt_parallel_for */
     unsigned md_loop, md_scope, md_noalias;
     LLVMMetadataRef vectorize_md;  /* !{"llvm.loop.vectorize.enable", i1 true} */
+    LLVMMetadataRef no_vectorize_md; /* !{"llvm.loop.vectorize.enable", i1 false} */
     LLVMMetadataRef unroll_disable_md; /* !{"llvm.loop.unroll.disable"} */
 
     /* Alias scopes: buffers that cannot overlap get distinct scopes (see cg_loops.c). */

@@ -285,6 +285,8 @@ static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
     case E_STEP: return ctx_step(cg);
     case E_IADD: return LLVMBuildNSWAdd(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
     case E_IMUL: return LLVMBuildNSWMul(cg->b, gen_int(cg, e->a), gen_int(cg, e->b), "");
+    case E_IDIV:
+        return LLVMBuildUDiv(cg->b, gen_int(cg, e->a), LLVMConstInt(cg->i64, (uint64_t)e->ival, false), "");
     case E_TO_INT: { /* clamped while still real: NaN fails the first compare and becomes 0 */
         LLVMValueRef v = gen_real(cg, e->a), lo = LLVMConstReal(cg->real, 0);
         LLVMValueRef hi = LLVMConstReal(cg->real, (double)(e->ival - 1));
@@ -444,17 +446,24 @@ static bool has_loop(const LStmt *s) {
  *    loops are not unrolled beyond what the vectorizer interleaves: fully unrolled copies
  *    only cost compile time (the instruction scheduler is quadratic in a block's size).
  *    Short vector loops (up to 512: a register tile's 16 columns, a dense layer's row of 256) unroll away, which is what lets
- *    their accumulators live in registers across the reduction loop around them. */
+ *    their accumulators live in registers across the reduction loop around them;
+ *  - parallel loops that are not vector loops must not be vectorized by LLVM: rows of a
+ *    vectorized row loop would take the vector path (libmvec's exp) or the scalar
+ *    remainder (expf) depending on where a thread's chunk begins, and the weights would
+ *    depend on the thread count. */
 static LLVMMetadataRef loop_md(Codegen *cg, const LStmt *s) {
     bool long_vector = s->vector && !(s->extent->kind == E_INT && s->extent->ival <= 512);
     bool no_unroll = long_vector || has_loop(s->body);
-    if (!s->vector && !no_unroll)
+    bool no_vectorize = s->parallel && !s->vector;
+    if (!s->vector && !no_unroll && !no_vectorize)
         return NULL;
     LLVMMetadataRef self = LLVMTemporaryMDNode(cg->ctx, NULL, 0);
     LLVMMetadataRef ops[3] = {self};
     size_t n = 1;
     if (s->vector)
         ops[n++] = cg->vectorize_md;
+    if (no_vectorize)
+        ops[n++] = cg->no_vectorize_md;
     if (no_unroll)
         ops[n++] = cg->unroll_disable_md;
     LLVMMetadataRef node = LLVMMDNodeInContext2(cg->ctx, ops, n);
@@ -746,6 +755,8 @@ void cg_functions(Codegen *cg) {
         LLVMMDStringInContext2(cg->ctx, "llvm.loop.vectorize.enable", 26),
         LLVMValueAsMetadata(LLVMConstInt(cg->i1, 1, false))};
     cg->vectorize_md = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+    ops[1] = LLVMValueAsMetadata(LLVMConstInt(cg->i1, 0, false));
+    cg->no_vectorize_md = LLVMMDNodeInContext2(cg->ctx, ops, 2);
     LLVMMetadataRef no_unroll = LLVMMDStringInContext2(cg->ctx, "llvm.loop.unroll.disable", 24);
     cg->unroll_disable_md = LLVMMDNodeInContext2(cg->ctx, &no_unroll, 1);
     LLVMTypeRef params[4] = {cg->ptr, cg->i64, cg->ptr, cg->ptr};

@@ -68,6 +68,17 @@ LExpr *e_mul(LB *lb, LExpr *a, LExpr *b) {
     return e;
 }
 
+LExpr *e_div(LB *lb, LExpr *a, int64_t n) {
+    if (a->kind == E_INT)
+        return e_int(lb, a->ival / n);
+    if (n == 1)
+        return a;
+    LExpr *e = new_expr(lb, E_IDIV);
+    e->a = a;
+    e->ival = n;
+    return e;
+}
+
 LExpr *e_real(LB *lb, double v) {
     LExpr *e = new_expr(lb, E_REAL);
     e->rval = v;
@@ -366,6 +377,14 @@ static void print_index(const LExpr *e, FILE *out) {
         if (e->b->kind == E_IADD)
             fputc(')', out);
         break;
+    case E_IDIV:
+        if (e->a->kind == E_IADD || e->a->kind == E_IMUL)
+            fputc('(', out);
+        print_index(e->a, out);
+        if (e->a->kind == E_IADD || e->a->kind == E_IMUL)
+            fputc(')', out);
+        fprintf(out, "/%" PRId64, e->ival);
+        break;
     case E_TO_INT:
         fputs("index(", out);
         print_expr(e->a, out);
@@ -391,7 +410,8 @@ static const char *un_name(char op) {
 
 bool loop_expr_is_int(const LExpr *e) {
     switch (e->kind) {
-    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_TO_INT:
+    case E_INT: case E_VAR: case E_BATCH: case E_STEP: case E_IADD: case E_IMUL: case E_IDIV:
+    case E_TO_INT:
         return true;
     default:
         return false;
@@ -815,6 +835,5 @@ LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
     plan_buffers(&lb);
     build_entries(&lb);
     work_finish(&lb); /* builders may still ask for scratch and fixed work */
-    loop_schedule(lb.p);
     return lb.p;
 }

@@ -56,6 +56,7 @@ typedef enum {
     E_BATCH,    /* B */
     E_STEP,     /* ctx->step (optimizer step, 1-based) */
     E_IADD, E_IMUL,  /* a, b */
+    E_IDIV,     /* a / ival, rounded down (a ≥ 0, ival > 0): row blocks of the batch */
     E_TO_INT,   /* a (real) as an index into ival rows: clamped to [0, ival − 1] (NaN: 0),
                    then truncated toward zero */
     /* real-valued */
@@ -146,8 +147,11 @@ typedef struct LoopProgram {
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d);
 /* Whether an expression is integer-valued (an index or extent) rather than real. */
 bool loop_expr_is_int(const LExpr *e);
-/* Keeps `parallel` only on loops with enough work to pay for the pool (loops_schedule.c). */
-void loop_schedule(LoopProgram *p);
+/* Fuses adjacent per-example loops and keeps `parallel` only on loops with at least
+ * parallel_min_work estimated operations (loops_schedule.c; 0 keeps every parallel loop).
+ * loop_lower() does not call it: the driver does, with --parallel-min-work. */
+enum { LOOP_PARALLEL_MIN_WORK = 16384 };
+void loop_schedule(LoopProgram *p, int64_t parallel_min_work);
 bool loop_check(const LoopProgram *p, FILE *err);
 void loop_print(const LoopProgram *p, FILE *out);
 

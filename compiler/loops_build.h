@@ -59,6 +59,7 @@ LExpr *e_batch(LB *lb);
 LExpr *e_step(LB *lb);
 LExpr *e_add(LB *lb, LExpr *a, LExpr *b);   /* integer: folds constants */
 LExpr *e_mul(LB *lb, LExpr *a, LExpr *b);
+LExpr *e_div(LB *lb, LExpr *a, int64_t n);  /* a / n rounded down, a ≥ 0, n > 0 */
 LExpr *e_real(LB *lb, double v);
 LExpr *e_load(LB *lb, const Buf *buf, LExpr *index);
 LExpr *e_temp(LB *lb, const char *name);

@@ -37,100 +37,160 @@ static int64_t rows_per_example(const LExpr *rows) {
     NNLC_UNREACHABLE("product rows are not a multiple of B");
 }
 
-/* The forward product's micro-kernel: a tile of TILE_R rows × TILE_N columns of Z whose
- * accumulators stay in registers for the whole reduction (TILE_R·TILE_N = 64 floats:
- * 8 AVX2 or 4 AVX-512 registers), each W vector loaded once for TILE_R rows, and the
- * K × TILE_N slice of W reused from L1 by every tile of rows. */
-enum { TILE_R = 4, TILE_N = 16 };
+/* Register tiles: TILE_N columns per vector, at most MAX_TILE_ROWS rows, and at most
+ * MAX_ACCUMULATORS vectors of accumulators (of 32 AVX-512 registers: the rest hold the
+ * broadcast row values and a vector of the right-hand matrix). */
+enum { TILE_R = 4, TILE_N = 16, MAX_TILE_ROWS = 8, MAX_ACCUMULATORS = 24 };
 
-/* Z[q + k, j0 : j0 + nb] for k < nr:
- *   Z[q + k, j] = b[j];  for i: x_k = A[q + k, i]; Z[q + k, j] += x_k·W[i, j];  Y = act(Z) */
-static void forward_tile(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
-                         const Buf *Y, Activation act, LExpr *q, int nr, LExpr *j0, int64_t nb,
-                         int64_t K, int64_t N) {
-    static const char *const x_names[TILE_R] = {"x0", "x1", "x2", "x3"};
-    LExpr *zrow[TILE_R];
+static int64_t vectors_of(int64_t columns) { return (columns + TILE_N - 1) / TILE_N; }
+
+/* Columns of a tile: the whole row when it fits in 6 vectors of 16, else tiles as even
+ * as vectors allow (100 → 64 + 36, 256 → 96 + 96 + 64). */
+static int64_t tile_columns(int64_t N) {
+    int64_t vectors = vectors_of(N);
+    if (vectors <= 6)
+        return N;
+    int64_t tiles = (vectors + 5) / 6;
+    return (vectors + tiles - 1) / tiles * TILE_N;
+}
+
+/* Rows of a tile within one example's P rows: as many as the accumulators allow. */
+static int tile_rows(int64_t P, int64_t tn) {
+    int64_t r = MAX_ACCUMULATORS / vectors_of(tn);
+    if (r > MAX_TILE_ROWS)
+        r = MAX_TILE_ROWS;
+    if (r > P)
+        r = (int)P;
+    return r < 1 ? 1 : (int)r;
+}
+
+/* One product Out (rows, N) = A (rows, K) · M (K, N), with what happens before the
+ * reduction (Out = bias, or 0) and after it (Y = act(Out), or the gradient handed to
+ * `target` through grad_store), so that forward (M = W) and the input gradient
+ * (A = dZ, M = Wᵀ) share their tiles. */
+typedef struct Product {
+    const Buf *A, *M, *out;
+    const Buf *bias;        /* initial value of Out's columns, or NULL for 0 */
+    const Buf *Y;           /* Y = act(Out) after the tile, or NULL */
+    Activation act;
+    const Node *target;     /* grad_store(target, Out) after the tile, or NULL */
+    bool first;             /* grad_store: the first writer of target's gradient */
+    int64_t K, N;
+} Product;
+
+/* Out[q + k, j0 : j0 + nb] for k < nr:
+ *   Out = b;  for i: x_k = A[q + k, i]; Out[q + k, j] += x_k·M[i, j];  then the epilogue
+ * The tile's nr × nb accumulators stay in registers for the whole reduction, each vector
+ * of M loaded once for nr rows, and the K × nb slice of M reused from cache by every tile
+ * of rows. */
+static void product_tile(LB *lb, const Product *pr, LExpr *q, int nr, LExpr *j0, int64_t nb) {
+    static const char *const x_names[MAX_TILE_ROWS] = {"x0", "x1", "x2", "x3",
+                                                       "x4", "x5", "x6", "x7"};
+    int64_t K = pr->K, N = pr->N;
+    LExpr *orow[MAX_TILE_ROWS];
     for (int k = 0; k < nr; k++)
-        zrow[k] = e_add(lb, e_mul(lb, e_add(lb, q, e_int(lb, k)), e_int(lb, N)), j0);
+        orow[k] = e_add(lb, e_mul(lb, e_add(lb, q, e_int(lb, k)), e_int(lb, N)), j0);
     LStmt *j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
     for (int k = 0; k < nr; k++)
-        s_store(lb, Z, e_add(lb, zrow[k], e_var(lb, j)),
-                bias ? e_load(lb, bias, e_add(lb, j0, e_var(lb, j))) : e_real(lb, 0));
+        s_store(lb, pr->out, e_add(lb, orow[k], e_var(lb, j)),
+                pr->bias ? e_load(lb, pr->bias, e_add(lb, j0, e_var(lb, j))) : e_real(lb, 0));
     for_end(lb);
     LStmt *i = for_begin(lb, "i", e_int(lb, K));
     for (int k = 0; k < nr; k++)
-        s_let(lb, x_names[k], at(lb, A, e_add(lb, q, e_int(lb, k)), e_var(lb, i), K));
+        s_let(lb, x_names[k], at(lb, pr->A, e_add(lb, q, e_int(lb, k)), e_var(lb, i), K));
     j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
-    LExpr *w = e_load(lb, W, e_add(lb, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, N)), j0),
-                                   e_var(lb, j)));
+    LExpr *m = e_load(lb, pr->M, e_add(lb, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, N)), j0),
+                                       e_var(lb, j)));
     for (int k = 0; k < nr; k++)
-        s_accum(lb, Z, e_add(lb, zrow[k], e_var(lb, j)), e_bin(lb, '*', e_temp(lb, x_names[k]), w));
+        s_accum(lb, pr->out, e_add(lb, orow[k], e_var(lb, j)),
+                e_bin(lb, '*', e_temp(lb, x_names[k]), m));
     for_end(lb);
     for_end(lb);
-    if (Y) {
+    if (pr->Y || pr->target) {
         j = for_begin(lb, "j", e_int(lb, nb));
         j->vector = true;
         for (int k = 0; k < nr; k++) {
-            LExpr *idx = e_add(lb, zrow[k], e_var(lb, j));
-            s_store(lb, Y, idx, act_apply(lb, act, e_load(lb, Z, idx)));
+            LExpr *idx = e_add(lb, orow[k], e_var(lb, j));
+            if (pr->Y)
+                s_store(lb, pr->Y, idx, act_apply(lb, pr->act, e_load(lb, pr->out, idx)));
+            else
+                grad_store(lb, pr->target, idx, e_load(lb, pr->out, idx), pr->first);
         }
         for_end(lb);
     }
 }
 
 /* Every column tile of nr rows starting at row q. */
-static void forward_row_tiles(LB *lb, const Buf *A, const Buf *W, const Buf *bias,
-                              const Buf *Z, const Buf *Y, Activation act, LExpr *q, int nr,
-                              int64_t tn, int64_t K, int64_t N) {
+static void product_row_tiles(LB *lb, const Product *pr, LExpr *q, int nr, int64_t tn) {
+    int64_t N = pr->N;
     if (N / tn > 1) {
         LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
-        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_mul(lb, e_var(lb, jb), e_int(lb, tn)),
-                     tn, K, N);
+        product_tile(lb, pr, q, nr, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn);
         for_end(lb);
     } else if (N / tn == 1) {
-        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_int(lb, 0), tn, K, N);
+        product_tile(lb, pr, q, nr, e_int(lb, 0), tn);
     }
     if (N % tn)
-        forward_tile(lb, A, W, bias, Z, Y, act, q, nr, e_int(lb, N - N % tn), N % tn, K, N);
+        product_tile(lb, pr, q, nr, e_int(lb, N - N % tn), N % tn);
 }
 
-/* Z = A·W + b (and Y = act(Z)), rows = B·P (P rows per example):
+/* Out = A·M over rows = B·P (P rows per example):
  *   parallel for r in 0..B:
- *     for pb in 0..P/4: tiles of rows r·P + 4·pb … + 3, TILE_N columns at a time
- *     the P mod 4 last rows of the example, one at a time
- * Every element of Z is computed by one thread, in the same order whatever the thread
- * count. With fewer than 4 rows per example (dense layers) a tile is one whole row: each
- * x value is broadcast once for the row, whose accumulators LLVM keeps in registers when
- * the row is short enough to unroll. */
-void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
-                  const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
-    int64_t P = rows_per_example(rows), tn = P >= TILE_R ? TILE_N : N;
-    s_comment(lb, "Z = A·W + b in tiles of %d row%s × %lld columns", P >= TILE_R ? TILE_R : 1,
-              P >= TILE_R ? "s" : "", (long long)tn);
+ *     for pb in 0..P/TR: tiles of rows r·P + TR·pb … + TR − 1
+ *     the P mod TR last rows of the example, one at a time
+ * With one row per example (dense layers) the tiles are 4 examples:
+ *   parallel for rb in 0..B/4: tiles of rows 4·rb … 4·rb + 3
+ *   for r in 0..B − 4·(B/4): the last rows, one at a time
+ * Every element of Out is computed by one thread, in the same order whatever the thread
+ * count. */
+static void product(LB *lb, const Product *pr, LExpr *rows) {
+    int64_t P = rows_per_example(rows), tn = tile_columns(pr->N);
+    if (P == 1) {
+        s_comment(lb, "in tiles of %d rows × %lld columns", TILE_R, (long long)tn);
+        LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
+        LStmt *rb = for_begin(lb, "rb", blocks);
+        rb->parallel = true;
+        product_row_tiles(lb, pr, e_mul(lb, e_var(lb, rb), e_int(lb, TILE_R)), TILE_R, tn);
+        for_end(lb);
+        LExpr *done = e_mul(lb, blocks, e_int(lb, TILE_R));
+        LStmt *r = for_begin(lb, "r", e_add(lb, e_batch(lb), e_mul(lb, e_int(lb, -1), done)));
+        product_row_tiles(lb, pr, e_add(lb, done, e_var(lb, r)), 1, tn);
+        for_end(lb);
+        return;
+    }
+    int tr = tile_rows(P, tn);
+    s_comment(lb, "in tiles of %d rows × %lld columns", tr, (long long)tn);
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
     r->rowwise = true; /* example r's rows only: fuses with the im2col before it */
     LExpr *first = e_mul(lb, e_var(lb, r), e_int(lb, P));
-    if (P / TILE_R > 0) {
-        LStmt *pb = for_begin(lb, "pb", e_int(lb, P / TILE_R));
-        forward_row_tiles(lb, A, W, bias, Z, Y, act,
-                          e_add(lb, first, e_mul(lb, e_var(lb, pb), e_int(lb, TILE_R))), TILE_R,
-                          tn, K, N);
+    if (P / tr > 1) {
+        LStmt *pb = for_begin(lb, "pb", e_int(lb, P / tr));
+        product_row_tiles(lb, pr, e_add(lb, first, e_mul(lb, e_var(lb, pb), e_int(lb, tr))), tr,
+                          tn);
         for_end(lb);
+    } else {
+        product_row_tiles(lb, pr, first, tr, tn);
     }
-    if (P % TILE_R == 1) { /* one row left (every row of a dense layer): no loop of one */
-        forward_row_tiles(lb, A, W, bias, Z, Y, act, e_add(lb, first, e_int(lb, P - 1)), 1, tn,
-                          K, N);
-    } else if (P % TILE_R) {
-        LStmt *p = for_begin(lb, "p", e_int(lb, P % TILE_R));
-        forward_row_tiles(lb, A, W, bias, Z, Y, act,
-                          e_add(lb, e_add(lb, first, e_int(lb, P - P % TILE_R)), e_var(lb, p)), 1,
-                          tn, K, N);
+    if (P % tr == 1) {
+        product_row_tiles(lb, pr, e_add(lb, first, e_int(lb, P - 1)), 1, tn);
+    } else if (P % tr) {
+        LStmt *p = for_begin(lb, "p", e_int(lb, P % tr));
+        product_row_tiles(lb, pr, e_add(lb, e_add(lb, first, e_int(lb, P - P % tr)), e_var(lb, p)),
+                          1, tn);
         for_end(lb);
     }
     for_end(lb);
+}
+
+/* Z = A·W + b (and Y = act(Z) in the same tile). */
+void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
+                  const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
+    Product pr = {A, W, Z, bias, Y, act, NULL, false, K, N};
+    s_comment(lb, "Z = A·W + b");
+    product(lb, &pr, rows);
 }
 
 /* dW's micro-kernel: a tile of TI rows × TILE_N columns of dW whose accumulators stay in
@@ -190,7 +250,7 @@ static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                   double l2, LExpr *rows, int64_t K, int64_t N) {
     int64_t P = rows_per_example(rows);
-    int64_t TI = P == 1 ? 1 : dweight_rows(K), tn = P == 1 ? N : TILE_N;
+    int64_t TI = dweight_rows(K), tn = tile_columns(N);
     s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW", (long long)TI,
               TI == 1 ? "" : "s", (long long)tn);
     LStmt *ib = for_begin(lb, "ib", e_int(lb, K / TI));
@@ -230,8 +290,6 @@ void gemm_dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) {
     for_end(lb);
 }
 
-enum { DX_BLOCK = 4 }; /* columns of dZ folded into one pass over a row of dA */
-
 /* Wᵀ (N, K) into a fixed work buffer, so that dA's rows are sums of contiguous rows. */
 static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
     Buf *Wt = buf_work_fixed(lb, arena_printf(lb->a, "%s.T", W->name), (Shape){2, {N, K}});
@@ -248,58 +306,16 @@ static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
     return Wt;
 }
 
-/* acc[r, :] += Σ_{j in [j0, j0+n)} dZ[r, j]·Wt[j, :], one vector pass over the row. */
-static void dinput_pass(LB *lb, const Buf *acc, const Buf *dZ, const Buf *Wt, LExpr *r,
-                        LExpr *j0, int n, int64_t K, int64_t N) {
-    static const char *const names[DX_BLOCK] = {"d0", "d1", "d2", "d3"};
-    for (int k = 0; k < n; k++)
-        s_let(lb, names[k], at(lb, dZ, r, e_add(lb, j0, e_int(lb, k)), N));
-    LStmt *i = for_begin(lb, "i", e_int(lb, K));
-    i->vector = true;
-    LExpr *sum = NULL;
-    for (int k = 0; k < n; k++) {
-        LExpr *t = e_bin(lb, '*', e_temp(lb, names[k]),
-                         at(lb, Wt, e_add(lb, j0, e_int(lb, k)), e_var(lb, i), K));
-        sum = sum ? e_bin(lb, '+', sum, t) : t;
-    }
-    s_accum(lb, acc, e_add(lb, e_mul(lb, r, e_int(lb, K)), e_var(lb, i)), sum);
-    for_end(lb);
-}
-
-/*   Wt = Wᵀ
- *   parallel for r in 0..rows:
- *     dA[r, :] = 0
- *     for jb in 0..N/4: dA[r, :] += dZ[r, 4jb]·Wt[4jb, :] + … + dZ[r, 4jb+3]·Wt[4jb+3, :]
- *     (the N mod 4 last columns one by one)
- * A row of dA is accumulated in place (in L1, or registers when short), four FMAs per
- * load and store. With a target, the row is gathered in scratch.dx and handed to
+/*   Wt = Wᵀ;  dA = dZ·Wt
+ * the forward product's tiles with dZ for A and Wᵀ for W: a tile of rows × columns of dA
+ * stays in registers while the N columns of dZ are broadcast, the slice of Wᵀ reused from
+ * cache by every tile. With a target, the tile is gathered in scratch.dx and handed to
  * grad_store (which applies a fused activation derivative or adds to earlier writers). */
 void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
                  bool first, LExpr *rows, int64_t K, int64_t N) {
     const Buf *Wt = transposed(lb, W, K, N);
     const Buf *acc = target ? buf_scratch(lb, SCRATCH_DX, rows_per_example(rows) * K) : dA;
-    s_comment(lb, "dA = dZ·Wᵀ, %d columns of dZ per pass over a row of dA", DX_BLOCK);
-    LStmt *r = for_begin(lb, "r", rows);
-    r->parallel = true;
-    LExpr *rv = e_var(lb, r);
-    LStmt *i = for_begin(lb, "i", e_int(lb, K));
-    i->vector = true;
-    s_store(lb, acc, e_add(lb, e_mul(lb, rv, e_int(lb, K)), e_var(lb, i)), e_real(lb, 0));
-    for_end(lb);
-    if (N / DX_BLOCK > 0) {
-        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / DX_BLOCK));
-        dinput_pass(lb, acc, dZ, Wt, rv, e_mul(lb, e_var(lb, jb), e_int(lb, DX_BLOCK)),
-                    DX_BLOCK, K, N);
-        for_end(lb);
-    }
-    if (N % DX_BLOCK)
-        dinput_pass(lb, acc, dZ, Wt, rv, e_int(lb, N - N % DX_BLOCK), (int)(N % DX_BLOCK), K, N);
-    if (target) {
-        i = for_begin(lb, "i", e_int(lb, K));
-        i->vector = true;
-        LExpr *idx = e_add(lb, e_mul(lb, rv, e_int(lb, K)), e_var(lb, i));
-        grad_store(lb, target, idx, e_load(lb, acc, idx), first);
-        for_end(lb);
-    }
-    for_end(lb);
+    Product pr = {dZ, Wt, acc, NULL, NULL, {ACT_LINEAR, 0}, target, first, N, K};
+    s_comment(lb, "dA = dZ·Wᵀ");
+    product(lb, &pr, rows);
 }

@@ -12,12 +12,21 @@
  */
 #include "loops_build.h"
 
-/* Below this many estimated operations, a loop runs on the calling thread. */
-enum { PARALLEL_MIN_WORK = 16384 };
+/* What the estimates need: the batch the model trains with, and the work below which a
+ * loop runs on the calling thread. */
+typedef struct Sched {
+    int64_t batch, min_work;
+} Sched;
+/* A vector loop does this many elements per operation (16 floats in AVX-512, 8 in AVX2). */
+enum { VECTOR_ELEMENTS = 16 };
 
+/* Operations of an expression. Index arithmetic is free: LLVM turns it into pointer
+ * increments. */
 static int64_t expr_cost(const LExpr *e) {
-    if (!e)
+    if (!e || loop_expr_is_int(e))
         return 0;
+    if (e->kind == E_LOAD)
+        return 1;
     int64_t own = e->kind == E_UN && e->op != '-' && e->op != 'a' ? 8 : 1; /* exp, log, … */
     return own + expr_cost(e->a) + expr_cost(e->b) + expr_cost(e->c);
 }
@@ -28,37 +37,40 @@ static int64_t extent_estimate(const LExpr *e, int64_t batch) {
     case E_BATCH: return batch;
     case E_IADD: return extent_estimate(e->a, batch) + extent_estimate(e->b, batch);
     case E_IMUL: return extent_estimate(e->a, batch) * extent_estimate(e->b, batch);
+    case E_IDIV: return extent_estimate(e->a, batch) / e->ival;
     default: return 16; /* depends on an outer loop variable: a guess */
     }
 }
 
-static int64_t stmts_cost(LStmt *s, int64_t batch);
+static int64_t stmts_cost(LStmt *s, const Sched *sc);
 
-static int64_t stmt_cost(LStmt *s, int64_t batch) {
+static int64_t stmt_cost(LStmt *s, const Sched *sc) {
     switch (s->kind) {
     case S_FOR: {
-        int64_t n = extent_estimate(s->extent, batch);
-        int64_t body = stmts_cost(s->body, batch);
+        int64_t n = extent_estimate(s->extent, sc->batch);
+        int64_t body = stmts_cost(s->body, sc);
         int64_t work = n > 0 && body > INT64_MAX / n ? INT64_MAX : n * body;
-        if (s->parallel && work < PARALLEL_MIN_WORK)
+        if (s->vector)
+            work = work / VECTOR_ELEMENTS + body;
+        if (s->parallel && work < sc->min_work)
             s->parallel = false;
         return work;
     }
     case S_IF: {
-        int64_t a = stmts_cost(s->body, batch), b = stmts_cost(s->orelse, batch);
+        int64_t a = stmts_cost(s->body, sc), b = stmts_cost(s->orelse, sc);
         return a > b ? a : b;
     }
     case S_CALL: case S_COMMENT:
         return 0;
     default:
-        return 1 + expr_cost(s->index) + expr_cost(s->value);
+        return 1 + expr_cost(s->value);
     }
 }
 
-static int64_t stmts_cost(LStmt *s, int64_t batch) {
+static int64_t stmts_cost(LStmt *s, const Sched *sc) {
     int64_t total = 0;
     for (; s; s = s->next) {
-        int64_t c = stmt_cost(s, batch);
+        int64_t c = stmt_cost(s, sc);
         total = total > INT64_MAX - c ? INT64_MAX : total + c;
     }
     return total;
@@ -120,10 +132,10 @@ static void fuse_rowwise(LStmt *s) {
     }
 }
 
-void loop_schedule(LoopProgram *p) {
-    int64_t batch = p->g->train.batch > 0 ? p->g->train.batch : 32;
+void loop_schedule(LoopProgram *p, int64_t parallel_min_work) {
+    Sched sc = {p->g->train.batch > 0 ? p->g->train.batch : 32, parallel_min_work};
     for (LFunc *f = p->funcs; f; f = f->next) {
         fuse_rowwise(f->body);
-        stmts_cost(f->body, batch);
+        stmts_cost(f->body, &sc);
     }
 }

@@ -37,6 +37,7 @@ typedef struct Options {
     bool native_cpu;
     int elem_size;
     int max_errors;
+    int64_t parallel_min_work;
 } Options;
 
 static const char usage_text[] =
@@ -58,6 +59,8 @@ static const char usage_text[] =
     "                        generic (runs on any x86-64)\n"
     "  --precision=P         f32 (default) or f64 (exact gradient checks)\n"
     "  --max-errors=N        stop reporting after N errors (default 50, 0 = no limit)\n"
+    "  --parallel-min-work=N loops with fewer estimated operations per batch run on one\n"
+    "                        thread (default 16384; 0: every loop that can be parallel is)\n"
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -89,7 +92,7 @@ static int parse_emit(const char *kind, EmitKind *out) {
 /* Returns -1 to continue, else an exit status (help, version, usage error). */
 static int parse_args(int argc, char **argv, Options *o) {
     *o = (Options){.emit = EMIT_EXE, .opt_level = 2, .native_cpu = true, .elem_size = 4,
-                   .max_errors = 50};
+                   .max_errors = 50, .parallel_min_work = LOOP_PARALLEL_MIN_WORK};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -134,6 +137,12 @@ static int parse_args(int argc, char **argv, Options *o) {
             if (*end || n < 0)
                 return usage_error("--max-errors needs a number, got '%s'", a + 13);
             o->max_errors = (int)n;
+        } else if (strncmp(a, "--parallel-min-work=", 20) == 0) {
+            char *end;
+            long long n = strtoll(a + 20, &end, 10);
+            if (!a[20] || *end || n < 0)
+                return usage_error("--parallel-min-work needs a number, got '%s'", a + 20);
+            o->parallel_min_work = n;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (o->input) {
@@ -351,6 +360,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         rc = EXIT_INPUT;
         goto done;
     }
+    loop_schedule(lp, o->parallel_min_work);
     if (!loop_check(lp, stderr)) {
         fprintf(stderr, "%s:%d: internal error: the loop IR is inconsistent\n", __FILE__,
                 __LINE__);

@@ -84,6 +84,19 @@ static void copy_rows(void *arg, int64_t begin, int64_t end, int chunk) {
                sizeof(float) * (size_t)ds->dim);
 }
 
+/* Asks the memory system for the rows of the batch after this one, so that they arrive
+ * while the model trains on this one instead of stalling the next copy_rows. */
+static void prefetch_next_rows(const DataLoader *dl, int64_t next, int64_t b) {
+    const Dataset *ds = dl->ds;
+    int64_t end = next + b < ds->n ? next + b : ds->n;
+    size_t row_bytes = sizeof(float) * (size_t)ds->dim;
+    for (int64_t i = next; i < end; i++) {
+        const char *row = (const char *)(ds->x + dl->order[i] * ds->dim);
+        for (size_t off = 0; off < row_bytes; off += 64)
+            __builtin_prefetch(row + off, 0, 1);
+    }
+}
+
 int64_t nnrt_loader_next(DataLoader *dl) {
     const Dataset *ds = dl->ds;
     int64_t b = ds->n - dl->pos < dl->batch ? ds->n - dl->pos : dl->batch;
@@ -102,5 +115,6 @@ int64_t nnrt_loader_next(DataLoader *dl) {
         nnrt_from_float(dl->x, dl->elem_size, dl->xf, b * ds->dim);
     gather_labels(dl, b);
     dl->pos += b;
+    prefetch_next_rows(dl, dl->pos, b);
     return b;
 }

@@ -48,7 +48,7 @@ expect 1 'no model in this file'           -- "$nnlc" --summary "$tmp/empty.nn"
 
 # Code generation: every output form, and nothing on stderr from LLVM (its remarks and
 # warnings are not the user's business).
-expect 0 'parallel for r in 0\.\.B'         -- "$nnlc" --emit=loops "$examples/mlp.nn"
+expect 0 'parallel for rb in 0\.\.B/4'   -- "$nnlc" --emit=loops "$examples/mlp.nn"
 expect 0 'define internal void @dense.forward\(ptr %ctx\).*!nnlc.source' \
                                             -- "$nnlc" -O0 --emit=llvm "$examples/mlp.nn"
 expect 0 'dense forward \(line 6\): y = sigmoid\(x\*W \+ b\)' -- "$nnlc" --emit=llvm "$examples/mlp.nn"

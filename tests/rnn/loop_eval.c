@@ -65,6 +65,7 @@ static int64_t eval_int(Interp *in, const LExpr *e) {
     case E_STEP: return in->step;
     case E_IADD: return eval_int(in, e->a) + eval_int(in, e->b);
     case E_IMUL: return eval_int(in, e->a) * eval_int(in, e->b);
+    case E_IDIV: return eval_int(in, e->a) / e->ival;
     case E_VAR:
         for (int i = in->nloops - 1; i >= 0; i--)
             if (in->loop[i] == e->loop)
@@ -317,6 +318,8 @@ int main(int argc, char **argv) {
     Diag d;
     diag_init(&d, path, "", 0, stderr);
     LoopProgram *p = loop_lower(&a, g, 8, &d);
+    if (p)
+        loop_schedule(p, LOOP_PARALLEL_MIN_WORK); /* the fused loops nnlc compiles */
     if (!p || !loop_check(p, stderr))
         return 1;
     Interp in = {.p = p, .batch = batch, .training = 1, .lr = 0.001, .step = 1};
