@@ -239,25 +239,43 @@ static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW
         dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N);
 }
 
-/*   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
+/* Tiles of dW per block of a convolution's dW: the block's slice of an example's columns
+ * (P rows × IBS·TI values) stays in cache while its tiles pass over the example's rows,
+ * and there are at least 4 blocks to share among threads when K allows. */
+enum { DW_BLOCK_TILES = 16 };
+
+static int64_t dweight_block_tiles(int64_t tiles) {
+    int64_t most = tiles / 4 < DW_BLOCK_TILES ? tiles / 4 : DW_BLOCK_TILES;
+    for (int64_t n = most; n > 1; n--)
+        if (tiles % n == 0)
+            return n;
+    return 1;
+}
+
+/* Dense layers (P = 1):
+ *   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
  *     dW[ib·TI + k, :] = 2·l2·W[…] (or 0)
- *     for b in 0..B:                               (one example's P rows at a time)
- *       for each tile of TILE_N columns: for p in 0..P: dW tile += A[b·P + p, …]ᵀ·dZ[b·P + p, …]
- * The tile's accumulators live in registers across the P rows of an example, whose rows
- * of dZ stay in cache for all the column tiles. With P = 1 (dense) a tile is one whole row
- * of dW, over all B rows at once (a row of dZ is loaded once per x value). Every element
- * of dW is summed over the rows in order by one thread, whatever the thread count. */
+ *     for each tile of columns: for r in 0..B: dW tile += A[r, …]ᵀ·dZ[r, …]
+ * Convolutions (P rows per example), in blocks of IBS tiles of rows:
+ *   parallel for ibb in 0..K/(TI·IBS):
+ *     dW[rows of the block, :] = 2·l2·W[…] (or 0)
+ *     for b in 0..B:                               (one example at a time)
+ *       for ib in 0..IBS: for each tile of columns: for p in 0..P: dW tile += …
+ * The tile's accumulators live in registers across the rows, an example's columns and dZ
+ * stay in cache for all the tiles of a block. Every element of dW is summed over the
+ * rows in order by one thread, whatever the thread count. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                   double l2, LExpr *rows, int64_t K, int64_t N) {
     int64_t P = rows_per_example(rows);
     int64_t TI = dweight_rows(K), tn = tile_columns(N);
+    int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
     s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW", (long long)TI,
               TI == 1 ? "" : "s", (long long)tn);
-    LStmt *ib = for_begin(lb, "ib", e_int(lb, K / TI));
-    ib->parallel = true;
-    LExpr *i0 = e_mul(lb, e_var(lb, ib), e_int(lb, TI));
-    LStmt *k = TI > 1 ? for_begin(lb, "k", e_int(lb, TI)) : NULL;
-    LExpr *wrow = e_mul(lb, k ? e_add(lb, i0, e_var(lb, k)) : i0, e_int(lb, N));
+    LStmt *outer = for_begin(lb, IBS == 1 ? "ib" : "ibb", e_int(lb, K / TI / IBS));
+    outer->parallel = true;
+    LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
+    LStmt *k = TI * IBS > 1 ? for_begin(lb, "k", e_int(lb, TI * IBS)) : NULL;
+    LExpr *wrow = e_mul(lb, k ? e_add(lb, first_row, e_var(lb, k)) : first_row, e_int(lb, N));
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
     j->vector = true;
     LExpr *widx = e_add(lb, wrow, e_var(lb, j));
@@ -267,11 +285,18 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     if (k)
         for_end(lb);
     if (P == 1) {
-        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_int(lb, 0), e_batch(lb), K, N);
+        dweight_row_tiles(lb, A, dZ, dW, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb), K,
+                          N);
     } else {
         LStmt *b = for_begin(lb, "b", e_batch(lb));
+        LExpr *i0 = first_row;
+        LStmt *ib = IBS > 1 ? for_begin(lb, "ib", e_int(lb, IBS)) : NULL;
+        if (ib)
+            i0 = e_add(lb, first_row, e_mul(lb, e_var(lb, ib), e_int(lb, TI)));
         dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
                           e_int(lb, P), K, N);
+        if (ib)
+            for_end(lb);
         for_end(lb);
     }
     for_end(lb);
