@@ -305,11 +305,18 @@ void conv_backward(LB *lb, const Node *n, bool written[]) {
 
 static const char *const pool_words[] = {"max", "mean", "min"}; /* POOL_MAX, AVG, MIN */
 
+/* Windows that tile the input without overlap or padding (the usual 2×2, stride 2): each
+ * input position is under at most one window, so the gradient is written straight into
+ * dx, without a padded buffer to clear and add into. */
+static bool pool_disjoint(const Window *w) {
+    return !padded(w) && w->SH == w->KH && w->SW == w->KW;
+}
+
 void pool_plan(LB *lb, const Node *n) {
     Window w = window_of(n);
     if (n->pool_kind != POOL_AVG)
         lb->nb[n->id].arg = buf_work(lb, arena_printf(lb->a, "%s.arg", n->name), n->out);
-    if (padded(&w) || needs_input_grad(n))
+    if (padded(&w) || (needs_input_grad(n) && !pool_disjoint(&w)))
         buf_scratch(lb, SCRATCH_PAD, padded_size(&w));
 }
 
@@ -421,6 +428,55 @@ void pool_forward(LB *lb, const Node *n) {
     for_end(lb);
 }
 
+/* The gradient of one window position: dy/count (average) or dy where it won (max, min). */
+static LExpr *pool_grad(LB *lb, const Node *n, const Window *w, LExpr *yi, LExpr *kh, LExpr *kw) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    LExpr *dy = e_load(lb, nb->dout, yi);
+    if (n->pool_kind == POOL_AVG)
+        return e_bin(lb, '*', dy, e_temp(lb, "inv"));
+    return e_select(lb, e_cmp(lb, '=', e_load(lb, nb->arg, yi), pool_pos(lb, w, kh, kw)), dy,
+                    e_real(lb, 0));
+}
+
+/*   parallel for r: for oh, kh, ow, kw, c: dx[r, oh·KH + kh, ow·KW + kw, c] = g
+ * in the input's memory order; the rows and columns no window covers get 0. */
+static void pool_backward_disjoint(LB *lb, const Node *n, const Window *w, bool first) {
+    bool avg = n->pool_kind == POOL_AVG;
+    s_comment(lb, "%s backward (line %d): dx[window position] = %s (the windows do not "
+                  "overlap)", n->name, n->loc.line, avg ? "dy / count" : "dy where the position is arg");
+    LExpr *r = batch_loop(lb);
+    if (avg)
+        s_let(lb, "inv", pool_inv_count(lb, w, NULL, NULL));
+    int open = 0;
+    LExpr *oh = dim_loop(lb, "oh", w->OH, false, &open);
+    LExpr *kh = dim_loop(lb, "kh", w->KH, false, &open);
+    LExpr *h = e_add(lb, e_mul(lb, oh, e_int(lb, w->KH)), kh);
+    int inner = 0;
+    LExpr *ow = dim_loop(lb, w->two_d ? "ow" : "o", w->OW, false, &inner);
+    LExpr *kw = dim_loop(lb, w->two_d ? "kw" : "k", w->KW, false, &inner);
+    LExpr *c = dim_loop(lb, "c", w->C, true, &inner);
+    LExpr *t = e_add(lb, e_mul(lb, e_add(lb, e_mul(lb, ow, e_int(lb, w->KW)), kw), e_int(lb, w->C)), c);
+    grad_store(lb, n->in[0], input_at(lb, w, r, h, t),
+               pool_grad(lb, n, w, pool_out_at(lb, w, r, oh, ow, c), kh, kw), first);
+    close_loops(lb, &inner);
+    int64_t covered_w = w->OW * w->KW * w->C;
+    if (first && covered_w < w->W * w->C) { /* columns right of the last window */
+        LExpr *u = dim_loop(lb, "u", w->W * w->C - covered_w, true, &inner);
+        grad_store(lb, n->in[0], input_at(lb, w, r, h, e_add(lb, e_int(lb, covered_w), u)),
+                   e_real(lb, 0), true);
+        close_loops(lb, &inner);
+    }
+    close_loops(lb, &open);
+    if (first && w->OH * w->KH < w->H) { /* rows below the last window */
+        LExpr *hh = dim_loop(lb, "h", w->H - w->OH * w->KH, false, &open);
+        LExpr *u = dim_loop(lb, "t", w->W * w->C, true, &open);
+        grad_store(lb, n->in[0], input_at(lb, w, r, e_add(lb, e_int(lb, w->OH * w->KH), hh), u),
+                   e_real(lb, 0), true);
+        close_loops(lb, &open);
+    }
+    for_end(lb);
+}
+
 void pool_backward(LB *lb, const Node *n, bool written[]) {
     if (!needs_input_grad(n))
         return;
@@ -428,6 +484,10 @@ void pool_backward(LB *lb, const Node *n, bool written[]) {
     const Buf *dxpad = lb->scratch[SCRATCH_PAD];
     Window w = window_of(n);
     bool first = first_grad(written, n, 0), avg = n->pool_kind == POOL_AVG;
+    if (pool_disjoint(&w)) {
+        pool_backward_disjoint(lb, n, &w, first);
+        return;
+    }
     s_comment(lb, "%s backward (line %d): dxpad[window position] += %s; dx = dxpad without "
                   "its border", n->name, n->loc.line,
               avg ? "dy / count" : "dy where the position is arg");
