@@ -770,7 +770,7 @@ static int grad_writers(const Node *n) {
  * parameters and whatever else the layer's loops need. */
 static void plan_buffers(LB *lb) {
     const Graph *g = lb->g;
-    const Node *out_node = view_source(g->output);
+    const Node *out_node = view_source(g->output), *fused_out = loss_fusion(g);
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
         NodeBufs *nb = &lb->nb[i];
@@ -786,7 +786,7 @@ static void plan_buffers(LB *lb) {
         nb->out = is_output ? buf_io(lb, "out", BUF_OUT, n->out)
                             : buf_work(lb, arena_printf(lb->a, "%s.y", n->name), n->out);
         bool has_z = layer_has_z(n);
-        if (has_z)
+        if (layer_stores_z(n, fused_out))
             nb->z = buf_work(lb, arena_printf(lb->a, "%s.z", n->name), n->out);
         /* The derivative of an elementwise activation is applied by whoever writes the
          * gradient, when there is exactly one writer: no separate pass over dy, no dy. */
@@ -801,7 +801,7 @@ static void plan_buffers(LB *lb) {
         lb->noise = buf_io(lb, "noise", BUF_NOISE, (Shape){1, {lb->p->noise_per_row}});
     bool class_index = g->train.loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE;
     lb->y = buf_io(lb, "y", BUF_Y, class_index ? (Shape){1, {1}} : g->output->out);
-    lb->fused_out = loss_fusion(g);
+    lb->fused_out = fused_out;
     if (lb->fused_out && layer_has_z(lb->fused_out))
         lb->nb[lb->fused_out->id].dz_fused = false;
 }

@@ -242,7 +242,7 @@ void conv_forward(LB *lb, const Node *n) {
     conv_comment(lb, n, &w);
     const Buf *cols = conv_columns(lb, &w, x);
     LExpr *rows = e_mul(lb, e_batch(lb), e_int(lb, pixels(&w)));
-    bool apply = nb->z && n->act.kind != ACT_SOFTMAX;
+    bool apply = layer_has_z(n) && n->act.kind != ACT_SOFTMAX;
     s_comment(lb, "z = %s·W%s%s", conv_identity(&w) ? "x" : "cols", nb->b ? " + b" : "",
               apply ? arena_printf(lb->a, "; y = %s(z)", act_name(n->act.kind)) : "");
     gemm_forward(lb, cols, nb->W, nb->b, nb->z ? nb->z : nb->out, apply ? nb->out : NULL,

@@ -150,13 +150,14 @@ void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
     for_end(lb);
 }
 
+static LExpr *deriv_at(LB *lb, const Node *n, LExpr *index);
+
 void grad_store(LB *lb, const Node *n, LExpr *index, LExpr *value, bool first) {
     n = view_source(n);
     const NodeBufs *nb = &lb->nb[n->id];
     const Buf *target = nb->dout;
     if (nb->dz_fused) {
-        value = e_bin(lb, '*', value,
-                      act_deriv(lb, n->act, e_load(lb, nb->z, index), e_load(lb, nb->out, index)));
+        value = e_bin(lb, '*', value, deriv_at(lb, n, index));
         target = nb->dz;
     }
     if (first)
@@ -168,7 +169,7 @@ void grad_store(LB *lb, const Node *n, LExpr *index, LExpr *value, bool first) {
 /* dz = dy·act'(z), unless a reader or the loss already wrote dz. */
 void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width) {
     const NodeBufs *nb = &lb->nb[n->id];
-    if (!nb->z || nb->dz_fused || lb->fused_out == n)
+    if (!layer_has_z(n) || nb->dz_fused || lb->fused_out == n)
         return;
     if (n->act.kind == ACT_SOFTMAX) {
         s_comment(lb, "dz = y·(dy − Σ dy·y)  (softmax)");
@@ -182,9 +183,7 @@ void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width) {
     LStmt *j = for_begin(lb, "j", e_int(lb, width));
     j->vector = true;
     LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, width)), e_var(lb, j));
-    s_store(lb, nb->dz, idx,
-            e_bin(lb, '*', e_load(lb, nb->dout, idx),
-                  act_deriv(lb, n->act, e_load(lb, nb->z, idx), e_load(lb, nb->out, idx))));
+    s_store(lb, nb->dz, idx, e_bin(lb, '*', e_load(lb, nb->dout, idx), deriv_at(lb, n, idx)));
     for_end(lb);
     for_end(lb);
 }
@@ -210,7 +209,7 @@ static void dense_forward(LB *lb, const Node *n) {
     s_comment(lb, "%s forward (line %d): y = %s%sx·W%s%s   W (%lld, %lld)", n->name, n->loc.line,
               act_formula(n->act), n->act.kind == ACT_LINEAR ? "" : "(", n->use_bias ? " + b" : "",
               n->act.kind == ACT_LINEAR ? "" : ")", (long long)dd.f, (long long)dd.u);
-    bool apply = nb->z && n->act.kind != ACT_SOFTMAX;
+    bool apply = layer_has_z(n) && n->act.kind != ACT_SOFTMAX;
     gemm_forward(lb, x, nb->W, nb->b, nb->z ? nb->z : nb->out, apply ? nb->out : NULL, n->act,
                  dd.rows, dd.f, dd.u);
     if (n->act.kind == ACT_SOFTMAX)
@@ -370,6 +369,28 @@ bool layer_lowered(OpKind op) {
 bool layer_has_z(const Node *n) {
     bool linear_map = n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D;
     return linear_map && n->act.kind != ACT_LINEAR;
+}
+
+/* act'(z) is a function of y = act(z): z > 0 exactly when y > 0 for relu, leaky relu
+ * (alpha ≥ 0) and elu (alpha > 0); sigmoid and tanh are written with y already. */
+static bool deriv_from_y(Activation act) {
+    switch (act.kind) {
+    case ACT_SIGMOID: case ACT_TANH: case ACT_RELU: return true;
+    case ACT_LEAKY_RELU: return act.alpha >= 0;
+    case ACT_ELU: return act.alpha > 0;
+    default: return false;
+    }
+}
+
+bool layer_stores_z(const Node *n, const Node *fused_out) {
+    return layer_has_z(n) && (n == fused_out || !deriv_from_y(n->act));
+}
+
+/* act'(z) at element `index` of n's output, from z when it is stored, else from y. */
+static LExpr *deriv_at(LB *lb, const Node *n, LExpr *index) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    LExpr *y = e_load(lb, nb->out, index);
+    return act_deriv(lb, n->act, nb->z ? e_load(lb, nb->z, index) : y, y);
 }
 
 /* W, dW and (with use_bias) b, db: params[0] and params[1] of dense, conv and GLU. */
