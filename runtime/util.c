@@ -83,17 +83,6 @@ double nnrt_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-double nnrt_get(const void *buf, int elem_size, int64_t i) {
-    return elem_size == 8 ? ((const double *)buf)[i] : (double)((const float *)buf)[i];
-}
-
-void nnrt_set(void *buf, int elem_size, int64_t i, double v) {
-    if (elem_size == 8)
-        ((double *)buf)[i] = v;
-    else
-        ((float *)buf)[i] = (float)v;
-}
-
 void nnrt_from_float(void *dst, int elem_size, const float *src, int64_t n) {
     if (elem_size == 4) {
         memcpy(dst, src, (size_t)n * sizeof(float));

@@ -35,8 +35,17 @@ int64_t nnrt_mul_checked(int64_t a, int64_t b);
 double nnrt_now(void); /* monotonic seconds */
 
 /* Element i of a model-precision buffer (elem_size 4 = float, 8 = double). */
-double nnrt_get(const void *buf, int elem_size, int64_t i);
-void nnrt_set(void *buf, int elem_size, int64_t i, double v);
+/* Inline: the metrics read every output of every batch through them. */
+static inline double nnrt_get(const void *buf, int elem_size, int64_t i) {
+    return elem_size == 8 ? ((const double *)buf)[i] : (double)((const float *)buf)[i];
+}
+
+static inline void nnrt_set(void *buf, int elem_size, int64_t i, double v) {
+    if (elem_size == 8)
+        ((double *)buf)[i] = v;
+    else
+        ((float *)buf)[i] = (float)v;
+}
 /* dst[i] = src[i] for n elements, dst in model precision. */
 void nnrt_from_float(void *dst, int elem_size, const float *src, int64_t n);
 
