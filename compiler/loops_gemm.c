@@ -145,10 +145,10 @@ static void product_row_tiles(LB *lb, const Product *pr, LExpr *q, int nr, int64
  *   for r in 0..B − 4·(B/4): the last rows, one at a time
  * Every element of Out is computed by one thread, in the same order whatever the thread
  * count. */
-static void product(LB *lb, const Product *pr, LExpr *rows) {
+static void product(LB *lb, const Product *pr, const char *what, LExpr *rows) {
     int64_t P = rows_per_example(rows), tn = tile_columns(pr->N);
     if (P == 1) {
-        s_comment(lb, "in tiles of %d rows × %lld columns", TILE_R, (long long)tn);
+        s_comment(lb, "%s in tiles of %d rows × %lld columns", what, TILE_R, (long long)tn);
         LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
         LStmt *rb = for_begin(lb, "rb", blocks);
         rb->parallel = true;
@@ -161,7 +161,7 @@ static void product(LB *lb, const Product *pr, LExpr *rows) {
         return;
     }
     int tr = tile_rows(P, tn);
-    s_comment(lb, "in tiles of %d rows × %lld columns", tr, (long long)tn);
+    s_comment(lb, "%s in tiles of %d rows × %lld columns", what, tr, (long long)tn);
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
     r->rowwise = true; /* example r's rows only: fuses with the im2col before it */
@@ -189,8 +189,7 @@ static void product(LB *lb, const Product *pr, LExpr *rows) {
 void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
                   const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
     Product pr = {A, W, Z, bias, Y, act, NULL, false, K, N};
-    s_comment(lb, "Z = A·W + b");
-    product(lb, &pr, rows);
+    product(lb, &pr, "Z = A·W + b", rows);
 }
 
 /* dW's micro-kernel: a tile of TI rows × TILE_N columns of dW whose accumulators stay in
@@ -341,6 +340,5 @@ void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node 
     const Buf *Wt = transposed(lb, W, K, N);
     const Buf *acc = target ? buf_scratch(lb, SCRATCH_DX, rows_per_example(rows) * K) : dA;
     Product pr = {dZ, Wt, acc, NULL, NULL, {ACT_LINEAR, 0}, target, first, N, K};
-    s_comment(lb, "dA = dZ·Wᵀ");
-    product(lb, &pr, rows);
+    product(lb, &pr, "dA = dZ·Wᵀ", rows);
 }
