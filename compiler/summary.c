@@ -78,6 +78,34 @@ static void print_memory(const Graph *g, FILE *out) {
     fprintf(out, "  total             %12s\n", bytes_str((double)m->total, b, sizeof b));
 }
 
+/* Whether n reads the model's input itself (through flatten/reshape views). */
+static bool reads_model_input(const Node *n) {
+    for (int i = 0; i < n->nin; i++) {
+        const Node *in = n->in[i];
+        while (in->op == OP_FLATTEN || in->op == OP_RESHAPE)
+            in = in->in[0];
+        if (in->op != OP_INPUT)
+            return false;
+    }
+    return n->nin > 0;
+}
+
+/* A training step's FLOPs per example, counted as the backward pass runs: each layer's
+ * forward work again for the gradient of its weights (when it has any) and again for the
+ * gradient of its input, except where the input is the model's, which needs none. */
+static int64_t training_flops(const Graph *g) {
+    int64_t total = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        total += n->flops;
+        if (n->trainable > 0)
+            total += n->flops;
+        if (!reads_model_input(n))
+            total += n->flops;
+    }
+    return total;
+}
+
 void summary_print(const Graph *g, FILE *out) {
     bool chain = is_chain(g);
     char buf[256], num[32], num2[32];
@@ -140,6 +168,8 @@ void summary_print(const Graph *g, FILE *out) {
     rule(out, '_', width);
     fprintf(out, "FLOPs per example (forward): %s (2 per multiply-add)\n",
             commas(g->flops, num, sizeof num));
+    fprintf(out, "FLOPs per example (training step): %s (forward, weight gradients, input "
+                 "gradients but the model input's)\n", commas(training_flops(g), num, sizeof num));
     print_memory(g, out);
 }
 
