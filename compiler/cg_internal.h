@@ -5,6 +5,7 @@
  *   cg_module.c   target machine, module, verification, passes, output files
  *   cg_loops.c    loop IR -> LLVM functions (loops, parallel outlining, expressions)
  *   cg_model.c    the NnrtModel descriptor of runtime/nnrt.h, as a constant
+ *   cg_split.c    split compilation: which module defines each function, the threads
  *
  * The generated IR is meant to be read: values and blocks carry the loop IR's names
  * (`r.loop`, `dense_1.W`), every layer stays its own function at -O0.
@@ -49,6 +50,16 @@ typedef struct CgFn {
     const char *comment;           /* the latest comment emitted, for outlined bodies */
 } CgFn;
 
+/* How the functions are split among modules compiled in parallel (cg_split.c). Every
+ * module declares every function and defines its own part's; part 0 also holds the
+ * descriptor. A function referenced from another part has external linkage and hidden
+ * visibility (it stays inside the trainer); the others stay internal as in one module. */
+typedef struct CgSplit {
+    int nparts;
+    int *part_of;                  /* per LFunc, in p->funcs order: the part defining it */
+    bool *shared;                  /* per LFunc: referenced from another part */
+} CgSplit;
+
 typedef struct Codegen {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
@@ -59,6 +70,8 @@ typedef struct Codegen {
     const LoopProgram *p;
     const CgOptions *opt;
     FILE *err;
+    const CgSplit *split;          /* NULL: this module is the whole program */
+    int part;                      /* with split: the part this module defines */
 
     LLVMTypeRef real, f64, i64, i32, i8, i1, ptr, void_t;
     LLVMTypeRef entry_type;        /* void (ptr ctx) */
@@ -84,5 +97,16 @@ LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f);
 
 /* cg_model.c: the `nnrt_model` global and the work_size function. */
 void cg_model_descriptor(Codegen *cg);
+
+/* cg_module.c: LLVM's process-wide set-up (target, command-line options), done once
+ * before any module is made (before the threads start); then one module — the whole
+ * program (split NULL) or one part — generated, verified, optimized and written. */
+void cg_init_llvm(void);
+bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
+                    const CgSplit *split, int part, CgEmit what, const char *out_path,
+                    FILE *err);
+
+/* cg_split.c: the index of f in p->funcs. */
+int cg_func_index(const LoopProgram *p, const LFunc *f);
 
 #endif

@@ -2,8 +2,9 @@
  * cg_loops.c — lowers the loop IR to LLVM IR, knowing nothing of layers.
  *
  * Every LFunc becomes an internal function `void name(ptr %ctx)` (the loss returns a
- * double) that loads the NnrtCtx fields it needs once, in its entry block. A loop
- * becomes the usual four blocks
+ * double; split compilation, cg_split.c, makes those called across parts hidden) that
+ * loads the NnrtCtx fields it needs once, in its entry block. A loop becomes the usual
+ * four blocks
  *
  *     r.loop:  %r = phi [0, pre] [%r.next, r.next]     ; condition r < extent
  *     r.body:  ...
@@ -711,11 +712,22 @@ static void gen_stmts(Codegen *cg, const LStmt *s) {
 /* ---- functions ---- */
 
 LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f) {
-    int i = 0;
-    for (const LFunc *g = cg->p->funcs; g; g = g->next, i++)
-        if (g == f)
-            return cg->fn_of[i];
-    NNLC_UNREACHABLE("call of an unknown function");
+    return cg->fn_of[cg_func_index(cg->p, f)];
+}
+
+/* Whether this module defines LFunc i (with its outlined parallel bodies). */
+static bool defines(const Codegen *cg, int i) {
+    return !cg->split || cg->split->part_of[i] == cg->part;
+}
+
+/* Internal when this module is the whole program, or defines the function and is its
+ * only user; else external with hidden visibility: defined in one part's object and
+ * called from another's, it still is not exported from the trainer. */
+static void set_linkage(Codegen *cg, LLVMValueRef fn, int i) {
+    if (defines(cg, i) && !(cg->split && cg->split->shared[i]))
+        LLVMSetLinkage(fn, LLVMInternalLinkage);
+    else
+        LLVMSetVisibility(fn, LLVMHiddenVisibility);
 }
 
 /* The loop IR's first comment (e.g. "dense_1 forward (line 7): y = softmax(x·W + b)")
@@ -771,7 +783,7 @@ void cg_functions(Codegen *cg) {
     for (const LFunc *f = cg->p->funcs; f; f = f->next, i++) {
         cg->fn_of[i] = LLVMAddFunction(cg->mod, f->name,
                                        f->returns_real ? cg->loss_type : cg->entry_type);
-        LLVMSetLinkage(cg->fn_of[i], LLVMInternalLinkage);
+        set_linkage(cg, cg->fn_of[i], i);
         LLVMSetValueName2(LLVMGetParam(cg->fn_of[i], 0), "ctx", 3);
         /* Layer functions stay functions: inlining them into forward/backward gains
          * nothing (their work is in the outlined parallel bodies) and makes the
@@ -782,5 +794,6 @@ void cg_functions(Codegen *cg) {
     }
     i = 0;
     for (const LFunc *f = cg->p->funcs; f; f = f->next, i++)
-        gen_function(cg, f, cg->fn_of[i]);
+        if (defines(cg, i))
+            gen_function(cg, f, cg->fn_of[i]);
 }

@@ -1,8 +1,10 @@
 /*
- * cg_module.c — one LLVM module per model: the target machine (this CPU with its vector
- * features, or generic x86-64), the functions of the loop program (cg_loops.c), the
- * NnrtModel descriptor (cg_model.c), verification, the new pass manager's default<On>
- * pipeline, and the output: LLVM IR, assembly or an object file.
+ * cg_module.c — one LLVM module per model (or per part of a split, cg_split.c): the target
+ * machine (this CPU with its vector features, or generic x86-64), the functions of the
+ * loop program (cg_loops.c), the NnrtModel descriptor (cg_model.c), verification, the new
+ * pass manager's default<On> pipeline, and the output: LLVM IR, assembly or an object
+ * file. Everything here is per module, so modules can be compiled in parallel threads,
+ * each with its own context; only cg_init_llvm() touches process-wide state.
  */
 #include "cg_internal.h"
 
@@ -15,20 +17,20 @@
 /* glibc's libmvec supplies vector exp/log (_ZGVdN8v_expf…): with it LLVM vectorizes the
  * loops of sigmoid, tanh, softmax and the losses instead of calling expf 8 times. The
  * trainer links it through -lm. LLVM reads the choice from its command-line options,
- * which are process-wide; parse them once. */
-static void select_vector_library(void) {
+ * which are process-wide: they are parsed once, with the target's registration, before
+ * any thread makes a module. */
+void cg_init_llvm(void) {
     static bool done;
     if (done)
         return;
     done = true;
     const char *argv[] = {"nnlc", "-vector-library=LIBMVEC-X86"};
     LLVMParseCommandLineOptions(2, argv, NULL);
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
 }
 
 static LLVMTargetMachineRef target_machine(const CgOptions *opt, FILE *err) {
-    select_vector_library();
-    LLVMInitializeNativeTarget();
-    LLVMInitializeNativeAsmPrinter();
     char *triple = LLVMGetDefaultTargetTriple();
     LLVMTargetRef target;
     char *msg = NULL;
@@ -153,13 +155,16 @@ static bool write_output(Codegen *cg, CgEmit what, const char *out_path) {
     return false;
 }
 
-bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit what,
-             const char *out_path, FILE *err) {
+bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
+                    const CgSplit *split, int part, CgEmit what, const char *out_path,
+                    FILE *err) {
     Codegen cg = {0};
     cg.g = g;
     cg.p = p;
     cg.opt = opt;
     cg.err = err;
+    cg.split = split;
+    cg.part = part;
     cg.tm = target_machine(opt, err);
     if (!cg.tm)
         return false;
@@ -177,7 +182,8 @@ bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit 
     init_types(&cg);
 
     cg_functions(&cg);
-    cg_model_descriptor(&cg);
+    if (!split || part == 0)
+        cg_model_descriptor(&cg);
     bool ok = verify(&cg) && optimize(&cg) && write_output(&cg, what, out_path);
 
     free(cg.fn_of);
@@ -189,4 +195,10 @@ bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit 
     LLVMDisposeTargetMachine(cg.tm);
     LLVMContextDispose(cg.ctx);
     return ok;
+}
+
+bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit what,
+             const char *out_path, FILE *err) {
+    cg_init_llvm();
+    return cg_emit_module(g, p, opt, NULL, 0, what, out_path, err);
 }

@@ -4,6 +4,8 @@
  *   read → parse → sema (graph + shapes) → plan → lower to loops → LLVM → object → link
  *
  * with an exit after any pass whose output was asked for (--summary, --emit=…, -c, -S).
+ * A linked trainer's LLVM passes and code generation run in --jobs threads, one object
+ * file each (cg_emit_objects); the other outputs are one module.
  * Exit status: 0 success, 1 errors in the input, 2 bad usage or a failed tool.
  */
 #include <errno.h>
@@ -38,7 +40,12 @@ typedef struct Options {
     int elem_size;
     int max_errors;
     int64_t parallel_min_work;
+    int jobs;               /* 0: one per online core, at most CG_DEFAULT_JOBS */
 } Options;
+
+/* Threads compiling a linked trainer (cg_emit_objects): on 2 cores, 2 make resnet_bn's
+ * compilation 1.9× faster (1.36 → 0.70 s); more parts than cores gain nothing. */
+enum { CG_DEFAULT_JOBS = 2, MAX_JOBS = 64 };
 
 static const char usage_text[] =
     "usage: nnlc [options] MODEL.nn\n"
@@ -61,6 +68,9 @@ static const char usage_text[] =
     "  --max-errors=N        stop reporting after N errors (default 50, 0 = no limit)\n"
     "  --parallel-min-work=N loops with fewer estimated operations per batch run on one\n"
     "                        thread (default 16384; 0: every loop that can be parallel is)\n"
+    "  --jobs=N              compile a linked trainer's code in N threads, into N object\n"
+    "                        files (default: 2, or 1 on a single core); the trainer is\n"
+    "                        the same for any N\n"
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -143,6 +153,12 @@ static int parse_args(int argc, char **argv, Options *o) {
             if (!a[20] || *end || n < 0)
                 return usage_error("--parallel-min-work needs a number, got '%s'", a + 20);
             o->parallel_min_work = n;
+        } else if (strncmp(a, "--jobs=", 7) == 0) {
+            char *end;
+            long n = strtol(a + 7, &end, 10);
+            if (!a[7] || *end || n < 1 || n > MAX_JOBS)
+                return usage_error("--jobs needs a number from 1 to 64, got '%s'", a + 7);
+            o->jobs = (int)n;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (o->input) {
@@ -258,8 +274,8 @@ static int run(char *const argv[]) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* cc OBJ libnnrt.a -lz -lm -lpthread -o OUT: the trainer needs nothing else. */
-static int link_trainer(const char *object, const char *output) {
+/* cc OBJ... libnnrt.a -lz -lm -lpthread -o OUT: the trainer needs nothing else. */
+static int link_trainer(char *const *objects, int nobjects, const char *output) {
     const char *runtime = getenv("NNLC_RUNTIME_LIB");
     if (!runtime || !*runtime)
         runtime = NNLC_RUNTIME_LIB;
@@ -272,14 +288,43 @@ static int link_trainer(const char *object, const char *output) {
     const char *cc = getenv("CC");
     if (!cc || !*cc)
         cc = "cc";
-    char *argv[] = {(char *)cc, "-o", (char *)output, (char *)object, (char *)runtime,
-                    "-lz", "-lm", "-lpthread", NULL};
+    char *argv[MAX_JOBS + 8] = {(char *)cc, "-o", (char *)output};
+    int n = 3;
+    for (int i = 0; i < nobjects; i++)
+        argv[n++] = objects[i];
+    char *libs[] = {(char *)runtime, "-lz", "-lm", "-lpthread", NULL};
+    memcpy(argv + n, libs, sizeof libs);
     int rc = run(argv);
     if (rc != 0) {
         fprintf(stderr, "nnlc: error: linking with '%s' failed (status %d)\n", cc, rc);
         return EXIT_USAGE;
     }
     return 0;
+}
+
+/* One part per core, up to CG_DEFAULT_JOBS. */
+static int default_jobs(void) {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores < 1 ? 1 : cores < CG_DEFAULT_JOBS ? (int)cores : CG_DEFAULT_JOBS;
+}
+
+/* The trainer's code as objects model0.o… in the temporary directory dir, linked. */
+static int build_trainer(const Options *o, const CgOptions *cg, const Graph *g,
+                         const LoopProgram *lp, const char *dir, const char *out) {
+    int n = o->jobs ? o->jobs : default_jobs();
+    char *objects[MAX_JOBS];
+    for (int i = 0; i < n; i++) {
+        objects[i] = malloc(strlen(dir) + 32);
+        sprintf(objects[i], "%s/model%d.o", dir, i);
+    }
+    int rc = cg_emit_objects(g, lp, cg, n, (const char *const *)objects, stderr)
+                 ? link_trainer(objects, n, out)
+                 : EXIT_USAGE;
+    for (int i = 0; i < n; i++) {
+        unlink(objects[i]);
+        free(objects[i]);
+    }
+    return rc;
 }
 
 static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp) {
@@ -303,11 +348,7 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp) {
         free(out);
         return EXIT_USAGE;
     }
-    char object[4200];
-    snprintf(object, sizeof object, "%s/model.o", dir);
-    int rc = cg_emit(g, lp, &cg, CG_EMIT_OBJ, object, stderr) ? link_trainer(object, out)
-                                                              : EXIT_USAGE;
-    unlink(object);
+    int rc = build_trainer(o, &cg, g, lp, dir, out);
     rmdir(dir);
     free(out);
     return rc;

@@ -71,5 +71,55 @@ for model in lstm_rows resnet_bn; do
     expect 0 "^usage: $model"               -- "$tmp/$model" --help
 done
 
+# check MESSAGE command...: the command must succeed (its output is not looked at).
+check() {
+    message=$1
+    shift
+    if "$@" >/dev/null 2>&1; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: $message" >&2
+        fails=$((fails + 1))
+    fi
+}
+
+# A linked trainer's code is compiled in N threads, one object file each (--jobs): any N
+# must give the same trainer, i.e. the same weights after training; the calls between
+# the objects stay inside the trainer; no temporary file is left behind.
+expect 2 '--jobs needs a number'            -- "$nnlc" --jobs=0 "$examples/mlp.nn"
+awk 'BEGIN { print "a,b,c,d,y"; s = 7
+             for (i = 0; i < 96; i++) {
+                 row = ""; t = 0
+                 for (k = 0; k < 4; k++) {
+                     s = (s * 1103515245 + 12345) % 2147483648; v = s / 2147483648
+                     t += v * (k + 1); row = row sprintf("%.4f,", v)
+                 }
+                 print row int(t) % 3
+             } }' >"$tmp/tiny.csv"
+cat >"$tmp/tiny.nn" <<END
+model tiny {
+    input [4]
+    dense(8, activation=relu)
+    dense(3, activation=softmax)
+}
+train {
+    loss = sparse_categorical_crossentropy
+    optimizer = adam(lr=0.01)
+    epochs = 2   batch = 8   seed = 1
+    data = csv("$tmp/tiny.csv")
+}
+END
+mkdir "$tmp/tmpdir"
+for jobs in 1 2 3; do
+    check "nnlc --jobs=$jobs failed" env TMPDIR="$tmp/tmpdir" "$nnlc" --jobs=$jobs \
+        "$tmp/tiny.nn" -o "$tmp/tiny$jobs"
+    expect 0 'Epoch 2/2'                    -- "$tmp/tiny$jobs" --save "$tmp/tiny$jobs.st"
+done
+check '--jobs=2 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny2.st"
+check '--jobs=3 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny3.st"
+check 'a trainer compiled with --jobs=2 has functions of default visibility' \
+    sh -c "! readelf -sW '$tmp/tiny2' | grep -E 'GLOBAL +DEFAULT .*(forward|backward)'"
+check 'nnlc left files in its temporary directory' rmdir "$tmp/tmpdir"
+
 echo "cli: $passes passed, $fails failed"
 [ $fails -eq 0 ]
