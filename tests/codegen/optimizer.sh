@@ -8,14 +8,15 @@
 set -u
 nnlc=$1 tool=$2 data=$3 work=$4 case=$5
 mkdir -p "$work"
-rm -f "$work/$case" "$work/$case.safetensors"
+rm -f "$work/$case" "$work/$case.safetensors" "$work/$case.init.safetensors"
 "$tool" opt-model "$case" > "$work/$case.nn" || exit 1
-"$tool" opt-init "$work/init.safetensors" || exit 1
+# One initial-weights file per case: the cases run in parallel in one directory.
+"$tool" opt-init "$work/$case.init.safetensors" || exit 1
 if ! "$nnlc" --precision=f64 "$work/$case.nn" -o "$work/$case"; then
     echo "FAIL: nnlc could not compile:"; cat "$work/$case.nn"
     exit 1
 fi
-if ! "$work/$case" --load "$work/init.safetensors" --data "$data/opt_x.npy" "$data/opt_y.npy" \
+if ! "$work/$case" --load "$work/$case.init.safetensors" --data "$data/opt_x.npy" "$data/opt_y.npy" \
         --threads 2 --quiet --save "$work/$case.safetensors"; then
     echo "FAIL: the trainer failed"
     exit 1
