@@ -780,6 +780,12 @@ static uint64_t fnv(uint64_t h, const void *data, size_t n) {
     return h;
 }
 
+const Node *view_source(const Node *n) {
+    while (n->op == OP_FLATTEN || n->op == OP_RESHAPE)
+        n = n->in[0];
+    return n;
+}
+
 uint64_t graph_fingerprint(const Graph *g) {
     uint64_t h = 14695981039346656037ULL;
     for (int i = 0; i < g->nnodes; i++) {

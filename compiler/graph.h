@@ -215,6 +215,8 @@ typedef struct Graph {
 /* graph.c */
 Graph *graph_new(Arena *a, const char *name, SrcLoc loc);
 Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, int nin);
+/* The node whose data n holds: n itself, or through flatten/reshape (views) their source. */
+const Node *view_source(const Node *n);
 /* Infers every node's output shape and parameters, in order, reporting shape errors.
  * Returns false if any node could not be given a shape. */
 bool graph_infer(Graph *g, Arena *a, Diag *d);

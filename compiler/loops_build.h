@@ -113,7 +113,6 @@ void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
                            const Node *target, bool first, LExpr *rows, int64_t width);
 
 /* ---- layers (loops_layers.c) ---- */
-const Node *view_source(const Node *n);         /* through flatten/reshape */
 bool layer_lowered(OpKind op);                  /* has loop builders */
 bool layer_has_z(const Node *n);                /* its activation is a separate step after
                                                    the product: y = act(z), dz ≠ dy */
@@ -121,8 +120,8 @@ bool layer_has_z(const Node *n);                /* its activation is a separate 
  * activations whose derivative needs z (gelu, swish); sigmoid, tanh, relu, leaky relu and
  * elu take theirs from y, and their z lives only in the product's registers. */
 bool layer_stores_z(const Node *n, const Node *fused_out);
-void layer_buffers(LB *lb, const Node *n);
-void kernel_bias_bufs(LB *lb, const Node *n);   /* W, dW, b, db from params[0], params[1] */      /* a layer's own buffers, after y and dy */
+void layer_buffers(LB *lb, const Node *n);      /* a layer's own buffers, after y and dy */
+void kernel_bias_bufs(LB *lb, const Node *n);   /* W, dW, b, db from params[0], params[1] */
 bool layer_forward(LB *lb, const Node *n);
 bool layer_backward(LB *lb, const Node *n, bool first_writer[]);
 /* Stores (or adds, when not the first writer) the gradient of element `index` of node n's

@@ -480,14 +480,13 @@ static void pool_backward_disjoint(LB *lb, const Node *n, const Window *w, bool 
 void pool_backward(LB *lb, const Node *n, bool written[]) {
     if (!needs_input_grad(n))
         return;
-    const NodeBufs *nb = &lb->nb[n->id];
-    const Buf *dxpad = lb->scratch[SCRATCH_PAD];
     Window w = window_of(n);
     bool first = first_grad(written, n, 0), avg = n->pool_kind == POOL_AVG;
     if (pool_disjoint(&w)) {
         pool_backward_disjoint(lb, n, &w, first);
         return;
     }
+    const Buf *dxpad = lb->scratch[SCRATCH_PAD];
     s_comment(lb, "%s backward (line %d): dxpad[window position] += %s; dx = dxpad without "
                   "its border", n->name, n->loc.line,
               avg ? "dy / count" : "dy where the position is arg");
@@ -501,12 +500,8 @@ void pool_backward(LB *lb, const Node *n, bool written[]) {
     LExpr *kh = dim_loop(lb, "kh", w.KH, false, &open);
     LExpr *kw = dim_loop(lb, w.two_d ? "kw" : "k", w.KW, false, &open);
     LExpr *c = dim_loop(lb, "c", w.C, true, &open);
-    LExpr *yi = pool_out_at(lb, &w, r, oh, ow, c);
-    LExpr *dy = e_load(lb, nb->dout, yi);
-    LExpr *g = avg ? e_bin(lb, '*', dy, e_temp(lb, "inv"))
-                   : e_select(lb, e_cmp(lb, '=', e_load(lb, nb->arg, yi), pool_pos(lb, &w, kh, kw)),
-                              dy, e_real(lb, 0));
-    s_accum(lb, dxpad, pool_in_at(lb, &w, r, oh, ow, kh, kw, c), g);
+    s_accum(lb, dxpad, pool_in_at(lb, &w, r, oh, ow, kh, kw, c),
+            pool_grad(lb, n, &w, pool_out_at(lb, &w, r, oh, ow, c), kh, kw));
     close_loops(lb, &open);
     unpad_grad(lb, n, &w, dxpad, r, first);
     for_end(lb);

@@ -17,12 +17,6 @@
 
 #include <math.h>
 
-const Node *view_source(const Node *n) {
-    while (n->op == OP_FLATTEN || n->op == OP_RESHAPE)
-        n = n->in[0];
-    return n;
-}
-
 bool needs_input_grad(const Node *n) {
     return n->nin > 0 && view_source(n->in[0])->op != OP_INPUT;
 }

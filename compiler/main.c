@@ -9,6 +9,7 @@
  * Exit status: 0 success, 1 errors in the input, 2 bad usage or a failed tool.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,8 +100,31 @@ static int parse_emit(const char *kind, EmitKind *out) {
     return usage_error("unknown --emit kind '%s' (tokens, ast, ir, dot, loops, llvm, asm)", kind);
 }
 
+/* The value of a --name=N option (the name is the first name_len characters of a): a
+ * whole number in [lo, hi], else a usage error and false. */
+static bool number_option(const char *a, size_t name_len, long long lo, long long hi,
+                          long long *out) {
+    char *end;
+    errno = 0;
+    long long n = strtoll(a + name_len, &end, 10);
+    if (a[name_len] && !*end && errno == 0 && n >= lo && n <= hi) {
+        *out = n;
+        return true;
+    }
+    char msg[160];
+    if (hi >= INT_MAX)
+        snprintf(msg, sizeof msg, "%.*s needs a whole number of at least %lld, got '%s'",
+                 (int)name_len - 1, a, lo, a + name_len);
+    else
+        snprintf(msg, sizeof msg, "%.*s needs a whole number from %lld to %lld, got '%s'",
+                 (int)name_len - 1, a, lo, hi, a + name_len);
+    usage_error("%s", msg);
+    return false;
+}
+
 /* Returns -1 to continue, else an exit status (help, version, usage error). */
 static int parse_args(int argc, char **argv, Options *o) {
+    long long n;
     *o = (Options){.emit = EMIT_EXE, .opt_level = 2, .native_cpu = true, .elem_size = 4,
                    .max_errors = 50, .parallel_min_work = LOOP_PARALLEL_MIN_WORK};
     for (int i = 1; i < argc; i++) {
@@ -142,22 +166,16 @@ static int parse_args(int argc, char **argv, Options *o) {
             else
                 return usage_error("unknown precision '%s' (f32 or f64)", a + 12);
         } else if (strncmp(a, "--max-errors=", 13) == 0) {
-            char *end;
-            long n = strtol(a + 13, &end, 10);
-            if (*end || n < 0)
-                return usage_error("--max-errors needs a number, got '%s'", a + 13);
+            if (!number_option(a, 13, 0, INT_MAX, &n))
+                return EXIT_USAGE;
             o->max_errors = (int)n;
         } else if (strncmp(a, "--parallel-min-work=", 20) == 0) {
-            char *end;
-            long long n = strtoll(a + 20, &end, 10);
-            if (!a[20] || *end || n < 0)
-                return usage_error("--parallel-min-work needs a number, got '%s'", a + 20);
+            if (!number_option(a, 20, 0, LLONG_MAX, &n))
+                return EXIT_USAGE;
             o->parallel_min_work = n;
         } else if (strncmp(a, "--jobs=", 7) == 0) {
-            char *end;
-            long n = strtol(a + 7, &end, 10);
-            if (!a[7] || *end || n < 1 || n > MAX_JOBS)
-                return usage_error("--jobs needs a number from 1 to 64, got '%s'", a + 7);
+            if (!number_option(a, 7, 1, MAX_JOBS, &n))
+                return EXIT_USAGE;
             o->jobs = (int)n;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);

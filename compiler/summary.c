@@ -78,15 +78,11 @@ static void print_memory(const Graph *g, FILE *out) {
     fprintf(out, "  total             %12s\n", bytes_str((double)m->total, b, sizeof b));
 }
 
-/* Whether n reads the model's input itself (through flatten/reshape views). */
+/* Whether every input of n is the model's input (through flatten/reshape views). */
 static bool reads_model_input(const Node *n) {
-    for (int i = 0; i < n->nin; i++) {
-        const Node *in = n->in[i];
-        while (in->op == OP_FLATTEN || in->op == OP_RESHAPE)
-            in = in->in[0];
-        if (in->op != OP_INPUT)
+    for (int i = 0; i < n->nin; i++)
+        if (view_source(n->in[i])->op != OP_INPUT)
             return false;
-    }
     return n->nin > 0;
 }
 

@@ -22,7 +22,9 @@
 
 #include <stdio.h>
 
-#define NNRT_GRADCHECK_BATCH 4
+/* Rows of the batch --gradcheck differentiates: not a multiple of 4, so that the rows
+ * left after a dense product's 4-example tiles (B mod 4) are checked too. */
+#define NNRT_GRADCHECK_BATCH 6
 
 typedef struct Trainer {
     const NnrtModel *m;

@@ -9,11 +9,9 @@
 # Skipped (exit 77) without the Debian package dataset-fashion-mnist.
 set -u
 nnlc=$1 model=$2 work=$3
-dir=/usr/share/datasets/fashion-mnist
-if [ ! -r "$dir/t10k-labels-idx1-ubyte.gz" ]; then
-    echo "SKIP: $dir not found (apt-get install dataset-fashion-mnist)"
-    exit 77
-fi
+. "$(dirname "$0")/../fashion_common.sh"
+fashion_require
+dir=$fashion_dir
 mkdir -p "$work"
 rm -f "$work/fashion"
 sed 's/validation = [0-9.]*//' "$model" > "$work/fashion.nn"
@@ -28,11 +26,5 @@ printf '%s\n' "$out"
 [ $code -eq 0 ] || { echo "FAIL: the trainer exited with $code"; exit 1; }
 grep -q '^Epoch 1/1$' <<<"$out" || { echo "FAIL: no 'Epoch 1/1' line"; exit 1; }
 grep -Eq '^157/157 - ' <<<"$out" || { echo "FAIL: expected 157 steps (5000 images, batch 32)"; exit 1; }
-acc=$(grep -Eo 'test_accuracy: [0-9.]+' <<<"$out" | cut -d' ' -f2)
 grep -q '^Test: 10000 examples - ' <<<"$out" || { echo "FAIL: the test set is not the 10,000 images"; exit 1; }
-if awk -v a="$acc" 'BEGIN { exit !(a > 0.70) }'; then
-    echo "fashion: test accuracy $acc > 0.70 in ${seconds}s"
-else
-    echo "FAIL: test accuracy $acc <= 0.70"
-    exit 1
-fi
+fashion_accuracy_above "$out" 0.70 fashion "in ${seconds}s"

@@ -5,11 +5,8 @@
 # 5000 images). A few seconds on 2 cores. Skipped (exit 77) without the data set.
 set -eu
 nnlc=$1 model=$2 work=$3
-dir=/usr/share/datasets/fashion-mnist
-if [ ! -r "$dir/t10k-labels-idx1-ubyte.gz" ]; then
-    echo "SKIP: $dir not found (apt-get install dataset-fashion-mnist)"
-    exit 77
-fi
+. "$(dirname "$0")/../fashion_common.sh"
+fashion_require
 mkdir -p "$work"
 "$nnlc" "$model" -o "$work/fashion" 2>"$work/nnlc.err" || {
     cat "$work/nnlc.err" >&2
@@ -17,10 +14,4 @@ mkdir -p "$work"
 }
 out=$("$work/fashion" --limit 4000 --threads 2)
 printf '%s\n' "$out"
-acc=$(printf '%s\n' "$out" | grep -Eo 'test_accuracy: [0-9.]+' | cut -d' ' -f2)
-if awk -v a="$acc" 'BEGIN { exit !(a > 0.78) }'; then
-    echo "fashion: test accuracy $acc > 0.78"
-else
-    echo "FAIL: test accuracy ${acc:-missing} <= 0.78"
-    exit 1
-fi
+fashion_accuracy_above "$out" 0.78 fashion
