@@ -312,7 +312,7 @@ Buf *buf_work_fixed(LB *lb, const char *name, Shape shape) {
 
 Buf *buf_scratch(LB *lb, int slot, int64_t row_size) {
     static const char *const names[SCRATCH_COUNT] = {"scratch.pad", "scratch.cols",
-                                                            "scratch.dx"};
+                                                            "scratch.dx", "scratch.partial"};
     Buf *b = lb->scratch[slot];
     if (!b) {
         b = lb->scratch[slot] = add_buf(lb, names[slot], BUF_WORK);
@@ -804,6 +804,12 @@ static void plan_buffers(LB *lb) {
     lb->fused_out = fused_out;
     if (lb->fused_out && layer_has_z(lb->fused_out))
         lb->nb[lb->fused_out->id].dz_fused = false;
+    /* One softmax row per example, cross-entropy from its logits: the loss reads the
+     * row's log Σ exp that the softmax computed anyway. */
+    if (fused_out && fused_out->act.kind == ACT_SOFTMAX &&
+        shape_size(fused_out->out) == fused_out->out.d[fused_out->out.rank - 1])
+        lb->nb[fused_out->id].lse =
+            buf_work(lb, arena_printf(lb->a, "%s.lse", fused_out->name), (Shape){1, {1}});
 }
 
 LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {

@@ -21,6 +21,8 @@ typedef struct NodeBufs {
     Buf *arg;       /* max/min pooling: the winner's position in its window, (B, out) */
     Buf *moving_mean, *moving_var;  /* batch norm: non-trainable parameters (C) */
     Buf *mean, *invstd;             /* batch norm: the statistics used by forward (C) */
+    Buf *lse;       /* softmax output fused with cross-entropy: log Σ exp(z) per example,
+                       kept by forward for the loss (which then needs no exp) */
     int64_t noise_start;  /* dropout: offset of its numbers in a noise row */
     bool dz_fused;  /* users write dz directly (the activation derivative is fused) */
     RnnBufs *rnn;   /* simple_rnn, lstm, gru */
@@ -28,8 +30,9 @@ typedef struct NodeBufs {
 
 /* Scratch regions of ctx->work shared by all layers: valid only inside one layer
  * function, sized by the largest request (convolution: padded input and im2col columns;
- * pooling: padded input and its gradient; batch norm: per-row partial sums). */
-enum { SCRATCH_PAD, SCRATCH_COLS, SCRATCH_DX, SCRATCH_COUNT };
+ * pooling: padded input and its gradient; batch norm: per-row partial sums; a dense
+ * product split over W's rows: the parts of each row's sum). */
+enum { SCRATCH_PAD, SCRATCH_COLS, SCRATCH_DX, SCRATCH_PARTIAL, SCRATCH_COUNT };
 
 enum { LB_MAX_DEPTH = 16 };
 
@@ -108,7 +111,7 @@ LExpr *act_deriv(LB *lb, Activation act, LExpr *z, LExpr *y);
 
 /* Softmax over `rows` rows of `width`, and its backward dz = y·(dy − Σ dy·y) (through
  * grad_store into `target` when given, else into dz). */
-void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width);
+void softmax_rows(LB *lb, const Buf *z, const Buf *y, const Buf *lse, LExpr *rows, int64_t width);
 void softmax_backward_rows(LB *lb, const Buf *y, const Buf *dy, const Buf *dz,
                            const Node *target, bool first, LExpr *rows, int64_t width);
 

@@ -248,7 +248,7 @@ void conv_forward(LB *lb, const Node *n) {
     gemm_forward(lb, cols, nb->W, nb->b, nb->z ? nb->z : nb->out, apply ? nb->out : NULL,
                  n->act, rows, window_size(&w), w.F);
     if (n->act.kind == ACT_SOFTMAX)
-        softmax_rows(lb, nb->z, nb->out, rows, w.F);
+        softmax_rows(lb, nb->z, nb->out, nb->lse, rows, w.F);
 }
 
 void conv_backward(LB *lb, const Node *n, bool written[]) {

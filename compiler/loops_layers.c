@@ -94,8 +94,10 @@ static const char *act_formula(Activation act) {
     return act.kind == ACT_LINEAR ? "" : act_name(act.kind);
 }
 
-/* Softmax over each row of `rows` rows of width `width`: y = exp(z − max) / Σ exp(z − max). */
-void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width) {
+/* Softmax over each row of `rows` rows of width `width`: y = exp(z − max) / Σ exp(z − max),
+ * and lse[r] = max + log Σ exp(z − max) when lse is given. */
+void softmax_rows(LB *lb, const Buf *z, const Buf *y, const Buf *lse, LExpr *rows,
+                  int64_t width) {
     LStmt *r = for_begin(lb, "r", rows);
     r->parallel = true;
     r->rowwise = true;
@@ -110,6 +112,9 @@ void softmax_rows(LB *lb, const Buf *z, const Buf *y, LExpr *rows, int64_t width
     s_store(lb, y, idx, e_un(lb, 'e', e_bin(lb, '-', e_load(lb, z, idx), e_temp(lb, "m"))));
     s_add(lb, "sum", e_load(lb, y, idx));
     for_end(lb);
+    if (lse)
+        s_store(lb, lse, e_var(lb, r),
+                e_bin(lb, '+', e_temp(lb, "m"), e_un(lb, 'l', e_temp(lb, "sum"))));
     s_let(lb, "inv", e_bin(lb, '/', e_real(lb, 1), e_temp(lb, "sum")));
     k = for_begin(lb, "k", e_int(lb, width));
     k->vector = true;
@@ -207,7 +212,7 @@ static void dense_forward(LB *lb, const Node *n) {
     gemm_forward(lb, x, nb->W, nb->b, nb->z ? nb->z : nb->out, apply ? nb->out : NULL, n->act,
                  dd.rows, dd.f, dd.u);
     if (n->act.kind == ACT_SOFTMAX)
-        softmax_rows(lb, nb->z, nb->out, dd.rows, dd.u);
+        softmax_rows(lb, nb->z, nb->out, nb->lse, dd.rows, dd.u);
 }
 
 static void dense_backward(LB *lb, const Node *n, bool written[]) {
@@ -257,7 +262,8 @@ static void activation_forward(LB *lb, const Node *n) {
     s_comment(lb, "%s forward (line %d): y = %s(x)", n->name, n->loc.line, act_name(n->act.kind));
     if (n->act.kind == ACT_SOFTMAX) {
         int64_t last = n->out.d[n->out.rank - 1];
-        softmax_rows(lb, x, y, e_mul(lb, e_batch(lb), e_int(lb, width / last)), last);
+        softmax_rows(lb, x, y, lb->nb[n->id].lse, e_mul(lb, e_batch(lb), e_int(lb, width / last)),
+                     last);
         return;
     }
     LExpr *idx = rows_begin(lb, width, true);

@@ -70,8 +70,11 @@ static void loss_categorical(LB *lb, const Buf *out, int64_t K, bool sparse) {
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     LExpr *base = e_mul(lb, e_var(lb, r), e_int(lb, K));
     if (lb->fused_out) {
-        const Buf *z = logits(lb);
-        row_logsumexp(lb, z, base, K);
+        const Buf *z = logits(lb), *lse = lb->nb[lb->fused_out->id].lse;
+        if (lse)
+            s_let(lb, "lse", e_load(lb, lse, e_var(lb, r))); /* kept by the softmax */
+        else
+            row_logsumexp(lb, z, base, K);
         s_let(lb, "l", e_real(lb, 0));
         LStmt *k = for_begin(lb, "k", e_int(lb, K));
         LExpr *idx = e_add(lb, base, e_var(lb, k));

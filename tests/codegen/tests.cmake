@@ -5,7 +5,7 @@
 #   codegen.gradcheck.rejected   the loss/output pairs nnlc refuses (rejected.sh)
 #   codegen.optimizer.CASE       3 optimizer steps against Keras' formulas (keras_opt.c)
 #   codegen.optimizer.oracle     that reference against PyTorch where they coincide
-#   codegen.checkpoint, .resume, .threads   checkpoints and determinism
+#   codegen.checkpoint, .resume, .threads(.split)   checkpoints and determinism
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -22,6 +22,9 @@ set_tests_properties(codegen.data PROPERTIES FIXTURES_SETUP cg_data)
 add_test(NAME codegen.compile.checkpoint
          COMMAND ${CG_NNLC} --parallel-min-work=0 ${CG_DIR}/models/checkpoint.nn -o ${CG_WORK}/ck_trainer)
 add_test(NAME codegen.compile.images COMMAND ${CG_NNLC} ${CG_DIR}/models/images.nn -o ${CG_WORK}/images_trainer)
+add_test(NAME codegen.compile.split
+         COMMAND ${CG_NNLC} --parallel-min-work=0 ${CG_DIR}/models/split.nn -o ${CG_WORK}/split_trainer)
+set_tests_properties(codegen.compile.split PROPERTIES FIXTURES_SETUP cg_split FIXTURES_REQUIRED cg_dirs)
 set_tests_properties(codegen.compile.checkpoint PROPERTIES FIXTURES_SETUP cg_checkpoint)
 set_tests_properties(codegen.compile.images PROPERTIES FIXTURES_SETUP cg_images)
 add_test(NAME codegen.mkdir COMMAND ${CMAKE_COMMAND} -E make_directory ${CG_WORK} ${CG_DATA})
@@ -69,6 +72,13 @@ endforeach()
 
 # The thread-count comparison means something only if the model has parallel loops: the
 # trainer is compiled with --parallel-min-work=0, which keeps every one of them.
+# A dense layer whose forward product is split over W's rows: same weights at 1, 2, 3 threads.
+add_test(NAME codegen.threads.split COMMAND ${CG_DIR}/threads.sh ${CG_WORK}/split_trainer
+                                            $<TARGET_FILE:cg_tool> ${CG_DATA} ${CG_WORK}/threads_split)
+set_tests_properties(codegen.threads.split PROPERTIES FIXTURES_REQUIRED "cg_data;cg_split")
+add_test(NAME codegen.threads.split_loops
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for s in 0..2"
+                 ${CG_NNLC} --parallel-min-work=0 --emit=loops ${CG_DIR}/models/split.nn)
 add_test(NAME codegen.threads.parallel_loops
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for rb in 0..B/4"
                  ${CG_NNLC} --parallel-min-work=0 --emit=loops ${CG_DIR}/models/checkpoint.nn)

@@ -16,7 +16,7 @@ function(conv_gradcheck model)
              COMMAND ${CONV_DIR}/gradcheck.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/${model}.nn
                      ${CONV_WORK}/${model} ${ARGN})
 endfunction()
-foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views)
+foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views products)
     conv_gradcheck(${model})
 endforeach()
 conv_gradcheck(outputs 2)   # binary labels
@@ -35,3 +35,6 @@ set_tests_properties(conv.fashion PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME conv.loops.small_cnn
          COMMAND ${GOLDEN} $<TARGET_FILE:nnlc> loops ${CONV_DIR}/small_cnn.nn
                  ${CONV_DIR}/small_cnn.loops)
+add_test(NAME conv.loops.products_split
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for s in 0..2"
+                 $<TARGET_FILE:nnlc> --emit=loops ${CONV_DIR}/products.nn)
