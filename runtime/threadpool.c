@@ -73,11 +73,34 @@ int nnrt_pool_cores(void) {
     return n < 1 ? 1 : (int)n;
 }
 
+/* Takes chunk c of job `generation` if nobody has: generations only grow, so a chunk
+ * whose stamp is older is free, and a stale thread (one that slept through a job) fails
+ * on every chunk of a job that has moved on. */
+static bool claim(ThreadPool *p, int c, uint64_t generation) {
+    atomic_uint_fast64_t *stamp = &p->claimed[c].generation;
+    uint64_t seen = atomic_load(stamp);
+    return seen < generation && atomic_compare_exchange_strong(stamp, &seen, generation);
+}
+
 static void run_chunk(ThreadPool *p, int chunk) {
     int64_t begin, end;
     nnrt_pool_range(p->n, p->threads, chunk, &begin, &end);
     if (begin < end)
         p->body(p->ctx, begin, end, chunk);
+}
+
+/* Runs chunk `own` of the job, then any chunk not started yet. Returns whether this
+ * thread finished the job's last chunk. */
+static bool run_chunks(ThreadPool *p, int own, uint64_t generation) {
+    bool last = false;
+    for (int k = 0; k < p->threads; k++) {
+        int c = (own + k) % p->threads;
+        if (claim(p, c, generation)) {
+            run_chunk(p, c);
+            last = atomic_fetch_sub(&p->pending, 1) == 1;
+        }
+    }
+    return last;
 }
 
 /* Returns the new generation, or the old one when the pool is stopping. */
@@ -110,8 +133,7 @@ static void *worker_main(void *arg) {
         if (atomic_load(&p->stop))
             return NULL;
         seen = g;
-        run_chunk(p, chunk);
-        if (atomic_fetch_sub(&p->pending, 1) == 1) {
+        if (run_chunks(p, chunk, g)) {
             pthread_mutex_lock(&p->mu);
             pthread_cond_signal(&p->done);
             pthread_mutex_unlock(&p->mu);
@@ -133,8 +155,12 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
+    p->claimed = NULL;
     if (p->threads == 1)
         return true;
+    p->claimed = nnrt_alloc(sizeof *p->claimed * (size_t)p->threads); /* 64-aligned */
+    for (int c = 0; c < p->threads; c++)
+        atomic_init(&p->claimed[c].generation, 0);
     p->workers = calloc((size_t)p->threads - 1, sizeof(pthread_t));
     for (int i = 1; i < p->threads; i++) {
         WorkerArg *w = malloc(sizeof *w);
@@ -169,6 +195,8 @@ void nnrt_pool_free(ThreadPool *p) {
         free(p->workers);
         p->workers = NULL;
     }
+    nnrt_free(p->claimed);
+    p->claimed = NULL;
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
@@ -198,14 +226,14 @@ void nnrt_parallel_for(NnrtPool *pool, int64_t n, NnrtBody body, void *ctx) {
     pool->body = body;
     pool->ctx = ctx;
     pool->n = n;
-    atomic_store(&pool->pending, pool->threads - 1);
-    atomic_fetch_add(&pool->generation, 1);
+    atomic_store(&pool->pending, pool->threads);
+    uint64_t generation = atomic_fetch_add(&pool->generation, 1) + 1;
     if (atomic_load(&pool->sleepers) > 0) {
         pthread_mutex_lock(&pool->mu);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mu);
     }
-    run_chunk(pool, 0);
+    run_chunks(pool, 0, generation);
     wait_for_workers(pool);
     atomic_store(&pool->busy, false);
 }

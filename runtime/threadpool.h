@@ -1,8 +1,13 @@
 /*
  * threadpool.h — the ThreadPool behind nnrt_parallel_for (declared in nnrt.h).
  *
- * A pool of T threads runs chunk 0 on the caller and chunks 1..T-1 on T-1 workers. The
- * partition of [0, n) into chunks depends only on n and T (see nnrt_pool_range), so a
+ * A pool of T threads splits each job into T chunks: chunk 0 is the caller's and chunk i
+ * worker i's, so that a thread keeps meeting the same data (generated code relies on
+ * it: a dense layer's rows of W stay with one thread from forward to update). A thread
+ * that has finished its own chunk runs any chunk nobody has started yet, so a worker the
+ * system has not scheduled (a busy machine, more threads than cores) delays a job by at
+ * most one chunk instead of stalling it. Which thread runs a chunk never changes what it
+ * computes: the partition of [0, n) depends only on n and T (see nnrt_pool_range), so a
  * kernel that writes each output from exactly one chunk gives bit-identical results for
  * a given thread count, run after run. Calls must not nest: a body must not call
  * nnrt_parallel_for on the same pool (that is a code generator bug and aborts).
@@ -16,6 +21,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+/* A chunk's claim, alone on its cache line (threads claim their own chunks at once). */
+typedef struct ChunkClaim {
+    _Alignas(64) atomic_uint_fast64_t generation; /* the last job whose chunk was taken */
+} ChunkClaim;
+
 struct NnrtPool {
     int threads;             /* chunks per call, including the caller's */
     pthread_t *workers;      /* threads - 1 */
@@ -27,7 +37,8 @@ struct NnrtPool {
     void *ctx;
     int64_t n;
     atomic_uint_fast64_t generation;
-    atomic_int pending;      /* workers still running the current job */
+    ChunkClaim *claimed;     /* per chunk */
+    atomic_int pending;      /* chunks of the current job not finished yet */
     atomic_int sleepers;     /* workers blocked on `wake` */
     atomic_bool busy;        /* a job is running: catches nested calls */
     atomic_bool stop;
