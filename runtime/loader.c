@@ -12,6 +12,8 @@ int64_t nnrt_target_cols(const NnrtModel *m, bool *one_hot) {
     return m->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE ? 1 : m->n_outputs;
 }
 
+static bool copy_next_row(void *arg);
+
 void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int64_t batch,
                       bool shuffle, Augmenter *aug, uint64_t seed) {
     memset(dl, 0, sizeof *dl);
@@ -27,10 +29,45 @@ void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int
     dl->xf = m->elem_size == 4 ? dl->x : nnrt_alloc(sizeof(float) * (size_t)(batch * m->input_size));
     dl->y = nnrt_alloc((size_t)(batch * dl->ycols * m->elem_size));
     dl->yf = nnrt_alloc(sizeof(float) * (size_t)(batch * (ds->ydim > 0 ? ds->ydim : 1)));
+    dl->next.first = -1;
+    dl->next.work = (IdleWork){copy_next_row, dl};
+    atomic_init(&dl->next.claimed, 0);
     nnrt_loader_start_epoch(dl, 0);
 }
 
+void nnrt_loader_set_pool(DataLoader *dl, NnrtPool *pool) {
+    dl->pool = pool;
+    if (pool && nnrt_pool_threads(pool) > 1 && !dl->aug && !dl->next.x) {
+        size_t values = (size_t)(dl->batch * dl->ds->dim);
+        dl->next.x = nnrt_alloc(values * (size_t)dl->elem_size);
+        dl->next.xf = dl->elem_size == 4 ? dl->next.x : nnrt_alloc(sizeof(float) * values);
+    }
+}
+
+/* Takes the offered batch back from the pool's idle threads; when this returns, none of
+ * them is still copying one of its rows. */
+static void withdraw_next(DataLoader *dl) {
+    if (dl->pool && atomic_load(&dl->pool->idle) == &dl->next.work)
+        nnrt_pool_set_idle(dl->pool, NULL);
+}
+
+/* Offers the batch at dl->pos to the pool's idle threads. */
+static void offer_next(DataLoader *dl) {
+    NextBatch *nx = &dl->next;
+    nx->first = -1;
+    if (!nx->x || dl->pos >= dl->ds->n)
+        return;
+    nx->first = dl->pos;
+    nx->rows = dl->ds->n - dl->pos < dl->batch ? dl->ds->n - dl->pos : dl->batch;
+    atomic_store(&nx->claimed, 0);
+    nnrt_pool_set_idle(dl->pool, &nx->work);
+}
+
 void nnrt_loader_free(DataLoader *dl) {
+    withdraw_next(dl);
+    if (dl->next.xf != dl->next.x)
+        nnrt_free(dl->next.xf);
+    nnrt_free(dl->next.x);
     if (dl->xf != dl->x)
         nnrt_free(dl->xf);
     nnrt_free(dl->x);
@@ -41,6 +78,8 @@ void nnrt_loader_free(DataLoader *dl) {
 }
 
 void nnrt_loader_start_epoch(DataLoader *dl, int epoch) {
+    withdraw_next(dl); /* the order changes under it */
+    dl->next.first = -1;
     for (int64_t i = 0; i < dl->ds->n; i++)
         dl->order[i] = i;
     if (dl->shuffle) {
@@ -51,6 +90,7 @@ void nnrt_loader_start_epoch(DataLoader *dl, int epoch) {
     nnrt_rng_seed(&dl->aug_rng, dl->seed, RNG_AUGMENT, (uint64_t)epoch);
     dl->pos = 0;
     dl->first = 0;
+    offer_next(dl);
 }
 
 int64_t nnrt_loader_steps(const DataLoader *dl) {
@@ -91,12 +131,44 @@ static void copy_rows(void *arg, int64_t begin, int64_t end, int chunk) {
     }
 }
 
-int64_t nnrt_loader_next(DataLoader *dl) {
+/* Idle work: copies one row of the offered batch (converted to model precision);
+ * returns false when every row has been handed out. Runs on any thread of the pool, and
+ * on the loader's own when it needs the batch. */
+static bool copy_next_row(void *arg) {
+    DataLoader *dl = arg;
     const Dataset *ds = dl->ds;
-    int64_t b = ds->n - dl->pos < dl->batch ? ds->n - dl->pos : dl->batch;
-    if (b <= 0)
-        return 0;
-    dl->first = dl->pos;
+    NextBatch *nx = &dl->next;
+    int64_t r = atomic_fetch_add(&nx->claimed, 1);
+    if (r >= nx->rows)
+        return false;
+    if (r + 1 < nx->rows)
+        __builtin_prefetch(ds->x + dl->order[nx->first + r + 1] * ds->dim, 0, 3);
+    float *row = nx->xf + r * ds->dim;
+    memcpy(row, ds->x + dl->order[nx->first + r] * ds->dim, sizeof(float) * (size_t)ds->dim);
+    if (nx->xf != nx->x)
+        nnrt_from_float((char *)nx->x + r * ds->dim * dl->elem_size, dl->elem_size, row, ds->dim);
+    return true;
+}
+
+/* The offered batch becomes the current one: the rows nobody copied yet are copied here,
+ * then the buffers are swapped. */
+static void take_next(DataLoader *dl) {
+    NextBatch *nx = &dl->next;
+    while (copy_next_row(dl))
+        ;
+    withdraw_next(dl);
+    void *x = dl->x;
+    float *xf = dl->xf;
+    dl->x = nx->x;
+    dl->xf = nx->xf;
+    nx->x = x;
+    nx->xf = xf;
+    nx->first = -1;
+}
+
+/* Rows [0, b) of the batch at dl->first into x, on the pool's threads. */
+static void copy_batch(DataLoader *dl, int64_t b) {
+    const Dataset *ds = dl->ds;
     if (dl->aug) { /* augmentation draws from one stream in row order */
         for (int64_t i = 0; i < b; i++) {
             copy_rows(dl, i, i + 1, 0);
@@ -107,7 +179,20 @@ int64_t nnrt_loader_next(DataLoader *dl) {
     }
     if (dl->xf != dl->x)
         nnrt_from_float(dl->x, dl->elem_size, dl->xf, b * ds->dim);
+}
+
+int64_t nnrt_loader_next(DataLoader *dl) {
+    const Dataset *ds = dl->ds;
+    int64_t b = ds->n - dl->pos < dl->batch ? ds->n - dl->pos : dl->batch;
+    if (b <= 0)
+        return 0;
+    dl->first = dl->pos;
+    if (dl->next.first == dl->pos) /* copied ahead, in model precision */
+        take_next(dl);
+    else
+        copy_batch(dl, b);
     gather_labels(dl, b);
     dl->pos += b;
+    offer_next(dl);
     return b;
 }

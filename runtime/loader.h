@@ -6,6 +6,11 @@
  * from an Rng seeded with (seed, e), and so does the augmentation, so a run resumed at
  * epoch e sees exactly the batches an uninterrupted run would. All buffers are
  * allocated by nnrt_loader_init; nnrt_loader_next only copies.
+ *
+ * With a pool of several threads (and no augmentation), the rows of the next batch are
+ * copied ahead into a second set of buffers by whichever threads of the pool wait
+ * between kernels (the pool's idle work); nnrt_loader_next copies what is left, swaps
+ * the buffers and offers the batch after. The batches are the same either way.
  */
 #ifndef NNRT_LOADER_H
 #define NNRT_LOADER_H
@@ -14,6 +19,19 @@
 #include "dataset.h"
 #include "nnrt.h"
 #include "rng.h"
+#include "threadpool.h"
+
+#include <stdatomic.h>
+
+/* The next batch, being copied ahead (see above). */
+typedef struct NextBatch {
+    float *xf;          /* (batch, dim) staging of the next batch; aliases x for f32 */
+    void *x;            /* (batch, dim) model precision */
+    int64_t first;      /* its first position, or -1: nothing offered */
+    int64_t rows;
+    atomic_int_fast64_t claimed; /* rows handed out to copiers so far */
+    IdleWork work;      /* what the pool runs: one row per step */
+} NextBatch;
 
 typedef struct DataLoader {
     const Dataset *ds;
@@ -33,6 +51,7 @@ typedef struct DataLoader {
     void *y;            /* (batch, ycols) model precision */
     float *yf;          /* (batch, ydim) labels as stored, for the metrics */
     NnrtPool *pool;     /* copies the rows of a batch in parallel when set (no augmentation) */
+    NextBatch next;     /* used with a pool of 2+ threads and no augmentation */
 } DataLoader;
 
 /* The layout of ctx->y for model m: its columns per row and whether class indices are
@@ -41,7 +60,9 @@ int64_t nnrt_target_cols(const NnrtModel *m, bool *one_hot);
 
 void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int64_t batch,
                       bool shuffle, Augmenter *aug, uint64_t seed);
-void nnrt_loader_free(DataLoader *dl);
+/* Copies rows with `pool` from now on (NULL: on the calling thread). */
+void nnrt_loader_set_pool(DataLoader *dl, NnrtPool *pool);
+void nnrt_loader_free(DataLoader *dl);      /* before the pool is freed */
 void nnrt_loader_start_epoch(DataLoader *dl, int epoch);
 /* Fills x, y and yf with the next batch; returns its row count, 0 after the last. */
 int64_t nnrt_loader_next(DataLoader *dl);

@@ -36,15 +36,39 @@ static void cpu_relax(void) {
  * own, notices the job within a few pauses instead of after a system call. */
 #define YIELD_AFTER_SECONDS 20e-6
 
+/* One step of the idle work, if there is any; returns whether it did something. The
+ * user count is raised before the work is read (both sequentially consistent), so
+ * nnrt_pool_set_idle either sees this thread or this thread sees the new work. */
+static bool idle_step(ThreadPool *p) {
+    if (!atomic_load_explicit(&p->idle, memory_order_relaxed))
+        return false;
+    atomic_fetch_add(&p->idle_users, 1);
+    const IdleWork *w = atomic_load(&p->idle);
+    bool did = w && w->step(w->arg);
+    atomic_fetch_sub(&p->idle_users, 1);
+    return did;
+}
+
+void nnrt_pool_set_idle(ThreadPool *p, const IdleWork *w) {
+    atomic_store(&p->idle, w);
+    while (atomic_load(&p->idle_users) > 0)
+        cpu_relax();
+}
+
 /* Polls until ready(p, arg) or SPIN_SECONDS pass; returns whether it became ready.
- * Every 64 polls it reads the clock; after YIELD_AFTER_SECONDS it also yields the core,
- * so that with more threads than cores (or other busy processes) the thread we are
- * waiting for gets to run. */
+ * Between polls it does the idle work (which restarts the clock). Every 64 polls it
+ * reads the clock; after YIELD_AFTER_SECONDS it also yields the core, so that with more
+ * threads than cores (or other busy processes) the thread we are waiting for gets to
+ * run. */
 static bool spin_until(ThreadPool *p, bool (*ready)(ThreadPool *, uint64_t), uint64_t arg) {
     double start = 0;
     for (unsigned i = 0;; i++) {
         if (ready(p, arg))
             return true;
+        if (idle_step(p)) {
+            start = 0;
+            continue;
+        }
         cpu_relax();
         if ((i & 63) == 63) {
             double now = nnrt_now();
@@ -151,6 +175,8 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     atomic_init(&p->pending, 0);
     atomic_init(&p->sleepers, 0);
     atomic_init(&p->busy, false);
+    atomic_init(&p->idle, NULL);
+    atomic_init(&p->idle_users, 0);
     atomic_init(&p->stop, false);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);

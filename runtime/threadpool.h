@@ -11,6 +11,10 @@
  * kernel that writes each output from exactly one chunk gives bit-identical results for
  * a given thread count, run after run. Calls must not nest: a body must not call
  * nnrt_parallel_for on the same pool (that is a code generator bug and aborts).
+ *
+ * Between jobs, threads that wait (workers for the next job, the caller for the other
+ * chunks) do the pool's idle work, if any: small steps that may run on any thread in any
+ * order, such as copying the rows of the next mini-batch (loader.c).
  */
 #ifndef NNRT_THREADPOOL_H
 #define NNRT_THREADPOOL_H
@@ -22,6 +26,12 @@
 #include <stdbool.h>
 
 /* A chunk's claim, alone on its cache line (threads claim their own chunks at once). */
+/* Idle work: step(arg) does one small piece and returns whether it did anything. */
+typedef struct IdleWork {
+    bool (*step)(void *arg);
+    void *arg;
+} IdleWork;
+
 typedef struct ChunkClaim {
     _Alignas(64) atomic_uint_fast64_t generation; /* the last job whose chunk was taken */
 } ChunkClaim;
@@ -41,6 +51,8 @@ struct NnrtPool {
     atomic_int pending;      /* chunks of the current job not finished yet */
     atomic_int sleepers;     /* workers blocked on `wake` */
     atomic_bool busy;        /* a job is running: catches nested calls */
+    _Atomic(const IdleWork *) idle; /* what waiting threads do, or NULL */
+    atomic_int idle_users;   /* threads that may be inside idle->step */
     atomic_bool stop;
 };
 
@@ -50,6 +62,11 @@ typedef struct NnrtPool ThreadPool;
  * the system refuses to create threads. */
 bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size);
 void nnrt_pool_free(ThreadPool *p);
+
+/* Makes w (or NULL: nothing) the pool's idle work. When it returns, no thread is still
+ * running a step of the previous idle work, so its owner may change or free it. Only
+ * the thread that calls nnrt_parallel_for may call this. */
+void nnrt_pool_set_idle(ThreadPool *p, const IdleWork *w);
 
 /* Chunk `chunk` of [0, n) split among `threads`: [n*chunk/T, n*(chunk+1)/T). */
 void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end);

@@ -110,7 +110,9 @@ bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
     nnrt_loader_init(&t->train_dl, &t->data.train, m, t->opt->batch, true, aug, seed);
     nnrt_loader_init(&t->val_dl, &t->data.val, m, t->opt->batch, false, NULL, seed);
     nnrt_loader_init(&t->test_dl, &t->data.test, m, t->opt->batch, false, NULL, seed);
-    t->train_dl.pool = t->val_dl.pool = t->test_dl.pool = &t->pool;
+    nnrt_loader_set_pool(&t->train_dl, &t->pool);
+    nnrt_loader_set_pool(&t->val_dl, &t->pool);
+    nnrt_loader_set_pool(&t->test_dl, &t->pool);
     t->loaders_ready = true;
     t->sched.run_steps = (int64_t)t->opt->epochs * nnrt_loader_steps(&t->train_dl);
     return true;

@@ -393,6 +393,77 @@ static void test_loader(int elem_size) {
     nnrt_loader_free(&dl);
 }
 
+/* With a pool, the next batch is copied ahead by idle threads: the batches must be the
+ * ones a loader without a pool gives, also when two loaders take turns (a validation
+ * pass in the middle of an epoch) and across epochs; and the idle threads must actually
+ * copy rows (else the check proves nothing). */
+static bool same_batch(const DataLoader *a, const DataLoader *b, int64_t rows, int elem_size) {
+    for (int64_t i = 0; i < rows * 5; i++)
+        if (nnrt_get(a->x, elem_size, i) != nnrt_get(b->x, elem_size, i))
+            return false;
+    for (int64_t i = 0; i < rows; i++)
+        if (nnrt_get(a->y, elem_size, i) != nnrt_get(b->y, elem_size, i))
+            return false;
+    return true;
+}
+
+static void test_loader_ahead(int elem_size) {
+    NnrtModel m = make_model(elem_size);
+    m.input_size = 5;
+    enum { N = 37 };
+    float x[N * 5], y[N];
+    for (int i = 0; i < N; i++) {
+        y[i] = (float)(i % 3);
+        for (int k = 0; k < 5; k++)
+            x[i * 5 + k] = (float)(i * 10 + k);
+    }
+    Dataset ds = {"training", "mem", N, 5, 1, x, y};
+    ThreadPool pool;
+    char why[100];
+    ASSERT_TRUE(nnrt_pool_init(&pool, 3, why, sizeof why));
+    DataLoader train, val, train_ref, val_ref;
+    nnrt_loader_init(&train, &ds, &m, 4, true, NULL, 5);
+    nnrt_loader_init(&val, &ds, &m, 8, false, NULL, 5);
+    nnrt_loader_init(&train_ref, &ds, &m, 4, true, NULL, 5);
+    nnrt_loader_init(&val_ref, &ds, &m, 8, false, NULL, 5);
+    nnrt_loader_set_pool(&train, &pool);
+    nnrt_loader_set_pool(&val, &pool);
+    int copied_ahead = 0, batches = 0;
+    for (int epoch = 0; epoch < 2; epoch++) {
+        nnrt_loader_start_epoch(&train, epoch);
+        nnrt_loader_start_epoch(&train_ref, epoch);
+        int64_t rows;
+        while ((rows = nnrt_loader_next(&train)) > 0) {
+            ASSERT(rows, nnrt_loader_next(&train_ref));
+            ASSERT_TRUE(same_batch(&train, &train_ref, rows, elem_size));
+            batches++;
+            /* give the idle threads up to a second to copy the next batch */
+            double start = nnrt_now();
+            while (train.next.first >= 0 && atomic_load(&train.next.claimed) < train.next.rows &&
+                   nnrt_now() - start < 1)
+                ;
+            copied_ahead += train.next.first >= 0 && atomic_load(&train.next.claimed) > 0;
+            if (batches == 3) { /* a validation pass takes the idle threads */
+                nnrt_loader_start_epoch(&val, 0);
+                nnrt_loader_start_epoch(&val_ref, 0);
+                while ((rows = nnrt_loader_next(&val)) > 0) {
+                    ASSERT(rows, nnrt_loader_next(&val_ref));
+                    ASSERT_TRUE(same_batch(&val, &val_ref, rows, elem_size));
+                }
+                ASSERT(0, nnrt_loader_next(&val_ref));
+            }
+        }
+        ASSERT(0, nnrt_loader_next(&train_ref));
+    }
+    ASSERT(20, batches);        /* 10 per epoch, the last one 1 row */
+    ASSERT(18, copied_ahead);   /* every batch but the last of each epoch offers the next */
+    nnrt_loader_free(&train);
+    nnrt_loader_free(&val);
+    nnrt_loader_free(&train_ref);
+    nnrt_loader_free(&val_ref);
+    nnrt_pool_free(&pool);
+}
+
 /* ---- augmentation ---- */
 
 static void test_augment(void) {
@@ -807,6 +878,8 @@ int main(void) {
     test_splits();
     test_loader(4);
     test_loader(8);
+    test_loader_ahead(4);
+    test_loader_ahead(8);
     test_augment();
     test_metrics();
     test_schedules();
