@@ -361,6 +361,10 @@ static void print_index(const LExpr *e, FILE *out) {
             print_index(e->b->b, out);
             break;
         }
+        if (e->b->kind == E_INT && e->b->ival < 0) { /* B + -1 prints as B - 1 */
+            fprintf(out, " - %" PRId64, -e->b->ival);
+            break;
+        }
         fputs(" + ", out);
         print_index(e->b, out);
         break;

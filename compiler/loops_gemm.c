@@ -289,40 +289,67 @@ static int64_t dweight_rows(int64_t K) {
     return 1;
 }
 
-/*   dW[i0 + k, j0 : j0 + nb] += Σ_p A[q + p, i0 + k]·dZ[q + p, j0 + j]   for k < ti, p < np */
-static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
-                         LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K, int64_t N) {
+/* The tile's terms of row r: for k < ti,
+ *   dW[i0 + k, j0 + j] += A[r, i0 + k]·dZ[r, j0 + j]
+ * or, with `set` (the tile's first row), dW = the term (+ 2·l2·W[i0 + k, j0 + j]). */
+static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
+                        LExpr *j0, int64_t nb, LExpr *r, int64_t K, int64_t N, const Buf *W,
+                        double l2, bool set) {
     static const char *const a_names[TILE_R] = {"a0", "a1", "a2", "a3"};
-    /* rows q + p of one example, or (q = 0) every row of the batch */
-    LStmt *p = for_begin(lb, q->kind == E_INT && q->ival == 0 ? "r" : "p", np);
-    LExpr *r = e_add(lb, q, e_var(lb, p));
     for (int k = 0; k < ti; k++)
         s_let(lb, a_names[k], at(lb, A, r, e_add(lb, i0, e_int(lb, k)), K));
     LStmt *j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
     LExpr *dz = e_load(lb, dZ, e_add(lb, e_add(lb, e_mul(lb, r, e_int(lb, N)), j0), e_var(lb, j)));
-    for (int k = 0; k < ti; k++)
-        s_accum(lb, dW,
-                e_add(lb, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, N)), j0),
-                      e_var(lb, j)),
-                e_bin(lb, '*', e_temp(lb, a_names[k]), dz));
+    for (int k = 0; k < ti; k++) {
+        LExpr *idx = e_add(lb, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, N)), j0),
+                           e_var(lb, j));
+        LExpr *term = e_bin(lb, '*', e_temp(lb, a_names[k]), dz);
+        if (!set)
+            s_accum(lb, dW, idx, term);
+        else if (l2 > 0)
+            s_store(lb, dW, idx, e_bin(lb, '+', e_bin(lb, '*', e_real(lb, 2 * l2),
+                                                      e_load(lb, W, idx)), term));
+        else
+            s_store(lb, dW, idx, term);
+    }
     for_end(lb);
+}
+
+/*   dW[i0 + k, j0 : j0 + nb] += Σ_p A[q + p, i0 + k]·dZ[q + p, j0 + j]   for k < ti, p < np
+ * With `set` (the tile's sum starts here: a dense layer's, over the whole batch), the first
+ * row's terms are stored, with 2·l2·W added, instead of added to a zeroed dW. */
+static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
+                         LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K, int64_t N,
+                         const Buf *W, double l2, bool set) {
+    bool batch = q->kind == E_INT && q->ival == 0;
+    if (set) {
+        dweight_row(lb, A, dZ, dW, i0, ti, j0, nb, q, K, N, W, l2, true);
+        q = e_add(lb, q, e_int(lb, 1));
+        np = e_add(lb, np, e_int(lb, -1));
+    }
+    /* rows q + p of one example, or (q = 0) every row of the batch */
+    LStmt *p = for_begin(lb, batch ? "r" : "p", np);
+    LExpr *r = set ? e_add(lb, e_var(lb, p), q) : e_add(lb, q, e_var(lb, p)); /* r + 1, b*P + p */
+    dweight_row(lb, A, dZ, dW, i0, ti, j0, nb, r, K, N, W, l2, false);
     for_end(lb);
 }
 
 /* Every column tile of the ti rows of dW from i0, over the rows [q, q + np). */
 static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0,
-                              int ti, int64_t tn, LExpr *q, LExpr *np, int64_t K, int64_t N) {
+                              int ti, int64_t tn, LExpr *q, LExpr *np, int64_t K, int64_t N,
+                              const Buf *W, double l2, bool set) {
     if (N / tn > 1) {
         LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
         dweight_tile(lb, A, dZ, dW, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn, q, np,
-                     K, N);
+                     K, N, W, l2, set);
         for_end(lb);
     } else if (N / tn == 1) {
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, 0), tn, q, np, K, N);
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, 0), tn, q, np, K, N, W, l2, set);
     }
     if (N % tn)
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N);
+        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N, W, l2,
+                     set);
 }
 
 /* Tiles of dW per block of a convolution's dW: the block's slice of an example's columns
@@ -360,6 +387,12 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     LStmt *outer = for_begin(lb, IBS == 1 ? "ib" : "ibb", e_int(lb, K / TI / IBS));
     outer->parallel = true;
     LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
+    if (P == 1) { /* each tile sums over the whole batch: its first row sets dW */
+        dweight_row_tiles(lb, A, dZ, dW, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb), K,
+                          N, W, l2, true);
+        for_end(lb);
+        return;
+    }
     LStmt *k = TI * IBS > 1 ? for_begin(lb, "k", e_int(lb, TI * IBS)) : NULL;
     LExpr *wrow = e_mul(lb, k ? e_add(lb, first_row, e_var(lb, k)) : first_row, e_int(lb, N));
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
@@ -370,17 +403,14 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     for_end(lb);
     if (k)
         for_end(lb);
-    if (P == 1) {
-        dweight_row_tiles(lb, A, dZ, dW, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb), K,
-                          N);
-    } else {
+    {
         LStmt *b = for_begin(lb, "b", e_batch(lb));
         LExpr *i0 = first_row;
         LStmt *ib = IBS > 1 ? for_begin(lb, "ib", e_int(lb, IBS)) : NULL;
         if (ib)
             i0 = e_add(lb, first_row, e_mul(lb, e_var(lb, ib), e_int(lb, TI)));
         dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
-                          e_int(lb, P), K, N);
+                          e_int(lb, P), K, N, W, l2, false);
         if (ib)
             for_end(lb);
         for_end(lb);
