@@ -137,9 +137,9 @@ static bool read_opt_weights(const char *path, double w[OPT_NP], StFile *f) {
     if (!st_read(f, path))
         return false;
     const StTensor *W = st_find(f, "dense.W"), *b = st_find(f, "dense.b");
-    if (!W || !b || W->count != OPT_NW || b->count != OPT_Y || strcmp(W->dtype, "F64") != 0 ||
-        strcmp(b->dtype, "F64") != 0) {
-        fprintf(stderr, "%s: expected F64 tensors dense.W (3, 2) and dense.b (2)\n", path);
+    if (!W || !b || W->count != OPT_NW || b->count != OPT_Y || strcmp(W->dtype, b->dtype) != 0 ||
+        (strcmp(W->dtype, "F64") != 0 && strcmp(W->dtype, "F32") != 0)) {
+        fprintf(stderr, "%s: expected F64 or F32 tensors dense.W (3, 2) and dense.b (2)\n", path);
         return false;
     }
     for (int i = 0; i < OPT_NW; i++)
@@ -169,7 +169,9 @@ static double option_effect(const OptCase *c, const double *want) {
     return d;
 }
 
-static const double OPT_REL_TOL = 1e-12;
+/* f64 trainers: the rules to rounding; f32 ones (weights, data and arithmetic in float):
+ * a few float epsilons. */
+static const double OPT_REL_TOL = 1e-12, OPT_REL_TOL_F32 = 1e-6;
 
 static int opt_check(const char *name, const char *path) {
     const OptCase *c = opt_case(name);
@@ -182,15 +184,16 @@ static int opt_check(const char *name, const char *path) {
     if (!read_opt_weights(path, got, &f))
         return 1;
     opt_reference(c, want);
+    double tol = strcmp(st_find(&f, "dense.W")->dtype, "F32") == 0 ? OPT_REL_TOL_F32 : OPT_REL_TOL;
     int bad = 0;
     double worst = 0, moved = 0;
     printf("%s after %d steps: %s, tolerance |got - want| <= %g * max(|want|, 0.01)\n", c->name,
-           OPT_STEPS, c->spec, OPT_REL_TOL);
+           OPT_STEPS, c->spec, tol);
     for (int i = 0; i < OPT_NP; i++) {
         double err = fabs(got[i] - want[i]) / fmax(fabs(want[i]), 0.01);
         worst = fmax(worst, err);
         moved = fmax(moved, fabs(want[i] - opt_w0[i]));
-        bool ok = err <= OPT_REL_TOL;
+        bool ok = err <= tol;
         bad += !ok;
         printf("  %s[%d]  start %-6g want %.17g  got %.17g  rel %.2e%s\n",
                i < OPT_NW ? "dense.W" : "dense.b", i < OPT_NW ? i : i - OPT_NW, opt_w0[i],

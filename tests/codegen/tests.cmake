@@ -4,6 +4,7 @@
 #   codegen.gradcheck.LOSS.ACT   f64 gradient checks, 5 variants each (gradcheck.sh)
 #   codegen.gradcheck.rejected   the loss/output pairs nnlc refuses (rejected.sh)
 #   codegen.optimizer.CASE       3 optimizer steps against Keras' formulas (keras_opt.c)
+#   codegen.optimizer.f32.CASE   the same in f32 (rmsprop, adagrad, adadelta)
 #   codegen.optimizer.oracle     that reference against PyTorch where they coincide
 #   codegen.checkpoint, .resume, .threads(.split)   checkpoints and determinism
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
@@ -55,6 +56,13 @@ foreach(case ${CG_OPT_CASES})
              COMMAND ${CG_DIR}/optimizer.sh ${CG_NNLC} $<TARGET_FILE:cg_tool> ${CG_DATA}
                      ${CG_WORK}/opt ${case})
     set_tests_properties(codegen.optimizer.${case} PROPERTIES FIXTURES_REQUIRED cg_data)
+endforeach()
+# The rules that divide by a square root, in f32 (weights, data and arithmetic in float).
+foreach(case rmsprop adagrad adadelta)
+    add_test(NAME codegen.optimizer.f32.${case}
+             COMMAND ${CG_DIR}/optimizer.sh ${CG_NNLC} $<TARGET_FILE:cg_tool> ${CG_DATA}
+                     ${CG_WORK}/opt ${case} f32)
+    set_tests_properties(codegen.optimizer.f32.${case} PROPERTIES FIXTURES_REQUIRED cg_data)
 endforeach()
 
 # The oracle itself, against PyTorch where the formulas coincide (skipped without it).
