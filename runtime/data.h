@@ -4,7 +4,11 @@
  * wrong — magic numbers, shapes against the model, truncation, ragged rows, labels
  * outside the class range — and report it as "path: byte N: ..." or "path:line: ...".
  * They do not split, shuffle or standardize (dataset.c does); they do apply the
- * source's `scale` and `shift`, so features are converted to float exactly once.
+ * source's `scale` and `shift`, so features are converted to float exactly once. The
+ * exception is an IDX file of bytes (images) that will not be standardized: its
+ * features stay bytes (x8, a quarter of the memory) and the loader converts the rows
+ * of each mini-batch, which is faster than copying float rows (fewer bytes to fetch
+ * from memory).
  */
 #ifndef NNRT_DATA_H
 #define NNRT_DATA_H
@@ -21,9 +25,16 @@ typedef struct Table {
     int64_t n;      /* examples */
     int64_t dim;    /* features per example (== the model's input_size) */
     int64_t ydim;   /* label values per example; 0 when unlabeled */
-    float *x;       /* (n, dim) */
+    float *x;       /* (n, dim), or NULL when the features are kept as bytes: */
+    uint8_t *x8;    /* (n, dim): feature i = x8[i]·x8_scale + x8_shift */
+    float x8_scale, x8_shift;
     float *y;       /* (n, ydim) or NULL */
 } Table;
+
+/* Feature i of t (float or byte storage). */
+static inline float nnrt_table_value(const Table *t, int64_t i) {
+    return t->x ? t->x[i] : (float)t->x8[i] * t->x8_scale + t->x8_shift;
+}
 
 /* Class names found in the label column of a CSV file, e.g. "setosa". The first file
  * read fixes them (sorted, so the order does not depend on row order); later files
@@ -44,6 +55,7 @@ typedef struct DataSpec {
     bool labels;           /* false: features only (--predict) */
     int64_t limit;         /* read at most this many examples; 0 = all */
     ClassVocab *vocab;     /* CSV class names, shared by all sources of one run */
+    bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
 } DataSpec;
 
 /* Reads src into t (t is overwritten; free with nnrt_table_free). */

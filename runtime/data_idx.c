@@ -102,10 +102,11 @@ static double idx_value(const unsigned char *b, int type) {
     }
 }
 
-/* Reads `count` values into dst as float. `what` names them for the truncation error:
- * "bytes of pixels (60000 examples of 28x28)". */
+/* Reads `count` values into dst as float, or (bytes != NULL, an unsigned-byte file) as
+ * they are into bytes. `what` names them for the truncation error: "bytes of pixels
+ * (60000 examples of 28x28)". */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, float *dst,
-                        const char *what, NnrtError *err) {
+                        uint8_t *bytes, const char *what, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
     while (done < total) {
@@ -119,8 +120,11 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, float *dst,
                       (long long)(done + got));
             break;
         }
-        for (int64_t i = 0; i < got / h->elem_bytes; i++)
-            dst[done / h->elem_bytes + i] = (float)idx_value(buf + i * h->elem_bytes, h->type);
+        if (bytes)
+            memcpy(bytes + done, buf, (size_t)got);
+        else
+            for (int64_t i = 0; i < got / h->elem_bytes; i++)
+                dst[done / h->elem_bytes + i] = (float)idx_value(buf + i * h->elem_bytes, h->type);
         done += got;
     }
     free(buf);
@@ -151,10 +155,16 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
     if (ok) {
         t->n = spec->limit > 0 && spec->limit < h.n ? spec->limit : h.n;
         t->dim = h.per;
-        t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
+        if (spec->keep_bytes && h.type == 0x08) {
+            t->x8 = nnrt_alloc((size_t)(t->n * t->dim));
+            t->x8_scale = 1;
+            t->x8_shift = 0;
+        } else {
+            t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
+        }
         char what[160];
         describe_rows(what, sizeof what, &h, t->n, h.type == 0x08 ? "pixels" : "values");
-        ok = read_values(&in, &h, t->n * t->dim, t->x, what, err);
+        ok = read_values(&in, &h, t->n * t->dim, t->x, t->x8, what, err);
         *n_file = h.n;
     }
     nnrt_gz_close(&in);
@@ -191,7 +201,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
         char what[160];
         describe_rows(what, sizeof what, &h, t->n, "labels");
-        ok = read_values(&in, &h, t->n * t->ydim, t->y, what, err) &&
+        ok = read_values(&in, &h, t->n * t->ydim, t->y, NULL, what, err) &&
              check_labels(path, spec, &h, t, err);
     }
     nnrt_gz_close(&in);

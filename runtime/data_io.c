@@ -123,6 +123,7 @@ void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {
 
 void nnrt_table_free(Table *t) {
     nnrt_free(t->x);
+    nnrt_free(t->x8);
     nnrt_free(t->y);
     memset(t, 0, sizeof *t);
 }
@@ -138,6 +139,11 @@ static void apply_scale_shift(Table *t, double scale, double shift) {
     if (scale == 1.0 && shift == 0.0)
         return;
     float s = (float)scale, b = (float)shift;
+    if (t->x8) { /* the loader applies them to each batch's rows */
+        t->x8_scale = s;
+        t->x8_shift = b;
+        return;
+    }
     int64_t n = t->n * t->dim;
     for (int64_t i = 0; i < n; i++)
         t->x[i] = t->x[i] * s + b;

@@ -25,6 +25,7 @@ static DataSpec make_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, 
         .labels = labels,
         .limit = limit,
         .vocab = vocab,
+        .keep_bytes = !m->data.standardize, /* standardized features must be floats */
     };
     return s;
 }
@@ -48,8 +49,9 @@ static NnrtDataSource override(NnrtDataSource base, const char *path, const char
 }
 
 static Dataset view(const char *name, const Table *t, const char *origin, int64_t begin, int64_t end) {
-    Dataset d = {name, origin, end - begin, t->dim, t->ydim, t->x + begin * t->dim,
-                 t->y ? t->y + begin * t->ydim : NULL};
+    Dataset d = {name, origin, end - begin, t->dim, t->ydim,
+                 t->x ? t->x + begin * t->dim : NULL, t->y ? t->y + begin * t->ydim : NULL,
+                 t->x8 ? t->x8 + begin * t->dim : NULL, t->x8_scale, t->x8_shift};
     return d;
 }
 
@@ -61,16 +63,21 @@ static void shuffle_table(Table *t, uint64_t seed) {
     Rng rng;
     nnrt_rng_seed(&rng, seed, RNG_SPLIT, 0);
     nnrt_rng_shuffle(&rng, perm, t->n);
-    float *x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
+    size_t row = (t->x ? sizeof(float) : 1) * (size_t)t->dim;
+    char *from = t->x ? (char *)t->x : (char *)t->x8;
+    char *x = nnrt_alloc(row * (size_t)t->n);
     float *y = t->y ? nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim)) : NULL;
     for (int64_t i = 0; i < t->n; i++) {
-        memcpy(x + i * t->dim, t->x + perm[i] * t->dim, sizeof(float) * (size_t)t->dim);
+        memcpy(x + (size_t)i * row, from + (size_t)perm[i] * row, row);
         if (y)
             memcpy(y + i * t->ydim, t->y + perm[i] * t->ydim, sizeof(float) * (size_t)t->ydim);
     }
-    nnrt_free(t->x);
+    nnrt_free(from);
     nnrt_free(t->y);
-    t->x = x;
+    if (t->x)
+        t->x = (float *)x;
+    else
+        t->x8 = (uint8_t *)x;
     t->y = y;
     free(perm);
 }
@@ -122,7 +129,7 @@ static void init_vocab(ClassVocab *v, const NnrtModel *m) {
 static bool check_indices(const Table *t, const NnrtModel *m, const char *path, NnrtError *err) {
     int64_t limit = m->input_index_limit;
     for (int64_t i = 0; limit > 0 && i < t->n * t->dim; i++) {
-        float v = t->x[i];
+        float v = nnrt_table_value(t, i);
         if (!(v >= 0 && v < (float)limit && v == floorf(v)))
             return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
                              "(the model's embedding has %lld rows)", path, (long long)(i / t->dim),

@@ -1,5 +1,6 @@
 /*
- * dataset.h — the training, validation and test sets of one run, as float rows.
+ * dataset.h — the training, validation and test sets of one run, as float rows (or byte
+ * rows that the loader converts, see data.h).
  *
  * nnrt_data_load reads the sources the model declares (or --data/--test overrides),
  * splits them, and standardizes them. Splits follow Keras where Keras defines them:
@@ -18,8 +19,10 @@ typedef struct Dataset {
     const char *name;     /* "training", "validation", "test": for messages */
     const char *origin;   /* file the rows came from */
     int64_t n, dim, ydim; /* examples, features, label values per example */
-    const float *x;       /* (n, dim) */
+    const float *x;       /* (n, dim), or NULL when the features are bytes: */
     const float *y;       /* (n, ydim) or NULL */
+    const uint8_t *x8;    /* (n, dim): feature i = x8[i]·x8_scale + x8_shift (data.h) */
+    float x8_scale, x8_shift;
 } Dataset;
 
 /* Feature standardization (docs/language.md 6.3): subtract the mean and divide by the

@@ -104,7 +104,7 @@ static NnrtModel make_model(int elem_size) {
 
 static DataSpec spec_for(const NnrtModel *m, ClassVocab *v) {
     DataSpec s = {m->input_size, m->input_dims, m->input_rank, m->task, m->n_classes,
-                  nnrt_label_dim(m), true, 0, v};
+                  nnrt_label_dim(m), true, 0, v, false};
     return s;
 }
 
@@ -140,6 +140,34 @@ static void test_idx(bool gz) {
     ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
     ASSERT(2, t.n);
     nnrt_table_free(&t);
+
+    /* Kept as bytes (nothing standardizes them): the same values, and a loader gives the
+     * same batches as from the float table. */
+    Table f, b;
+    spec.limit = 0;
+    src.shift = -1;
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &f, &err));
+    spec.keep_bytes = true;
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &b, &err));
+    ASSERT_TRUE(f.x && !f.x8 && b.x8 && !b.x);
+    int same = 1;
+    for (int64_t i = 0; i < f.n * f.dim; i++)
+        same &= nnrt_table_value(&f, i) == nnrt_table_value(&b, i) && f.x[i] == (float)i * 10 * 0.5f - 1;
+    ASSERT_TRUE(same);
+    Dataset df = {"training", img, f.n, f.dim, f.ydim, f.x, f.y, NULL, 0, 0};
+    Dataset db = {"training", img, b.n, b.dim, b.ydim, NULL, b.y, b.x8, b.x8_scale, b.x8_shift};
+    DataLoader lf, lb;
+    nnrt_loader_init(&lf, &df, &m, 2, true, NULL, 3);
+    nnrt_loader_init(&lb, &db, &m, 2, true, NULL, 3);
+    int64_t rows;
+    while ((rows = nnrt_loader_next(&lf)) > 0) {
+        ASSERT(rows, nnrt_loader_next(&lb));
+        ASSERT_TRUE(memcmp(lf.x, lb.x, sizeof(float) * (size_t)(rows * f.dim)) == 0);
+    }
+    nnrt_loader_free(&lf);
+    nnrt_loader_free(&lb);
+    nnrt_table_free(&f);
+    nnrt_table_free(&b);
 }
 
 static void test_idx_errors(void) {
@@ -328,8 +356,9 @@ static void test_splits(void) {
     ASSERT(2, d.val.n);
     ASSERT(2, d.test.n);
     int seen[10] = {0}, shuffled = 0;
+    ASSERT_TRUE(d.train.x8 && !d.train.x); /* bytes: nothing standardizes them */
     for (int i = 0; i < 10; i++) {
-        int v = (int)d.train.x[i * 4]; /* the views are consecutive rows of one table */
+        int v = d.train.x8[i * 4]; /* the views are consecutive rows of one shuffled table */
         seen[v]++;
         shuffled += v != i;
         ASSERT_NEAR(v % 3, d.train.y[i], 0); /* labels travel with their rows */
@@ -349,7 +378,7 @@ static void test_loader(int elem_size) {
         for (int k = 0; k < 4; k++)
             x[i * 4 + k] = (float)i;
     }
-    Dataset ds = {"training", "mem", 7, 4, 1, x, y};
+    Dataset ds = {"training", "mem", 7, 4, 1, x, y, NULL, 0, 0};
     DataLoader dl;
     nnrt_loader_init(&dl, &ds, &m, 3, true, NULL, 99);
     int64_t sizes[4] = {0}, steps = nnrt_loader_steps(&dl), rows, b = 0;
@@ -417,7 +446,7 @@ static void test_loader_ahead(int elem_size) {
         for (int k = 0; k < 5; k++)
             x[i * 5 + k] = (float)(i * 10 + k);
     }
-    Dataset ds = {"training", "mem", N, 5, 1, x, y};
+    Dataset ds = {"training", "mem", N, 5, 1, x, y, NULL, 0, 0};
     ThreadPool pool;
     char why[100];
     ASSERT_TRUE(nnrt_pool_init(&pool, 3, why, sizeof why));
