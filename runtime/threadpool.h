@@ -25,13 +25,13 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-/* A chunk's claim, alone on its cache line (threads claim their own chunks at once). */
 /* Idle work: step(arg) does one small piece and returns whether it did anything. */
 typedef struct IdleWork {
     bool (*step)(void *arg);
     void *arg;
 } IdleWork;
 
+/* A chunk's claim, alone on its cache line (threads claim their own chunks at once). */
 typedef struct ChunkClaim {
     _Alignas(64) atomic_uint_fast64_t generation; /* the last job whose chunk was taken */
 } ChunkClaim;
@@ -51,9 +51,11 @@ struct NnrtPool {
     atomic_int pending;      /* chunks of the current job not finished yet */
     atomic_int sleepers;     /* workers blocked on `wake` */
     atomic_bool busy;        /* a job is running: catches nested calls */
-    _Atomic(const IdleWork *) idle; /* what waiting threads do, or NULL */
-    atomic_int idle_users;   /* threads that may be inside idle->step */
     atomic_bool stop;
+    /* On a cache line of their own: waiting threads count themselves in and out of
+     * idle_users all the time, which must not slow down the job signals above. */
+    _Alignas(64) _Atomic(const IdleWork *) idle; /* what waiting threads do, or NULL */
+    atomic_int idle_users;   /* threads that may be inside idle->step */
 };
 
 typedef struct NnrtPool ThreadPool;
