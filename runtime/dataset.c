@@ -48,7 +48,8 @@ static NnrtDataSource override(NnrtDataSource base, const char *path, const char
     return base;
 }
 
-static Dataset view(const char *name, const Table *t, const char *origin, int64_t begin, int64_t end) {
+Dataset nnrt_dataset_view(const char *name, const Table *t, const char *origin, int64_t begin,
+                          int64_t end) {
     Dataset d = {name, origin, end - begin, t->dim, t->ydim,
                  t->x ? t->x + begin * t->dim : NULL, t->y ? t->y + begin * t->ydim : NULL,
                  t->x8 ? t->x8 + begin * t->dim : NULL, t->x8_scale, t->x8_shift};
@@ -105,11 +106,12 @@ static void split_training(DataSplits *d, const NnrtModel *m, const char *origin
         n_train = (int64_t)floor((double)n * (1.0 - m->validation_split));
         n_val = n - n_train;
     }
-    d->train = view("training", t, origin, 0, n_train);
+    d->train = nnrt_dataset_view("training", t, origin, 0, n_train);
     if (n_val > 0)
-        d->val = view("validation", t, origin, n_train, n_train + n_val);
+        d->val = nnrt_dataset_view("validation", t, origin, n_train, n_train + n_val);
     if (n_test > 0)
-        d->test = view("test", t, origin, n_train + n_val, n_train + n_val + n_test);
+        d->test = nnrt_dataset_view("test", t, origin, n_train + n_val,
+                                    n_train + n_val + n_test);
 }
 
 static void init_vocab(ClassVocab *v, const NnrtModel *m) {
@@ -164,12 +166,14 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     if (rq->train && sep_val) {
         if (!read_checked(&m->validation, &all, m, &d->tables[1], err))
             return false;
-        d->val = view("validation", &d->tables[1], m->validation.features_path, 0, d->tables[1].n);
+        d->val = nnrt_dataset_view("validation", &d->tables[1], m->validation.features_path, 0,
+                                   d->tables[1].n);
     }
     if (rq->test && sep_test) {
         if (!read_checked(&test_src, &all, m, &d->tables[2], err))
             return false;
-        d->test = view("test", &d->tables[2], test_src.features_path, 0, d->tables[2].n);
+        d->test = nnrt_dataset_view("test", &d->tables[2], test_src.features_path, 0,
+                                    d->tables[2].n);
     }
     return true;
 }

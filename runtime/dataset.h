@@ -54,6 +54,10 @@ typedef struct DataSplits {
     ClassVocab vocab;     /* class names found in CSV labels */
 } DataSplits;
 
+/* Rows [begin, end) of t, named `name` (for messages), read from `origin`. */
+Dataset nnrt_dataset_view(const char *name, const Table *t, const char *origin, int64_t begin,
+                          int64_t end);
+
 bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, Standardizer *st,
                     NnrtError *err);
 void nnrt_data_free(DataSplits *d);

@@ -44,6 +44,11 @@ void nnrt_loader_set_pool(DataLoader *dl, NnrtPool *pool) {
     }
 }
 
+/* Rows of the batch that starts at position pos (the last one of an epoch may be short). */
+static int64_t rows_at(const DataLoader *dl, int64_t pos) {
+    return dl->ds->n - pos < dl->batch ? dl->ds->n - pos : dl->batch;
+}
+
 /* Takes the offered batch back from the pool's idle threads; when this returns, none of
  * them is still copying one of its rows. */
 static void withdraw_next(DataLoader *dl) {
@@ -58,7 +63,7 @@ static void offer_next(DataLoader *dl) {
     if (!nx->x || dl->pos >= dl->ds->n)
         return;
     nx->first = dl->pos;
-    nx->rows = dl->ds->n - dl->pos < dl->batch ? dl->ds->n - dl->pos : dl->batch;
+    nx->rows = rows_at(dl, dl->pos);
     atomic_store(&nx->claimed, 0);
     nnrt_pool_set_idle(dl->pool, &nx->work);
 }
@@ -131,7 +136,8 @@ __attribute__((always_inline)) static inline void prefetch_row(const Dataset *ds
  * library itself is built for any x86-64, and vectorized (GCC does it at -O2 only for
  * loops whose length it knows). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("avx512f", "avx2", "default"), optimize("tree-vectorize", "vect-cost-model=dynamic")))
+__attribute__((target_clones("avx512f", "avx2", "default"),
+               optimize("tree-vectorize", "vect-cost-model=dynamic")))
 #elif defined(__x86_64__) && defined(__clang__)
 __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
@@ -217,8 +223,7 @@ static void copy_batch(DataLoader *dl, int64_t b) {
 }
 
 int64_t nnrt_loader_next(DataLoader *dl) {
-    const Dataset *ds = dl->ds;
-    int64_t b = ds->n - dl->pos < dl->batch ? ds->n - dl->pos : dl->batch;
+    int64_t b = rows_at(dl, dl->pos);
     if (b <= 0)
         return 0;
     dl->first = dl->pos;

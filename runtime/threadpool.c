@@ -49,10 +49,13 @@ static bool idle_step(ThreadPool *p) {
     return did;
 }
 
+/* The old work is taken away first and waited out, then the new one is published: a
+ * thread that has already started on the new work is never waited for. */
 void nnrt_pool_set_idle(ThreadPool *p, const IdleWork *w) {
+    if (atomic_exchange(&p->idle, NULL))
+        while (atomic_load(&p->idle_users) > 0)
+            cpu_relax();
     atomic_store(&p->idle, w);
-    while (atomic_load(&p->idle_users) > 0)
-        cpu_relax();
 }
 
 /* Polls until ready(p, arg) or SPIN_SECONDS pass; returns whether it became ready.

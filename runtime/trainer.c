@@ -376,8 +376,7 @@ bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *er
     Table tab;
     if (!nnrt_data_load_predict(&tab, t->m, path, &t->stats, err))
         return false;
-    Dataset ds = {"prediction", path, tab.n, tab.dim, 0, tab.x, NULL, tab.x8, tab.x8_scale,
-                  tab.x8_shift};
+    Dataset ds = nnrt_dataset_view("prediction", &tab, path, 0, tab.n);
     DataLoader dl;
     nnrt_loader_init(&dl, &ds, t->m, t->opt->batch, false, NULL, 0);
     predict_header(t, out);

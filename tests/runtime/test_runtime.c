@@ -152,10 +152,11 @@ static void test_idx(bool gz) {
     ASSERT_TRUE(f.x && !f.x8 && b.x8 && !b.x);
     int same = 1;
     for (int64_t i = 0; i < f.n * f.dim; i++)
-        same &= nnrt_table_value(&f, i) == nnrt_table_value(&b, i) && f.x[i] == (float)i * 10 * 0.5f - 1;
+        same &= nnrt_table_value(&f, i) == nnrt_table_value(&b, i) &&
+                f.x[i] == (float)i * 10 * 0.5f - 1;
     ASSERT_TRUE(same);
-    Dataset df = {"training", img, f.n, f.dim, f.ydim, f.x, f.y, NULL, 0, 0};
-    Dataset db = {"training", img, b.n, b.dim, b.ydim, NULL, b.y, b.x8, b.x8_scale, b.x8_shift};
+    Dataset df = nnrt_dataset_view("training", &f, img, 0, f.n);
+    Dataset db = nnrt_dataset_view("training", &b, img, 0, b.n);
     DataLoader lf, lb;
     nnrt_loader_init(&lf, &df, &m, 2, true, NULL, 3);
     nnrt_loader_init(&lb, &db, &m, 2, true, NULL, 3);
