@@ -615,7 +615,6 @@ static void check_expr(Check *c, const LExpr *e) {
 }
 
 static void check_stmts(Check *c, const LStmt *s) {
-    int ntemps = c->ntemps;
     for (; s; s = s->next) {
         check_expr(c, s->index);
         check_expr(c, s->value);
@@ -655,7 +654,6 @@ static void check_stmts(Check *c, const LStmt *s) {
             check_stmts(c, s->orelse);
         }
     }
-    c->ntemps = ntemps > c->ntemps ? c->ntemps : c->ntemps;
 }
 
 bool loop_check(const LoopProgram *p, FILE *err) {

@@ -50,12 +50,22 @@ static bool idle_step(ThreadPool *p) {
 }
 
 /* The old work is taken away first and waited out, then the new one is published: a
- * thread that has already started on the new work is never waited for. */
+ * thread that has already started on the new work is never waited for. Sleeping
+ * workers are woken for new work (the offer is counted before the sleepers are looked
+ * at, and a worker counts itself asleep before it checks the offers: no lost wakeup). */
 void nnrt_pool_set_idle(ThreadPool *p, const IdleWork *w) {
     if (atomic_exchange(&p->idle, NULL))
         while (atomic_load(&p->idle_users) > 0)
             cpu_relax();
     atomic_store(&p->idle, w);
+    if (!w)
+        return;
+    atomic_fetch_add(&p->idle_offers, 1);
+    if (atomic_load(&p->sleepers) > 0) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_broadcast(&p->wake);
+        pthread_mutex_unlock(&p->mu);
+    }
 }
 
 /* Polls until ready(p, arg) or SPIN_SECONDS pass; returns whether it became ready.
@@ -131,17 +141,24 @@ static bool run_chunks(ThreadPool *p, int own, uint64_t generation) {
 }
 
 /* Returns the new generation, or the old one when the pool is stopping. */
+/* A worker sleeps until a new job, or new idle work (offered after it last looked:
+ * idle work offered while it spun was done, or is being done, by the spin). */
 static uint64_t wait_for_job(ThreadPool *p, uint64_t seen) {
-    if (spin_until(p, new_job, seen))
-        return atomic_load(&p->generation);
-    uint64_t g;
-    pthread_mutex_lock(&p->mu);
-    atomic_fetch_add(&p->sleepers, 1);
-    while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop))
-        pthread_cond_wait(&p->wake, &p->mu);
-    atomic_fetch_sub(&p->sleepers, 1);
-    pthread_mutex_unlock(&p->mu);
-    return g;
+    for (;;) {
+        uint64_t offers = atomic_load(&p->idle_offers);
+        if (spin_until(p, new_job, seen))
+            return atomic_load(&p->generation);
+        uint64_t g;
+        pthread_mutex_lock(&p->mu);
+        atomic_fetch_add(&p->sleepers, 1);
+        while ((g = atomic_load(&p->generation)) == seen && !atomic_load(&p->stop) &&
+               atomic_load(&p->idle_offers) == offers)
+            pthread_cond_wait(&p->wake, &p->mu);
+        atomic_fetch_sub(&p->sleepers, 1);
+        pthread_mutex_unlock(&p->mu);
+        if (g != seen || atomic_load(&p->stop))
+            return g;
+    }
 }
 
 typedef struct WorkerArg {
@@ -180,6 +197,7 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     atomic_init(&p->busy, false);
     atomic_init(&p->idle, NULL);
     atomic_init(&p->idle_users, 0);
+    atomic_init(&p->idle_offers, 0);
     atomic_init(&p->stop, false);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);

@@ -56,6 +56,7 @@ struct NnrtPool {
      * idle_users all the time, which must not slow down the job signals above. */
     _Alignas(64) _Atomic(const IdleWork *) idle; /* what waiting threads do, or NULL */
     atomic_int idle_users;   /* threads that may be inside idle->step */
+    atomic_uint_fast64_t idle_offers; /* idle work published so far: wakes sleepers */
 };
 
 typedef struct NnrtPool ThreadPool;

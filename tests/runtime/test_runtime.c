@@ -482,6 +482,11 @@ static void test_loader_ahead(int elem_size) {
                 }
                 ASSERT(0, nnrt_loader_next(&val_ref));
             }
+            if (batches % 2 == 0) { /* long enough for the workers to go to sleep: the next
+                                     * offer must wake them */
+                struct timespec pause = {0, 2000000};
+                nanosleep(&pause, NULL);
+            }
         }
         ASSERT(0, nnrt_loader_next(&train_ref));
     }
