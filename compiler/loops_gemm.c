@@ -220,10 +220,15 @@ static int split_parts(const LB *lb, int64_t K, int64_t N) {
 }
 
 /*   parallel for s in 0..S: partial[r, s, :] = A[r, part s of i]·W[part s of i, :]
- *   for r in 0..B: Z[r, :] = b + partial[r, 0, :] + … + partial[r, S − 1, :];  Y = act(Z) */
+ *   for r in 0..B: Z[r, :] = b + partial[r, 0, :] + … + partial[r, S − 1, :];  Y = act(Z)
+ * Each part of a row starts on a cache line of its own (NP ≥ N elements apart): the
+ * threads write their parts of the same rows at the same time, and a line holding the end
+ * of one part and the start of the next would travel between their caches (examples/mlp.nn
+ * at 2 threads: the split loop 14.2 → 13.9 µs per step). */
 static void product_split(LB *lb, const Product *pr, int S) {
-    int64_t K = pr->K, N = pr->N;
-    const Buf *partial = buf_scratch(lb, SCRATCH_PARTIAL, S * N);
+    int64_t line = 64 / lb->p->elem_size;
+    int64_t K = pr->K, N = pr->N, NP = (N + line - 1) / line * line;
+    const Buf *partial = buf_scratch(lb, SCRATCH_PARTIAL, S * NP);
     s_comment(lb, "Z = A·W + b with the sum over i in %d parts, each part's rows of W on one "
               "thread", S);
     s_comment(lb, "%s[r, s, :] = part s of the sum, in tiles of %d rows × %lld columns",
@@ -234,8 +239,8 @@ static void product_split(LB *lb, const Product *pr, int S) {
     part.out = partial;
     part.bias = part.Y = NULL;
     part.target = NULL;
-    part.out_stride = S * N;
-    part.out_col = e_mul(lb, e_var(lb, s), e_int(lb, N));
+    part.out_stride = S * NP;
+    part.out_col = e_mul(lb, e_var(lb, s), e_int(lb, NP));
     if (K % S == 0) {
         part.k0 = e_mul(lb, e_var(lb, s), e_int(lb, K / S));
         part.k_count = e_int(lb, K / S);
@@ -255,8 +260,8 @@ static void product_split(LB *lb, const Product *pr, int S) {
     j->vector = true;
     LExpr *sum = pr->bias ? e_load(lb, pr->bias, e_var(lb, j)) : NULL;
     for (int k = 0; k < S; k++) {
-        LExpr *p = e_load(lb, partial, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, S * N)),
-                                             e_add(lb, e_int(lb, k * N), e_var(lb, j))));
+        LExpr *p = e_load(lb, partial, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, S * NP)),
+                                             e_add(lb, e_int(lb, k * NP), e_var(lb, j))));
         sum = sum ? e_bin(lb, '+', sum, p) : p;
     }
     LExpr *idx = e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, N)), e_var(lb, j));

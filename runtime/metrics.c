@@ -34,17 +34,32 @@ void nnrt_metrics_reset(Metrics *mt) {
         memset(mt->confusion, 0, sizeof(int64_t) * (size_t)(mt->n_classes * mt->n_classes));
 }
 
+/* One row of K class scores: the first maximum (np.argmax) and how many scores exceed
+ * the label's. Specialized per precision so that the loop is plain loads and compares
+ * (it runs on the training thread after every step). */
+#define CLASSIFY_ROW(T)                                                                    \
+    static int64_t classify_row_##T(const T *p, int64_t K, int64_t label, int64_t *above) { \
+        T best_p = p[0], p_label = p[label];                                               \
+        int64_t best = 0, n = 0;                                                           \
+        for (int64_t k = 0; k < K; k++) {                                                  \
+            if (p[k] > best_p) {                                                           \
+                best_p = p[k];                                                             \
+                best = k;                                                                  \
+            }                                                                              \
+            n += p[k] > p_label;                                                           \
+        }                                                                                  \
+        *above = n;                                                                        \
+        return best;                                                                       \
+    }
+CLASSIFY_ROW(float)
+CLASSIFY_ROW(double)
+
 static void add_classify(Metrics *mt, const void *out, int es, const float *yf, int64_t rows) {
     const int64_t K = mt->n_classes;
     for (int64_t i = 0; i < rows; i++) {
-        int64_t label = (int64_t)yf[i], best = 0, above = 0;
-        double p_label = nnrt_get(out, es, i * K + label);
-        for (int64_t k = 0; k < K; k++) {
-            double p = nnrt_get(out, es, i * K + k);
-            if (p > nnrt_get(out, es, i * K + best))
-                best = k; /* first maximum, like np.argmax */
-            above += p > p_label;
-        }
+        int64_t label = (int64_t)yf[i], above;
+        int64_t best = es == 4 ? classify_row_float((const float *)out + i * K, K, label, &above)
+                               : classify_row_double((const double *)out + i * K, K, label, &above);
         mt->correct += best == label;
         /* tf.math.in_top_k: ties at the boundary count as inside the top k. */
         mt->topk_correct += above < mt->top_k;
