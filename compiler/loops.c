@@ -317,6 +317,7 @@ Buf *buf_scratch(LB *lb, int slot, int64_t row_size) {
     if (!b) {
         b = lb->scratch[slot] = add_buf(lb, names[slot], BUF_WORK);
         b->shape.rank = 1;
+        b->scratch = true;
     }
     if (row_size > b->row_size)
         b->row_size = b->shape.d[0] = row_size;
@@ -821,6 +822,7 @@ LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
     lb.g = g;
     lb.p = ARENA_NEW(a, LoopProgram);
     lb.p->g = g;
+    lb.p->arena = a;
     lb.p->elem_size = elem_size;
     lb.nb = ARENA_ARRAY(a, NodeBufs, g->nnodes);
     bool ok = true;

@@ -47,6 +47,7 @@ typedef struct Buf {
     int64_t size;           /* elements when not batched */
     Shape shape;            /* for printing: per row, or the whole tensor */
     int id;                 /* 1 + index in LoopProgram.bufs; 0 for a buffer not listed there */
+    bool scratch;           /* shared by layers, each with rows of its own width */
 } Buf;
 
 typedef enum {
@@ -107,6 +108,11 @@ struct LStmt {
     bool parallel, vector;   /* S_FOR */
     bool rowwise;            /* S_FOR over B: iteration r touches only row r of batched
                                 buffers, so adjacent such loops may fuse (loop_schedule) */
+    int row_block;           /* S_FOR over B/row_block: iteration v touches only rows
+                                [row_block·v, row_block·v + row_block) of batched buffers
+                                (a product's tiles of examples); 0: not such a loop */
+    bool row_rest;           /* S_FOR right after a row_block loop: iteration r touches only
+                                row row_block·(B/row_block) + r, the rows the tiles left */
     LStmt *body, *orelse;    /* S_FOR, S_IF */
     const Buf *buf;          /* S_STORE, S_ACCUM */
     LExpr *index, *value;    /* S_STORE, S_ACCUM, S_LET, S_ADD, S_RESULT; S_IF: value = cond */
@@ -127,6 +133,7 @@ typedef struct LFunc {
 
 typedef struct LoopProgram {
     const Graph *g;
+    Arena *arena;            /* where the program lives (loop_schedule adds to it) */
     int elem_size;
     Buf **bufs;              /* every buffer, for printing and the memory plan */
     int nbufs, cap_bufs;

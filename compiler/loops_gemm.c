@@ -159,10 +159,12 @@ static void product_examples(LB *lb, const Product *pr, bool parallel) {
     LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
     LStmt *rb = for_begin(lb, "rb", blocks);
     rb->parallel = parallel;
+    rb->row_block = parallel ? TILE_R : 0; /* (a split's part loops over every row) */
     product_row_tiles(lb, pr, e_mul(lb, e_var(lb, rb), e_int(lb, TILE_R)), TILE_R, tn);
     for_end(lb);
     LExpr *done = e_mul(lb, blocks, e_int(lb, TILE_R));
     LStmt *r = for_begin(lb, "r", e_add(lb, e_batch(lb), e_mul(lb, e_int(lb, -1), done)));
+    r->row_rest = parallel;
     product_row_tiles(lb, pr, e_add(lb, done, e_var(lb, r)), 1, tn);
     for_end(lb);
 }

@@ -132,10 +132,321 @@ static void fuse_rowwise(LStmt *s) {
     }
 }
 
+/* ---- per-example loops inside a product's tiles of examples ----
+ *
+ * A product over a batch runs in tiles of 4 examples (`parallel for rb in 0..B/4`, marked
+ * row_block) and then the B mod 4 examples left (`for r in 0..B - B/4*4`, row_rest). A
+ * per-example loop right before or after the pair (rowwise) joins it: its body runs for
+ * the tile's 4 examples at the start or the end of the tile, and for the example of each
+ * leftover iteration. So a softmax runs while its tile's logits are in cache, and two
+ * small layers take one turn of the thread pool instead of three. Every example still goes
+ * through the loops in their order, so only rows would notice, and no loop involved reads
+ * another example's row. */
+
+/* Copies statements, with loop `var` replaced by the expression `with` (loops inside the
+ * copy get copies of their own variables). */
+typedef struct Copier {
+    Arena *a;
+    const LStmt *var;
+    LExpr *with;
+    const LStmt *from[LB_MAX_DEPTH];
+    LStmt *to[LB_MAX_DEPTH];
+    int n;
+} Copier;
+
+static LExpr *copy_expr(Copier *c, const LExpr *e) {
+    if (!e)
+        return NULL;
+    if (e->kind == E_VAR && e->loop == c->var)
+        return c->with;
+    LExpr *n = ARENA_NEW(c->a, LExpr);
+    *n = *e;
+    if (e->kind == E_VAR)
+        for (int i = 0; i < c->n; i++)
+            if (c->from[i] == e->loop)
+                n->loop = c->to[i];
+    n->a = copy_expr(c, e->a);
+    n->b = copy_expr(c, e->b);
+    n->c = copy_expr(c, e->c);
+    return n;
+}
+
+static LStmt *copy_stmts(Copier *c, const LStmt *s) {
+    LStmt *first = NULL, **tail = &first;
+    for (; s; s = s->next) {
+        LStmt *n = ARENA_NEW(c->a, LStmt);
+        *n = *s;
+        n->next = NULL;
+        n->extent = copy_expr(c, s->extent);
+        n->index = copy_expr(c, s->index);
+        n->value = copy_expr(c, s->value);
+        if (s->kind == S_FOR) {
+            if (c->n == LB_MAX_DEPTH)
+                NNLC_UNREACHABLE("loop nest too deep to copy");
+            c->from[c->n] = s;
+            c->to[c->n++] = n;
+            n->body = copy_stmts(c, s->body);
+            c->n--;
+        } else {
+            n->body = copy_stmts(c, s->body);
+        }
+        n->orelse = copy_stmts(c, s->orelse);
+        *tail = n;
+        tail = &n->next;
+    }
+    return first;
+}
+
+static LStmt *copy_with(Arena *a, const LStmt *body, const LStmt *var, LExpr *with) {
+    Copier c = {a, var, with, {0}, {0}, 0};
+    return copy_stmts(&c, body);
+}
+
+/* Whether statements write a buffer that is not per example (parameters, gradients,
+ * optimizer state, batch statistics): loops that do must keep their place. */
+static bool writes_shared(const LStmt *s) {
+    for (; s; s = s->next) {
+        if ((s->kind == S_STORE || s->kind == S_ACCUM) && s->buf->row_size == 0)
+            return true;
+        if (s->kind == S_RESULT || s->kind == S_CALL || writes_shared(s->body) ||
+            writes_shared(s->orelse))
+            return true;
+    }
+    return false;
+}
+
+/* Whether statements read or write buffer b (write: only writes count). */
+static bool touches(const LStmt *s, const Buf *b, bool write);
+
+static bool expr_reads(const LExpr *e, const Buf *b) {
+    return e && ((e->kind == E_LOAD && e->buf == b) || expr_reads(e->a, b) ||
+                 expr_reads(e->b, b) || expr_reads(e->c, b));
+}
+
+static bool touches(const LStmt *s, const Buf *b, bool write) {
+    for (; s; s = s->next) {
+        if ((s->kind == S_STORE || s->kind == S_ACCUM) && s->buf == b)
+            return true;
+        if (!write && (expr_reads(s->index, b) || expr_reads(s->value, b) ||
+                       expr_reads(s->extent, b)))
+            return true;
+        if (touches(s->body, b, write) || touches(s->orelse, b, write))
+            return true;
+    }
+    return false;
+}
+
+/* Scratch rows are as wide as each layer makes them, so a loop joined into another's
+ * tiles must not share scratch with it. */
+static bool share_scratch(const LoopProgram *p, const LStmt *x, const LStmt *y) {
+    for (int i = 0; i < p->nbufs; i++) {
+        const Buf *b = p->bufs[i];
+        if (b->scratch && touches(x, b, false) && touches(y, b, false) &&
+            (touches(x, b, true) || touches(y, b, true)))
+            return true;
+    }
+    return false;
+}
+
+static LStmt *skip_comments(LStmt *s) {
+    while (s && s->kind == S_COMMENT)
+        s = s->next;
+    return s;
+}
+
+static bool joinable(const LStmt *s) {
+    return fusable(s) && !writes_shared(s->body);
+}
+
+static bool tiles_at(const LStmt *t) {
+    const LStmt *rest = t ? skip_comments(t->next) : NULL;
+    return t && t->kind == S_FOR && t->parallel && t->row_block > 0 && rest &&
+           rest->kind == S_FOR && rest->row_rest && !writes_shared(t->body) &&
+           !writes_shared(rest->body);
+}
+
+static LStmt **tail_of(LStmt **list) {
+    while (*list)
+        list = &(*list)->next;
+    return list;
+}
+
+/* Loop L's body for the tile's examples (for q in 0..k: row k·rb + q) and for the
+ * leftover example (row k·(B/k) + r). */
+static LStmt *for_tile(Arena *a, const LStmt *L, const LStmt *tile) {
+    LStmt *q = ARENA_NEW(a, LStmt);
+    q->kind = S_FOR;
+    q->var = "q";
+    q->extent = ARENA_NEW(a, LExpr);
+    q->extent->kind = E_INT;
+    q->extent->ival = tile->row_block;
+    LExpr *row = ARENA_NEW(a, LExpr), *k = ARENA_NEW(a, LExpr), *base = ARENA_NEW(a, LExpr);
+    LExpr *v = ARENA_NEW(a, LExpr), *qv = ARENA_NEW(a, LExpr);
+    v->kind = E_VAR;
+    v->loop = tile;
+    qv->kind = E_VAR;
+    qv->loop = q;
+    k->kind = E_INT;
+    k->ival = tile->row_block;
+    base->kind = E_IMUL;
+    base->a = v;
+    base->b = k;
+    row->kind = E_IADD;
+    row->a = base;
+    row->b = qv;
+    q->body = copy_with(a, L->body, L, row);
+    return q;
+}
+
+static LStmt *for_rest(Arena *a, const LStmt *L, const LStmt *tile, const LStmt *rest) {
+    /* row_block·(B/row_block) + r */
+    LExpr *B = ARENA_NEW(a, LExpr), *blocks = ARENA_NEW(a, LExpr), *k = ARENA_NEW(a, LExpr);
+    LExpr *done = ARENA_NEW(a, LExpr), *r = ARENA_NEW(a, LExpr), *row = ARENA_NEW(a, LExpr);
+    B->kind = E_BATCH;
+    blocks->kind = E_IDIV;
+    blocks->a = B;
+    blocks->ival = tile->row_block;
+    k->kind = E_INT;
+    k->ival = tile->row_block;
+    done->kind = E_IMUL;
+    done->a = blocks;
+    done->b = k;
+    r->kind = E_VAR;
+    r->loop = rest;
+    row->kind = E_IADD;
+    row->a = done;
+    row->b = r;
+    return copy_with(a, L->body, L, row);
+}
+
+/* Joins the per-example loops next to each tile pair of the list into it. */
+static void join_tiles(const LoopProgram *prog, LStmt **list) {
+    Arena *a = prog->arena;
+    for (LStmt **at = list; *at; at = &(*at)->next) {
+        LStmt *t = *at;
+        if (!tiles_at(t))
+            continue;
+        LStmt *rest = skip_comments(t->next);
+        /* before: `prev` (with its comments) is the per-example loop ending at t */
+        for (LStmt **p = list; *p != t; p = &(*p)->next) {
+            LStmt *L = skip_comments(*p);
+            if (L == t || !joinable(L) || skip_comments(L->next) != t ||
+                share_scratch(prog, L->body, t->body) || share_scratch(prog, L->body, rest->body))
+                continue;
+            LStmt *comments = *p == L ? NULL : *p;
+            LStmt *q = for_tile(a, L, t);
+            LStmt *pro = for_rest(a, L, t, rest);
+            /* comments, then the per-example part, then the tile */
+            q->next = t->body;
+            if (comments) {
+                LStmt *c = comments;
+                while (c->next != L)
+                    c = c->next;
+                c->next = q;
+                t->body = comments;
+            } else {
+                t->body = q;
+            }
+            *tail_of(&pro) = rest->body;
+            rest->body = pro;
+            for (LStmt *c = L->next; c != t; c = c->next) /* comments between L and t */
+                if (c->kind != S_COMMENT)
+                    NNLC_UNREACHABLE("statement between joined loops");
+            *p = L->next == t ? t : L->next;
+            at = p;
+            break;
+        }
+        /* after: per-example loops following the rest loop */
+        for (;;) {
+            LStmt *L = skip_comments(rest->next);
+            if (!joinable(L) || share_scratch(prog, L->body, t->body) ||
+                share_scratch(prog, L->body, rest->body))
+                break;
+            LStmt **tb = tail_of(&t->body);
+            for (LStmt *c = rest->next; c != L; c = c->next) { /* comments go into the tile */
+                LStmt *cc = ARENA_NEW(a, LStmt);
+                *cc = *c;
+                cc->next = NULL;
+                *tb = cc;
+                tb = &cc->next;
+            }
+            *tb = for_tile(a, L, t);
+            *tail_of(&rest->body) = for_rest(a, L, t, rest);
+            rest->next = L->next;
+        }
+    }
+}
+
+/* ---- a layer's last per-example loop handed to the next layer ----
+ *
+ * forward(ctx) calls the layers in order; when one layer ends with a per-example loop
+ * (the split product's sum of parts and activation) and the next begins with a product's
+ * tiles of examples, the loop moves to the start of the next layer's function, where
+ * join_tiles runs it tile by tile. Only between functions called once, from one place:
+ * the order of all statements executed stays the same. */
+static int calls_of(const LoopProgram *p, const LFunc *callee, const LStmt *s) {
+    int n = 0;
+    for (; s; s = s->next) {
+        n += s->kind == S_CALL && s->callee == callee;
+        n += calls_of(p, callee, s->body) + calls_of(p, callee, s->orelse);
+    }
+    return n;
+}
+
+static int calls_in_program(const LoopProgram *p, const LFunc *callee) {
+    int n = 0;
+    for (const LFunc *f = p->funcs; f; f = f->next)
+        n += calls_of(p, callee, f->body);
+    return n;
+}
+
+static void hand_over(LoopProgram *p, LFunc *f) {
+    for (LStmt *s = skip_comments(f->body); s; s = skip_comments(s->next)) {
+        LStmt *n = skip_comments(s->next);
+        if (s->kind != S_CALL || !n || n->kind != S_CALL || s->callee == n->callee)
+            continue;
+        LFunc *from = s->callee, *to = n->callee;
+        if (calls_in_program(p, from) != 1 || calls_in_program(p, to) != 1)
+            continue;
+        /* from's last statement L, with the comments right before it (from *start) */
+        LStmt **start = NULL, *L = NULL;
+        bool comments_after = false;
+        for (LStmt **at = &from->body; *at; at = &(*at)->next) {
+            if ((*at)->kind == S_COMMENT) {
+                if (!comments_after)
+                    start = at;
+                comments_after = true;
+            } else {
+                if (!comments_after)
+                    start = at;
+                comments_after = false;
+                L = *at;
+            }
+        }
+        LStmt *t = skip_comments(to->body);
+        if (!L || comments_after || !joinable(L) || !tiles_at(t) ||
+            share_scratch(p, L->body, to->body))
+            continue;
+        LStmt *moved = *start;
+        *start = NULL;
+        LStmt *note = ARENA_NEW(p->arena, LStmt);
+        note->kind = S_COMMENT;
+        note->text = arena_printf(p->arena, "from %s, run tile by tile below:", from->name);
+        note->next = moved;
+        L->next = to->body;
+        to->body = note;
+    }
+}
+
 void loop_schedule(LoopProgram *p, int64_t parallel_min_work) {
     Sched sc = {p->g->train.batch > 0 ? p->g->train.batch : 32, parallel_min_work};
-    for (LFunc *f = p->funcs; f; f = f->next) {
+    for (LFunc *f = p->funcs; f; f = f->next)
         fuse_rowwise(f->body);
+    for (LFunc *f = p->funcs; f; f = f->next)
+        if (f->exported)
+            hand_over(p, f);
+    for (LFunc *f = p->funcs; f; f = f->next) {
+        join_tiles(p, &f->body);
         stmts_cost(f->body, &sc);
     }
 }

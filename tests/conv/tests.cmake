@@ -38,3 +38,9 @@ add_test(NAME conv.loops.small_cnn
 add_test(NAME conv.loops.products_split
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for s in 0..2"
                  $<TARGET_FILE:nnlc> --emit=loops ${CONV_DIR}/products.nn)
+# The split layer's sum of parts (and sigmoid) runs inside the next layer's tiles of
+# examples, followed by that layer's softmax: one loop over the tiles (loop_schedule).
+add_test(NAME conv.loops.products_tiles
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "func dense_2.forward[^~]*~[^~]*~[^~]*~  for rb in 0..B/4:~    # from dense_1.forward, run tile by tile below:~    # Z = b [^~]*~    for q in 0..4:~[^~]*.*~    for q in 0..4:~      m = dense_2.z"
+                 sh -c "'$<TARGET_FILE:nnlc>' --emit=loops '${CONV_DIR}/products.nn' | tr '\\n' '~'")
