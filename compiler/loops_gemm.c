@@ -81,6 +81,7 @@ typedef struct Product {
      * rows of N. */
     LExpr *k0, *k_count, *out_col;
     int64_t out_stride;
+    bool accumulate;        /* Out already holds a partial sum: no initial store */
 } Product;
 
 /* Out[q + k, j0 : j0 + nb] for k < nr:
@@ -97,12 +98,15 @@ static void product_tile(LB *lb, const Product *pr, LExpr *q, int nr, LExpr *j0,
     LExpr *orow[MAX_TILE_ROWS];
     for (int k = 0; k < nr; k++)
         orow[k] = e_add(lb, e_mul(lb, e_add(lb, q, e_int(lb, k)), e_int(lb, stride)), col0);
-    LStmt *j = for_begin(lb, "j", e_int(lb, nb));
-    j->vector = true;
-    for (int k = 0; k < nr; k++)
-        s_store(lb, pr->out, e_add(lb, orow[k], e_var(lb, j)),
-                pr->bias ? e_load(lb, pr->bias, e_add(lb, j0, e_var(lb, j))) : e_real(lb, 0));
-    for_end(lb);
+    LStmt *j;
+    if (!pr->accumulate) {
+        j = for_begin(lb, "j", e_int(lb, nb));
+        j->vector = true;
+        for (int k = 0; k < nr; k++)
+            s_store(lb, pr->out, e_add(lb, orow[k], e_var(lb, j)),
+                    pr->bias ? e_load(lb, pr->bias, e_add(lb, j0, e_var(lb, j))) : e_real(lb, 0));
+        for_end(lb);
+    }
     LStmt *i = for_begin(lb, "i", pr->k_count ? pr->k_count : e_int(lb, K));
     LExpr *ai = pr->k0 ? e_add(lb, pr->k0, e_var(lb, i)) : e_var(lb, i);
     for (int k = 0; k < nr; k++)
@@ -221,6 +225,21 @@ static int split_parts(const LB *lb, int64_t K, int64_t N) {
     return SPLIT_PARTS;
 }
 
+/* Rows of W per block of a split part: the largest divisor of the part's rows whose
+ * block fits in 32 KB of L1 with its tiles, at least 16 rows; 0 when none (or when the
+ * whole part fits: no blocking needed). */
+enum { SPLIT_BLOCK_BYTES = 32 * 1024, SPLIT_BLOCK_MIN_ROWS = 16 };
+
+static int64_t split_block_rows(const LB *lb, int64_t rows, int64_t N) {
+    int64_t row_bytes = N * lb->p->elem_size;
+    if (rows * row_bytes <= SPLIT_BLOCK_BYTES)
+        return 0;
+    for (int64_t kb = SPLIT_BLOCK_BYTES / row_bytes; kb >= SPLIT_BLOCK_MIN_ROWS; kb--)
+        if (rows % kb == 0)
+            return kb;
+    return 0;
+}
+
 /*   parallel for s in 0..S: partial[r, s, :] = A[r, part s of i]·W[part s of i, :]
  *   for r in 0..B: Z[r, :] = b + partial[r, 0, :] + … + partial[r, S − 1, :];  Y = act(Z)
  * Each part of a row starts on a cache line of its own (NP ≥ N elements apart): the
@@ -243,15 +262,37 @@ static void product_split(LB *lb, const Product *pr, int S) {
     part.target = NULL;
     part.out_stride = S * NP;
     part.out_col = e_mul(lb, e_var(lb, s), e_int(lb, NP));
-    if (K % S == 0) {
-        part.k0 = e_mul(lb, e_var(lb, s), e_int(lb, K / S));
-        part.k_count = e_int(lb, K / S);
-    } else { /* parts [s·K/S, (s + 1)·K/S) */
-        part.k0 = e_div(lb, e_mul(lb, e_var(lb, s), e_int(lb, K)), S);
-        LExpr *end = e_div(lb, e_mul(lb, e_add(lb, e_var(lb, s), e_int(lb, 1)), e_int(lb, K)), S);
-        part.k_count = e_add(lb, end, e_mul(lb, e_int(lb, -1), part.k0));
+    int64_t kb = K % S == 0 ? split_block_rows(lb, K / S, N) : 0;
+    if (kb > 0) {
+        /* blocks of kb rows of W, each small enough to stay in L1 while every tile of
+         * examples passes over it (instead of every tile streaming the part's W) */
+        s_comment(lb, "in blocks of %lld rows of W (%lld KB), each read once from L2",
+                  (long long)kb, (long long)(kb * N * lb->p->elem_size / 1024));
+        LStmt *r = for_begin(lb, "r", e_batch(lb));
+        LStmt *j = for_begin(lb, "j", e_int(lb, N));
+        j->vector = true;
+        s_store(lb, partial, e_add(lb, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, S * NP)),
+                                             part.out_col), e_var(lb, j)), e_real(lb, 0));
+        for_end(lb);
+        for_end(lb);
+        LStmt *b = for_begin(lb, "kb", e_int(lb, K / S / kb));
+        part.k0 = e_add(lb, e_mul(lb, e_var(lb, s), e_int(lb, K / S)),
+                        e_mul(lb, e_var(lb, b), e_int(lb, kb)));
+        part.k_count = e_int(lb, kb);
+        part.accumulate = true;
+        product_examples(lb, &part, false);
+        for_end(lb);
+    } else {
+        if (K % S == 0) {
+            part.k0 = e_mul(lb, e_var(lb, s), e_int(lb, K / S));
+            part.k_count = e_int(lb, K / S);
+        } else { /* parts [s·K/S, (s + 1)·K/S) */
+            part.k0 = e_div(lb, e_mul(lb, e_var(lb, s), e_int(lb, K)), S);
+            LExpr *end = e_div(lb, e_mul(lb, e_add(lb, e_var(lb, s), e_int(lb, 1)), e_int(lb, K)), S);
+            part.k_count = e_add(lb, end, e_mul(lb, e_int(lb, -1), part.k0));
+        }
+        product_examples(lb, &part, false);
     }
-    product_examples(lb, &part, false);
     for_end(lb);
 
     s_comment(lb, "Z = b + the parts, in order%s", pr->Y ? "; y = act(Z)" : "");
@@ -277,7 +318,7 @@ static void product_split(LB *lb, const Product *pr, int S) {
 /* Z = A·W + b (and Y = act(Z) in the same tile). */
 void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
                   const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
-    Product pr = {A, W, Z, bias, Y, act, NULL, false, K, N, NULL, NULL, NULL, 0};
+    Product pr = {A, W, Z, bias, Y, act, NULL, false, K, N, NULL, NULL, NULL, 0, false};
     int S = rows->kind == E_BATCH ? split_parts(lb, K, N) : 1;
     if (S > 1)
         product_split(lb, &pr, S);
@@ -464,6 +505,6 @@ void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node 
     const Buf *Wt = transposed(lb, W, K, N);
     const Buf *acc = target ? buf_scratch(lb, SCRATCH_DX, rows_per_example(rows) * K) : dA;
     Product pr = {dZ, Wt, acc, NULL, NULL, {ACT_LINEAR, 0}, target, first, N, K,
-                  NULL, NULL, NULL, 0};
+                  NULL, NULL, NULL, 0, false};
     product(lb, &pr, "dA = dZ·Wᵀ", rows);
 }

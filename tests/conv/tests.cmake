@@ -16,7 +16,8 @@ function(conv_gradcheck model)
              COMMAND ${CONV_DIR}/gradcheck.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/${model}.nn
                      ${CONV_WORK}/${model} ${ARGN})
 endfunction()
-foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views products)
+foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views products
+              products_blocked)
     conv_gradcheck(${model})
 endforeach()
 conv_gradcheck(outputs 2)   # binary labels
@@ -38,6 +39,10 @@ add_test(NAME conv.loops.small_cnn
 add_test(NAME conv.loops.products_split
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for s in 0..2"
                  $<TARGET_FILE:nnlc> --emit=loops ${CONV_DIR}/products.nn)
+add_test(NAME conv.loops.products_blocked
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "in blocks of 64 rows of W \\(20 KB\\).*for kb in 0..4:"
+                 sh -c "'$<TARGET_FILE:nnlc>' --precision=f64 --emit=loops '${CONV_DIR}/products_blocked.nn' | tr '\\n' '~'")
 # The split layer's sum of parts (and sigmoid) runs inside the next layer's tiles of
 # examples, followed by that layer's softmax: one loop over the tiles (loop_schedule).
 add_test(NAME conv.loops.products_tiles
