@@ -272,51 +272,24 @@ static LStmt **tail_of(LStmt **list) {
 }
 
 /* Loop L's body for the tile's examples (for q in 0..k: row k·rb + q) and for the
- * leftover example (row k·(B/k) + r). */
+ * leftover example (row k·(B/k) + r), built with the builders' folding constructors. */
 static LStmt *for_tile(Arena *a, const LStmt *L, const LStmt *tile) {
+    LB lb = {.a = a};
     LStmt *q = ARENA_NEW(a, LStmt);
     q->kind = S_FOR;
     q->var = "q";
-    q->extent = ARENA_NEW(a, LExpr);
-    q->extent->kind = E_INT;
-    q->extent->ival = tile->row_block;
-    LExpr *row = ARENA_NEW(a, LExpr), *k = ARENA_NEW(a, LExpr), *base = ARENA_NEW(a, LExpr);
-    LExpr *v = ARENA_NEW(a, LExpr), *qv = ARENA_NEW(a, LExpr);
-    v->kind = E_VAR;
-    v->loop = tile;
-    qv->kind = E_VAR;
-    qv->loop = q;
-    k->kind = E_INT;
-    k->ival = tile->row_block;
-    base->kind = E_IMUL;
-    base->a = v;
-    base->b = k;
-    row->kind = E_IADD;
-    row->a = base;
-    row->b = qv;
+    q->extent = e_int(&lb, tile->row_block);
+    LExpr *row = e_add(&lb, e_mul(&lb, e_var(&lb, tile), e_int(&lb, tile->row_block)),
+                       e_var(&lb, q));
     q->body = copy_with(a, L->body, L, row);
     return q;
 }
 
 static LStmt *for_rest(Arena *a, const LStmt *L, const LStmt *tile, const LStmt *rest) {
-    /* row_block·(B/row_block) + r */
-    LExpr *B = ARENA_NEW(a, LExpr), *blocks = ARENA_NEW(a, LExpr), *k = ARENA_NEW(a, LExpr);
-    LExpr *done = ARENA_NEW(a, LExpr), *r = ARENA_NEW(a, LExpr), *row = ARENA_NEW(a, LExpr);
-    B->kind = E_BATCH;
-    blocks->kind = E_IDIV;
-    blocks->a = B;
-    blocks->ival = tile->row_block;
-    k->kind = E_INT;
-    k->ival = tile->row_block;
-    done->kind = E_IMUL;
-    done->a = blocks;
-    done->b = k;
-    r->kind = E_VAR;
-    r->loop = rest;
-    row->kind = E_IADD;
-    row->a = done;
-    row->b = r;
-    return copy_with(a, L->body, L, row);
+    LB lb = {.a = a};
+    LExpr *done = e_mul(&lb, e_div(&lb, e_batch(&lb), tile->row_block),
+                        e_int(&lb, tile->row_block));
+    return copy_with(a, L->body, L, e_add(&lb, done, e_var(&lb, rest)));
 }
 
 /* Joins the per-example loops next to each tile pair of the list into it. */
@@ -327,7 +300,8 @@ static void join_tiles(const LoopProgram *prog, LStmt **list) {
         if (!tiles_at(t))
             continue;
         LStmt *rest = skip_comments(t->next);
-        /* before: `prev` (with its comments) is the per-example loop ending at t */
+        /* before: L (with the comments before it) is a per-example loop right before t,
+         * only comments between them */
         for (LStmt **p = list; *p != t; p = &(*p)->next) {
             LStmt *L = skip_comments(*p);
             if (L == t || !joinable(L) || skip_comments(L->next) != t ||
@@ -349,10 +323,7 @@ static void join_tiles(const LoopProgram *prog, LStmt **list) {
             }
             *tail_of(&pro) = rest->body;
             rest->body = pro;
-            for (LStmt *c = L->next; c != t; c = c->next) /* comments between L and t */
-                if (c->kind != S_COMMENT)
-                    NNLC_UNREACHABLE("statement between joined loops");
-            *p = L->next == t ? t : L->next;
+            *p = L->next; /* t, or the comments between L and t */
             at = p;
             break;
         }
@@ -363,12 +334,12 @@ static void join_tiles(const LoopProgram *prog, LStmt **list) {
                 share_scratch(prog, L->body, rest->body))
                 break;
             LStmt **tb = tail_of(&t->body);
-            for (LStmt *c = rest->next; c != L; c = c->next) { /* comments go into the tile */
-                LStmt *cc = ARENA_NEW(a, LStmt);
-                *cc = *c;
-                cc->next = NULL;
-                *tb = cc;
-                tb = &cc->next;
+            if (rest->next != L) { /* the comments before L move into the tile */
+                *tb = rest->next;
+                LStmt *c = rest->next;
+                while (c->next != L)
+                    c = c->next;
+                tb = &c->next;
             }
             *tb = for_tile(a, L, t);
             *tail_of(&rest->body) = for_rest(a, L, t, rest);
@@ -427,6 +398,8 @@ static void hand_over(LoopProgram *p, LFunc *f) {
         if (!L || comments_after || !joinable(L) || !tiles_at(t) ||
             share_scratch(p, L->body, to->body))
             continue;
+        /* In front of `to`'s title: join_tiles, which the same checks let through, then
+         * moves L and its comments into the tiles, and the title is first again. */
         LStmt *moved = *start;
         *start = NULL;
         LStmt *note = ARENA_NEW(p->arena, LStmt);

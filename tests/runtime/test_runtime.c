@@ -580,6 +580,23 @@ static void test_metrics(void) {
     ASSERT_CONTAINS(text, " - val_loss: 2.0000 - val_accuracy: 0.3333 - val_top_2_accuracy: 0.6667");
     nnrt_metrics_free(&mt);
 
+    /* f32 scores (the row scan has a path per precision); a tie goes to the first
+     * maximum, like np.argmax, and counts as inside the top k */
+    m = make_model(4);
+    m.top_k = 2;
+    nnrt_metrics_init(&mt, &m, NULL);
+    float out32[3 * 3] = {0.4f, 0.4f, 0.2f,  /* label 1: argmax 0 (tie), in top 2 */
+                          0.1f, 0.2f, 0.7f,  /* label 2: right */
+                          0.2f, 0.3f, 0.5f}; /* label 0: wrong, not in top 2 */
+    float y32[3] = {1, 2, 0};
+    nnrt_metrics_add(&mt, 1.0, out32, 4, y32, 3);
+    ASSERT_NEAR(1.0 / 3, nnrt_metrics_accuracy(&mt), 1e-12);
+    ASSERT_NEAR(2.0 / 3, nnrt_metrics_topk(&mt), 1e-12);
+    ASSERT(1, mt.confusion[1 * 3 + 0]);
+    ASSERT(1, mt.confusion[2 * 3 + 2]);
+    ASSERT(1, mt.confusion[0 * 3 + 2]);
+    nnrt_metrics_free(&mt);
+
     m.task = NNRT_TASK_REGRESS, m.loss = NNRT_LOSS_MSE, m.n_outputs = 2;
     float scale[2] = {10, 10};
     nnrt_metrics_init(&mt, &m, scale);
