@@ -14,6 +14,10 @@ int64_t nnrt_target_cols(const NnrtModel *m, bool *one_hot) {
 
 static bool copy_next_row(void *arg);
 
+/* Label values per row of yf (at least 1, so that a data set without labels still has a
+ * buffer to point at). */
+static int64_t label_width(const Dataset *ds) { return ds->ydim > 0 ? ds->ydim : 1; }
+
 void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int64_t batch,
                       bool shuffle, Augmenter *aug, uint64_t seed) {
     memset(dl, 0, sizeof *dl);
@@ -28,7 +32,7 @@ void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int
     dl->x = nnrt_alloc((size_t)(batch * m->input_size * m->elem_size));
     dl->xf = m->elem_size == 4 ? dl->x : nnrt_alloc(sizeof(float) * (size_t)(batch * m->input_size));
     dl->y = nnrt_alloc((size_t)(batch * dl->ycols * m->elem_size));
-    dl->yf = nnrt_alloc(sizeof(float) * (size_t)(batch * (ds->ydim > 0 ? ds->ydim : 1)));
+    dl->yf = nnrt_alloc(sizeof(float) * (size_t)(batch * label_width(ds)));
     dl->next.first = -1;
     dl->next.work = (IdleWork){copy_next_row, dl};
     atomic_init(&dl->next.claimed, 0);
@@ -41,6 +45,7 @@ void nnrt_loader_set_pool(DataLoader *dl, NnrtPool *pool) {
         size_t values = (size_t)(dl->batch * dl->ds->dim);
         dl->next.x = nnrt_alloc(values * (size_t)dl->elem_size);
         dl->next.xf = dl->elem_size == 4 ? dl->next.x : nnrt_alloc(sizeof(float) * values);
+        dl->next.yf = nnrt_alloc(sizeof(float) * (size_t)(dl->batch * label_width(dl->ds)));
     }
 }
 
@@ -73,6 +78,7 @@ void nnrt_loader_free(DataLoader *dl) {
     if (dl->next.xf != dl->next.x)
         nnrt_free(dl->next.xf);
     nnrt_free(dl->next.x);
+    nnrt_free(dl->next.yf);
     if (dl->xf != dl->x)
         nnrt_free(dl->xf);
     nnrt_free(dl->x);
@@ -102,13 +108,12 @@ int64_t nnrt_loader_steps(const DataLoader *dl) {
     return (dl->ds->n + dl->batch - 1) / dl->batch;
 }
 
-static void gather_labels(DataLoader *dl, int64_t b) {
+/* y, in model precision (one-hot rows for class indices when the loss wants them), from
+ * the labels the copy of the rows gathered into yf. */
+static void convert_labels(DataLoader *dl, int64_t b) {
     const Dataset *ds = dl->ds;
     if (!ds->y)
         return;
-    for (int64_t i = 0; i < b; i++)
-        memcpy(dl->yf + i * ds->ydim, ds->y + dl->order[dl->first + i] * ds->ydim,
-               sizeof(float) * (size_t)ds->ydim);
     if (!dl->one_hot) {
         nnrt_from_float(dl->y, dl->elem_size, dl->yf, b * ds->ydim);
         return;
@@ -128,6 +133,8 @@ __attribute__((always_inline)) static inline void prefetch_row(const Dataset *ds
     size_t bytes = (ds->x ? sizeof(float) : 1) * (size_t)ds->dim;
     for (size_t b = 0; b < bytes; b += 64)
         __builtin_prefetch(p + b, 0, 3);
+    if (ds->y)
+        __builtin_prefetch(ds->y + row * ds->ydim, 0, 3);
 }
 
 /* dst[k] = src[k]·s + b: a row of an image data set kept as bytes, the loop that
@@ -146,12 +153,19 @@ static void bytes_to_floats(float *dst, const uint8_t *src, int64_t n, float s, 
         dst[k] = (float)src[k] * s + b;
 }
 
-/* Row `row` of the dataset as floats into dst. */
-static void copy_row(const Dataset *ds, int64_t row, float *dst) {
+/* Row `row` of the dataset as floats into dst, and its labels (if any) into ydst. The
+ * labels travel with their row: gathering them afterwards, one scattered read per row,
+ * would be serial work on the training thread. */
+static void copy_row(const Dataset *ds, int64_t row, float *dst, float *ydst) {
     if (ds->x)
         memcpy(dst, ds->x + row * ds->dim, sizeof(float) * (size_t)ds->dim);
     else
         bytes_to_floats(dst, ds->x8 + row * ds->dim, ds->dim, ds->x8_scale, ds->x8_shift);
+    if (!ds->y)
+        return;
+    const float *y = ds->y + row * ds->ydim;
+    for (int64_t k = 0; k < ds->ydim; k++)
+        ydst[k] = y[k];
 }
 
 /* Rows [begin, end) of the batch: scattered reads from the dataset, which cost as much
@@ -168,13 +182,13 @@ static void copy_rows(void *arg, int64_t begin, int64_t end, int chunk) {
     for (int64_t i = begin; i < end; i++) {
         if (i + ROWS_AHEAD < end)
             prefetch_row(ds, dl->order[dl->first + i + ROWS_AHEAD]);
-        copy_row(ds, dl->order[dl->first + i], dl->xf + i * ds->dim);
+        copy_row(ds, dl->order[dl->first + i], dl->xf + i * ds->dim, dl->yf + i * ds->ydim);
     }
 }
 
-/* Idle work: copies one row of the offered batch (converted to model precision);
- * returns false when every row has been handed out. Runs on any thread of the pool, and
- * on the loader's own when it needs the batch. */
+/* Idle work: copies one row of the offered batch (converted to model precision) and its
+ * labels; returns false when every row has been handed out. Runs on any thread of the
+ * pool, and on the loader's own when it needs the batch. */
 static bool copy_next_row(void *arg) {
     DataLoader *dl = arg;
     const Dataset *ds = dl->ds;
@@ -185,7 +199,7 @@ static bool copy_next_row(void *arg) {
     if (r + 1 < nx->rows)
         prefetch_row(ds, dl->order[nx->first + r + 1]);
     float *row = nx->xf + r * ds->dim;
-    copy_row(ds, dl->order[nx->first + r], row);
+    copy_row(ds, dl->order[nx->first + r], row, nx->yf + r * ds->ydim);
     if (nx->xf != nx->x)
         nnrt_from_float((char *)nx->x + r * ds->dim * dl->elem_size, dl->elem_size, row, ds->dim);
     return true;
@@ -204,6 +218,9 @@ static void take_next(DataLoader *dl) {
     dl->xf = nx->xf;
     nx->x = x;
     nx->xf = xf;
+    float *yf = dl->yf;
+    dl->yf = nx->yf;
+    nx->yf = yf;
     nx->first = -1;
 }
 
@@ -231,7 +248,7 @@ int64_t nnrt_loader_next(DataLoader *dl) {
         take_next(dl);
     else
         copy_batch(dl, b);
-    gather_labels(dl, b);
+    convert_labels(dl, b);
     dl->pos += b;
     offer_next(dl);
     return b;

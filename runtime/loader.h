@@ -27,6 +27,7 @@
 typedef struct NextBatch {
     float *xf;          /* (batch, dim) staging of the next batch; aliases x for f32 */
     void *x;            /* (batch, dim) model precision */
+    float *yf;          /* (batch, ydim) its labels as stored */
     int64_t first;      /* its first position, or -1: nothing offered */
     int64_t rows;
     atomic_int_fast64_t claimed; /* rows handed out to copiers so far */
