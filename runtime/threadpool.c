@@ -68,22 +68,45 @@ void nnrt_pool_set_idle(ThreadPool *p, const IdleWork *w) {
     }
 }
 
+/* A waiting thread's view of the idle work: once a step finds nothing left to do, the
+ * thread stops asking until something new is offered. Asking costs two atomic updates
+ * of a line every waiting thread writes: the thread that waits for a job would notice
+ * it later, and the one waiting for the end of a job would notice that later. */
+typedef struct IdleCursor {
+    uint64_t exhausted; /* idle_offers when the work last ran out; UINT64_MAX: never */
+} IdleCursor;
+
+static bool idle_try(ThreadPool *p, IdleCursor *c) {
+    uint64_t offers = atomic_load_explicit(&p->idle_offers, memory_order_acquire);
+    if (offers == c->exhausted)
+        return false;
+    if (idle_step(p))
+        return true;
+    c->exhausted = offers; /* work offered after `offers` was read is seen next time */
+    return false;
+}
+
 /* Polls until ready(p, arg) or SPIN_SECONDS pass; returns whether it became ready.
  * Between polls it does the idle work (which restarts the clock). Every 64 polls it
- * reads the clock; after YIELD_AFTER_SECONDS it also yields the core, so that with more
- * threads than cores (or other busy processes) the thread we are waiting for gets to
- * run. */
-static bool spin_until(ThreadPool *p, bool (*ready)(ThreadPool *, uint64_t), uint64_t arg) {
+ * calls late(p, arg), if given (a wait that long is no longer the usual few hundred
+ * nanoseconds between two threads), and reads the clock; after YIELD_AFTER_SECONDS it
+ * also yields the core, so that with more threads than cores (or other busy processes)
+ * the thread we are waiting for gets to run. */
+static bool spin_until(ThreadPool *p, bool (*ready)(ThreadPool *, uint64_t), uint64_t arg,
+                       void (*late)(ThreadPool *, uint64_t)) {
+    IdleCursor idle = {UINT64_MAX};
     double start = 0;
     for (unsigned i = 0;; i++) {
         if (ready(p, arg))
             return true;
-        if (idle_step(p)) {
+        if (idle_try(p, &idle)) {
             start = 0;
             continue;
         }
         cpu_relax();
         if ((i & 63) == 63) {
+            if (late)
+                late(p, arg);
             double now = nnrt_now();
             if (start == 0)
                 start = now;
@@ -95,9 +118,9 @@ static bool spin_until(ThreadPool *p, bool (*ready)(ThreadPool *, uint64_t), uin
     }
 }
 
-static bool new_job(ThreadPool *p, uint64_t seen) { return atomic_load(&p->generation) != seen; }
-
-static bool all_done(ThreadPool *p, uint64_t unused) { return atomic_load(&p->pending) == 0; }
+static bool new_job(ThreadPool *p, uint64_t seen) {
+    return atomic_load_explicit(&p->generation, memory_order_acquire) != seen;
+}
 
 void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end) {
     /* n * chunk cannot overflow for any n a buffer can hold (chunk < 1024 in practice). */
@@ -110,43 +133,36 @@ int nnrt_pool_cores(void) {
     return n < 1 ? 1 : (int)n;
 }
 
-/* Takes chunk c of job `generation` if nobody has: generations only grow, so a chunk
- * whose stamp is older is free, and a stale thread (one that slept through a job) fails
- * on every chunk of a job that has moved on. */
-static bool claim(ThreadPool *p, int c, uint64_t generation) {
-    atomic_uint_fast64_t *stamp = &p->claimed[c].generation;
-    uint64_t seen = atomic_load(stamp);
-    return seen < generation && atomic_compare_exchange_strong(stamp, &seen, generation);
-}
-
-static void run_chunk(ThreadPool *p, int chunk) {
+/* Runs chunk c of job `generation` if nobody has taken it: generations only grow, so a
+ * chunk whose stamp is older is free, and a stale thread (one that slept through a job)
+ * fails on every chunk of a job that has moved on. Once the chunk is done its `done`
+ * stamp says so, and a caller asleep on it is woken (the stamp is stored before the flag
+ * is read, the caller sets the flag before it reads the stamps: one of them sees the
+ * other). */
+static void run_chunk(ThreadPool *p, int c, uint64_t generation) {
+    atomic_uint_fast64_t *stamp = &p->chunks[c].claimed;
+    uint64_t seen = atomic_load_explicit(stamp, memory_order_relaxed);
+    if (seen >= generation || !atomic_compare_exchange_strong(stamp, &seen, generation))
+        return;
     int64_t begin, end;
-    nnrt_pool_range(p->n, p->threads, chunk, &begin, &end);
+    nnrt_pool_range(p->n, p->threads, c, &begin, &end);
     if (begin < end)
-        p->body(p->ctx, begin, end, chunk);
-}
-
-/* Runs chunk `own` of the job, then any chunk not started yet. Returns whether this
- * thread finished the job's last chunk. */
-static bool run_chunks(ThreadPool *p, int own, uint64_t generation) {
-    bool last = false;
-    for (int k = 0; k < p->threads; k++) {
-        int c = (own + k) % p->threads;
-        if (claim(p, c, generation)) {
-            run_chunk(p, c);
-            last = atomic_fetch_sub(&p->pending, 1) == 1;
-        }
+        p->body(p->ctx, begin, end, c);
+    atomic_store(&p->chunks[c].done, generation);
+    if (atomic_load(&p->caller_waiting)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_signal(&p->done);
+        pthread_mutex_unlock(&p->mu);
     }
-    return last;
 }
 
-/* Returns the new generation, or the old one when the pool is stopping. */
 /* A worker sleeps until a new job, or new idle work (offered after it last looked:
- * idle work offered while it spun was done, or is being done, by the spin). */
+ * idle work offered while it spun was done, or is being done, by the spin). Returns the
+ * new generation, or the old one when the pool is stopping. */
 static uint64_t wait_for_job(ThreadPool *p, uint64_t seen) {
     for (;;) {
         uint64_t offers = atomic_load(&p->idle_offers);
-        if (spin_until(p, new_job, seen))
+        if (spin_until(p, new_job, seen, NULL))
             return atomic_load(&p->generation);
         uint64_t g;
         pthread_mutex_lock(&p->mu);
@@ -166,6 +182,10 @@ typedef struct WorkerArg {
     int chunk;
 } WorkerArg;
 
+/* A worker runs its own chunk of every job: the caller takes over the chunks of workers
+ * that are late, so that no worker reads another thread's lines. With more threads than
+ * cores, where some thread is always waiting for a core, every thread that has finished
+ * its chunk runs any chunk nobody has started yet, as the caller does. */
 static void *worker_main(void *arg) {
     WorkerArg *w = arg;
     ThreadPool *p = w->pool;
@@ -177,23 +197,23 @@ static void *worker_main(void *arg) {
         if (atomic_load(&p->stop))
             return NULL;
         seen = g;
-        if (run_chunks(p, chunk, g)) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done);
-            pthread_mutex_unlock(&p->mu);
-        }
+        run_chunk(p, chunk, g);
+        if (p->oversubscribed)
+            for (int k = 1; k < p->threads; k++)
+                run_chunk(p, (chunk + k) % p->threads, g);
     }
 }
 
 bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     p->threads = threads < 1 ? 1 : threads;
+    p->oversubscribed = p->threads > nnrt_pool_cores();
     p->workers = NULL;
     p->body = NULL;
     p->ctx = NULL;
     p->n = 0;
     atomic_init(&p->generation, 0);
-    atomic_init(&p->pending, 0);
     atomic_init(&p->sleepers, 0);
+    atomic_init(&p->caller_waiting, false);
     atomic_init(&p->busy, false);
     atomic_init(&p->idle, NULL);
     atomic_init(&p->idle_users, 0);
@@ -202,17 +222,22 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
     pthread_cond_init(&p->done, NULL);
-    p->claimed = NULL;
+    p->chunks = NULL;
     if (p->threads == 1)
         return true;
-    p->claimed = nnrt_alloc(sizeof *p->claimed * (size_t)p->threads); /* 64-aligned */
-    for (int c = 0; c < p->threads; c++)
-        atomic_init(&p->claimed[c].generation, 0);
+    p->chunks = nnrt_alloc(sizeof *p->chunks * (size_t)p->threads); /* 64-aligned */
+    for (int c = 0; c < p->threads; c++) {
+        atomic_init(&p->chunks[c].claimed, 0);
+        atomic_init(&p->chunks[c].done, 0);
+    }
     p->workers = calloc((size_t)p->threads - 1, sizeof(pthread_t));
     for (int i = 1; i < p->threads; i++) {
         WorkerArg *w = malloc(sizeof *w);
         if (!p->workers || !w) {
+            free(w);
             snprintf(err, err_size, "out of memory starting %d threads", p->threads);
+            p->threads = i;
+            nnrt_pool_free(p);
             return false;
         }
         w->pool = p;
@@ -242,21 +267,37 @@ void nnrt_pool_free(ThreadPool *p) {
         free(p->workers);
         p->workers = NULL;
     }
-    nnrt_free(p->claimed);
-    p->claimed = NULL;
+    nnrt_free(p->chunks);
+    p->chunks = NULL;
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->done);
     p->threads = 0; /* freed: a second nnrt_pool_free (after a failed init) does nothing */
 }
 
-static void wait_for_workers(ThreadPool *p) {
-    if (spin_until(p, all_done, 0))
+static bool all_done(ThreadPool *p, uint64_t generation) {
+    for (int c = 0; c < p->threads; c++)
+        if (atomic_load_explicit(&p->chunks[c].done, memory_order_acquire) != generation)
+            return false;
+    return true;
+}
+
+/* The caller takes over every chunk not started yet (workers asleep or not scheduled). */
+static void take_over(ThreadPool *p, uint64_t generation) {
+    for (int c = 1; c < p->threads; c++)
+        run_chunk(p, c, generation);
+}
+
+static void wait_for_workers(ThreadPool *p, uint64_t generation) {
+    if (spin_until(p, all_done, generation, take_over))
         return;
+    take_over(p, generation);
+    atomic_store(&p->caller_waiting, true);
     pthread_mutex_lock(&p->mu);
-    while (atomic_load(&p->pending) != 0)
+    while (!all_done(p, generation))
         pthread_cond_wait(&p->done, &p->mu);
     pthread_mutex_unlock(&p->mu);
+    atomic_store(&p->caller_waiting, false);
 }
 
 void nnrt_parallel_for(NnrtPool *pool, int64_t n, NnrtBody body, void *ctx) {
@@ -273,15 +314,19 @@ void nnrt_parallel_for(NnrtPool *pool, int64_t n, NnrtBody body, void *ctx) {
     pool->body = body;
     pool->ctx = ctx;
     pool->n = n;
-    atomic_store(&pool->pending, pool->threads);
-    uint64_t generation = atomic_fetch_add(&pool->generation, 1) + 1;
-    if (atomic_load(&pool->sleepers) > 0) {
+    uint64_t generation = atomic_load_explicit(&pool->generation, memory_order_relaxed) + 1;
+    atomic_store(&pool->generation, generation);
+    bool asleep = atomic_load(&pool->sleepers) > 0;
+    if (asleep) {
         pthread_mutex_lock(&pool->mu);
         pthread_cond_broadcast(&pool->wake);
         pthread_mutex_unlock(&pool->mu);
     }
-    run_chunks(pool, 0, generation);
-    wait_for_workers(pool);
+    run_chunk(pool, 0, generation);
+    /* a sleeping worker takes tens of microseconds to wake up */
+    if (asleep || pool->oversubscribed)
+        take_over(pool, generation);
+    wait_for_workers(pool, generation);
     atomic_store(&pool->busy, false);
 }
 

@@ -3,13 +3,14 @@
  *
  * A pool of T threads splits each job into T chunks: chunk 0 is the caller's and chunk i
  * worker i's, so that a thread keeps meeting the same data (generated code relies on
- * it: a dense layer's rows of W stay with one thread from forward to update). A thread
- * that has finished its own chunk runs any chunk nobody has started yet, so a worker the
- * system has not scheduled (a busy machine, more threads than cores) delays a job by at
- * most one chunk instead of stalling it. Which thread runs a chunk never changes what it
- * computes: the partition of [0, n) depends only on n and T (see nnrt_pool_range), so a
- * kernel that writes each output from exactly one chunk gives bit-identical results for
- * a given thread count, run after run. Calls must not nest: a body must not call
+ * it: a dense layer's rows of W stay with one thread from forward to update). The caller,
+ * once its own chunk is done, runs the chunks of workers that are asleep, or that have
+ * not started after 64 polls of its wait (a busy machine); with more threads than cores
+ * every thread does, at once. So a worker the system has not scheduled delays a job by
+ * at most one chunk instead of stalling it. Which thread runs a chunk never changes what
+ * it computes: the partition of [0, n) depends only on n and T (see nnrt_pool_range), so
+ * a kernel that writes each output from exactly one chunk gives bit-identical results
+ * for a given thread count, run after run. Calls must not nest: a body must not call
  * nnrt_parallel_for on the same pool (that is a code generator bug and aborts).
  *
  * Between jobs, threads that wait (workers for the next job, the caller for the other
@@ -31,10 +32,13 @@ typedef struct IdleWork {
     void *arg;
 } IdleWork;
 
-/* A chunk's claim, alone on its cache line (threads claim their own chunks at once). */
-typedef struct ChunkClaim {
-    _Alignas(64) atomic_uint_fast64_t generation; /* the last job whose chunk was taken */
-} ChunkClaim;
+/* A chunk's claim and completion, each alone on its cache line: the thread that runs the
+ * chunk writes both, and the caller only reads `done` (and writes `claimed` only when it
+ * takes over the chunk of a worker that is asleep or not scheduled). */
+typedef struct ChunkState {
+    _Alignas(64) atomic_uint_fast64_t claimed; /* the last job whose chunk was taken */
+    _Alignas(64) atomic_uint_fast64_t done;    /* the last job whose chunk has finished */
+} ChunkState;
 
 struct NnrtPool {
     int threads;             /* chunks per call, including the caller's */
@@ -42,18 +46,22 @@ struct NnrtPool {
     pthread_mutex_t mu;
     pthread_cond_t wake;     /* workers sleep here between jobs */
     pthread_cond_t done;     /* the caller sleeps here for stragglers */
-    /* the current job, published by bumping `generation` */
+    ChunkState *chunks;      /* per chunk */
+    /* The current job, on one cache line written only by the caller: a worker that sees
+     * the new generation has the rest of the job with it. */
+    _Alignas(64) atomic_uint_fast64_t generation;
     NnrtBody body;
     void *ctx;
     int64_t n;
-    atomic_uint_fast64_t generation;
-    ChunkClaim *claimed;     /* per chunk */
-    atomic_int pending;      /* chunks of the current job not finished yet */
-    atomic_int sleepers;     /* workers blocked on `wake` */
-    atomic_bool busy;        /* a job is running: catches nested calls */
+    /* Rarely written, read at every job: shared by every cache without traffic. */
+    _Alignas(64) atomic_int sleepers; /* workers blocked on `wake` */
+    atomic_bool caller_waiting;       /* the caller is blocked (or about to be) on `done` */
     atomic_bool stop;
-    /* On a cache line of their own: waiting threads count themselves in and out of
-     * idle_users all the time, which must not slow down the job signals above. */
+    bool oversubscribed;              /* more threads than cores: everyone takes chunks */
+    /* The caller's own. */
+    _Alignas(64) atomic_bool busy;    /* a job is running: catches nested calls */
+    /* Waiting threads count themselves in and out of idle_users while idle work is
+     * offered, which must not slow down the job signals above. */
     _Alignas(64) _Atomic(const IdleWork *) idle; /* what waiting threads do, or NULL */
     atomic_int idle_users;   /* threads that may be inside idle->step */
     atomic_uint_fast64_t idle_offers; /* idle work published so far: wakes sleepers */
