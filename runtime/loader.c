@@ -196,8 +196,10 @@ static bool copy_next_row(void *arg) {
     int64_t r = atomic_fetch_add(&nx->claimed, 1);
     if (r >= nx->rows)
         return false;
-    if (r + 1 < nx->rows)
-        prefetch_row(ds, dl->order[nx->first + r + 1]);
+    /* ROWS_AHEAD rows ahead, in this batch or in the one offered next (its first rows are
+     * then in cache when the copying starts again, a step later) */
+    if (nx->first + r + ROWS_AHEAD < ds->n)
+        prefetch_row(ds, dl->order[nx->first + r + ROWS_AHEAD]);
     float *row = nx->xf + r * ds->dim;
     copy_row(ds, dl->order[nx->first + r], row, nx->yf + r * ds->ydim);
     if (nx->xf != nx->x)
