@@ -229,7 +229,7 @@ static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
         fprintf(t->history, "%.8g,%.8g,", nnrt_metrics_loss(&t->eval_m), nnrt_metrics_main(&t->eval_m));
     else
         fprintf(t->history, ",,");
-    fprintf(t->history, "%.8g,%.3f\n", t->last_lr, seconds);
+    fprintf(t->history, "%.8g,%.4f\n", t->last_lr, seconds);
     fflush(t->history);
 }
 
