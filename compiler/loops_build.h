@@ -146,11 +146,10 @@ void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width);
 /* Z = A·W (+ bias); then Y = act(Z) in the same row loop when Y is given. */
 void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
                   const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N);
-/* dW = Aᵀ·dZ (+ 2·l2·W), parallel over the K rows of dW. */
+/* dW = Aᵀ·dZ (+ 2·l2·W), parallel over the K rows of dW; with db (or NULL), also
+ * db = Σ_rows dZ, in the same parallel loop. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
-                  double l2, LExpr *rows, int64_t K, int64_t N);
-/* db = Σ_rows dZ. */
-void gemm_dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N);
+                  const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N);
 /* dA = dZ·Wᵀ, parallel over rows: into dA, or through grad_store into node `target`. */
 void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
                  bool first, LExpr *rows, int64_t K, int64_t N);

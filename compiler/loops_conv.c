@@ -263,13 +263,10 @@ void conv_backward(LB *lb, const Node *n, bool written[]) {
         s_comment(lb, "the columns again (scratch is not kept between passes)");
     const Buf *cols = conv_columns(lb, &w, x);
     double l2 = n->params[0].l2;
-    s_comment(lb, "dW (%lld, %lld) = %sᵀ·dz%s", (long long)K, (long long)w.F,
-              conv_identity(&w) ? "x" : "cols", l2 > 0 ? " + 2·l2·W" : "");
-    gemm_dweight(lb, cols, nb->dz, nb->W, nb->dW, l2, rows, K, w.F);
-    if (nb->db) {
-        s_comment(lb, "db = Σ_pixels dz");
-        gemm_dbias(lb, nb->dz, nb->db, rows, w.F);
-    }
+    s_comment(lb, "dW (%lld, %lld) = %sᵀ·dz%s%s", (long long)K, (long long)w.F,
+              conv_identity(&w) ? "x" : "cols", l2 > 0 ? " + 2·l2·W" : "",
+              nb->db ? ", db = Σ_pixels dz" : "");
+    gemm_dweight(lb, cols, nb->dz, nb->W, nb->dW, nb->db, l2, rows, K, w.F);
     if (!needs_input_grad(n)) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;

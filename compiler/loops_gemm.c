@@ -413,34 +413,11 @@ static int64_t dweight_block_tiles(int64_t tiles) {
     return 1;
 }
 
-/* Dense layers (P = 1):
- *   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
- *     dW[ib·TI + k, :] = 2·l2·W[…] (or 0)
- *     for each tile of columns: for r in 0..B: dW tile += A[r, …]ᵀ·dZ[r, …]
- * Convolutions (P rows per example), in blocks of IBS tiles of rows:
- *   parallel for ibb in 0..K/(TI·IBS):
- *     dW[rows of the block, :] = 2·l2·W[…] (or 0)
- *     for b in 0..B:                               (one example at a time)
- *       for ib in 0..IBS: for each tile of columns: for p in 0..P: dW tile += …
- * The tile's accumulators live in registers across the rows, an example's columns and dZ
- * stay in cache for all the tiles of a block. Every element of dW is summed over the
- * rows in order by one thread, whatever the thread count. */
-void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
-                  double l2, LExpr *rows, int64_t K, int64_t N) {
-    int64_t P = rows_per_example(rows);
-    int64_t TI = dweight_rows(K), tn = tile_columns(N);
-    int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
-    s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW", (long long)TI,
-              TI == 1 ? "" : "s", (long long)tn);
-    LStmt *outer = for_begin(lb, IBS == 1 ? "ib" : "ibb", e_int(lb, K / TI / IBS));
-    outer->parallel = true;
-    LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
-    if (P == 1) { /* each tile sums over the whole batch: its first row sets dW */
-        dweight_row_tiles(lb, A, dZ, dW, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb), K,
-                          N, W, l2, true);
-        for_end(lb);
-        return;
-    }
+/* The rows of dW of block first_row (TI·IBS rows) of a convolution: set to 2·l2·W (or 0),
+ * then each example's terms added. */
+static void dweight_blocks(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
+                           double l2, LExpr *first_row, int64_t TI, int64_t IBS, int64_t tn,
+                           int64_t P, int64_t K, int64_t N) {
     LStmt *k = TI * IBS > 1 ? for_begin(lb, "k", e_int(lb, TI * IBS)) : NULL;
     LExpr *wrow = e_mul(lb, k ? e_add(lb, first_row, e_var(lb, k)) : first_row, e_int(lb, N));
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
@@ -451,22 +428,20 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     for_end(lb);
     if (k)
         for_end(lb);
-    {
-        LStmt *b = for_begin(lb, "b", e_batch(lb));
-        LExpr *i0 = first_row;
-        LStmt *ib = IBS > 1 ? for_begin(lb, "ib", e_int(lb, IBS)) : NULL;
-        if (ib)
-            i0 = e_add(lb, first_row, e_mul(lb, e_var(lb, ib), e_int(lb, TI)));
-        dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
-                          e_int(lb, P), K, N, W, l2, false);
-        if (ib)
-            for_end(lb);
+    LStmt *b = for_begin(lb, "b", e_batch(lb));
+    LExpr *i0 = first_row;
+    LStmt *ib = IBS > 1 ? for_begin(lb, "ib", e_int(lb, IBS)) : NULL;
+    if (ib)
+        i0 = e_add(lb, first_row, e_mul(lb, e_var(lb, ib), e_int(lb, TI)));
+    dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
+                      e_int(lb, P), K, N, W, l2, false);
+    if (ib)
         for_end(lb);
-    }
     for_end(lb);
 }
 
-void gemm_dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) {
+/* db = Σ_rows dZ, row after row. */
+static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) {
     LStmt *j = for_begin(lb, "j", e_int(lb, N));
     j->vector = true;
     s_store(lb, db, e_var(lb, j), e_real(lb, 0));
@@ -478,6 +453,50 @@ void gemm_dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) {
     for_end(lb);
     for_end(lb);
 }
+
+/* Dense layers (P = 1):
+ *   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
+ *     dW[ib·TI + k, :] = 2·l2·W[…] (or 0)
+ *     for each tile of columns: for r in 0..B: dW tile += A[r, …]ᵀ·dZ[r, …]
+ * Convolutions (P rows per example), in blocks of IBS tiles of rows:
+ *   parallel for ibb in 0..K/(TI·IBS):
+ *     dW[rows of the block, :] = 2·l2·W[…] (or 0)
+ *     for b in 0..B:                               (one example at a time)
+ *       for ib in 0..IBS: for each tile of columns: for p in 0..P: dW tile += …
+ * The tile's accumulators live in registers across the rows, an example's columns and dZ
+ * stay in cache for all the tiles of a block. Every element of dW is summed over the
+ * rows in order by one thread, whatever the thread count.
+ *
+ * With a bias, db = Σ_rows dZ is one more iteration of the parallel loop, the last:
+ *   parallel for ib in 0..K/TI + 1:  if ib < K/TI: (the tiles above)  else: db
+ * so that one thread sums it while the others finish their tiles, instead of every
+ * thread but one waiting for it after them. */
+void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
+                  const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N) {
+    int64_t P = rows_per_example(rows);
+    int64_t TI = dweight_rows(K), tn = tile_columns(N);
+    int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
+    int64_t items = K / TI / IBS;
+    s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW%s", (long long)TI,
+              TI == 1 ? "" : "s", (long long)tn, db ? "; db, the last item" : "");
+    LStmt *outer = for_begin(lb, IBS == 1 ? "ib" : "ibb", e_int(lb, items + (db ? 1 : 0)));
+    outer->parallel = true;
+    LStmt *tiles = db ? if_begin(lb, e_cmp(lb, '<', e_var(lb, outer), e_int(lb, items))) : NULL;
+    LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
+    if (P == 1) { /* each tile sums over the whole batch: its first row sets dW */
+        dweight_row_tiles(lb, A, dZ, dW, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb), K,
+                          N, W, l2, true);
+    } else {
+        dweight_blocks(lb, A, dZ, W, dW, l2, first_row, TI, IBS, tn, P, K, N);
+    }
+    if (tiles) {
+        if_else(lb, tiles);
+        dbias(lb, dZ, db, rows, N);
+        if_end(lb);
+    }
+    for_end(lb);
+}
+
 
 /* Wᵀ (N, K) into a fixed work buffer, so that dA's rows are sums of contiguous rows. */
 static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {

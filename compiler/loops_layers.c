@@ -223,12 +223,8 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
     s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
     z_grad(lb, n, dd.rows, dd.u);
     double l2 = n->params[0].l2;
-    s_comment(lb, "dW = xᵀ·dz%s", l2 > 0 ? " + 2·l2·W" : "");
-    gemm_dweight(lb, x, nb->dz, nb->W, nb->dW, l2, dd.rows, dd.f, dd.u);
-    if (nb->db) {
-        s_comment(lb, "db = Σ_rows dz");
-        gemm_dbias(lb, nb->dz, nb->db, dd.rows, dd.u);
-    }
+    s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");
+    gemm_dweight(lb, x, nb->dz, nb->W, nb->dW, nb->db, l2, dd.rows, dd.f, dd.u);
     if (!needs_input_grad(n)) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;

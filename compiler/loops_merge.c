@@ -425,12 +425,8 @@ void glu_backward(LB *lb, const Node *n, bool written[]) {
               n->loc.line);
     glu_gate_grads(lb, n, nb->z, false);
     double l2 = n->params[0].l2;
-    s_comment(lb, "dW = xᵀ·dz%s", l2 > 0 ? " + 2·l2·W" : "");
-    gemm_dweight(lb, input_buf(lb, n, 0), nb->dz, nb->W, nb->dW, l2, rows, f, 2 * u);
-    if (nb->db) {
-        s_comment(lb, "db = Σ_rows dz");
-        gemm_dbias(lb, nb->dz, nb->db, rows, 2 * u);
-    }
+    s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");
+    gemm_dweight(lb, input_buf(lb, n, 0), nb->dz, nb->W, nb->dW, nb->db, l2, rows, f, 2 * u);
     if (!dx) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;
