@@ -695,9 +695,11 @@ static void test_init(void) {
 
 /* ---- thread pool ---- */
 
+enum { MAX_TEST_THREADS = 64 };
+
 typedef struct Calls {
-    int64_t begin[8], end[8];
-    int hits[8];
+    int64_t begin[MAX_TEST_THREADS], end[MAX_TEST_THREADS];
+    int hits[MAX_TEST_THREADS];
     int *cover;
 } Calls;
 
@@ -709,23 +711,28 @@ static void record(void *ctx, int64_t begin, int64_t end, int chunk) {
         c->cover[i]++;
 }
 
-static void test_pool(void) {
+/* Every element once, every chunk once with its range, whoever runs it: workers spinning,
+ * asleep (the caller takes their chunks over), or more threads than cores. */
+static void check_pool(int threads) {
     ThreadPool pool;
     char why[100];
-    ASSERT_TRUE(nnrt_pool_init(&pool, 3, why, sizeof why));
-    ASSERT(3, nnrt_pool_threads(&pool));
-    ASSERT(1, nnrt_pool_threads(NULL));
+    ASSERT_TRUE(nnrt_pool_init(&pool, threads, why, sizeof why));
+    ASSERT(threads, nnrt_pool_threads(&pool));
     int64_t sizes[] = {1, 2, 3, 10, 1001};
     for (int s = 0; s < 5; s++) {
         int64_t n = sizes[s];
         for (int rep = 0; rep < 50; rep++) {
+            if (rep % 10 == 9) { /* long enough for the workers to go to sleep */
+                struct timespec pause = {0, 1000000};
+                nanosleep(&pause, NULL);
+            }
             Calls c = {{0}, {0}, {0}, calloc((size_t)n, sizeof(int))};
             nnrt_parallel_for(&pool, n, record, &c);
             for (int64_t i = 0; i < n; i++)
                 ASSERT(1, c.cover[i]);
-            for (int k = 0; k < 3; k++) {
+            for (int k = 0; k < threads; k++) {
                 int64_t b, e;
-                nnrt_pool_range(n, 3, k, &b, &e);
+                nnrt_pool_range(n, threads, k, &b, &e);
                 ASSERT(b < e ? 1 : 0, c.hits[k]);
                 if (b < e)
                     ASSERT_TRUE(c.begin[k] == b && c.end[k] == e);
@@ -733,6 +740,15 @@ static void test_pool(void) {
             free(c.cover);
         }
     }
+    nnrt_pool_free(&pool);
+}
+
+static void test_pool(void) {
+    ASSERT(1, nnrt_pool_threads(NULL));
+    check_pool(2);
+    check_pool(3);
+    int more = nnrt_pool_cores() + 2; /* than cores */
+    check_pool(more < MAX_TEST_THREADS ? more : MAX_TEST_THREADS);
     int64_t b, e;
     nnrt_pool_range(10, 3, 0, &b, &e);
     ASSERT_TRUE(b == 0 && e == 3);
@@ -742,7 +758,6 @@ static void test_pool(void) {
     nnrt_parallel_for(NULL, 5, record, &c);
     ASSERT_TRUE(c.hits[0] == 1 && c.begin[0] == 0 && c.end[0] == 5);
     free(c.cover);
-    nnrt_pool_free(&pool);
 }
 
 /* ---- rng ---- */
