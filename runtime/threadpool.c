@@ -293,6 +293,7 @@ static void wait_for_workers(ThreadPool *p, uint64_t generation) {
         return;
     take_over(p, generation);
     atomic_store(&p->caller_waiting, true);
+    atomic_thread_fence(memory_order_seq_cst); /* the flag before the stamps are read */
     pthread_mutex_lock(&p->mu);
     while (!all_done(p, generation))
         pthread_cond_wait(&p->done, &p->mu);
