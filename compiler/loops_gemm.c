@@ -497,7 +497,6 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     for_end(lb);
 }
 
-
 /* Wᵀ (N, K) into a fixed work buffer, so that dA's rows are sums of contiguous rows. */
 static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
     Buf *Wt = buf_work_fixed(lb, arena_printf(lb->a, "%s.T", W->name), (Shape){2, {N, K}});
