@@ -148,15 +148,6 @@ static void product_row_tiles(LB *lb, const Product *pr, LExpr *q, int nr, int64
         product_tile(lb, pr, q, nr, e_int(lb, N - N % tn), N % tn);
 }
 
-/* Out = A·M over rows = B·P (P rows per example):
- *   parallel for r in 0..B:
- *     for pb in 0..P/TR: tiles of rows r·P + TR·pb … + TR − 1
- *     the P mod TR last rows of the example, one at a time
- * With one row per example (dense layers) the tiles are 4 examples:
- *   parallel for rb in 0..B/4: tiles of rows 4·rb … 4·rb + 3
- *   for r in 0..B − 4·(B/4): the last rows, one at a time
- * Every element of Out is computed by one thread, in the same order whatever the thread
- * count. */
 /* The tiles of a product with one row per example: blocks of 4 examples, then the rest. */
 static void product_examples(LB *lb, const Product *pr, bool parallel) {
     int64_t tn = tile_columns(pr->N);
@@ -173,6 +164,15 @@ static void product_examples(LB *lb, const Product *pr, bool parallel) {
     for_end(lb);
 }
 
+/* Out = A·M over rows = B·P (P rows per example):
+ *   parallel for r in 0..B:
+ *     for pb in 0..P/TR: tiles of rows r·P + TR·pb … + TR − 1
+ *     the P mod TR last rows of the example, one at a time
+ * With one row per example (dense layers) the tiles are 4 examples:
+ *   parallel for rb in 0..B/4: tiles of rows 4·rb … 4·rb + 3
+ *   for r in 0..B − 4·(B/4): the last rows, one at a time
+ * Every element of Out is computed by one thread, in the same order whatever the thread
+ * count. */
 static void product(LB *lb, const Product *pr, const char *what, LExpr *rows) {
     int64_t P = rows_per_example(rows), tn = tile_columns(pr->N);
     if (P == 1) {
@@ -318,7 +318,7 @@ static void product_split(LB *lb, const Product *pr, int S) {
 /* Z = A·W + b (and Y = act(Z) in the same tile). */
 void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
                   const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N) {
-    Product pr = {A, W, Z, bias, Y, act, NULL, false, K, N, NULL, NULL, NULL, 0, false};
+    Product pr = {.A = A, .M = W, .out = Z, .bias = bias, .Y = Y, .act = act, .K = K, .N = N};
     int S = rows->kind == E_BATCH ? split_parts(lb, K, N) : 1;
     if (S > 1)
         product_split(lb, &pr, S);
@@ -522,7 +522,7 @@ void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node 
                  bool first, LExpr *rows, int64_t K, int64_t N) {
     const Buf *Wt = transposed(lb, W, K, N);
     const Buf *acc = target ? buf_scratch(lb, SCRATCH_DX, rows_per_example(rows) * K) : dA;
-    Product pr = {dZ, Wt, acc, NULL, NULL, {ACT_LINEAR, 0}, target, first, N, K,
-                  NULL, NULL, NULL, 0, false};
+    Product pr = {.A = dZ, .M = Wt, .out = acc, .act = {ACT_LINEAR, 0}, .target = target,
+                  .first = first, .K = N, .N = K};
     product(lb, &pr, "dA = dZ·Wᵀ", rows);
 }

@@ -355,11 +355,11 @@ static void join_tiles(const LoopProgram *prog, LStmt **list) {
  * tiles of examples, the loop moves to the start of the next layer's function, where
  * join_tiles runs it tile by tile. Only between functions called once, from one place:
  * the order of all statements executed stays the same. */
-static int calls_of(const LoopProgram *p, const LFunc *callee, const LStmt *s) {
+static int calls_of(const LFunc *callee, const LStmt *s) {
     int n = 0;
     for (; s; s = s->next) {
         n += s->kind == S_CALL && s->callee == callee;
-        n += calls_of(p, callee, s->body) + calls_of(p, callee, s->orelse);
+        n += calls_of(callee, s->body) + calls_of(callee, s->orelse);
     }
     return n;
 }
@@ -367,7 +367,7 @@ static int calls_of(const LoopProgram *p, const LFunc *callee, const LStmt *s) {
 static int calls_in_program(const LoopProgram *p, const LFunc *callee) {
     int n = 0;
     for (const LFunc *f = p->funcs; f; f = f->next)
-        n += calls_of(p, callee, f->body);
+        n += calls_of(callee, f->body);
     return n;
 }
 

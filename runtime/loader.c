@@ -33,7 +33,6 @@ void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int
     dl->xf = m->elem_size == 4 ? dl->x : nnrt_alloc(sizeof(float) * (size_t)(batch * m->input_size));
     dl->y = nnrt_alloc((size_t)(batch * dl->ycols * m->elem_size));
     dl->yf = nnrt_alloc(sizeof(float) * (size_t)(batch * label_width(ds)));
-    dl->next.first = -1;
     dl->next.work = (IdleWork){copy_next_row, dl};
     atomic_init(&dl->next.claimed, 0);
     nnrt_loader_start_epoch(dl, 0);
@@ -90,7 +89,6 @@ void nnrt_loader_free(DataLoader *dl) {
 
 void nnrt_loader_start_epoch(DataLoader *dl, int epoch) {
     withdraw_next(dl); /* the order changes under it */
-    dl->next.first = -1;
     for (int64_t i = 0; i < dl->ds->n; i++)
         dl->order[i] = i;
     if (dl->shuffle) {

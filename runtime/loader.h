@@ -5,7 +5,7 @@
  * (Keras fit(shuffle=True)); the last batch may be short. The order of epoch e comes
  * from an Rng seeded with (seed, e), and so does the augmentation, so a run resumed at
  * epoch e sees exactly the batches an uninterrupted run would. All buffers are
- * allocated by nnrt_loader_init; nnrt_loader_next only copies.
+ * allocated by nnrt_loader_init and nnrt_loader_set_pool; nnrt_loader_next only copies.
  *
  * With a pool of several threads (and no augmentation), the rows of the next batch are
  * copied ahead into a second set of buffers by whichever threads of the pool wait
