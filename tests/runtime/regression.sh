@@ -26,6 +26,8 @@ awk -v r="$rmse" 'BEGIN { exit !(r < 1.0) }' || fail "test RMSE $rmse >= 1"
 
 head -1 "$work/lin.csv" | grep -qx 'epoch,loss,mae,val_loss,val_mae,lr,seconds' || fail "history header"
 [ "$(tail -n +2 "$work/lin.csv" | wc -l)" -eq "$stop" ] || fail "history rows != $stop epochs"
+tail -n +2 "$work/lin.csv" | cut -d, -f7 | grep -Eqvx '[0-9]+\.[0-9]{4}' &&
+    fail "history seconds not to 0.1 ms"
 
 # Predictions in data units: window 0 (rows 0..7) predicts b at row 8, about 60.1.
 "$trainer" --load "$work/lin.safetensors" --predict "$data/series.csv" > "$work/lin.pred"
