@@ -337,13 +337,19 @@ static int64_t dweight_rows(int64_t K) {
     return 1;
 }
 
+/* Rows of a dW tile at most (the split tiles of dweight_split are the tall ones). */
+enum { DW_MAX_TILE_ROWS = 16 };
+
 /* The tile's terms of row r: for k < ti,
- *   dW[i0 + k, j0 + j] += A[r, i0 + k]·dZ[r, j0 + j]
- * or, with `set` (the tile's first row), dW = the term (+ 2·l2·W[i0 + k, j0 + j]). */
-static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
-                        LExpr *j0, int64_t nb, LExpr *r, int64_t K, int64_t N, const Buf *W,
-                        double l2, bool set) {
-    static const char *const a_names[TILE_R] = {"a0", "a1", "a2", "a3"};
+ *   dW[dw_off + (i0 + k)·N + j0 + j] += A[r, i0 + k]·dZ[r, j0 + j]
+ * or, with `set` (the tile's first row), dW = the term (+ 2·l2·W[i0 + k, j0 + j]).
+ * dw_off (NULL: 0) places the tile in one part of a split dW. */
+static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *dw_off,
+                        LExpr *i0, int ti, LExpr *j0, int64_t nb, LExpr *r, int64_t K, int64_t N,
+                        const Buf *W, double l2, bool set) {
+    static const char *const a_names[DW_MAX_TILE_ROWS] = {
+        "a0", "a1", "a2", "a3", "a4", "a5", "a6", "a7",
+        "a8", "a9", "a10", "a11", "a12", "a13", "a14", "a15"};
     for (int k = 0; k < ti; k++)
         s_let(lb, a_names[k], at(lb, A, r, e_add(lb, i0, e_int(lb, k)), K));
     LStmt *j = for_begin(lb, "j", e_int(lb, nb));
@@ -352,14 +358,15 @@ static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExp
     for (int k = 0; k < ti; k++) {
         LExpr *idx = e_add(lb, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, N)), j0),
                            e_var(lb, j));
+        LExpr *didx = dw_off ? e_add(lb, dw_off, idx) : idx;
         LExpr *term = e_bin(lb, '*', e_temp(lb, a_names[k]), dz);
         if (!set)
-            s_accum(lb, dW, idx, term);
+            s_accum(lb, dW, didx, term);
         else if (l2 > 0)
-            s_store(lb, dW, idx, e_bin(lb, '+', e_bin(lb, '*', e_real(lb, 2 * l2),
-                                                      e_load(lb, W, idx)), term));
+            s_store(lb, dW, didx, e_bin(lb, '+', e_bin(lb, '*', e_real(lb, 2 * l2),
+                                                       e_load(lb, W, idx)), term));
         else
-            s_store(lb, dW, idx, term);
+            s_store(lb, dW, didx, term);
     }
     for_end(lb);
 }
@@ -367,37 +374,37 @@ static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExp
 /*   dW[i0 + k, j0 : j0 + nb] += Σ_p A[q + p, i0 + k]·dZ[q + p, j0 + j]   for k < ti, p < np
  * With `set` (the tile's sum starts here: a dense layer's, over the whole batch), the first
  * row's terms are stored, with 2·l2·W added, instead of added to a zeroed dW. */
-static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0, int ti,
-                         LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K, int64_t N,
-                         const Buf *W, double l2, bool set) {
+static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *dw_off,
+                         LExpr *i0, int ti, LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K,
+                         int64_t N, const Buf *W, double l2, bool set) {
     bool batch = q->kind == E_INT && q->ival == 0;
     if (set) {
-        dweight_row(lb, A, dZ, dW, i0, ti, j0, nb, q, K, N, W, l2, true);
+        dweight_row(lb, A, dZ, dW, dw_off, i0, ti, j0, nb, q, K, N, W, l2, true);
         q = e_add(lb, q, e_int(lb, 1));
         np = e_add(lb, np, e_int(lb, -1));
     }
     /* rows q + p of one example, or (q = 0) every row of the batch */
     LStmt *p = for_begin(lb, batch ? "r" : "p", np);
     LExpr *r = set ? e_add(lb, e_var(lb, p), q) : e_add(lb, q, e_var(lb, p)); /* r + 1, b*P + p */
-    dweight_row(lb, A, dZ, dW, i0, ti, j0, nb, r, K, N, W, l2, false);
+    dweight_row(lb, A, dZ, dW, dw_off, i0, ti, j0, nb, r, K, N, W, l2, false);
     for_end(lb);
 }
 
 /* Every column tile of the ti rows of dW from i0, over the rows [q, q + np). */
-static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *i0,
-                              int ti, int64_t tn, LExpr *q, LExpr *np, int64_t K, int64_t N,
-                              const Buf *W, double l2, bool set) {
+static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW,
+                              LExpr *dw_off, LExpr *i0, int ti, int64_t tn, LExpr *q, LExpr *np,
+                              int64_t K, int64_t N, const Buf *W, double l2, bool set) {
     if (N / tn > 1) {
         LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn, q, np,
-                     K, N, W, l2, set);
+        dweight_tile(lb, A, dZ, dW, dw_off, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn,
+                     q, np, K, N, W, l2, set);
         for_end(lb);
     } else if (N / tn == 1) {
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, 0), tn, q, np, K, N, W, l2, set);
+        dweight_tile(lb, A, dZ, dW, dw_off, i0, ti, e_int(lb, 0), tn, q, np, K, N, W, l2, set);
     }
     if (N % tn)
-        dweight_tile(lb, A, dZ, dW, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N, W, l2,
-                     set);
+        dweight_tile(lb, A, dZ, dW, dw_off, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N,
+                     W, l2, set);
 }
 
 /* Tiles of dW per block of a convolution's dW: the block's slice of an example's columns
@@ -433,7 +440,7 @@ static void dweight_blocks(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, co
     LStmt *ib = IBS > 1 ? for_begin(lb, "ib", e_int(lb, IBS)) : NULL;
     if (ib)
         i0 = e_add(lb, first_row, e_mul(lb, e_var(lb, ib), e_int(lb, TI)));
-    dweight_row_tiles(lb, A, dZ, dW, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
+    dweight_row_tiles(lb, A, dZ, dW, NULL, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
                       e_int(lb, P), K, N, W, l2, false);
     if (ib)
         for_end(lb);
@@ -452,6 +459,107 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
     s_accum(lb, db, e_var(lb, j), at(lb, dZ, e_var(lb, r), e_var(lb, j), N));
     for_end(lb);
     for_end(lb);
+}
+
+/* A product with several rows per example (a convolution's pixels, a recurrent layer's
+ * steps) whose dW has too few tiles to share among threads (a first convolution: K =
+ * 3·3·1 rows) has its sum over the examples split instead, in DW_SPLIT_PARTS fixed parts
+ * (not one per thread, so the sums do not depend on the thread count), each into its own
+ * copy of dW and db, added in order afterwards:
+ *   parallel for s in 0..S:
+ *     parts[s] = 0
+ *     for each example of part s (examples [s·B/S, (s + 1)·B/S)):
+ *       for each tile of rows of dW: for p in 0..P: parts[s] tile += A[…]ᵀ·dZ[…]
+ *       for p in 0..P: db_parts[s] += dZ[…]
+ *   dW = 2·l2·W + parts[0] + … + parts[S − 1];  db = db_parts[0] + …
+ * The tiles are as tall as the accumulators allow (9 × 32: 18 registers), so dZ (2.8 MB
+ * for 32 examples of 26 × 26 × 32) is read once instead of once per tile of 3 rows, and
+ * each part's examples are those its thread wrote dZ and the columns of (the loops over
+ * examples before it are split the same way). */
+enum { DW_SPLIT_PARTS = 2, DW_SPLIT_MAX_ITEMS = 4 };
+
+/* Rows of a split dW tile: the largest divisor of K whose tile fits the accumulators. */
+static int64_t dweight_split_rows(int64_t K, int64_t tn) {
+    int64_t most = MAX_ACCUMULATORS / vectors_of(tn);
+    if (most > DW_MAX_TILE_ROWS)
+        most = DW_MAX_TILE_ROWS;
+    for (int64_t ti = most; ti > 1; ti--)
+        if (K % ti == 0)
+            return ti;
+    return 1;
+}
+
+/* parts[s·n : (s + 1)·n] = 0 */
+static void zero_part(LB *lb, const Buf *parts, LExpr *s, int64_t n) {
+    LStmt *i = for_begin(lb, "i", e_int(lb, n));
+    i->vector = true;
+    s_store(lb, parts, e_add(lb, e_mul(lb, s, e_int(lb, n)), e_var(lb, i)), e_real(lb, 0));
+    for_end(lb);
+}
+
+static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
+                          const Buf *db, double l2, int64_t P, int64_t K, int64_t N) {
+    int S = DW_SPLIT_PARTS;
+    int64_t tn = tile_columns(N), TI = dweight_split_rows(K, tn);
+    const Buf *parts = buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", dW->name),
+                                      (Shape){3, {S, K, N}});
+    const Buf *db_parts = db ? buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", db->name),
+                                              (Shape){2, {S, N}})
+                             : NULL;
+    s_comment(lb, "dW = Aᵀ·dZ with the sum over the examples in %d parts, each part's examples "
+              "on one thread, in tiles of %lld row%s × %lld columns%s", S, (long long)TI,
+              TI == 1 ? "" : "s", (long long)tn, db ? "; db with them" : "");
+    LStmt *s = for_begin(lb, "s", e_int(lb, S));
+    s->parallel = true;
+    LExpr *sv = e_var(lb, s);
+    zero_part(lb, parts, sv, K * N);
+    if (db)
+        zero_part(lb, db_parts, sv, N);
+    LExpr *first = e_div(lb, e_mul(lb, sv, e_batch(lb)), S);
+    LExpr *end = e_div(lb, e_mul(lb, e_add(lb, sv, e_int(lb, 1)), e_batch(lb)), S);
+    LStmt *b = for_begin(lb, "b", e_add(lb, end, e_mul(lb, e_int(lb, -1), first)));
+    LExpr *q = e_mul(lb, e_add(lb, first, e_var(lb, b)), e_int(lb, P));
+    LStmt *ib = K / TI > 1 ? for_begin(lb, "ib", e_int(lb, K / TI)) : NULL;
+    LExpr *i0 = ib ? e_mul(lb, e_var(lb, ib), e_int(lb, TI)) : e_int(lb, 0);
+    dweight_row_tiles(lb, A, dZ, parts, e_mul(lb, sv, e_int(lb, K * N)), i0, (int)TI, tn, q,
+                      e_int(lb, P), K, N, NULL, 0, false);
+    if (ib)
+        for_end(lb);
+    if (db) {
+        LStmt *p = for_begin(lb, "p", e_int(lb, P));
+        LStmt *j = for_begin(lb, "j", e_int(lb, N));
+        j->vector = true;
+        s_accum(lb, db_parts, e_add(lb, e_mul(lb, sv, e_int(lb, N)), e_var(lb, j)),
+                at(lb, dZ, e_add(lb, q, e_var(lb, p)), e_var(lb, j), N));
+        for_end(lb);
+        for_end(lb);
+    }
+    for_end(lb);
+    for_end(lb);
+
+    s_comment(lb, "dW = %sthe parts, in order%s", l2 > 0 ? "2·l2·W + " : "",
+              db ? "; db the same way" : "");
+    LStmt *k = for_begin(lb, "i", e_int(lb, K * N));
+    k->vector = true;
+    k->parallel = true;
+    LExpr *sum = l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, e_var(lb, k))) : NULL;
+    for (int t = 0; t < S; t++) {
+        LExpr *v = e_load(lb, parts, e_add(lb, e_int(lb, t * K * N), e_var(lb, k)));
+        sum = sum ? e_bin(lb, '+', sum, v) : v;
+    }
+    s_store(lb, dW, e_var(lb, k), sum);
+    for_end(lb);
+    if (db) {
+        LStmt *j = for_begin(lb, "j", e_int(lb, N));
+        j->vector = true;
+        LExpr *dsum = NULL;
+        for (int t = 0; t < S; t++) {
+            LExpr *v = e_load(lb, db_parts, e_add(lb, e_int(lb, t * N), e_var(lb, j)));
+            dsum = dsum ? e_bin(lb, '+', dsum, v) : v;
+        }
+        s_store(lb, db, e_var(lb, j), dsum);
+        for_end(lb);
+    }
 }
 
 /* Dense layers (P = 1):
@@ -477,6 +585,10 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     int64_t TI = dweight_rows(K), tn = tile_columns(N);
     int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
     int64_t items = K / TI / IBS;
+    if (P > 1 && items < DW_SPLIT_MAX_ITEMS) {
+        dweight_split(lb, A, dZ, W, dW, db, l2, P, K, N);
+        return;
+    }
     s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW%s", (long long)TI,
               TI == 1 ? "" : "s", (long long)tn, db ? "; db, the last item" : "");
     LStmt *outer = for_begin(lb, IBS == 1 ? "ib" : "ibb", e_int(lb, items + (db ? 1 : 0)));
@@ -484,8 +596,8 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     LStmt *tiles = db ? if_begin(lb, e_cmp(lb, '<', e_var(lb, outer), e_int(lb, items))) : NULL;
     LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
     if (P == 1) { /* each tile sums over the whole batch: its first row sets dW */
-        dweight_row_tiles(lb, A, dZ, dW, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb), K,
-                          N, W, l2, true);
+        dweight_row_tiles(lb, A, dZ, dW, NULL, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb),
+                          K, N, W, l2, true);
     } else {
         dweight_blocks(lb, A, dZ, W, dW, l2, first_row, TI, IBS, tn, P, K, N);
     }

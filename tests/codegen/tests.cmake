@@ -26,6 +26,10 @@ add_test(NAME codegen.compile.images COMMAND ${CG_NNLC} ${CG_DIR}/models/images.
 add_test(NAME codegen.compile.split
          COMMAND ${CG_NNLC} --parallel-min-work=0 ${CG_DIR}/models/split.nn -o ${CG_WORK}/split_trainer)
 set_tests_properties(codegen.compile.split PROPERTIES FIXTURES_SETUP cg_split FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.compile.conv_split
+         COMMAND ${CG_NNLC} --parallel-min-work=0 ${CG_DIR}/models/conv_split.nn -o ${CG_WORK}/conv_split_trainer)
+set_tests_properties(codegen.compile.conv_split PROPERTIES FIXTURES_SETUP cg_conv_split
+                     FIXTURES_REQUIRED cg_dirs)
 set_tests_properties(codegen.compile.checkpoint PROPERTIES FIXTURES_SETUP cg_checkpoint)
 set_tests_properties(codegen.compile.images PROPERTIES FIXTURES_SETUP cg_images)
 add_test(NAME codegen.mkdir COMMAND ${CMAKE_COMMAND} -E make_directory ${CG_WORK} ${CG_DATA})
@@ -87,6 +91,14 @@ set_tests_properties(codegen.threads.split PROPERTIES FIXTURES_REQUIRED "cg_data
 add_test(NAME codegen.threads.split_loops
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for s in 0..2"
                  ${CG_NNLC} --parallel-min-work=0 --emit=loops ${CG_DIR}/models/split.nn)
+# A convolution whose dW sum over the examples is split in 2 parts: same weights at 1, 2, 3 threads.
+add_test(NAME codegen.threads.conv_split COMMAND ${CG_DIR}/threads.sh ${CG_WORK}/conv_split_trainer
+                                                 $<TARGET_FILE:cg_tool> ${CG_DATA} ${CG_WORK}/threads_conv_split)
+set_tests_properties(codegen.threads.conv_split PROPERTIES FIXTURES_REQUIRED "cg_data;cg_conv_split")
+add_test(NAME codegen.threads.conv_split_loops
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "sum over the examples in 2 parts[^~]*~  parallel for s in 0..2:"
+                 sh -c "'${CG_NNLC}' --parallel-min-work=0 --emit=loops '${CG_DIR}/models/conv_split.nn' | tr '\\n' '~'")
 add_test(NAME codegen.threads.parallel_loops
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for rb in 0..B/4"
                  ${CG_NNLC} --parallel-min-work=0 --emit=loops ${CG_DIR}/models/checkpoint.nn)
