@@ -463,7 +463,9 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
 
 /* A product with several rows per example (a convolution's pixels, a recurrent layer's
  * steps) whose dW has too few tiles to share among threads (a first convolution: K =
- * 3·3·1 rows) has its sum over the examples split instead, in DW_SPLIT_PARTS fixed parts
+ * 3·3·1 rows), or whose examples' columns and gradients outweigh dW (every convolution
+ * of examples/fashion_cnn.nn: see dweight_split_moves_less), has its sum over the
+ * examples split instead, in DW_SPLIT_PARTS fixed parts
  * (not one per thread, so the sums do not depend on the thread count), each into its own
  * copy of dW and db, added in order afterwards:
  *   parallel for s in 0..S:
@@ -477,6 +479,16 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
  * each part's examples are those its thread wrote dZ and the columns of (the loops over
  * examples before it are split the same way). */
 enum { DW_SPLIT_PARTS = 2, DW_SPLIT_MAX_ITEMS = 4 };
+
+/* Whether splitting dW's sum over the examples moves less data between the threads than
+ * splitting dW's rows. Split by rows, every thread reads every example's A and dZ (B·P·(K
+ * + N) values, half of them written by the other thread, and the next pass that writes
+ * them has to take them back from its cache); split by examples, each thread reads only
+ * the examples it wrote, and what crosses is a part of dW (K·N values) for the sum. */
+static bool dweight_split_moves_less(const LB *lb, int64_t P, int64_t K, int64_t N) {
+    int64_t batch = lb->g->train.batch > 0 ? lb->g->train.batch : 32;
+    return 2 * K * N <= batch * P * (K + N);
+}
 
 /* Rows of a split dW tile: the largest divisor of K whose tile fits the accumulators. */
 static int64_t dweight_split_rows(int64_t K, int64_t tn) {
@@ -585,7 +597,7 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     int64_t TI = dweight_rows(K), tn = tile_columns(N);
     int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
     int64_t items = K / TI / IBS;
-    if (P > 1 && items < DW_SPLIT_MAX_ITEMS) {
+    if (P > 1 && (items < DW_SPLIT_MAX_ITEMS || dweight_split_moves_less(lb, P, K, N))) {
         dweight_split(lb, A, dZ, W, dW, db, l2, P, K, N);
         return;
     }

@@ -17,7 +17,7 @@ function(conv_gradcheck model)
                      ${CONV_WORK}/${model} ${ARGN})
 endfunction()
 foreach(model conv2d conv1d pool2d pool1d batchnorm residual merge views products
-              products_blocked)
+              products_blocked dweight_rows)
     conv_gradcheck(${model})
 endforeach()
 conv_gradcheck(outputs 2)   # binary labels
@@ -43,6 +43,17 @@ add_test(NAME conv.loops.products_blocked
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
                  "in blocks of 64 rows of W \\(20 KB\\).*for kb in 0..4:"
                  sh -c "'$<TARGET_FILE:nnlc>' --precision=f64 --emit=loops '${CONV_DIR}/products_blocked.nn' | tr '\\n' '~'")
+# dW's sum over the examples in 2 parts where the examples' columns and gradients outweigh
+# dW (the Keras tutorial CNN's second convolution: 288 × 64 with 6 blocks of tiles, enough to
+# share), and over dW's rows where dW outweighs them (dweight_rows.nn, batch 4).
+add_test(NAME conv.loops.dweight_examples
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "# dW \\(288, 64\\)[^~]*~  # dW = Aᵀ·dZ with the sum over the examples in 2 parts"
+                 sh -c "'$<TARGET_FILE:nnlc>' --emit=loops '${PROJECT_SOURCE_DIR}/examples/fashion_cnn.nn' | tr '\\n' '~'")
+add_test(NAME conv.loops.dweight_rows
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "# dW = Aᵀ·dZ in tiles of 4 rows × 24 columns of dW; db, the last item~  parallel for ibb in"
+                 sh -c "'$<TARGET_FILE:nnlc>' --precision=f64 --emit=loops '${CONV_DIR}/dweight_rows.nn' | tr '\\n' '~'")
 # The split layer's sum of parts (and sigmoid) runs inside the next layer's tiles of
 # examples, followed by that layer's softmax: one loop over the tiles (loop_schedule).
 add_test(NAME conv.loops.products_tiles
