@@ -3,7 +3,9 @@
 # full Fashion-MNIST (60,000 training, 10,000 test images), in one run, same model, batch,
 # epochs and threads. Prints images/s, seconds per epoch, achieved GFLOP/s and its share
 # of the sgemm peak measured on the same machine, test accuracy and peak RSS of both, and
-# the ratio. Not part of `make check` (it takes minutes and needs PyTorch:
+# the ratio; with more than one thread, also the time a cache line takes between two
+# cores (bench/core_latency.c), which decides what a second thread gains on a small
+# model. Not part of `make check` (it takes minutes and needs PyTorch:
 # bench/install-bench-deps.sh).
 #
 #   MODEL     nnlc side                  PyTorch side                         target
@@ -52,6 +54,11 @@ echo "== $model: $(basename "$src") vs PyTorch ${torch_cmd[1]}; $epochs epochs, 
 echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$nnlc" --version)"
 # Other jobs on the machine distort timings (threads most): say how busy it was.
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# What a second thread can gain on a small model depends on how long a cache line takes
+# between the cores (docs/performance.md, sixth speed session): measure it.
+if [ "$threads" -gt 1 ] && cc -O2 -pthread "$root/bench/core_latency.c" -o "$work/core_latency" 2>/dev/null; then
+    echo "   $("$work/core_latency" 2>&1)"
+fi
 
 # ---- nnlc ----
 sed -e 's/validation = [0-9.]*//' -e '/early_stopping/d' "$src" > "$work/$model.nn"
