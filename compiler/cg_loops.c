@@ -255,8 +255,7 @@ static LLVMValueRef libm(Codegen *cg, const char *name, LLVMValueRef x) {
     return LLVMBuildCall2(cg->b, fty, fn, &x, 1, "");
 }
 
-/* The element offset of buf[index] from the start of its ctx buffer. */
-static LLVMValueRef buf_offset(Codegen *cg, const Buf *buf, LLVMValueRef index) {
+static LLVMValueRef buf_addr(Codegen *cg, const Buf *buf, LLVMValueRef index) {
     LLVMValueRef off = index;
     if (buf->start)
         off = LLVMBuildAdd(cg->b, off, LLVMConstInt(cg->i64, (uint64_t)buf->start, false), "");
@@ -265,11 +264,6 @@ static LLVMValueRef buf_offset(Codegen *cg, const Buf *buf, LLVMValueRef index) 
                                          LLVMConstInt(cg->i64, (uint64_t)buf->start_per_row, false), "");
         off = LLVMBuildAdd(cg->b, off, rows, "");
     }
-    return off;
-}
-
-static LLVMValueRef buf_addr(Codegen *cg, const Buf *buf, LLVMValueRef index) {
-    LLVMValueRef off = buf_offset(cg, buf, index);
     return LLVMBuildInBoundsGEP2(cg->b, cg->real, ctx_base(cg, buf->base), &off, 1, buf->name);
 }
 
@@ -288,7 +282,14 @@ static void gen_store(Codegen *cg, const Buf *buf, LLVMValueRef index, LLVMValue
  * count), the first one possibly partial: a hint, so the address is not asserted to be in
  * bounds (a row ahead of the last one is asked for, and nothing happens). */
 static void gen_prefetch(Codegen *cg, const Buf *buf, LLVMValueRef index, int64_t count) {
-    LLVMValueRef off = buf_offset(cg, buf, index);
+    LLVMValueRef off = index;
+    if (buf->start)
+        off = LLVMBuildAdd(cg->b, off, LLVMConstInt(cg->i64, (uint64_t)buf->start, false), "");
+    if (buf->base == BUF_WORK && buf->start_per_row) {
+        LLVMValueRef rows = LLVMBuildMul(cg->b, ctx_batch(cg),
+                                         LLVMConstInt(cg->i64, (uint64_t)buf->start_per_row, false), "");
+        off = LLVMBuildAdd(cg->b, off, rows, "");
+    }
     LLVMValueRef first = LLVMBuildGEP2(cg->b, cg->real, ctx_base(cg, buf->base), &off, 1, "");
     unsigned id = LLVMLookupIntrinsicID("llvm.prefetch", 13);
     LLVMTypeRef ptr_type = cg->ptr;
