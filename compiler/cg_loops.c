@@ -278,34 +278,6 @@ static void gen_store(Codegen *cg, const Buf *buf, LLVMValueRef index, LLVMValue
     tag_access(cg, st, buf);
 }
 
-/* llvm.prefetch (read, keep in all levels) of every cache line of buf[index .. index +
- * count), the first one possibly partial: a hint, so the address is not asserted to be in
- * bounds (a row ahead of the last one is asked for, and nothing happens). */
-static void gen_prefetch(Codegen *cg, const Buf *buf, LLVMValueRef index, int64_t count) {
-    LLVMValueRef off = index;
-    if (buf->start)
-        off = LLVMBuildAdd(cg->b, off, LLVMConstInt(cg->i64, (uint64_t)buf->start, false), "");
-    if (buf->base == BUF_WORK && buf->start_per_row) {
-        LLVMValueRef rows = LLVMBuildMul(cg->b, ctx_batch(cg),
-                                         LLVMConstInt(cg->i64, (uint64_t)buf->start_per_row, false), "");
-        off = LLVMBuildAdd(cg->b, off, rows, "");
-    }
-    LLVMValueRef first = LLVMBuildGEP2(cg->b, cg->real, ctx_base(cg, buf->base), &off, 1, "");
-    unsigned id = LLVMLookupIntrinsicID("llvm.prefetch", 13);
-    LLVMTypeRef ptr_type = cg->ptr;
-    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(cg->mod, id, &ptr_type, 1);
-    LLVMTypeRef params[4] = {cg->ptr, cg->i32, cg->i32, cg->i32};
-    LLVMTypeRef fty = LLVMFunctionType(cg->void_t, params, 4, false);
-    int64_t bytes = count * cg->p->elem_size;
-    for (int64_t at = 0; at < bytes + 64; at += 64) {
-        LLVMValueRef o = LLVMConstInt(cg->i64, (uint64_t)at, false);
-        LLVMValueRef args[4] = {LLVMBuildGEP2(cg->b, cg->i8, first, &o, 1, ""),
-                                LLVMConstInt(cg->i32, 0, false), LLVMConstInt(cg->i32, 3, false),
-                                LLVMConstInt(cg->i32, 1, false)};
-        LLVMBuildCall2(cg->b, fty, fn, args, 4, "");
-    }
-}
-
 static LLVMValueRef gen_int(Codegen *cg, const LExpr *e) {
     switch (e->kind) {
     case E_INT: return LLVMConstInt(cg->i64, (uint64_t)e->ival, true);
@@ -728,9 +700,6 @@ static void gen_stmt(Codegen *cg, const LStmt *s) {
     }
     case S_COMMENT:
         fn->comment = s->text;
-        break;
-    case S_PREFETCH:
-        gen_prefetch(cg, s->buf, gen_int(cg, s->index), s->extent->ival);
         break;
     }
 }

@@ -248,13 +248,6 @@ void s_call(LB *lb, LFunc *callee) {
     s->callee = callee;
 }
 
-void s_prefetch(LB *lb, const Buf *buf, LExpr *index, int64_t count) {
-    LStmt *s = append(lb, S_PREFETCH);
-    s->buf = buf;
-    s->index = index;
-    s->extent = e_int(lb, count);
-}
-
 void s_comment(LB *lb, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -539,13 +532,6 @@ static void print_stmts(const LStmt *s, int depth, FILE *out) {
             break;
         case S_COMMENT:
             fprintf(out, "# %s\n", s->text);
-            break;
-        case S_PREFETCH:
-            fprintf(out, "prefetch %s[", s->buf->name);
-            print_index(s->index, out);
-            fputs("], ", out);
-            print_index(s->extent, out);
-            fputs(" elements\n", out);
             break;
         }
     }

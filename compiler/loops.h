@@ -99,14 +99,12 @@ typedef enum {
     S_RESULT,   /* the function's result += value (loss) */
     S_CALL,     /* callee(ctx) */
     S_COMMENT,  /* text */
-    S_PREFETCH, /* ask for buf[index .. index + extent) to be brought into the cache ahead of
-                   its use (another thread wrote it): a hint that changes no value */
 } StmtOp;
 
 struct LStmt {
     StmtOp kind;
     const char *var;         /* S_FOR */
-    LExpr *extent;           /* S_FOR: integer; S_PREFETCH: elements */
+    LExpr *extent;           /* S_FOR: integer */
     bool parallel, vector;   /* S_FOR */
     bool rowwise;            /* S_FOR over B: iteration r touches only row r of batched
                                 buffers, so adjacent such loops may fuse (loop_schedule) */
@@ -116,9 +114,8 @@ struct LStmt {
     bool row_rest;           /* S_FOR right after a row_block loop: iteration r touches only
                                 row row_block·(B/row_block) + r, the rows the tiles left */
     LStmt *body, *orelse;    /* S_FOR, S_IF */
-    const Buf *buf;          /* S_STORE, S_ACCUM, S_PREFETCH */
-    LExpr *index, *value;    /* S_STORE, S_ACCUM, S_LET, S_ADD, S_RESULT; S_IF: value = cond;
-                                S_PREFETCH: index */
+    const Buf *buf;          /* S_STORE, S_ACCUM */
+    LExpr *index, *value;    /* S_STORE, S_ACCUM, S_LET, S_ADD, S_RESULT; S_IF: value = cond */
     const char *temp;        /* S_LET, S_ADD */
     const char *text;        /* S_COMMENT */
     struct LFunc *callee;    /* S_CALL */

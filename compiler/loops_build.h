@@ -92,8 +92,6 @@ void s_let(LB *lb, const char *temp, LExpr *value);
 void s_add(LB *lb, const char *temp, LExpr *value);
 void s_result(LB *lb, LExpr *value);
 void s_call(LB *lb, LFunc *callee);
-/* prefetch buf[index .. index + count): see S_PREFETCH */
-void s_prefetch(LB *lb, const Buf *buf, LExpr *index, int64_t count);
 void s_comment(LB *lb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- buffers ---- */

@@ -54,12 +54,6 @@ add_test(NAME conv.loops.dweight_rows
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
                  "# dW = Aᵀ·dZ in tiles of 4 rows × 24 columns of dW; db, the last item~  parallel for ibb in"
                  sh -c "'$<TARGET_FILE:nnlc>' --precision=f64 --emit=loops '${CONV_DIR}/dweight_rows.nn' | tr '\\n' '~'")
-# The sum of a split product's parts asks for the parts of the row 4 ahead (prefetch), and
-# the parts of a row are 1 KB apart (256 floats): docs/ir.md §2.
-add_test(NAME conv.loops.products_prefetch
-         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
-                 "prefetch scratch.partial\\[\\(rb\\*4 \\+ q \\+ 4\\)\\*512 \\+ 256\\], 30 elements"
-                 $<TARGET_FILE:nnlc> --emit=loops ${CONV_DIR}/products.nn)
 # The split layer's sum of parts (and sigmoid) runs inside the next layer's tiles of
 # examples, followed by that layer's softmax: one loop over the tiles (loop_schedule).
 add_test(NAME conv.loops.products_tiles

@@ -166,7 +166,6 @@ static void run_stmts(Interp *in, const LStmt *s) {
         case S_RESULT: in->result += eval_real(in, s->value); break;
         case S_CALL: run_func(in, s->callee); break;
         case S_COMMENT: break;
-        case S_PREFETCH: break; /* a hint: nothing to compute */
         }
     }
 }
