@@ -461,8 +461,8 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
     for_end(lb);
 }
 
-/* A product with several rows per example (a convolution's pixels, a recurrent layer's
- * steps) whose dW has too few tiles to share among threads (a first convolution: K =
+/* A product with several rows per example (a convolution's pixels, the steps of a
+ * sequence under a dense or GLU layer) whose dW has too few tiles to share among threads (a first convolution: K =
  * 3·3·1 rows), or whose examples' columns and gradients outweigh dW (every convolution
  * of examples/fashion_cnn.nn: see dweight_split_moves_less), has its sum over the
  * examples split instead, in DW_SPLIT_PARTS fixed parts
