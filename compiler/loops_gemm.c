@@ -440,8 +440,8 @@ static void dweight_blocks(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, co
     LStmt *ib = IBS > 1 ? for_begin(lb, "ib", e_int(lb, IBS)) : NULL;
     if (ib)
         i0 = e_add(lb, first_row, e_mul(lb, e_var(lb, ib), e_int(lb, TI)));
-    dweight_row_tiles(lb, A, dZ, dW, NULL, i0, (int)TI, tn, e_mul(lb, e_var(lb, b), e_int(lb, P)),
-                      e_int(lb, P), K, N, W, l2, false);
+    dweight_row_tiles(lb, A, dZ, dW, NULL, i0, (int)TI, tn,
+                      e_mul(lb, e_var(lb, b), e_int(lb, P)), e_int(lb, P), K, N, W, l2, false);
     if (ib)
         for_end(lb);
     for_end(lb);
@@ -462,21 +462,21 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
 }
 
 /* A product with several rows per example (a convolution's pixels, the steps of a
- * sequence under a dense or GLU layer) whose dW has too few tiles to share among threads (a first convolution: K =
- * 3·3·1 rows), or whose examples' columns and gradients outweigh dW (every convolution
- * of examples/fashion_cnn.nn: see dweight_split_moves_less), has its sum over the
- * examples split instead, in DW_SPLIT_PARTS fixed parts
- * (not one per thread, so the sums do not depend on the thread count), each into its own
- * copy of dW and db, added in order afterwards:
+ * sequence under a dense or GLU layer) splits its sum over the examples, not dW's rows,
+ * when dW has too few tiles to share among threads (a first convolution: K = 3·3·1 rows)
+ * or when its examples' columns and gradients outweigh dW (dweight_split_moves_less:
+ * every convolution of examples/fashion_cnn.nn). The parts are fixed, DW_SPLIT_PARTS,
+ * not one per thread, so the sums do not depend on the thread count; each goes into its
+ * own copy of dW and db, added in order afterwards:
  *   parallel for s in 0..S:
  *     parts[s] = 0
  *     for each example of part s (examples [s·B/S, (s + 1)·B/S)):
  *       for each tile of rows of dW: for p in 0..P: parts[s] tile += A[…]ᵀ·dZ[…]
  *       for p in 0..P: db_parts[s] += dZ[…]
  *   dW = 2·l2·W + parts[0] + … + parts[S − 1];  db = db_parts[0] + …
- * The tiles are as tall as the accumulators allow (9 × 32: 18 registers), so dZ (2.8 MB
- * for 32 examples of 26 × 26 × 32) is read once instead of once per tile of 3 rows, and
- * each part's examples are those its thread wrote dZ and the columns of (the loops over
+ * The tiles are as tall as the accumulators allow (the Keras CNN's first convolution: 9
+ * rows × 32 columns, 18 registers), so dZ is read once per tile of 9 rows instead of 3,
+ * and each part reads the examples whose columns and dZ its thread wrote (the loops over
  * examples before it are split the same way). */
 enum { DW_SPLIT_PARTS = 2, DW_SPLIT_MAX_ITEMS = 4 };
 
@@ -574,7 +574,8 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
     }
 }
 
-/* Dense layers (P = 1):
+/* Split over the examples where dweight_split says so; otherwise by dW's rows:
+ * Dense layers (P = 1):
  *   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
  *     dW[ib·TI + k, :] = 2·l2·W[…] (or 0)
  *     for each tile of columns: for r in 0..B: dW tile += A[r, …]ᵀ·dZ[r, …]
