@@ -215,8 +215,13 @@ static void product(LB *lb, const Product *pr, const char *what, LExpr *rows) {
  * sums do not depend on the thread count. */
 enum { SPLIT_PARTS = 2, SPLIT_MIN_ROWS = 128 };
 
+/* The batch the schedules are chosen for: the train block's (32 when it gives none). */
+static int64_t train_batch(const LB *lb) {
+    return lb->g->train.batch > 0 ? lb->g->train.batch : 32;
+}
+
 static int split_parts(const LB *lb, int64_t K, int64_t N) {
-    int64_t batch = lb->g->train.batch > 0 ? lb->g->train.batch : 32;
+    int64_t batch = train_batch(lb);
     if (K < SPLIT_PARTS * SPLIT_MIN_ROWS)
         return 1;
     /* What each split moves between threads: W, or the inputs and the partial sums. */
@@ -486,8 +491,7 @@ enum { DW_SPLIT_PARTS = 2, DW_SPLIT_MAX_ITEMS = 4 };
  * them has to take them back from its cache); split by examples, each thread reads only
  * the examples it wrote, and what crosses is a part of dW (K·N values) for the sum. */
 static bool dweight_split_moves_less(const LB *lb, int64_t P, int64_t K, int64_t N) {
-    int64_t batch = lb->g->train.batch > 0 ? lb->g->train.batch : 32;
-    return 2 * K * N <= batch * P * (K + N);
+    return 2 * K * N <= train_batch(lb) * P * (K + N);
 }
 
 /* Rows of a split dW tile: the largest divisor of K whose tile fits the accumulators. */
@@ -499,6 +503,21 @@ static int64_t dweight_split_rows(int64_t K, int64_t tn) {
         if (K % ti == 0)
             return ti;
     return 1;
+}
+
+/*   dst[i] = (2·l2·W[i] +) parts[0, i] + … + parts[S − 1, i]   for i < n, in that order */
+static void sum_parts(LB *lb, const Buf *dst, const Buf *parts, int S, int64_t n, const Buf *W,
+                      double l2, bool parallel) {
+    LStmt *i = for_begin(lb, "i", e_int(lb, n));
+    i->vector = true;
+    i->parallel = parallel;
+    LExpr *sum = l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, e_var(lb, i))) : NULL;
+    for (int t = 0; t < S; t++) {
+        LExpr *v = e_load(lb, parts, e_add(lb, e_int(lb, t * n), e_var(lb, i)));
+        sum = sum ? e_bin(lb, '+', sum, v) : v;
+    }
+    s_store(lb, dst, e_var(lb, i), sum);
+    for_end(lb);
 }
 
 /* parts[s·n : (s + 1)·n] = 0 */
@@ -551,27 +570,9 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
 
     s_comment(lb, "dW = %sthe parts, in order%s", l2 > 0 ? "2·l2·W + " : "",
               db ? "; db the same way" : "");
-    LStmt *k = for_begin(lb, "i", e_int(lb, K * N));
-    k->vector = true;
-    k->parallel = true;
-    LExpr *sum = l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, e_var(lb, k))) : NULL;
-    for (int t = 0; t < S; t++) {
-        LExpr *v = e_load(lb, parts, e_add(lb, e_int(lb, t * K * N), e_var(lb, k)));
-        sum = sum ? e_bin(lb, '+', sum, v) : v;
-    }
-    s_store(lb, dW, e_var(lb, k), sum);
-    for_end(lb);
-    if (db) {
-        LStmt *j = for_begin(lb, "j", e_int(lb, N));
-        j->vector = true;
-        LExpr *dsum = NULL;
-        for (int t = 0; t < S; t++) {
-            LExpr *v = e_load(lb, db_parts, e_add(lb, e_int(lb, t * N), e_var(lb, j)));
-            dsum = dsum ? e_bin(lb, '+', dsum, v) : v;
-        }
-        s_store(lb, db, e_var(lb, j), dsum);
-        for_end(lb);
-    }
+    sum_parts(lb, dW, parts, S, K * N, W, l2, true);
+    if (db)
+        sum_parts(lb, db, db_parts, S, N, NULL, 0, false);
 }
 
 /* Split over the examples where dweight_split says so; otherwise by dW's rows:
