@@ -2,8 +2,8 @@
  * cg_module.c — one LLVM module per model (or per part of a split, cg_split.c): the target
  * machine (this CPU with its vector features, or generic x86-64), the functions of the
  * loop program (cg_loops.c), the NnrtModel descriptor (cg_model.c), verification, the new
- * pass manager's default<On> pipeline, and the output: LLVM IR, assembly or an object
- * file. Everything here is per module, so modules can be compiled in parallel threads,
+ * pass manager's passes (-O2's own list, or LLVM's default<On>), and the output: LLVM IR,
+ * assembly or an object file. Everything here is per module, so modules can be compiled in parallel threads,
  * each with its own context; only cg_init_llvm() touches process-wide state.
  */
 #include "cg_internal.h"
@@ -105,17 +105,56 @@ static bool verify(Codegen *cg) {
     return false;
 }
 
-static bool optimize(Codegen *cg) {
-    if (cg->opt->opt_level == 0)
-        return true;
-    char passes[32];
-    snprintf(passes, sizeof passes, "default<O%d>", cg->opt->opt_level);
+/* -O2's passes: those of LLVM's default<O2> that change a loop program's code, in
+ * default<O2>'s order. The rest of default<O2> (inlining and the other interprocedural
+ * passes, jump threading, dead-store elimination, loop distribution, loop-load
+ * elimination, ...) finds nothing to do in nnlc's functions, which call no function but
+ * the pool's and the vector math library's, yet took 20% of the optimizer's time. Found
+ * by removing default<O2>'s passes one at a time and keeping a removal when every
+ * example's vector code (its vector phis, loads, stores and scalar exp/log calls) stayed
+ * the same; resnet_bn's machine code differs from default<O2>'s in a few dozen
+ * instructions of 15,000 (docs/performance.md, "Compile time"). */
+/* One pass over the function, as in default<O2>; LLVM 18+ would otherwise check that it
+ * reached a fixed point and abort when it did not. */
+#define INSTCOMBINE "instcombine<max-iterations=1;no-verify-fixpoint>"
+static const char O2_PIPELINE[] =
+    "function("
+    "early-cse," INSTCOMBINE ",sroa,early-cse<memssa>,reassociate,"
+    "loop-mssa(loop-instsimplify,loop-simplifycfg,loop-rotate,licm,simple-loop-unswitch),"
+    INSTCOMBINE ","
+    "loop(loop-idiom,indvars,simple-loop-unswitch,loop-deletion,loop-unroll-full),"
+    "gvn,loop-mssa(licm),"
+    "inject-tli-mappings,loop-vectorize," INSTCOMBINE ","
+    "simplifycfg<no-keep-loops;hoist-common-insts;sink-common-insts>,slp-vectorizer,"
+    "loop-unroll," INSTCOMBINE ",loop-mssa(licm),instsimplify"
+    "),globaldce";
+
+static LLVMErrorRef run_passes(Codegen *cg, const char *passes) {
     LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
     LLVMPassBuilderOptionsSetLoopVectorization(po, true);
     LLVMPassBuilderOptionsSetSLPVectorization(po, true);
     LLVMPassBuilderOptionsSetLoopUnrolling(po, true);
     LLVMErrorRef e = LLVMRunPasses(cg->mod, passes, cg->tm, po);
     LLVMDisposePassBuilderOptions(po);
+    return e;
+}
+
+/* -O1 and -O3 run LLVM's default<O1> and default<O3>. -O2 runs O2_PIPELINE, or
+ * default<O2> on an LLVM that cannot parse it: LLVMRunPasses parses the whole pipeline
+ * before it runs any pass, so a refused pipeline has not touched the module. */
+static bool optimize(Codegen *cg) {
+    if (cg->opt->opt_level == 0)
+        return true;
+    char passes[32];
+    snprintf(passes, sizeof passes, "default<O%d>", cg->opt->opt_level);
+    LLVMErrorRef e = NULL;
+    if (cg->opt->opt_level == 2) {
+        e = run_passes(cg, O2_PIPELINE);
+        if (!e)
+            return true;
+        LLVMConsumeError(e);
+    }
+    e = run_passes(cg, passes);
     if (e) {
         char *msg = LLVMGetErrorMessage(e);
         fprintf(cg->err, "nnlc: error: LLVM passes failed: %s\n", msg);
