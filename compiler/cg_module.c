@@ -3,8 +3,9 @@
  * machine (this CPU with its vector features, or generic x86-64), the functions of the
  * loop program (cg_loops.c), the NnrtModel descriptor (cg_model.c), verification, the new
  * pass manager's passes (-O2's own list, or LLVM's default<On>), and the output: LLVM IR,
- * assembly or an object file. Everything here is per module, so modules can be compiled in parallel threads,
- * each with its own context; only cg_init_llvm() touches process-wide state.
+ * assembly or an object file. Everything here is per module, so modules can be compiled
+ * in parallel threads, each with its own context; only cg_init_llvm() touches
+ * process-wide state.
  */
 #include "cg_internal.h"
 
@@ -105,21 +106,22 @@ static bool verify(Codegen *cg) {
     return false;
 }
 
+/* One pass over the function, as in default<O2>; LLVM 18+ would otherwise check that it
+ * reached a fixed point and abort when it did not. */
+#define INSTCOMBINE "instcombine<max-iterations=1;no-verify-fixpoint>"
+
 /* -O2's passes: those of LLVM's default<O2> that change a loop program's vector code,
  * in default<O2>'s order. The rest (inlining and the other interprocedural passes, jump
  * threading, dead-store elimination, loop distribution, loop-load elimination, ...)
  * finds nothing to do in nnlc's functions, which call no function but the pool's and the
  * vector math library's, and induction-variable simplification only tidies the outer
  * loops' scalar code (code generation's strength reduction redoes it); together they
- * took 30% of the optimizer's time. Found by removing default<O2>'s passes one at a time
- * and keeping a removal when every example's vector code (its vector phis, loads, stores
- * and scalar exp/log calls) stayed the same. The MLP and CNN examples' assembly then
- * has as many vector instructions as with default<O2>; the recurrent and GLU examples'
- * differs by under 5% (lstm_rows trains 20% faster) (docs/performance.md, "Compile
- * time"). */
-/* One pass over the function, as in default<O2>; LLVM 18+ would otherwise check that it
- * reached a fixed point and abort when it did not. */
-#define INSTCOMBINE "instcombine<max-iterations=1;no-verify-fixpoint>"
+ * took a third of the optimizer's time. Found by removing default<O2>'s passes one at a
+ * time and keeping a removal when every example's vector code (its vector phis, loads,
+ * stores and scalar exp/log calls) stayed the same. The MLP and CNN examples' assembly
+ * then has as many vector instructions as with default<O2>; the recurrent and GLU
+ * examples' differs by under 5% (lstm_rows trains 20% faster). docs/performance.md,
+ * "Compile time"; tests/cli.sh checks the vector FMAs against -O3. */
 static const char O2_PIPELINE[] =
     "function("
     "early-cse," INSTCOMBINE ",sroa,early-cse<memssa>,reassociate,"
