@@ -15,19 +15,25 @@
 # Environment: NNLC (default build/compiler/nnlc), WORK (default /tmp/nnlc-scaling).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-src=${1:-}
-[ -n "$src" ] && [ -f "$src" ] || {
-    echo "usage: scaling.sh MODEL.nn [--epochs N] [--pairs K] [--limit N]" >&2
+usage() {
+    echo "usage: scaling.sh MODEL.nn [--epochs N] [--pairs K] [--limit N]${1:+ ($1)}" >&2
     exit 2
 }
+src=${1:-}
+[ -n "$src" ] || usage
+[ -f "$src" ] || usage "no file '$src'"
 shift
 epochs=3 pairs=3 limit=()
 while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || usage "'$1' needs a value"
+    case $2 in
+        '' | *[!0-9]*) usage "'$1' needs a number, got '$2'" ;;
+    esac
     case $1 in
         --epochs) epochs=$2; shift 2 ;;
         --pairs) pairs=$2; shift 2 ;;
         --limit) limit=(--limit "$2"); shift 2 ;;
-        *) echo "scaling.sh: unknown option '$1'" >&2; exit 2 ;;
+        *) usage "unknown option '$1'" ;;
     esac
 done
 nnlc=${NNLC:-$root/build/compiler/nnlc}

@@ -148,18 +148,18 @@ static LLVMErrorRef run_passes(Codegen *cg, const char *passes) {
  * default<O2> on an LLVM that cannot parse it: LLVMRunPasses parses the whole pipeline
  * before it runs any pass, so a refused pipeline has not touched the module. */
 static bool optimize(Codegen *cg) {
-    if (cg->opt->opt_level == 0)
+    int level = cg->opt->opt_level;
+    if (level == 0)
         return true;
-    char passes[32];
-    snprintf(passes, sizeof passes, "default<O%d>", cg->opt->opt_level);
-    LLVMErrorRef e = NULL;
-    if (cg->opt->opt_level == 2) {
-        e = run_passes(cg, O2_PIPELINE);
+    if (level == 2) {
+        LLVMErrorRef e = run_passes(cg, O2_PIPELINE);
         if (!e)
             return true;
-        LLVMConsumeError(e);
+        LLVMConsumeError(e); /* this LLVM does not know one of the passes: default<O2> */
     }
-    e = run_passes(cg, passes);
+    char passes[32];
+    snprintf(passes, sizeof passes, "default<O%d>", level);
+    LLVMErrorRef e = run_passes(cg, passes);
     if (e) {
         char *msg = LLVMGetErrorMessage(e);
         fprintf(cg->err, "nnlc: error: LLVM passes failed: %s\n", msg);

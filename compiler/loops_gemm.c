@@ -470,9 +470,9 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
  * sequence under a dense or GLU layer) splits its sum over the examples, not dW's rows,
  * when dW has too few tiles to share among threads (a first convolution: K = 3·3·1 rows)
  * or when its examples' columns and gradients outweigh dW (dweight_split_moves_less:
- * every convolution of examples/fashion_cnn.nn). The parts are fixed, DW_SPLIT_PARTS,
- * not one per thread, so the sums do not depend on the thread count; each goes into its
- * own copy of dW and db, added in order afterwards:
+ * every convolution of examples/fashion_cnn.nn). The parts are fixed, SPLIT_PARTS as in
+ * the forward split, not one per thread, so the sums do not depend on the thread count;
+ * each goes into its own copy of dW and db, added in order afterwards:
  *   parallel for s in 0..S:
  *     parts[s] = 0
  *     for each example of part s (examples [s·B/S, (s + 1)·B/S)):
@@ -483,7 +483,7 @@ static void dbias(LB *lb, const Buf *dZ, const Buf *db, LExpr *rows, int64_t N) 
  * rows × 32 columns, 18 registers), so dZ is read once per tile of 9 rows instead of 3,
  * and each part reads the examples whose columns and dZ its thread wrote (the loops over
  * examples before it are split the same way). */
-enum { DW_SPLIT_PARTS = 2, DW_SPLIT_MAX_ITEMS = 4 };
+enum { DW_SPLIT_MAX_ITEMS = 4 };
 
 /* Whether splitting dW's sum over the examples moves less data between the threads than
  * splitting dW's rows. Split by rows, every thread reads every example's A and dZ (B·P·(K
@@ -530,7 +530,7 @@ static void zero_part(LB *lb, const Buf *parts, LExpr *s, int64_t n) {
 
 static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                           const Buf *db, double l2, int64_t P, int64_t K, int64_t N) {
-    int S = DW_SPLIT_PARTS;
+    int S = SPLIT_PARTS;
     int64_t tn = tile_columns(N), TI = dweight_split_rows(K, tn);
     const Buf *parts = buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", dW->name),
                                       (Shape){3, {S, K, N}});
