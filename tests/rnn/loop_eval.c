@@ -337,6 +337,8 @@ int main(int argc, char **argv) {
     printf("%s: %" PRId64 " parameters, batch %" PRId64 ", f64 loop IR interpreted\n", g->name,
            g->param_size, batch);
     int bad = gradcheck(&in, g, tol);
+    for (int b = BUF_PARAMS; b <= BUF_NOISE; b++)
+        free(in.base[b]);
     arena_free(&a);
     return bad ? 1 : 0;
 }
