@@ -29,11 +29,32 @@ Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc) {
     return b;
 }
 
+/* `let a = b + 1  let b = a` (or `let a = a`): reported once, at the use that closes
+ * the cycle; the uses of a cyclic constant then fail silently. */
+static void cycle_error(Sema *S, Binding *b, const Expr *use) {
+    if (b->cyclic)
+        return;
+    b->cyclic = true;
+    diag_error(S->d, use->loc, "the value of '%s' depends on itself", b->name);
+    diag_note(S->d, b->loc, "'%s' is defined here", b->name);
+}
+
 const Expr *sema_resolve(Sema *S, Scope **scope, const Expr *e) {
-    for (int depth = 0; e && e->kind == EX_NAME && depth < 64; depth++) {
+    enum { MAX_CHAIN = 64 };
+    Binding *seen[MAX_CHAIN];
+    int n = 0;
+    while (e && e->kind == EX_NAME) {
         Binding *b = scope_find(*scope, e->str);
         if (!b || !b->value)
             return e;
+        bool again = b->evaluating || n == MAX_CHAIN;
+        for (int i = 0; i < n && !again; i++)
+            again = seen[i] == b;
+        if (again) {
+            cycle_error(S, b, e);
+            return e;
+        }
+        seen[n++] = b;
         e = b->value;
         *scope = b->value_scope;
     }
@@ -48,6 +69,9 @@ static void collect_constants(Scope *s, const char **names, int max, int *n) {
 }
 
 static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
+    const Binding *b = scope_find(sc, e->str);
+    if (b && b->cyclic)
+        return; /* known, and already reported */
     diag_error(S->d, e->loc, "unknown name '%s' (expected %s)", e->str, what);
     const char *names[64];
     int n = 0;
@@ -73,7 +97,21 @@ static const char *expr_text(Sema *S, const Expr *e) {
 }
 
 bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out) {
-    e = sema_resolve(S, &sc, e);
+    if (e->kind == EX_NAME) {
+        /* a constant's value is computed with the constant marked, so that a value that
+         * uses it again (`let a = a + 1`) is a cycle, not an endless recursion */
+        Binding *b = scope_find(sc, e->str);
+        if (b && b->value) {
+            if (b->evaluating || b->cyclic) {
+                cycle_error(S, b, e);
+                return false;
+            }
+            b->evaluating = true;
+            bool ok = sema_number(S, b->value_scope, b->value, out);
+            b->evaluating = false;
+            return ok;
+        }
+    }
     double l, r;
     switch (e->kind) {
     case EX_NUM:

@@ -25,6 +25,8 @@ struct Binding {
     Scope *value_scope;
     Node *node;         /* tensor */
     bool broken;        /* a tensor whose layer had errors: uses are skipped silently */
+    bool evaluating;    /* a constant whose value is being computed: a use now is a cycle */
+    bool cyclic;        /* a constant whose value depends on itself (reported once) */
     Binding *next;
 };
 
