@@ -93,6 +93,8 @@ typedef struct Codegen {
 
 /* cg_loops.c: declares and defines one LLVM function per LFunc. */
 void cg_functions(Codegen *cg);
+/* After everything that refers to functions is built (the model descriptor). */
+void cg_drop_unused_declarations(Codegen *cg);
 LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f);
 
 /* cg_model.c: the `nnrt_model` global and the work_size function. */

@@ -797,3 +797,15 @@ void cg_functions(Codegen *cg) {
         if (defines(cg, i))
             gen_function(cg, f, cg->fn_of[i]);
 }
+
+/* A part's declarations of other parts' functions that nothing in it uses go: at -O0 no
+ * pass removes them, and the object would name a hidden symbol that another part may
+ * define as internal (the linker refuses that: "hidden symbol `update' isn't defined"). */
+void cg_drop_unused_declarations(Codegen *cg) {
+    int i = 0;
+    for (const LFunc *f = cg->p->funcs; f; f = f->next, i++)
+        if (!defines(cg, i) && !LLVMGetFirstUse(cg->fn_of[i])) {
+            LLVMDeleteFunction(cg->fn_of[i]);
+            cg->fn_of[i] = NULL;
+        }
+}

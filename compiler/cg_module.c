@@ -228,6 +228,7 @@ bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
     cg_functions(&cg);
     if (!split || part == 0)
         cg_model_descriptor(&cg);
+    cg_drop_unused_declarations(&cg);
     bool ok = verify(&cg) && optimize(&cg) && write_output(&cg, what, out_path);
 
     free(cg.fn_of);

@@ -133,6 +133,13 @@ check '--jobs=2 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st
 check '--jobs=3 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny3.st"
 check 'a trainer compiled with --jobs=2 has functions of default visibility' \
     sh -c "! readelf -sW '$tmp/tiny2' | grep -E 'GLOBAL +DEFAULT .*(forward|backward)'"
+# Every optimization level splits the same way: at -O0 no pass removes a part's unused
+# declarations of the other parts' functions, which the linker must not see.
+for level in -O0 -O1 -O3; do
+    check "nnlc $level --jobs=3 failed" env TMPDIR="$tmp/tmpdir" "$nnlc" $level --jobs=3 \
+        "$tmp/tiny.nn" -o "$tmp/tiny$level"
+    expect 0 'Epoch 2/2'                    -- "$tmp/tiny$level"
+done
 check 'nnlc left files in its temporary directory' rmdir "$tmp/tmpdir"
 
 echo "cli: $passes passed, $fails failed"
