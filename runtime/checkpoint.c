@@ -4,12 +4,16 @@
  */
 #include "checkpoint.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_HEADER (100u << 20) /* safetensors' own limit is 100 MB */
@@ -123,6 +127,12 @@ static bool read_whole(const char *path, unsigned char **bytes, size_t *size, Nn
     FILE *f = fopen(path, "rb");
     if (!f)
         return nnrt_fail(err, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) { /* a directory, /dev/zero, … */
+        fclose(f);
+        return nnrt_fail(err, "%s: not a regular file (a checkpoint is a .safetensors file)",
+                         path);
+    }
     size_t cap = 1 << 20, n = 0;
     unsigned char *b = nnrt_realloc(NULL, cap);
     for (;;) {
@@ -164,6 +174,13 @@ bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
     else
         ok = true;
     st->data_start = 8 + (size_t)n;
+    /* every tensor is checked now, not only those a caller reads: a file cut short (a
+     * copy interrupted, a full disk) is refused whole, not half loaded */
+    for (int i = 0; ok && i < st->header.n; i++) {
+        StView v;
+        if (strcmp(st->header.keys[i], "__metadata__") != 0)
+            ok = nnrt_st_find(st, st->header.keys[i], &v, err) == 1;
+    }
     if (!ok)
         nnrt_st_close(st);
     return ok;
@@ -211,9 +228,13 @@ int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *
     v->elem_size = dtype->string[1] == '6' ? 8 : 4;
     int64_t begin = off->items[0].integer, end = off->items[1].integer;
     int64_t bytes = nnrt_mul_checked(v->count, v->elem_size);
-    if (begin < 0 || bytes < 0 || end - begin != bytes || (uint64_t)end > st->size - st->data_start)
+    if (begin < 0 || bytes < 0 || end - begin != bytes)
         return nnrt_fail(err, "%s: tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] do not "
-                         "match its shape or lie outside the file", st->path, name, begin, end), -1;
+                         "match its shape and dtype (%" PRId64 " bytes)", st->path, name, begin, end,
+                         bytes), -1;
+    if ((uint64_t)end > st->size - st->data_start)
+        return nnrt_fail(err, "%s: byte %zu: the file is truncated: tensor \"%s\" ends at byte %"
+                         PRIu64, st->path, st->size, name, (uint64_t)end + st->data_start), -1;
     v->data = st->bytes + st->data_start + begin;
     return 1;
 }
@@ -446,27 +467,46 @@ static bool load_optimizer(const SafeTensors *st, CkptParts *p, NnrtError *err) 
     return true;
 }
 
+/* A counter of the metadata: a whole number from 0 to max (a damaged or hand-edited file
+ * must not start a run at epoch -5 or 1e300). */
+static bool meta_count(const SafeTensors *st, const char *key, double max, double *out,
+                       NnrtError *err) {
+    if (!meta_number(st, key, out, err))
+        return false;
+    if (!(*out >= 0 && *out <= max && *out == floor(*out)))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"%s\" is %s, expected a whole number "
+                         "from 0 to %.0f", st->path, key, nnrt_st_meta(st, key), max);
+    return true;
+}
+
 static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     double epoch, step, pw = 0, ew = 0, ee = 0;
-    if (!meta_number(st, "epoch", &epoch, err) || !meta_number(st, "step", &step, err))
+    if (!meta_count(st, "epoch", INT_MAX, &epoch, err) ||
+        !meta_count(st, "step", 9007199254740992.0, &step, err))
         return false;
     const char *seed = nnrt_st_meta(st, "seed");
     if (!seed)
         return nnrt_fail(err, "%s: cannot resume: the metadata has no \"seed\"", st->path);
+    char *seed_end;
+    errno = 0;
+    (void)strtoull(seed, &seed_end, 10);
+    if (!isdigit((unsigned char)seed[0]) || *seed_end || errno == ERANGE)
+        return nnrt_fail(err, "%s: cannot resume: metadata \"seed\" is %s, expected a whole "
+                         "number from 0 to 2^64 - 1", st->path, seed);
     p->state->epoch = (int)epoch;
     p->state->step = (int64_t)step;
     p->state->seed = strtoull(seed, NULL, 10);
     if (p->sched && (!meta_number(st, "plateau_lr", &p->sched->plateau_lr, err) ||
                      !meta_number(st, "plateau_best", &p->sched->plateau_best, err) ||
-                     !meta_number(st, "plateau_wait", &pw, err)))
+                     !meta_count(st, "plateau_wait", INT_MAX, &pw, err)))
         return false;
     if (p->sched)
         p->sched->plateau_wait = (int)pw;
     if (!p->es)
         return true;
     if (!meta_number(st, "early_stopping_best", &p->es->best, err) ||
-        !meta_number(st, "early_stopping_wait", &ew, err) ||
-        !meta_number(st, "early_stopping_best_epoch", &ee, err))
+        !meta_count(st, "early_stopping_wait", INT_MAX, &ew, err) ||
+        !meta_count(st, "early_stopping_best_epoch", INT_MAX, &ee, err))
         return false;
     p->es->wait = (int)ew;
     p->es->best_epoch = (int)ee;
