@@ -113,9 +113,17 @@ typedef struct GzIn {
     gzFile gz;
     const char *path;
     int64_t pos;       /* bytes consumed so far (of the uncompressed stream) */
+    int64_t file_bytes; /* size on disk; -1 when unknown (a pipe) */
 } GzIn;
 
 bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err);
+/* Whether the file can hold `bytes` more bytes after byte `offset` (of the uncompressed
+ * stream), checked before a header's promise is allocated: a few bytes announcing 10^11
+ * values are refused naming the file, instead of running out of memory. A gzip file is
+ * allowed deflate's largest ratio; a pipe, or a promise of at most 64 MiB (read, and a
+ * short file reported where it ends), is not checked. `what` names the values. */
+bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
+                      NnrtError *err);
 void nnrt_gz_close(GzIn *in);
 /* Reads up to n bytes; returns the count (short only at end of file), -1 on a
  * decompression error (with err set). */

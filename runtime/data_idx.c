@@ -152,8 +152,15 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
         ok = nnrt_fail(err, "%s: byte 4: each example has %lld values, but the model input %s has %lld",
                        path, (long long)h.per, want, (long long)spec->input_size);
     }
+    char what[160];
     if (ok) {
         t->n = spec->limit > 0 && spec->limit < h.n ? spec->limit : h.n;
+        describe_rows(what, sizeof what, &h, t->n, h.type == 0x08 ? "pixels" : "values");
+        ok = nnrt_gz_can_hold(&in, h.data_offset,
+                              nnrt_mul_checked(nnrt_mul_checked(t->n, h.per), h.elem_bytes), what,
+                              err);
+    }
+    if (ok) {
         t->dim = h.per;
         if (spec->keep_bytes && h.type == 0x08) {
             t->x8 = nnrt_alloc((size_t)(t->n * t->dim));
@@ -162,8 +169,6 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
         } else {
             t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
         }
-        char what[160];
-        describe_rows(what, sizeof what, &h, t->n, h.type == 0x08 ? "pixels" : "values");
         ok = read_values(&in, &h, t->n * t->dim, t->x, t->x8, what, err);
         *n_file = h.n;
     }
@@ -196,11 +201,16 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
     if (ok && h.per != spec->ydim)
         ok = nnrt_fail(err, "%s: byte 4: expected %lld label value%s per example, found %lld", path,
                        (long long)spec->ydim, spec->ydim == 1 ? "" : "s", (long long)h.per);
+    char what[160];
+    if (ok) {
+        describe_rows(what, sizeof what, &h, t->n, "labels");
+        ok = nnrt_gz_can_hold(&in, h.data_offset,
+                              nnrt_mul_checked(nnrt_mul_checked(t->n, h.per), h.elem_bytes), what,
+                              err);
+    }
     if (ok) {
         t->ydim = h.per;
         t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
-        char what[160];
-        describe_rows(what, sizeof what, &h, t->n, "labels");
         ok = read_values(&in, &h, t->n * t->ydim, t->y, NULL, what, err) &&
              check_labels(path, spec, &h, t, err);
     }

@@ -9,16 +9,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err) {
     in->path = path;
     in->pos = 0;
+    in->gz = NULL;
+    /* files and pipes (`--data <(…)`); a directory or a device such as /dev/zero, which
+     * would be read until memory runs out, is named for what it is */
+    struct stat sb;
+    in->file_bytes = -1;
+    if (stat(path, &sb) == 0) {
+        if (!S_ISREG(sb.st_mode) && !S_ISFIFO(sb.st_mode))
+            return nnrt_fail(err, "cannot read %s: %s", path,
+                             S_ISDIR(sb.st_mode) ? "it is a directory" : "not a regular file");
+        if (S_ISREG(sb.st_mode))
+            in->file_bytes = (int64_t)sb.st_size;
+    }
     errno = 0;
     in->gz = gzopen(path, "rb");
     if (!in->gz)
         return nnrt_fail(err, "cannot open %s: %s", path, errno ? strerror(errno) : "zlib failure");
     gzbuffer(in->gz, 1 << 18);
     return true;
+}
+
+/* Deflate expands at most ~1032 times (258-byte matches coded in 2 bits). */
+enum { DEFLATE_MAX_RATIO = 1032 };
+
+bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
+                      NnrtError *err) {
+    /* up to 64 MiB the values are read, and a short file is reported where it ends */
+    if (in->file_bytes < 0 || (bytes >= 0 && bytes <= (1 << 26)))
+        return true;
+    bool direct = gzdirect(in->gz);
+    int64_t most = direct ? in->file_bytes - offset
+                          : nnrt_mul_checked(in->file_bytes, DEFLATE_MAX_RATIO) + 1024;
+    if (bytes >= 0 && (most < 0 || bytes <= most))
+        return true;
+    if (bytes < 0)
+        return nnrt_fail(err, "%s: byte %lld: the header announces more %s than can be counted",
+                         in->path, (long long)offset, what);
+    return nnrt_fail(err, "%s: byte %lld: the header announces %lld bytes of %s, more than the "
+                     "file's %lld bytes%s can hold", in->path, (long long)offset, (long long)bytes,
+                     what, (long long)in->file_bytes, direct ? "" : " (gzip-compressed)");
 }
 
 void nnrt_gz_close(GzIn *in) {
@@ -70,6 +104,12 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
             break;
     }
     nnrt_gz_close(&in);
+    const char *nul = memchr(buf, '\0', n);
+    if (nul) {
+        nnrt_fail(err, "%s: byte %zu: a NUL byte; expected text", path, (size_t)(nul - buf));
+        free(buf);
+        return false;
+    }
     buf[n] = '\0';
     *text = buf;
     *len = n;

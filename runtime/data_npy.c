@@ -10,6 +10,7 @@
 #include "data.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,7 +89,10 @@ static bool parse_shape(const char *v, NpyHeader *h) {
         if (!isdigit((unsigned char)*v) || h->ndims == NPY_MAX_DIMS)
             return false;
         char *end;
+        errno = 0;
         h->dims[h->ndims++] = strtoll(v, &end, 10);
+        if (errno == ERANGE)
+            return false;
         v = end;
         while (*v == 'L') /* Python 2 longs */
             v++;
@@ -101,9 +105,14 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
     if (!descr || !order || !shape)
         return nnrt_fail(err, "%s: byte %lld: the header lacks '%s': %s", path, (long long)at,
                          !descr ? "descr" : !order ? "fortran_order" : "shape", dict);
-    if (!parse_descr(descr, h))
-        return nnrt_fail(err, "%s: byte %lld: dtype %.20s is not supported (use float32, float64, "
-                         "bool or integers)", path, (long long)at, descr);
+    h->descr[0] = '\0';
+    if (!parse_descr(descr, h)) {
+        while (isspace((unsigned char)*descr))
+            descr++;
+        return nnrt_fail(err, "%s: byte %lld: dtype '%.20s' is not supported (use float32, float64, "
+                         "bool or integers)", path, (long long)at,
+                         h->descr[0] ? h->descr : descr);
+    }
     while (isspace((unsigned char)*order))
         order++;
     if (strncmp(order, "False", 5) != 0)
@@ -239,6 +248,12 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         *n_file = h.dims[0];
         t->n = spec->limit > 0 && spec->limit < h.dims[0] ? spec->limit : h.dims[0];
         t->dim = per;
+        char what[48];
+        snprintf(what, sizeof what, "%s values", h.descr);
+        ok = nnrt_gz_can_hold(&in, h.data_offset,
+                              nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
+    }
+    if (ok) {
         t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * per));
         ok = read_npy_values(&in, &h, t->n * per, t->x, err);
     }
@@ -262,6 +277,13 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
         ok = nnrt_fail(err, "%s: byte %lld: shape %s, but the model needs %lld label value%s per "
                        "example%s", path, (long long)h.header_offset, shape, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",
                        spec->task == NNRT_TASK_CLASSIFY ? " (class indices: np.argmax(y, axis=1))" : "");
+    if (ok) {
+        char what[48];
+        snprintf(what, sizeof what, "%s labels", h.descr);
+        ok = nnrt_gz_can_hold(&in, h.data_offset,
+                              nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
+                              err);
+    }
     if (ok) {
         t->ydim = spec->ydim;
         t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));

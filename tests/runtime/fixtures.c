@@ -109,7 +109,11 @@ static bool write_idx_fixtures(const char *dir) {
     big[7] = 12;
     ok = ok && fx_idx_u8(join(dir, "labels_big.idx"), big, ldims, 1, false);
     int short_dims[] = {N_EXAMPLES - 10};
-    return ok && fx_idx_u8(join(dir, "labels_short.idx"), labels, short_dims, 1, false);
+    ok = ok && fx_idx_u8(join(dir, "labels_short.idx"), labels, short_dims, 1, false);
+    /* A header that announces 2^31 - 1 images in a file of 5 (nothing that size may be
+     * allocated before the file is found too short). */
+    hdr[4] = 0x7f, hdr[5] = hdr[6] = hdr[7] = 0xff;
+    return ok && fx_write(join(dir, "huge_count.idx"), hdr, sizeof hdr, false);
 }
 
 static bool write_csv(const char *path, int rows, int ragged_row, const char *bad_field) {
@@ -154,7 +158,10 @@ static bool write_npy_fixtures(const char *dir) {
     unsigned char bad[10 + sizeof dict] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, sizeof dict - 1, 0};
     memcpy(bad + 10, dict, sizeof dict - 1);
     ok = ok && fx_write(join(dir, "badhdr.npy"), bad, 10 + sizeof dict - 1, false);
-    return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2);
+    int64_t huge[] = {100000000000LL, SIDE, SIDE};
+    return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&
+           fx_npy(join(dir, "huge_shape.npy"), "<f4", huge, 3, x32, sizeof x32) &&
+           fx_npy(join(dir, "half.npy"), "<f2", shape3, 3, x32, sizeof x32 / 2);
 }
 
 /* t, a, b: two smooth signals around 20 and 50 with a small deterministic wobble. */

@@ -53,6 +53,14 @@ runtime_expect(error.idx_label_count 1 "labels_short.idx: byte 4: holds 10 label
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels_short.idx)
 runtime_expect(error.idx_shape 1 "small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784"
     --data ${RT_DATA}/small.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.idx_huge_count_limit 1
+    "huge_count.idx: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920"
+    --data ${RT_DATA}/huge_count.idx ${RT_DATA}/labels.idx --limit 20)
+runtime_expect(error.idx_huge_count_all 1
+    "huge_count.idx: byte 16: the header announces 1683627179248 bytes of pixels \\(2147483647 examples of 28x28\\), more than the file's 3936 bytes can hold"
+    --data ${RT_DATA}/huge_count.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.not_a_file 1 "cannot read /dev/zero: not a regular file"
+    --data /dev/zero ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_no_labels 1 "imgs.idx: IDX features need a labels file" --data ${RT_DATA}/imgs.idx)
 runtime_expect(error.missing_file 1 "cannot open .*/nope.idx: No such file or directory"
     --data ${RT_DATA}/nope.idx ${RT_DATA}/labels.idx)
@@ -64,6 +72,12 @@ runtime_expect(error.npy_header 1 "badhdr.npy: byte 10: the header lacks 'shape'
     --data ${RT_DATA}/badhdr.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_truncated 1 "trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360"
     --data ${RT_DATA}/trunc.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_huge_shape 1
+    "huge_shape.npy: byte 128: the header announces 313600000000000 bytes of <f4 values, more than the file's 62848 bytes can hold"
+    --data ${RT_DATA}/huge_shape.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_dtype 1
+    "half.npy: byte 10: dtype '<f2' is not supported \\(use float32, float64, bool or integers\\)"
+    --data ${RT_DATA}/half.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_label_fraction 1 "y_frac.npy: byte 160 \\(example 4\\): label 3.5 is not an integer class index"
     --data ${RT_DATA}/x64.npy ${RT_DATA}/y_frac.npy)
 runtime_expect(error.nan_loss 1 "the training loss became (NaN|infinity) at epoch 1, step [2-5]. try a lower learning rate"
