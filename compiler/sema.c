@@ -824,6 +824,8 @@ Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     }
     if (body.prev && !body.prev_broken)
         S.g->output = body.prev;
+    else if (body.prev_broken)
+        S.g->output = NULL; /* unknown: the train block's checks of it would only mislead */
     if (S.g->input && S.g->nnodes == 1 && d->nerrors == 0) {
         diag_error(d, model->close_loc, "model '%s' has no layers", S.g->name);
         diag_hint(d, model->close_loc, "add at least one layer, e.g. dense(10, "

@@ -105,6 +105,14 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
     return true;
 }
 
+/* A learning rate of 0 trains nothing (and a trainer would take it for "not given"). */
+static bool positive_lr(Train *T, const Expr *e, double lr) {
+    if (!e || lr > 0)
+        return true;
+    diag_error(T->S->d, e->loc, "lr must be greater than 0, got %g", lr);
+    return false;
+}
+
 static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
     const Expr *e = args_get(A, name);
     return !e || sema_bool(T->S, T->sc, e, name, out);
@@ -123,7 +131,7 @@ static void set_optimizer(Train *T, const Expr *value) {
         Args A;
         if (!args_bind(T->S, &A, call, opt_options[k], 1, 0))
             return;
-        bool ok = num_opt(T, &A, "lr", &o.lr, 0, 1e6);
+        bool ok = num_opt(T, &A, "lr", &o.lr, 0, 1e6) && positive_lr(T, args_get(&A, "lr"), o.lr);
         ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);
         ok &= bool_opt(T, &A, "nesterov", &o.nesterov);
         ok &= num_opt(T, &A, "rho", &o.rho, 0, 1);
@@ -493,8 +501,20 @@ static void set_classes(Train *T, const Expr *value) {
     T->t->n_class_names = n;
 }
 
-static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int64_t *out) {
-    sema_int(T->S, T->sc, v, what, min, out);
+/* The trainer's own limits for --epochs and --batch (runtime/cli.c). */
+enum { MAX_EPOCHS = 1 << 20, MAX_BATCH = 1 << 20 };
+
+static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int64_t max,
+                    int64_t *out) {
+    int64_t n;
+    if (!sema_int(T->S, T->sc, v, what, min, &n))
+        return;
+    if (n > max) {
+        diag_error(T->S->d, v->loc, "%s must be at most %lld, got %lld", what, (long long)max,
+                   (long long)n);
+        return;
+    }
+    *out = n;
 }
 
 static void apply_setting(Train *T, int k, const Arg *s) {
@@ -521,15 +541,19 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     }
     case 1: set_optimizer(T, v); return;
     case 2:
-        if (sema_number(T->S, T->sc, v, &x)) {
+        if (!sema_number(T->S, T->sc, v, &x) || !positive_lr(T, v, x))
+            return;
+        if (x > 1e6) {
+            diag_error(T->S->d, v->loc, "lr must be in (0, 1e+06], got %g", x);
+        } else {
             T->have_lr = true;
             T->lr_override = x;
             T->lr_loc = v->loc;
         }
         return;
-    case 3: n = t->epochs; set_int(T, v, "epochs", 1, &n); t->epochs = (int)n; return;
-    case 4: set_int(T, v, "batch", 1, &t->batch); return;
-    case 5: n = 0; set_int(T, v, "seed", 0, &n); t->seed = (uint64_t)n; return;
+    case 3: n = t->epochs; set_int(T, v, "epochs", 1, MAX_EPOCHS, &n); t->epochs = (int)n; return;
+    case 4: set_int(T, v, "batch", 1, MAX_BATCH, &t->batch); return;
+    case 5: n = 0; set_int(T, v, "seed", 0, INT64_MAX, &n); t->seed = (uint64_t)n; return;
     case 6: case 7: {
         Scope *sc = T->sc;
         const Expr *r = sema_resolve(T->S, &sc, v);

@@ -156,8 +156,12 @@ bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, 
     double v;
     if (!sema_number(S, sc, e, &v))
         return false;
-    if (v != floor(v) || fabs(v) > 9.0e15) {
+    if (v != floor(v)) {
         diag_error(S->d, e->loc, "%s must be a whole number, got %g", what, v);
+        return false;
+    }
+    if (fabs(v) > 9.0e15) { /* beyond what a double counts exactly */
+        diag_error(S->d, e->loc, "%s is too large, got %g", what, v);
         return false;
     }
     if (v < (double)min) {

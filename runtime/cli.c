@@ -9,6 +9,7 @@
 #include "threadpool.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -38,7 +39,7 @@ typedef struct OptSpec {
 
 static const OptSpec OPTIONS[] = {
     {"epochs", OPT_INT, OFF(epochs), 0, 1 << 20, "N", "train for N epochs (with --resume: up to epoch N)"},
-    {"batch", OPT_I64, OFF(batch), 0, INT64_MAX, "N", "mini-batch size"},
+    {"batch", OPT_I64, OFF(batch), 0, 1 << 20, "N", "mini-batch size"},
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
@@ -113,15 +114,19 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
         fprintf(err, "%s: error: --%s expects a positive number, got '%s'\n", opt->prog, o->name, v);
         return false;
     }
-    long long x = strtoll(v, &end, 10);
     if (o->kind == OPT_U64) {
         unsigned long long u = strtoull(v, &end, 10);
-        if (*v && *v != '-' && !*end && !errno) {
+        if (isdigit((unsigned char)*v) && !*end && !errno) {
             *(uint64_t *)field = u;
             opt->seed_given = true;
             return true;
         }
-    } else if (*v && !*end && !errno && x >= 1 && x <= o->max) {
+        fprintf(err, "%s: error: --%s expects a whole number from 0 to %llu, got '%s'\n",
+                opt->prog, o->name, (unsigned long long)UINT64_MAX, v);
+        return false;
+    }
+    long long x = strtoll(v, &end, 10);
+    if (*v && !*end && !errno && x >= 1 && x <= o->max) {
         if (o->kind == OPT_INT)
             *(int *)field = (int)x;
         else
