@@ -189,6 +189,20 @@ static void apply_scale_shift(Table *t, double scale, double shift) {
         t->x[i] = t->x[i] * s + b;
 }
 
+/* A NaN or infinity in the data would only surface later as a NaN loss, blamed on the
+ * learning rate: it is reported where it is. */
+static bool all_finite(const char *path, const char *what, const float *v, int64_t n, int64_t per,
+                       NnrtError *err) {
+    if (!v)
+        return true;
+    for (int64_t i = 0; i < n * per; i++)
+        if (!isfinite(v[i]))
+            return nnrt_fail(err, "%s: example %lld, %s %lld: %s; the data must be finite numbers",
+                             path, (long long)(i / per), what, (long long)(i % per),
+                             isnan(v[i]) ? "NaN" : "infinity");
+    return true;
+}
+
 bool nnrt_read_source(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err) {
     memset(t, 0, sizeof *t);
     if (!src->features_path || !src->features_path[0])
@@ -208,6 +222,12 @@ bool nnrt_read_source(const NnrtDataSource *src, const DataSpec *spec, Table *t,
     if (t->n == 0) {
         nnrt_table_free(t);
         return nnrt_fail(err, "%s: holds no examples", src->features_path);
+    }
+    if (!all_finite(src->features_path, "value", t->x, t->n, t->dim, err) ||
+        !all_finite(src->labels_path ? src->labels_path : src->features_path, "target", t->y,
+                    t->n, t->ydim, err)) {
+        nnrt_table_free(t);
+        return false;
     }
     /* A scale of 0 in a hand-written model means "not set", never "erase the data". */
     apply_scale_shift(t, src->scale == 0.0 ? 1.0 : src->scale, src->shift);

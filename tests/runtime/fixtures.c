@@ -179,5 +179,6 @@ bool fx_write_all(const char *dir) {
     return write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv")) &&
            write_csv(join(dir, "data.csv"), N_EXAMPLES, -1, NULL) &&
            write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL) &&
-           write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc");
+           write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc") &&
+           write_csv(join(dir, "nan.csv"), N_EXAMPLES, -1, "nan");
 }
