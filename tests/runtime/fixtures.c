@@ -158,6 +158,10 @@ static bool write_npy_fixtures(const char *dir) {
     unsigned char bad[10 + sizeof dict] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, sizeof dict - 1, 0};
     memcpy(bad + 10, dict, sizeof dict - 1);
     ok = ok && fx_write(join(dir, "badhdr.npy"), bad, 10 + sizeof dict - 1, false);
+    static float with_nan[N_EXAMPLES * PIXELS];
+    memcpy(with_nan, x32, sizeof x32);
+    with_nan[3 * PIXELS + 7] = NAN;
+    ok = ok && fx_npy(join(dir, "nan.npy"), "<f4", shape3, 3, with_nan, sizeof with_nan);
     int64_t huge[] = {100000000000LL, SIDE, SIDE};
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&
            fx_npy(join(dir, "huge_shape.npy"), "<f4", huge, 3, x32, sizeof x32) &&
@@ -179,6 +183,5 @@ bool fx_write_all(const char *dir) {
     return write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv")) &&
            write_csv(join(dir, "data.csv"), N_EXAMPLES, -1, NULL) &&
            write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL) &&
-           write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc") &&
-           write_csv(join(dir, "nan.csv"), N_EXAMPLES, -1, "nan");
+           write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc");
 }
