@@ -676,18 +676,11 @@ bool loop_check(const LoopProgram *p, FILE *err) {
 
 /* ---- lowering ---- */
 
+/* Whether n can be lowered (sema has already refused models no trainer can be built for:
+ * unused tensors, embeddings not on the input, softmax in a recurrent cell). */
 static bool supported(LB *lb, const Node *n) {
-    if (n->nusers == 0 && n != lb->g->output) {
-        diag_error(lb->d, n->loc, "'%s' is computed but nothing uses it", n->name);
-        diag_hint(lb->d, n->loc, "feed it to a later layer, e.g. add(%s, …), or remove it",
-                  n->name);
-        return false;
-    }
     if (layer_lowered(n->op))
-        return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU ||
-                       n->op == OP_EMBEDDING
-                   ? rnn_supported(lb, n)
-                   : true;
+        return true;
     char list[512];
     size_t used = 0;
     list[0] = '\0';

@@ -179,7 +179,6 @@ void glu_forward(LB *lb, const Node *n);
 void glu_backward(LB *lb, const Node *n, bool written[]);
 
 /* ---- recurrent layers and embedding (loops_rnn.c) ---- */
-bool rnn_supported(LB *lb, const Node *n);      /* reports what it cannot lower */
 void rnn_buffers(LB *lb, const Node *n);
 void rnn_forward(LB *lb, const Node *n);
 void rnn_backward(LB *lb, const Node *n, bool written[]);

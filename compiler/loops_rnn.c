@@ -48,22 +48,6 @@ static bool reset_after(const Node *n) {
     return n->op == OP_GRU && n->reset_after;
 }
 
-bool rnn_supported(LB *lb, const Node *n) {
-    if (n->op == OP_EMBEDDING) {
-        if (view_source(n->in[0])->op == OP_INPUT)
-            return true;
-        diag_error(lb->d, n->loc, "embedding reads integer indices, so it must read the model's "
-                                  "input, not '%s'", n->in[0]->name);
-        return false;
-    }
-    if (n->act.kind == ACT_SOFTMAX || n->rec_act.kind == ACT_SOFTMAX) {
-        diag_error(lb->d, n->loc, "%s cannot use softmax as a gate or state activation",
-                   op_name(n->op));
-        diag_hint(lb->d, n->loc, "use an elementwise activation (tanh, sigmoid, relu, …)");
-        return false;
-    }
-    return true;
-}
 
 /* ---- buffers ---- */
 

@@ -14,6 +14,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- the layer vocabulary ---- */
@@ -753,6 +754,41 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
     return body.prev_broken ? NULL : body.prev;
 }
 
+/* ---- checks of the whole model ---- */
+
+static bool is_recurrent(const Node *n) {
+    return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU;
+}
+
+/* What only the finished graph shows, checked before anything is printed or compiled, so
+ * that --summary accepts exactly the models a trainer can be built for: a tensor nothing
+ * uses (Keras would leave its branch out of the model, parameters and all), an embedding
+ * that does not read the model's integer input, softmax inside a recurrent cell. */
+static void check_whole_model(Sema *S) {
+    Graph *g = S->g;
+    int *users = calloc((size_t)g->nnodes + 1, sizeof(int));
+    for (int i = 0; i < g->nnodes; i++)
+        for (int j = 0; j < g->nodes[i]->nin; j++)
+            users[g->nodes[i]->in[j]->id]++;
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        if (users[i] == 0 && n != g->output) {
+            diag_error(S->d, n->loc, "'%s' is computed but nothing uses it", n->name);
+            diag_hint(S->d, n->loc, "feed it to a later layer, e.g. add(%s, …), or remove it",
+                      n->name);
+        }
+        if (n->op == OP_EMBEDDING && view_source(n->in[0])->op != OP_INPUT)
+            diag_error(S->d, n->loc, "embedding reads integer indices, so it must read the "
+                                     "model's input, not '%s'", n->in[0]->name);
+        if (is_recurrent(n) && (n->act.kind == ACT_SOFTMAX || n->rec_act.kind == ACT_SOFTMAX)) {
+            diag_error(S->d, n->loc, "%s cannot use softmax as a gate or state activation",
+                       op_name(n->op));
+            diag_hint(S->d, n->loc, "use an elementwise activation (tanh, sigmoid, relu, …)");
+        }
+    }
+    free(users);
+}
+
 /* ---- the program ---- */
 
 static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
@@ -831,6 +867,8 @@ Graph *sema_build(Arena *a, Diag *d, const Program *p) {
         diag_hint(d, model->close_loc, "add at least one layer, e.g. dense(10, "
                                        "activation=softmax)");
     }
+    if (d->nerrors == 0)
+        check_whole_model(&S);
     if (train)
         sema_train(&S, train, S.g);
     return S.g;
