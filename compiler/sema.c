@@ -425,8 +425,21 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
     case OP_BATCHNORM:
         n->momentum = 0.99;
         n->epsilon = 0.001;
-        return opt_num(S, sc, A, "momentum", &n->momentum) &
-               opt_num(S, sc, A, "epsilon", &n->epsilon);
+        if (!(opt_num(S, sc, A, "momentum", &n->momentum) &
+              opt_num(S, sc, A, "epsilon", &n->epsilon)))
+            return false;
+        /* the moving averages keep `momentum` of their value; ε keeps √(var + ε) real */
+        if (n->momentum < 0 || n->momentum > 1) {
+            diag_error(S->d, args_loc(A, "momentum"), "momentum must be in [0, 1], got %g",
+                       n->momentum);
+            return false;
+        }
+        if (!(n->epsilon > 0)) {
+            diag_error(S->d, args_loc(A, "epsilon"), "epsilon must be greater than 0, got %g",
+                       n->epsilon);
+            return false;
+        }
+        return true;
     case OP_ACTIVATION:
         if (act >= 0) {
             n->act.kind = (ActKind)act;
