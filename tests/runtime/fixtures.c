@@ -102,6 +102,8 @@ static bool write_idx_fixtures(const char *dir) {
     ok = ok && fx_write(join(dir, "trunc.idx.gz"), hdr, sizeof hdr, true);
     static const char zip[] = "PK\x03\x04 this is a zip";
     ok = ok && fx_write(join(dir, "badmagic.idx"), zip, sizeof zip - 1, false);
+    int wide[] = {N_EXAMPLES, 14, 56}; /* the same 784 pixels per example, another image */
+    ok = ok && fx_idx_u8(join(dir, "wide.idx"), px, wide, 3, false);
     int small[] = {N_EXAMPLES, 14, 14};
     ok = ok && fx_idx_u8(join(dir, "small.idx"), px, small, 3, false);
     uint8_t big[N_EXAMPLES];
