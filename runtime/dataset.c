@@ -198,7 +198,10 @@ bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, St
     for (int i = 0; i < 3; i++)
         nnrt_std_apply(st, &d->tables[i]);
     if (rq->train && d->train.n == 0)
-        return nnrt_fail(err, "%s: no training examples left after splitting", m->data.features_path);
+        return nnrt_fail(err, "%s: holds %lld example%s, none left for training after the "
+                         "validation and test splits",
+                         rq->data_path ? rq->data_path : m->data.features_path,
+                         (long long)d->tables[0].n, d->tables[0].n == 1 ? "" : "s");
     return true;
 }
 
