@@ -85,7 +85,10 @@ typedef struct Codegen {
 
     /* Alias scopes: buffers that cannot overlap get distinct scopes (see cg_loops.c). */
     LLVMValueRef *scope_of;        /* per p->bufs index: !alias.scope list, or NULL */
-    LLVMValueRef *noalias_of;      /* per p->bufs index: !noalias list, or NULL */
+    LLVMValueRef *noalias_of;      /* per p->bufs index: !noalias list in the function being
+                                      generated (the other scopes it uses), or NULL */
+    int *alias_root;               /* per p->bufs index: its group of may-overlap buffers */
+    LLVMMetadataRef *root_scope;   /* per group root: its scope */
 
     LLVMValueRef *fn_of;           /* per LFunc, in p->funcs order */
     CgFn *cur;

@@ -69,51 +69,93 @@ static int group_root(int *parent, int i) {
     return i;
 }
 
+/* One scope per group of buffers that may overlap. */
 static void build_alias_scopes(Codegen *cg) {
     const LoopProgram *p = cg->p;
     int n = p->nbufs;
     cg->scope_of = calloc((size_t)n + 1, sizeof(LLVMValueRef));
     cg->noalias_of = calloc((size_t)n + 1, sizeof(LLVMValueRef));
-    int *parent = malloc(sizeof(int) * ((size_t)n + 1));
+    cg->root_scope = calloc((size_t)n + 1, sizeof(LLVMMetadataRef));
+    int *parent = cg->alias_root = malloc(sizeof(int) * ((size_t)n + 1));
     for (int i = 0; i < n; i++)
         parent[i] = i;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
             if (bufs_may_overlap(p->bufs[i], p->bufs[j]))
                 parent[group_root(parent, j)] = group_root(parent, i);
+    for (int i = 0; i < n; i++)
+        parent[i] = group_root(parent, i);
 
     LLVMMetadataRef dom_name = LLVMMDStringInContext2(cg->ctx, "nnlc.buffers", 12);
     LLVMMetadataRef domain = LLVMMDNodeInContext2(cg->ctx, &dom_name, 1);
-    LLVMMetadataRef *scope = calloc((size_t)n + 1, sizeof(LLVMMetadataRef));
-    int nroots = 0;
     for (int i = 0; i < n; i++)
-        if (group_root(parent, i) == i) {
+        if (parent[i] == i) {
             char name[300];
             snprintf(name, sizeof name, "nnlc.buf.%s", p->bufs[i]->name);
             LLVMMetadataRef ops[2] = {LLVMMDStringInContext2(cg->ctx, name, strlen(name)),
                                       domain};
-            scope[i] = LLVMMDNodeInContext2(cg->ctx, ops, 2);
-            nroots++;
+            cg->root_scope[i] = LLVMMDNodeInContext2(cg->ctx, ops, 2);
+            cg->scope_of[i] = LLVMMetadataAsValue(cg->ctx,
+                                                  LLVMMDNodeInContext2(cg->ctx, &cg->root_scope[i], 1));
         }
-    LLVMMetadataRef *others = malloc(sizeof(LLVMMetadataRef) * ((size_t)nroots + 1));
-    for (int i = 0; i < n; i++) {
-        if (group_root(parent, i) != i)
-            continue;
+    for (int i = 0; i < n; i++)
+        cg->scope_of[i] = cg->scope_of[parent[i]];
+}
+
+/* The groups a statement uses (its nested loops and outlined parallel bodies included). */
+static void mark_expr_roots(const Codegen *cg, const LExpr *e, bool *used) {
+    if (!e)
+        return;
+    if (e->kind == E_LOAD && e->buf->id > 0)
+        used[cg->alias_root[e->buf->id - 1]] = true;
+    mark_expr_roots(cg, e->a, used);
+    mark_expr_roots(cg, e->b, used);
+    mark_expr_roots(cg, e->c, used);
+}
+
+static void mark_stmt_roots(const Codegen *cg, const LStmt *s, bool *used) {
+    if ((s->kind == S_STORE || s->kind == S_ACCUM) && s->buf->id > 0)
+        used[cg->alias_root[s->buf->id - 1]] = true;
+    mark_expr_roots(cg, s->index, used);
+    mark_expr_roots(cg, s->value, used);
+    mark_expr_roots(cg, s->extent, used);
+    for (const LStmt *c = s->body; c; c = c->next)
+        mark_stmt_roots(cg, c, used);
+    for (const LStmt *c = s->orelse; c; c = c->next)
+        mark_stmt_roots(cg, c, used);
+}
+
+/* Each access of a function's top-level statement (a loop nest, usually) says it does not
+ * alias the other groups that statement uses. Only those: the passes that need to tell
+ * buffers apart (vectorizer, LICM) look within one loop nest, and scoped alias analysis
+ * compares lists, so lists of every buffer of the model made the optimizer's time grow
+ * with the square of its layers (a model of 256 layers: 44 MB of metadata). */
+static void build_noalias_lists(Codegen *cg, const LStmt *s) {
+    int n = cg->p->nbufs;
+    bool *used = calloc((size_t)n + 1, sizeof(bool));
+    mark_stmt_roots(cg, s, used);
+    int nused = 0;
+    int *roots = malloc(sizeof(int) * ((size_t)n + 1));
+    for (int i = 0; i < n; i++)
+        if (used[i])
+            roots[nused++] = i;
+    LLVMMetadataRef *others = malloc(sizeof(LLVMMetadataRef) * ((size_t)nused + 1));
+    for (int a = 0; a < nused; a++) {
         int k = 0;
-        for (int j = 0; j < n; j++)
-            if (j != i && group_root(parent, j) == j)
-                others[k++] = scope[j];
-        cg->scope_of[i] = LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, &scope[i], 1));
-        cg->noalias_of[i] = LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, others, (size_t)k));
+        for (int b = 0; b < nused; b++)
+            if (b != a)
+                others[k++] = cg->root_scope[roots[b]];
+        cg->noalias_of[roots[a]] =
+            LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, others, (size_t)k));
     }
-    for (int i = 0; i < n; i++) {
-        int r = group_root(parent, i);
-        cg->scope_of[i] = cg->scope_of[r];
-        cg->noalias_of[i] = cg->noalias_of[r];
-    }
+    for (int i = 0; i < n; i++)
+        if (cg->alias_root[i] != i)
+            cg->noalias_of[i] = used[cg->alias_root[i]] ? cg->noalias_of[cg->alias_root[i]] : NULL;
+        else if (!used[i])
+            cg->noalias_of[i] = NULL;
     free(others);
-    free(scope);
-    free(parent);
+    free(roots);
+    free(used);
 }
 
 static void tag_access(Codegen *cg, LLVMValueRef inst, const Buf *buf) {
@@ -753,7 +795,10 @@ static void gen_function(Codegen *cg, const LFunc *f, LLVMValueRef llfn) {
         fn.result = entry_alloca(cg, cg->f64, "result");
         LLVMBuildStore(cg->b, LLVMConstReal(cg->f64, 0), fn.result);
     }
-    gen_stmts(cg, f->body);
+    for (const LStmt *s = f->body; s; s = s->next) {
+        build_noalias_lists(cg, s);
+        gen_stmt(cg, s);
+    }
     if (f->returns_real)
         LLVMBuildRet(cg->b, LLVMBuildLoad2(cg->b, cg->f64, fn.result, "loss"));
     else

@@ -234,6 +234,8 @@ bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
     free(cg.fn_of);
     free(cg.scope_of);
     free(cg.noalias_of);
+    free(cg.alias_root);
+    free(cg.root_scope);
     LLVMDisposeBuilder(cg.b);
     LLVMDisposeModule(cg.mod);
     LLVMDisposeTargetData(cg.td);

@@ -278,16 +278,33 @@ static Buf *add_buf(LB *lb, const char *name, BufBase base) {
     return b;
 }
 
+/* t's place in g->tensors, which graph_plan lays out by increasing offset. */
+static int tensor_index(const Graph *g, const ParamTensor *t) {
+    int lo = 0, hi = g->ntensors - 1;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (g->tensors[mid]->offset < t->offset)
+            lo = mid + 1;
+        else if (g->tensors[mid]->offset > t->offset)
+            hi = mid - 1;
+        else
+            return g->tensors[mid] == t ? mid : -1;
+    }
+    return -1;
+}
+
 Buf *buf_param(LB *lb, const ParamTensor *t, bool grad) {
     BufBase base = grad ? BUF_GRADS : BUF_PARAMS;
-    for (int i = 0; i < lb->p->nbufs; i++) /* one buffer per tensor, however often used */
-        if (lb->p->bufs[i]->base == base && lb->p->bufs[i]->start == t->offset &&
-            lb->p->bufs[i]->size == t->size)
-            return lb->p->bufs[i];
+    int k = lb->tensor_bufs ? tensor_index(lb->g, t) : -1;
+    Buf **cached = k >= 0 ? &lb->tensor_bufs[2 * k + grad] : NULL;
+    if (cached && *cached) /* one buffer per tensor, however often used */
+        return *cached;
     Buf *b = add_buf(lb, grad ? arena_printf(lb->a, "d%s", t->name) : t->name, base);
     b->start = t->offset;
     b->size = t->size;
     b->shape = t->shape;
+    if (cached)
+        *cached = b;
     return b;
 }
 
@@ -818,6 +835,7 @@ LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
     lb.p->arena = a;
     lb.p->elem_size = elem_size;
     lb.nb = ARENA_ARRAY(a, NodeBufs, g->nnodes);
+    lb.tensor_bufs = ARENA_ARRAY(a, Buf *, 2 * (size_t)g->ntensors + 1);
     bool ok = true;
     for (int i = 0; i < g->nnodes; i++)
         ok &= supported(&lb, g->nodes[i]);

@@ -127,6 +127,7 @@ typedef struct LFunc {
     const char *name;        /* "dense_1.forward", "forward", "loss" */
     bool returns_real;       /* loss: a double */
     bool exported;           /* an NnrtModel entry point */
+    int ncalls;              /* call statements naming it (counted by loop_schedule) */
     LStmt *body;
     struct LFunc *next;
 } LFunc;

@@ -53,6 +53,7 @@ typedef struct LB {
      * gradient (activation layer), and the node's own derivative step is skipped. */
     const Node *fused_out;
     Buf *scratch[SCRATCH_COUNT];
+    Buf **tensor_bufs;          /* 2 per parameter tensor (value, gradient), by g->tensors order */
 } LB;
 
 /* ---- expressions ---- */

@@ -355,20 +355,13 @@ static void join_tiles(const LoopProgram *prog, LStmt **list) {
  * tiles of examples, the loop moves to the start of the next layer's function, where
  * join_tiles runs it tile by tile. Only between functions called once, from one place:
  * the order of all statements executed stays the same. */
-static int calls_of(const LFunc *callee, const LStmt *s) {
-    int n = 0;
+static void count_calls(const LStmt *s) {
     for (; s; s = s->next) {
-        n += s->kind == S_CALL && s->callee == callee;
-        n += calls_of(callee, s->body) + calls_of(callee, s->orelse);
+        if (s->kind == S_CALL)
+            s->callee->ncalls++;
+        count_calls(s->body);
+        count_calls(s->orelse);
     }
-    return n;
-}
-
-static int calls_in_program(const LoopProgram *p, const LFunc *callee) {
-    int n = 0;
-    for (const LFunc *f = p->funcs; f; f = f->next)
-        n += calls_of(callee, f->body);
-    return n;
 }
 
 static void hand_over(LoopProgram *p, LFunc *f) {
@@ -377,7 +370,7 @@ static void hand_over(LoopProgram *p, LFunc *f) {
         if (s->kind != S_CALL || !n || n->kind != S_CALL || s->callee == n->callee)
             continue;
         LFunc *from = s->callee, *to = n->callee;
-        if (calls_in_program(p, from) != 1 || calls_in_program(p, to) != 1)
+        if (from->ncalls != 1 || to->ncalls != 1)
             continue;
         /* from's last statement L, with the comments right before it (from *start) */
         LStmt **start = NULL, *L = NULL;
@@ -415,6 +408,10 @@ void loop_schedule(LoopProgram *p, int64_t parallel_min_work) {
     Sched sc = {p->g->train.batch > 0 ? p->g->train.batch : 32, parallel_min_work};
     for (LFunc *f = p->funcs; f; f = f->next)
         fuse_rowwise(f->body);
+    for (LFunc *f = p->funcs; f; f = f->next)
+        f->ncalls = 0;
+    for (LFunc *f = p->funcs; f; f = f->next)
+        count_calls(f->body);
     for (LFunc *f = p->funcs; f; f = f->next)
         if (f->exported)
             hand_over(p, f);

@@ -160,19 +160,57 @@ typedef struct Body {
     int depth;
 } Body;
 
+/* The names of the graph's nodes, a hash set (open addressing, at most half full), so that
+ * finding a free automatic name does not scan every node: a few nested blocks can expand
+ * to 10^5 layers. */
+typedef struct NameSet {
+    const char **slots;
+    size_t cap, n;
+} NameSet;
+
 typedef struct Builder {
     Sema *S;
     int name_counts[OP_COUNT];
     int block_counts[64];
     const Decl *blocks[64];
     int nblocks;
+    NameSet names;
 } Builder;
 
-static bool name_taken(Graph *g, const char *name) {
-    for (int i = 0; i < g->nnodes; i++)
-        if (g->nodes[i]->name && strcmp(g->nodes[i]->name, name) == 0)
-            return true;
-    return false;
+static size_t name_hash(const char *s) {
+    size_t h = 14695981039346656037ULL & SIZE_MAX;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
+    return h;
+}
+
+static const char **name_slot(const NameSet *ns, const char *name) {
+    size_t i = name_hash(name) & (ns->cap - 1);
+    while (ns->slots[i] && strcmp(ns->slots[i], name) != 0)
+        i = (i + 1) & (ns->cap - 1);
+    return &ns->slots[i];
+}
+
+static bool name_taken(Builder *B, const char *name) {
+    return B->names.cap > 0 && *name_slot(&B->names, name) != NULL;
+}
+
+static void name_add(Builder *B, const char *name) {
+    NameSet *ns = &B->names;
+    if (2 * (ns->n + 1) > ns->cap) {
+        NameSet bigger = {ARENA_ARRAY(B->S->a, const char *, ns->cap ? 2 * ns->cap : 64), 0, 0};
+        bigger.cap = ns->cap ? 2 * ns->cap : 64;
+        for (size_t i = 0; i < ns->cap; i++)
+            if (ns->slots[i])
+                *name_slot(&bigger, ns->slots[i]) = ns->slots[i];
+        bigger.n = ns->n;
+        *ns = bigger;
+    }
+    const char **slot = name_slot(ns, name);
+    if (!*slot) {
+        *slot = name;
+        ns->n++;
+    }
 }
 
 static const char *auto_name(Builder *B, OpKind op) {
@@ -180,7 +218,7 @@ static const char *auto_name(Builder *B, OpKind op) {
         int k = B->name_counts[op]++;
         const char *name = k == 0 ? keras_base_names[op]
                                   : arena_printf(B->S->a, "%s_%d", keras_base_names[op], k);
-        if (!name_taken(B->S->g, name))
+        if (!name_taken(B, name))
             return name;
     }
 }
@@ -618,7 +656,8 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     n->loc = st->loc;
     n->block = body->block ? body->block->instance : NULL;
     bool top = !body->block;
-    n->name = st->bind && top && !name_taken(S->g, st->bind) ? st->bind : auto_name(B, ln->op);
+    n->name = st->bind && top && !name_taken(B, st->bind) ? st->bind : auto_name(B, ln->op);
+    name_add(B, n->name);
     bool inferred = graph_infer_node(S->g, S->a, S->d, n);
     bind_result(B, body, st, inferred ? n : NULL, !inferred);
 }
@@ -664,6 +703,7 @@ static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
     Node *n = graph_add_node(S->a, S->g, OP_INPUT, st->loc, NULL, 0);
     n->out = shape;
     n->name = st->bind ? st->bind : auto_name(B, OP_INPUT);
+    name_add(B, n->name);
     if (shape_size(shape) < 0 || shape_size(shape) > ((int64_t)1 << 40)) {
         diag_error(S->d, st->shape->loc,
                    "the input is too large: its shape product overflows (limit is 2^40)");
@@ -850,7 +890,7 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
 
 Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     Sema S = {a, d, NULL, ARENA_NEW(a, Scope), p};
-    Builder B = {&S, {0}, {0}, {0}, 0};
+    Builder B = {&S, {0}, {0}, {0}, 0, {NULL, 0, 0}};
     const Decl *model = NULL, *train = NULL;
     collect_decls(&B, &model, &train);
     if (!model) {
