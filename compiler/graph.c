@@ -793,6 +793,9 @@ uint64_t graph_fingerprint(const Graph *g) {
         int op = n->op;
         h = fnv(h, &op, sizeof op);
         h = fnv(h, n->out.d, sizeof(int64_t) * (size_t)n->out.rank);
+        int acts[2] = {n->act.kind, n->rec_act.kind}; /* relu and tanh weights differ */
+        h = fnv(h, acts, sizeof acts);
+        h = fnv(h, &n->act.alpha, sizeof n->act.alpha);
         for (int j = 0; j < n->nin; j++)
             h = fnv(h, &n->in[j]->id, sizeof(int));
         for (int j = 0; j < n->nparams; j++) {

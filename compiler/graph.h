@@ -228,7 +228,8 @@ void graph_plan(Graph *g, Arena *a, int elem_size);
 /* Internal consistency (a compiler bug if it fails): topological order, shapes, offsets. */
 bool graph_check(const Graph *g, FILE *err);
 void graph_print(const Graph *g, FILE *out);
-/* 64-bit FNV-1a over ops, shapes and tensor layout: equal graphs, equal fingerprints. */
+/* 64-bit FNV-1a over ops, shapes, activations and tensor layout: equal graphs, equal
+ * fingerprints. */
 uint64_t graph_fingerprint(const Graph *g);
 
 /* sema.c: resolves the program's names, expands blocks and builds the model's graph with
