@@ -8,9 +8,12 @@
 
 #include "init.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
 
@@ -200,24 +203,45 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
     return true;
 }
 
-static void open_history(Trainer *t) {
+static bool open_history(Trainer *t, NnrtError *err) {
     const char *path = t->opt->history;
     if (!path)
-        return;
+        return true;
     /* A resumed run continues the file of the interrupted one. */
     FILE *old = t->opt->resume ? fopen(path, "r") : NULL;
     t->history = fopen(path, old ? "a" : "w");
     if (old)
         fclose(old);
-    if (!t->history) {
-        fprintf(stderr, "%s: warning: cannot write the history to %s\n", t->opt->prog, path);
-        return;
-    }
+    if (!t->history)
+        return nnrt_fail(err, "--history: cannot write %s: %s", path, strerror(errno));
     if (!old) {
         const char *k = nnrt_metrics_main_name(&t->train_m);
         fprintf(t->history, "epoch,loss,%s,val_loss,val_%s,lr,seconds\n", k, k);
         fflush(t->history);
     }
+    return true;
+}
+
+/* Whether a checkpoint can be written at `path` (into a temporary file beside it, then
+ * renamed): asked before the first epoch, not found out after it. */
+static bool check_save_path(const char *path, NnrtError *err) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return nnrt_fail(err, "--save: %s is a directory; give a file name such as "
+                         "%s/model.safetensors", path, path);
+    size_t n = strlen(path);
+    char *dir = nnrt_realloc(NULL, n + 2);
+    memcpy(dir, path, n + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else
+        slash[slash == dir] = '\0'; /* "/x" -> "/" */
+    bool ok = access(dir, W_OK | X_OK) == 0;
+    if (!ok)
+        nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
+    free(dir);
+    return ok;
 }
 
 static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
@@ -316,7 +340,8 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (t->state.epoch >= t->opt->epochs && !t->opt->quiet)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);
-    open_history(t);
+    if ((t->opt->save && !check_save_path(t->opt->save, err)) || !open_history(t, err))
+        return false;
     bool stop = false;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
         if (!run_epoch(t, epoch, &stop, err))

@@ -102,6 +102,10 @@ runtime_expect(cli.help 0 "--resume FILE .*continue an interrupted run" --help)
 runtime_expect(cli.unknown 2 "error: unknown option '--bogus'" --bogus)
 runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 'x'" --epochs x)
 runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
+runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a file name"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --save ${RT_DATA})
+runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
 
 # Gradients of the reference model against finite differences.
