@@ -123,8 +123,22 @@ static bool number_option(const char *a, size_t name_len, long long lo, long lon
 }
 
 /* Returns -1 to continue, else an exit status (help, version, usage error). */
+/* Sets what to produce; a second, different choice (`--summary -S`) is a usage error, not
+ * a silent override. */
+static int set_emit(Options *o, EmitKind kind, const char *arg, const char **chosen_by) {
+    if (*chosen_by && o->emit != kind) {
+        fprintf(stderr, "nnlc: error: '%s' and '%s' ask for different outputs; give one\n"
+                        "Try 'nnlc --help'.\n", *chosen_by, arg);
+        return EXIT_USAGE;
+    }
+    o->emit = kind;
+    *chosen_by = arg;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, Options *o) {
     long long n;
+    const char *emit_arg = NULL;
     *o = (Options){.emit = EMIT_EXE, .opt_level = 2, .native_cpu = true, .elem_size = 4,
                    .max_errors = 50, .parallel_min_work = LOOP_PARALLEL_MIN_WORK};
     for (int i = 1; i < argc; i++) {
@@ -140,15 +154,19 @@ static int parse_args(int argc, char **argv, Options *o) {
                 return usage_error("%s needs a file name", a);
             o->output = argv[i];
         } else if (strcmp(a, "--summary") == 0) {
-            o->emit = EMIT_SUMMARY;
+            if (set_emit(o, EMIT_SUMMARY, a, &emit_arg))
+                return EXIT_USAGE;
         } else if (strncmp(a, "--emit=", 7) == 0) {
-            int rc = parse_emit(a + 7, &o->emit);
-            if (rc)
-                return rc;
+            EmitKind kind;
+            int rc = parse_emit(a + 7, &kind);
+            if (rc || set_emit(o, kind, a, &emit_arg))
+                return rc ? rc : EXIT_USAGE;
         } else if (strcmp(a, "-c") == 0) {
-            o->emit = EMIT_OBJ;
+            if (set_emit(o, EMIT_OBJ, a, &emit_arg))
+                return EXIT_USAGE;
         } else if (strcmp(a, "-S") == 0) {
-            o->emit = EMIT_ASM;
+            if (set_emit(o, EMIT_ASM, a, &emit_arg))
+                return EXIT_USAGE;
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
             o->opt_level = a[2] - '0';
         } else if (strncmp(a, "--target-cpu=", 13) == 0) {

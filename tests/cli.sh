@@ -99,6 +99,7 @@ check() {
 # must give the same trainer, i.e. the same weights after training; the calls between
 # the objects stay inside the trainer; no temporary file is left behind.
 expect 2 '--jobs needs a whole number from 1 to 64' -- "$nnlc" --jobs=0 "$examples/mlp.nn"
+expect 2 "'--summary' and '-S' ask for different outputs" -- "$nnlc" --summary -S "$examples/mlp.nn"
 expect 2 '--parallel-min-work needs a whole number of at least 0' -- "$nnlc" --parallel-min-work=-1 "$examples/mlp.nn"
 expect 2 '--max-errors needs a whole number'  -- "$nnlc" --max-errors= "$examples/mlp.nn"
 awk 'BEGIN { print "a,b,c,d,y"; s = 7
