@@ -86,6 +86,11 @@ typedef struct Train {
     bool have_loss, have_lr;
     bool loss_given;          /* written, even if invalid: no "has no loss" cascade */
     SrcLoc classes_loc;
+    const char *class_metric;     /* accuracy or top_k, as written, and where */
+    SrcLoc class_metric_loc;
+    const char *regress_metric;   /* mae, rmse or mse, as written, and where */
+    SrcLoc regress_metric_loc;
+    SrcLoc top_k_loc;
     double lr_override;
     SrcLoc lr_loc;
 } Train;
@@ -350,9 +355,18 @@ static void set_metrics(Train *T, const Expr *value) {
             continue;
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
                             metric_names);
+        SrcLoc at = call ? call->name_loc : it->loc;
+        if (k >= 0 && k <= 2 && !T->class_metric) {
+            T->class_metric = name;
+            T->class_metric_loc = at;
+        } else if (k >= 3 && !T->regress_metric) {
+            T->regress_metric = name;
+            T->regress_metric_loc = at;
+        }
         if (k == 0)
             T->t->metric_accuracy = true;
         if (k == 1 || k == 2) {
+            T->top_k_loc = at;
             int64_t topk = 5;
             static const char *const k_opts[] = {"k", NULL};
             Args A;
@@ -641,6 +655,32 @@ static void check_loss_against_output(Train *T) {
                    t->n_class_names, (long long)classes);
 }
 
+/* The trainer reports accuracy (and top-k) for a classifier and RMSE and MAE for a
+ * regression: a metric of the other kind would be silently dropped, so it is an error. */
+static void check_metrics(Train *T) {
+    TrainSpec *t = T->t;
+    bool regress = t->loss == NNRT_LOSS_MSE || t->loss == NNRT_LOSS_MAE;
+    const char *loss = loss_names[t->loss];
+    if (regress && T->class_metric) {
+        diag_error(T->S->d, T->class_metric_loc, "%s is a classification metric, but loss %s "
+                   "makes this model a regression", T->class_metric, loss);
+        diag_hint(T->S->d, T->class_metric_loc, "a regression reports rmse and mae");
+    } else if (!regress && T->regress_metric) {
+        diag_error(T->S->d, T->regress_metric_loc, "%s is a regression metric, but loss %s makes "
+                   "this model a classifier", T->regress_metric, loss);
+        diag_hint(T->S->d, T->regress_metric_loc, "a classifier reports accuracy (and top_k)");
+    }
+    if (regress || !t->top_k || !T->g->output || T->g->output->out.rank == 0)
+        return;
+    int64_t classes = T->g->output->out.d[T->g->output->out.rank - 1];
+    if (t->loss == NNRT_LOSS_BINARY_CE)
+        diag_error(T->S->d, T->top_k_loc, "top_k needs one output per class (a categorical "
+                   "loss), not %s", loss);
+    else if (t->top_k > classes)
+        diag_error(T->S->d, T->top_k_loc, "top_k of %d, but the model has %lld classes", t->top_k,
+                   (long long)classes);
+}
+
 void sema_train(Sema *S, const Decl *train, Graph *g) {
     g->has_train = true;
     TrainSpec *t = &g->train;
@@ -689,4 +729,6 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         diag_error(S->d, seen[6] ? seen[6]->key_loc : train->loc,
                    "give either validation or split, not both");
     check_loss_against_output(&T);
+    if (T.have_loss)
+        check_metrics(&T);
 }
