@@ -91,6 +91,7 @@ typedef struct Train {
     const char *regress_metric;   /* mae, rmse or mse, as written, and where */
     SrcLoc regress_metric_loc;
     SrcLoc top_k_loc;
+    bool image_aug_said;          /* the error about augmenting a non-image was given */
     double lr_override;
     SrcLoc lr_loc;
 } Train;
@@ -448,6 +449,23 @@ static void set_schedule(Train *T, const Expr *value) {
         t->sched_patience = (int)v;
 }
 
+/* Flips, shifts and rotations move pixels: the input must be an image, (H, W) or
+ * (H, W, C) (noise works on any input). Said once, at the first such augmentation. */
+static bool image_input(Train *T, const Expr *at) {
+    const Node *in = T->g->input;
+    if (!in || in->out.rank == 2 || in->out.rank == 3)
+        return true;
+    if (!T->image_aug_said) {
+        char buf[96];
+        diag_error(T->S->d, at->loc, "flips, shifts and rotations need an image input (H, W) or "
+                   "(H, W, C), but the model input is %s", shape_str(in->out, buf, sizeof buf));
+        diag_hint(T->S->d, at->loc, "declare the input as an image, e.g. input [28, 28, 1], "
+                  "and flatten() it before dense layers");
+        T->image_aug_said = true;
+    }
+    return false;
+}
+
 static void set_augment(Train *T, const Expr *value) {
     static const char *const names[] = {"flip", "shift", "rotate", "rotation", "noise", NULL};
     Scope *sc = T->sc;
@@ -471,6 +489,8 @@ static void set_augment(Train *T, const Expr *value) {
             if (arg && !sema_symbol(T->S, sc, arg, "horizontal, vertical or both", &dir, &dc))
                 continue;
             int dk = sema_lookup(T->S, arg ? arg->loc : it->loc, dir, "flip direction", dirs);
+            if (!image_input(T, it))
+                continue;
             aug->flip_horizontal |= dk == 0 || dk == 2;
             aug->flip_vertical |= dk == 1 || dk == 2;
             continue;
@@ -487,6 +507,8 @@ static void set_augment(Train *T, const Expr *value) {
             diag_error(T->S->d, arg->loc, "%s must not be negative", name);
             continue;
         }
+        if (k != 4 && !image_input(T, it))
+            continue;
         if (k == 1)
             aug->shift = v;
         else if (k == 4)
