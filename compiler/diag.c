@@ -39,20 +39,38 @@ static const char *find_line(const Diag *d, int line, int *len) {
 
 /*    4 |     conv2(32, kernel=3)
  *      |     ^~~~~                   */
+enum { SHOWN_BEFORE = 60, SHOWN_LINE = 160 }; /* a long line is shown around the column */
+
+static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+
 static void print_source_line(Diag *d, SrcLoc loc) {
     int len;
     const char *line = loc.line > 0 ? find_line(d, loc.line, &len) : NULL;
     if (!line)
         return;
-    fprintf(d->out, "%5d | %.*s\n", loc.line, len, line);
-    fprintf(d->out, "      | ");
     int col = loc.col < 1 ? 1 : loc.col;
-    for (int i = 0; i < col - 1 && i < len; i++)
-        fputc(line[i] == '\t' ? '\t' : ' ', d->out);
+    /* A line of a megabyte is not printed whole: SHOWN_LINE bytes from a little before the
+     * column, cut at character boundaries, with "…" where text was left out. */
+    int from = 0, to = len;
+    if (len > SHOWN_LINE) {
+        from = col - 1 > SHOWN_BEFORE ? col - 1 - SHOWN_BEFORE : 0;
+        while (from > 0 && utf8_continuation(line[from]))
+            from--;
+        to = from + SHOWN_LINE < len ? from + SHOWN_LINE : len;
+        while (to < len && utf8_continuation(line[to]))
+            to++;
+    }
+    const char *more_before = from > 0 ? "…" : "", *more_after = to < len ? "…" : "";
+    fprintf(d->out, "%5d | %s%.*s%s\n", loc.line, more_before, to - from, line + from, more_after);
+    fprintf(d->out, "      | %s", from > 0 ? " " : "");
+    /* one column per character: the bytes after the first of a UTF-8 character take none */
+    for (int i = from; i < col - 1 && i < len; i++)
+        if (!utf8_continuation(line[i]))
+            fputc(line[i] == '\t' ? '\t' : ' ', d->out);
     fputc('^', d->out);
     int span = loc.len;
-    if (col - 1 + span > len)
-        span = len - (col - 1);
+    if (col - 1 + span > to)
+        span = to - (col - 1);
     for (int i = 1; i < span; i++) {
         unsigned char c = (unsigned char)line[col - 1 + i];
         if ((c & 0xC0) != 0x80) /* one mark per UTF-8 character, not per byte */

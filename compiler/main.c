@@ -247,6 +247,11 @@ static char *read_source(const char *path, size_t *len) {
         return NULL;
     }
     buf[n] = '\0';
+    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 byte order mark (Windows
+                                                          * editors): not part of the text */
+        memmove(buf, buf + 3, n - 2);
+        n -= 3;
+    }
     *len = n;
     return buf;
 }
