@@ -844,6 +844,23 @@ static void check_whole_model(Sema *S) {
 
 /* ---- the program ---- */
 
+/* `block b(n, n)` and `block b(in)`: two parameters of one name, or one named like the
+ * block's input tensor, could never both be used. */
+static void check_block_params(Sema *S, const Decl *d) {
+    for (const Param *p = d->params; p; p = p->next) {
+        if (strcmp(p->name, "in") == 0)
+            diag_error(S->d, p->loc, "'in' is the tensor a block is applied to; choose another "
+                                     "name for the parameter");
+        for (const Param *q = d->params; q != p; q = q->next)
+            if (strcmp(q->name, p->name) == 0) {
+                diag_error(S->d, p->loc, "block '%s' has two parameters named '%s'", d->name,
+                           p->name);
+                diag_note(S->d, q->loc, "the first is here");
+                break;
+            }
+    }
+}
+
 static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
     Sema *S = B->S;
     for (const Decl *d = S->prog->decls; d; d = d->next) {
@@ -863,6 +880,7 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
                                               "name for the block", d->name);
             } else if (B->nblocks < 64) {
                 B->blocks[B->nblocks++] = d;
+                check_block_params(S, d);
             } else {
                 diag_error(S->d, d->name_loc, "too many blocks (limit is 64)");
             }

@@ -72,6 +72,10 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
     const Binding *b = scope_find(sc, e->str);
     if (b && b->cyclic)
         return; /* known, and already reported */
+    if (b && (b->node || b->broken)) {
+        diag_error(S->d, e->loc, "'%s' is a tensor here, not %s", e->str, what);
+        return;
+    }
     diag_error(S->d, e->loc, "unknown name '%s' (expected %s)", e->str, what);
     const char *names[64];
     int n = 0;
