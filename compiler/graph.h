@@ -106,6 +106,7 @@ struct Node {
     int id;             /* index in Graph.nodes */
     OpKind op;
     const char *name;   /* unique, Keras-style: dense, dense_1, … or the user's binding */
+    const char *bound_as; /* the name the source gave it (`h = dense(…)`), or NULL */
     SrcLoc loc;         /* the layer call in the source */
     const char *block;  /* name of the block this node was expanded from, or NULL */
     Node **in;

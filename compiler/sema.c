@@ -657,6 +657,7 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     n->block = body->block ? body->block->instance : NULL;
     bool top = !body->block;
     n->name = st->bind && top && !name_taken(B, st->bind) ? st->bind : auto_name(B, ln->op);
+    n->bound_as = st->bind;
     name_add(B, n->name);
     bool inferred = graph_infer_node(S->g, S->a, S->d, n);
     bind_result(B, body, st, inferred ? n : NULL, !inferred);
@@ -827,8 +828,12 @@ static void check_whole_model(Sema *S) {
         const Node *n = g->nodes[i];
         if (users[i] == 0 && n != g->output) {
             diag_error(S->d, n->loc, "'%s' is computed but nothing uses it", n->name);
-            diag_hint(S->d, n->loc, "feed it to a later layer, e.g. add(%s, …), or remove it",
-                      n->name);
+            if (n->bound_as)
+                diag_hint(S->d, n->loc, "feed it to a later layer, e.g. add(%s, …), or remove "
+                          "it", n->bound_as);
+            else
+                diag_hint(S->d, n->loc, "name it (t = %s(…)) and feed it to a later layer, e.g. "
+                          "add(t, …), or remove it", op_name(n->op));
         }
         if (n->op == OP_EMBEDDING && view_source(n->in[0])->op != OP_INPUT)
             diag_error(S->d, n->loc, "embedding reads integer indices, so it must read the "
