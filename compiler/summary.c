@@ -125,6 +125,15 @@ void summary_print(const Graph *g, FILE *out) {
     if (!chain && wconn < 14)
         wconn = 14;
     int wparam = 12, wflops = 14;
+    for (int i = first; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        int len = (int)strlen(commas(n->trainable + n->non_trainable, num, sizeof num));
+        if (len + 2 > wparam)
+            wparam = len + 2;
+        len = (int)strlen(commas(n->flops, num, sizeof num));
+        if (len + 2 > wflops)
+            wflops = len + 2;
+    }
     int width = 1 + wname + wshape + wparam + wflops + (chain ? 0 : wconn + 2);
 
     fprintf(out, "Model: \"%s\"\n", g->name);
