@@ -252,6 +252,9 @@ static char *read_source(const char *path, size_t *len) {
         memmove(buf, buf + 3, n - 2);
         n -= 3;
     }
+    for (size_t i = 0; i < n; i++) /* old Mac line ends: a lone CR ends a line too */
+        if (buf[i] == '\r' && buf[i + 1] != '\n')
+            buf[i] = '\n';
     *len = n;
     return buf;
 }
