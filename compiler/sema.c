@@ -482,7 +482,9 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         if (act >= 0) {
             n->act.kind = (ActKind)act;
             n->act.alpha = act == ACT_LEAKY_RELU ? 0.3 : act == ACT_ELU ? 1.0 : 0.0;
-            return opt_num(S, sc, A, "alpha", &n->act.alpha);
+            return opt_num(S, sc, A, "alpha", &n->act.alpha) &&
+                   (!args_get(A, "alpha") ||
+                    sema_check_alpha(S, args_get(A, "alpha"), n->act.kind, n->act.alpha));
         }
         return require(S, A, "activation", "activation(relu)") &&
                opt_act(S, sc, A, "activation", &n->act);

@@ -352,10 +352,19 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
         if (!args_bind(S, &A, call, has_alpha ? alpha_only : none, has_alpha ? 1 : 0, 0))
             return false;
         const Expr *alpha = has_alpha ? args_get(&A, "alpha") : NULL;
-        if (alpha && !sema_number(S, sc, alpha, &out->alpha))
+        if (alpha && !(sema_number(S, sc, alpha, &out->alpha) &&
+                       sema_check_alpha(S, alpha, out->kind, out->alpha)))
             return false;
     }
     return true;
+}
+
+bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
+    if (kind != ACT_LEAKY_RELU || alpha >= 0)
+        return true;
+    diag_error(S->d, at->loc, "leaky_relu's alpha (the slope below 0) must not be negative, "
+               "got %g", alpha);
+    return false;
 }
 
 static const char *const initializer_names[] = { /* ORDER NnrtInit */
