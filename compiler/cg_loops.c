@@ -18,8 +18,8 @@
  *
  * Distinct loop-IR buffers never overlap (parameters are disjoint slices, every work
  * buffer has its own rows), so each group of buffers that may overlap gets one alias
- * scope and every access says it does not alias the others: the vectorizer then needs no
- * run-time overlap checks.
+ * scope and every access says it does not alias the other groups its loop nest uses: the
+ * vectorizer then needs no run-time overlap checks.
  */
 #include "cg_internal.h"
 
