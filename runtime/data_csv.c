@@ -227,6 +227,8 @@ static int name_id(CsvLoad *c, const char *name) {
 
 static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, NnrtError *err) {
     const char *path = c->src->features_path;
+    if (!field[strspn(field, " \t")]) /* an empty cell is no class, not the class named '' */
+        return nnrt_fail(err, "%s:%d: the label is missing", path, c->r.line);
     double v;
     bool numeric = nnrt_csv_number(field, &v);
     if (c->label_names < 0)

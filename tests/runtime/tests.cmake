@@ -72,6 +72,8 @@ runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, fo
     --data ${RT_DATA}/notnum.csv)
 runtime_expect(error.npy_nan 1 "nan.npy: example 3, value 7: NaN. the data must be finite numbers"
     --data ${RT_DATA}/nan.npy ${RT_DATA}/y.npy)
+runtime_expect(error.csv_no_label 1 "nolabel.csv:4: the label is missing"
+    --data ${RT_DATA}/nolabel.csv)
 runtime_expect(error.npy_header 1 "badhdr.npy: byte 10: the header lacks 'shape'"
     --data ${RT_DATA}/badhdr.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_truncated 1 "trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360"
