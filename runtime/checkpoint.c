@@ -401,6 +401,13 @@ static bool load_params(const SafeTensors *st, const CkptParts *p, NnrtError *er
         if (!same_shape(&v, t->dims, t->rank))
             return nnrt_fail(err, "%s: tensor \"%s\" has shape %s, but model '%s' expects %s",
                              st->path, t->name, got, m->name, want);
+        for (int64_t k = 0; k < v.count; k++) {
+            double x = nnrt_st_get(&v, k);
+            if (!isfinite(x))
+                return nnrt_fail(err, "%s: tensor \"%s\" holds %s at element %lld; the run that "
+                                 "wrote it diverged, or the file is damaged", st->path, t->name,
+                                 isnan(x) ? "NaN" : "infinity", (long long)k);
+        }
         copy_view(&v, (char *)p->params + t->offset * m->elem_size, m->elem_size);
     }
     return true;

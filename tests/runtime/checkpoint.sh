@@ -35,4 +35,10 @@ head -c $((size - 100)) "$ck" > "$work/cut.safetensors"
     "$small" --load "$work/cut.safetensors" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 "$here/expect.sh" 1 "/dev/zero: not a regular file" \
     "$small" --load /dev/zero --evaluate --test "$data/imgs.idx" "$data/labels.idx"
-echo "checkpoint: evaluate/predict from --load, mismatches named, truncated files refused"
+# A weight that is NaN (a damaged file) is refused on loading, not predicted with.
+cp "$ck" "$work/nan.safetensors"
+header=$(od -An -t u8 -N8 "$work/nan.safetensors" | tr -d ' ')
+printf '\000\000\300\177' | dd of="$work/nan.safetensors" bs=1 seek=$((8 + header)) conv=notrunc 2>/dev/null
+"$here/expect.sh" 1 "nan.safetensors: tensor \"[^\"]+\" holds NaN at element 0" \
+    "$small" --load "$work/nan.safetensors" --predict "$data/x32.npy"
+echo "checkpoint: evaluate/predict from --load, mismatches named, truncated and NaN files refused"
