@@ -111,12 +111,22 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
     return true;
 }
 
-/* A learning rate of 0 trains nothing (and a trainer would take it for "not given"). */
-static bool positive_lr(Train *T, const Expr *e, double lr) {
-    if (!e || lr > 0)
-        return true;
-    diag_error(T->S->d, e->loc, "lr must be greater than 0, got %g", lr);
-    return false;
+/* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
+ * given"), and the trainer's --lr stops at 1e6 too. *out is set only when it is valid. */
+static bool lr_value(Train *T, const Expr *e, double *out) {
+    double lr;
+    if (!sema_number(T->S, T->sc, e, &lr))
+        return false;
+    if (!(lr > 0)) {
+        diag_error(T->S->d, e->loc, "lr must be greater than 0, got %g", lr);
+        return false;
+    }
+    if (lr > 1e6) {
+        diag_error(T->S->d, e->loc, "lr must be at most 1e+06, got %g", lr);
+        return false;
+    }
+    *out = lr;
+    return true;
 }
 
 static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
@@ -137,7 +147,7 @@ static void set_optimizer(Train *T, const Expr *value) {
         Args A;
         if (!args_bind(T->S, &A, call, opt_options[k], 1, 0))
             return;
-        bool ok = num_opt(T, &A, "lr", &o.lr, 0, 1e6) && positive_lr(T, args_get(&A, "lr"), o.lr);
+        bool ok = !args_get(&A, "lr") || lr_value(T, args_get(&A, "lr"), &o.lr);
         ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);
         ok &= bool_opt(T, &A, "nesterov", &o.nesterov);
         ok &= num_opt(T, &A, "rho", &o.rho, 0, 1);
@@ -577,11 +587,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     }
     case 1: set_optimizer(T, v); return;
     case 2:
-        if (!sema_number(T->S, T->sc, v, &x) || !positive_lr(T, v, x))
-            return;
-        if (x > 1e6) {
-            diag_error(T->S->d, v->loc, "lr must be in (0, 1e+06], got %g", x);
-        } else {
+        if (lr_value(T, v, &x)) {
             T->have_lr = true;
             T->lr_override = x;
             T->lr_loc = v->loc;
