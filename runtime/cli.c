@@ -40,7 +40,7 @@ typedef struct OptSpec {
 static const OptSpec OPTIONS[] = {
     {"epochs", OPT_INT, OFF(epochs), 0, 1 << 20, "N", "train for N epochs (with --resume: up to epoch N)"},
     {"batch", OPT_I64, OFF(batch), 0, 1 << 20, "N", "mini-batch size"},
-    {"lr", OPT_POS, OFF(lr), 0, 1000000, "X", "learning rate (before any schedule)"},
+    {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
     {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data"},
@@ -107,16 +107,11 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
     void *field = (char *)opt + o->offset;
     if (o->kind == OPT_POS) {
         double x = strtod(v, &end);
-        if (*v && !*end && !errno && x > 0 && isfinite(x) && (o->max == 0 || x <= (double)o->max)) {
+        if (*v && !*end && !errno && x > 0 && isfinite(x)) {
             *(double *)field = x;
             return true;
         }
-        if (o->max)
-            fprintf(err, "%s: error: --%s expects a number greater than 0, at most %lld, got '%s'\n",
-                    opt->prog, o->name, (long long)o->max, v);
-        else
-            fprintf(err, "%s: error: --%s expects a positive number, got '%s'\n", opt->prog,
-                    o->name, v);
+        fprintf(err, "%s: error: --%s expects a positive number, got '%s'\n", opt->prog, o->name, v);
         return false;
     }
     if (o->kind == OPT_U64) {
