@@ -98,6 +98,12 @@ static void split_training(DataSplits *d, const NnrtModel *m, const char *origin
             shuffle_table(t, seed);
         n_val = want_val ? (int64_t)floor((double)n * m->split_val) : 0;
         n_test = want_test ? (int64_t)floor((double)n * m->split_test) : 0;
+        /* a fraction asked for is never rounded down to nothing (9 rows, split 0.8/0.1/0.1:
+         * one each), as long as a row is left to train on */
+        if (want_val && m->split_val > 0 && n_val == 0 && n - n_test >= 2)
+            n_val = 1;
+        if (want_test && m->split_test > 0 && n_test == 0 && n - n_val >= 2)
+            n_test = 1;
         double total = m->split_train + m->split_val + m->split_test;
         /* Fractions summing to 1 give every row a home; otherwise the rest is unused. */
         n_train = fabs(total - 1.0) < 1e-9 ? n - n_val - n_test : (int64_t)floor((double)n * m->split_train);
@@ -189,6 +195,11 @@ bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, St
         init_vocab(&d->vocab, m);
     if (!load_sources(d, m, rq, err))
         return false;
+    if (rq->train && d->train.n == 0)
+        return nnrt_fail(err, "%s: holds %lld example%s, none left for training after the "
+                         "validation and test splits",
+                         rq->data_path ? rq->data_path : m->data.features_path,
+                         (long long)d->tables[0].n, d->tables[0].n == 1 ? "" : "s");
     if (st->active && !st->ready) {
         if (d->train.n == 0)
             return nnrt_fail(err, "standardization needs the training data (or a checkpoint that "
@@ -197,11 +208,6 @@ bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, St
     }
     for (int i = 0; i < 3; i++)
         nnrt_std_apply(st, &d->tables[i]);
-    if (rq->train && d->train.n == 0)
-        return nnrt_fail(err, "%s: holds %lld example%s, none left for training after the "
-                         "validation and test splits",
-                         rq->data_path ? rq->data_path : m->data.features_path,
-                         (long long)d->tables[0].n, d->tables[0].n == 1 ? "" : "s");
     return true;
 }
 
