@@ -74,6 +74,12 @@ static bool read_all_rows(const NnrtDataSource *src, const DataSpec *spec, const
     while (ok && (rc = nnrt_csv_next(&r, err)) > 0)
         ok = read_series_row(&r, s, err);
     nnrt_csv_free(&r);
+    /* every row is one time step: a blank line inside would join two windows across a
+     * missing observation */
+    for (int64_t i = 1; ok && rc == 0 && i < s->nrows; i++)
+        if (s->lines[i] > s->lines[i - 1] + 1)
+            return nnrt_fail(err, "%s:%d: a blank line inside a series; every row is one time "
+                             "step", src->features_path, s->lines[i - 1] + 1);
     return ok && rc == 0;
 }
 

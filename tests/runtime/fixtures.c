@@ -175,18 +175,22 @@ static bool write_npy_fixtures(const char *dir) {
 }
 
 /* t, a, b: two smooth signals around 20 and 50 with a small deterministic wobble. */
-static bool write_series(const char *path) {
+static bool write_series(const char *path, int blank_after) {
     FILE *f = fopen(path, "w");
     if (!f)
         return false;
     fprintf(f, "t,a,b\n");
-    for (int t = 0; t < 400; t++)
+    for (int t = 0; t < 400; t++) {
         fprintf(f, "%d,%.6f,%.6f\n", t, 20 + 3 * cos(t / 5.0), 50 + 10 * sin(t / 5.0) + 0.1 * ((t * 7) % 5));
+        if (t == blank_after)
+            fprintf(f, "\n");
+    }
     return fclose(f) == 0;
 }
 
 bool fx_write_all(const char *dir) {
-    return write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv")) &&
+    return write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv"), -1) &&
+           write_series(join(dir, "series_gap.csv"), 99) &&
            write_csv(join(dir, "data.csv"), N_EXAMPLES, -1, NULL, false) &&
            write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL, false) &&
            write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc", false) &&

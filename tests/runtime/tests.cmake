@@ -133,4 +133,7 @@ set_tests_properties(runtime.e2e_fashion PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME runtime.regression COMMAND ${NNRT_TEST_DIR}/regression.sh $<TARGET_FILE:rt_ref_linear> ${RT_DATA} ${RT_WORK}/regression)
 add_test(NAME runtime.gradcheck.regression COMMAND ${RT_EXPECT} 0 "gradcheck: passed: 2 tensors"
          $<TARGET_FILE:rt_ref_linear> --gradcheck --data ${RT_DATA}/series.csv)
-set_tests_properties(runtime.regression runtime.gradcheck.regression PROPERTIES FIXTURES_REQUIRED rt_data)
+add_test(NAME runtime.error.series_gap COMMAND ${RT_EXPECT} 1 "series_gap.csv:102: a blank line inside a series"
+         $<TARGET_FILE:rt_ref_linear> --data ${RT_DATA}/series_gap.csv)
+set_tests_properties(runtime.regression runtime.gradcheck.regression runtime.error.series_gap
+                     PROPERTIES FIXTURES_REQUIRED rt_data)
