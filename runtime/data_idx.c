@@ -140,16 +140,17 @@ static void describe_rows(char *buf, size_t size, const IdxHeader *h, int64_t n,
 }
 
 /* An example's dims against the model's input, both without trailing 1s: a 28x28 image
- * fits input [28, 28, 1] or [28, 28], and a vector model (input [784]) takes it flattened,
- * as Keras' tutorials do; input [14, 56, 1] would read the same pixels as another image. */
+ * fits input [28, 28, 1] or [28, 28], and a vector model (input [784], or [784, 1] for a
+ * pixel-by-pixel sequence) takes it flattened, as Keras' tutorials do; input [14, 56, 1]
+ * would read the same pixels as another image. */
 static bool same_layout(const IdxHeader *h, const DataSpec *spec) {
     int a = h->ndims - 1, b = spec->input_rank;
-    if (b <= 1)
-        return true;
     while (a > 0 && h->dims[a] == 1)
         a--;
     while (b > 0 && spec->input_dims[b - 1] == 1)
         b--;
+    if (b <= 1)
+        return true;
     if (a != b)
         return false;
     for (int i = 0; i < a; i++)
