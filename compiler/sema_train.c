@@ -112,7 +112,7 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
 }
 
 /* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
- * given"), and the trainer's --lr stops at 1e6 too. *out is set only when it is valid. */
+ * given"), and a model that asks for more has a typo. *out is set only when it is valid. */
 static bool lr_value(Train *T, const Expr *e, double *out) {
     double lr;
     if (!sema_number(T->S, T->sc, e, &lr))
