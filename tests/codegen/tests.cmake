@@ -106,6 +106,11 @@ add_test(NAME codegen.threads.parallel_loops
 add_test(NAME codegen.fashion COMMAND ${CG_DIR}/fashion.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples/mlp.nn
                                       ${CG_WORK}/fashion)
 set_tests_properties(codegen.fashion PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.examples_gradcheck
+         COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
+                 ${CG_WORK}/examples_gradcheck)
+set_tests_properties(codegen.examples_gradcheck PROPERTIES SKIP_RETURN_CODE 77
+                     FIXTURES_REQUIRED cg_dirs)
 
 # Bad data through a generated trainer: exit 1 and one line naming the place. The files
 # are the runtime tests' fixtures (tests/runtime/fixtures.c), written into our own dir.
