@@ -37,12 +37,12 @@ static const char *find_line(const Diag *d, int line, int *len) {
     return p;
 }
 
-/*    4 |     conv2(32, kernel=3)
- *      |     ^~~~~                   */
 enum { SHOWN_BEFORE = 60, SHOWN_LINE = 160 }; /* a long line is shown around the column */
 
 static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
+/*    4 |     conv2(32, kernel=3)
+ *      |     ^~~~~                   */
 static void print_source_line(Diag *d, SrcLoc loc) {
     int len;
     const char *line = loc.line > 0 ? find_line(d, loc.line, &len) : NULL;
@@ -71,11 +71,9 @@ static void print_source_line(Diag *d, SrcLoc loc) {
     int span = loc.len;
     if (col - 1 + span > to)
         span = to - (col - 1);
-    for (int i = 1; i < span; i++) {
-        unsigned char c = (unsigned char)line[col - 1 + i];
-        if ((c & 0xC0) != 0x80) /* one mark per UTF-8 character, not per byte */
+    for (int i = 1; i < span; i++)
+        if (!utf8_continuation(line[col - 1 + i])) /* one mark per character, not per byte */
             fputc('~', d->out);
-    }
     fputc('\n', d->out);
 }
 

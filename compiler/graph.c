@@ -33,6 +33,7 @@ static const char *const act_names[] = { /* ORDER ACT */
 
 const char *op_name(OpKind op) { return op < OP_COUNT ? op_names[op] : "?"; }
 const char *op_keras_class(OpKind op) { return op < OP_COUNT ? op_keras[op] : "?"; }
+bool op_is_recurrent(OpKind op) { return op == OP_SIMPLE_RNN || op == OP_LSTM || op == OP_GRU; }
 const char *act_name(ActKind a) { return a < ACT_COUNT ? act_names[a] : "?"; }
 
 /* Products of user-written sizes can overflow; every size goes through this. */
@@ -566,6 +567,7 @@ void graph_plan(Graph *g, Arena *a, int elem_size) {
             t->l2 = !penalized ? 0 : n->l2 >= 0 ? n->l2 : global;
             t->offset = g->param_size;
             g->param_size += t->size;
+            t->index = k;
             g->tensors[k++] = t;
         }
         g->trainable += n->trainable;

@@ -28,6 +28,7 @@ typedef enum {
 
 const char *op_name(OpKind op);        /* "conv2d" */
 const char *op_keras_class(OpKind op); /* "Conv2D" */
+bool op_is_recurrent(OpKind op);       /* simple_rnn, lstm, gru */
 
 enum { SHAPE_MAX_RANK = 4 };
 
@@ -75,6 +76,7 @@ typedef struct ParamTensor {
     int64_t fan_in, fan_out;
     double l2;          /* L2 penalty coefficient (0: none) */
     int64_t offset;     /* element offset in the parameter buffer */
+    int index;          /* place in Graph.tensors (graph_plan) */
 } ParamTensor;
 
 typedef struct Node Node;

@@ -278,34 +278,16 @@ static Buf *add_buf(LB *lb, const char *name, BufBase base) {
     return b;
 }
 
-/* t's place in g->tensors, which graph_plan lays out by increasing offset. */
-static int tensor_index(const Graph *g, const ParamTensor *t) {
-    int lo = 0, hi = g->ntensors - 1;
-    while (lo <= hi) {
-        int mid = lo + (hi - lo) / 2;
-        if (g->tensors[mid]->offset < t->offset)
-            lo = mid + 1;
-        else if (g->tensors[mid]->offset > t->offset)
-            hi = mid - 1;
-        else
-            return g->tensors[mid] == t ? mid : -1;
-    }
-    return -1;
-}
-
 Buf *buf_param(LB *lb, const ParamTensor *t, bool grad) {
-    BufBase base = grad ? BUF_GRADS : BUF_PARAMS;
-    int k = lb->tensor_bufs ? tensor_index(lb->g, t) : -1;
-    Buf **cached = k >= 0 ? &lb->tensor_bufs[2 * k + grad] : NULL;
-    if (cached && *cached) /* one buffer per tensor, however often used */
+    Buf **cached = &lb->tensor_bufs[2 * t->index + grad];
+    if (*cached) /* one buffer per tensor, however often used */
         return *cached;
-    Buf *b = add_buf(lb, grad ? arena_printf(lb->a, "d%s", t->name) : t->name, base);
+    Buf *b = add_buf(lb, grad ? arena_printf(lb->a, "d%s", t->name) : t->name,
+                     grad ? BUF_GRADS : BUF_PARAMS);
     b->start = t->offset;
     b->size = t->size;
     b->shape = t->shape;
-    if (cached)
-        *cached = b;
-    return b;
+    return *cached = b;
 }
 
 Buf *buf_work(LB *lb, const char *name, Shape row_shape) {

@@ -40,14 +40,9 @@ struct RnnBufs {
     Buf *drh;           /* gru, reset_after=false: (B, u) d loss / d (r ⊙ h_{t-1}) */
 };
 
-static bool is_recurrent(const Node *n) {
-    return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU;
-}
-
 static bool reset_after(const Node *n) {
     return n->op == OP_GRU && n->reset_after;
 }
-
 
 /* ---- buffers ---- */
 
@@ -747,13 +742,13 @@ static void embedding_backward(LB *lb, const Node *n) {
 void rnn_forward(LB *lb, const Node *n) {
     if (n->op == OP_EMBEDDING)
         embedding_forward(lb, n);
-    else if (is_recurrent(n))
+    else if (op_is_recurrent(n->op))
         recurrent_forward(lb, n);
 }
 
 void rnn_backward(LB *lb, const Node *n, bool written[]) {
     if (n->op == OP_EMBEDDING)
         embedding_backward(lb, n);
-    else if (is_recurrent(n))
+    else if (op_is_recurrent(n->op))
         recurrent_backward(lb, n, written);
 }

@@ -122,7 +122,6 @@ static bool number_option(const char *a, size_t name_len, long long lo, long lon
     return false;
 }
 
-/* Returns -1 to continue, else an exit status (help, version, usage error). */
 /* Sets what to produce; a second, different choice (`--summary -S`) is a usage error, not
  * a silent override. */
 static int set_emit(Options *o, EmitKind kind, const char *arg, const char **chosen_by) {
@@ -136,6 +135,7 @@ static int set_emit(Options *o, EmitKind kind, const char *arg, const char **cho
     return 0;
 }
 
+/* Returns -1 to continue, else an exit status (help, version, usage error). */
 static int parse_args(int argc, char **argv, Options *o) {
     long long n;
     const char *emit_arg = NULL;

@@ -198,12 +198,11 @@ static bool name_taken(Builder *B, const char *name) {
 static void name_add(Builder *B, const char *name) {
     NameSet *ns = &B->names;
     if (2 * (ns->n + 1) > ns->cap) {
-        NameSet bigger = {ARENA_ARRAY(B->S->a, const char *, ns->cap ? 2 * ns->cap : 64), 0, 0};
-        bigger.cap = ns->cap ? 2 * ns->cap : 64;
+        size_t cap = ns->cap ? 2 * ns->cap : 64;
+        NameSet bigger = {ARENA_ARRAY(B->S->a, const char *, cap), cap, ns->n};
         for (size_t i = 0; i < ns->cap; i++)
             if (ns->slots[i])
                 *name_slot(&bigger, ns->slots[i]) = ns->slots[i];
-        bigger.n = ns->n;
         *ns = bigger;
     }
     const char **slot = name_slot(ns, name);
@@ -480,11 +479,11 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         return true;
     case OP_ACTIVATION:
         if (act >= 0) {
+            const Expr *alpha = args_get(A, "alpha");
             n->act.kind = (ActKind)act;
             n->act.alpha = act == ACT_LEAKY_RELU ? 0.3 : act == ACT_ELU ? 1.0 : 0.0;
             return opt_num(S, sc, A, "alpha", &n->act.alpha) &&
-                   (!args_get(A, "alpha") ||
-                    sema_check_alpha(S, args_get(A, "alpha"), n->act.kind, n->act.alpha));
+                   (!alpha || sema_check_alpha(S, alpha, n->act.kind, n->act.alpha));
         }
         return require(S, A, "activation", "activation(relu)") &&
                opt_act(S, sc, A, "activation", &n->act);
@@ -812,10 +811,6 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
 
 /* ---- checks of the whole model ---- */
 
-static bool is_recurrent(const Node *n) {
-    return n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU;
-}
-
 /* What only the finished graph shows, checked before anything is printed or compiled, so
  * that --summary accepts exactly the models a trainer can be built for: a tensor nothing
  * uses (Keras would leave its branch out of the model, parameters and all), an embedding
@@ -840,7 +835,8 @@ static void check_whole_model(Sema *S) {
         if (n->op == OP_EMBEDDING && view_source(n->in[0])->op != OP_INPUT)
             diag_error(S->d, n->loc, "embedding reads integer indices, so it must read the "
                                      "model's input, not '%s'", n->in[0]->name);
-        if (is_recurrent(n) && (n->act.kind == ACT_SOFTMAX || n->rec_act.kind == ACT_SOFTMAX)) {
+        if (op_is_recurrent(n->op) &&
+            (n->act.kind == ACT_SOFTMAX || n->rec_act.kind == ACT_SOFTMAX)) {
             diag_error(S->d, n->loc, "%s cannot use softmax as a gate or state activation",
                        op_name(n->op));
             diag_hint(S->d, n->loc, "use an elementwise activation (tanh, sigmoid, relu, …)");

@@ -547,9 +547,6 @@ static void set_classes(Train *T, const Expr *value) {
     T->t->n_class_names = n;
 }
 
-/* The trainer's own limits for --epochs and --batch (runtime/cli.c). */
-enum { MAX_EPOCHS = 1 << 20, MAX_BATCH = 1 << 20 };
-
 static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int64_t max,
                     int64_t *out) {
     int64_t n;
@@ -593,8 +590,12 @@ static void apply_setting(Train *T, int k, const Arg *s) {
             T->lr_loc = v->loc;
         }
         return;
-    case 3: n = t->epochs; set_int(T, v, "epochs", 1, MAX_EPOCHS, &n); t->epochs = (int)n; return;
-    case 4: set_int(T, v, "batch", 1, MAX_BATCH, &t->batch); return;
+    case 3:
+        n = t->epochs;
+        set_int(T, v, "epochs", 1, NNRT_MAX_EPOCHS, &n);
+        t->epochs = (int)n;
+        return;
+    case 4: set_int(T, v, "batch", 1, NNRT_MAX_BATCH, &t->batch); return;
     case 5: n = 0; set_int(T, v, "seed", 0, INT64_MAX, &n); t->seed = (uint64_t)n; return;
     case 6: case 7: {
         Scope *sc = T->sc;

@@ -53,9 +53,9 @@ bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out);
 bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out);
 bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out);
 bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char **out);
-/* A symbol is a bare name or a call: `relu`, `leaky_relu(alpha=0.2)`. */
 /* leaky_relu's alpha is a slope, at least 0 (Keras' LeakyReLU refuses a negative one). */
 bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha);
+/* A symbol is a bare name or a call: `relu`, `leaky_relu(alpha=0.2)`. */
 bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char **name,
                  const Expr **call);
 /* Looks `name` up in a NULL-terminated list, reporting an unknown one with a suggestion

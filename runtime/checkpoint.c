@@ -78,15 +78,32 @@ static bool write_file(FILE *f, const char *header, size_t hlen, const StEntry *
     return ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
 }
 
-/* Makes the rename itself durable. Failure is harmless (some filesystems refuse). */
-static void sync_directory(const char *path) {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
+/* The directory a file of `path` goes into: "a/b" -> "a", "/b" -> "/", "b" -> ".". */
+static void directory_of(const char *path, char *dir, size_t size) {
+    snprintf(dir, size, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash)
         *(slash == dir ? slash + 1 : slash) = '\0';
     else
-        snprintf(dir, sizeof dir, ".");
+        snprintf(dir, size, ".");
+}
+
+bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return nnrt_fail(err, "--save: %s is a directory; give a file name such as "
+                         "%s/model.safetensors", path, path);
+    char dir[4096];
+    directory_of(path, dir, sizeof dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
+    return true;
+}
+
+/* Makes the rename itself durable. Failure is harmless (some filesystems refuse). */
+static void sync_directory(const char *path) {
+    char dir[4096];
+    directory_of(path, dir, sizeof dir);
     int fd = open(dir, O_RDONLY);
     if (fd >= 0) {
         fsync(fd);
@@ -496,13 +513,13 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
         return nnrt_fail(err, "%s: cannot resume: the metadata has no \"seed\"", st->path);
     char *seed_end;
     errno = 0;
-    (void)strtoull(seed, &seed_end, 10);
+    unsigned long long seed_value = strtoull(seed, &seed_end, 10);
     if (!isdigit((unsigned char)seed[0]) || *seed_end || errno == ERANGE)
         return nnrt_fail(err, "%s: cannot resume: metadata \"seed\" is %s, expected a whole "
                          "number from 0 to 2^64 - 1", st->path, seed);
     p->state->epoch = (int)epoch;
     p->state->step = (int64_t)step;
-    p->state->seed = strtoull(seed, NULL, 10);
+    p->state->seed = seed_value;
     if (p->sched && (!meta_number(st, "plateau_lr", &p->sched->plateau_lr, err) ||
                      !meta_number(st, "plateau_best", &p->sched->plateau_best, err) ||
                      !meta_count(st, "plateau_wait", INT_MAX, &pw, err)))

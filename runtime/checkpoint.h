@@ -42,6 +42,9 @@ typedef struct CkptParts {
 } CkptParts;
 
 bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err);
+/* Whether nnrt_ckpt_save could write `path` (not a directory, in a writable one): asked
+ * before the first epoch, so a bad --save fails before any training, not after it. */
+bool nnrt_ckpt_can_save(const char *path, NnrtError *err);
 /* Loads the parameters (and statistics and class names, when present). With resume,
  * also the optimizer state, the TrainState and the schedule/early-stopping counters.
  * The first model tensor that is missing or has another shape is named in the error. */

@@ -38,8 +38,8 @@ typedef struct OptSpec {
 #define OFF(f) offsetof(Options, f)
 
 static const OptSpec OPTIONS[] = {
-    {"epochs", OPT_INT, OFF(epochs), 0, 1 << 20, "N", "train for N epochs (with --resume: up to epoch N)"},
-    {"batch", OPT_I64, OFF(batch), 0, 1 << 20, "N", "mini-batch size"},
+    {"epochs", OPT_INT, OFF(epochs), 0, NNRT_MAX_EPOCHS, "N", "train for N epochs (with --resume: up to epoch N)"},
+    {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size"},
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},

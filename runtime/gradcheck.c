@@ -19,11 +19,11 @@
  * recognized by its one-sided differences (L(p_i + h) - L(p_i)) / h and
  * (L(p_i) - L(p_i - h)) / h disagreeing beyond the tolerance while the backward pass
  * agrees with one of them; it is then checked against that one (or, with kinks on both
- * sides, must lie between the two), and counted. To make
- * kinks rare in the first place, every trainable parameter is first moved by a seeded
- * uniform amount of up to NUDGE_STEPS·h: a model's zero biases over an image's zero
- * background would otherwise put whole feature maps exactly at ReLU's switching point.
- * In f64 an element that fails at h is measured again at h/10 and h/100 first.
+ * sides, must lie between the two), and counted. To make kinks rare in the first place,
+ * every trainable parameter is first moved by a seeded uniform amount of up to
+ * NUDGE_STEPS·h: a model's zero biases over an image's zero background would otherwise
+ * put whole feature maps exactly at ReLU's switching point. In f64 an element that fails
+ * at h is measured again at h/10 and h/100 first.
  */
 #include "trainer.h"
 
@@ -46,9 +46,10 @@ static void nudge_params(Trainer *t, double h) {
         const NnrtTensor *tn = &m->tensors[k];
         if (!tn->trainable)
             continue;
-        for (int64_t i = tn->offset; i < tn->offset + tn->size; i++)
-            nnrt_set(t->params, m->elem_size, i,
-                     nnrt_get(t->params, m->elem_size, i) + amount * (2 * nnrt_rng_uniform(&rng) - 1));
+        for (int64_t i = tn->offset; i < tn->offset + tn->size; i++) {
+            double nudge = amount * (2 * nnrt_rng_uniform(&rng) - 1);
+            nnrt_set(t->params, m->elem_size, i, nnrt_get(t->params, m->elem_size, i) + nudge);
+        }
     }
 }
 
@@ -80,7 +81,8 @@ static Slopes numeric_grad(Trainer *t, int64_t i, double h, double l0) {
     double l_down = loss_at(t);
     nnrt_set(t->params, es, i, p);
     p = nnrt_get(t->params, es, i);
-    return (Slopes){(l_up - l_down) / (up - down), (l_up - l0) / (up - p), (l0 - l_down) / (p - down)};
+    return (Slopes){(l_up - l_down) / (up - down), (l_up - l0) / (up - p),
+                    (l0 - l_down) / (p - down)};
 }
 
 static double rel_error(double a, double n) {
@@ -136,8 +138,10 @@ static Worst check_tensor(Trainer *t, int k, const double *analytic, int64_t *id
             }
         }
         if (w.index < 0 || e > w.error) {
-            int64_t kinks = w.kinks;
-            w = (Worst){e, a, num, idx[j], kinks};
+            w.error = e;
+            w.analytic = a;
+            w.numeric = num;
+            w.index = idx[j];
         }
     }
     return w;

@@ -20,6 +20,8 @@
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
+#define NNRT_MAX_EPOCHS (1 << 20) /* the train block's epochs and --epochs */
+#define NNRT_MAX_BATCH (1 << 20)  /* the train block's batch and --batch */
 
 /* ---- enumerations shared by compiler and runtime (values are ABI) ---- */
 

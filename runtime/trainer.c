@@ -12,8 +12,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
 
@@ -222,27 +220,6 @@ static bool open_history(Trainer *t, NnrtError *err) {
     return true;
 }
 
-/* Whether a checkpoint can be written at `path` (into a temporary file beside it, then
- * renamed): asked before the first epoch, not found out after it. */
-static bool check_save_path(const char *path, NnrtError *err) {
-    struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return nnrt_fail(err, "--save: %s is a directory; give a file name such as "
-                         "%s/model.safetensors", path, path);
-    size_t n = strlen(path);
-    char *dir = nnrt_realloc(NULL, n + 2);
-    memcpy(dir, path, n + 1);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else
-        slash[slash == dir] = '\0'; /* "/x" -> "/" */
-    bool ok = access(dir, W_OK | X_OK) == 0;
-    if (!ok)
-        nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
-    free(dir);
-    return ok;
-}
 
 static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
     if (!t->history)
@@ -340,7 +317,7 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (t->state.epoch >= t->opt->epochs && !t->opt->quiet)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);
-    if ((t->opt->save && !check_save_path(t->opt->save, err)) || !open_history(t, err))
+    if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) || !open_history(t, err))
         return false;
     bool stop = false;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)

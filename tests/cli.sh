@@ -143,5 +143,16 @@ for level in -O0 -O1 -O3; do
 done
 check 'nnlc left files in its temporary directory' rmdir "$tmp/tmpdir"
 
+# --summary: columns widen to fit large counts; a model that nested blocks expand to 65,536
+# layers is summarized in seconds (naming layers scanned every layer: 22 s).
+printf 'model m { input [100000, 100000] dense(100000) }\n' >"$tmp/wide.nn"
+expect 0 ' 10,000,100,000  2,000,010,000,000,000$' -- "$nnlc" --summary "$tmp/wide.nn"
+{
+    echo 'block b0(n) { dense(n) }'
+    for i in $(seq 1 16); do echo "block b$i(n) { b$((i - 1))(n) b$((i - 1))(n) }"; done
+    echo 'model m { input [4] b16(2) }'
+} >"$tmp/deep.nn"
+expect 0 'Total params: 393,220' -- timeout 20 "$nnlc" --summary "$tmp/deep.nn"
+
 echo "cli: $passes passed, $fails failed"
 [ $fails -eq 0 ]

@@ -106,6 +106,8 @@ add_test(NAME codegen.threads.parallel_loops
 add_test(NAME codegen.fashion COMMAND ${CG_DIR}/fashion.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples/mlp.nn
                                       ${CG_WORK}/fashion)
 set_tests_properties(codegen.fashion PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.inputs COMMAND ${CG_DIR}/inputs.sh ${CG_NNLC} ${CG_WORK}/inputs)
+set_tests_properties(codegen.inputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)

@@ -1,0 +1,66 @@
+#!/bin/sh
+# inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
+# a checkpoint of a model with other activations (warning), damaged resume counters, a
+# NUL byte in a CSV, splits that would round to nothing, a data set the splits leave
+# empty, trainer options out of range, and IDX images read in another layout (with
+# Fashion-MNIST installed). Each case names what it checks when it fails.
+set -u
+nnlc=$1 work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+expect=$here/../runtime/expect.sh
+fails=0
+mkdir -p "$work"
+cd "$work" || exit 1
+check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
+
+awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 40; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 2 }' >data.csv
+model() { # NAME ACTIVATION [SETTINGS]
+    printf 'model %s { input [3] dense(4, activation=%s) dense(2, activation=softmax) }\n' "$1" "$2"
+    printf 'train { loss = sparse_categorical_crossentropy  epochs = 2  batch = 4  %s\n' "${3:-}"
+    printf '        data = csv("data.csv") }\n'
+}
+model relu_m relu >relu_m.nn
+model tanh_m tanh >tanh_m.nn
+model split_m relu 'split = [0.8, 0.1, 0.1]' >split_m.nn
+model val_m relu 'validation = 0.5' >val_m.nn
+for m in relu_m tanh_m split_m val_m; do
+    "$nnlc" "$m.nn" -o "$m" || { echo "FAIL: nnlc could not compile $m.nn"; exit 1; }
+done
+
+# A checkpoint whose tensors fit but whose activations differ: loaded, with a warning.
+./relu_m --epochs 10 --save ck.safetensors --quiet >/dev/null || { echo "FAIL: training relu_m"; exit 1; }
+check 0 "warning: .*ck.safetensors was written by a different build of the model" \
+    ./tanh_m --load ck.safetensors --evaluate --test data.csv
+# Resume counters out of range (the metadata's "10" epochs made "-1", same length).
+perl -pe 's/"epoch":"10"/"epoch":"-1"/' ck.safetensors >bad_epoch.safetensors
+check 1 'bad_epoch.safetensors: cannot resume: metadata "epoch" is -1, expected a whole number from 0 to 2147483647' \
+    ./relu_m --resume bad_epoch.safetensors --epochs 12
+# A NUL byte in a text file.
+printf 'a,b,c,y\n1,2,3,0\n1,2\0003,1\n' >nul.csv
+check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
+# 9 rows split 0.8 / 0.1 / 0.1: one validation and one test example, not none.
+head -10 data.csv >nine.csv
+check 0 '7 training examples, 1 validation, 1 test' ./split_m --data nine.csv
+# One row, half of it for validation: nothing left to train on, and the file used is named.
+head -2 data.csv >one.csv
+check 1 'one.csv: holds 1 example, none left for training after the validation and test splits' \
+    ./val_m --data one.csv
+# Trainer options out of range.
+check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
+check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
+
+# IDX images: an image model must read them in their own layout; a vector does not care.
+fm=/usr/share/datasets/fashion-mnist
+if [ -r "$fm/t10k-labels-idx1-ubyte.gz" ]; then
+    for shape in "14, 56, 1" "784, 1"; do
+        name=$(echo "$shape" | tr -d ' ,')
+        printf 'model m%s { input [%s] flatten() dense(10, activation=softmax) }\n' "$name" "$shape" >"m$name.nn"
+        printf 'train { loss = sparse_categorical_crossentropy  epochs = 1\n' >>"m$name.nn"
+        printf '        data = idx("%s/t10k-images-idx3-ubyte.gz", "%s/t10k-labels-idx1-ubyte.gz", scale=1/255) }\n' "$fm" "$fm" >>"m$name.nn"
+        "$nnlc" "m$name.nn" -o "m$name" || { echo "FAIL: nnlc could not compile m$name.nn"; exit 1; }
+    done
+    check 1 'each example is \(28, 28\), but the model input is \(14, 56, 1\)' ./m14561 --limit 64 --quiet
+    check 0 'Epoch 1/1' ./m7841 --limit 64
+fi
+[ $fails -eq 0 ] && echo "inputs: every case refused or handled as expected"
+[ $fails -eq 0 ]
