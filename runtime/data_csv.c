@@ -329,6 +329,15 @@ static void csv_load_free(CsvLoad *c) {
     free(c->name_ids);
 }
 
+/* Whether every field is a number: a header that may be a first example. */
+static bool all_numbers(char **fields, int n) {
+    double v;
+    for (int i = 0; i < n; i++)
+        if (!nnrt_csv_number(fields[i], &v))
+            return false;
+    return n > 0;
+}
+
 static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
     char **header = NULL;
     int rc = nnrt_csv_next(&c->r, err);
@@ -340,6 +349,10 @@ static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
             header[i] = nnrt_strdup(c->r.fields[i]);
     }
     int header_n = c->r.nfields;
+    if (header && !c->spec->labels && all_numbers(header, header_n))
+        fprintf(stderr, "%s:1: note: this line is read as the header, as the model's CSV data "
+                "has one (header=true), but it holds only numbers; if it is an example, add "
+                "a header line\n", c->src->features_path);
     bool ok = setup_columns(c, header, err);
     for (int i = 0; header && i < header_n; i++)
         free(header[i]);

@@ -1,6 +1,7 @@
 #!/bin/sh
 # inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
-# a checkpoint of a model with other activations (warning), damaged resume counters, a
+# a checkpoint of a model with other activations (warning), --predict on a CSV without the
+# header line the model's data has (note), damaged resume counters, a
 # NUL byte in a CSV, splits that would round to nothing, a data set the splits leave
 # empty, trainer options out of range, and IDX images read in another layout (with
 # Fashion-MNIST installed). Each case names what it checks when it fails.
@@ -31,6 +32,14 @@ done
 ./relu_m --epochs 10 --save ck.safetensors --quiet >/dev/null || { echo "FAIL: training relu_m"; exit 1; }
 check 0 "warning: .*ck.safetensors was written by a different build of the model" \
     ./tanh_m --load ck.safetensors --evaluate --test data.csv
+# --predict on a file without the header line the model's CSV has: its first example is
+# read as the header, and the user is told; a file with a header gets no note.
+printf '1,2,3\n4,5,6\n' >noheader.csv
+check 0 'noheader.csv:1: note: this line is read as the header, as the model.s CSV data has one' \
+    ./relu_m --load ck.safetensors --predict noheader.csv
+printf 'a,b,c\n4,5,6\n' >header.csv
+./relu_m --load ck.safetensors --predict header.csv 2>predict.err >/dev/null
+[ ! -s predict.err ] || { echo "FAIL: a note for a CSV with a header:"; cat predict.err; fails=$((fails + 1)); }
 # Resume counters out of range (the metadata's "10" epochs made "-1", same length).
 perl -pe 's/"epoch":"10"/"epoch":"-1"/' ck.safetensors >bad_epoch.safetensors
 check 1 'bad_epoch.safetensors: cannot resume: metadata "epoch" is -1, expected a whole number from 0 to 2147483647' \
