@@ -331,10 +331,18 @@ static bool infer_reshape(Infer *in, Node *n) {
 static bool infer_merge(Infer *in, Node *n) {
     Shape first = n->in[0]->out;
     if (n->op == OP_CONCAT) {
-        int axis = n->axis < 0 ? first.rank + n->axis : n->axis;
+        /* Axes count as in Keras: 0 is the batch, 1 an example's first axis, -1 its last. */
+        if (n->axis == 0) {
+            diag_error(in->d, n->loc, "concat cannot join along axis 0, the batch: an "
+                       "example's axes are 1 to %d of %s, or -1 for the last", first.rank,
+                       shape_text(in, first));
+            return false;
+        }
+        int axis = n->axis < 0 ? first.rank + n->axis : n->axis - 1;
         if (axis < 0 || axis >= first.rank) {
-            diag_error(in->d, n->loc, "concat axis %d is out of range for %s from '%s'",
-                       n->axis, shape_text(in, first), n->in[0]->name);
+            diag_error(in->d, n->loc, "concat axis %d is out of range for %s from '%s' (axes "
+                       "1 to %d, or -%d to -1)", n->axis, shape_text(in, first),
+                       n->in[0]->name, first.rank, first.rank);
             return false;
         }
         n->axis = axis;
@@ -699,8 +707,8 @@ static void print_options(const Node *n, FILE *out) {
     case OP_BATCHNORM:
         fprintf(out, ", momentum=%g, epsilon=%g", n->momentum, n->epsilon);
         break;
-    case OP_CONCAT:
-        fprintf(out, ", axis=%d", n->axis);
+    case OP_CONCAT: /* inferred: an example's axis; printed as in Keras, the batch being 0 */
+        fprintf(out, ", axis=%d", n->axis + 1);
         break;
     case OP_GLU:
         if (n->units)

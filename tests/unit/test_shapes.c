@@ -174,7 +174,14 @@ static void test_merge(void) {
     g = build("model m { x = input [6] a = dense(6) multiply(a, x) }");
     SHAPE(g, 6);
     ASSERT(1, count_errors("model m { x = input [6] a = dense(5) add(a, x) }"));
-    ASSERT(1, count_errors("model m { x = input [4, 6] a = dense(5) concat(a, x, axis=0) }"));
+    ASSERT(1, count_errors("model m { x = input [4, 6] a = dense(5) concat(a, x, axis=1) }"));
+    /* axes count as in Keras: 0 is the batch, 1 an example's first axis */
+    g = build("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) concat(a, x, axis=2) }");
+    SHAPE(g, 4, 8, 8);
+    g = build("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) concat(a, x, axis=-3) }");
+    SHAPE(g, 8, 4, 8);
+    ASSERT(1, count_errors("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) concat(a, x, axis=0) }"));
+    ASSERT(1, count_errors("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) concat(a, x, axis=4) }"));
 }
 
 static void test_glu(void) {
