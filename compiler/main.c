@@ -303,6 +303,31 @@ static char *default_output(const char *input, const char *ext) {
     return out;
 }
 
+/* The file this run writes, or NULL for standard output. */
+static char *output_path(const Options *o) {
+    if (o->output)
+        return strcmp(o->output, "-") == 0 ? NULL : strdup(o->output);
+    if (o->emit == EMIT_EXE)
+        return default_output(o->input, "");
+    if (o->emit == EMIT_OBJ)
+        return default_output(o->input, ".o");
+    return NULL;
+}
+
+/* Writing over the model's source would lose it: `nnlc model` (no .nn suffix) names the
+ * trainer after its input, and `-o model.nn` names the input itself. */
+static bool output_is_input(const Options *o) {
+    char *out = output_path(o);
+    struct stat in_st, out_st;
+    bool same = out && stat(o->input, &in_st) == 0 && stat(out, &out_st) == 0 &&
+                in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino;
+    if (same)
+        fprintf(stderr, "nnlc: error: the output '%s' is the input file; give another name "
+                "with -o\n", out);
+    free(out);
+    return same;
+}
+
 static int run(char *const argv[]) {
     pid_t pid = fork();
     if (pid < 0)
@@ -469,6 +494,8 @@ int main(int argc, char **argv) {
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
         return rc;
+    if (output_is_input(&o))
+        return EXIT_USAGE;
     size_t len = 0;
     char *src = read_source(o.input, &len);
     if (!src)

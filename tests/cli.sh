@@ -34,6 +34,18 @@ expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
 expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
+# The output never replaces the model's source: a name without .nn, -o naming the input
+# (also through a symbolic link, and for text outputs); the source is intact afterwards.
+cp "$examples/mlp.nn" "$tmp/mymodel"
+cp "$examples/mlp.nn" "$tmp/m.nn"
+ln -s m.nn "$tmp/link.nn"
+expect 2 "the output '.*mymodel' is the input file" -- sh -c "cd '$tmp' && '$nnlc' mymodel"
+expect 2 "the output '.*m.nn' is the input file" -- "$nnlc" "$tmp/m.nn" -o "$tmp/m.nn"
+expect 2 "the output '.*link.nn' is the input file" -- "$nnlc" "$tmp/m.nn" --emit=loops -o "$tmp/link.nn"
+if ! cmp -s "$examples/mlp.nn" "$tmp/mymodel" || ! cmp -s "$examples/mlp.nn" "$tmp/m.nn"; then
+    echo "FAIL: a model source was overwritten" >&2
+    fails=$((fails + 1))
+fi
 expect 0 'Total params: 79,510 \(621\.17 KB\)' -- "$nnlc" --summary --precision=f64 "$examples/mlp.nn"
 expect 0 '^1:1 keyword model|keyword model' -- "$nnlc" --emit=tokens "$examples/mlp.nn"
 expect 0 '\(model mlp'                      -- "$nnlc" --emit=ast "$examples/mlp.nn"
