@@ -95,15 +95,17 @@ static bool over_limit(Diag *d) {
 
 void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) {
     d->nerrors++;
+    /* Said at the first error not shown, so the last shown one keeps its notes and hints,
+     * and only when an error is really left out. */
+    if (d->max_errors > 0 && d->nerrors == d->max_errors + 1)
+        fprintf(d->out, "%s: note: too many errors (limit is %d); further errors are not shown\n",
+                d->file, d->max_errors);
     if (over_limit(d))
         return;
     va_list ap;
     va_start(ap, fmt);
     report(d, "error", loc, true, fmt, ap);
     va_end(ap);
-    if (d->nerrors == d->max_errors)
-        fprintf(d->out, "%s: note: too many errors (limit is %d); further errors are not shown\n",
-                d->file, d->max_errors);
 }
 
 void diag_warning(Diag *d, SrcLoc loc, const char *fmt, ...) {

@@ -507,7 +507,10 @@ int main(int argc, char **argv) {
     d.max_errors = o.max_errors;
     rc = compile(&o, &arena, &d, src, len);
     if (d.nerrors > 0) {
-        fprintf(stderr, "%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
+        if (d.max_errors > 0 && d.nerrors > d.max_errors)
+            fprintf(stderr, "%d errors generated (%d shown).\n", d.nerrors, d.max_errors);
+        else
+            fprintf(stderr, "%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
         rc = EXIT_INPUT;
     }
     arena_free(&arena);

@@ -43,8 +43,10 @@ static const LayerName layer_names[] = {
     {"averagepooling2d", OP_AVGPOOL2D, -1},
     {"average_pooling2d", OP_AVGPOOL2D, -1},
     {"minpool1d", OP_MINPOOL1D, -1},
+    {"minpooling1d", OP_MINPOOL1D, -1}, /* the class name the summary prints */
     {"min_pooling1d", OP_MINPOOL1D, -1},
     {"minpool2d", OP_MINPOOL2D, -1},
+    {"minpooling2d", OP_MINPOOL2D, -1},
     {"min_pooling2d", OP_MINPOOL2D, -1},
     {"global_avg_pool1d", OP_GAP1D, -1},
     {"globalaveragepooling1d", OP_GAP1D, -1},
@@ -353,8 +355,9 @@ static bool common_param_opts(Sema *S, Scope *sc, Args *A, Node *n) {
     ok &= opt_init(S, sc, A, "bias_initializer", &n->bias_init);
     ok &= opt_init(S, sc, A, "recurrent_initializer", &n->rec_init);
     double l2 = -1;
-    ok &= opt_num(S, sc, A, "l2", &l2);
-    if (l2 < 0 && args_get(A, "l2")) {
+    bool l2_ok = opt_num(S, sc, A, "l2", &l2); /* not a number: said already, no cascade */
+    ok &= l2_ok;
+    if (l2_ok && l2 < 0 && args_get(A, "l2")) {
         diag_error(S->d, args_loc(A, "l2"), "l2 must not be negative");
         ok = false;
     }
@@ -600,6 +603,25 @@ static void bind_result(Builder *B, Body *body, const Stmt *st, Node *n, bool br
     b->broken = broken || !n;
 }
 
+/* A layer or block of one input given several: `dense(3)(x, h)`. Names them and suggests
+ * joining them first. */
+static void too_many_inputs(Sema *S, const Stmt *st, const char *what, const char *name,
+                            int nin) {
+    char list[512] = "";
+    size_t used = 0;
+    for (const Expr *e = st->inputs; e && used < sizeof list; e = e->next) {
+        int w = snprintf(list + used, sizeof list - used, "%s%s", e == st->inputs ? "" : ", ",
+                         e->kind == EX_NAME ? e->str : "…");
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    diag_error(S->d, st->call->name_loc, "%s '%s' takes one input tensor, got %d (%s)", what,
+               name, nin, list);
+    diag_hint(S->d, st->call->name_loc, "to use them all, join them first: concat(%s) (or "
+              "add, multiply), then %s", list, name);
+}
+
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -619,9 +641,13 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
         if (nin == 1)
             out = expand_block(B, body, blk, st, in[0]);
         else if (nin > 1)
-            diag_error(S->d, call->name_loc, "block '%s' takes one input tensor, got %d",
-                       blk->name, nin);
+            too_many_inputs(S, st, "block", blk->name, nin);
         bind_result(B, body, st, out, out == NULL);
+        return;
+    }
+    if (!merge && nin > 1) { /* dense(3)(x, h) would read x and drop h */
+        too_many_inputs(S, st, "layer", call->str, nin);
+        bind_result(B, body, st, NULL, true);
         return;
     }
     /* Options are checked even when the input is broken, on a node outside the graph. */
@@ -635,7 +661,9 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     int npos;
     const char *const *opts = options_of(ln->op, ln->act, &npos);
     Args A;
+    S->tensors = body->scope;
     bool ok = args_bind(S, &A, call, opts, npos, skip);
+    S->tensors = NULL;
     ok = layer_options(S, body->scope, &A, &scratch, ln->act) && ok;
     if (merge && nin >= 0 && nin < 2) {
         diag_error(S->d, call->name_loc, "%s needs at least two input tensors, got %d",
@@ -910,7 +938,7 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
 }
 
 Graph *sema_build(Arena *a, Diag *d, const Program *p) {
-    Sema S = {a, d, NULL, ARENA_NEW(a, Scope), p};
+    Sema S = {a, d, NULL, ARENA_NEW(a, Scope), p, NULL};
     Builder B = {&S, {0}, {0}, {0}, 0, {NULL, 0, 0}};
     const Decl *model = NULL, *train = NULL;
     collect_decls(&B, &model, &train);

@@ -111,6 +111,25 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
     return true;
 }
 
+/* A number in a range whose ends may be open: "beta1 must be in [0, 1), got 1". */
+static bool range_opt(Train *T, Args *A, const char *name, double *out, double lo, bool lo_open,
+                      double hi, bool hi_open) {
+    const Expr *e = args_get(A, name);
+    if (!e)
+        return true;
+    double v;
+    if (!sema_number(T->S, T->sc, e, &v))
+        return false;
+    bool low = lo_open ? v > lo : v >= lo, high = hi_open ? v < hi : v <= hi;
+    if (!low || !high) {
+        diag_error(T->S->d, e->loc, "%s must be in %c%g, %g%c, got %g", name, lo_open ? '(' : '[',
+                   lo, hi, hi_open ? ')' : ']', v);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
 /* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
  * given"), and a model that asks for more has a typo. *out is set only when it is valid. */
 static bool lr_value(Train *T, const Expr *e, double *out) {
@@ -127,6 +146,36 @@ static bool lr_value(Train *T, const Expr *e, double *out) {
     }
     *out = lr;
     return true;
+}
+
+/* A loss, metric or augmentation written as a call takes at most `takes` positional
+ * arguments (`what` names them for the hint) and no named options: they would be ignored. */
+static bool plain_args(Train *T, const Expr *call, int takes, const char *what) {
+    if (!call)
+        return true;
+    bool ok = true;
+    int pos = 0;
+    for (const Arg *a = call->args; a; a = a->next) {
+        if (a->key) {
+            diag_error(T->S->d, a->key_loc, "unknown option '%s' for %s", a->key, call->str);
+            if (strcmp(a->key, "from_logits") == 0)
+                diag_hint(T->S->d, a->key_loc, "nnlc fuses the output activation with the loss, "
+                          "so keep softmax (or sigmoid) on the last layer and drop from_logits");
+            else if (takes)
+                diag_hint(T->S->d, a->key_loc, "%s takes one argument, %s, written without a name",
+                          call->str, what);
+            else
+                diag_hint(T->S->d, a->key_loc, "%s takes no options", call->str);
+            ok = false;
+        } else if (++pos > takes) {
+            diag_error(T->S->d, a->loc, "too many arguments for %s (it takes %d)", call->str,
+                       takes);
+            if (takes == 0)
+                diag_hint(T->S->d, a->loc, "write %s without parentheses", call->str);
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
@@ -150,10 +199,13 @@ static void set_optimizer(Train *T, const Expr *value) {
         bool ok = !args_get(&A, "lr") || lr_value(T, args_get(&A, "lr"), &o.lr);
         ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);
         ok &= bool_opt(T, &A, "nesterov", &o.nesterov);
-        ok &= num_opt(T, &A, "rho", &o.rho, 0, 1);
-        ok &= num_opt(T, &A, "beta1", &o.beta1, 0, 1);
-        ok &= num_opt(T, &A, "beta2", &o.beta2, 0, 1);
-        ok &= num_opt(T, &A, "epsilon", &o.epsilon, 0, 1);
+        /* Decay rates of running averages are below 1: at 1 the average never sees a
+         * gradient, and Adam's bias correction 1 - beta^t divides by zero. epsilon keeps
+         * the denominators above 0 (a gradient that is always 0 would give 0/0). */
+        ok &= range_opt(T, &A, "rho", &o.rho, 0, false, 1, true);
+        ok &= range_opt(T, &A, "beta1", &o.beta1, 0, false, 1, true);
+        ok &= range_opt(T, &A, "beta2", &o.beta2, 0, false, 1, true);
+        ok &= range_opt(T, &A, "epsilon", &o.epsilon, 0, true, 1, false);
         ok &= num_opt(T, &A, "initial_accumulator", &o.initial_accumulator, 0, 1e6);
         ok &= num_opt(T, &A, "weight_decay", &o.weight_decay, 0, 1e6);
         ok &= bool_opt(T, &A, "amsgrad", &o.amsgrad);
@@ -228,6 +280,11 @@ static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
     for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next)
         if (!sema_string(T->S, sc, it, "an input column", &names[i++]))
             return false;
+    if (n == 0) {
+        diag_error(T->S->d, e->loc, "series needs at least one input column");
+        diag_hint(T->S->d, e->loc, "name them, e.g. inputs=[\"co2\"]");
+        return false;
+    }
     src->series_inputs = names;
     src->n_series_inputs = n;
     return true;
@@ -249,6 +306,40 @@ static bool csv_label(Train *T, Args *A, NnrtDataSource *src) {
         return false;
     src->csv_label_index = (int)k;
     return true;
+}
+
+/* The model's input feeds an embedding, whose lookups need whole-number indices. */
+static bool reads_indices(const Graph *g) {
+    for (int i = 0; i < g->nnodes; i++)
+        if (g->nodes[i]->op == OP_EMBEDDING)
+            return true;
+    return false;
+}
+
+/* Standardizing token ids, or scaling or shifting them by a fraction, makes them other
+ * numbers than the indices written (the lookup would read the wrong rows), so a data
+ * source of an embedding model must leave them whole. */
+static bool embedding_indices(Train *T, const Expr *call, Args *A, const NnrtDataSource *src) {
+    if (!reads_indices(T->g))
+        return true;
+    bool ok = true;
+    if (src->standardize) {
+        SrcLoc at = args_get(A, "standardize") ? args_loc(A, "standardize") : call->name_loc;
+        diag_error(T->S->d, at, "standardize would turn the token indices read by embedding "
+                   "into other numbers");
+        diag_hint(T->S->d, at, "%s", args_get(A, "standardize") ? "drop standardize=true"
+                                                                 : "give standardize=false");
+        ok = false;
+    }
+    static const char *const what[] = {"scale", "shift"};
+    const double v[] = {src->scale, src->shift};
+    for (int i = 0; i < 2; i++)
+        if (args_get(A, what[i]) && v[i] != floor(v[i])) {
+            diag_error(T->S->d, args_loc(A, what[i]), "%s=%g would turn the token indices read "
+                       "by embedding into fractions", what[i], v[i]);
+            ok = false;
+        }
+    return ok;
 }
 
 static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
@@ -298,8 +389,16 @@ static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
     bool standardize = k == 3, header = true;
     ok &= bool_opt(T, &A, "standardize", &standardize);
     ok &= bool_opt(T, &A, "header", &header);
+    if (k == 3 && !header) {
+        diag_error(T->S->d, args_loc(&A, "header"), "series chooses its columns by name, so its "
+                   "file needs a header line");
+        diag_hint(T->S->d, args_loc(&A, "header"), "add a first line naming the columns, and "
+                  "drop header=false");
+        ok = false;
+    }
     src->standardize = standardize;
     src->csv_header = header;
+    ok &= embedding_indices(T, call, &A, src);
     if (k == 1)
         ok &= csv_label(T, &A, src);
     if (k == 3) {
@@ -374,6 +473,8 @@ static void set_metrics(Train *T, const Expr *value) {
             T->regress_metric = name;
             T->regress_metric_loc = at;
         }
+        if (k >= 0 && k != 1 && k != 2 && !plain_args(T, call, 0, NULL))
+            continue;
         if (k == 0)
             T->t->metric_accuracy = true;
         if (k == 1 || k == 2) {
@@ -423,8 +524,13 @@ static void set_early_stopping(Train *T, const Expr *value) {
 static void set_schedule(Train *T, const Expr *value) {
     static const char *const names[] = {"constant", "step", "exponential", "cosine",
                                         "reduce_on_plateau", NULL};
-    static const char *const opts[] = {"every", "factor", "rate", "steps", "alpha",
-                                       "patience", "min_lr", NULL};
+    static const char *const constant_opts[] = {NULL};
+    static const char *const step_opts[] = {"every", "factor", NULL};
+    static const char *const exp_opts[] = {"rate", "steps", NULL};
+    static const char *const cosine_opts[] = {"steps", "alpha", NULL};
+    static const char *const plateau_opts[] = {"factor", "patience", "min_lr", NULL};
+    static const char *const *const opts[] = {constant_opts, step_opts, exp_opts, cosine_opts,
+                                              plateau_opts};
     const char *name;
     const Expr *call;
     if (!sema_symbol(T->S, T->sc, value, "a schedule such as step(every=10, factor=0.5)",
@@ -443,10 +549,12 @@ static void set_schedule(Train *T, const Expr *value) {
     if (!call)
         return;
     Args A;
-    if (!args_bind(T->S, &A, call, opts, 0, 0))
+    if (!args_bind(T->S, &A, call, opts[k], 0, 0))
         return;
-    num_opt(T, &A, "factor", &t->sched_factor, 0, 1);
-    num_opt(T, &A, "rate", &t->sched_rate, 0, 1);
+    /* A factor or rate of 0 stops training at the first decay; Keras' ReduceLROnPlateau
+     * refuses a factor of 1 or more (it would never reduce). */
+    range_opt(T, &A, "factor", &t->sched_factor, 0, true, 1, k == NNRT_SCHED_PLATEAU);
+    range_opt(T, &A, "rate", &t->sched_rate, 0, true, 1, false);
     num_opt(T, &A, "alpha", &t->sched_alpha, 0, 1);
     num_opt(T, &A, "min_lr", &t->sched_min_lr, 0, 1e6);
     int64_t v;
@@ -491,6 +599,10 @@ static void set_augment(Train *T, const Expr *value) {
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "augmentation", names);
         if (k < 0)
             continue;
+        static const char *const amount[] = {"the direction", "the fraction", "the degrees",
+                                             "the degrees", "the stddev"};
+        if (!plain_args(T, call, 1, amount[k]))
+            continue;
         const Expr *arg = call && call->args ? call->args->value : NULL;
         if (k == 0) {
             const char *dir = "horizontal";
@@ -515,6 +627,23 @@ static void set_augment(Train *T, const Expr *value) {
             continue;
         if (v < 0) {
             diag_error(T->S->d, arg->loc, "%s must not be negative", name);
+            continue;
+        }
+        /* A shift is a fraction of the image (Keras' RandomTranslation factor): at 1 an
+         * image can move out of view. A rotation is at most half a turn either way. */
+        if (k == 1 && !(v < 1)) {
+            diag_error(T->S->d, arg->loc, "shift must be a fraction in [0, 1), got %g", v);
+            diag_hint(T->S->d, arg->loc, "shift(0.1) moves images by up to a tenth of their "
+                      "size");
+            continue;
+        }
+        if ((k == 2 || k == 3) && v > 180) {
+            diag_error(T->S->d, arg->loc, "%s must be in [0, 180] degrees, got %g", name, v);
+            continue;
+        }
+        if (k == 4 && !(v <= 1e6)) {
+            diag_error(T->S->d, arg->loc, "noise must be a standard deviation in [0, 1e+06], "
+                       "got %g", v);
             continue;
         }
         if (k != 4 && !image_input(T, it))
@@ -573,6 +702,8 @@ static void apply_setting(Train *T, int k, const Arg *s) {
             return;
         T->loss_given = true;
         int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
+        if (l >= 0 && !plain_args(T, call, 0, NULL))
+            return;
         if (l >= 5)
             l -= 5;
         if (l >= 0) {
@@ -733,7 +864,8 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         if (!s->key || !s->value)
             continue;
         const char *key = strcmp(s->key, "batch_size") == 0 ? "batch"
-                          : strcmp(s->key, "learning_rate") == 0 ? "lr" : s->key;
+                          : strcmp(s->key, "learning_rate") == 0 ? "lr"
+                          : strcmp(s->key, "validation_split") == 0 ? "validation" : s->key;
         int k = sema_lookup(S, s->key_loc, key, "train setting", setting_names);
         if (k < 0)
             continue;
@@ -745,6 +877,12 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         seen[k] = s;
         apply_setting(&T, k, s);
     }
+    if (train->name && strcmp(train->name, g->name) != 0) {
+        diag_error(S->d, train->name_loc, "train block for '%s', but the model is '%s'",
+                   train->name, g->name);
+        diag_note(S->d, g->loc, "the model is declared here");
+        diag_hint(S->d, train->name_loc, "write `train %s {` or just `train {`", g->name);
+    }
     if (T.have_lr)
         t->opt.lr = T.lr_override;
     if (!T.have_loss) {
@@ -754,9 +892,14 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         diag_hint(S->d, train->loc, "add e.g. loss = sparse_categorical_crossentropy");
         return;
     }
-    if (t->validation_split > 0 && (t->split[0] > 0 || t->validation.kind != NNRT_DATA_NONE))
-        diag_error(S->d, seen[6] ? seen[6]->key_loc : train->loc,
-                   "give either validation or split, not both");
+    if (seen[9] && (seen[6] || seen[8])) { /* split's shares would silently move */
+        const Arg *other = seen[6] ? seen[6] : seen[8];
+        diag_error(S->d, other->key_loc, "give either %s or split, not both", other->key);
+        diag_note(S->d, seen[9]->key_loc, "split is set here");
+        if (seen[8])
+            diag_hint(S->d, other->key_loc, "with a test source, split the rest with "
+                      "validation = 0.2");
+    }
     check_loss_against_output(&T);
     if (T.have_loss)
         check_metrics(&T);

@@ -245,6 +245,40 @@ static const char *canonical_option(const char *key) {
     return key;
 }
 
+static bool names_tensor(Sema *S, const Expr *e) {
+    if (!S->tensors || e->kind != EX_NAME)
+        return false;
+    Binding *b = scope_find(S->tensors, e->str);
+    return b && (b->node || b->broken);
+}
+
+/* `relu(x)`, `add(h, x)(x)`: Keras' functional call style. A positional argument that names
+ * a tensor gets a hint with the nnlc form, `relu()(x)`. */
+static bool positional_tensor_hint(Sema *S, const Expr *call, const Arg *arg) {
+    if (!names_tensor(S, arg->value))
+        return false;
+    char list[512] = "";
+    size_t used = 0;
+    bool options = false; /* dense(3, x): the 3 stays in the first parentheses */
+    for (const Arg *a = call->args; a; a = a->next) {
+        if (!names_tensor(S, a->value)) {
+            options = true;
+            continue;
+        }
+        if (used >= sizeof list)
+            continue;
+        int w = snprintf(list + used, sizeof list - used, "%s%s", used ? ", " : "",
+                         a->value->str);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    diag_hint(S->d, arg->loc, "'%s' is a tensor: options go in the first parentheses and "
+              "inputs in the second, %s(%s)(%s)", arg->value->str, call->str,
+              options ? "…" : "", list);
+    return true;
+}
+
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional) {
     memset(A->bound, 0, sizeof A->bound);
@@ -253,6 +287,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     A->names = names;
     A->ok = true;
     int pos = 0, count = 0;
+    bool tensor_hint_given = false;
     while (names[count])
         count++;
     for (const Arg *arg = call->args; arg; arg = arg->next) {
@@ -265,7 +300,9 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
             if (pos >= npositional) {
                 diag_error(S->d, arg->loc, "too many positional arguments for %s (it takes %d)",
                            call->str, npositional);
-                if (npositional < count)
+                if (!tensor_hint_given && positional_tensor_hint(S, call, arg))
+                    tensor_hint_given = true;
+                else if (npositional < count)
                     diag_hint(S->d, arg->loc, "name the option, e.g. %s=…", names[npositional]);
                 A->ok = false;
                 continue;
@@ -389,6 +426,18 @@ bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out) {
                         initializer_names);
     if (k < 0)
         return false;
+    /* The runtime draws every initializer with Keras' default parameters (random_uniform in
+     * ±0.05, random_normal with stddev 0.05, gain 1, the train block's seed): an option such
+     * as minval= or seed= would be ignored, so none is accepted. */
+    if (call && call->args) {
+        static const char *const none[] = {NULL};
+        Args A;
+        if (!args_bind(S, &A, call, none, 0, 0)) {
+            diag_note(S->d, call->name_loc, "initializers take no options in nnlc: they use "
+                      "Keras' defaults, and the train block's seed");
+            return false;
+        }
+    }
     *out = (NnrtInit)k;
     return true;
 }

@@ -41,6 +41,8 @@ typedef struct Sema {
     Graph *g;
     Scope *globals;
     const Program *prog;
+    Scope *tensors;     /* while a layer's options are bound: its scope, where a positional
+                           argument that names a tensor earns the `relu()(x)` hint */
 } Sema;
 
 Binding *scope_find(Scope *s, const char *name);

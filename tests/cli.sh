@@ -166,5 +166,25 @@ expect 0 ' 10,000,100,000  2,000,010,000,000,000$' -- "$nnlc" --summary "$tmp/wi
 } >"$tmp/deep.nn"
 expect 0 'Total params: 393,220' -- timeout 20 "$nnlc" --summary "$tmp/deep.nn"
 
+# --max-errors: the "too many errors" note comes after the last shown error's hint (not
+# between them), only when an error is really left out, and the count says how many shown.
+printf 'model m {\n input [4]\n dens(3)\n dens(3)\n dens(3)\n}\n' >"$tmp/three.nn"
+printf 'model m {\n input [4]\n dens(3)\n dens(3)\n}\n' >"$tmp/two.nn"
+"$nnlc" --summary --max-errors=2 "$tmp/three.nn" >/dev/null 2>"$tmp/three.err"
+if [ "$(grep -E 'error:|hint:|note: too many|generated' "$tmp/three.err" | cut -d' ' -f2- |
+        tr '\n' '|')" != "error: unknown layer 'dens'|hint: did you mean 'dense'?|error: unknown \
+layer 'dens'|hint: did you mean 'dense'?|note: too many errors (limit is 2); further errors are \
+not shown|errors generated (2 shown).|" ]; then
+    echo "FAIL: --max-errors=2 on three errors:" >&2; sed 's/^/    /' "$tmp/three.err" >&2
+    fails=$((fails + 1))
+else
+    passes=$((passes + 1))
+fi
+expect 1 '^2 errors generated\.$' -- "$nnlc" --summary --max-errors=2 "$tmp/two.nn"
+if grep -q 'too many errors' "$tmp/out"; then
+    echo "FAIL: --max-errors=2 on two errors says some are not shown" >&2
+    fails=$((fails + 1))
+fi
+
 echo "cli: $passes passed, $fails failed"
 [ $fails -eq 0 ]
