@@ -108,6 +108,11 @@ runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a fi
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --save ${RT_DATA})
 runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
+# A CSV file holds its labels: a second operand is refused, not silently unused.
+runtime_expect(cli.csv_extra_operand 2 "error: --data: a CSV file holds its own labels. unexpected 'extra.csv'"
+    --data ${RT_DATA}/data.csv extra.csv)
+runtime_expect(cli.csv_extra_operand_test 2 "error: --test: a CSV file holds its own labels. unexpected '.*/y.npy'"
+    --data ${RT_DATA}/data.csv --test ${RT_DATA}/data.csv ${RT_DATA}/y.npy)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
 
 # Gradients of the reference model against finite differences.
