@@ -162,7 +162,13 @@ void nnrt_metrics_print_confusion(const Metrics *mt, FILE *f, const char *const 
     fprintf(f, "  recall\n");
     for (int64_t t = 0; t < K; t++) {
         int64_t row = 0;
-        fprintf(f, "%4lld %-*.*s", (long long)t, nw, nw, names && names[t] ? names[t] : "");
+        /* a name is shown on one line: control characters (a newline) become spaces */
+        char name[25];
+        snprintf(name, sizeof name, "%s", names && names[t] ? names[t] : "");
+        for (char *c = name; *c; c++)
+            if ((unsigned char)*c < ' ')
+                *c = ' ';
+        fprintf(f, "%4lld %-*.*s", (long long)t, nw, nw, name);
         for (int64_t k = 0; k < K; k++) {
             fprintf(f, " %*lld", cw, (long long)mt->confusion[t * K + k]);
             row += mt->confusion[t * K + k];

