@@ -55,7 +55,8 @@ static const OptSpec OPTIONS[] = {
     {"evaluate", OPT_FLAG, OFF(evaluate), 0, 0, "", "only evaluate on the test set (use with --load)"},
     {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, 0, "", "compare gradients with finite differences, then exit"},
     {"tolerance", OPT_POS, OFF(tolerance), 0, 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
-    {"quiet", OPT_FLAG, OFF(quiet), 0, 0, "", "print only results and errors"},
+    {"quiet", OPT_FLAG, OFF(quiet), 0, 0, "", "print only errors, warnings and the final result (test metrics, else "
+                                            "validation, else the last epoch's training metrics)"},
     {"help", OPT_FLAG, 0, 0, 0, "", "show this help"},
 };
 

@@ -40,5 +40,31 @@ PY
 # The confusion matrix shows each class on one line: a newline in a name becomes a space.
 check 0 '   2 hi big +[0-9]+ +[0-9]+ +[0-9]+ ' ./names --load names.st --evaluate --test cls.csv
 
+# --history: one column per value the console shows (top-k included), empty validation
+# fields without validation data.
+cat >val.nn <<'NN'
+model val { input [3] dense(3, activation=softmax) }
+train { loss = sparse_categorical_crossentropy  epochs = 2  batch = 8  validation = 0.25
+        metrics = [accuracy, top_k(2)]  data = csv("cls.csv") }
+NN
+compile val
+./val --history h.csv >val.out || fail "training val"
+head -1 h.csv | grep -qx 'epoch,loss,accuracy,top_2_accuracy,val_loss,val_accuracy,val_top_2_accuracy,lr,seconds' ||
+    fail "history header: $(head -1 h.csv)"
+[ "$(awk -F, 'NR > 1 && NF == 9' h.csv | wc -l)" -eq 2 ] || fail "history rows: $(cat h.csv)"
+# The last epoch's top-2 accuracy in the history is the console's.
+top2=$(tail -1 h.csv | awk -F, '{ printf "%.4f", $4 }')
+grep -q "Epoch 2/2" val.out && grep -q " - top_2_accuracy: $top2 " val.out ||
+    fail "history top_2_accuracy $top2 is not the console's: $(cat val.out)"
+./names --history hn.csv --quiet >/dev/null || fail "training names with --history"
+[ "$(sed -n 2p hn.csv | cut -d, -f4,5)" = "," ] || fail "no validation: expected empty val fields: $(cat hn.csv)"
+
+# --quiet still prints the result: validation metrics without a test set, the last
+# epoch's training metrics without either, the test line with a test set.
+check 0 '^Validation: 10 examples - val_loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_top_2_accuracy: [0-9.]+$' ./val --quiet
+[ "$(./val --quiet | wc -l)" -eq 1 ] || fail "--quiet with validation: not one line: $(./val --quiet)"
+check 0 '^Training, epoch 1: 40 examples - loss: [0-9.]+ - accuracy: [0-9.]+$' ./names --quiet
+check 0 '^Test: 40 examples - test_loss: ' ./val --quiet --test cls.csv
+
 [ $fails -eq 0 ] && echo "outputs: every file and message as expected"
 [ $fails -eq 0 ]
