@@ -349,9 +349,26 @@ static void print_summary(const Trainer *t) {
     fflush(stdout);
 }
 
+/* early_stopping and reduce_on_plateau watch val_loss (Keras); without validation data
+ * they watch the training loss, which the user is told once, before the first epoch. */
+static void warn_no_validation(const Trainer *t) {
+    const NnrtModel *m = t->m;
+    bool es = m->early_stop_patience > 0, plateau = m->schedule == NNRT_SCHED_PLATEAU;
+    if (t->data.val.n > 0 || !(es || plateau) || t->state.epoch >= t->opt->epochs)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "%s: warning: %s%s%s watch%s val_loss, but there is no validation data: "
+            "%s will follow the training loss instead; add 'validation = 0.2' (or a data "
+            "source) to the train block for validation data\n", t->opt->prog,
+            es ? "early_stopping" : "", es && plateau ? " and " : "",
+            plateau ? "reduce_on_plateau" : "", es && plateau ? "" : "es",
+            es && plateau ? "stopping and lr reductions" : es ? "stopping" : "lr reductions");
+}
+
 bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (!t->opt->quiet)
         print_summary(t);
+    warn_no_validation(t);
     if (t->state.epoch >= t->opt->epochs && !t->opt->quiet)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);

@@ -66,5 +66,23 @@ check 0 '^Validation: 10 examples - val_loss: [0-9.]+ - val_accuracy: [0-9.]+ - 
 check 0 '^Training, epoch 1: 40 examples - loss: [0-9.]+ - accuracy: [0-9.]+$' ./names --quiet
 check 0 '^Test: 40 examples - test_loss: ' ./val --quiet --test cls.csv
 
+# early_stopping / reduce_on_plateau without validation data: one warning before training
+# says what they watch instead and how to add validation data; none with validation.
+monitored() { # NAME SETTINGS
+    printf 'model %s { input [3] dense(3, activation=softmax) }\n' "$1"
+    printf 'train { loss = sparse_categorical_crossentropy  epochs = 3  batch = 8  %s\n' "$2"
+    printf '        data = csv("cls.csv") }\n'
+}
+monitored es 'early_stopping = 2' >es.nn
+monitored rop 'schedule = reduce_on_plateau(patience=1)' >rop.nn
+monitored both 'early_stopping = 2  schedule = reduce_on_plateau()' >both.nn
+monitored esval 'early_stopping = 2  validation = 0.25' >esval.nn
+for m in es rop both esval; do compile $m; done
+check 0 "^es: warning: early_stopping watches val_loss, but there is no validation data: stopping will follow the training loss instead; add 'validation = 0.2' \\(or a data source\\) to the train block" ./es --quiet
+check 0 "^rop: warning: reduce_on_plateau watches val_loss, but there is no validation data: lr reductions will follow the training loss" ./rop --quiet
+check 0 "^both: warning: early_stopping and reduce_on_plateau watch val_loss, but there is no validation data: stopping and lr reductions will follow" ./both --quiet
+[ "$(./both 2>&1 >/dev/null | grep -c warning)" -eq 1 ] || fail "the no-validation warning is not printed once"
+[ -z "$(./esval --quiet 2>&1 >/dev/null)" ] || fail "a warning with validation data: $(./esval --quiet 2>&1 >/dev/null)"
+
 [ $fails -eq 0 ] && echo "outputs: every file and message as expected"
 [ $fails -eq 0 ]
