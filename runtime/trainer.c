@@ -338,8 +338,9 @@ static bool run_epoch(Trainer *t, int epoch, bool *stop, NnrtError *err) {
 
 static void print_summary(const Trainer *t) {
     const NnrtModel *m = t->m;
-    printf("%s: %lld parameters (%s), %lld training examples", m->name, (long long)m->param_size,
-           m->elem_size == 8 ? "f64" : "f32", (long long)t->data.train.n);
+    printf("%s: %lld parameters (%s), %lld training example%s", m->name, (long long)m->param_size,
+           m->elem_size == 8 ? "f64" : "f32", (long long)t->data.train.n,
+           t->data.train.n == 1 ? "" : "s");
     if (t->data.val.n)
         printf(", %lld validation", (long long)t->data.val.n);
     if (t->data.test.n)
