@@ -152,11 +152,18 @@ static bool check_indices(const Table *t, const NnrtModel *m, const char *path, 
     int64_t limit = m->input_index_limit;
     for (int64_t i = 0; limit > 0 && i < t->n * t->dim; i++) {
         float v = nnrt_table_value(t, i);
-        if (!(v >= 0 && v < (float)limit && v == floorf(v)))
-            return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
-                             "(the model's embedding has %lld rows)", path, (long long)(i / t->dim),
-                             (long long)(i % t->dim), (double)v, (long long)limit - 1,
-                             (long long)limit);
+        if (v >= 0 && v < (float)limit && v == floorf(v))
+            continue;
+        int64_t example = i / t->dim, pos = i % t->dim;
+        if (t->lines) { /* CSV: the line and column in the file */
+            int64_t col = pos + 1 + (t->label_column > 0 && pos + 1 >= t->label_column);
+            return nnrt_fail(err, "%s:%d: column %lld: %g is not an index 0..%lld (the model's "
+                             "embedding has %lld rows)", path, t->lines[example], (long long)col,
+                             (double)v, (long long)limit - 1, (long long)limit);
+        }
+        return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
+                         "(the model's embedding has %lld rows)", path, (long long)example + 1,
+                         (long long)pos + 1, (double)v, (long long)limit - 1, (long long)limit);
     }
     return true;
 }
@@ -164,7 +171,10 @@ static bool check_indices(const Table *t, const NnrtModel *m, const char *path, 
 /* Reads one source and checks it against what the model's input means. */
 static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const NnrtModel *m,
                          Table *t, NnrtError *err) {
-    return nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
+    bool ok = nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
+    free(t->lines); /* only messages about the file use them */
+    t->lines = NULL;
+    return ok;
 }
 
 static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *rq, NnrtError *err) {

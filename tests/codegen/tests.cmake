@@ -134,7 +134,7 @@ if(TARGET rt_fixtures)
     codegen_error(idx_magic "^images_trainer: error: .*badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
         --data ${CG_RT_DATA}/badmagic.idx ${CG_RT_DATA}/labels.idx)
     codegen_error(idx_label_range
-        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 8\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx)
     codegen_error(idx_shape
         "^images_trainer: error: .*small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784$"
@@ -145,7 +145,7 @@ if(TARGET rt_fixtures)
         "^images_trainer: error: .*trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360$"
         --data ${CG_RT_DATA}/trunc.npy ${CG_RT_DATA}/y.npy)
     codegen_error(test_set_label_range
-        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9"
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 8\\): label 12 is not a class index 0..9"
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels.idx --test ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx
         --epochs 1 --quiet)
 endif()
