@@ -228,7 +228,8 @@ static int name_id(CsvLoad *c, const char *name) {
 static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, NnrtError *err) {
     const char *path = c->src->features_path;
     if (!field[strspn(field, " \t")]) /* an empty cell is no class, not the class named '' */
-        return nnrt_fail(err, "%s:%d: the label is missing", path, c->r.line);
+        return nnrt_fail(err, "%s:%d: column %d: the label is missing", path, c->r.line,
+                         c->label_col + 1);
     double v;
     bool numeric = nnrt_csv_number(field, &v);
     if (c->label_names < 0)
@@ -239,14 +240,15 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         return true;
     }
     if (!numeric)
-        return nnrt_fail(err, "%s:%d: label '%s' is not a number%s", path, c->r.line, field,
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
+                         c->label_col + 1, field,
                          c->spec->task == NNRT_TASK_REGRESS ? "" : " (earlier rows have numeric labels)");
     if (nnrt_float32_overflows(v))
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
                          c->r.line, c->label_col + 1, field);
     char why[200];
     if (!nnrt_label_ok(c->spec, v, why, sizeof why))
-        return nnrt_fail(err, "%s:%d: %s", path, c->r.line, why);
+        return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
     *y = (float)v;
     return true;
 }

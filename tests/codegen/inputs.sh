@@ -68,6 +68,8 @@ printf 'a,b,c,y\n1,2,3,0\n1,-1e39,3,1\n' >big.csv
 check 1 "big.csv:3: column 2: '-1e39' is out of range for float32" ./relu_m --data big.csv
 printf 'a,b,c,y\n1,2,3,0\n1,2,3,1e39\n' >biglabel.csv
 check 1 "biglabel.csv:3: column 4: label '1e39' is out of range for float32" ./relu_m --data biglabel.csv
+printf 'a,b,c,y\n1,2,3,0\n1,2,3,5\n' >badlabel.csv
+check 1 "badlabel.csv:3: column 4: label 5 is not a class index 0..1" ./relu_m --data badlabel.csv
 printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets.csv
 printf 'a,b,c,y\n1,2,3,cat\n\n4,5,6,fish\n' >fish.csv
 check 1 "fish.csv:4: column 4: unknown class 'fish' \(the classes are 'cat' ... 'dog'\)" \

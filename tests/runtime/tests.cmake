@@ -77,7 +77,7 @@ runtime_expect(error.csv_float32_range 1 "big.csv:4: column 6: '1e39' is out of 
     --data ${RT_DATA}/big.csv)
 runtime_expect(error.npy_float32_range 1 "big64.npy: byte 12712 \\(example 3\\): 1e\\+39 is out of range for float32"
     --data ${RT_DATA}/big64.npy ${RT_DATA}/y.npy)
-runtime_expect(error.csv_no_label 1 "nolabel.csv:4: the label is missing"
+runtime_expect(error.csv_no_label 1 "nolabel.csv:4: column 785: the label is missing"
     --data ${RT_DATA}/nolabel.csv)
 runtime_expect(error.npy_header 1 "badhdr.npy: byte 10: the header lacks 'shape'"
     --data ${RT_DATA}/badhdr.npy ${RT_DATA}/y.npy)
