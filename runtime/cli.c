@@ -2,10 +2,11 @@
  * cli.c — option table, parsing and --help (see cli.h). Both "--epochs 5" and
  * "--epochs=5" work. --data and --test take one path, or two when the format keeps
  * labels in a separate file (IDX, .npy): the second is taken if it does not start
- * with "--".
+ * with "--". A CSV file holds its own labels, so a second operand after one is an error.
  */
 #include "cli.h"
 
+#include "data.h"
 #include "threadpool.h"
 #include "util.h"
 
@@ -44,8 +45,8 @@ static const OptSpec OPTIONS[] = {
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
     {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data"},
-    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's"},
-    {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), 0, "PATH [LABELS]", "test data instead of the model's"},
+    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's (LABELS: IDX, .npy)"},
+    {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), 0, "PATH [LABELS]", "test data instead of the model's (LABELS: IDX, .npy)"},
     {"history", OPT_PATH, OFF(history), 0, 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
     {"save", OPT_PATH, OFF(save), 0, 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
     {"load", OPT_PATH, OFF(load), 0, 0, "FILE", "start from the weights in a checkpoint"},
@@ -54,7 +55,8 @@ static const OptSpec OPTIONS[] = {
     {"evaluate", OPT_FLAG, OFF(evaluate), 0, 0, "", "only evaluate on the test set (use with --load)"},
     {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, 0, "", "compare gradients with finite differences, then exit"},
     {"tolerance", OPT_POS, OFF(tolerance), 0, 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
-    {"quiet", OPT_FLAG, OFF(quiet), 0, 0, "", "print only results and errors"},
+    {"quiet", OPT_FLAG, OFF(quiet), 0, 0, "", "print only errors, warnings and the final result (test metrics, else "
+                                            "validation, else the last epoch's training metrics)"},
     {"help", OPT_FLAG, 0, 0, 0, "", "show this help"},
 };
 
@@ -175,8 +177,16 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     }
     if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS) {
         *(const char **)((char *)o + spec->offset) = v;
-        if (spec->kind == OPT_PATHS && !eq && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0)
+        if (spec->kind == OPT_PATHS && !eq && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0) {
+            /* A CSV file (examples or a series) holds its own labels: a second operand
+             * would be silently unused. */
+            if (nnrt_data_kind_for(v) == NNRT_DATA_CSV) {
+                fprintf(err, "%s: error: --%s: a CSV file holds its own labels; unexpected '%s'\n",
+                        o->prog, spec->name, argv[*i + 1]);
+                return CLI_USAGE;
+            }
             *(const char **)((char *)o + spec->offset2) = argv[++*i];
+        }
         return CLI_RUN;
     }
     return parse_number(spec, v, o, err) ? CLI_RUN : CLI_USAGE;

@@ -29,6 +29,11 @@ typedef struct Table {
     uint8_t *x8;    /* (n, dim): feature i = x8[i]·x8_scale + x8_shift */
     float x8_scale, x8_shift;
     float *y;       /* (n, ydim) or NULL */
+    /* CSV only, while the file is checked (freed after nnrt_read_source's caller checks):
+     * the 1-based line of each example, and the 1-based column of the label (0: none),
+     * so that messages name a value's line and column as they are in the file. */
+    int *lines;
+    int label_column;
 } Table;
 
 /* Feature i of t (float or byte storage). */
@@ -74,6 +79,10 @@ int nnrt_data_kind_for(const char *path);
 /* Is v a valid label for spec? If not, writes the reason ("label 12 is not a class
  * index 0..9") into why. */
 bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
+
+/* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
+ * "out of range for float32" rather than the infinity it would become. */
+bool nnrt_float32_overflows(double v);
 
 /* "(28, 28, 1)" */
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);

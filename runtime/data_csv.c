@@ -228,7 +228,8 @@ static int name_id(CsvLoad *c, const char *name) {
 static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, NnrtError *err) {
     const char *path = c->src->features_path;
     if (!field[strspn(field, " \t")]) /* an empty cell is no class, not the class named '' */
-        return nnrt_fail(err, "%s:%d: the label is missing", path, c->r.line);
+        return nnrt_fail(err, "%s:%d: column %d: the label is missing", path, c->r.line,
+                         c->label_col + 1);
     double v;
     bool numeric = nnrt_csv_number(field, &v);
     if (c->label_names < 0)
@@ -239,11 +240,15 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         return true;
     }
     if (!numeric)
-        return nnrt_fail(err, "%s:%d: label '%s' is not a number%s", path, c->r.line, field,
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
+                         c->label_col + 1, field,
                          c->spec->task == NNRT_TASK_REGRESS ? "" : " (earlier rows have numeric labels)");
+    if (nnrt_float32_overflows(v))
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
+                         c->r.line, c->label_col + 1, field);
     char why[200];
     if (!nnrt_label_ok(c->spec, v, why, sizeof why))
-        return nnrt_fail(err, "%s:%d: %s", path, c->r.line, why);
+        return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
     *y = (float)v;
     return true;
 }
@@ -256,6 +261,7 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
     if (t->n == c->cap) {
         c->cap = c->cap ? 2 * c->cap : 1024;
         t->x = nnrt_realloc(t->x, sizeof(float) * (size_t)(c->cap * t->dim));
+        t->lines = nnrt_realloc(t->lines, sizeof(int) * (size_t)c->cap);
         if (t->ydim)
             t->y = nnrt_realloc(t->y, sizeof(float) * (size_t)c->cap);
     }
@@ -270,8 +276,12 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
         if (!nnrt_csv_number(r->fields[j], &v))
             return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'", r->path, r->line,
                              j + 1, r->fields[j]);
+        if (nnrt_float32_overflows(v))
+            return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
+                             "about 3.4e38)", r->path, r->line, j + 1, r->fields[j]);
         *x++ = (float)v;
     }
+    t->lines[t->n] = r->line;
     t->n++;
     return true;
 }
@@ -313,9 +323,9 @@ static bool map_names(CsvLoad *c, Table *t, NnrtError *err) {
     for (int64_t i = 0; i < t->n; i++) {
         int id = vocab_find(v, c->names[c->name_ids[i]]);
         if (id < 0)
-            return nnrt_fail(err, "%s: example %lld: unknown class '%s' (the classes are '%s' ... '%s')",
-                             path, (long long)i, c->names[c->name_ids[i]], v->names[0],
-                             v->names[v->n - 1]);
+            return nnrt_fail(err, "%s:%d: column %d: unknown class '%s' (the classes are '%s' ... "
+                             "'%s')", path, t->lines[i], c->label_col + 1, c->names[c->name_ids[i]],
+                             v->names[0], v->names[v->n - 1]);
         t->y[i] = (float)id;
     }
     return true;
@@ -361,6 +371,7 @@ static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
         return false;
     t->dim = c->spec->input_size;
     t->ydim = c->label_col >= 0 && c->spec->labels ? 1 : 0;
+    t->label_column = c->label_col + 1;
     if (!c->src->csv_header && !read_row(c, t, err))
         return false;
     while (c->spec->limit <= 0 || t->n < c->spec->limit) {

@@ -105,7 +105,7 @@ static double idx_value(const unsigned char *b, int type) {
 /* Reads `count` values into dst as float, or (bytes != NULL, an unsigned-byte file) as
  * they are into bytes. `what` names them for the truncation error: "bytes of pixels
  * (60000 examples of 28x28)". */
-static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, float *dst,
+static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float *dst,
                         uint8_t *bytes, const char *what, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
@@ -123,8 +123,18 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, float *dst,
         if (bytes)
             memcpy(bytes + done, buf, (size_t)got);
         else
-            for (int64_t i = 0; i < got / h->elem_bytes; i++)
-                dst[done / h->elem_bytes + i] = (float)idx_value(buf + i * h->elem_bytes, h->type);
+            for (int64_t i = 0; i < got / h->elem_bytes; i++) {
+                double v = idx_value(buf + i * h->elem_bytes, h->type);
+                int64_t k = done / h->elem_bytes + i;
+                if (nnrt_float32_overflows(v)) { /* float64 data: not an infinity */
+                    nnrt_fail(err, "%s: byte %lld (example %lld): %g is out of range for float32",
+                              in->path, (long long)(h->data_offset + k * h->elem_bytes),
+                              (long long)(k / per + 1), v);
+                    free(buf);
+                    return false;
+                }
+                dst[k] = (float)v;
+            }
         done += got;
     }
     free(buf);
@@ -203,7 +213,7 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
         } else {
             t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
         }
-        ok = read_values(&in, &h, t->n * t->dim, t->x, t->x8, what, err);
+        ok = read_values(&in, &h, t->n * t->dim, t->dim, t->x, t->x8, what, err);
         *n_file = h.n;
     }
     nnrt_gz_close(&in);
@@ -217,7 +227,7 @@ static bool check_labels(const char *path, const DataSpec *spec, const IdxHeader
         if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
             return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,
                              (long long)(h->data_offset + i * h->elem_bytes),
-                             (long long)(i / t->ydim), why);
+                             (long long)(i / t->ydim + 1), why);
     }
     return true;
 }
@@ -245,7 +255,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
     if (ok) {
         t->ydim = h.per;
         t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
-        ok = read_values(&in, &h, t->n * t->ydim, t->y, NULL, what, err) &&
+        ok = read_values(&in, &h, t->n * t->ydim, t->ydim, t->y, NULL, what, err) &&
              check_labels(path, spec, &h, t, err);
     }
     nnrt_gz_close(&in);

@@ -5,6 +5,7 @@
 #include "data.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,8 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
     return true;
 }
 
+bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
+
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {
     size_t k = (size_t)snprintf(buf, size, "(");
     for (int i = 0; i < rank && k < size; i++)
@@ -165,6 +168,7 @@ void nnrt_table_free(Table *t) {
     nnrt_free(t->x);
     nnrt_free(t->x8);
     nnrt_free(t->y);
+    free(t->lines);
     memset(t, 0, sizeof *t);
 }
 
@@ -190,7 +194,8 @@ static void apply_scale_shift(Table *t, double scale, double shift) {
 }
 
 /* A NaN or infinity in the data would only surface later as a NaN loss, blamed on the
- * learning rate: it is reported where it is. */
+ * learning rate: it is reported where it is, examples and values counted from 1. (A CSV
+ * reader refuses them itself, naming the line and column.) */
 static bool all_finite(const char *path, const char *what, const float *v, int64_t n, int64_t per,
                        NnrtError *err) {
     if (!v)
@@ -198,7 +203,7 @@ static bool all_finite(const char *path, const char *what, const float *v, int64
     for (int64_t i = 0; i < n * per; i++)
         if (!isfinite(v[i]))
             return nnrt_fail(err, "%s: example %lld, %s %lld: %s; the data must be finite numbers",
-                             path, (long long)(i / per), what, (long long)(i % per),
+                             path, (long long)(i / per + 1), what, (long long)(i % per + 1),
                              isnan(v[i]) ? "NaN" : "infinity");
     return true;
 }

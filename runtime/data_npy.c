@@ -188,7 +188,10 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
     nnrt_format_dims(buf, size, h->dims, h->ndims);
 }
 
-static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, float *dst, NnrtError *err) {
+/* count values (per of them to an example) into dst; a float64 value beyond float32's
+ * range is an error naming its byte and example, not an infinity. */
+static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float *dst,
+                            NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->size, done = 0;
     char shape[160];
@@ -204,8 +207,18 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, float *
                       h->descr, shape, (long long)(done + got));
             break;
         }
-        for (int64_t i = 0; i < got / h->size; i++)
-            dst[done / h->size + i] = (float)npy_value(buf + i * h->size, h);
+        for (int64_t i = 0; i < got / h->size; i++) {
+            double v = npy_value(buf + i * h->size, h);
+            int64_t k = done / h->size + i;
+            if (nnrt_float32_overflows(v)) {
+                nnrt_fail(err, "%s: byte %lld (example %lld): %g is out of range for float32",
+                          in->path, (long long)(h->data_offset + k * h->size),
+                          (long long)(k / per + 1), v);
+                free(buf);
+                return false;
+            }
+            dst[k] = (float)v;
+        }
         done += got;
     }
     free(buf);
@@ -255,7 +268,7 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
     }
     if (ok) {
         t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * per));
-        ok = read_npy_values(&in, &h, t->n * per, t->x, err);
+        ok = read_npy_values(&in, &h, t->n * per, per, t->x, err);
     }
     nnrt_gz_close(&in);
     return ok;
@@ -287,12 +300,12 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     if (ok) {
         t->ydim = spec->ydim;
         t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
-        ok = read_npy_values(&in, &h, t->n * t->ydim, t->y, err);
+        ok = read_npy_values(&in, &h, t->n * t->ydim, t->ydim, t->y, err);
     }
     for (int64_t i = 0; ok && i < t->n * t->ydim; i++)
         if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
             ok = nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,
-                           (long long)(h.data_offset + i * h.size), (long long)(i / t->ydim), why);
+                           (long long)(h.data_offset + i * h.size), (long long)(i / t->ydim + 1), why);
     nnrt_gz_close(&in);
     return ok;
 }

@@ -58,6 +58,9 @@ static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
         if (!nnrt_csv_number(f, &v))
             return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'", r->path, r->line,
                              s->cols[i] + 1, f);
+        if (nnrt_float32_overflows(v))
+            return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
+                             "about 3.4e38)", r->path, r->line, s->cols[i] + 1, f);
         s->rows[s->nrows * s->nused + i] = (float)v;
     }
     s->lines[s->nrows++] = r->line;
@@ -108,7 +111,7 @@ static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const S
         t->y[i] = s->rows[row * s->nused + F];
         if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
             return nnrt_fail(err, "%s:%d: target of window %lld: %s", src->features_path,
-                             s->lines[row], (long long)i, why);
+                             s->lines[row], (long long)i + 1, why);
     }
     return true;
 }

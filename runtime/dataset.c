@@ -88,12 +88,23 @@ static bool has_fraction_split(const NnrtModel *m) {
 }
 
 /* Cuts the training table into train / validation / test views. want_val and want_test
- * say whether those still need to come from it (no separate source was given). */
-static void split_training(DataSplits *d, const NnrtModel *m, const char *origin, bool want_val,
-                           bool want_test, uint64_t seed) {
+ * say whether those still need to come from it (no separate source was given). Every
+ * part of a `split` with a fraction above 0 gets at least one example: a file with fewer
+ * examples than such parts is an error. */
+static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin, bool want_val,
+                           bool want_test, uint64_t seed, int64_t limit, NnrtError *err) {
     Table *t = &d->tables[0];
     int64_t n = t->n, n_val = 0, n_test = 0, n_train = n;
     if (has_fraction_split(m)) {
+        bool val = want_val && m->split_val > 0, test = want_test && m->split_test > 0;
+        int parts = 1 + val + test;
+        if (n < parts) /* parts >= 2 here: a file holds at least one example */
+            return nnrt_fail(err, "%s: %s %lld example%s, too few for split = [%g, %g, %g]: the "
+                             "training%s sets each need at least one", origin,
+                             n == limit ? "--limit leaves" : "holds", (long long)n,
+                             n == 1 ? "" : "s", m->split_train, m->split_val, m->split_test,
+                             val && test ? ", validation and test" : val ? " and validation"
+                                                                       : " and test");
         if (m->data.kind != NNRT_DATA_SERIES)
             shuffle_table(t, seed);
         n_val = want_val ? (int64_t)floor((double)n * m->split_val) : 0;
@@ -107,6 +118,8 @@ static void split_training(DataSplits *d, const NnrtModel *m, const char *origin
         double total = m->split_train + m->split_val + m->split_test;
         /* Fractions summing to 1 give every row a home; otherwise the rest is unused. */
         n_train = fabs(total - 1.0) < 1e-9 ? n - n_val - n_test : (int64_t)floor((double)n * m->split_train);
+        if (n_train == 0 && n - n_val - n_test >= 1)
+            n_train = 1;
     } else if (want_val && m->validation_split > 0) {
         /* Keras: split_at = floor(n * (1 - validation_split)); validation = x[split_at:]. */
         n_train = (int64_t)floor((double)n * (1.0 - m->validation_split));
@@ -118,6 +131,7 @@ static void split_training(DataSplits *d, const NnrtModel *m, const char *origin
     if (n_test > 0)
         d->test = nnrt_dataset_view("test", t, origin, n_train + n_val,
                                     n_train + n_val + n_test);
+    return true;
 }
 
 static void init_vocab(ClassVocab *v, const NnrtModel *m) {
@@ -138,11 +152,18 @@ static bool check_indices(const Table *t, const NnrtModel *m, const char *path, 
     int64_t limit = m->input_index_limit;
     for (int64_t i = 0; limit > 0 && i < t->n * t->dim; i++) {
         float v = nnrt_table_value(t, i);
-        if (!(v >= 0 && v < (float)limit && v == floorf(v)))
-            return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
-                             "(the model's embedding has %lld rows)", path, (long long)(i / t->dim),
-                             (long long)(i % t->dim), (double)v, (long long)limit - 1,
-                             (long long)limit);
+        if (v >= 0 && v < (float)limit && v == floorf(v))
+            continue;
+        int64_t example = i / t->dim, pos = i % t->dim;
+        if (t->lines) { /* CSV: the line and column in the file */
+            int64_t col = pos + 1 + (t->label_column > 0 && pos + 1 >= t->label_column);
+            return nnrt_fail(err, "%s:%d: column %lld: %g is not an index 0..%lld (the model's "
+                             "embedding has %lld rows)", path, t->lines[example], (long long)col,
+                             (double)v, (long long)limit - 1, (long long)limit);
+        }
+        return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
+                         "(the model's embedding has %lld rows)", path, (long long)example + 1,
+                         (long long)pos + 1, (double)v, (long long)limit - 1, (long long)limit);
     }
     return true;
 }
@@ -150,7 +171,10 @@ static bool check_indices(const Table *t, const NnrtModel *m, const char *path, 
 /* Reads one source and checks it against what the model's input means. */
 static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const NnrtModel *m,
                          Table *t, NnrtError *err) {
-    return nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
+    bool ok = nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
+    free(t->lines); /* only messages about the file use them */
+    t->lines = NULL;
+    return ok;
 }
 
 static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *rq, NnrtError *err) {
@@ -167,7 +191,9 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
         if (!read_checked(&train_src, &limited, m, &d->tables[0], err))
             return false;
-        split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq->seed);
+        if (!split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test,
+                            rq->seed, rq->limit, err))
+            return false;
     }
     if (rq->train && sep_val) {
         if (!read_checked(&m->validation, &all, m, &d->tables[1], err))

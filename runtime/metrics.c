@@ -110,14 +110,6 @@ double nnrt_metrics_topk(const Metrics *mt) { return per_example(mt, (double)mt-
 double nnrt_metrics_rmse(const Metrics *mt) { return sqrt(per_value(mt, mt->se_sum)); }
 double nnrt_metrics_mae(const Metrics *mt) { return per_value(mt, mt->ae_sum); }
 
-const char *nnrt_metrics_main_name(const Metrics *mt) {
-    return mt->task == NNRT_TASK_REGRESS ? "mae" : "accuracy";
-}
-
-double nnrt_metrics_main(const Metrics *mt) {
-    return mt->task == NNRT_TASK_REGRESS ? nnrt_metrics_mae(mt) : nnrt_metrics_accuracy(mt);
-}
-
 /* Keras progbar: 4 decimals, or scientific notation for tiny values. */
 static void append_value(char *buf, size_t size, const char *prefix, const char *name, double v) {
     size_t k = strlen(buf);
@@ -127,19 +119,28 @@ static void append_value(char *buf, size_t size, const char *prefix, const char 
     snprintf(buf + k, size - k, fmt, prefix, name, v);
 }
 
-void nnrt_metrics_format(const Metrics *mt, const char *prefix, char *buf, size_t size) {
-    append_value(buf, size, prefix, "loss", nnrt_metrics_loss(mt));
+int nnrt_metrics_list(const Metrics *mt, MetricValue out[NNRT_MAX_METRICS]) {
+    int n = 0;
+    out[n++] = (MetricValue){"loss", nnrt_metrics_loss(mt)};
     if (mt->task == NNRT_TASK_REGRESS) {
-        append_value(buf, size, prefix, "rmse", nnrt_metrics_rmse(mt));
-        append_value(buf, size, prefix, "mae", nnrt_metrics_mae(mt));
-        return;
+        out[n++] = (MetricValue){"rmse", nnrt_metrics_rmse(mt)};
+        out[n++] = (MetricValue){"mae", nnrt_metrics_mae(mt)};
+        return n;
     }
-    append_value(buf, size, prefix, "accuracy", nnrt_metrics_accuracy(mt));
+    out[n++] = (MetricValue){"accuracy", nnrt_metrics_accuracy(mt)};
     if (mt->task == NNRT_TASK_CLASSIFY && mt->top_k > 0) {
-        char name[32];
-        snprintf(name, sizeof name, "top_%d_accuracy", mt->top_k);
-        append_value(buf, size, prefix, name, nnrt_metrics_topk(mt));
+        MetricValue *v = &out[n++];
+        snprintf(v->name, sizeof v->name, "top_%d_accuracy", mt->top_k);
+        v->value = nnrt_metrics_topk(mt);
     }
+    return n;
+}
+
+void nnrt_metrics_format(const Metrics *mt, const char *prefix, char *buf, size_t size) {
+    MetricValue v[NNRT_MAX_METRICS];
+    int n = nnrt_metrics_list(mt, v);
+    for (int i = 0; i < n; i++)
+        append_value(buf, size, prefix, v[i].name, v[i].value);
 }
 
 static int name_width(const Metrics *mt, const char *const *names) {
@@ -162,7 +163,13 @@ void nnrt_metrics_print_confusion(const Metrics *mt, FILE *f, const char *const 
     fprintf(f, "  recall\n");
     for (int64_t t = 0; t < K; t++) {
         int64_t row = 0;
-        fprintf(f, "%4lld %-*.*s", (long long)t, nw, nw, names && names[t] ? names[t] : "");
+        /* a name is shown on one line: control characters (a newline) become spaces */
+        char name[25];
+        snprintf(name, sizeof name, "%s", names && names[t] ? names[t] : "");
+        for (char *c = name; *c; c++)
+            if ((unsigned char)*c < ' ')
+                *c = ' ';
+        fprintf(f, "%4lld %-*.*s", (long long)t, nw, nw, name);
         for (int64_t k = 0; k < K; k++) {
             fprintf(f, " %*lld", cw, (long long)mt->confusion[t * K + k]);
             row += mt->confusion[t * K + k];

@@ -46,9 +46,14 @@ double nnrt_metrics_mae(const Metrics *mt);
 /* Appends " - loss: 0.5012 - accuracy: 0.8234" (names prefixed by `prefix`, e.g.
  * "val_") to buf, Keras' number format. */
 void nnrt_metrics_format(const Metrics *mt, const char *prefix, char *buf, size_t size);
-/* The name of the second history column and its value: accuracy, or mae for regression. */
-const char *nnrt_metrics_main_name(const Metrics *mt);
-double nnrt_metrics_main(const Metrics *mt);
+/* The values the console shows, in its order: loss, then accuracy (and top-k) or rmse
+ * and mae. The --history file has one column per entry. Returns the count. */
+enum { NNRT_MAX_METRICS = 4 };
+typedef struct MetricValue {
+    char name[32];
+    double value;
+} MetricValue;
+int nnrt_metrics_list(const Metrics *mt, MetricValue out[NNRT_MAX_METRICS]);
 
 void nnrt_metrics_print_confusion(const Metrics *mt, FILE *f, const char *const *class_names);
 

@@ -100,7 +100,7 @@ static bool predict_only(Trainer *t, NnrtError *err) {
 static bool train(Trainer *t, NnrtError *err) {
     DataRequest rq = request(t, true, true);
     return nnrt_trainer_load_data(t, &rq, err) && nnrt_trainer_fit(t, err) &&
-           nnrt_trainer_test(t, stdout, err);
+           nnrt_trainer_results(t, stdout, err);
 }
 
 static int run_mode(Trainer *t, NnrtError *err) {

@@ -179,6 +179,32 @@ bool nnrt_trainer_test(Trainer *t, FILE *out, NnrtError *err) {
     return true;
 }
 
+/* --quiet hides the epoch lines, so without a test set the run's result would be
+ * nothing at all: it prints the validation metrics of the final weights instead (the
+ * restored best ones after early stopping), or without validation data the last
+ * epoch's training metrics. */
+static bool print_quiet_result(Trainer *t, FILE *out, NnrtError *err) {
+    char text[512] = "";
+    if (t->data.val.n > 0) {
+        if (!nnrt_trainer_evaluate(t, &t->val_dl, &t->eval_m, err))
+            return false;
+        nnrt_metrics_format(&t->eval_m, "val_", text, sizeof text);
+        fprintf(out, "Validation: %lld examples%s\n", (long long)t->data.val.n, text);
+    } else if (t->train_m.count > 0) {
+        nnrt_metrics_format(&t->train_m, "", text, sizeof text);
+        fprintf(out, "Training, epoch %d: %lld examples%s\n", t->state.epoch,
+                (long long)t->train_m.count, text);
+    }
+    fflush(out);
+    return true;
+}
+
+bool nnrt_trainer_results(Trainer *t, FILE *out, NnrtError *err) {
+    if (t->data.test.n > 0)
+        return nnrt_trainer_test(t, out, err);
+    return !t->opt->quiet || print_quiet_result(t, out, err);
+}
+
 /* ---- training ---- */
 
 static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
@@ -213,24 +239,36 @@ static bool open_history(Trainer *t, NnrtError *err) {
     if (!t->history)
         return nnrt_fail(err, "--history: cannot write %s: %s", path, strerror(errno));
     if (!old) {
-        const char *k = nnrt_metrics_main_name(&t->train_m);
-        fprintf(t->history, "epoch,loss,%s,val_loss,val_%s,lr,seconds\n", k, k);
+        MetricValue v[NNRT_MAX_METRICS];
+        int n = nnrt_metrics_list(&t->train_m, v);
+        fprintf(t->history, "epoch");
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < n; i++)
+                fprintf(t->history, ",%s%s", pass ? "val_" : "", v[i].name);
+        fprintf(t->history, ",lr,seconds\n");
         fflush(t->history);
     }
     return true;
 }
 
 
+/* One row: every value the console shows for the epoch (empty validation fields when
+ * there is no validation data), then lr and the epoch's seconds. */
 static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
     if (!t->history)
         return;
-    fprintf(t->history, "%d,%.8g,%.8g,", epoch + 1, nnrt_metrics_loss(&t->train_m),
-            nnrt_metrics_main(&t->train_m));
-    if (has_val)
-        fprintf(t->history, "%.8g,%.8g,", nnrt_metrics_loss(&t->eval_m), nnrt_metrics_main(&t->eval_m));
-    else
-        fprintf(t->history, ",,");
-    fprintf(t->history, "%.8g,%.4f\n", t->last_lr, seconds);
+    MetricValue v[NNRT_MAX_METRICS];
+    int n = nnrt_metrics_list(&t->train_m, v);
+    fprintf(t->history, "%d", epoch + 1);
+    for (int i = 0; i < n; i++)
+        fprintf(t->history, ",%.8g", v[i].value);
+    n = nnrt_metrics_list(&t->eval_m, v);
+    for (int i = 0; i < n; i++)
+        if (has_val)
+            fprintf(t->history, ",%.8g", v[i].value);
+        else
+            fprintf(t->history, ",");
+    fprintf(t->history, ",%.8g,%.4f\n", t->last_lr, seconds);
     fflush(t->history);
 }
 
@@ -300,8 +338,9 @@ static bool run_epoch(Trainer *t, int epoch, bool *stop, NnrtError *err) {
 
 static void print_summary(const Trainer *t) {
     const NnrtModel *m = t->m;
-    printf("%s: %lld parameters (%s), %lld training examples", m->name, (long long)m->param_size,
-           m->elem_size == 8 ? "f64" : "f32", (long long)t->data.train.n);
+    printf("%s: %lld parameters (%s), %lld training example%s", m->name, (long long)m->param_size,
+           m->elem_size == 8 ? "f64" : "f32", (long long)t->data.train.n,
+           t->data.train.n == 1 ? "" : "s");
     if (t->data.val.n)
         printf(", %lld validation", (long long)t->data.val.n);
     if (t->data.test.n)
@@ -311,9 +350,26 @@ static void print_summary(const Trainer *t) {
     fflush(stdout);
 }
 
+/* early_stopping and reduce_on_plateau watch val_loss (Keras); without validation data
+ * they watch the training loss, which the user is told once, before the first epoch. */
+static void warn_no_validation(const Trainer *t) {
+    const NnrtModel *m = t->m;
+    bool es = m->early_stop_patience > 0, plateau = m->schedule == NNRT_SCHED_PLATEAU;
+    if (t->data.val.n > 0 || !(es || plateau) || t->state.epoch >= t->opt->epochs)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "%s: warning: %s%s%s watch%s val_loss, but there is no validation data: "
+            "%s will follow the training loss instead; add 'validation = 0.2' (or a data "
+            "source) to the train block for validation data\n", t->opt->prog,
+            es ? "early_stopping" : "", es && plateau ? " and " : "",
+            plateau ? "reduce_on_plateau" : "", es && plateau ? "" : "es",
+            es && plateau ? "stopping and lr reductions" : es ? "stopping" : "lr reductions");
+}
+
 bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (!t->opt->quiet)
         print_summary(t);
+    warn_no_validation(t);
     if (t->state.epoch >= t->opt->epochs && !t->opt->quiet)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);
@@ -362,7 +418,8 @@ static void predict_row(const Trainer *t, int64_t row, const void *o, FILE *out)
                 best = k;
         if (m->task == NNRT_TASK_BINARY)
             best = nnrt_get(o, es, 0) > 0.5;
-        fprintf(out, ",%lld,%s", (long long)best, names && names[best] ? names[best] : "");
+        fprintf(out, ",%lld,", (long long)best);
+        nnrt_csv_write_field(out, names && names[best] ? names[best] : "");
     }
     const Standardizer *st = &t->stats;
     for (int64_t k = 0; k < m->n_outputs; k++) {

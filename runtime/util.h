@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define NNRT_ALIGN 64 /* cache line: every big buffer starts on one (ABI promise) */
 
@@ -48,6 +49,10 @@ static inline void nnrt_set(void *buf, int elem_size, int64_t i, double v) {
 }
 /* dst[i] = src[i] for n elements, dst in model precision. */
 void nnrt_from_float(void *dst, int elem_size, const float *src, int64_t n);
+
+/* Writes s as one CSV field (RFC 4180): in double quotes, with "" for a quote, when it
+ * holds a comma, a quote, a CR or a newline; as it is otherwise. */
+void nnrt_csv_write_field(FILE *f, const char *s);
 
 /* The last path component, for messages ("data/train.gz" -> "train.gz"). */
 const char *nnrt_basename(const char *path);

@@ -2,8 +2,8 @@
 # inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
-# NUL byte in a CSV, splits that would round to nothing, a data set the splits leave
-# empty, trainer options out of range, and IDX images read in another layout (with
+# NUL byte in a CSV, data errors' lines and columns, splits that would round to nothing, a data set too small for its
+# split or left empty by it, trainer options out of range, and IDX images read in another layout (with
 # Fashion-MNIST installed). Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
@@ -50,10 +50,30 @@ check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
 # 9 rows split 0.8 / 0.1 / 0.1: one validation and one test example, not none.
 head -10 data.csv >nine.csv
 check 0 '7 training examples, 1 validation, 1 test' ./split_m --data nine.csv
+# Fewer examples than the split's non-empty parts: an error naming the file and the
+# counts, not a run without a test set; three examples give one to each part.
+head -3 data.csv >two.csv
+check 1 'two.csv: holds 2 examples, too few for split = \[0.8, 0.1, 0.1\]: the training, validation and test sets each need at least one' \
+    ./split_m --data two.csv
+check 1 'data.csv: --limit leaves 2 examples, too few for split = \[0.8, 0.1, 0.1\]' ./split_m --limit 2
+head -4 data.csv >three.csv
+check 0 '1 training example, 1 validation, 1 test' ./split_m --data three.csv
 # One row, half of it for validation: nothing left to train on, and the file used is named.
 head -2 data.csv >one.csv
 check 1 'one.csv: holds 1 example, none left for training after the validation and test splits' \
     ./val_m --data one.csv
+# Data errors count from 1 and name the line and column as they are in the file: a
+# number float32 cannot hold (a label too), and a class name the training file lacks.
+printf 'a,b,c,y\n1,2,3,0\n1,-1e39,3,1\n' >big.csv
+check 1 "big.csv:3: column 2: '-1e39' is out of range for float32" ./relu_m --data big.csv
+printf 'a,b,c,y\n1,2,3,0\n1,2,3,1e39\n' >biglabel.csv
+check 1 "biglabel.csv:3: column 4: label '1e39' is out of range for float32" ./relu_m --data biglabel.csv
+printf 'a,b,c,y\n1,2,3,0\n1,2,3,5\n' >badlabel.csv
+check 1 "badlabel.csv:3: column 4: label 5 is not a class index 0..1" ./relu_m --data badlabel.csv
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets.csv
+printf 'a,b,c,y\n1,2,3,cat\n\n4,5,6,fish\n' >fish.csv
+check 1 "fish.csv:4: column 4: unknown class 'fish' \(the classes are 'cat' ... 'dog'\)" \
+    ./relu_m --data pets.csv --test fish.csv
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1

@@ -9,6 +9,7 @@
 #   codegen.checkpoint, .resume, .threads(.split)   checkpoints and determinism
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
+#   codegen.inputs, .outputs     data a trainer refuses or handles; the files and messages it writes
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(CG_DATA ${CMAKE_CURRENT_BINARY_DIR}/cg_data)
 set(CG_WORK ${CMAKE_CURRENT_BINARY_DIR}/cg_work)
@@ -108,6 +109,8 @@ add_test(NAME codegen.fashion COMMAND ${CG_DIR}/fashion.sh ${CG_NNLC} ${PROJECT_
 set_tests_properties(codegen.fashion PROPERTIES SKIP_RETURN_CODE 77 FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.inputs COMMAND ${CG_DIR}/inputs.sh ${CG_NNLC} ${CG_WORK}/inputs)
 set_tests_properties(codegen.inputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.outputs COMMAND ${CG_DIR}/outputs.sh ${CG_NNLC} ${CG_WORK}/outputs)
+set_tests_properties(codegen.outputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)
@@ -131,7 +134,7 @@ if(TARGET rt_fixtures)
     codegen_error(idx_magic "^images_trainer: error: .*badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
         --data ${CG_RT_DATA}/badmagic.idx ${CG_RT_DATA}/labels.idx)
     codegen_error(idx_label_range
-        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 8\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)$"
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx)
     codegen_error(idx_shape
         "^images_trainer: error: .*small.idx: byte 4: each example has 196 values, but the model input \\(28, 28, 1\\) has 784$"
@@ -142,7 +145,7 @@ if(TARGET rt_fixtures)
         "^images_trainer: error: .*trunc.npy: byte 128: expected 62720 bytes of <f4 values \\(shape \\(20, 28, 28\\)\\), the file ends after 31360$"
         --data ${CG_RT_DATA}/trunc.npy ${CG_RT_DATA}/y.npy)
     codegen_error(test_set_label_range
-        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9"
+        "^images_trainer: error: .*labels_big.idx: byte 15 \\(example 8\\): label 12 is not a class index 0..9"
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels.idx --test ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx
         --epochs 1 --quiet)
 endif()

@@ -168,6 +168,11 @@ static bool write_npy_fixtures(const char *dir) {
     memcpy(with_nan, x32, sizeof x32);
     with_nan[3 * PIXELS + 7] = NAN;
     ok = ok && fx_npy(join(dir, "nan.npy"), "<f4", shape3, 3, with_nan, sizeof with_nan);
+    /* A float64 value float32 cannot hold: example 3 (from 1), value 6. */
+    static double with_big[N_EXAMPLES * PIXELS];
+    memcpy(with_big, x64, sizeof x64);
+    with_big[2 * PIXELS + 5] = 1e39;
+    ok = ok && fx_npy(join(dir, "big64.npy"), "<f8", shape2, 2, with_big, sizeof with_big);
     int64_t huge[] = {100000000000LL, SIDE, SIDE};
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&
            fx_npy(join(dir, "huge_shape.npy"), "<f4", huge, 3, x32, sizeof x32) &&
@@ -189,10 +194,13 @@ static bool write_series(const char *path, int blank_after) {
 }
 
 bool fx_write_all(const char *dir) {
-    return write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv"), -1) &&
+    static const char series_big[] = "t,a,b\n0,20,50\n1,1e39,50\n";
+    return fx_write(join(dir, "series_big.csv"), series_big, sizeof series_big - 1, false) &&
+           write_idx_fixtures(dir) && write_npy_fixtures(dir) && write_series(join(dir, "series.csv"), -1) &&
            write_series(join(dir, "series_gap.csv"), 99) &&
            write_csv(join(dir, "data.csv"), N_EXAMPLES, -1, NULL, false) &&
            write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL, false) &&
            write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc", false) &&
+           write_csv(join(dir, "big.csv"), N_EXAMPLES, -1, "1e39", false) &&
            write_csv(join(dir, "nolabel.csv"), N_EXAMPLES, -1, NULL, true);
 }

@@ -24,10 +24,14 @@ stop=$(printf '%s\n' "$out" | sed -n 's/^Epoch \([0-9]*\): early stopping$/\1/p'
 rmse=$(printf '%s\n' "$out" | grep -Eo 'test_rmse: [0-9.]+' | cut -d' ' -f2)
 awk -v r="$rmse" 'BEGIN { exit !(r < 1.0) }' || fail "test RMSE $rmse >= 1"
 
-head -1 "$work/lin.csv" | grep -qx 'epoch,loss,mae,val_loss,val_mae,lr,seconds' || fail "history header"
+# The history holds every metric the console shows, rmse included.
+head -1 "$work/lin.csv" | grep -qx 'epoch,loss,rmse,mae,val_loss,val_rmse,val_mae,lr,seconds' ||
+    fail "history header $(head -1 "$work/lin.csv")"
 [ "$(tail -n +2 "$work/lin.csv" | wc -l)" -eq "$stop" ] || fail "history rows != $stop epochs"
-tail -n +2 "$work/lin.csv" | cut -d, -f7 | grep -Eqvx '[0-9]+\.[0-9]{4}' &&
+tail -n +2 "$work/lin.csv" | cut -d, -f9 | grep -Eqvx '[0-9]+\.[0-9]{4}' &&
     fail "history seconds not to 0.1 ms"
+last_rmse=$(tail -1 "$work/lin.csv" | awk -F, '{ printf "%.4f - mae: %.4f - val_loss: %.4f - val_rmse: %.4f", $3, $4, $5, $6 }')
+printf '%s\n' "$out" | grep -q -- "rmse: $last_rmse" || fail "history's last row ($last_rmse) is not the console's"
 
 # Predictions in data units: window 0 (rows 0..7) predicts b at row 8, about 60.1.
 "$trainer" --load "$work/lin.safetensors" --predict "$data/series.csv" > "$work/lin.pred"

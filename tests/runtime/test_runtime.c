@@ -181,7 +181,7 @@ static void test_idx_errors(void) {
     Table t;
     NnrtError err = {{0}};
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
-    ASSERT_CONTAINS(err.msg, "el.idx: byte 12 (example 4): label 3 is not a class index 0..2");
+    ASSERT_CONTAINS(err.msg, "el.idx: byte 12 (example 5): label 3 is not a class index 0..2");
     /* truncated: the header promises 5 images of 2x2, 7 bytes follow */
     uint8_t trunc[16 + 7] = {0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 2};
     fx_write(tmp("t.idx.gz"), trunc, sizeof trunc, true);

@@ -47,7 +47,7 @@ runtime_expect(error.idx_truncated 1
 runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
     --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_label_range 1
-    "labels_big.idx: byte 15 \\(example 7\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)"
+    "labels_big.idx: byte 15 \\(example 8\\): label 12 is not a class index 0..9 \\(the model has 10 classes\\)"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels_big.idx)
 runtime_expect(error.idx_label_count 1 "labels_short.idx: byte 4: holds 10 labels, but the features file holds 20 examples"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels_short.idx)
@@ -70,9 +70,14 @@ runtime_expect(error.csv_ragged 1 "ragged.csv:6: expected 785 fields like the he
     --data ${RT_DATA}/ragged.csv)
 runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, found 'abc'"
     --data ${RT_DATA}/notnum.csv)
-runtime_expect(error.npy_nan 1 "nan.npy: example 3, value 7: NaN. the data must be finite numbers"
+runtime_expect(error.npy_nan 1 "nan.npy: example 4, value 8: NaN. the data must be finite numbers"
     --data ${RT_DATA}/nan.npy ${RT_DATA}/y.npy)
-runtime_expect(error.csv_no_label 1 "nolabel.csv:4: the label is missing"
+# A number float32 cannot hold is named as such, where it is (not as an "infinity").
+runtime_expect(error.csv_float32_range 1 "big.csv:4: column 6: '1e39' is out of range for float32"
+    --data ${RT_DATA}/big.csv)
+runtime_expect(error.npy_float32_range 1 "big64.npy: byte 12712 \\(example 3\\): 1e\\+39 is out of range for float32"
+    --data ${RT_DATA}/big64.npy ${RT_DATA}/y.npy)
+runtime_expect(error.csv_no_label 1 "nolabel.csv:4: column 785: the label is missing"
     --data ${RT_DATA}/nolabel.csv)
 runtime_expect(error.npy_header 1 "badhdr.npy: byte 10: the header lacks 'shape'"
     --data ${RT_DATA}/badhdr.npy ${RT_DATA}/y.npy)
@@ -84,7 +89,7 @@ runtime_expect(error.npy_huge_shape 1
 runtime_expect(error.npy_dtype 1
     "half.npy: byte 10: dtype '<f2' is not supported \\(use float32, float64, bool or integers\\)"
     --data ${RT_DATA}/half.npy ${RT_DATA}/y.npy)
-runtime_expect(error.npy_label_fraction 1 "y_frac.npy: byte 160 \\(example 4\\): label 3.5 is not an integer class index"
+runtime_expect(error.npy_label_fraction 1 "y_frac.npy: byte 160 \\(example 5\\): label 3.5 is not an integer class index"
     --data ${RT_DATA}/x64.npy ${RT_DATA}/y_frac.npy)
 runtime_expect(error.nan_loss 1 "the training loss became (NaN|infinity) at epoch 1, step [2-5]. try a lower learning rate"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --lr 1e30 --batch 4 --quiet)
@@ -108,6 +113,11 @@ runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a fi
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --save ${RT_DATA})
 runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
+# A CSV file holds its labels: a second operand is refused, not silently unused.
+runtime_expect(cli.csv_extra_operand 2 "error: --data: a CSV file holds its own labels. unexpected 'extra.csv'"
+    --data ${RT_DATA}/data.csv extra.csv)
+runtime_expect(cli.csv_extra_operand_test 2 "error: --test: a CSV file holds its own labels. unexpected '.*/y.npy'"
+    --data ${RT_DATA}/data.csv --test ${RT_DATA}/data.csv ${RT_DATA}/y.npy)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
 
 # Gradients of the reference model against finite differences.
@@ -135,5 +145,9 @@ add_test(NAME runtime.gradcheck.regression COMMAND ${RT_EXPECT} 0 "gradcheck: pa
          $<TARGET_FILE:rt_ref_linear> --gradcheck --data ${RT_DATA}/series.csv)
 add_test(NAME runtime.error.series_gap COMMAND ${RT_EXPECT} 1 "series_gap.csv:102: a blank line inside a series"
          $<TARGET_FILE:rt_ref_linear> --data ${RT_DATA}/series_gap.csv)
+add_test(NAME runtime.error.series_float32_range
+         COMMAND ${RT_EXPECT} 1 "series_big.csv:3: column 2: '1e39' is out of range for float32"
+         $<TARGET_FILE:rt_ref_linear> --data ${RT_DATA}/series_big.csv)
 set_tests_properties(runtime.regression runtime.gradcheck.regression runtime.error.series_gap
+                     runtime.error.series_float32_range
                      PROPERTIES FIXTURES_REQUIRED rt_data)

@@ -1,0 +1,92 @@
+#!/bin/sh
+# outputs.sh NNLC WORK_DIR — what a generated trainer writes besides its progress: the
+# --predict and --history CSV files (RFC 4180 quoting of class names, every metric the
+# console shows), what --quiet still prints, and the warnings at the start of training.
+# Each case names what it checks when it fails.
+set -u
+nnlc=$1 work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+expect=$here/../runtime/expect.sh
+fails=0
+mkdir -p "$work"
+cd "$work" || exit 1
+check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+compile() { "$nnlc" "$1.nn" -o "$1" || { echo "FAIL: nnlc could not compile $1.nn"; exit 1; }; }
+
+awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 40; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 3 }' >cls.csv
+
+# --predict: class names holding a comma, a quote or a newline are quoted (RFC 4180), so
+# every row has as many fields as the header.
+cat >names.nn <<'NN'
+model names { input [3] dense(3, activation=softmax) }
+train { loss = sparse_categorical_crossentropy  epochs = 1  batch = 8
+        data = csv("cls.csv")  classes = ["low, small", "mid \"x\"", "hi\nbig"] }
+NN
+compile names
+./names --save names.st --quiet >/dev/null || fail "training names"
+printf 'a,b,c\n0,0,0\n1,1,1\n2,2,2\n6,4,2\n' >p.csv
+./names --load names.st --predict p.csv >pred.csv || fail "--predict names"
+grep -q '^[0-9]*,0,"low, small",' pred.csv && grep -q '^[0-9]*,1,"mid ""x""",' pred.csv &&
+    ! grep -q ',low, small,' pred.csv || fail "--predict does not quote class names: $(cat pred.csv)"
+# A CSV reader gets the header's 6 fields in every row (when Python is there to check).
+if command -v python3 >/dev/null; then python3 - pred.csv <<'PY' || fails=$((fails + 1))
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+names = {"low, small", 'mid "x"', "hi\nbig"}
+bad = [r for r in rows if len(r) != len(rows[0])]
+bad += [r for r in rows[1:] if r[2] not in names]
+if len(rows) != 5 or bad:
+    print("FAIL: --predict CSV does not parse back into 5 rows of", len(rows[0]), "fields:", rows)
+    sys.exit(1)
+PY
+fi
+# The confusion matrix shows each class on one line: a newline in a name becomes a space.
+check 0 '   2 hi big +[0-9]+ +[0-9]+ +[0-9]+ ' ./names --load names.st --evaluate --test cls.csv
+
+# --history: one column per value the console shows (top-k included), empty validation
+# fields without validation data.
+cat >val.nn <<'NN'
+model val { input [3] dense(3, activation=softmax) }
+train { loss = sparse_categorical_crossentropy  epochs = 2  batch = 8  validation = 0.25
+        metrics = [accuracy, top_k(2)]  data = csv("cls.csv") }
+NN
+compile val
+./val --history h.csv >val.out || fail "training val"
+head -1 h.csv | grep -qx 'epoch,loss,accuracy,top_2_accuracy,val_loss,val_accuracy,val_top_2_accuracy,lr,seconds' ||
+    fail "history header: $(head -1 h.csv)"
+[ "$(awk -F, 'NR > 1 && NF == 9' h.csv | wc -l)" -eq 2 ] || fail "history rows: $(cat h.csv)"
+# The last epoch's top-2 accuracy in the history is the console's.
+top2=$(tail -1 h.csv | awk -F, '{ printf "%.4f", $4 }')
+grep -q "Epoch 2/2" val.out && grep -q " - top_2_accuracy: $top2 " val.out ||
+    fail "history top_2_accuracy $top2 is not the console's: $(cat val.out)"
+./names --history hn.csv --quiet >/dev/null || fail "training names with --history"
+[ "$(sed -n 2p hn.csv | cut -d, -f4,5)" = "," ] || fail "no validation: expected empty val fields: $(cat hn.csv)"
+
+# --quiet still prints the result: validation metrics without a test set, the last
+# epoch's training metrics without either, the test line with a test set.
+check 0 '^Validation: 10 examples - val_loss: [0-9.]+ - val_accuracy: [0-9.]+ - val_top_2_accuracy: [0-9.]+$' ./val --quiet
+[ "$(./val --quiet | wc -l)" -eq 1 ] || fail "--quiet with validation: not one line: $(./val --quiet)"
+check 0 '^Training, epoch 1: 40 examples - loss: [0-9.]+ - accuracy: [0-9.]+$' ./names --quiet
+check 0 '^Test: 40 examples - test_loss: ' ./val --quiet --test cls.csv
+
+# early_stopping / reduce_on_plateau without validation data: one warning before training
+# says what they watch instead and how to add validation data; none with validation.
+monitored() { # NAME SETTINGS
+    printf 'model %s { input [3] dense(3, activation=softmax) }\n' "$1"
+    printf 'train { loss = sparse_categorical_crossentropy  epochs = 3  batch = 8  %s\n' "$2"
+    printf '        data = csv("cls.csv") }\n'
+}
+monitored es 'early_stopping = 2' >es.nn
+monitored rop 'schedule = reduce_on_plateau(patience=1)' >rop.nn
+monitored both 'early_stopping = 2  schedule = reduce_on_plateau()' >both.nn
+monitored esval 'early_stopping = 2  validation = 0.25' >esval.nn
+for m in es rop both esval; do compile $m; done
+check 0 "^es: warning: early_stopping watches val_loss, but there is no validation data: stopping will follow the training loss instead; add 'validation = 0.2' \\(or a data source\\) to the train block" ./es --quiet
+check 0 "^rop: warning: reduce_on_plateau watches val_loss, but there is no validation data: lr reductions will follow the training loss" ./rop --quiet
+check 0 "^both: warning: early_stopping and reduce_on_plateau watch val_loss, but there is no validation data: stopping and lr reductions will follow" ./both --quiet
+[ "$(./both 2>&1 >/dev/null | grep -c warning)" -eq 1 ] || fail "the no-validation warning is not printed once"
+[ -z "$(./esval --quiet 2>&1 >/dev/null)" ] || fail "a warning with validation data: $(./esval --quiet 2>&1 >/dev/null)"
+
+[ $fails -eq 0 ] && echo "outputs: every file and message as expected"
+[ $fails -eq 0 ]
