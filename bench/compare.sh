@@ -73,8 +73,8 @@ if [ $nnlc_ok -eq 1 ]; then
         > "$work/nnlc.out" 2> "$work/nnlc.time"
     n_train=$(grep -Eo '[0-9]+ training examples' "$work/nnlc.out" | grep -Eo '^[0-9]+')
     n_epochs=$(($(wc -l < "$work/history.csv") - 1))
-    nnlc_s=$(awk -F, 'NR > 1 { printf "%s%.3f", sep, $7; sep = " " }' "$work/history.csv")
-    nnlc_total=$(awk -F, 'NR > 1 { s += $7 } END { print s }' "$work/history.csv")
+    nnlc_s=$(awk -F, 'NR > 1 { printf "%s%.3f", sep, $NF; sep = " " }' "$work/history.csv")
+    nnlc_total=$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$work/history.csv")
     nnlc_ips=$(awk -v n="$n_train" -v e="$n_epochs" -v s="$nnlc_total" 'BEGIN { printf "%.0f", n * e / s }')
     nnlc_acc=$(grep -Eo 'test_accuracy: [0-9.]+' "$work/nnlc.out" | tail -1 | cut -d' ' -f2)
     nnlc_rss=$(awk '/Maximum resident/ { printf "%.1f", $NF / 1024 }' "$work/nnlc.time")

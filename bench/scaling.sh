@@ -47,14 +47,14 @@ if cc -O2 -pthread "$root/bench/core_latency.c" -o "$work/core_latency" 2>/dev/n
     latency=$work/core_latency
 fi
 
-# images/s of one run: training images × epochs / their seconds (--history column 7)
+# images/s of one run: training images × epochs / their seconds (the last column of --history)
 run() {
     rm -f "$work/history.csv"
     "$work/$name" --epochs "$epochs" --threads "$1" "${limit[@]}" \
         --history "$work/history.csv" > "$work/out.txt"
     local n
     n=$(grep -m1 -Eo '[0-9]+ training examples' "$work/out.txt" | grep -Eo '^[0-9]+')
-    awk -F, -v n="$n" -v e="$epochs" 'NR > 1 && (e == 1 || NR > 2) { s += $7; k++ }
+    awk -F, -v n="$n" -v e="$epochs" 'NR > 1 && (e == 1 || NR > 2) { s += $NF; k++ }
         END { printf "%.0f", n * k / s }' "$work/history.csv"
 }
 
