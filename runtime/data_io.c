@@ -168,7 +168,7 @@ void nnrt_table_free(Table *t) {
     nnrt_free(t->x);
     nnrt_free(t->x8);
     nnrt_free(t->y);
-    free(t->lines);
+    nnrt_free(t->lines);
     memset(t, 0, sizeof *t);
 }
 

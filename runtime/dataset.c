@@ -172,7 +172,7 @@ static bool check_indices(const Table *t, const NnrtModel *m, const char *path, 
 static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const NnrtModel *m,
                          Table *t, NnrtError *err) {
     bool ok = nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
-    free(t->lines); /* only messages about the file use them */
+    nnrt_free(t->lines); /* only messages about the file use them */
     t->lines = NULL;
     return ok;
 }
