@@ -53,8 +53,8 @@ static const char usage_text[] =
     "\n"
     "Compiles a neural-network description into a native trainer executable.\n"
     "\n"
-    "  -o FILE               write the output to FILE (default: MODEL without .nn;\n"
-    "                        text outputs go to standard output)\n"
+    "  -o FILE               write the output to FILE (default: MODEL without .nn, or\n"
+    "                        MODEL.o with -c; text outputs go to standard output)\n"
     "  --summary             print the model summary (layers, output shapes, parameter\n"
     "                        counts as Keras prints them, FLOPs, memory plan) and stop\n"
     "  --emit=KIND           print an intermediate form and stop; KIND is one of\n"
@@ -70,13 +70,14 @@ static const char usage_text[] =
     "  --parallel-min-work=N loops with fewer estimated operations per batch run on one\n"
     "                        thread (default 16384; 0: every loop that can be parallel is)\n"
     "  --jobs=N              compile a linked trainer's code in N threads, into N object\n"
-    "                        files (default: 2, or 1 on a single core); the trainer is\n"
-    "                        the same for any N\n"
+    "                        files (default: 2, or 1 on a single core); the trainer\n"
+    "                        computes the same numbers for any N\n"
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
     "\n"
     "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a).\n"
-    "Exit status: 0 success, 1 errors in the model, 2 bad usage or a failing tool.\n"
+    "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage\n"
+    "or a failing tool.\n"
     "The language is described in docs/language.md.\n";
 
 static int usage_error(const char *fmt, const char *arg) {

@@ -846,7 +846,7 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     TrainSpec *t = &g->train;
     memset(t, 0, sizeof *t);
     t->loc = train->loc;
-    t->opt = optimizer_defaults(OPT_ADAM);
+    t->opt = optimizer_defaults(OPT_RMSPROP); /* Keras' compile() default */
     t->opt.slots = optimizer_slots(&t->opt);
     t->epochs = 1;
     t->batch = 32;

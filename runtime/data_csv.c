@@ -360,9 +360,9 @@ static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
     }
     int header_n = c->r.nfields;
     if (header && !c->spec->labels && all_numbers(header, header_n))
-        fprintf(stderr, "%s:1: note: this line is read as the header, as the model's CSV data "
-                "has one (header=true), but it holds only numbers; if it is an example, add "
-                "a header line\n", c->src->features_path);
+        fprintf(stderr, "%s:1: note: this line is read as the header (a CSV file for this "
+                "model starts with one), but it holds only numbers; if it is an example, add a "
+                "header line\n", c->src->features_path);
     bool ok = setup_columns(c, header, err);
     for (int i = 0; header && i < header_n; i++)
         free(header[i]);

@@ -34,6 +34,9 @@ expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
 expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
+# Without an optimizer setting the trainer uses Keras' compile() default, RMSprop.
+printf 'model m { input [4] dense(2) }\ntrain { loss = mse  data = csv("d.csv") }\n' >"$tmp/noopt.nn"
+expect 0 'optimizer state .*\(rmsprop: 1 slot per parameter\)' -- "$nnlc" --summary "$tmp/noopt.nn"
 # The output never replaces the model's source: a name without .nn, -o naming the input
 # (also through a symbolic link, and for text outputs); the source is intact afterwards.
 cp "$examples/mlp.nn" "$tmp/mymodel"

@@ -35,7 +35,7 @@ check 0 "warning: .*ck.safetensors was written by a different build of the model
 # --predict on a file without the header line the model's CSV has: its first example is
 # read as the header, and the user is told; a file with a header gets no note.
 printf '1,2,3\n4,5,6\n' >noheader.csv
-check 0 'noheader.csv:1: note: this line is read as the header, as the model.s CSV data has one' \
+check 0 'noheader.csv:1: note: this line is read as the header \(a CSV file for this model starts with one\)' \
     ./relu_m --load ck.safetensors --predict noheader.csv
 printf 'a,b,c\n4,5,6\n' >header.csv
 ./relu_m --load ck.safetensors --predict header.csv 2>predict.err >/dev/null
