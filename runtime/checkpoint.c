@@ -88,16 +88,49 @@ static void directory_of(const char *path, char *dir, size_t size) {
         snprintf(dir, size, ".");
 }
 
-bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
+/* The file a save to `path` replaces: path itself, or the file a symbolic link names (the
+ * link stays a link), which may not exist yet. NULL when the link cannot be read. */
+static char *save_target(const char *path) {
     struct stat sb;
-    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return nnrt_fail(err, "--save: %s is a directory; give a file name such as "
-                         "%s/model.safetensors", path, path);
+    if (lstat(path, &sb) != 0 || !S_ISLNK(sb.st_mode))
+        return nnrt_strdup(path);
+    char *real = realpath(path, NULL);
+    if (real)
+        return real;
+    char link[4096]; /* a link to a file not written yet: its name, from the link's directory */
+    ssize_t k = readlink(path, link, sizeof link - 1);
+    if (k < 0)
+        return NULL;
+    link[k] = '\0';
+    if (link[0] == '/')
+        return nnrt_strdup(link);
     char dir[4096];
     directory_of(path, dir, sizeof dir);
-    if (access(dir, W_OK | X_OK) != 0)
-        return nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
-    return true;
+    size_t n = strlen(dir) + strlen(link) + 2;
+    char *target = nnrt_realloc(NULL, n);
+    snprintf(target, n, "%s/%s", dir, link);
+    return target;
+}
+
+bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
+    char *target = save_target(path);
+    if (!target)
+        return nnrt_fail(err, "--save: cannot read the symbolic link %s: %s", path,
+                         strerror(errno));
+    struct stat sb;
+    bool exists = stat(target, &sb) == 0;
+    bool ok = true;
+    if (exists && S_ISDIR(sb.st_mode))
+        ok = nnrt_fail(err, "--save: %s is a directory; give a file name such as "
+                       "%s/model.safetensors", path, path);
+    else if (exists && !S_ISREG(sb.st_mode)) /* a device or a pipe: a rename would replace it */
+        ok = nnrt_fail(err, "--save: %s is not a regular file; give a file name", path);
+    char dir[4096];
+    directory_of(target, dir, sizeof dir);
+    if (ok && access(dir, W_OK | X_OK) != 0)
+        ok = nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
+    free(target);
+    return ok;
 }
 
 /* Makes the rename itself durable. Failure is harmless (some filesystems refuse). */
@@ -111,29 +144,51 @@ static void sync_directory(const char *path) {
     }
 }
 
+/* A new file of its own for the temporary copy: a stale PATH.tmp is removed first, and a
+ * link planted there is not followed (O_EXCL), so the write cannot land anywhere else. */
+static FILE *create_new(const char *tmp) {
+    if (unlink(tmp) != 0 && errno != ENOENT)
+        return NULL;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "wb");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+/* Written to TARGET.tmp, then renamed over TARGET (path, or the file a link at path
+ * names): a crash leaves the old file whole, and the new one appears whole. */
 bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const *meta,
                    NnrtError *err) {
+    char *target = save_target(path);
+    if (!target)
+        return nnrt_fail(err, "cannot write %s: cannot read the link: %s", path, strerror(errno));
     size_t hlen;
     char *header = build_header(e, n, meta, &hlen);
-    if (!header)
+    if (!header) {
+        free(target);
         return nnrt_fail(err, "cannot write %s: out of memory", path);
-    size_t plen = strlen(path) + 5;
+    }
+    size_t plen = strlen(target) + 5;
     char *tmp = nnrt_realloc(NULL, plen);
-    snprintf(tmp, plen, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
+    snprintf(tmp, plen, "%s.tmp", target);
+    FILE *f = create_new(tmp);
     bool ok = f && write_file(f, header, hlen, e, n);
     int saved = errno;
     if (f && fclose(f) != 0 && ok)
         ok = false, saved = errno;
-    if (ok && rename(tmp, path) != 0)
+    if (ok && rename(tmp, target) != 0)
         ok = false, saved = errno;
     if (ok)
-        sync_directory(path);
+        sync_directory(target);
     else
         nnrt_fail(err, "cannot write %s: %s", f ? path : tmp, strerror(saved));
-    if (!ok)
+    if (!ok && f)
         remove(tmp);
     free(tmp);
+    free(target);
     free(header);
     return ok;
 }

@@ -40,6 +40,28 @@ check 0 'noheader.csv:1: note: this line is read as the header \(a CSV file for 
 printf 'a,b,c\n4,5,6\n' >header.csv
 ./relu_m --load ck.safetensors --predict header.csv 2>predict.err >/dev/null
 [ ! -s predict.err ] || { echo "FAIL: a note for a CSV with a header:"; cat predict.err; fails=$((fails + 1)); }
+# --save never replaces what is not a checkpoint file: a pipe is refused before training;
+# through a symbolic link the linked file is written (created if new) and the link stays;
+# a link at PATH.tmp is not followed (the file it names is untouched).
+rm -rf pipe.safetensors link.safetensors real.safetensors dangling.safetensors sub \
+    victim.txt planted.safetensors planted.safetensors.tmp
+mkfifo pipe.safetensors
+check 1 '--save: pipe.safetensors is not a regular file' ./relu_m --epochs 1 --save pipe.safetensors
+[ -p pipe.safetensors ] || { echo "FAIL: --save replaced a pipe"; fails=$((fails + 1)); }
+ln -sf real.safetensors link.safetensors
+./relu_m --epochs 1 --save link.safetensors --quiet >/dev/null 2>&1
+{ [ -L link.safetensors ] && [ -f real.safetensors ]; } ||
+    { echo "FAIL: --save through a link did not write the linked file"; fails=$((fails + 1)); }
+check 0 'test_accuracy' ./relu_m --load link.safetensors --evaluate --test data.csv
+mkdir -p sub && ln -sf sub/new.safetensors dangling.safetensors
+./relu_m --epochs 1 --save dangling.safetensors --quiet >/dev/null 2>&1
+{ [ -L dangling.safetensors ] && [ -f sub/new.safetensors ]; } ||
+    { echo "FAIL: --save through a link to a new file"; fails=$((fails + 1)); }
+echo keep >victim.txt
+ln -sf victim.txt planted.safetensors.tmp
+./relu_m --epochs 1 --save planted.safetensors --quiet >/dev/null 2>&1
+{ [ "$(cat victim.txt)" = keep ] && [ -f planted.safetensors ]; } ||
+    { echo "FAIL: --save wrote through a link at PATH.tmp"; fails=$((fails + 1)); }
 # Resume counters out of range (the metadata's "10" epochs made "-1", same length).
 perl -pe 's/"epoch":"10"/"epoch":"-1"/' ck.safetensors >bad_epoch.safetensors
 check 1 'bad_epoch.safetensors: cannot resume: metadata "epoch" is -1, expected a whole number from 0 to 2147483647' \
