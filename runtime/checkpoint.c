@@ -237,8 +237,9 @@ bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
     if (st->size < 8)
         nnrt_fail(err, "%s: byte 0: not a safetensors file: only %zu bytes", path, st->size);
     else if (n > MAX_HEADER || n > st->size - 8)
-        nnrt_fail(err, "%s: byte 0: not a safetensors file: header length %" PRIu64
-                  " does not fit in %zu bytes", path, n, st->size);
+        nnrt_fail(err, "%s: not a safetensors file: its first 8 bytes should give the length "
+                  "of the header that follows, but give %" PRIu64 " and the file holds %zu bytes",
+                  path, n, st->size);
     else if (!nnrt_json_parse((const char *)st->bytes + 8, (size_t)n, &st->header, why, sizeof why))
         nnrt_fail(err, "%s: header (JSON from byte 8): %s", path, why);
     else if (st->header.kind != JSON_OBJECT)

@@ -24,7 +24,7 @@ grep -Eq '^19,[0-9],(T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneake
 "$here/expect.sh" 1 "small.safetensors: has no tensor \"hidden.W\" \(model 'ref' expects shape \[784, 16\]\)" \
     "$hidden" --load "$ck" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 # A file that is not a checkpoint.
-"$here/expect.sh" 1 "imgs.idx: byte 0: not a safetensors file" \
+"$here/expect.sh" 1 "imgs.idx: not a safetensors file: its first 8 bytes should give the length" \
     "$small" --load "$data/imgs.idx" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 # A checkpoint cut short is refused whole, whichever of its tensors were cut off (a
 # loader that only checked the ones it reads took a file without its optimizer state);
