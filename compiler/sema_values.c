@@ -100,7 +100,31 @@ static const char *expr_text(Sema *S, const Expr *e) {
     return copy;
 }
 
+static bool number(Sema *S, Scope *sc, const Expr *e, double *out);
+
+/* The parser caps one expression's depth, but constants chain expressions: `let a1 = a0 +
+ * 1 + … + 1`, `let a2 = a1 + …`. The recursion is capped too, well inside the C stack. */
+enum { MAX_EVAL_DEPTH = 20000 };
+
 bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out) {
+    if (S->eval_depth >= MAX_EVAL_DEPTH) {
+        S->eval_too_deep = true;
+        return false;
+    }
+    S->eval_depth++;
+    bool ok = number(S, sc, e, out);
+    S->eval_depth--;
+    if (S->eval_depth == 0 && S->eval_too_deep) { /* said where the value is used */
+        S->eval_too_deep = false;
+        diag_error(S->d, e->loc, "this value nests too deeply through expressions and constants "
+                   "(limit is %d levels)", MAX_EVAL_DEPTH);
+        diag_hint(S->d, e->loc, "every operator, and every level of a constant's value, is "
+                  "one level");
+    }
+    return ok;
+}
+
+static bool number(Sema *S, Scope *sc, const Expr *e, double *out) {
     if (e->kind == EX_NAME) {
         /* a constant's value is computed with the constant marked, so that a value that
          * uses it again (`let a = a + 1`) is a cycle, not an endless recursion */
@@ -281,7 +305,6 @@ static bool positional_tensor_hint(Sema *S, const Expr *call, const Arg *arg) {
 
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional) {
-    memset(A->bound, 0, sizeof A->bound);
     A->callee = call->str;
     A->loc = call->name_loc;
     A->names = names;
@@ -290,6 +313,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     bool tensor_hint_given = false;
     while (names[count])
         count++;
+    A->bound = ARENA_ARRAY(S->a, const Arg *, count > 0 ? count : 1);
     for (const Arg *arg = call->args; arg; arg = arg->next) {
         int slot;
         if (!arg->key) {
@@ -329,8 +353,6 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                 continue;
             }
         }
-        if (slot >= ARGS_MAX)
-            continue;
         if (A->bound[slot]) {
             diag_error(S->d, arg->loc, "option '%s' given twice", names[slot]);
             diag_note(S->d, A->bound[slot]->loc, "first given here");
@@ -343,7 +365,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
 }
 
 static int args_slot(Args *A, const char *name) {
-    for (int i = 0; A->names[i] && i < ARGS_MAX; i++)
+    for (int i = 0; A->names[i]; i++)
         if (strcmp(A->names[i], name) == 0)
             return i;
     return -1;
