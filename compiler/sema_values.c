@@ -8,6 +8,7 @@
  */
 #include "sema_values.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,8 +203,10 @@ bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, 
 
 bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out) {
     const Expr *r = sema_resolve(S, &sc, e);
-    if (r->kind == EX_NAME && (strcmp(r->str, "true") == 0 || strcmp(r->str, "false") == 0)) {
-        *out = r->str[0] == 't';
+    /* Python's True and False too, as Keras code writes them */
+    if (r->kind == EX_NAME && (strcmp(r->str, "true") == 0 || strcmp(r->str, "false") == 0 ||
+                               strcmp(r->str, "True") == 0 || strcmp(r->str, "False") == 0)) {
+        *out = r->str[0] == 't' || r->str[0] == 'T';
         return true;
     }
     diag_error(S->d, e->loc, "%s must be true or false, found %s", what, expr_text(S, r));
@@ -221,6 +224,15 @@ bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char
     return false;
 }
 
+static bool is_name(const char *s) {
+    if (!isalpha((unsigned char)*s) && *s != '_')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
 bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char **name,
                  const Expr **call) {
     const Expr *r = sema_resolve(S, &sc, e);
@@ -235,6 +247,8 @@ bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char
         return true;
     }
     diag_error(S->d, e->loc, "expected %s, found %s", what, expr_text(S, r));
+    if (r->kind == EX_STR && is_name(r->str)) /* Keras' activation='relu' */
+        diag_hint(S->d, e->loc, "names are written without quotes: %s", r->str);
     return false;
 }
 
