@@ -43,6 +43,7 @@ struct Expr {
     Arg *args;
     Expr *items;
     Expr *next;        /* next item in a list or explicit-input list */
+    int depth;         /* levels of sub-expressions below it (the parser caps it) */
 };
 
 /* One argument of a call or one `key = value` setting; key is NULL when positional. */

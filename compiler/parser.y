@@ -67,12 +67,39 @@ static Expr *new_expr(ParseState *ps, ExprKind kind, SrcLoc loc) {
     return e;
 }
 
+/* Sema and the AST printer walk expressions recursively, so their depth is capped like
+ * the parser's own stack: a flat chain `1 + 1 + … + 1` nests one level per operator, and
+ * 100,000 of them would overflow the C stack. Reported once, where the limit is crossed. */
+enum { MAX_EXPR_DEPTH = 10000 };
+
+static void below(Expr *e, const Expr *child) {
+    if (child && child->depth + 1 > e->depth)
+        e->depth = child->depth + 1;
+}
+
+static Expr *nest(ParseState *ps, Expr *e) {
+    below(e, e->lhs);
+    below(e, e->rhs);
+    for (const Arg *a = e->args; a; a = a->next)
+        below(e, a->value);
+    for (const Expr *it = e->items; it; it = it->next)
+        below(e, it);
+    if (e->depth == MAX_EXPR_DEPTH + 1) {
+        diag_error(ps->lex.diag, e->loc, "expression nested too deeply (limit is %d levels)",
+                   MAX_EXPR_DEPTH);
+        if (e->kind == EX_BINARY)
+            diag_hint(ps->lex.diag, e->loc, "each operator of a chain such as 1 + 1 + … is "
+                      "one level; split it with let constants");
+    }
+    return e;
+}
+
 static Expr *new_binary(ParseState *ps, char op, Expr *l, Expr *r, SrcLoc loc) {
     Expr *e = new_expr(ps, EX_BINARY, loc);
     e->op = op;
     e->lhs = l;
     e->rhs = r;
-    return e;
+    return nest(ps, e);
 }
 
 static Arg *new_arg(ParseState *ps, const char *key, SrcLoc key_loc, Expr *value, SrcLoc loc) {
@@ -293,6 +320,7 @@ call
                                     $$->str = $1;
                                     $$->name_loc = at(@1);
                                     $$->args = $3;
+                                    nest(ps, $$);
                                 }
     ;
 
@@ -321,13 +349,17 @@ expr
     | STRING                    { $$ = new_expr(ps, EX_STR, at(@1)); $$->str = $1; }
     | IDENT                     { $$ = new_expr(ps, EX_NAME, at(@1)); $$->str = $1; }
     | call                      { $$ = $1; }
-    | list                      { $$ = $1; }
+    | list                      { $$ = nest(ps, $1); }
     | '(' expr ')'              { $$ = $2; }
     | expr '+' expr             { $$ = new_binary(ps, '+', $1, $3, span(@1, @3)); }
     | expr '-' expr             { $$ = new_binary(ps, '-', $1, $3, span(@1, @3)); }
     | expr '*' expr             { $$ = new_binary(ps, '*', $1, $3, span(@1, @3)); }
     | expr '/' expr             { $$ = new_binary(ps, '/', $1, $3, span(@1, @3)); }
-    | '-' expr %prec NEG        { $$ = new_expr(ps, EX_NEG, span(@1, @2)); $$->lhs = $2; }
+    | '-' expr %prec NEG        {
+                                    $$ = new_expr(ps, EX_NEG, span(@1, @2));
+                                    $$->lhs = $2;
+                                    nest(ps, $$);
+                                }
     | '+' expr %prec NEG        { $$ = $2; }
     ;
 
@@ -340,6 +372,22 @@ list
     | '[' exprs ',' ']'         {
                                     $$ = new_expr(ps, EX_LIST, span(@1, @4));
                                     $$->items = reverse_exprs($2);
+                                }
+    /* Keras' tuples, `(3, 3)` and `(784,)`: a list. `(3)` stays a grouping (expr). */
+    | '(' expr ',' ')'          {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @4));
+                                    $$->items = $2;
+                                }
+    | '(' expr ',' exprs ')'    {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @5));
+                                    $$->items = $2;
+                                    $2->next = reverse_exprs($4);
+                                }
+    | '(' expr ',' exprs ',' ')'
+                                {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @6));
+                                    $$->items = $2;
+                                    $2->next = reverse_exprs($4);
                                 }
     ;
 
@@ -458,6 +506,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         SrcLoc end = {ps->prev_line, ps->prev_col, 0};
         diag_hint(ps->lex.diag, end, "is a '%s' missing at the end of line %d?", closer,
                   ps->prev_line);
+    } else if (n == 1 && expects(expected, 1, "','") && strcmp(yysymbol_name(found), "')'") == 0) {
+        /* `input (784)`: only a list may come here, and (784) is a grouping */
+        diag_hint(ps->lex.diag, at_loc, "a list of one item is written [x] or (x,)");
     } else if (found == YYSYMBOL_YYEOF && ps->nopen > 0) {
         diag_note(ps->lex.diag, ps->open_braces[ps->nopen - 1], "this '{' is never closed");
     }

@@ -790,9 +790,12 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
             diag_note(S->d, blk->name_loc, "'%s' declared here", blk->name);
             return NULL;
         }
-    const char *pnames[ARGS_MAX + 1];
     int np = 0;
-    for (const Param *p = blk->params; p && np < ARGS_MAX; p = p->next)
+    for (const Param *p = blk->params; p; p = p->next)
+        np++;
+    const char **pnames = ARENA_ARRAY(S->a, const char *, np + 1);
+    np = 0;
+    for (const Param *p = blk->params; p; p = p->next)
         pnames[np++] = p->name;
     pnames[np] = NULL;
     Args A;
@@ -938,7 +941,7 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
 }
 
 Graph *sema_build(Arena *a, Diag *d, const Program *p) {
-    Sema S = {a, d, NULL, ARENA_NEW(a, Scope), p, NULL};
+    Sema S = {.a = a, .d = d, .globals = ARENA_NEW(a, Scope), .prog = p};
     Builder B = {&S, {0}, {0}, {0}, 0, {NULL, 0, 0}};
     const Decl *model = NULL, *train = NULL;
     collect_decls(&B, &model, &train);

@@ -11,6 +11,7 @@
  */
 #include "sema_values.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,14 @@ static const char *const setting_names[] = {
     "loss", "optimizer", "lr", "epochs", "batch", "seed", "validation", "validation_split",
     "test", "split", "metrics", "early_stopping", "schedule", "l2", "classes", "data",
     "augment", NULL,
+};
+
+/* What the "valid train settings" hint lists: setting_names with Keras' spellings of
+ * learning_rate and batch_size (validation_split is one of setting_names). */
+static const char *const setting_spellings[] = {
+    "loss", "optimizer", "lr", "learning_rate", "epochs", "batch", "batch_size", "seed",
+    "validation", "validation_split", "test", "split", "metrics", "early_stopping", "schedule",
+    "l2", "classes", "data", "augment", NULL,
 };
 
 static const char *const loss_names[] = { /* ORDER NnrtLoss */
@@ -178,6 +187,33 @@ static bool plain_args(Train *T, const Expr *call, int takes, const char *what) 
     return ok;
 }
 
+/* Keras' class names for what nnlc names in snake case (`SGD(…)`, `RMSprop()`,
+ * `SparseCategoricalCrossentropy()`): matched case-insensitively against `table`, pairs of
+ * a lower-case class name and the nnlc name, or against `names` themselves. */
+static const char *keras_spelling(Train *T, const char *name, const char *const (*table)[2],
+                                  size_t ntable, const char *const *names) {
+    char *lower = arena_strdup(T->S->a, name);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    for (size_t i = 0; i < ntable; i++)
+        if (strcmp(lower, table[i][0]) == 0)
+            return table[i][1];
+    for (int i = 0; names[i]; i++)
+        if (strcmp(lower, names[i]) == 0)
+            return names[i];
+    return name;
+}
+
+static const char *const keras_losses[][2] = {
+    {"meansquarederror", "mse"}, {"meanabsoluteerror", "mae"},
+    {"binarycrossentropy", "binary_crossentropy"},
+    {"categoricalcrossentropy", "categorical_crossentropy"},
+    {"sparsecategoricalcrossentropy", "sparse_categorical_crossentropy"},
+};
+static const char *const keras_metrics[][2] = {
+    {"rootmeansquarederror", "rmse"}, {"meanabsoluteerror", "mae"}, {"meansquarederror", "mse"},
+};
+
 static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
     const Expr *e = args_get(A, name);
     return !e || sema_bool(T->S, T->sc, e, name, out);
@@ -188,6 +224,7 @@ static void set_optimizer(Train *T, const Expr *value) {
     const Expr *call;
     if (!sema_symbol(T->S, T->sc, value, "an optimizer such as adam(lr=0.001)", &name, &call))
         return;
+    name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
     if (k < 0)
         return;
@@ -463,6 +500,8 @@ static void set_metrics(Train *T, const Expr *value) {
         const Expr *call;
         if (!sema_symbol(T->S, sc, it, "a metric such as accuracy", &name, &call))
             continue;
+        name = keras_spelling(T, name, keras_metrics,
+                              sizeof keras_metrics / sizeof keras_metrics[0], metric_names);
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
                             metric_names);
         SrcLoc at = call ? call->name_loc : it->loc;
@@ -698,9 +737,11 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     case 0: { /* loss */
         const char *name;
         const Expr *call;
+        T->loss_given = true; /* even if invalid: no "has no loss" cascade */
         if (!sema_symbol(T->S, T->sc, v, "a loss such as mse", &name, &call))
             return;
-        T->loss_given = true;
+        name = keras_spelling(T, name, keras_losses, sizeof keras_losses / sizeof keras_losses[0],
+                              loss_names);
         int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
         if (l >= 0 && !plain_args(T, call, 0, NULL))
             return;
@@ -866,9 +907,14 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         const char *key = strcmp(s->key, "batch_size") == 0 ? "batch"
                           : strcmp(s->key, "learning_rate") == 0 ? "lr"
                           : strcmp(s->key, "validation_split") == 0 ? "validation" : s->key;
-        int k = sema_lookup(S, s->key_loc, key, "train setting", setting_names);
-        if (k < 0)
+        int k = -1;
+        for (int i = 0; setting_names[i] && k < 0; i++)
+            if (strcmp(setting_names[i], key) == 0)
+                k = i;
+        if (k < 0) { /* the list and the suggestion name Keras' spellings too */
+            sema_lookup(S, s->key_loc, s->key, "train setting", setting_spellings);
             continue;
+        }
         if (seen[k]) {
             diag_error(S->d, s->key_loc, "'%s' is set twice", s->key);
             diag_note(S->d, seen[k]->key_loc, "first set here");

@@ -8,6 +8,7 @@
  */
 #include "sema_values.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,31 @@ static const char *expr_text(Sema *S, const Expr *e) {
     return copy;
 }
 
+static bool number(Sema *S, Scope *sc, const Expr *e, double *out);
+
+/* The parser caps one expression's depth, but constants chain expressions: `let a1 = a0 +
+ * 1 + … + 1`, `let a2 = a1 + …`. The recursion is capped too, well inside the C stack. */
+enum { MAX_EVAL_DEPTH = 20000 };
+
 bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out) {
+    if (S->eval_depth >= MAX_EVAL_DEPTH) {
+        S->eval_too_deep = true;
+        return false;
+    }
+    S->eval_depth++;
+    bool ok = number(S, sc, e, out);
+    S->eval_depth--;
+    if (S->eval_depth == 0 && S->eval_too_deep) { /* said where the value is used */
+        S->eval_too_deep = false;
+        diag_error(S->d, e->loc, "this value nests too deeply through expressions and constants "
+                   "(limit is %d levels)", MAX_EVAL_DEPTH);
+        diag_hint(S->d, e->loc, "every operator, and every level of a constant's value, is "
+                  "one level");
+    }
+    return ok;
+}
+
+static bool number(Sema *S, Scope *sc, const Expr *e, double *out) {
     if (e->kind == EX_NAME) {
         /* a constant's value is computed with the constant marked, so that a value that
          * uses it again (`let a = a + 1`) is a cycle, not an endless recursion */
@@ -178,8 +203,10 @@ bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, 
 
 bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out) {
     const Expr *r = sema_resolve(S, &sc, e);
-    if (r->kind == EX_NAME && (strcmp(r->str, "true") == 0 || strcmp(r->str, "false") == 0)) {
-        *out = r->str[0] == 't';
+    /* Python's True and False too, as Keras code writes them */
+    if (r->kind == EX_NAME && (strcmp(r->str, "true") == 0 || strcmp(r->str, "false") == 0 ||
+                               strcmp(r->str, "True") == 0 || strcmp(r->str, "False") == 0)) {
+        *out = r->str[0] == 't' || r->str[0] == 'T';
         return true;
     }
     diag_error(S->d, e->loc, "%s must be true or false, found %s", what, expr_text(S, r));
@@ -197,6 +224,15 @@ bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char
     return false;
 }
 
+static bool is_name(const char *s) {
+    if (!isalpha((unsigned char)*s) && *s != '_')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '_')
+            return false;
+    return true;
+}
+
 bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char **name,
                  const Expr **call) {
     const Expr *r = sema_resolve(S, &sc, e);
@@ -211,6 +247,8 @@ bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char
         return true;
     }
     diag_error(S->d, e->loc, "expected %s, found %s", what, expr_text(S, r));
+    if (r->kind == EX_STR && is_name(r->str)) /* Keras' activation='relu' */
+        diag_hint(S->d, e->loc, "names are written without quotes: %s", r->str);
     return false;
 }
 
@@ -281,7 +319,6 @@ static bool positional_tensor_hint(Sema *S, const Expr *call, const Arg *arg) {
 
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional) {
-    memset(A->bound, 0, sizeof A->bound);
     A->callee = call->str;
     A->loc = call->name_loc;
     A->names = names;
@@ -290,6 +327,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     bool tensor_hint_given = false;
     while (names[count])
         count++;
+    A->bound = ARENA_ARRAY(S->a, const Arg *, count > 0 ? count : 1);
     for (const Arg *arg = call->args; arg; arg = arg->next) {
         int slot;
         if (!arg->key) {
@@ -329,8 +367,6 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                 continue;
             }
         }
-        if (slot >= ARGS_MAX)
-            continue;
         if (A->bound[slot]) {
             diag_error(S->d, arg->loc, "option '%s' given twice", names[slot]);
             diag_note(S->d, A->bound[slot]->loc, "first given here");
@@ -343,7 +379,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
 }
 
 static int args_slot(Args *A, const char *name) {
-    for (int i = 0; A->names[i] && i < ARGS_MAX; i++)
+    for (int i = 0; A->names[i]; i++)
         if (strcmp(A->names[i], name) == 0)
             return i;
     return -1;

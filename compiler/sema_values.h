@@ -43,6 +43,8 @@ typedef struct Sema {
     const Program *prog;
     Scope *tensors;     /* while a layer's options are bound: its scope, where a positional
                            argument that names a tensor earns the `relu()(x)` hint */
+    int eval_depth;     /* sema_number's recursion, through expressions and constants */
+    bool eval_too_deep; /* it reached its limit: reported by the outermost call */
 } Sema;
 
 Binding *scope_find(Scope *s, const char *name);
@@ -68,12 +70,11 @@ int sema_lookup(Sema *S, SrcLoc loc, const char *name, const char *what,
 /* Arguments of a call bound to a table of option names. Positional arguments take the
  * first `npositional` names in order. Each option is read at most once by the caller;
  * args_finish reports the ones never read as unknown. */
-enum { ARGS_MAX = 24 };
 typedef struct Args {
     const char *callee;
     SrcLoc loc;
     const char *const *names;
-    const Arg *bound[ARGS_MAX];
+    const Arg **bound;  /* one per name (in the arena): a block may have any number */
     bool ok;
 } Args;
 

@@ -1,0 +1,37 @@
+#!/bin/sh
+# keras.sh NNLC — Keras' spellings in the train block and Python's in values are accepted:
+# optimizer, loss and metric class names (any case), True/False, single-quoted strings.
+set -u
+nnlc=$1
+fails=0 passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# accept PATTERN LOSS OPTIMIZER METRICS: the summary of a 3-class model trained so must
+# match PATTERN.
+accept() {
+    printf "model m { input [4] dense(3, activation=softmax, use_bias=True) }
+train { loss = %s  optimizer = %s  metrics = %s  data = csv('d.csv', header=False) }\n" \
+        "$2" "$3" "$4" >"$tmp/m.nn"
+    if "$nnlc" --summary "$tmp/m.nn" >"$tmp/out" 2>&1 && grep -Eq -- "$1" "$tmp/out"; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: loss=$2 optimizer=$3 metrics=$4, output:" >&2
+        sed 's/^/    /' "$tmp/out" >&2
+        fails=$((fails + 1))
+    fi
+}
+
+ce=SparseCategoricalCrossentropy
+accept '\(sgd: 1 slot'      "$ce()" 'SGD(learning_rate=0.1, momentum=0.9, nesterov=True)' accuracy
+accept '\(rmsprop: 1 slot'  "$ce" 'RMSprop()' '[accuracy]'
+accept '\(adam: 2 slots'    CategoricalCrossentropy 'Adam(beta_1=0.8)' accuracy
+accept '\(adagrad: 1 slot'  sparse_categorical_crossentropy Adagrad accuracy
+accept '\(adadelta: 2 slots' "$ce" 'Adadelta()' accuracy
+accept '\(nadam: 2 slots'   "$ce" Nadam accuracy
+accept '\(adamw: 2 slots'   "$ce" 'AdamW(weight_decay=0.01)' accuracy
+accept '\(adam: 2 slots'    MeanSquaredError ADAM '[RootMeanSquaredError(), MeanAbsoluteError()]'
+accept '\(sgd: 0 slots'     'MeanAbsoluteError()' sgd MeanSquaredError
+
+echo "keras: $passes passed, $fails failed"
+[ $fails -eq 0 ]

@@ -1,0 +1,50 @@
+#!/bin/sh
+# limits.sh NNLC — inputs past the compiler's limits get an error at the expression, never a
+# crash: long flat chains `1 + 1 + … + 1` (one nesting level per operator: 100,000 of them
+# overflowed the C stack in sema) and chains of constants that each hold a long chain.
+set -u
+nnlc=$1
+fails=0 passes=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS PATTERN FILE: `nnlc --summary FILE` must exit with STATUS and its output
+# must match the extended regular expression PATTERN.
+expect() {
+    "$nnlc" --summary "$3" >"$tmp/out" 2>&1
+    got=$?
+    if [ $got -ne "$1" ] || ! grep -Eq -- "$2" "$tmp/out"; then
+        echo "FAIL: nnlc --summary $3 -> exit $got (want $1), output:" >&2
+        cut -c1-200 "$tmp/out" | sed 's/^/    /' >&2
+        fails=$((fails + 1))
+    else
+        passes=$((passes + 1))
+    fi
+}
+
+# chain N OP: "1 OP 1 OP … 1" with N terms.
+chain() {
+    yes 1 | head -n "$1" | paste -sd "$2" -
+}
+
+for op in + '*'; do
+    printf 'model m { input [4] dense(%s) }\n' "$(chain 100000 "$op")" >"$tmp/flat.nn"
+    expect 1 'flat\.nn:1:27: error: expression nested too deeply \(limit is 10000 levels\)' "$tmp/flat.nn"
+    # 9,999 operators and the call are 10,000 levels: evaluated
+    printf 'model m { input [4] dense(%s) }\n' "$(chain 10000 "$op")" >"$tmp/ok.nn"
+    expect 0 'Total params: ' "$tmp/ok.nn"
+done
+printf 'model m { input [4] dense(%s + 1) }\n' "$(chain 10001 +)" >"$tmp/over.nn"
+expect 1 'over\.nn:1:27: error: expression nested too deeply \(limit is 10000 levels\)' "$tmp/over.nn"
+
+# Constants chain expressions: three of 9,000 levels each, used together.
+{
+    echo "let a0 = $(chain 9000 +)"
+    echo "let a1 = a0 + $(chain 9000 +)"
+    echo "let a2 = a1 + $(chain 9000 +)"
+    echo 'model m { input [4] dense(a2 - a2 + 3) }'
+} >"$tmp/lets.nn"
+expect 1 'lets\.nn:4:27: error: this value nests too deeply through expressions and constants \(limit is 20000 levels\)' "$tmp/lets.nn"
+
+echo "limits: $passes passed, $fails failed"
+[ $fails -eq 0 ]
