@@ -74,6 +74,32 @@ printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets.csv
 printf 'a,b,c,y\n1,2,3,cat\n\n4,5,6,fish\n' >fish.csv
 check 1 "fish.csv:4: column 4: unknown class 'fish' \(the classes are 'cat' ... 'dog'\)" \
     ./relu_m --data pets.csv --test fish.csv
+# Labels are decided by the whole file, not by its first row: numbers among class names
+# are an error in either order (not renumbered as names), naming the number's place.
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,1\n7,8,9,0\n' >mixed1.csv
+printf 'a,b,c,y\n1,2,3,1\n4,5,6,0\n7,8,9,cat\n' >mixed2.csv
+check 1 "mixed1.csv:3: column 4: label '1' is a number, but other labels are class names \('cat' on line 2\)" \
+    ./relu_m --data mixed1.csv
+check 1 "mixed2.csv:2: column 4: label '1' is a number, but other labels are class names \('cat' on line 4\)" \
+    ./relu_m --data mixed2.csv
+# ... unless the model's classes list the number as a name.
+model named_m relu 'classes = ["1", "cat"]' >named_m.nn
+"$nnlc" named_m.nn -o named_m || { echo "FAIL: nnlc could not compile named_m.nn"; exit 1; }
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,1\n7,8,9,1\n' >named.csv
+check 0 "Epoch 2/2" ./named_m --data named.csv
+# CSV numbers are decimal, as pandas reads them: no hex feature or label.
+printf 'a,b,c,y\n1,2,3,0\n0x10,2,3,1\n' >hexfeat.csv
+check 1 "hexfeat.csv:3: column 1: expected a number, found '0x10' \(CSV values are decimal numbers" \
+    ./relu_m --data hexfeat.csv
+printf 'a,b,c,y\n1,2,3,0\n4,5,6,0x1\n' >hexlabel.csv
+check 1 "hexlabel.csv:3: column 4: label '0x1' is not a decimal number or a class name" \
+    ./relu_m --data hexlabel.csv
+# The format follows the extension, case-insensitively; CSV text read as IDX gets a hint.
+cp data.csv DATA.CSV
+check 0 "Epoch 2/2" ./relu_m --data DATA.CSV
+cp data.csv data.txt
+check 1 "data.txt: byte 0: not an IDX file: .*the file looks like text: .*must end in .csv" \
+    ./relu_m --data data.txt labels.idx
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
