@@ -3,8 +3,9 @@
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
 # NUL byte in a CSV, data errors' lines and columns, splits that would round to nothing, a data set too small for its
-# split or left empty by it, trainer options out of range, and IDX images read in another layout (with
-# Fashion-MNIST installed). Each case names what it checks when it fails.
+# split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
+# and CSV text named .txt, --batch beyond the data or the memory, out of memory, trainer
+# options out of range, and IDX images read in another layout (with Fashion-MNIST installed). Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -100,6 +101,22 @@ check 0 "Epoch 2/2" ./relu_m --data DATA.CSV
 cp data.csv data.txt
 check 1 "data.txt: byte 0: not an IDX file: .*the file looks like text: .*must end in .csv" \
     ./relu_m --data data.txt labels.idx
+# A --batch larger than the data allocates for the data, as Keras does; a batch whose
+# buffers exceed the memory the process may use (here a 1 GB ulimit, about 0.8 MB per
+# example of this model) is refused up front, not tried as one huge allocation.
+awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 2000; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 2 }' >wide.csv
+printf 'model wide_m { input [3] dense(65536, activation=relu) dense(2, activation=softmax) }\n' >wide_m.nn
+printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  batch = 4  data = csv("wide.csv") }\n' >>wide_m.nn
+"$nnlc" wide_m.nn -o wide_m || { echo "FAIL: nnlc could not compile wide_m.nn"; exit 1; }
+check 1 "^wide_m: error: --batch 2000: a batch of 2000 examples needs [0-9.]+ GB of buffers \([0-9.]+ MB per example\), more than the [0-9.]+ GB of memory available; use a smaller --batch" \
+    sh -c 'ulimit -v 1000000 && exec ./wide_m --batch 2000 --quiet'
+check 0 "Training, epoch 1: 40 examples" sh -c 'ulimit -v 1000000 && exec ./wide_m --batch 1048576 --data data.csv --quiet'
+# Out of memory (400M parameters, 1.6 GB each for weights, gradients, optimizer state):
+# one line with the program's name, like every other error.
+printf 'model huge_m { input [3] dense(20000) dense(20000) dense(2, activation=softmax) }\n' >huge_m.nn
+printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  data = csv("wide.csv") }\n' >>huge_m.nn
+"$nnlc" huge_m.nn -o huge_m || { echo "FAIL: nnlc could not compile huge_m.nn"; exit 1; }
+check 1 "^huge_m: error: out of memory allocating [0-9]+ bytes" sh -c 'ulimit -v 1000000 && exec ./huge_m --quiet'
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
