@@ -76,8 +76,8 @@ static const char usage_text[] =
     "  --version             show the version\n"
     "\n"
     "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a).\n"
-    "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage\n"
-    "or a failing tool.\n"
+    "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage,\n"
+    "a failing tool or an output that cannot be written.\n"
     "The language is described in docs/language.md.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
