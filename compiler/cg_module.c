@@ -12,6 +12,7 @@
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Support.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,32 +170,48 @@ static bool optimize(Codegen *cg) {
     return true;
 }
 
-static bool write_output(Codegen *cg, CgEmit what, const char *out_path) {
+/* Writes n bytes to out_path ("-": standard output) through stdio, every step checked,
+ * so that a full disk is "cannot write FILE: No space left on device" (exit 2) and not
+ * LLVM's raw "LLVM ERROR: IO failure on output stream" from its own file writing. A
+ * device or FIFO given as -o is written through, never replaced. */
+static bool write_bytes(Codegen *cg, const char *out_path, const char *data, size_t n) {
     bool to_stdout = strcmp(out_path, "-") == 0;
+    FILE *f = to_stdout ? stdout : fopen(out_path, "wb");
+    if (!f) {
+        fprintf(cg->err, "nnlc: error: cannot write '%s': %s\n", out_path, strerror(errno));
+        return false;
+    }
+    errno = 0;
+    bool ok = fwrite(data, 1, n, f) == n;
+    ok = fflush(f) == 0 && ok && !ferror(f);
+    int saved = errno;
+    if (!to_stdout && fclose(f) != 0 && ok) {
+        ok = false;
+        saved = errno;
+    }
+    if (!ok)
+        fprintf(cg->err, "nnlc: error: cannot write %s%s%s: %s\n", to_stdout ? "" : "'",
+                to_stdout ? "standard output" : out_path, to_stdout ? "" : "'",
+                saved ? strerror(saved) : "a write failed");
+    return ok;
+}
+
+static bool write_output(Codegen *cg, CgEmit what, const char *out_path) {
     char *msg = NULL;
     if (what == CG_EMIT_LLVM) {
-        if (to_stdout) {
-            char *ir = LLVMPrintModuleToString(cg->mod);
-            fputs(ir, stdout);
-            LLVMDisposeMessage(ir);
-            return fflush(stdout) == 0;
-        }
-        if (!LLVMPrintModuleToFile(cg->mod, out_path, &msg))
-            return true;
-    } else {
-        LLVMCodeGenFileType ft = what == CG_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile;
-        if (to_stdout) {
-            LLVMMemoryBufferRef buf;
-            if (!LLVMTargetMachineEmitToMemoryBuffer(cg->tm, cg->mod, ft, &msg, &buf)) {
-                fwrite(LLVMGetBufferStart(buf), 1, LLVMGetBufferSize(buf), stdout);
-                LLVMDisposeMemoryBuffer(buf);
-                return fflush(stdout) == 0;
-            }
-        } else if (!LLVMTargetMachineEmitToFile(cg->tm, cg->mod, (char *)out_path, ft, &msg)) {
-            return true;
-        }
+        char *ir = LLVMPrintModuleToString(cg->mod);
+        bool ok = write_bytes(cg, out_path, ir, strlen(ir));
+        LLVMDisposeMessage(ir);
+        return ok;
     }
-    fprintf(cg->err, "nnlc: error: cannot write '%s': %s\n", out_path, msg ? msg : "");
+    LLVMCodeGenFileType ft = what == CG_EMIT_ASM ? LLVMAssemblyFile : LLVMObjectFile;
+    LLVMMemoryBufferRef buf;
+    if (!LLVMTargetMachineEmitToMemoryBuffer(cg->tm, cg->mod, ft, &msg, &buf)) {
+        bool ok = write_bytes(cg, out_path, LLVMGetBufferStart(buf), LLVMGetBufferSize(buf));
+        LLVMDisposeMemoryBuffer(buf);
+        return ok;
+    }
+    fprintf(cg->err, "nnlc: error: cannot generate code for '%s': %s\n", out_path, msg ? msg : "");
     LLVMDisposeMessage(msg);
     return false;
 }

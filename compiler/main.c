@@ -76,8 +76,8 @@ static const char usage_text[] =
     "  --version             show the version\n"
     "\n"
     "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a).\n"
-    "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage\n"
-    "or a failing tool.\n"
+    "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage,\n"
+    "a failing tool or an output that cannot be written.\n"
     "The language is described in docs/language.md.\n";
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -483,14 +483,36 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
     }
     rc = emit_code(o, g, lp);
 done:
-    if (out != stdout && fclose(out) != 0 && rc == 0) {
-        fprintf(stderr, "nnlc: error: cannot write '%s'\n", o->output);
-        rc = EXIT_USAGE;
+    if (out != stdout) { /* a full disk is an error, not a truncated file and exit 0 */
+        errno = 0;
+        bool written = fflush(out) == 0 && !ferror(out);
+        int saved = errno;
+        if (fclose(out) != 0 && written) {
+            written = false;
+            saved = errno;
+        }
+        if (!written && rc == 0) {
+            fprintf(stderr, "nnlc: error: cannot write '%s': %s\n", o->output,
+                    saved ? strerror(saved) : "a write failed");
+            rc = EXIT_USAGE;
+        }
     }
     return rc;
 }
 
-int main(int argc, char **argv) {
+/* Text written to standard output (--summary, --emit=…, --help) is checked at exit: a
+ * full disk fails with exit 2 instead of losing the output with exit 0. */
+static int check_stdout(int rc) {
+    errno = 0;
+    /* a failed run has said what failed (a write to standard output included) */
+    if ((fflush(stdout) == 0 && !ferror(stdout)) || rc != 0)
+        return rc;
+    fprintf(stderr, "nnlc: error: cannot write standard output: %s\n",
+            errno ? strerror(errno) : "a write failed");
+    return EXIT_USAGE;
+}
+
+static int nnlc_main(int argc, char **argv) {
     Options o;
     int rc = parse_args(argc, argv, &o);
     if (rc >= 0)
@@ -518,3 +540,5 @@ int main(int argc, char **argv) {
     free(src);
     return rc;
 }
+
+int main(int argc, char **argv) { return check_stdout(nnlc_main(argc, argv)); }

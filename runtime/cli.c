@@ -40,12 +40,12 @@ typedef struct OptSpec {
 
 static const OptSpec OPTIONS[] = {
     {"epochs", OPT_INT, OFF(epochs), 0, NNRT_MAX_EPOCHS, "N", "train for N epochs (with --resume: up to epoch N)"},
-    {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size"},
+    {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size (one larger than the data set takes all of it, as in Keras)"},
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
     {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data"},
-    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's (LABELS: IDX, .npy)"},
+    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's (LABELS: IDX, .npy; the format follows the extension, any case: .csv, .npy, else IDX)"},
     {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), 0, "PATH [LABELS]", "test data instead of the model's (LABELS: IDX, .npy)"},
     {"history", OPT_PATH, OFF(history), 0, 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
     {"save", OPT_PATH, OFF(save), 0, 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
@@ -99,8 +99,9 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
     print_source(out, "test", &m->test);
     if (m->validation_split > 0)
         fprintf(out, "  validation: the last %g of the training data\n", m->validation_split);
-    fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint or numerical failure "
-            "(e.g. a NaN loss, a failed gradcheck); 2 bad usage.\n");
+    fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "
+            "(e.g. a NaN loss, a failed gradcheck), out of memory or an output that cannot be "
+            "written; 2 bad usage.\n");
 }
 
 static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *err) {

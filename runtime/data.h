@@ -114,6 +114,10 @@ int nnrt_csv_next(CsvReader *r, NnrtError *err);
 int nnrt_csv_column(char **header, int n, const char *name);
 /* A finite number filling the whole field (surrounding spaces allowed). */
 bool nnrt_csv_number(const char *field, double *v);
+/* Whether strtod would read field but nnrt_csv_number does not (0x10, inf, nan), and a
+ * message suffix saying so ("" otherwise). */
+bool nnrt_csv_non_decimal(const char *field);
+const char *nnrt_csv_number_hint(const char *field);
 
 /* ---- gzip-transparent input shared by the readers (data_io.c) ---- */
 

@@ -143,16 +143,65 @@ int nnrt_csv_column(char **header, int n, const char *name) {
     return -1;
 }
 
+/* Length of the decimal number at s (sign, digits, '.', exponent), as pandas and numpy
+ * read CSV; 0 if there is none. strtod alone would also take hex (0x10), inf and nan. */
+static size_t decimal_length(const char *s) {
+    size_t i = 0, digits = 0;
+    if (s[i] == '+' || s[i] == '-')
+        i++;
+    for (; isdigit((unsigned char)s[i]); i++)
+        digits++;
+    if (s[i] == '.')
+        for (i++; isdigit((unsigned char)s[i]); i++)
+            digits++;
+    if (digits == 0)
+        return 0;
+    if (s[i] == 'e' || s[i] == 'E') {
+        size_t j = i + 1;
+        if (s[j] == '+' || s[j] == '-')
+            j++;
+        if (isdigit((unsigned char)s[j])) {
+            while (isdigit((unsigned char)s[j]))
+                j++;
+            i = j;
+        }
+    }
+    return i;
+}
+
 bool nnrt_csv_number(const char *field, double *v) {
     char *end;
     while (isspace((unsigned char)*field))
         field++;
     if (!*field)
         return false;
+    size_t n = decimal_length(field);
+    if (n == 0)
+        return false;
     *v = strtod(field, &end);
+    if ((size_t)(end - field) != n)
+        return false;
     while (isspace((unsigned char)*end))
         end++;
     return *end == '\0' && *v == *v && *v - *v == 0; /* finite: NaN and inf fail */
+}
+
+bool nnrt_csv_non_decimal(const char *field) {
+    char *end;
+    while (isspace((unsigned char)*field))
+        field++;
+    if (!*field)
+        return false;
+    (void)strtod(field, &end);
+    size_t n = (size_t)(end - field);
+    while (isspace((unsigned char)*end))
+        end++;
+    return n > 0 && *end == '\0' && decimal_length(field) != n;
+}
+
+const char *nnrt_csv_number_hint(const char *field) {
+    return nnrt_csv_non_decimal(field) ? " (CSV values are decimal numbers, as pandas reads them: "
+                                         "no hex, inf or nan)" : "";
 }
 
 /* ---- CSV examples ---- */
@@ -164,7 +213,9 @@ typedef struct CsvLoad {
     CsvReader r;
     int ncols;          /* fields per row */
     int label_col;      /* -1: no label column */
-    int label_names;    /* -1 undecided, 0 numeric labels, 1 class names */
+    int64_t first_number; /* row of the first label read as a number (-1: none) */
+    char *first_number_text; /* that label as written */
+    int64_t first_name;   /* row of the first label read as a class name (-1: none) */
     int64_t cap;        /* rows allocated in t->x */
     int *name_ids;      /* per row: index into names (discovery order) */
     char **names;       /* class names seen in this file, discovery order */
@@ -216,6 +267,13 @@ static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
     return true;
 }
 
+static int vocab_find(const ClassVocab *v, const char *name) {
+    for (int i = 0; i < v->n; i++)
+        if (strcmp(v->names[i], name) == 0)
+            return i;
+    return -1;
+}
+
 static int name_id(CsvLoad *c, const char *name) {
     for (int i = 0; i < c->n_names; i++)
         if (strcmp(c->names[i], name) == 0)
@@ -225,6 +283,9 @@ static int name_id(CsvLoad *c, const char *name) {
     return c->n_names++;
 }
 
+/* Labels are decided by the whole file, not by its first row (see finish_labels): a
+ * label that is one of the model's classes is that class, another decimal number is read
+ * as a number (a class index), anything else is a class name. */
 static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, NnrtError *err) {
     const char *path = c->src->features_path;
     if (!field[strspn(field, " \t")]) /* an empty cell is no class, not the class named '' */
@@ -232,24 +293,41 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
                          c->label_col + 1);
     double v;
     bool numeric = nnrt_csv_number(field, &v);
-    if (c->label_names < 0)
-        c->label_names = !numeric && c->spec->task != NNRT_TASK_REGRESS;
-    if (c->label_names) {
-        c->name_ids = nnrt_realloc(c->name_ids, sizeof(int) * (size_t)(row + 1));
-        c->name_ids[row] = name_id(c, field);
+    if (c->spec->task == NNRT_TASK_REGRESS) {
+        if (!numeric)
+            return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
+                             c->label_col + 1, field, nnrt_csv_number_hint(field));
+        if (nnrt_float32_overflows(v))
+            return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
+                             c->r.line, c->label_col + 1, field);
+        char why[200];
+        if (!nnrt_label_ok(c->spec, v, why, sizeof why))
+            return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
+        *y = (float)v;
         return true;
     }
-    if (!numeric)
-        return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
-                         c->label_col + 1, field,
-                         c->spec->task == NNRT_TASK_REGRESS ? "" : " (earlier rows have numeric labels)");
-    if (nnrt_float32_overflows(v))
-        return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
-                         c->r.line, c->label_col + 1, field);
-    char why[200];
-    if (!nnrt_label_ok(c->spec, v, why, sizeof why))
-        return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
-    *y = (float)v;
+    const ClassVocab *vocab = c->spec->vocab;
+    bool listed = vocab->fixed && vocab_find(vocab, field) >= 0;
+    if (!listed && !numeric && nnrt_csv_non_decimal(field)) /* 0x1, inf, nan: no class names */
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a decimal number or a class "
+                         "name%s", path, c->r.line, c->label_col + 1, field,
+                         nnrt_csv_number_hint(field));
+    c->name_ids = nnrt_realloc(c->name_ids, sizeof(int) * (size_t)(row + 1));
+    if (numeric && !listed) {
+        if (nnrt_float32_overflows(v))
+            return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
+                             c->r.line, c->label_col + 1, field);
+        c->name_ids[row] = -1;
+        *y = (float)v;
+        if (c->first_number < 0) {
+            c->first_number = row;
+            c->first_number_text = nnrt_strdup(field);
+        }
+        return true;
+    }
+    c->name_ids[row] = name_id(c, field);
+    if (c->first_name < 0)
+        c->first_name = row;
     return true;
 }
 
@@ -274,8 +352,8 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
             continue;
         }
         if (!nnrt_csv_number(r->fields[j], &v))
-            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'", r->path, r->line,
-                             j + 1, r->fields[j]);
+            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
+                             r->line, j + 1, r->fields[j], nnrt_csv_number_hint(r->fields[j]));
         if (nnrt_float32_overflows(v))
             return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
                              "about 3.4e38)", r->path, r->line, j + 1, r->fields[j]);
@@ -284,13 +362,6 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
     t->lines[t->n] = r->line;
     t->n++;
     return true;
-}
-
-static int vocab_find(const ClassVocab *v, const char *name) {
-    for (int i = 0; i < v->n; i++)
-        if (strcmp(v->names[i], name) == 0)
-            return i;
-    return -1;
 }
 
 static int compare_names(const void *a, const void *b) {
@@ -331,7 +402,32 @@ static bool map_names(CsvLoad *c, Table *t, NnrtError *err) {
     return true;
 }
 
+/* One rule for the whole file, whatever the row order: labels that are all numbers are
+ * class indices; otherwise they are class names, and a number among them is an error
+ * (unless the model's classes list it, which read_label has already seen). */
+static bool finish_labels(CsvLoad *c, Table *t, NnrtError *err) {
+    const char *path = c->src->features_path;
+    if (c->first_name < 0) {
+        for (int64_t i = 0; i < t->n; i++) {
+            char why[200];
+            if (!nnrt_label_ok(c->spec, t->y[i], why, sizeof why))
+                return nnrt_fail(err, "%s:%d: column %d: %s", path, t->lines[i], c->label_col + 1,
+                                 why);
+        }
+        return true;
+    }
+    if (c->first_number >= 0)
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is a number, but other labels are "
+                         "class names ('%s' on line %d); a number is a class index only when "
+                         "every label is one: name every class, or list '%s' in the model's "
+                         "classes", path, t->lines[c->first_number], c->label_col + 1,
+                         c->first_number_text, c->names[c->name_ids[c->first_name]],
+                         t->lines[c->first_name], c->first_number_text);
+    return map_names(c, t, err);
+}
+
 static void csv_load_free(CsvLoad *c) {
+    free(c->first_number_text);
     nnrt_csv_free(&c->r);
     for (int i = 0; i < c->n_names; i++)
         free(c->names[i]);
@@ -389,11 +485,11 @@ bool nnrt_read_csv(const NnrtDataSource *src, const DataSpec *spec, Table *t, Nn
     size_t len;
     if (!nnrt_gz_slurp(src->features_path, &text, &len, err))
         return false;
-    CsvLoad c = {.src = src, .spec = spec, .label_names = -1};
+    CsvLoad c = {.src = src, .spec = spec, .first_number = -1, .first_name = -1};
     nnrt_csv_init(&c.r, src->features_path, text, len);
     bool ok = read_rows(&c, t, err);
-    if (ok && c.label_names == 1)
-        ok = map_names(&c, t, err);
+    if (ok && t->ydim && spec->task != NNRT_TASK_REGRESS)
+        ok = finish_labels(&c, t, err);
     csv_load_free(&c);
     free(text);
     return ok;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err) {
@@ -119,11 +120,12 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
 
 int nnrt_data_kind_for(const char *path) {
     size_t n = strlen(path);
-    if (n > 3 && strcmp(path + n - 3, ".gz") == 0)
+    /* case-insensitive: spreadsheet programs and Windows write DATA.CSV */
+    if (n > 3 && strcasecmp(path + n - 3, ".gz") == 0)
         n -= 3;
-    if (n >= 4 && strncmp(path + n - 4, ".npy", 4) == 0)
+    if (n >= 4 && strncasecmp(path + n - 4, ".npy", 4) == 0)
         return NNRT_DATA_NPY;
-    if (n >= 4 && strncmp(path + n - 4, ".csv", 4) == 0)
+    if (n >= 4 && strncasecmp(path + n - 4, ".csv", 4) == 0)
         return NNRT_DATA_CSV;
     return NNRT_DATA_IDX;
 }

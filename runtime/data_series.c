@@ -56,8 +56,8 @@ static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
         double v;
         const char *f = r->fields[s->cols[i]];
         if (!nnrt_csv_number(f, &v))
-            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'", r->path, r->line,
-                             s->cols[i] + 1, f);
+            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
+                             r->line, s->cols[i] + 1, f, nnrt_csv_number_hint(f));
         if (nnrt_float32_overflows(v))
             return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
                              "about 3.4e38)", r->path, r->line, s->cols[i] + 1, f);

@@ -29,10 +29,13 @@ void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int
     dl->seed = seed;
     dl->aug = aug;
     dl->order = nnrt_alloc(sizeof(int64_t) * (size_t)(ds->n > 0 ? ds->n : 1));
-    dl->x = nnrt_alloc((size_t)(batch * m->input_size * m->elem_size));
-    dl->xf = m->elem_size == 4 ? dl->x : nnrt_alloc(sizeof(float) * (size_t)(batch * m->input_size));
-    dl->y = nnrt_alloc((size_t)(batch * dl->ycols * m->elem_size));
-    dl->yf = nnrt_alloc(sizeof(float) * (size_t)(batch * label_width(ds)));
+    /* A batch never has more rows than the data: a --batch larger than the data set
+     * allocates for the data (as Keras does), not for --batch rows. */
+    int64_t rows = dl->rows = batch < ds->n ? batch : (ds->n > 0 ? ds->n : 1);
+    dl->x = nnrt_alloc((size_t)(rows * m->input_size * m->elem_size));
+    dl->xf = m->elem_size == 4 ? dl->x : nnrt_alloc(sizeof(float) * (size_t)(rows * m->input_size));
+    dl->y = nnrt_alloc((size_t)(rows * dl->ycols * m->elem_size));
+    dl->yf = nnrt_alloc(sizeof(float) * (size_t)(rows * label_width(ds)));
     dl->next.work = (IdleWork){copy_next_row, dl};
     atomic_init(&dl->next.claimed, 0);
     nnrt_loader_start_epoch(dl, 0);
@@ -41,10 +44,10 @@ void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int
 void nnrt_loader_set_pool(DataLoader *dl, NnrtPool *pool) {
     dl->pool = pool;
     if (pool && nnrt_pool_threads(pool) > 1 && !dl->aug && !dl->next.x) {
-        size_t values = (size_t)(dl->batch * dl->ds->dim);
+        size_t values = (size_t)(dl->rows * dl->ds->dim);
         dl->next.x = nnrt_alloc(values * (size_t)dl->elem_size);
         dl->next.xf = dl->elem_size == 4 ? dl->next.x : nnrt_alloc(sizeof(float) * values);
-        dl->next.yf = nnrt_alloc(sizeof(float) * (size_t)(dl->batch * label_width(dl->ds)));
+        dl->next.yf = nnrt_alloc(sizeof(float) * (size_t)(dl->rows * label_width(dl->ds)));
     }
 }
 

@@ -38,6 +38,7 @@ typedef struct DataLoader {
     const Dataset *ds;
     int elem_size;
     int64_t batch;      /* rows per full batch */
+    int64_t rows;       /* rows the buffers hold: batch, or the data size if smaller */
     int64_t ycols;      /* label values per row of y: 1, n_classes (one-hot) or n_outputs */
     bool one_hot;       /* expand class indices into one-hot rows */
     bool shuffle;

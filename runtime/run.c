@@ -7,6 +7,7 @@
 #include "loader.h"
 #include "trainer.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -119,11 +120,27 @@ static int run_mode(Trainer *t, NnrtError *err) {
     return ok ? 0 : -1;
 }
 
+/* The output (--predict's CSV above all) is the product: a write error such as a full
+ * disk fails the run instead of exiting 0 with the results lost. */
+static bool stdout_written(const char *prog) {
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return true;
+    /* an earlier write may have failed (ferror) with its errno long gone */
+    fprintf(stderr, "%s: error: cannot write standard output: %s\n", prog,
+            errno ? strerror(errno) : "a write failed");
+    return false;
+}
+
 int nnrt_main(const NnrtModel *m, int argc, char **argv) {
     Options o;
     int rc = nnrt_cli_parse(&o, m, argc, argv, stdout, stderr);
-    if (rc != CLI_RUN)
-        return rc == CLI_HELP ? 0 : 2;
+    nnrt_set_prog(o.prog);
+    if (rc != CLI_RUN) {
+        if (rc == CLI_HELP)
+            return stdout_written(o.prog) ? 0 : 1;
+        return 2;
+    }
     NnrtError err = {{0}};
     if (!nnrt_check_model(m, &err)) {
         fprintf(stderr, "%s: error: the compiled model is inconsistent: %s\n", o.prog, err.msg);
@@ -133,9 +150,9 @@ int nnrt_main(const NnrtModel *m, int argc, char **argv) {
     int status = -1;
     if (nnrt_trainer_init(&t, m, &o, &err) && nnrt_trainer_restore(&t, &err))
         status = run_mode(&t, &err);
-    fflush(stdout);
+    bool written = stdout_written(o.prog);
     if (status < 0)
         fprintf(stderr, "%s: error: %s\n", o.prog, err.msg);
     nnrt_trainer_free(&t);
-    return status < 0 ? 1 : status;
+    return status < 0 || (!written && status == 0) ? 1 : status;
 }

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
 
@@ -20,21 +22,76 @@ static void alloc_buffers(Trainer *t) {
     t->params = nnrt_alloc(elems(m, m->param_size));
     t->grads = nnrt_alloc(elems(m, m->param_size));
     t->opt_state = nnrt_alloc(elems(m, m->opt_state_size));
-    t->work = nnrt_alloc(m->work_size ? m->work_size(t->max_batch) : 0);
-    t->out = nnrt_alloc(elems(m, t->max_batch * m->n_outputs));
-    t->noise = nnrt_alloc(elems(m, t->max_batch * m->noise_per_example));
     NnrtCtx c = {
-        .params = t->params, .grads = t->grads, .opt_state = t->opt_state, .work = t->work,
-        .out = t->out, .noise = t->noise, .pool = &t->pool,
+        .params = t->params, .grads = t->grads, .opt_state = t->opt_state, .pool = &t->pool,
     };
     t->ctx = c;
 }
+
+/* Bytes of the machine's memory this process may use: physical memory, or less under a
+ * ulimit (RLIMIT_AS / RLIMIT_DATA). 0 if unknown. */
+static uint64_t memory_limit(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    uint64_t most = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+    int kinds[] = {RLIMIT_AS, RLIMIT_DATA};
+    for (int i = 0; i < 2; i++) {
+        struct rlimit rl;
+        if (getrlimit(kinds[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (most == 0 || (uint64_t)rl.rlim_cur < most))
+            most = (uint64_t)rl.rlim_cur;
+    }
+    return most;
+}
+
+/* Bytes per batch row of the trainer's buffers and of `loaders` data loaders (each with
+ * its batch, labels and the prefetched next batch), beyond the model's fixed work. */
+static double bytes_per_row(const Trainer *t, int loaders) {
+    const NnrtModel *m = t->m;
+    double es = m->elem_size, in = (double)m->input_size, ycols = (double)m->n_outputs + 1;
+    double loader = 2 * (in * (es + (es == 4 ? 0 : 4)) + ycols * (es + 4));
+    return (double)(m->n_outputs + m->noise_per_example) * es + loaders * loader;
+}
+
+/* Makes the per-batch buffers (work, out, noise) hold `rows` rows, refusing a batch whose
+ * buffers exceed the memory the process may use: a clear error instead of an attempt to
+ * allocate 94 GB. The rows are already capped at the data's size, as in Keras. */
+static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err) {
+    const NnrtModel *m = t->m;
+    if (rows < NNRT_GRADCHECK_BATCH)
+        rows = NNRT_GRADCHECK_BATCH;
+    double work = m->work_size ? (double)m->work_size(rows) : 0;
+    double need = work + (double)rows * bytes_per_row(t, loaders);
+    uint64_t limit = memory_limit();
+    if (limit > 0 && need > (double)limit)
+        return nnrt_fail(err, "--batch %lld: a batch of %lld examples needs %.3g GB of buffers "
+                         "(%.3g MB per example), more than the %.3g GB of memory available; "
+                         "use a smaller --batch", (long long)t->opt->batch, (long long)rows,
+                         need / 1e9, need / (double)rows / 1e6, (double)limit / 1e9);
+    if (rows <= t->max_batch)
+        return true;
+    nnrt_free(t->work);
+    nnrt_free(t->out);
+    nnrt_free(t->noise);
+    t->work = t->out = t->noise = NULL;
+    t->work = nnrt_alloc(m->work_size ? m->work_size(rows) : 0);
+    t->out = nnrt_alloc(elems(m, rows * m->n_outputs));
+    t->noise = nnrt_alloc(elems(m, rows * m->noise_per_example));
+    t->max_batch = rows;
+    t->ctx.work = t->work;
+    t->ctx.out = t->out;
+    t->ctx.noise = t->noise;
+    return true;
+}
+
+/* Rows a batch of the data sets in d can have: --batch, or fewer when the largest data
+ * set is smaller (the buffers then hold the data, not --batch rows). */
+static int64_t rows_needed(int64_t batch, int64_t n) { return n < batch ? (n > 0 ? n : 1) : batch; }
 
 bool nnrt_trainer_init(Trainer *t, const NnrtModel *m, const Options *o, NnrtError *err) {
     memset(t, 0, sizeof *t);
     t->m = m;
     t->opt = o;
-    t->max_batch = o->batch > NNRT_GRADCHECK_BATCH ? o->batch : NNRT_GRADCHECK_BATCH;
+    t->max_batch = 0; /* the batch buffers come with the data (batch_buffers) */
     char why[200];
     if (!nnrt_pool_init(&t->pool, o->threads, why, sizeof why))
         return nnrt_fail(err, "%s", why);
@@ -104,6 +161,13 @@ bool nnrt_trainer_restore(Trainer *t, NnrtError *err) {
 
 bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
     if (!nnrt_data_load(&t->data, t->m, rq, &t->stats, err))
+        return false;
+    int64_t n = t->data.train.n;
+    if (t->data.val.n > n)
+        n = t->data.val.n;
+    if (t->data.test.n > n)
+        n = t->data.test.n;
+    if (!batch_buffers(t, rows_needed(t->opt->batch, n), 3, err))
         return false;
     const NnrtModel *m = t->m;
     uint64_t seed = t->state.seed;
@@ -227,6 +291,28 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
     return true;
 }
 
+/* Every history write is checked (a full disk must not leave an empty file behind an
+ * exit status of 0): the rows are flushed at each epoch and the error reported there. */
+static bool history_flushed(Trainer *t, NnrtError *err) {
+    errno = 0;
+    if (fflush(t->history) == 0 && !ferror(t->history))
+        return true;
+    return nnrt_fail(err, "--history: cannot write %s: %s", t->opt->history,
+                     errno ? strerror(errno) : "a write failed");
+}
+
+static bool close_history(Trainer *t, NnrtError *err) {
+    if (!t->history)
+        return true;
+    bool ok = history_flushed(t, err);
+    errno = 0;
+    if (fclose(t->history) != 0 && ok)
+        ok = nnrt_fail(err, "--history: cannot write %s: %s", t->opt->history,
+                       errno ? strerror(errno) : "a write failed");
+    t->history = NULL;
+    return ok;
+}
+
 static bool open_history(Trainer *t, NnrtError *err) {
     const char *path = t->opt->history;
     if (!path)
@@ -246,17 +332,16 @@ static bool open_history(Trainer *t, NnrtError *err) {
             for (int i = 0; i < n; i++)
                 fprintf(t->history, ",%s%s", pass ? "val_" : "", v[i].name);
         fprintf(t->history, ",lr,seconds\n");
-        fflush(t->history);
     }
-    return true;
+    return history_flushed(t, err);
 }
 
 
 /* One row: every value the console shows for the epoch (empty validation fields when
  * there is no validation data), then lr and the epoch's seconds. */
-static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
+static bool write_history(Trainer *t, int epoch, bool has_val, double seconds, NnrtError *err) {
     if (!t->history)
-        return;
+        return true;
     MetricValue v[NNRT_MAX_METRICS];
     int n = nnrt_metrics_list(&t->train_m, v);
     fprintf(t->history, "%d", epoch + 1);
@@ -269,7 +354,7 @@ static void write_history(Trainer *t, int epoch, bool has_val, double seconds) {
         else
             fprintf(t->history, ",");
     fprintf(t->history, ",%.8g,%.4f\n", t->last_lr, seconds);
-    fflush(t->history);
+    return history_flushed(t, err);
 }
 
 static void epoch_text(Trainer *t, bool has_val, char *text, size_t size) {
@@ -327,7 +412,8 @@ static bool run_epoch(Trainer *t, int epoch, bool *stop, NnrtError *err) {
     char text[1024];
     epoch_text(t, has_val, text, sizeof text);
     nnrt_progress_epoch_end(&t->progress, text);
-    write_history(t, epoch, has_val, nnrt_now() - start);
+    if (!write_history(t, epoch, has_val, nnrt_now() - start, err))
+        return false;
     /* Keras monitors val_loss; without validation data we fall back to the training
      * loss instead of silently disabling the callbacks. */
     double monitored = nnrt_metrics_loss(has_val ? &t->eval_m : &t->train_m);
@@ -379,7 +465,7 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
         if (!run_epoch(t, epoch, &stop, err))
             return false;
-    return !t->opt->save || nnrt_trainer_save(t, t->opt->save, err);
+    return close_history(t, err) && (!t->opt->save || nnrt_trainer_save(t, t->opt->save, err));
 }
 
 bool nnrt_trainer_save(Trainer *t, const char *path, NnrtError *err) {
@@ -436,6 +522,10 @@ bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *er
     if (!nnrt_data_load_predict(&tab, t->m, path, &t->stats, err))
         return false;
     Dataset ds = nnrt_dataset_view("prediction", &tab, path, 0, tab.n);
+    if (!batch_buffers(t, rows_needed(t->opt->batch, tab.n), 1, err)) {
+        nnrt_table_free(&tab);
+        return false;
+    }
     DataLoader dl;
     nnrt_loader_init(&dl, &ds, t->m, t->opt->batch, false, NULL, 0);
     predict_header(t, out);

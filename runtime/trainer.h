@@ -30,7 +30,8 @@ typedef struct Trainer {
     const NnrtModel *m;
     const Options *opt;
     ThreadPool pool;
-    int64_t max_batch;     /* rows the buffers hold: max(--batch, gradcheck batch) */
+    int64_t max_batch;     /* rows the buffers hold: --batch capped at the data's size, at
+                            * least the gradcheck batch; 0 before data is loaded */
     void *params;          /* (param_size) model precision */
     void *grads;           /* (param_size) */
     void *opt_state;       /* (opt_state_size) */

@@ -26,8 +26,13 @@ bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
     return false;
 }
 
+static const char *prog_name = "nnrt";
+
+void nnrt_set_prog(const char *prog) { prog_name = prog && *prog ? prog : "nnrt"; }
+
 static void out_of_memory(size_t bytes) {
-    fprintf(stderr, "error: out of memory allocating %zu bytes\n", bytes);
+    fflush(stdout);
+    fprintf(stderr, "%s: error: out of memory allocating %zu bytes\n", prog_name, bytes);
     exit(1);
 }
 

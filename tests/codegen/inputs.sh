@@ -3,8 +3,9 @@
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
 # NUL byte in a CSV, data errors' lines and columns, splits that would round to nothing, a data set too small for its
-# split or left empty by it, trainer options out of range, and IDX images read in another layout (with
-# Fashion-MNIST installed). Each case names what it checks when it fails.
+# split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
+# and CSV text named .txt, --batch beyond the data or the memory, out of memory, trainer
+# options out of range, and IDX images read in another layout (with Fashion-MNIST installed). Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -96,6 +97,48 @@ printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets.csv
 printf 'a,b,c,y\n1,2,3,cat\n\n4,5,6,fish\n' >fish.csv
 check 1 "fish.csv:4: column 4: unknown class 'fish' \(the classes are 'cat' ... 'dog'\)" \
     ./relu_m --data pets.csv --test fish.csv
+# Labels are decided by the whole file, not by its first row: numbers among class names
+# are an error in either order (not renumbered as names), naming the number's place.
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,1\n7,8,9,0\n' >mixed1.csv
+printf 'a,b,c,y\n1,2,3,1\n4,5,6,0\n7,8,9,cat\n' >mixed2.csv
+check 1 "mixed1.csv:3: column 4: label '1' is a number, but other labels are class names \('cat' on line 2\)" \
+    ./relu_m --data mixed1.csv
+check 1 "mixed2.csv:2: column 4: label '1' is a number, but other labels are class names \('cat' on line 4\)" \
+    ./relu_m --data mixed2.csv
+# ... unless the model's classes list the number as a name.
+model named_m relu 'classes = ["1", "cat"]' >named_m.nn
+"$nnlc" named_m.nn -o named_m || { echo "FAIL: nnlc could not compile named_m.nn"; exit 1; }
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,1\n7,8,9,1\n' >named.csv
+check 0 "Epoch 2/2" ./named_m --data named.csv
+# CSV numbers are decimal, as pandas reads them: no hex feature or label.
+printf 'a,b,c,y\n1,2,3,0\n0x10,2,3,1\n' >hexfeat.csv
+check 1 "hexfeat.csv:3: column 1: expected a number, found '0x10' \(CSV values are decimal numbers" \
+    ./relu_m --data hexfeat.csv
+printf 'a,b,c,y\n1,2,3,0\n4,5,6,0x1\n' >hexlabel.csv
+check 1 "hexlabel.csv:3: column 4: label '0x1' is not a decimal number or a class name" \
+    ./relu_m --data hexlabel.csv
+# The format follows the extension, case-insensitively; CSV text read as IDX gets a hint.
+cp data.csv DATA.CSV
+check 0 "Epoch 2/2" ./relu_m --data DATA.CSV
+cp data.csv data.txt
+check 1 "data.txt: byte 0: not an IDX file: .*the file looks like text: .*must end in .csv" \
+    ./relu_m --data data.txt labels.idx
+# A --batch larger than the data allocates for the data, as Keras does; a batch whose
+# buffers exceed the memory the process may use (here a 1 GB ulimit, about 0.8 MB per
+# example of this model) is refused up front, not tried as one huge allocation.
+awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 2000; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 2 }' >wide.csv
+printf 'model wide_m { input [3] dense(65536, activation=relu) dense(2, activation=softmax) }\n' >wide_m.nn
+printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  batch = 4  data = csv("wide.csv") }\n' >>wide_m.nn
+"$nnlc" wide_m.nn -o wide_m || { echo "FAIL: nnlc could not compile wide_m.nn"; exit 1; }
+check 1 "^wide_m: error: --batch 2000: a batch of 2000 examples needs [0-9.]+ GB of buffers \([0-9.]+ MB per example\), more than the [0-9.]+ GB of memory available; use a smaller --batch" \
+    sh -c 'ulimit -v 1000000 && exec ./wide_m --batch 2000 --quiet'
+check 0 "Training, epoch 1: 40 examples" sh -c 'ulimit -v 1000000 && exec ./wide_m --batch 1048576 --data data.csv --quiet'
+# Out of memory (400M parameters, 1.6 GB each for weights, gradients, optimizer state):
+# one line with the program's name, like every other error.
+printf 'model huge_m { input [3] dense(20000) dense(20000) dense(2, activation=softmax) }\n' >huge_m.nn
+printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  data = csv("wide.csv") }\n' >>huge_m.nn
+"$nnlc" huge_m.nn -o huge_m || { echo "FAIL: nnlc could not compile huge_m.nn"; exit 1; }
+check 1 "^huge_m: error: out of memory allocating [0-9]+ bytes" sh -c 'ulimit -v 1000000 && exec ./huge_m --quiet'
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1

@@ -1,7 +1,8 @@
 #!/bin/sh
 # outputs.sh NNLC WORK_DIR — what a generated trainer writes besides its progress: the
 # --predict and --history CSV files (RFC 4180 quoting of class names, every metric the
-# console shows), what --quiet still prints, and the warnings at the start of training.
+# console shows), what --quiet still prints, the warnings at the start of training, and
+# write errors (a full disk) of the trainer and of nnlc.
 # Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
@@ -87,6 +88,24 @@ check 0 "^rop: warning: reduce_on_plateau watches val_loss, but there is no vali
 check 0 "^both: warning: early_stopping and reduce_on_plateau watch val_loss, but there is no validation data: stopping and lr reductions will follow" ./both --quiet
 [ "$(./both 2>&1 >/dev/null | grep -c warning)" -eq 1 ] || fail "the no-validation warning is not printed once"
 [ -z "$(./esval --quiet 2>&1 >/dev/null)" ] || fail "a warning with validation data: $(./esval --quiet 2>&1 >/dev/null)"
+
+# A full disk: --history, the trainer's output (--predict above all) and nnlc's outputs
+# fail with a message and a non-zero exit instead of losing the data with exit 0. A
+# private /dev/full (needs root to create; skipped otherwise), removed at the end.
+rm -f full
+if mknod -m 666 full c 1 7 2>/dev/null; then
+    check 1 "^names: error: --history: cannot write full: No space left on device" \
+        ./names --quiet --history full
+    check 1 "^names: error: cannot write standard output: " sh -c './names --load names.st --predict p.csv >full'
+    check 1 "^names: error: cannot write standard output: " sh -c './names --epochs 2 >full'
+    check 1 "^names: error: cannot write standard output: " sh -c './names --help >full'
+    check 2 "^nnlc: error: cannot write standard output: " sh -c '"$0" --summary names.nn >full' "$nnlc"
+    check 2 "^nnlc: error: cannot write standard output: " sh -c '"$0" --emit=llvm names.nn >full' "$nnlc"
+    check 2 "^nnlc: error: cannot write 'full': No space left on device" "$nnlc" -S names.nn -o full
+    check 2 "^nnlc: error: cannot write 'full': No space left on device" "$nnlc" --emit=ir names.nn -o full
+    [ -c full ] || fail "the full device was replaced by a file"
+    rm -f full
+fi
 
 [ $fails -eq 0 ] && echo "outputs: every file and message as expected"
 [ $fails -eq 0 ]
