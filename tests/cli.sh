@@ -37,6 +37,14 @@ expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.n
 # Without an optimizer setting the trainer uses Keras' compile() default, RMSprop.
 printf 'model m { input [4] dense(2) }\ntrain { loss = mse  data = csv("d.csv") }\n' >"$tmp/noopt.nn"
 expect 0 'optimizer state .*\(rmsprop: 1 slot per parameter\)' -- "$nnlc" --summary "$tmp/noopt.nn"
+# Activation layers are named as Keras 3 names their classes, suffixes counted per name.
+printf 'model m { input [4] relu() ReLU() softmax() LeakyReLU() leaky_relu() elu() activation(relu) tanh() sigmoid() }\n' >"$tmp/acts.nn"
+expect 0 '^ re_lu_1 \(ReLU\) '                 -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ softmax \(Softmax\) '              -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ leaky_re_lu_1 \(LeakyReLU\) '      -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ elu \(ELU\) '                      -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ activation_2 \(Activation\) '      -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 'leaky_re_lu_1 : LeakyReLU'            -- "$nnlc" --emit=dot "$tmp/acts.nn"
 # The output never replaces the model's source: a name without .nn, -o naming the input
 # (also through a symbolic link, and for text outputs); the source is intact afterwards.
 cp "$examples/mlp.nn" "$tmp/mymodel"
