@@ -775,6 +775,26 @@ static const Node *output_producer(const Graph *g, Activation *act) {
     return n;
 }
 
+/* A classifier whose output keeps an example's leading axes — input [28, 28] then dense
+ * layers, which act on the last axis only — usually lacks a flatten(): point at the first
+ * dense layer that reads a sequence, walking back from the output. */
+static void no_flatten_hint(Train *T) {
+    const Node *first = NULL;
+    for (const Node *n = T->g->output; n && n->nin == 1; n = n->in[0])
+        if (n->op == OP_DENSE && n->in[0]->out.rank > 1)
+            first = n;
+    char buf[96];
+    if (!first) {
+        diag_hint(T->S->d, T->t->loss_loc, "flatten() (or global pooling) the features into one "
+                  "vector per example before the output layer");
+        return;
+    }
+    shape_str(first->in[0]->out, buf, sizeof buf);
+    diag_hint(T->S->d, first->loc, "dense acts on the last axis only: on %s from '%s' it "
+              "keeps the other axes; insert flatten() (or global pooling) before line %d",
+              buf, first->in[0]->name, first->loc.line);
+}
+
 /* Cross-entropy losses read probabilities; a linear output would make log() meaningless. */
 static void check_loss_against_output(Train *T) {
     TrainSpec *t = T->t;
@@ -801,6 +821,7 @@ static void check_loss_against_output(Train *T) {
         diag_error(T->S->d, t->loss_loc, "%s needs one vector of class probabilities per "
                                          "example, but the output is %s",
                    loss, shape_str(g->output->out, buf, sizeof buf));
+        no_flatten_hint(T);
         return;
     }
     int64_t classes = g->output->out.d[g->output->out.rank - 1];
