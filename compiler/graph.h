@@ -215,6 +215,7 @@ typedef struct Graph {
     int64_t flops;          /* forward, per example */
     TrainSpec train;
     bool has_train;         /* a train block was given */
+    bool model_ok;          /* the model had no errors (the train block may have some) */
     MemPlan mem;
 } Graph;
 

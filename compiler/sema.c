@@ -992,6 +992,7 @@ Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     }
     if (d->nerrors == 0)
         check_whole_model(&S);
+    S.g->model_ok = d->nerrors == 0;
     if (train)
         sema_train(&S, train, S.g);
     return S.g;

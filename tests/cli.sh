@@ -45,6 +45,11 @@ expect 0 '^ leaky_re_lu_1 \(LeakyReLU\) '      -- "$nnlc" --summary "$tmp/acts.n
 expect 0 '^ elu \(ELU\) '                      -- "$nnlc" --summary "$tmp/acts.nn"
 expect 0 '^ activation_2 \(Activation\) '      -- "$nnlc" --summary "$tmp/acts.nn"
 expect 0 'leaky_re_lu_1 : LeakyReLU'            -- "$nnlc" --emit=dot "$tmp/acts.nn"
+# Errors only in the train block: --summary still prints the table, and exits 1.
+printf 'model m { input [28, 28] dense(10, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  data = csv("d.csv") }\n' >"$tmp/noflat.nn"
+expect 1 '^ dense \(Dense\) +\(None, 28, 10\)'  -- "$nnlc" --summary "$tmp/noflat.nn"
+printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
+expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
 # The output never replaces the model's source: a name without .nn, -o naming the input
 # (also through a symbolic link, and for text outputs); the source is intact afterwards.
 cp "$examples/mlp.nn" "$tmp/mymodel"
