@@ -825,10 +825,17 @@ static void check_loss_against_output(Train *T) {
         return;
     }
     int64_t classes = g->output->out.d[g->output->out.rank - 1];
-    if (t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE && classes < 2) {
-        diag_error(T->S->d, t->loss_loc, "%s needs at least 2 output units, got %lld", loss,
-                   (long long)classes);
+    bool categorical = t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE ||
+                       t->loss == NNRT_LOSS_CATEGORICAL_CE;
+    if (categorical && classes < 2) {
+        diag_error(T->S->d, t->loss_loc, "%s needs at least 2 output units (one per class), "
+                   "got %lld", loss, (long long)classes);
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
         diag_hint(T->S->d, t->loss_loc, "for one sigmoid output use binary_crossentropy");
+    } else if (categorical && classes > NNRT_MAX_CLASSES) {
+        diag_error(T->S->d, t->loss_loc, "%s: the output has %lld units, one per class, but "
+                   "the trainer supports at most %d classes", loss, (long long)classes, NNRT_MAX_CLASSES);
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
     }
     if (t->n_class_names && t->n_class_names != classes &&
         !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))
