@@ -729,22 +729,22 @@ static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
         diag_warning(S->d, st->loc, "the input should be the first statement of the model");
     Shape shape = {0};
     bool ok = true;
-    for (const Expr *it = st->shape->items; it; it = it->next) {
-        if (shape.rank >= SHAPE_MAX_RANK - 1 + 1) {
-            diag_error(S->d, it->loc, "too many input axes (limit is %d)", SHAPE_MAX_RANK - 1);
-            ok = false;
-            break;
-        }
-        ok &= sema_int(S, body->scope, it, "an input size", 1, &shape.d[shape.rank++]);
+    /* An example has at most SHAPE_MAX_RANK - 1 axes (the batch is the other one). */
+    int axes = 0;
+    for (const Expr *it = st->shape->items; it; it = it->next)
+        axes++;
+    if (axes > SHAPE_MAX_RANK - 1) {
+        diag_error(S->d, st->shape->loc, "an input has at most %d axes, got %d",
+                   SHAPE_MAX_RANK - 1, axes);
+        ok = false;
+    } else {
+        for (const Expr *it = st->shape->items; it; it = it->next)
+            ok &= sema_int(S, body->scope, it, "an input size", 1, &shape.d[shape.rank++]);
     }
-    if (shape.rank == 0) {
+    if (axes == 0) {
         diag_error(S->d, st->shape->loc, "the input shape is empty");
         diag_hint(S->d, st->shape->loc, "give the size of one example, e.g. input [784] or "
                                         "input [28, 28, 1]");
-        ok = false;
-    }
-    if (shape.rank > 3) {
-        diag_error(S->d, st->shape->loc, "an input has at most 3 axes, got %d", shape.rank);
         ok = false;
     }
     if (!ok) {
