@@ -437,15 +437,27 @@ static void set_split(Train *T, const Expr *value) {
         diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
         return;
     }
+    /* Fractions that add up to 1, or whole-number parts of any sum: [6, 2, 2], [2, 1, 1]
+     * and [60, 20, 20] are ratios. [0.6, 0.3, 0.2] is more likely a slip than a ratio. */
+    bool whole = true;
     for (int i = 0; i < 3; i++) {
         if (f[i] < 0) {
             diag_error(T->S->d, value->loc, "split fractions must not be negative");
             return;
         }
+        whole &= f[i] == floor(f[i]) && f[i] <= 1e15;
         sum += f[i];
     }
-    if (fabs(sum - 1) > 1e-6 && fabs(sum - 10) > 1e-6 && fabs(sum - 100) > 1e-6) {
+    if (!whole && fabs(sum - 1) > 1e-6) {
         diag_error(T->S->d, value->loc, "split fractions add up to %g, not 1", sum);
+        diag_hint(T->S->d, value->loc, "give fractions that add up to 1, such as [0.6, 0.2, "
+                  "0.2], or whole-number parts, such as [6, 2, 2]");
+        return;
+    }
+    if (f[0] == 0) {
+        diag_error(T->S->d, value->loc, "split leaves no data for training: its first part "
+                   "(train) is 0");
+        diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
         return;
     }
     for (int i = 0; i < 3; i++)

@@ -50,6 +50,9 @@ printf 'model m { input [28, 28] dense(10, activation=softmax) }\ntrain { loss =
 expect 1 '^ dense \(Dense\) +\(None, 28, 10\)'  -- "$nnlc" --summary "$tmp/noflat.nn"
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
+# split: whole-number parts are ratios whatever their sum ([2, 1, 1] as [6, 2, 2]).
+printf 'model m { input [4] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  data = csv("d.csv")  split = [2, 1, 1] }\n' >"$tmp/split211.nn"
+expect 0 'Total params: 10'                  -- "$nnlc" --summary "$tmp/split211.nn"
 # The output never replaces the model's source: a name without .nn, -o naming the input
 # (also through a symbolic link, and for text outputs); the source is intact afterwards.
 cp "$examples/mlp.nn" "$tmp/mymodel"
