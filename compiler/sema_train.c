@@ -701,6 +701,48 @@ static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int6
     *out = n;
 }
 
+/* The seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed. A literal is read
+ * from its source text, as a double holds integers exactly only up to 2^53. */
+static void set_seed(Train *T, const Expr *v) {
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, v);
+    const Diag *d = T->S->d;
+    if (r->kind == EX_NUM && r->is_int && r->loc.line > 0 && r->loc.col > 0 && d->src) {
+        const char *p = d->src, *end = d->src + d->src_len;
+        for (int l = 1; l < r->loc.line && p < end; l++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            p = nl ? nl + 1 : end;
+        }
+        p += r->loc.col - 1;
+        if (p < end && *p >= '0' && *p <= '9') {
+            uint64_t n = 0;
+            bool over = false;
+            const char *q = p;
+            for (; q < end && *q >= '0' && *q <= '9'; q++) {
+                unsigned digit = (unsigned)(*q - '0');
+                over |= n > (UINT64_MAX - digit) / 10;
+                n = n * 10 + digit;
+            }
+            if (over) {
+                diag_error(T->S->d, v->loc, "seed must be from 0 to 18446744073709551615 "
+                           "(2^64 - 1), got %.*s", (int)(q - p), p);
+                return;
+            }
+            T->t->seed = n;
+            return;
+        }
+    }
+    double x;
+    if (!sema_number(T->S, T->sc, v, &x))
+        return;
+    if (x != floor(x) || x < 0 || x > 18446744073709549568.0) { /* the largest double < 2^64 */
+        diag_error(T->S->d, v->loc, "seed must be a whole number from 0 to "
+                   "18446744073709551615 (2^64 - 1), got %.17g", x);
+        return;
+    }
+    T->t->seed = (uint64_t)x;
+}
+
 static void apply_setting(Train *T, int k, const Arg *s) {
     TrainSpec *t = T->t;
     const Expr *v = s->value;
@@ -739,7 +781,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         t->epochs = (int)n;
         return;
     case 4: set_int(T, v, "batch", 1, NNRT_MAX_BATCH, &t->batch); return;
-    case 5: n = 0; set_int(T, v, "seed", 0, INT64_MAX, &n); t->seed = (uint64_t)n; return;
+    case 5: set_seed(T, v); return;
     case 6: case 7: {
         Scope *sc = T->sc;
         const Expr *r = sema_resolve(T->S, &sc, v);

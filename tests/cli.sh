@@ -162,6 +162,12 @@ for jobs in 1 2 3; do
     expect 0 'Epoch 2/2'                    -- "$tmp/tiny$jobs" --save "$tmp/tiny$jobs.st"
 done
 check '--jobs=2 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny2.st"
+# A train-block seed takes the trainer's --seed range, up to 2^64 - 1, exactly.
+sed 's/seed = 1$/seed = 18446744073709551615/' "$tmp/tiny.nn" >"$tmp/tinyseed.nn"
+check 'nnlc refused seed = 2^64 - 1' "$nnlc" "$tmp/tinyseed.nn" -o "$tmp/tinyseed"
+expect 0 'Epoch 2/2'                        -- "$tmp/tinyseed" --save "$tmp/tinyseed.st"
+check 'seed = 2^64 - 1 is not the seed the trainer used' \
+    grep -aq '"seed":"18446744073709551615"' "$tmp/tinyseed.st"
 check '--jobs=3 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny3.st"
 check 'a trainer compiled with --jobs=2 has functions of default visibility' \
     sh -c "! readelf -sW '$tmp/tiny2' | grep -E 'GLOBAL +DEFAULT .*(forward|backward)'"
