@@ -33,6 +33,9 @@ static const char *const act_names[] = { /* ORDER ACT */
 
 const char *op_name(OpKind op) { return op < OP_COUNT ? op_names[op] : "?"; }
 const char *op_keras_class(OpKind op) { return op < OP_COUNT ? op_keras[op] : "?"; }
+const char *node_keras_class(const Node *n) {
+    return n->keras_class ? n->keras_class : op_keras_class(n->op);
+}
 bool op_is_recurrent(OpKind op) { return op == OP_SIMPLE_RNN || op == OP_LSTM || op == OP_GRU; }
 const char *act_name(ActKind a) { return a < ACT_COUNT ? act_names[a] : "?"; }
 

@@ -80,6 +80,7 @@ typedef struct ParamTensor {
 } ParamTensor;
 
 typedef struct Node Node;
+const char *node_keras_class(const Node *n); /* "ReLU" for relu(), else op_keras_class */
 
 /* Fields by op (unused ones stay zero). Parameter tensors are named node.W etc.:
  *   DENSE       units, act, use_bias                 W (in, units), b (units)
@@ -112,6 +113,7 @@ struct Node {
     const char *bound_as; /* the name the source gave it (`h = dense(…)`), or NULL */
     SrcLoc loc;         /* the layer call in the source */
     const char *block;  /* name of the block this node was expanded from, or NULL */
+    const char *keras_class; /* when not the op's: ReLU, Softmax, … for relu(), softmax() */
     Node **in;
     int nin;
     Shape out;          /* per example */
@@ -213,6 +215,7 @@ typedef struct Graph {
     int64_t flops;          /* forward, per example */
     TrainSpec train;
     bool has_train;         /* a train block was given */
+    bool model_ok;          /* the model had no errors (the train block may have some) */
     MemPlan mem;
 } Graph;
 

@@ -448,6 +448,12 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         goto done;
     }
     Graph *g = sema_build(arena, d, prog);
+    if (g && d->nerrors && g->model_ok && o->emit == EMIT_SUMMARY) {
+        /* Only the train block has errors: the table still shows where shapes come from
+         * (as Keras' summary() works before compile()); the exit status stays 1. */
+        graph_plan(g, arena, o->elem_size);
+        summary_print(g, out);
+    }
     if (!g || d->nerrors)
         goto done;
     graph_plan(g, arena, o->elem_size);

@@ -94,6 +94,19 @@ static const char *const keras_base_names[] = { /* ORDER OP */
     "simple_rnn", "lstm", "gru", "embedding",
 };
 
+/* Activations that Keras has a layer class for: relu() is ReLU (named re_lu), not
+ * Activation; activation(relu) stays Activation, as Keras' Activation('relu') does. */
+static const struct {
+    ActKind act;
+    const char *keras_class, *base_name;
+} act_layer_classes[] = {
+    {ACT_RELU, "ReLU", "re_lu"},
+    {ACT_SOFTMAX, "Softmax", "softmax"},
+    {ACT_LEAKY_RELU, "LeakyReLU", "leaky_re_lu"},
+    {ACT_ELU, "ELU", "elu"},
+};
+enum { N_ACT_LAYER_CLASSES = sizeof act_layer_classes / sizeof act_layer_classes[0] };
+
 /* Options per op; the first `npos` may be given positionally. */
 static const char *const dense_opts[] = {
     "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
@@ -172,7 +185,7 @@ typedef struct NameSet {
 
 typedef struct Builder {
     Sema *S;
-    int name_counts[OP_COUNT];
+    int name_counts[OP_COUNT + N_ACT_LAYER_CLASSES]; /* per automatic base name, as Keras */
     int block_counts[64];
     const Decl *blocks[64];
     int nblocks;
@@ -214,11 +227,13 @@ static void name_add(Builder *B, const char *name) {
     }
 }
 
-static const char *auto_name(Builder *B, OpKind op) {
+/* `kind` is an OpKind, or OP_COUNT + i for act_layer_classes[i]. */
+static const char *auto_name(Builder *B, int kind) {
+    const char *base = kind < OP_COUNT ? keras_base_names[kind]
+                                       : act_layer_classes[kind - OP_COUNT].base_name;
     for (;;) {
-        int k = B->name_counts[op]++;
-        const char *name = k == 0 ? keras_base_names[op]
-                                  : arena_printf(B->S->a, "%s_%d", keras_base_names[op], k);
+        int k = B->name_counts[kind]++;
+        const char *name = k == 0 ? base : arena_printf(B->S->a, "%s_%d", base, k);
         if (!name_taken(B, name))
             return name;
     }
@@ -685,7 +700,13 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     n->loc = st->loc;
     n->block = body->block ? body->block->instance : NULL;
     bool top = !body->block;
-    n->name = st->bind && top && !name_taken(B, st->bind) ? st->bind : auto_name(B, ln->op);
+    int kind = ln->op;
+    for (int i = 0; i < N_ACT_LAYER_CLASSES; i++)
+        if (ln->act >= 0 && (ActKind)ln->act == act_layer_classes[i].act) {
+            kind = OP_COUNT + i;
+            n->keras_class = act_layer_classes[i].keras_class;
+        }
+    n->name = st->bind && top && !name_taken(B, st->bind) ? st->bind : auto_name(B, kind);
     n->bound_as = st->bind;
     name_add(B, n->name);
     bool inferred = graph_infer_node(S->g, S->a, S->d, n);
@@ -708,22 +729,22 @@ static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
         diag_warning(S->d, st->loc, "the input should be the first statement of the model");
     Shape shape = {0};
     bool ok = true;
-    for (const Expr *it = st->shape->items; it; it = it->next) {
-        if (shape.rank >= SHAPE_MAX_RANK - 1 + 1) {
-            diag_error(S->d, it->loc, "too many input axes (limit is %d)", SHAPE_MAX_RANK - 1);
-            ok = false;
-            break;
-        }
-        ok &= sema_int(S, body->scope, it, "an input size", 1, &shape.d[shape.rank++]);
+    /* An example has at most SHAPE_MAX_RANK - 1 axes (the batch is the other one). */
+    int axes = 0;
+    for (const Expr *it = st->shape->items; it; it = it->next)
+        axes++;
+    if (axes > SHAPE_MAX_RANK - 1) {
+        diag_error(S->d, st->shape->loc, "an input has at most %d axes, got %d",
+                   SHAPE_MAX_RANK - 1, axes);
+        ok = false;
+    } else {
+        for (const Expr *it = st->shape->items; it; it = it->next)
+            ok &= sema_int(S, body->scope, it, "an input size", 1, &shape.d[shape.rank++]);
     }
-    if (shape.rank == 0) {
+    if (axes == 0) {
         diag_error(S->d, st->shape->loc, "the input shape is empty");
         diag_hint(S->d, st->shape->loc, "give the size of one example, e.g. input [784] or "
                                         "input [28, 28, 1]");
-        ok = false;
-    }
-    if (shape.rank > 3) {
-        diag_error(S->d, st->shape->loc, "an input has at most 3 axes, got %d", shape.rank);
         ok = false;
     }
     if (!ok) {
@@ -974,6 +995,7 @@ Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     }
     if (d->nerrors == 0)
         check_whole_model(&S);
+    S.g->model_ok = d->nerrors == 0;
     if (train)
         sema_train(&S, train, S.g);
     return S.g;

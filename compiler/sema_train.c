@@ -474,15 +474,27 @@ static void set_split(Train *T, const Expr *value) {
         diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
         return;
     }
+    /* Fractions that add up to 1, or whole-number parts of any sum: [6, 2, 2], [2, 1, 1]
+     * and [60, 20, 20] are ratios. [0.6, 0.3, 0.2] is more likely a slip than a ratio. */
+    bool whole = true;
     for (int i = 0; i < 3; i++) {
         if (f[i] < 0) {
             diag_error(T->S->d, value->loc, "split fractions must not be negative");
             return;
         }
+        whole &= f[i] == floor(f[i]) && f[i] <= 1e15;
         sum += f[i];
     }
-    if (fabs(sum - 1) > 1e-6 && fabs(sum - 10) > 1e-6 && fabs(sum - 100) > 1e-6) {
+    if (!whole && fabs(sum - 1) > 1e-6) {
         diag_error(T->S->d, value->loc, "split fractions add up to %g, not 1", sum);
+        diag_hint(T->S->d, value->loc, "give fractions that add up to 1, such as [0.6, 0.2, "
+                  "0.2], or whole-number parts, such as [6, 2, 2]");
+        return;
+    }
+    if (f[0] == 0) {
+        diag_error(T->S->d, value->loc, "split leaves no data for training: its first part "
+                   "(train) is 0");
+        diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
         return;
     }
     for (int i = 0; i < 3; i++)
@@ -728,6 +740,48 @@ static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int6
     *out = n;
 }
 
+/* The seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed. A literal is read
+ * from its source text, as a double holds integers exactly only up to 2^53. */
+static void set_seed(Train *T, const Expr *v) {
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, v);
+    const Diag *d = T->S->d;
+    if (r->kind == EX_NUM && r->is_int && r->loc.line > 0 && r->loc.col > 0 && d->src) {
+        const char *p = d->src, *end = d->src + d->src_len;
+        for (int l = 1; l < r->loc.line && p < end; l++) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            p = nl ? nl + 1 : end;
+        }
+        p += r->loc.col - 1;
+        if (p < end && *p >= '0' && *p <= '9') {
+            uint64_t n = 0;
+            bool over = false;
+            const char *q = p;
+            for (; q < end && *q >= '0' && *q <= '9'; q++) {
+                unsigned digit = (unsigned)(*q - '0');
+                over |= n > (UINT64_MAX - digit) / 10;
+                n = n * 10 + digit;
+            }
+            if (over) {
+                diag_error(T->S->d, v->loc, "seed must be from 0 to 18446744073709551615 "
+                           "(2^64 - 1), got %.*s", (int)(q - p), p);
+                return;
+            }
+            T->t->seed = n;
+            return;
+        }
+    }
+    double x;
+    if (!sema_number(T->S, T->sc, v, &x))
+        return;
+    if (x != floor(x) || x < 0 || x > 18446744073709549568.0) { /* the largest double < 2^64 */
+        diag_error(T->S->d, v->loc, "seed must be a whole number from 0 to "
+                   "18446744073709551615 (2^64 - 1), got %.17g", x);
+        return;
+    }
+    T->t->seed = (uint64_t)x;
+}
+
 static void apply_setting(Train *T, int k, const Arg *s) {
     TrainSpec *t = T->t;
     const Expr *v = s->value;
@@ -768,7 +822,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         t->epochs = (int)n;
         return;
     case 4: set_int(T, v, "batch", 1, NNRT_MAX_BATCH, &t->batch); return;
-    case 5: n = 0; set_int(T, v, "seed", 0, INT64_MAX, &n); t->seed = (uint64_t)n; return;
+    case 5: set_seed(T, v); return;
     case 6: case 7: {
         Scope *sc = T->sc;
         const Expr *r = sema_resolve(T->S, &sc, v);
@@ -816,6 +870,26 @@ static const Node *output_producer(const Graph *g, Activation *act) {
     return n;
 }
 
+/* A classifier whose output keeps an example's leading axes — input [28, 28] then dense
+ * layers, which act on the last axis only — usually lacks a flatten(): point at the first
+ * dense layer that reads a sequence, walking back from the output. */
+static void no_flatten_hint(Train *T) {
+    const Node *first = NULL;
+    for (const Node *n = T->g->output; n && n->nin == 1; n = n->in[0])
+        if (n->op == OP_DENSE && n->in[0]->out.rank > 1)
+            first = n;
+    char buf[96];
+    if (!first) {
+        diag_hint(T->S->d, T->t->loss_loc, "flatten() (or global pooling) the features into one "
+                  "vector per example before the output layer");
+        return;
+    }
+    shape_str(first->in[0]->out, buf, sizeof buf);
+    diag_hint(T->S->d, first->loc, "dense acts on the last axis only: on %s from '%s' it "
+              "keeps the other axes; insert flatten() (or global pooling) before line %d",
+              buf, first->in[0]->name, first->loc.line);
+}
+
 /* Cross-entropy losses read probabilities; a linear output would make log() meaningless. */
 static void check_loss_against_output(Train *T) {
     TrainSpec *t = T->t;
@@ -842,13 +916,21 @@ static void check_loss_against_output(Train *T) {
         diag_error(T->S->d, t->loss_loc, "%s needs one vector of class probabilities per "
                                          "example, but the output is %s",
                    loss, shape_str(g->output->out, buf, sizeof buf));
+        no_flatten_hint(T);
         return;
     }
     int64_t classes = g->output->out.d[g->output->out.rank - 1];
-    if (t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE && classes < 2) {
-        diag_error(T->S->d, t->loss_loc, "%s needs at least 2 output units, got %lld", loss,
-                   (long long)classes);
+    bool categorical = t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE ||
+                       t->loss == NNRT_LOSS_CATEGORICAL_CE;
+    if (categorical && classes < 2) {
+        diag_error(T->S->d, t->loss_loc, "%s needs at least 2 output units (one per class), "
+                   "got %lld", loss, (long long)classes);
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
         diag_hint(T->S->d, t->loss_loc, "for one sigmoid output use binary_crossentropy");
+    } else if (categorical && classes > NNRT_MAX_CLASSES) {
+        diag_error(T->S->d, t->loss_loc, "%s: the output has %lld units, one per class, but "
+                   "the trainer supports at most %d classes", loss, (long long)classes, NNRT_MAX_CLASSES);
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
     }
     if (t->n_class_names && t->n_class_names != classes &&
         !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))

@@ -110,7 +110,7 @@ void summary_print(const Graph *g, FILE *out) {
     int wname = 28, wshape = 22, wconn = 0;
     for (int i = first; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        int len = snprintf(buf, sizeof buf, "%s (%s)", n->name, op_keras_class(n->op));
+        int len = snprintf(buf, sizeof buf, "%s (%s)", n->name, node_keras_class(n));
         if (len + 2 > wname)
             wname = len + 2;
         len = (int)strlen(shape_str(n->out, buf, sizeof buf));
@@ -147,7 +147,7 @@ void summary_print(const Graph *g, FILE *out) {
     for (int i = first; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
         char label[160], shape[96];
-        snprintf(label, sizeof label, "%s (%s)", n->name, op_keras_class(n->op));
+        snprintf(label, sizeof label, "%s (%s)", n->name, node_keras_class(n));
         fprintf(out, " %-*s%-*s%*s%*s", wname, label, wshape,
                 shape_str(n->out, shape, sizeof shape), wparam,
                 commas(n->trainable + n->non_trainable, num, sizeof num), wflops,
@@ -199,7 +199,7 @@ void graph_print_dot(const Graph *g, FILE *out) {
         const Node *n = g->nodes[i];
         fprintf(out, "  n%d [label=\"{", n->id);
         dot_escape(n->name, out);
-        fprintf(out, " : %s|", op_keras_class(n->op));
+        fprintf(out, " : %s|", node_keras_class(n));
         dot_escape(shape_str(n->out, shape, sizeof shape), out);
         if (n->trainable + n->non_trainable)
             fprintf(out, "|params %s", commas(n->trainable + n->non_trainable, num, sizeof num));

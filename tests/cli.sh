@@ -37,6 +37,22 @@ expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.n
 # Without an optimizer setting the trainer uses Keras' compile() default, RMSprop.
 printf 'model m { input [4] dense(2) }\ntrain { loss = mse  data = csv("d.csv") }\n' >"$tmp/noopt.nn"
 expect 0 'optimizer state .*\(rmsprop: 1 slot per parameter\)' -- "$nnlc" --summary "$tmp/noopt.nn"
+# Activation layers are named as Keras 3 names their classes, suffixes counted per name.
+printf 'model m { input [4] relu() ReLU() softmax() LeakyReLU() leaky_relu() elu() activation(relu) tanh() sigmoid() }\n' >"$tmp/acts.nn"
+expect 0 '^ re_lu_1 \(ReLU\) '                 -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ softmax \(Softmax\) '              -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ leaky_re_lu_1 \(LeakyReLU\) '      -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ elu \(ELU\) '                      -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 '^ activation_2 \(Activation\) '      -- "$nnlc" --summary "$tmp/acts.nn"
+expect 0 'leaky_re_lu_1 : LeakyReLU'            -- "$nnlc" --emit=dot "$tmp/acts.nn"
+# Errors only in the train block: --summary still prints the table, and exits 1.
+printf 'model m { input [28, 28] dense(10, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  data = csv("d.csv") }\n' >"$tmp/noflat.nn"
+expect 1 '^ dense \(Dense\) +\(None, 28, 10\)'  -- "$nnlc" --summary "$tmp/noflat.nn"
+printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
+expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
+# split: whole-number parts are ratios whatever their sum ([2, 1, 1] as [6, 2, 2]).
+printf 'model m { input [4] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  data = csv("d.csv")  split = [2, 1, 1] }\n' >"$tmp/split211.nn"
+expect 0 'Total params: 10'                  -- "$nnlc" --summary "$tmp/split211.nn"
 # The output never replaces the model's source: a name without .nn, -o naming the input
 # (also through a symbolic link, and for text outputs); the source is intact afterwards.
 cp "$examples/mlp.nn" "$tmp/mymodel"
@@ -146,6 +162,12 @@ for jobs in 1 2 3; do
     expect 0 'Epoch 2/2'                    -- "$tmp/tiny$jobs" --save "$tmp/tiny$jobs.st"
 done
 check '--jobs=2 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny2.st"
+# A train-block seed takes the trainer's --seed range, up to 2^64 - 1, exactly.
+sed 's/seed = 1$/seed = 18446744073709551615/' "$tmp/tiny.nn" >"$tmp/tinyseed.nn"
+check 'nnlc refused seed = 2^64 - 1' "$nnlc" "$tmp/tinyseed.nn" -o "$tmp/tinyseed"
+expect 0 'Epoch 2/2'                        -- "$tmp/tinyseed" --save "$tmp/tinyseed.st"
+check 'seed = 2^64 - 1 is not the seed the trainer used' \
+    grep -aq '"seed":"18446744073709551615"' "$tmp/tinyseed.st"
 check '--jobs=3 and --jobs=1 trainers give different weights' cmp "$tmp/tiny1.st" "$tmp/tiny3.st"
 check 'a trainer compiled with --jobs=2 has functions of default visibility' \
     sh -c "! readelf -sW '$tmp/tiny2' | grep -E 'GLOBAL +DEFAULT .*(forward|backward)'"
