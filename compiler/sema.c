@@ -604,10 +604,7 @@ static void bind_result(Builder *B, Body *body, const Stmt *st, Node *n, bool br
     body->prev_broken = broken || !n;
     if (!st->bind)
         return;
-    Binding *old = NULL;
-    for (Binding *b = body->scope->head; b; b = b->next)
-        if (strcmp(b->name, st->bind) == 0)
-            old = b;
+    Binding *old = scope_find_local(body->scope, st->bind);
     if (old && old->value) {
         diag_error(B->S->d, st->bind_loc, "'%s' is already a constant", st->bind);
         diag_note(B->S->d, old->loc, "declared here");
@@ -766,12 +763,12 @@ static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
 
 static void let_stmt(Builder *B, Scope *scope, const char *name, SrcLoc loc, const Expr *value) {
     Sema *S = B->S;
-    for (Binding *b = scope->head; b; b = b->next)
-        if (strcmp(b->name, name) == 0) {
-            diag_error(S->d, loc, "'%s' is already defined", name);
-            diag_note(S->d, b->loc, "previous definition here");
-            return;
-        }
+    const Binding *old = scope_find_local(scope, name);
+    if (old) {
+        diag_error(S->d, loc, "'%s' is already defined", name);
+        diag_note(S->d, old->loc, "previous definition here");
+        return;
+    }
     Binding *b = scope_add(S, scope, name, loc);
     b->value = value;
     b->value_scope = scope;

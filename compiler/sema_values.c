@@ -13,12 +13,55 @@
 #include <stdlib.h>
 #include <string.h>
 
-Binding *scope_find(Scope *s, const char *name) {
-    for (; s; s = s->parent)
-        for (Binding *b = s->head; b; b = b->next)
-            if (strcmp(b->name, name) == 0)
-                return b;
+/* A scope gets its hash index at this many names; below, a walk of the list is as fast. */
+enum { SCOPE_INDEX_FROM = 32 };
+
+static size_t name_hash(const char *name) { /* FNV-1a */
+    size_t h = 14695981039346656037u;
+    for (; *name; name++)
+        h = (h ^ (unsigned char)*name) * 1099511628211u;
+    return h;
+}
+
+/* The slot of `name` in s's index: the binding of that name, or the empty slot where it
+ * would go. */
+static Binding **index_slot(const Scope *s, const char *name) {
+    size_t mask = s->index_size - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+        if (!s->index[i] || strcmp(s->index[i]->name, name) == 0)
+            return &s->index[i];
+}
+
+Binding *scope_find_local(const Scope *s, const char *name) {
+    if (s->index)
+        return *index_slot(s, name);
+    for (Binding *b = s->head; b; b = b->next)
+        if (strcmp(b->name, name) == 0)
+            return b;
     return NULL;
+}
+
+Binding *scope_find(Scope *s, const char *name) {
+    for (; s; s = s->parent) {
+        Binding *b = scope_find_local(s, name);
+        if (b)
+            return b;
+    }
+    return NULL;
+}
+
+/* A table at most half full, of every binding of s; the newest of a name wins, as in
+ * the list (which keeps the newest first). The old table stays in the arena. */
+static void build_index(Sema *S, Scope *s) {
+    s->index_size = 4 * SCOPE_INDEX_FROM;
+    while (s->index_size < 2 * s->count)
+        s->index_size *= 2;
+    s->index = ARENA_ARRAY(S->a, Binding *, s->index_size);
+    for (Binding *b = s->head; b; b = b->next) {
+        Binding **slot = index_slot(s, b->name);
+        if (!*slot)
+            *slot = b;
+    }
 }
 
 Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc) {
@@ -27,6 +70,11 @@ Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc) {
     b->loc = loc;
     b->next = s->head;
     s->head = b;
+    s->count++;
+    if (s->index && 2 * s->count <= s->index_size)
+        *index_slot(s, name) = b;
+    else if (s->count >= SCOPE_INDEX_FROM)
+        build_index(S, s);
     return b;
 }
 

@@ -31,8 +31,13 @@ struct Binding {
 };
 
 struct Scope {
-    Binding *head;
+    Binding *head;      /* newest first */
     Scope *parent;
+    size_t count;       /* bindings in this scope */
+    Binding **index;    /* once a scope holds many names: a hash table of them (open
+                           addressing, index_size slots, a power of two), so that
+                           finding a name does not read every binding */
+    size_t index_size;
 };
 
 typedef struct Sema {
@@ -47,7 +52,8 @@ typedef struct Sema {
     bool eval_too_deep; /* it reached its limit: reported by the outermost call */
 } Sema;
 
-Binding *scope_find(Scope *s, const char *name);
+Binding *scope_find(Scope *s, const char *name);       /* in s or an enclosing scope */
+Binding *scope_find_local(const Scope *s, const char *name); /* in s itself */
 Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc);
 
 /* Follows names bound to constants until an expression that is not such a name. */
