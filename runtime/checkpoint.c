@@ -89,33 +89,46 @@ static void directory_of(const char *path, char *dir, size_t size) {
 }
 
 /* The file a save to `path` replaces: path itself, or the file a symbolic link names (the
- * link stays a link), which may not exist yet. NULL when the link cannot be read. */
+ * link stays a link), followed through a chain of links to the file, which may not exist
+ * yet. NULL, with errno, when a link cannot be read, its target's name is too long, or
+ * the chain has a loop (or over 40 links, as the kernel's own limit). Free it. */
 static char *save_target(const char *path) {
-    struct stat sb;
-    if (lstat(path, &sb) != 0 || !S_ISLNK(sb.st_mode))
-        return nnrt_strdup(path);
     char *real = realpath(path, NULL);
-    if (real)
-        return real;
-    char link[4096]; /* a link to a file not written yet: its name, from the link's directory */
-    ssize_t k = readlink(path, link, sizeof link - 1);
-    if (k < 0)
-        return NULL;
-    link[k] = '\0';
-    if (link[0] == '/')
-        return nnrt_strdup(link);
-    char dir[4096];
-    directory_of(path, dir, sizeof dir);
-    size_t n = strlen(dir) + strlen(link) + 2;
-    char *target = nnrt_realloc(NULL, n);
-    snprintf(target, n, "%s/%s", dir, link);
-    return target;
+    struct stat sb;
+    if (real && lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+        return real; /* a link to an existing file */
+    free(real);
+    char *cur = nnrt_strdup(path);
+    for (int hops = 0; lstat(cur, &sb) == 0 && S_ISLNK(sb.st_mode); hops++) {
+        char link[4096];
+        ssize_t k = hops < 40 ? readlink(cur, link, sizeof link) : -1;
+        if (hops >= 40 || k < 0 || k == (ssize_t)sizeof link) {
+            int why = hops >= 40 ? ELOOP : k < 0 ? errno : ENAMETOOLONG;
+            free(cur);
+            errno = why;
+            return NULL;
+        }
+        link[k] = '\0';
+        char *next;
+        if (link[0] == '/') {
+            next = nnrt_strdup(link);
+        } else { /* relative to the directory of the link */
+            char dir[4096];
+            directory_of(cur, dir, sizeof dir);
+            size_t n = strlen(dir) + strlen(link) + 2;
+            next = nnrt_realloc(NULL, n);
+            snprintf(next, n, "%s/%s", dir, link);
+        }
+        free(cur);
+        cur = next;
+    }
+    return cur;
 }
 
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     char *target = save_target(path);
     if (!target)
-        return nnrt_fail(err, "--save: cannot read the symbolic link %s: %s", path,
+        return nnrt_fail(err, "--save: cannot follow the symbolic link %s: %s", path,
                          strerror(errno));
     struct stat sb;
     bool exists = stat(target, &sb) == 0;
@@ -164,7 +177,8 @@ bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const 
                    NnrtError *err) {
     char *target = save_target(path);
     if (!target)
-        return nnrt_fail(err, "cannot write %s: cannot read the link: %s", path, strerror(errno));
+        return nnrt_fail(err, "cannot write %s: cannot follow the link: %s", path,
+                         strerror(errno));
     size_t hlen;
     char *header = build_header(e, n, meta, &hlen);
     if (!header) {

@@ -107,19 +107,28 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
                                                                        : " and test");
         if (m->data.kind != NNRT_DATA_SERIES)
             shuffle_table(t, seed);
-        n_val = want_val ? (int64_t)floor((double)n * m->split_val) : 0;
-        n_test = want_test ? (int64_t)floor((double)n * m->split_test) : 0;
-        /* a fraction asked for is never rounded down to nothing (9 rows, split 0.8/0.1/0.1:
-         * one each), as long as a row is left to train on */
-        if (want_val && m->split_val > 0 && n_val == 0 && n - n_test >= 2)
-            n_val = 1;
-        if (want_test && m->split_test > 0 && n_test == 0 && n - n_val >= 2)
-            n_test = 1;
+        n_val = val ? (int64_t)floor((double)n * m->split_val) : 0;
+        n_test = test ? (int64_t)floor((double)n * m->split_test) : 0;
         double total = m->split_train + m->split_val + m->split_test;
         /* Fractions summing to 1 give every row a home; otherwise the rest is unused. */
         n_train = fabs(total - 1.0) < 1e-9 ? n - n_val - n_test : (int64_t)floor((double)n * m->split_train);
-        if (n_train == 0 && n - n_val - n_test >= 1)
-            n_train = 1;
+        /* A part asked for is never rounded down to nothing (9 rows, split 0.8/0.1/0.1: one
+         * each; 10 rows, [1, 1, 98]: one for validation too): it takes an unused row, or
+         * one of the largest part's (n >= parts, so that part has two or more). */
+        int64_t *size[3] = {&n_train, &n_val, &n_test};
+        bool asked[3] = {true, val, test};
+        for (int k = 0; k < 3; k++) {
+            if (!asked[k] || *size[k] > 0)
+                continue;
+            if (n - n_train - n_val - n_test < 1) {
+                int largest = 0;
+                for (int j = 1; j < 3; j++)
+                    if (*size[j] > *size[largest])
+                        largest = j;
+                (*size[largest])--;
+            }
+            *size[k] = 1;
+        }
     } else if (want_val && m->validation_split > 0) {
         /* Keras: split_at = floor(n * (1 - validation_split)); validation = x[split_at:]. */
         n_train = (int64_t)floor((double)n * (1.0 - m->validation_split));

@@ -58,6 +58,14 @@ mkdir -p sub && ln -sf sub/new.safetensors dangling.safetensors
 ./relu_m --epochs 1 --save dangling.safetensors --quiet >/dev/null 2>&1
 { [ -L dangling.safetensors ] && [ -f sub/new.safetensors ]; } ||
     { echo "FAIL: --save through a link to a new file"; fails=$((fails + 1)); }
+rm -f chain1.safetensors chain2.safetensors loop1.safetensors loop2.safetensors
+ln -s chain2.safetensors chain1.safetensors && ln -s sub/chained.safetensors chain2.safetensors
+./relu_m --epochs 1 --save chain1.safetensors --quiet >/dev/null 2>&1
+{ [ -L chain1.safetensors ] && [ -L chain2.safetensors ] && [ -f sub/chained.safetensors ]; } ||
+    { echo "FAIL: --save through a chain of links to a new file"; fails=$((fails + 1)); }
+ln -s loop2.safetensors loop1.safetensors && ln -s loop1.safetensors loop2.safetensors
+check 1 '--save: cannot follow the symbolic link loop1.safetensors: Too many levels of symbolic links' \
+    ./relu_m --epochs 1 --save loop1.safetensors
 echo keep >victim.txt
 ln -sf victim.txt planted.safetensors.tmp
 ./relu_m --epochs 1 --save planted.safetensors --quiet >/dev/null 2>&1
@@ -73,6 +81,12 @@ check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
 # 9 rows split 0.8 / 0.1 / 0.1: one validation and one test example, not none.
 head -10 data.csv >nine.csv
 check 0 '7 training examples, 1 validation, 1 test' ./split_m --data nine.csv
+# 10 rows split [1, 1, 98]: validation's one row comes from the test part (the largest),
+# not from nowhere (before: 1 training, no validation, 9 test).
+model ratio_m relu 'split = [1, 1, 98]' >ratio_m.nn
+"$nnlc" ratio_m.nn -o ratio_m || { echo "FAIL: nnlc could not compile ratio_m.nn"; exit 1; }
+head -11 data.csv >ten.csv
+check 0 '1 training example, 1 validation, 8 test' ./ratio_m --data ten.csv --epochs 1
 # Fewer examples than the split's non-empty parts: an error naming the file and the
 # counts, not a run without a test set; three examples give one to each part.
 head -3 data.csv >two.csv
