@@ -89,23 +89,30 @@ static void cycle_error(Sema *S, Binding *b, const Expr *use) {
 }
 
 const Expr *sema_resolve(Sema *S, Scope **scope, const Expr *e) {
-    enum { MAX_CHAIN = 64 };
-    Binding *seen[MAX_CHAIN];
-    int n = 0;
+    /* The names on the chain are marked while it is followed, so a chain of any length
+     * ends, and one that comes back to a name is a cycle; then the marks are cleared. */
+    const Expr *first = e;
+    Scope *first_scope = *scope;
     while (e && e->kind == EX_NAME) {
         Binding *b = scope_find(*scope, e->str);
         if (!b || !b->value)
-            return e;
-        bool again = b->evaluating || n == MAX_CHAIN;
-        for (int i = 0; i < n && !again; i++)
-            again = seen[i] == b;
-        if (again) {
+            break;
+        if (b->evaluating || b->resolving) {
             cycle_error(S, b, e);
-            return e;
+            break;
         }
-        seen[n++] = b;
+        b->resolving = true;
         e = b->value;
         *scope = b->value_scope;
+    }
+    Scope *sc = first_scope;
+    for (const Expr *it = first; it && it->kind == EX_NAME;) {
+        Binding *b = scope_find(sc, it->str);
+        if (!b || !b->resolving)
+            break;
+        b->resolving = false;
+        it = b->value;
+        sc = b->value_scope;
     }
     return e;
 }
@@ -183,9 +190,17 @@ static bool number(Sema *S, Scope *sc, const Expr *e, double *out) {
                 cycle_error(S, b, e);
                 return false;
             }
+            if (b->has_number) {
+                *out = b->number;
+                return true;
+            }
             b->evaluating = true;
             bool ok = sema_number(S, b->value_scope, b->value, out);
             b->evaluating = false;
+            if (ok) {
+                b->has_number = true;
+                b->number = *out;
+            }
             return ok;
         }
     }

@@ -27,6 +27,11 @@ struct Binding {
     bool broken;        /* a tensor whose layer had errors: uses are skipped silently */
     bool evaluating;    /* a constant whose value is being computed: a use now is a cycle */
     bool cyclic;        /* a constant whose value depends on itself (reported once) */
+    bool resolving;     /* on the chain of names sema_resolve is following */
+    bool has_number;    /* its value was computed as a number: `number`, reused at every
+                           use (a chain of constants that each use the one before twice
+                           would otherwise take exponential time) */
+    double number;
     Binding *next;
 };
 

@@ -2,7 +2,7 @@
 # limits.sh NNLC — inputs past the compiler's limits get an error at the expression, never a
 # crash: long flat chains `1 + 1 + … + 1` (one nesting level per operator: 100,000 of them
 # overflowed the C stack in sema) and chains of constants that each hold a long chain; and
-# scopes of very many names stay fast.
+# scopes of very many names, and constants used many times, stay fast.
 set -u
 nnlc=$1
 fails=0 passes=0
@@ -57,6 +57,21 @@ awk 'BEGIN { for (i = 0; i < 100000; i++) printf "let a%d = %d\n", i, i % 7 + 1
 start=$(date +%s)
 expect 0 'Total params: 25 ' "$tmp/names.nn"
 [ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 120,000 names took over 10 s" >&2; fails=$((fails + 1)); }
+
+# A constant's value is computed once: 60 constants that each use the one before three
+# times (3^59 evaluations if recomputed at every use), and a chain of 200 plain aliases
+# (more than 64 was taken for a cycle).
+awk 'BEGIN { print "let a0 = 1"
+             for (i = 1; i < 60; i++) printf "let a%d = a%d + a%d - a%d\n", i, i - 1, i - 1, i - 1
+             print "let b0 = 3"
+             for (i = 1; i < 200; i++) printf "let b%d = b%d\n", i, i - 1
+             print "model m { input [4] dense(a59 + b199) }" }' >"$tmp/reuse.nn"
+if timeout 20 "$nnlc" --summary "$tmp/reuse.nn" 2>&1 | grep -q 'Total params: 20 '; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: 60 reused constants and 200 aliases: not 'Total params: 20' within 20 s" >&2
+    fails=$((fails + 1))
+fi
 
 echo "limits: $passes passed, $fails failed"
 [ $fails -eq 0 ]
