@@ -53,8 +53,9 @@ static const char usage_text[] =
     "\n"
     "Compiles a neural-network description into a native trainer executable.\n"
     "\n"
-    "  -o FILE               write the output to FILE (default: MODEL without .nn, or\n"
-    "                        MODEL.o with -c; text outputs go to standard output)\n"
+    "  -o FILE               write the output to FILE, - for standard output (default:\n"
+    "                        MODEL without .nn, MODEL.o with -c; text outputs go to\n"
+    "                        standard output)\n"
     "  --summary             print the model summary (layers, output shapes, parameter\n"
     "                        counts as Keras prints them, FLOPs, memory plan) and stop\n"
     "  --emit=KIND           print an intermediate form and stop; KIND is one of\n"
@@ -427,7 +428,8 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp) {
 /* The pipeline. Every pass reports into d; we stop after the first pass with errors. */
 static int compile(const Options *o, Arena *arena, Diag *d, const char *src, size_t len) {
     FILE *out = stdout;
-    if (o->output && o->emit >= EMIT_LOOPS && !(out = fopen(o->output, "w"))) {
+    bool to_file = o->output && strcmp(o->output, "-") != 0; /* -o -: standard output */
+    if (to_file && o->emit >= EMIT_LOOPS && !(out = fopen(o->output, "w"))) {
         fprintf(stderr, "nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
         return EXIT_USAGE;
     }
@@ -525,6 +527,9 @@ static int nnlc_main(int argc, char **argv) {
         return rc;
     if (output_is_input(&o))
         return EXIT_USAGE;
+    if (o.emit == EMIT_EXE && o.output && strcmp(o.output, "-") == 0)
+        return usage_error("a trainer is an executable file, not '%s': give its name with -o",
+                           o.output);
     size_t len = 0;
     char *src = read_source(o.input, &len);
     if (!src)

@@ -34,6 +34,10 @@ expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
 expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
+# -o - is standard output for every text output, as for --emit=llvm (no file named '-').
+expect 0 '^Model: "mlp"' -- sh -c "cd '$tmp' && '$nnlc' --summary '$examples/mlp.nn' -o -"
+[ ! -e "$tmp/-" ] || { echo "FAIL: -o - wrote a file named '-'" >&2; fails=$((fails + 1)); }
+expect 2 "a trainer is an executable file, not '-'" -- "$nnlc" "$examples/mlp.nn" -o -
 # Without an optimizer setting the trainer uses Keras' compile() default, RMSprop.
 printf 'model m { input [4] dense(2) }\ntrain { loss = mse  data = csv("d.csv") }\n' >"$tmp/noopt.nn"
 expect 0 'optimizer state .*\(rmsprop: 1 slot per parameter\)' -- "$nnlc" --summary "$tmp/noopt.nn"
