@@ -309,9 +309,12 @@ bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char
         *call = r;
         return true;
     }
+    if (r->kind == EX_STR && is_name(r->str)) { /* Keras' activation='relu', loss="mse" */
+        *name = r->str;
+        *call = NULL;
+        return true;
+    }
     diag_error(S->d, e->loc, "expected %s, found %s", what, expr_text(S, r));
-    if (r->kind == EX_STR && is_name(r->str)) /* Keras' activation='relu' */
-        diag_hint(S->d, e->loc, "names are written without quotes: %s", r->str);
     return false;
 }
 

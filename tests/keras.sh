@@ -1,6 +1,7 @@
 #!/bin/sh
 # keras.sh NNLC — Keras' spellings in the train block and Python's in values are accepted:
-# optimizer, loss and metric class names (any case), True/False, single-quoted strings.
+# optimizer, loss and metric class names (any case), True/False, single-quoted strings,
+# names in quotes.
 set -u
 nnlc=$1
 fails=0 passes=0
@@ -32,6 +33,18 @@ accept '\(nadam: 2 slots'   "$ce" Nadam accuracy
 accept '\(adamw: 2 slots'   "$ce" 'AdamW(weight_decay=0.01)' accuracy
 accept '\(adam: 2 slots'    MeanSquaredError ADAM '[RootMeanSquaredError(), MeanAbsoluteError()]'
 accept '\(sgd: 0 slots'     'MeanAbsoluteError()' sgd MeanSquaredError
+
+# Names in quotes, as Keras writes them.
+printf "model m { input [8, 8, 1] conv2d(4, (3, 3), padding='same', activation='relu') flatten()
+  dense(3, activation=\"softmax\") }
+train { loss = 'sparse_categorical_crossentropy'  optimizer = 'rmsprop'  data = csv('d.csv') }\n" >"$tmp/q.nn"
+if "$nnlc" --summary "$tmp/q.nn" >"$tmp/out" 2>&1 && grep -q 're_lu\|conv2d' "$tmp/out"; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: quoted names, output:" >&2
+    sed 's/^/    /' "$tmp/out" >&2
+    fails=$((fails + 1))
+fi
 
 echo "keras: $passes passed, $fails failed"
 [ $fails -eq 0 ]
