@@ -83,6 +83,10 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */
 bool nnrt_float32_overflows(double v);
+/* Value k of a binary file (its byte offset given, `per` values to an example) stored as
+ * float32, or an error naming the byte and the example when float32 cannot hold it. */
+bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
+                        int64_t per, NnrtError *err);
 
 /* "(28, 28, 1)" */
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);
@@ -118,6 +122,9 @@ bool nnrt_csv_number(const char *field, double *v);
  * message suffix saying so ("" otherwise). */
 bool nnrt_csv_non_decimal(const char *field);
 const char *nnrt_csv_number_hint(const char *field);
+/* Field `col` of the current row as a float32 value, or an error naming line, column and
+ * what was found (not a decimal number, or beyond float32's range). */
+bool nnrt_csv_float(const CsvReader *r, int col, float *out, NnrtError *err);
 
 /* ---- gzip-transparent input shared by the readers (data_io.c) ---- */
 

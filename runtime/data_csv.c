@@ -199,6 +199,19 @@ bool nnrt_csv_non_decimal(const char *field) {
     return n > 0 && *end == '\0' && decimal_length(field) != n;
 }
 
+bool nnrt_csv_float(const CsvReader *r, int col, float *out, NnrtError *err) {
+    const char *f = r->fields[col];
+    double v;
+    if (!nnrt_csv_number(f, &v))
+        return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
+                         r->line, col + 1, f, nnrt_csv_number_hint(f));
+    if (nnrt_float32_overflows(v))
+        return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
+                         "about 3.4e38)", r->path, r->line, col + 1, f);
+    *out = (float)v;
+    return true;
+}
+
 const char *nnrt_csv_number_hint(const char *field) {
     return nnrt_csv_non_decimal(field) ? " (CSV values are decimal numbers, as pandas reads them: "
                                          "no hex, inf or nan)" : "";
@@ -293,30 +306,28 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
                          c->label_col + 1);
     double v;
     bool numeric = nnrt_csv_number(field, &v);
-    if (c->spec->task == NNRT_TASK_REGRESS) {
+    const ClassVocab *vocab = c->spec->vocab;
+    bool regress = c->spec->task == NNRT_TASK_REGRESS;
+    bool listed = !regress && vocab->fixed && vocab_find(vocab, field) >= 0;
+    if (numeric && !listed && nnrt_float32_overflows(v))
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
+                         c->r.line, c->label_col + 1, field);
+    if (regress) {
         if (!numeric)
             return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
                              c->label_col + 1, field, nnrt_csv_number_hint(field));
-        if (nnrt_float32_overflows(v))
-            return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
-                             c->r.line, c->label_col + 1, field);
         char why[200];
         if (!nnrt_label_ok(c->spec, v, why, sizeof why))
             return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
         *y = (float)v;
         return true;
     }
-    const ClassVocab *vocab = c->spec->vocab;
-    bool listed = vocab->fixed && vocab_find(vocab, field) >= 0;
     if (!listed && !numeric && nnrt_csv_non_decimal(field)) /* 0x1, inf, nan: no class names */
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a decimal number or a class "
                          "name%s", path, c->r.line, c->label_col + 1, field,
                          nnrt_csv_number_hint(field));
     c->name_ids = nnrt_realloc(c->name_ids, sizeof(int) * (size_t)(row + 1));
     if (numeric && !listed) {
-        if (nnrt_float32_overflows(v))
-            return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
-                             c->r.line, c->label_col + 1, field);
         c->name_ids[row] = -1;
         *y = (float)v;
         if (c->first_number < 0) {
@@ -345,19 +356,13 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
     }
     float *x = t->x + t->n * t->dim;
     for (int j = 0; j < c->ncols; j++) {
-        double v;
         if (j == c->label_col) {
             if (t->ydim && !read_label(c, r->fields[j], t->n, &t->y[t->n], err))
                 return false;
             continue;
         }
-        if (!nnrt_csv_number(r->fields[j], &v))
-            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
-                             r->line, j + 1, r->fields[j], nnrt_csv_number_hint(r->fields[j]));
-        if (nnrt_float32_overflows(v))
-            return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
-                             "about 3.4e38)", r->path, r->line, j + 1, r->fields[j]);
-        *x++ = (float)v;
+        if (!nnrt_csv_float(r, j, x++, err))
+            return false;
     }
     t->lines[t->n] = r->line;
     t->n++;

@@ -133,16 +133,13 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
             memcpy(bytes + done, buf, (size_t)got);
         else
             for (int64_t i = 0; i < got / h->elem_bytes; i++) {
-                double v = idx_value(buf + i * h->elem_bytes, h->type);
                 int64_t k = done / h->elem_bytes + i;
-                if (nnrt_float32_overflows(v)) { /* float64 data: not an infinity */
-                    nnrt_fail(err, "%s: byte %lld (example %lld): %g is out of range for float32",
-                              in->path, (long long)(h->data_offset + k * h->elem_bytes),
-                              (long long)(k / per + 1), v);
+                if (!nnrt_store_float32(idx_value(buf + i * h->elem_bytes, h->type), &dst[k],
+                                        in->path, h->data_offset + k * h->elem_bytes, k, per,
+                                        err)) {
                     free(buf);
                     return false;
                 }
-                dst[k] = (float)v;
             }
         done += got;
     }

@@ -158,6 +158,15 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
 
 bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
 
+bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
+                        int64_t per, NnrtError *err) {
+    if (nnrt_float32_overflows(v)) /* float64 data: an error, not an infinity */
+        return nnrt_fail(err, "%s: byte %lld (example %lld): %g is out of range for float32",
+                         path, (long long)byte, (long long)(k / per + 1), v);
+    *dst = (float)v;
+    return true;
+}
+
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {
     size_t k = (size_t)snprintf(buf, size, "(");
     for (int i = 0; i < rank && k < size; i++)

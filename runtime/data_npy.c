@@ -208,16 +208,12 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
             break;
         }
         for (int64_t i = 0; i < got / h->size; i++) {
-            double v = npy_value(buf + i * h->size, h);
             int64_t k = done / h->size + i;
-            if (nnrt_float32_overflows(v)) {
-                nnrt_fail(err, "%s: byte %lld (example %lld): %g is out of range for float32",
-                          in->path, (long long)(h->data_offset + k * h->size),
-                          (long long)(k / per + 1), v);
+            if (!nnrt_store_float32(npy_value(buf + i * h->size, h), &dst[k], in->path,
+                                    h->data_offset + k * h->size, k, per, err)) {
                 free(buf);
                 return false;
             }
-            dst[k] = (float)v;
         }
         done += got;
     }

@@ -52,17 +52,9 @@ static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
         s->rows = nnrt_realloc(s->rows, sizeof(float) * (size_t)(s->cap * s->nused));
         s->lines = nnrt_realloc(s->lines, sizeof(int) * (size_t)s->cap);
     }
-    for (int i = 0; i < s->nused; i++) {
-        double v;
-        const char *f = r->fields[s->cols[i]];
-        if (!nnrt_csv_number(f, &v))
-            return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
-                             r->line, s->cols[i] + 1, f, nnrt_csv_number_hint(f));
-        if (nnrt_float32_overflows(v))
-            return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
-                             "about 3.4e38)", r->path, r->line, s->cols[i] + 1, f);
-        s->rows[s->nrows * s->nused + i] = (float)v;
-    }
+    for (int i = 0; i < s->nused; i++)
+        if (!nnrt_csv_float(r, s->cols[i], &s->rows[s->nrows * s->nused + i], err))
+            return false;
     s->lines[s->nrows++] = r->line;
     return true;
 }

@@ -18,6 +18,8 @@ static bool copy_next_row(void *arg);
  * buffer to point at). */
 static int64_t label_width(const Dataset *ds) { return ds->ydim > 0 ? ds->ydim : 1; }
 
+int64_t nnrt_batch_rows(int64_t batch, int64_t n) { return n < batch ? (n > 0 ? n : 1) : batch; }
+
 void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int64_t batch,
                       bool shuffle, Augmenter *aug, uint64_t seed) {
     memset(dl, 0, sizeof *dl);
@@ -29,9 +31,7 @@ void nnrt_loader_init(DataLoader *dl, const Dataset *ds, const NnrtModel *m, int
     dl->seed = seed;
     dl->aug = aug;
     dl->order = nnrt_alloc(sizeof(int64_t) * (size_t)(ds->n > 0 ? ds->n : 1));
-    /* A batch never has more rows than the data: a --batch larger than the data set
-     * allocates for the data (as Keras does), not for --batch rows. */
-    int64_t rows = dl->rows = batch < ds->n ? batch : (ds->n > 0 ? ds->n : 1);
+    int64_t rows = dl->rows = nnrt_batch_rows(batch, ds->n);
     dl->x = nnrt_alloc((size_t)(rows * m->input_size * m->elem_size));
     dl->xf = m->elem_size == 4 ? dl->x : nnrt_alloc(sizeof(float) * (size_t)(rows * m->input_size));
     dl->y = nnrt_alloc((size_t)(rows * dl->ycols * m->elem_size));

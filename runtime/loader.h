@@ -56,6 +56,10 @@ typedef struct DataLoader {
     NextBatch next;     /* used with a pool of 2+ threads and no augmentation */
 } DataLoader;
 
+/* Rows a batch of n examples can have: --batch, or n when the data set is smaller (the
+ * buffers then hold the data, not --batch rows, as in Keras). */
+int64_t nnrt_batch_rows(int64_t batch, int64_t n);
+
 /* The layout of ctx->y for model m: its columns per row and whether class indices are
  * expanded to one-hot rows (see docs/abi.md, "Targets"). */
 int64_t nnrt_target_cols(const NnrtModel *m, bool *one_hot);

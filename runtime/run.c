@@ -135,7 +135,6 @@ static bool stdout_written(const char *prog) {
 int nnrt_main(const NnrtModel *m, int argc, char **argv) {
     Options o;
     int rc = nnrt_cli_parse(&o, m, argc, argv, stdout, stderr);
-    nnrt_set_prog(o.prog);
     if (rc != CLI_RUN) {
         if (rc == CLI_HELP)
             return stdout_written(o.prog) ? 0 : 1;

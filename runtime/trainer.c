@@ -72,7 +72,6 @@ static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err)
     nnrt_free(t->work);
     nnrt_free(t->out);
     nnrt_free(t->noise);
-    t->work = t->out = t->noise = NULL;
     t->work = nnrt_alloc(m->work_size ? m->work_size(rows) : 0);
     t->out = nnrt_alloc(elems(m, rows * m->n_outputs));
     t->noise = nnrt_alloc(elems(m, rows * m->noise_per_example));
@@ -82,10 +81,6 @@ static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err)
     t->ctx.noise = t->noise;
     return true;
 }
-
-/* Rows a batch of the data sets in d can have: --batch, or fewer when the largest data
- * set is smaller (the buffers then hold the data, not --batch rows). */
-static int64_t rows_needed(int64_t batch, int64_t n) { return n < batch ? (n > 0 ? n : 1) : batch; }
 
 bool nnrt_trainer_init(Trainer *t, const NnrtModel *m, const Options *o, NnrtError *err) {
     memset(t, 0, sizeof *t);
@@ -167,7 +162,7 @@ bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
         n = t->data.val.n;
     if (t->data.test.n > n)
         n = t->data.test.n;
-    if (!batch_buffers(t, rows_needed(t->opt->batch, n), 3, err))
+    if (!batch_buffers(t, nnrt_batch_rows(t->opt->batch, n), 3, err))
         return false;
     const NnrtModel *m = t->m;
     uint64_t seed = t->state.seed;
@@ -522,7 +517,7 @@ bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *er
     if (!nnrt_data_load_predict(&tab, t->m, path, &t->stats, err))
         return false;
     Dataset ds = nnrt_dataset_view("prediction", &tab, path, 0, tab.n);
-    if (!batch_buffers(t, rows_needed(t->opt->batch, tab.n), 1, err)) {
+    if (!batch_buffers(t, nnrt_batch_rows(t->opt->batch, tab.n), 1, err)) {
         nnrt_table_free(&tab);
         return false;
     }

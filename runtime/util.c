@@ -3,10 +3,11 @@
  * See util.h for why errors are values and OOM is fatal.
  */
 #ifdef __linux__
-#define _DEFAULT_SOURCE 1 /* madvise's MADV_HUGEPAGE */
+#define _GNU_SOURCE 1 /* madvise's MADV_HUGEPAGE; program_invocation_short_name */
 #endif
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,19 @@ bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
     return false;
 }
 
-static const char *prog_name = "nnrt";
-
-void nnrt_set_prog(const char *prog) { prog_name = prog && *prog ? prog : "nnrt"; }
+/* The program's name for the out-of-memory message, which has no caller's context to
+ * take it from: the C library keeps it (argv[0]'s last component, as the CLI's prog). */
+static const char *program_name(void) {
+#ifdef __GLIBC__
+    return program_invocation_short_name;
+#else
+    return "nnrt";
+#endif
+}
 
 static void out_of_memory(size_t bytes) {
     fflush(stdout);
-    fprintf(stderr, "%s: error: out of memory allocating %zu bytes\n", prog_name, bytes);
+    fprintf(stderr, "%s: error: out of memory allocating %zu bytes\n", program_name(), bytes);
     exit(1);
 }
 

@@ -25,8 +25,6 @@ typedef struct NnrtError {
  * `return nnrt_fail(err, "...")`. */
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The program name for the out-of-memory message ("prog: error: out of memory ..."). */
-void nnrt_set_prog(const char *prog);
 void *nnrt_alloc(size_t bytes);               /* zeroed, NNRT_ALIGN-aligned; exits on OOM */
 void *nnrt_realloc(void *p, size_t bytes);    /* plain realloc that exits on OOM */
 void nnrt_free(void *p);
