@@ -16,18 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The train settings, in apply_setting's order, then Keras' spellings of some of them
+ * (setting_aliases maps those to the settings), so that the "valid train settings" hint
+ * and its suggestions name them too. validation_split (7) is always read as validation. */
 static const char *const setting_names[] = {
     "loss", "optimizer", "lr", "epochs", "batch", "seed", "validation", "validation_split",
     "test", "split", "metrics", "early_stopping", "schedule", "l2", "classes", "data",
-    "augment", NULL,
+    "augment", "learning_rate", "batch_size", NULL,
 };
 
-/* What the "valid train settings" hint lists: setting_names with Keras' spellings of
- * learning_rate and batch_size (validation_split is one of setting_names). */
-static const char *const setting_spellings[] = {
-    "loss", "optimizer", "lr", "learning_rate", "epochs", "batch", "batch_size", "seed",
-    "validation", "validation_split", "test", "split", "metrics", "early_stopping", "schedule",
-    "l2", "classes", "data", "augment", NULL,
+static const char *const setting_aliases[][2] = {
+    {"batch_size", "batch"}, {"learning_rate", "lr"}, {"validation_split", "validation"},
 };
 
 static const char *const loss_names[] = { /* ORDER NnrtLoss */
@@ -986,15 +985,16 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     for (const Arg *s = train->settings; s; s = s->next) {
         if (!s->key || !s->value)
             continue;
-        const char *key = strcmp(s->key, "batch_size") == 0 ? "batch"
-                          : strcmp(s->key, "learning_rate") == 0 ? "lr"
-                          : strcmp(s->key, "validation_split") == 0 ? "validation" : s->key;
+        const char *key = s->key;
+        for (size_t i = 0; i < sizeof setting_aliases / sizeof setting_aliases[0]; i++)
+            if (strcmp(key, setting_aliases[i][0]) == 0)
+                key = setting_aliases[i][1];
         int k = -1;
         for (int i = 0; setting_names[i] && k < 0; i++)
             if (strcmp(setting_names[i], key) == 0)
                 k = i;
         if (k < 0) { /* the list and the suggestion name Keras' spellings too */
-            sema_lookup(S, s->key_loc, s->key, "train setting", setting_spellings);
+            sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
             continue;
         }
         if (seen[k]) {
