@@ -22,7 +22,7 @@ typedef struct Param Param;
 typedef struct Decl Decl;
 
 typedef enum {
-    EX_NUM,    /* num, is_int */
+    EX_NUM,    /* num, is_int; str: the digits of a whole-number literal, else NULL */
     EX_STR,    /* str (escapes already decoded) */
     EX_NAME,   /* str: an identifier (constant, tensor, activation, true/false, …) */
     EX_CALL,   /* str: callee name at name_loc; args */

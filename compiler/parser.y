@@ -159,7 +159,7 @@ static Decl *reverse_decls(Decl *d) { REVERSE(Decl, d); return d; }
 
 %union {
     const char *str;
-    struct { double value; bool is_int; } num;
+    struct { double value; bool is_int; const char *digits; } num;
     Expr *expr;
     Arg *arg;
     Stmt *stmt;
@@ -345,6 +345,7 @@ expr
                                     $$ = new_expr(ps, EX_NUM, at(@1));
                                     $$->num = $1.value;
                                     $$->is_int = $1.is_int;
+                                    $$->str = $1.digits;
                                 }
     | STRING                    { $$ = new_expr(ps, EX_STR, at(@1)); $$->str = $1; }
     | IDENT                     { $$ = new_expr(ps, EX_NAME, at(@1)); $$->str = $1; }

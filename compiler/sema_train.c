@@ -740,35 +740,25 @@ static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int6
 }
 
 /* The seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed. A literal is read
- * from its source text, as a double holds integers exactly only up to 2^53. */
+ * from its digits, as a double holds integers exactly only up to 2^53. */
 static void set_seed(Train *T, const Expr *v) {
     Scope *sc = T->sc;
     const Expr *r = sema_resolve(T->S, &sc, v);
-    const Diag *d = T->S->d;
-    if (r->kind == EX_NUM && r->is_int && r->loc.line > 0 && r->loc.col > 0 && d->src) {
-        const char *p = d->src, *end = d->src + d->src_len;
-        for (int l = 1; l < r->loc.line && p < end; l++) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            p = nl ? nl + 1 : end;
+    if (r->kind == EX_NUM && r->str) {
+        uint64_t n = 0;
+        bool over = false;
+        for (const char *q = r->str; *q; q++) {
+            unsigned digit = (unsigned)(*q - '0');
+            over |= n > (UINT64_MAX - digit) / 10;
+            n = n * 10 + digit;
         }
-        p += r->loc.col - 1;
-        if (p < end && *p >= '0' && *p <= '9') {
-            uint64_t n = 0;
-            bool over = false;
-            const char *q = p;
-            for (; q < end && *q >= '0' && *q <= '9'; q++) {
-                unsigned digit = (unsigned)(*q - '0');
-                over |= n > (UINT64_MAX - digit) / 10;
-                n = n * 10 + digit;
-            }
-            if (over) {
-                diag_error(T->S->d, v->loc, "seed must be from 0 to 18446744073709551615 "
-                           "(2^64 - 1), got %.*s", (int)(q - p), p);
-                return;
-            }
-            T->t->seed = n;
+        if (over) {
+            diag_error(T->S->d, v->loc, "seed must be from 0 to 18446744073709551615 "
+                       "(2^64 - 1), got %s", r->str);
             return;
         }
+        T->t->seed = n;
+        return;
     }
     double x;
     if (!sema_number(T->S, T->sc, v, &x))
