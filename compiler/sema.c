@@ -192,15 +192,8 @@ typedef struct Builder {
     NameSet names;
 } Builder;
 
-static size_t name_hash(const char *s) {
-    size_t h = 14695981039346656037ULL & SIZE_MAX;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * (1099511628211ULL & SIZE_MAX);
-    return h;
-}
-
 static const char **name_slot(const NameSet *ns, const char *name) {
-    size_t i = name_hash(name) & (ns->cap - 1);
+    size_t i = sema_name_hash(name) & (ns->cap - 1);
     while (ns->slots[i] && strcmp(ns->slots[i], name) != 0)
         i = (i + 1) & (ns->cap - 1);
     return &ns->slots[i];

@@ -16,10 +16,10 @@
 /* A scope gets its hash index at this many names; below, a walk of the list is as fast. */
 enum { SCOPE_INDEX_FROM = 32 };
 
-static size_t name_hash(const char *name) { /* FNV-1a */
-    size_t h = 14695981039346656037u;
+size_t sema_name_hash(const char *name) { /* FNV-1a */
+    size_t h = 14695981039346656037ULL & SIZE_MAX;
     for (; *name; name++)
-        h = (h ^ (unsigned char)*name) * 1099511628211u;
+        h = (h ^ (unsigned char)*name) * (1099511628211ULL & SIZE_MAX);
     return h;
 }
 
@@ -27,7 +27,7 @@ static size_t name_hash(const char *name) { /* FNV-1a */
  * would go. */
 static Binding **index_slot(const Scope *s, const char *name) {
     size_t mask = s->index_size - 1;
-    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask)
+    for (size_t i = sema_name_hash(name) & mask;; i = (i + 1) & mask)
         if (!s->index[i] || strcmp(s->index[i]->name, name) == 0)
             return &s->index[i];
 }

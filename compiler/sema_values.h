@@ -57,6 +57,8 @@ typedef struct Sema {
     bool eval_too_deep; /* it reached its limit: reported by the outermost call */
 } Sema;
 
+/* The hash of a name, for the hash tables of names (scopes, the graph's layer names). */
+size_t sema_name_hash(const char *name);
 Binding *scope_find(Scope *s, const char *name);       /* in s or an enclosing scope */
 Binding *scope_find_local(const Scope *s, const char *name); /* in s itself */
 Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc);
