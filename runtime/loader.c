@@ -242,6 +242,14 @@ static void copy_batch(DataLoader *dl, int64_t b) {
         nnrt_from_float(dl->x, dl->elem_size, dl->xf, b * ds->dim);
 }
 
+void nnrt_loader_prefetch_next(const DataLoader *dl) {
+    if (dl->next.first == dl->pos) /* offered to the pool's idle threads */
+        return;
+    int64_t b = rows_at(dl, dl->pos);
+    for (int64_t i = 0; i < b; i++)
+        prefetch_row(dl->ds, dl->order[dl->pos + i]);
+}
+
 int64_t nnrt_loader_next(DataLoader *dl) {
     int64_t b = rows_at(dl, dl->pos);
     if (b <= 0)

@@ -72,6 +72,11 @@ void nnrt_loader_free(DataLoader *dl);      /* before the pool is freed */
 void nnrt_loader_start_epoch(DataLoader *dl, int epoch);
 /* Fills x, y and yf with the next batch; returns its row count, 0 after the last. */
 int64_t nnrt_loader_next(DataLoader *dl);
+/* Asks the memory for every line of the next batch's rows, so that nnrt_loader_next
+ * converts them from cache instead of waiting for each row in turn: call it when the
+ * model is done with the current batch. Does nothing when the pool's threads copy the
+ * next batch ahead (they fetch the rows themselves) or at the end of the epoch. */
+void nnrt_loader_prefetch_next(const DataLoader *dl);
 int64_t nnrt_loader_steps(const DataLoader *dl); /* batches per epoch */
 
 #endif

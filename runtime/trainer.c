@@ -215,6 +215,7 @@ bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *e
     while ((rows = nnrt_loader_next(dl)) > 0) {
         set_batch(t, dl, rows, 0);
         t->m->forward(&t->ctx);
+        nnrt_loader_prefetch_next(dl);
         double loss = t->m->loss_fn(&t->ctx);
         if (!isfinite(loss))
             return nnrt_fail(err, "the %s loss is %s (the weights hold NaN or infinity, or the "
@@ -281,6 +282,7 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
                          (long long)c->step, c->lr);
     m->backward(c);
     m->update(c);
+    nnrt_loader_prefetch_next(&t->train_dl); /* its rows arrive while the metrics run */
     t->state.step++;
     nnrt_metrics_add(&t->train_m, loss, t->out, m->elem_size, t->train_dl.yf, rows);
     return true;
