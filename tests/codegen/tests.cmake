@@ -10,6 +10,9 @@
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
 #   codegen.inputs, .outputs     data a trainer refuses or handles; the files and messages it writes
+#   codegen.zoo.*                unusual models (models/zoo_*.nn): Keras counts, gradcheck,
+#                                threads, PyTorch oracle; codegen.zoo.bug.* and
+#                                codegen.zoo.compat.* reproduce bugs and FAIL TODAY
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(CG_DATA ${CMAKE_CURRENT_BINARY_DIR}/cg_data)
 set(CG_WORK ${CMAKE_CURRENT_BINARY_DIR}/cg_work)
@@ -149,3 +152,63 @@ if(TARGET rt_fixtures)
         --data ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels.idx --test ${CG_RT_DATA}/imgs.idx ${CG_RT_DATA}/labels_big.idx
         --epochs 1 --quiet)
 endif()
+
+# The zoo: unusual but valid models written as new users would (tests/codegen/models/
+# zoo_*.nn, each with its Keras parameter count and data kind in its header). Each one:
+#   codegen.zoo.NAME         summary total = Keras' count; f64 gradcheck at 3 threads;
+#                            f32 weights bit-identical at 1, 2 and 3 threads (zoo.sh)
+#   codegen.zoo.oracle.NAME  --predict and one SGD step against PyTorch in f64
+#                            (zoo_oracle.py; skipped without PyTorch)
+file(GLOB CG_ZOO_MODELS CONFIGURE_DEPENDS ${CG_DIR}/models/zoo_*.nn)
+foreach(model ${CG_ZOO_MODELS})
+    get_filename_component(name ${model} NAME_WE)
+    string(REGEX REPLACE "^zoo_" "" name ${name})
+    if(name MATCHES "^(bug|compat)_")
+        continue()
+    endif()
+    add_test(NAME codegen.zoo.${name} COMMAND ${CG_DIR}/zoo.sh ${CG_NNLC} ${model} ${CG_WORK}/zoo/${name})
+    add_test(NAME codegen.zoo.oracle.${name}
+             COMMAND /usr/bin/python3 ${CG_DIR}/zoo_oracle.py ${CG_NNLC} ${model} ${CG_WORK}/zoo_oracle/${name})
+    set_tests_properties(codegen.zoo.${name} codegen.zoo.oracle.${name} PROPERTIES FIXTURES_REQUIRED cg_dirs)
+    set_tests_properties(codegen.zoo.oracle.${name} PROPERTIES SKIP_RETURN_CODE 77)
+endforeach()
+
+# Bugs the zoo found. EVERY TEST BELOW FAILS TODAY (sweep-zoo); each model's header says
+# why and where.
+#   codegen.zoo.bug.input_*          nnlc SIGSEGV: output is the model input or its view
+foreach(name input_softmax input_sigmoid input_flatten)
+    add_test(NAME codegen.zoo.bug.${name}
+             COMMAND ${CG_DIR}/zoo_nocrash.sh ${CG_NNLC} ${CG_DIR}/models/zoo_bug_${name}.nn
+                     ${CG_WORK}/zoo_bug/${name})
+endforeach()
+#   codegen.zoo.bug.embedding_noise  augment noise on token indices must be a compile error
+add_test(NAME codegen.zoo.bug.embedding_noise
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 1 "error: .*noise"
+                 ${CG_NNLC} ${CG_DIR}/models/zoo_bug_embedding_noise.nn -o ${CG_WORK}/zoo_bug/embedding_noise)
+#   codegen.zoo.bug.npy_layout       .npy features (N, 7, 5) for input [5, 7] must be refused
+add_test(NAME codegen.zoo.bug.compile.npy_layout
+         COMMAND ${CG_NNLC} ${CG_DIR}/models/zoo_bug_npy_layout.nn -o ${CG_WORK}/zoo_bug/npy_layout_trainer)
+set_tests_properties(codegen.zoo.bug.compile.npy_layout PROPERTIES FIXTURES_SETUP cg_zoo_npy
+                     FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.zoo.bug.npy_layout
+         COMMAND ${CG_DIR}/zoo_npy_layout.sh ${CG_WORK}/zoo_bug/npy_layout_trainer ${CG_WORK}/zoo_bug/npy_layout)
+set_tests_properties(codegen.zoo.bug.npy_layout PROPERTIES FIXTURES_REQUIRED cg_zoo_npy)
+#   codegen.zoo.bug.f32_gradcheck    f32 --gradcheck false failure after conv→batchnorm→relu
+add_test(NAME codegen.zoo.bug.f32_gradcheck
+         COMMAND ${CG_DIR}/zoo_f32_gradcheck.sh ${CG_NNLC} ${CG_DIR}/models/zoo_bug_f32_gradcheck.nn
+                 ${CG_WORK}/zoo_bug/f32_gradcheck)
+#   codegen.zoo.bug.gru_comment      --emit=loops: the GRU backward comment says σ' for the
+#                                    gates even with recurrent_activation=tanh
+#                                    (compiler/loops_rnn.c back_formulas)
+add_test(NAME codegen.zoo.bug.gru_comment
+         COMMAND sh -c "'${CG_NNLC}' --emit=loops '${CG_DIR}/models/zoo_rnn_stack.nn' | grep -A3 '# gru backward' | grep -q \"σ'\" && { echo \"FAIL: gru backward comment says σ' with recurrent_activation=tanh\"; exit 1; } || echo ok")
+#   codegen.zoo.compat.*             Keras spellings refused (each model's header says which)
+foreach(name reshape_target_shape leaky_negative_slope global_avg_pool_alias)
+    add_test(NAME codegen.zoo.compat.${name}
+             COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "Total params"
+                     ${CG_NNLC} --summary ${CG_DIR}/models/zoo_compat_${name}.nn)
+endforeach()
+set_tests_properties(codegen.zoo.bug.input_softmax codegen.zoo.bug.input_sigmoid
+                     codegen.zoo.bug.input_flatten codegen.zoo.bug.embedding_noise
+                     codegen.zoo.bug.f32_gradcheck
+                     PROPERTIES FIXTURES_REQUIRED cg_dirs)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# zoo_npy_layout.sh TRAINER WORK_DIR — FAILS TODAY. TRAINER's model has input [5, 7]
+# (models/zoo_bug_npy_layout.nn). Features saved as an array of shape (8, 7, 5) hold 35
+# values per example like (8, 5, 7) but in another layout (a transposed sequence): the
+# trainer must refuse them, as it refuses an IDX file of 28x28 images for input
+# [14, 56, 1] (runtime/data_idx.c same_layout). Today the .npy reader
+# (runtime/data_npy.c) only compares the number of values per example and trains on the
+# scrambled data. The (8, 35) flat array stays accepted, as for IDX.
+set -u
+trainer=$1 work=$2
+mkdir -p "$work"
+/usr/bin/python3 - "$work" <<'PY' || exit 1
+import struct, sys
+def write_npy(path, shape, values, descr):
+    d = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
+        descr, ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
+    d += " " * (-(10 + len(d) + 1) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())
+        f.write(struct.pack("<%d%s" % (len(values), {"<f4": "f", "<i8": "q"}[descr]), *values))
+w = sys.argv[1]
+x = [((i * 37) % 17) / 8.0 - 1 for i in range(8 * 35)]
+write_npy(w + "/x_flat.npy", (8, 35), x, "<f4")
+write_npy(w + "/x_transposed.npy", (8, 7, 5), x, "<f4")
+write_npy(w + "/y.npy", (8,), [i % 3 for i in range(8)], "<i8")
+PY
+"$trainer" --data "$work/x_flat.npy" "$work/y.npy" --epochs 1 --quiet ||
+    { echo "FAIL: the flat (8, 35) features were refused"; exit 1; }
+out=$("$trainer" --data "$work/x_transposed.npy" "$work/y.npy" --epochs 1 --quiet 2>&1)
+code=$?
+printf '%s\n' "$out"
+if [ $code -ne 1 ] || ! grep -q 'x_transposed.npy' <<<"$out"; then
+    echo "FAIL: features of shape (8, 7, 5) for input [5, 7] were not refused (exit $code)"
+    exit 1
+fi
