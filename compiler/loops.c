@@ -826,6 +826,13 @@ LoopProgram *loop_lower(Arena *a, const Graph *g, int elem_size, Diag *d) {
                               "a trainer for", g->name);
         diag_hint(d, g->loc, "add train { loss = … } (--summary and --emit=ir work without)");
         ok = false;
+    } else if (g->trainable == 0) {
+        /* its loss gradient would have no tensor to flow into, and update nothing to change */
+        diag_error(d, g->loc, "model '%s' has no trainable parameters, so training has nothing "
+                              "to change", g->name);
+        diag_hint(d, g->loc, "add a layer with weights, such as dense(units) (--summary and "
+                             "--emit=ir work without)");
+        ok = false;
     }
     if (!ok)
         return NULL;

@@ -696,6 +696,13 @@ static void set_augment(Train *T, const Expr *value) {
                        "got %g", v);
             continue;
         }
+        if (k == 4 && v > 0 && reads_indices(T->g)) {
+            diag_error(T->S->d, it->loc, "noise would turn the token indices read by embedding "
+                       "into fractions (the lookup would read other rows)");
+            diag_hint(T->S->d, it->loc, "drop noise(%g); add dropout() after the embedding to "
+                      "regularize it", v);
+            continue;
+        }
         if (k != 4 && !image_input(T, it))
             continue;
         if (k == 1)
