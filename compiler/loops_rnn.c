@@ -594,7 +594,8 @@ static void gru_back_step_reset_before(const Step *s, const Node *n) {
                   gate_at(s, 0, e_int(lb, 0)), 0, 2 * u);
 }
 
-static const char *back_formulas(const Node *n) {
+static const char *back_formulas(LB *lb, const Node *n) {
+    const char *sg = act_name(n->rec_act.kind); /* the gates' activation */
     switch (n->op) {
     case OP_SIMPLE_RNN: return "dz = dh·act'(z); dh_{t-1} = dz·Uᵀ";
     case OP_LSTM:
@@ -603,11 +604,12 @@ static const char *back_formulas(const Node *n) {
                "dh_{t-1} = dz·Uᵀ";
     default:
         return n->reset_after
-                   ? "dh~ = dh·(1 − z)·act'; dz = dh·(h_{t-1} − h~)·σ'; dr = dh~·hh·σ'; "
-                     "d(hh) = dh~·r; dh_{t-1} = dh·z + [dz dr d(hh)]·Uᵀ"
-                   : "dh~ = dh·(1 − z)·act'; dz = dh·(h_{t-1} − h~)·σ'; "
-                     "d(r·h_{t-1}) = dh~·Uhᵀ; dr = d(r·h_{t-1})·h_{t-1}·σ'; "
-                     "dh_{t-1} = dh·z + d(r·h_{t-1})·r + [dz dr]·[Uz Ur]ᵀ";
+                   ? arena_printf(lb->a, "dh~ = dh·(1 − z)·act'; dz = dh·(h_{t-1} − h~)·%s'; "
+                                  "dr = dh~·hh·%s'; d(hh) = dh~·r; "
+                                  "dh_{t-1} = dh·z + [dz dr d(hh)]·Uᵀ", sg, sg)
+                   : arena_printf(lb->a, "dh~ = dh·(1 − z)·act'; dz = dh·(h_{t-1} − h~)·%s'; "
+                                  "d(r·h_{t-1}) = dh~·Uhᵀ; dr = d(r·h_{t-1})·h_{t-1}·%s'; "
+                                  "dh_{t-1} = dh·z + d(r·h_{t-1})·r + [dz dr]·[Uz Ur]ᵀ", sg, sg);
     }
 }
 
@@ -616,7 +618,7 @@ static void bptt(LB *lb, const Node *n, const RnnBufs *rb) {
     const NodeBufs *nb = &lb->nb[n->id];
     s_comment(lb, "backward through time, one example per iteration, steps T−1 … 0 (t = %lld − s)",
               (long long)(rb->T - 1));
-    s_comment(lb, "  %s", back_formulas(n));
+    s_comment(lb, "  %s", back_formulas(lb, n));
     LStmt *r = for_begin(lb, "r", e_batch(lb));
     r->parallel = true;
     Step s = {lb, rb, e_var(lb, r), NULL, NULL};
