@@ -257,8 +257,8 @@ static void set_optimizer(Train *T, const Expr *value) {
             diag_error(T->S->d, args_loc(&A, "clipvalue"),
                        "clipnorm and clipvalue cannot both be set");
             diag_hint(T->S->d, args_loc(&A, "clipnorm"),
-                      "keep one: clipnorm rescales the whole gradient, clipvalue clamps each "
-                      "element");
+                      "keep one: clipnorm caps the norm of each tensor's gradient, clipvalue "
+                      "clamps each element");
             return;
         }
     }
