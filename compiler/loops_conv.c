@@ -118,9 +118,15 @@ static LExpr *input_at(LB *lb, const Window *w, LExpr *r, LExpr *h, LExpr *t) {
 
 /*   parallel for r: xpad[r] = fill; xpad[r, PT + h, PL + w, c] = x[r, h, w, c] */
 static void pad_copy(LB *lb, const Window *w, const Buf *x, const Buf *xpad, double fill) {
-    s_comment(lb, "xpad = x inside a border of %g: %lld rows above, %lld below, %lld columns "
-                  "left, %lld right", fill, (long long)w->PT, (long long)(w->Hp - w->H - w->PT),
-              (long long)w->PL, (long long)(w->Wp - w->W - w->PL));
+    long long above = w->PT, below = w->Hp - w->H - w->PT, left = w->PL,
+              right = w->Wp - w->W - w->PL;
+    if (w->two_d)
+        s_comment(lb, "xpad = x inside a border of %g: %lld row%s above, %lld below, %lld "
+                      "column%s left, %lld right", fill, above, above == 1 ? "" : "s", below,
+                  left, left == 1 ? "" : "s", right);
+    else /* a sequence: its steps are the columns of a one-row image */
+        s_comment(lb, "xpad = x padded with %g: %lld step%s before, %lld after", fill, left,
+                  left == 1 ? "" : "s", right);
     LExpr *r = batch_loop(lb);
     fill_row(lb, w, xpad, r, fill);
     int open = 0;
