@@ -10,6 +10,7 @@ packages=(
     llvm-19-dev
     zlib1g-dev
     dataset-fashion-mnist
+    python3
 )
 
 missing=()
