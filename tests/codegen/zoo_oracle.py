@@ -209,6 +209,10 @@ def reshape_chain(n, x):
 
 FORWARD = {
     "zoo_act_layers": (act_layers, "scce"),
+    "zoo_bn_relu_wide": (lambda n, x: n.dense(n.bn(n.conv2d(act(n.bn(n.conv2d(x, "conv2d", bias=False),
+                                                                      "batch_normalization"), "relu"),
+                                                               "conv2d_1", (2, 2)), "batch_normalization_1", 0.9)
+                                               .mean((1, 2)), "dense", "softmax"), "scce"),
     "zoo_bn_batch1": (lambda n, x: n.dense(flat(n.bn(x, "batch_normalization")), "dense"), "mse"),
     "zoo_bn_seq_rnn": (lambda n, x: n.dense(n.gru(n.bn(n.lstm(n.bn(x, "batch_normalization"), "lstm", 4, seq=True),
                                                         "batch_normalization_1", 0.9), "gru", 3), "dense", "softmax"), "scce"),
