@@ -395,10 +395,27 @@ static const char *const optimizer_rules[] = { /* ORDER OPT */
     "adamw: w −= lr·weight_decay·w, then adam",
 };
 
+/* The rule as --emit=loops prints it, with the variants the options select. */
+static void optimizer_comment(LB *lb, const Optimizer *o) {
+    if (o->kind == OPT_RMSPROP && o->momentum > 0)
+        s_comment(lb, "rmsprop with momentum: v = ρ·v + (1−ρ)·g²; mom = %g·mom + lr·g/√(v + ε); "
+                      "w −= mom", o->momentum);
+    else
+        s_comment(lb, "%s", optimizer_rules[o->kind]);
+    if (o->amsgrad)
+        s_comment(lb, "amsgrad: vmax = max(vmax, v) takes the place of v in the step");
+    if (o->clipnorm > 0)
+        s_comment(lb, "clipnorm: each tensor's g is scaled by %g/‖g‖ when its norm ‖g‖ exceeds %g",
+                  o->clipnorm, o->clipnorm);
+    if (o->clipvalue > 0)
+        s_comment(lb, "clipvalue: each element of g is clamped to [−%g, %g]", o->clipvalue,
+                  o->clipvalue);
+}
+
 void optimizer_update(LB *lb) {
     const Graph *g = lb->g;
     const Optimizer *o = &g->train.opt;
-    s_comment(lb, "%s", optimizer_rules[o->kind]);
+    optimizer_comment(lb, o);
     update_prologue(lb, o);
     int64_t state = 0;
     for (int ti = 0; ti < g->ntensors; ti++) {
