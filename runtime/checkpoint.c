@@ -389,7 +389,32 @@ static void meta_num(Meta *mt, const char *key, double v) {
     meta_str(mt, key, mt->text[mt->n]);
 }
 
+/* The class names as one metadata string: one per line, or, when a name holds a line
+ * break (a quoted CSV label) or the first starts with '[', a JSON array of strings, which
+ * keeps every name whole. */
+static bool names_need_json(const ClassVocab *v) {
+    for (int i = 0; i < v->n; i++)
+        if (strchr(v->names[i], '\n') || (i == 0 && v->names[0][0] == '['))
+            return true;
+    return false;
+}
+
 static char *join_names(const ClassVocab *v) {
+    if (names_need_json(v)) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+            return NULL;
+        fputc('[', f);
+        for (int i = 0; i < v->n; i++) {
+            fputs(i ? "," : "", f);
+            nnrt_json_write_string(f, v->names[i]);
+        }
+        fputc(']', f);
+        fclose(f);
+        return text;
+    }
     size_t len = 1;
     for (int i = 0; i < v->n; i++)
         len += strlen(v->names[i]) + 1;
@@ -401,6 +426,54 @@ static char *join_names(const ClassVocab *v) {
             strcat(s, "\n");
     }
     return s;
+}
+
+/* Reads join_names' string back into v (empty), room for the model's classes kept. A
+ * file naming more classes than the model has is damaged or another model's. */
+static bool split_names(const SafeTensors *st, const char *names, const NnrtModel *m,
+                        ClassVocab *v, NnrtError *err) {
+    int64_t classes = m->task == NNRT_TASK_BINARY ? 2 : m->n_classes;
+    Json list = {0};
+    char why[200];
+    int n = 0;
+    bool json = names[0] == '[' && nnrt_json_parse(names, strlen(names), &list, why, sizeof why);
+    if (json) {
+        bool strings = list.kind == JSON_ARRAY;
+        for (int i = 0; strings && i < list.n; i++)
+            strings = list.items[i].kind == JSON_STRING;
+        if (!strings) {
+            nnrt_json_free(&list);
+            return nnrt_fail(err, "%s: metadata \"class_names\" is not a list of names", st->path);
+        }
+        n = list.n;
+    } else {
+        for (const char *c = names; *c; c++)
+            n += c == names || c[-1] == '\n';
+    }
+    if (n > classes) {
+        nnrt_json_free(&list);
+        return nnrt_fail(err, "%s: metadata \"class_names\" names %d classes, but model '%s' has "
+                         "%lld; the file is damaged or holds another model", st->path, n, m->name,
+                         (long long)classes);
+    }
+    nnrt_vocab_alloc(v, n, classes);
+    if (json) {
+        for (int i = 0; i < n; i++)
+            v->names[i] = nnrt_strdup(list.items[i].string);
+        nnrt_json_free(&list);
+    } else {
+        const char *c = names;
+        for (int i = 0; i < n; i++) {
+            size_t len = strcspn(c, "\n");
+            v->names[i] = nnrt_realloc(NULL, len + 1);
+            memcpy(v->names[i], c, len);
+            v->names[i][len] = '\0';
+            c += len + (c[len] == '\n');
+        }
+    }
+    v->n = n;
+    v->fixed = true;
+    return true;
 }
 
 static void collect_meta(const CkptParts *p, Meta *mt, char *fingerprint, char *names_out) {
@@ -509,7 +582,7 @@ static bool load_stat(const SafeTensors *st, const char *name, float *dst, int64
     return true;
 }
 
-static void load_extras(const SafeTensors *st, CkptParts *p) {
+static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     Standardizer *s = p->stats;
     if (s && s->active && load_stat(st, "data.mean", s->mean, s->dim) &&
         load_stat(st, "data.std", s->std, s->dim))
@@ -517,17 +590,11 @@ static void load_extras(const SafeTensors *st, CkptParts *p) {
                                 load_stat(st, "data.y_std", s->y_std, s->ydim));
     const char *names = nnrt_st_meta(st, "class_names");
     ClassVocab *v = p->vocab;
-    if (v && !v->fixed && names && names[0]) {
-        char *copy = nnrt_strdup(names), *save = NULL;
-        for (char *tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
-            v->names = nnrt_realloc(v->names, sizeof(char *) * (size_t)(v->n + 1));
-            v->names[v->n++] = nnrt_strdup(tok);
-        }
-        v->fixed = true;
-        free(copy);
-    }
+    if (v && !v->fixed && names && names[0] && !split_names(st, names, p->m, v, err))
+        return false;
     const char *fp = nnrt_st_meta(st, "fingerprint");
     p->fingerprint_differs = !fp || strtoull(fp, NULL, 16) != p->m->fingerprint;
+    return true;
 }
 
 static bool meta_number(const SafeTensors *st, const char *key, double *out, NnrtError *err) {
@@ -619,7 +686,7 @@ bool nnrt_ckpt_load(const char *path, CkptParts *p, bool resume, NnrtError *err)
         return false;
     bool ok = load_params(&st, p, err);
     if (ok)
-        load_extras(&st, p);
+        ok = load_extras(&st, p, err);
     if (ok && resume)
         ok = load_optimizer(&st, p, err) && load_counters(&st, p, err);
     nnrt_st_close(&st);

@@ -45,7 +45,7 @@ static inline float nnrt_table_value(const Table *t, int64_t i) {
  * read fixes them (sorted, so the order does not depend on row order); later files
  * must use the same names. Names given by the model are fixed from the start. */
 typedef struct ClassVocab {
-    char **names;
+    char **names;  /* n names, then NULL up to the model's class count (nnrt_vocab_alloc) */
     int n;
     bool fixed;
 } ClassVocab;
@@ -91,6 +91,10 @@ bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, in
 /* "(28, 28, 1)" */
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);
 
+/* Room for max(n, classes) names, all NULL: a file may name fewer classes than the model
+ * has (3 of 10), and whoever shows class k < classes (the confusion matrix, --predict)
+ * then finds NULL, never a read past the end. */
+void nnrt_vocab_alloc(ClassVocab *v, int n, int64_t classes);
 void nnrt_vocab_free(ClassVocab *v);
 
 /* ---- CSV tokenizer shared by the CSV and series readers (data_csv.c) ---- */

@@ -183,6 +183,13 @@ void nnrt_table_free(Table *t) {
     memset(t, 0, sizeof *t);
 }
 
+void nnrt_vocab_alloc(ClassVocab *v, int n, int64_t classes) {
+    size_t slots = (size_t)(n > classes ? n : classes);
+    v->names = nnrt_realloc(NULL, sizeof(char *) * (slots ? slots : 1));
+    for (size_t i = 0; i < slots; i++)
+        v->names[i] = NULL;
+}
+
 void nnrt_vocab_free(ClassVocab *v) {
     for (int i = 0; i < v->n; i++)
         free(v->names[i]);

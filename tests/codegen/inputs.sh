@@ -75,6 +75,14 @@ ln -sf victim.txt planted.safetensors.tmp
 perl -pe 's/"epoch":"10"/"epoch":"-1"/' ck.safetensors >bad_epoch.safetensors
 check 1 'bad_epoch.safetensors: cannot resume: metadata "epoch" is -1, expected a whole number from 0 to 2147483647' \
     ./relu_m --resume bad_epoch.safetensors --epochs 12
+# Class names in the metadata that the model cannot have (4 for 2 classes; same length
+# as "cat\u000adog"): refused, not read past the model's classes.
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets2.csv
+./relu_m --data pets2.csv --epochs 1 --save pets.safetensors --quiet >/dev/null ||
+    { echo "FAIL: training on class names"; fails=$((fails + 1)); }
+perl -pe 's/"class_names":"cat\\u000adog"/"class_names":"c\\na\\nt\\ndog"/' pets.safetensors >bad_names.safetensors
+check 1 'bad_names.safetensors: metadata "class_names" names 4 classes, but model .relu_m. has 2' \
+    ./relu_m --load bad_names.safetensors --predict header.csv
 # A NUL byte in a text file.
 printf 'a,b,c,y\n1,2,3,0\n1,2\0003,1\n' >nul.csv
 check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
