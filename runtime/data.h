@@ -150,8 +150,13 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
                       NnrtError *err);
 void nnrt_gz_close(GzIn *in);
 /* Reads up to n bytes; returns the count (short only at end of file), -1 on a
- * decompression error (with err set). */
+ * decompression error or a .gz file cut short (with err set). */
 int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err);
+/* Whether the (uncompressed) file ends here, as it must after the values its header
+ * announces: more bytes mean a header that does not describe the file (a wrong count
+ * or header length), and reading to the end also checks a .gz file's trailer (its
+ * CRC). `what` names the values read ("pixels (60000 examples of 28x28)"). */
+bool nnrt_gz_expect_end(GzIn *in, const char *what, NnrtError *err);
 /* The whole (uncompressed) file, NUL-terminated. */
 bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err);
 

@@ -219,7 +219,8 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
         } else {
             t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
         }
-        ok = read_values(&in, &h, t->n * t->dim, t->dim, t->x, t->x8, what, err);
+        ok = read_values(&in, &h, t->n * t->dim, t->dim, t->x, t->x8, what, err) &&
+             (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }
     nnrt_gz_close(&in);
@@ -262,6 +263,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         t->ydim = h.per;
         t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
         ok = read_values(&in, &h, t->n * t->ydim, t->ydim, t->y, NULL, what, err) &&
+             (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
              check_labels(path, spec, &h, t, err);
     }
     nnrt_gz_close(&in);

@@ -73,16 +73,50 @@ int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
         if (r < 0) {
             int code;
             const char *msg = gzerror(in->gz, &code);
-            nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
-                      (long long)(in->pos + got), code == Z_ERRNO ? strerror(errno) : msg);
+            size_t plen = strlen(in->path); /* zlib's message repeats the path */
+            if (strncmp(msg, in->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
+                msg += plen + 2;
+            if (code == Z_DATA_ERROR)
+                nnrt_fail(err, "%s: byte %lld: the gzip-compressed data is damaged (%s)",
+                          in->path, (long long)(in->pos + got), msg);
+            else
+                nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
+                          (long long)(in->pos + got), code == Z_ERRNO ? strerror(errno) : msg);
             return -1;
         }
-        if (r == 0)
+        if (r == 0) {
+            /* zlib returns what it could inflate from a .gz file cut short, as if the
+             * data ended there, and only notes "unexpected end of file": a truncated
+             * download would otherwise read as a shorter data set */
+            int code;
+            gzerror(in->gz, &code);
+            if (code == Z_BUF_ERROR) {
+                nnrt_fail(err, "%s: byte %lld: the gzip-compressed data ends early: the file is "
+                          "truncated (an interrupted download or copy?)", in->path,
+                          (long long)(in->pos + got));
+                return -1;
+            }
             break;
+        }
         got += r;
     }
     in->pos += got;
     return got;
+}
+
+bool nnrt_gz_expect_end(GzIn *in, const char *what, NnrtError *err) {
+    unsigned char buf[4096];
+    int64_t at = in->pos, got = nnrt_gz_read(in, buf, sizeof buf, err);
+    if (got < 0)
+        return false;
+    if (got == 0)
+        return true;
+    char more[64] = "";
+    if (gzdirect(in->gz) && in->file_bytes > at)
+        snprintf(more, sizeof more, "%lld ", (long long)(in->file_bytes - at));
+    return nnrt_fail(err, "%s: byte %lld: the file goes on after the %s its header announces "
+                     "(%smore bytes); the header or the file is damaged", in->path,
+                     (long long)at, what, more);
 }
 
 bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {

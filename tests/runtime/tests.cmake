@@ -44,6 +44,21 @@ endfunction()
 runtime_expect(error.idx_truncated 1
     "trunc.idx.gz: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920"
     --data ${RT_DATA}/trunc.idx.gz ${RT_DATA}/labels.idx.gz)
+# Data after the values the header announces, and a .gz file cut short (zlib reads it as a
+# shorter file: before, a CSV cut at a line's end trained on the rows before the cut).
+runtime_expect(error.idx_trailing 1
+    "trail.idx: byte 15696: the file goes on after the pixels \\(20 examples of 28x28\\) its header announces \\(3 more bytes\\)"
+    --data ${RT_DATA}/trail.idx ${RT_DATA}/labels.idx)
+runtime_expect(data.idx_trailing_limit 0 "ref: 7850 parameters \\(f32\\), 8 training examples"
+    --data ${RT_DATA}/trail.idx ${RT_DATA}/labels.idx --limit 8 --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.npy_short_header 1
+    "shorthdr.npy: byte 62832: the file goes on after the <f4 values \\(shape \\(20, 28, 28\\)\\) its header announces \\(16 more bytes\\)"
+    --data ${RT_DATA}/shorthdr.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not supported"
+    --data ${RT_DATA}/descr.npy ${RT_DATA}/y.npy)
+runtime_expect(error.csv_gz_truncated 1
+    "cut.csv.gz: byte [0-9]+: the gzip-compressed data ends early: the file is truncated"
+    --data ${RT_DATA}/cut.csv.gz)
 runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
     --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_label_range 1
