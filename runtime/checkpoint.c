@@ -125,6 +125,20 @@ static char *save_target(const char *path) {
     return cur;
 }
 
+/* Whether the file at path starts as a safetensors file does: an 8-byte header length
+ * that fits the file, then '{'. */
+static bool looks_like_safetensors(const char *path, off_t size) {
+    unsigned char b[9];
+    FILE *f = fopen(path, "rb");
+    bool ok = f && fread(b, 1, sizeof b, f) == sizeof b;
+    if (f)
+        fclose(f);
+    uint64_t n = 0;
+    for (int i = 7; ok && i >= 0; i--)
+        n = n << 8 | b[i];
+    return ok && b[8] == '{' && n <= (uint64_t)size - 8;
+}
+
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     char *target = save_target(path);
     if (!target)
@@ -138,6 +152,11 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
                        "%s/model.safetensors", path, path);
     else if (exists && !S_ISREG(sb.st_mode)) /* a device or a pipe: a rename would replace it */
         ok = nnrt_fail(err, "--save: %s is not a regular file; give a file name", path);
+    /* a slip such as --save train.csv or --save model.nn must not replace the data or the
+     * model's source with a checkpoint: only a checkpoint (or an empty file) is replaced */
+    else if (exists && sb.st_size > 0 && !looks_like_safetensors(target, sb.st_size))
+        ok = nnrt_fail(err, "--save: %s exists and is not a checkpoint (safetensors) file; it "
+                       "is left as it is: remove it first, or give another name", path);
     char dir[4096];
     directory_of(target, dir, sizeof dir);
     if (ok && access(dir, W_OK | X_OK) != 0)

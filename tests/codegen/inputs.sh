@@ -71,6 +71,24 @@ ln -sf victim.txt planted.safetensors.tmp
 ./relu_m --epochs 1 --save planted.safetensors --quiet >/dev/null 2>&1
 { [ "$(cat victim.txt)" = keep ] && [ -f planted.safetensors ]; } ||
     { echo "FAIL: --save wrote through a link at PATH.tmp"; fails=$((fails + 1)); }
+# --save and --history replace only a checkpoint and a history file (or an empty file): a
+# slip naming the data or the model's source leaves it whole (before: replaced by a
+# checkpoint or a history, after the epochs had run on the data read before).
+cp data.csv keep.csv && cp relu_m.nn keep.nn
+check 1 '--save: keep.csv exists and is not a checkpoint \(safetensors\) file; it is left as it is' \
+    ./relu_m --epochs 1 --data keep.csv --save keep.csv
+check 1 '--save: keep.nn exists and is not a checkpoint' ./relu_m --epochs 1 --save keep.nn
+check 1 "--history: keep.csv exists and is not a history file \(its first line does not start with 'epoch,'\)" \
+    ./relu_m --epochs 1 --data keep.csv --history keep.csv
+check 1 "--history: keep.csv exists and is not a history file" \
+    ./relu_m --epochs 2 --resume ck.safetensors --history keep.csv
+{ cmp -s keep.csv data.csv && cmp -s keep.nn relu_m.nn; } ||
+    { echo "FAIL: --save or --history replaced a file that was neither"; fails=$((fails + 1)); }
+rm -f same.out && check 1 '--history and --save name the same file, same.out' \
+    ./relu_m --epochs 1 --history same.out --save ./same.out
+./relu_m --epochs 1 --history hist.csv --save again.safetensors --quiet >/dev/null 2>&1 &&
+    ./relu_m --epochs 1 --history hist.csv --save again.safetensors --quiet >/dev/null 2>&1 ||
+    { echo "FAIL: a second run replacing its own history and checkpoint"; fails=$((fails + 1)); }
 # Resume counters out of range (the metadata's "10" epochs made "-1", same length).
 perl -pe 's/"epoch":"10"/"epoch":"-1"/' ck.safetensors >bad_epoch.safetensors
 check 1 'bad_epoch.safetensors: cannot resume: metadata "epoch" is -1, expected a whole number from 0 to 2147483647' \

@@ -133,6 +133,12 @@ runtime_expect(cli.csv_extra_operand 2 "error: --data: a CSV file holds its own 
     --data ${RT_DATA}/data.csv extra.csv)
 runtime_expect(cli.csv_extra_operand_test 2 "error: --test: a CSV file holds its own labels. unexpected '.*/y.npy'"
     --data ${RT_DATA}/data.csv --test ${RT_DATA}/data.csv ${RT_DATA}/y.npy)
+# --data given again replaces both operands (before: the first one's labels were read with
+# the second one's images); --data=PATH takes its labels operand too.
+runtime_expect(cli.data_twice 1 "imgs.idx: IDX features need a labels file"
+    --data ${RT_DATA}/small.idx ${RT_DATA}/labels.idx --data ${RT_DATA}/imgs.idx)
+runtime_expect(cli.data_equals 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
+    --data=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
 
 # Gradients of the reference model against finite differences.
