@@ -586,6 +586,9 @@ static bool load_params(const SafeTensors *st, const CkptParts *p, NnrtError *er
                 return nnrt_fail(err, "%s: tensor \"%s\" holds %s at element %lld; the run that "
                                  "wrote it diverged, or the file is damaged", st->path, t->name,
                                  isnan(x) ? "NaN" : "infinity", (long long)k);
+            if (m->elem_size == 4 && nnrt_float32_overflows(x)) /* F64 into an f32 model */
+                return nnrt_fail(err, "%s: tensor \"%s\" holds %g at element %lld, out of range "
+                                 "for the f32 model", st->path, t->name, x, (long long)k);
         }
         copy_view(&v, (char *)p->params + t->offset * m->elem_size, m->elem_size);
     }
@@ -601,8 +604,41 @@ static bool load_stat(const SafeTensors *st, const char *name, float *dst, int64
     return true;
 }
 
+/* The first element of a tensor that is not a finite float32 (or, with positive, not
+ * above 0), or -1. */
+static int64_t bad_element(const StView *v, bool positive) {
+    for (int64_t k = 0; k < v->count; k++) {
+        float x = (float)nnrt_st_get(v, k);
+        if (!isfinite(x) || (positive && !(x > 0)))
+            return k;
+    }
+    return -1;
+}
+
+/* Standardization statistics shift and scale every value the model reads and every
+ * prediction: a damaged one (a std of 0 or NaN, an infinite mean) would turn every
+ * prediction into one number or an infinity, so every one in the file is checked. */
+static bool check_stats(const SafeTensors *st, NnrtError *err) {
+    static const char *const names[] = {"data.mean", "data.std", "data.y_mean", "data.y_std"};
+    for (int i = 0; i < 4; i++) {
+        StView v;
+        int found = nnrt_st_find(st, names[i], &v, err);
+        if (found < 0)
+            return false;
+        int64_t k = found ? bad_element(&v, i % 2 == 1) : -1;
+        if (k >= 0)
+            return nnrt_fail(err, "%s: tensor \"%s\" holds %g at element %lld, but %s; the file "
+                             "is damaged", st->path, names[i], nnrt_st_get(&v, k), (long long)k,
+                             i % 2 ? "a standard deviation is a positive number"
+                                   : "a mean is a finite number");
+    }
+    return true;
+}
+
 static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     Standardizer *s = p->stats;
+    if (!check_stats(st, err))
+        return false;
     if (s && s->active && load_stat(st, "data.mean", s->mean, s->dim) &&
         load_stat(st, "data.std", s->std, s->dim))
         s->ready = !s->ydim || (load_stat(st, "data.y_mean", s->y_mean, s->ydim) &&
@@ -643,6 +679,11 @@ static bool load_optimizer(const SafeTensors *st, CkptParts *p, NnrtError *err) 
         return nnrt_fail(err, "%s: cannot resume: tensor \"optimizer.state\" %s (the optimizer needs "
                          "%lld values)", st->path, found ? "has another size" : "is missing",
                          (long long)m->opt_state_size);
+    int64_t bad = bad_element(&v, false); /* else the first update is NaN, blamed on the lr */
+    if (bad >= 0)
+        return nnrt_fail(err, "%s: cannot resume: tensor \"optimizer.state\" holds %g at element "
+                         "%lld; the run that wrote it diverged, or the file is damaged", st->path,
+                         nnrt_st_get(&v, bad), (long long)bad);
     copy_view(&v, p->opt_state, m->elem_size);
     return true;
 }
@@ -680,6 +721,12 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
                      !meta_number(st, "plateau_best", &p->sched->plateau_best, err) ||
                      !meta_count(st, "plateau_wait", INT_MAX, &pw, err)))
         return false;
+    /* a learning rate of -0.001 or NaN would train backwards or into NaN, blamed on --lr */
+    if (p->sched && !(p->sched->plateau_lr > 0 && isfinite(p->sched->plateau_lr)))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"plateau_lr\" is %s, expected a "
+                         "learning rate above 0", st->path, nnrt_st_meta(st, "plateau_lr"));
+    if (p->sched && isnan(p->sched->plateau_best))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"plateau_best\" is NaN", st->path);
     if (p->sched)
         p->sched->plateau_wait = (int)pw;
     if (!p->es)
@@ -688,6 +735,9 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
         !meta_count(st, "early_stopping_wait", INT_MAX, &ew, err) ||
         !meta_count(st, "early_stopping_best_epoch", INT_MAX, &ee, err))
         return false;
+    if (isnan(p->es->best))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"early_stopping_best\" is NaN",
+                         st->path);
     p->es->wait = (int)ew;
     p->es->best_epoch = (int)ee;
     StView v;

@@ -101,6 +101,44 @@ printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets2.csv
 perl -pe 's/"class_names":"cat\\u000adog"/"class_names":"c\\na\\nt\\ndog"/' pets.safetensors >bad_names.safetensors
 check 1 'bad_names.safetensors: metadata "class_names" names 4 classes, but model .relu_m. has 2' \
     ./relu_m --load bad_names.safetensors --predict header.csv
+# A learning rate of the schedule below 0 (the metadata's "0.001" made "-0.01"), and
+# damaged standardization statistics: refused, not trained backwards or predicted as one
+# number (a std of 0) or as infinities.
+perl -pe 's/"plateau_lr":"0.001"/"plateau_lr":"-0.01"/' ck.safetensors >bad_lr.safetensors
+check 1 'bad_lr.safetensors: cannot resume: metadata "plateau_lr" is -0.01, expected a learning rate above 0' \
+    ./relu_m --resume bad_lr.safetensors --epochs 12
+model std_m relu >std_m.nn
+sed -i 's/loss = sparse_categorical_crossentropy/loss = mse/; s/dense(2, activation=softmax)/dense(1)/; s/csv("data.csv")/csv("data.csv", standardize=true)/' std_m.nn
+"$nnlc" std_m.nn -o std_m || { echo "FAIL: nnlc could not compile std_m.nn"; exit 1; }
+./std_m --save std.safetensors --quiet >/dev/null || { echo "FAIL: training std_m"; fails=$((fails + 1)); }
+if command -v python3 >/dev/null; then
+    for t in data.std data.y_std; do
+        python3 - "$t" <<'PY' || { echo "FAIL: editing std.safetensors"; fails=$((fails + 1)); }
+import json, struct, sys
+b = bytearray(open("std.safetensors", "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+begin = 8 + n + json.loads(b[8:8 + n])[sys.argv[1]]["data_offsets"][0]
+b[begin:begin + 4] = struct.pack("<f", 0.0)
+open("bad_%s.safetensors" % sys.argv[1], "wb").write(b)
+PY
+        check 1 "bad_$t.safetensors: tensor \"$t\" holds 0 at element 0, but a standard deviation is a positive number" \
+            ./std_m --load "bad_$t.safetensors" --predict header.csv
+    done
+    # An f64 checkpoint's weight beyond float32's range, loaded into the f32 model: refused,
+    # not turned into an infinity.
+    "$nnlc" --precision=f64 relu_m.nn -o relu64 || { echo "FAIL: nnlc --precision=f64"; exit 1; }
+    ./relu64 --epochs 1 --save ck64.safetensors --quiet >/dev/null || { echo "FAIL: training relu64"; fails=$((fails + 1)); }
+    python3 - <<'PY' || { echo "FAIL: editing ck64.safetensors"; fails=$((fails + 1)); }
+import json, struct
+b = bytearray(open("ck64.safetensors", "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+begin = 8 + n + json.loads(b[8:8 + n])["dense.W"]["data_offsets"][0]
+b[begin:begin + 8] = struct.pack("<d", 1e39)
+open("big64.safetensors", "wb").write(b)
+PY
+    check 1 'big64.safetensors: tensor "dense.W" holds 1e\+39 at element 0, out of range for the f32 model' \
+        ./relu_m --load big64.safetensors --predict header.csv
+fi
 # A NUL byte in a text file.
 printf 'a,b,c,y\n1,2,3,0\n1,2\0003,1\n' >nul.csv
 check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
