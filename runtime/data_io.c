@@ -57,6 +57,35 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
                      what, (long long)in->file_bytes, direct ? "" : " (gzip-compressed)");
 }
 
+bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err) {
+    uint64_t limit = nnrt_memory_limit();
+    if (limit == 0 || bytes < 0 || (uint64_t)bytes <= limit)
+        return true;
+    return nnrt_fail(err, "%s: byte %lld: the %s the header announces need %.3g GB of memory, more "
+                     "than the %.3g GB available; read fewer with --limit", in->path,
+                     (long long)offset, what, (double)bytes / 1e9, (double)limit / 1e9);
+}
+
+int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count) {
+    enum { FIRST = 1 << 24 };
+    if (in->file_bytes >= 0 && gzdirect(in->gz)) /* nnrt_gz_can_hold saw the file hold it all */
+        return count;
+    return count < FIRST ? count : FIRST;
+}
+
+void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem) {
+    if (need <= *cap)
+        return;
+    int64_t grown = *cap > most / 2 ? most : 2 * *cap;
+    if (grown < need)
+        grown = need;
+    void *q = nnrt_alloc((size_t)grown * elem);
+    memcpy(q, *buf, (size_t)*cap * elem);
+    nnrt_free(*buf);
+    *buf = q;
+    *cap = grown;
+}
+
 void nnrt_gz_close(GzIn *in) {
     if (in->gz)
         gzclose(in->gz);
@@ -125,9 +154,22 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
         return false;
     size_t cap = 1 << 16, n = 0;
     char *buf = nnrt_realloc(NULL, cap);
+    uint64_t limit = nnrt_memory_limit();
     for (;;) {
-        if (cap - n < (1 << 16))
-            buf = nnrt_realloc(buf, cap *= 2);
+        if (cap - n < (1 << 16)) {
+            /* a .csv.gz of a few MB can inflate to more than the machine holds: an error,
+             * not a process killed when its pages run out */
+            char *more = limit > 0 && (uint64_t)cap * 2 > limit ? NULL : realloc(buf, cap * 2);
+            if (!more) {
+                nnrt_fail(err, "%s: byte %zu: the text goes on beyond the memory available "
+                          "(%.3g GB)", path, n, (double)limit / 1e9);
+                free(buf);
+                nnrt_gz_close(&in);
+                return false;
+            }
+            buf = more;
+            cap *= 2;
+        }
         int64_t want = (int64_t)(cap - n - 1);
         int64_t r = nnrt_gz_read(&in, buf + n, want, err);
         if (r < 0) {

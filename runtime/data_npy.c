@@ -211,8 +211,8 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
  * range is an error naming its byte and example, not an infinity. When they are all the
  * array's values, the file must end after them. */
-static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float *dst,
-                            NnrtError *err) {
+static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
+                            int64_t *cap, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->size, done = 0;
     char shape[160];
@@ -229,6 +229,8 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
                       h->descr, shape, (long long)(done + got));
             break;
         }
+        nnrt_grow((void **)dstp, cap, (done + got) / h->size, count, sizeof(float));
+        float *dst = *dstp;
         for (int64_t i = 0; i < got / h->size; i++) {
             int64_t k = done / h->size + i;
             if (!nnrt_store_float32(npy_value(buf + i * h->size, h), &dst[k], in->path,
@@ -288,9 +290,12 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         ok = nnrt_gz_can_hold(&in, h.data_offset,
                               nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
     }
+    int64_t count = ok ? t->n * per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    if (ok)
+        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "values", err);
     if (ok) {
-        t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * per));
-        ok = read_npy_values(&in, &h, t->n * per, per, t->x, err);
+        t->x = nnrt_alloc(sizeof(float) * (size_t)cap);
+        ok = read_npy_values(&in, &h, count, per, &t->x, &cap, err);
     }
     nnrt_gz_close(&in);
     return ok;
@@ -319,10 +324,13 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
                               nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
                               err);
     }
+    int64_t count = ok ? t->n * spec->ydim : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    if (ok)
+        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "labels", err);
     if (ok) {
         t->ydim = spec->ydim;
-        t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
-        ok = read_npy_values(&in, &h, t->n * t->ydim, t->ydim, t->y, err);
+        t->y = nnrt_alloc(sizeof(float) * (size_t)cap);
+        ok = read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, err);
     }
     for (int64_t i = 0; ok && i < t->n * t->ydim; i++)
         if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))

@@ -29,21 +29,6 @@ static void alloc_buffers(Trainer *t) {
     t->ctx = c;
 }
 
-/* Bytes of the machine's memory this process may use: physical memory, or less under a
- * ulimit (RLIMIT_AS / RLIMIT_DATA). 0 if unknown. */
-static uint64_t memory_limit(void) {
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    uint64_t most = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
-    int kinds[] = {RLIMIT_AS, RLIMIT_DATA};
-    for (int i = 0; i < 2; i++) {
-        struct rlimit rl;
-        if (getrlimit(kinds[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            (most == 0 || (uint64_t)rl.rlim_cur < most))
-            most = (uint64_t)rl.rlim_cur;
-    }
-    return most;
-}
-
 /* Bytes per batch row of the trainer's buffers and of `loaders` data loaders (each with
  * its batch, labels and the prefetched next batch), beyond the model's fixed work. */
 static double bytes_per_row(const Trainer *t, int loaders) {
@@ -62,7 +47,7 @@ static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err)
         rows = NNRT_GRADCHECK_BATCH;
     double work = m->work_size ? (double)m->work_size(rows) : 0;
     double need = work + (double)rows * bytes_per_row(t, loaders);
-    uint64_t limit = memory_limit();
+    uint64_t limit = nnrt_memory_limit();
     if (limit > 0 && need > (double)limit)
         return nnrt_fail(err, "--batch %lld: a batch of %lld examples needs %.3g GB of buffers "
                          "(%.3g MB per example), more than the %.3g GB of memory available; "

@@ -217,6 +217,15 @@ printf 'model huge_m { input [3] dense(20000) dense(20000) dense(2, activation=s
 printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  data = csv("wide.csv") }\n' >>huge_m.nn
 "$nnlc" huge_m.nn -o huge_m || { echo "FAIL: nnlc could not compile huge_m.nn"; exit 1; }
 check 1 "^huge_m: error: out of memory allocating [0-9]+ bytes" sh -c 'ulimit -v 1000000 && exec ./huge_m --quiet'
+# A series whose overlapping windows need more memory than the process may use (5000
+# windows of 5000 steps x 2 columns, 200 MB, under a 150 MB ulimit): an error naming the
+# file (before: "out of memory allocating 200000000 bytes").
+awk 'BEGIN { print "t,a,b"; for (i = 0; i < 10000; i++) printf "%d,%d,%d\n", i, i % 7, i % 5 }' >long.csv
+printf 'model long_m { input [5000, 2] flatten() dense(1) }\n' >long_m.nn
+printf 'train { loss = mse  epochs = 1  data = series("long.csv", inputs=["a", "b"], target="b", window=5000) }\n' >>long_m.nn
+"$nnlc" long_m.nn -o long_m || { echo "FAIL: nnlc could not compile long_m.nn"; exit 1; }
+check 1 "^long_m: error: .*long.csv: 5000 windows of 5000 steps x 2 columns need 0.2 GB of memory, more than the 0.15[0-9]* GB available; use --limit or a shorter window" \
+    sh -c 'ulimit -v 150000 && exec ./long_m --quiet'
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1

@@ -131,6 +131,16 @@ static bool write_idx_fixtures(const char *dir) {
     FILE *f = ok ? fopen(join(dir, "trail.idx"), "ab") : NULL;
     ok = f && fwrite("xyz", 1, 3, f) == 3;
     ok = f && fclose(f) == 0 && ok;
+    /* A .gz file announcing 250000 images (196 MB) that deflate's ratio would allow, with
+     * 256 KB of incompressible pixels: more than a 150 MB ulimit may hold. */
+    enum { CLAIM = 1 << 18 };
+    uint8_t *claim = malloc(16 + CLAIM);
+    memcpy(claim, (const uint8_t[]){0, 0, 8, 3, 0, 0x03, 0xd0, 0x90, 0, 0, 0, SIDE, 0, 0, 0, SIDE}, 16);
+    uint32_t lcg = 12345;
+    for (int i = 0; i < CLAIM; i++)
+        claim[16 + i] = (uint8_t)((lcg = lcg * 1103515245u + 12345u) >> 24);
+    ok = ok && fx_write(join(dir, "claim.idx.gz"), claim, 16 + CLAIM, true);
+    free(claim);
     /* A header that announces 2^31 - 1 images in a file of 5 (nothing that size may be
      * allocated before the file is found too short). */
     hdr[4] = 0x7f, hdr[5] = hdr[6] = hdr[7] = 0xff;

@@ -59,6 +59,16 @@ runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not suppor
 runtime_expect(error.csv_gz_truncated 1
     "cut.csv.gz: byte [0-9]+: the gzip-compressed data ends early: the file is truncated"
     --data ${RT_DATA}/cut.csv.gz)
+# Values a header announces beyond the memory the process may use: an error naming the
+# file (before: "out of memory allocating 196000000 bytes"); a .gz file announcing more
+# than it holds allocates what arrives, not the announcement.
+add_test(NAME runtime.error.idx_memory COMMAND ${RT_EXPECT} 1
+    "claim.idx.gz: byte 16: the pixels \\(250000 examples of 28x28\\) the header announces need 0.196 GB of memory, more than the 0.15[0-9]* GB available; read fewer with --limit"
+    sh -c "ulimit -v 150000 && exec \"$0\" \"$@\"" $<TARGET_FILE:rt_ref_f32> --data ${RT_DATA}/claim.idx.gz ${RT_DATA}/labels.idx)
+add_test(NAME runtime.error.idx_claim_gz COMMAND ${RT_EXPECT} 1
+    "claim.idx.gz: byte 16: expected 196000000 bytes of pixels \\(250000 examples of 28x28\\), the file ends after 262144"
+    sh -c "ulimit -v 198000 && exec \"$0\" \"$@\"" $<TARGET_FILE:rt_ref_f32> --data ${RT_DATA}/claim.idx.gz ${RT_DATA}/labels.idx --threads 1)
+set_tests_properties(runtime.error.idx_memory runtime.error.idx_claim_gz PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
     --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_label_range 1
