@@ -168,7 +168,8 @@ int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err);
  * or header length), and reading to the end also checks a .gz file's trailer (its
  * CRC). `what` names the values read ("pixels (60000 examples of 28x28)"). */
 bool nnrt_gz_expect_end(GzIn *in, const char *what, NnrtError *err);
-/* The whole (uncompressed) file, NUL-terminated. */
+/* The whole (uncompressed) file, NUL-terminated; in a file without a LF, each CR ends a
+ * line (classic Mac OS line ends). */
 bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err);
 
 #endif

@@ -188,6 +188,11 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
         free(buf);
         return false;
     }
+    /* lines ended by CR alone (classic Mac OS, Excel's "CSV (Macintosh)"): pandas reads
+     * them as lines, and so does this reader, rather than one line of every field */
+    if (!memchr(buf, '\n', n))
+        for (char *cr = memchr(buf, '\r', n); cr; cr = memchr(cr, '\r', n - (size_t)(cr - buf)))
+            *cr = '\n';
     buf[n] = '\0';
     *text = buf;
     *len = n;
