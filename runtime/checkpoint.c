@@ -125,6 +125,20 @@ static char *save_target(const char *path) {
     return cur;
 }
 
+/* Whether the file at path starts as a safetensors file does: an 8-byte header length
+ * that fits the file, then '{'. */
+static bool looks_like_safetensors(const char *path, off_t size) {
+    unsigned char b[9];
+    FILE *f = fopen(path, "rb");
+    bool ok = f && fread(b, 1, sizeof b, f) == sizeof b;
+    if (f)
+        fclose(f);
+    uint64_t n = 0;
+    for (int i = 7; ok && i >= 0; i--)
+        n = n << 8 | b[i];
+    return ok && b[8] == '{' && n <= (uint64_t)size - 8;
+}
+
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     char *target = save_target(path);
     if (!target)
@@ -138,6 +152,11 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
                        "%s/model.safetensors", path, path);
     else if (exists && !S_ISREG(sb.st_mode)) /* a device or a pipe: a rename would replace it */
         ok = nnrt_fail(err, "--save: %s is not a regular file; give a file name", path);
+    /* a slip such as --save train.csv or --save model.nn must not replace the data or the
+     * model's source with a checkpoint: only a checkpoint (or an empty file) is replaced */
+    else if (exists && sb.st_size > 0 && !looks_like_safetensors(target, sb.st_size))
+        ok = nnrt_fail(err, "--save: %s exists and is not a checkpoint (safetensors) file; it "
+                       "is left as it is: remove it first, or give another name", path);
     char dir[4096];
     directory_of(target, dir, sizeof dir);
     if (ok && access(dir, W_OK | X_OK) != 0)
@@ -389,7 +408,32 @@ static void meta_num(Meta *mt, const char *key, double v) {
     meta_str(mt, key, mt->text[mt->n]);
 }
 
+/* The class names as one metadata string: one per line, or, when a name holds a line
+ * break (a quoted CSV label) or the first starts with '[', a JSON array of strings, which
+ * keeps every name whole. */
+static bool names_need_json(const ClassVocab *v) {
+    for (int i = 0; i < v->n; i++)
+        if (strchr(v->names[i], '\n') || (i == 0 && v->names[0][0] == '['))
+            return true;
+    return false;
+}
+
 static char *join_names(const ClassVocab *v) {
+    if (names_need_json(v)) {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+        if (!f)
+            return NULL;
+        fputc('[', f);
+        for (int i = 0; i < v->n; i++) {
+            fputs(i ? "," : "", f);
+            nnrt_json_write_string(f, v->names[i]);
+        }
+        fputc(']', f);
+        fclose(f);
+        return text;
+    }
     size_t len = 1;
     for (int i = 0; i < v->n; i++)
         len += strlen(v->names[i]) + 1;
@@ -401,6 +445,54 @@ static char *join_names(const ClassVocab *v) {
             strcat(s, "\n");
     }
     return s;
+}
+
+/* Reads join_names' string back into v (empty), room for the model's classes kept. A
+ * file naming more classes than the model has is damaged or another model's. */
+static bool split_names(const SafeTensors *st, const char *names, const NnrtModel *m,
+                        ClassVocab *v, NnrtError *err) {
+    int64_t classes = m->task == NNRT_TASK_BINARY ? 2 : m->n_classes;
+    Json list = {0};
+    char why[200];
+    int n = 0;
+    bool json = names[0] == '[' && nnrt_json_parse(names, strlen(names), &list, why, sizeof why);
+    if (json) {
+        bool strings = list.kind == JSON_ARRAY;
+        for (int i = 0; strings && i < list.n; i++)
+            strings = list.items[i].kind == JSON_STRING;
+        if (!strings) {
+            nnrt_json_free(&list);
+            return nnrt_fail(err, "%s: metadata \"class_names\" is not a list of names", st->path);
+        }
+        n = list.n;
+    } else {
+        for (const char *c = names; *c; c++)
+            n += c == names || c[-1] == '\n';
+    }
+    if (n > classes) {
+        nnrt_json_free(&list);
+        return nnrt_fail(err, "%s: metadata \"class_names\" names %d classes, but model '%s' has "
+                         "%lld; the file is damaged or holds another model", st->path, n, m->name,
+                         (long long)classes);
+    }
+    nnrt_vocab_alloc(v, n, classes);
+    if (json) {
+        for (int i = 0; i < n; i++)
+            v->names[i] = nnrt_strdup(list.items[i].string);
+        nnrt_json_free(&list);
+    } else {
+        const char *c = names;
+        for (int i = 0; i < n; i++) {
+            size_t len = strcspn(c, "\n");
+            v->names[i] = nnrt_realloc(NULL, len + 1);
+            memcpy(v->names[i], c, len);
+            v->names[i][len] = '\0';
+            c += len + (c[len] == '\n');
+        }
+    }
+    v->n = n;
+    v->fixed = true;
+    return true;
 }
 
 static void collect_meta(const CkptParts *p, Meta *mt, char *fingerprint, char *names_out) {
@@ -494,6 +586,9 @@ static bool load_params(const SafeTensors *st, const CkptParts *p, NnrtError *er
                 return nnrt_fail(err, "%s: tensor \"%s\" holds %s at element %lld; the run that "
                                  "wrote it diverged, or the file is damaged", st->path, t->name,
                                  isnan(x) ? "NaN" : "infinity", (long long)k);
+            if (m->elem_size == 4 && nnrt_float32_overflows(x)) /* F64 into an f32 model */
+                return nnrt_fail(err, "%s: tensor \"%s\" holds %g at element %lld, out of range "
+                                 "for the f32 model", st->path, t->name, x, (long long)k);
         }
         copy_view(&v, (char *)p->params + t->offset * m->elem_size, m->elem_size);
     }
@@ -509,25 +604,52 @@ static bool load_stat(const SafeTensors *st, const char *name, float *dst, int64
     return true;
 }
 
-static void load_extras(const SafeTensors *st, CkptParts *p) {
+/* The first element of a tensor that is not a finite float32 (or, with positive, not
+ * above 0), or -1. */
+static int64_t bad_element(const StView *v, bool positive) {
+    for (int64_t k = 0; k < v->count; k++) {
+        float x = (float)nnrt_st_get(v, k);
+        if (!isfinite(x) || (positive && !(x > 0)))
+            return k;
+    }
+    return -1;
+}
+
+/* Standardization statistics shift and scale every value the model reads and every
+ * prediction: a damaged one (a std of 0 or NaN, an infinite mean) would turn every
+ * prediction into one number or an infinity, so every one in the file is checked. */
+static bool check_stats(const SafeTensors *st, NnrtError *err) {
+    static const char *const names[] = {"data.mean", "data.std", "data.y_mean", "data.y_std"};
+    for (int i = 0; i < 4; i++) {
+        StView v;
+        int found = nnrt_st_find(st, names[i], &v, err);
+        if (found < 0)
+            return false;
+        int64_t k = found ? bad_element(&v, i % 2 == 1) : -1;
+        if (k >= 0)
+            return nnrt_fail(err, "%s: tensor \"%s\" holds %g at element %lld, but %s; the file "
+                             "is damaged", st->path, names[i], nnrt_st_get(&v, k), (long long)k,
+                             i % 2 ? "a standard deviation is a positive number"
+                                   : "a mean is a finite number");
+    }
+    return true;
+}
+
+static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     Standardizer *s = p->stats;
+    if (!check_stats(st, err))
+        return false;
     if (s && s->active && load_stat(st, "data.mean", s->mean, s->dim) &&
         load_stat(st, "data.std", s->std, s->dim))
         s->ready = !s->ydim || (load_stat(st, "data.y_mean", s->y_mean, s->ydim) &&
                                 load_stat(st, "data.y_std", s->y_std, s->ydim));
     const char *names = nnrt_st_meta(st, "class_names");
     ClassVocab *v = p->vocab;
-    if (v && !v->fixed && names && names[0]) {
-        char *copy = nnrt_strdup(names), *save = NULL;
-        for (char *tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
-            v->names = nnrt_realloc(v->names, sizeof(char *) * (size_t)(v->n + 1));
-            v->names[v->n++] = nnrt_strdup(tok);
-        }
-        v->fixed = true;
-        free(copy);
-    }
+    if (v && !v->fixed && names && names[0] && !split_names(st, names, p->m, v, err))
+        return false;
     const char *fp = nnrt_st_meta(st, "fingerprint");
     p->fingerprint_differs = !fp || strtoull(fp, NULL, 16) != p->m->fingerprint;
+    return true;
 }
 
 static bool meta_number(const SafeTensors *st, const char *key, double *out, NnrtError *err) {
@@ -557,6 +679,11 @@ static bool load_optimizer(const SafeTensors *st, CkptParts *p, NnrtError *err) 
         return nnrt_fail(err, "%s: cannot resume: tensor \"optimizer.state\" %s (the optimizer needs "
                          "%lld values)", st->path, found ? "has another size" : "is missing",
                          (long long)m->opt_state_size);
+    int64_t bad = bad_element(&v, false); /* else the first update is NaN, blamed on the lr */
+    if (bad >= 0)
+        return nnrt_fail(err, "%s: cannot resume: tensor \"optimizer.state\" holds %g at element "
+                         "%lld; the run that wrote it diverged, or the file is damaged", st->path,
+                         nnrt_st_get(&v, bad), (long long)bad);
     copy_view(&v, p->opt_state, m->elem_size);
     return true;
 }
@@ -594,6 +721,12 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
                      !meta_number(st, "plateau_best", &p->sched->plateau_best, err) ||
                      !meta_count(st, "plateau_wait", INT_MAX, &pw, err)))
         return false;
+    /* a learning rate of -0.001 or NaN would train backwards or into NaN, blamed on --lr */
+    if (p->sched && !(p->sched->plateau_lr > 0 && isfinite(p->sched->plateau_lr)))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"plateau_lr\" is %s, expected a "
+                         "learning rate above 0", st->path, nnrt_st_meta(st, "plateau_lr"));
+    if (p->sched && isnan(p->sched->plateau_best))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"plateau_best\" is NaN", st->path);
     if (p->sched)
         p->sched->plateau_wait = (int)pw;
     if (!p->es)
@@ -602,6 +735,9 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
         !meta_count(st, "early_stopping_wait", INT_MAX, &ew, err) ||
         !meta_count(st, "early_stopping_best_epoch", INT_MAX, &ee, err))
         return false;
+    if (isnan(p->es->best))
+        return nnrt_fail(err, "%s: cannot resume: metadata \"early_stopping_best\" is NaN",
+                         st->path);
     p->es->wait = (int)ew;
     p->es->best_epoch = (int)ee;
     StView v;
@@ -619,7 +755,7 @@ bool nnrt_ckpt_load(const char *path, CkptParts *p, bool resume, NnrtError *err)
         return false;
     bool ok = load_params(&st, p, err);
     if (ok)
-        load_extras(&st, p);
+        ok = load_extras(&st, p, err);
     if (ok && resume)
         ok = load_optimizer(&st, p, err) && load_counters(&st, p, err);
     nnrt_st_close(&st);

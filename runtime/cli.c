@@ -2,7 +2,8 @@
  * cli.c — option table, parsing and --help (see cli.h). Both "--epochs 5" and
  * "--epochs=5" work. --data and --test take one path, or two when the format keeps
  * labels in a separate file (IDX, .npy): the second is taken if it does not start
- * with "--". A CSV file holds its own labels, so a second operand after one is an error.
+ * with "--" (also after --data=PATH). A CSV file holds its own labels, so a second
+ * operand after one is an error. Given twice, an option's last value counts.
  */
 #include "cli.h"
 
@@ -178,7 +179,11 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     }
     if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS) {
         *(const char **)((char *)o + spec->offset) = v;
-        if (spec->kind == OPT_PATHS && !eq && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0) {
+        /* a repeated --data replaces both operands: the labels of an earlier one must not
+         * be read with the features of this one */
+        if (spec->kind == OPT_PATHS)
+            *(const char **)((char *)o + spec->offset2) = NULL;
+        if (spec->kind == OPT_PATHS && *i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0) {
             /* A CSV file (examples or a series) holds its own labels: a second operand
              * would be silently unused. */
             if (nnrt_data_kind_for(v) == NNRT_DATA_CSV) {

@@ -45,7 +45,7 @@ static inline float nnrt_table_value(const Table *t, int64_t i) {
  * read fixes them (sorted, so the order does not depend on row order); later files
  * must use the same names. Names given by the model are fixed from the start. */
 typedef struct ClassVocab {
-    char **names;
+    char **names;  /* n names, then NULL up to the model's class count (nnrt_vocab_alloc) */
     int n;
     bool fixed;
 } ClassVocab;
@@ -91,6 +91,10 @@ bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, in
 /* "(28, 28, 1)" */
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);
 
+/* Room for max(n, classes) names, all NULL: a file may name fewer classes than the model
+ * has (3 of 10), and whoever shows class k < classes (the confusion matrix, --predict)
+ * then finds NULL, never a read past the end. */
+void nnrt_vocab_alloc(ClassVocab *v, int n, int64_t classes);
 void nnrt_vocab_free(ClassVocab *v);
 
 /* ---- CSV tokenizer shared by the CSV and series readers (data_csv.c) ---- */
@@ -144,11 +148,28 @@ bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err);
  * short file reported where it ends), is not checked. `what` names the values. */
 bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
                       NnrtError *err);
+/* Whether `bytes` of memory for the values a header announces fit in the memory the
+ * process may use (nnrt_memory_limit); else an error naming the file and suggesting
+ * --limit, instead of an allocation the system cannot back. */
+bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err);
+/* Elements to allocate first for `count` announced values: all of them for a plain file
+ * (its size was checked), at most 2^24 for a gzip stream or a pipe, grown with nnrt_grow
+ * as the values arrive, so a small .gz announcing gigabytes allocates what it holds. */
+int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count);
+/* Makes *buf (from nnrt_alloc, *cap elements of elem bytes) hold need elements, doubling
+ * up to most; the contents are kept. */
+void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem);
 void nnrt_gz_close(GzIn *in);
 /* Reads up to n bytes; returns the count (short only at end of file), -1 on a
- * decompression error (with err set). */
+ * decompression error or a .gz file cut short (with err set). */
 int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err);
-/* The whole (uncompressed) file, NUL-terminated. */
+/* Whether the (uncompressed) file ends here, as it must after the values its header
+ * announces: more bytes mean a header that does not describe the file (a wrong count
+ * or header length), and reading to the end also checks a .gz file's trailer (its
+ * CRC). `what` names the values read ("pixels (60000 examples of 28x28)"). */
+bool nnrt_gz_expect_end(GzIn *in, const char *what, NnrtError *err);
+/* The whole (uncompressed) file, NUL-terminated; in a file without a LF, each CR ends a
+ * line (classic Mac OS line ends). */
 bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err);
 
 #endif

@@ -375,8 +375,8 @@ static int compare_names(const void *a, const void *b) {
 
 /* The first file with class names fixes the vocabulary, sorted like scikit-learn's
  * LabelEncoder so that shuffling the rows never renumbers the classes. */
-static void vocab_fix(ClassVocab *v, char **names, int n) {
-    v->names = nnrt_realloc(NULL, sizeof(char *) * (size_t)n);
+static void vocab_fix(ClassVocab *v, char **names, int n, int64_t classes) {
+    nnrt_vocab_alloc(v, n, classes);
     for (int i = 0; i < n; i++)
         v->names[i] = nnrt_strdup(names[i]);
     qsort(v->names, (size_t)n, sizeof(char *), compare_names);
@@ -388,7 +388,8 @@ static bool map_names(CsvLoad *c, Table *t, NnrtError *err) {
     ClassVocab *v = c->spec->vocab;
     const char *path = c->src->features_path;
     if (!v->fixed)
-        vocab_fix(v, c->names, c->n_names);
+        vocab_fix(v, c->names, c->n_names,
+                  c->spec->task == NNRT_TASK_BINARY ? 2 : c->spec->n_classes);
     if (v->n > c->spec->n_classes && c->spec->task == NNRT_TASK_CLASSIFY)
         return nnrt_fail(err, "%s: the label column names %d classes ('%s' ... '%s'), but the model "
                          "has %lld", path, v->n, v->names[0], v->names[v->n - 1],

@@ -114,8 +114,8 @@ static double idx_value(const unsigned char *b, int type) {
 /* Reads `count` values into dst as float, or (bytes != NULL, an unsigned-byte file) as
  * they are into bytes. `what` names them for the truncation error: "bytes of pixels
  * (60000 examples of 28x28)". */
-static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float *dst,
-                        uint8_t *bytes, const char *what, NnrtError *err) {
+static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
+                        uint8_t **bytesp, int64_t *cap, const char *what, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
     while (done < total) {
@@ -129,8 +129,13 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
                       (long long)(done + got));
             break;
         }
-        if (bytes)
-            memcpy(bytes + done, buf, (size_t)got);
+        if (bytesp)
+            nnrt_grow((void **)bytesp, cap, (done + got) / h->elem_bytes, count, 1);
+        else
+            nnrt_grow((void **)dstp, cap, (done + got) / h->elem_bytes, count, sizeof(float));
+        float *dst = dstp ? *dstp : NULL;
+        if (bytesp)
+            memcpy(*bytesp + done, buf, (size_t)got);
         else
             for (int64_t i = 0; i < got / h->elem_bytes; i++) {
                 int64_t k = done / h->elem_bytes + i;
@@ -212,14 +217,20 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
     }
     if (ok) {
         t->dim = h.per;
-        if (spec->keep_bytes && h.type == 0x08) {
-            t->x8 = nnrt_alloc((size_t)(t->n * t->dim));
+        bool bytes = spec->keep_bytes && h.type == 0x08;
+        int64_t count = t->n * t->dim, cap = nnrt_gz_first_capacity(&in, count);
+        ok = nnrt_data_fits(&in, h.data_offset, count * (bytes ? 1 : (int64_t)sizeof(float)),
+                            what, err);
+        if (ok && bytes) {
+            t->x8 = nnrt_alloc((size_t)cap);
             t->x8_scale = 1;
             t->x8_shift = 0;
-        } else {
-            t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->dim));
+        } else if (ok) {
+            t->x = nnrt_alloc(sizeof(float) * (size_t)cap);
         }
-        ok = read_values(&in, &h, t->n * t->dim, t->dim, t->x, t->x8, what, err);
+        ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
+                               &cap, what, err) &&
+             (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }
     nnrt_gz_close(&in);
@@ -258,10 +269,14 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
                               nnrt_mul_checked(nnrt_mul_checked(t->n, h.per), h.elem_bytes), what,
                               err);
     }
+    int64_t count = ok ? t->n * h.per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    if (ok)
+        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), what, err);
     if (ok) {
         t->ydim = h.per;
-        t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
-        ok = read_values(&in, &h, t->n * t->ydim, t->ydim, t->y, NULL, what, err) &&
+        t->y = nnrt_alloc(sizeof(float) * (size_t)cap);
+        ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, err) &&
+             (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
              check_labels(path, spec, &h, t, err);
     }
     nnrt_gz_close(&in);

@@ -57,6 +57,35 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
                      what, (long long)in->file_bytes, direct ? "" : " (gzip-compressed)");
 }
 
+bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err) {
+    uint64_t limit = nnrt_memory_limit();
+    if (limit == 0 || bytes < 0 || (uint64_t)bytes <= limit)
+        return true;
+    return nnrt_fail(err, "%s: byte %lld: the %s the header announces need %.3g GB of memory, more "
+                     "than the %.3g GB available; read fewer with --limit", in->path,
+                     (long long)offset, what, (double)bytes / 1e9, (double)limit / 1e9);
+}
+
+int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count) {
+    enum { FIRST = 1 << 24 };
+    if (in->file_bytes >= 0 && gzdirect(in->gz)) /* nnrt_gz_can_hold saw the file hold it all */
+        return count;
+    return count < FIRST ? count : FIRST;
+}
+
+void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem) {
+    if (need <= *cap)
+        return;
+    int64_t grown = *cap > most / 2 ? most : 2 * *cap;
+    if (grown < need)
+        grown = need;
+    void *q = nnrt_alloc((size_t)grown * elem);
+    memcpy(q, *buf, (size_t)*cap * elem);
+    nnrt_free(*buf);
+    *buf = q;
+    *cap = grown;
+}
+
 void nnrt_gz_close(GzIn *in) {
     if (in->gz)
         gzclose(in->gz);
@@ -73,16 +102,50 @@ int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
         if (r < 0) {
             int code;
             const char *msg = gzerror(in->gz, &code);
-            nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
-                      (long long)(in->pos + got), code == Z_ERRNO ? strerror(errno) : msg);
+            size_t plen = strlen(in->path); /* zlib's message repeats the path */
+            if (strncmp(msg, in->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
+                msg += plen + 2;
+            if (code == Z_DATA_ERROR)
+                nnrt_fail(err, "%s: byte %lld: the gzip-compressed data is damaged (%s)",
+                          in->path, (long long)(in->pos + got), msg);
+            else
+                nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
+                          (long long)(in->pos + got), code == Z_ERRNO ? strerror(errno) : msg);
             return -1;
         }
-        if (r == 0)
+        if (r == 0) {
+            /* zlib returns what it could inflate from a .gz file cut short, as if the
+             * data ended there, and only notes "unexpected end of file": a truncated
+             * download would otherwise read as a shorter data set */
+            int code;
+            gzerror(in->gz, &code);
+            if (code == Z_BUF_ERROR) {
+                nnrt_fail(err, "%s: byte %lld: the gzip-compressed data ends early: the file is "
+                          "truncated (an interrupted download or copy?)", in->path,
+                          (long long)(in->pos + got));
+                return -1;
+            }
             break;
+        }
         got += r;
     }
     in->pos += got;
     return got;
+}
+
+bool nnrt_gz_expect_end(GzIn *in, const char *what, NnrtError *err) {
+    unsigned char buf[4096];
+    int64_t at = in->pos, got = nnrt_gz_read(in, buf, sizeof buf, err);
+    if (got < 0)
+        return false;
+    if (got == 0)
+        return true;
+    char more[64] = "";
+    if (gzdirect(in->gz) && in->file_bytes > at)
+        snprintf(more, sizeof more, "%lld ", (long long)(in->file_bytes - at));
+    return nnrt_fail(err, "%s: byte %lld: the file goes on after the %s its header announces "
+                     "(%smore bytes); the header or the file is damaged", in->path,
+                     (long long)at, what, more);
 }
 
 bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
@@ -91,9 +154,22 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
         return false;
     size_t cap = 1 << 16, n = 0;
     char *buf = nnrt_realloc(NULL, cap);
+    uint64_t limit = nnrt_memory_limit();
     for (;;) {
-        if (cap - n < (1 << 16))
-            buf = nnrt_realloc(buf, cap *= 2);
+        if (cap - n < (1 << 16)) {
+            /* a .csv.gz of a few MB can inflate to more than the machine holds: an error,
+             * not a process killed when its pages run out */
+            char *more = limit > 0 && (uint64_t)cap * 2 > limit ? NULL : realloc(buf, cap * 2);
+            if (!more) {
+                nnrt_fail(err, "%s: byte %zu: the text goes on beyond the memory available "
+                          "(%.3g GB)", path, n, (double)limit / 1e9);
+                free(buf);
+                nnrt_gz_close(&in);
+                return false;
+            }
+            buf = more;
+            cap *= 2;
+        }
         int64_t want = (int64_t)(cap - n - 1);
         int64_t r = nnrt_gz_read(&in, buf + n, want, err);
         if (r < 0) {
@@ -112,6 +188,11 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
         free(buf);
         return false;
     }
+    /* lines ended by CR alone (classic Mac OS, Excel's "CSV (Macintosh)"): pandas reads
+     * them as lines, and so does this reader, rather than one line of every field */
+    if (!memchr(buf, '\n', n))
+        for (char *cr = memchr(buf, '\r', n); cr; cr = memchr(cr, '\r', n - (size_t)(cr - buf)))
+            *cr = '\n';
     buf[n] = '\0';
     *text = buf;
     *len = n;
@@ -181,6 +262,13 @@ void nnrt_table_free(Table *t) {
     nnrt_free(t->y);
     nnrt_free(t->lines);
     memset(t, 0, sizeof *t);
+}
+
+void nnrt_vocab_alloc(ClassVocab *v, int n, int64_t classes) {
+    size_t slots = (size_t)(n > classes ? n : classes);
+    v->names = nnrt_realloc(NULL, sizeof(char *) * (slots ? slots : 1));
+    for (size_t i = 0; i < slots; i++)
+        v->names[i] = NULL;
 }
 
 void nnrt_vocab_free(ClassVocab *v) {

@@ -65,6 +65,8 @@ static bool parse_descr(const char *v, NpyHeader *h) {
     if (n < 3 || !strchr("<>|=", h->descr[0]) || !strchr("fiub", h->descr[1]))
         return false;
     h->kind = h->descr[1];
+    if (strspn(h->descr + 2, "0123456789") != n - 2) /* '<f4' and nothing else */
+        return false;
     h->size = atoi(h->descr + 2);
     bool little = h->descr[0] == '<' || (h->descr[0] != '>' && host_is_little());
     h->swap = h->size > 1 && little != host_is_little();
@@ -96,6 +98,10 @@ static bool parse_shape(const char *v, NpyHeader *h) {
         v = end;
         while (*v == 'L') /* Python 2 longs */
             v++;
+        while (isspace((unsigned char)*v))
+            v++;
+        if (*v != ',' && *v != ')') /* (8 3) or (8, 3x) is not a tuple */
+            return false;
     }
 }
 
@@ -105,6 +111,13 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
     if (!descr || !order || !shape)
         return nnrt_fail(err, "%s: byte %lld: the header lacks '%s': %s", path, (long long)at,
                          !descr ? "descr" : !order ? "fortran_order" : "shape", dict);
+    /* Python keeps the last of a repeated key, this reader found the first: neither is
+     * the file's intent, so a repeated key is an error */
+    const char *again = find_key(descr, "descr") ? "descr" : find_key(order, "fortran_order")
+                        ? "fortran_order" : find_key(shape, "shape") ? "shape" : NULL;
+    if (again)
+        return nnrt_fail(err, "%s: byte %lld: the header gives '%s' twice: %s", path,
+                         (long long)at, again, dict);
     h->descr[0] = '\0';
     if (!parse_descr(descr, h)) {
         while (isspace((unsigned char)*descr))
@@ -115,9 +128,16 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
     }
     while (isspace((unsigned char)*order))
         order++;
-    if (strncmp(order, "False", 5) != 0)
-        return nnrt_fail(err, "%s: byte %lld: the array is in Fortran order; save it with "
-                         "np.save(path, np.ascontiguousarray(a))", path, (long long)at);
+    const char *after = order + 5;
+    while (strncmp(order, "False", 5) == 0 && isspace((unsigned char)*after))
+        after++;
+    if (strncmp(order, "False", 5) != 0 || (*after != ',' && *after != '}')) {
+        if (strncmp(order, "True", 4) == 0)
+            return nnrt_fail(err, "%s: byte %lld: the array is in Fortran order; save it with "
+                             "np.save(path, np.ascontiguousarray(a))", path, (long long)at);
+        return nnrt_fail(err, "%s: byte %lld: 'fortran_order' is neither True nor False: %s",
+                         path, (long long)at, dict);
+    }
     if (!parse_shape(shape, h) || h->ndims < 1)
         return nnrt_fail(err, "%s: byte %lld: cannot read the shape (need at least one dimension) "
                          "in %s", path, (long long)at, dict);
@@ -189,13 +209,15 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
 }
 
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
- * range is an error naming its byte and example, not an infinity. */
-static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float *dst,
-                            NnrtError *err) {
+ * range is an error naming its byte and example, not an infinity. When they are all the
+ * array's values, the file must end after them. */
+static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
+                            int64_t *cap, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->size, done = 0;
     char shape[160];
     format_shape(shape, sizeof shape, h);
+    bool all = count / (per ? per : 1) == h->dims[0];
     while (done < total) {
         int64_t want = total - done < CHUNK_BYTES ? total - done : CHUNK_BYTES;
         int64_t got = nnrt_gz_read(in, buf, want, err);
@@ -207,6 +229,8 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
                       h->descr, shape, (long long)(done + got));
             break;
         }
+        nnrt_grow((void **)dstp, cap, (done + got) / h->size, count, sizeof(float));
+        float *dst = *dstp;
         for (int64_t i = 0; i < got / h->size; i++) {
             int64_t k = done / h->size + i;
             if (!nnrt_store_float32(npy_value(buf + i * h->size, h), &dst[k], in->path,
@@ -218,7 +242,11 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
         done += got;
     }
     free(buf);
-    return done == total;
+    if (done != total)
+        return false;
+    char what[200];
+    snprintf(what, sizeof what, "%s values (shape %s)", h->descr, shape);
+    return !all || nnrt_gz_expect_end(in, what, err);
 }
 
 static int64_t trailing_product(const NpyHeader *h) {
@@ -262,9 +290,12 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         ok = nnrt_gz_can_hold(&in, h.data_offset,
                               nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
     }
+    int64_t count = ok ? t->n * per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    if (ok)
+        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "values", err);
     if (ok) {
-        t->x = nnrt_alloc(sizeof(float) * (size_t)(t->n * per));
-        ok = read_npy_values(&in, &h, t->n * per, per, t->x, err);
+        t->x = nnrt_alloc(sizeof(float) * (size_t)cap);
+        ok = read_npy_values(&in, &h, count, per, &t->x, &cap, err);
     }
     nnrt_gz_close(&in);
     return ok;
@@ -293,10 +324,13 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
                               nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
                               err);
     }
+    int64_t count = ok ? t->n * spec->ydim : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    if (ok)
+        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "labels", err);
     if (ok) {
         t->ydim = spec->ydim;
-        t->y = nnrt_alloc(sizeof(float) * (size_t)(t->n * t->ydim));
-        ok = read_npy_values(&in, &h, t->n * t->ydim, t->ydim, t->y, err);
+        t->y = nnrt_alloc(sizeof(float) * (size_t)cap);
+        ok = read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, err);
     }
     for (int64_t i = 0; ok && i < t->n * t->ydim; i++)
         if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))

@@ -87,6 +87,15 @@ static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const S
                          "ahead", src->features_path, (long long)s->nrows, (long long)T, (long long)h);
     if (spec->limit > 0 && spec->limit < n)
         n = spec->limit;
+    /* windows overlap, so the examples take T times the series' memory: a long series
+     * with a long window is refused by name rather than left to the system to kill */
+    uint64_t limit = nnrt_memory_limit();
+    double need = (double)n * (double)(T * F) * sizeof(float);
+    if (limit > 0 && need > (double)limit)
+        return nnrt_fail(err, "%s: %lld windows of %lld steps x %lld columns need %.3g GB of "
+                         "memory, more than the %.3g GB available; use --limit or a shorter "
+                         "window", src->features_path, (long long)n, (long long)T, (long long)F,
+                         need / 1e9, (double)limit / 1e9);
     t->n = n;
     t->dim = T * F;
     t->ydim = spec->labels ? 1 : 0;

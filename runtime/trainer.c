@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
@@ -26,21 +27,6 @@ static void alloc_buffers(Trainer *t) {
         .params = t->params, .grads = t->grads, .opt_state = t->opt_state, .pool = &t->pool,
     };
     t->ctx = c;
-}
-
-/* Bytes of the machine's memory this process may use: physical memory, or less under a
- * ulimit (RLIMIT_AS / RLIMIT_DATA). 0 if unknown. */
-static uint64_t memory_limit(void) {
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    uint64_t most = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
-    int kinds[] = {RLIMIT_AS, RLIMIT_DATA};
-    for (int i = 0; i < 2; i++) {
-        struct rlimit rl;
-        if (getrlimit(kinds[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-            (most == 0 || (uint64_t)rl.rlim_cur < most))
-            most = (uint64_t)rl.rlim_cur;
-    }
-    return most;
 }
 
 /* Bytes per batch row of the trainer's buffers and of `loaders` data loaders (each with
@@ -61,7 +47,7 @@ static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err)
         rows = NNRT_GRADCHECK_BATCH;
     double work = m->work_size ? (double)m->work_size(rows) : 0;
     double need = work + (double)rows * bytes_per_row(t, loaders);
-    uint64_t limit = memory_limit();
+    uint64_t limit = nnrt_memory_limit();
     if (limit > 0 && need > (double)limit)
         return nnrt_fail(err, "--batch %lld: a batch of %lld examples needs %.3g GB of buffers "
                          "(%.3g MB per example), more than the %.3g GB of memory available; "
@@ -310,10 +296,50 @@ static bool close_history(Trainer *t, NnrtError *err) {
     return ok;
 }
 
+/* Whether an existing file starts as a history file does ("epoch,"): only such a file is
+ * replaced, or continued by --resume, so --history train.csv cannot erase the data. */
+static bool looks_like_history(const char *path) {
+    char b[6];
+    FILE *f = fopen(path, "rb");
+    bool ok = f && fread(b, 1, sizeof b, f) == sizeof b && memcmp(b, "epoch,", 6) == 0;
+    if (f)
+        fclose(f);
+    return ok;
+}
+
+/* Whether a and b name the same file: one inode when both exist, else the same name in
+ * the same directory. */
+static bool same_file(const char *a, const char *b) {
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea || eb)
+        return ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char *da = nnrt_strdup(a), *db = nnrt_strdup(b);
+    char *sla = strrchr(da, '/'), *slb = strrchr(db, '/');
+    const char *na = sla ? sla + 1 : a, *nb = slb ? slb + 1 : b;
+    if (sla)
+        *sla = '\0';
+    if (slb)
+        *slb = '\0';
+    char *ra = realpath(sla ? (*da ? da : "/") : ".", NULL);
+    char *rb = realpath(slb ? (*db ? db : "/") : ".", NULL);
+    bool same = ra && rb && strcmp(ra, rb) == 0 && strcmp(na, nb) == 0;
+    free(ra), free(rb), free(da), free(db);
+    return same;
+}
+
 static bool open_history(Trainer *t, NnrtError *err) {
     const char *path = t->opt->history;
     if (!path)
         return true;
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && !looks_like_history(path))
+        return nnrt_fail(err, "--history: %s exists and is not a history file (its first line "
+                         "does not start with 'epoch,'); it is left as it is: remove it first, "
+                         "or give another name", path);
+    if (t->opt->save && same_file(path, t->opt->save))
+        return nnrt_fail(err, "--history and --save name the same file, %s; give each its own",
+                         path);
     /* A resumed run continues the file of the interrupted one. */
     FILE *old = t->opt->resume ? fopen(path, "r") : NULL;
     t->history = fopen(path, old ? "a" : "w");

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -79,6 +81,19 @@ char *nnrt_strdup(const char *s) {
     char *d = nnrt_realloc(NULL, n);
     memcpy(d, s, n);
     return d;
+}
+
+uint64_t nnrt_memory_limit(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    uint64_t most = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : 0;
+    int kinds[] = {RLIMIT_AS, RLIMIT_DATA};
+    for (int i = 0; i < 2; i++) {
+        struct rlimit rl;
+        if (getrlimit(kinds[i], &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+            (most == 0 || (uint64_t)rl.rlim_cur < most))
+            most = (uint64_t)rl.rlim_cur;
+    }
+    return most;
 }
 
 int64_t nnrt_mul_checked(int64_t a, int64_t b) {

@@ -30,6 +30,10 @@ void *nnrt_realloc(void *p, size_t bytes);    /* plain realloc that exits on OOM
 void nnrt_free(void *p);
 char *nnrt_strdup(const char *s);
 
+/* Bytes of the machine's memory this process may use: physical memory, or less under a
+ * ulimit (RLIMIT_AS / RLIMIT_DATA). 0 if unknown. */
+uint64_t nnrt_memory_limit(void);
+
 /* a * b, or -1 if it would not fit in int64_t (sizes read from files are untrusted). */
 int64_t nnrt_mul_checked(int64_t a, int64_t b);
 

@@ -71,10 +71,74 @@ ln -sf victim.txt planted.safetensors.tmp
 ./relu_m --epochs 1 --save planted.safetensors --quiet >/dev/null 2>&1
 { [ "$(cat victim.txt)" = keep ] && [ -f planted.safetensors ]; } ||
     { echo "FAIL: --save wrote through a link at PATH.tmp"; fails=$((fails + 1)); }
+# --save and --history replace only a checkpoint and a history file (or an empty file): a
+# slip naming the data or the model's source leaves it whole (before: replaced by a
+# checkpoint or a history, after the epochs had run on the data read before).
+cp data.csv keep.csv && cp relu_m.nn keep.nn
+check 1 '--save: keep.csv exists and is not a checkpoint \(safetensors\) file; it is left as it is' \
+    ./relu_m --epochs 1 --data keep.csv --save keep.csv
+check 1 '--save: keep.nn exists and is not a checkpoint' ./relu_m --epochs 1 --save keep.nn
+check 1 "--history: keep.csv exists and is not a history file \(its first line does not start with 'epoch,'\)" \
+    ./relu_m --epochs 1 --data keep.csv --history keep.csv
+check 1 "--history: keep.csv exists and is not a history file" \
+    ./relu_m --epochs 2 --resume ck.safetensors --history keep.csv
+{ cmp -s keep.csv data.csv && cmp -s keep.nn relu_m.nn; } ||
+    { echo "FAIL: --save or --history replaced a file that was neither"; fails=$((fails + 1)); }
+rm -f same.out && check 1 '--history and --save name the same file, same.out' \
+    ./relu_m --epochs 1 --history same.out --save ./same.out
+./relu_m --epochs 1 --history hist.csv --save again.safetensors --quiet >/dev/null 2>&1 &&
+    ./relu_m --epochs 1 --history hist.csv --save again.safetensors --quiet >/dev/null 2>&1 ||
+    { echo "FAIL: a second run replacing its own history and checkpoint"; fails=$((fails + 1)); }
 # Resume counters out of range (the metadata's "10" epochs made "-1", same length).
 perl -pe 's/"epoch":"10"/"epoch":"-1"/' ck.safetensors >bad_epoch.safetensors
 check 1 'bad_epoch.safetensors: cannot resume: metadata "epoch" is -1, expected a whole number from 0 to 2147483647' \
     ./relu_m --resume bad_epoch.safetensors --epochs 12
+# Class names in the metadata that the model cannot have (4 for 2 classes; same length
+# as "cat\u000adog"): refused, not read past the model's classes.
+printf 'a,b,c,y\n1,2,3,cat\n4,5,6,dog\n' >pets2.csv
+./relu_m --data pets2.csv --epochs 1 --save pets.safetensors --quiet >/dev/null ||
+    { echo "FAIL: training on class names"; fails=$((fails + 1)); }
+perl -pe 's/"class_names":"cat\\u000adog"/"class_names":"c\\na\\nt\\ndog"/' pets.safetensors >bad_names.safetensors
+check 1 'bad_names.safetensors: metadata "class_names" names 4 classes, but model .relu_m. has 2' \
+    ./relu_m --load bad_names.safetensors --predict header.csv
+# A learning rate of the schedule below 0 (the metadata's "0.001" made "-0.01"), and
+# damaged standardization statistics: refused, not trained backwards or predicted as one
+# number (a std of 0) or as infinities.
+perl -pe 's/"plateau_lr":"0.001"/"plateau_lr":"-0.01"/' ck.safetensors >bad_lr.safetensors
+check 1 'bad_lr.safetensors: cannot resume: metadata "plateau_lr" is -0.01, expected a learning rate above 0' \
+    ./relu_m --resume bad_lr.safetensors --epochs 12
+model std_m relu >std_m.nn
+sed -i 's/loss = sparse_categorical_crossentropy/loss = mse/; s/dense(2, activation=softmax)/dense(1)/; s/csv("data.csv")/csv("data.csv", standardize=true)/' std_m.nn
+"$nnlc" std_m.nn -o std_m || { echo "FAIL: nnlc could not compile std_m.nn"; exit 1; }
+./std_m --save std.safetensors --quiet >/dev/null || { echo "FAIL: training std_m"; fails=$((fails + 1)); }
+if command -v python3 >/dev/null; then
+    for t in data.std data.y_std; do
+        python3 - "$t" <<'PY' || { echo "FAIL: editing std.safetensors"; fails=$((fails + 1)); }
+import json, struct, sys
+b = bytearray(open("std.safetensors", "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+begin = 8 + n + json.loads(b[8:8 + n])[sys.argv[1]]["data_offsets"][0]
+b[begin:begin + 4] = struct.pack("<f", 0.0)
+open("bad_%s.safetensors" % sys.argv[1], "wb").write(b)
+PY
+        check 1 "bad_$t.safetensors: tensor \"$t\" holds 0 at element 0, but a standard deviation is a positive number" \
+            ./std_m --load "bad_$t.safetensors" --predict header.csv
+    done
+    # An f64 checkpoint's weight beyond float32's range, loaded into the f32 model: refused,
+    # not turned into an infinity.
+    "$nnlc" --precision=f64 relu_m.nn -o relu64 || { echo "FAIL: nnlc --precision=f64"; exit 1; }
+    ./relu64 --epochs 1 --save ck64.safetensors --quiet >/dev/null || { echo "FAIL: training relu64"; fails=$((fails + 1)); }
+    python3 - <<'PY' || { echo "FAIL: editing ck64.safetensors"; fails=$((fails + 1)); }
+import json, struct
+b = bytearray(open("ck64.safetensors", "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+begin = 8 + n + json.loads(b[8:8 + n])["dense.W"]["data_offsets"][0]
+b[begin:begin + 8] = struct.pack("<d", 1e39)
+open("big64.safetensors", "wb").write(b)
+PY
+    check 1 'big64.safetensors: tensor "dense.W" holds 1e\+39 at element 0, out of range for the f32 model' \
+        ./relu_m --load big64.safetensors --predict header.csv
+fi
 # A NUL byte in a text file.
 printf 'a,b,c,y\n1,2,3,0\n1,2\0003,1\n' >nul.csv
 check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
@@ -153,6 +217,15 @@ printf 'model huge_m { input [3] dense(20000) dense(20000) dense(2, activation=s
 printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  data = csv("wide.csv") }\n' >>huge_m.nn
 "$nnlc" huge_m.nn -o huge_m || { echo "FAIL: nnlc could not compile huge_m.nn"; exit 1; }
 check 1 "^huge_m: error: out of memory allocating [0-9]+ bytes" sh -c 'ulimit -v 1000000 && exec ./huge_m --quiet'
+# A series whose overlapping windows need more memory than the process may use (5000
+# windows of 5000 steps x 2 columns, 200 MB, under a 150 MB ulimit): an error naming the
+# file (before: "out of memory allocating 200000000 bytes").
+awk 'BEGIN { print "t,a,b"; for (i = 0; i < 10000; i++) printf "%d,%d,%d\n", i, i % 7, i % 5 }' >long.csv
+printf 'model long_m { input [5000, 2] flatten() dense(1) }\n' >long_m.nn
+printf 'train { loss = mse  epochs = 1  data = series("long.csv", inputs=["a", "b"], target="b", window=5000) }\n' >>long_m.nn
+"$nnlc" long_m.nn -o long_m || { echo "FAIL: nnlc could not compile long_m.nn"; exit 1; }
+check 1 "^long_m: error: .*long.csv: 5000 windows of 5000 steps x 2 columns need 0.2 GB of memory, more than the 0.15[0-9]* GB available; use --limit or a shorter window" \
+    sh -c 'ulimit -v 150000 && exec ./long_m --quiet'
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1

@@ -29,6 +29,20 @@ bool fx_write(const char *path, const void *data, size_t n, bool gz) {
     return fclose(f) == 0 && ok;
 }
 
+bool fx_read(const char *path, unsigned char **data, size_t *n) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t cap = 1 << 16;
+    *data = malloc(cap);
+    *n = 0;
+    size_t r;
+    while ((r = fread(*data + *n, 1, cap - *n, f)) > 0)
+        if ((*n += r) == cap)
+            *data = realloc(*data, cap *= 2);
+    return fclose(f) == 0;
+}
+
 bool fx_idx_u8(const char *path, const uint8_t *data, const int *dims, int ndims, bool gz) {
     size_t count = 1;
     for (int i = 0; i < ndims; i++)
@@ -112,6 +126,21 @@ static bool write_idx_fixtures(const char *dir) {
     ok = ok && fx_idx_u8(join(dir, "labels_big.idx"), big, ldims, 1, false);
     int short_dims[] = {N_EXAMPLES - 10};
     ok = ok && fx_idx_u8(join(dir, "labels_short.idx"), labels, short_dims, 1, false);
+    /* 3 bytes after the 20 images the header announces. */
+    ok = ok && fx_idx_u8(join(dir, "trail.idx"), px, dims, 3, false);
+    FILE *f = ok ? fopen(join(dir, "trail.idx"), "ab") : NULL;
+    ok = f && fwrite("xyz", 1, 3, f) == 3;
+    ok = f && fclose(f) == 0 && ok;
+    /* A .gz file announcing 250000 images (196 MB) that deflate's ratio would allow, with
+     * 256 KB of incompressible pixels: more than a 150 MB ulimit may hold. */
+    enum { CLAIM = 1 << 18 };
+    uint8_t *claim = malloc(16 + CLAIM);
+    memcpy(claim, (const uint8_t[]){0, 0, 8, 3, 0, 0x03, 0xd0, 0x90, 0, 0, 0, SIDE, 0, 0, 0, SIDE}, 16);
+    uint32_t lcg = 12345;
+    for (int i = 0; i < CLAIM; i++)
+        claim[16 + i] = (uint8_t)((lcg = lcg * 1103515245u + 12345u) >> 24);
+    ok = ok && fx_write(join(dir, "claim.idx.gz"), claim, 16 + CLAIM, true);
+    free(claim);
     /* A header that announces 2^31 - 1 images in a file of 5 (nothing that size may be
      * allocated before the file is found too short). */
     hdr[4] = 0x7f, hdr[5] = hdr[6] = hdr[7] = 0xff;
@@ -173,6 +202,19 @@ static bool write_npy_fixtures(const char *dir) {
     memcpy(with_big, x64, sizeof x64);
     with_big[2 * PIXELS + 5] = 1e39;
     ok = ok && fx_npy(join(dir, "big64.npy"), "<f8", shape2, 2, with_big, sizeof with_big);
+    /* A header length 16 bytes short (the dict still parses: it ends in padding), so
+     * the values would start 16 bytes early. */
+    ok = ok && fx_npy(join(dir, "shorthdr.npy"), "<f4", shape3, 3, x32, sizeof x32);
+    unsigned char *raw = NULL;
+    size_t raw_n = 0;
+    ok = ok && fx_read(join(dir, "shorthdr.npy"), &raw, &raw_n);
+    if (ok) {
+        unsigned hlen = (unsigned)(raw[8] | raw[9] << 8) - 16;
+        raw[8] = (unsigned char)(hlen & 0xff), raw[9] = (unsigned char)(hlen >> 8);
+        ok = fx_write(join(dir, "shorthdr.npy"), raw, raw_n, false);
+    }
+    free(raw);
+    ok = ok && fx_npy(join(dir, "descr.npy"), "<f4x", shape3, 3, x32, sizeof x32);
     int64_t huge[] = {100000000000LL, SIDE, SIDE};
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&
            fx_npy(join(dir, "huge_shape.npy"), "<f4", huge, 3, x32, sizeof x32) &&
@@ -193,6 +235,17 @@ static bool write_series(const char *path, int blank_after) {
     return fclose(f) == 0;
 }
 
+/* csv gzip-compressed, then cut to half its compressed size (a download cut short). */
+static bool write_cut_gz(const char *csv, const char *path) {
+    unsigned char *text = NULL, *gz = NULL;
+    size_t n = 0, gz_n = 0;
+    bool ok = fx_read(csv, &text, &n) && fx_write(path, text, n, true) &&
+              fx_read(path, &gz, &gz_n) && fx_write(path, gz, gz_n / 2, false);
+    free(text);
+    free(gz);
+    return ok;
+}
+
 bool fx_write_all(const char *dir) {
     static const char series_big[] = "t,a,b\n0,20,50\n1,1e39,50\n";
     return fx_write(join(dir, "series_big.csv"), series_big, sizeof series_big - 1, false) &&
@@ -202,5 +255,6 @@ bool fx_write_all(const char *dir) {
            write_csv(join(dir, "ragged.csv"), N_EXAMPLES, 4, NULL, false) &&
            write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc", false) &&
            write_csv(join(dir, "big.csv"), N_EXAMPLES, -1, "1e39", false) &&
-           write_csv(join(dir, "nolabel.csv"), N_EXAMPLES, -1, NULL, true);
+           write_csv(join(dir, "nolabel.csv"), N_EXAMPLES, -1, NULL, true) &&
+           write_cut_gz(join(dir, "data.csv"), join(dir, "cut.csv.gz"));
 }

@@ -12,6 +12,8 @@
 
 /* Bytes to a file, optionally gzip-compressed. Returns false on I/O failure. */
 bool fx_write(const char *path, const void *data, size_t n, bool gz);
+/* A whole file into *data (malloc'ed, free it) and its size into *n. */
+bool fx_read(const char *path, unsigned char **data, size_t *n);
 /* An IDX file of ubyte values: magic 00 00 08 ndims, dims, then data. */
 bool fx_idx_u8(const char *path, const uint8_t *data, const int *dims, int ndims, bool gz);
 /* A .npy v1.0 file; descr like "<f4"; data already in that dtype. */

@@ -274,6 +274,24 @@ static void test_csv(void) {
     src.features_path = tmp("unknown.csv");
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "unknown class 'daisy'");
+    /* Lines ended by CR alone (classic Mac OS, Excel's "CSV (Macintosh)") are lines, as
+     * pandas reads them (before: one line of 9 columns), and counted as such. */
+    const char *cr = "a,b,c,d,y\r1,2,3,4,setosa\r\r5,6,7,8,virginica\r";
+    fx_write(tmp("cr.csv"), cr, strlen(cr), false);
+    src.features_path = tmp("cr.csv");
+    ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(CR-only csv)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT(2, t.n);
+        ASSERT_NEAR(8, t.x[7], 0);
+        ASSERT_NEAR(2, t.y[1], 0);
+        nnrt_table_free(&t);
+    }
+    const char *cr_ragged = "a,b,c,d,y\r1,2,3,4,setosa\r1,2,3,setosa\r";
+    fx_write(tmp("cr_ragged.csv"), cr_ragged, strlen(cr_ragged), false);
+    src.features_path = tmp("cr_ragged.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "cr_ragged.csv:3: expected 5 fields like the header, found 4");
     nnrt_vocab_free(&v);
 }
 

@@ -44,6 +44,31 @@ endfunction()
 runtime_expect(error.idx_truncated 1
     "trunc.idx.gz: byte 16: expected 15680 bytes of pixels \\(20 examples of 28x28\\), the file ends after 3920"
     --data ${RT_DATA}/trunc.idx.gz ${RT_DATA}/labels.idx.gz)
+# Data after the values the header announces, and a .gz file cut short (zlib reads it as a
+# shorter file: before, a CSV cut at a line's end trained on the rows before the cut).
+runtime_expect(error.idx_trailing 1
+    "trail.idx: byte 15696: the file goes on after the pixels \\(20 examples of 28x28\\) its header announces \\(3 more bytes\\)"
+    --data ${RT_DATA}/trail.idx ${RT_DATA}/labels.idx)
+runtime_expect(data.idx_trailing_limit 0 "ref: 7850 parameters \\(f32\\), 8 training examples"
+    --data ${RT_DATA}/trail.idx ${RT_DATA}/labels.idx --limit 8 --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
+runtime_expect(error.npy_short_header 1
+    "shorthdr.npy: byte 62832: the file goes on after the <f4 values \\(shape \\(20, 28, 28\\)\\) its header announces \\(16 more bytes\\)"
+    --data ${RT_DATA}/shorthdr.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not supported"
+    --data ${RT_DATA}/descr.npy ${RT_DATA}/y.npy)
+runtime_expect(error.csv_gz_truncated 1
+    "cut.csv.gz: byte [0-9]+: the gzip-compressed data ends early: the file is truncated"
+    --data ${RT_DATA}/cut.csv.gz)
+# Values a header announces beyond the memory the process may use: an error naming the
+# file (before: "out of memory allocating 196000000 bytes"); a .gz file announcing more
+# than it holds allocates what arrives, not the announcement.
+add_test(NAME runtime.error.idx_memory COMMAND ${RT_EXPECT} 1
+    "claim.idx.gz: byte 16: the pixels \\(250000 examples of 28x28\\) the header announces need 0.196 GB of memory, more than the 0.15[0-9]* GB available; read fewer with --limit"
+    sh -c "ulimit -v 150000 && exec \"$0\" \"$@\"" $<TARGET_FILE:rt_ref_f32> --data ${RT_DATA}/claim.idx.gz ${RT_DATA}/labels.idx)
+add_test(NAME runtime.error.idx_claim_gz COMMAND ${RT_EXPECT} 1
+    "claim.idx.gz: byte 16: expected 196000000 bytes of pixels \\(250000 examples of 28x28\\), the file ends after 262144"
+    sh -c "ulimit -v 198000 && exec \"$0\" \"$@\"" $<TARGET_FILE:rt_ref_f32> --data ${RT_DATA}/claim.idx.gz ${RT_DATA}/labels.idx --threads 1)
+set_tests_properties(runtime.error.idx_memory runtime.error.idx_claim_gz PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
     --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_label_range 1
@@ -118,6 +143,12 @@ runtime_expect(cli.csv_extra_operand 2 "error: --data: a CSV file holds its own 
     --data ${RT_DATA}/data.csv extra.csv)
 runtime_expect(cli.csv_extra_operand_test 2 "error: --test: a CSV file holds its own labels. unexpected '.*/y.npy'"
     --data ${RT_DATA}/data.csv --test ${RT_DATA}/data.csv ${RT_DATA}/y.npy)
+# --data given again replaces both operands (before: the first one's labels were read with
+# the second one's images); --data=PATH takes its labels operand too.
+runtime_expect(cli.data_twice 1 "imgs.idx: IDX features need a labels file"
+    --data ${RT_DATA}/small.idx ${RT_DATA}/labels.idx --data ${RT_DATA}/imgs.idx)
+runtime_expect(cli.data_equals 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
+    --data=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
 
 # Gradients of the reference model against finite differences.
