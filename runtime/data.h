@@ -90,6 +90,11 @@ bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, in
 
 /* "(28, 28, 1)" */
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);
+/* An error naming the file and byte when examples of shape dims (without the batch) would
+ * be read by the model input as another layout: same values per example, other shape
+ * (an image (28, 28) into input [14, 56, 1]). A vector input takes any shape flattened. */
+bool nnrt_check_layout(const char *path, int64_t byte, const int64_t *dims, int rank,
+                       const DataSpec *spec, NnrtError *err);
 
 /* Room for max(n, classes) names, all NULL: a file may name fewer classes than the model
  * has (3 of 10), and whoever shows class k < classes (the confusion matrix, --predict)

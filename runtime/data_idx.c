@@ -160,26 +160,6 @@ static void describe_rows(char *buf, size_t size, const IdxHeader *h, int64_t n,
         snprintf(buf + k, size - (size_t)k, ")");
 }
 
-/* An example's dims against the model's input, both without trailing 1s: a 28x28 image
- * fits input [28, 28, 1] or [28, 28], and a vector model (input [784], or [784, 1] for a
- * pixel-by-pixel sequence) takes it flattened, as Keras' tutorials do; input [14, 56, 1]
- * would read the same pixels as another image. */
-static bool same_layout(const IdxHeader *h, const DataSpec *spec) {
-    int a = h->ndims - 1, b = spec->input_rank;
-    while (a > 0 && h->dims[a] == 1)
-        a--;
-    while (b > 0 && spec->input_dims[b - 1] == 1)
-        b--;
-    if (b <= 1)
-        return true;
-    if (a != b)
-        return false;
-    for (int i = 0; i < a; i++)
-        if (h->dims[1 + i] != spec->input_dims[i])
-            return false;
-    return true;
-}
-
 static bool read_features(const char *path, const DataSpec *spec, Table *t, int64_t *n_file,
                           NnrtError *err) {
     GzIn in;
@@ -194,20 +174,8 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
                        path, (long long)h.per, want, (long long)spec->input_size);
     }
     char what[160];
-    if (ok && !same_layout(&h, spec)) {
-        char want[128], have[128], as_input[128];
-        nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
-        nnrt_format_dims(have, sizeof have, h.dims + 1, h.ndims - 1);
-        int k = snprintf(as_input, sizeof as_input, "input [");
-        for (int i = 1; i < h.ndims && k < (int)sizeof as_input; i++)
-            k += snprintf(as_input + k, sizeof as_input - (size_t)k, "%s%lld", i > 1 ? ", " : "",
-                          (long long)h.dims[i]);
-        if (k < (int)sizeof as_input)
-            snprintf(as_input + k, sizeof as_input - (size_t)k, "]");
-        ok = nnrt_fail(err, "%s: byte 4: each example is %s, but the model input is %s; if the "
-                       "model means to read it differently, say so in it (%s, then "
-                       "reshape(…))", path, have, want, as_input);
-    }
+    if (ok)
+        ok = nnrt_check_layout(path, 4, h.dims + 1, h.ndims - 1, spec, err);
     if (ok) {
         t->n = spec->limit > 0 && spec->limit < h.n ? spec->limit : h.n;
         describe_rows(what, sizeof what, &h, t->n, h.type == 0x08 ? "pixels" : "values");

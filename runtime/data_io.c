@@ -256,6 +256,46 @@ void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {
         snprintf(buf + k, size - k, rank == 1 ? ",)" : ")");
 }
 
+/* Trailing 1s aside, an example's shape must be the model input's, unless one of them is
+ * a vector: an image (28, 28) fits input [28, 28, 1] or [28, 28]; a vector model (input
+ * [784], or [784, 1] for a pixel-by-pixel sequence) takes it flattened, as Keras'
+ * tutorials do; and flat examples fill any input in row-major order, as CSV rows do. But
+ * input [14, 56, 1] would read the same pixels as another image, and input [5, 7] a
+ * (7, 5) array's values transposed. */
+static bool same_layout(const int64_t *dims, int rank, const DataSpec *spec) {
+    int a = rank, b = spec->input_rank;
+    while (a > 0 && dims[a - 1] == 1)
+        a--;
+    while (b > 0 && spec->input_dims[b - 1] == 1)
+        b--;
+    if (a <= 1 || b <= 1)
+        return true;
+    if (a != b)
+        return false;
+    for (int i = 0; i < a; i++)
+        if (dims[i] != spec->input_dims[i])
+            return false;
+    return true;
+}
+
+bool nnrt_check_layout(const char *path, int64_t byte, const int64_t *dims, int rank,
+                       const DataSpec *spec, NnrtError *err) {
+    if (same_layout(dims, rank, spec))
+        return true;
+    char want[128], have[128], as_input[128];
+    nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
+    nnrt_format_dims(have, sizeof have, dims, rank);
+    int k = snprintf(as_input, sizeof as_input, "input [");
+    for (int i = 0; i < rank && k < (int)sizeof as_input; i++)
+        k += snprintf(as_input + k, sizeof as_input - (size_t)k, "%s%lld", i ? ", " : "",
+                      (long long)dims[i]);
+    if (k < (int)sizeof as_input)
+        snprintf(as_input + k, sizeof as_input - (size_t)k, "]");
+    return nnrt_fail(err, "%s: byte %lld: each example is %s, but the model input is %s; if "
+                     "the model means to read it differently, say so in it (%s, then "
+                     "reshape(…))", path, (long long)byte, have, want, as_input);
+}
+
 void nnrt_table_free(Table *t) {
     nnrt_free(t->x);
     nnrt_free(t->x8);

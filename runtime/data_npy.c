@@ -281,6 +281,8 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
                        "input %s has %lld", path, (long long)h.header_offset, shape, (long long)per, want,
                        (long long)spec->input_size);
     }
+    if (ok)
+        ok = nnrt_check_layout(path, h.header_offset, h.dims + 1, h.ndims - 1, spec, err);
     if (ok) {
         *n_file = h.dims[0];
         t->n = spec->limit > 0 && spec->limit < h.dims[0] ? spec->limit : h.dims[0];

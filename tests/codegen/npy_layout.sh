@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# zoo_npy_layout.sh TRAINER WORK_DIR — FAILS TODAY. TRAINER's model has input [5, 7]
-# (models/zoo_bug_npy_layout.nn). Features saved as an array of shape (8, 7, 5) hold 35
-# values per example like (8, 5, 7) but in another layout (a transposed sequence): the
-# trainer must refuse them, as it refuses an IDX file of 28x28 images for input
-# [14, 56, 1] (runtime/data_idx.c same_layout). Today the .npy reader
-# (runtime/data_npy.c) only compares the number of values per example and trains on the
-# scrambled data. The (8, 35) flat array stays accepted, as for IDX.
+# npy_layout.sh NNLC MODEL WORK_DIR — MODEL has input [5, 7] (models/npy_layout.nn).
+# Features saved as an array of shape (8, 7, 5) hold 35 values per example like (8, 5, 7)
+# but in another layout (a transposed sequence): the trainer must refuse them, naming the
+# file, as it refuses an IDX file of 28x28 images for input [14, 56, 1]
+# (nnrt_check_layout); before, the .npy reader compared only the number of values per
+# example and trained on the scrambled data. The flat (8, 35) array stays accepted.
 set -u
-trainer=$1 work=$2
+nnlc=$1 model=$2 work=$3
 mkdir -p "$work"
+trainer=$work/npy_layout
+"$nnlc" "$model" -o "$trainer" || exit 1
 /usr/bin/python3 - "$work" <<'PY' || exit 1
 import struct, sys
 def write_npy(path, shape, values, descr):
@@ -29,7 +30,8 @@ PY
 out=$("$trainer" --data "$work/x_transposed.npy" "$work/y.npy" --epochs 1 --quiet 2>&1)
 code=$?
 printf '%s\n' "$out"
-if [ $code -ne 1 ] || ! grep -q 'x_transposed.npy' <<<"$out"; then
+if [ $code -ne 1 ] || ! grep -q "x_transposed.npy: byte 10: each example is (7, 5), but the model input is (5, 7)" <<<"$out"; then
     echo "FAIL: features of shape (8, 7, 5) for input [5, 7] were not refused (exit $code)"
     exit 1
 fi
+echo ok
