@@ -186,7 +186,7 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
     if (ok) {
         t->dim = h.per;
         bool bytes = spec->keep_bytes && h.type == 0x08;
-        int64_t count = t->n * t->dim, cap = nnrt_gz_first_capacity(&in, count);
+        int64_t count = t->n * t->dim, cap = nnrt_gz_first_capacity(&in, count, h.elem_bytes);
         ok = nnrt_data_fits(&in, h.data_offset, count * (bytes ? 1 : (int64_t)sizeof(float)),
                             what, err);
         if (ok && bytes) {
@@ -237,7 +237,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
                               nnrt_mul_checked(nnrt_mul_checked(t->n, h.per), h.elem_bytes), what,
                               err);
     }
-    int64_t count = ok ? t->n * h.per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    int64_t count = ok ? t->n * h.per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count, h.elem_bytes) : 0;
     if (ok)
         ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), what, err);
     if (ok) {

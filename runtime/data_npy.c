@@ -292,7 +292,7 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         ok = nnrt_gz_can_hold(&in, h.data_offset,
                               nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
     }
-    int64_t count = ok ? t->n * per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    int64_t count = ok ? t->n * per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
     if (ok)
         ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "values", err);
     if (ok) {
@@ -326,7 +326,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
                               nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
                               err);
     }
-    int64_t count = ok ? t->n * spec->ydim : 0, cap = ok ? nnrt_gz_first_capacity(&in, count) : 0;
+    int64_t count = ok ? t->n * spec->ydim : 0, cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
     if (ok)
         ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "labels", err);
     if (ok) {
