@@ -51,7 +51,9 @@ static const LayerName layer_names[] = {
     {"global_avg_pool1d", OP_GAP1D, -1},
     {"globalaveragepooling1d", OP_GAP1D, -1},
     {"global_average_pooling1d", OP_GAP1D, -1},
+    {"globalavgpool1d", OP_GAP1D, -1}, /* Keras' GlobalAvgPool1D */
     {"global_avg_pool2d", OP_GAP2D, -1},
+    {"globalavgpool2d", OP_GAP2D, -1},
     {"globalaveragepooling2d", OP_GAP2D, -1},
     {"global_average_pooling2d", OP_GAP2D, -1},
     {"flatten", OP_FLATTEN, -1},

@@ -340,6 +340,8 @@ static const char *const option_aliases[][2] = {
     {"output_dim", "dim"},     {"learning_rate", "lr"},  {"beta_1", "beta1"},
     {"beta_2", "beta2"},       {"embeddings_initializer", "kernel_initializer"},
     {"batch_size", "batch"},   {"filters", "filters"},
+    {"target_shape", "shape"}, /* Reshape(target_shape=…) */
+    {"negative_slope", "alpha"}, /* Keras 3's LeakyReLU(negative_slope=…) */
 };
 
 static const char *canonical_option(const char *key) {

@@ -11,8 +11,7 @@
 #   codegen.error.*              bad data through a generated trainer
 #   codegen.inputs, .outputs     data a trainer refuses or handles; the files and messages it writes
 #   codegen.zoo.*                unusual models (models/zoo_*.nn): Keras counts, gradcheck,
-#                                threads, PyTorch oracle; codegen.zoo.bug.* and
-#                                codegen.zoo.compat.* reproduce bugs and FAIL TODAY
+#                                threads, PyTorch oracle, and the bugs they found
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(CG_DATA ${CMAKE_CURRENT_BINARY_DIR}/cg_data)
 set(CG_WORK ${CMAKE_CURRENT_BINARY_DIR}/cg_work)
@@ -200,7 +199,8 @@ set_tests_properties(codegen.zoo.f32_gradcheck PROPERTIES FIXTURES_REQUIRED cg_d
 #                                activation (tanh' for recurrent_activation=tanh, not σ')
 add_test(NAME codegen.zoo.gru_comment
          COMMAND sh -c "'${CG_NNLC}' --emit=loops '${CG_DIR}/models/zoo_rnn_stack.nn' | grep -A3 '# gru backward' | grep -q \"h_{t-1} − h~)·tanh'\" && echo ok || { echo \"FAIL: gru backward comment does not say tanh' for recurrent_activation=tanh\"; exit 1; }")
-#   codegen.zoo.compat.*             Keras spellings refused (each model's header says which)
+#   codegen.zoo.compat.*         Keras spellings the zoo found refused, now accepted (each
+#                                model's header says which)
 foreach(name reshape_target_shape leaky_negative_slope global_avg_pool_alias)
     add_test(NAME codegen.zoo.compat.${name}
              COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "Total params"
