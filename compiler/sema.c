@@ -627,6 +627,14 @@ static void too_many_inputs(Sema *S, const Stmt *st, const char *what, const cha
               "add, multiply), then %s", list, name);
 }
 
+/* `dense(3)()`: the second parentheses are written but name no tensor. */
+static void no_inputs(Sema *S, const Stmt *st, const char *what, const char *name) {
+    diag_error(S->d, st->call->name_loc, "%s '%s' takes one input tensor, got none in its "
+               "second parentheses", what, name);
+    diag_hint(S->d, st->call->name_loc, "drop the empty () to read the previous statement's "
+              "tensor, or name one: %s(…)(x)", name);
+}
+
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -641,6 +649,10 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Node *in[16];
     int skip = 0;
     int nin = gather_inputs(B, body, st, merge, in, 16, &skip);
+    if (!merge && nin == 0) { /* dense(3)(): an empty second list names no input */
+        no_inputs(S, st, blk ? "block" : "layer", blk ? blk->name : call->str);
+        nin = -1; /* a layer's options are still checked, as for a broken input */
+    }
     if (blk) {
         Node *out = NULL;
         if (nin == 1)
