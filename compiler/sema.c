@@ -183,8 +183,14 @@ typedef struct NameSet {
     size_t cap, n;
 } NameSet;
 
+/* Blocks that use blocks multiply: ten blocks that each use the one before twice are
+ * 2^10 layers, thirty are 2^30, which took minutes and gigabytes before failing. A model
+ * has at most this many layers; the 20,000 of tests/limits.sh take well under a second. */
+enum { MAX_LAYERS = 100000 };
+
 typedef struct Builder {
     Sema *S;
+    bool too_many_layers;   /* MAX_LAYERS was reached: nothing more is built */
     int name_counts[OP_COUNT + N_ACT_LAYER_CLASSES]; /* per automatic base name, as Keras */
     int block_counts[64];
     const Decl *blocks[64];
@@ -627,6 +633,20 @@ static void too_many_inputs(Sema *S, const Stmt *st, const char *what, const cha
               "add, multiply), then %s", list, name);
 }
 
+/* Whether one more layer fits in MAX_LAYERS; said once, at the statement that crosses it
+ * (with the chain of block uses that led there). */
+static bool room_for_layer(Builder *B, const Stmt *st) {
+    if (B->too_many_layers)
+        return false;
+    if (B->S->g->nnodes < MAX_LAYERS)
+        return true;
+    B->too_many_layers = true;
+    diag_error(B->S->d, st->loc, "the model has too many layers (limit is %d)", MAX_LAYERS);
+    diag_hint(B->S->d, st->loc, "every use of a block makes its own layers, so blocks that "
+              "use blocks several times multiply them");
+    return false;
+}
+
 /* `dense(3)()`: the second parentheses are written but name no tensor. */
 static void no_inputs(Sema *S, const Stmt *st, const char *what, const char *name) {
     diag_error(S->d, st->call->name_loc, "%s '%s' takes one input tensor, got none in its "
@@ -688,7 +708,7 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
         diag_hint(S->d, call->name_loc, "name them: %s(a, b)", call->str);
         ok = false;
     }
-    if (!ok || nin < 0) {
+    if (!ok || nin < 0 || !room_for_layer(B, st)) {
         bind_result(B, body, st, NULL, true);
         return;
     }
@@ -807,6 +827,8 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
  * builds the block's statements in a fresh scope where `in` is the input tensor. */
 static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input) {
     Sema *S = B->S;
+    if (B->too_many_layers) /* said once; the rest of the expansion is skipped */
+        return NULL;
     for (BlockUse *u = outer->block; u; u = u->outer)
         if (u->decl == blk) {
             diag_error(S->d, st->call->name_loc, "block '%s' uses itself", blk->name);
@@ -965,7 +987,7 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
 
 Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     Sema S = {.a = a, .d = d, .globals = ARENA_NEW(a, Scope), .prog = p};
-    Builder B = {&S, {0}, {0}, {0}, 0, {NULL, 0, 0}};
+    Builder B = {.S = &S};
     const Decl *model = NULL, *train = NULL;
     collect_decls(&B, &model, &train);
     if (!model) {
