@@ -49,6 +49,15 @@ static bool mul_overflows(int64_t a, int64_t b, int64_t *out) {
     return false;
 }
 
+int64_t count_add(int64_t a, int64_t b) {
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+int64_t count_mul(int64_t a, int64_t b) {
+    int64_t p;
+    return mul_overflows(a, b, &p) ? INT64_MAX : p;
+}
+
 int64_t shape_size(Shape s) {
     int64_t n = 1;
     for (int i = 0; i < s.rank; i++)
@@ -583,7 +592,7 @@ void graph_plan(Graph *g, Arena *a, int elem_size) {
         }
         g->trainable += n->trainable;
         g->non_trainable += n->non_trainable;
-        g->flops += n->flops;
+        g->flops = count_add(g->flops, n->flops);
         n->act_offset = act;
         act += shape_size(n->out);
     }
@@ -606,13 +615,16 @@ void graph_plan(Graph *g, Arena *a, int elem_size) {
     m->elem_size = elem_size;
     m->batch = g->has_train ? g->train.batch : 32;
     m->act_per_example = act;
-    m->params = g->param_size * elem_size;
-    m->grads = g->trainable * elem_size;
-    m->opt_state = (int64_t)optimizer_slots(g) * g->trainable * elem_size;
-    m->activations = act * m->batch * elem_size;
-    m->act_grads = (act - shape_size(g->input ? g->input->out : (Shape){0})) * m->batch *
-                   elem_size;
-    m->total = m->params + m->grads + m->opt_state + m->activations + m->act_grads;
+    /* at most 2^40 values per layer and 10^5 layers, but times a batch of up to 2^20 the
+     * bytes can pass 2^63: they saturate, and the summary says "over" */
+    m->params = count_mul(g->param_size, elem_size);
+    m->grads = count_mul(g->trainable, elem_size);
+    m->opt_state = count_mul(count_mul(optimizer_slots(g), g->trainable), elem_size);
+    m->activations = count_mul(count_mul(act, m->batch), elem_size);
+    m->act_grads = count_mul(count_mul(act - shape_size(g->input ? g->input->out : (Shape){0}),
+                                       m->batch), elem_size);
+    m->total = count_add(count_add(count_add(m->params, m->grads), m->opt_state),
+                         count_add(m->activations, m->act_grads));
 }
 
 bool graph_check(const Graph *g, FILE *err) {
