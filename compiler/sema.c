@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the layer vocabulary ---- */
 
@@ -258,8 +259,21 @@ static const Decl *find_block(Builder *B, const char *name) {
     return NULL;
 }
 
+/* Keras' `Input(shape=(784,))` or `InputLayer(…)`, written where nnlc has `input [784]`. */
+static bool is_keras_input(const char *name) {
+    return strcasecmp(name, "input") == 0 || strcasecmp(name, "inputlayer") == 0 ||
+           strcasecmp(name, "input_layer") == 0;
+}
+
 static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
+    if (is_keras_input(call->str)) {
+        diag_error(S->d, call->name_loc, "'%s' is not a layer: the model's input is declared "
+                   "with the statement `input [d1, d2, …]`", call->str);
+        diag_hint(S->d, call->name_loc, "Keras' Input(shape=(28, 28, 1)) is written input "
+                  "[28, 28, 1] (the shape of one example, without the batch)");
+        return;
+    }
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
     const char *names[N_LAYER_NAMES + 64 + 1];
     int n = 0;
@@ -807,7 +821,7 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
             input_stmt(B, body, st, first);
             break;
         case ST_LAYER:
-            if (!body->block && !B->S->g->input && first) {
+            if (!body->block && !B->S->g->input && first && !is_keras_input(st->call->str)) {
                 diag_error(B->S->d, st->loc, "the model has no input shape before its first "
                                              "layer");
                 diag_hint(B->S->d, st->loc, "add `input [784]` (or the shape of one example) "
