@@ -145,12 +145,24 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
                   e->str);
 }
 
+/* An expression as messages quote it: a list of 100,000 numbers is cut after
+ * MAX_QUOTED bytes (at a character boundary), with "…". */
+enum { MAX_QUOTED = 60 };
+
 static const char *expr_text(Sema *S, const Expr *e) {
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
     ast_print_expr(e, f);
     fclose(f);
+    if (buf && size > MAX_QUOTED) {
+        size_t cut = MAX_QUOTED;
+        while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80)
+            cut--;
+        char *copy = arena_printf(S->a, "%.*s…", (int)cut, buf);
+        free(buf);
+        return copy;
+    }
     char *copy = arena_strdup(S->a, buf ? buf : "?");
     free(buf);
     return copy;
