@@ -300,6 +300,19 @@ static bool string_opt(Train *T, Args *A, const char *name, const char **out) {
     return !e || sema_string(T->S, T->sc, e, name, out);
 }
 
+/* A file path: a string, and not "" (which names no file). */
+static bool path_opt(Train *T, Args *A, const char *name, const char **out) {
+    const Expr *e = args_get(A, name);
+    if (!e || !sema_string(T->S, T->sc, e, name, out))
+        return !e;
+    if (!**out) {
+        diag_error(T->S->d, e->loc, "%s needs a file name, not \"\"", name);
+        *out = NULL;
+        return false;
+    }
+    return true;
+}
+
 /* A relative data path means relative to the .nn file, as #include does in C, so a
  * trainer finds its data wherever it is run from. */
 static const char *resolve_path(Train *T, const char *path) {
@@ -423,8 +436,8 @@ static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
         diag_error(T->S->d, call->name_loc, "%s needs the %s file", name, first);
         return false;
     }
-    bool ok = string_opt(T, &A, first, &src->features_path);
-    ok &= string_opt(T, &A, "labels", &src->labels_path);
+    bool ok = path_opt(T, &A, first, &src->features_path);
+    ok &= path_opt(T, &A, "labels", &src->labels_path);
     src->features_path = resolve_path(T, src->features_path);
     src->labels_path = resolve_path(T, src->labels_path);
     if (k == 0 && !args_get(&A, "labels")) {
@@ -732,10 +745,23 @@ static void set_classes(Train *T, const Expr *value) {
     for (const Expr *it = r->items; it; it = it->next)
         n++;
     const char **names = ARENA_ARRAY(T->S->a, const char *, n > 0 ? n : 1);
+    if (n == 0) {
+        diag_error(T->S->d, value->loc, "classes needs at least one name, e.g. [\"cat\", "
+                   "\"dog\"]");
+        return;
+    }
     int i = 0;
-    for (const Expr *it = r->items; it; it = it->next)
-        if (!sema_string(T->S, sc, it, "a class name", &names[i++]))
+    for (const Expr *it = r->items; it; it = it->next, i++) {
+        if (!sema_string(T->S, sc, it, "a class name", &names[i]))
             return;
+        /* a CSV label names its class: a name given twice would stand for two classes */
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[j], names[i]) == 0) {
+                diag_error(T->S->d, it->loc, "class name \"%s\" is given twice (classes %d and "
+                           "%d)", names[i], j, i);
+                return;
+            }
+    }
     T->t->class_names = names;
     T->t->n_class_names = n;
 }
