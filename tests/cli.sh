@@ -33,6 +33,7 @@ expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$example
 expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
 expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
+expect 1 "cannot read '.*': it is a directory" -- "$nnlc" --summary "$tmp"
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
 # -o - is standard output for every text output, as for --emit=llvm (no file named '-').
 expect 0 '^Model: "mlp"' -- sh -c "cd '$tmp' && '$nnlc' --summary '$examples/mlp.nn' -o -"
