@@ -324,8 +324,8 @@ static bool infer_reshape(Infer *in, Node *n) {
     for (int i = 0; i < n->out.rank; i++) {
         if (n->out.d[i] == -1)
             infer_at = i;
-        else
-            known *= n->out.d[i];
+        else if (mul_overflows(known, n->out.d[i], &known))
+            known = -1; /* more values than any input has: reported below */
     }
     if (infer_at >= 0 && known > 0 && have % known == 0)
         n->out.d[infer_at] = have / known;

@@ -523,6 +523,11 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         const Expr *e = args_get(A, "axis");
         if (e && !sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, &axis))
             return false;
+        if (axis > SHAPE_MAX_RANK) { /* checked against the inputs' rank later; kept an int */
+            diag_error(S->d, e->loc, "axis must be at most %d, got %lld", SHAPE_MAX_RANK,
+                       (long long)axis);
+            return false;
+        }
         n->axis = (int)axis;
         return true;
     }
