@@ -265,6 +265,14 @@ static bool is_keras_input(const char *name) {
            strcasecmp(name, "input_layer") == 0;
 }
 
+/* Keras' `Conv2D(32, 3, input_shape=(28, 28, 1))`: args_bind explains the option. */
+static bool has_input_shape(const Expr *call) {
+    for (const Arg *a = call->args; a; a = a->next)
+        if (a->key && strcmp(a->key, "input_shape") == 0)
+            return true;
+    return false;
+}
+
 static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
     if (is_keras_input(call->str)) {
@@ -826,7 +834,8 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
             input_stmt(B, body, st, first);
             break;
         case ST_LAYER:
-            if (!body->block && !B->S->g->input && first && !is_keras_input(st->call->str)) {
+            if (!body->block && !B->S->g->input && first && !is_keras_input(st->call->str) &&
+                !has_input_shape(st->call)) { /* those two are explained at the call */
                 diag_error(B->S->d, st->loc, "the model has no input shape before its first "
                                              "layer");
                 diag_hint(B->S->d, st->loc, "add `input [784]` (or the shape of one example) "

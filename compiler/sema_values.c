@@ -432,6 +432,14 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                     slot = i;
             if (slot < 0) {
                 diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
+                if (strcmp(arg->key, "input_shape") == 0) { /* Keras' first layer */
+                    diag_hint(S->d, arg->key_loc, "the shape of one example is the model's "
+                              "first statement, not an option: input %s",
+                              arg->value->kind == EX_LIST ? expr_text(S, arg->value)
+                                                          : "[28, 28, 1]");
+                    A->ok = false;
+                    continue;
+                }
                 const char *near = diag_suggest(arg->key, names);
                 if (near)
                     diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
