@@ -495,8 +495,12 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
         return false;
     SrcLoc loc = call ? call->name_loc : e->loc;
     int k = sema_lookup(S, loc, name, "activation", activation_names);
-    if (k < 0)
+    if (k < 0) {
+        if (strcmp(name, "None") == 0) /* Keras' default, Dense(10, activation=None) */
+            diag_hint(S->d, loc, "Keras' activation=None is linear: write activation=linear, "
+                      "or leave the option out");
         return false;
+    }
     if (k == 9)
         k = ACT_LINEAR;
     if (k == 10)
