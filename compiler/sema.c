@@ -579,7 +579,15 @@ static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
                 names[n++] = t->name;
     names[n] = NULL;
     const char *near = diag_suggest(e->str, names);
-    if (near)
+    bool param = false;
+    if (b && body->block)
+        for (const Param *p = body->block->decl->params; p; p = p->next)
+            param |= strcmp(p->name, e->str) == 0 && scope_find_local(body->scope, e->str) == b;
+    if (param) /* block join(other) { add(in, other) } */
+        diag_hint(S->d, e->loc, "'%s' is a parameter of block '%s': parameters are values, and "
+                  "a block reads one tensor, `in`; merge the tensors before the block, or "
+                  "compute '%s' inside it", e->str, body->block->decl->name, e->str);
+    else if (near)
         diag_hint(S->d, e->loc, "did you mean '%s'?", near);
     else if (b)
         diag_hint(S->d, e->loc, "'%s' is a constant, not a tensor", e->str);
