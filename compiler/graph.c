@@ -266,6 +266,20 @@ static bool infer_window(Infer *in, Node *n, int dims, int64_t channels_out) {
         }
         n->out.d[i] = out;
     }
+    /* padding=same reads a padded copy of the input: a window far larger than the input
+     * (maxpool2d(10^15, padding=same) on 4×4) pads it past any buffer, and the size
+     * overflowed in the loop IR */
+    int64_t padded = s.d[dims];
+    bool big = false;
+    for (int i = 0; i < dims; i++)
+        big |= mul_overflows(padded, s.d[i] + n->pad_before[i] + n->pad_after[i], &padded);
+    if (big || padded > ((int64_t)1 << 40)) {
+        diag_error(in->d, n->loc, "padding=same pads the input %s from '%s' past 2^40 values "
+                   "for a %s of %" PRId64, shape_text(in, s), n->in[0]->name, what,
+                   n->kernel[0]);
+        diag_hint(in->d, n->loc, "use a %s no larger than the input", what);
+        return false;
+    }
     n->out.d[dims] = channels_out;
     return true;
 }
