@@ -49,6 +49,15 @@ static bool mul_overflows(int64_t a, int64_t b, int64_t *out) {
     return false;
 }
 
+int64_t count_add(int64_t a, int64_t b) {
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+int64_t count_mul(int64_t a, int64_t b) {
+    int64_t p;
+    return mul_overflows(a, b, &p) ? INT64_MAX : p;
+}
+
 int64_t shape_size(Shape s) {
     int64_t n = 1;
     for (int i = 0; i < s.rank; i++)
@@ -257,6 +266,20 @@ static bool infer_window(Infer *in, Node *n, int dims, int64_t channels_out) {
         }
         n->out.d[i] = out;
     }
+    /* padding=same reads a padded copy of the input: a window far larger than the input
+     * (maxpool2d(10^15, padding=same) on 4×4) pads it past any buffer, and the size
+     * overflowed in the loop IR */
+    int64_t padded = s.d[dims];
+    bool big = false;
+    for (int i = 0; i < dims; i++)
+        big |= mul_overflows(padded, s.d[i] + n->pad_before[i] + n->pad_after[i], &padded);
+    if (big || padded > ((int64_t)1 << 40)) {
+        diag_error(in->d, n->loc, "padding=same pads the input %s from '%s' past 2^40 values "
+                   "for a %s of %" PRId64, shape_text(in, s), n->in[0]->name, what,
+                   n->kernel[0]);
+        diag_hint(in->d, n->loc, "use a %s no larger than the input", what);
+        return false;
+    }
     n->out.d[dims] = channels_out;
     return true;
 }
@@ -315,8 +338,8 @@ static bool infer_reshape(Infer *in, Node *n) {
     for (int i = 0; i < n->out.rank; i++) {
         if (n->out.d[i] == -1)
             infer_at = i;
-        else
-            known *= n->out.d[i];
+        else if (mul_overflows(known, n->out.d[i], &known))
+            known = -1; /* more values than any input has: reported below */
     }
     if (infer_at >= 0 && known > 0 && have % known == 0)
         n->out.d[infer_at] = have / known;
@@ -583,7 +606,7 @@ void graph_plan(Graph *g, Arena *a, int elem_size) {
         }
         g->trainable += n->trainable;
         g->non_trainable += n->non_trainable;
-        g->flops += n->flops;
+        g->flops = count_add(g->flops, n->flops);
         n->act_offset = act;
         act += shape_size(n->out);
     }
@@ -606,13 +629,16 @@ void graph_plan(Graph *g, Arena *a, int elem_size) {
     m->elem_size = elem_size;
     m->batch = g->has_train ? g->train.batch : 32;
     m->act_per_example = act;
-    m->params = g->param_size * elem_size;
-    m->grads = g->trainable * elem_size;
-    m->opt_state = (int64_t)optimizer_slots(g) * g->trainable * elem_size;
-    m->activations = act * m->batch * elem_size;
-    m->act_grads = (act - shape_size(g->input ? g->input->out : (Shape){0})) * m->batch *
-                   elem_size;
-    m->total = m->params + m->grads + m->opt_state + m->activations + m->act_grads;
+    /* at most 2^40 values per layer and 10^5 layers, but times a batch of up to 2^20 the
+     * bytes can pass 2^63: they saturate, and the summary says "over" */
+    m->params = count_mul(g->param_size, elem_size);
+    m->grads = count_mul(g->trainable, elem_size);
+    m->opt_state = count_mul(count_mul(optimizer_slots(g), g->trainable), elem_size);
+    m->activations = count_mul(count_mul(act, m->batch), elem_size);
+    m->act_grads = count_mul(count_mul(act - shape_size(g->input ? g->input->out : (Shape){0}),
+                                       m->batch), elem_size);
+    m->total = count_add(count_add(count_add(m->params, m->grads), m->opt_state),
+                         count_add(m->activations, m->act_grads));
 }
 
 bool graph_check(const Graph *g, FILE *err) {

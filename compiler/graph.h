@@ -39,6 +39,11 @@ typedef struct Shape {
 } Shape;
 
 int64_t shape_size(Shape s);                      /* product of dims */
+
+/* Sums and products of counts (FLOPs, bytes) that saturate at INT64_MAX instead of
+ * wrapping: a few huge layers add up past 2^63. Both operands are at least 0. */
+int64_t count_add(int64_t a, int64_t b);
+int64_t count_mul(int64_t a, int64_t b);
 char *shape_str(Shape s, char *buf, size_t size); /* "(None, 26, 26, 32)" */
 
 typedef enum { /* ORDER ACT: keep in step with act_names[] in graph.c */

@@ -221,6 +221,12 @@ static char *read_source(const char *path, size_t *len) {
         fprintf(stderr, "nnlc: error: cannot open '%s': %s\n", path, strerror(errno));
         return NULL;
     }
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens one for reading */
+        fprintf(stderr, "nnlc: error: cannot read '%s': it is a directory\n", path);
+        fclose(f);
+        return NULL;
+    }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
     size_t got;
@@ -242,9 +248,11 @@ static char *read_source(const char *path, size_t *len) {
         }
     }
     bool failed = ferror(f);
+    int err = errno;
     fclose(f);
     if (!buf || failed) {
-        fprintf(stderr, "nnlc: error: cannot read '%s'\n", path);
+        fprintf(stderr, "nnlc: error: cannot read '%s': %s\n", path,
+                strerror(buf ? err : ENOMEM));
         free(buf);
         return NULL;
     }

@@ -30,6 +30,7 @@ typedef struct ParseState {
     int cur_line, cur_col;              /* end of the lookahead */
     SrcLoc open_braces[MAX_OPEN_BRACES]; /* unclosed '{', innermost last */
     int nopen;
+    int recent[4];      /* the last tokens read, the lookahead last (for hints) */
 } ParseState;
 
 typedef void *yyscan_t;
@@ -407,6 +408,8 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         if (ps->skip_line && tok != 0 && tok != '}' && loc->first_line == ps->skip_line)
             continue;
         ps->skip_line = 0;
+        memmove(ps->recent, ps->recent + 1, sizeof ps->recent - sizeof ps->recent[0]);
+        ps->recent[3] = tok;
         ps->prev_line = ps->cur_line;
         ps->prev_col = ps->cur_col;
         ps->cur_line = loc->last_line;
@@ -510,6 +513,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     } else if (n == 1 && expects(expected, 1, "','") && strcmp(yysymbol_name(found), "')'") == 0) {
         /* `input (784)`: only a list may come here, and (784) is a grouping */
         diag_hint(ps->lex.diag, at_loc, "a list of one item is written [x] or (x,)");
+    } else if (ps->recent[0] == KW_INPUT && ps->recent[1] == '(' && ps->recent[2] == IDENT &&
+               ps->recent[3] == '=') {
+        /* Keras' Input(shape=(784,)) */
+        diag_hint(ps->lex.diag, at_loc, "the input takes its shape without a name: input [784] "
+                  "or input (28, 28, 1)");
     } else if (found == YYSYMBOL_YYEOF && ps->nopen > 0) {
         diag_note(ps->lex.diag, ps->open_braces[ps->nopen - 1], "this '{' is never closed");
     }

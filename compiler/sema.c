@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the layer vocabulary ---- */
 
@@ -185,8 +186,14 @@ typedef struct NameSet {
     size_t cap, n;
 } NameSet;
 
+/* Blocks that use blocks multiply: ten blocks that each use the one before twice are
+ * 2^10 layers, thirty are 2^30, which took minutes and gigabytes before failing. A model
+ * has at most this many layers; the 20,000 of tests/limits.sh take well under a second. */
+enum { MAX_LAYERS = 100000 };
+
 typedef struct Builder {
     Sema *S;
+    bool too_many_layers;   /* MAX_LAYERS was reached: nothing more is built */
     int name_counts[OP_COUNT + N_ACT_LAYER_CLASSES]; /* per automatic base name, as Keras */
     int block_counts[64];
     const Decl *blocks[64];
@@ -254,8 +261,29 @@ static const Decl *find_block(Builder *B, const char *name) {
     return NULL;
 }
 
+/* Keras' `Input(shape=(784,))` or `InputLayer(…)`, written where nnlc has `input [784]`. */
+static bool is_keras_input(const char *name) {
+    return strcasecmp(name, "input") == 0 || strcasecmp(name, "inputlayer") == 0 ||
+           strcasecmp(name, "input_layer") == 0;
+}
+
+/* Keras' `Conv2D(32, 3, input_shape=(28, 28, 1))`: args_bind explains the option. */
+static bool has_input_shape(const Expr *call) {
+    for (const Arg *a = call->args; a; a = a->next)
+        if (a->key && strcmp(a->key, "input_shape") == 0)
+            return true;
+    return false;
+}
+
 static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
+    if (is_keras_input(call->str)) {
+        diag_error(S->d, call->name_loc, "'%s' is not a layer: the model's input is declared "
+                   "with the statement `input [d1, d2, …]`", call->str);
+        diag_hint(S->d, call->name_loc, "Keras' Input(shape=(28, 28, 1)) is written input "
+                  "[28, 28, 1] (the shape of one example, without the batch)");
+        return;
+    }
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
     const char *names[N_LAYER_NAMES + 64 + 1];
     int n = 0;
@@ -505,6 +533,11 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         const Expr *e = args_get(A, "axis");
         if (e && !sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, &axis))
             return false;
+        if (axis > SHAPE_MAX_RANK) { /* checked against the inputs' rank later; kept an int */
+            diag_error(S->d, e->loc, "axis must be at most %d, got %lld", SHAPE_MAX_RANK,
+                       (long long)axis);
+            return false;
+        }
         n->axis = (int)axis;
         return true;
     }
@@ -548,7 +581,15 @@ static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
                 names[n++] = t->name;
     names[n] = NULL;
     const char *near = diag_suggest(e->str, names);
-    if (near)
+    bool param = false;
+    if (b && body->block)
+        for (const Param *p = body->block->decl->params; p; p = p->next)
+            param |= strcmp(p->name, e->str) == 0 && scope_find_local(body->scope, e->str) == b;
+    if (param) /* block join(other) { add(in, other) } */
+        diag_hint(S->d, e->loc, "'%s' is a parameter of block '%s': parameters are values, and "
+                  "a block reads one tensor, `in`; merge the tensors before the block, or "
+                  "compute '%s' inside it", e->str, body->block->decl->name, e->str);
+    else if (near)
         diag_hint(S->d, e->loc, "did you mean '%s'?", near);
     else if (b)
         diag_hint(S->d, e->loc, "'%s' is a constant, not a tensor", e->str);
@@ -629,6 +670,28 @@ static void too_many_inputs(Sema *S, const Stmt *st, const char *what, const cha
               "add, multiply), then %s", list, name);
 }
 
+/* Whether one more layer fits in MAX_LAYERS; said once, at the statement that crosses it
+ * (with the chain of block uses that led there). */
+static bool room_for_layer(Builder *B, const Stmt *st) {
+    if (B->too_many_layers)
+        return false;
+    if (B->S->g->nnodes < MAX_LAYERS)
+        return true;
+    B->too_many_layers = true;
+    diag_error(B->S->d, st->loc, "the model has too many layers (limit is %d)", MAX_LAYERS);
+    diag_hint(B->S->d, st->loc, "every use of a block makes its own layers, so blocks that "
+              "use blocks several times multiply them");
+    return false;
+}
+
+/* `dense(3)()`: the second parentheses are written but name no tensor. */
+static void no_inputs(Sema *S, const Stmt *st, const char *what, const char *name) {
+    diag_error(S->d, st->call->name_loc, "%s '%s' takes one input tensor, got none in its "
+               "second parentheses", what, name);
+    diag_hint(S->d, st->call->name_loc, "drop the empty () to read the previous statement's "
+              "tensor, or name one: %s(…)(x)", name);
+}
+
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -643,6 +706,10 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Node *in[16];
     int skip = 0;
     int nin = gather_inputs(B, body, st, merge, in, 16, &skip);
+    if (!merge && nin == 0) { /* dense(3)(): an empty second list names no input */
+        no_inputs(S, st, blk ? "block" : "layer", blk ? blk->name : call->str);
+        nin = -1; /* a layer's options are still checked, as for a broken input */
+    }
     if (blk) {
         Node *out = NULL;
         if (nin == 1)
@@ -678,7 +745,7 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
         diag_hint(S->d, call->name_loc, "name them: %s(a, b)", call->str);
         ok = false;
     }
-    if (!ok || nin < 0) {
+    if (!ok || nin < 0 || !room_for_layer(B, st)) {
         bind_result(B, body, st, NULL, true);
         return;
     }
@@ -777,7 +844,8 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
             input_stmt(B, body, st, first);
             break;
         case ST_LAYER:
-            if (!body->block && !B->S->g->input && first) {
+            if (!body->block && !B->S->g->input && first && !is_keras_input(st->call->str) &&
+                !has_input_shape(st->call)) { /* those two are explained at the call */
                 diag_error(B->S->d, st->loc, "the model has no input shape before its first "
                                              "layer");
                 diag_hint(B->S->d, st->loc, "add `input [784]` (or the shape of one example) "
@@ -797,6 +865,8 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
  * builds the block's statements in a fresh scope where `in` is the input tensor. */
 static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input) {
     Sema *S = B->S;
+    if (B->too_many_layers) /* said once; the rest of the expansion is skipped */
+        return NULL;
     for (BlockUse *u = outer->block; u; u = u->outer)
         if (u->decl == blk) {
             diag_error(S->d, st->call->name_loc, "block '%s' uses itself", blk->name);
@@ -955,7 +1025,7 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
 
 Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     Sema S = {.a = a, .d = d, .globals = ARENA_NEW(a, Scope), .prog = p};
-    Builder B = {&S, {0}, {0}, {0}, 0, {NULL, 0, 0}};
+    Builder B = {.S = &S};
     const Decl *model = NULL, *train = NULL;
     collect_decls(&B, &model, &train);
     if (!model) {

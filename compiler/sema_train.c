@@ -12,6 +12,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,22 @@ static const char *const keras_metrics[][2] = {
     {"rootmeansquarederror", "rmse"}, {"meanabsoluteerror", "mae"}, {"meansquarederror", "mse"},
 };
 
+/* A whole number that the trainer keeps in an int (a patience, a window, k of top_k):
+ * beyond INT_MAX it would wrap (patience=4294967296 turned early stopping off). */
+static bool int_value(Train *T, Scope *sc, const Expr *e, const char *what, int64_t min,
+                      int *out) {
+    int64_t v;
+    if (!sema_int(T->S, sc, e, what, min, &v))
+        return false;
+    if (v > INT_MAX) {
+        diag_error(T->S->d, e->loc, "%s must be at most %d, got %lld", what, INT_MAX,
+                   (long long)v);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
 static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
     const Expr *e = args_get(A, name);
     return !e || sema_bool(T->S, T->sc, e, name, out);
@@ -283,6 +300,19 @@ static bool string_opt(Train *T, Args *A, const char *name, const char **out) {
     return !e || sema_string(T->S, T->sc, e, name, out);
 }
 
+/* A file path: a string, and not "" (which names no file). */
+static bool path_opt(Train *T, Args *A, const char *name, const char **out) {
+    const Expr *e = args_get(A, name);
+    if (!e || !sema_string(T->S, T->sc, e, name, out))
+        return !e;
+    if (!**out) {
+        diag_error(T->S->d, e->loc, "%s needs a file name, not \"\"", name);
+        *out = NULL;
+        return false;
+    }
+    return true;
+}
+
 /* A relative data path means relative to the .nn file, as #include does in C, so a
  * trainer finds its data wherever it is run from. */
 static const char *resolve_path(Train *T, const char *path) {
@@ -337,11 +367,7 @@ static bool csv_label(Train *T, Args *A, NnrtDataSource *src) {
         src->csv_label = r->str;
         return true;
     }
-    int64_t k;
-    if (!sema_int(T->S, sc, r, "label column", -1, &k))
-        return false;
-    src->csv_label_index = (int)k;
-    return true;
+    return int_value(T, sc, r, "label column", -1, &src->csv_label_index);
 }
 
 /* The model's input feeds an embedding, whose lookups need whole-number indices. */
@@ -410,8 +436,8 @@ static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
         diag_error(T->S->d, call->name_loc, "%s needs the %s file", name, first);
         return false;
     }
-    bool ok = string_opt(T, &A, first, &src->features_path);
-    ok &= string_opt(T, &A, "labels", &src->labels_path);
+    bool ok = path_opt(T, &A, first, &src->features_path);
+    ok &= path_opt(T, &A, "labels", &src->labels_path);
     src->features_path = resolve_path(T, src->features_path);
     src->labels_path = resolve_path(T, src->labels_path);
     if (k == 0 && !args_get(&A, "labels")) {
@@ -438,19 +464,19 @@ static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
     if (k == 1)
         ok &= csv_label(T, &A, src);
     if (k == 3) {
-        int64_t window = 0, horizon = 1;
+        int window = 0, horizon = 1;
         const Expr *w = args_get(&A, "window");
         if (!w) {
             diag_error(T->S->d, call->name_loc, "series needs window=N (input steps)");
             ok = false;
         } else {
-            ok &= sema_int(T->S, T->sc, w, "window", 1, &window);
+            ok &= int_value(T, T->sc, w, "window", 1, &window);
         }
         const Expr *h = args_get(&A, "horizon");
         if (h)
-            ok &= sema_int(T->S, T->sc, h, "horizon", 1, &horizon);
-        src->window = (int)window;
-        src->horizon = (int)horizon;
+            ok &= int_value(T, T->sc, h, "horizon", 1, &horizon);
+        src->window = window;
+        src->horizon = horizon;
         ok &= series_inputs(T, &A, src);
         ok &= string_opt(T, &A, "target", &src->series_target);
     }
@@ -529,12 +555,14 @@ static void set_metrics(Train *T, const Expr *value) {
             T->t->metric_accuracy = true;
         if (k == 1 || k == 2) {
             T->top_k_loc = at;
-            int64_t topk = 5;
+            int topk = 5;
             static const char *const k_opts[] = {"k", NULL};
             Args A;
-            if (call && args_bind(T->S, &A, call, k_opts, 1, 0) && args_get(&A, "k"))
-                sema_int(T->S, sc, args_get(&A, "k"), "k", 1, &topk);
-            T->t->top_k = (int)topk;
+            if (call && (!args_bind(T->S, &A, call, k_opts, 1, 0) ||
+                         (args_get(&A, "k") &&
+                          !int_value(T, sc, args_get(&A, "k"), "k", 1, &topk))))
+                continue; /* said; no "top_k of 5" about the default on top */
+            T->t->top_k = topk;
         }
     }
 }
@@ -542,10 +570,10 @@ static void set_metrics(Train *T, const Expr *value) {
 static void set_early_stopping(Train *T, const Expr *value) {
     Scope *sc = T->sc;
     const Expr *r = sema_resolve(T->S, &sc, value);
-    int64_t patience = 0;
+    int patience = 0;
     if (r->kind == EX_NUM) {
-        if (sema_int(T->S, sc, r, "patience", 1, &patience))
-            T->t->early_stop_patience = (int)patience;
+        if (int_value(T, sc, r, "patience", 1, &patience))
+            T->t->early_stop_patience = patience;
         return;
     }
     static const char *const es_names[] = {"early_stopping", NULL};
@@ -561,13 +589,13 @@ static void set_early_stopping(Train *T, const Expr *value) {
     patience = 3;
     bool restore = false;
     if (call && args_get(&A, "patience") &&
-        !sema_int(T->S, sc, args_get(&A, "patience"), "patience", 1, &patience))
+        !int_value(T, sc, args_get(&A, "patience"), "patience", 1, &patience))
         return;
     if (call && !num_opt(T, &A, "min_delta", &T->t->early_stop_min_delta, 0, 1e30))
         return;
     if (call && !bool_opt(T, &A, "restore_best", &restore))
         return;
-    T->t->early_stop_patience = (int)patience;
+    T->t->early_stop_patience = patience;
     T->t->early_stop_restore_best = restore;
 }
 
@@ -612,9 +640,8 @@ static void set_schedule(Train *T, const Expr *value) {
         t->sched_every = v;
     if (args_get(&A, "steps") && sema_int(T->S, T->sc, args_get(&A, "steps"), "steps", 1, &v))
         t->sched_decay_steps = v;
-    if (args_get(&A, "patience") &&
-        sema_int(T->S, T->sc, args_get(&A, "patience"), "patience", 1, &v))
-        t->sched_patience = (int)v;
+    if (args_get(&A, "patience"))
+        int_value(T, T->sc, args_get(&A, "patience"), "patience", 1, &t->sched_patience);
 }
 
 /* Flips, shifts and rotations move pixels: the input must be an image, (H, W) or
@@ -725,10 +752,23 @@ static void set_classes(Train *T, const Expr *value) {
     for (const Expr *it = r->items; it; it = it->next)
         n++;
     const char **names = ARENA_ARRAY(T->S->a, const char *, n > 0 ? n : 1);
+    if (n == 0) {
+        diag_error(T->S->d, value->loc, "classes needs at least one name, e.g. [\"cat\", "
+                   "\"dog\"]");
+        return;
+    }
     int i = 0;
-    for (const Expr *it = r->items; it; it = it->next)
-        if (!sema_string(T->S, sc, it, "a class name", &names[i++]))
+    for (const Expr *it = r->items; it; it = it->next, i++) {
+        if (!sema_string(T->S, sc, it, "a class name", &names[i]))
             return;
+        /* a CSV label names its class: a name given twice would stand for two classes */
+        for (int j = 0; j < i; j++)
+            if (strcmp(names[j], names[i]) == 0) {
+                diag_error(T->S->d, it->loc, "class name \"%s\" is given twice (classes %d and "
+                           "%d)", names[i], j, i);
+                return;
+            }
+    }
     T->t->class_names = names;
     T->t->n_class_names = n;
 }

@@ -145,12 +145,24 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
                   e->str);
 }
 
+/* An expression as messages quote it: a list of 100,000 numbers is cut after
+ * MAX_QUOTED bytes (at a character boundary), with "…". */
+enum { MAX_QUOTED = 60 };
+
 static const char *expr_text(Sema *S, const Expr *e) {
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
     ast_print_expr(e, f);
     fclose(f);
+    if (buf && size > MAX_QUOTED) {
+        size_t cut = MAX_QUOTED;
+        while (cut > 0 && ((unsigned char)buf[cut] & 0xC0) == 0x80)
+            cut--;
+        char *copy = arena_printf(S->a, "%.*s…", (int)cut, buf);
+        free(buf);
+        return copy;
+    }
     char *copy = arena_strdup(S->a, buf ? buf : "?");
     free(buf);
     return copy;
@@ -422,6 +434,14 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                     slot = i;
             if (slot < 0) {
                 diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
+                if (strcmp(arg->key, "input_shape") == 0) { /* Keras' first layer */
+                    diag_hint(S->d, arg->key_loc, "the shape of one example is the model's "
+                              "first statement, not an option: input %s",
+                              arg->value->kind == EX_LIST ? expr_text(S, arg->value)
+                                                          : "[28, 28, 1]");
+                    A->ok = false;
+                    continue;
+                }
                 const char *near = diag_suggest(arg->key, names);
                 if (near)
                     diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
@@ -477,8 +497,12 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
         return false;
     SrcLoc loc = call ? call->name_loc : e->loc;
     int k = sema_lookup(S, loc, name, "activation", activation_names);
-    if (k < 0)
+    if (k < 0) {
+        if (strcmp(name, "None") == 0) /* Keras' default, Dense(10, activation=None) */
+            diag_hint(S->d, loc, "Keras' activation=None is linear: write activation=linear, "
+                      "or leave the option out");
         return false;
+    }
     if (k == 9)
         k = ACT_LINEAR;
     if (k == 10)

@@ -13,8 +13,12 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* 93322 -> "93,322" */
+/* 93322 -> "93,322"; a count that saturated (count_add) is "over 9.22e18". */
 static char *commas(int64_t v, char *buf, size_t size) {
+    if (v == INT64_MAX) {
+        snprintf(buf, size, "over %.2e", (double)INT64_MAX);
+        return buf;
+    }
     char digits[32];
     int n = snprintf(digits, sizeof digits, "%" PRId64, v < 0 ? -v : v);
     size_t o = 0;
@@ -29,15 +33,17 @@ static char *commas(int64_t v, char *buf, size_t size) {
     return buf;
 }
 
-/* Keras' byte sizes: 1 KB = 1024 B, two decimals. */
-static char *bytes_str(double b, char *buf, size_t size) {
-    static const char *const units[] = {"B", "KB", "MB", "GB", "TB"};
+/* Keras' byte sizes: 1 KB = 1024 B, two decimals; a size that saturated (count_mul) is
+ * "over 8.00 EB". */
+static char *bytes_str(int64_t bytes, char *buf, size_t size) {
+    static const char *const units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
+    double b = (double)bytes;
     int u = 0;
-    while (b >= 1024 && u < 4) {
+    while (b >= 1024 && u < 6) {
         b /= 1024;
         u++;
     }
-    snprintf(buf, size, "%.2f %s", b, units[u]);
+    snprintf(buf, size, "%s%.2f %s", bytes == INT64_MAX ? "over " : "", b, units[u]);
     return buf;
 }
 
@@ -66,16 +72,16 @@ static void print_memory(const Graph *g, FILE *out) {
     const MemPlan *m = &g->mem;
     char b[32];
     fprintf(out, "Memory at batch %" PRId64 " (%s):\n", m->batch, m->elem_size == 8 ? "f64" : "f32");
-    fprintf(out, "  parameters        %12s\n", bytes_str((double)m->params, b, sizeof b));
-    fprintf(out, "  gradients         %12s\n", bytes_str((double)m->grads, b, sizeof b));
+    fprintf(out, "  parameters        %12s\n", bytes_str(m->params, b, sizeof b));
+    fprintf(out, "  gradients         %12s\n", bytes_str(m->grads, b, sizeof b));
     if (g->has_train)
         fprintf(out, "  optimizer state   %12s  (%s: %d slot%s per parameter)\n",
-                bytes_str((double)m->opt_state, b, sizeof b), optimizer_names[g->train.opt.kind],
+                bytes_str(m->opt_state, b, sizeof b), optimizer_names[g->train.opt.kind],
                 g->train.opt.slots, g->train.opt.slots == 1 ? "" : "s");
     fprintf(out, "  activations       %12s  (every layer's output, kept for backward)\n",
-            bytes_str((double)m->activations, b, sizeof b));
-    fprintf(out, "  activation grads  %12s\n", bytes_str((double)m->act_grads, b, sizeof b));
-    fprintf(out, "  total             %12s\n", bytes_str((double)m->total, b, sizeof b));
+            bytes_str(m->activations, b, sizeof b));
+    fprintf(out, "  activation grads  %12s\n", bytes_str(m->act_grads, b, sizeof b));
+    fprintf(out, "  total             %12s\n", bytes_str(m->total, b, sizeof b));
 }
 
 /* Whether every input of n is the model's input (through flatten/reshape views). */
@@ -93,11 +99,11 @@ static int64_t training_flops(const Graph *g) {
     int64_t total = 0;
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        total += n->flops;
+        total = count_add(total, n->flops);
         if (n->trainable > 0)
-            total += n->flops;
+            total = count_add(total, n->flops);
         if (!reads_model_input(n))
-            total += n->flops;
+            total = count_add(total, n->flops);
     }
     return total;
 }
@@ -165,11 +171,11 @@ void summary_print(const Graph *g, FILE *out) {
     int64_t total = g->trainable + g->non_trainable;
     int64_t es = g->mem.elem_size ? g->mem.elem_size : 4;
     fprintf(out, "Total params: %s (%s)\n", commas(total, num, sizeof num),
-            bytes_str((double)(total * es), buf, sizeof buf));
+            bytes_str(total * es, buf, sizeof buf));
     fprintf(out, "Trainable params: %s (%s)\n", commas(g->trainable, num, sizeof num),
-            bytes_str((double)(g->trainable * es), buf, sizeof buf));
+            bytes_str(g->trainable * es, buf, sizeof buf));
     fprintf(out, "Non-trainable params: %s (%s)\n", commas(g->non_trainable, num, sizeof num),
-            bytes_str((double)(g->non_trainable * es), buf, sizeof buf));
+            bytes_str(g->non_trainable * es, buf, sizeof buf));
     rule(out, '_', width);
     fprintf(out, "FLOPs per example (forward): %s (2 per multiply-add)\n",
             commas(g->flops, num, sizeof num));

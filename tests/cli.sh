@@ -33,6 +33,7 @@ expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$example
 expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
 expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
+expect 1 "cannot read '.*': it is a directory" -- "$nnlc" --summary "$tmp"
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
 # -o - is standard output for every text output, as for --emit=llvm (no file named '-').
 expect 0 '^Model: "mlp"' -- sh -c "cd '$tmp' && '$nnlc' --summary '$examples/mlp.nn' -o -"
@@ -54,6 +55,16 @@ printf 'model m { input [28, 28] dense(10, activation=softmax) }\ntrain { loss =
 expect 1 '^ dense \(Dense\) +\(None, 28, 10\)'  -- "$nnlc" --summary "$tmp/noflat.nn"
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
+# Totals past 2^63 saturate and say "over" instead of wrapping negative: five conv2d of
+# 2^61 FLOPs each, and activations of 2^41 values at a batch of 2^20 in f64.
+printf 'model m { input [1024, 1024, 1024]\n' >"$tmp/hugeflops.nn"
+for i in 1 2 3 4 5; do printf '  conv2d(1024, kernel=1024, padding=same)\n' >>"$tmp/hugeflops.nn"; done
+printf '}\n' >>"$tmp/hugeflops.nn"
+expect 0 '^FLOPs per example \(forward\): over 9\.22e\+18 ' -- "$nnlc" --summary "$tmp/hugeflops.nn"
+expect 0 '^FLOPs per example \(training step\): over 9\.22e\+18 ' -- "$nnlc" --summary "$tmp/hugeflops.nn"
+printf 'model m { input [1048576, 1048576] relu() relu() }\ntrain { loss = mse  batch = 1048576 }\n' >"$tmp/hugemem.nn"
+expect 0 '^  activations +over 8\.00 EB ' -- "$nnlc" --summary --precision=f64 "$tmp/hugemem.nn"
+expect 0 '^  total +over 8\.00 EB$' -- "$nnlc" --summary --precision=f64 "$tmp/hugemem.nn"
 # split: whole-number parts are ratios whatever their sum ([2, 1, 1] as [6, 2, 2]).
 printf 'model m { input [4] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  data = csv("d.csv")  split = [2, 1, 1] }\n' >"$tmp/split211.nn"
 expect 0 'Total params: 10'                  -- "$nnlc" --summary "$tmp/split211.nn"

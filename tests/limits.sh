@@ -73,5 +73,14 @@ else
     fails=$((fails + 1))
 fi
 
+# Blocks that each use the one before twice: 2^30 layers took minutes and gigabytes before
+# failing; the model stops at its layer limit in about a second.
+awk 'BEGIN { print "block b0() { dense(2) }"
+             for (i = 1; i <= 30; i++) printf "block b%d() { b%d() b%d() }\n", i, i - 1, i - 1
+             print "model m { input [4] b30() }" }' >"$tmp/blocks.nn"
+start=$(date +%s)
+expect 1 'blocks\.nn:1:14: error: the model has too many layers \(limit is 100000\)' "$tmp/blocks.nn"
+[ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 2^30 block layers took over 10 s" >&2; fails=$((fails + 1)); }
+
 echo "limits: $passes passed, $fails failed"
 [ $fails -eq 0 ]
