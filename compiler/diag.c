@@ -7,6 +7,7 @@
 #include "diag.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -161,6 +162,16 @@ static int edit_distance(const char *a, const char *b) {
         memcpy(prev, cur, sizeof(int) * (m + 1));
     }
     return prev[m];
+}
+
+DiagNum diag_num(double v) {
+    DiagNum n;
+    for (int digits = 6; digits <= 17; digits += 3) {
+        snprintf(n.s, sizeof n.s, "%.*g", digits, v);
+        if (strtod(n.s, NULL) == v || v != v)
+            break;
+    }
+    return n;
 }
 
 const char *diag_suggest(const char *word, const char *const *candidates) {

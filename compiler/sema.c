@@ -495,8 +495,8 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         if (!require(S, A, "rate", "dropout(0.5)") || !opt_num(S, sc, A, "rate", &n->rate))
             return false;
         if (n->rate < 0 || n->rate >= 1) {
-            diag_error(S->d, args_loc(A, "rate"), "dropout rate must be in [0, 1), got %g",
-                       n->rate);
+            diag_error(S->d, args_loc(A, "rate"), "dropout rate must be in [0, 1), got %s",
+                       diag_num(n->rate).s);
             return false;
         }
         return true;
@@ -508,13 +508,13 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
             return false;
         /* the moving averages keep `momentum` of their value; ε keeps √(var + ε) real */
         if (n->momentum < 0 || n->momentum > 1) {
-            diag_error(S->d, args_loc(A, "momentum"), "momentum must be in [0, 1], got %g",
-                       n->momentum);
+            diag_error(S->d, args_loc(A, "momentum"), "momentum must be in [0, 1], got %s",
+                       diag_num(n->momentum).s);
             return false;
         }
         if (!(n->epsilon > 0)) {
-            diag_error(S->d, args_loc(A, "epsilon"), "epsilon must be greater than 0, got %g",
-                       n->epsilon);
+            diag_error(S->d, args_loc(A, "epsilon"), "epsilon must be greater than 0, got %s",
+                       diag_num(n->epsilon).s);
             return false;
         }
         return true;

@@ -113,7 +113,8 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
     if (!sema_number(T->S, T->sc, e, &v))
         return false;
     if (v < lo || v > hi) {
-        diag_error(T->S->d, e->loc, "%s must be in [%g, %g], got %g", name, lo, hi, v);
+        diag_error(T->S->d, e->loc, "%s must be in [%g, %g], got %s", name, lo, hi,
+                   diag_num(v).s);
         return false;
     }
     *out = v;
@@ -131,8 +132,8 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
         return false;
     bool low = lo_open ? v > lo : v >= lo, high = hi_open ? v < hi : v <= hi;
     if (!low || !high) {
-        diag_error(T->S->d, e->loc, "%s must be in %c%g, %g%c, got %g", name, lo_open ? '(' : '[',
-                   lo, hi, hi_open ? ')' : ']', v);
+        diag_error(T->S->d, e->loc, "%s must be in %c%g, %g%c, got %s", name, lo_open ? '(' : '[',
+                   lo, hi, hi_open ? ')' : ']', diag_num(v).s);
         return false;
     }
     *out = v;
@@ -146,11 +147,11 @@ static bool lr_value(Train *T, const Expr *e, double *out) {
     if (!sema_number(T->S, T->sc, e, &lr))
         return false;
     if (!(lr > 0)) {
-        diag_error(T->S->d, e->loc, "lr must be greater than 0, got %g", lr);
+        diag_error(T->S->d, e->loc, "lr must be greater than 0, got %s", diag_num(lr).s);
         return false;
     }
     if (lr > 1e6) {
-        diag_error(T->S->d, e->loc, "lr must be at most 1e+06, got %g", lr);
+        diag_error(T->S->d, e->loc, "lr must be at most 1e+06, got %s", diag_num(lr).s);
         return false;
     }
     *out = lr;
@@ -709,13 +710,13 @@ static void set_augment(Train *T, const Expr *value) {
         /* A shift is a fraction of the image (Keras' RandomTranslation factor): at 1 an
          * image can move out of view. A rotation is at most half a turn either way. */
         if (k == 1 && !(v < 1)) {
-            diag_error(T->S->d, arg->loc, "shift must be a fraction in [0, 1), got %g", v);
+            diag_error(T->S->d, arg->loc, "shift must be a fraction in [0, 1), got %s", diag_num(v).s);
             diag_hint(T->S->d, arg->loc, "shift(0.1) moves images by up to a tenth of their "
                       "size");
             continue;
         }
         if ((k == 2 || k == 3) && v > 180) {
-            diag_error(T->S->d, arg->loc, "%s must be in [0, 180] degrees, got %g", name, v);
+            diag_error(T->S->d, arg->loc, "%s must be in [0, 180] degrees, got %s", name, diag_num(v).s);
             continue;
         }
         if (k == 4 && !(v <= 1e6)) {
