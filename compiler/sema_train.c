@@ -246,6 +246,10 @@ static void set_optimizer(Train *T, const Expr *value) {
     if (k < 0)
         return;
     Optimizer o = optimizer_defaults((OptKind)k);
+    /* the optimizer written, with its defaults, even when its options have errors: the
+     * summary that --summary still prints names it (not the default rmsprop) */
+    o.slots = optimizer_slots(&o);
+    T->t->opt = o;
     if (call) {
         Args A;
         if (!args_bind(T->S, &A, call, opt_options[k], 1, 0))

@@ -53,6 +53,9 @@ expect 0 'leaky_re_lu_1 : LeakyReLU'            -- "$nnlc" --emit=dot "$tmp/acts
 # Errors only in the train block: --summary still prints the table, and exits 1.
 printf 'model m { input [28, 28] dense(10, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  data = csv("d.csv") }\n' >"$tmp/noflat.nn"
 expect 1 '^ dense \(Dense\) +\(None, 28, 10\)'  -- "$nnlc" --summary "$tmp/noflat.nn"
+# ... and names the optimizer written, though its options have an error (it said rmsprop).
+printf 'model m { input [4] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  optimizer = adam(lr=0.001, momentum=0.9) }\n' >"$tmp/optbad.nn"
+expect 1 'optimizer state .*\(adam: 2 slots per parameter\)' -- "$nnlc" --summary "$tmp/optbad.nn"
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
 # Totals past 2^63 saturate and say "over" instead of wrapping negative: five conv2d of
