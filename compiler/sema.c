@@ -370,7 +370,10 @@ static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
     const Expr *call;
     if (!sema_symbol(S, sc, e, "valid or same", &name, &call))
         return false;
-    int k = sema_lookup(S, e->loc, name, "padding", pads);
+    /* any case, as Keras lower-cases it ('SAME' is TensorFlow's spelling) */
+    int k = strcasecmp(name, "valid") == 0 ? 0 : strcasecmp(name, "same") == 0 ? 1 : -1;
+    if (k < 0)
+        k = sema_lookup(S, e->loc, name, "padding", pads);
     if (k < 0)
         return false;
     *out = k == 1 ? PAD_SAME : PAD_VALID;

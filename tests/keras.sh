@@ -1,7 +1,7 @@
 #!/bin/sh
 # keras.sh NNLC — Keras' spellings in the train block and Python's in values are accepted:
 # optimizer, loss and metric class names (any case), True/False, single-quoted strings,
-# names in quotes.
+# names in quotes, padding in any case.
 set -u
 nnlc=$1
 fails=0 passes=0
@@ -42,6 +42,19 @@ if "$nnlc" --summary "$tmp/q.nn" >"$tmp/out" 2>&1 && grep -q 're_lu\|conv2d' "$t
     passes=$((passes + 1))
 else
     echo "FAIL: quoted names, output:" >&2
+    sed 's/^/    /' "$tmp/out" >&2
+    fails=$((fails + 1))
+fi
+
+# padding in any case, as Keras lower-cases it ('SAME' is TensorFlow's spelling).
+printf "model m { input [8, 8, 1] conv2d(2, 3, padding='SAME') maxpool2d(3, padding=Valid)
+  flatten() dense(2, activation=softmax) }
+train { loss = sparse_categorical_crossentropy  data = csv('d.csv') }\n" >"$tmp/p.nn"
+if "$nnlc" --summary "$tmp/p.nn" >"$tmp/out" 2>&1 && grep -Eq 'conv2d \(Conv2D\) +\(None, 8, 8, 2\)' "$tmp/out" &&
+    grep -Eq 'max_pooling2d \(MaxPooling2D\) +\(None, 2, 2, 2\)' "$tmp/out"; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: padding='SAME', output:" >&2
     sed 's/^/    /' "$tmp/out" >&2
     fails=$((fails + 1))
 fi
