@@ -72,6 +72,10 @@ static Expr *new_expr(ParseState *ps, ExprKind kind, SrcLoc loc) {
  * the parser's own stack: a flat chain `1 + 1 + … + 1` nests one level per operator, and
  * 100,000 of them would overflow the C stack. Reported once, where the limit is crossed. */
 enum { MAX_EXPR_DEPTH = 10000 };
+/* The parser's own stack holds several entries per level (a call is a name, '(' and its
+ * arguments), so it is made deep enough that MAX_EXPR_DEPTH is the limit a user meets;
+ * only tens of thousands of bare parentheses, which add no level, exhaust it. */
+#define YYMAXDEPTH (8 * MAX_EXPR_DEPTH)
 
 static void below(Expr *e, const Expr *child) {
     if (child && child->depth + 1 > e->depth)
@@ -528,8 +532,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *
     (void)scanner;
     SrcLoc at_loc = span(*loc, *loc);
     if (strstr(msg, "exhausted"))
-        diag_error(ps->lex.diag, at_loc, "expression nested too deeply (limit is %d levels)",
-                   YYMAXDEPTH);
+        diag_error(ps->lex.diag, at_loc, "expression nested too deeply (the parser holds at "
+                   "most %d open parentheses, calls, lists and operators)", YYMAXDEPTH);
     else
         diag_error(ps->lex.diag, at_loc, "%s", msg);
 }

@@ -38,6 +38,15 @@ done
 printf 'model m { input [4] dense(%s + 1) }\n' "$(chain 10001 +)" >"$tmp/over.nn"
 expect 1 'over\.nn:1:27: error: expression nested too deeply \(limit is 10000 levels\)' "$tmp/over.nn"
 
+# The parser's stack is not the limit users meet: 9,000 unary minuses (9,001 levels with
+# the call) are evaluated (they stopped at the parser's 10,000 entries, which a call
+# nested 5,000 times also filled); 100,000 bare parentheses, which add no level, exhaust it.
+printf 'model m { input [4] dense(%s3) }\n' "$(printf '%9000s' '' | tr ' ' '-')" >"$tmp/minus.nn"
+expect 0 'Total params: 15 ' "$tmp/minus.nn"
+printf 'model m { input [4] dense(%s3%s) }\n' "$(printf '%100000s' '' | tr ' ' '(')" \
+    "$(printf '%100000s' '' | tr ' ' ')')" >"$tmp/parens.nn"
+expect 1 'error: expression nested too deeply \(the parser holds at most 80000 ' "$tmp/parens.nn"
+
 # Constants chain expressions: three of 9,000 levels each, used together.
 {
     echo "let a0 = $(chain 9000 +)"
