@@ -118,6 +118,7 @@ struct Node {
     const char *bound_as; /* the name the source gave it (`h = dense(…)`), or NULL */
     SrcLoc loc;         /* the layer call in the source */
     const char *block;  /* name of the block this node was expanded from, or NULL */
+    int block_line;     /* with block: the model's line that uses it (the outermost use) */
     const char *keras_class; /* when not the op's: ReLU, Softmax, … for relu(), softmax() */
     Node **in;
     int nin;

@@ -258,6 +258,13 @@ void s_comment(LB *lb, const char *fmt, ...) {
     s->text = arena_strdup(lb->a, buf);
 }
 
+const char *node_line(LB *lb, const Node *n) {
+    if (!n->block)
+        return arena_printf(lb->a, "line %d", n->loc.line);
+    return arena_printf(lb->a, "line %d, block %s at line %d", n->loc.line, n->block,
+                        n->block_line);
+}
+
 /* ---- buffers ---- */
 
 static Buf *add_buf(LB *lb, const char *name, BufBase base) {

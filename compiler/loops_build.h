@@ -94,6 +94,9 @@ void s_add(LB *lb, const char *temp, LExpr *value);
 void s_result(LB *lb, LExpr *value);
 void s_call(LB *lb, LFunc *callee);
 void s_comment(LB *lb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Where a layer is in the source, for comments: "line 6", or for a layer of a block
+ * "line 3, block residual_1 at line 17" (the block's line, and the model's line using it). */
+const char *node_line(LB *lb, const Node *n);
 
 /* ---- buffers ---- */
 Buf *buf_param(LB *lb, const ParamTensor *t, bool grad);

@@ -225,8 +225,8 @@ static const Buf *conv_columns(LB *lb, const Window *w, const Buf *x) {
 static void conv_comment(LB *lb, const Node *n, const Window *w) {
     bool two_d = n->op == OP_CONV2D;
     const char *act = n->act.kind == ACT_LINEAR ? "" : act_name(n->act.kind);
-    s_comment(lb, "%s forward (line %d): y = %s%sconv(x, W)%s%s   x (B,%s), W (%s), y (B,%s)",
-              n->name, n->loc.line, act, *act ? "(" : "", n->use_bias ? " + b" : "",
+    s_comment(lb, "%s forward (%s): y = %s%sconv(x, W)%s%s   x (B,%s), W (%s), y (B,%s)",
+              n->name, node_line(lb, n), act, *act ? "(" : "", n->use_bias ? " + b" : "",
               *act ? ")" : "", dims_text(lb, two_d, w->H, w->W, w->C),
               two_d ? arena_printf(lb->a, "%lld,%lld,%lld,%lld", (long long)w->KH,
                                    (long long)w->KW, (long long)w->C, (long long)w->F)
@@ -263,7 +263,7 @@ void conv_backward(LB *lb, const Node *n, bool written[]) {
     Window w = window_of(n);
     int64_t K = window_size(&w);
     LExpr *rows = e_mul(lb, e_batch(lb), e_int(lb, pixels(&w)));
-    s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
+    s_comment(lb, "%s backward (%s)", n->name, node_line(lb, n));
     z_grad(lb, n, rows, w.F);
     if (!conv_identity(&w))
         s_comment(lb, "the columns again (scratch is not kept between passes)");
@@ -413,7 +413,7 @@ void pool_forward(LB *lb, const Node *n) {
                               : arena_printf(lb->a, "y[r, o, c] = %s of x over the %lld steps "
                                                  "at o·%lld", pool_words[n->pool_kind],
                                              (long long)w.KW, (long long)w.SW);
-    s_comment(lb, "%s forward (line %d): %s   x (B,%s), y (B,%s)", n->name, n->loc.line, where,
+    s_comment(lb, "%s forward (%s): %s   x (B,%s), y (B,%s)", n->name, node_line(lb, n), where,
               dims_text(lb, two_d, w.H, w.W, w.C), dims_text(lb, two_d, w.OH, w.OW, w.C));
     if (n->pool_kind != POOL_AVG)
         s_comment(lb, "arg = the winner's position %s in its window (the first, on ties)",
@@ -445,8 +445,8 @@ static LExpr *pool_grad(LB *lb, const Node *n, const Window *w, LExpr *yi, LExpr
  * in the input's memory order; the rows and columns no window covers get 0. */
 static void pool_backward_disjoint(LB *lb, const Node *n, const Window *w, bool first) {
     bool avg = n->pool_kind == POOL_AVG;
-    s_comment(lb, "%s backward (line %d): dx[window position] = %s (the windows do not "
-                  "overlap)", n->name, n->loc.line, avg ? "dy / count" : "dy where the position is arg");
+    s_comment(lb, "%s backward (%s): dx[window position] = %s (the windows do not "
+                  "overlap)", n->name, node_line(lb, n), avg ? "dy / count" : "dy where the position is arg");
     LExpr *r = batch_loop(lb);
     if (avg)
         s_let(lb, "inv", pool_inv_count(lb, w, NULL, NULL));
@@ -490,8 +490,8 @@ void pool_backward(LB *lb, const Node *n, bool written[]) {
         return;
     }
     const Buf *dxpad = lb->scratch[SCRATCH_PAD];
-    s_comment(lb, "%s backward (line %d): dxpad[window position] += %s; dx = dxpad without "
-                  "its border", n->name, n->loc.line,
+    s_comment(lb, "%s backward (%s): dxpad[window position] += %s; dx = dxpad without "
+                  "its border", n->name, node_line(lb, n),
               avg ? "dy / count" : "dy where the position is arg");
     LExpr *r = batch_loop(lb);
     fill_row(lb, &w, dxpad, r, 0);
@@ -523,8 +523,8 @@ void gap_forward(LB *lb, const Node *n) {
     const Buf *x = lb->nb[view_source(n->in[0])->id].out, *y = lb->nb[n->id].out;
     int64_t S, C;
     gap_dims(n, &S, &C);
-    s_comment(lb, "%s forward (line %d): y[r, c] = (1/%lld)·Σ_p x[r, p, c] over %lld positions",
-              n->name, n->loc.line, (long long)S, (long long)S);
+    s_comment(lb, "%s forward (%s): y[r, c] = (1/%lld)·Σ_p x[r, p, c] over %lld positions",
+              n->name, node_line(lb, n), (long long)S, (long long)S);
     LExpr *r = batch_loop(lb);
     int open = 0;
     LExpr *c = dim_loop(lb, "c", C, true, &open);
@@ -550,7 +550,7 @@ void gap_backward(LB *lb, const Node *n, bool written[]) {
     int64_t S, C;
     gap_dims(n, &S, &C);
     bool first = first_grad(written, n, 0);
-    s_comment(lb, "%s backward (line %d): dx[r, p, c] = dy[r, c] / %lld", n->name, n->loc.line,
+    s_comment(lb, "%s backward (%s): dx[r, p, c] = dy[r, c] / %lld", n->name, node_line(lb, n),
               (long long)S);
     LExpr *r = batch_loop(lb);
     int open = 0;

@@ -205,7 +205,7 @@ static void dense_forward(LB *lb, const Node *n) {
     const NodeBufs *nb = &lb->nb[n->id];
     const Buf *x = lb->nb[view_source(n->in[0])->id].out;
     DenseDims dd = dense_dims(lb, n);
-    s_comment(lb, "%s forward (line %d): y = %s%sx·W%s%s   W (%lld, %lld)", n->name, n->loc.line,
+    s_comment(lb, "%s forward (%s): y = %s%sx·W%s%s   W (%lld, %lld)", n->name, node_line(lb, n),
               act_formula(n->act), n->act.kind == ACT_LINEAR ? "" : "(", n->use_bias ? " + b" : "",
               n->act.kind == ACT_LINEAR ? "" : ")", (long long)dd.f, (long long)dd.u);
     bool apply = layer_has_z(n) && n->act.kind != ACT_SOFTMAX;
@@ -220,7 +220,7 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
     const Node *src = view_source(n->in[0]);
     const Buf *x = lb->nb[src->id].out;
     DenseDims dd = dense_dims(lb, n);
-    s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
+    s_comment(lb, "%s backward (%s)", n->name, node_line(lb, n));
     z_grad(lb, n, dd.rows, dd.u);
     double l2 = n->params[0].l2;
     s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");
@@ -255,7 +255,7 @@ static void rows_end(LB *lb) {
 static void activation_forward(LB *lb, const Node *n) {
     const Buf *x = lb->nb[view_source(n->in[0])->id].out, *y = lb->nb[n->id].out;
     int64_t width = shape_size(n->out);
-    s_comment(lb, "%s forward (line %d): y = %s(x)", n->name, n->loc.line, act_name(n->act.kind));
+    s_comment(lb, "%s forward (%s): y = %s(x)", n->name, node_line(lb, n), act_name(n->act.kind));
     if (n->act.kind == ACT_SOFTMAX) {
         int64_t last = n->out.d[n->out.rank - 1];
         softmax_rows(lb, x, y, lb->nb[n->id].lse, e_mul(lb, e_batch(lb), e_int(lb, width / last)),
@@ -274,7 +274,7 @@ static void activation_backward(LB *lb, const Node *n, bool written[]) {
     const NodeBufs *nb = &lb->nb[n->id];
     bool first = !written[src->id];
     written[src->id] = true;
-    s_comment(lb, "%s backward (line %d): dx = dy·%s'(x)", n->name, n->loc.line,
+    s_comment(lb, "%s backward (%s): dx = dy·%s'(x)", n->name, node_line(lb, n),
               act_name(n->act.kind));
     int64_t width = shape_size(n->out);
     if (n->act.kind == ACT_SOFTMAX) {
@@ -330,8 +330,8 @@ static void dropout_pass(LB *lb, const Node *n, bool backward, bool first) {
 }
 
 static void dropout_forward(LB *lb, const Node *n) {
-    s_comment(lb, "%s forward (line %d): y = x·mask/(1 − %g) in training, mask = noise ≥ %g",
-              n->name, n->loc.line, n->rate, n->rate);
+    s_comment(lb, "%s forward (%s): y = x·mask/(1 − %g) in training, mask = noise ≥ %g",
+              n->name, node_line(lb, n), n->rate, n->rate);
     dropout_pass(lb, n, false, true);
 }
 
@@ -341,7 +341,7 @@ static void dropout_backward(LB *lb, const Node *n, bool written[]) {
     const Node *src = view_source(n->in[0]);
     bool first = !written[src->id];
     written[src->id] = true;
-    s_comment(lb, "%s backward (line %d): dx = dy·mask/(1 − %g)", n->name, n->loc.line, n->rate);
+    s_comment(lb, "%s backward (%s): dx = dy·mask/(1 − %g)", n->name, node_line(lb, n), n->rate);
     dropout_pass(lb, n, true, first);
 }
 

@@ -120,8 +120,8 @@ void batchnorm_forward(LB *lb, const Node *n) {
     const Buf *x = input_buf(lb, n, 0);
     int64_t S, C;
     bn_dims(n, &S, &C);
-    s_comment(lb, "%s forward (line %d): y = gamma·(x − mean)·invstd + beta over the last axis "
-                  "(C = %lld), invstd = 1/√(var + %g)", n->name, n->loc.line, (long long)C,
+    s_comment(lb, "%s forward (%s): y = gamma·(x − mean)·invstd + beta over the last axis "
+                  "(C = %lld), invstd = 1/√(var + %g)", n->name, node_line(lb, n), (long long)C,
               n->epsilon);
     LStmt *cond = if_begin(lb, e_training(lb));
     s_comment(lb, "training: statistics of the batch over B·%lld positions (biased variance); "
@@ -195,8 +195,8 @@ void batchnorm_backward(LB *lb, const Node *n, bool written[]) {
     const Buf *x = input_buf(lb, n, 0);
     int64_t S, C;
     bn_dims(n, &S, &C);
-    s_comment(lb, "%s backward (line %d): xhat = (x − mean)·invstd; dbeta = Σ dy; "
-                  "dgamma = Σ dy·xhat (over B·%lld positions)", n->name, n->loc.line,
+    s_comment(lb, "%s backward (%s): xhat = (x − mean)·invstd; dbeta = Σ dy; "
+                  "dgamma = Σ dy·xhat (over B·%lld positions)", n->name, node_line(lb, n),
               (long long)S);
     bn_param_grads(lb, n);
     if (!needs_input_grad(n)) {
@@ -241,7 +241,7 @@ static LExpr *product_except(LB *lb, const Node *n, LExpr *idx, int skip) {
 void merge_forward(LB *lb, const Node *n) {
     bool add = n->op == OP_ADD;
     int64_t width = shape_size(n->out);
-    s_comment(lb, "%s forward (line %d): y = %s of %d inputs", n->name, n->loc.line,
+    s_comment(lb, "%s forward (%s): y = %s of %d inputs", n->name, node_line(lb, n),
               add ? "the sum" : "the elementwise product", n->nin);
     LExpr *r = row_loop(lb, e_batch(lb));
     LExpr *k = vec_loop(lb, "k", width);
@@ -263,8 +263,8 @@ void merge_backward(LB *lb, const Node *n, bool written[]) {
     if (!any)
         return;
     int64_t width = shape_size(n->out);
-    s_comment(lb, "%s backward (line %d): dx_i = dy%s, for each input in turn", n->name,
-              n->loc.line, add ? "" : "·Π_{j≠i} x_j");
+    s_comment(lb, "%s backward (%s): dx_i = dy%s, for each input in turn", n->name,
+              node_line(lb, n), add ? "" : "·Π_{j≠i} x_j");
     bool *first = ARENA_ARRAY(lb->a, bool, n->nin);
     for (int i = 0; i < n->nin; i++)
         first[i] = input_needs_grad(n, i) && first_grad(written, n, i);
@@ -320,8 +320,8 @@ static void concat_pass(LB *lb, const Node *n, bool backward, const bool first[]
 }
 
 void concat_forward(LB *lb, const Node *n) {
-    s_comment(lb, "%s forward (line %d): y = the %d inputs side by side along axis %d", n->name,
-              n->loc.line, n->nin, n->axis + 1);
+    s_comment(lb, "%s forward (%s): y = the %d inputs side by side along axis %d", n->name,
+              node_line(lb, n), n->nin, n->axis + 1);
     concat_pass(lb, n, false, NULL);
 }
 
@@ -331,7 +331,7 @@ void concat_backward(LB *lb, const Node *n, bool written[]) {
         any |= input_needs_grad(n, i);
     if (!any)
         return;
-    s_comment(lb, "%s backward (line %d): each input's slice of dy", n->name, n->loc.line);
+    s_comment(lb, "%s backward (%s): each input's slice of dy", n->name, node_line(lb, n));
     bool *first = ARENA_ARRAY(lb->a, bool, n->nin);
     for (int i = 0; i < n->nin; i++)
         first[i] = input_needs_grad(n, i) && first_grad(written, n, i);
@@ -364,14 +364,14 @@ void glu_forward(LB *lb, const Node *n) {
     LExpr *rows = glu_rows(lb, n);
     if (n->units) {
         int64_t f = n->in[0]->out.d[n->in[0]->out.rank - 1];
-        s_comment(lb, "%s forward (line %d): z = x·W%s, W (%lld, %lld); y = z[:, :%lld]·σ(z[:, "
-                      "%lld:])", n->name, n->loc.line, nb->b ? " + b" : "", (long long)f,
+        s_comment(lb, "%s forward (%s): z = x·W%s, W (%lld, %lld); y = z[:, :%lld]·σ(z[:, "
+                      "%lld:])", n->name, node_line(lb, n), nb->b ? " + b" : "", (long long)f,
                   (long long)(2 * u), (long long)u, (long long)u);
         gemm_forward(lb, x, nb->W, nb->b, nb->z, NULL, (Activation){ACT_LINEAR, 0}, rows, f, 2 * u);
         gates = nb->z;
     } else {
-        s_comment(lb, "%s forward (line %d): y = a·σ(b), a = x[..., :%lld], b = x[..., %lld:]",
-                  n->name, n->loc.line, (long long)u, (long long)u);
+        s_comment(lb, "%s forward (%s): y = a·σ(b), a = x[..., :%lld], b = x[..., %lld:]",
+                  n->name, node_line(lb, n), (long long)u, (long long)u);
     }
     LExpr *r = row_loop(lb, rows);
     LExpr *j = vec_loop(lb, "j", u);
@@ -414,15 +414,15 @@ void glu_backward(LB *lb, const Node *n, bool written[]) {
     if (!n->units) {
         if (!dx)
             return;
-        s_comment(lb, "%s backward (line %d): da = dy·σ(b), db = dy·a·σ(b)·(1 − σ(b))", n->name,
-                  n->loc.line);
+        s_comment(lb, "%s backward (%s): da = dy·σ(b), db = dy·a·σ(b)·(1 − σ(b))", n->name,
+                  node_line(lb, n));
         glu_gate_grads(lb, n, input_buf(lb, n, 0), first_grad(written, n, 0));
         return;
     }
     int64_t u = n->units, f = n->in[0]->out.d[n->in[0]->out.rank - 1];
     LExpr *rows = glu_rows(lb, n);
-    s_comment(lb, "%s backward (line %d): dz = [dy·σ(zb), dy·za·σ(zb)·(1 − σ(zb))]", n->name,
-              n->loc.line);
+    s_comment(lb, "%s backward (%s): dz = [dy·σ(zb), dy·za·σ(zb)·(1 − σ(zb))]", n->name,
+              node_line(lb, n));
     glu_gate_grads(lb, n, nb->z, false);
     double l2 = n->params[0].l2;
     s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");

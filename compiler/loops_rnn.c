@@ -385,8 +385,8 @@ static void gru_step_reset_before(const Step *s, const Node *n) {
 
 static void rnn_formulas(LB *lb, const Node *n) {
     const char *g = act_name(n->act.kind), *sg = act_name(n->rec_act.kind);
-    s_comment(lb, "%s forward (line %d): Keras %s, %lld units, initial state 0%s", n->name,
-              n->loc.line, op_keras_class(n->op), (long long)n->units,
+    s_comment(lb, "%s forward (%s): Keras %s, %lld units, initial state 0%s", n->name,
+              node_line(lb, n), op_keras_class(n->op), (long long)n->units,
               n->return_sequences ? ", every step returned" : ", last step returned");
     switch (n->op) {
     case OP_SIMPLE_RNN:
@@ -680,7 +680,7 @@ static void recurrent_param_grads(LB *lb, const Node *n, const RnnBufs *rb, bool
 
 static void recurrent_backward(LB *lb, const Node *n, bool written[]) {
     const RnnBufs *rb = lb->nb[n->id].rnn;
-    s_comment(lb, "%s backward (line %d)", n->name, n->loc.line);
+    s_comment(lb, "%s backward (%s)", n->name, node_line(lb, n));
     bptt(lb, n, rb);
     recurrent_param_grads(lb, n, rb, written);
 }
@@ -698,8 +698,8 @@ static LExpr *embedding_row(LB *lb, const Node *n, LExpr *r, LExpr *t) {
 static void embedding_forward(LB *lb, const Node *n) {
     const NodeBufs *nb = &lb->nb[n->id];
     int64_t T = n->out.d[0], D = n->units;
-    s_comment(lb, "%s forward (line %d): y[r, t, :] = E[x[r, t], :]   E (%lld, %lld)", n->name,
-              n->loc.line, (long long)n->vocab, (long long)D);
+    s_comment(lb, "%s forward (%s): y[r, t, :] = E[x[r, t], :]   E (%lld, %lld)", n->name,
+              node_line(lb, n), (long long)n->vocab, (long long)D);
     s_comment(lb, "  index(v, n): v clamped into [0, n − 1]; the runtime refuses data with "
                   "indices outside the table");
     LStmt *r = for_begin(lb, "r", e_batch(lb));
@@ -718,8 +718,8 @@ static void embedding_backward(LB *lb, const Node *n) {
     const NodeBufs *nb = &lb->nb[n->id];
     int64_t T = n->out.d[0], D = n->units;
     double l2 = n->params[0].l2;
-    s_comment(lb, "%s backward (line %d): dE = %s, then dE[x[r, t], :] += dy[r, t, :]; no dx "
-                  "(indices have no gradient)", n->name, n->loc.line, l2 > 0 ? "2·l2·E" : "0");
+    s_comment(lb, "%s backward (%s): dE = %s, then dE[x[r, t], :] += dy[r, t, :]; no dx "
+                  "(indices have no gradient)", n->name, node_line(lb, n), l2 > 0 ? "2·l2·E" : "0");
     LStmt *v = for_begin(lb, "v", e_int(lb, n->vocab));
     v->parallel = true;
     LStmt *j = vector_for(lb, "j", D);

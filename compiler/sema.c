@@ -167,6 +167,7 @@ static const char *const *options_of(OpKind op, int act, int *npos) {
 typedef struct BlockUse {
     const Decl *decl;
     const char *instance;   /* "residual_1" */
+    int line;               /* the line of the statement that uses it */
     struct BlockUse *outer;
 } BlockUse;
 
@@ -761,6 +762,8 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     n->nin = nin;
     n->loc = st->loc;
     n->block = body->block ? body->block->instance : NULL;
+    for (const BlockUse *u = body->block; u; u = u->outer)
+        n->block_line = u->line; /* the outermost use: a line of the model */
     bool top = !body->block;
     int kind = ln->op;
     for (int i = 0; i < N_ACT_LAYER_CLASSES; i++)
@@ -915,7 +918,7 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
         if (B->blocks[i] == blk)
             k = B->block_counts[i]++;
     BlockUse use = {blk, k ? arena_printf(S->a, "%s_%d", blk->name, k) : blk->name,
-                    outer->block};
+                    st->loc.line, outer->block};
     Body body = {scope, input, false, &use, outer->depth + 1};
     int errors = S->d->nerrors;
     build_body(B, &body, blk->body);

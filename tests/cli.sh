@@ -98,6 +98,8 @@ expect 1 'no model in this file'           -- "$nnlc" --summary "$tmp/empty.nn"
 # Code generation: every output form, and nothing on stderr from LLVM (its remarks and
 # warnings are not the user's business).
 expect 0 'parallel for rb in 0\.\.B/4'   -- "$nnlc" --emit=loops "$examples/mlp.nn"
+# A layer of a block says which use of the block it is, and the model's line using it.
+expect 0 '# conv2d_4 forward \(line 5, block residual_1 at line 21\)' -- "$nnlc" --emit=loops "$examples/resnet_bn.nn"
 expect 0 'define internal void @dense.forward\(ptr %ctx\).*!nnlc.source' \
                                             -- "$nnlc" -O0 --emit=llvm "$examples/mlp.nn"
 expect 0 'dense forward \(line 6\): y = sigmoid\(x\*W \+ b\)' -- "$nnlc" --emit=llvm "$examples/mlp.nn"
