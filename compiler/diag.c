@@ -166,8 +166,9 @@ static int edit_distance(const char *a, const char *b) {
 
 DiagNum diag_num(double v) {
     DiagNum n;
-    for (int digits = 6; digits <= 17; digits += 3) {
-        snprintf(n.s, sizeof n.s, "%.*g", digits, v);
+    static const int digits[] = {6, 9, 12, 15, 17}; /* 17 digits always read back */
+    for (int i = 0; i < 5; i++) {
+        snprintf(n.s, sizeof n.s, "%.*g", digits[i], v);
         if (strtod(n.s, NULL) == v || v != v)
             break;
     }

@@ -278,24 +278,34 @@ void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {
         snprintf(buf + k, size - k, rank == 1 ? ",)" : ")");
 }
 
-/* Trailing 1s aside, an example's shape must be the model input's, unless one of them is
- * a vector: an image (28, 28) fits input [28, 28, 1] or [28, 28]; a vector model (input
- * [784], or [784, 1] for a pixel-by-pixel sequence) takes it flattened, as Keras'
- * tutorials do; and flat examples fill any input in row-major order, as CSV rows do. But
- * input [14, 56, 1] would read the same pixels as another image, and input [5, 7] a
- * (7, 5) array's values transposed. */
+/* Size-1 axes aside (they do not change the order of the values), an example's shape
+ * must be the model input's, unless one of them is a vector: an image (28, 28) fits input
+ * [28, 28, 1] or [28, 28], and PyTorch's (1, 28, 28) too; a vector model (input [784],
+ * or [784, 1] for a pixel-by-pixel sequence) takes it flattened, as Keras' tutorials do;
+ * and flat examples fill any input in row-major order, as CSV rows do. But input
+ * [14, 56, 1] would read the same pixels as another image, and input [5, 7] a (7, 5)
+ * array's values transposed. */
+static int without_ones(const int64_t *dims, int rank, int64_t *out) {
+    int k = 0;
+    for (int i = 0; i < rank; i++)
+        if (dims[i] != 1)
+            out[k++] = dims[i];
+    return k;
+}
+
+enum { MAX_EXAMPLE_RANK = 8 }; /* the IDX and .npy readers' limit, and above NNRT_MAX_RANK */
+
 static bool same_layout(const int64_t *dims, int rank, const DataSpec *spec) {
-    int a = rank, b = spec->input_rank;
-    while (a > 0 && dims[a - 1] == 1)
-        a--;
-    while (b > 0 && spec->input_dims[b - 1] == 1)
-        b--;
+    int64_t a_dims[MAX_EXAMPLE_RANK], b_dims[MAX_EXAMPLE_RANK];
+    if (rank > MAX_EXAMPLE_RANK || spec->input_rank > MAX_EXAMPLE_RANK)
+        return false;
+    int a = without_ones(dims, rank, a_dims), b = without_ones(spec->input_dims, spec->input_rank, b_dims);
     if (a <= 1 || b <= 1)
         return true;
     if (a != b)
         return false;
     for (int i = 0; i < a; i++)
-        if (dims[i] != spec->input_dims[i])
+        if (a_dims[i] != b_dims[i])
             return false;
     return true;
 }
