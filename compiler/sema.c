@@ -191,10 +191,15 @@ typedef struct NameSet {
  * 2^10 layers, thirty are 2^30, which took minutes and gigabytes before failing. A model
  * has at most this many layers; the 20,000 of tests/limits.sh take well under a second. */
 enum { MAX_LAYERS = 100000 };
+/* Uses of blocks, which multiply the same way even when they make no layer (empty
+ * bodies): a use costs about what a layer does, and a tree of uses has about two per
+ * layer it makes, so the layer limit is met first in a model whose blocks make layers. */
+enum { MAX_BLOCK_USES = 10 * MAX_LAYERS };
 
 typedef struct Builder {
     Sema *S;
     bool too_many_layers;   /* MAX_LAYERS was reached: nothing more is built */
+    long block_uses;        /* blocks expanded so far (MAX_BLOCK_USES) */
     int name_counts[OP_COUNT + N_ACT_LAYER_CLASSES]; /* per automatic base name, as Keras */
     int block_counts[64];
     const Decl *blocks[64];
@@ -873,6 +878,13 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
     Sema *S = B->S;
     if (B->too_many_layers) /* said once; the rest of the expansion is skipped */
         return NULL;
+    if (++B->block_uses > MAX_BLOCK_USES) {
+        B->too_many_layers = true;
+        diag_error(S->d, st->loc, "the model uses blocks too many times (limit is %d uses)",
+                   MAX_BLOCK_USES);
+        diag_hint(S->d, st->loc, "blocks that use blocks several times multiply their uses");
+        return NULL;
+    }
     for (BlockUse *u = outer->block; u; u = u->outer)
         if (u->decl == blk) {
             diag_error(S->d, st->call->name_loc, "block '%s' uses itself", blk->name);

@@ -90,6 +90,14 @@ awk 'BEGIN { print "block b0() { dense(2) }"
 start=$(date +%s)
 expect 1 'blocks\.nn:1:14: error: the model has too many layers \(limit is 100000\)' "$tmp/blocks.nn"
 [ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 2^30 block layers took over 10 s" >&2; fails=$((fails + 1)); }
+# The same with blocks that make no layer: 2^30 uses, limited as the layers are (they
+# went on for minutes and gigabytes, the layer limit never reached).
+awk 'BEGIN { print "block b0() { }"
+             for (i = 1; i <= 30; i++) printf "block b%d() { b%d() b%d() }\n", i, i - 1, i - 1
+             print "model m { input [4] b30() dense(2) }" }' >"$tmp/empty_blocks.nn"
+start=$(date +%s)
+expect 1 'empty_blocks\.nn:3:19: error: the model uses blocks too many times \(limit is 1000000 uses\)' "$tmp/empty_blocks.nn"
+[ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 2^30 empty block uses took over 10 s" >&2; fails=$((fails + 1)); }
 
 echo "limits: $passes passed, $fails failed"
 [ $fails -eq 0 ]
