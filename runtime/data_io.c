@@ -180,17 +180,25 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
     for (;;) {
         if (cap - n < (1 << 16)) {
             /* a .csv.gz of a few MB can inflate to more than the machine holds: an error,
-             * not a process killed when its pages run out */
-            char *more = limit > 0 && (uint64_t)cap * 2 > limit ? NULL : realloc(buf, cap * 2);
+             * not a process killed when its pages run out. The buffer doubles, but up to
+             * the limit only, so a text between half the limit and the limit still fits. */
+            size_t grown = cap * 2;
+            if (limit > 0 && (uint64_t)grown > limit)
+                grown = (size_t)limit;
+            char *more = grown - n >= (1 << 16) ? realloc(buf, grown) : NULL;
             if (!more) {
-                nnrt_fail(err, "%s: byte %zu: the text goes on beyond the memory available "
-                          "(%.3g GB)", path, n, (double)limit / 1e9);
+                if (limit > 0)
+                    nnrt_fail(err, "%s: byte %zu: the text needs more than the memory "
+                              "available (%.3g GB)", path, n, (double)limit / 1e9);
+                else
+                    nnrt_fail(err, "%s: byte %zu: the text needs more memory than the system "
+                              "gives", path, n);
                 free(buf);
                 nnrt_gz_close(&in);
                 return false;
             }
             buf = more;
-            cap *= 2;
+            cap = grown;
         }
         int64_t want = (int64_t)(cap - n - 1);
         int64_t r = nnrt_gz_read(&in, buf + n, want, err);
