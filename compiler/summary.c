@@ -13,7 +13,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-/* 93322 -> "93,322"; a count that saturated (count_add) is "over 9.22e18". */
+/* 93322 -> "93,322"; a count that saturated (count_add) is "over 9.22e+18". */
 static char *commas(int64_t v, char *buf, size_t size) {
     if (v == INT64_MAX) {
         snprintf(buf, size, "over %.2e", (double)INT64_MAX);

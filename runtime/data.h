@@ -158,10 +158,11 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
  * --limit, instead of an allocation the system cannot back. */
 bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err);
 /* Elements to allocate first for `count` announced values of `value_bytes` bytes each in
- * the file: all of them for a plain file (its size was checked) or a gzip file whose
- * trailer states room for them, else at most 2^24 (a pipe, a .gz cut short or announcing
- * more than it holds), grown with nnrt_grow as the values arrive, so a small .gz
- * announcing gigabytes allocates what it holds. */
+ * the file: all of them for a plain file (nnrt_gz_can_hold refused announcements of more
+ * than 64 MiB that it cannot hold) or a gzip file whose trailer (ISIZE, which a forged
+ * file may inflate, within nnrt_data_fits) states room for them; else at most 2^24 (a
+ * pipe, a .gz cut short or announcing more than it holds), grown with nnrt_grow as the
+ * values arrive, so a small .gz announcing gigabytes allocates what it holds. */
 int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count, int64_t value_bytes);
 /* Makes *buf (from nnrt_alloc, *cap elements of elem bytes) hold need elements, doubling
  * up to most; the contents are kept. */

@@ -111,9 +111,10 @@ static double idx_value(const unsigned char *b, int type) {
     }
 }
 
-/* Reads `count` values into dst as float, or (bytes != NULL, an unsigned-byte file) as
- * they are into bytes. `what` names them for the truncation error: "bytes of pixels
- * (60000 examples of 28x28)". */
+/* Reads `count` values into *dstp as float, or (bytesp != NULL, an unsigned-byte file) as
+ * they are into *bytesp; the buffer (from nnrt_alloc, *cap values) grows with nnrt_grow as
+ * values arrive. `what` names them for the truncation error: "bytes of pixels (60000
+ * examples of 28x28)". */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
                         uint8_t **bytesp, int64_t *cap, const char *what, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
@@ -186,9 +187,10 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
     if (ok) {
         t->dim = h.per;
         bool bytes = spec->keep_bytes && h.type == 0x08;
-        int64_t count = t->n * t->dim, cap = nnrt_gz_first_capacity(&in, count, h.elem_bytes);
-        ok = nnrt_data_fits(&in, h.data_offset, count * (bytes ? 1 : (int64_t)sizeof(float)),
-                            what, err);
+        int64_t count = nnrt_mul_checked(t->n, t->dim);
+        int64_t cap = nnrt_gz_first_capacity(&in, count, h.elem_bytes);
+        ok = nnrt_data_fits(&in, h.data_offset,
+                            nnrt_mul_checked(count, bytes ? 1 : (int64_t)sizeof(float)), what, err);
         if (ok && bytes) {
             t->x8 = nnrt_alloc((size_t)cap);
             t->x8_scale = 1;
@@ -237,9 +239,11 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
                               nnrt_mul_checked(nnrt_mul_checked(t->n, h.per), h.elem_bytes), what,
                               err);
     }
-    int64_t count = ok ? t->n * h.per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count, h.elem_bytes) : 0;
+    int64_t count = ok ? nnrt_mul_checked(t->n, h.per) : 0;
+    int64_t cap = ok ? nnrt_gz_first_capacity(&in, count, h.elem_bytes) : 0;
     if (ok)
-        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), what, err);
+        ok = nnrt_data_fits(&in, h.data_offset, nnrt_mul_checked(count, (int64_t)sizeof(float)),
+                            what, err);
     if (ok) {
         t->ydim = h.per;
         t->y = nnrt_alloc(sizeof(float) * (size_t)cap);

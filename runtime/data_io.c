@@ -58,8 +58,12 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
 }
 
 bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err) {
+    if (bytes < 0) /* the product overflowed (nnrt_mul_checked) */
+        return nnrt_fail(err, "%s: byte %lld: the %s the header announces are more than any "
+                         "memory holds; read fewer with --limit", in->path, (long long)offset,
+                         what);
     uint64_t limit = nnrt_memory_limit();
-    if (limit == 0 || bytes < 0 || (uint64_t)bytes <= limit)
+    if (limit == 0 || (uint64_t)bytes <= limit)
         return true;
     return nnrt_fail(err, "%s: byte %lld: the %s the header announces need %.3g GB of memory, more "
                      "than the %.3g GB available; read fewer with --limit", in->path,
@@ -84,7 +88,9 @@ static int64_t gz_stated_size(const GzIn *in) {
 
 int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count, int64_t value_bytes) {
     enum { FIRST = 1 << 24 };
-    if (in->file_bytes >= 0 && gzdirect(in->gz)) /* nnrt_gz_can_hold saw the file hold it all */
+    if (count < 0) /* overflowed: nnrt_data_fits refuses it */
+        return 0;
+    if (in->file_bytes >= 0 && gzdirect(in->gz)) /* a plain file: memory as big as it is */
         return count;
     /* A gzip file whose trailer states room for every announced value gets its buffer in
      * one piece (Fashion-MNIST's 47 MB of pixels: growing it by doubling raised the

@@ -292,9 +292,11 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         ok = nnrt_gz_can_hold(&in, h.data_offset,
                               nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
     }
-    int64_t count = ok ? t->n * per : 0, cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
+    int64_t count = ok ? nnrt_mul_checked(t->n, per) : 0;
+    int64_t cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
     if (ok)
-        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "values", err);
+        ok = nnrt_data_fits(&in, h.data_offset, nnrt_mul_checked(count, (int64_t)sizeof(float)),
+                            "values", err);
     if (ok) {
         t->x = nnrt_alloc(sizeof(float) * (size_t)cap);
         ok = read_npy_values(&in, &h, count, per, &t->x, &cap, err);
@@ -326,9 +328,11 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
                               nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
                               err);
     }
-    int64_t count = ok ? t->n * spec->ydim : 0, cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
+    int64_t count = ok ? nnrt_mul_checked(t->n, spec->ydim) : 0;
+    int64_t cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
     if (ok)
-        ok = nnrt_data_fits(&in, h.data_offset, count * (int64_t)sizeof(float), "labels", err);
+        ok = nnrt_data_fits(&in, h.data_offset, nnrt_mul_checked(count, (int64_t)sizeof(float)),
+                            "labels", err);
     if (ok) {
         t->ydim = spec->ydim;
         t->y = nnrt_alloc(sizeof(float) * (size_t)cap);
