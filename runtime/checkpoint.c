@@ -455,6 +455,9 @@ static bool split_names(const SafeTensors *st, const char *names, const NnrtMode
     Json list = {0};
     char why[200];
     int n = 0;
+    /* A JSON array of strings, or else names one per line: a checkpoint written before the
+     * JSON form may hold a first name such as "[1]" that parses as JSON but is no list of
+     * strings, and is then read as lines, as it was written. */
     bool json = names[0] == '[' && nnrt_json_parse(names, strlen(names), &list, why, sizeof why);
     if (json) {
         bool strings = list.kind == JSON_ARRAY;
@@ -462,8 +465,11 @@ static bool split_names(const SafeTensors *st, const char *names, const NnrtMode
             strings = list.items[i].kind == JSON_STRING;
         if (!strings) {
             nnrt_json_free(&list);
-            return nnrt_fail(err, "%s: metadata \"class_names\" is not a list of names", st->path);
+            memset(&list, 0, sizeof list);
+            json = false;
         }
+    }
+    if (json) {
         n = list.n;
     } else {
         for (const char *c = names; *c; c++)
