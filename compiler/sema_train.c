@@ -213,6 +213,10 @@ static const char *const keras_losses[][2] = {
 };
 static const char *const keras_metrics[][2] = {
     {"rootmeansquarederror", "rmse"}, {"meanabsoluteerror", "mae"}, {"meansquarederror", "mse"},
+    /* Keras' names of the one accuracy nnlc computes (argmax against the label) */
+    {"acc", "accuracy"}, {"sparse_categorical_accuracy", "accuracy"},
+    {"sparsecategoricalaccuracy", "accuracy"}, {"categorical_accuracy", "accuracy"},
+    {"categoricalaccuracy", "accuracy"},
 };
 
 /* A whole number that the trainer keeps in an int (a patience, a window, k of top_k):
