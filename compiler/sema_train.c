@@ -930,6 +930,16 @@ static void no_flatten_hint(Train *T) {
         return;
     }
     shape_str(first->in[0]->out, buf, sizeof buf);
+    const Node *rec = first->in[0];
+    if ((rec->op == OP_LSTM || rec->op == OP_GRU || rec->op == OP_SIMPLE_RNN) &&
+        rec->return_sequences) {
+        /* Keras' stacked-RNN habit kept on the last recurrent layer */
+        diag_hint(T->S->d, rec->loc, "'%s' returns every step (return_sequences gives %s): "
+                  "drop the option to keep only the last step, or insert flatten() before "
+                  "line %d", rec->name, buf,
+                  first->loc.line);
+        return;
+    }
     diag_hint(T->S->d, first->loc, "dense acts on the last axis only: on %s from '%s' it "
               "keeps the other axes; insert flatten() (or global pooling) before line %d",
               buf, first->in[0]->name, first->loc.line);
