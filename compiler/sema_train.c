@@ -158,6 +158,8 @@ static bool lr_value(Train *T, const Expr *e, double *out) {
     return true;
 }
 
+static const Node *output_producer(const Graph *g, Activation *act);
+
 /* A loss, metric or augmentation written as a call takes at most `takes` positional
  * arguments (`what` names them for the hint) and no named options: they would be ignored. */
 static bool plain_args(Train *T, const Expr *call, int takes, const char *what) {
@@ -168,7 +170,15 @@ static bool plain_args(Train *T, const Expr *call, int takes, const char *what) 
     for (const Arg *a = call->args; a; a = a->next) {
         if (a->key) {
             diag_error(T->S->d, a->key_loc, "unknown option '%s' for %s", a->key, call->str);
-            if (strcmp(a->key, "from_logits") == 0)
+            Activation act = {0};
+            const Node *out = strcmp(a->key, "from_logits") == 0 && T->g
+                                  ? output_producer(T->g, &act) : NULL;
+            if (out && act.kind != ACT_SOFTMAX && act.kind != ACT_SIGMOID)
+                /* Keras' Dense(10) with from_logits=True: the softmax is still to be added */
+                diag_hint(T->S->d, a->key_loc, "nnlc fuses the output activation with the loss: "
+                          "give the last layer '%s' activation=softmax (or sigmoid) and drop "
+                          "from_logits", out->name);
+            else if (strcmp(a->key, "from_logits") == 0)
                 diag_hint(T->S->d, a->key_loc, "nnlc fuses the output activation with the loss, "
                           "so keep softmax (or sigmoid) on the last layer and drop from_logits");
             else if (takes)
