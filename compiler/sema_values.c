@@ -150,7 +150,7 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
  * MAX_QUOTED bytes (at a character boundary), with "…". */
 enum { MAX_QUOTED = 60 };
 
-static const char *expr_text(Sema *S, const Expr *e) {
+const char *expr_text(Sema *S, const Expr *e) {
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
