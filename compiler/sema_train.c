@@ -257,6 +257,12 @@ static void set_optimizer(Train *T, const Expr *value) {
         return;
     name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
+    char lower[64] = "";
+    for (size_t i = 0; k < 0 && name[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    if (k < 0 && strstr(lower, "momentum")) /* TF 1's MomentumOptimizer, "Momentum" */
+        diag_hint(T->S->d, call ? call->name_loc : value->loc, "momentum is an option of sgd: "
+                  "sgd(lr=0.01, momentum=0.9), with nesterov=true for Nesterov's");
     if (k < 0)
         return;
     Optimizer o = optimizer_defaults((OptKind)k);
