@@ -978,7 +978,18 @@ static void check_loss_against_output(Train *T) {
                    "%s needs %s probabilities, but the output layer '%s' has activation %s",
                    loss, act_name(want), prod->name, act_name(act.kind));
         diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
-        diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer", act_name(want));
+        int64_t units = g->output->out.d[g->output->out.rank - 1];
+        if (t->loss == NNRT_LOSS_BINARY_CE && act.kind == ACT_SOFTMAX && units > 1)
+            /* one class out of several (Fashion-MNIST's 10): sigmoid would want one 0/1
+             * label per unit, which the trainer refuses with the data */
+            diag_hint(T->S->d, t->loss_loc, "for one class out of %lld, keep the softmax and use "
+                      "sparse_categorical_crossentropy (integer labels) or "
+                      "categorical_crossentropy (one-hot labels); binary_crossentropy with "
+                      "sigmoid is for %lld independent yes/no labels", (long long)units,
+                      (long long)units);
+        else
+            diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer",
+                      act_name(want));
         return;
     }
     if ((t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE || t->loss == NNRT_LOSS_CATEGORICAL_CE) &&
