@@ -460,6 +460,13 @@ static bool expects(const yysymbol_kind_t *expected, int n, const char *name) {
     return false;
 }
 
+/* Whether a '}' may come next: the lookahead stands where a statement or setting ends. */
+static bool at_statement_end(const yypcontext_t *ctx) {
+    yysymbol_kind_t all[YYNTOKENS];
+    int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+    return expects(all, n, "'}'");
+}
+
 /* "'('" and "\"identifier\"" as bison names them, without the outer quotes of aliases. */
 static const char *token_name(yysymbol_kind_t kind, char *buf, size_t size) {
     const char *name = yysymbol_name(kind);
@@ -522,6 +529,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* Keras' Input(shape=(784,)) */
         diag_hint(ps->lex.diag, at_loc, "the input takes its shape without a name: input [784] "
                   "or input (28, 28, 1)");
+    } else if (strcmp(yysymbol_name(found), "','") == 0 && at_statement_end(ctx)) {
+        /* Keras' compile(loss=…, optimizer=…) and Sequential([…, …]) separate with commas */
+        diag_hint(ps->lex.diag, at_loc, "statements and settings need no separator: drop the "
+                  "','");
     } else if (found == YYSYMBOL_YYEOF && ps->nopen > 0) {
         diag_note(ps->lex.diag, ps->open_braces[ps->nopen - 1], "this '{' is never closed");
     }

@@ -286,8 +286,19 @@ static void unknown_layer(Builder *B, const Expr *call) {
     if (is_keras_input(call->str)) {
         diag_error(S->d, call->name_loc, "'%s' is not a layer: the model's input is declared "
                    "with the statement `input [d1, d2, …]`", call->str);
-        diag_hint(S->d, call->name_loc, "Keras' Input(shape=(28, 28, 1)) is written input "
-                  "[28, 28, 1] (the shape of one example, without the batch)");
+        const Expr *shape = NULL; /* Input(shape=(784,)) or Input((784,)) */
+        for (const Arg *a = call->args; a; a = a->next)
+            if ((!a->key || strcmp(a->key, "shape") == 0) && a->value &&
+                a->value->kind == EX_LIST) {
+                shape = a->value;
+                break;
+            }
+        if (shape)
+            diag_hint(S->d, call->name_loc, "write input %s (the shape of one example, "
+                      "without the batch)", expr_text(S, shape));
+        else
+            diag_hint(S->d, call->name_loc, "Keras' Input(shape=(28, 28, 1)) is written input "
+                      "[28, 28, 1] (the shape of one example, without the batch)");
         return;
     }
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);

@@ -158,6 +158,8 @@ static bool lr_value(Train *T, const Expr *e, double *out) {
     return true;
 }
 
+static const Node *output_producer(const Graph *g, Activation *act);
+
 /* A loss, metric or augmentation written as a call takes at most `takes` positional
  * arguments (`what` names them for the hint) and no named options: they would be ignored. */
 static bool plain_args(Train *T, const Expr *call, int takes, const char *what) {
@@ -168,7 +170,15 @@ static bool plain_args(Train *T, const Expr *call, int takes, const char *what) 
     for (const Arg *a = call->args; a; a = a->next) {
         if (a->key) {
             diag_error(T->S->d, a->key_loc, "unknown option '%s' for %s", a->key, call->str);
-            if (strcmp(a->key, "from_logits") == 0)
+            Activation act = {0};
+            const Node *out = strcmp(a->key, "from_logits") == 0 && T->g
+                                  ? output_producer(T->g, &act) : NULL;
+            if (out && act.kind != ACT_SOFTMAX && act.kind != ACT_SIGMOID)
+                /* Keras' Dense(10) with from_logits=True: the softmax is still to be added */
+                diag_hint(T->S->d, a->key_loc, "nnlc fuses the output activation with the loss: "
+                          "give the last layer '%s' activation=softmax (or sigmoid) and drop "
+                          "from_logits", out->name);
+            else if (strcmp(a->key, "from_logits") == 0)
                 diag_hint(T->S->d, a->key_loc, "nnlc fuses the output activation with the loss, "
                           "so keep softmax (or sigmoid) on the last layer and drop from_logits");
             else if (takes)
@@ -213,6 +223,10 @@ static const char *const keras_losses[][2] = {
 };
 static const char *const keras_metrics[][2] = {
     {"rootmeansquarederror", "rmse"}, {"meanabsoluteerror", "mae"}, {"meansquarederror", "mse"},
+    /* Keras' names of the one accuracy nnlc computes (argmax against the label) */
+    {"acc", "accuracy"}, {"sparse_categorical_accuracy", "accuracy"},
+    {"sparsecategoricalaccuracy", "accuracy"}, {"categorical_accuracy", "accuracy"},
+    {"categoricalaccuracy", "accuracy"},
 };
 
 /* A whole number that the trainer keeps in an int (a patience, a window, k of top_k):
@@ -243,6 +257,12 @@ static void set_optimizer(Train *T, const Expr *value) {
         return;
     name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
+    char lower[64] = "";
+    for (size_t i = 0; k < 0 && name[i] && i + 1 < sizeof lower; i++)
+        lower[i] = (char)tolower((unsigned char)name[i]);
+    if (k < 0 && strstr(lower, "momentum")) /* TF 1's MomentumOptimizer, "Momentum" */
+        diag_hint(T->S->d, call ? call->name_loc : value->loc, "momentum is an option of sgd: "
+                  "sgd(lr=0.01, momentum=0.9), with nesterov=true for Nesterov's");
     if (k < 0)
         return;
     Optimizer o = optimizer_defaults((OptKind)k);
@@ -926,6 +946,16 @@ static void no_flatten_hint(Train *T) {
         return;
     }
     shape_str(first->in[0]->out, buf, sizeof buf);
+    const Node *rec = first->in[0];
+    if ((rec->op == OP_LSTM || rec->op == OP_GRU || rec->op == OP_SIMPLE_RNN) &&
+        rec->return_sequences) {
+        /* Keras' stacked-RNN habit kept on the last recurrent layer */
+        diag_hint(T->S->d, rec->loc, "'%s' returns every step (return_sequences gives %s): "
+                  "drop the option to keep only the last step, or insert flatten() before "
+                  "line %d", rec->name, buf,
+                  first->loc.line);
+        return;
+    }
     diag_hint(T->S->d, first->loc, "dense acts on the last axis only: on %s from '%s' it "
               "keeps the other axes; insert flatten() (or global pooling) before line %d",
               buf, first->in[0]->name, first->loc.line);
@@ -948,7 +978,18 @@ static void check_loss_against_output(Train *T) {
                    "%s needs %s probabilities, but the output layer '%s' has activation %s",
                    loss, act_name(want), prod->name, act_name(act.kind));
         diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
-        diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer", act_name(want));
+        int64_t units = g->output->out.d[g->output->out.rank - 1];
+        if (t->loss == NNRT_LOSS_BINARY_CE && act.kind == ACT_SOFTMAX && units > 1)
+            /* one class out of several (Fashion-MNIST's 10): sigmoid would want one 0/1
+             * label per unit, which the trainer refuses with the data */
+            diag_hint(T->S->d, t->loss_loc, "for one class out of %lld, keep the softmax and use "
+                      "sparse_categorical_crossentropy (integer labels) or "
+                      "categorical_crossentropy (one-hot labels); binary_crossentropy with "
+                      "sigmoid is for %lld independent yes/no labels", (long long)units,
+                      (long long)units);
+        else
+            diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer",
+                      act_name(want));
         return;
     }
     if ((t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE || t->loss == NNRT_LOSS_CATEGORICAL_CE) &&

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* A scope gets its hash index at this many names; below, a walk of the list is as fast. */
 enum { SCOPE_INDEX_FROM = 32 };
@@ -149,7 +150,7 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
  * MAX_QUOTED bytes (at a character boundary), with "…". */
 enum { MAX_QUOTED = 60 };
 
-static const char *expr_text(Sema *S, const Expr *e) {
+const char *expr_text(Sema *S, const Expr *e) {
     char *buf = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&buf, &size);
@@ -405,6 +406,9 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     A->ok = true;
     int pos = 0, count = 0;
     bool tensor_hint_given = false;
+    /* PyTorch's nn.Linear(784, 256) is a dense layer; here linear() is the identity
+     * activation, which takes nothing, so say what was meant once per call */
+    bool torch_linear = strcasecmp(call->str, "linear") == 0;
     while (names[count])
         count++;
     A->bound = ARENA_ARRAY(S->a, const Arg *, count > 0 ? count : 1);
@@ -418,7 +422,12 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
             if (pos >= npositional) {
                 diag_error(S->d, arg->loc, "too many positional arguments for %s (it takes %d)",
                            call->str, npositional);
-                if (!tensor_hint_given && positional_tensor_hint(S, call, arg))
+                if (torch_linear) {
+                    diag_hint(S->d, arg->loc, "%s() is the identity activation, with no weights; "
+                              "PyTorch's nn.Linear(in_features, out_features) is "
+                              "dense(out_features)", call->str);
+                    torch_linear = false;
+                } else if (!tensor_hint_given && positional_tensor_hint(S, call, arg))
                     tensor_hint_given = true;
                 else if (npositional < count)
                     diag_hint(S->d, arg->loc, "name the option, e.g. %s=…", names[npositional]);
@@ -449,7 +458,12 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                 if (count)
                     diag_hint(S->d, arg->key_loc, "valid options are: %s",
                               diag_join(list, sizeof list, names));
-                else
+                else if (torch_linear) {
+                    diag_hint(S->d, arg->key_loc, "%s() is the identity activation, with no "
+                              "weights; PyTorch's nn.Linear(in_features, out_features) is "
+                              "dense(out_features)", call->str);
+                    torch_linear = false;
+                } else
                     diag_hint(S->d, arg->key_loc, "%s takes no options", call->str);
                 A->ok = false;
                 continue;

@@ -91,6 +91,9 @@ typedef struct Args {
     bool ok;
 } Args;
 
+/* An expression as the source would write it, shortened (for messages). */
+const char *expr_text(Sema *S, const Expr *e);
+
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional);
 const Expr *args_get(Args *A, const char *name);

@@ -171,8 +171,14 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
     if (ok && h.per != spec->input_size) {
         char want[128];
         nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
-        ok = nnrt_fail(err, "%s: byte 4: each example has %lld values, but the model input %s has %lld",
-                       path, (long long)h.per, want, (long long)spec->input_size);
+        if (h.ndims == 1) /* a labels file given where the images go */
+            ok = nnrt_fail(err, "%s: byte 4: the file holds one value per example (a labels "
+                           "file?), but the model input %s has %lld", path, want,
+                           (long long)spec->input_size);
+        else
+            ok = nnrt_fail(err, "%s: byte 4: each example has %lld values, but the model input "
+                           "%s has %lld", path, (long long)h.per, want,
+                           (long long)spec->input_size);
     }
     char what[160];
     if (ok)

@@ -33,6 +33,10 @@ accept '\(nadam: 2 slots'   "$ce" Nadam accuracy
 accept '\(adamw: 2 slots'   "$ce" 'AdamW(weight_decay=0.01)' accuracy
 accept '\(adam: 2 slots'    MeanSquaredError ADAM '[RootMeanSquaredError(), MeanAbsoluteError()]'
 accept '\(sgd: 0 slots'     'MeanAbsoluteError()' sgd MeanSquaredError
+accept 'Total params: 15'   "$ce" adam "['acc']"
+accept 'Total params: 15'   "$ce" adam "['sparse_categorical_accuracy']"
+accept 'Total params: 15'   CategoricalCrossentropy adam 'CategoricalAccuracy()'
+accept 'Total params: 15'   "$ce" adam 'SparseCategoricalAccuracy'
 
 # Names in quotes, as Keras writes them.
 printf "model m { input [8, 8, 1] conv2d(4, (3, 3), padding='same', activation='relu') flatten()

@@ -242,6 +242,9 @@ if [ -r "$fm/t10k-labels-idx1-ubyte.gz" ]; then
     done
     check 1 'each example is \(28, 28\), but the model input is \(14, 56, 1\)' ./m14561 --limit 64 --quiet
     check 0 'Epoch 1/1' ./m7841 --limit 64
+    # A labels file where the images go (--predict or --data): said so, not '1 values'.
+    check 1 't10k-labels-idx1-ubyte.gz: byte 4: the file holds one value per example \(a labels file\?\), but the model input \(784, 1\) has 784' \
+        ./m7841 --predict "$fm/t10k-labels-idx1-ubyte.gz"
 fi
 [ $fails -eq 0 ] && echo "inputs: every case refused or handled as expected"
 [ $fails -eq 0 ]
