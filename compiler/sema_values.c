@@ -451,6 +451,13 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                     A->ok = false;
                     continue;
                 }
+                if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
+                    diag_hint(S->d, arg->key_loc, "weight decay is adamw's option here: "
+                              "adamw(weight_decay=%s), or l2=… on the layers",
+                              expr_text(S, arg->value));
+                    A->ok = false;
+                    continue;
+                }
                 const char *near = diag_suggest(arg->key, names);
                 if (near)
                     diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
