@@ -153,17 +153,15 @@ bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err);
  * short file reported where it ends), is not checked. `what` names the values. */
 bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
                       NnrtError *err);
-/* Whether `bytes` of memory for the values a header announces fit in the memory the
- * process may use (nnrt_memory_limit); else an error naming the file and suggesting
- * --limit, instead of an allocation the system cannot back. */
-bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err);
-/* Elements to allocate first for `count` announced values of `value_bytes` bytes each in
- * the file: all of them for a plain file (nnrt_gz_can_hold refused announcements of more
- * than 64 MiB that it cannot hold) or a gzip file whose trailer (ISIZE, which a forged
- * file may inflate, within nnrt_data_fits) states room for them; else at most 2^24 (a
- * pipe, a .gz cut short or announcing more than it holds), grown with nnrt_grow as the
- * values arrive, so a small .gz announcing gigabytes allocates what it holds. */
-int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count, int64_t value_bytes);
+/* The buffer for `count` values a header announces, `value_bytes` bytes each in the file
+ * and `elem` bytes each in memory: NULL, with an error naming the file and suggesting
+ * --limit, when they cannot fit in the memory the process may use (nnrt_memory_limit) or
+ * their size overflows; else *cap elements from nnrt_alloc, to be grown with nnrt_grow
+ * as the values arrive: all of them at once for a plain file or a gzip file whose
+ * trailer (ISIZE) states room for them, at most 2^24 first for a pipe or a .gz that
+ * does not (so a small .gz announcing gigabytes allocates what it holds). */
+void *nnrt_data_alloc(GzIn *in, int64_t offset, int64_t count, int64_t value_bytes,
+                      size_t elem, const char *what, int64_t *cap, NnrtError *err);
 /* Makes *buf (from nnrt_alloc, *cap elements of elem bytes) hold need elements, doubling
  * up to most; the contents are kept. */
 void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem);

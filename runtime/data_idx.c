@@ -193,16 +193,16 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
     if (ok) {
         t->dim = h.per;
         bool bytes = spec->keep_bytes && h.type == 0x08;
-        int64_t count = nnrt_mul_checked(t->n, t->dim);
-        int64_t cap = nnrt_gz_first_capacity(&in, count, h.elem_bytes);
-        ok = nnrt_data_fits(&in, h.data_offset,
-                            nnrt_mul_checked(count, bytes ? 1 : (int64_t)sizeof(float)), what, err);
-        if (ok && bytes) {
-            t->x8 = nnrt_alloc((size_t)cap);
+        int64_t count = nnrt_mul_checked(t->n, t->dim), cap = 0;
+        void *buf = nnrt_data_alloc(&in, h.data_offset, count, h.elem_bytes,
+                                    bytes ? 1 : sizeof(float), what, &cap, err);
+        ok = buf != NULL;
+        if (bytes) {
+            t->x8 = buf;
             t->x8_scale = 1;
             t->x8_shift = 0;
-        } else if (ok) {
-            t->x = nnrt_alloc(sizeof(float) * (size_t)cap);
+        } else {
+            t->x = buf;
         }
         ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
                                &cap, what, err) &&
@@ -245,14 +245,14 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
                               nnrt_mul_checked(nnrt_mul_checked(t->n, h.per), h.elem_bytes), what,
                               err);
     }
-    int64_t count = ok ? nnrt_mul_checked(t->n, h.per) : 0;
-    int64_t cap = ok ? nnrt_gz_first_capacity(&in, count, h.elem_bytes) : 0;
-    if (ok)
-        ok = nnrt_data_fits(&in, h.data_offset, nnrt_mul_checked(count, (int64_t)sizeof(float)),
-                            what, err);
+    int64_t count = ok ? nnrt_mul_checked(t->n, h.per) : 0, cap = 0;
+    if (ok) {
+        t->y = nnrt_data_alloc(&in, h.data_offset, count, h.elem_bytes, sizeof(float), what,
+                               &cap, err);
+        ok = t->y != NULL;
+    }
     if (ok) {
         t->ydim = h.per;
-        t->y = nnrt_alloc(sizeof(float) * (size_t)cap);
         ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
              check_labels(path, spec, &h, t, err);

@@ -57,7 +57,10 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
                      what, (long long)in->file_bytes, direct ? "" : " (gzip-compressed)");
 }
 
-bool nnrt_data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err) {
+/* Whether `bytes` of memory for the values a header announces fit in the memory the
+ * process may use (nnrt_memory_limit); else an error naming the file and suggesting
+ * --limit, instead of an allocation the system cannot back. */
+static bool data_fits(GzIn *in, int64_t offset, int64_t bytes, const char *what, NnrtError *err) {
     if (bytes < 0) /* the product overflowed (nnrt_mul_checked) */
         return nnrt_fail(err, "%s: byte %lld: the %s the header announces are more than any "
                          "memory holds; read fewer with --limit", in->path, (long long)offset,
@@ -86,10 +89,14 @@ static int64_t gz_stated_size(const GzIn *in) {
               : -1;
 }
 
-int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count, int64_t value_bytes) {
+/* Elements to allocate first for `count` announced values of `value_bytes` bytes each in
+ * the file: all of them for a plain file (nnrt_gz_can_hold refused announcements of more
+ * than 64 MiB that it cannot hold) or a gzip file whose trailer (ISIZE, which a forged
+ * file may inflate, within data_fits) states room for them; else at most 2^24 (a pipe, a
+ * .gz cut short or announcing more than it holds), grown with nnrt_grow as the values
+ * arrive, so a small .gz announcing gigabytes allocates what it holds. */
+static int64_t first_capacity(const GzIn *in, int64_t count, int64_t value_bytes) {
     enum { FIRST = 1 << 24 };
-    if (count < 0) /* overflowed: nnrt_data_fits refuses it */
-        return 0;
     if (in->file_bytes >= 0 && gzdirect(in->gz)) /* a plain file: memory as big as it is */
         return count;
     /* A gzip file whose trailer states room for every announced value gets its buffer in
@@ -99,6 +106,14 @@ int64_t nnrt_gz_first_capacity(const GzIn *in, int64_t count, int64_t value_byte
     if (count <= FIRST || gz_stated_size(in) >= nnrt_mul_checked(count, value_bytes))
         return count;
     return FIRST;
+}
+
+void *nnrt_data_alloc(GzIn *in, int64_t offset, int64_t count, int64_t value_bytes,
+                      size_t elem, const char *what, int64_t *cap, NnrtError *err) {
+    if (!data_fits(in, offset, nnrt_mul_checked(count, (int64_t)elem), what, err))
+        return NULL;
+    *cap = first_capacity(in, count, value_bytes);
+    return nnrt_alloc((size_t)*cap * elem);
 }
 
 void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem) {
@@ -313,7 +328,8 @@ static bool same_layout(const int64_t *dims, int rank, const DataSpec *spec) {
     int64_t a_dims[MAX_EXAMPLE_RANK], b_dims[MAX_EXAMPLE_RANK];
     if (rank > MAX_EXAMPLE_RANK || spec->input_rank > MAX_EXAMPLE_RANK)
         return false;
-    int a = without_ones(dims, rank, a_dims), b = without_ones(spec->input_dims, spec->input_rank, b_dims);
+    int a = without_ones(dims, rank, a_dims);
+    int b = without_ones(spec->input_dims, spec->input_rank, b_dims);
     if (a <= 1 || b <= 1)
         return true;
     if (a != b)
@@ -328,18 +344,13 @@ bool nnrt_check_layout(const char *path, int64_t byte, const int64_t *dims, int 
                        const DataSpec *spec, NnrtError *err) {
     if (same_layout(dims, rank, spec))
         return true;
-    char want[128], have[128], as_input[128];
+    char want[128], have[128];
     nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
     nnrt_format_dims(have, sizeof have, dims, rank);
-    int k = snprintf(as_input, sizeof as_input, "input [");
-    for (int i = 0; i < rank && k < (int)sizeof as_input; i++)
-        k += snprintf(as_input + k, sizeof as_input - (size_t)k, "%s%lld", i ? ", " : "",
-                      (long long)dims[i]);
-    if (k < (int)sizeof as_input)
-        snprintf(as_input + k, sizeof as_input - (size_t)k, "]");
+    /* "input (7, 5)" is the language's tuple spelling of input [7, 5] */
     return nnrt_fail(err, "%s: byte %lld: each example is %s, but the model input is %s; if "
-                     "the model means to read it differently, say so in it (%s, then "
-                     "reshape(…))", path, (long long)byte, have, want, as_input);
+                     "the model means to read it differently, say so in it (input %s, then "
+                     "reshape(…))", path, (long long)byte, have, want, have);
 }
 
 void nnrt_table_free(Table *t) {

@@ -292,15 +292,11 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         ok = nnrt_gz_can_hold(&in, h.data_offset,
                               nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
     }
-    int64_t count = ok ? nnrt_mul_checked(t->n, per) : 0;
-    int64_t cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
+    int64_t count = ok ? nnrt_mul_checked(t->n, per) : 0, cap = 0;
     if (ok)
-        ok = nnrt_data_fits(&in, h.data_offset, nnrt_mul_checked(count, (int64_t)sizeof(float)),
-                            "values", err);
-    if (ok) {
-        t->x = nnrt_alloc(sizeof(float) * (size_t)cap);
-        ok = read_npy_values(&in, &h, count, per, &t->x, &cap, err);
-    }
+        t->x = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "values", &cap,
+                               err);
+    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, err);
     nnrt_gz_close(&in);
     return ok;
 }
@@ -328,16 +324,12 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
                               nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
                               err);
     }
-    int64_t count = ok ? nnrt_mul_checked(t->n, spec->ydim) : 0;
-    int64_t cap = ok ? nnrt_gz_first_capacity(&in, count, h.size) : 0;
+    int64_t count = ok ? nnrt_mul_checked(t->n, spec->ydim) : 0, cap = 0;
     if (ok)
-        ok = nnrt_data_fits(&in, h.data_offset, nnrt_mul_checked(count, (int64_t)sizeof(float)),
-                            "labels", err);
-    if (ok) {
-        t->ydim = spec->ydim;
-        t->y = nnrt_alloc(sizeof(float) * (size_t)cap);
-        ok = read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, err);
-    }
+        t->y = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "labels", &cap,
+                               err);
+    t->ydim = spec->ydim;
+    ok = ok && t->y && read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, err);
     for (int64_t i = 0; ok && i < t->n * t->ydim; i++)
         if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
             ok = nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,

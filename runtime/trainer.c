@@ -12,9 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
 
