@@ -198,7 +198,8 @@ enum { MAX_BLOCK_USES = 10 * MAX_LAYERS };
 
 typedef struct Builder {
     Sema *S;
-    bool too_many_layers;   /* MAX_LAYERS was reached: nothing more is built */
+    bool over_limit;        /* MAX_LAYERS or MAX_BLOCK_USES was reached: nothing more is
+                               built */
     long block_uses;        /* blocks expanded so far (MAX_BLOCK_USES) */
     int name_counts[OP_COUNT + N_ACT_LAYER_CLASSES]; /* per automatic base name, as Keras */
     int block_counts[64];
@@ -388,7 +389,10 @@ static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
     if (!sema_symbol(S, sc, e, "valid or same", &name, &call))
         return false;
     /* any case, as Keras lower-cases it ('SAME' is TensorFlow's spelling) */
-    int k = strcasecmp(name, "valid") == 0 ? 0 : strcasecmp(name, "same") == 0 ? 1 : -1;
+    int k = -1;
+    for (int i = 0; pads[i] && k < 0; i++)
+        if (strcasecmp(name, pads[i]) == 0)
+            k = i;
     if (k < 0)
         k = sema_lookup(S, e->loc, name, "padding", pads);
     if (k < 0)
@@ -693,11 +697,11 @@ static void too_many_inputs(Sema *S, const Stmt *st, const char *what, const cha
 /* Whether one more layer fits in MAX_LAYERS; said once, at the statement that crosses it
  * (with the chain of block uses that led there). */
 static bool room_for_layer(Builder *B, const Stmt *st) {
-    if (B->too_many_layers)
+    if (B->over_limit)
         return false;
     if (B->S->g->nnodes < MAX_LAYERS)
         return true;
-    B->too_many_layers = true;
+    B->over_limit = true;
     diag_error(B->S->d, st->loc, "the model has too many layers (limit is %d)", MAX_LAYERS);
     diag_hint(B->S->d, st->loc, "every use of a block makes its own layers, so blocks that "
               "use blocks several times multiply them");
@@ -887,10 +891,10 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
  * builds the block's statements in a fresh scope where `in` is the input tensor. */
 static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input) {
     Sema *S = B->S;
-    if (B->too_many_layers) /* said once; the rest of the expansion is skipped */
+    if (B->over_limit) /* said once; the rest of the expansion is skipped */
         return NULL;
     if (++B->block_uses > MAX_BLOCK_USES) {
-        B->too_many_layers = true;
+        B->over_limit = true;
         diag_error(S->d, st->loc, "the model uses blocks too many times (limit is %d uses)",
                    MAX_BLOCK_USES);
         diag_hint(S->d, st->loc, "blocks that use blocks several times multiply their uses");

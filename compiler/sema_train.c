@@ -201,11 +201,16 @@ static bool plain_args(Train *T, const Expr *call, int takes, const char *what) 
 /* Keras' class names for what nnlc names in snake case (`SGD(…)`, `RMSprop()`,
  * `SparseCategoricalCrossentropy()`): matched case-insensitively against `table`, pairs of
  * a lower-case class name and the nnlc name, or against `names` themselves. */
-static const char *keras_spelling(Train *T, const char *name, const char *const (*table)[2],
-                                  size_t ntable, const char *const *names) {
+static char *lowercase(Train *T, const char *name) {
     char *lower = arena_strdup(T->S->a, name);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
+    return lower;
+}
+
+static const char *keras_spelling(Train *T, const char *name, const char *const (*table)[2],
+                                  size_t ntable, const char *const *names) {
+    const char *lower = lowercase(T, name);
     for (size_t i = 0; i < ntable; i++)
         if (strcmp(lower, table[i][0]) == 0)
             return table[i][1];
@@ -257,10 +262,7 @@ static void set_optimizer(Train *T, const Expr *value) {
         return;
     name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
-    char lower[64] = "";
-    for (size_t i = 0; k < 0 && name[i] && i + 1 < sizeof lower; i++)
-        lower[i] = (char)tolower((unsigned char)name[i]);
-    if (k < 0 && strstr(lower, "momentum")) /* TF 1's MomentumOptimizer, "Momentum" */
+    if (k < 0 && strstr(lowercase(T, name), "momentum")) /* TF 1's MomentumOptimizer */
         diag_hint(T->S->d, call ? call->name_loc : value->loc, "momentum is an option of sgd: "
                   "sgd(lr=0.01, momentum=0.9), with nesterov=true for Nesterov's");
     if (k < 0)
@@ -780,6 +782,11 @@ static void set_classes(Train *T, const Expr *value) {
     if (n == 0) {
         diag_error(T->S->d, value->loc, "classes needs at least one name, e.g. [\"cat\", "
                    "\"dog\"]");
+        return;
+    }
+    if (n > NNRT_MAX_CLASSES) { /* before the names are compared with each other */
+        diag_error(T->S->d, value->loc, "classes names %d classes; the trainer supports at most "
+                   "%d", n, NNRT_MAX_CLASSES);
         return;
     }
     int i = 0;

@@ -398,6 +398,13 @@ static bool positional_tensor_hint(Sema *S, const Expr *call, const Arg *arg) {
     return true;
 }
 
+/* PyTorch's nn.Linear(784, 256) is a dense layer; here linear() is the identity
+ * activation, which takes no argument: said once per call, at its first argument. */
+static void torch_linear_hint(Sema *S, SrcLoc at, const char *callee) {
+    diag_hint(S->d, at, "%s() is the identity activation, with no weights; PyTorch's "
+              "nn.Linear(in_features, out_features) is dense(out_features)", callee);
+}
+
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional) {
     A->callee = call->str;
@@ -406,9 +413,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     A->ok = true;
     int pos = 0, count = 0;
     bool tensor_hint_given = false;
-    /* PyTorch's nn.Linear(784, 256) is a dense layer; here linear() is the identity
-     * activation, which takes nothing, so say what was meant once per call */
-    bool torch_linear = strcasecmp(call->str, "linear") == 0;
+    bool torch_linear = strcasecmp(call->str, "linear") == 0; /* torch_linear_hint not given */
     while (names[count])
         count++;
     A->bound = ARENA_ARRAY(S->a, const Arg *, count > 0 ? count : 1);
@@ -423,9 +428,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                 diag_error(S->d, arg->loc, "too many positional arguments for %s (it takes %d)",
                            call->str, npositional);
                 if (torch_linear) {
-                    diag_hint(S->d, arg->loc, "%s() is the identity activation, with no weights; "
-                              "PyTorch's nn.Linear(in_features, out_features) is "
-                              "dense(out_features)", call->str);
+                    torch_linear_hint(S, arg->loc, call->str);
                     torch_linear = false;
                 } else if (!tensor_hint_given && positional_tensor_hint(S, call, arg))
                     tensor_hint_given = true;
@@ -466,9 +469,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
                     diag_hint(S->d, arg->key_loc, "valid options are: %s",
                               diag_join(list, sizeof list, names));
                 else if (torch_linear) {
-                    diag_hint(S->d, arg->key_loc, "%s() is the identity activation, with no "
-                              "weights; PyTorch's nn.Linear(in_features, out_features) is "
-                              "dense(out_features)", call->str);
+                    torch_linear_hint(S, arg->key_loc, call->str);
                     torch_linear = false;
                 } else
                     diag_hint(S->d, arg->key_loc, "%s takes no options", call->str);

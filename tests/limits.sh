@@ -23,6 +23,22 @@ expect() {
     fi
 }
 
+# expect_fast STATUS PATTERN FILE WHAT: as expect, and within 10 s (WHAT names the input
+# for the message).
+expect_fast() {
+    start=$(date +%s)
+    expect "$1" "$2" "$3"
+    [ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: $4 took over 10 s" >&2; fails=$((fails + 1)); }
+}
+
+# block_chain BODY TAIL: blocks b1..b30 that each use the one before twice, b0 { BODY },
+# and a model that uses b30 then TAIL: 2^30 uses of b0.
+block_chain() {
+    awk -v body="$1" -v tail="$2" 'BEGIN { print "block b0() { " body " }"
+        for (i = 1; i <= 30; i++) printf "block b%d() { b%d() b%d() }\n", i, i - 1, i - 1
+        print "model m { input [4] b30() " tail "}" }'
+}
+
 # chain N OP: "1 OP 1 OP … 1" with N terms.
 chain() {
     yes 1 | head -n "$1" | paste -sd "$2" -
@@ -63,9 +79,7 @@ awk 'BEGIN { for (i = 0; i < 100000; i++) printf "let a%d = %d\n", i, i % 7 + 1
              print "model m {"; print "    h0 = input [4]"
              for (i = 1; i <= 20000; i++) printf "    h%d = dropout(0.1)(h%d)\n", i, i - 1
              print "    dense(a99999)(h20000)"; print "}" }' >"$tmp/names.nn"
-start=$(date +%s)
-expect 0 'Total params: 25 ' "$tmp/names.nn"
-[ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 120,000 names took over 10 s" >&2; fails=$((fails + 1)); }
+expect_fast 0 'Total params: 25 ' "$tmp/names.nn" "120,000 names"
 
 # A constant's value is computed once: 60 constants that each use the one before three
 # times (3^59 evaluations if recomputed at every use), and a chain of 200 plain aliases
@@ -84,20 +98,22 @@ fi
 
 # Blocks that each use the one before twice: 2^30 layers took minutes and gigabytes before
 # failing; the model stops at its layer limit in about a second.
-awk 'BEGIN { print "block b0() { dense(2) }"
-             for (i = 1; i <= 30; i++) printf "block b%d() { b%d() b%d() }\n", i, i - 1, i - 1
-             print "model m { input [4] b30() }" }' >"$tmp/blocks.nn"
-start=$(date +%s)
-expect 1 'blocks\.nn:1:14: error: the model has too many layers \(limit is 100000\)' "$tmp/blocks.nn"
-[ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 2^30 block layers took over 10 s" >&2; fails=$((fails + 1)); }
+block_chain 'dense(2)' '' >"$tmp/blocks.nn"
+expect_fast 1 'blocks\.nn:1:14: error: the model has too many layers \(limit is 100000\)' \
+    "$tmp/blocks.nn" "2^30 block layers"
 # The same with blocks that make no layer: 2^30 uses, limited as the layers are (they
 # went on for minutes and gigabytes, the layer limit never reached).
-awk 'BEGIN { print "block b0() { }"
-             for (i = 1; i <= 30; i++) printf "block b%d() { b%d() b%d() }\n", i, i - 1, i - 1
-             print "model m { input [4] b30() dense(2) }" }' >"$tmp/empty_blocks.nn"
-start=$(date +%s)
-expect 1 'empty_blocks\.nn:3:19: error: the model uses blocks too many times \(limit is 1000000 uses\)' "$tmp/empty_blocks.nn"
-[ $(($(date +%s) - start)) -le 10 ] || { echo "FAIL: 2^30 empty block uses took over 10 s" >&2; fails=$((fails + 1)); }
+block_chain '' 'dense(2) ' >"$tmp/empty_blocks.nn"
+expect_fast 1 'empty_blocks\.nn:3:19: error: the model uses blocks too many times \(limit is 1000000 uses\)' \
+    "$tmp/empty_blocks.nn" "2^30 empty block uses"
+
+# A classes list is compared name against name for duplicates: beyond the trainer's
+# 1024 classes it is refused first (100,000 names took 24 s).
+awk 'BEGIN { printf "model m { input [4] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  classes = ["
+             for (i = 0; i < 100000; i++) printf "%s\"c%d\"", i ? ", " : "", i
+             print "] }" }' >"$tmp/classes.nn"
+expect_fast 1 'error: classes names 100000 classes; the trainer supports at most 1024' \
+    "$tmp/classes.nn" "100,000 class names"
 
 echo "limits: $passes passed, $fails failed"
 [ $fails -eq 0 ]
