@@ -37,6 +37,9 @@ typedef struct CgFn {
     LLVMValueRef ctx;              /* the NnrtCtx * argument (or loaded from the frame) */
     LLVMBasicBlockRef entry;       /* allocas live here, before its terminator */
     CgCtxFields f;
+    const Buf *const *args;        /* buffers reached through arguments (LFunc.args) */
+    LLVMValueRef arg[LOOP_MAX_ARGS];   /* their addresses */
+    int nargs;
     LLVMValueRef result;           /* loss: double accumulator (alloca) */
     const char *temp_name[CG_MAX_TEMPS];
     LLVMValueRef temp_slot[CG_MAX_TEMPS];
@@ -99,6 +102,8 @@ void cg_functions(Codegen *cg);
 /* After everything that refers to functions is built (the model descriptor). */
 void cg_drop_unused_declarations(Codegen *cg);
 LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f);
+/* Its type: void (ptr ctx, ptr arg…), or double (ptr ctx) for the loss. */
+LLVMTypeRef cg_function_type(Codegen *cg, const LFunc *f);
 
 /* cg_model.c: the `nnrt_model` global and the work_size function. */
 void cg_model_descriptor(Codegen *cg);

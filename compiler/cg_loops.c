@@ -3,7 +3,9 @@
  *
  * Every LFunc becomes an internal function `void name(ptr %ctx)` (the loss returns a
  * double; split compilation, cg_split.c, makes those called across parts hidden) that
- * loads the NnrtCtx fields it needs once, in its entry block. A loop becomes the usual
+ * loads the NnrtCtx fields it needs once, in its entry block. A function that layers
+ * share (loops_share.c) also takes the addresses of its buffer arguments: `void
+ * conv2d_1.forward(ptr %ctx, ptr %conv2d_1.W, …)`. A loop becomes the usual
  * four blocks
  *
  *     r.loop:  %r = phi [0, pre] [%r.next, r.next]     ; condition r < extent
@@ -39,30 +41,6 @@ static const char *const base_field_names[8] = {"params", "grads", "opt_state", 
 
 /* ---- alias scopes ---- */
 
-/* Whether two buffers may share memory. Batched work buffers made by buf_work() own the
- * columns [start_per_row, start_per_row + row_size) of every row block; fixed work
- * (row_size 0, buf_work_fixed()) lies after all of them, at [start, start + size) of the
- * fixed region; any other work buffer is assumed to overlap them all. */
-static bool bufs_may_overlap(const Buf *a, const Buf *b) {
-    if (a->base != b->base)
-        return false;
-    switch (a->base) {
-    case BUF_PARAMS: case BUF_GRADS: case BUF_STATE:
-        return a->start < b->start + b->size && b->start < a->start + a->size;
-    case BUF_WORK:
-        if (!a->row_size && !b->row_size)
-            return a->start < b->start + b->size && b->start < a->start + a->size;
-        if (!a->row_size || !b->row_size)
-            return false;
-        if (a->start == 0 && b->start == 0)
-            return a->start_per_row < b->start_per_row + b->row_size &&
-                   b->start_per_row < a->start_per_row + a->row_size;
-        return true;
-    default:
-        return true; /* x, y, out, noise: one region each */
-    }
-}
-
 static int group_root(int *parent, int i) {
     while (parent[i] != i)
         i = parent[i] = parent[parent[i]];
@@ -81,7 +59,7 @@ static void build_alias_scopes(Codegen *cg) {
         parent[i] = i;
     for (int i = 0; i < n; i++)
         for (int j = i + 1; j < n; j++)
-            if (bufs_may_overlap(p->bufs[i], p->bufs[j]))
+            if (loop_bufs_may_overlap(p->bufs[i], p->bufs[j]))
                 parent[group_root(parent, j)] = group_root(parent, i);
     for (int i = 0; i < n; i++)
         parent[i] = group_root(parent, i);
@@ -298,6 +276,9 @@ static LLVMValueRef libm(Codegen *cg, const char *name, LLVMValueRef x) {
 }
 
 static LLVMValueRef buf_addr(Codegen *cg, const Buf *buf, LLVMValueRef index) {
+    for (int k = 0; k < cg->cur->nargs; k++) /* a shared function's argument */
+        if (cg->cur->args[k] == buf)
+            return LLVMBuildInBoundsGEP2(cg->b, cg->real, cg->cur->arg[k], &index, 1, buf->name);
     LLVMValueRef off = index;
     if (buf->start)
         off = LLVMBuildAdd(cg->b, off, LLVMConstInt(cg->i64, (uint64_t)buf->start, false), "");
@@ -563,7 +544,8 @@ static void gen_loop(Codegen *cg, const LStmt *s, LLVMValueRef begin, LLVMValueR
 }
 
 /* The frame handed to an outlined body:
- *   { ptr ctx, [nvars x i64] enclosing loop variables, [ntemps x real] caller temps } */
+ *   { ptr ctx, [nvars x i64] enclosing loop variables, [ntemps x real] caller temps,
+ *     [nargs x ptr] the function's buffer arguments } */
 typedef struct Frame {
     LLVMTypeRef type;
     int nvars, ntemps;
@@ -602,9 +584,10 @@ static Frame frame_of(Codegen *cg, const LStmt *s) {
     Frame fr = {0};
     fr.nvars = cg->cur->nloops;
     collect_stmt_temps(cg, &fr, s->body);
-    LLVMTypeRef fields[3] = {cg->ptr, LLVMArrayType(cg->i64, (unsigned)fr.nvars),
-                             LLVMArrayType(cg->real, (unsigned)fr.ntemps)};
-    fr.type = LLVMStructTypeInContext(cg->ctx, fields, 3, false);
+    LLVMTypeRef fields[4] = {cg->ptr, LLVMArrayType(cg->i64, (unsigned)fr.nvars),
+                             LLVMArrayType(cg->real, (unsigned)fr.ntemps),
+                             LLVMArrayType(cg->ptr, (unsigned)cg->cur->nargs)};
+    fr.type = LLVMStructTypeInContext(cg->ctx, fields, 4, false);
     return fr;
 }
 
@@ -642,6 +625,11 @@ static LLVMValueRef outline_parallel(Codegen *cg, const LStmt *s, const Frame *f
                                       outer->loop[i]->var);
     }
     inner.nloops = fr->nvars;
+    inner.args = outer->args;
+    inner.nargs = outer->nargs;
+    for (int k = 0; k < outer->nargs; k++)
+        inner.arg[k] = LLVMBuildLoad2(cg->b, cg->ptr, frame_field(cg, fr, frame, 3, k),
+                                      outer->args[k]->name);
     LLVMPositionBuilderAtEnd(cg->b, LLVMGetNextBasicBlock(inner.entry));
     for (int i = 0; i < fr->ntemps; i++) {
         LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, frame_field(cg, fr, frame, 2, i), "");
@@ -666,6 +654,8 @@ static void gen_parallel(Codegen *cg, const LStmt *s) {
         LLVMValueRef v = LLVMBuildLoad2(cg->b, cg->real, temp_slot(cg, fr.temp[i], false), fr.temp[i]);
         LLVMBuildStore(cg->b, v, frame_field(cg, &fr, frame, 2, i));
     }
+    for (int k = 0; k < fn->nargs; k++)
+        LLVMBuildStore(cg->b, fn->arg[k], frame_field(cg, &fr, frame, 3, k));
     LLVMTypeRef params[4] = {cg->ptr, cg->i64, cg->ptr, cg->ptr};
     LLVMTypeRef pft = LLVMFunctionType(cg->void_t, params, 4, false);
     LLVMValueRef args[4] = {ctx_pool(cg), gen_int(cg, s->extent), body, frame};
@@ -734,10 +724,12 @@ static void gen_stmt(Codegen *cg, const LStmt *s) {
         break;
     }
     case S_CALL: {
-        LLVMValueRef callee = cg_function_of(cg, s->callee);
-        LLVMTypeRef ty = s->callee->returns_real ? cg->loss_type : cg->entry_type;
-        LLVMValueRef arg = fn->ctx;
-        LLVMBuildCall2(cg->b, ty, callee, &arg, 1, "");
+        LLVMValueRef args[1 + LOOP_MAX_ARGS] = {fn->ctx};
+        LLVMValueRef zero = LLVMConstInt(cg->i64, 0, false);
+        for (int k = 0; k < s->callee->nargs; k++)
+            args[1 + k] = buf_addr(cg, s->args[k], zero);
+        LLVMBuildCall2(cg->b, cg_function_type(cg, s->callee), cg_function_of(cg, s->callee),
+                       args, 1 + (unsigned)s->callee->nargs, "");
         break;
     }
     case S_COMMENT:
@@ -755,6 +747,17 @@ static void gen_stmts(Codegen *cg, const LStmt *s) {
 
 LLVMValueRef cg_function_of(Codegen *cg, const LFunc *f) {
     return cg->fn_of[cg_func_index(cg->p, f)];
+}
+
+LLVMTypeRef cg_function_type(Codegen *cg, const LFunc *f) {
+    if (f->returns_real)
+        return cg->loss_type;
+    if (!f->nargs)
+        return cg->entry_type;
+    LLVMTypeRef params[1 + LOOP_MAX_ARGS];
+    for (int k = 0; k <= f->nargs; k++)
+        params[k] = cg->ptr;
+    return LLVMFunctionType(cg->void_t, params, 1 + (unsigned)f->nargs, false);
 }
 
 /* Whether this module defines LFunc i (with its outlined parallel bodies). */
@@ -788,6 +791,10 @@ static void gen_function(Codegen *cg, const LFunc *f, LLVMValueRef llfn) {
     fn.fn = llfn;
     fn.name = f->name;
     fn.ctx = LLVMGetParam(llfn, 0);
+    fn.args = f->args;
+    fn.nargs = f->nargs;
+    for (int k = 0; k < f->nargs; k++)
+        fn.arg[k] = LLVMGetParam(llfn, 1 + (unsigned)k);
     cg->cur = &fn;
     attach_source_comment(cg, f, llfn);
     begin_body(cg, &fn);
@@ -826,10 +833,12 @@ void cg_functions(Codegen *cg) {
     cg->fn_of = calloc(nfuncs + 1, sizeof(LLVMValueRef));
     int i = 0;
     for (const LFunc *f = cg->p->funcs; f; f = f->next, i++) {
-        cg->fn_of[i] = LLVMAddFunction(cg->mod, f->name,
-                                       f->returns_real ? cg->loss_type : cg->entry_type);
+        cg->fn_of[i] = LLVMAddFunction(cg->mod, f->name, cg_function_type(cg, f));
         set_linkage(cg, cg->fn_of[i], i);
         LLVMSetValueName2(LLVMGetParam(cg->fn_of[i], 0), "ctx", 3);
+        for (int k = 0; k < f->nargs; k++) /* named after the first layer's buffers */
+            LLVMSetValueName2(LLVMGetParam(cg->fn_of[i], 1 + (unsigned)k), f->args[k]->name,
+                              strlen(f->args[k]->name));
         /* Layer functions stay functions: inlining them into forward/backward gains
          * nothing (their work is in the outlined parallel bodies) and makes the
          * optimizer's passes work on one huge function. */

@@ -534,7 +534,10 @@ static void print_stmts(const LStmt *s, int depth, FILE *out) {
             fputc('\n', out);
             break;
         case S_CALL:
-            fprintf(out, "call %s(ctx)\n", s->callee->name);
+            fprintf(out, "call %s(ctx", s->callee->name);
+            for (int k = 0; k < s->callee->nargs; k++)
+                fprintf(out, ", %s", s->args[k]->name);
+            fputs(")\n", out);
             break;
         case S_COMMENT:
             fprintf(out, "# %s\n", s->text);
@@ -572,9 +575,38 @@ void loop_print(const LoopProgram *p, FILE *out) {
                  " per row; optimizer state: %" PRId64 " elements\n\n",
             p->work_per_row, p->work_fixed, p->noise_per_row, p->state_size);
     for (const LFunc *f = p->funcs; f; f = f->next) {
-        fprintf(out, "func %s(ctx)%s:\n", f->name, f->returns_real ? " -> real" : "");
+        fprintf(out, "func %s(ctx", f->name);
+        for (int k = 0; k < f->nargs; k++)
+            fprintf(out, ", %s", f->args[k]->name);
+        fprintf(out, ")%s:\n", f->returns_real ? " -> real" : "");
         print_stmts(f->body, 1, out);
         fputc('\n', out);
+    }
+}
+
+/* ---- buffers ---- */
+
+/* Whether two buffers may share memory. Batched work buffers made by buf_work() own the
+ * columns [start_per_row, start_per_row + row_size) of every row block; fixed work
+ * (row_size 0, buf_work_fixed()) lies after all of them, at [start, start + size) of the
+ * fixed region; any other work buffer is assumed to overlap them all. */
+bool loop_bufs_may_overlap(const Buf *a, const Buf *b) {
+    if (a->base != b->base)
+        return false;
+    switch (a->base) {
+    case BUF_PARAMS: case BUF_GRADS: case BUF_STATE:
+        return a->start < b->start + b->size && b->start < a->start + a->size;
+    case BUF_WORK:
+        if (!a->row_size && !b->row_size)
+            return a->start < b->start + b->size && b->start < a->start + a->size;
+        if (!a->row_size || !b->row_size)
+            return false;
+        if (a->start == 0 && b->start == 0)
+            return a->start_per_row < b->start_per_row + b->row_size &&
+                   b->start_per_row < a->start_per_row + a->row_size;
+        return true;
+    default:
+        return true; /* x, y, out, noise: one region each */
     }
 }
 
@@ -641,6 +673,8 @@ static void check_stmts(Check *c, const LStmt *s) {
             check_fail(c, "result in a function without a result");
         if (s->kind == S_RESULT && c->in_parallel)
             check_fail(c, "result inside a parallel loop");
+        if (s->kind == S_CALL && s->callee->nargs && !s->args)
+            check_fail(c, "a call without the buffers its callee takes");
         if (s->kind == S_FOR) {
             if (s->parallel && c->in_parallel)
                 check_fail(c, "nested parallel loops");

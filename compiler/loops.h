@@ -97,7 +97,7 @@ typedef enum {
     S_ADD,      /* temp += value */
     S_IF,       /* if cond: body else: orelse */
     S_RESULT,   /* the function's result += value (loss) */
-    S_CALL,     /* callee(ctx) */
+    S_CALL,     /* callee(ctx, args…): args are buffers passed by address (loop_share) */
     S_COMMENT,  /* text */
 } StmtOp;
 
@@ -119,15 +119,20 @@ struct LStmt {
     const char *temp;        /* S_LET, S_ADD */
     const char *text;        /* S_COMMENT */
     struct LFunc *callee;    /* S_CALL */
+    const Buf **args;        /* S_CALL: callee->nargs buffers, in the callee's order */
     LStmt *next;
 };
 
-/* A function of the generated trainer, taking the NnrtCtx. */
+/* A function of the generated trainer, taking the NnrtCtx and, when layers share it
+ * (loop_share), the addresses of the buffers that differ between them. */
 typedef struct LFunc {
     const char *name;        /* "dense_1.forward", "forward", "loss" */
     bool returns_real;       /* loss: a double */
     bool exported;           /* an NnrtModel entry point */
     int ncalls;              /* call statements naming it (counted by loop_schedule) */
+    const Buf **args;        /* buffers its body reaches through its arguments, not at their
+                                own place: each caller passes its own buffers of those shapes */
+    int nargs;               /* at most LOOP_MAX_ARGS */
     LStmt *body;
     struct LFunc *next;
 } LFunc;
@@ -160,6 +165,15 @@ bool loop_expr_is_int(const LExpr *e);
  * loop_lower() does not call it: the driver does, with --parallel-min-work. */
 enum { LOOP_PARALLEL_MIN_WORK = 16384 };
 void loop_schedule(LoopProgram *p, int64_t parallel_min_work);
+/* Layer functions whose loops are the same but for the buffers they touch (the two 3×3
+ * convolutions of a residual block, every batchnorm of one shape) become one function
+ * taking the differing buffers' addresses; the others call it with theirs
+ * (loops_share.c). Run after loop_schedule. */
+enum { LOOP_MAX_ARGS = 32 };
+void loop_share(LoopProgram *p);
+/* Whether two buffers may share memory (distinct buffers of the plan never do, but a
+ * scratch region is reused by layers, and some work buffers are views). */
+bool loop_bufs_may_overlap(const Buf *a, const Buf *b);
 bool loop_check(const LoopProgram *p, FILE *err);
 void loop_print(const LoopProgram *p, FILE *out);
 

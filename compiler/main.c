@@ -488,6 +488,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         goto done;
     }
     loop_schedule(lp, o->parallel_min_work);
+    loop_share(lp);
     if (!loop_check(lp, stderr)) {
         fprintf(stderr, "%s:%d: internal error: the loop IR is inconsistent\n", __FILE__,
                 __LINE__);

@@ -206,3 +206,9 @@ foreach(name reshape_target_shape leaky_negative_slope global_avg_pool_alias)
              COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "Total params"
                      ${CG_NNLC} --summary ${CG_DIR}/models/zoo_compat_${name}.nn)
 endforeach()
+
+# Layers with the same loops share one function (loops_share.c): which ones, and that the
+# shared function takes the buffers (share.sh); codegen.zoo.shared_layers runs the same
+# model's gradcheck and thread determinism, and its PyTorch oracle.
+add_test(NAME codegen.share
+         COMMAND ${CG_DIR}/share.sh ${CG_NNLC} ${CG_DIR}/models/zoo_shared_layers.nn)

@@ -207,6 +207,17 @@ def reshape_chain(n, x):
     return n.dense(flat(n.conv2d(h, "conv2d")), "dense", "sigmoid")
 
 
+def shared_layers(n, x):
+    h = n.conv2d(x, "conv2d")
+    for i in range(3):
+        h = F.relu(n.bn(n.conv2d(h, f"conv2d_{i + 1}", padding="same", bias=False),
+                        "batch_normalization" if i == 0 else f"batch_normalization_{i}"))
+    h = flat(h)
+    for name in ("dense", "dense_1", "dense_2"):
+        h = n.dense(h, name, "tanh")
+    return n.dense(h, "dense_3", "softmax")
+
+
 FORWARD = {
     "zoo_act_layers": (act_layers, "scce"),
     "zoo_bn_relu_wide": (lambda n, x: n.dense(n.bn(n.conv2d(act(n.bn(n.conv2d(x, "conv2d", bias=False),
@@ -239,6 +250,7 @@ FORWARD = {
                                                "dense", "softmax"), "scce"),
     "zoo_res_block": (lambda n, x: n.dense(res(n, res(n, x, 0, 2), 1, 1).mean((1, 2)), "dense", "softmax"), "scce"),
     "zoo_reshape_chain": (reshape_chain, "bce"),
+    "zoo_shared_layers": (shared_layers, "scce"),
     "zoo_rnn_stack": (lambda n, x: n.dense(n.lstm(n.gru(n.simple_rnn(x, "simple_rnn", 3, "relu", True), "gru", 4, ra="tanh",
                                                         seq=True, reset_after=False), "lstm", 2, a="elu"), "dense"), "mse"),
     "zoo_seq_out_mse": (lambda n, x: n.dense(n.lstm(x, "lstm", 4, seq=True), "dense"), "mse"),

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# share.sh NNLC MODEL — layers whose loops are the same share one function (loops_share.c):
+# in models/zoo_shared_layers.nn the block's second and third uses call the first use's
+# functions with their own buffers, and so do the equal dense layers; the LLVM function
+# takes those buffers' addresses. (zoo.sh runs the same model's gradcheck, which checks
+# that the shared functions compute each layer's gradients on that layer's buffers.)
+set -u
+nnlc=$1 model=$2
+fail() { printf 'FAIL share: %s\n' "$*"; exit 1; }
+loops=$("$nnlc" --emit=loops "$model") || fail "nnlc --emit=loops"
+# "CALLER -> CALLEE": the caller's body is its title, the note and the call
+calls=$(awk '/^func /{f=$2; sub(/\(.*/, "", f)} /^  call /{c=$2; sub(/\(.*/, "", c); if (f !~ /^(forward|backward)$/) print f " -> " c}' <<<"$loops")
+for want in "conv2d_2.forward -> conv2d_1.forward" "conv2d_3.forward -> conv2d_1.forward" \
+            "batch_normalization_1.forward -> batch_normalization.forward" \
+            "batch_normalization_2.forward -> batch_normalization.forward" \
+            "dense_2.forward -> dense_1.forward" "dense_1.backward -> dense_2.backward" \
+            "conv2d_2.backward -> conv2d_3.backward" "conv2d_1.backward -> conv2d_3.backward"; do
+    grep -qxF "$want" <<<"$calls" || fail "expected '$want' among the shared calls:
+$calls"
+done
+# layers that differ keep their own loops: the first conv (1x1) and the output layer
+for own in conv2d.forward dense.forward dense_3.forward; do
+    grep -q "^$own " <<<"$calls" && fail "$own should keep its own loops"
+done
+grep -qxF "  call conv2d_1.forward(ctx, re_lu_1.y, conv2d_3.y, conv2d_3.W)" <<<"$loops" ||
+    fail "conv2d_3.forward does not pass its own buffers"
+grep -q "^func conv2d_1.forward(ctx, conv2d.y, conv2d_1.y, conv2d_1.W):" <<<"$loops" ||
+    fail "the shared function does not list the buffers it takes"
+llvm=$("$nnlc" -O0 --emit=llvm "$model") || fail "nnlc --emit=llvm"
+grep -q '^define internal void @conv2d_1.forward(ptr %ctx, ptr %conv2d.y, ptr %conv2d_1.y, ptr %conv2d_1.W)' <<<"$llvm" ||
+    fail "the LLVM function does not take the buffers"
+echo "ok   share: $(wc -l <<<"$calls") layer functions call a shared one"
