@@ -15,7 +15,7 @@
 
 #include "nnrt.h"
 
-enum { CS_MAX_FIELDS = 96 };
+enum { CS_MAX_FIELDS = 128 };
 
 /* A C struct under construction: values at byte offsets, in increasing order. */
 typedef struct CStruct {
@@ -27,9 +27,10 @@ typedef struct CStruct {
 } CStruct;
 
 static void cs_put(CStruct *s, size_t offset, LLVMValueRef v) {
-    if (s->n == CS_MAX_FIELDS || (s->n && offset <= s->offset[s->n - 1])) {
+    if (s->n == CS_MAX_FIELDS)
+        NNLC_UNREACHABLE("more descriptor fields than CS_MAX_FIELDS");
+    if (s->n && offset <= s->offset[s->n - 1])
         NNLC_UNREACHABLE("descriptor fields out of order");
-    }
     s->offset[s->n] = offset;
     s->value[s->n++] = v;
 }
@@ -187,6 +188,8 @@ void cg_model_descriptor(Codegen *cg) {
     cs_i32(&s, offsetof(NnrtModel, epochs), t->epochs);
     cs_i64(&s, offsetof(NnrtModel, batch), t->batch);
     cs_i64(&s, offsetof(NnrtModel, seed), (int64_t)t->seed);
+    cs_i32(&s, offsetof(NnrtModel, shuffle), t->shuffle);
+    cs_i32(&s, offsetof(NnrtModel, verbose), t->verbose);
     cs_f64(&s, offsetof(NnrtModel, validation_split), t->validation_split);
     cs_f64(&s, offsetof(NnrtModel, split_train), t->split[0]);
     cs_f64(&s, offsetof(NnrtModel, split_val), t->split[1]);

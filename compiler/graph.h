@@ -180,6 +180,8 @@ typedef struct TrainSpec {
     int epochs;
     int64_t batch;
     uint64_t seed;
+    bool shuffle;        /* a new order of the training examples every epoch (Keras' default) */
+    int verbose;         /* Keras' fit(verbose=): 0, 1 (default) or 2 */
     double validation_split;
     double split[3];     /* train/val/test fractions, all 0 when not given */
     NnrtDataSource data, validation, test;

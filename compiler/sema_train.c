@@ -1,6 +1,7 @@
 /*
  * sema_train.c — the train block: loss, optimizer (with Keras' defaults), schedule,
- * data sources, splits, metrics, early stopping, augmentation, class names.
+ * data sources, splits, metrics, early stopping, augmentation, class names, and fit()'s
+ * shuffle and verbose.
  *
  *   train { loss = sparse_categorical_crossentropy  optimizer = adam(lr=0.001)
  *           epochs = 5  batch = 32  data = idx("x.gz", "y.gz", scale=1/255) }
@@ -23,11 +24,14 @@
 static const char *const setting_names[] = {
     "loss", "optimizer", "lr", "epochs", "batch", "seed", "validation", "validation_split",
     "test", "split", "metrics", "early_stopping", "schedule", "l2", "classes", "data",
-    "augment", "learning_rate", "batch_size", NULL,
+    "augment", "shuffle", "verbose", "learning_rate", "batch_size", "validation_data", NULL,
 };
 
+/* fit()'s validation_data is a data source and validation_split a fraction; both are
+ * read as validation, which takes either (validation_data refuses a fraction). */
 static const char *const setting_aliases[][2] = {
     {"batch_size", "batch"}, {"learning_rate", "lr"}, {"validation_split", "validation"},
+    {"validation_data", "validation"},
 };
 
 static const char *const loss_names[] = { /* ORDER NnrtLoss */
@@ -850,6 +854,31 @@ static void set_seed(Train *T, const Expr *v) {
     T->t->seed = (uint64_t)x;
 }
 
+/* Keras' fit(verbose=): 0 (only the final result), 1 (a progress bar) or 2 (one line per
+ * epoch); Keras' "auto" is 1. */
+static void set_verbose(Train *T, const Expr *v) {
+    static const char what[] = "verbose must be 0 (only the final result), 1 (a progress bar) "
+                               "or 2 (one line per epoch)";
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, v);
+    if ((r->kind == EX_NAME || r->kind == EX_STR) && strcmp(r->str, "auto") == 0) {
+        T->t->verbose = 1;
+        return;
+    }
+    if (r->kind != EX_NUM && r->kind != EX_BINARY && r->kind != EX_NEG) {
+        diag_error(T->S->d, v->loc, "%s, found %s", what, expr_text(T->S, r));
+        return;
+    }
+    double x;
+    if (!sema_number(T->S, T->sc, v, &x))
+        return;
+    if (x != 0 && x != 1 && x != 2) {
+        diag_error(T->S->d, v->loc, "%s, got %g", what, x);
+        return;
+    }
+    T->t->verbose = (int)x;
+}
+
 static void apply_setting(Train *T, int k, const Arg *s) {
     TrainSpec *t = T->t;
     const Expr *v = s->value;
@@ -896,6 +925,18 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         const Expr *r = sema_resolve(T->S, &sc, v);
         if (r->kind == EX_CALL || r->kind == EX_NAME) {
             data_source(T, v, &t->validation);
+        } else if (strcmp(s->key, "validation_data") == 0) {
+            /* Keras' validation_data is data; a fraction is validation_split */
+            bool number = r->kind == EX_NUM || r->kind == EX_BINARY || r->kind == EX_NEG;
+            if (!number) {
+                diag_error(T->S->d, v->loc, "validation_data must be a data source such as "
+                           "csv(\"val.csv\"), found %s", expr_text(T->S, r));
+            } else if (sema_number(T->S, T->sc, v, &x)) {
+                diag_error(T->S->d, v->loc, "validation_data must be a data source such as "
+                           "csv(\"val.csv\"), got %g", x);
+                diag_hint(T->S->d, s->key_loc, "to hold out a fraction of data, write "
+                          "validation_split = %g (or validation = %g)", x, x);
+            }
         } else if (sema_number(T->S, T->sc, v, &x)) {
             if (x < 0 || x >= 1)
                 diag_error(T->S->d, v->loc, "validation must be a fraction in [0, 1) or a "
@@ -921,6 +962,13 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     case 14: T->classes_loc = v->loc; set_classes(T, v); return;
     case 15: data_source(T, v, &t->data); return;
     case 16: set_augment(T, v); return;
+    case 17: {
+        bool b;
+        if (sema_bool(T->S, T->sc, v, "shuffle", &b))
+            t->shuffle = b;
+        return;
+    }
+    case 18: set_verbose(T, v); return;
     }
 }
 
@@ -1063,6 +1111,8 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     t->epochs = 1;
     t->batch = 32;
     t->seed = 42;
+    t->shuffle = true;   /* Keras' fit(shuffle=True) */
+    t->verbose = 1;      /* Keras' fit(verbose="auto") */
     t->metric_accuracy = true;
     Scope *sc = ARENA_NEW(S->a, Scope);
     sc->parent = S->globals;

@@ -3,7 +3,8 @@
  * "--epochs=5" work. --data and --test take one path, or two when the format keeps
  * labels in a separate file (IDX, .npy): the second is taken if it does not start
  * with "--" (also after --data=PATH). A CSV file holds its own labels, so a second
- * operand after one is an error. Given twice, an option's last value counts.
+ * operand after one is an error. Given twice, an option's last value counts, also between
+ * the options that set the same thing: --shuffle and --no-shuffle, --verbose and --quiet.
  */
 #include "cli.h"
 
@@ -19,7 +20,10 @@
 #include <string.h>
 
 typedef enum {
-    OPT_FLAG,    /* bool */
+    OPT_FLAG,    /* bool, set to true */
+    OPT_OFF,     /* bool, set to false (--no-shuffle) */
+    OPT_ZERO,    /* int, set to 0 (--quiet, the same as --verbose 0) */
+    OPT_LEVEL,   /* int from 0 to max */
     OPT_INT,     /* int >= 1 */
     OPT_I64,     /* int64_t >= 1 */
     OPT_U64,     /* uint64_t, any */
@@ -45,19 +49,25 @@ static const OptSpec OPTIONS[] = {
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
-    {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data"},
+    {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data (with --predict: "
+                                                     "predict only the first N rows of FILE)"},
+    {"shuffle", OPT_FLAG, OFF(shuffle), 0, 0, "", "visit the training examples in a new random order every epoch"},
+    {"no-shuffle", OPT_OFF, OFF(shuffle), 0, 0, "", "visit them in file order every epoch (augmentation and dropout "
+                                                  "stay random)"},
     {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's (LABELS: IDX, .npy; the format follows the extension, any case: .csv, .npy, else IDX)"},
     {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), 0, "PATH [LABELS]", "test data instead of the model's (LABELS: IDX, .npy)"},
     {"history", OPT_PATH, OFF(history), 0, 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
     {"save", OPT_PATH, OFF(save), 0, 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
     {"load", OPT_PATH, OFF(load), 0, 0, "FILE", "start from the weights in a checkpoint"},
     {"resume", OPT_PATH, OFF(resume), 0, 0, "FILE", "continue an interrupted run: weights, optimizer, epoch"},
-    {"predict", OPT_PATH, OFF(predict), 0, 0, "FILE", "print predictions for the rows of FILE (IDX, CSV, .npy)"},
+    {"predict", OPT_PATH, OFF(predict), 0, 0, "FILE", "print predictions for the rows of FILE (IDX, CSV, .npy; the first N with --limit N)"},
     {"evaluate", OPT_FLAG, OFF(evaluate), 0, 0, "", "only evaluate on the test set (use with --load)"},
     {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, 0, "", "compare gradients with finite differences, then exit"},
     {"tolerance", OPT_POS, OFF(tolerance), 0, 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
-    {"quiet", OPT_FLAG, OFF(quiet), 0, 0, "", "print only errors, warnings and the final result (test metrics, else "
-                                            "validation, else the last epoch's training metrics)"},
+    {"verbose", OPT_LEVEL, OFF(verbose), 0, 2, "N", "as Keras' fit: 0 only the final result (as --quiet); 1 a progress bar "
+                                                  "on a terminal; 2 one line per epoch, no bar"},
+    {"quiet", OPT_ZERO, OFF(verbose), 0, 0, "", "print only errors, warnings and the final result (test metrics, else "
+                                              "validation, else the last epoch's training metrics): --verbose 0"},
     {"help", OPT_FLAG, 0, 0, 0, "", "show this help"},
 };
 
@@ -92,6 +102,9 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
         if (strcmp(OPTIONS[i].name, "batch") == 0) fprintf(out, " (default %lld)", (long long)d->batch);
         if (strcmp(OPTIONS[i].name, "lr") == 0) fprintf(out, " (default %g)", d->lr);
         if (strcmp(OPTIONS[i].name, "seed") == 0) fprintf(out, " (default %llu)", (unsigned long long)d->seed);
+        if (strcmp(OPTIONS[i].name, "shuffle") == 0 && d->shuffle) fprintf(out, " (default)");
+        if (strcmp(OPTIONS[i].name, "no-shuffle") == 0 && !d->shuffle) fprintf(out, " (default)");
+        if (strcmp(OPTIONS[i].name, "verbose") == 0) fprintf(out, " (default %d)", d->verbose);
         fputc('\n', out);
     }
     fprintf(out, "\nData declared by the model (override with --data / --test):\n");
@@ -129,16 +142,16 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
                 opt->prog, o->name, (unsigned long long)UINT64_MAX, v);
         return false;
     }
-    long long x = strtoll(v, &end, 10);
-    if (*v && !*end && !errno && x >= 1 && x <= o->max) {
-        if (o->kind == OPT_INT)
+    long long x = strtoll(v, &end, 10), min = o->kind == OPT_LEVEL ? 0 : 1;
+    if (*v && !*end && !errno && x >= min && x <= o->max) {
+        if (o->kind == OPT_INT || o->kind == OPT_LEVEL)
             *(int *)field = (int)x;
         else
             *(int64_t *)field = x;
         return true;
     }
-    if (o->max < INT64_MAX && *v && !*end && x > o->max)
-        fprintf(err, "%s: error: --%s expects 1 to %lld, got '%s'\n", opt->prog, o->name,
+    if (o->kind == OPT_LEVEL || (o->max < INT64_MAX && *v && !*end && x > o->max))
+        fprintf(err, "%s: error: --%s expects %lld to %lld, got '%s'\n", opt->prog, o->name, min,
                 (long long)o->max, v);
     else
         fprintf(err, "%s: error: --%s expects a positive integer, got '%s'\n", opt->prog, o->name, v);
@@ -162,14 +175,17 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
         fprintf(err, "%s: error: unknown %s '%s'\n", o->prog, a[0] == '-' ? "option" : "argument", a);
         return CLI_USAGE;
     }
-    if (spec->kind == OPT_FLAG) {
+    if (spec->kind == OPT_FLAG || spec->kind == OPT_OFF || spec->kind == OPT_ZERO) {
         if (eq) {
             fprintf(err, "%s: error: --%s takes no value\n", o->prog, spec->name);
             return CLI_USAGE;
         }
         if (strcmp(spec->name, "help") == 0)
             return CLI_HELP;
-        *(bool *)((char *)o + spec->offset) = true;
+        if (spec->kind == OPT_ZERO)
+            *(int *)((char *)o + spec->offset) = 0;
+        else
+            *(bool *)((char *)o + spec->offset) = spec->kind == OPT_FLAG;
         return CLI_RUN;
     }
     const char *v = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
@@ -224,6 +240,8 @@ static void set_defaults(Options *o, const NnrtModel *m, const char *argv0) {
     o->batch = m->batch > 0 ? m->batch : 32;          /* Keras fit() default */
     o->lr = m->lr > 0 ? m->lr : 0.001;
     o->seed = m->seed;
+    o->shuffle = m->shuffle != 0;
+    o->verbose = m->verbose;
     o->threads = nnrt_pool_cores() < NNRT_MAX_THREADS ? nnrt_pool_cores() : NNRT_MAX_THREADS;
 }
 

@@ -24,7 +24,9 @@ typedef struct Options {
     const char *data_path, *data_labels;
     const char *test_path, *test_labels;
     const char *history, *save, *load, *resume, *predict;
-    bool evaluate, gradcheck, quiet;
+    bool evaluate, gradcheck;
+    bool shuffle;              /* a fresh random order of the training examples per epoch */
+    int verbose;               /* 0 only the final result (--quiet), 1 progress bar, 2 a line per epoch */
     double tolerance;          /* 0 = the default for the model's precision */
 } Options;
 

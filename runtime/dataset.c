@@ -56,14 +56,25 @@ Dataset nnrt_dataset_view(const char *name, const Table *t, const char *origin, 
     return d;
 }
 
-/* Reorders the rows of t by a seeded permutation (for split_train/val/test). */
-static void shuffle_table(Table *t, uint64_t seed) {
+static int compare_rows(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Puts the rows of t in a seeded random order (for split_train/val/test). With in_order,
+ * the first parts[0] rows, the next parts[1] and the next parts[2] (the split's training,
+ * validation and test parts) are then each put back in file order: the parts hold the
+ * same rows as when shuffling, and a run with shuffle off visits its training part in
+ * file order. */
+static void shuffle_table(Table *t, uint64_t seed, bool in_order, const int64_t parts[3]) {
     int64_t *perm = nnrt_realloc(NULL, sizeof(int64_t) * (size_t)t->n);
     for (int64_t i = 0; i < t->n; i++)
         perm[i] = i;
     Rng rng;
     nnrt_rng_seed(&rng, seed, RNG_SPLIT, 0);
     nnrt_rng_shuffle(&rng, perm, t->n);
+    for (int64_t k = 0, at = 0; in_order && k < 3; at += parts[k++])
+        qsort(perm + at, (size_t)parts[k], sizeof *perm, compare_rows);
     size_t row = (t->x ? sizeof(float) : 1) * (size_t)t->dim;
     char *from = t->x ? (char *)t->x : (char *)t->x8;
     char *x = nnrt_alloc(row * (size_t)t->n);
@@ -92,7 +103,8 @@ static bool has_fraction_split(const NnrtModel *m) {
  * part of a `split` with a fraction above 0 gets at least one example: a file with fewer
  * examples than such parts is an error. */
 static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin, bool want_val,
-                           bool want_test, uint64_t seed, int64_t limit, NnrtError *err) {
+                           bool want_test, const DataRequest *rq, NnrtError *err) {
+    int64_t limit = rq->limit;
     Table *t = &d->tables[0];
     int64_t n = t->n, n_val = 0, n_test = 0, n_train = n;
     if (has_fraction_split(m)) {
@@ -105,8 +117,6 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
                              n == 1 ? "" : "s", m->split_train, m->split_val, m->split_test,
                              val && test ? ", validation and test" : val ? " and validation"
                                                                        : " and test");
-        if (m->data.kind != NNRT_DATA_SERIES)
-            shuffle_table(t, seed);
         n_val = val ? (int64_t)floor((double)n * m->split_val) : 0;
         n_test = test ? (int64_t)floor((double)n * m->split_test) : 0;
         double total = m->split_train + m->split_val + m->split_test;
@@ -129,6 +139,9 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
             }
             *size[k] = 1;
         }
+        int64_t sizes[3] = {n_train, n_val, n_test};
+        if (m->data.kind != NNRT_DATA_SERIES)
+            shuffle_table(t, rq->seed, rq->file_order, sizes);
     } else if (want_val && m->validation_split > 0) {
         /* Keras: split_at = floor(n * (1 - validation_split)); validation = x[split_at:]. */
         n_train = (int64_t)floor((double)n * (1.0 - m->validation_split));
@@ -200,8 +213,8 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
         if (!read_checked(&train_src, &limited, m, &d->tables[0], err))
             return false;
-        if (!split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test,
-                            rq->seed, rq->limit, err))
+        if (!split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq,
+                            err))
             return false;
     }
     if (rq->train && sep_val) {
@@ -253,11 +266,11 @@ void nnrt_data_free(DataSplits *d) {
     memset(d, 0, sizeof *d);
 }
 
-bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, const Standardizer *st,
-                            NnrtError *err) {
+bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, int64_t limit,
+                            const Standardizer *st, NnrtError *err) {
     NnrtDataSource src = override(m->data, path, NULL);
     ClassVocab vocab = {0};
-    DataSpec spec = make_spec(m, &vocab, 0, false);
+    DataSpec spec = make_spec(m, &vocab, limit, false);
     bool ok = read_checked(&src, &spec, m, t, err);
     nnrt_vocab_free(&vocab);
     if (ok)

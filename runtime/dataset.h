@@ -6,8 +6,9 @@
  * splits them, and standardizes them. Splits follow Keras where Keras defines them:
  * validation_split takes the LAST fraction of the training source, before any
  * shuffling. split_train/val/test (not a Keras feature) shuffles with the seed first,
- * except for time series, which stay in time order. --limit truncates the training
- * source before splitting, like slicing x[:N] before model.fit.
+ * except for time series, which stay in time order; with shuffling off (shuffle = false,
+ * --no-shuffle) the parts are the same rows, each in file order. --limit truncates the
+ * training source before splitting, like slicing x[:N] before model.fit.
  */
 #ifndef NNRT_DATASET_H
 #define NNRT_DATASET_H
@@ -44,6 +45,7 @@ typedef struct DataRequest {
     const char *test_path, *test_labels; /* --test override, or NULL */
     int64_t limit;                       /* --limit, 0 = all */
     uint64_t seed;
+    bool file_order;                     /* shuffling is off: a split's parts keep file order */
     bool train;                          /* read the training source */
     bool test;                           /* read the test source */
 } DataRequest;
@@ -62,9 +64,10 @@ bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, St
                     NnrtError *err);
 void nnrt_data_free(DataSplits *d);
 
-/* Unlabeled rows for --predict, preprocessed like the training data. */
-bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, const Standardizer *st,
-                            NnrtError *err);
+/* Unlabeled rows for --predict (the first `limit`, 0 = all), preprocessed like the
+ * training data. */
+bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, int64_t limit,
+                            const Standardizer *st, NnrtError *err);
 
 /* Label values per example the data files must provide for this model: 1 (a class
  * index) for classification, n_outputs for binary and regression. */

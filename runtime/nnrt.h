@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNRT_ABI_VERSION 1
+#define NNRT_ABI_VERSION 2 /* 2: NnrtModel.shuffle and .verbose */
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
@@ -162,6 +162,12 @@ typedef struct NnrtModel {
     int epochs;
     int64_t batch;
     uint64_t seed;
+    int shuffle;                  /* 1: a fresh seeded order of the training examples every
+                                     epoch (Keras' fit default); 0: file order (--shuffle,
+                                     --no-shuffle override) */
+    int verbose;                  /* Keras' fit(verbose=): 0 only the final result, 1 a
+                                     progress bar on a terminal, 2 one line per epoch
+                                     (--verbose, --quiet override) */
     double validation_split;      /* fraction held out of data (0 = none) */
     double split_train, split_val, split_test; /* e.g. 0.6/0.2/0.2 when nonzero */
     NnrtDataSource data, validation, test;

@@ -12,11 +12,11 @@
 #define BAR_WIDTH 30
 #define REDRAW_SECONDS 0.05
 
-void nnrt_progress_init(Progress *p, FILE *out, bool quiet) {
+void nnrt_progress_init(Progress *p, FILE *out, int verbose) {
     memset(p, 0, sizeof *p);
     p->out = out;
-    p->quiet = quiet;
-    p->tty = isatty(fileno(out));
+    p->quiet = verbose <= 0;
+    p->tty = verbose == 1 && isatty(fileno(out));
 }
 
 void nnrt_progress_epoch_begin(Progress *p, int epoch, int epochs, int64_t steps) {

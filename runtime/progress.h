@@ -4,9 +4,10 @@
  *   Epoch 1/5
  *   1500/1500 [==============================] - 3s 2ms/step - loss: 0.5012 - accuracy: 0.8234
  *
- * On a terminal the bar is redrawn in place with \r (at most 20 times a second) and
- * shows an ETA while the epoch runs. When stdout is a file or a pipe, each epoch prints
- * only its "Epoch" line and its final line, without the bar, so logs stay readable.
+ * The verbosity is Keras' fit(verbose=). At 1, on a terminal, the bar is redrawn in place
+ * with \r (at most 20 times a second) and shows an ETA while the epoch runs. At 2, and at
+ * 1 when stdout is a file or a pipe, each epoch prints only its "Epoch" line and its
+ * final line, without the bar, so logs stay readable. At 0 nothing is printed.
  */
 #ifndef NNRT_PROGRESS_H
 #define NNRT_PROGRESS_H
@@ -17,15 +18,15 @@
 
 typedef struct Progress {
     FILE *out;
-    bool tty;
-    bool quiet;        /* print nothing */
+    bool tty;          /* draw the bar: verbosity 1 on a terminal */
+    bool quiet;        /* print nothing: verbosity 0 */
     int64_t steps;     /* batches in this epoch */
     double start;      /* epoch start time */
     double last_draw;
     int width;         /* characters of the last line drawn, to blank leftovers */
 } Progress;
 
-void nnrt_progress_init(Progress *p, FILE *out, bool quiet);
+void nnrt_progress_init(Progress *p, FILE *out, int verbose); /* 0, 1 or 2 as Keras */
 void nnrt_progress_epoch_begin(Progress *p, int epoch, int epochs, int64_t steps); /* 0-based */
 /* True when a redraw is due (a terminal, not quiet, 50 ms since the last): lets the
  * caller skip formatting the metrics for steps that would not be shown. */

@@ -65,6 +65,10 @@ bool nnrt_check_model(const NnrtModel *m, NnrtError *err) {
         return nnrt_fail(err, "elem_size %d (expected 4 or 8)", m->elem_size);
     if (!m->forward || !m->loss_fn || !m->backward || !m->update)
         return nnrt_fail(err, "an entry point (forward, loss_fn, backward, update) is missing");
+    if (m->shuffle != 0 && m->shuffle != 1)
+        return nnrt_fail(err, "shuffle is %d (expected 0 or 1)", m->shuffle);
+    if (m->verbose < 0 || m->verbose > 2)
+        return nnrt_fail(err, "verbose is %d (expected 0, 1 or 2)", m->verbose);
     return check_shapes(m, err) && check_tensors(m, err);
 }
 
@@ -74,7 +78,8 @@ static DataRequest request(const Trainer *t, bool train, bool test) {
     DataRequest rq = {
         .data_path = o->data_path, .data_labels = o->data_labels,
         .test_path = o->test_path, .test_labels = o->test_labels,
-        .limit = o->limit, .seed = t->state.seed, .train = train, .test = test,
+        .limit = o->limit, .seed = t->state.seed, .file_order = !o->shuffle, .train = train,
+        .test = test,
     };
     return rq;
 }
@@ -90,8 +95,10 @@ static bool evaluate_only(Trainer *t, NnrtError *err) {
 
 static bool predict_only(Trainer *t, NnrtError *err) {
     if (t->stats.active && !t->stats.ready) {
-        /* The checkpoint lacks standardization statistics: recompute them. */
+        /* The checkpoint lacks standardization statistics: recompute them, from the whole
+         * training data (--limit is the number of rows to predict). */
         DataRequest rq = request(t, true, false);
+        rq.limit = 0;
         if (!nnrt_trainer_load_data(t, &rq, err))
             return false;
     }

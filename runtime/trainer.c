@@ -83,7 +83,7 @@ bool nnrt_trainer_init(Trainer *t, const NnrtModel *m, const Options *o, NnrtErr
     const float *y_std = t->stats.active && t->stats.ydim ? t->stats.y_std : NULL;
     nnrt_metrics_init(&t->train_m, m, y_std);
     nnrt_metrics_init(&t->eval_m, m, y_std);
-    nnrt_progress_init(&t->progress, stdout, o->quiet);
+    nnrt_progress_init(&t->progress, stdout, o->verbose);
     if (!nnrt_augment_init(&t->aug, m, err))
         return false;
     return nnrt_init_params(m, t->params, o->seed, err);
@@ -151,7 +151,7 @@ bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
     const NnrtModel *m = t->m;
     uint64_t seed = t->state.seed;
     Augmenter *aug = nnrt_augment_active(&t->aug) ? &t->aug : NULL;
-    nnrt_loader_init(&t->train_dl, &t->data.train, m, t->opt->batch, true, aug, seed);
+    nnrt_loader_init(&t->train_dl, &t->data.train, m, t->opt->batch, t->opt->shuffle, aug, seed);
     nnrt_loader_init(&t->val_dl, &t->data.val, m, t->opt->batch, false, NULL, seed);
     nnrt_loader_init(&t->test_dl, &t->data.test, m, t->opt->batch, false, NULL, seed);
     nnrt_loader_set_pool(&t->train_dl, &t->pool);
@@ -217,16 +217,16 @@ bool nnrt_trainer_test(Trainer *t, FILE *out, NnrtError *err) {
     char text[512] = "";
     nnrt_metrics_format(&t->eval_m, "test_", text, sizeof text);
     fprintf(out, "Test: %lld examples%s\n", (long long)t->data.test.n, text);
-    if (!t->opt->quiet)
+    if (t->opt->verbose > 0)
         nnrt_metrics_print_confusion(&t->eval_m, out, nnrt_trainer_class_names(t));
     fflush(out);
     return true;
 }
 
-/* --quiet hides the epoch lines, so without a test set the run's result would be
- * nothing at all: it prints the validation metrics of the final weights instead (the
- * restored best ones after early stopping), or without validation data the last
- * epoch's training metrics. */
+/* Verbosity 0 (--quiet, verbose = 0) hides the epoch lines, so without a test set the
+ * run's result would be nothing at all: it prints the validation metrics of the final
+ * weights instead (the restored best ones after early stopping), or without validation
+ * data the last epoch's training metrics. */
 static bool print_quiet_result(Trainer *t, FILE *out, NnrtError *err) {
     char text[512] = "";
     if (t->data.val.n > 0) {
@@ -246,7 +246,7 @@ static bool print_quiet_result(Trainer *t, FILE *out, NnrtError *err) {
 bool nnrt_trainer_results(Trainer *t, FILE *out, NnrtError *err) {
     if (t->data.test.n > 0)
         return nnrt_trainer_test(t, out, err);
-    return !t->opt->quiet || print_quiet_result(t, out, err);
+    return t->opt->verbose > 0 || print_quiet_result(t, out, err);
 }
 
 /* ---- training ---- */
@@ -410,7 +410,7 @@ static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
 
 /* Epoch-end monitors. Returns true when early stopping ends training. */
 static bool end_of_epoch(Trainer *t, int epoch, double monitored) {
-    bool quiet = t->opt->quiet;
+    bool quiet = t->opt->verbose == 0;
     if (nnrt_sched_epoch_end(&t->sched, monitored) && !quiet)
         printf("Epoch %d: ReduceLROnPlateau reducing learning rate to %g.\n", epoch + 1,
                t->sched.plateau_lr);
@@ -474,10 +474,10 @@ static void warn_no_validation(const Trainer *t) {
 }
 
 bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
-    if (!t->opt->quiet)
+    if (t->opt->verbose > 0)
         print_summary(t);
     warn_no_validation(t);
-    if (t->state.epoch >= t->opt->epochs && !t->opt->quiet)
+    if (t->state.epoch >= t->opt->epochs && t->opt->verbose > 0)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);
     if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) || !open_history(t, err))
@@ -540,7 +540,7 @@ static void predict_row(const Trainer *t, int64_t row, const void *o, FILE *out)
 
 bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *err) {
     Table tab;
-    if (!nnrt_data_load_predict(&tab, t->m, path, &t->stats, err))
+    if (!nnrt_data_load_predict(&tab, t->m, path, t->opt->limit, &t->stats, err))
         return false;
     Dataset ds = nnrt_dataset_view("prediction", &tab, path, 0, tab.n);
     if (!batch_buffers(t, nnrt_batch_rows(t->opt->batch, tab.n), 1, err)) {

@@ -70,10 +70,10 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err);
 bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *err);
 /* Evaluates the test set and prints the result line (and confusion matrix). */
 bool nnrt_trainer_test(Trainer *t, FILE *out, NnrtError *err);
-/* After training: the test result (nnrt_trainer_test); with --quiet and no test set,
+/* After training: the test result (nnrt_trainer_test); at verbosity 0 and no test set,
  * the validation metrics, or without validation data the last epoch's training ones. */
 bool nnrt_trainer_results(Trainer *t, FILE *out, NnrtError *err);
-/* Prints one CSV row of predictions per row of the file. */
+/* Prints one CSV row of predictions per row of the file (its first --limit rows). */
 bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *err);
 bool nnrt_trainer_save(Trainer *t, const char *path, NnrtError *err);
 

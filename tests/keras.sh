@@ -63,5 +63,20 @@ else
     fails=$((fails + 1))
 fi
 
+# fit()'s arguments as Keras spells them: shuffle=False, verbose='auto' (or 0, 1, 2),
+# validation_data (a data source; what a trainer makes of them is codegen/settings.sh).
+for fit in "shuffle=False  verbose='auto'  validation_data=csv('v.csv')" "shuffle=True  verbose=0" \
+           "verbose=2  validation_data=npy('vx.npy', 'vy.npy')"; do
+    printf "model m { input [4] dense(3, activation='softmax') }
+train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  %s }\n" "$fit" >"$tmp/f.nn"
+    if "$nnlc" --summary "$tmp/f.nn" >"$tmp/out" 2>&1 && grep -q 'Total params: 15' "$tmp/out"; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: $fit, output:" >&2
+        sed 's/^/    /' "$tmp/out" >&2
+        fails=$((fails + 1))
+    fi
+done
+
 echo "keras: $passes passed, $fails failed"
 [ $fails -eq 0 ]

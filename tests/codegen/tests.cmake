@@ -10,6 +10,8 @@
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
 #   codegen.inputs, .outputs     data a trainer refuses or handles; the files and messages it writes
+#   codegen.settings             fit()'s shuffle, verbose, validation_data and the options
+#                                overriding them; --limit with --predict
 #   codegen.zoo.*                unusual models (models/zoo_*.nn): Keras counts, gradcheck,
 #                                threads, PyTorch oracle, and the bugs they found
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -113,6 +115,8 @@ add_test(NAME codegen.inputs COMMAND ${CG_DIR}/inputs.sh ${CG_NNLC} ${CG_WORK}/i
 set_tests_properties(codegen.inputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.outputs COMMAND ${CG_DIR}/outputs.sh ${CG_NNLC} ${CG_WORK}/outputs)
 set_tests_properties(codegen.outputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.settings COMMAND ${CG_DIR}/settings.sh ${CG_NNLC} ${CG_WORK}/settings)
+set_tests_properties(codegen.settings PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)

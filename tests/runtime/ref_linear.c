@@ -89,6 +89,8 @@ const NnrtModel nnrt_model = {
     .epochs = 300,
     .batch = 16,
     .seed = 42,
+    .shuffle = 1,
+    .verbose = 1,
     .split_train = 0.7, .split_val = 0.15, .split_test = 0.15,
     .data = {.kind = NNRT_DATA_SERIES, .features_path = "series.csv", .scale = 1, .standardize = 1,
              .csv_header = 1, .csv_label_index = -1, .series_inputs = inputs, .n_series_inputs = F,

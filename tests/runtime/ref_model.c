@@ -301,6 +301,8 @@ const NnrtModel nnrt_model = {
     .epochs = 1,
     .batch = 32,
     .seed = 42,
+    .shuffle = 1,
+    .verbose = 1,
 #ifdef REF_HIDDEN
     .validation_split = 0.1,
 #endif

@@ -97,7 +97,7 @@ static NnrtModel make_model(int elem_size) {
         .n_classes = 3, .tensors = tensors_a, .n_tensors = 2, .param_size = 15,
         .opt_state_size = 30, .work_size = no_work, .forward = noop, .loss_fn = zero_loss,
         .backward = noop, .update = noop, .optimizer = "adam", .lr = 0.001, .epochs = 1,
-        .batch = 4, .seed = 7,
+        .batch = 4, .seed = 7, .shuffle = 1, .verbose = 1,
     };
     return m;
 }
@@ -385,6 +385,21 @@ static void test_splits(void) {
     for (int i = 0; i < 10; i++)
         ASSERT(1, seen[i]);
     ASSERT_TRUE(shuffled > 0);
+    /* shuffle = false: each part holds the same rows as above, in file order */
+    int part[10];
+    for (int i = 0; i < 10; i++)
+        part[d.train.x8[i * 4]] = i < 6 ? 0 : i < 8 ? 1 : 2;
+    nnrt_data_free(&d);
+    rq.file_order = true;
+    ASSERT_TRUE(nnrt_data_load(&d, &m, &rq, &st, &err));
+    ASSERT(6, d.train.n);
+    for (int i = 0; i < 10; i++) {
+        int v = d.train.x8[i * 4];
+        ASSERT(i < 6 ? 0 : i < 8 ? 1 : 2, part[v]);
+        if (i != 0 && i != 6 && i != 8)
+            ASSERT_TRUE(v > d.train.x8[(i - 1) * 4]);
+        ASSERT_NEAR(v % 3, d.train.y[i], 0);
+    }
     nnrt_data_free(&d);
     nnrt_std_free(&st);
 }
@@ -931,19 +946,42 @@ static void test_cli(void) {
     ASSERT_TRUE(o.test_path && !o.test_labels);
     ASSERT_NEAR(0.5, o.lr, 0);
     ASSERT(4, o.batch); /* the model's default */
-    ASSERT_TRUE(o.quiet);
+    ASSERT(0, o.verbose);
     char *argv2[] = {"./tiny", "--epochs", "zero"};
     ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv2, devnull, devnull));
     char *argv3[] = {"./tiny", "--load", "a", "--resume", "b"};
     ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 5, argv3, devnull, devnull));
     char *argv4[] = {"./tiny", "--bogus"};
     ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 2, argv4, devnull, devnull));
+    /* shuffle and verbose: the model's, then the options', the last of them counting */
+    char *argv5[] = {"./tiny"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 1, argv5, devnull, devnull));
+    ASSERT_TRUE(o.shuffle);
+    ASSERT(1, o.verbose);
+    char *argv6[] = {"./tiny", "--no-shuffle", "--quiet", "--verbose=2"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 4, argv6, devnull, devnull));
+    ASSERT_TRUE(!o.shuffle);
+    ASSERT(2, o.verbose);
+    NnrtModel quiet = m;
+    quiet.shuffle = 0, quiet.verbose = 0;
+    char *argv7[] = {"./tiny", "--no-shuffle", "--shuffle"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &quiet, 3, argv7, devnull, devnull));
+    ASSERT_TRUE(o.shuffle);
+    ASSERT(0, o.verbose);
+    char *argv8[] = {"./tiny", "--verbose", "3"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv8, devnull, devnull));
+    char *argv9[] = {"./tiny", "--shuffle=no"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 2, argv9, devnull, devnull));
     fclose(devnull);
     NnrtError err;
     ASSERT_TRUE(nnrt_check_model(&m, &err));
     m.loss = NNRT_LOSS_CATEGORICAL_CE; /* one_hot must then be 1 */
     ASSERT_TRUE(!nnrt_check_model(&m, &err));
     ASSERT_CONTAINS(err.msg, "one_hot is 0");
+    m = make_model(4);
+    m.verbose = 3;
+    ASSERT_TRUE(!nnrt_check_model(&m, &err));
+    ASSERT_CONTAINS(err.msg, "verbose is 3 (expected 0, 1 or 2)");
 }
 
 int main(void) {

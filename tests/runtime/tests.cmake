@@ -150,6 +150,15 @@ runtime_expect(cli.data_twice 1 "imgs.idx: IDX features need a labels file"
 runtime_expect(cli.data_equals 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
     --data=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
+# Keras' fit(verbose=) is 0, 1 or 2; --shuffle and --no-shuffle are flags.
+runtime_expect(cli.verbose_range 2 "error: --verbose expects 0 to 2, got '3'" --verbose 3)
+runtime_expect(cli.no_shuffle_value 2 "error: --no-shuffle takes no value" --no-shuffle=1)
+# --limit N with --predict: the first N rows of the file (before: every row, and an IDX
+# file going on after its announced pixels was refused even past the rows asked for).
+add_test(NAME runtime.predict.limit COMMAND ${RT_EXPECT} 0 "^rows 5, last 4$"
+         sh -c "\"$0\" --predict \"$1\" --limit 5 | awk -F, 'NR > 1 { last = $1 } END { print \"rows \" NR - 1 \", last \" last }'"
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA}/trail.idx)
+set_tests_properties(runtime.predict.limit PROPERTIES FIXTURES_REQUIRED rt_data)
 
 # Gradients of the reference model against finite differences.
 function(runtime_gradcheck name trainer code regex)

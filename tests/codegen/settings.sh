@@ -1,0 +1,126 @@
+#!/bin/sh
+# settings.sh NNLC WORK_DIR — the train settings of Keras' fit() through a generated
+# trainer, and the trainer options that override them:
+#   shuffle = false / --no-shuffle   training examples in file order every epoch, checked
+#                                    against plain SGD computed here in that order;
+#                                    --shuffle and the default shuffle differ from it
+#   verbose = 0, 1, 2 / --verbose    only the final result; a progress bar on a
+#                                    terminal; one line per epoch; --quiet is --verbose 0
+#   validation_data = csv(…)         Keras' spelling of validation = <source>
+#   --limit N with --predict FILE    predicts the first N rows of FILE
+# Each case names what it checks when it fails.
+set -u
+nnlc=$1 work=$2
+here=$(cd "$(dirname "$0")" && pwd)
+expect=$here/../runtime/expect.sh
+fails=0
+mkdir -p "$work"
+cd "$work" || exit 1
+check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+compile() { "$nnlc" --precision=f64 "$1.nn" -o "$1" || { echo "FAIL: nnlc could not compile $1.nn"; exit 1; }; }
+
+# y = w·x + b from zero weights, one example per step: the weights after two epochs depend
+# on the order the examples come in.
+cat >lin.csv <<'CSV'
+x,y
+1,2
+2,1
+-1,0
+0.5,3
+3,-1
+-2,1
+CSV
+printf 'x,y\n1,1\n-1,2\n' >lin_val.csv
+printf 'x\n0\n1\n' >at.csv
+cat >lin_off.nn <<'NN'
+model lin_off { input [1] dense(1, kernel_initializer=zeros) }
+train { loss = mse  optimizer = sgd(lr=0.05)  epochs = 2  batch = 1  data = csv("lin.csv")
+        shuffle = false  verbose = 0 }
+NN
+cat >lin_on.nn <<'NN'
+model lin_on { input [1] dense(1, kernel_initializer=zeros) }
+train { loss = mse  optimizer = sgd(lr=0.05)  epochs = 2  batch = 1  data = csv("lin.csv")
+        validation_data = csv("lin_val.csv")  verbose = 2 }
+NN
+compile lin_off
+compile lin_on
+
+# SGD on (p − y)², p = w·x + b, rows in file order, two epochs: b and w + b, what
+# --predict prints for x = 0 and x = 1.
+expected=$(awk -F, 'BEGIN { n = 0 } NR > 1 { x[n] = $1; y[n++] = $2 }
+    END { w = 0; b = 0
+          for (e = 0; e < 2; e++) for (i = 0; i < n; i++) {
+              g = 2 * (w * x[i] + b - y[i]); w -= 0.05 * g * x[i]; b -= 0.05 * g }
+          printf "%.5f %.5f\n", b, w + b }' lin.csv)
+# predicted TRAINER [OPTIONS]: its two predictions after training, as "b w+b".
+predicted() {
+    t=$1
+    shift
+    "./$t" --save "$t.st" "$@" >/dev/null || { echo "training failed"; return; }
+    "./$t" --load "$t.st" --predict at.csv | awk -F, 'NR > 1 { printf "%s%.5f", (NR > 2 ? " " : ""), $2 }'
+}
+same() { [ "$2" = "$expected" ] || fail "$1: predictions $2, SGD in file order gives $expected"; }
+differs() { [ "$2" != "$expected" ] || fail "$1: predictions $2 are those of file order (no shuffling)"; }
+same "shuffle = false" "$(predicted lin_off)"
+same "shuffle = false, another seed" "$(predicted lin_off --seed 7)"
+differs "shuffle = false, --shuffle" "$(predicted lin_off --shuffle)"
+differs "default shuffle" "$(predicted lin_on)"
+same "default shuffle, --no-shuffle" "$(predicted lin_on --no-shuffle)"
+# the last of --shuffle and --no-shuffle counts
+same "--shuffle --no-shuffle" "$(predicted lin_on --shuffle --no-shuffle)"
+differs "--no-shuffle --shuffle" "$(predicted lin_on --no-shuffle --shuffle)"
+# the trainers' --help say which is the model's default
+check 0 '--no-shuffle +visit them in file order every epoch .*\(default\)' ./lin_off --help
+check 0 '--shuffle +visit the training examples in a new random order every epoch \(default\)' ./lin_on --help
+check 0 '--verbose N .*\(default 0\)' ./lin_off --help
+check 0 '--verbose N .*\(default 2\)' ./lin_on --help
+# validation_data is the model's validation source
+check 0 'validation +CSV .*lin_val.csv' ./lin_on --help
+
+# verbose = 0: only the final result, one line (the last epoch's training metrics)
+./lin_off >v0.txt 2>&1 || fail "verbose = 0: training failed"
+[ "$(wc -l <v0.txt)" -eq 1 ] && grep -Eq '^Training, epoch 2: 6 examples - loss: [0-9.]+ - rmse: [0-9.]+ - mae: [0-9.]+$' v0.txt ||
+    fail "verbose = 0 prints more than the final result: $(cat v0.txt)"
+check 0 'Epoch 2/2' ./lin_off --verbose 1
+check 0 'Epoch 2/2' ./lin_off --verbose=2
+# verbose = 2: the Epoch lines and one line per epoch, with the validation of validation_data
+./lin_on >v2.txt 2>&1 || fail "verbose = 2: training failed"
+[ "$(grep -c '^Epoch [12]/2$' v2.txt)" -eq 2 ] &&
+    [ "$(grep -Ec '^6/6 - [0-9]+s [0-9]+[mu]?s/step - loss: [0-9.]+ - rmse: .* - val_loss: [0-9.]+ - val_rmse: [0-9.]+ - val_mae: [0-9.]+$' v2.txt)" -eq 2 ] ||
+    fail "verbose = 2 with validation_data: $(cat v2.txt)"
+# --quiet is --verbose 0, and the last of them counts
+for args in "--quiet" "--verbose 0" "--verbose 2 --quiet"; do
+    # shellcheck disable=SC2086
+    ./lin_on $args >q.txt 2>&1 || fail "lin_on $args: training failed"
+    [ "$(wc -l <q.txt)" -eq 1 ] && grep -Eq '^Validation: 2 examples - val_loss: [0-9.]+ - val_rmse: [0-9.]+ - val_mae: [0-9.]+$' q.txt ||
+        fail "lin_on $args prints more than the final result: $(cat q.txt)"
+done
+check 0 'Epoch 2/2' ./lin_on --quiet --verbose 2
+# usage errors, exit 2
+check 2 "error: --verbose expects 0 to 2, got '3'" ./lin_on --verbose 3
+check 2 "error: --verbose needs a value" ./lin_on --verbose
+check 2 "error: --shuffle takes no value" ./lin_on --shuffle=false
+
+# On a terminal (script(1) gives it one), verbose 1 draws the bar, verbose 2 does not.
+if command -v script >/dev/null; then
+    script -qec "./lin_on --verbose 1" /dev/null >tty1.txt 2>&1 </dev/null
+    script -qec "./lin_on" /dev/null >tty2.txt 2>&1 </dev/null
+    grep -q '6/6 \[==============================\]' tty1.txt ||
+        fail "--verbose 1 on a terminal draws no progress bar: $(cat tty1.txt)"
+    grep -q 'Epoch 2/2' tty2.txt && ! grep -q '\[=' tty2.txt ||
+        fail "verbose = 2 on a terminal draws a progress bar: $(cat tty2.txt)"
+else
+    echo "note: script(1) missing, the terminal cases are skipped"
+fi
+
+# --limit N with --predict: the first N rows of FILE (before: every row).
+awk 'BEGIN { print "x"; for (i = 0; i < 50; i++) print i / 10 }' >many.csv
+./lin_off --load lin_off.st --predict many.csv --limit 3 >lim.csv 2>&1 || fail "--predict --limit 3 failed"
+[ "$(cat lim.csv | tr '\n' ' ')" = "$(./lin_off --load lin_off.st --predict many.csv | head -4 | tr '\n' ' ')" ] ||
+    fail "--predict many.csv --limit 3 is not the header and the first 3 rows: $(cat lim.csv)"
+./lin_off --load lin_off.st --predict many.csv --limit 1000 >lim.csv 2>&1 || fail "--predict --limit 1000 failed"
+[ "$(wc -l <lim.csv)" -eq 51 ] || fail "--predict many.csv --limit 1000: $(wc -l <lim.csv) lines, not 51"
+
+[ "$fails" -eq 0 ] && echo "settings: shuffle, verbose, validation_data, --predict --limit: ok"
+exit $((fails > 0))
