@@ -57,6 +57,14 @@ static const LayerName layer_names[] = {
     {"globalavgpool2d", OP_GAP2D, -1},
     {"globalaveragepooling2d", OP_GAP2D, -1},
     {"global_average_pooling2d", OP_GAP2D, -1},
+    {"global_max_pool1d", OP_GMP1D, -1},
+    {"globalmaxpooling1d", OP_GMP1D, -1},
+    {"global_max_pooling1d", OP_GMP1D, -1},
+    {"globalmaxpool1d", OP_GMP1D, -1}, /* Keras' GlobalMaxPool1D */
+    {"global_max_pool2d", OP_GMP2D, -1},
+    {"globalmaxpooling2d", OP_GMP2D, -1},
+    {"global_max_pooling2d", OP_GMP2D, -1},
+    {"globalmaxpool2d", OP_GMP2D, -1}, /* Keras' GlobalMaxPool2D */
     {"flatten", OP_FLATTEN, -1},
     {"reshape", OP_RESHAPE, -1},
     {"dropout", OP_DROPOUT, -1},
@@ -92,10 +100,13 @@ enum { N_LAYER_NAMES = sizeof layer_names / sizeof layer_names[0] };
 static const char *const keras_base_names[] = { /* ORDER OP */
     "input_layer", "dense", "conv1d", "conv2d", "max_pooling1d", "max_pooling2d",
     "average_pooling1d", "average_pooling2d", "min_pooling1d", "min_pooling2d",
-    "global_average_pooling1d", "global_average_pooling2d", "flatten", "reshape", "dropout",
+    "global_average_pooling1d", "global_average_pooling2d", "global_max_pooling1d",
+    "global_max_pooling2d", "flatten", "reshape", "dropout",
     "batch_normalization", "activation", "add", "concatenate", "multiply", "glu",
     "simple_rnn", "lstm", "gru", "embedding",
 };
+_Static_assert(sizeof keras_base_names / sizeof keras_base_names[0] == OP_COUNT,
+               "keras_base_names[] has one name per op of ops.def");
 
 /* Activations that Keras has a layer class for: relu() is ReLU (named re_lu), not
  * Activation; activation(relu) stays Activation, as Keras' Activation('relu') does. */

@@ -145,6 +145,24 @@ static void test_pooling(void) {
     SHAPE(g, 64);
     g = build("model m { input [30, 16] global_avg_pool1d() }");
     SHAPE(g, 16);
+    /* Global max pooling: Keras' GlobalMaxPooling2D/1D (and the GlobalMaxPool aliases). */
+    g = build("model m { input [7, 5, 64] global_max_pool2d() }");
+    SHAPE(g, 64);
+    PARAMS(g, 0, 0);
+    ASSERT(7 * 5 * 64, g ? g->flops : -1);
+    g = build("model m { input [30, 16] GlobalMaxPooling1D() }");
+    SHAPE(g, 16);
+    g = build("model m { input [6, 6, 3] GlobalMaxPool2D() dense(2) }");
+    ASSERT(8, g ? g->trainable : -1);
+    g = build("model m { input [9, 2] globalmaxpool1d() }");
+    SHAPE(g, 2);
+    ASSERT(1, count_errors("model m { input [30, 16] global_max_pool2d() }"));
+    ASSERT(1, count_errors("model m { input [4, 4, 2] global_max_pool1d() }"));
+    ASSERT(1, count_errors("model m { input [10] global_max_pool1d(2) }"));
+    /* its maximum's position is kept exactly in f32: at most 2^24 positions */
+    g = build("model m { input [4096, 4096, 1] global_max_pool2d() }");
+    SHAPE(g, 1);
+    ASSERT(1, count_errors("model m { input [4097, 4096, 1] global_max_pool2d() }"));
     ASSERT(1, count_errors("model m { input [3, 3, 1] maxpool2d(2) maxpool2d(2) }"));
 }
 
