@@ -320,13 +320,26 @@ static bool infer_pool(Infer *in, Node *n) {
     return true;
 }
 
-static bool infer_gap(Infer *in, Node *n) {
-    int dims = n->op == OP_GAP2D ? 2 : 1;
+/* Global average and max pooling: one value per channel. */
+static bool infer_global_pool(Infer *in, Node *n) {
+    int dims = n->op == OP_GAP2D || n->op == OP_GMP2D ? 2 : 1;
     const char *want = dims == 2 ? "an image (height, width, channels)"
                                  : "a sequence (steps, channels)";
     if (!expect_rank(in, n, dims + 1, want, NULL))
         return false;
-    n->out = shape1(n->in[0]->out.d[dims]);
+    int64_t channels = n->in[0]->out.d[dims];
+    int64_t positions = shape_size(n->in[0]->out) / channels;
+    /* The trainer keeps each maximum's position as a number of its precision: f32 holds
+     * every whole number up to 2^24 exactly, and no further. */
+    if ((n->op == OP_GMP1D || n->op == OP_GMP2D) && positions > GLOBAL_MAX_POSITIONS) {
+        diag_error(in->d, n->loc, "%s takes the maximum over at most 2^24 positions, but %s "
+                   "from '%s' has %" PRId64, op_name(n->op), shape_text(in, n->in[0]->out),
+                   n->in[0]->name, positions);
+        diag_hint(in->d, n->loc, "pool with maxpool%dd first to make the %s smaller",
+                  dims, dims == 2 ? "image" : "sequence");
+        return false;
+    }
+    n->out = shape1(channels);
     n->flops = shape_size(n->in[0]->out);
     return true;
 }
@@ -497,7 +510,9 @@ static bool infer_node(Infer *in, Node *n) {
         return infer_pool(in, n);
     case OP_GAP1D:
     case OP_GAP2D:
-        return infer_gap(in, n);
+    case OP_GMP1D:
+    case OP_GMP2D:
+        return infer_global_pool(in, n);
     case OP_FLATTEN:
         n->out = shape1(shape_size(n->in[0]->out));
         return true;

@@ -32,6 +32,10 @@ bool op_is_recurrent(OpKind op);       /* simple_rnn, lstm, gru */
 
 enum { SHAPE_MAX_RANK = 4 };
 
+/* Positions a global max pooling may take its maximum over (2^24: its winner's position
+ * is kept exactly in f32). */
+enum { GLOBAL_MAX_POSITIONS = 1 << 24 };
+
 /* A per-example shape: (H, W, C), (T, F), (F). rank 0 is never a valid tensor shape. */
 typedef struct Shape {
     int rank;
@@ -94,7 +98,8 @@ const char *node_keras_class(const Node *n); /* "ReLU" for relu(), else op_keras
  *               (SAME amounts, TensorFlow's split: the extra row/column goes after)
  *               W (k, C, filters) or (kh, kw, C, filters), b (filters)
  *   *POOL1D/2D  pool_kind, kernel (pool size), strides, padding, pad_before/after
- *   GAP1D/2D    —                 FLATTEN —          RESHAPE out is the target
+ *   GAP1D/2D, GMP1D/2D  —  (global average, max pooling: one value per channel)
+ *   FLATTEN     —                 RESHAPE out is the target
  *   DROPOUT     rate              ACTIVATION act
  *   BATCHNORM   momentum, epsilon over the last axis (C):
  *               gamma, beta (trainable), moving_mean, moving_var (non-trainable)

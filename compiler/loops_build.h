@@ -18,7 +18,8 @@ typedef struct NodeBufs {
     Buf *dout;      /* d loss / d y, written by the layers that read y */
     Buf *dz;        /* d loss / d z (aliases dout when the activation is linear) */
     Buf *W, *b, *dW, *db;       /* batch norm: W, b are gamma, beta */
-    Buf *arg;       /* max/min pooling: the winner's position in its window, (B, out) */
+    Buf *arg;       /* max/min pooling: the winner's position in its window, (B, out);
+                       global max pooling: in the whole input, (B, C) */
     Buf *moving_mean, *moving_var;  /* batch norm: non-trainable parameters (C) */
     Buf *mean, *invstd;             /* batch norm: the statistics used by forward (C) */
     Buf *lse;       /* softmax output fused with cross-entropy: log Σ exp(z) per example,
@@ -169,6 +170,9 @@ void pool_forward(LB *lb, const Node *n);
 void pool_backward(LB *lb, const Node *n, bool written[]);
 void gap_forward(LB *lb, const Node *n);
 void gap_backward(LB *lb, const Node *n, bool written[]);
+void gmp_plan(LB *lb, const Node *n);
+void gmp_forward(LB *lb, const Node *n);
+void gmp_backward(LB *lb, const Node *n, bool written[]);
 
 /* ---- normalization and merges (loops_merge.c) ---- */
 void batchnorm_plan(LB *lb, const Node *n);

@@ -563,3 +563,62 @@ void gap_backward(LB *lb, const Node *n, bool written[]) {
     close_loops(lb, &open);
     for_end(lb);
 }
+
+/* ---- global max pooling ---- */
+
+/* arg[r, c] is the position p of the maximum of channel c, as a real: exact, because a
+ * global max pooling has at most GLOBAL_MAX_POSITIONS positions (graph.c). */
+void gmp_plan(LB *lb, const Node *n) {
+    lb->nb[n->id].arg = buf_work(lb, arena_printf(lb->a, "%s.arg", n->name), n->out);
+}
+
+void gmp_forward(LB *lb, const Node *n) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out, *y = nb->out;
+    int64_t S, C;
+    gap_dims(n, &S, &C);
+    s_comment(lb, "%s forward (%s): y[r, c] = max_p x[r, p, c] over %lld positions",
+              n->name, node_line(lb, n), (long long)S);
+    s_comment(lb, "arg = the position p of the maximum (the first, on ties)");
+    LExpr *r = batch_loop(lb);
+    int open = 0;
+    LExpr *c = dim_loop(lb, "c", C, true, &open);
+    s_store(lb, y, e_at(lb, y, r, c), e_load(lb, x, e_add(lb, e_mul(lb, r, e_int(lb, S * C)), c)));
+    s_store(lb, nb->arg, e_at(lb, nb->arg, r, c), e_real(lb, 0));
+    close_loops(lb, &open);
+    /* position 0 again, which changes nothing: the loops stay those of every position */
+    LExpr *p = dim_loop(lb, "p", S, false, &open);
+    c = dim_loop(lb, "c", C, true, &open);
+    LExpr *v[] = {r, p, c};
+    int64_t s[] = {S * C, C, 1};
+    s_let(lb, "v", e_load(lb, x, e_lin(lb, 3, v, s)));
+    LExpr *val = e_temp(lb, "v"), *best = e_row(lb, y, r, c);
+    s_store(lb, nb->arg, e_at(lb, nb->arg, r, c),
+            e_select(lb, e_cmp(lb, '>', val, best), e_to_real(lb, p), e_row(lb, nb->arg, r, c)));
+    s_store(lb, y, e_at(lb, y, r, c), e_bin(lb, 'M', best, val));
+    close_loops(lb, &open);
+    for_end(lb);
+}
+
+void gmp_backward(LB *lb, const Node *n, bool written[]) {
+    if (!needs_input_grad(n))
+        return;
+    const NodeBufs *nb = &lb->nb[n->id];
+    int64_t S, C;
+    gap_dims(n, &S, &C);
+    bool first = first_grad(written, n, 0);
+    s_comment(lb, "%s backward (%s): dx[r, p, c] = dy[r, c] where p is arg[r, c], else 0",
+              n->name, node_line(lb, n));
+    LExpr *r = batch_loop(lb);
+    int open = 0;
+    LExpr *p = dim_loop(lb, "p", S, false, &open);
+    LExpr *c = dim_loop(lb, "c", C, true, &open);
+    LExpr *v[] = {r, p, c};
+    int64_t s[] = {S * C, C, 1};
+    grad_store(lb, n->in[0], e_lin(lb, 3, v, s),
+               e_select(lb, e_cmp(lb, '=', e_row(lb, nb->arg, r, c), e_to_real(lb, p)),
+                        e_row(lb, nb->dout, r, c), e_real(lb, 0)),
+               first);
+    close_loops(lb, &open);
+    for_end(lb);
+}

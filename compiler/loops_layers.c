@@ -354,6 +354,7 @@ bool layer_lowered(OpKind op) {
     case OP_CONV1D: case OP_CONV2D:
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
     case OP_MINPOOL1D: case OP_MINPOOL2D: case OP_GAP1D: case OP_GAP2D:
+    case OP_GMP1D: case OP_GMP2D:
     case OP_BATCHNORM: case OP_ADD: case OP_CONCAT: case OP_MULTIPLY: case OP_GLU:
     case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU: case OP_EMBEDDING:
         return true;
@@ -417,6 +418,9 @@ void layer_buffers(LB *lb, const Node *n) {
     case OP_MINPOOL1D: case OP_MINPOOL2D:
         pool_plan(lb, n);
         break;
+    case OP_GMP1D: case OP_GMP2D:
+        gmp_plan(lb, n);
+        break;
     case OP_BATCHNORM:
         batchnorm_plan(lb, n);
         break;
@@ -440,6 +444,7 @@ bool layer_forward(LB *lb, const Node *n) {
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
     case OP_MINPOOL1D: case OP_MINPOOL2D: pool_forward(lb, n); return true;
     case OP_GAP1D: case OP_GAP2D: gap_forward(lb, n); return true;
+    case OP_GMP1D: case OP_GMP2D: gmp_forward(lb, n); return true;
     case OP_BATCHNORM: batchnorm_forward(lb, n); return true;
     case OP_ADD: case OP_MULTIPLY: merge_forward(lb, n); return true;
     case OP_CONCAT: concat_forward(lb, n); return true;
@@ -460,6 +465,7 @@ bool layer_backward(LB *lb, const Node *n, bool written[]) {
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D: case OP_AVGPOOL2D:
     case OP_MINPOOL1D: case OP_MINPOOL2D: pool_backward(lb, n, written); return true;
     case OP_GAP1D: case OP_GAP2D: gap_backward(lb, n, written); return true;
+    case OP_GMP1D: case OP_GMP2D: gmp_backward(lb, n, written); return true;
     case OP_BATCHNORM: batchnorm_backward(lb, n, written); return true;
     case OP_ADD: case OP_MULTIPLY: merge_backward(lb, n, written); return true;
     case OP_CONCAT: concat_backward(lb, n, written); return true;

@@ -57,6 +57,14 @@ static const LayerName layer_names[] = {
     {"globalavgpool2d", OP_GAP2D, -1},
     {"globalaveragepooling2d", OP_GAP2D, -1},
     {"global_average_pooling2d", OP_GAP2D, -1},
+    {"global_max_pool1d", OP_GMP1D, -1},
+    {"globalmaxpooling1d", OP_GMP1D, -1},
+    {"global_max_pooling1d", OP_GMP1D, -1},
+    {"globalmaxpool1d", OP_GMP1D, -1}, /* Keras' GlobalMaxPool1D */
+    {"global_max_pool2d", OP_GMP2D, -1},
+    {"globalmaxpooling2d", OP_GMP2D, -1},
+    {"global_max_pooling2d", OP_GMP2D, -1},
+    {"globalmaxpool2d", OP_GMP2D, -1}, /* Keras' GlobalMaxPool2D */
     {"flatten", OP_FLATTEN, -1},
     {"reshape", OP_RESHAPE, -1},
     {"dropout", OP_DROPOUT, -1},
@@ -92,10 +100,13 @@ enum { N_LAYER_NAMES = sizeof layer_names / sizeof layer_names[0] };
 static const char *const keras_base_names[] = { /* ORDER OP */
     "input_layer", "dense", "conv1d", "conv2d", "max_pooling1d", "max_pooling2d",
     "average_pooling1d", "average_pooling2d", "min_pooling1d", "min_pooling2d",
-    "global_average_pooling1d", "global_average_pooling2d", "flatten", "reshape", "dropout",
+    "global_average_pooling1d", "global_average_pooling2d", "global_max_pooling1d",
+    "global_max_pooling2d", "flatten", "reshape", "dropout",
     "batch_normalization", "activation", "add", "concatenate", "multiply", "glu",
     "simple_rnn", "lstm", "gru", "embedding",
 };
+_Static_assert(sizeof keras_base_names / sizeof keras_base_names[0] == OP_COUNT,
+               "keras_base_names[] has one name per op of ops.def");
 
 /* Activations that Keras has a layer class for: relu() is ReLU (named re_lu), not
  * Activation; activation(relu) stays Activation, as Keras' Activation('relu') does. */
@@ -274,12 +285,33 @@ static bool is_keras_input(const char *name) {
            strcasecmp(name, "input_layer") == 0;
 }
 
-/* Keras' `Conv2D(32, 3, input_shape=(28, 28, 1))`: args_bind explains the option. */
-static bool has_input_shape(const Expr *call) {
+/* Keras' options that give a Sequential model its input on its first layer:
+ * `input_shape=(28, 28, 1)` on any layer, `input_dim=784` on any but an embedding (whose
+ * input_dim is its vocabulary) and Keras 2's `input_length=100` on an embedding. On a
+ * block, a parameter of that name is the block's. */
+static bool is_input_option(Builder *B, const Expr *call, const char *key) {
+    bool shape = strcmp(key, "input_shape") == 0, dim = strcmp(key, "input_dim") == 0;
+    bool length = strcmp(key, "input_length") == 0;
+    if (!shape && !dim && !length)
+        return false;
+    const LayerName *ln = find_layer(call->str);
+    if (ln)
+        return ln->op == OP_EMBEDDING ? !dim : !length;
+    const Decl *blk = find_block(B, call->str);
+    if (!blk || length)
+        return false;
+    for (const Param *p = blk->params; p; p = p->next)
+        if (strcmp(p->name, key) == 0)
+            return false;
+    return true;
+}
+
+/* The call's first input option (see is_input_option), or NULL. */
+static const Arg *input_option(Builder *B, const Expr *call) {
     for (const Arg *a = call->args; a; a = a->next)
-        if (a->key && strcmp(a->key, "input_shape") == 0)
-            return true;
-    return false;
+        if (a->key && is_input_option(B, call, a->key))
+            return a;
+    return NULL;
 }
 
 static void unknown_layer(Builder *B, const Expr *call) {
@@ -798,6 +830,58 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     bind_result(B, body, st, inferred ? n : NULL, !inferred);
 }
 
+/* The model's input node, of `shape` (sizes already checked to be at least 1), named `bind`
+ * or input_layer; NULL, with the error at `at`, when it is too large. */
+static Node *input_node(Builder *B, Shape shape, SrcLoc loc, const char *bind, SrcLoc at) {
+    Sema *S = B->S;
+    Node *n = graph_add_node(S->a, S->g, OP_INPUT, loc, NULL, 0);
+    n->out = shape;
+    n->name = bind ? bind : auto_name(B, OP_INPUT);
+    name_add(B, n->name);
+    if (shape_size(shape) < 0 || shape_size(shape) > ((int64_t)1 << 40)) {
+        diag_error(S->d, at, "the input is too large: its shape product overflows (limit is 2^40)");
+        return NULL;
+    }
+    return n;
+}
+
+/* The sizes of `list` (an EX_LIST in scope sc) as one example's shape: 1 to
+ * SHAPE_MAX_RANK - 1 axes (the batch is the other one), each at least 1. `example` is how
+ * the statement or option writes a shape, for the hint of an empty one. */
+static bool input_shape_of(Sema *S, Scope *sc, const Expr *list, const char *example,
+                           Shape *shape) {
+    bool ok = true;
+    int axes = 0;
+    for (const Expr *it = list->items; it; it = it->next)
+        axes++;
+    if (axes > SHAPE_MAX_RANK - 1) {
+        diag_error(S->d, list->loc, "an input has at most %d axes, got %d",
+                   SHAPE_MAX_RANK - 1, axes);
+        ok = false;
+    } else {
+        for (const Expr *it = list->items; it; it = it->next) {
+            if (it->kind == EX_NAME && strcmp(it->str, "None") == 0 && !scope_find(sc, "None")) {
+                /* Keras' input_shape=(None, 8): sequences of any length */
+                diag_error(S->d, it->loc, "an input size must be a number: the shapes are "
+                           "fixed when the model is compiled, so Keras' None (any size) is "
+                           "not available");
+                diag_hint(S->d, it->loc, "give the size every example has (cut or pad "
+                          "sequences to one length)");
+                ok = false;
+                shape->rank++;
+                continue;
+            }
+            ok &= sema_int(S, sc, it, "an input size", 1, &shape->d[shape->rank++]);
+        }
+    }
+    if (axes == 0) {
+        diag_error(S->d, list->loc, "the input shape is empty");
+        diag_hint(S->d, list->loc, "give the size of one example, e.g. %s", example);
+        ok = false;
+    }
+    return ok;
+}
+
 static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
     Sema *S = B->S;
     if (body->block) {
@@ -813,40 +897,113 @@ static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
     if (!first)
         diag_warning(S->d, st->loc, "the input should be the first statement of the model");
     Shape shape = {0};
-    bool ok = true;
-    /* An example has at most SHAPE_MAX_RANK - 1 axes (the batch is the other one). */
-    int axes = 0;
-    for (const Expr *it = st->shape->items; it; it = it->next)
-        axes++;
-    if (axes > SHAPE_MAX_RANK - 1) {
-        diag_error(S->d, st->shape->loc, "an input has at most %d axes, got %d",
-                   SHAPE_MAX_RANK - 1, axes);
-        ok = false;
+    Node *n = NULL;
+    if (input_shape_of(S, body->scope, st->shape, "input [784] or input [28, 28, 1]", &shape))
+        n = input_node(B, shape, st->loc, st->bind, st->shape->loc);
+    bind_result(B, body, st, n, n == NULL);
+}
+
+/* The input that Keras' option `opt` gives (input_shape=(28, 28, 1), input_dim=784,
+ * input_length=100), or NULL with errors reported. */
+static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
+    Sema *S = B->S;
+    Shape shape = {0};
+    const Expr *v = opt->value;
+    if (strcmp(opt->key, "input_shape") != 0) { /* one axis: input_dim, input_length */
+        shape.rank = 1;
+        if (!sema_int(S, body->scope, v, opt->key, 1, &shape.d[0]))
+            return NULL;
+        return input_node(B, shape, opt->loc, NULL, v->loc);
+    }
+    Scope *rs = body->scope;
+    const Expr *r = sema_resolve(S, &rs, v);
+    if (r->kind != EX_LIST) {
+        diag_error(S->d, v->loc, "input_shape needs the shape of one example, a tuple or list "
+                   "of sizes, got %s", expr_text(S, v));
+        const char *num = expr_text(S, r);
+        if (r->kind == EX_NUM) /* input_shape=(784): the parentheses only group, in Python too */
+            diag_hint(S->d, v->loc, "a shape of one axis is (%s,), with the comma, or [%s]",
+                      num, num);
+        else
+            diag_hint(S->d, v->loc, "for example input_shape=(784,) or input_shape=(28, 28, 1)");
+        return NULL;
+    }
+    if (!input_shape_of(S, rs, r, "input_shape=(784,) or input_shape=(28, 28, 1)", &shape))
+        return NULL;
+    return input_node(B, shape, opt->loc, NULL, v->loc);
+}
+
+/* A layer statement with Keras' input_shape= (or input_dim=, input_length=; `opt` is the
+ * first of them). On the first layer of a model without an input statement it gives the
+ * model's input, which the layer then reads, as in a Keras Sequential model; anywhere else
+ * it is an error (Keras ignores it past the first layer: here it would mislead, and an
+ * input statement is the one place that gives the input). Returns the statement without
+ * those options, for layer_stmt. `first_layer` is the body's first layer statement before
+ * this one, or NULL. */
+static const Stmt *keras_input(Builder *B, Body *body, const Stmt *st, const Arg *opt,
+                               const Stmt *first_layer) {
+    Sema *S = B->S;
+    const Expr *call = st->call;
+    const Arg *again = NULL;
+    Arg *kept = NULL, **tail = &kept;
+    for (const Arg *a = call->args; a; a = a->next) {
+        if (a->key && is_input_option(B, call, a->key)) {
+            if (a != opt && !again)
+                again = a;
+            continue;
+        }
+        Arg *copy = ARENA_NEW(S->a, Arg);
+        *copy = *a;
+        copy->next = NULL;
+        *tail = copy;
+        tail = &copy->next;
+    }
+    Expr *rest = ARENA_NEW(S->a, Expr);
+    *rest = *call;
+    rest->args = kept;
+    Stmt *layer = ARENA_NEW(S->a, Stmt);
+    *layer = *st;
+    layer->call = rest;
+    if (body->block) {
+        diag_error(S->d, opt->key_loc, "a block cannot declare an input");
+        diag_hint(S->d, opt->key_loc, "inside a block, `in` is the tensor the block is applied "
+                  "to; %s= belongs on the model's first layer", opt->key);
+        return layer;
+    }
+    if (S->g->input) {
+        diag_error(S->d, opt->key_loc, "the model already has an input");
+        diag_note(S->d, S->g->input->loc, "first input declared here");
+        diag_hint(S->d, opt->key_loc, "%s= gives the input only on the first layer of a "
+                  "model without an input statement; remove it here", opt->key);
+        return layer;
+    }
+    if (first_layer) {
+        diag_error(S->d, opt->key_loc, "%s= gives the model's input: it belongs on the "
+                   "model's first layer", opt->key);
+        diag_note(S->d, first_layer->call->name_loc, "the first layer is here");
+        return layer;
+    }
+    Node *in = NULL;
+    if (again) {
+        diag_error(S->d, again->key_loc, "the input is given twice, by %s= and %s=", opt->key,
+                   again->key);
+        diag_hint(S->d, again->key_loc, "keep one of them");
     } else {
-        for (const Expr *it = st->shape->items; it; it = it->next)
-            ok &= sema_int(S, body->scope, it, "an input size", 1, &shape.d[shape.rank++]);
+        in = input_from_option(B, body, opt);
     }
-    if (axes == 0) {
-        diag_error(S->d, st->shape->loc, "the input shape is empty");
-        diag_hint(S->d, st->shape->loc, "give the size of one example, e.g. input [784] or "
-                                        "input [28, 28, 1]");
-        ok = false;
-    }
-    if (!ok) {
-        bind_result(B, body, st, NULL, true);
-        return;
-    }
-    Node *n = graph_add_node(S->a, S->g, OP_INPUT, st->loc, NULL, 0);
-    n->out = shape;
-    n->name = st->bind ? st->bind : auto_name(B, OP_INPUT);
-    name_add(B, n->name);
-    if (shape_size(shape) < 0 || shape_size(shape) > ((int64_t)1 << 40)) {
-        diag_error(S->d, st->shape->loc,
-                   "the input is too large: its shape product overflows (limit is 2^40)");
-        bind_result(B, body, st, NULL, true);
-        return;
-    }
-    bind_result(B, body, st, n, false);
+    body->prev = in;
+    body->prev_broken = in == NULL;
+    return layer;
+}
+
+/* Whether a call names an input option, known layer or not (Dens(64, input_shape=…) is
+ * explained as an unknown layer, not also as a model without an input). */
+static bool mentions_input_option(const Expr *call) {
+    for (const Arg *a = call->args; a; a = a->next)
+        if (a->key && (strcmp(a->key, "input_shape") == 0 || strcmp(a->key, "input_dim") == 0 ||
+                       strcmp(a->key, "input_length") == 0))
+            return true;
+    return false;
 }
 
 static void let_stmt(Builder *B, Scope *scope, const char *name, SrcLoc loc, const Expr *value) {
@@ -864,21 +1021,31 @@ static void let_stmt(Builder *B, Scope *scope, const char *name, SrcLoc loc, con
 
 static void build_body(Builder *B, Body *body, const Stmt *stmts) {
     bool first = true;
+    const Stmt *first_layer = NULL; /* Keras' Input(…) is explained at the call, not counted */
     for (const Stmt *st = stmts; st; st = st->next) {
         switch (st->kind) {
         case ST_INPUT:
             input_stmt(B, body, st, first);
             break;
-        case ST_LAYER:
-            if (!body->block && !B->S->g->input && first && !is_keras_input(st->call->str) &&
-                !has_input_shape(st->call)) { /* those two are explained at the call */
+        case ST_LAYER: {
+            const Stmt *layer = st;
+            const Arg *opt = input_option(B, st->call);
+            bool keras_in = is_keras_input(st->call->str);
+            if (opt)
+                layer = keras_input(B, body, st, opt, first_layer);
+            else if (!body->block && !B->S->g->input && first && !keras_in &&
+                     !mentions_input_option(st->call)) {
                 diag_error(B->S->d, st->loc, "the model has no input shape before its first "
                                              "layer");
                 diag_hint(B->S->d, st->loc, "add `input [784]` (or the shape of one example) "
-                                            "as the model's first line");
+                                            "as the model's first line, or Keras' "
+                                            "input_shape=(784,) to this layer");
             }
-            layer_stmt(B, body, st);
+            if (!first_layer && !keras_in)
+                first_layer = st;
+            layer_stmt(B, body, layer);
             break;
+        }
         case ST_LET:
             let_stmt(B, body->scope, st->bind, st->bind_loc, st->value);
             break;

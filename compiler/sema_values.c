@@ -439,21 +439,18 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
             }
             slot = pos++;
         } else {
-            const char *key = canonical_option(arg->key);
+            /* the name as written, else the one it is Keras' spelling of (a block's
+             * parameter may be called input_dim, which is embedding's vocab) */
             slot = -1;
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count && slot < 0; i++)
+                if (strcmp(names[i], arg->key) == 0)
+                    slot = i;
+            const char *key = canonical_option(arg->key);
+            for (int i = 0; i < count && slot < 0; i++)
                 if (strcmp(names[i], key) == 0)
                     slot = i;
             if (slot < 0) {
                 diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
-                if (strcmp(arg->key, "input_shape") == 0) { /* Keras' first layer */
-                    diag_hint(S->d, arg->key_loc, "the shape of one example is the model's "
-                              "first statement, not an option: input %s",
-                              arg->value->kind == EX_LIST ? expr_text(S, arg->value)
-                                                          : "[28, 28, 1]");
-                    A->ok = false;
-                    continue;
-                }
                 if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
                     diag_hint(S->d, arg->key_loc, "weight decay is adamw's option here: "
                               "adamw(weight_decay=%s), or l2=… on the layers",

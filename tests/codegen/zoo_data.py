@@ -4,7 +4,8 @@
 header comments:
   # features: float | int VOCAB    uniform in [-1, 1], or whole numbers in [0, VOCAB)
   # labels: scce K | cce K | bce K | mse K | mae K | seq T K
-The input shape comes from the model's `input [...]` line. Values come from a fixed
+The input shape comes from the model's `input [...]` line, or from Keras' input_shape=(...)
+(or [...]), input_dim=N or input_length=N on its first layer. Values come from a fixed
 linear congruential generator, so the data is the same on every machine."""
 import re, struct, sys
 
@@ -13,7 +14,10 @@ def header(path):
     text = open(path).read()
     feat = re.search(r'^# features: (.*)$', text, re.M).group(1).split()
     lab = re.search(r'^# labels: (.*)$', text, re.M).group(1).split()
-    shape = [int(v) for v in re.search(r'input \[([^\]]*)\]', text).group(1).split(',')]
+    m = (re.search(r'input \[([^\]]*)\]', text) or
+         re.search(r'input_shape=[(\[]([^)\]]*)[)\]]', text) or
+         re.search(r'input_(?:dim|length)=(\d+)', text))
+    shape = [int(v) for v in m.group(1).split(',') if v.strip()]
     return feat, lab, shape
 
 

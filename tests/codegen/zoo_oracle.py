@@ -202,6 +202,12 @@ def emb_fanout(n, x):
     return n.dense(torch.cat([flat(c), n.dense(x, "d")], -1), "dense", "softmax")
 
 
+def global_max_2d(n, x):
+    c = n.conv2d(x, "c", a="tanh")
+    g = n.pool(c, "max", 2, 2).amax((1, 2))
+    return n.dense(torch.cat([c.amax((1, 2)), g], -1), "dense", "softmax")
+
+
 def reshape_chain(n, x):
     h = flat(n.conv1d(x.reshape(-1, 3, 4), "conv1d", a="sigmoid")).reshape(-1, 2, 2, 1)
     return n.dense(flat(n.conv2d(h, "conv2d")), "dense", "sigmoid")
@@ -238,6 +244,9 @@ FORWARD = {
     "zoo_emb_conv": (lambda n, x: n.dense(flat(n.pool(n.conv1d(n.emb(x, "embedding"), "conv1d", 1, "same", "gelu"),
                                                       "min", 3, 1)), "dense", "sigmoid"), "bce"),
     "zoo_emb_fanout": (emb_fanout, "scce"),
+    "zoo_global_max_1d": (lambda n, x: n.dense(n.conv1d(n.emb(x, "embedding"), "conv1d", a="relu").amax(1),
+                                               "dense", "sigmoid"), "bce"),
+    "zoo_global_max_2d": (global_max_2d, "scce"),
     "zoo_glu_seq": (lambda n, x: n.dense(flat(n.glu(n.glu(x), "glu_1", 4)), "dense", "softmax"), "scce"),
     "zoo_gru_stack_modes": (gru_stack_modes, "mse"),
     "zoo_merge_mix": (merge_mix, "cce"),

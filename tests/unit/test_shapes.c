@@ -145,6 +145,24 @@ static void test_pooling(void) {
     SHAPE(g, 64);
     g = build("model m { input [30, 16] global_avg_pool1d() }");
     SHAPE(g, 16);
+    /* Global max pooling: Keras' GlobalMaxPooling2D/1D (and the GlobalMaxPool aliases). */
+    g = build("model m { input [7, 5, 64] global_max_pool2d() }");
+    SHAPE(g, 64);
+    PARAMS(g, 0, 0);
+    ASSERT(7 * 5 * 64, g ? g->flops : -1);
+    g = build("model m { input [30, 16] GlobalMaxPooling1D() }");
+    SHAPE(g, 16);
+    g = build("model m { input [6, 6, 3] GlobalMaxPool2D() dense(2) }");
+    ASSERT(8, g ? g->trainable : -1);
+    g = build("model m { input [9, 2] globalmaxpool1d() }");
+    SHAPE(g, 2);
+    ASSERT(1, count_errors("model m { input [30, 16] global_max_pool2d() }"));
+    ASSERT(1, count_errors("model m { input [4, 4, 2] global_max_pool1d() }"));
+    ASSERT(1, count_errors("model m { input [10] global_max_pool1d(2) }"));
+    /* its maximum's position is kept exactly in f32: at most 2^24 positions */
+    g = build("model m { input [4096, 4096, 1] global_max_pool2d() }");
+    SHAPE(g, 1);
+    ASSERT(1, count_errors("model m { input [4097, 4096, 1] global_max_pool2d() }"));
     ASSERT(1, count_errors("model m { input [3, 3, 1] maxpool2d(2) maxpool2d(2) }"));
 }
 
@@ -220,6 +238,46 @@ static void test_embedding(void) {
     SHAPE(g, 4);
 }
 
+/* Keras' input options on the first layer of a model without an input statement. */
+static void test_keras_input(void) {
+    Graph *g = build("model m { dense(64, activation=relu, input_shape=[784]) dense(10) }");
+    ASSERT(50890, g ? g->trainable : -1);
+    ASSERT(1, g && g->input ? g->input->out.rank : -1);
+    ASSERT(784, g && g->input ? g->input->out.d[0] : -1);
+    g = build("model m { Conv2D(32, (3, 3), input_shape=(28, 28, 1)) }");
+    SHAPE(g, 26, 26, 32);
+    PARAMS(g, 320, 0);
+    g = build("model m { dense(3, input_shape=(784,)) }");
+    SHAPE(g, 3);
+    g = build("let s = (10, 4) let k = 3 model m { let u = 2 conv1d(u, k, input_shape=s) }");
+    SHAPE(g, 8, 2);
+    g = build("model m { Dense(64, input_dim=784) }");
+    PARAMS(g, 50240, 0);
+    g = build("model m { Embedding(1000, 8, input_length=20) }"); /* Keras 2 */
+    SHAPE(g, 20, 8);
+    g = build("model m { embedding(input_dim=50, output_dim=8, input_shape=(7,)) }");
+    SHAPE(g, 7, 8);
+    PARAMS(g, 400, 0);
+    /* on a block used first, unless the block has a parameter of that name */
+    g = build("block b(n) { dense(n) } model m { b(4, input_shape=(6,)) }");
+    PARAMS(g, 28, 0);
+    g = build("block b(n, input_dim) { dense(n * input_dim) } model m { input [3] b(2, input_dim=5) }");
+    SHAPE(g, 10);
+    ASSERT(1, count_errors("model m { input [784] dense(10, input_shape=(784,)) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=(784,)) input [784] }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=[4]) dense(2, input_shape=[10]) }"));
+    ASSERT(2, count_errors("model m { dense(10) dense(2, input_shape=[10]) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=784) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=(784)) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=[]) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=[2, 0]) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=[1, 2, 3, 4]) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_shape=[4], input_dim=4) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_dim=0) }"));
+    ASSERT(1, count_errors("model m { dense(10, input_length=4) }"));
+    ASSERT(1, count_errors("block b(n) { dense(n, input_shape=[3]) } model m { input [3] b(2) }"));
+}
+
 static void test_counts(void) {
     Graph *g = build("model fashion_cnn { input [28, 28, 1] conv2d(32, kernel=3, activation=relu)"
                      " maxpool2d(2) conv2d(64, kernel=3, activation=relu) maxpool2d(2)"
@@ -263,6 +321,7 @@ int main(void) {
     test_glu();
     test_recurrent();
     test_embedding();
+    test_keras_input();
     test_counts();
     test_blocks();
     test_constants();
