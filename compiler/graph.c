@@ -844,11 +844,14 @@ uint64_t graph_fingerprint(const Graph *g) {
     uint64_t h = 14695981039346656037ULL;
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        int op = n->op;
-        h = fnv(h, &op, sizeof op);
+        /* names, not enum values: a layer kind or activation added to nnlc later leaves
+         * the fingerprints of existing models (and their checkpoints) as they were */
+        const char *op = op_name(n->op);
+        h = fnv(h, op, strlen(op) + 1);
         h = fnv(h, n->out.d, sizeof(int64_t) * (size_t)n->out.rank);
-        int acts[2] = {n->act.kind, n->rec_act.kind}; /* relu and tanh weights differ */
-        h = fnv(h, acts, sizeof acts);
+        const char *acts[2] = {act_name(n->act.kind), act_name(n->rec_act.kind)}; /* relu and tanh weights differ */
+        h = fnv(h, acts[0], strlen(acts[0]) + 1);
+        h = fnv(h, acts[1], strlen(acts[1]) + 1);
         h = fnv(h, &n->act.alpha, sizeof n->act.alpha);
         for (int j = 0; j < n->nin; j++)
             h = fnv(h, &n->in[j]->id, sizeof(int));

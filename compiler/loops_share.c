@@ -200,7 +200,7 @@ static void call_instead(LoopProgram *p, Form *fm, const LFunc *shared, const Bu
             title = s;
     LStmt *note = ARENA_NEW(p->arena, LStmt);
     note->kind = S_COMMENT;
-    note->text = arena_printf(p->arena, "the same loops as %s, on this layer's buffers",
+    note->text = arena_printf(p->arena, "the same loops as %s, on its own buffers",
                               shared->name);
     LStmt *call = ARENA_NEW(p->arena, LStmt);
     call->kind = S_CALL;

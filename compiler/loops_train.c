@@ -10,6 +10,8 @@
  */
 #include "loops_build.h"
 
+#include <inttypes.h>
+
 #include <math.h>
 
 enum { L_SPARSE = NNRT_LOSS_SPARSE_CATEGORICAL_CE, L_CAT = NNRT_LOSS_CATEGORICAL_CE,
@@ -412,11 +414,39 @@ static void optimizer_comment(LB *lb, const Optimizer *o) {
                   o->clipvalue);
 }
 
+/* The scalars update_prologue() computes once per step and every tensor's update reads:
+ * update stores them in fixed work (update.alpha, …), each tensor's function loads them. */
+static int update_scalars(const Optimizer *o, const char **names) {
+    if (o->kind == OPT_ADAM || o->kind == OPT_ADAMW) {
+        names[0] = "alpha";
+        return 1;
+    }
+    if (o->kind == OPT_NADAM) {
+        static const char *const nadam[5] = {"mu", "mu1", "u", "u1", "b2t"};
+        for (int k = 0; k < 5; k++)
+            names[k] = nadam[k];
+        return 5;
+    }
+    return 0;
+}
+
+/* update(ctx) computes the step's scalars, then calls one function per trainable tensor,
+ * `dense.W.update(ctx)`: tensors of one size have the same loops, which loop_share() then
+ * compiles once (a model of 100 equal layers has two update functions, not one function
+ * of 200 loops that one thread must compile alone). */
 void optimizer_update(LB *lb) {
     const Graph *g = lb->g;
     const Optimizer *o = &g->train.opt;
     optimizer_comment(lb, o);
     update_prologue(lb, o);
+    const char *scalar[5];
+    Buf *scalar_buf[5];
+    int nscalars = update_scalars(o, scalar);
+    for (int k = 0; k < nscalars; k++) {
+        scalar_buf[k] = buf_work_fixed(lb, arena_printf(lb->a, "update.%s", scalar[k]),
+                                       (Shape){1, {1}});
+        s_store(lb, scalar_buf[k], e_int(lb, 0), e_temp(lb, scalar[k]));
+    }
     int64_t state = 0;
     for (int ti = 0; ti < g->ntensors; ti++) {
         const ParamTensor *t = g->tensors[ti];
@@ -435,7 +465,14 @@ void optimizer_update(LB *lb) {
         for (int s = 0; s < o->slots && s < 3; s++)
             S[s] = state_buf(lb, t, names[s], state + (int64_t)s * t->size);
         state += (int64_t)o->slots * t->size;
-        s_comment(lb, "%s", t->name);
+        LFunc *f = func_begin(lb, arena_printf(lb->a, "%s.update", t->name), false, false);
+        char shape[96] = "";
+        for (int d = 0, used = 0; d < t->shape.rank && used < (int)sizeof shape; d++)
+            used += snprintf(shape + used, sizeof shape - (size_t)used, "%s%" PRId64,
+                             d ? ", " : "(", t->shape.d[d]);
+        s_comment(lb, "%s %s): %s", t->name, shape, opt_name(o->kind));
+        for (int k = 0; k < nscalars; k++)
+            s_let(lb, scalar[k], e_load(lb, scalar_buf[k], e_int(lb, 0)));
         if (o->clipnorm > 0) {
             s_let(lb, "gsq", e_real(lb, 0));
             LStmt *k = for_begin(lb, "i", e_int(lb, t->size));
@@ -454,5 +491,7 @@ void optimizer_update(LB *lb) {
         LExpr *i = e_var(lb, k);
         update_element(lb, o, W, S, i, clipped_grad(lb, o, G, i));
         for_end(lb);
+        func_end(lb);
+        s_call(lb, f);
     }
 }
