@@ -88,10 +88,14 @@ typedef struct Codegen {
 
     /* Alias scopes: buffers that cannot overlap get distinct scopes (see cg_loops.c). */
     LLVMValueRef *scope_of;        /* per p->bufs index: !alias.scope list, or NULL */
-    LLVMValueRef *noalias_of;      /* per p->bufs index: !noalias list in the function being
-                                      generated (the other scopes it uses), or NULL */
-    int *alias_root;               /* per p->bufs index: its group of may-overlap buffers */
-    LLVMMetadataRef *root_scope;   /* per group root: its scope */
+    LLVMValueRef *noalias_of;      /* per group (its first buffer's index): the !noalias
+                                      list of the statement being generated (the other
+                                      groups it uses) */
+    int *alias_root;               /* per p->bufs index: its group of may-overlap buffers,
+                                      as the group's first buffer */
+    LLVMMetadataRef *root_scope;   /* per group: its scope */
+    int *alias_mark, alias_stamp;  /* per group: the statement that last listed it */
+    int *roots_used, nroots_used;  /* the groups the current statement uses */
 
     LLVMValueRef *fn_of;           /* per LFunc, in p->funcs order */
     CgFn *cur;

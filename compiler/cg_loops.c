@@ -47,22 +47,97 @@ static int group_root(int *parent, int i) {
     return i;
 }
 
-/* One scope per group of buffers that may overlap. */
+static void join(int *parent, int i, int j) {
+    parent[group_root(parent, j)] = group_root(parent, i);
+}
+
+/* A buffer's elements as an interval, for the groups below. */
+typedef struct Span {
+    int64_t lo, hi;
+    int buf;
+} Span;
+
+static int span_order(const void *a, const void *b) {
+    const Span *x = a, *y = b;
+    if (x->lo != y->lo)
+        return x->lo < y->lo ? -1 : 1;
+    return x->buf - y->buf;
+}
+
+/* Joins the buffers whose intervals overlap, directly or through others: sorted by their
+ * start, each interval overlaps the group before it if it starts before the group's end. */
+static void join_overlapping(Span *sp, int m, int *parent) {
+    qsort(sp, (size_t)m, sizeof *sp, span_order);
+    int64_t end = 0;
+    for (int k = 0; k < m; k++) {
+        if (k > 0 && sp[k].lo < end) {
+            join(parent, sp[k - 1].buf, sp[k].buf);
+            end = sp[k].hi > end ? sp[k].hi : end;
+        } else {
+            end = sp[k].hi;
+        }
+    }
+}
+
+/* One scope per group of buffers that may overlap (loop_bufs_may_overlap, joined until no
+ * two groups overlap), each group named after its first buffer. Intervals are joined in
+ * sorted order rather than pair by pair: a model of 2,000 layers has 16,000 buffers. */
 static void build_alias_scopes(Codegen *cg) {
     const LoopProgram *p = cg->p;
     int n = p->nbufs;
     cg->scope_of = calloc((size_t)n + 1, sizeof(LLVMValueRef));
     cg->noalias_of = calloc((size_t)n + 1, sizeof(LLVMValueRef));
     cg->root_scope = calloc((size_t)n + 1, sizeof(LLVMMetadataRef));
+    cg->alias_mark = calloc((size_t)n + 1, sizeof(int));
+    cg->roots_used = malloc(sizeof(int) * ((size_t)n + 1));
     int *parent = cg->alias_root = malloc(sizeof(int) * ((size_t)n + 1));
     for (int i = 0; i < n; i++)
         parent[i] = i;
+    /* ranges of params, grads, state; fixed work; work columns; one region each for
+     * x, y, out and noise; batched work that lies elsewhere overlaps all batched work */
+    enum { PLACES = 7 };
+    Span *sp = malloc(sizeof(Span) * ((size_t)n + 1));
+    int last_of_base[8] = {-1, -1, -1, -1, -1, -1, -1, -1}, elsewhere = -1;
+    for (int place = 0; place < PLACES; place++) {
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            const Buf *b = p->bufs[i];
+            bool work = b->base == BUF_WORK, batched = work && b->row_size;
+            if (place <= 2 && (int)b->base == place) /* BUF_PARAMS, BUF_GRADS, BUF_STATE */
+                sp[m++] = (Span){b->start, b->start + b->size, i};
+            else if (place == 3 && work && !batched)
+                sp[m++] = (Span){b->start, b->start + b->size, i};
+            else if (place == 4 && batched && b->start == 0)
+                sp[m++] = (Span){b->start_per_row, b->start_per_row + b->row_size, i};
+            else if (place == 5 && batched && b->start != 0 && elsewhere < 0)
+                elsewhere = i;
+            else if (place == 6 && b->base > BUF_WORK) {
+                if (last_of_base[b->base] >= 0)
+                    join(parent, last_of_base[b->base], i);
+                last_of_base[b->base] = i;
+            }
+        }
+        if (m)
+            join_overlapping(sp, m, parent);
+    }
+    if (elsewhere >= 0)
+        for (int i = 0; i < n; i++)
+            if (p->bufs[i]->base == BUF_WORK && p->bufs[i]->row_size)
+                join(parent, elsewhere, i);
+    free(sp);
+    /* each buffer's group as the group's first buffer */
+    int *first = malloc(sizeof(int) * ((size_t)n + 1));
     for (int i = 0; i < n; i++)
-        for (int j = i + 1; j < n; j++)
-            if (loop_bufs_may_overlap(p->bufs[i], p->bufs[j]))
-                parent[group_root(parent, j)] = group_root(parent, i);
+        first[i] = -1;
+    for (int i = 0; i < n; i++) {
+        int r = group_root(parent, i);
+        if (first[r] < 0)
+            first[r] = i;
+    }
     for (int i = 0; i < n; i++)
-        parent[i] = group_root(parent, i);
+        first[i] = first[group_root(parent, i)];
+    memcpy(parent, first, sizeof(int) * (size_t)n);
+    free(first);
 
     LLVMMetadataRef dom_name = LLVMMDStringInContext2(cg->ctx, "nnlc.buffers", 12);
     LLVMMetadataRef domain = LLVMMDNodeInContext2(cg->ctx, &dom_name, 1);
@@ -80,27 +155,44 @@ static void build_alias_scopes(Codegen *cg) {
         cg->scope_of[i] = cg->scope_of[parent[i]];
 }
 
-/* The groups a statement uses (its nested loops and outlined parallel bodies included). */
-static void mark_expr_roots(const Codegen *cg, const LExpr *e, bool *used) {
-    if (!e)
+/* The groups a statement uses (its nested loops and outlined parallel bodies included),
+ * each listed once in cg->roots_used: alias_mark holds the statement's stamp. */
+static void mark_root(Codegen *cg, const Buf *b) {
+    if (b->id == 0)
         return;
-    if (e->kind == E_LOAD && e->buf->id > 0)
-        used[cg->alias_root[e->buf->id - 1]] = true;
-    mark_expr_roots(cg, e->a, used);
-    mark_expr_roots(cg, e->b, used);
-    mark_expr_roots(cg, e->c, used);
+    int r = cg->alias_root[b->id - 1];
+    if (cg->alias_mark[r] != cg->alias_stamp) {
+        cg->alias_mark[r] = cg->alias_stamp;
+        cg->roots_used[cg->nroots_used++] = r;
+    }
 }
 
-static void mark_stmt_roots(const Codegen *cg, const LStmt *s, bool *used) {
-    if ((s->kind == S_STORE || s->kind == S_ACCUM) && s->buf->id > 0)
-        used[cg->alias_root[s->buf->id - 1]] = true;
-    mark_expr_roots(cg, s->index, used);
-    mark_expr_roots(cg, s->value, used);
-    mark_expr_roots(cg, s->extent, used);
+static void mark_expr_roots(Codegen *cg, const LExpr *e) {
+    if (!e)
+        return;
+    if (e->kind == E_LOAD)
+        mark_root(cg, e->buf);
+    mark_expr_roots(cg, e->a);
+    mark_expr_roots(cg, e->b);
+    mark_expr_roots(cg, e->c);
+}
+
+static void mark_stmt_roots(Codegen *cg, const LStmt *s) {
+    if (s->kind == S_STORE || s->kind == S_ACCUM)
+        mark_root(cg, s->buf);
+    if (s->kind == S_CALL) /* a call's arguments are addresses: not accesses */
+        return;
+    mark_expr_roots(cg, s->index);
+    mark_expr_roots(cg, s->value);
+    mark_expr_roots(cg, s->extent);
     for (const LStmt *c = s->body; c; c = c->next)
-        mark_stmt_roots(cg, c, used);
+        mark_stmt_roots(cg, c);
     for (const LStmt *c = s->orelse; c; c = c->next)
-        mark_stmt_roots(cg, c, used);
+        mark_stmt_roots(cg, c);
+}
+
+static int int_order(const void *a, const void *b) {
+    return *(const int *)a - *(const int *)b;
 }
 
 /* Each access of a function's top-level statement (a loop nest, usually) says it does not
@@ -109,14 +201,11 @@ static void mark_stmt_roots(const Codegen *cg, const LStmt *s, bool *used) {
  * compares lists, so lists of every buffer of the model made the optimizer's time grow
  * with the square of its layers (a model of 256 layers: 44 MB of metadata). */
 static void build_noalias_lists(Codegen *cg, const LStmt *s) {
-    int n = cg->p->nbufs;
-    bool *used = calloc((size_t)n + 1, sizeof(bool));
-    mark_stmt_roots(cg, s, used);
-    int nused = 0;
-    int *roots = malloc(sizeof(int) * ((size_t)n + 1));
-    for (int i = 0; i < n; i++)
-        if (used[i])
-            roots[nused++] = i;
+    cg->alias_stamp++;
+    cg->nroots_used = 0;
+    mark_stmt_roots(cg, s);
+    int nused = cg->nroots_used, *roots = cg->roots_used;
+    qsort(roots, (size_t)nused, sizeof *roots, int_order);
     LLVMMetadataRef *others = malloc(sizeof(LLVMMetadataRef) * ((size_t)nused + 1));
     for (int a = 0; a < nused; a++) {
         int k = 0;
@@ -126,21 +215,14 @@ static void build_noalias_lists(Codegen *cg, const LStmt *s) {
         cg->noalias_of[roots[a]] =
             LLVMMetadataAsValue(cg->ctx, LLVMMDNodeInContext2(cg->ctx, others, (size_t)k));
     }
-    for (int i = 0; i < n; i++)
-        if (cg->alias_root[i] != i)
-            cg->noalias_of[i] = used[cg->alias_root[i]] ? cg->noalias_of[cg->alias_root[i]] : NULL;
-        else if (!used[i])
-            cg->noalias_of[i] = NULL;
     free(others);
-    free(roots);
-    free(used);
 }
 
 static void tag_access(Codegen *cg, LLVMValueRef inst, const Buf *buf) {
     if (buf->id == 0) /* a buffer the program does not list (one optimizer scalar) */
         return;       /* no scopes: it may alias anything */
     LLVMSetMetadata(inst, cg->md_scope, cg->scope_of[buf->id - 1]);
-    LLVMSetMetadata(inst, cg->md_noalias, cg->noalias_of[buf->id - 1]);
+    LLVMSetMetadata(inst, cg->md_noalias, cg->noalias_of[cg->alias_root[buf->id - 1]]);
 }
 
 /* ---- function state ---- */

@@ -253,6 +253,8 @@ bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
     free(cg.noalias_of);
     free(cg.alias_root);
     free(cg.root_scope);
+    free(cg.alias_mark);
+    free(cg.roots_used);
     LLVMDisposeBuilder(cg.b);
     LLVMDisposeModule(cg.mod);
     LLVMDisposeTargetData(cg.td);

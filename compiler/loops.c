@@ -177,6 +177,7 @@ LFunc *func_begin(LB *lb, const char *name, bool returns_real, bool exported) {
     f->name = name;
     f->returns_real = returns_real;
     f->exported = exported;
+    f->index = lb->last_func ? lb->last_func->index + 1 : 0;
     if (lb->last_func)
         lb->last_func->next = f;
     else
@@ -701,8 +702,11 @@ bool loop_check(const LoopProgram *p, FILE *err) {
     Check c = {0};
     c.err = err;
     c.ok = true;
-    for (const LFunc *f = p->funcs; f; f = f->next) {
+    int index = 0;
+    for (const LFunc *f = p->funcs; f; f = f->next, index++) {
         c.f = f;
+        if (f->index != index)
+            check_fail(&c, "its index is not its place among the functions");
         c.ntemps = 0;
         c.nloops = 0;
         check_stmts(&c, f->body);

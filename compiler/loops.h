@@ -130,6 +130,7 @@ typedef struct LFunc {
     bool returns_real;       /* loss: a double */
     bool exported;           /* an NnrtModel entry point */
     int ncalls;              /* call statements naming it (counted by loop_schedule) */
+    int index;               /* its place in LoopProgram.funcs */
     const Buf **args;        /* buffers its body reaches through its arguments, not at their
                                 own place: each caller passes its own buffers of those shapes */
     int nargs;               /* at most LOOP_MAX_ARGS */

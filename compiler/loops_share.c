@@ -29,134 +29,175 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A function written out: the bytes of its shape, and its buffers in order of first use. */
+/* What is kept of a function: the hash of its written-out body and its buffers in order
+ * of first use. The bytes themselves are not kept (a model of 100,000 layers has
+ * 400,000 functions): a function is written out again when another one's hash matches. */
 typedef struct Form {
     LFunc *f;
+    uint64_t hash;
+    size_t len;
+    const Buf **bufs;        /* nbufs, malloc'ed */
+    int nbufs;
+    bool ok;                 /* false: not a candidate (a call, a result, too many buffers) */
+    bool has_members;
+    uint64_t differs;        /* the first of a class: bit k set when a member's buffer at
+                                place k is not its own (that buffer becomes an argument) */
+    struct Form *first;      /* the first function of its class; itself if it is the first */
+    struct Form *next_in_bucket;
+} Form;
+
+/* Writes a function out: one byte per kind, operator and flag, numbers only where they
+ * are not 0, a buffer as its place (its layout is compared apart, in same_layouts). */
+typedef struct Writer {
     char *bytes;
     size_t len, cap;
     const Buf *bufs[LOOP_MAX_ARGS];
     int nbufs;
     const LStmt *loops[LB_MAX_DEPTH];
     int nloops;
-    bool ok;                 /* false: not a candidate (a call, a result, too many buffers) */
-    uint64_t hash;
-    struct Form *first;      /* the first function of its class; itself if it is the first */
-    struct Form *next_in_bucket;
-} Form;
+    bool ok;
+} Writer;
 
-static void put(Form *fm, const void *data, size_t n) {
-    if (fm->len + n > fm->cap) {
-        fm->cap = fm->cap ? 2 * fm->cap + n : 256 + n;
-        fm->bytes = realloc(fm->bytes, fm->cap);
-        if (!fm->bytes) {
-            fm->ok = false;
-            fm->len = fm->cap = 0;
-            return;
-        }
-    }
-    memcpy(fm->bytes + fm->len, data, n);
-    fm->len += n;
-}
-
-static void put_i64(Form *fm, int64_t v) { put(fm, &v, sizeof v); }
-
-static void put_str(Form *fm, const char *s) {
-    size_t n = s ? strlen(s) + 1 : 0;
-    put_i64(fm, (int64_t)n);
-    if (n)
-        put(fm, s, n);
-}
-
-/* A buffer as its place among the function's buffers and its layout (not its location:
- * that is what the callers pass). */
-static void put_buf(Form *fm, const Buf *b) {
-    int at = 0;
-    while (at < fm->nbufs && fm->bufs[at] != b)
-        at++;
-    if (at == fm->nbufs) {
-        if (fm->nbufs == LOOP_MAX_ARGS || b->id == 0) { /* id 0: not in the plan */
-            fm->ok = false;
-            return;
-        }
-        fm->bufs[fm->nbufs++] = b;
-    }
-    put_i64(fm, at);
-    put_i64(fm, b->base);
-    put_i64(fm, b->row_size);
-    put_i64(fm, b->size);
-    put_i64(fm, b->scratch);
-    put_i64(fm, b->shape.rank);
-    for (int k = 0; k < b->shape.rank; k++)
-        put_i64(fm, b->shape.d[k]);
-}
-
-static void put_expr(Form *fm, const LExpr *e) {
-    if (!e) {
-        put_i64(fm, -1);
+static void grow(Writer *w, size_t n) {
+    size_t cap = w->cap ? 2 * w->cap + n : 4096 + n;
+    char *bytes = realloc(w->bytes, cap);
+    if (!bytes) {
+        w->ok = false;
         return;
     }
-    put_i64(fm, e->kind);
-    put_i64(fm, e->op);
-    put_i64(fm, e->ival);
-    put(fm, &e->rval, sizeof e->rval);
-    if (e->kind == E_VAR) { /* the loop as its depth: loops are compared by place too */
-        int depth = fm->nloops - 1;
-        while (depth >= 0 && fm->loops[depth] != e->loop)
-            depth--;
-        put_i64(fm, depth);
-    }
-    if (e->kind == E_TEMP)
-        put_str(fm, e->temp);
-    if (e->kind == E_LOAD)
-        put_buf(fm, e->buf);
-    put_expr(fm, e->a);
-    put_expr(fm, e->b);
-    put_expr(fm, e->c);
+    w->bytes = bytes;
+    w->cap = cap;
 }
 
-static void put_stmts(Form *fm, const LStmt *s) {
-    for (; s && fm->ok; s = s->next) {
-        put_i64(fm, s->kind);
+static inline void put(Writer *w, const void *data, size_t n) {
+    if (w->len + n > w->cap)
+        grow(w, n);
+    if (!w->ok)
+        return;
+    memcpy(w->bytes + w->len, data, n);
+    w->len += n;
+}
+
+static inline void put_u8(Writer *w, int v) {
+    if (w->len == w->cap)
+        grow(w, 1);
+    if (w->ok)
+        w->bytes[w->len++] = (char)v;
+}
+
+static void put_str(Writer *w, const char *s) {
+    put(w, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static void put_buf(Writer *w, const Buf *b) {
+    int at = 0;
+    while (at < w->nbufs && w->bufs[at] != b)
+        at++;
+    if (at == w->nbufs) {
+        if (w->nbufs == LOOP_MAX_ARGS || b->id == 0) { /* id 0: not in the plan */
+            w->ok = false;
+            return;
+        }
+        w->bufs[w->nbufs++] = b;
+    }
+    put_u8(w, at);
+}
+
+static void put_expr(Writer *w, const LExpr *e) {
+    if (!e) {
+        put_u8(w, 0xff);
+        return;
+    }
+    put_u8(w, e->kind);
+    put_u8(w, e->op);
+    put_u8(w, (e->ival != 0) | (e->rval != 0) << 1);
+    if (e->ival)
+        put(w, &e->ival, sizeof e->ival);
+    if (e->rval != 0)
+        put(w, &e->rval, sizeof e->rval);
+    if (e->kind == E_VAR) { /* the loop as its depth: loops are compared by place too */
+        int depth = w->nloops - 1;
+        while (depth >= 0 && w->loops[depth] != e->loop)
+            depth--;
+        put_u8(w, depth);
+    }
+    if (e->kind == E_TEMP)
+        put_str(w, e->temp);
+    if (e->kind == E_LOAD)
+        put_buf(w, e->buf);
+    put_expr(w, e->a);
+    put_expr(w, e->b);
+    put_expr(w, e->c);
+}
+
+static void put_stmts(Writer *w, const LStmt *s) {
+    for (; s && w->ok; s = s->next) {
+        put_u8(w, s->kind);
         switch (s->kind) {
         case S_FOR:
-            put_str(fm, s->var);
-            put_expr(fm, s->extent);
-            put_i64(fm, s->parallel | s->vector << 1 | s->rowwise << 2 | s->row_rest << 3);
-            put_i64(fm, s->row_block);
-            if (fm->nloops == LB_MAX_DEPTH) {
-                fm->ok = false;
+            put_str(w, s->var);
+            put_expr(w, s->extent);
+            put_u8(w, s->parallel | s->vector << 1 | s->rowwise << 2 | s->row_rest << 3);
+            put(w, &s->row_block, sizeof s->row_block);
+            if (w->nloops == LB_MAX_DEPTH) {
+                w->ok = false;
                 return;
             }
-            fm->loops[fm->nloops++] = s;
-            put_stmts(fm, s->body);
-            fm->nloops--;
+            w->loops[w->nloops++] = s;
+            put_stmts(w, s->body);
+            w->nloops--;
             break;
         case S_STORE:
         case S_ACCUM:
-            put_buf(fm, s->buf);
-            put_expr(fm, s->index);
-            put_expr(fm, s->value);
+            put_buf(w, s->buf);
+            put_expr(w, s->index);
+            put_expr(w, s->value);
             break;
         case S_LET:
         case S_ADD:
-            put_str(fm, s->temp);
-            put_expr(fm, s->value);
+            put_str(w, s->temp);
+            put_expr(w, s->value);
             break;
         case S_IF:
-            put_expr(fm, s->value);
-            put_stmts(fm, s->body);
-            put_i64(fm, -2); /* between the branches */
-            put_stmts(fm, s->orelse);
+            put_expr(w, s->value);
+            put_stmts(w, s->body);
+            put_u8(w, 0xfe); /* between the branches */
+            put_stmts(w, s->orelse);
             break;
         case S_COMMENT: /* the layer's name and line: not part of what the loops do */
             break;
         case S_RESULT:
         case S_CALL:
-            fm->ok = false;
+            w->ok = false;
             break;
         }
-        put_i64(fm, -3); /* end of the statement */
+        put_u8(w, 0xfd); /* end of the statement */
     }
+}
+
+/* Writes f's body into w (from empty); false when f cannot be shared. */
+static bool write_func(Writer *w, const LFunc *f) {
+    w->len = 0;
+    w->nbufs = 0;
+    w->nloops = 0;
+    w->ok = !f->exported && !f->returns_real && !f->nargs;
+    put_stmts(w, f->body);
+    return w->ok && w->nbufs > 0;
+}
+
+/* Buffers at the same places have the same layout (base, sizes, shape): the loops then
+ * touch the same elements of them. */
+static bool same_layouts(const Form *a, const Form *b) {
+    for (int k = 0; k < a->nbufs; k++) {
+        const Buf *x = a->bufs[k], *y = b->bufs[k];
+        if (x->base != y->base || x->row_size != y->row_size || x->size != y->size ||
+            x->scratch != y->scratch || x->shape.rank != y->shape.rank)
+            return false;
+        for (int d = 0; d < x->shape.rank; d++)
+            if (x->shape.d[d] != y->shape.d[d])
+                return false;
+    }
+    return true;
 }
 
 static uint64_t fnv1a(const char *p, size_t n) {
@@ -179,15 +220,11 @@ static bool scopes_hold(const Form *first, const Form *g) {
 }
 
 /* The buffers a class's members do not all share, in order of first use. */
-static int class_args(Form *forms, int n, const Form *first, const Buf **args) {
+static int class_args(const Form *first, const Buf **args) {
     int nargs = 0;
-    for (int k = 0; k < first->nbufs; k++) {
-        bool differs = false;
-        for (int i = 0; i < n && !differs; i++)
-            differs = forms[i].first == first && forms[i].bufs[k] != first->bufs[k];
-        if (differs)
+    for (int k = 0; k < first->nbufs; k++)
+        if (first->differs >> k & 1)
             args[nargs++] = first->bufs[k];
-    }
     return nargs;
 }
 
@@ -239,8 +276,11 @@ void loop_share(LoopProgram *p) {
     for (LFunc *f = p->funcs; f; f = f->next)
         n++;
     Form *forms = calloc((size_t)n + 1, sizeof(Form));
-    enum { BUCKETS = 4096 };
-    Form **bucket = calloc(BUCKETS, sizeof(Form *));
+    size_t buckets = 64;
+    while (buckets < (size_t)n)
+        buckets *= 2;
+    Form **bucket = calloc(buckets, sizeof(Form *));
+    Writer w = {0}, w_first = {0}; /* the function, and a class's first written again */
     if (!forms || !bucket) { /* sharing only saves compile time: without memory, skip it */
         free(forms);
         free(bucket);
@@ -250,34 +290,43 @@ void loop_share(LoopProgram *p) {
     for (LFunc *f = p->funcs; f; f = f->next, i++) {
         Form *fm = &forms[i];
         fm->f = f;
-        fm->ok = !f->exported && !f->returns_real && !f->nargs;
-        if (fm->ok)
-            put_stmts(fm, f->body);
-        if (!fm->ok || fm->nbufs == 0)
+        fm->ok = write_func(&w, f) &&
+                 (fm->bufs = malloc(sizeof(const Buf *) * (size_t)w.nbufs)) != NULL;
+        if (!fm->ok)
             continue;
-        fm->hash = fnv1a(fm->bytes, fm->len);
+        memcpy(fm->bufs, w.bufs, sizeof(const Buf *) * (size_t)w.nbufs);
+        fm->nbufs = w.nbufs;
+        fm->len = w.len;
+        fm->hash = fnv1a(w.bytes, w.len);
         fm->first = fm;
-        for (Form *c = bucket[fm->hash % BUCKETS]; c; c = c->next_in_bucket)
+        Form **chain = &bucket[fm->hash & (buckets - 1)];
+        for (Form *c = *chain; c; c = c->next_in_bucket)
             if (c->hash == fm->hash && c->len == fm->len && c->nbufs == fm->nbufs &&
-                memcmp(c->bytes, fm->bytes, fm->len) == 0 && scopes_hold(c, fm)) {
+                same_layouts(c, fm) && scopes_hold(c, fm) && write_func(&w_first, c->f) &&
+                memcmp(w_first.bytes, w.bytes, w.len) == 0) {
                 fm->first = c;
                 break;
             }
         if (fm->first == fm) {
-            fm->next_in_bucket = bucket[fm->hash % BUCKETS];
-            bucket[fm->hash % BUCKETS] = fm;
+            fm->next_in_bucket = *chain;
+            *chain = fm;
         }
     }
     /* The first of each class takes the differing buffers as arguments... */
-    bool *has_members = calloc((size_t)n + 1, sizeof(bool));
-    for (i = 0; i < n; i++)
-        if (forms[i].ok && forms[i].first && forms[i].first != &forms[i])
-            has_members[forms[i].first - forms] = true;
     for (i = 0; i < n; i++) {
-        if (!has_members[i])
+        Form *fm = &forms[i];
+        if (!fm->ok || !fm->first || fm->first == fm)
+            continue;
+        fm->first->has_members = true;
+        for (int k = 0; k < fm->nbufs; k++)
+            if (fm->bufs[k] != fm->first->bufs[k])
+                fm->first->differs |= (uint64_t)1 << k;
+    }
+    for (i = 0; i < n; i++) {
+        if (!forms[i].has_members)
             continue;
         const Buf *args[LOOP_MAX_ARGS];
-        int nargs = class_args(forms, n, &forms[i], args);
+        int nargs = class_args(&forms[i], args);
         LFunc *f = forms[i].f;
         f->args = ARENA_ARRAY(p->arena, const Buf *, nargs);
         memcpy(f->args, args, sizeof(const Buf *) * (size_t)nargs);
@@ -292,8 +341,9 @@ void loop_share(LoopProgram *p) {
     for (LFunc *f = p->funcs; f; f = f->next)
         pass_own_buffers(p, f->body);
     for (i = 0; i < n; i++)
-        free(forms[i].bytes);
-    free(has_members);
+        free(forms[i].bufs);
+    free(w.bytes);
+    free(w_first.bytes);
     free(bucket);
     free(forms);
 }

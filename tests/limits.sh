@@ -115,5 +115,21 @@ awk 'BEGIN { printf "model m { input [4] dense(2, activation=softmax) }\ntrain {
 expect_fast 1 'error: classes names 100000 classes; the trainer supports at most 1024' \
     "$tmp/classes.nn" "100,000 class names"
 
+# Code generation for a deep model: 4,000 equal dense layers to an object file at -O0.
+# Grouping the buffers for alias scopes pair by pair and finding functions by a linear
+# search took 18 s; sorted intervals and indices take about 3 s.
+awk 'BEGIN { print "block b() { dense(4, activation=relu) }\nmodel deep {\n  input [4]"
+             for (i = 0; i < 4000; i++) print "  b()"
+             print "  dense(2, activation=softmax)\n}\ntrain { loss = sparse_categorical_crossentropy }" }' >"$tmp/deep.nn"
+start=$(date +%s)
+if "$nnlc" -O0 -c "$tmp/deep.nn" -o "$tmp/deep.o" >"$tmp/out" 2>&1 && [ -s "$tmp/deep.o" ] &&
+   [ $(($(date +%s) - start)) -le 10 ]; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: nnlc -O0 -c on 4,000 dense layers: exit or over 10 s:" >&2
+    cut -c1-200 "$tmp/out" | sed 's/^/    /' >&2
+    fails=$((fails + 1))
+fi
+
 echo "limits: $passes passed, $fails failed"
 [ $fails -eq 0 ]
