@@ -207,9 +207,9 @@ static uint64_t fnv1a(const char *p, size_t n) {
     return h;
 }
 
-/* Whether f may run on g's buffers through class's shared body: where two of g's buffers
- * may overlap, the first function's at the same places may too (else the body's alias
- * scopes would say they do not). */
+/* Whether the body of `first` may run on g's buffers: where two of g's buffers may
+ * overlap, first's at the same places may too (else the body's alias scopes, made from
+ * first's buffers, would say they do not). */
 static bool scopes_hold(const Form *first, const Form *g) {
     for (int i = 0; i < g->nbufs; i++)
         for (int j = i + 1; j < g->nbufs; j++)
