@@ -1137,6 +1137,13 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
             continue;
         }
+        if (seen[k] && k == 6 && strcmp(seen[k]->key, s->key) != 0) {
+            /* fit(validation_split=0.1, validation_data=…): two settings, not one twice */
+            diag_error(S->d, s->key_loc, "%s and %s both give the validation data; keep one",
+                       seen[k]->key, s->key);
+            diag_note(S->d, seen[k]->key_loc, "%s is set here", seen[k]->key);
+            continue;
+        }
         if (seen[k]) {
             diag_error(S->d, s->key_loc, "'%s' is set twice", s->key);
             diag_note(S->d, seen[k]->key_loc, "first set here");
