@@ -318,20 +318,39 @@ static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
     if (is_keras_input(call->str)) {
         diag_error(S->d, call->name_loc, "'%s' is not a layer: the model's input is declared "
-                   "with the statement `input [d1, d2, …]`", call->str);
-        const Expr *shape = NULL; /* Input(shape=(784,)) or Input((784,)) */
-        for (const Arg *a = call->args; a; a = a->next)
-            if ((!a->key || strcmp(a->key, "shape") == 0) && a->value &&
-                a->value->kind == EX_LIST) {
+                   "with the statement `input [d1, d2, …]`, or with Keras' input_shape= on its "
+                   "first layer", call->str);
+        /* Input(shape=(784,)), Input((784,)), Keras 2's InputLayer(input_shape=(784,)), and
+         * batch_shape=(None, 784) or batch_input_shape=…, whose first axis is the batch */
+        const Expr *shape = NULL;
+        bool batch = false;
+        for (const Arg *a = call->args; a && !shape; a = a->next) {
+            bool with_batch = a->key && (strcmp(a->key, "batch_shape") == 0 ||
+                                         strcmp(a->key, "batch_input_shape") == 0);
+            if ((!a->key || strcmp(a->key, "shape") == 0 || strcmp(a->key, "input_shape") == 0 ||
+                 with_batch) && a->value && a->value->kind == EX_LIST &&
+                a->value->items && (!with_batch || a->value->items->next)) {
                 shape = a->value;
-                break;
+                batch = with_batch;
             }
-        if (shape)
-            diag_hint(S->d, call->name_loc, "write input %s (the shape of one example, "
-                      "without the batch)", expr_text(S, shape));
-        else
+        }
+        if (!shape) {
             diag_hint(S->d, call->name_loc, "Keras' Input(shape=(28, 28, 1)) is written input "
-                      "[28, 28, 1] (the shape of one example, without the batch)");
+                      "[28, 28, 1] (the shape of one example, without the batch), or "
+                      "input_shape=(28, 28, 1) on the first layer");
+            return;
+        }
+        /* the sizes, as a list (input [784]) and as a tuple (input_shape=(784,)) */
+        char sizes[160] = "";
+        size_t used = 0;
+        int n = 0;
+        for (const Expr *it = batch ? shape->items->next : shape->items; it; it = it->next, n++)
+            if (used < sizeof sizes)
+                used += (size_t)snprintf(sizes + used, sizeof sizes - used, "%s%s",
+                                         n ? ", " : "", expr_text(S, it));
+        diag_hint(S->d, call->name_loc, "write input [%s] (the shape of one example, without "
+                  "the batch), or input_shape=(%s%s) on the first layer", sizes, sizes,
+                  n == 1 ? "," : "");
         return;
     }
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
