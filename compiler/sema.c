@@ -137,10 +137,14 @@ static const char *const alpha_opts[] = {"alpha", NULL};
 static const char *const concat_opts[] = {"axis", NULL};
 static const char *const glu_opts[] = {
     "units", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
-static const char *const rnn_opts[] = {
+static const char *const gru_opts[] = {
     "units", "activation", "recurrent_activation", "return_sequences", "use_bias",
     "reset_after", "kernel_initializer", "recurrent_initializer", "bias_initializer", "l2",
     NULL};
+/* reset_after is GRU's (Keras' LSTM refuses it too) */
+static const char *const lstm_opts[] = {
+    "units", "activation", "recurrent_activation", "return_sequences", "use_bias",
+    "kernel_initializer", "recurrent_initializer", "bias_initializer", "l2", NULL};
 static const char *const simple_rnn_opts[] = {
     "units", "activation", "return_sequences", "use_bias", "kernel_initializer",
     "recurrent_initializer", "bias_initializer", "l2", NULL};
@@ -167,7 +171,8 @@ static const char *const *options_of(OpKind op, int act, int *npos) {
     case OP_CONCAT: *npos = 0; return concat_opts;
     case OP_GLU: return glu_opts;
     case OP_SIMPLE_RNN: return simple_rnn_opts;
-    case OP_LSTM: case OP_GRU: return rnn_opts;
+    case OP_LSTM: return lstm_opts;
+    case OP_GRU: return gru_opts;
     case OP_EMBEDDING: *npos = 2; return embedding_opts;
     default: *npos = 0; return no_opts;
     }
