@@ -222,6 +222,11 @@ typedef struct Builder {
     const Decl *blocks[64];
     int nblocks;
     NameSet names;
+    NameSet reserved;       /* the names the model's own statements bind (`h = dense(…)`):
+                               automatic names avoid them, so the user's name wins even
+                               when its statement comes later (input_layer = dense(4,
+                               input_shape=(5,)) was renamed 'dense', its implicit input
+                               having taken the name input_layer) */
 } Builder;
 
 static const char **name_slot(const NameSet *ns, const char *name) {
@@ -231,12 +236,13 @@ static const char **name_slot(const NameSet *ns, const char *name) {
     return &ns->slots[i];
 }
 
-static bool name_taken(Builder *B, const char *name) {
-    return B->names.cap > 0 && *name_slot(&B->names, name) != NULL;
+static bool set_has(const NameSet *ns, const char *name) {
+    return ns->cap > 0 && *name_slot(ns, name) != NULL;
 }
 
-static void name_add(Builder *B, const char *name) {
-    NameSet *ns = &B->names;
+static bool name_taken(Builder *B, const char *name) { return set_has(&B->names, name); }
+
+static void set_add(Builder *B, NameSet *ns, const char *name) {
     if (2 * (ns->n + 1) > ns->cap) {
         size_t cap = ns->cap ? 2 * ns->cap : 64;
         NameSet bigger = {ARENA_ARRAY(B->S->a, const char *, cap), cap, ns->n};
@@ -252,6 +258,8 @@ static void name_add(Builder *B, const char *name) {
     }
 }
 
+static void name_add(Builder *B, const char *name) { set_add(B, &B->names, name); }
+
 /* `kind` is an OpKind, or OP_COUNT + i for act_layer_classes[i]. */
 static const char *auto_name(Builder *B, int kind) {
     const char *base = kind < OP_COUNT ? keras_base_names[kind]
@@ -259,7 +267,7 @@ static const char *auto_name(Builder *B, int kind) {
     for (;;) {
         int k = B->name_counts[kind]++;
         const char *name = k == 0 ? base : arena_printf(B->S->a, "%s_%d", base, k);
-        if (!name_taken(B, name))
+        if (!name_taken(B, name) && !set_has(&B->reserved, name))
             return name;
     }
 }
@@ -1370,6 +1378,9 @@ Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     Scope *scope = ARENA_NEW(a, Scope);
     scope->parent = S.globals;
     Body body = {scope, NULL, true, NULL, 0};
+    for (const Stmt *st = model->body; st; st = st->next)
+        if (st->bind && st->kind != ST_LET)
+            set_add(&B, &B.reserved, st->bind);
     build_body(&B, &body, model->body);
     if (!S.g->input && d->nerrors == 0) {
         diag_error(d, model->name_loc, "model '%s' has no input shape", S.g->name);
