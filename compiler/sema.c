@@ -14,6 +14,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -957,7 +958,9 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
         diag_error(S->d, v->loc, "input_shape needs the shape of one example, a tuple or list "
                    "of sizes, got %s", expr_text(S, v));
         const char *num = expr_text(S, r);
-        if (r->kind == EX_NUM) /* input_shape=(784): the parentheses only group, in Python too */
+        /* input_shape=(784): the parentheses only group, in Python too. Only a size that
+         * could be one gets this hint: (-5,) and (0.1,) would be refused in turn. */
+        if (r->kind == EX_NUM && r->num >= 1 && r->num == floor(r->num))
             diag_hint(S->d, v->loc, "a shape of one axis is (%s,), with the comma, or [%s]",
                       num, num);
         else

@@ -429,8 +429,8 @@ static bool embedding_indices(Train *T, const Expr *call, Args *A, const NnrtDat
     const double v[] = {src->scale, src->shift};
     for (int i = 0; i < 2; i++)
         if (args_get(A, what[i]) && v[i] != floor(v[i])) {
-            diag_error(T->S->d, args_loc(A, what[i]), "%s=%g would turn the token indices read "
-                       "by embedding into fractions", what[i], v[i]);
+            diag_error(T->S->d, args_loc(A, what[i]), "%s=%s would turn the token indices read "
+                       "by embedding into fractions", what[i], diag_num(v[i]).s);
             ok = false;
         }
     return ok;
@@ -800,14 +800,14 @@ static void set_augment(Train *T, const Expr *value) {
         }
         if (k == 4 && !(v <= 1e6)) {
             diag_error(T->S->d, arg->loc, "noise must be a standard deviation in [0, 1e+06], "
-                       "got %g", v);
+                       "got %s", diag_num(v).s);
             continue;
         }
         if (k == 4 && v > 0 && reads_indices(T->g)) {
             diag_error(T->S->d, it->loc, "noise would turn the token indices read by embedding "
                        "into fractions (the lookup would read other rows)");
-            diag_hint(T->S->d, it->loc, "drop noise(%g); add dropout() after the embedding to "
-                      "regularize it", v);
+            diag_hint(T->S->d, it->loc, "drop noise(%s); add dropout() after the embedding to "
+                      "regularize it", diag_num(v).s);
             continue;
         }
         if (k != 4 && !image_input(T, it))
@@ -897,7 +897,7 @@ static void set_seed(Train *T, const Expr *v) {
         return;
     if (x != floor(x) || x < 0 || x > 18446744073709549568.0) { /* the largest double < 2^64 */
         diag_error(T->S->d, v->loc, "seed must be a whole number from 0 to "
-                   "18446744073709551615 (2^64 - 1), got %.17g", x);
+                   "18446744073709551615 (2^64 - 1), got %s", diag_num(x).s);
         return;
     }
     T->t->seed = (uint64_t)x;
@@ -922,7 +922,7 @@ static void set_verbose(Train *T, const Expr *v) {
     if (!sema_number(T->S, T->sc, v, &x))
         return;
     if (x != 0 && x != 1 && x != 2) {
-        diag_error(T->S->d, v->loc, "%s, got %g", what, x);
+        diag_error(T->S->d, v->loc, "%s, got %s", what, diag_num(x).s);
         return;
     }
     T->t->verbose = (int)x;
