@@ -86,7 +86,7 @@ runtime_expect(error.idx_huge_count_all 1
     --data ${RT_DATA}/huge_count.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.not_a_file 1 "cannot read /dev/zero: not a regular file"
     --data /dev/zero ${RT_DATA}/labels.idx)
-runtime_expect(error.idx_layout 1 "wide.idx: byte 4: each example is \\(14, 56\\), but the model input is \\(28, 28, 1\\)"
+runtime_expect(error.idx_layout 1 "wide.idx: byte 4: each example is \\(14, 56\\), but the model input is \\(28, 28, 1\\). if the model means to read it differently, say so in it \\(input \\(14, 56\\), or input_shape=\\(14, 56\\) on its first layer. then reshape"
     --data ${RT_DATA}/wide.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_no_labels 1 "imgs.idx: IDX features need a labels file" --data ${RT_DATA}/imgs.idx)
 runtime_expect(error.missing_file 1 "cannot open .*/nope.idx: No such file or directory"
