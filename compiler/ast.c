@@ -22,11 +22,13 @@ static void print_args(const Arg *a, FILE *out) {
     }
 }
 
+/* A whole number in full, anything else as the shortest text that reads back as the same
+ * double: 0.1, not 0.10000000000000001 (diag_num). */
 static void print_number(double v, bool is_int, FILE *out) {
     if (is_int && fabs(v) < 9.0e15)
         fprintf(out, "%.0f", v);
     else
-        fprintf(out, "%.17g", v);
+        fputs(diag_num(v).s, out);
 }
 
 static void print_string(const char *s, FILE *out) {

@@ -166,9 +166,10 @@ static int edit_distance(const char *a, const char *b) {
 
 DiagNum diag_num(double v) {
     DiagNum n;
-    static const int digits[] = {6, 9, 12, 15, 17}; /* 17 digits always read back */
-    for (int i = 0; i < 5; i++) {
-        snprintf(n.s, sizeof n.s, "%.*g", digits[i], v);
+    /* the fewest digits, from %g's 6, that read back as v: 0.1, not 0.10000000000000001
+     * (17 digits always read back) */
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(n.s, sizeof n.s, "%.*g", digits, v);
         if (strtod(n.s, NULL) == v || v != v)
             break;
     }

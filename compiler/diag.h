@@ -56,8 +56,9 @@ _Noreturn void diag_internal(const char *file, int line, const char *fmt, ...)
 /* Appends "a, b, c" (the NULL-terminated list) to buf; returns buf. */
 char *diag_join(char *buf, size_t size, const char *const *words);
 
-/* v as %g prints it when that reads back as v, else with as many digits as it takes:
- * "lr must be at most 1e+06, got 1000001", not "got 1e+06". Use diag_num(v).s as a
+/* v as %g prints it when that reads back as v, else with the fewest digits that do:
+ * "lr must be at most 1e+06, got 1000001", not "got 1e+06"; 0.1, not 0.10000000000000001
+ * (the shortest text that reads back as the same double). Use diag_num(v).s as a
  * printf argument (the struct lives until the end of the call's full expression). */
 typedef struct DiagNum {
     char s[32];

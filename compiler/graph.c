@@ -316,7 +316,27 @@ static bool infer_pool(Infer *in, Node *n) {
         return false;
     if (!infer_window(in, n, dims, n->in[0]->out.d[dims]))
         return false;
-    n->flops = flops_of((double)shape_size(n->out) * n->kernel[0] * (dims == 2 ? n->kernel[1] : 1));
+    /* The trainer keeps the winner's position in its window as a number of its precision
+     * (see MAX_EXACT_INDEX): a window past 2^24 positions would send gradients astray in f32
+     * (maxpool1d(16777218) routed dy to two positions). Windows of padding=same are
+     * at most the padded input, which infer_window bounds, so the product cannot overflow. */
+    int64_t positions = n->kernel[0] * (dims == 2 ? n->kernel[1] : 1);
+    if (n->pool_kind != POOL_AVG && positions > MAX_EXACT_INDEX) {
+        bool max = n->pool_kind == POOL_MAX;
+        char size[96];
+        if (dims == 2)
+            snprintf(size, sizeof size, "%" PRId64 "x%" PRId64 " covers %" PRId64, n->kernel[0],
+                     n->kernel[1], positions);
+        else
+            snprintf(size, sizeof size, "is %" PRId64, n->kernel[0]);
+        diag_error(in->d, n->loc, "%s takes the %s over at most 2^24 (16777216) positions per "
+                   "window, but its pool size %s", op_name(n->op), max ? "maximum" : "minimum",
+                   size);
+        diag_hint(in->d, n->loc, "pool in two steps with smaller windows: two %s layers in a "
+                  "row cover the product of their sizes", op_name(n->op));
+        return false;
+    }
+    n->flops = flops_of((double)shape_size(n->out) * positions);
     return true;
 }
 
@@ -330,8 +350,8 @@ static bool infer_global_pool(Infer *in, Node *n) {
     int64_t channels = n->in[0]->out.d[dims];
     int64_t positions = shape_size(n->in[0]->out) / channels;
     /* The trainer keeps each maximum's position as a number of its precision: f32 holds
-     * every whole number up to 2^24 exactly, and no further. */
-    if ((n->op == OP_GMP1D || n->op == OP_GMP2D) && positions > GLOBAL_MAX_POSITIONS) {
+     * every whole number up to 2^24 exactly, and no further (MAX_EXACT_INDEX). */
+    if ((n->op == OP_GMP1D || n->op == OP_GMP2D) && positions > MAX_EXACT_INDEX) {
         diag_error(in->d, n->loc, "%s takes the maximum over at most 2^24 positions, but %s "
                    "from '%s' has %" PRId64, op_name(n->op), shape_text(in, n->in[0]->out),
                    n->in[0]->name, positions);
@@ -486,6 +506,16 @@ static bool infer_recurrent(Infer *in, Node *n, int gates) {
 static bool infer_embedding(Infer *in, Node *n) {
     if (!expect_rank(in, n, 1, "a sequence of integer indices (steps)", NULL))
         return false;
+    /* The indices arrive as f32 numbers (the trainer reads all data as f32): past 2^24 not
+     * every row has its own number, and row 16777217 would be read as row 16777216. */
+    if (n->vocab > MAX_EXACT_INDEX) {
+        diag_error(in->d, n->loc, "embedding has at most 2^24 (16777216) rows, got %" PRId64
+                   ": the trainer reads the indices as f32 numbers, which hold every whole "
+                   "number only up to 2^24", n->vocab);
+        diag_hint(in->d, n->loc, "keep the 2^24 most frequent tokens and map the rest to one "
+                  "shared index");
+        return false;
+    }
     n->out = shape2(n->in[0]->out.d[0], n->units);
     add_param(in, n, "E", "embeddings", shape2(n->vocab, n->units), true,
               n->kernel_init == NNRT_INIT_GLOROT_UNIFORM ? NNRT_INIT_UNIFORM : n->kernel_init);

@@ -32,9 +32,11 @@ bool op_is_recurrent(OpKind op);       /* simple_rnn, lstm, gru */
 
 enum { SHAPE_MAX_RANK = 4 };
 
-/* Positions a global max pooling may take its maximum over (2^24: its winner's position
- * is kept exactly in f32). */
-enum { GLOBAL_MAX_POSITIONS = 1 << 24 };
+/* Whole numbers the trainer keeps as reals of its precision, and the data as f32: a max or
+ * min pooling's winning position in its window (global or not), an embedding's row index.
+ * f32 holds every whole number up to 2^24 exactly and no further, so windows, global
+ * poolings and vocabularies larger than this are refused. */
+enum { MAX_EXACT_INDEX = 1 << 24 };
 
 /* A per-example shape: (H, W, C), (T, F), (F). rank 0 is never a valid tensor shape. */
 typedef struct Shape {

@@ -360,7 +360,8 @@ static LExpr *pool_in_at(LB *lb, const Window *w, LExpr *r, LExpr *oh, LExpr *ow
     return window_at(lb, w, r, oh, ow, kh, t);
 }
 
-/* The window position kh·KW + kw, as a real (exact: windows are small). */
+/* The window position kh·KW + kw, as a real: exact, because a max or min pooling window
+ * has at most MAX_EXACT_INDEX positions (graph.c). */
 static LExpr *pool_pos(LB *lb, const Window *w, LExpr *kh, LExpr *kw) {
     return e_to_real(lb, e_add(lb, e_mul(lb, kh, e_int(lb, w->KW)), kw));
 }
@@ -567,7 +568,7 @@ void gap_backward(LB *lb, const Node *n, bool written[]) {
 /* ---- global max pooling ---- */
 
 /* arg[r, c] is the position p of the maximum of channel c, as a real: exact, because a
- * global max pooling has at most GLOBAL_MAX_POSITIONS positions (graph.c). */
+ * global max pooling has at most MAX_EXACT_INDEX positions (graph.c). */
 void gmp_plan(LB *lb, const Node *n) {
     lb->nb[n->id].arg = buf_work(lb, arena_printf(lb->a, "%s.arg", n->name), n->out);
 }

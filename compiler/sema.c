@@ -14,6 +14,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -137,10 +138,14 @@ static const char *const alpha_opts[] = {"alpha", NULL};
 static const char *const concat_opts[] = {"axis", NULL};
 static const char *const glu_opts[] = {
     "units", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
-static const char *const rnn_opts[] = {
+static const char *const gru_opts[] = {
     "units", "activation", "recurrent_activation", "return_sequences", "use_bias",
     "reset_after", "kernel_initializer", "recurrent_initializer", "bias_initializer", "l2",
     NULL};
+/* reset_after is GRU's (Keras' LSTM refuses it too) */
+static const char *const lstm_opts[] = {
+    "units", "activation", "recurrent_activation", "return_sequences", "use_bias",
+    "kernel_initializer", "recurrent_initializer", "bias_initializer", "l2", NULL};
 static const char *const simple_rnn_opts[] = {
     "units", "activation", "return_sequences", "use_bias", "kernel_initializer",
     "recurrent_initializer", "bias_initializer", "l2", NULL};
@@ -167,7 +172,8 @@ static const char *const *options_of(OpKind op, int act, int *npos) {
     case OP_CONCAT: *npos = 0; return concat_opts;
     case OP_GLU: return glu_opts;
     case OP_SIMPLE_RNN: return simple_rnn_opts;
-    case OP_LSTM: case OP_GRU: return rnn_opts;
+    case OP_LSTM: return lstm_opts;
+    case OP_GRU: return gru_opts;
     case OP_EMBEDDING: *npos = 2; return embedding_opts;
     default: *npos = 0; return no_opts;
     }
@@ -217,6 +223,11 @@ typedef struct Builder {
     const Decl *blocks[64];
     int nblocks;
     NameSet names;
+    NameSet reserved;       /* the names the model's own statements bind (`h = dense(…)`):
+                               automatic names avoid them, so the user's name wins even
+                               when its statement comes later (input_layer = dense(4,
+                               input_shape=(5,)) was renamed 'dense', its implicit input
+                               having taken the name input_layer) */
 } Builder;
 
 static const char **name_slot(const NameSet *ns, const char *name) {
@@ -226,12 +237,13 @@ static const char **name_slot(const NameSet *ns, const char *name) {
     return &ns->slots[i];
 }
 
-static bool name_taken(Builder *B, const char *name) {
-    return B->names.cap > 0 && *name_slot(&B->names, name) != NULL;
+static bool set_has(const NameSet *ns, const char *name) {
+    return ns->cap > 0 && *name_slot(ns, name) != NULL;
 }
 
-static void name_add(Builder *B, const char *name) {
-    NameSet *ns = &B->names;
+static bool name_taken(Builder *B, const char *name) { return set_has(&B->names, name); }
+
+static void set_add(Builder *B, NameSet *ns, const char *name) {
     if (2 * (ns->n + 1) > ns->cap) {
         size_t cap = ns->cap ? 2 * ns->cap : 64;
         NameSet bigger = {ARENA_ARRAY(B->S->a, const char *, cap), cap, ns->n};
@@ -247,6 +259,8 @@ static void name_add(Builder *B, const char *name) {
     }
 }
 
+static void name_add(Builder *B, const char *name) { set_add(B, &B->names, name); }
+
 /* `kind` is an OpKind, or OP_COUNT + i for act_layer_classes[i]. */
 static const char *auto_name(Builder *B, int kind) {
     const char *base = kind < OP_COUNT ? keras_base_names[kind]
@@ -254,7 +268,7 @@ static const char *auto_name(Builder *B, int kind) {
     for (;;) {
         int k = B->name_counts[kind]++;
         const char *name = k == 0 ? base : arena_printf(B->S->a, "%s_%d", base, k);
-        if (!name_taken(B, name))
+        if (!name_taken(B, name) && !set_has(&B->reserved, name))
             return name;
     }
 }
@@ -318,20 +332,39 @@ static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
     if (is_keras_input(call->str)) {
         diag_error(S->d, call->name_loc, "'%s' is not a layer: the model's input is declared "
-                   "with the statement `input [d1, d2, …]`", call->str);
-        const Expr *shape = NULL; /* Input(shape=(784,)) or Input((784,)) */
-        for (const Arg *a = call->args; a; a = a->next)
-            if ((!a->key || strcmp(a->key, "shape") == 0) && a->value &&
-                a->value->kind == EX_LIST) {
+                   "with the statement `input [d1, d2, …]`, or with Keras' input_shape= on its "
+                   "first layer", call->str);
+        /* Input(shape=(784,)), Input((784,)), Keras 2's InputLayer(input_shape=(784,)), and
+         * batch_shape=(None, 784) or batch_input_shape=…, whose first axis is the batch */
+        const Expr *shape = NULL;
+        bool batch = false;
+        for (const Arg *a = call->args; a && !shape; a = a->next) {
+            bool with_batch = a->key && (strcmp(a->key, "batch_shape") == 0 ||
+                                         strcmp(a->key, "batch_input_shape") == 0);
+            if ((!a->key || strcmp(a->key, "shape") == 0 || strcmp(a->key, "input_shape") == 0 ||
+                 with_batch) && a->value && a->value->kind == EX_LIST &&
+                a->value->items && (!with_batch || a->value->items->next)) {
                 shape = a->value;
-                break;
+                batch = with_batch;
             }
-        if (shape)
-            diag_hint(S->d, call->name_loc, "write input %s (the shape of one example, "
-                      "without the batch)", expr_text(S, shape));
-        else
+        }
+        if (!shape) {
             diag_hint(S->d, call->name_loc, "Keras' Input(shape=(28, 28, 1)) is written input "
-                      "[28, 28, 1] (the shape of one example, without the batch)");
+                      "[28, 28, 1] (the shape of one example, without the batch), or "
+                      "input_shape=(28, 28, 1) on the first layer");
+            return;
+        }
+        /* the sizes, as a list (input [784]) and as a tuple (input_shape=(784,)) */
+        char sizes[160] = "";
+        size_t used = 0;
+        int n = 0;
+        for (const Expr *it = batch ? shape->items->next : shape->items; it; it = it->next, n++)
+            if (used < sizeof sizes)
+                used += (size_t)snprintf(sizes + used, sizeof sizes - used, "%s%s",
+                                         n ? ", " : "", expr_text(S, it));
+        diag_hint(S->d, call->name_loc, "write input [%s] (the shape of one example, without "
+                  "the batch), or input_shape=(%s%s) on the first layer", sizes, sizes,
+                  n == 1 ? "," : "");
         return;
     }
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
@@ -617,6 +650,7 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
 /* ---- statements ---- */
 
 static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input);
+static bool block_args(Builder *B, const Decl *blk, const Stmt *st, Args *A);
 static void build_body(Builder *B, Body *body, const Stmt *stmts);
 
 /* Resolves one input name to a tensor. *broken is set when the tensor exists but its
@@ -768,10 +802,13 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     }
     if (blk) {
         Node *out = NULL;
+        Args A;
         if (nin == 1)
             out = expand_block(B, body, blk, st, in[0]);
         else if (nin > 1)
             too_many_inputs(S, st, "block", blk->name, nin);
+        else /* no input: its arguments are still checked, as a layer's options are */
+            block_args(B, blk, st, &A);
         bind_result(B, body, st, out, out == NULL);
         return;
     }
@@ -921,7 +958,9 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
         diag_error(S->d, v->loc, "input_shape needs the shape of one example, a tuple or list "
                    "of sizes, got %s", expr_text(S, v));
         const char *num = expr_text(S, r);
-        if (r->kind == EX_NUM) /* input_shape=(784): the parentheses only group, in Python too */
+        /* input_shape=(784): the parentheses only group, in Python too. Only a size that
+         * could be one gets this hint: (-5,) and (0.1,) would be refused in turn. */
+        if (r->kind == EX_NUM && r->num >= 1 && r->num == floor(r->num))
             diag_hint(S->d, v->loc, "a shape of one axis is (%s,), with the comma, or [%s]",
                       num, num);
         else
@@ -996,14 +1035,105 @@ static const Stmt *keras_input(Builder *B, Body *body, const Stmt *st, const Arg
     return layer;
 }
 
-/* Whether a call names an input option, known layer or not (Dens(64, input_shape=…) is
- * explained as an unknown layer, not also as a model without an input). */
-static bool mentions_input_option(const Expr *call) {
+/* The first option of a call named like an input option, whether the callee takes it as one
+ * or not (input_length on a dense, a block's own parameter input_dim), or NULL. */
+static const Arg *mentioned_input_option(const Expr *call) {
     for (const Arg *a = call->args; a; a = a->next)
         if (a->key && (strcmp(a->key, "input_shape") == 0 || strcmp(a->key, "input_dim") == 0 ||
                        strcmp(a->key, "input_length") == 0))
+            return a;
+    return NULL;
+}
+
+static bool block_has_param(const Decl *blk, const char *name) {
+    for (const Param *p = blk->params; p; p = p->next)
+        if (strcmp(p->name, name) == 0)
             return true;
     return false;
+}
+
+/* `st` without the option `drop` (a copy: the AST stays as parsed). */
+static const Stmt *without_option(Sema *S, const Stmt *st, const Arg *drop) {
+    Arg *kept = NULL, **tail = &kept;
+    for (const Arg *a = st->call->args; a; a = a->next) {
+        if (a == drop)
+            continue;
+        Arg *copy = ARENA_NEW(S->a, Arg);
+        *copy = *a;
+        copy->next = NULL;
+        *tail = copy;
+        tail = &copy->next;
+    }
+    Expr *call = ARENA_NEW(S->a, Expr);
+    *call = *st->call;
+    call->args = kept;
+    Stmt *copy = ARENA_NEW(S->a, Stmt);
+    *copy = *st;
+    copy->call = call;
+    return copy;
+}
+
+/* The first layer statement `st` of a model without an input statement gives no input
+ * option (input_option found none). Said at the statement, with the spelling it would
+ * take; returns the statement for layer_stmt, which reports its other errors.
+ *   Dens(64, input_shape=…)    an unknown layer, explained as such only
+ *   blk(4, input_length=10)    input_length is only an embedding's: one error, at the
+ *                              option, with input_shape=(10,) in the hint (the option is
+ *                              then dropped, not reported again as unknown)
+ *   blk(4, input_dim=10)       a parameter of the block: no input; the hint says so
+ *   embedding(input_dim=100…)  the vocabulary: no input; the hint gives input_length= */
+static const Stmt *no_input_before(Builder *B, const Stmt *st) {
+    Sema *S = B->S;
+    const Expr *call = st->call;
+    const LayerName *ln = find_layer(call->str);
+    const Decl *blk = ln ? NULL : find_block(B, call->str);
+    const Arg *named = mentioned_input_option(call);
+    if (!ln && !blk && named)
+        return st;
+    bool embedding = ln && ln->op == OP_EMBEDDING;
+    bool param = named && blk && block_has_param(blk, named->key);
+    bool vocab = named && embedding; /* input_dim: input_option took any other */
+    /* what `input [...]` and the layer's option would be */
+    const char *size = embedding ? "T" : "784", *example = embedding ? "T the length of one "
+                                                                        "sequence"
+                                                                      : "or the shape of one "
+                                                                        "example";
+    char take[128];
+    if (blk && block_has_param(blk, "input_shape"))
+        take[0] = '\0';
+    else if (named && !param && !vocab) /* input_length=10 on a dense or a block */
+        snprintf(take, sizeof take, ", or Keras' input_shape=(%s,) to this %s", "%s",
+                 blk ? "block" : "layer");
+    else if (embedding)
+        snprintf(take, sizeof take, ", or Keras' input_length=T to this layer");
+    else
+        snprintf(take, sizeof take, ", or Keras' input_shape=(784,) to this %s",
+                 blk ? "block" : "layer");
+    if (named && !param && !vocab) {
+        const Expr *v = named->value;
+        const char *n = v && v->kind == EX_NUM && v->is_int && v->num >= 1 ? expr_text(S, v)
+                                                                           : "784";
+        diag_error(S->d, named->key_loc, "unknown option '%s' for %s", named->key, call->str);
+        char alt[128];
+        snprintf(alt, sizeof alt, take, n);
+        diag_hint(S->d, named->key_loc, "%s= gives the input only on an embedding, and the model "
+                  "has none yet: add `input [%s]` as the model's first line%s", named->key, n,
+                  alt);
+        return without_option(S, st, named);
+    }
+    diag_error(S->d, st->loc, "the model has no input shape before its first layer");
+    if (param)
+        diag_hint(S->d, st->loc, "%s= is a parameter of block '%s', not the model's input: add "
+                  "`input [%s]` (%s) as the model's first line%s", named->key, blk->name, size,
+                  example, take);
+    else if (vocab)
+        diag_hint(S->d, st->loc, "an embedding's input_dim= is its vocabulary, not its input: "
+                  "add `input [T]` (T the length of one sequence) as the model's first "
+                  "line%s", take);
+    else
+        diag_hint(S->d, st->loc, "add `input [%s]` (%s) as the model's first line%s", size,
+                  example, take);
+    return st;
 }
 
 static void let_stmt(Builder *B, Scope *scope, const char *name, SrcLoc loc, const Expr *value) {
@@ -1022,25 +1152,26 @@ static void let_stmt(Builder *B, Scope *scope, const char *name, SrcLoc loc, con
 static void build_body(Builder *B, Body *body, const Stmt *stmts) {
     bool first = true;
     const Stmt *first_layer = NULL; /* Keras' Input(…) is explained at the call, not counted */
+    bool input_tried = false;       /* an input statement or Keras' Input(…), even a failed
+                                       one: a layer after it is not told of a missing input */
     for (const Stmt *st = stmts; st; st = st->next) {
         switch (st->kind) {
         case ST_INPUT:
             input_stmt(B, body, st, first);
+            input_tried = true;
             break;
         case ST_LAYER: {
             const Stmt *layer = st;
             const Arg *opt = input_option(B, st->call);
             bool keras_in = is_keras_input(st->call->str);
+            /* the first layer, after any `let`s: `let n = 3  dense(n)` was only told at the
+             * model's name that the model has no input */
             if (opt)
                 layer = keras_input(B, body, st, opt, first_layer);
-            else if (!body->block && !B->S->g->input && first && !keras_in &&
-                     !mentions_input_option(st->call)) {
-                diag_error(B->S->d, st->loc, "the model has no input shape before its first "
-                                             "layer");
-                diag_hint(B->S->d, st->loc, "add `input [784]` (or the shape of one example) "
-                                            "as the model's first line, or Keras' "
-                                            "input_shape=(784,) to this layer");
-            }
+            else if (!body->block && !B->S->g->input && !first_layer && !input_tried &&
+                     !keras_in)
+                layer = no_input_before(B, st);
+            input_tried |= keras_in;
             if (!first_layer && !keras_in)
                 first_layer = st;
             layer_stmt(B, body, layer);
@@ -1052,6 +1183,32 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
         }
         first = false;
     }
+}
+
+/* Binds the arguments of a use of block `blk` to its parameters (positional, then by name),
+ * and checks that every parameter without a default gets a value. Reports and returns
+ * false otherwise. */
+static bool block_args(Builder *B, const Decl *blk, const Stmt *st, Args *A) {
+    Sema *S = B->S;
+    int np = 0;
+    for (const Param *p = blk->params; p; p = p->next)
+        np++;
+    const char **pnames = ARENA_ARRAY(S->a, const char *, np + 1);
+    np = 0;
+    for (const Param *p = blk->params; p; p = p->next)
+        pnames[np++] = p->name;
+    pnames[np] = NULL;
+    if (!args_bind(S, A, st->call, pnames, np, 0))
+        return false;
+    bool ok = true;
+    for (const Param *p = blk->params; p; p = p->next)
+        if (!args_get(A, p->name) && !p->deflt) {
+            diag_error(S->d, st->call->name_loc, "block '%s' needs a value for '%s'", blk->name,
+                       p->name);
+            diag_note(S->d, p->loc, "parameter declared here");
+            ok = false;
+        }
+    return ok;
 }
 
 /* Binds call arguments to block parameters (positional, then by name, then defaults) and
@@ -1073,38 +1230,22 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
             diag_note(S->d, blk->name_loc, "'%s' declared here", blk->name);
             return NULL;
         }
-    int np = 0;
-    for (const Param *p = blk->params; p; p = p->next)
-        np++;
-    const char **pnames = ARENA_ARRAY(S->a, const char *, np + 1);
-    np = 0;
-    for (const Param *p = blk->params; p; p = p->next)
-        pnames[np++] = p->name;
-    pnames[np] = NULL;
     Args A;
-    if (!args_bind(S, &A, st->call, pnames, np, 0))
+    if (!block_args(B, blk, st, &A))
         return NULL;
     Scope *scope = ARENA_NEW(S->a, Scope);
     scope->parent = S->globals;
-    bool ok = true;
     for (const Param *p = blk->params; p; p = p->next) {
         const Expr *v = args_get(&A, p->name);
         Binding *b = scope_add(S, scope, p->name, p->loc);
         if (v) {
             b->value = v;
             b->value_scope = outer->scope;
-        } else if (p->deflt) {
+        } else {
             b->value = p->deflt;
             b->value_scope = S->globals;
-        } else {
-            diag_error(S->d, st->call->name_loc, "block '%s' needs a value for '%s'", blk->name,
-                       p->name);
-            diag_note(S->d, p->loc, "parameter declared here");
-            ok = false;
         }
     }
-    if (!ok)
-        return NULL;
     Binding *in = scope_add(S, scope, "in", blk->name_loc);
     in->node = input;
     int k = 0;
@@ -1240,6 +1381,9 @@ Graph *sema_build(Arena *a, Diag *d, const Program *p) {
     Scope *scope = ARENA_NEW(a, Scope);
     scope->parent = S.globals;
     Body body = {scope, NULL, true, NULL, 0};
+    for (const Stmt *st = model->body; st; st = st->next)
+        if (st->bind && st->kind != ST_LET)
+            set_add(&B, &B.reserved, st->bind);
     build_body(&B, &body, model->body);
     if (!S.g->input && d->nerrors == 0) {
         diag_error(d, model->name_loc, "model '%s' has no input shape", S.g->name);

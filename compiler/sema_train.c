@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* The train settings, in apply_setting's order, then Keras' spellings of some of them
  * (setting_aliases maps those to the settings), so that the "valid train settings" hint
@@ -428,19 +429,25 @@ static bool embedding_indices(Train *T, const Expr *call, Args *A, const NnrtDat
     const double v[] = {src->scale, src->shift};
     for (int i = 0; i < 2; i++)
         if (args_get(A, what[i]) && v[i] != floor(v[i])) {
-            diag_error(T->S->d, args_loc(A, what[i]), "%s=%g would turn the token indices read "
-                       "by embedding into fractions", what[i], v[i]);
+            diag_error(T->S->d, args_loc(A, what[i]), "%s=%s would turn the token indices read "
+                       "by embedding into fractions", what[i], diag_num(v[i]).s);
             ok = false;
         }
     return ok;
 }
 
-static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
+static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r);
+
+/* The data source `value` of the setting `key` into src. */
+static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSource *src) {
     const char *name;
     const Expr *call;
     if (!sema_symbol(T->S, T->sc, value, "a data source such as idx(\"images.gz\", "
-                                          "\"labels.gz\")", &name, &call))
+                                          "\"labels.gz\")", &name, &call)) {
+        Scope *sc = T->sc;
+        source_spelling_hint(T, key, value->loc, sema_resolve(T->S, &sc, value));
         return false;
+    }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "data source",
                         source_names);
     if (k < 0)
@@ -512,6 +519,48 @@ static bool data_source(Train *T, const Expr *value, NnrtDataSource *src) {
         ok &= string_opt(T, &A, "target", &src->series_target);
     }
     return ok;
+}
+
+/* How the source of the file `path` is written, by its extension as the trainer's --data
+ * reads it: csv("va.csv"), npy("x.npy", LABELS), idx("images", LABELS). `labels` is the
+ * quoted second file, or NULL for a placeholder. */
+static const char *spelled_source(Train *T, const Expr *path, const Expr *labels) {
+    const char *p = path->str, *dot = strrchr(p, '.');
+    size_t n = strlen(p);
+    if (n > 3 && strcasecmp(p + n - 3, ".gz") == 0) { /* train.csv.gz */
+        const char *q = p + n - 4;
+        while (q > p && *q != '.')
+            q--;
+        dot = *q == '.' ? q : NULL;
+    }
+    const char *quoted = expr_text(T->S, path);
+    if (dot && strncasecmp(dot, ".npy", 4) == 0)
+        return arena_printf(T->S->a, "npy(%s, %s)", quoted,
+                            labels ? expr_text(T->S, labels) : "\"labels.npy\"");
+    if (strstr(p, "idx") || strstr(p, "ubyte"))
+        return arena_printf(T->S->a, "idx(%s, %s)", quoted,
+                            labels ? expr_text(T->S, labels) : "\"labels-idx1-ubyte.gz\"");
+    return arena_printf(T->S->a, "csv(%s)", quoted);
+}
+
+/* A data setting written as a file name ("va.csv") or as Keras' tuple of arrays
+ * ((x_val, y_val)): the hint spells it as a data source. */
+static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r) {
+    if (r->kind == EX_STR && r->str[0]) {
+        diag_hint(T->S->d, at, "a file is read through its format: %s = %s", key,
+                  spelled_source(T, r, NULL));
+        return;
+    }
+    if (r->kind != EX_LIST)
+        return;
+    const Expr *a = r->items, *b = a ? a->next : NULL;
+    if (a && b && !b->next && a->kind == EX_STR && b->kind == EX_STR && a->str[0]) {
+        diag_hint(T->S->d, at, "a pair of files is read through their format: %s = %s", key,
+                  spelled_source(T, a, b));
+        return;
+    }
+    diag_hint(T->S->d, at, "Keras' (x, y) are arrays in memory; here %s names the files that "
+              "hold them, e.g. %s = npy(\"x.npy\", \"y.npy\") or csv(\"data.csv\")", key, key);
 }
 
 /* ---- the smaller settings ---- */
@@ -751,14 +800,14 @@ static void set_augment(Train *T, const Expr *value) {
         }
         if (k == 4 && !(v <= 1e6)) {
             diag_error(T->S->d, arg->loc, "noise must be a standard deviation in [0, 1e+06], "
-                       "got %g", v);
+                       "got %s", diag_num(v).s);
             continue;
         }
         if (k == 4 && v > 0 && reads_indices(T->g)) {
             diag_error(T->S->d, it->loc, "noise would turn the token indices read by embedding "
                        "into fractions (the lookup would read other rows)");
-            diag_hint(T->S->d, it->loc, "drop noise(%g); add dropout() after the embedding to "
-                      "regularize it", v);
+            diag_hint(T->S->d, it->loc, "drop noise(%s); add dropout() after the embedding to "
+                      "regularize it", diag_num(v).s);
             continue;
         }
         if (k != 4 && !image_input(T, it))
@@ -848,7 +897,7 @@ static void set_seed(Train *T, const Expr *v) {
         return;
     if (x != floor(x) || x < 0 || x > 18446744073709549568.0) { /* the largest double < 2^64 */
         diag_error(T->S->d, v->loc, "seed must be a whole number from 0 to "
-                   "18446744073709551615 (2^64 - 1), got %.17g", x);
+                   "18446744073709551615 (2^64 - 1), got %s", diag_num(x).s);
         return;
     }
     T->t->seed = (uint64_t)x;
@@ -873,7 +922,7 @@ static void set_verbose(Train *T, const Expr *v) {
     if (!sema_number(T->S, T->sc, v, &x))
         return;
     if (x != 0 && x != 1 && x != 2) {
-        diag_error(T->S->d, v->loc, "%s, got %g", what, x);
+        diag_error(T->S->d, v->loc, "%s, got %s", what, diag_num(x).s);
         return;
     }
     T->t->verbose = (int)x;
@@ -923,30 +972,40 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     case 6: case 7: {
         Scope *sc = T->sc;
         const Expr *r = sema_resolve(T->S, &sc, v);
+        /* Keras' validation_data is data; a fraction is validation_split */
+        bool data_only = strcmp(s->key, "validation_data") == 0;
+        bool number = r->kind == EX_NUM || r->kind == EX_BINARY || r->kind == EX_NEG;
         if (r->kind == EX_CALL || r->kind == EX_NAME) {
-            data_source(T, v, &t->validation);
-        } else if (strcmp(s->key, "validation_data") == 0) {
-            /* Keras' validation_data is data; a fraction is validation_split */
-            bool number = r->kind == EX_NUM || r->kind == EX_BINARY || r->kind == EX_NEG;
-            if (!number) {
+            data_source(T, s->key, v, &t->validation);
+        } else if (!number) { /* "val.csv", Keras' (x_val, y_val) */
+            if (data_only)
                 diag_error(T->S->d, v->loc, "validation_data must be a data source such as "
                            "csv(\"val.csv\"), found %s", expr_text(T->S, r));
-            } else if (sema_number(T->S, T->sc, v, &x)) {
-                diag_error(T->S->d, v->loc, "validation_data must be a data source such as "
-                           "csv(\"val.csv\"), got %g", x);
-                diag_hint(T->S->d, s->key_loc, "to hold out a fraction of data, write "
-                          "validation_split = %g (or validation = %g)", x, x);
-            }
-        } else if (sema_number(T->S, T->sc, v, &x)) {
-            if (x < 0 || x >= 1)
-                diag_error(T->S->d, v->loc, "validation must be a fraction in [0, 1) or a "
-                                            "data source, got %g", x);
             else
-                t->validation_split = x;
+                diag_error(T->S->d, v->loc, "%s must be a fraction in [0, 1) or a data source "
+                           "such as csv(\"val.csv\"), found %s", s->key, expr_text(T->S, r));
+            source_spelling_hint(T, s->key, v->loc, r);
+        } else if (!sema_number(T->S, T->sc, v, &x)) {
+            return;
+        } else if (data_only) {
+            diag_error(T->S->d, v->loc, "validation_data must be a data source such as "
+                       "csv(\"val.csv\"), got %s", diag_num(x).s);
+            if (x > 0 && x < 1)
+                diag_hint(T->S->d, s->key_loc, "to hold out a fraction of data, write "
+                          "validation_split = %s (or validation = %s)", diag_num(x).s,
+                          diag_num(x).s);
+            else
+                diag_hint(T->S->d, s->key_loc, "to hold out a fraction of data, write "
+                          "validation_split = 0.2 (a fraction in [0, 1))");
+        } else if (x < 0 || x >= 1) {
+            diag_error(T->S->d, v->loc, "%s must be a fraction in [0, 1) or a data source, got "
+                       "%s", s->key, diag_num(x).s);
+        } else {
+            t->validation_split = x;
         }
         return;
     }
-    case 8: data_source(T, v, &t->test); return;
+    case 8: data_source(T, s->key, v, &t->test); return;
     case 9: set_split(T, v); return;
     case 10: set_metrics(T, v); return;
     case 11: set_early_stopping(T, v); return;
@@ -960,7 +1019,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         }
         return;
     case 14: T->classes_loc = v->loc; set_classes(T, v); return;
-    case 15: data_source(T, v, &t->data); return;
+    case 15: data_source(T, s->key, v, &t->data); return;
     case 16: set_augment(T, v); return;
     case 17: {
         bool b;
@@ -1135,6 +1194,13 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
                 k = i;
         if (k < 0) { /* the list and the suggestion name Keras' spellings too */
             sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
+            continue;
+        }
+        if (seen[k] && k == 6 && strcmp(seen[k]->key, s->key) != 0) {
+            /* fit(validation_split=0.1, validation_data=…): two settings, not one twice */
+            diag_error(S->d, s->key_loc, "%s and %s both give the validation data; keep one",
+                       seen[k]->key, s->key);
+            diag_note(S->d, seen[k]->key_loc, "%s is set here", seen[k]->key);
             continue;
         }
         if (seen[k]) {

@@ -262,15 +262,17 @@ bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, 
     if (!sema_number(S, sc, e, &v))
         return false;
     if (v != floor(v)) {
-        diag_error(S->d, e->loc, "%s must be a whole number, got %g", what, v);
+        diag_error(S->d, e->loc, "%s must be a whole number, got %s", what,
+                   diag_num(v).s);
         return false;
     }
     if (fabs(v) > 9.0e15) { /* beyond what a double counts exactly */
-        diag_error(S->d, e->loc, "%s is too large, got %g", what, v);
+        diag_error(S->d, e->loc, "%s is too large, got %s", what, diag_num(v).s);
         return false;
     }
     if (v < (double)min) {
-        diag_error(S->d, e->loc, "%s must be at least %lld, got %g", what, (long long)min, v);
+        diag_error(S->d, e->loc, "%s must be at least %lld, got %s", what, (long long)min,
+                   diag_num(v).s);
         return false;
     }
     *out = (int64_t)v;
@@ -547,7 +549,7 @@ bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
     if (kind != ACT_LEAKY_RELU || alpha >= 0)
         return true;
     diag_error(S->d, at->loc, "leaky_relu's alpha (the slope below 0) must not be negative, "
-               "got %g", alpha);
+               "got %s", diag_num(alpha).s);
     return false;
 }
 

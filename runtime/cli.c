@@ -5,6 +5,10 @@
  * with "--" (also after --data=PATH). A CSV file holds its own labels, so a second
  * operand after one is an error. Given twice, an option's last value counts, also between
  * the options that set the same thing: --shuffle and --no-shuffle, --verbose and --quiet.
+ * A value given as the next argument never starts with "--": `--save --quiet` is a --save
+ * without its value (it wrote a checkpoint named --quiet), an error; such a value is
+ * written --save=--quiet or ./--quiet. Numbers are plain decimals: no sign but a minus,
+ * no leading blank (strtoll took ' 1' and '+2').
  */
 #include "cli.h"
 
@@ -49,8 +53,9 @@ static const OptSpec OPTIONS[] = {
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
     {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
-    {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data (with --predict: "
-                                                     "predict only the first N rows of FILE)"},
+    {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data, before any split "
+                                                     "(with --evaluate: of the test set; with --predict: of FILE; a series' "
+                                                     "examples are its windows)"},
     {"shuffle", OPT_FLAG, OFF(shuffle), 0, 0, "", "visit the training examples in a new random order every epoch"},
     {"no-shuffle", OPT_OFF, OFF(shuffle), 0, 0, "", "visit them in file order every epoch (augmentation and dropout "
                                                   "stay random)"},
@@ -60,12 +65,12 @@ static const OptSpec OPTIONS[] = {
     {"save", OPT_PATH, OFF(save), 0, 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},
     {"load", OPT_PATH, OFF(load), 0, 0, "FILE", "start from the weights in a checkpoint"},
     {"resume", OPT_PATH, OFF(resume), 0, 0, "FILE", "continue an interrupted run: weights, optimizer, epoch"},
-    {"predict", OPT_PATH, OFF(predict), 0, 0, "FILE", "print predictions for the rows of FILE (IDX, CSV, .npy; the first N with --limit N)"},
+    {"predict", OPT_PATH, OFF(predict), 0, 0, "FILE", "print predictions for the examples of FILE (IDX, CSV, .npy; the first N with --limit N)"},
     {"evaluate", OPT_FLAG, OFF(evaluate), 0, 0, "", "only evaluate on the test set (use with --load)"},
     {"gradcheck", OPT_FLAG, OFF(gradcheck), 0, 0, "", "compare gradients with finite differences, then exit"},
     {"tolerance", OPT_POS, OFF(tolerance), 0, 0, "X", "gradcheck limit (default 1e-6 for f64, 1e-2 for f32)"},
-    {"verbose", OPT_LEVEL, OFF(verbose), 0, 2, "N", "as Keras' fit: 0 only the final result (as --quiet); 1 a progress bar "
-                                                  "on a terminal; 2 one line per epoch, no bar"},
+    {"verbose", OPT_LEVEL, OFF(verbose), 0, 2, "N", "as Keras' fit: 0 only the final result (as --quiet); 1 (or auto) a "
+                                                  "progress bar on a terminal; 2 one line per epoch, no bar"},
     {"quiet", OPT_ZERO, OFF(verbose), 0, 0, "", "print only errors, warnings and the final result (test metrics, else "
                                               "validation, else the last epoch's training metrics): --verbose 0"},
     {"help", OPT_FLAG, 0, 0, 0, "", "show this help"},
@@ -113,18 +118,33 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
     print_source(out, "test", &m->test);
     if (m->validation_split > 0)
         fprintf(out, "  validation: the last %g of the training data\n", m->validation_split);
+    fprintf(out, "\nA value follows its option (--epochs 5) or an = (--epochs=5); a file name that "
+            "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "
             "(e.g. a NaN loss, a failed gradcheck), out of memory or an output that cannot be "
             "written; 2 bad usage.\n");
+}
+
+/* A number as written on a command line: it starts with a digit (or a minus and a digit,
+ * or for a real a point), so that strtod and strtoll's leading blanks and plus sign, and
+ * strtod's "inf" and hexadecimal, are refused. */
+static bool plain_number(const char *v, bool real) {
+    const char *p = *v == '-' ? v + 1 : v;
+    return isdigit((unsigned char)*p) || (real && *p == '.' && isdigit((unsigned char)p[1]));
 }
 
 static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *err) {
     char *end;
     errno = 0;
     void *field = (char *)opt + o->offset;
+    if (o->kind == OPT_LEVEL && strcmp(v, "auto") == 0) { /* Keras' verbose="auto" is 1 */
+        *(int *)field = 1;
+        return true;
+    }
     if (o->kind == OPT_POS) {
         double x = strtod(v, &end);
-        if (*v && !*end && !errno && x > 0 && isfinite(x)) {
+        if (plain_number(v, true) && !*end && !errno && x > 0 && isfinite(x) &&
+            !strpbrk(v, "xX")) {
             *(double *)field = x;
             return true;
         }
@@ -143,14 +163,18 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
         return false;
     }
     long long x = strtoll(v, &end, 10), min = o->kind == OPT_LEVEL ? 0 : 1;
-    if (*v && !*end && !errno && x >= min && x <= o->max) {
+    bool plain = plain_number(v, false);
+    if (plain && !*end && !errno && x >= min && x <= o->max) {
         if (o->kind == OPT_INT || o->kind == OPT_LEVEL)
             *(int *)field = (int)x;
         else
             *(int64_t *)field = x;
         return true;
     }
-    if (o->kind == OPT_LEVEL || (o->max < INT64_MAX && *v && !*end && x > o->max))
+    if (o->kind == OPT_LEVEL)
+        fprintf(err, "%s: error: --%s expects %lld to %lld or auto, got '%s'\n", opt->prog,
+                o->name, min, (long long)o->max, v);
+    else if (o->max < INT64_MAX && plain && !*end && x > o->max)
         fprintf(err, "%s: error: --%s expects %lld to %lld, got '%s'\n", opt->prog, o->name, min,
                 (long long)o->max, v);
     else
@@ -191,6 +215,17 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     const char *v = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
     if (!v || !*v) {
         fprintf(err, "%s: error: --%s needs a value (%s)\n", o->prog, spec->name, spec->arg);
+        return CLI_USAGE;
+    }
+    if (!eq && strncmp(v, "--", 2) == 0) {
+        /* `--save --quiet`: the value was forgotten, and the next option is not one */
+        const char *veq = strchr(v, '=');
+        bool known = find_option(v + 2, veq ? (size_t)(veq - v - 2) : strlen(v) - 2) != NULL;
+        fprintf(err, "%s: error: --%s needs a value (%s), but the next argument is %s'%s'",
+                o->prog, spec->name, spec->arg, known ? "the option " : "", v);
+        if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS)
+            fprintf(err, " (a file of that name is ./%s, or --%s=%s)", v, spec->name, v);
+        fputc('\n', err);
         return CLI_USAGE;
     }
     if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS) {

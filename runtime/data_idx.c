@@ -154,7 +154,7 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
 }
 
 static void describe_rows(char *buf, size_t size, const IdxHeader *h, int64_t n, const char *unit) {
-    int k = snprintf(buf, size, "%s (%lld examples", unit, (long long)n);
+    int k = snprintf(buf, size, "%s (%lld example%s", unit, (long long)n, n == 1 ? "" : "s");
     for (int i = 1; i < h->ndims && k < (int)size; i++)
         k += snprintf(buf + k, size - (size_t)k, "%s%lld", i == 1 ? " of " : "x", (long long)h->dims[i]);
     if (k < (int)size)
@@ -233,8 +233,9 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         return false;
     bool ok = read_header(&in, &h, err);
     if (ok && h.n != n_features)
-        ok = nnrt_fail(err, "%s: byte 4: holds %lld labels, but the features file holds %lld examples",
-                       path, (long long)h.n, (long long)n_features);
+        ok = nnrt_fail(err, "%s: byte 4: holds %lld label%s, but the features file holds %lld "
+                       "example%s", path, (long long)h.n, h.n == 1 ? "" : "s",
+                       (long long)n_features, n_features == 1 ? "" : "s");
     if (ok && h.per != spec->ydim)
         ok = nnrt_fail(err, "%s: byte 4: expected %lld label value%s per example, found %lld", path,
                        (long long)spec->ydim, spec->ydim == 1 ? "" : "s", (long long)h.per);

@@ -347,10 +347,12 @@ bool nnrt_check_layout(const char *path, int64_t byte, const int64_t *dims, int 
     char want[128], have[128];
     nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
     nnrt_format_dims(have, sizeof have, dims, rank);
-    /* "input (7, 5)" is the language's tuple spelling of input [7, 5] */
+    /* "input (7, 5)" is the language's tuple spelling of input [7, 5]; a model may give
+     * its input either way, and the trainer does not know which it used */
     return nnrt_fail(err, "%s: byte %lld: each example is %s, but the model input is %s; if "
-                     "the model means to read it differently, say so in it (input %s, then "
-                     "reshape(…))", path, (long long)byte, have, want, have);
+                     "the model means to read it differently, say so in it (input %s, or "
+                     "input_shape=%s on its first layer; then reshape(…))", path,
+                     (long long)byte, have, want, have, have);
 }
 
 void nnrt_table_free(Table *t) {

@@ -311,8 +311,10 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     format_shape(shape, sizeof shape, &h);
     bool ok = true;
     if (h.dims[0] != n_file)
-        ok = nnrt_fail(err, "%s: byte %lld: shape %s holds %lld labels, but the features hold %lld "
-                       "examples", path, (long long)h.header_offset, shape, (long long)h.dims[0], (long long)n_file);
+        ok = nnrt_fail(err, "%s: byte %lld: shape %s holds %lld label%s, but the features hold "
+                       "%lld example%s", path, (long long)h.header_offset, shape,
+                       (long long)h.dims[0], h.dims[0] == 1 ? "" : "s", (long long)n_file,
+                       n_file == 1 ? "" : "s");
     else if (trailing_product(&h) != spec->ydim)
         ok = nnrt_fail(err, "%s: byte %lld: shape %s, but the model needs %lld label value%s per "
                        "example%s", path, (long long)h.header_offset, shape, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",

@@ -150,9 +150,9 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
     d->train = nnrt_dataset_view("training", t, origin, 0, n_train);
     if (n_val > 0)
         d->val = nnrt_dataset_view("validation", t, origin, n_train, n_train + n_val);
-    if (n_test > 0)
-        d->test = nnrt_dataset_view("test", t, origin, n_train + n_val,
-                                    n_train + n_val + n_test);
+    int64_t test_n = rq->test_limit > 0 && rq->test_limit < n_test ? rq->test_limit : n_test;
+    if (test_n > 0)
+        d->test = nnrt_dataset_view("test", t, origin, n_train + n_val, n_train + n_val + test_n);
     return true;
 }
 
@@ -208,6 +208,7 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     bool need_train = rq->train || (rq->test && !sep_test && m->split_test > 0);
     DataSpec all = make_spec(m, &d->vocab, 0, true);
     DataSpec limited = make_spec(m, &d->vocab, rq->limit, true);
+    DataSpec test_limited = make_spec(m, &d->vocab, rq->test_limit, true);
     if (need_train) {
         if (train_src.kind == NNRT_DATA_NONE)
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
@@ -224,7 +225,7 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
                                    d->tables[1].n);
     }
     if (rq->test && sep_test) {
-        if (!read_checked(&test_src, &all, m, &d->tables[2], err))
+        if (!read_checked(&test_src, &test_limited, m, &d->tables[2], err))
             return false;
         d->test = nnrt_dataset_view("test", &d->tables[2], test_src.features_path, 0,
                                     d->tables[2].n);

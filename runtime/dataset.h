@@ -43,7 +43,10 @@ typedef struct Standardizer {
 typedef struct DataRequest {
     const char *data_path, *data_labels; /* --data override, or NULL */
     const char *test_path, *test_labels; /* --test override, or NULL */
-    int64_t limit;                       /* --limit, 0 = all */
+    int64_t limit;                       /* --limit when training: the training source's first
+                                            examples, before any split; 0 = all */
+    int64_t test_limit;                  /* --limit with --evaluate: the test set's first
+                                            examples, from a test file or a split; 0 = all */
     uint64_t seed;
     bool file_order;                     /* shuffling is off: a split's parts keep file order */
     bool train;                          /* read the training source */

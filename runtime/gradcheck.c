@@ -191,8 +191,8 @@ int nnrt_gradcheck(Trainer *t, double tolerance, FILE *out, NnrtError *err) {
     double loss;
     double *analytic = analytic_grads(t, &loss);
     int64_t *idx = malloc(sizeof(int64_t) * (FULL_CHECK_LIMIT > SAMPLE_SIZE ? FULL_CHECK_LIMIT : SAMPLE_SIZE));
-    fprintf(out, "gradcheck: %lld examples, loss %.6g, h = %g, tolerance %g (%s)\n",
-            (long long)t->ctx.batch, loss, h, tolerance, m->elem_size == 8 ? "f64" : "f32");
+    fprintf(out, "gradcheck: %lld example%s, loss %.6g, h = %g, tolerance %g (%s)\n",
+            (long long)t->ctx.batch, t->ctx.batch == 1 ? "" : "s", loss, h, tolerance, m->elem_size == 8 ? "f64" : "f32");
     int failed = 0, checked = 0;
     double worst_all = 0;
     for (int k = 0; k < m->n_tensors && isfinite(loss); k++) {

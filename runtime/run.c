@@ -84,8 +84,14 @@ static DataRequest request(const Trainer *t, bool train, bool test) {
     return rq;
 }
 
+/* --limit N evaluates the first N examples of the test set: of a test file, or of the
+ * test part of a split of the whole training data (the same part a run without --limit
+ * tests on). Standardization statistics a checkpoint lacks come from the whole training
+ * data, as for --predict. */
 static bool evaluate_only(Trainer *t, NnrtError *err) {
     DataRequest rq = request(t, t->stats.active && !t->stats.ready, true);
+    rq.test_limit = rq.limit;
+    rq.limit = 0;
     if (!nnrt_trainer_load_data(t, &rq, err))
         return false;
     if (t->data.test.n == 0)

@@ -47,9 +47,10 @@ static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err)
     double need = work + (double)rows * bytes_per_row(t, loaders);
     uint64_t limit = nnrt_memory_limit();
     if (limit > 0 && need > (double)limit)
-        return nnrt_fail(err, "--batch %lld: a batch of %lld examples needs %.3g GB of buffers "
+        return nnrt_fail(err, "--batch %lld: a batch of %lld example%s needs %.3g GB of buffers "
                          "(%.3g MB per example), more than the %.3g GB of memory available; "
                          "use a smaller --batch", (long long)t->opt->batch, (long long)rows,
+                         rows == 1 ? "" : "s",
                          need / 1e9, need / (double)rows / 1e6, (double)limit / 1e9);
     if (rows <= t->max_batch)
         return true;
@@ -216,7 +217,8 @@ bool nnrt_trainer_test(Trainer *t, FILE *out, NnrtError *err) {
         return false;
     char text[512] = "";
     nnrt_metrics_format(&t->eval_m, "test_", text, sizeof text);
-    fprintf(out, "Test: %lld examples%s\n", (long long)t->data.test.n, text);
+    fprintf(out, "Test: %lld example%s%s\n", (long long)t->data.test.n,
+            t->data.test.n == 1 ? "" : "s", text);
     if (t->opt->verbose > 0)
         nnrt_metrics_print_confusion(&t->eval_m, out, nnrt_trainer_class_names(t));
     fflush(out);
@@ -233,11 +235,12 @@ static bool print_quiet_result(Trainer *t, FILE *out, NnrtError *err) {
         if (!nnrt_trainer_evaluate(t, &t->val_dl, &t->eval_m, err))
             return false;
         nnrt_metrics_format(&t->eval_m, "val_", text, sizeof text);
-        fprintf(out, "Validation: %lld examples%s\n", (long long)t->data.val.n, text);
+        fprintf(out, "Validation: %lld example%s%s\n", (long long)t->data.val.n,
+                t->data.val.n == 1 ? "" : "s", text);
     } else if (t->train_m.count > 0) {
         nnrt_metrics_format(&t->train_m, "", text, sizeof text);
-        fprintf(out, "Training, epoch %d: %lld examples%s\n", t->state.epoch,
-                (long long)t->train_m.count, text);
+        fprintf(out, "Training, epoch %d: %lld example%s%s\n", t->state.epoch,
+                (long long)t->train_m.count, t->train_m.count == 1 ? "" : "s", text);
     }
     fflush(out);
     return true;

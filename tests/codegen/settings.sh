@@ -8,6 +8,7 @@
 #                                    terminal; one line per epoch; --quiet is --verbose 0
 #   validation_data = csv(…)         Keras' spelling of validation = <source>
 #   --limit N with --predict FILE    predicts the first N rows of FILE
+#   --limit N with --evaluate        evaluates the first N examples of the test set
 # Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
@@ -98,7 +99,7 @@ for args in "--quiet" "--verbose 0" "--verbose 2 --quiet"; do
 done
 check 0 'Epoch 2/2' ./lin_on --quiet --verbose 2
 # usage errors, exit 2
-check 2 "error: --verbose expects 0 to 2, got '3'" ./lin_on --verbose 3
+check 2 "error: --verbose expects 0 to 2 or auto, got '3'" ./lin_on --verbose 3
 check 2 "error: --verbose needs a value" ./lin_on --verbose
 check 2 "error: --shuffle takes no value" ./lin_on --shuffle=false
 
@@ -122,5 +123,38 @@ awk 'BEGIN { print "x"; for (i = 0; i < 50; i++) print i / 10 }' >many.csv
 ./lin_off --load lin_off.st --predict many.csv --limit 1000 >lim.csv 2>&1 || fail "--predict --limit 1000 failed"
 [ "$(wc -l <lim.csv)" -eq 51 ] || fail "--predict many.csv --limit 1000: $(wc -l <lim.csv) lines, not 51"
 
-[ "$fails" -eq 0 ] && echo "settings: shuffle, verbose, validation_data, --predict --limit: ok"
+# --limit N with --evaluate: the first N examples of the test set, whether it is a test file
+# or the test part of a split of the whole training data (before: ignored for a test file,
+# and with a split it cut the training data, so that the test set had N/4 examples).
+awk 'BEGIN { print "x,y"; for (i = 0; i < 200; i++) print i / 100 "," (i % 7) / 3 }' >ev.csv
+awk 'BEGIN { print "x,y"; for (i = 0; i < 30; i++) print i / 30 "," i % 2 }' >ev_test.csv
+cat >ev.nn <<'NN'
+model ev { input [1] dense(1) }
+train { loss = mse  epochs = 1  data = csv("ev.csv")  split = [2, 1, 1]  verbose = 0 }
+NN
+compile ev
+./ev --save ev.st >/dev/null 2>&1 || fail "ev: training failed"
+check 0 '^Test: 50 examples - test_loss' ./ev --load ev.st --evaluate
+check 0 '^Test: 10 examples - test_loss' ./ev --load ev.st --evaluate --limit 10
+check 0 '^Test: 10 examples - test_loss' ./ev --load ev.st --evaluate --limit 10 --test ev_test.csv
+check 0 '^Test: 30 examples - test_loss' ./ev --load ev.st --evaluate --test ev_test.csv
+# a limit past the test set changes nothing: the split is of the whole training data
+[ "$(./ev --load ev.st --evaluate --limit 50)" = "$(./ev --load ev.st --evaluate)" ] ||
+    fail "--evaluate --limit 50 does not evaluate the 50 examples --evaluate does"
+# A series' examples are its windows: --predict --limit 3 predicts 3 windows (3 rows could
+# not make one window of 5), as the docs now say.
+awk 'BEGIN { print "t,a,b"; for (i = 0; i < 40; i++) print i "," sin(i / 5) "," cos(i / 5) }' >ser.csv
+cat >ser.nn <<'NN'
+model ser { input [5, 2] flatten() dense(1) }
+train { loss = mse  epochs = 1  verbose = 0  data = series("ser.csv", inputs=["a", "b"], target="a", window=5) }
+NN
+compile ser
+./ser --save ser.st >/dev/null 2>&1 || fail "ser: training failed"
+[ "$(./ser --load ser.st --predict ser.csv --limit 3 | wc -l)" -eq 4 ] ||
+    fail "series --predict --limit 3 does not print a header and 3 windows"
+# one example, one 'example'
+check 0 '^Training, epoch 2: 1 example - loss' ./lin_off --limit 1
+check 0 '^Test: 1 example - test_loss' ./ev --load ev.st --evaluate --limit 1
+
+[ "$fails" -eq 0 ] && echo "settings: shuffle, verbose, validation_data, --predict --limit, --evaluate --limit: ok"
 exit $((fails > 0))

@@ -972,6 +972,32 @@ static void test_cli(void) {
     ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv8, devnull, devnull));
     char *argv9[] = {"./tiny", "--shuffle=no"};
     ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 2, argv9, devnull, devnull));
+    /* a value given as the next argument never starts with "--": --save --quiet is a --save
+     * without its value (it wrote a checkpoint named --quiet); --save=--quiet names that file */
+    char *argv10[] = {"./tiny", "--save", "--quiet"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv10, devnull, devnull));
+    char *argv11[] = {"./tiny", "--predict", "--no-shuffle"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv11, devnull, devnull));
+    char *argv12[] = {"./tiny", "--save=--quiet", "--history", "./--h"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 4, argv12, devnull, devnull));
+    ASSERT_TRUE(o.save && strcmp(o.save, "--quiet") == 0);
+    ASSERT_TRUE(o.history && strcmp(o.history, "./--h") == 0);
+    ASSERT(1, o.verbose); /* --quiet was a value, not the option */
+    char *argv13[] = {"./tiny", "--epochs", "--quiet"};
+    ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv13, devnull, devnull));
+    /* numbers are plain decimals, as the language writes them; verbose takes Keras' auto */
+    const char *bad[][2] = {{"--verbose", " 1"}, {"--verbose", "+2"}, {"--epochs", "+2"},
+                            {"--batch", " 8"}, {"--limit", "\t3"}, {"--lr", " 0.5"},
+                            {"--lr", "+0.5"}, {"--lr", "0x10"}, {"--lr", "inf"},
+                            {"--threads", "1 "}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[] = {"./tiny", (char *)bad[i][0], (char *)bad[i][1]};
+        ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv, devnull, devnull));
+    }
+    char *argv14[] = {"./tiny", "--quiet", "--verbose", "auto", "--lr", ".5"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 6, argv14, devnull, devnull));
+    ASSERT(1, o.verbose);
+    ASSERT_NEAR(0.5, o.lr, 0);
     fclose(devnull);
     NnrtError err;
     ASSERT_TRUE(nnrt_check_model(&m, &err));

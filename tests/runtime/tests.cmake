@@ -86,7 +86,7 @@ runtime_expect(error.idx_huge_count_all 1
     --data ${RT_DATA}/huge_count.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.not_a_file 1 "cannot read /dev/zero: not a regular file"
     --data /dev/zero ${RT_DATA}/labels.idx)
-runtime_expect(error.idx_layout 1 "wide.idx: byte 4: each example is \\(14, 56\\), but the model input is \\(28, 28, 1\\)"
+runtime_expect(error.idx_layout 1 "wide.idx: byte 4: each example is \\(14, 56\\), but the model input is \\(28, 28, 1\\). if the model means to read it differently, say so in it \\(input \\(14, 56\\), or input_shape=\\(14, 56\\) on its first layer. then reshape"
     --data ${RT_DATA}/wide.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_no_labels 1 "imgs.idx: IDX features need a labels file" --data ${RT_DATA}/imgs.idx)
 runtime_expect(error.missing_file 1 "cannot open .*/nope.idx: No such file or directory"
@@ -151,7 +151,15 @@ runtime_expect(cli.data_equals 0 "ref: 7850 parameters \\(f32\\), 20 training ex
     --data=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test=${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 runtime_expect(cli.missing_value 2 "error: --save needs a value \\(FILE\\)" --save)
 # Keras' fit(verbose=) is 0, 1 or 2; --shuffle and --no-shuffle are flags.
-runtime_expect(cli.verbose_range 2 "error: --verbose expects 0 to 2, got '3'" --verbose 3)
+runtime_expect(cli.verbose_range 2 "error: --verbose expects 0 to 2 or auto, got '3'" --verbose 3)
+runtime_expect(cli.verbose_plus 2 "error: --verbose expects 0 to 2 or auto, got '\\+2'" --verbose +2)
+runtime_expect(cli.verbose_auto 0 "Epoch 1/1"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --epochs 1 --verbose auto)
+# A path option without its value does not take the next option as its file (--save
+# --quiet wrote a checkpoint named --quiet and trained verbosely).
+runtime_expect(cli.value_is_option 2
+    "error: --save needs a value \\(FILE\\), but the next argument is the option '--quiet' \\(a file of that name is ./--quiet, or --save=--quiet\\)"
+    --save --quiet)
 runtime_expect(cli.no_shuffle_value 2 "error: --no-shuffle takes no value" --no-shuffle=1)
 # --limit N with --predict: the first N rows of the file (before: every row, and an IDX
 # file going on after its announced pixels was refused even past the rows asked for).
