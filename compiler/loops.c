@@ -757,7 +757,9 @@ static void build_entries(LB *lb) {
         const Node *n = g->nodes[i];
         if (n->op == OP_INPUT || n->op == OP_FLATTEN || n->op == OP_RESHAPE)
             continue;
+        bool recurrent = n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU;
         fwd[i] = func_begin(lb, arena_printf(lb->a, "%s.forward", n->name), false, false);
+        fwd[i]->keep_own = recurrent;
         layer_forward(lb, n);
         func_end(lb);
     }
@@ -781,6 +783,7 @@ static void build_entries(LB *lb) {
         if (n->op == OP_INPUT || n->op == OP_FLATTEN || n->op == OP_RESHAPE)
             continue;
         bwd[i] = func_begin(lb, arena_printf(lb->a, "%s.backward", n->name), false, false);
+        bwd[i]->keep_own = n->op == OP_SIMPLE_RNN || n->op == OP_LSTM || n->op == OP_GRU;
         layer_backward(lb, n, written);
         func_end(lb);
     }

@@ -131,6 +131,8 @@ typedef struct LFunc {
     bool exported;           /* an NnrtModel entry point */
     int ncalls;              /* call statements naming it (counted by loop_schedule) */
     int index;               /* its place in LoopProgram.funcs */
+    bool keep_own;           /* loop_share leaves it alone (a recurrent layer's: LLVM did
+                                not vectorize a shared LSTM step's gate loop, 17% slower) */
     const Buf **args;        /* buffers its body reaches through its arguments, not at their
                                 own place: each caller passes its own buffers of those shapes */
     int nargs;               /* at most LOOP_MAX_ARGS */

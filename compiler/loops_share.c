@@ -14,8 +14,11 @@
  *     call conv2d_1.forward(ctx, conv2d_2.W, conv2d_2.y, …)
  *
  * Every layer keeps its own function and title, so --emit=loops and --emit=llvm still
- * lead from a source line to the loops that run it; the trainer computes the same
- * numbers, as the same loops run on the same buffers.
+ * lead from a source line to the loops that run it. The same loops run on the same
+ * buffers in the same order, but LLVM may vectorize a body that reaches its buffers
+ * through arguments differently (a vector exp of another width, whose last bit differs),
+ * and recurrent layers keep their own functions (LFunc.keep_own): a shared LSTM step's
+ * gate loop stayed scalar.
  *
  * Two functions are the same when their bodies, written out with every buffer replaced by
  * its place in the order of first use (and its layout), are equal byte for byte: the
@@ -110,10 +113,12 @@ static void put_expr(Writer *w, const LExpr *e) {
     }
     put_u8(w, e->kind);
     put_u8(w, e->op);
-    put_u8(w, (e->ival != 0) | (e->rval != 0) << 1);
+    static const double zero = 0; /* +0 only: -0 is a constant of its own (x > 0 ? 1 : -0) */
+    bool rval = memcmp(&e->rval, &zero, sizeof zero) != 0;
+    put_u8(w, (e->ival != 0) | rval << 1);
     if (e->ival)
         put(w, &e->ival, sizeof e->ival);
-    if (e->rval != 0)
+    if (rval)
         put(w, &e->rval, sizeof e->rval);
     if (e->kind == E_VAR) { /* the loop as its depth: loops are compared by place too */
         int depth = w->nloops - 1;
@@ -180,7 +185,7 @@ static bool write_func(Writer *w, const LFunc *f) {
     w->len = 0;
     w->nbufs = 0;
     w->nloops = 0;
-    w->ok = !f->exported && !f->returns_real && !f->nargs;
+    w->ok = !f->exported && !f->returns_real && !f->nargs && !f->keep_own;
     put_stmts(w, f->body);
     return w->ok && w->nbufs > 0;
 }

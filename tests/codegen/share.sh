@@ -29,4 +29,18 @@ grep -q "^func conv2d_1.forward(ctx, conv2d.y, conv2d_1.y, conv2d_1.W):" <<<"$lo
 llvm=$("$nnlc" -O0 --emit=llvm "$model") || fail "nnlc --emit=llvm"
 grep -q '^define internal void @conv2d_1.forward(ptr %ctx, ptr %conv2d.y, ptr %conv2d_1.y, ptr %conv2d_1.W)' <<<"$llvm" ||
     fail "the LLVM function does not take the buffers"
+# Functions that differ only in the sign of a zero constant stay apart (leaky_relu with
+# alpha=0 and alpha=-0.0: dy·(x > 0 ? 1 : -0) is not dy·(x > 0 ? 1 : 0)).
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '%s\n' 'model z { input [4] dense(4) leaky_relu(alpha=0) dense(4) leaky_relu(alpha=-0.0) dense(1) }' \
+    'train { loss = mse }' >"$tmp/zero.nn"
+"$nnlc" --emit=loops "$tmp/zero.nn" | grep -A3 '^func leaky_re_lu.*backward' | grep -q 'the same loops' &&
+    fail "leaky_relu(alpha=0) and leaky_relu(alpha=-0.0) share a function"
+# Recurrent layers keep their own functions (LLVM left a shared LSTM step's gate loop scalar).
+printf '%s\n' 'model r { input [3, 2] lstm(4, return_sequences=true) lstm(4, return_sequences=true)' \
+    'lstm(4, return_sequences=true) gru(4, return_sequences=true) gru(4, return_sequences=true)' \
+    'simple_rnn(4, return_sequences=true) simple_rnn(4) dense(1) }' 'train { loss = mse }' >"$tmp/rnn.nn"
+"$nnlc" --emit=loops "$tmp/rnn.nn" | awk '/^func /{f=$2} /the same loops/{print f}' | grep -v '\.update(' |
+    grep . && fail "a recurrent layer's function calls a shared one"
 echo "ok   share: $(wc -l <<<"$calls") layer functions call a shared one"
