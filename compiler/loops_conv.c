@@ -544,25 +544,37 @@ void gap_forward(LB *lb, const Node *n) {
     for_end(lb);
 }
 
-void gap_backward(LB *lb, const Node *n, bool written[]) {
+/* dx[r, p, c] of a global pooling: the average's dy / S at every position; the
+ * maximum's dy at the position arg[r, c] holds and 0 at the others. */
+static void global_pool_backward(LB *lb, const Node *n, bool written[], bool max) {
     if (!needs_input_grad(n))
         return;
-    const Buf *dy = lb->nb[n->id].dout;
+    const NodeBufs *nb = &lb->nb[n->id];
     int64_t S, C;
     gap_dims(n, &S, &C);
     bool first = first_grad(written, n, 0);
-    s_comment(lb, "%s backward (%s): dx[r, p, c] = dy[r, c] / %lld", n->name, node_line(lb, n),
-              (long long)S);
+    if (max)
+        s_comment(lb, "%s backward (%s): dx[r, p, c] = dy[r, c] where p is arg[r, c], else 0",
+                  n->name, node_line(lb, n));
+    else
+        s_comment(lb, "%s backward (%s): dx[r, p, c] = dy[r, c] / %lld", n->name,
+                  node_line(lb, n), (long long)S);
     LExpr *r = batch_loop(lb);
     int open = 0;
     LExpr *p = dim_loop(lb, "p", S, false, &open);
     LExpr *c = dim_loop(lb, "c", C, true, &open);
     LExpr *v[] = {r, p, c};
     int64_t s[] = {S * C, C, 1};
-    grad_store(lb, n->in[0], e_lin(lb, 3, v, s),
-               e_bin(lb, '*', e_row(lb, dy, r, c), e_real(lb, 1.0 / (double)S)), first);
+    LExpr *g = max ? e_select(lb, e_cmp(lb, '=', e_row(lb, nb->arg, r, c), e_to_real(lb, p)),
+                              e_row(lb, nb->dout, r, c), e_real(lb, 0))
+                   : e_bin(lb, '*', e_row(lb, nb->dout, r, c), e_real(lb, 1.0 / (double)S));
+    grad_store(lb, n->in[0], e_lin(lb, 3, v, s), g, first);
     close_loops(lb, &open);
     for_end(lb);
+}
+
+void gap_backward(LB *lb, const Node *n, bool written[]) {
+    global_pool_backward(lb, n, written, false);
 }
 
 /* ---- global max pooling ---- */
@@ -602,24 +614,5 @@ void gmp_forward(LB *lb, const Node *n) {
 }
 
 void gmp_backward(LB *lb, const Node *n, bool written[]) {
-    if (!needs_input_grad(n))
-        return;
-    const NodeBufs *nb = &lb->nb[n->id];
-    int64_t S, C;
-    gap_dims(n, &S, &C);
-    bool first = first_grad(written, n, 0);
-    s_comment(lb, "%s backward (%s): dx[r, p, c] = dy[r, c] where p is arg[r, c], else 0",
-              n->name, node_line(lb, n));
-    LExpr *r = batch_loop(lb);
-    int open = 0;
-    LExpr *p = dim_loop(lb, "p", S, false, &open);
-    LExpr *c = dim_loop(lb, "c", C, true, &open);
-    LExpr *v[] = {r, p, c};
-    int64_t s[] = {S * C, C, 1};
-    grad_store(lb, n->in[0], e_lin(lb, 3, v, s),
-               e_select(lb, e_cmp(lb, '=', e_row(lb, nb->arg, r, c), e_to_real(lb, p)),
-                        e_row(lb, nb->dout, r, c), e_real(lb, 0)),
-               first);
-    close_loops(lb, &open);
-    for_end(lb);
+    global_pool_backward(lb, n, written, true);
 }

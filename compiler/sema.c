@@ -972,6 +972,42 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
     return input_node(B, shape, opt->loc, NULL, v->loc);
 }
 
+/* A copy of the layer statement `st` without the options `drop` says to leave out (the
+ * AST stays as parsed). */
+typedef bool DropArg(const Arg *a, const void *what);
+
+static const Stmt *stmt_without(Sema *S, const Stmt *st, DropArg *drop, const void *what) {
+    Arg *kept = NULL, **tail = &kept;
+    for (const Arg *a = st->call->args; a; a = a->next) {
+        if (drop(a, what))
+            continue;
+        Arg *copy = ARENA_NEW(S->a, Arg);
+        *copy = *a;
+        copy->next = NULL;
+        *tail = copy;
+        tail = &copy->next;
+    }
+    Expr *call = ARENA_NEW(S->a, Expr);
+    *call = *st->call;
+    call->args = kept;
+    Stmt *copy = ARENA_NEW(S->a, Stmt);
+    *copy = *st;
+    copy->call = call;
+    return copy;
+}
+
+typedef struct InputCall {
+    Builder *B;
+    const Expr *call;
+} InputCall;
+
+static bool drop_input_options(const Arg *a, const void *what) {
+    const InputCall *ic = what;
+    return a->key && is_input_option(ic->B, ic->call, a->key);
+}
+
+static bool drop_this(const Arg *a, const void *arg) { return a == arg; }
+
 /* A layer statement with Keras' input_shape= (or input_dim=, input_length=; `opt` is the
  * first of them). On the first layer of a model without an input statement it gives the
  * model's input, which the layer then reads, as in a Keras Sequential model; anywhere else
@@ -982,27 +1018,11 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
 static const Stmt *keras_input(Builder *B, Body *body, const Stmt *st, const Arg *opt,
                                const Stmt *first_layer) {
     Sema *S = B->S;
-    const Expr *call = st->call;
     const Arg *again = NULL;
-    Arg *kept = NULL, **tail = &kept;
-    for (const Arg *a = call->args; a; a = a->next) {
-        if (a->key && is_input_option(B, call, a->key)) {
-            if (a != opt && !again)
-                again = a;
-            continue;
-        }
-        Arg *copy = ARENA_NEW(S->a, Arg);
-        *copy = *a;
-        copy->next = NULL;
-        *tail = copy;
-        tail = &copy->next;
-    }
-    Expr *rest = ARENA_NEW(S->a, Expr);
-    *rest = *call;
-    rest->args = kept;
-    Stmt *layer = ARENA_NEW(S->a, Stmt);
-    *layer = *st;
-    layer->call = rest;
+    for (const Arg *a = st->call->args; a && !again; a = a->next)
+        if (a != opt && a->key && is_input_option(B, st->call, a->key))
+            again = a;
+    const Stmt *layer = stmt_without(S, st, drop_input_options, &(InputCall){B, st->call});
     if (body->block) {
         diag_error(S->d, opt->key_loc, "a block cannot declare an input");
         diag_hint(S->d, opt->key_loc, "inside a block, `in` is the tensor the block is applied "
@@ -1052,26 +1072,6 @@ static bool block_has_param(const Decl *blk, const char *name) {
     return false;
 }
 
-/* `st` without the option `drop` (a copy: the AST stays as parsed). */
-static const Stmt *without_option(Sema *S, const Stmt *st, const Arg *drop) {
-    Arg *kept = NULL, **tail = &kept;
-    for (const Arg *a = st->call->args; a; a = a->next) {
-        if (a == drop)
-            continue;
-        Arg *copy = ARENA_NEW(S->a, Arg);
-        *copy = *a;
-        copy->next = NULL;
-        *tail = copy;
-        tail = &copy->next;
-    }
-    Expr *call = ARENA_NEW(S->a, Expr);
-    *call = *st->call;
-    call->args = kept;
-    Stmt *copy = ARENA_NEW(S->a, Stmt);
-    *copy = *st;
-    copy->call = call;
-    return copy;
-}
 
 /* The first layer statement `st` of a model without an input statement gives no input
  * option (input_option found none). Said at the statement, with the spelling it would
@@ -1119,7 +1119,7 @@ static const Stmt *no_input_before(Builder *B, const Stmt *st) {
         diag_hint(S->d, named->key_loc, "%s= gives the input only on an embedding, and the model "
                   "has none yet: add `input [%s]` as the model's first line%s", named->key, n,
                   alt);
-        return without_option(S, st, named);
+        return stmt_without(S, st, drop_this, named);
     }
     diag_error(S->d, st->loc, "the model has no input shape before its first layer");
     if (param)

@@ -8,19 +8,32 @@ fails=0 passes=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
+# summary_matches WHAT FILE PATTERN…: `nnlc --summary FILE` succeeds and its output matches
+# every extended regular expression PATTERN; else WHAT and the output are printed.
+summary_matches() {
+    what=$1 file=$2
+    shift 2
+    ok=true
+    "$nnlc" --summary "$file" >"$tmp/out" 2>&1 || ok=false
+    for pattern in "$@"; do
+        grep -Eq -- "$pattern" "$tmp/out" || ok=false
+    done
+    if $ok; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: $what, output:" >&2
+        sed 's/^/    /' "$tmp/out" >&2
+        fails=$((fails + 1))
+    fi
+}
+
 # accept PATTERN LOSS OPTIMIZER METRICS: the summary of a 3-class model trained so must
 # match PATTERN.
 accept() {
     printf "model m { input [4] dense(3, activation=softmax, use_bias=True) }
 train { loss = %s  optimizer = %s  metrics = %s  data = csv('d.csv', header=False) }\n" \
         "$2" "$3" "$4" >"$tmp/m.nn"
-    if "$nnlc" --summary "$tmp/m.nn" >"$tmp/out" 2>&1 && grep -Eq -- "$1" "$tmp/out"; then
-        passes=$((passes + 1))
-    else
-        echo "FAIL: loss=$2 optimizer=$3 metrics=$4, output:" >&2
-        sed 's/^/    /' "$tmp/out" >&2
-        fails=$((fails + 1))
-    fi
+    summary_matches "loss=$2 optimizer=$3 metrics=$4" "$tmp/m.nn" "$1"
 }
 
 ce=SparseCategoricalCrossentropy
@@ -42,26 +55,14 @@ accept 'Total params: 15'   "$ce" adam 'SparseCategoricalAccuracy'
 printf "model m { input [8, 8, 1] conv2d(4, (3, 3), padding='same', activation='relu') flatten()
   dense(3, activation=\"softmax\") }
 train { loss = 'sparse_categorical_crossentropy'  optimizer = 'rmsprop'  data = csv('d.csv') }\n" >"$tmp/q.nn"
-if "$nnlc" --summary "$tmp/q.nn" >"$tmp/out" 2>&1 && grep -q 're_lu\|conv2d' "$tmp/out"; then
-    passes=$((passes + 1))
-else
-    echo "FAIL: quoted names, output:" >&2
-    sed 's/^/    /' "$tmp/out" >&2
-    fails=$((fails + 1))
-fi
+summary_matches "quoted names" "$tmp/q.nn" 're_lu|conv2d'
 
 # padding in any case, as Keras lower-cases it ('SAME' is TensorFlow's spelling).
 printf "model m { input [8, 8, 1] conv2d(2, 3, padding='SAME') maxpool2d(3, padding=Valid)
   flatten() dense(2, activation=softmax) }
 train { loss = sparse_categorical_crossentropy  data = csv('d.csv') }\n" >"$tmp/p.nn"
-if "$nnlc" --summary "$tmp/p.nn" >"$tmp/out" 2>&1 && grep -Eq 'conv2d \(Conv2D\) +\(None, 8, 8, 2\)' "$tmp/out" &&
-    grep -Eq 'max_pooling2d \(MaxPooling2D\) +\(None, 2, 2, 2\)' "$tmp/out"; then
-    passes=$((passes + 1))
-else
-    echo "FAIL: padding='SAME', output:" >&2
-    sed 's/^/    /' "$tmp/out" >&2
-    fails=$((fails + 1))
-fi
+summary_matches "padding='SAME'" "$tmp/p.nn" 'conv2d \(Conv2D\) +\(None, 8, 8, 2\)' \
+    'max_pooling2d \(MaxPooling2D\) +\(None, 2, 2, 2\)'
 
 # fit()'s arguments as Keras spells them: shuffle=False, verbose='auto' (or 0, 1, 2),
 # validation_data (a data source; what a trainer makes of them is codegen/settings.sh).
@@ -69,13 +70,7 @@ for fit in "shuffle=False  verbose='auto'  validation_data=csv('v.csv')" "shuffl
            "verbose=2  validation_data=npy('vx.npy', 'vy.npy')"; do
     printf "model m { input [4] dense(3, activation='softmax') }
 train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  %s }\n" "$fit" >"$tmp/f.nn"
-    if "$nnlc" --summary "$tmp/f.nn" >"$tmp/out" 2>&1 && grep -q 'Total params: 15' "$tmp/out"; then
-        passes=$((passes + 1))
-    else
-        echo "FAIL: $fit, output:" >&2
-        sed 's/^/    /' "$tmp/out" >&2
-        fails=$((fails + 1))
-    fi
+    summary_matches "$fit" "$tmp/f.nn" 'Total params: 15'
 done
 
 echo "keras: $passes passed, $fails failed"

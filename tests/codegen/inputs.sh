@@ -9,11 +9,7 @@
 set -u
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
-expect=$here/../runtime/expect.sh
-fails=0
-mkdir -p "$work"
-cd "$work" || exit 1
-check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
+. "$here/cases.sh"
 
 awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 40; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 2 }' >data.csv
 model() { # NAME ACTIVATION [SETTINGS]

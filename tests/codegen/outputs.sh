@@ -7,12 +7,7 @@
 set -u
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
-expect=$here/../runtime/expect.sh
-fails=0
-mkdir -p "$work"
-cd "$work" || exit 1
-check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$here/cases.sh"
 compile() { "$nnlc" "$1.nn" -o "$1" || { echo "FAIL: nnlc could not compile $1.nn"; exit 1; }; }
 
 awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 40; i++) printf "%d,%d,%d,%d\n", i % 7, i % 5, i % 3, i % 3 }' >cls.csv

@@ -13,12 +13,7 @@
 set -u
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
-expect=$here/../runtime/expect.sh
-fails=0
-mkdir -p "$work"
-cd "$work" || exit 1
-check() { "$expect" "$@" >/dev/null || { "$expect" "$@"; fails=$((fails + 1)); }; }
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$here/cases.sh"
 compile() { "$nnlc" --precision=f64 "$1.nn" -o "$1" || { echo "FAIL: nnlc could not compile $1.nn"; exit 1; }; }
 
 # y = w·x + b from zero weights, one example per step: the weights after two epochs depend
