@@ -303,21 +303,27 @@ static bool is_keras_input(const char *name) {
  * `input_shape=(28, 28, 1)` on any layer, `input_dim=784` on any but an embedding (whose
  * input_dim is its vocabulary) and Keras 2's `input_length=100` on an embedding. On a
  * block, a parameter of that name is the block's. */
+static bool block_has_param(const Decl *blk, const char *name) {
+    for (const Param *p = blk->params; p; p = p->next)
+        if (strcmp(p->name, name) == 0)
+            return true;
+    return false;
+}
+
+static bool input_option_name(const char *key) {
+    return strcmp(key, "input_shape") == 0 || strcmp(key, "input_dim") == 0 ||
+           strcmp(key, "input_length") == 0;
+}
+
 static bool is_input_option(Builder *B, const Expr *call, const char *key) {
-    bool shape = strcmp(key, "input_shape") == 0, dim = strcmp(key, "input_dim") == 0;
-    bool length = strcmp(key, "input_length") == 0;
-    if (!shape && !dim && !length)
+    if (!input_option_name(key))
         return false;
+    bool dim = strcmp(key, "input_dim") == 0, length = strcmp(key, "input_length") == 0;
     const LayerName *ln = find_layer(call->str);
     if (ln)
         return ln->op == OP_EMBEDDING ? !dim : !length;
     const Decl *blk = find_block(B, call->str);
-    if (!blk || length)
-        return false;
-    for (const Param *p = blk->params; p; p = p->next)
-        if (strcmp(p->name, key) == 0)
-            return false;
-    return true;
+    return blk && !length && !block_has_param(blk, key);
 }
 
 /* The call's first input option (see is_input_option), or NULL. */
@@ -1059,19 +1065,10 @@ static const Stmt *keras_input(Builder *B, Body *body, const Stmt *st, const Arg
  * or not (input_length on a dense, a block's own parameter input_dim), or NULL. */
 static const Arg *mentioned_input_option(const Expr *call) {
     for (const Arg *a = call->args; a; a = a->next)
-        if (a->key && (strcmp(a->key, "input_shape") == 0 || strcmp(a->key, "input_dim") == 0 ||
-                       strcmp(a->key, "input_length") == 0))
+        if (a->key && input_option_name(a->key))
             return a;
     return NULL;
 }
-
-static bool block_has_param(const Decl *blk, const char *name) {
-    for (const Param *p = blk->params; p; p = p->next)
-        if (strcmp(p->name, name) == 0)
-            return true;
-    return false;
-}
-
 
 /* The first layer statement `st` of a model without an input statement gives no input
  * option (input_option found none). Said at the statement, with the spelling it would
@@ -1098,27 +1095,20 @@ static const Stmt *no_input_before(Builder *B, const Stmt *st) {
                                                                         "sequence"
                                                                       : "or the shape of one "
                                                                         "example";
-    char take[128];
-    if (blk && block_has_param(blk, "input_shape"))
-        take[0] = '\0';
-    else if (named && !param && !vocab) /* input_length=10 on a dense or a block */
-        snprintf(take, sizeof take, ", or Keras' input_shape=(%s,) to this %s", "%s",
-                 blk ? "block" : "layer");
-    else if (embedding)
+    bool misplaced = named && !param && !vocab; /* input_length=10 on a dense or a block */
+    const Expr *v = misplaced ? named->value : NULL;
+    const char *n = v && v->kind == EX_NUM && v->is_int && v->num >= 1 ? expr_text(S, v) : "784";
+    char take[128] = ""; /* the layer's own way to give the input, if it has one */
+    if (embedding && !misplaced)
         snprintf(take, sizeof take, ", or Keras' input_length=T to this layer");
-    else
-        snprintf(take, sizeof take, ", or Keras' input_shape=(784,) to this %s",
+    else if (!(blk && block_has_param(blk, "input_shape")))
+        snprintf(take, sizeof take, ", or Keras' input_shape=(%s,) to this %s", n,
                  blk ? "block" : "layer");
-    if (named && !param && !vocab) {
-        const Expr *v = named->value;
-        const char *n = v && v->kind == EX_NUM && v->is_int && v->num >= 1 ? expr_text(S, v)
-                                                                           : "784";
+    if (misplaced) {
         diag_error(S->d, named->key_loc, "unknown option '%s' for %s", named->key, call->str);
-        char alt[128];
-        snprintf(alt, sizeof alt, take, n);
         diag_hint(S->d, named->key_loc, "%s= gives the input only on an embedding, and the model "
                   "has none yet: add `input [%s]` as the model's first line%s", named->key, n,
-                  alt);
+                  take);
         return stmt_without(S, st, drop_this, named);
     }
     diag_error(S->d, st->loc, "the model has no input shape before its first layer");

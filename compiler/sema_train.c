@@ -903,6 +903,11 @@ static void set_seed(Train *T, const Expr *v) {
     T->t->seed = (uint64_t)x;
 }
 
+/* Whether a resolved value is written as a number (1, -0.5, 1/255). */
+static bool written_as_number(const Expr *r) {
+    return r->kind == EX_NUM || r->kind == EX_BINARY || r->kind == EX_NEG;
+}
+
 /* Keras' fit(verbose=): 0 (only the final result), 1 (a progress bar) or 2 (one line per
  * epoch); Keras' "auto" is 1. */
 static void set_verbose(Train *T, const Expr *v) {
@@ -914,7 +919,7 @@ static void set_verbose(Train *T, const Expr *v) {
         T->t->verbose = 1;
         return;
     }
-    if (r->kind != EX_NUM && r->kind != EX_BINARY && r->kind != EX_NEG) {
+    if (!written_as_number(r)) {
         diag_error(T->S->d, v->loc, "%s, found %s", what, expr_text(T->S, r));
         return;
     }
@@ -974,7 +979,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         const Expr *r = sema_resolve(T->S, &sc, v);
         /* Keras' validation_data is data; a fraction is validation_split */
         bool data_only = strcmp(s->key, "validation_data") == 0;
-        bool number = r->kind == EX_NUM || r->kind == EX_BINARY || r->kind == EX_NEG;
+        bool number = written_as_number(r);
         if (r->kind == EX_CALL || r->kind == EX_NAME) {
             data_source(T, s->key, v, &t->validation);
         } else if (!number) { /* "val.csv", Keras' (x_val, y_val) */
