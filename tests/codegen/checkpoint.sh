@@ -22,4 +22,10 @@ trained=$(grep -E '^Test: 96 examples - test_loss: [0-9.]+ - test_accuracy: [0-9
 # Predicting again from the same checkpoint prints the same bytes.
 "$trainer" --load "$ck" --predict "$data/ck_x.npy" --threads 1 > "$work/pred2.csv"
 cmp "$work/pred.csv" "$work/pred2.csv"
+# The graph fingerprint hashes layer and activation names and shapes, not nnlc's enum
+# values: adding a layer kind to nnlc (global_max_pool moved every later kind's number)
+# must leave the fingerprints of existing models and their checkpoints as they are. It
+# changes only when models/checkpoint.nn does.
+head -c 4096 "$ck" | grep -aq '"fingerprint":"0xb7dda14ec520a50b"' ||
+    { echo "FAIL: the fingerprint of models/checkpoint.nn changed"; exit 1; }
 echo "checkpoint: evaluate and predict from --load match the saved run and the weights"

@@ -22,6 +22,11 @@ done
 for own in conv2d.forward dense.forward dense_3.forward; do
     grep -q "^$own " <<<"$calls" && fail "$own should keep its own loops"
 done
+# update calls one function per tensor, and tensors of one size share theirs
+grep -q "^  call dense_1.W.update(ctx" <<<"$(sed -n '/^func update(ctx):/,/^$/p' <<<"$loops")" ||
+    fail "update does not call dense_1.W.update"
+grep -q "^  call dense_1.W.update(ctx, " <<<"$(sed -n '/^func dense_2.W.update(ctx):/,/^$/p' <<<"$loops")" ||
+    fail "dense_2.W.update does not call dense_1.W.update, the update of a tensor of its size"
 grep -qxF "  call conv2d_1.forward(ctx, re_lu_1.y, conv2d_3.y, conv2d_3.W)" <<<"$loops" ||
     fail "conv2d_3.forward does not pass its own buffers"
 grep -q "^func conv2d_1.forward(ctx, conv2d.y, conv2d_1.y, conv2d_1.W):" <<<"$loops" ||
