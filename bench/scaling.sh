@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# scaling.sh MODEL.nn [--epochs N] [--pairs K] [--limit N] — what a second thread gains:
-# the trainer of MODEL.nn runs at 1 and at 2 threads back to back, K times, and each pair
-# prints both images/s and their ratio, the 2-thread target of the speed issue (>= 1.8x).
+# scaling.sh MODEL.nn [--epochs N] [--pairs K] [--limit N] [--auto] — what a second thread
+# gains: the trainer of MODEL.nn runs at 1 and at 2 threads back to back, K times, and each
+# pair prints both images/s and their ratio, the 2-thread target of the speed issue (>= 1.8x).
+# With --auto, a third run with --threads auto (the trainer's default: all threads or one,
+# whichever is faster, compared every second) and its ratio to 1 thread.
 # A pair's two runs are seconds apart, so the machine is in the same state for both; the
 # round trip of a cache line between two cores (bench/core_latency.c) is printed before
 # each pair, as it decides what a second thread gains on a small model. No PyTorch needed.
@@ -16,15 +18,16 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 usage() {
-    echo "usage: scaling.sh MODEL.nn [--epochs N] [--pairs K] [--limit N]${1:+ ($1)}" >&2
+    echo "usage: scaling.sh MODEL.nn [--epochs N] [--pairs K] [--limit N] [--auto]${1:+ ($1)}" >&2
     exit 2
 }
 src=${1:-}
 [ -n "$src" ] || usage
 [ -f "$src" ] || usage "no file '$src'"
 shift
-epochs=3 pairs=3 limit=()
+epochs=3 pairs=3 limit=() auto=""
 while [ $# -gt 0 ]; do
+    [ "$1" = --auto ] && { auto=1; shift; continue; }
     [ $# -ge 2 ] || usage "'$1' needs a value"
     case $2 in
         '' | *[!0-9]*) usage "'$1' needs a number, got '$2'" ;;
@@ -58,7 +61,7 @@ run() {
         END { printf "%.0f", n * k / s }' "$work/history.csv"
 }
 
-echo "== $name: $epochs epoch(s) per run, $pairs pair(s), 1 then 2 threads"
+echo "== $name: $epochs epoch(s) per run, $pairs pair(s), 1 then 2 threads${auto:+, then auto}"
 for k in $(seq "$pairs"); do
     state=""
     [ -n "$latency" ] && state=" ($("$latency" | grep -Eo '[0-9]+ ns') round trip)"
@@ -66,4 +69,10 @@ for k in $(seq "$pairs"); do
     two=$(run 2)
     awk -v a="$one" -v b="$two" -v k="$k" -v s="$state" 'BEGIN {
         printf "   pair %d%s: 1 thread %d images/s, 2 threads %d images/s: %.2fx\n", k, s, a, b, b / a }'
+    if [ -n "$auto" ]; then
+        three=$(run auto)
+        awk -v a="$one" -v c="$three" 'BEGIN {
+            printf "          --threads auto %d images/s: %.2fx", c, c / a }'
+        grep -o '2 for [0-9]*% of the [0-9]* steps' "$work/out.txt" | sed 's/^/ (/; s/$/)/' || echo
+    fi
 done

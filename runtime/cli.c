@@ -29,6 +29,7 @@ typedef enum {
     OPT_ZERO,    /* int, set to 0 (--quiet, the same as --verbose 0) */
     OPT_LEVEL,   /* int from 0 to max */
     OPT_INT,     /* int >= 1 */
+    OPT_THREADS, /* int >= 1, or auto (the bool at offset2) */
     OPT_I64,     /* int64_t >= 1 */
     OPT_U64,     /* uint64_t, any */
     OPT_POS,     /* double > 0 */
@@ -52,7 +53,9 @@ static const OptSpec OPTIONS[] = {
     {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size (one larger than the data set takes all of it, as in Keras)"},
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation"},
-    {"threads", OPT_INT, OFF(threads), 0, NNRT_MAX_THREADS, "N", "worker threads (default: all cores)"},
+    {"threads", OPT_THREADS, OFF(threads), OFF(threads_auto), NNRT_MAX_THREADS, "N|auto",
+     "threads; auto (the default): all cores, or one thread while it trains faster, measured "
+     "every second (the weights are the same either way)"},
     {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data, before any split "
                                                      "(with --evaluate: of the test set; with --predict: of FILE; a series' "
                                                      "examples are its windows)"},
@@ -141,6 +144,14 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
         *(int *)field = 1;
         return true;
     }
+    if (o->kind == OPT_THREADS) {
+        bool is_auto = strcmp(v, "auto") == 0;
+        *(bool *)((char *)opt + o->offset2) = is_auto;
+        if (is_auto) {
+            *(int *)field = nnrt_pool_cores() < o->max ? nnrt_pool_cores() : (int)o->max;
+            return true;
+        }
+    }
     if (o->kind == OPT_POS) {
         double x = strtod(v, &end);
         if (plain_number(v, true) && !*end && !errno && x > 0 && isfinite(x) &&
@@ -165,13 +176,13 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
     long long x = strtoll(v, &end, 10), min = o->kind == OPT_LEVEL ? 0 : 1;
     bool plain = plain_number(v, false);
     if (plain && !*end && !errno && x >= min && x <= o->max) {
-        if (o->kind == OPT_INT || o->kind == OPT_LEVEL)
+        if (o->kind == OPT_INT || o->kind == OPT_THREADS || o->kind == OPT_LEVEL)
             *(int *)field = (int)x;
         else
             *(int64_t *)field = x;
         return true;
     }
-    if (o->kind == OPT_LEVEL)
+    if (o->kind == OPT_LEVEL || o->kind == OPT_THREADS)
         fprintf(err, "%s: error: --%s expects %lld to %lld or auto, got '%s'\n", opt->prog,
                 o->name, min, (long long)o->max, v);
     else if (o->max < INT64_MAX && plain && !*end && x > o->max)
@@ -278,6 +289,7 @@ static void set_defaults(Options *o, const NnrtModel *m, const char *argv0) {
     o->shuffle = m->shuffle != 0;
     o->verbose = m->verbose;
     o->threads = nnrt_pool_cores() < NNRT_MAX_THREADS ? nnrt_pool_cores() : NNRT_MAX_THREADS;
+    o->threads_auto = true;
 }
 
 int nnrt_cli_parse(Options *o, const NnrtModel *m, int argc, char **argv, FILE *out, FILE *err) {

@@ -20,6 +20,8 @@ typedef struct Options {
     uint64_t seed;
     bool seed_given;           /* --resume keeps the checkpoint's seed unless --seed is given */
     int threads;
+    bool threads_auto;         /* --threads auto (the default): all threads or one, whichever
+                                * trains faster, compared every second (thread_choice.h) */
     int64_t limit;             /* 0 = all */
     const char *data_path, *data_labels;
     const char *test_path, *test_labels;

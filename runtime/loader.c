@@ -63,11 +63,13 @@ static void withdraw_next(DataLoader *dl) {
         nnrt_pool_set_idle(dl->pool, NULL);
 }
 
-/* Offers the batch at dl->pos to the pool's idle threads. */
+/* Offers the batch at dl->pos to the pool's idle threads; not while the pool is serial
+ * (--threads auto running on one thread), where the trainer runs as with one thread and
+ * the workers sleep instead of taking a core from whatever made one thread faster. */
 static void offer_next(DataLoader *dl) {
     NextBatch *nx = &dl->next;
     nx->first = -1;
-    if (!nx->x || dl->pos >= dl->ds->n)
+    if (!nx->x || dl->pos >= dl->ds->n || dl->pool->serial)
         return;
     nx->first = dl->pos;
     nx->rows = rows_at(dl, dl->pos);

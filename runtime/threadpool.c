@@ -207,6 +207,7 @@ static void *worker_main(void *arg) {
 bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     p->threads = threads < 1 ? 1 : threads;
     p->oversubscribed = p->threads > nnrt_pool_cores();
+    p->serial = false;
     p->workers = NULL;
     p->body = NULL;
     p->ctx = NULL;
@@ -304,7 +305,7 @@ static void wait_for_workers(ThreadPool *p, uint64_t generation) {
 void nnrt_parallel_for(NnrtPool *pool, int64_t n, NnrtBody body, void *ctx) {
     if (n <= 0)
         return;
-    if (!pool || pool->threads == 1) {
+    if (!pool || pool->threads == 1 || pool->serial) {
         body(ctx, 0, n, 0);
         return;
     }
@@ -330,5 +331,7 @@ void nnrt_parallel_for(NnrtPool *pool, int64_t n, NnrtBody body, void *ctx) {
     wait_for_workers(pool, generation);
     atomic_store(&pool->busy, false);
 }
+
+void nnrt_pool_set_serial(ThreadPool *p, bool serial) { p->serial = serial; }
 
 int nnrt_pool_threads(const NnrtPool *pool) { return pool ? pool->threads : 1; }

@@ -60,6 +60,7 @@ struct NnrtPool {
     bool oversubscribed;              /* more threads than cores: everyone takes chunks */
     /* The caller's own. */
     _Alignas(64) atomic_bool busy;    /* a job is running: catches nested calls */
+    bool serial;                      /* the caller runs every job whole, alone */
     /* Waiting threads count themselves in and out of idle_users while idle work is
      * offered, which must not slow down the job signals above. */
     _Alignas(64) _Atomic(const IdleWork *) idle; /* what waiting threads do, or NULL */
@@ -73,6 +74,12 @@ typedef struct NnrtPool ThreadPool;
  * the system refuses to create threads. */
 bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size);
 void nnrt_pool_free(ThreadPool *p);
+
+/* With serial set, nnrt_parallel_for runs body(ctx, 0, n, 0) on the calling thread, as a
+ * 1-thread pool does (the same numbers: generated code never depends on the chunks); the
+ * workers stay, and keep doing idle work. For `--threads auto` (thread_choice.h). Only
+ * the thread that calls nnrt_parallel_for may call this. */
+void nnrt_pool_set_serial(ThreadPool *p, bool serial);
 
 /* Makes w (or NULL: nothing) the pool's idle work. When it returns, no thread is still
  * running a step of the previous idle work, so its owner may change or free it. Only

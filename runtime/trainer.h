@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "progress.h"
 #include "schedule.h"
+#include "thread_choice.h"
 #include "threadpool.h"
 
 #include <stdio.h>
@@ -30,6 +31,7 @@ typedef struct Trainer {
     const NnrtModel *m;
     const Options *opt;
     ThreadPool pool;
+    ThreadChoice choice;   /* --threads auto: all threads or one, per training step */
     int64_t max_batch;     /* rows the buffers hold: --batch capped at the data's size, at
                             * least the gradcheck batch; 0 before data is loaded */
     void *params;          /* (param_size) model precision */

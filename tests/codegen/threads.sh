@@ -4,6 +4,7 @@
 # seed and thread count must give bit-identical weights, and a generated kernel that
 # keeps every reduction inside one chunk gives the same weights for any thread count.
 # A different seed must give different weights (else the comparisons prove nothing).
+# --threads auto, which moves between all threads and one during training, too.
 set -u
 trainer=$1 tool=$2 data=$3 work=$4
 mkdir -p "$work"
@@ -23,5 +24,24 @@ failed=0
 if "$tool" same "$work/t2.safetensors" "$work/seed8.safetensors" > /dev/null; then
     echo "FAIL: another seed gave the same weights"; failed=1
 fi
-[ $failed -eq 0 ] && echo "threads: same seed, same weights; 1, 2 and 3 threads identical"
+# --threads auto (the default) runs each step on all threads or on one, whichever was
+# faster when they were last compared (runtime/thread_choice.h). A run long enough for
+# a comparison (a 0.05 s warm-up, then four windows of at least 5 ms) switches between
+# them, and must still end with 1 thread's weights.
+# (--save writes every epoch: few long epochs, of 3,000 made-up examples.)
+awk 'BEGIN { srand(1); printf "x1"; for (j = 2; j <= 12; j++) printf ",x%d", j; print ",label"
+             for (i = 0; i < 3000; i++) {
+                 s = 0
+                 for (j = 0; j < 12; j++) { v = 2 * rand() - 1; s += v * (j % 3 - 1); printf "%s%.4f", j ? "," : "", v }
+                 print "," (s > 0.5 ? 2 : s < -0.5 ? 0 : 1) } }' > "$work/long.csv"
+long=(--data "$work/long.csv" --batch 16 --epochs 200)
+"$trainer" "${long[@]}" --threads 1 --quiet --save "$work/long1.safetensors" > /dev/null || exit 1
+"$trainer" "${long[@]}" --verbose 2 --save "$work/auto.safetensors" > "$work/auto.txt" || exit 1
+if [ "$(nproc)" -gt 1 ] && ! grep -q "^Threads (auto): .*(compared [1-9]" "$work/auto.txt"; then
+    echo "FAIL: --threads auto did not compare all threads with one:"; tail -3 "$work/auto.txt"
+    failed=1
+fi
+"$tool" same "$work/long1.safetensors" "$work/auto.safetensors" ||
+    { echo "FAIL: --threads auto and 1 thread differ"; failed=1; }
+[ $failed -eq 0 ] && echo "threads: same seed, same weights; 1, 2, 3 threads and auto identical"
 exit $failed

@@ -17,6 +17,7 @@
 #include "rng.h"
 #include "run.h"
 #include "schedule.h"
+#include "thread_choice.h"
 #include "threadpool.h"
 
 #include <math.h>
@@ -496,9 +497,13 @@ static void test_loader_ahead(int elem_size) {
         nnrt_loader_start_epoch(&train, epoch);
         nnrt_loader_start_epoch(&train_ref, epoch);
         int64_t rows;
-        while ((rows = nnrt_loader_next(&train)) > 0) {
+        /* batches 13-16 with the pool serial (--threads auto on one thread): the same
+         * batches, none offered to the idle threads */
+        while ((nnrt_pool_set_serial(&pool, batches >= 12 && batches < 16),
+                rows = nnrt_loader_next(&train)) > 0) {
             ASSERT(rows, nnrt_loader_next(&train_ref));
             ASSERT_TRUE(same_batch(&train, &train_ref, rows, elem_size));
+            ASSERT_TRUE(!pool.serial || train.next.first < 0);
             batches++;
             /* give the idle threads up to a second to copy the next batch */
             double start = nnrt_now();
@@ -524,7 +529,8 @@ static void test_loader_ahead(int elem_size) {
         ASSERT(0, nnrt_loader_next(&train_ref));
     }
     ASSERT(20, batches);        /* 10 per epoch, the last one 1 row */
-    ASSERT(18, copied_ahead);   /* every batch but the last of each epoch offers the next */
+    ASSERT(14, copied_ahead);   /* every batch but the last of each epoch and the four
+                                 * taken with the pool serial offers the next */
     nnrt_loader_free(&train);
     nnrt_loader_free(&val);
     nnrt_loader_free(&train_ref);
@@ -773,6 +779,19 @@ static void check_pool(int threads) {
             free(c.cover);
         }
     }
+    /* serial: the caller runs each job whole, as a 1-thread pool does; then chunks again */
+    nnrt_pool_set_serial(&pool, true);
+    Calls one = {{0}, {0}, {0}, calloc(1001, sizeof(int))};
+    nnrt_parallel_for(&pool, 1001, record, &one);
+    ASSERT_TRUE(one.hits[0] == 1 && one.begin[0] == 0 && one.end[0] == 1001);
+    for (int k = 1; k < threads; k++)
+        ASSERT(0, one.hits[k]);
+    free(one.cover);
+    nnrt_pool_set_serial(&pool, false);
+    Calls again = {{0}, {0}, {0}, calloc(1001, sizeof(int))};
+    nnrt_parallel_for(&pool, 1001, record, &again);
+    ASSERT(1, again.hits[threads - 1]);
+    free(again.cover);
     nnrt_pool_free(&pool);
 }
 
@@ -791,6 +810,73 @@ static void test_pool(void) {
     nnrt_parallel_for(NULL, 5, record, &c);
     ASSERT_TRUE(c.hits[0] == 1 && c.begin[0] == 0 && c.end[0] == 5);
     free(c.cover);
+}
+
+/* ---- --threads auto ---- */
+
+/* Steps of step_all seconds with all threads and step_one with one, until `seconds` of
+ * training; the steps numbered slow_step and slow_step2 (if any) take slow_len seconds
+ * instead (another process ran, the data moved). Returns the choice's state. */
+static ThreadChoice drive_choice2(double step_all, double step_one, double seconds,
+                                  int64_t slow_step, int64_t slow_step2, double slow_len) {
+    ThreadChoice c;
+    nnrt_choice_init(&c, true);
+    double spent = 0;
+    for (int64_t i = 0; spent < seconds; i++) {
+        double t = i == slow_step || i == slow_step2 ? slow_len
+                   : nnrt_choice_one(&c)             ? step_one
+                                                     : step_all;
+        nnrt_choice_step(&c, t);
+        spent += t;
+    }
+    return c;
+}
+
+static ThreadChoice drive_choice(double step_all, double step_one, double seconds,
+                                 int64_t slow_step, double slow_len) {
+    return drive_choice2(step_all, step_one, seconds, slow_step, -1, slow_len);
+}
+
+static void test_thread_choice(void) {
+    /* one thread faster: after the warm-up and the first comparison, one thread is kept */
+    ThreadChoice c = drive_choice(0.001, 0.0005, 10, -1, 0);
+    ASSERT_TRUE(c.comparisons >= 8 && c.comparisons <= 10);
+    ASSERT_TRUE(nnrt_choice_one(&c));
+    ASSERT_TRUE(c.steps[1] > 8 * c.steps[0]);
+    /* all threads faster: kept, one thread only in the comparisons' windows (~1%) */
+    c = drive_choice(0.0005, 0.001, 10, -1, 0);
+    ASSERT_TRUE(!nnrt_choice_one(&c) && c.comparisons >= 8);
+    ASSERT_TRUE(c.steps[1] * 50 < c.steps[0]);
+    /* a tie keeps all threads */
+    c = drive_choice(0.001, 0.001, 3, -1, 0);
+    ASSERT_TRUE(!nnrt_choice_one(&c) && c.comparisons >= 2);
+    /* one slow step in the first window of all threads (steps 0-99 are the warm-up's):
+     * the second window of all threads decides for them */
+    c = drive_choice(0.0005, 0.001, 1.0, 101, 0.5);
+    ASSERT(1, c.comparisons);
+    ASSERT_TRUE(!nnrt_choice_one(&c));
+    /* windows: a first step not counted, then at least 2 steps and 10 ms, so a comparison
+     * of 4 windows of 1-second steps takes 12 steps; the warm-up, 1 */
+    c = drive_choice(1.0, 1.0, 1 + 12, -1, 0);
+    ASSERT(1, c.comparisons);
+    ASSERT(13, c.steps[0] + c.steps[1]);
+    ASSERT(6, c.steps[1]);
+    /* the first step of a window does not count: a slow one (the data moving to the
+     * other core) does not make one thread look slower */
+    c = drive_choice2(1.0 / 512, 1.0 / 1024, 1.2, 33, 52, 0.5); /* steps 0-25 warm up; all
+                              * threads' windows are 26-32 and 45-51, one's 33-44 and 52-63 */
+    ASSERT(1, c.comparisons);
+    ASSERT_TRUE(nnrt_choice_one(&c));
+    c = drive_choice2(1.0 / 512, 1.0 / 1024, 1.2, 34, 53, 0.5); /* counted, they decide */
+    ASSERT(1, c.comparisons);
+    ASSERT_TRUE(!nnrt_choice_one(&c));
+    /* inactive (--threads N): always all threads */
+    nnrt_choice_init(&c, false);
+    for (int i = 0; i < 100; i++) {
+        ASSERT_TRUE(!nnrt_choice_one(&c));
+        nnrt_choice_step(&c, i % 2 ? 1.0 : 1e-6);
+    }
+    ASSERT(100, c.steps[0]);
 }
 
 /* ---- rng ---- */
@@ -994,6 +1080,23 @@ static void test_cli(void) {
         char *argv[] = {"./tiny", (char *)bad[i][0], (char *)bad[i][1]};
         ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv, devnull, devnull));
     }
+    /* --threads: auto by default and when asked for, a number fixes it */
+    char *argv15[] = {"./tiny"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 1, argv15, devnull, devnull));
+    ASSERT_TRUE(o.threads_auto);
+    ASSERT(nnrt_pool_cores() < NNRT_MAX_THREADS ? nnrt_pool_cores() : NNRT_MAX_THREADS, o.threads);
+    char *argv16[] = {"./tiny", "--threads", "3"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 3, argv16, devnull, devnull));
+    ASSERT_TRUE(!o.threads_auto);
+    ASSERT(3, o.threads);
+    char *argv17[] = {"./tiny", "--threads=2", "--threads", "auto"};
+    ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 4, argv17, devnull, devnull));
+    ASSERT_TRUE(o.threads_auto);
+    const char *bad_threads[] = {"0", "Auto", "auto1", "-1", "257"};
+    for (size_t i = 0; i < sizeof bad_threads / sizeof bad_threads[0]; i++) {
+        char *argv[] = {"./tiny", "--threads", (char *)bad_threads[i]};
+        ASSERT(CLI_USAGE, nnrt_cli_parse(&o, &m, 3, argv, devnull, devnull));
+    }
     char *argv14[] = {"./tiny", "--quiet", "--verbose", "auto", "--lr", ".5"};
     ASSERT(CLI_RUN, nnrt_cli_parse(&o, &m, 6, argv14, devnull, devnull));
     ASSERT(1, o.verbose);
@@ -1018,6 +1121,7 @@ int main(void) {
     }
     test_rng();
     test_pool();
+    test_thread_choice();
     test_idx(false);
     test_idx(true);
     test_idx_errors();
