@@ -26,7 +26,8 @@ static void start_window(ThreadChoice *c, int window) {
 }
 
 /* The current window has run its steps: its seconds per step count for its way, and
- * after the last window the faster way is kept (all threads when they tie). */
+ * after the last window the faster way is kept (all threads when they tie), longer when
+ * it was clearly faster. */
 static void end_window(ThreadChoice *c) {
     double per_step = c->window_seconds / (double)c->window_steps;
     if (per_step < c->best[c->one])
@@ -37,7 +38,9 @@ static void end_window(ThreadChoice *c) {
     }
     c->one = c->best[1] < c->best[0];
     c->window = NNRT_CHOICE_WINDOWS;
-    c->keep_left = NNRT_CHOICE_KEEP_SECONDS;
+    double faster = c->best[c->one], slower = c->best[!c->one];
+    c->keep_left = slower >= NNRT_CHOICE_CLEAR_RATIO * faster ? NNRT_CHOICE_KEEP_LONG_SECONDS
+                                                              : NNRT_CHOICE_KEEP_SECONDS;
     c->comparisons++;
 }
 

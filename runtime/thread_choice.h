@@ -29,10 +29,11 @@
 
 /* Every comparison: 4 windows (all, one, all, one), each at least this many steps and this
  * long, after a first step that does not count (it moves the data the other way has in
- * its caches); then the faster way is kept for this long. The times are the training
+ * its caches); then the faster way is kept for a second, or for four when it was faster
+ * by a quarter or more (a gap that large rarely closes within seconds). The times are the training
  * steps' own (loading the batch, forward, backward, update), so that validation,
- * checkpoints and progress output between them do not count. With windows of 10 ms and a
- * second kept, about 4% of training is spent comparing, half of it the slower way. Each
+ * checkpoints and progress output between them do not count. With windows of 10 ms, 1-4%
+ * of training is spent comparing, half of it the slower way. Each
  * way's best window counts, so one window slowed by something else (another process, the
  * VM) does not decide. Training starts with all threads for a moment, so that no window
  * pays for the first touches of the buffers. */
@@ -41,6 +42,8 @@
 #define NNRT_CHOICE_SETTLE_STEPS 1
 #define NNRT_CHOICE_WINDOWS 4
 #define NNRT_CHOICE_KEEP_SECONDS 1.0
+#define NNRT_CHOICE_KEEP_LONG_SECONDS 4.0
+#define NNRT_CHOICE_CLEAR_RATIO 1.25
 #define NNRT_CHOICE_WARMUP_SECONDS 0.05
 
 typedef struct ThreadChoice {
