@@ -21,10 +21,31 @@
 
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
     if (err) {
+        char raw[sizeof err->msg];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        /* An error is one line. Messages quote what a file holds (a CSV field, a .npy
+         * header, a class name), which may hold line breaks (a quoted CSV field), a CR
+         * that would overwrite the line on a terminal, or any other control byte of a
+         * damaged file: they are shown escaped, as \n, \r, \t or \xNN. */
+        size_t k = 0;
+        for (const unsigned char *c = (const unsigned char *)raw; *c; c++) {
+            char esc[5];
+            int len;
+            if (*c >= 0x20 && *c != 0x7f)
+                esc[0] = (char)*c, len = 1;
+            else if (*c == '\n' || *c == '\r' || *c == '\t')
+                esc[0] = '\\', esc[1] = *c == '\n' ? 'n' : *c == '\r' ? 'r' : 't', len = 2;
+            else
+                len = snprintf(esc, sizeof esc, "\\x%02x", *c);
+            if (k + (size_t)len >= sizeof err->msg)
+                break;
+            memcpy(err->msg + k, esc, (size_t)len);
+            k += (size_t)len;
+        }
+        err->msg[k] = '\0';
     }
     return false;
 }

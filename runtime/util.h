@@ -22,7 +22,8 @@ typedef struct NnrtError {
 } NnrtError;
 
 /* Formats msg into err (if err is not NULL) and returns false, so callers can write
- * `return nnrt_fail(err, "...")`. */
+ * `return nnrt_fail(err, "...")`. Control characters (from a file's text the message
+ * quotes) are written escaped (\n, \xNN), so the message stays one line. */
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void *nnrt_alloc(size_t bytes);               /* zeroed, NNRT_ALIGN-aligned; exits on OOM */

@@ -24,6 +24,13 @@ target_include_directories(rt_unit PRIVATE ${NNRT_TEST_DIR})
 target_compile_definitions(rt_unit PRIVATE _POSIX_C_SOURCE=200809L)
 add_test(NAME runtime.unit COMMAND rt_unit)
 
+# What fuzzing the readers found (tests/fuzz/runtime): crashes, hangs, memory out of
+# proportion to a file, unclear messages.
+add_executable(rt_robust ${NNRT_TEST_DIR}/test_robust.c)
+target_link_libraries(rt_robust PRIVATE nnrt)
+target_compile_definitions(rt_robust PRIVATE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
+add_test(NAME runtime.robust COMMAND rt_robust)
+
 add_executable(rt_fixtures ${NNRT_TEST_DIR}/make_fixtures.c ${NNRT_TEST_DIR}/fixtures.c)
 target_link_libraries(rt_fixtures PRIVATE nnrt) # for zlib and libm; its own main() wins
 
