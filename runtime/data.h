@@ -48,6 +48,7 @@ typedef struct ClassVocab {
     char **names;  /* n names, then NULL up to the model's class count (nnrt_vocab_alloc) */
     int n;
     bool fixed;
+    const char *from; /* the checkpoint the names were read from, or NULL (for messages) */
 } ClassVocab;
 
 /* What the model expects of a source. */
@@ -87,6 +88,24 @@ bool nnrt_float32_overflows(double v);
  * float32, or an error naming the byte and the example when float32 cannot hold it. */
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
                         int64_t per, NnrtError *err);
+
+/* Text of a file as a message quotes it: whole up to `most` bytes, else its first bytes
+ * (cut at a UTF-8 character) and "... (N bytes)", so that a field of a million digits
+ * does not push the rest of the message out of it. Returns text or buf. */
+const char *nnrt_quote(char *buf, size_t size, const char *text, size_t most);
+enum { NNRT_QUOTE_SIZE = 96, NNRT_QUOTE_MOST = 60 }; /* a buffer for nnrt_quote, and its `most` */
+
+/* The next capacity for rows of `row_bytes` bytes read from a text file of text_bytes
+ * bytes (held in memory while it is read) when `need` rows must fit: *cap doubled (1024
+ * at first), or as many as the memory the process may use holds. False when not even
+ * `need` rows fit: an error naming the file and line and suggesting --limit, instead of
+ * the system's "out of memory" (or a killed process). */
+bool nnrt_rows_grow(const char *path, int line, int64_t *cap, int64_t need, int64_t row_bytes,
+                    size_t text_bytes, NnrtError *err);
+/* realloc of *p to `bytes` for `rows` rows: false, *p kept, with that error when the memory
+ * runs out all the same (what else the process holds is not counted above). */
+bool nnrt_rows_realloc(void **p, size_t bytes, const char *path, int line, int64_t rows,
+                       NnrtError *err);
 
 /* "(28, 28, 1)" */
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank);

@@ -8,6 +8,7 @@
 #include "data.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,91 +50,123 @@ void nnrt_csv_free(CsvReader *r) {
     r->buf = NULL;
 }
 
-static void skip_blank_lines(CsvReader *r) {
+/* Counts the line break ending line *line: lines are counted in an int, which a file
+ * beyond 2^31 - 1 lines (a .csv.gz of gigabytes of blank lines) would overflow. */
+static bool next_line(const CsvReader *r, int *line, NnrtError *err) {
+    if (*line == INT_MAX)
+        return nnrt_fail(err, "%s:%d: the file goes on beyond %d lines, more than this reader "
+                         "counts; split it", r->path, *line, INT_MAX);
+    ++*line;
+    return true;
+}
+
+static bool skip_blank_lines(CsvReader *r, NnrtError *err) {
     for (;;) {
         size_t p = r->pos;
         while (p < r->len && (r->s[p] == ' ' || r->s[p] == '\t' || r->s[p] == '\r'))
             p++;
         if (p < r->len && r->s[p] == '\n') {
             r->pos = p + 1;
-            r->next_line++;
+            if (!next_line(r, &r->next_line, err))
+                return false;
         } else {
             if (p >= r->len)
                 r->pos = p;
-            return;
+            return true;
         }
     }
 }
 
-/* Copies one field into r->buf at *k; stops at the delimiter or end of line. */
-static bool scan_field(CsvReader *r, size_t *k, NnrtError *err) {
+/* Where a scan of the current row is: its byte and line. */
+typedef struct CsvCursor {
+    size_t pos;
+    int line;
+} CsvCursor;
+
+/* One field at c, up to the delimiter or the end of the line: copied, unquoted and
+ * NUL-terminated, to out + *k when out is not NULL; else only counted. Either way *k
+ * grows by at least the bytes copied, so that nnrt_csv_next can size the row with the
+ * very scan that then copies it (a quote inside a field, as in 0"4, opens nothing). */
+static bool scan_field(const CsvReader *r, CsvCursor *c, char *out, size_t *k, NnrtError *err) {
     const char *s = r->s;
-    if (r->pos < r->len && s[r->pos] == '"') {
-        int start_line = r->next_line;
-        r->pos++;
+    size_t start = *k;
+    if (c->pos < r->len && s[c->pos] == '"') {
+        int start_line = c->line;
+        c->pos++;
         for (;;) {
-            if (r->pos >= r->len)
+            if (c->pos >= r->len)
                 return nnrt_fail(err, "%s:%d: unterminated quoted field", r->path, start_line);
-            char c = s[r->pos++];
-            if (c == '"' && r->pos < r->len && s[r->pos] == '"')
-                r->pos++;
-            else if (c == '"')
+            char ch = s[c->pos++];
+            if (ch == '"' && c->pos < r->len && s[c->pos] == '"')
+                c->pos++;
+            else if (ch == '"')
                 break;
-            if (c == '\n')
-                r->next_line++;
-            r->buf[(*k)++] = c;
+            if (ch == '\n' && !next_line(r, &c->line, err))
+                return false;
+            if (out)
+                out[*k] = ch;
+            ++*k;
         }
     }
-    while (r->pos < r->len && s[r->pos] != r->delim && s[r->pos] != '\n')
-        r->buf[(*k)++] = s[r->pos++];
-    if (*k > 0 && r->buf[*k - 1] == '\r')
-        (*k)--;
-    r->buf[(*k)++] = '\0';
+    for (; c->pos < r->len && s[c->pos] != r->delim && s[c->pos] != '\n'; c->pos++, ++*k)
+        if (out)
+            out[*k] = s[c->pos];
+    if (out && *k > start && out[*k - 1] == '\r')
+        --*k;
+    if (out)
+        out[*k] = '\0';
+    ++*k;
     return true;
 }
 
-/* Bytes from r->pos to the end of the row, newlines inside quotes included. */
-static size_t row_length(const CsvReader *r) {
-    bool quoted = false;
-    size_t p = r->pos;
-    for (; p < r->len && (quoted || r->s[p] != '\n'); p++)
-        if (r->s[p] == '"')
-            quoted = !quoted;
-    return p - r->pos;
-}
-
 int nnrt_csv_next(CsvReader *r, NnrtError *err) {
-    skip_blank_lines(r);
+    if (!skip_blank_lines(r, err))
+        return -1;
     if (r->pos >= r->len)
         return 0;
     r->line = r->next_line;
-    /* Unquoting only shrinks text, and each field adds one NUL; a row of L bytes has at
-     * most L + 1 fields, so 2L + 2 bytes always suffice. */
-    size_t need = 2 * row_length(r) + 2;
-    if (r->buf_cap < need) {
-        r->buf_cap = need;
-        r->buf = nnrt_realloc(r->buf, need);
-    }
-    size_t k = 0;
-    r->nfields = 0;
+    /* First the row's fields and bytes are counted, then the same scan copies them: a
+     * buffer sized by any other reading of the quotes could be too small. */
+    CsvCursor c = {r->pos, r->next_line};
+    size_t bytes = 0;
+    int nfields = 0;
     for (;;) {
-        if (r->nfields == r->cap) {
-            r->cap = r->cap ? 2 * r->cap : 64;
-            r->fields = nnrt_realloc(r->fields, sizeof(char *) * (size_t)r->cap);
-        }
-        r->fields[r->nfields++] = r->buf + k;
-        if (!scan_field(r, &k, err))
+        if (nfields == INT_MAX)
+            return nnrt_fail(err, "%s:%d: a row of more than %d fields", r->path, r->line,
+                             INT_MAX), -1;
+        nfields++;
+        if (!scan_field(r, &c, NULL, &bytes, err))
             return -1;
-        if (r->pos < r->len && r->s[r->pos] == r->delim) {
-            r->pos++;
-            continue;
-        }
-        if (r->pos < r->len) { /* the newline ending the row */
-            r->pos++;
-            r->next_line++;
-        }
-        return 1;
+        if (c.pos >= r->len || r->s[c.pos] != r->delim)
+            break;
+        c.pos++;
     }
+    if (r->buf_cap < bytes) {
+        r->buf_cap = bytes;
+        r->buf = nnrt_realloc(r->buf, bytes);
+    }
+    if (r->cap < nfields) {
+        r->cap = nfields;
+        r->fields = nnrt_realloc(r->fields, sizeof(char *) * (size_t)nfields);
+    }
+    c = (CsvCursor){r->pos, r->next_line};
+    size_t k = 0;
+    for (int i = 0; i < nfields; i++) {
+        r->fields[i] = r->buf + k;
+        if (!scan_field(r, &c, r->buf, &k, err))
+            return -1;
+        if (i + 1 < nfields)
+            c.pos++; /* the delimiter */
+    }
+    r->nfields = nfields;
+    r->pos = c.pos;
+    r->next_line = c.line;
+    if (r->pos < r->len) { /* the newline ending the row */
+        r->pos++;
+        if (!next_line(r, &r->next_line, err))
+            return -1;
+    }
+    return 1;
 }
 
 int nnrt_csv_column(char **header, int n, const char *name) {
@@ -169,21 +202,34 @@ static size_t decimal_length(const char *s) {
     return i;
 }
 
-bool nnrt_csv_number(const char *field, double *v) {
+/* 1: a finite decimal number fills the field (surrounding spaces allowed), in *v;
+ * 2: a decimal number beyond a double's range (1e999, which strtod makes an infinity);
+ * 0: anything else. */
+static int decimal_field(const char *field, double *v) {
     char *end;
     while (isspace((unsigned char)*field))
         field++;
     if (!*field)
-        return false;
+        return 0;
     size_t n = decimal_length(field);
     if (n == 0)
-        return false;
+        return 0;
     *v = strtod(field, &end);
     if ((size_t)(end - field) != n)
-        return false;
+        return 0;
     while (isspace((unsigned char)*end))
         end++;
-    return *end == '\0' && *v == *v && *v - *v == 0; /* finite: NaN and inf fail */
+    if (*end != '\0')
+        return 0;
+    return *v == *v && *v - *v == 0 ? 1 : 2; /* finite, or an overflow to infinity */
+}
+
+bool nnrt_csv_number(const char *field, double *v) {
+    double x;
+    if (decimal_field(field, &x) != 1)
+        return false;
+    *v = x;
+    return true;
 }
 
 bool nnrt_csv_non_decimal(const char *field) {
@@ -201,13 +247,17 @@ bool nnrt_csv_non_decimal(const char *field) {
 
 bool nnrt_csv_float(const CsvReader *r, int col, float *out, NnrtError *err) {
     const char *f = r->fields[col];
+    char quoted[NNRT_QUOTE_SIZE];
     double v;
-    if (!nnrt_csv_number(f, &v))
+    int kind = decimal_field(f, &v);
+    if (kind == 0)
         return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
-                         r->line, col + 1, f, nnrt_csv_number_hint(f));
-    if (nnrt_float32_overflows(v))
+                         r->line, col + 1, nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST),
+                         nnrt_csv_number_hint(f));
+    if (kind == 2 || nnrt_float32_overflows(v)) /* 1e39, and 1e999 beyond a double's range */
         return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
-                         "about 3.4e38)", r->path, r->line, col + 1, f);
+                         "about 3.4e38)", r->path, r->line, col + 1,
+                         nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST));
     *out = (float)v;
     return true;
 }
@@ -242,9 +292,11 @@ static bool find_label_column(CsvLoad *c, char **header, NnrtError *err) {
             return nnrt_fail(err, "%s: the label column is named '%s', but the file is read "
                              "without a header row", src->features_path, src->csv_label);
         c->label_col = nnrt_csv_column(header, c->ncols, src->csv_label);
+        char q[NNRT_QUOTE_SIZE];
         if (c->label_col < 0)
             return nnrt_fail(err, "%s:1: no column named '%s' in the header (first column: '%s')",
-                             src->features_path, src->csv_label, header[0]);
+                             src->features_path, src->csv_label,
+                             nnrt_quote(q, sizeof q, header[0], NNRT_QUOTE_MOST));
         return true;
     }
     int idx = src->csv_label_index < 0 ? c->ncols + src->csv_label_index : src->csv_label_index;
@@ -296,6 +348,56 @@ static int name_id(CsvLoad *c, const char *name) {
     return c->n_names++;
 }
 
+/* "1st", "2nd", "3rd", "4th", ..., "11th", ..., "21st" */
+static const char *ordinal_suffix(int n) {
+    if (n % 100 >= 11 && n % 100 <= 13)
+        return "th";
+    return n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
+}
+
+/* A new class name, the file's names[n - 1], past the classes the model has: refused at
+ * once, not after the file (whose every label would be compared with every name kept so
+ * far: a million distinct labels took an hour). */
+/* "unknown class 'x' (the classes are 'a' ... 'z')", naming the checkpoint the classes
+ * come from, if they do: a checkpoint of another model is then the suspect, not the data. */
+static bool unknown_class(const CsvLoad *c, int line, const char *name, NnrtError *err) {
+    const ClassVocab *v = c->spec->vocab;
+    char q[3][NNRT_QUOTE_SIZE];
+    const char *shown = nnrt_quote(q[2], sizeof q[2], name, NNRT_QUOTE_MOST);
+    if (v->n == 0)
+        return nnrt_fail(err, "%s:%d: column %d: unknown class '%s'", c->src->features_path,
+                         line, c->label_col + 1, shown);
+    return nnrt_fail(err, "%s:%d: column %d: unknown class '%s' (the classes%s%s are '%s' ... "
+                     "'%s')", c->src->features_path, line, c->label_col + 1, shown,
+                     v->from ? " of " : "", v->from ? v->from : "",
+                     nnrt_quote(q[0], sizeof q[0], v->names[0], NNRT_QUOTE_MOST),
+                     nnrt_quote(q[1], sizeof q[1], v->names[v->n - 1], NNRT_QUOTE_MOST));
+}
+
+static bool check_new_name(CsvLoad *c, const char *shown, bool listed, NnrtError *err) {
+    const ClassVocab *vocab = c->spec->vocab;
+    const char *path = c->src->features_path;
+    char q[3][NNRT_QUOTE_SIZE];
+    if (vocab->fixed && !listed)
+        return unknown_class(c, c->r.line, c->names[c->n_names - 1], err);
+    bool binary = c->spec->task == NNRT_TASK_BINARY;
+    int64_t most = binary ? 2 : c->spec->n_classes;
+    int n = c->n_names;
+    if (vocab->fixed || n <= most)
+        return true;
+    char first[160] = ""; /* the first names, as 'a', 'b', 'c', ... */
+    size_t k = 0;
+    for (int i = 0; i < 3 && i < n - 1 && k < sizeof first; i++)
+        k += (size_t)snprintf(first + k, sizeof first - k, "%s'%s'", i ? ", " : "",
+                              nnrt_quote(q[i], sizeof q[i], c->names[i], 24));
+    if (n - 1 > 3 && k < sizeof first)
+        snprintf(first + k, sizeof first - k, ", ...");
+    return nnrt_fail(err, "%s:%d: column %d: label '%s' is the %d%s class name in the file, but "
+                     "the model %s %lld classes (the first: %s)", path, c->r.line,
+                     c->label_col + 1, shown, n, ordinal_suffix(n),
+                     binary ? "is a binary classifier: it has" : "has", (long long)most, first);
+}
+
 /* Labels are decided by the whole file, not by its first row (see finish_labels): a
  * label that is one of the model's classes is that class, another decimal number is read
  * as a number (a class index), anything else is a class name. */
@@ -305,17 +407,21 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         return nnrt_fail(err, "%s:%d: column %d: the label is missing", path, c->r.line,
                          c->label_col + 1);
     double v;
-    bool numeric = nnrt_csv_number(field, &v);
+    int kind = decimal_field(field, &v);
+    bool numeric = kind == 1;
     const ClassVocab *vocab = c->spec->vocab;
     bool regress = c->spec->task == NNRT_TASK_REGRESS;
     bool listed = !regress && vocab->fixed && vocab_find(vocab, field) >= 0;
-    if (numeric && !listed && nnrt_float32_overflows(v))
+    char quoted[NNRT_QUOTE_SIZE];
+    const char *shown = nnrt_quote(quoted, sizeof quoted, field, NNRT_QUOTE_MOST);
+    /* 1e39, and 1e999 beyond a double's range: numbers, not class names */
+    if (!listed && (kind == 2 || (numeric && nnrt_float32_overflows(v))))
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is out of range for float32", path,
-                         c->r.line, c->label_col + 1, field);
+                         c->r.line, c->label_col + 1, shown);
     if (regress) {
         if (!numeric)
             return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
-                             c->label_col + 1, field, nnrt_csv_number_hint(field));
+                             c->label_col + 1, shown, nnrt_csv_number_hint(field));
         char why[200];
         if (!nnrt_label_ok(c->spec, v, why, sizeof why))
             return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
@@ -324,9 +430,11 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
     }
     if (!listed && !numeric && nnrt_csv_non_decimal(field)) /* 0x1, inf, nan: no class names */
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a decimal number or a class "
-                         "name%s", path, c->r.line, c->label_col + 1, field,
+                         "name%s", path, c->r.line, c->label_col + 1, shown,
                          nnrt_csv_number_hint(field));
-    c->name_ids = nnrt_realloc(c->name_ids, sizeof(int) * (size_t)(row + 1));
+    if (!nnrt_rows_realloc((void **)&c->name_ids, sizeof(int) * (size_t)(row + 1), path,
+                           c->r.line, row + 1, err))
+        return false;
     if (numeric && !listed) {
         c->name_ids[row] = -1;
         *y = (float)v;
@@ -336,7 +444,10 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         }
         return true;
     }
+    int known = c->n_names;
     c->name_ids[row] = name_id(c, field);
+    if (c->n_names > known && !check_new_name(c, shown, listed, err))
+        return false;
     if (c->first_name < 0)
         c->first_name = row;
     return true;
@@ -348,11 +459,18 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
         return nnrt_fail(err, "%s:%d: expected %d fields like the %s, found %d", r->path, r->line,
                          c->ncols, c->src->csv_header ? "header" : "first row", r->nfields);
     if (t->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 1024;
-        t->x = nnrt_realloc(t->x, sizeof(float) * (size_t)(c->cap * t->dim));
-        t->lines = nnrt_realloc(t->lines, sizeof(int) * (size_t)c->cap);
-        if (t->ydim)
-            t->y = nnrt_realloc(t->y, sizeof(float) * (size_t)c->cap);
+        /* per row: the features, the line, the label and its class name */
+        int64_t cap = c->cap;
+        if (!nnrt_rows_grow(r->path, r->line, &cap, t->n + 1,
+                            (t->dim + 3) * (int64_t)sizeof(float), r->len, err) ||
+            !nnrt_rows_realloc((void **)&t->x, sizeof(float) * (size_t)(cap * t->dim), r->path,
+                               r->line, cap, err) ||
+            !nnrt_rows_realloc((void **)&t->lines, sizeof(int) * (size_t)cap, r->path, r->line,
+                               cap, err) ||
+            (t->ydim && !nnrt_rows_realloc((void **)&t->y, sizeof(float) * (size_t)cap, r->path,
+                                           r->line, cap, err)))
+            return false;
+        c->cap = cap;
     }
     float *x = t->x + t->n * t->dim;
     for (int j = 0; j < c->ncols; j++) {
@@ -387,12 +505,15 @@ static void vocab_fix(ClassVocab *v, char **names, int n, int64_t classes) {
 static bool map_names(CsvLoad *c, Table *t, NnrtError *err) {
     ClassVocab *v = c->spec->vocab;
     const char *path = c->src->features_path;
+    char q[2][NNRT_QUOTE_SIZE];
     if (!v->fixed)
         vocab_fix(v, c->names, c->n_names,
                   c->spec->task == NNRT_TASK_BINARY ? 2 : c->spec->n_classes);
     if (v->n > c->spec->n_classes && c->spec->task == NNRT_TASK_CLASSIFY)
         return nnrt_fail(err, "%s: the label column names %d classes ('%s' ... '%s'), but the model "
-                         "has %lld", path, v->n, v->names[0], v->names[v->n - 1],
+                         "has %lld", path, v->n,
+                         nnrt_quote(q[0], sizeof q[0], v->names[0], NNRT_QUOTE_MOST),
+                         nnrt_quote(q[1], sizeof q[1], v->names[v->n - 1], NNRT_QUOTE_MOST),
                          (long long)c->spec->n_classes);
     if (v->n > 2 && c->spec->task == NNRT_TASK_BINARY)
         return nnrt_fail(err, "%s: the label column names %d classes, but the model is a binary "
@@ -400,9 +521,7 @@ static bool map_names(CsvLoad *c, Table *t, NnrtError *err) {
     for (int64_t i = 0; i < t->n; i++) {
         int id = vocab_find(v, c->names[c->name_ids[i]]);
         if (id < 0)
-            return nnrt_fail(err, "%s:%d: column %d: unknown class '%s' (the classes are '%s' ... "
-                             "'%s')", path, t->lines[i], c->label_col + 1, c->names[c->name_ids[i]],
-                             v->names[0], v->names[v->n - 1]);
+            return unknown_class(c, t->lines[i], c->names[c->name_ids[i]], err);
         t->y[i] = (float)id;
     }
     return true;
@@ -422,13 +541,18 @@ static bool finish_labels(CsvLoad *c, Table *t, NnrtError *err) {
         }
         return true;
     }
-    if (c->first_number >= 0)
+    char q[2][NNRT_QUOTE_SIZE];
+    const char *number = c->first_number >= 0
+                         ? nnrt_quote(q[0], sizeof q[0], c->first_number_text, NNRT_QUOTE_MOST)
+                         : NULL;
+    if (number)
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is a number, but other labels are "
                          "class names ('%s' on line %d); a number is a class index only when "
                          "every label is one: name every class, or list '%s' in the model's "
-                         "classes", path, t->lines[c->first_number], c->label_col + 1,
-                         c->first_number_text, c->names[c->name_ids[c->first_name]],
-                         t->lines[c->first_name], c->first_number_text);
+                         "classes", path, t->lines[c->first_number], c->label_col + 1, number,
+                         nnrt_quote(q[1], sizeof q[1], c->names[c->name_ids[c->first_name]],
+                                    NNRT_QUOTE_MOST),
+                         t->lines[c->first_name], number);
     return map_names(c, t, err);
 }
 

@@ -223,7 +223,12 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
         }
         int64_t want = (int64_t)(cap - n - 1);
         int64_t r = nnrt_gz_read(&in, buf + n, want, err);
-        if (r < 0) {
+        /* a NUL is refused as it arrives: a .csv.gz of 1 MB that inflates to gigabytes of
+         * zeros (a gzip bomb) was read whole, a gigabyte per megabyte, before this check */
+        const char *nul = r > 0 ? memchr(buf + n, '\0', (size_t)r) : NULL;
+        if (nul)
+            nnrt_fail(err, "%s: byte %zu: a NUL byte; expected text", path, (size_t)(nul - buf));
+        if (r < 0 || nul) {
             free(buf);
             nnrt_gz_close(&in);
             return false;
@@ -233,12 +238,6 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
             break;
     }
     nnrt_gz_close(&in);
-    const char *nul = memchr(buf, '\0', n);
-    if (nul) {
-        nnrt_fail(err, "%s: byte %zu: a NUL byte; expected text", path, (size_t)(nul - buf));
-        free(buf);
-        return false;
-    }
     /* lines ended by CR alone (classic Mac OS, Excel's "CSV (Macintosh)"): pandas reads
      * them as lines, and so does this reader, rather than one line of every field */
     if (!memchr(buf, '\n', n))
@@ -297,6 +296,54 @@ bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, in
                          path, (long long)byte, (long long)(k / per + 1), v);
     *dst = (float)v;
     return true;
+}
+
+const char *nnrt_quote(char *buf, size_t size, const char *text, size_t most) {
+    size_t n = strlen(text);
+    if (n <= most || size < 48)
+        return text;
+    size_t keep = most < size - 40 ? most : size - 40;
+    while (keep > 0 && ((unsigned char)text[keep] & 0xC0) == 0x80)
+        keep--; /* not inside a UTF-8 character */
+    snprintf(buf, size, "%.*s... (%zu bytes)", (int)keep, text, n);
+    return buf;
+}
+
+static bool rows_too_many(const char *path, int line, int64_t rows, double bytes,
+                          size_t text_bytes, uint64_t limit, NnrtError *err) {
+    return nnrt_fail(err, "%s:%d: %lld examples need %.3g GB of memory besides the file's %.3g "
+                     "GB of text, more than the %.3g GB available; read fewer with --limit",
+                     path, line, (long long)rows, bytes / 1e9, (double)text_bytes / 1e9,
+                     (double)limit / 1e9);
+}
+
+bool nnrt_rows_grow(const char *path, int line, int64_t *cap, int64_t need, int64_t row_bytes,
+                    size_t text_bytes, NnrtError *err) {
+    int64_t grown = *cap ? nnrt_mul_checked(*cap, 2) : 1024;
+    uint64_t limit = nnrt_memory_limit();
+    int64_t room = INT64_MAX / (row_bytes > 0 ? row_bytes : 1);
+    if (limit > 0)
+        room = limit > text_bytes ? (int64_t)((limit - text_bytes) / (uint64_t)row_bytes) : 0;
+    if (grown < 0 || grown > room)
+        grown = room;
+    if (grown >= need) {
+        *cap = grown;
+        return true;
+    }
+    return rows_too_many(path, line, need, (double)need * (double)row_bytes, text_bytes, limit,
+                         err);
+}
+
+bool nnrt_rows_realloc(void **p, size_t bytes, const char *path, int line, int64_t rows,
+                       NnrtError *err) {
+    void *q = realloc(*p, bytes ? bytes : 1);
+    if (q) {
+        *p = q;
+        return true;
+    }
+    return nnrt_fail(err, "%s:%d: out of memory while reading the examples (room for %lld of "
+                     "them takes %.3g GB); read fewer with --limit", path, line, (long long)rows,
+                     (double)bytes / 1e9);
 }
 
 void nnrt_format_dims(char *buf, size_t size, const int64_t *dims, int rank) {

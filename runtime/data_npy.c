@@ -108,16 +108,18 @@ static bool parse_shape(const char *v, NpyHeader *h) {
 static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader *h, NnrtError *err) {
     const char *descr = find_key(dict, "descr"), *order = find_key(dict, "fortran_order");
     const char *shape = find_key(dict, "shape");
+    char quoted[240]; /* the header as messages show it */
+    const char *shown = nnrt_quote(quoted, sizeof quoted, dict, 200);
     if (!descr || !order || !shape)
         return nnrt_fail(err, "%s: byte %lld: the header lacks '%s': %s", path, (long long)at,
-                         !descr ? "descr" : !order ? "fortran_order" : "shape", dict);
+                         !descr ? "descr" : !order ? "fortran_order" : "shape", shown);
     /* Python keeps the last of a repeated key, this reader found the first: neither is
      * the file's intent, so a repeated key is an error */
     const char *again = find_key(descr, "descr") ? "descr" : find_key(order, "fortran_order")
                         ? "fortran_order" : find_key(shape, "shape") ? "shape" : NULL;
     if (again)
         return nnrt_fail(err, "%s: byte %lld: the header gives '%s' twice: %s", path,
-                         (long long)at, again, dict);
+                         (long long)at, again, shown);
     h->descr[0] = '\0';
     if (!parse_descr(descr, h)) {
         while (isspace((unsigned char)*descr))
@@ -136,11 +138,11 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
             return nnrt_fail(err, "%s: byte %lld: the array is in Fortran order; save it with "
                              "np.save(path, np.ascontiguousarray(a))", path, (long long)at);
         return nnrt_fail(err, "%s: byte %lld: 'fortran_order' is neither True nor False: %s",
-                         path, (long long)at, dict);
+                         path, (long long)at, shown);
     }
     if (!parse_shape(shape, h) || h->ndims < 1)
         return nnrt_fail(err, "%s: byte %lld: cannot read the shape (need at least one dimension) "
-                         "in %s", path, (long long)at, dict);
+                         "in %s", path, (long long)at, shown);
     return true;
 }
 

@@ -48,9 +48,16 @@ static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
         return nnrt_fail(err, "%s:%d: expected %d fields like the header, found %d", r->path, r->line,
                          s->ncols, r->nfields);
     if (s->nrows == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 1024;
-        s->rows = nnrt_realloc(s->rows, sizeof(float) * (size_t)(s->cap * s->nused));
-        s->lines = nnrt_realloc(s->lines, sizeof(int) * (size_t)s->cap);
+        /* per row: its values and its line */
+        int64_t cap = s->cap;
+        if (!nnrt_rows_grow(r->path, r->line, &cap, s->nrows + 1,
+                            (s->nused + 1) * (int64_t)sizeof(float), r->len, err) ||
+            !nnrt_rows_realloc((void **)&s->rows, sizeof(float) * (size_t)(cap * s->nused),
+                               r->path, r->line, cap, err) ||
+            !nnrt_rows_realloc((void **)&s->lines, sizeof(int) * (size_t)cap, r->path, r->line,
+                               cap, err))
+            return false;
+        s->cap = cap;
     }
     for (int i = 0; i < s->nused; i++)
         if (!nnrt_csv_float(r, s->cols[i], &s->rows[s->nrows * s->nused + i], err))

@@ -246,6 +246,25 @@ static bool write_cut_gz(const char *csv, const char *path) {
     return ok;
 }
 
+/* 40000 rows of 784 pixels and a label, gzip-compressed (350 kB, 63 MB of text): their
+ * floats need more than a 200 MB ulimit leaves beside the text. */
+static bool write_rows_gz(const char *path) {
+    gzFile f = gzopen(path, "wb1");
+    if (!f)
+        return false;
+    char row[2 * PIXELS + 2];
+    for (int i = 0; i < PIXELS; i++)
+        memcpy(row + 2 * i, "0,", 2);
+    memcpy(row + 2 * PIXELS, "1\n", 2);
+    bool ok = true;
+    for (int i = 0; ok && i < PIXELS; i++)
+        ok = gzprintf(f, "p%d,", i) > 0;
+    ok = ok && gzputs(f, "label\n") > 0;
+    for (int r = 0; ok && r < 40000; r++)
+        ok = gzwrite(f, row, sizeof row) == (int)sizeof row;
+    return gzclose(f) == Z_OK && ok;
+}
+
 bool fx_write_all(const char *dir) {
     static const char series_big[] = "t,a,b\n0,20,50\n1,1e39,50\n";
     return fx_write(join(dir, "series_big.csv"), series_big, sizeof series_big - 1, false) &&
@@ -256,5 +275,6 @@ bool fx_write_all(const char *dir) {
            write_csv(join(dir, "notnum.csv"), N_EXAMPLES, -1, "abc", false) &&
            write_csv(join(dir, "big.csv"), N_EXAMPLES, -1, "1e39", false) &&
            write_csv(join(dir, "nolabel.csv"), N_EXAMPLES, -1, NULL, true) &&
-           write_cut_gz(join(dir, "data.csv"), join(dir, "cut.csv.gz"));
+           write_cut_gz(join(dir, "data.csv"), join(dir, "cut.csv.gz")) &&
+           write_rows_gz(join(dir, "rows.csv.gz"));
 }

@@ -116,6 +116,54 @@ static bool read_csv(const char *name, const char *text, size_t len, ClassVocab 
     return ok;
 }
 
+/* ---- memory: the peak resident size of a child running f ---- */
+
+static long child_peak_kb(void (*f)(void)) {
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        f();
+        _exit(0);
+    }
+    int status;
+    struct rusage ru;
+    if (pid < 0 || wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return -1;
+    return ru.ru_maxrss;
+}
+
+static void nothing(void) {}
+
+/* ---- CSV ---- */
+
+/* A quote inside a field (0"4) opens nothing, but the row's buffer was sized by a scan
+ * that took it for an opening quote: the field after it, quoted across a long second
+ * line, was copied past the end of a buffer of a few bytes (heap overflow, found by
+ * fuzz_csv). The tokenizer now sizes a row with the scan that copies it. */
+static void test_csv_quote_inside_field(void) {
+    size_t n = 100000;
+    char *text = malloc(n + 64);
+    size_t k = (size_t)sprintf(text, "1;0\"4;3;\"\n");
+    memset(text + k, 'A', n);
+    k += n;
+    k += (size_t)sprintf(text + k, ";\"x\"\n5;6;7;8\n");
+    CsvReader r;
+    NnrtError err = {{0}};
+    nnrt_csv_init(&r, "q.csv", text, k);
+    ASSERT_TRUE(nnrt_csv_next(&r, &err) == 1);
+    ASSERT_TRUE(r.nfields == 4);
+    if (r.nfields == 4) {
+        ASSERT_TRUE(strcmp(r.fields[1], "0\"4") == 0);
+        ASSERT_TRUE(strlen(r.fields[3]) == 1 + n + 1 + 2); /* \n, the A's, ;, then x" */
+        ASSERT_TRUE(r.fields[3][0] == '\n' && strcmp(r.fields[3] + 1 + n, ";x\"") == 0);
+    }
+    ASSERT_TRUE(nnrt_csv_next(&r, &err) == 1 && r.line == 3 && r.nfields == 4);
+    ASSERT_TRUE(nnrt_csv_next(&r, &err) == 0);
+    nnrt_csv_free(&r);
+    free(text);
+}
+
 /* Messages quote fields; a line break (a quoted field) or another control byte used to
  * reach the terminal as it was: two-line errors, a CR overwriting the line. */
 static void test_messages_one_line(void) {
@@ -136,11 +184,133 @@ static void test_messages_one_line(void) {
     nnrt_vocab_free(&v);
 }
 
+/* 1e999 is a decimal number beyond a double's range: it was "expected a number, found
+ * '1e999'", and as a label it became a class name ("label '0' is a number, but other
+ * labels are class names ('1e999' ...)"). */
+static void test_csv_huge_numbers(void) {
+    ClassVocab v = {0};
+    NnrtError err = {{0}};
+    const char x[] = "a,b,c,d,y\n1,2,3,4,0\n1,-1e999,3,4,1\n";
+    ASSERT_TRUE(!read_csv("huge.csv", x, sizeof x - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "huge.csv:3: column 2: '-1e999' is out of range for float32");
+    const char y[] = "a,b,c,d,y\n1,2,3,4,0\n1,2,3,4,1e999\n";
+    ASSERT_TRUE(!read_csv("huge_label.csv", y, sizeof y - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "huge_label.csv:3: column 5: label '1e999' is out of range for float32");
+    nnrt_vocab_free(&v);
+}
+
+/* A field of thousands of bytes filled the 1024-byte message, cutting off the rest. */
+static void test_csv_long_field(void) {
+    ClassVocab v = {0};
+    NnrtError err = {{0}};
+    size_t n = 5000;
+    char *text = malloc(n + 64);
+    size_t k = (size_t)sprintf(text, "a,b,c,d,y\n1,0x");
+    memset(text + k, 'f', n - 2);
+    k += n - 2;
+    k += (size_t)sprintf(text + k, ",3,4,0\n");
+    ASSERT_TRUE(!read_csv("long.csv", text, k, &v, &err));
+    ASSERT_CONTAINS(err.msg, "long.csv:2: column 2: expected a number, found '0xffff");
+    ASSERT_CONTAINS(err.msg, "... (5000 bytes)' (CSV values are decimal numbers");
+    ASSERT_TRUE(strlen(err.msg) < 300);
+    free(text);
+    nnrt_vocab_free(&v);
+}
+
+/* Distinct labels beyond the model's classes were refused only after the whole file,
+ * each label compared with every name kept: 100,000 of them took 30 s, a million an
+ * hour. The first name too many is refused where it is. */
+static void test_csv_many_names(void) {
+    ClassVocab v = {0};
+    NnrtError err = {{0}};
+    size_t rows = 20000, k = 0;
+    char *text = malloc(rows * 32 + 32);
+    k += (size_t)sprintf(text, "a,b,c,d,y\n");
+    for (size_t i = 0; i < rows; i++)
+        k += (size_t)sprintf(text + k, "1,2,3,4,name%zu\n", i);
+    ASSERT_TRUE(!read_csv("names.csv", text, k, &v, &err));
+    ASSERT_CONTAINS(err.msg, "names.csv:5: column 5: label 'name3' is the 4th class name in the "
+                             "file, but the model has 3 classes (the first: 'name0', 'name1', "
+                             "'name2')");
+    nnrt_vocab_free(&v);
+    /* the model's own class names: the first other name is refused where it is */
+    static const char *const names[] = {"name0", "name1", "name2"};
+    v.names = malloc(sizeof names);
+    for (int i = 0; i < 3; i++)
+        v.names[i] = strdup(names[i]);
+    v.n = 3;
+    v.fixed = true;
+    ASSERT_TRUE(!read_csv("names.csv", text, k, &v, &err));
+    ASSERT_CONTAINS(err.msg, "names.csv:5: column 5: unknown class 'name3'");
+    nnrt_vocab_free(&v);
+    free(text);
+}
+
+/* A gzip bomb: 256 kB of .csv.gz inflating to 256 MB of zeros. The text was read whole
+ * (a gigabyte per megabyte of file) before the NUL at its start was refused. */
+static void read_zero_bomb(void) {
+    gzFile f = gzopen(tmp("bomb.csv.gz"), "wb9");
+    char *zeros = calloc(1, 1 << 20);
+    bool ok = f && gzputs(f, "a,b,c,d,y\n1,2,3,4,0\n") > 0;
+    for (int i = 0; ok && i < 256; i++)
+        ok = gzwrite(f, zeros, 1 << 20) == 1 << 20;
+    if (!f || gzclose(f) != Z_OK || !ok)
+        _exit(3);
+    free(zeros);
+    ClassVocab v = {0};
+    NnrtModel m = make_model();
+    DataSpec spec = spec_for(&m, &v);
+    NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp("bomb.csv.gz"),
+                          .scale = 1, .csv_header = 1, .csv_label_index = -1};
+    Table t;
+    NnrtError err = {{0}};
+    if (nnrt_read_source(&src, &spec, &t, &err) ||
+        !strstr(err.msg, "bomb.csv.gz: byte 20: a NUL byte; expected text"))
+        _exit(2);
+}
+
+static void test_csv_gzip_bomb(void) {
+    long base = child_peak_kb(nothing), peak = child_peak_kb(read_zero_bomb);
+    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __LINE__,
+          "256 MB of zeros took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
+}
+
+/* ---- .npy ---- */
+
+/* The whole header was quoted, filling the message. */
+static void test_npy_long_header(void) {
+    char text[2200];
+    int hlen = 2000;
+    memcpy(text, "\x93NUMPY\x01\x00", 8);
+    text[8] = (char)(hlen & 0xff), text[9] = (char)(hlen >> 8);
+    int k = snprintf(text + 10, sizeof text - 10, "{'descr': '<f4', 'fortran_order': False, ");
+    memset(text + 10 + k, ' ', (size_t)(hlen - k - 1));
+    text[10 + hlen - 2] = '}';
+    text[10 + hlen - 1] = 'x'; /* not space: kept in the quoted header */
+    write_file(tmp("long.npy"), text, (size_t)(10 + hlen));
+    NnrtModel m = make_model();
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("long.npy"),
+                          .labels_path = tmp("long.npy"), .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "long.npy: byte 10: the header lacks 'shape': {'descr': '<f4'");
+    ASSERT_CONTAINS(err.msg, "... (2000 bytes)");
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
 } TESTS[] = {
+    {"csv_quote_inside_field", test_csv_quote_inside_field},
     {"messages_one_line", test_messages_one_line},
+    {"csv_huge_numbers", test_csv_huge_numbers},
+    {"csv_long_field", test_csv_long_field},
+    {"csv_many_names", test_csv_many_names},
+    {"csv_gzip_bomb", test_csv_gzip_bomb},
+    {"npy_long_header", test_npy_long_header},
 };
 
 /* rt_robust [NAME]: every test, or the one named. */

@@ -75,7 +75,13 @@ add_test(NAME runtime.error.idx_memory COMMAND ${RT_EXPECT} 1
 add_test(NAME runtime.error.idx_claim_gz COMMAND ${RT_EXPECT} 1
     "claim.idx.gz: byte 16: expected 196000000 bytes of pixels \\(250000 examples of 28x28\\), the file ends after 262144"
     sh -c "ulimit -v 198000 && exec \"$0\" \"$@\"" $<TARGET_FILE:rt_ref_f32> --data ${RT_DATA}/claim.idx.gz ${RT_DATA}/labels.idx --threads 1)
-set_tests_properties(runtime.error.idx_memory runtime.error.idx_claim_gz PROPERTIES FIXTURES_REQUIRED rt_data)
+# CSV rows beyond the memory left beside the file's text: an error naming the file and the
+# line (before: "out of memory allocating 102760448 bytes").
+add_test(NAME runtime.error.csv_memory COMMAND ${RT_EXPECT} 1
+    "rows.csv.gz:[0-9]+: .*read fewer with --limit"
+    sh -c "ulimit -v 200000 && exec \"$0\" \"$@\"" $<TARGET_FILE:rt_ref_f32> --data ${RT_DATA}/rows.csv.gz --threads 1)
+set_tests_properties(runtime.error.idx_memory runtime.error.idx_claim_gz runtime.error.csv_memory
+                     PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
     --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_label_range 1
