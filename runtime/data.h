@@ -175,13 +175,14 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
 /* The buffer for `count` values a header announces, `value_bytes` bytes each in the file
  * and `elem` bytes each in memory: NULL, with an error naming the file and suggesting
  * --limit, when they cannot fit in the memory the process may use (nnrt_memory_limit) or
- * their size overflows; else *cap elements from nnrt_alloc, to be grown with nnrt_grow
+ * their size overflows; else *cap elements from nnrt_alloc_unzeroed (so that only the
+ * values that arrive take memory), to be grown with nnrt_grow
  * as the values arrive: all of them at once for a plain file or a gzip file whose
  * trailer (ISIZE) states room for them, at most 2^24 first for a pipe or a .gz that
  * does not (so a small .gz announcing gigabytes allocates what it holds). */
 void *nnrt_data_alloc(GzIn *in, int64_t offset, int64_t count, int64_t value_bytes,
                       size_t elem, const char *what, int64_t *cap, NnrtError *err);
-/* Makes *buf (from nnrt_alloc, *cap elements of elem bytes) hold need elements, doubling
+/* Makes *buf (from nnrt_data_alloc, *cap elements of elem bytes) hold need elements, doubling
  * up to most; the contents are kept. */
 void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem);
 void nnrt_gz_close(GzIn *in);

@@ -55,8 +55,12 @@ static bool read_dims(GzIn *in, IdxHeader *h, NnrtError *err) {
             h->per = nnrt_mul_checked(h->per, h->dims[i]);
     }
     h->n = h->dims[0];
-    if (h->per < 0 || nnrt_mul_checked(h->per, h->n) < 0)
-        return nnrt_fail(err, "%s: byte 4: dimensions are too large", in->path);
+    if (h->per < 0 || nnrt_mul_checked(h->per, h->n) < 0) {
+        char dims[160];
+        nnrt_format_dims(dims, sizeof dims, h->dims, h->ndims);
+        return nnrt_fail(err, "%s: byte 4: the dimensions %s multiply to more values than any "
+                         "file holds (2^63); the header is damaged", in->path, dims);
+    }
     h->data_offset = 4 + want;
     return true;
 }

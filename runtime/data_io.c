@@ -92,7 +92,8 @@ static int64_t gz_stated_size(const GzIn *in) {
 /* Elements to allocate first for `count` announced values of `value_bytes` bytes each in
  * the file: all of them for a plain file (nnrt_gz_can_hold refused announcements of more
  * than 64 MiB that it cannot hold) or a gzip file whose trailer (ISIZE, which a forged
- * file may inflate, within data_fits) states room for them; else at most 2^24 (a pipe, a
+ * file may inflate, within data_fits: the buffer is not zeroed, so its pages cost memory
+ * only as values arrive) states room for them; else at most 2^24 (a pipe, a
  * .gz cut short or announcing more than it holds), grown with nnrt_grow as the values
  * arrive, so a small .gz announcing gigabytes allocates what it holds. */
 static int64_t first_capacity(const GzIn *in, int64_t count, int64_t value_bytes) {
@@ -113,7 +114,9 @@ void *nnrt_data_alloc(GzIn *in, int64_t offset, int64_t count, int64_t value_byt
     if (!data_fits(in, offset, nnrt_mul_checked(count, (int64_t)elem), what, err))
         return NULL;
     *cap = first_capacity(in, count, value_bytes);
-    return nnrt_alloc((size_t)*cap * elem);
+    /* not zeroed: memory is then taken as the values arrive, also when a .gz file's size
+     * trailer (ISIZE), which anyone can write, promised room for every announced value */
+    return nnrt_alloc_unzeroed((size_t)*cap * elem);
 }
 
 void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem) {
@@ -122,7 +125,7 @@ void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem
     int64_t grown = *cap > most / 2 ? most : 2 * *cap;
     if (grown < need)
         grown = need;
-    void *q = nnrt_alloc((size_t)grown * elem);
+    void *q = nnrt_alloc_unzeroed((size_t)grown * elem);
     memcpy(q, *buf, (size_t)*cap * elem);
     nnrt_free(*buf);
     *buf = q;
@@ -133,6 +136,54 @@ void nnrt_gz_close(GzIn *in) {
     if (in->gz)
         gzclose(in->gz);
     in->gz = NULL;
+}
+
+/* The bytes a damaged or cut .gz file yields before its data stops (members one after
+ * the other, as gzread reads them), or -1 (not a regular gzip file). gzread returns
+ * nothing at all from a read that meets the damage, even bytes it could inflate before
+ * it: a file cut in its first 256 kB read as "byte 0", a bad trailer as the start of the
+ * last read. Only the error path pays for this second pass. */
+static int64_t gz_good_bytes(const GzIn *in) {
+    FILE *f = in->file_bytes >= 0 ? fopen(in->path, "rb") : NULL;
+    if (!f)
+        return -1;
+    z_stream z = {0};
+    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
+        fclose(f);
+        return -1;
+    }
+    unsigned char *from = malloc(1 << 16), *to = malloc(1 << 16);
+    int64_t good = 0;
+    int rc = Z_OK;
+    while (from && to && rc != Z_DATA_ERROR && rc != Z_MEM_ERROR && rc != Z_NEED_DICT) {
+        if (z.avail_in == 0) {
+            z.avail_in = (uInt)fread(from, 1, 1 << 16, f);
+            z.next_in = from;
+            if (z.avail_in == 0)
+                break; /* the file ends */
+        }
+        z.next_out = to;
+        z.avail_out = 1 << 16;
+        rc = inflate(&z, Z_NO_FLUSH);
+        good += (int64_t)((1 << 16) - z.avail_out);
+        if (rc == Z_STREAM_END) { /* another member follows, if the next bytes start one */
+            if (z.avail_in == 0) {
+                z.avail_in = (uInt)fread(from, 1, 1 << 16, f);
+                z.next_in = from;
+            }
+            if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
+                break;
+            inflateReset(&z);
+            rc = Z_OK;
+        } else if (rc == Z_BUF_ERROR && z.avail_in > 0) {
+            break; /* no progress possible */
+        }
+    }
+    inflateEnd(&z);
+    free(from);
+    free(to);
+    fclose(f);
+    return good;
 }
 
 int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
@@ -148,12 +199,13 @@ int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
             size_t plen = strlen(in->path); /* zlib's message repeats the path */
             if (strncmp(msg, in->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
                 msg += plen + 2;
+            int64_t at = in->pos + got, good = code == Z_DATA_ERROR ? gz_good_bytes(in) : -1;
             if (code == Z_DATA_ERROR)
                 nnrt_fail(err, "%s: byte %lld: the gzip-compressed data is damaged (%s)",
-                          in->path, (long long)(in->pos + got), msg);
+                          in->path, (long long)(good > at ? good : at), msg);
             else
-                nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
-                          (long long)(in->pos + got), code == Z_ERRNO ? strerror(errno) : msg);
+                nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path, (long long)at,
+                          code == Z_ERRNO ? strerror(errno) : msg);
             return -1;
         }
         if (r == 0) {
@@ -163,9 +215,10 @@ int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
             int code;
             gzerror(in->gz, &code);
             if (code == Z_BUF_ERROR) {
+                int64_t at = in->pos + got, good = gz_good_bytes(in);
                 nnrt_fail(err, "%s: byte %lld: the gzip-compressed data ends early: the file is "
                           "truncated (an interrupted download or copy?)", in->path,
-                          (long long)(in->pos + got));
+                          (long long)(good > at ? good : at));
                 return -1;
             }
             break;

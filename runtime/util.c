@@ -71,19 +71,28 @@ static void out_of_memory(size_t bytes) {
  * for 2 MiB pages where it gives them on request (transparent_hugepage = madvise). */
 enum { HUGE_PAGE = 2 << 20 };
 
-void *nnrt_alloc(size_t bytes) {
-    size_t align = bytes >= 4 * (size_t)HUGE_PAGE ? HUGE_PAGE : NNRT_ALIGN;
-    /* aligned_alloc wants a size that is a multiple of the alignment. */
-    size_t rounded = (bytes + align - 1) / align * align;
-    if (rounded == 0)
-        rounded = align;
-    void *p = aligned_alloc(align, rounded);
+/* The alignment and the size (a multiple of it, as aligned_alloc wants) of a block. */
+static size_t block_size(size_t bytes, size_t *align) {
+    *align = bytes >= 4 * (size_t)HUGE_PAGE ? HUGE_PAGE : NNRT_ALIGN;
+    size_t rounded = (bytes + *align - 1) / *align * *align;
+    return rounded ? rounded : *align;
+}
+
+void *nnrt_alloc_unzeroed(size_t bytes) {
+    size_t align, rounded = block_size(bytes, &align);
+    void *p = bytes <= SIZE_MAX - align ? aligned_alloc(align, rounded) : NULL; /* no wrap */
     if (!p)
         out_of_memory(bytes);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
     if (align == HUGE_PAGE)
         madvise(p, rounded, MADV_HUGEPAGE); /* advice: failure only means small pages */
 #endif
+    return p;
+}
+
+void *nnrt_alloc(size_t bytes) {
+    size_t align, rounded = block_size(bytes, &align);
+    void *p = nnrt_alloc_unzeroed(bytes);
     memset(p, 0, rounded);
     return p;
 }

@@ -27,6 +27,10 @@ typedef struct NnrtError {
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void *nnrt_alloc(size_t bytes);               /* zeroed, NNRT_ALIGN-aligned; exits on OOM */
+/* The same, its contents undefined: for a buffer filled as data arrive, whose pages then
+ * cost memory only once written (a header announcing more than a file holds must not
+ * cost what it announces). */
+void *nnrt_alloc_unzeroed(size_t bytes);
 void *nnrt_realloc(void *p, size_t bytes);    /* plain realloc that exits on OOM */
 void nnrt_free(void *p);
 char *nnrt_strdup(const char *s);

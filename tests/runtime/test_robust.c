@@ -300,6 +300,103 @@ static void test_npy_long_header(void) {
     ASSERT_CONTAINS(err.msg, "... (2000 bytes)");
 }
 
+/* ---- gzip ---- */
+
+/* A 2 MB .gz whose size trailer (ISIZE, its last 4 bytes) claims 4 GB, behind an IDX
+ * header announcing 200 MB of pixels: the whole buffer was allocated and zeroed at once
+ * (a 4 MB file of that kind took 3.8 GB and 15 s before it was found damaged). Memory is
+ * now taken as values arrive. */
+static void read_forged_isize(void) {
+    size_t raw = 2 << 20; /* more than zlib reads ahead: the trailer is checked last */
+    unsigned char *data = malloc(16 + raw);
+    memcpy(data, (const unsigned char[]){0, 0, 8, 3, 0x02, 0xfa, 0xf0, 0x80, 0, 0, 0, 2, 0, 0,
+                                         0, 2}, 16); /* 50,000,000 images of 2x2 */
+    uint32_t lcg = 1;
+    for (size_t i = 0; i < raw; i++)
+        data[16 + i] = (unsigned char)((lcg = lcg * 1103515245u + 12345u) >> 24);
+    uLong bound = compressBound((uLong)(16 + raw)) + 32;
+    unsigned char *gz = malloc(bound);
+    z_stream z = {0};
+    deflateInit2(&z, 1, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY); /* a gzip wrapper */
+    z.next_in = data, z.avail_in = (uInt)(16 + raw), z.next_out = gz, z.avail_out = (uInt)bound;
+    deflate(&z, Z_FINISH);
+    size_t n = z.total_out;
+    deflateEnd(&z);
+    memset(gz + n - 4, 0xff, 4); /* ISIZE: 4 GB */
+    write_file(tmp("forged.idx.gz"), gz, n);
+    free(gz);
+    free(data);
+    NnrtModel m = make_model();
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    spec.keep_bytes = true;
+    spec.labels = false;
+    NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("forged.idx.gz"),
+                          .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    if (nnrt_read_source(&src, &spec, &t, &err) || !strstr(err.msg, "forged.idx.gz: byte "))
+        _exit(2);
+}
+
+static void test_gz_forged_size(void) {
+    long base = child_peak_kb(nothing), peak = child_peak_kb(read_forged_isize);
+    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __LINE__,
+          "a 2 MB file took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
+}
+
+/* zlib's gzread returns nothing from the read that meets damage, so the byte named was
+ * where that read began: a file whose check (CRC) fails after 300 kB of good data was
+ * "damaged" at byte 0 (zlib had read it all ahead). The byte is now where its data stop. */
+static void test_gz_damage_offset(void) {
+    size_t n = 75000;
+    unsigned char *data = malloc(16 + 4 * n);
+    memcpy(data, (const unsigned char[]){0, 0, 8, 3, 0, 1, 0x24, 0xf8, 0, 0, 0, 2, 0, 0, 0, 2},
+           16); /* 75000 images of 2x2 */
+    uint32_t lcg = 7;
+    for (size_t i = 0; i < 4 * n; i++)
+        data[16 + i] = (unsigned char)((lcg = lcg * 1103515245u + 12345u) >> 24);
+    uLong bound = compressBound((uLong)(16 + 4 * n)) + 64;
+    unsigned char *gz = malloc(bound);
+    z_stream z = {0};
+    deflateInit2(&z, 0, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY); /* stored: CRC finds it */
+    z.next_in = data, z.avail_in = (uInt)(16 + 4 * n), z.next_out = gz, z.avail_out = (uInt)bound;
+    deflate(&z, Z_FINISH);
+    size_t len = z.total_out;
+    deflateEnd(&z);
+    gz[len / 2] ^= 0x55;
+    write_file(tmp("crc.idx.gz"), gz, len);
+    free(gz);
+    free(data);
+    NnrtModel m = make_model();
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    spec.labels = false;
+    NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("crc.idx.gz"), .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "crc.idx.gz: byte 300016: the gzip-compressed data is damaged "
+                             "(incorrect data check)");
+}
+
+/* "byte 4: dimensions are too large" said neither which nor why. */
+static void test_idx_dims_overflow(void) {
+    const unsigned char hdr[] = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff};
+    write_file(tmp("dims.idx"), hdr, sizeof hdr);
+    NnrtModel m = make_model();
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("dims.idx"),
+                          .labels_path = tmp("dims.idx"), .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "dims.idx: byte 4: the dimensions (4294967295, 4294967295, "
+                             "4294967295) multiply to more values than any file holds");
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -311,6 +408,9 @@ static const struct {
     {"csv_many_names", test_csv_many_names},
     {"csv_gzip_bomb", test_csv_gzip_bomb},
     {"npy_long_header", test_npy_long_header},
+    {"gz_forged_size", test_gz_forged_size},
+    {"gz_damage_offset", test_gz_damage_offset},
+    {"idx_dims_overflow", test_idx_dims_overflow},
 };
 
 /* rt_robust [NAME]: every test, or the one named. */
