@@ -228,6 +228,9 @@ bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const 
 
 /* ---- reading ---- */
 
+static int st_view(const SafeTensors *st, const char *name, const Json *e, StView *v,
+                   NnrtError *err);
+
 static bool read_whole(const char *path, unsigned char **bytes, size_t *size, NnrtError *err) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -269,10 +272,16 @@ bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
     bool ok = false;
     if (st->size < 8)
         nnrt_fail(err, "%s: byte 0: not a safetensors file: only %zu bytes", path, st->size);
+    else if (n <= MAX_HEADER && n > st->size - 8 && st->size > 8 && st->bytes[8] == '{')
+        /* a header that starts as JSON does, but past the end of the file: a checkpoint cut
+         * short inside its header, not some other file */
+        nnrt_fail(err, "%s: byte %zu: the file is truncated: its header (JSON from byte 8) "
+                  "is %" PRIu64 " bytes long and would end at byte %" PRIu64, path, st->size, n,
+                  n + 8);
     else if (n > MAX_HEADER || n > st->size - 8)
-        nnrt_fail(err, "%s: not a safetensors file: its first 8 bytes should give the length "
-                  "of the header that follows, but give %" PRIu64 " and the file holds %zu bytes",
-                  path, n, st->size);
+        nnrt_fail(err, "%s: byte 0: not a safetensors file: its first 8 bytes should give the "
+                  "length of the header that follows, but give %" PRIu64 " and the file holds "
+                  "%zu bytes", path, n, st->size);
     else if (!nnrt_json_parse((const char *)st->bytes + 8, (size_t)n, &st->header, why, sizeof why))
         nnrt_fail(err, "%s: header (JSON from byte 8): %s", path, why);
     else if (st->header.kind != JSON_OBJECT)
@@ -285,7 +294,7 @@ bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
     for (int i = 0; ok && i < st->header.n; i++) {
         StView v;
         if (strcmp(st->header.keys[i], "__metadata__") != 0)
-            ok = nnrt_st_find(st, st->header.keys[i], &v, err) == 1;
+            ok = st_view(st, st->header.keys[i], &st->header.items[i], &v, err) == 1;
     }
     if (!ok)
         nnrt_st_close(st);
@@ -319,10 +328,9 @@ static bool read_shape(const Json *shape, StView *v) {
     return v->count >= 0;
 }
 
-int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *err) {
-    const Json *e = nnrt_json_get(&st->header, name);
-    if (!e)
-        return 0;
+/* The tensor `name` of the header, entry e: 1 valid (v filled), -1 malformed (err set). */
+static int st_view(const SafeTensors *st, const char *name, const Json *e, StView *v,
+                   NnrtError *err) {
     const Json *dtype = nnrt_json_get(e, "dtype"), *off = nnrt_json_get(e, "data_offsets");
     memset(v, 0, sizeof *v);
     if (!dtype || dtype->kind != JSON_STRING || !read_shape(nnrt_json_get(e, "shape"), v) || !off ||
@@ -334,7 +342,7 @@ int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *
     v->elem_size = dtype->string[1] == '6' ? 8 : 4;
     int64_t begin = off->items[0].integer, end = off->items[1].integer;
     int64_t bytes = nnrt_mul_checked(v->count, v->elem_size);
-    if (begin < 0 || bytes < 0 || end - begin != bytes)
+    if (begin < 0 || end < begin || bytes < 0 || end - begin != bytes) /* no overflow */
         return nnrt_fail(err, "%s: tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] do not "
                          "match its shape and dtype (%" PRId64 " bytes)", st->path, name, begin, end,
                          bytes), -1;
@@ -343,6 +351,11 @@ int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *
                          PRIu64, st->path, st->size, name, (uint64_t)end + st->data_start), -1;
     v->data = st->bytes + st->data_start + begin;
     return 1;
+}
+
+int nnrt_st_find(const SafeTensors *st, const char *name, StView *v, NnrtError *err) {
+    const Json *e = nnrt_json_get(&st->header, name);
+    return e ? st_view(st, name, e, v, err) : 0;
 }
 
 double nnrt_st_get(const StView *v, int64_t i) {

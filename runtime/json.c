@@ -74,18 +74,27 @@ static bool parse_escape(Parser *p, char *d, size_t *k) {
             return fail(p, "bad \\u escape in string");
         cp = cp * 16 + (unsigned)h;
     }
+    if (cp == 0)
+        return p->pos -= 6, fail(p, "\\u0000 in a string (names cannot hold a NUL character)");
     *k += put_utf8(d + *k, cp);
     return true;
 }
 
 static bool parse_string(Parser *p, char **out) {
     p->pos++; /* opening quote */
-    char *d = nnrt_realloc(NULL, p->len - p->pos + 1);
+    /* The text up to the closing quote bounds the string (an escape never decodes to
+     * more bytes than it takes): room for it, not for the rest of the input, since a
+     * header of a million names must not take a million copies of itself. */
+    size_t end = p->pos;
+    while (end < p->len && p->s[end] != '"')
+        end += p->s[end] == '\\' ? 2 : 1;
+    char *d = nnrt_realloc(NULL, (end < p->len ? end : p->len) - p->pos + 1);
     size_t k = 0;
     while (p->pos < p->len && p->s[p->pos] != '"') {
         char c = p->s[p->pos++];
         if ((unsigned char)c < 0x20) {
             free(d);
+            p->pos--;
             return fail(p, "control character in string");
         }
         if (c != '\\') {
@@ -128,13 +137,51 @@ static bool parse_number(Parser *p, Json *out) {
 }
 
 static void push_item(Json *arr, char *key) {
-    arr->items = nnrt_realloc(arr->items, sizeof(Json) * (size_t)(arr->n + 1));
-    memset(&arr->items[arr->n], 0, sizeof(Json));
-    if (arr->kind == JSON_OBJECT) {
-        arr->keys = nnrt_realloc(arr->keys, sizeof(char *) * (size_t)(arr->n + 1));
-        arr->keys[arr->n] = key;
+    if (arr->n == arr->cap) { /* doubling: a header of a million entries is no million copies */
+        arr->cap = arr->cap ? 2 * arr->cap : 8;
+        arr->items = nnrt_realloc(arr->items, sizeof(Json) * (size_t)arr->cap);
+        if (arr->kind == JSON_OBJECT)
+            arr->keys = nnrt_realloc(arr->keys, sizeof(char *) * (size_t)arr->cap);
     }
+    memset(&arr->items[arr->n], 0, sizeof(Json));
+    if (arr->kind == JSON_OBJECT)
+        arr->keys[arr->n] = key;
     arr->n++;
+}
+
+typedef struct KeyRef {
+    const char *key;
+    int index;
+} KeyRef;
+
+static int compare_keys(const void *a, const void *b) {
+    const KeyRef *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+/* Sorts the keys of an object (its `order`) and refuses one given twice, naming the byte
+ * where it is given again (at[i]: where key i starts). */
+static bool index_keys(Parser *p, Json *obj, const size_t *at) {
+    size_t n = (size_t)obj->n;
+    KeyRef *refs = nnrt_realloc(NULL, sizeof(KeyRef) * (n ? n : 1));
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (KeyRef){obj->keys[i], (int)i};
+    qsort(refs, n, sizeof(KeyRef), compare_keys);
+    obj->order = nnrt_realloc(NULL, sizeof(int) * (n ? n : 1));
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        obj->order[i] = refs[i].index;
+        if (ok && i > 0 && strcmp(refs[i - 1].key, refs[i].key) == 0) {
+            p->pos = at[refs[i].index];
+            char what[160];
+            snprintf(what, sizeof what, "the key \"%.100s\" is given twice in an object",
+                     refs[i].key);
+            ok = fail(p, what);
+        }
+    }
+    free(refs);
+    return ok;
 }
 
 /* Shared by arrays and objects: `[ v, v ]` or `{ "k": v, "k": v }`. */
@@ -143,28 +190,37 @@ static bool parse_list(Parser *p, Json *out, int depth, bool object) {
     out->kind = object ? JSON_OBJECT : JSON_ARRAY;
     p->pos++;
     skip_space(p);
+    size_t *at = NULL; /* object: where each key starts */
+    bool ok = false;
     if (p->pos < p->len && p->s[p->pos] == close) {
         p->pos++;
-        return true;
+        ok = true;
     }
-    for (;;) {
+    while (!ok) {
         char *key = NULL;
         skip_space(p);
         if (object) {
-            if (p->pos >= p->len || p->s[p->pos] != '"')
-                return fail(p, "expected a string key");
+            size_t key_at = p->pos;
+            if (p->pos >= p->len || p->s[p->pos] != '"') {
+                fail(p, "expected a string key");
+                break;
+            }
             if (!parse_string(p, &key))
-                return false;
+                break;
             skip_space(p);
             if (p->pos >= p->len || p->s[p->pos] != ':') {
                 free(key);
-                return fail(p, "expected ':'");
+                fail(p, "expected ':'");
+                break;
             }
             p->pos++;
+            if (out->n == out->cap)
+                at = nnrt_realloc(at, sizeof(size_t) * (size_t)(out->cap ? 2 * out->cap : 8));
+            at[out->n] = key_at;
         }
         push_item(out, key);
         if (!parse_value(p, &out->items[out->n - 1], depth + 1))
-            return false;
+            break;
         skip_space(p);
         if (p->pos < p->len && p->s[p->pos] == ',') {
             p->pos++;
@@ -172,10 +228,22 @@ static bool parse_list(Parser *p, Json *out, int depth, bool object) {
         }
         if (p->pos < p->len && p->s[p->pos] == close) {
             p->pos++;
-            return true;
+            ok = true;
+            break;
         }
-        return fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        break;
     }
+    if (ok && object)
+        ok = index_keys(p, out, at);
+    free(at);
+    if (ok && out->n > 0 && out->n < out->cap) { /* no room kept past the items */
+        out->items = nnrt_realloc(out->items, sizeof(Json) * (size_t)out->n);
+        if (object)
+            out->keys = nnrt_realloc(out->keys, sizeof(char *) * (size_t)out->n);
+        out->cap = out->n;
+    }
+    return ok;
 }
 
 static bool parse_value(Parser *p, Json *out, int depth) {
@@ -222,16 +290,25 @@ void nnrt_json_free(Json *j) {
     }
     free(j->items);
     free(j->keys);
+    free(j->order);
     free(j->string);
     memset(j, 0, sizeof *j);
 }
 
 const Json *nnrt_json_get(const Json *object, const char *key) {
-    if (object->kind != JSON_OBJECT)
+    if (object->kind != JSON_OBJECT || !object->order)
         return NULL;
-    for (int i = 0; i < object->n; i++)
-        if (strcmp(object->keys[i], key) == 0)
+    int lo = 0, hi = object->n; /* bisection over the keys in strcmp order */
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, i = object->order[mid];
+        int c = strcmp(object->keys[i], key);
+        if (c == 0)
             return &object->items[i];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     return NULL;
 }
 

@@ -32,12 +32,16 @@ typedef struct Json {
     char **keys;
     struct Json *items;
     int n;
+    int cap;       /* items (and keys) allocated */
+    int *order;    /* object: the indices of keys in strcmp order, for nnrt_json_get */
 } Json;
 
-/* Parses text[0, len). On failure returns false and writes "byte N: what" into why. */
+/* Parses text[0, len). On failure returns false and writes "byte N: what" into why. An
+ * object that gives a key twice is refused (which one would count is anyone's guess), as
+ * is a string holding \u0000 (names are C strings). */
 bool nnrt_json_parse(const char *text, size_t len, Json *out, char *why, size_t why_size);
 void nnrt_json_free(Json *j);
-const Json *nnrt_json_get(const Json *object, const char *key); /* NULL if absent */
+const Json *nnrt_json_get(const Json *object, const char *key); /* NULL if absent; O(log n) */
 void nnrt_json_write_string(FILE *f, const char *s);
 
 #endif

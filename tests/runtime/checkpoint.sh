@@ -24,7 +24,7 @@ grep -Eq '^19,[0-9],(T-shirt/top|Trouser|Pullover|Dress|Coat|Sandal|Shirt|Sneake
 "$here/expect.sh" 1 "small.safetensors: has no tensor \"hidden.W\" \(model 'ref' expects shape \[784, 16\]\)" \
     "$hidden" --load "$ck" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 # A file that is not a checkpoint.
-"$here/expect.sh" 1 "imgs.idx: not a safetensors file: its first 8 bytes should give the length" \
+"$here/expect.sh" 1 "imgs.idx: byte 0: not a safetensors file: its first 8 bytes should give the length" \
     "$small" --load "$data/imgs.idx" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 # A checkpoint cut short is refused whole, whichever of its tensors were cut off (a
 # loader that only checked the ones it reads took a file without its optimizer state);
@@ -33,6 +33,10 @@ size=$(wc -c < "$ck")
 head -c $((size - 100)) "$ck" > "$work/cut.safetensors"
 "$here/expect.sh" 1 "cut.safetensors: byte $((size - 100)): the file is truncated: tensor \"[^\"]+\" ends at byte [0-9]+" \
     "$small" --load "$work/cut.safetensors" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
+# Cut inside its header: truncated, not "not a safetensors file".
+head -c 300 "$ck" > "$work/cut_header.safetensors"
+"$here/expect.sh" 1 "cut_header.safetensors: byte 300: the file is truncated: its header \(JSON from byte 8\) is [0-9]+ bytes long and would end at byte [0-9]+" \
+    "$small" --load "$work/cut_header.safetensors" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 "$here/expect.sh" 1 "/dev/zero: not a regular file" \
     "$small" --load /dev/zero --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 # A weight that is NaN (a damaged file) is refused on loading, not predicted with.

@@ -397,6 +397,72 @@ static void test_idx_dims_overflow(void) {
                              "4294967295) multiply to more values than any file holds");
 }
 
+/* ---- JSON and checkpoints ---- */
+
+static void test_json_keys(void) {
+    Json j;
+    char why[200];
+    const char dup[] = "{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}";
+    ASSERT_TRUE(!nnrt_json_parse(dup, sizeof dup - 1, &j, why, sizeof why));
+    ASSERT_CONTAINS(why, "byte 23: the key \"c\" is given twice in an object");
+    const char nul[] = "{\"dense.W\\u0000x\": 1}";
+    ASSERT_TRUE(!nnrt_json_parse(nul, sizeof nul - 1, &j, why, sizeof why));
+    ASSERT_CONTAINS(why, "byte 9: \\u0000 in a string");
+    /* keys are found whatever their order */
+    const char many[] = "{\"z\": 1, \"b\": 2, \"m\": 3, \"a\": 4}";
+    ASSERT_TRUE(nnrt_json_parse(many, sizeof many - 1, &j, why, sizeof why));
+    ASSERT_TRUE(nnrt_json_get(&j, "a") && nnrt_json_get(&j, "a")->integer == 4);
+    ASSERT_TRUE(nnrt_json_get(&j, "z") && nnrt_json_get(&j, "z")->integer == 1);
+    ASSERT_TRUE(!nnrt_json_get(&j, "c"));
+    nnrt_json_free(&j);
+}
+
+/* Each string took a buffer the size of the rest of the text: a header of 100,000 names
+ * took 4.8 GB (and st_open compared every name with every other: over a minute). */
+static void parse_many_strings(void) {
+    size_t n = 50000, k = 0;
+    char *text = malloc(n * 8 + 8);
+    text[k++] = '[';
+    for (size_t i = 0; i < n; i++)
+        k += (size_t)sprintf(text + k, "%s\"s%zu\"", i ? "," : "", i % 10);
+    text[k++] = ']';
+    Json j;
+    char why[200];
+    if (!nnrt_json_parse(text, k, &j, why, sizeof why) || j.n != (int)n)
+        _exit(2);
+    nnrt_json_free(&j);
+    free(text);
+}
+
+static void test_json_memory(void) {
+    long base = child_peak_kb(nothing), peak = child_peak_kb(parse_many_strings);
+    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __LINE__,
+          "300 kB of JSON took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
+}
+
+static void write_header(const char *name, const char *json) {
+    size_t n = strlen(json);
+    unsigned char len8[8];
+    for (int i = 0; i < 8; i++)
+        len8[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    FILE *f = fopen(tmp(name), "wb");
+    if (!f || fwrite(len8, 1, 8, f) != 8 || fwrite(json, 1, n, f) != n || fclose(f) != 0)
+        exit(1);
+}
+
+/* begin + 48 == end after wrapping around 2^64 (undefined behavior; the message then
+ * blamed a truncated file). */
+static void test_st_offsets_overflow(void) {
+    write_header("ovf.safetensors", "{\"dense.W\":{\"dtype\":\"F32\",\"shape\":[4,3],"
+                                    "\"data_offsets\":[9223372036854775760,"
+                                    "-9223372036854775808]}}");
+    SafeTensors st;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_st_open(&st, tmp("ovf.safetensors"), &err));
+    ASSERT_CONTAINS(err.msg, "tensor \"dense.W\": data_offsets [9223372036854775760, "
+                             "-9223372036854775808] do not match its shape and dtype (48 bytes)");
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -411,6 +477,9 @@ static const struct {
     {"gz_forged_size", test_gz_forged_size},
     {"gz_damage_offset", test_gz_damage_offset},
     {"idx_dims_overflow", test_idx_dims_overflow},
+    {"json_keys", test_json_keys},
+    {"json_memory", test_json_memory},
+    {"st_offsets_overflow", test_st_offsets_overflow},
 };
 
 /* rt_robust [NAME]: every test, or the one named. */
