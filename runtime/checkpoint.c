@@ -511,6 +511,7 @@ static bool split_names(const SafeTensors *st, const char *names, const NnrtMode
     }
     v->n = n;
     v->fixed = true;
+    v->from = st->path;
     return true;
 }
 
@@ -662,6 +663,8 @@ static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
         load_stat(st, "data.std", s->std, s->dim))
         s->ready = !s->ydim || (load_stat(st, "data.y_mean", s->y_mean, s->ydim) &&
                                 load_stat(st, "data.y_std", s->y_std, s->ydim));
+    if (s && s->ready)
+        s->from = st->path; /* for messages: a damaged statistic is the checkpoint's fault */
     const char *names = nnrt_st_meta(st, "class_names");
     ClassVocab *v = p->vocab;
     if (v && !v->fixed && names && names[0] && !split_names(st, names, p->m, v, err))
@@ -762,6 +765,13 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     StView v;
     if (p->es->best_params && nnrt_st_find(st, "early_stopping.best", &v, NULL) == 1 &&
         v.count == p->m->param_size) {
+        /* restored as the final weights when training stops: a NaN there would be saved
+         * as the trained model */
+        int64_t bad = bad_element(&v, false);
+        if (bad >= 0)
+            return nnrt_fail(err, "%s: cannot resume: tensor \"early_stopping.best\" holds %g at "
+                             "element %lld; the run that wrote it diverged, or the file is "
+                             "damaged", st->path, nnrt_st_get(&v, bad), (long long)bad);
         copy_view(&v, p->es->best_params, p->m->elem_size);
         p->es->have_best = true;
     }

@@ -196,6 +196,8 @@ static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const 
     bool ok = nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
     nnrt_free(t->lines); /* only messages about the file use them */
     t->lines = NULL;
+    if (!ok) /* a table refused by check_indices, which --predict's caller would not free */
+        nnrt_table_free(t);
     return ok;
 }
 
@@ -212,6 +214,8 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     if (need_train) {
         if (train_src.kind == NNRT_DATA_NONE)
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
+        d->origin[0] = train_src.features_path;
+        d->label_origin[0] = train_src.labels_path;
         if (!read_checked(&train_src, &limited, m, &d->tables[0], err))
             return false;
         if (!split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq,
@@ -219,12 +223,16 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
             return false;
     }
     if (rq->train && sep_val) {
+        d->origin[1] = m->validation.features_path;
+        d->label_origin[1] = m->validation.labels_path;
         if (!read_checked(&m->validation, &all, m, &d->tables[1], err))
             return false;
         d->val = nnrt_dataset_view("validation", &d->tables[1], m->validation.features_path, 0,
                                    d->tables[1].n);
     }
     if (rq->test && sep_test) {
+        d->origin[2] = test_src.features_path;
+        d->label_origin[2] = test_src.labels_path;
         if (!read_checked(&test_src, &test_limited, m, &d->tables[2], err))
             return false;
         d->test = nnrt_dataset_view("test", &d->tables[2], test_src.features_path, 0,
@@ -256,7 +264,8 @@ bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, St
         nnrt_std_fit(st, &d->train);
     }
     for (int i = 0; i < 3; i++)
-        nnrt_std_apply(st, &d->tables[i]);
+        if (!nnrt_std_apply(st, &d->tables[i], d->origin[i], d->label_origin[i], err))
+            return false;
     return true;
 }
 
@@ -272,10 +281,10 @@ bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, int6
     NnrtDataSource src = override(m->data, path, NULL);
     ClassVocab vocab = {0};
     DataSpec spec = make_spec(m, &vocab, limit, false);
-    bool ok = read_checked(&src, &spec, m, t, err);
+    bool ok = read_checked(&src, &spec, m, t, err) && nnrt_std_apply(st, t, path, NULL, err);
     nnrt_vocab_free(&vocab);
-    if (ok)
-        nnrt_std_apply(st, t);
+    if (!ok)
+        nnrt_table_free(t);
     return ok;
 }
 
@@ -328,19 +337,39 @@ void nnrt_std_fit(Standardizer *st, const Dataset *train) {
     st->ready = true;
 }
 
-void nnrt_std_apply(const Standardizer *st, Table *t) {
+/* v[i] = (v[i] - mean[j]) / std[j], j = i % stride % dim, over n rows of `stride`; false,
+ * naming the value, when a result is beyond float32's range: statistics from a damaged
+ * checkpoint (a standard deviation of 1e-30), or a value far outside the training data,
+ * would otherwise reach the model as an infinity and surface as a NaN loss. */
+static bool standardize(float *v, int64_t n, int64_t stride, int64_t dim, const float *mean,
+                        const float *std, const char *from, const char *path, const char *what,
+                        NnrtError *err) {
+    for (int64_t i = 0; i < n * stride; i++) {
+        int64_t j = i % stride % dim;
+        float x = v[i];
+        v[i] = (x - mean[j]) / std[j];
+        if (!isfinite(v[i]))
+            return nnrt_fail(err, "%s: example %lld, %s %lld: %g standardized with the mean %g "
+                             "and the standard deviation %g%s%s is beyond float32's range (%s)",
+                             path, (long long)(i / stride + 1), what, (long long)(i % stride + 1),
+                             (double)x, (double)mean[j], (double)std[j], from ? " of " : "",
+                             from ? from : "", from ? "is the checkpoint damaged?"
+                                                    : "a value far outside the training data");
+    }
+    return true;
+}
+
+bool nnrt_std_apply(const Standardizer *st, Table *t, const char *path, const char *labels_path,
+                    NnrtError *err) {
     if (!st->active || !st->ready || t->n == 0)
-        return;
-    for (int64_t i = 0; i < t->n * t->dim; i++) {
-        int64_t j = i % t->dim % st->dim;
-        t->x[i] = (t->x[i] - st->mean[j]) / st->std[j];
-    }
+        return true;
+    if (!standardize(t->x, t->n, t->dim, st->dim, st->mean, st->std, st->from, path, "value",
+                     err))
+        return false;
     if (!st->ydim || !t->y)
-        return;
-    for (int64_t i = 0; i < t->n * t->ydim; i++) {
-        int64_t j = i % st->ydim;
-        t->y[i] = (t->y[i] - st->y_mean[j]) / st->y_std[j];
-    }
+        return true;
+    return standardize(t->y, t->n, t->ydim, st->ydim, st->y_mean, st->y_std, st->from,
+                       labels_path ? labels_path : path, "target", err);
 }
 
 void nnrt_std_free(Standardizer *st) {

@@ -38,6 +38,7 @@ typedef struct Standardizer {
     float *mean, *std;  /* (dim) */
     int64_t ydim;       /* standardized target values per example, 0 = none */
     float *y_mean, *y_std;
+    const char *from;   /* the checkpoint the statistics were loaded from, or NULL */
 } Standardizer;
 
 typedef struct DataRequest {
@@ -56,6 +57,7 @@ typedef struct DataRequest {
 typedef struct DataSplits {
     Dataset train, val, test;
     Table tables[3];      /* storage: training, validation and test sources */
+    const char *origin[3], *label_origin[3]; /* their files (labels: NULL when in the same) */
     ClassVocab vocab;     /* class names found in CSV labels */
 } DataSplits;
 
@@ -78,7 +80,10 @@ int64_t nnrt_label_dim(const NnrtModel *m);
 
 void nnrt_std_init(Standardizer *st, const NnrtModel *m);
 void nnrt_std_fit(Standardizer *st, const Dataset *train);
-void nnrt_std_apply(const Standardizer *st, Table *t);
+/* Standardizes t (read from path, its labels from labels_path or path); false, naming the
+ * value, when a result is beyond float32's range. */
+bool nnrt_std_apply(const Standardizer *st, Table *t, const char *path, const char *labels_path,
+                    NnrtError *err);
 void nnrt_std_free(Standardizer *st);
 
 #endif

@@ -463,6 +463,109 @@ static void test_st_offsets_overflow(void) {
                              "-9223372036854775808] do not match its shape and dtype (48 bytes)");
 }
 
+/* A checkpoint whose statistics turn finite data into infinities (a standard deviation
+ * of 1e-38): the values reached the model as infinities, and the run failed later with a
+ * NaN loss blamed on the learning rate. */
+static void test_std_overflow(void) {
+    NnrtModel m = make_model();
+    m.data.kind = NNRT_DATA_CSV;
+    m.data.standardize = 1;
+    m.data.csv_header = 1;
+    m.data.csv_label_index = -1;
+    m.data.features_path = tmp("std.csv");
+    const char csv[] = "a,b,c,d,y\n1,5,3,4,0\n5,6,7,8,1\n";
+    write_file(tmp("std.csv"), csv, sizeof csv - 1);
+    float params[15] = {0}, mean[4] = {0, 0, 0, 0}, std[4] = {1, 1e-38f, 1, 1};
+    Standardizer s;
+    nnrt_std_init(&s, &m);
+    memcpy(s.mean, mean, sizeof mean);
+    memcpy(s.std, std, sizeof std);
+    s.ready = true;
+    CkptParts p = {.m = &m, .params = params, .stats = &s};
+    NnrtError err = {{0}};
+    const char *ck = tmp("std.safetensors");
+    ASSERT_TRUE(nnrt_ckpt_save(ck, &p, &err));
+    nnrt_std_free(&s);
+    nnrt_std_init(&s, &m);
+    DataSplits d = {0};
+    CkptParts q = {.m = &m, .params = params, .stats = &s, .vocab = &d.vocab};
+    ASSERT_TRUE(nnrt_ckpt_load(ck, &q, false, &err) && s.ready);
+    DataRequest rq = {.seed = 1, .train = true};
+    ASSERT_TRUE(!nnrt_data_load(&d, &m, &rq, &s, &err));
+    ASSERT_CONTAINS(err.msg, "std.csv: example 1, value 2: 5 standardized with the mean 0 and "
+                             "the standard deviation 1e-38 of ");
+    ASSERT_CONTAINS(err.msg, "std.safetensors is beyond float32's range");
+    nnrt_data_free(&d);
+    nnrt_std_free(&s);
+}
+
+/* Early stopping's best weights, restored as the final ones, were loaded unchecked. */
+static void test_best_weights_nan(void) {
+    NnrtModel m = make_model();
+    m.early_stop_patience = 2;
+    m.early_stop_restore_best = 1;
+    float params[15] = {0}, opt[30] = {0};
+    TrainState ts = {1, 4, 7};
+    Schedule sched;
+    nnrt_sched_init(&sched, &m, 0.01);
+    EarlyStop es;
+    nnrt_es_init(&es, &m);
+    es.best = 0.5;
+    es.have_best = true;
+    ((float *)es.best_params)[3] = NAN;
+    CkptParts p = {.m = &m, .params = params, .opt_state = opt, .state = &ts, .sched = &sched,
+                   .es = &es};
+    NnrtError err = {{0}};
+    const char *ck = tmp("best.safetensors");
+    ASSERT_TRUE(nnrt_ckpt_save(ck, &p, &err));
+    EarlyStop es2;
+    nnrt_es_init(&es2, &m);
+    TrainState ts2 = {0};
+    CkptParts q = {.m = &m, .params = params, .opt_state = opt, .state = &ts2, .sched = &sched,
+                   .es = &es2};
+    ASSERT_TRUE(!nnrt_ckpt_load(ck, &q, true, &err));
+    ASSERT_CONTAINS(err.msg, "best.safetensors: cannot resume: tensor \"early_stopping.best\" "
+                             "holds nan at element 3");
+    nnrt_es_free(&es);
+    nnrt_es_free(&es2);
+}
+
+/* Class names from a checkpoint (of another model, here) that the data does not use: the
+ * message named only the CSV file, and classes the user had never written. */
+static void test_checkpoint_class_names(void) {
+    NnrtModel m = make_model();
+    m.data.kind = NNRT_DATA_CSV;
+    m.data.csv_header = 1;
+    m.data.csv_label_index = -1;
+    m.data.features_path = tmp("emu.csv");
+    const char csv[] = "a,b,c,d,y\n1,2,3,4,cat\n5,6,7,8,emu\n";
+    write_file(tmp("emu.csv"), csv, sizeof csv - 1);
+    float params[15] = {0};
+    ClassVocab v = {0};
+    nnrt_vocab_alloc(&v, 3, 3);
+    const char *names[] = {"cat", "dog", "nmu"};
+    for (int i = 0; i < 3; i++)
+        v.names[i] = strdup(names[i]);
+    v.n = 3;
+    v.fixed = true;
+    CkptParts p = {.m = &m, .params = params, .vocab = &v};
+    NnrtError err = {{0}};
+    const char *ck = tmp("names.safetensors");
+    ASSERT_TRUE(nnrt_ckpt_save(ck, &p, &err));
+    nnrt_vocab_free(&v);
+    Standardizer s;
+    nnrt_std_init(&s, &m);
+    DataSplits d = {0};
+    CkptParts q = {.m = &m, .params = params, .vocab = &d.vocab};
+    ASSERT_TRUE(nnrt_ckpt_load(ck, &q, false, &err));
+    DataRequest rq = {.seed = 1, .train = true};
+    ASSERT_TRUE(!nnrt_data_load(&d, &m, &rq, &s, &err));
+    ASSERT_CONTAINS(err.msg, "emu.csv:3: column 5: unknown class 'emu' (the classes of ");
+    ASSERT_CONTAINS(err.msg, "names.safetensors are 'cat' ... 'nmu')");
+    nnrt_data_free(&d);
+    nnrt_std_free(&s);
+}
+
 static const struct {
     const char *name;
     void (*run)(void);
@@ -480,6 +583,9 @@ static const struct {
     {"json_keys", test_json_keys},
     {"json_memory", test_json_memory},
     {"st_offsets_overflow", test_st_offsets_overflow},
+    {"std_overflow", test_std_overflow},
+    {"best_weights_nan", test_best_weights_nan},
+    {"checkpoint_class_names", test_checkpoint_class_names},
 };
 
 /* rt_robust [NAME]: every test, or the one named. */
