@@ -24,6 +24,7 @@
 #include "diag.h"
 #include "graph.h"
 #include "loops.h"
+#include "pipeline.h"
 
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
@@ -257,46 +258,9 @@ static char *read_source(const char *path, size_t *len) {
         return NULL;
     }
     buf[n] = '\0';
-    if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 byte order mark (Windows
-                                                          * editors): not part of the text */
-        memmove(buf, buf + 3, n - 2);
-        n -= 3;
-    }
-    for (size_t i = 0; i < n; i++) /* old Mac line ends: a lone CR ends a line too */
-        if (buf[i] == '\r' && buf[i + 1] != '\n')
-            buf[i] = '\n';
+    n = source_normalize(buf, n);
     *len = n;
     return buf;
-}
-
-/* A .nn file is UTF-8 text. Binary input gets one clear error instead of many. */
-static bool check_text(Diag *d, const char *src, size_t len) {
-    int line = 1, col = 1;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)src[i];
-        if (c == 0) {
-            diag_file_error(d, "not a text file (NUL byte at offset %zu)", i);
-            return false;
-        }
-        int extra = c < 0x80 ? 0 : (c & 0xE0) == 0xC0 ? 1 : (c & 0xF0) == 0xE0 ? 2
-                                 : (c & 0xF8) == 0xF0 ? 3 : -1;
-        bool bad = extra < 0 || i + (size_t)extra >= len + (extra ? 0 : 1);
-        for (int k = 1; !bad && k <= extra; k++)
-            bad = ((unsigned char)src[i + (size_t)k] & 0xC0) != 0x80;
-        if (bad) {
-            SrcLoc loc = {line, col, 1};
-            diag_error(d, loc, "not a text file: invalid UTF-8 byte 0x%02x at offset %zu", c, i);
-            return false;
-        }
-        i += (size_t)extra;
-        if (c == '\n') {
-            line++;
-            col = 1;
-        } else {
-            col += 1 + extra;
-        }
-    }
-    return true;
 }
 
 /* ---- output and linking ---- */
@@ -442,7 +406,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         return EXIT_USAGE;
     }
     int rc = EXIT_INPUT;
-    if (!check_text(d, src, len))
+    if (!source_check_text(d, src, len))
         goto done;
     if (o->emit == EMIT_TOKENS) {
         lex_dump_tokens(d, src, len, out);
@@ -457,7 +421,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         rc = 0;
         goto done;
     }
-    Graph *g = sema_build(arena, d, prog);
+    Graph *g = pipeline_graph(arena, d, prog, o->elem_size);
     if (g && d->nerrors && g->model_ok && o->emit == EMIT_SUMMARY) {
         /* Only the train block has errors: the table still shows where shapes come from
          * (as Keras' summary() works before compile()); the exit status stays 1. */
@@ -466,12 +430,6 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
     }
     if (!g || d->nerrors)
         goto done;
-    graph_plan(g, arena, o->elem_size);
-    if (!graph_check(g, stderr)) {
-        fprintf(stderr, "%s:%d: internal error: the graph IR is inconsistent\n", __FILE__,
-                __LINE__);
-        abort();
-    }
     rc = 0;
     if (o->emit == EMIT_SUMMARY || o->emit == EMIT_IR || o->emit == EMIT_DOT) {
         if (o->emit == EMIT_SUMMARY)
@@ -482,17 +440,10 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
             graph_print_dot(g, out);
         goto done;
     }
-    LoopProgram *lp = loop_lower(arena, g, o->elem_size, d);
-    if (!lp || d->nerrors) {
+    LoopProgram *lp = pipeline_loops(arena, d, g, o->elem_size, o->parallel_min_work);
+    if (!lp) {
         rc = EXIT_INPUT;
         goto done;
-    }
-    loop_schedule(lp, o->parallel_min_work);
-    loop_share(lp);
-    if (!loop_check(lp, stderr)) {
-        fprintf(stderr, "%s:%d: internal error: the loop IR is inconsistent\n", __FILE__,
-                __LINE__);
-        abort();
     }
     if (o->emit == EMIT_LOOPS) {
         loop_print(lp, out);

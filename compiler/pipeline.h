@@ -1,0 +1,40 @@
+/*
+ * pipeline.h — the passes from source text to the loop IR, as the driver (main.c) runs
+ * them, callable from elsewhere too (the front-end fuzzer, tests/fuzz/):
+ *
+ *   source_normalize → source_check_text → parse_program → pipeline_graph → pipeline_loops
+ *
+ * Errors in the input go to the Diag; nothing here prints otherwise or exits. An IR that
+ * fails its consistency check is a compiler bug: "internal error" and abort().
+ */
+#ifndef NNLC_PIPELINE_H
+#define NNLC_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "diag.h"
+#include "graph.h"
+#include "loops.h"
+
+/* What a file's bytes become before the lexer sees them: a UTF-8 byte order mark is
+ * dropped and a lone CR (old Mac line ends) becomes LF. buf holds n bytes and a NUL after
+ * them; returns the new length (the NUL follows it). */
+size_t source_normalize(char *buf, size_t n);
+
+/* A .nn file is UTF-8 text without NUL bytes: binary input gets one clear error instead
+ * of many. False (with the error in d) if it is not. */
+bool source_check_text(Diag *d, const char *src, size_t len);
+
+/* Sema, then (when it had no errors) the layout of parameters and activations and the
+ * graph's consistency check. Returns sema_build's graph: NULL, or a graph that has
+ * errors (d->nerrors; see Graph.model_ok) and no plan, or a planned, checked graph. */
+Graph *pipeline_graph(Arena *a, Diag *d, const struct Program *prog, int elem_size);
+
+/* The planned graph lowered to loops, scheduled, shared and checked; NULL after errors. */
+LoopProgram *pipeline_loops(Arena *a, Diag *d, const Graph *g, int elem_size,
+                            int64_t parallel_min_work);
+
+#endif
