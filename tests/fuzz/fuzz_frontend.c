@@ -1,0 +1,88 @@
+/*
+ * fuzz_frontend.c — a libFuzzer target for nnlc's front and middle end: one input is one
+ * .nn file, run through the passes `nnlc --emit=loops` runs (compiler/pipeline.h):
+ *
+ *   normalize → check text → tokens (as --emit=tokens) → parse → AST dump → sema →
+ *   summary, graph IR and dot (or, when only the train block has errors, the summary
+ *   --summary still prints) → plan → loops → schedule → share → loop IR dump
+ *
+ * Every printed form goes to /dev/null (diagnostics too; NNLC_FUZZ_VERBOSE=1 sends them
+ * to stderr, to read what a saved input does). Code generation (cg_*.c) is not run.
+ * A crash, an abort (internal error), a sanitizer report, a leak, more than -timeout
+ * seconds or more than -rss_limit_mb is a finding: bad input must only get diagnostics.
+ *
+ * Build and run: tests/fuzz/run.sh [SECONDS] (see tests/fuzz/README). The same file,
+ * linked with tests/fuzz/replay.c instead of libFuzzer, replays inputs in `make check`.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "ast.h"
+#include "diag.h"
+#include "graph.h"
+#include "loops.h"
+#include "pipeline.h"
+
+/* nnlc's own limit (main.c's MAX_SOURCE) is 16 MiB; libFuzzer's -max_len keeps inputs far
+ * smaller, and a replayed file is not cut. */
+enum { ELEM_SIZE = 4, PARALLEL_MIN_WORK = 16384 };
+
+static FILE *sink(void) {
+    static FILE *out;
+    if (!out) {
+        const char *verbose = getenv("NNLC_FUZZ_VERBOSE");
+        out = verbose && *verbose && strcmp(verbose, "0") != 0 ? stderr : fopen("/dev/null", "w");
+        if (!out) {
+            perror("fuzz_frontend: /dev/null");
+            abort();
+        }
+    }
+    return out;
+}
+
+static void front_end(Arena *arena, Diag *d, const char *src, size_t len, FILE *out) {
+    if (!source_check_text(d, src, len))
+        return;
+    Diag tokens_diag = *d; /* --emit=tokens is a run of its own: its errors count apart */
+    lex_dump_tokens(&tokens_diag, src, len, out);
+    Program *prog = parse_program(arena, d, src, len);
+    if (d->nerrors)
+        return;
+    ast_print(prog, out);
+    Graph *g = pipeline_graph(arena, d, prog, ELEM_SIZE);
+    if (g && d->nerrors && g->model_ok) { /* what --summary prints for a bad train block */
+        graph_plan(g, arena, ELEM_SIZE);
+        summary_print(g, out);
+    }
+    if (!g || d->nerrors)
+        return;
+    summary_print(g, out);
+    graph_print(g, out);
+    graph_print_dot(g, out);
+    LoopProgram *lp = pipeline_loops(arena, d, g, ELEM_SIZE, PARALLEL_MIN_WORK);
+    if (lp)
+        loop_print(lp, out);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    char *src = malloc(size + 1); /* nnlc reads a file into a NUL-terminated buffer */
+    if (!src)
+        return 0;
+    memcpy(src, data, size);
+    src[size] = '\0';
+    size_t len = source_normalize(src, size);
+    FILE *out = sink();
+    Arena arena;
+    arena_init(&arena);
+    Diag d;
+    diag_init(&d, "fuzz.nn", src, len, out);
+    front_end(&arena, &d, src, len, out);
+    fflush(out);
+    arena_free(&arena);
+    free(src);
+    return 0;
+}
