@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* A span of source text: 1-based line and column, length in bytes (0 = a point). */
@@ -29,9 +30,13 @@ typedef struct Diag {
     int nerrors, nwarnings;
     int max_errors;         /* stop reporting (not parsing) after this many; 0 = no limit */
     bool color;
+    uint32_t *line_starts;  /* where each line starts, built at the first line shown */
+    int nlines;
 } Diag;
 
 void diag_init(Diag *d, const char *file, const char *src, size_t src_len, FILE *out);
+/* Frees what d allocated (its index of lines); d can be used again, as after diag_init. */
+void diag_free(Diag *d);
 
 /* file:line:col: error: …  + source line + caret under loc. */
 void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -507,6 +507,7 @@ static int nnlc_main(int argc, char **argv) {
             fprintf(stderr, "%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
         rc = EXIT_INPUT;
     }
+    diag_free(&d);
     arena_free(&arena);
     free(src);
     return rc;

@@ -82,6 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     diag_init(&d, "fuzz.nn", src, len, out);
     front_end(&arena, &d, src, len, out);
     fflush(out);
+    diag_free(&d);
     arena_free(&arena);
     free(src);
     return 0;

@@ -31,6 +31,7 @@ static Graph *build(const char *src) {
     diag_init(&d, "test.nn", src, strlen(src), stderr);
     Program *p = parse_program(&arena, &d, src, strlen(src));
     Graph *g = d.nerrors ? NULL : sema_build(&arena, &d, p);
+    diag_free(&d);
     if (!g || d.nerrors) {
         fprintf(stderr, "unexpected errors in:\n%s\n", src);
         failures++;
@@ -52,6 +53,7 @@ static int count_errors(const char *src) {
     Program *p = parse_program(&arena, &d, src, strlen(src));
     if (!d.nerrors)
         sema_build(&arena, &d, p);
+    diag_free(&d);
     fclose(sink);
     free(buf);
     return d.nerrors;
