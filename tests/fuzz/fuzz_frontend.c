@@ -47,8 +47,10 @@ static FILE *sink(void) {
 static void front_end(Arena *arena, Diag *d, const char *src, size_t len, FILE *out) {
     if (!source_check_text(d, src, len))
         return;
-    Diag tokens_diag = *d; /* --emit=tokens is a run of its own: its errors count apart */
-    lex_dump_tokens(&tokens_diag, src, len, out);
+    Diag tokens; /* --emit=tokens is a run of its own: its errors count apart */
+    diag_init(&tokens, d->file, src, len, out);
+    lex_dump_tokens(&tokens, src, len, out);
+    diag_free(&tokens);
     Program *prog = parse_program(arena, d, src, len);
     if (d->nerrors)
         return;
