@@ -513,4 +513,17 @@ static int nnlc_main(int argc, char **argv) {
     return rc;
 }
 
-int main(int argc, char **argv) { return check_stdout(nnlc_main(argc, argv)); }
+typedef struct MainArgs {
+    int argc;
+    char **argv;
+} MainArgs;
+
+static int call_main(void *p) {
+    MainArgs *m = p;
+    return nnlc_main(m->argc, m->argv);
+}
+
+int main(int argc, char **argv) {
+    MainArgs m = {argc, argv};
+    return check_stdout(pipeline_call(call_main, &m)); /* on a stack the passes' depth fits */
+}

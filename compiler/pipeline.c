@@ -4,11 +4,40 @@
  */
 #include "pipeline.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ast.h"
+
+typedef struct Call {
+    int (*fn)(void *);
+    void *arg;
+    int result;
+} Call;
+
+static void *call_thread(void *p) {
+    Call *c = p;
+    c->result = c->fn(c->arg);
+    return NULL;
+}
+
+int pipeline_call(int (*fn)(void *), void *arg) {
+    Call c = {fn, arg, 0};
+    pthread_attr_t attr;
+    pthread_t thread;
+    bool started = pthread_attr_init(&attr) == 0;
+    if (started) {
+        started = pthread_attr_setstacksize(&attr, PIPELINE_STACK) == 0 &&
+                  pthread_create(&thread, &attr, call_thread, &c) == 0;
+        pthread_attr_destroy(&attr);
+    }
+    if (!started)
+        return fn(arg);
+    pthread_join(thread, NULL);
+    return c.result;
+}
 
 size_t source_normalize(char *buf, size_t n) {
     if (n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) { /* a UTF-8 byte order mark (Windows

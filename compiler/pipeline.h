@@ -19,6 +19,16 @@
 #include "graph.h"
 #include "loops.h"
 
+/* The passes recurse as deep as the language's limits allow (docs/language.md §2: 10,000
+ * levels in an expression, 20,000 through constants). That takes about 2 MB of stack in a
+ * release build, 4 MB at -O0 and 32 MB with AddressSanitizer, so it is not left to the
+ * main thread's `ulimit -s` (1 MB crashed nnlc at 20,000 levels through constants, 512 KB
+ * at 10,000 in one expression): pipeline_call runs fn(arg) on a thread with a stack of
+ * PIPELINE_STACK bytes (reserved address space, only what is used is touched) and returns
+ * its result. If no such thread can be started, it calls fn on the caller's stack. */
+enum { PIPELINE_STACK = 256 << 20 };
+int pipeline_call(int (*fn)(void *), void *arg);
+
 /* What a file's bytes become before the lexer sees them: a UTF-8 byte order mark is
  * dropped and a lone CR (old Mac line ends) becomes LF. buf holds n bytes and a NUL after
  * them; returns the new length (the NUL follows it). */

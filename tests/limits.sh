@@ -64,6 +64,20 @@ printf 'model m { input [4] dense(%s3%s) }\n' "$(printf '%100000s' '' | tr ' ' '
     "$(printf '%100000s' '' | tr ' ' ')')" >"$tmp/parens.nn"
 expect 1 'error: expression nested too deeply \(the parser holds at most 80000 ' "$tmp/parens.nn"
 
+# The passes run on a stack of their own, whatever `ulimit -s` gives the main thread: with
+# 512 KB, 9,000 minus signs and a chain of 19,990 constants (within the limits) crashed nnlc.
+awk 'BEGIN { print "let b0 = 3"; for (i = 1; i <= 19990; i++) printf "let b%d = b%d\n", i, i - 1
+             print "model m { input [4] dense(b19990) }" }' >"$tmp/aliases.nn"
+for f in minus aliases; do
+    if (ulimit -s 512 && "$nnlc" --summary "$tmp/$f.nn" >"$tmp/out" 2>&1) &&
+       grep -q 'Total params: 15 ' "$tmp/out"; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: nnlc --summary $f.nn with ulimit -s 512: not 'Total params: 15'" >&2
+        fails=$((fails + 1))
+    fi
+done
+
 # Constants chain expressions: three of 9,000 levels each, used together.
 {
     echo "let a0 = $(chain 9000 +)"

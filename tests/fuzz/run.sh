@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh [SECONDS [LIBFUZZER-OPTION...]] — builds the front-end fuzzer (fuzz_frontend.c)
 # with clang's libFuzzer, AddressSanitizer and UndefinedBehaviorSanitizer, and fuzzes for
-# SECONDS (default 600) in one process at the lowest priority. Not part of `make check`.
+# SECONDS (default 600; 0 only builds) in one process at the lowest priority. Not part of
+# `make check`.
 #
 # Everything goes to build-fuzz/ (NNLC_FUZZ_DIR): the binary, the dictionary, the seeds,
 # the growing corpus (kept between runs) and artifacts/ (crash-*, timeout-*, oom-*,
@@ -50,6 +51,7 @@ find "$root/examples" "$root/tests" -name '*.nn' | while read -r f; do
     cp "$f" "$out/seeds/$(printf '%s' "${f#"$root"/}" | tr '/' '_')"
 done
 
+[ "$seconds" = 0 ] && exit 0
 cd "$out"
 nice -n 19 ./fuzz_frontend -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -max_len=8192 -dict=nnl.dict -artifact_prefix=artifacts/ -print_final_stats=1 \
