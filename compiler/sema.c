@@ -212,12 +212,17 @@ enum { MAX_LAYERS = 100000 };
  * bodies): a use costs about what a layer does, and a tree of uses has about two per
  * layer it makes, so the layer limit is met first in a model whose blocks make layers. */
 enum { MAX_BLOCK_USES = 10 * MAX_LAYERS };
+/* A use binds each parameter of its block, at about the cost of a use: a block of 2,000
+ * parameters used 2^20 times (within MAX_BLOCK_USES) ran for minutes and took gigabytes.
+ * The bindings of all uses together are limited as the uses are. */
+enum { MAX_BLOCK_BINDINGS = MAX_BLOCK_USES };
 
 typedef struct Builder {
     Sema *S;
-    bool over_limit;        /* MAX_LAYERS or MAX_BLOCK_USES was reached: nothing more is
-                               built */
+    bool over_limit;        /* MAX_LAYERS, MAX_BLOCK_USES or MAX_BLOCK_BINDINGS was
+                               reached: nothing more is built */
     long block_uses;        /* blocks expanded so far (MAX_BLOCK_USES) */
+    long block_bindings;    /* their parameters bound so far (MAX_BLOCK_BINDINGS) */
     int name_counts[OP_COUNT + N_ACT_LAYER_CLASSES]; /* per automatic base name, as Keras */
     int block_counts[64];
     const Decl *blocks[64];
@@ -1191,8 +1196,10 @@ static bool block_args(Builder *B, const Decl *blk, const Stmt *st, Args *A) {
     if (!args_bind(S, A, st->call, pnames, np, 0))
         return false;
     bool ok = true;
-    for (const Param *p = blk->params; p; p = p->next)
-        if (!args_get(A, p->name) && !p->deflt) {
+    int i = 0; /* parameter i is option i: found by its place, not its name (a block of
+                  50,000 parameters took minutes) */
+    for (const Param *p = blk->params; p; p = p->next, i++)
+        if (!A->bound[i] && !p->deflt) {
             diag_error(S->d, st->call->name_loc, "block '%s' needs a value for '%s'", blk->name,
                        p->name);
             diag_note(S->d, p->loc, "parameter declared here");
@@ -1220,13 +1227,25 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
             diag_note(S->d, blk->name_loc, "'%s' declared here", blk->name);
             return NULL;
         }
+    int np = 0;
+    for (const Param *p = blk->params; p; p = p->next)
+        np++;
+    if ((B->block_bindings += np) > MAX_BLOCK_BINDINGS) {
+        B->over_limit = true;
+        diag_error(S->d, st->loc, "the model binds block parameters too many times (limit is %d "
+                   "bindings)", MAX_BLOCK_BINDINGS);
+        diag_hint(S->d, st->loc, "every use of a block binds each of its parameters, and blocks "
+                  "that use blocks several times multiply their uses");
+        return NULL;
+    }
     Args A;
     if (!block_args(B, blk, st, &A))
         return NULL;
     Scope *scope = ARENA_NEW(S->a, Scope);
     scope->parent = S->globals;
-    for (const Param *p = blk->params; p; p = p->next) {
-        const Expr *v = args_get(&A, p->name);
+    int i = 0;
+    for (const Param *p = blk->params; p; p = p->next, i++) {
+        const Expr *v = A.bound[i] ? A.bound[i]->value : NULL;
         Binding *b = scope_add(S, scope, p->name, p->loc);
         if (v) {
             b->value = v;
@@ -1295,17 +1314,19 @@ static void check_whole_model(Sema *S) {
 /* `block b(n, n)` and `block b(in)`: two parameters of one name, or one named like the
  * block's input tensor, could never both be used. */
 static void check_block_params(Sema *S, const Decl *d) {
+    Scope seen = {0}; /* the names so far, hashed once there are many */
     for (const Param *p = d->params; p; p = p->next) {
         if (strcmp(p->name, "in") == 0)
             diag_error(S->d, p->loc, "'in' is the tensor a block is applied to; choose another "
                                      "name for the parameter");
-        for (const Param *q = d->params; q != p; q = q->next)
-            if (strcmp(q->name, p->name) == 0) {
-                diag_error(S->d, p->loc, "block '%s' has two parameters named '%s'", d->name,
-                           p->name);
-                diag_note(S->d, q->loc, "the first is here");
-                break;
-            }
+        const Binding *first = scope_find_local(&seen, p->name);
+        if (first) {
+            diag_error(S->d, p->loc, "block '%s' has two parameters named '%s'", d->name,
+                       p->name);
+            diag_note(S->d, first->loc, "the first is here");
+        } else {
+            scope_add(S, &seen, p->name, p->loc);
+        }
     }
 }
 

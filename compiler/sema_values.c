@@ -407,11 +407,49 @@ static void torch_linear_hint(Sema *S, SrcLoc at, const char *callee) {
               "nn.Linear(in_features, out_features) is dense(out_features)", callee);
 }
 
+/* The place of `name` in A->names, or -1: the first place of that name, as a walk of the
+ * list finds it, through A->index when there are many names. */
+static int args_slot(const Args *A, const char *name) {
+    if (!A->index) {
+        for (int i = 0; A->names[i]; i++)
+            if (strcmp(A->names[i], name) == 0)
+                return i;
+        return -1;
+    }
+    size_t mask = A->index_size - 1;
+    for (size_t i = sema_name_hash(name) & mask; A->index[i]; i = (i + 1) & mask)
+        if (strcmp(A->names[A->index[i] - 1], name) == 0)
+            return A->index[i] - 1;
+    return -1;
+}
+
+/* Binding each option by name walked every name: quadratic in a block's parameters (one
+ * of 50,000, used with every argument named, took minutes). */
+static void index_names(Sema *S, Args *A, int count) {
+    if (count < SCOPE_INDEX_FROM)
+        return;
+    size_t size = 4 * SCOPE_INDEX_FROM;
+    while (size < 2 * (size_t)count)
+        size *= 2;
+    int *index = ARENA_ARRAY(S->a, int, size);
+    for (int k = 0; k < count; k++) {
+        size_t i = sema_name_hash(A->names[k]) & (size - 1);
+        while (index[i] && strcmp(A->names[index[i] - 1], A->names[k]) != 0)
+            i = (i + 1) & (size - 1);
+        if (!index[i]) /* a name given twice keeps its first place */
+            index[i] = k + 1;
+    }
+    A->index = index;
+    A->index_size = size;
+}
+
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional) {
     A->callee = call->str;
     A->loc = call->name_loc;
     A->names = names;
+    A->index = NULL;
+    A->index_size = 0;
     A->ok = true;
     int pos = 0, count = 0;
     bool tensor_hint_given = false;
@@ -419,6 +457,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     while (names[count])
         count++;
     A->bound = ARENA_ARRAY(S->a, const Arg *, count > 0 ? count : 1);
+    index_names(S, A, count);
     for (const Arg *arg = call->args; arg; arg = arg->next) {
         int slot;
         if (!arg->key) {
@@ -443,14 +482,10 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
         } else {
             /* the name as written, else the one it is Keras' spelling of (a block's
              * parameter may be called input_dim, which is embedding's vocab) */
-            slot = -1;
-            for (int i = 0; i < count && slot < 0; i++)
-                if (strcmp(names[i], arg->key) == 0)
-                    slot = i;
+            slot = args_slot(A, arg->key);
             const char *key = canonical_option(arg->key);
-            for (int i = 0; i < count && slot < 0; i++)
-                if (strcmp(names[i], key) == 0)
-                    slot = i;
+            if (slot < 0)
+                slot = args_slot(A, key);
             if (slot < 0) {
                 diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
                 if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
@@ -485,13 +520,6 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
         A->bound[slot] = arg;
     }
     return A->ok;
-}
-
-static int args_slot(Args *A, const char *name) {
-    for (int i = 0; A->names[i]; i++)
-        if (strcmp(A->names[i], name) == 0)
-            return i;
-    return -1;
 }
 
 const Expr *args_get(Args *A, const char *name) {

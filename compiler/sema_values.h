@@ -88,6 +88,9 @@ typedef struct Args {
     SrcLoc loc;
     const char *const *names;
     const Arg **bound;  /* one per name (in the arena): a block may have any number */
+    int *index;         /* with many names (a block's parameters): a hash table of their
+                           places + 1 (0: an empty slot), index_size slots, a power of two */
+    size_t index_size;
     bool ok;
 } Args;
 

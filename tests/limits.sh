@@ -11,9 +11,10 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # expect STATUS PATTERN FILE: `nnlc --summary FILE` must exit with STATUS and its output
-# must match the extended regular expression PATTERN.
+# must match the extended regular expression PATTERN (within 60 s: a regression here can
+# run for hours).
 expect() {
-    "$nnlc" --summary "$3" >"$tmp/out" 2>&1
+    timeout 60 "$nnlc" --summary "$3" >"$tmp/out" 2>&1
     got=$?
     if [ $got -ne "$1" ] || ! grep -Eq -- "$2" "$tmp/out"; then
         echo "FAIL: nnlc --summary $3 -> exit $got (want $1), output:" >&2
@@ -121,6 +122,24 @@ expect_fast 1 'blocks\.nn:1:14: error: the model has too many layers \(limit is 
 block_chain '' 'dense(2) ' >"$tmp/empty_blocks.nn"
 expect_fast 1 'empty_blocks\.nn:3:19: error: the model uses blocks too many times \(limit is 1000000 uses\)' \
     "$tmp/empty_blocks.nn" "2^30 empty block uses"
+
+# Each use binds every parameter of its block: a block of 2,000 parameters used 2^30 times
+# (the first 10^6 uses were allowed) ran for minutes and took gigabytes; the bindings are
+# limited as the uses are.
+awk 'BEGIN { printf "block b0("; for (i = 0; i < 2000; i++) printf "%sp%d = 1", i ? ", " : "", i
+             print ") { }"
+             for (i = 1; i <= 30; i++) printf "block b%d() { b%d() b%d() }\n", i, i - 1, i - 1
+             print "model m { input [4] b30() dense(2) }" }' >"$tmp/params_uses.nn"
+expect_fast 1 'params_uses\.nn:2:14: error: the model binds block parameters too many times \(limit is 1000000 bindings\)' \
+    "$tmp/params_uses.nn" "2^30 uses of a block of 2,000 parameters"
+# A block of 50,000 parameters, every argument named: each name was looked for among all
+# the parameters, several times (minutes); now through a hash table.
+awk 'BEGIN { printf "block b("; for (i = 0; i < 50000; i++) printf "%sp%d", i ? ", " : "", i
+             print ") { dense(p49999 - p49996 + p0) }"
+             printf "model m { input [4] b("
+             for (i = 49999; i >= 0; i--) printf "p%d = %d%s", i, i, i ? ", " : ""
+             print ") }" }' >"$tmp/params.nn"
+expect_fast 0 'Total params: 15 ' "$tmp/params.nn" "a block of 50,000 named parameters"
 
 # A classes list is compared name against name for duplicates: beyond the trainer's
 # 1024 classes it is refused first (100,000 names took 24 s).
