@@ -1,6 +1,6 @@
 /*
  * pipeline.h — the passes from source text to the loop IR, as the driver (main.c) runs
- * them, callable from elsewhere too (the front-end fuzzer, tests/fuzz/):
+ * them, callable from elsewhere too (the front-end fuzzer, tests/fuzz/frontend/):
  *
  *   source_normalize → source_check_text → parse_program → pipeline_graph → pipeline_loops
  *

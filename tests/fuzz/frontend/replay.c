@@ -2,8 +2,7 @@
  * replay.c — main() for fuzz_frontend.c without libFuzzer: runs each file named on the
  * command line through LLVMFuzzerTestOneInput once. `make check` builds it with the
  * compiler's usual flags and replays the seed models (test fuzz.replay), so the harness
- * keeps compiling and running as the front end changes; tests/fuzz/run.sh does the
- * fuzzing.
+ * keeps compiling and running as the front end changes; run.sh here does the fuzzing.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -6,13 +6,13 @@
  *   summary, graph IR and dot (or, when only the train block has errors, the summary
  *   --summary still prints) → plan → loops → schedule → share → loop IR dump
  *
- * Every printed form goes to /dev/null (diagnostics too; NNLC_FUZZ_VERBOSE=1 sends them
- * to stderr, to read what a saved input does). Code generation (cg_*.c) is not run.
+ * Every printed form goes to /dev/null (diagnostics too; FUZZ_SHOW=1 sends them to
+ * stderr, to read what a saved input does). Code generation (cg_*.c) is not run.
  * A crash, an abort (internal error), a sanitizer report, a leak, more than -timeout
  * seconds or more than -rss_limit_mb is a finding: bad input must only get diagnostics.
  *
- * Build and run: tests/fuzz/run.sh [SECONDS] (see tests/fuzz/README). The same file,
- * linked with tests/fuzz/replay.c instead of libFuzzer, replays inputs in `make check`.
+ * Build and run: tests/fuzz/frontend/run.sh [SECONDS]. The same file, linked with
+ * replay.c instead of libFuzzer, replays every test model in `make check` (fuzz.replay).
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -36,8 +36,8 @@ enum { ELEM_SIZE = 4, PARALLEL_MIN_WORK = 16384 };
 static FILE *sink(void) {
     static FILE *out;
     if (!out) {
-        const char *verbose = getenv("NNLC_FUZZ_VERBOSE");
-        out = verbose && *verbose && strcmp(verbose, "0") != 0 ? stderr : fopen("/dev/null", "w");
+        const char *show = getenv("FUZZ_SHOW");
+        out = show && *show && strcmp(show, "0") != 0 ? stderr : fopen("/dev/null", "w");
         if (!out) {
             perror("fuzz_frontend: /dev/null");
             abort();
