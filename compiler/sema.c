@@ -1292,9 +1292,10 @@ static void check_whole_model(Sema *S) {
             if (n->bound_as)
                 diag_hint(S->d, n->loc, "feed it to a later layer, e.g. add(%s, …), or remove "
                           "it", n->bound_as);
-            else
+            else /* as it was called: relu(), not activation() */
                 diag_hint(S->d, n->loc, "name it (t = %s(…)) and feed it to a later layer, e.g. "
-                          "add(t, …), or remove it", op_name(n->op));
+                          "add(t, …), or remove it",
+                          n->op == OP_ACTIVATION ? act_name(n->act.kind) : op_name(n->op));
         }
         if (n->op == OP_EMBEDDING && view_source(n->in[0])->op != OP_INPUT)
             diag_error(S->d, n->loc, "embedding reads integer indices, so it must read the "
