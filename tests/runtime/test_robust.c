@@ -5,7 +5,9 @@
  * written to a fresh temporary directory; tests that bound memory run in a child process
  * and read its peak resident size.
  */
+#include "check.h"
 #include "checkpoint.h"
+#include "fixtures.h"
 #include "data.h"
 #include "dataset.h"
 #include "json.h"
@@ -20,31 +22,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static int failures, checks;
-
-static void check(bool ok, const char *expr, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void check(bool ok, const char *expr, int line, const char *fmt, ...) {
-    checks++;
-    if (ok)
-        return;
-    failures++;
-    fprintf(stderr, "test_robust.c:%d: FAILED: %s: ", line, expr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-#define ASSERT_TRUE(cond) check((cond), #cond, __LINE__, "is false")
-#define ASSERT_CONTAINS(text, needle)                                                          \
-    check(strstr((text), (needle)) != NULL, #text, __LINE__, "\"%s\" does not contain \"%s\"", \
-          (text), (needle))
 /* An error message is one line of printable text. */
 #define ASSERT_ONE_LINE(msg)                                                                   \
-    check(one_line(msg), #msg, __LINE__, "\"%s\" holds a control character", (msg))
+    check(one_line(msg), #msg, __FILE__, __LINE__, "\"%s\" holds a control character", (msg))
 
 static bool one_line(const char *s) {
     for (; *s; s++)
@@ -53,19 +33,9 @@ static bool one_line(const char *s) {
     return true;
 }
 
-static char tmpdir[256];
-
-static const char *tmp(const char *name) {
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
+/* Bytes to a file in the scratch directory; a failed write ends the tests. */
 static void write_file(const char *path, const void *data, size_t n) {
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+    if (!fx_write(path, data, n, false)) {
         perror(path);
         exit(1);
     }
@@ -271,7 +241,7 @@ static void read_zero_bomb(void) {
 
 static void test_csv_gzip_bomb(void) {
     long base = child_peak_kb(nothing), peak = child_peak_kb(read_zero_bomb);
-    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __LINE__,
+    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __FILE__, __LINE__,
           "256 MB of zeros took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
 }
 
@@ -341,7 +311,7 @@ static void read_forged_isize(void) {
 
 static void test_gz_forged_size(void) {
     long base = child_peak_kb(nothing), peak = child_peak_kb(read_forged_isize);
-    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __LINE__,
+    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __FILE__, __LINE__,
           "a 2 MB file took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
 }
 
@@ -436,7 +406,7 @@ static void parse_many_strings(void) {
 
 static void test_json_memory(void) {
     long base = child_peak_kb(nothing), peak = child_peak_kb(parse_many_strings);
-    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __LINE__,
+    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __FILE__, __LINE__,
           "300 kB of JSON took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
 }
 
@@ -590,25 +560,18 @@ static const struct {
 
 /* rt_robust [NAME]: every test, or the one named. */
 int main(int argc, char **argv) {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/nnrt_robust_XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (!check_begin("nnrt_robust"))
         return 1;
-    }
     int ran = 0;
     for (size_t i = 0; i < sizeof TESTS / sizeof TESTS[0]; i++)
         if (argc < 2 || strcmp(argv[1], TESTS[i].name) == 0) {
             TESTS[i].run();
             ran++;
         }
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmpdir);
+    int status = check_end();
     if (!ran) {
         fprintf(stderr, "rt_robust: no test named %s\n", argv[1]);
         return 2;
     }
-    printf("%d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    return status;
 }

@@ -6,6 +6,7 @@
  * Each failed check prints its expression, the expected and the actual value.
  */
 #include "checkpoint.h"
+#include "check.h"
 #include "cli.h"
 #include "data.h"
 #include "dataset.h"
@@ -25,54 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures, checks;
-
-static void check(bool ok, const char *expr, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-#include <stdarg.h>
-static void check(bool ok, const char *expr, const char *file, int line, const char *fmt, ...) {
-    checks++;
-    if (ok)
-        return;
-    failures++;
-    fprintf(stderr, "%s:%d: FAILED: %s: ", file, line, expr);
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-#define ASSERT(expected, actual)                                                               \
-    do {                                                                                       \
-        long long e_ = (long long)(expected), a_ = (long long)(actual);                        \
-        check(e_ == a_, #actual, __FILE__, __LINE__, "expected %lld, got %lld", e_, a_);       \
-    } while (0)
-#define ASSERT_TRUE(cond) check((cond), #cond, __FILE__, __LINE__, "is false")
-#define ASSERT_NEAR(expected, actual, tol)                                                     \
-    do {                                                                                       \
-        double e_ = (expected), a_ = (actual);                                                 \
-        check(fabs(e_ - a_) <= (tol), #actual, __FILE__, __LINE__,                             \
-              "expected %.9g, got %.9g (diff %.3g, tolerance %g)", e_, a_, fabs(e_ - a_),      \
-              (double)(tol));                                                                  \
-    } while (0)
-#define ASSERT_CONTAINS(text, needle)                                                          \
-    check(strstr((text), (needle)) != NULL, #text, __FILE__, __LINE__,                         \
-          "\"%s\" does not contain \"%s\"", (text), (needle))
-
-/* ---- temporary files ---- */
-
-static char tmpdir[256];
-
-static const char *tmp(const char *name) {
-    static char buf[8][512];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
 
 /* ---- a small model for the modules that need one ---- */
 
@@ -1118,11 +1071,8 @@ static void test_cli(void) {
 }
 
 int main(void) {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/nnrt_unit_XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
+    if (!check_begin("nnrt_unit"))
         return 1;
-    }
     test_rng();
     test_pool();
     test_thread_choice();
@@ -1145,10 +1095,5 @@ int main(void) {
     test_checkpoint();
     test_checkpoint_mismatch();
     test_cli();
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "warning: could not remove %s\n", tmpdir);
-    printf("%d checks, %d failed\n", checks, failures);
-    return failures ? 1 : 0;
+    return check_end();
 }

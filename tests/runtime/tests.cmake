@@ -18,7 +18,8 @@ nnrt_ref_trainer(rt_ref_f64_aug REF_F64 REF_HIDDEN=16 REF_ADAM REF_AUGMENT)
 add_executable(rt_ref_linear ${NNRT_TEST_DIR}/ref_linear.c)                # series regression
 target_link_libraries(rt_ref_linear PRIVATE nnrt)
 
-add_executable(rt_unit ${NNRT_TEST_DIR}/test_runtime.c ${NNRT_TEST_DIR}/fixtures.c)
+add_executable(rt_unit ${NNRT_TEST_DIR}/test_runtime.c ${NNRT_TEST_DIR}/check.c
+                       ${NNRT_TEST_DIR}/fixtures.c)
 target_link_libraries(rt_unit PRIVATE nnrt)
 target_include_directories(rt_unit PRIVATE ${NNRT_TEST_DIR})
 target_compile_definitions(rt_unit PRIVATE _POSIX_C_SOURCE=200809L)
@@ -26,7 +27,9 @@ add_test(NAME runtime.unit COMMAND rt_unit)
 
 # What fuzzing the readers found (tests/fuzz/runtime): crashes, hangs, memory out of
 # proportion to a file, unclear messages.
-add_executable(rt_robust ${NNRT_TEST_DIR}/test_robust.c)
+add_executable(rt_robust ${NNRT_TEST_DIR}/test_robust.c ${NNRT_TEST_DIR}/check.c
+                         ${NNRT_TEST_DIR}/fixtures.c)
+target_include_directories(rt_robust PRIVATE ${NNRT_TEST_DIR})
 target_link_libraries(rt_robust PRIVATE nnrt)
 target_compile_definitions(rt_robust PRIVATE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
 add_test(NAME runtime.robust COMMAND rt_robust)
