@@ -401,3 +401,12 @@ void fz_run_trainer(FzModel *fm, const char *const *files) {
     }
     nnrt_trainer_free(&t);
 }
+
+void fz_run_two_files(FzModel *fm, int kind, const char *features, const char *labels) {
+    NnrtDataSource *src = fz_source(fm);
+    src->kind = kind;
+    src->features_path = features;
+    src->labels_path = labels;
+    const char *files[] = {features, labels, NULL};
+    fz_run_trainer(fm, files);
+}

@@ -66,6 +66,10 @@ static inline NnrtDataSource *fz_source(FzModel *fm) { return (NnrtDataSource *)
  * terminated), or the data sets it accepted. */
 void fz_run_trainer(FzModel *fm, const char *const *files);
 
+/* A format of features and labels in two files (IDX, .npy): fm's data source reads
+ * them, and fz_run_trainer runs. */
+void fz_run_two_files(FzModel *fm, int kind, const char *features, const char *labels);
+
 /* Aborts (a finding) when msg is empty, spans several lines, holds control characters,
  * or names none of `files` (by path or by base name). */
 void fz_check_error(const char *msg, const char *const *files);

@@ -70,11 +70,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fz_write(xp, x, xn);
     fz_write(yp, y, yn);
 #endif
-    NnrtDataSource *src = fz_source(&fm);
-    src->kind = NNRT_DATA_IDX;
-    src->features_path = xp;
-    src->labels_path = yp;
-    const char *files[] = {xp, yp, NULL};
-    fz_run_trainer(&fm, files);
+    fz_run_two_files(&fm, NNRT_DATA_IDX, xp, yp);
     return 0;
 }

@@ -18,11 +18,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *xp = fz_path("x.npy"), *yp = fz_path("y.npy");
     fz_write(xp, x, xn);
     fz_write(yp, y, yn);
-    NnrtDataSource *src = fz_source(&fm);
-    src->kind = NNRT_DATA_NPY;
-    src->features_path = xp;
-    src->labels_path = yp;
-    const char *files[] = {xp, yp, NULL};
-    fz_run_trainer(&fm, files);
+    fz_run_two_files(&fm, NNRT_DATA_NPY, xp, yp);
     return 0;
 }
