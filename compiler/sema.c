@@ -1208,19 +1208,28 @@ static bool block_args(Builder *B, const Decl *blk, const Stmt *st, Args *A) {
     return ok;
 }
 
+/* Adds `more` to one of the counts of block expansion; past its limit, says so (the model
+ * `does` too many times, limit in `units`) and stops the expansion. */
+static bool within_block_limit(Builder *B, const Stmt *st, long *count, long more, int limit,
+                               const char *does, const char *units, const char *hint) {
+    if ((*count += more) <= limit)
+        return true;
+    B->over_limit = true;
+    diag_error(B->S->d, st->loc, "the model %s too many times (limit is %d %s)", does, limit,
+               units);
+    diag_hint(B->S->d, st->loc, "%s", hint);
+    return false;
+}
+
 /* Binds call arguments to block parameters (positional, then by name, then defaults) and
  * builds the block's statements in a fresh scope where `in` is the input tensor. */
 static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *st, Node *input) {
     Sema *S = B->S;
     if (B->over_limit) /* said once; the rest of the expansion is skipped */
         return NULL;
-    if (++B->block_uses > MAX_BLOCK_USES) {
-        B->over_limit = true;
-        diag_error(S->d, st->loc, "the model uses blocks too many times (limit is %d uses)",
-                   MAX_BLOCK_USES);
-        diag_hint(S->d, st->loc, "blocks that use blocks several times multiply their uses");
+    if (!within_block_limit(B, st, &B->block_uses, 1, MAX_BLOCK_USES, "uses blocks", "uses",
+                            "blocks that use blocks several times multiply their uses"))
         return NULL;
-    }
     for (BlockUse *u = outer->block; u; u = u->outer)
         if (u->decl == blk) {
             diag_error(S->d, st->call->name_loc, "block '%s' uses itself", blk->name);
@@ -1230,14 +1239,11 @@ static Node *expand_block(Builder *B, Body *outer, const Decl *blk, const Stmt *
     int np = 0;
     for (const Param *p = blk->params; p; p = p->next)
         np++;
-    if ((B->block_bindings += np) > MAX_BLOCK_BINDINGS) {
-        B->over_limit = true;
-        diag_error(S->d, st->loc, "the model binds block parameters too many times (limit is %d "
-                   "bindings)", MAX_BLOCK_BINDINGS);
-        diag_hint(S->d, st->loc, "every use of a block binds each of its parameters, and blocks "
-                  "that use blocks several times multiply their uses");
+    if (!within_block_limit(B, st, &B->block_bindings, np, MAX_BLOCK_BINDINGS,
+                            "binds block parameters", "bindings",
+                            "every use of a block binds each of its parameters, and blocks "
+                            "that use blocks several times multiply their uses"))
         return NULL;
-    }
     Args A;
     if (!block_args(B, blk, st, &A))
         return NULL;
