@@ -105,6 +105,16 @@ static long child_peak_kb(void (*f)(void)) {
 
 static void nothing(void) {}
 
+/* A child running f, which must succeed, peaks within 64 MB of a child doing nothing;
+ * `input` says what f reads, for the message. */
+#define ASSERT_SMALL_PEAK(f, input)                                                            \
+    do {                                                                                       \
+        long base_ = child_peak_kb(nothing), peak_ = child_peak_kb(f);                         \
+        check(base_ > 0 && peak_ > 0 && peak_ - base_ < 64 * 1024, #f, __FILE__, __LINE__,     \
+              "%s took %ld kB (a child doing nothing: %ld kB)", (input), peak_ - base_,        \
+              base_);                                                                          \
+    } while (0)
+
 /* ---- CSV ---- */
 
 /* A quote inside a field (0"4) opens nothing, but the row's buffer was sized by a scan
@@ -240,9 +250,7 @@ static void read_zero_bomb(void) {
 }
 
 static void test_csv_gzip_bomb(void) {
-    long base = child_peak_kb(nothing), peak = child_peak_kb(read_zero_bomb);
-    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __FILE__, __LINE__,
-          "256 MB of zeros took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
+    ASSERT_SMALL_PEAK(read_zero_bomb, "256 MB of zeros");
 }
 
 /* ---- .npy ---- */
@@ -310,9 +318,7 @@ static void read_forged_isize(void) {
 }
 
 static void test_gz_forged_size(void) {
-    long base = child_peak_kb(nothing), peak = child_peak_kb(read_forged_isize);
-    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __FILE__, __LINE__,
-          "a 2 MB file took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
+    ASSERT_SMALL_PEAK(read_forged_isize, "a 2 MB file");
 }
 
 /* zlib's gzread returns nothing from the read that meets damage, so the byte named was
@@ -405,9 +411,7 @@ static void parse_many_strings(void) {
 }
 
 static void test_json_memory(void) {
-    long base = child_peak_kb(nothing), peak = child_peak_kb(parse_many_strings);
-    check(base > 0 && peak > 0 && peak - base < 64 * 1024, "peak - base", __FILE__, __LINE__,
-          "300 kB of JSON took %ld kB (a child doing nothing: %ld kB)", peak - base, base);
+    ASSERT_SMALL_PEAK(parse_many_strings, "300 kB of JSON");
 }
 
 static void write_header(const char *name, const char *json) {
