@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     cmake make gcc pkg-config
     flex bison
-    llvm-19-dev
+    llvm-19-dev libzstd-dev     # libzstd-dev: LLVM's static libraries call zstd
     zlib1g-dev
     dataset-fashion-mnist
     python3
