@@ -16,12 +16,23 @@
 
 typedef enum { CG_EMIT_LLVM, CG_EMIT_ASM, CG_EMIT_OBJ } CgEmit;
 
+/* Where one module's compilation went (nnlc --time), in seconds: building its LLVM IR
+ * (target machine and verifier included), LLVM's passes, code generation and writing. */
+typedef struct CgTimes {
+    double ir, passes, codegen;
+    int functions;        /* the loop-IR functions the module defines */
+} CgTimes;
+
 typedef struct CgOptions {
     int opt_level;        /* 0..3 */
     bool native_cpu;      /* this machine's CPU and features, else generic x86-64 */
     int elem_size;        /* 4 or 8 */
     const char *source_path;
+    CgTimes *times;       /* NULL, or one per module (part), each filled by its thread */
 } CgOptions;
+
+/* A monotonic clock, in seconds. */
+double cg_seconds(void);
 
 /* Writes `what` to out_path ("-" = standard output, for text). Errors go to err. */
 bool cg_emit(const Graph *g, const LoopProgram *p, const CgOptions *opt, CgEmit what,

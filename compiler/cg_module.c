@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* glibc's libmvec supplies vector exp/log (_ZGVdN8v_expf…): with it LLVM vectorizes the
  * loops of sigmoid, tanh, softmax and the losses instead of calling expf 8 times. The
@@ -216,9 +217,16 @@ static bool write_output(Codegen *cg, CgEmit what, const char *out_path) {
     return false;
 }
 
+double cg_seconds(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
                     const CgSplit *split, int part, CgEmit what, const char *out_path,
                     FILE *err) {
+    double start = cg_seconds();
     Codegen cg = {0};
     cg.g = g;
     cg.p = p;
@@ -246,7 +254,18 @@ bool cg_emit_module(const Graph *g, const LoopProgram *p, const CgOptions *opt,
     if (!split || part == 0)
         cg_model_descriptor(&cg);
     cg_drop_unused_declarations(&cg);
-    bool ok = verify(&cg) && optimize(&cg) && write_output(&cg, what, out_path);
+    bool ok = verify(&cg);
+    double built = cg_seconds();
+    ok = ok && optimize(&cg);
+    double optimized = cg_seconds();
+    ok = ok && write_output(&cg, what, out_path);
+    if (opt->times) {
+        int functions = 0, i = 0;
+        for (const LFunc *f = p->funcs; f; f = f->next, i++)
+            functions += !split || split->part_of[i] == part;
+        opt->times[part] = (CgTimes){built - start, optimized - built,
+                                     cg_seconds() - optimized, functions};
+    }
 
     free(cg.fn_of);
     free(cg.scope_of);

@@ -43,11 +43,20 @@ typedef struct Options {
     int max_errors;
     int64_t parallel_min_work;
     int jobs;               /* 0: one per online core, at most CG_DEFAULT_JOBS */
+    bool time_stages;       /* --time */
 } Options;
 
 /* Threads compiling a linked trainer (cg_emit_objects): on 2 cores, 2 make resnet_bn's
  * compilation 1.9× faster (1.36 → 0.70 s); more parts than cores gain nothing. */
 enum { CG_DEFAULT_JOBS = 2, MAX_JOBS = 64 };
+
+/* What --time reports: when each stage ended (cg_seconds(); 0: it did not run), and
+ * where each LLVM module's time went. */
+typedef struct StageTimes {
+    double start, front_end, llvm, link;
+    int nparts;
+    CgTimes parts[MAX_JOBS];
+} StageTimes;
 
 static const char usage_text[] =
     "usage: nnlc [options] MODEL.nn\n"
@@ -74,6 +83,8 @@ static const char usage_text[] =
     "  --jobs=N              compile a linked trainer's code in N threads, into N object\n"
     "                        files (default: 2, or 1 on a single core); the trainer\n"
     "                        computes the same numbers for any N\n"
+    "  --time                print how long each stage took (front end, each thread's\n"
+    "                        LLVM passes and code generation, linking) to stderr\n"
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
     "\n"
@@ -198,6 +209,8 @@ static int parse_args(int argc, char **argv, Options *o) {
             if (!number_option(a, 7, 1, MAX_JOBS, &n))
                 return EXIT_USAGE;
             o->jobs = (int)n;
+        } else if (strcmp(a, "--time") == 0) {
+            o->time_stages = true;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (o->input) {
@@ -353,16 +366,21 @@ static int default_jobs(void) {
 
 /* The trainer's code as objects model0.o… in the temporary directory dir, linked. */
 static int build_trainer(const Options *o, const CgOptions *cg, const Graph *g,
-                         const LoopProgram *lp, const char *dir, const char *out) {
+                         const LoopProgram *lp, const char *dir, const char *out,
+                         StageTimes *t) {
     int n = o->jobs ? o->jobs : default_jobs();
     char *objects[MAX_JOBS];
     for (int i = 0; i < n; i++) {
         objects[i] = malloc(strlen(dir) + 32);
         sprintf(objects[i], "%s/model%d.o", dir, i);
     }
-    int rc = cg_emit_objects(g, lp, cg, n, (const char *const *)objects, stderr)
-                 ? link_trainer(objects, n, out)
-                 : EXIT_USAGE;
+    t->nparts = n;
+    int rc = EXIT_USAGE;
+    if (cg_emit_objects(g, lp, cg, n, (const char *const *)objects, stderr)) {
+        t->llvm = cg_seconds();
+        rc = link_trainer(objects, n, out);
+        t->link = cg_seconds();
+    }
     for (int i = 0; i < n; i++) {
         unlink(objects[i]);
         free(objects[i]);
@@ -370,15 +388,18 @@ static int build_trainer(const Options *o, const CgOptions *cg, const Graph *g,
     return rc;
 }
 
-static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp) {
-    CgOptions cg = {o->opt_level, o->native_cpu, o->elem_size, o->input};
-    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM)
-        return cg_emit(g, lp, &cg, o->emit == EMIT_LLVM ? CG_EMIT_LLVM : CG_EMIT_ASM,
-                       o->output ? o->output : "-", stderr) ? 0 : EXIT_USAGE;
-    if (o->emit == EMIT_OBJ) {
-        char *out = o->output ? NULL : default_output(o->input, ".o");
-        bool ok = cg_emit(g, lp, &cg, CG_EMIT_OBJ, o->output ? o->output : out, stderr);
+static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
+                     StageTimes *t) {
+    CgOptions cg = {o->opt_level, o->native_cpu, o->elem_size, o->input,
+                    o->time_stages ? t->parts : NULL};
+    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM || o->emit == EMIT_OBJ) {
+        char *out = o->output || o->emit != EMIT_OBJ ? NULL : default_output(o->input, ".o");
+        CgEmit what = o->emit == EMIT_LLVM ? CG_EMIT_LLVM
+                      : o->emit == EMIT_ASM ? CG_EMIT_ASM : CG_EMIT_OBJ;
+        bool ok = cg_emit(g, lp, &cg, what, o->output ? o->output : out ? out : "-", stderr);
         free(out);
+        t->nparts = 1;
+        t->llvm = cg_seconds();
         return ok ? 0 : EXIT_USAGE;
     }
     char *out = o->output ? strdup(o->output) : default_output(o->input, "");
@@ -391,14 +412,34 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp) {
         free(out);
         return EXIT_USAGE;
     }
-    int rc = build_trainer(o, &cg, g, lp, dir, out);
+    int rc = build_trainer(o, &cg, g, lp, dir, out, t);
     rmdir(dir);
     free(out);
     return rc;
 }
 
+/* --time's report, on stderr. */
+static void print_times(const StageTimes *t) {
+    fprintf(stderr, "nnlc: time: front end (read, parse, check, plan, loop IR)  %.3f s\n",
+            t->front_end - t->start);
+    if (t->llvm) {
+        fprintf(stderr, "nnlc: time: LLVM, %d module%s%s  %.3f s\n", t->nparts,
+                t->nparts == 1 ? "" : "s", t->nparts == 1 ? "" : " in as many threads",
+                t->llvm - t->front_end);
+        for (int i = 0; i < t->nparts; i++)
+            fprintf(stderr, "nnlc: time:   module %d (%d function%s): IR %.3f s, passes %.3f s, "
+                    "code generation %.3f s\n", i, t->parts[i].functions,
+                    t->parts[i].functions == 1 ? "" : "s", t->parts[i].ir,
+                    t->parts[i].passes, t->parts[i].codegen);
+    }
+    if (t->link)
+        fprintf(stderr, "nnlc: time: link (cc)  %.3f s\n", t->link - t->llvm);
+    fprintf(stderr, "nnlc: time: total from main()  %.3f s\n", cg_seconds() - t->start);
+}
+
 /* The pipeline. Every pass reports into d; we stop after the first pass with errors. */
-static int compile(const Options *o, Arena *arena, Diag *d, const char *src, size_t len) {
+static int compile(const Options *o, Arena *arena, Diag *d, const char *src, size_t len,
+                   StageTimes *t) {
     FILE *out = stdout;
     bool to_file = o->output && strcmp(o->output, "-") != 0; /* -o -: standard output */
     if (to_file && o->emit >= EMIT_LOOPS && !(out = fopen(o->output, "w"))) {
@@ -445,12 +486,15 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         rc = EXIT_INPUT;
         goto done;
     }
+    t->front_end = cg_seconds();
     if (o->emit == EMIT_LOOPS) {
         loop_print(lp, out);
         goto done;
     }
-    rc = emit_code(o, g, lp);
+    rc = emit_code(o, g, lp, t);
 done:
+    if (o->time_stages && rc == 0 && t->front_end)
+        print_times(t);
     if (out != stdout) { /* a full disk is an error, not a truncated file and exit 0 */
         errno = 0;
         bool written = fflush(out) == 0 && !ferror(out);
@@ -490,6 +534,7 @@ static int nnlc_main(int argc, char **argv) {
     if (o.emit == EMIT_EXE && o.output && strcmp(o.output, "-") == 0)
         return usage_error("a trainer is an executable file, not '%s': give its name with -o",
                            o.output);
+    StageTimes times = {.start = cg_seconds()};
     size_t len = 0;
     char *src = read_source(o.input, &len);
     if (!src)
@@ -499,7 +544,7 @@ static int nnlc_main(int argc, char **argv) {
     Diag d;
     diag_init(&d, o.input, src, len, stderr);
     d.max_errors = o.max_errors;
-    rc = compile(&o, &arena, &d, src, len);
+    rc = compile(&o, &arena, &d, src, len, &times);
     if (d.nerrors > 0) {
         if (d.max_errors > 0 && d.nerrors > d.max_errors)
             fprintf(stderr, "%d errors generated (%d shown).\n", d.nerrors, d.max_errors);

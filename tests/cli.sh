@@ -199,6 +199,19 @@ for level in -O0 -O1 -O3; do
     expect 0 'Epoch 2/2'                    -- "$tmp/tiny$level"
 done
 check 'nnlc left files in its temporary directory' rmdir "$tmp/tmpdir"
+# --time: each stage on stderr, one line per module, as many modules as --jobs; the
+# functions of the modules add up to those of the one module of -c.
+expect 0 'module 2 \([0-9]+ functions?\): IR [0-9.]+ s, passes [0-9.]+ s, code generation' \
+    -- "$nnlc" --time --jobs=3 "$tmp/tiny.nn" -o "$tmp/tinytime"
+expect 0 '^nnlc: time: link \(cc\)  [0-9.]+ s$' -- "$nnlc" --time "$tmp/tiny.nn" -o "$tmp/tinytime"
+"$nnlc" --time --jobs=3 "$tmp/tiny.nn" -o "$tmp/tinytime" 2>"$tmp/time3"
+"$nnlc" --time -c "$tmp/tiny.nn" -o "$tmp/tinytime.o" 2>"$tmp/time1"
+count_functions() { sed -n 's/.*module [0-9]* (\([0-9]*\) functions*).*/\1/p' "$1" | awk '{ s += $1 } END { print s }'; }
+check '--time: the modules of --jobs=3 and of -c define different numbers of functions' \
+    test "$(count_functions "$tmp/time3")" = "$(count_functions "$tmp/time1")" -a \
+         "$(count_functions "$tmp/time1")" -gt 3
+check '--time -c links' sh -c "! grep -q 'link' '$tmp/time1'"
+expect 0 '^nnlc: time: front end' -- "$nnlc" --time --emit=loops "$tmp/tiny.nn" -o /dev/null
 
 # --summary: columns widen to fit large counts; a model that nested blocks expand to 65,536
 # layers is summarized in seconds (naming layers scanned every layer: 22 s).
