@@ -7,6 +7,22 @@ usage: /usr/bin/python3 bench/torch_extra.py MODEL [--epochs N] [--threads N] [-
 MODEL: mlp_wide  784 -> 256 relu -> 128 relu -> 100 relu -> 10 softmax (examples/mlp_wide.nn):
                  Adam(lr 1e-3, betas 0.9/0.999, eps 1e-7), batch 32, and Keras'
                  ExponentialDecay(rate 0.9, decay_steps 1500) applied per step.
+The twins of bench/models/NAME.nn (the survey of models that are not the examples); Adam
+is Adam(lr 1e-3, betas 0.9/0.999, eps 1e-7) in each:
+       lenet5    conv 6 5x5 same relu, avgpool 2, conv 16 5x5 relu, avgpool 2, dense 120 relu,
+                 84 relu, 10; SGD(lr 0.01, momentum 0.9), batch 64
+       vgg       3x3 same convs 32, 32 relu, maxpool 2, 64, 64 relu, maxpool 2, dense 128 relu,
+                 dropout 0.5, 10; Adam, batch 128
+       vgg_bn    vgg with bias-free convs, each followed by BatchNorm (Keras' momentum 0.99,
+                 epsilon 1e-3) and then ReLU
+       strided   3x3 'same' convs with stride 2: 32, 64, 128 relu (28 -> 14 -> 7 -> 4; the
+                 odd padding after, as TensorFlow pads), dense 10; Adam, batch 64
+       mlp_drop  784 -> 512 relu -> dropout 0.2 -> 512 relu -> dropout 0.2 -> 10; Adam, batch 128
+       gru_rows  GRU(128) over the 28 rows of 28 pixels (reset_after, Keras' initialization:
+                 Glorot kernel, orthogonal recurrent kernel, zero biases), dense 10; Adam, batch 64
+       rnn_rows  the same with a tanh simple RNN(128)
+Parameter counts are Keras' (BatchNorm's moving mean and variance included) and are
+checked against nnlc --summary's numbers written here.
 
 Set BENCH_TORCH to the directory of bench_torch.py if it is not ../../shared/bench.
 """
@@ -38,9 +54,100 @@ def build_wide():
     return m, opt, sched, n
 
 
+def adam(params):
+    return torch.optim.Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+
+
+class Rows(nn.Module):
+    """A recurrent layer over the image's rows, returning the last state (Keras'
+    return_sequences=false), then dense 10."""
+
+    def __init__(self, cell, units):
+        super().__init__()
+        self.rnn = cell(28, units, batch_first=True)
+        self.out = nn.Linear(units, 10)
+        for name, p in self.rnn.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(p)    # Keras' kernel (F, gates*units): same fans
+            elif name.startswith("weight_hh"):
+                nn.init.orthogonal_(p)        # Keras' recurrent_initializer
+            else:
+                nn.init.zeros_(p)
+        if cell is nn.RNN:  # Keras' SimpleRNN has one bias: PyTorch's second stays 0
+            self.rnn.bias_hh_l0.requires_grad_(False)
+
+    def forward(self, x):
+        return self.out(self.rnn(x)[0][:, -1])
+
+
+def vgg_layers(bn):
+    layers, c = [], 1
+    for f in [32, 32, "M", 64, 64, "M"]:
+        if f == "M":
+            layers.append(nn.MaxPool2d(2))
+            continue
+        layers.append(nn.Conv2d(c, f, 3, padding=1, bias=not bn))
+        if bn:
+            layers.append(nn.BatchNorm2d(f, eps=1e-3, momentum=0.01))  # Keras 0.99
+        layers.append(nn.ReLU())
+        c = f
+    return layers + [nn.Flatten(), nn.Linear(7 * 7 * 64, 128), nn.ReLU(), nn.Dropout(0.5),
+                     nn.Linear(128, 10)]
+
+
+# model, optimizer, no schedule, Keras parameter count, input layout ("image": NCHW, "flat",
+# "rows": 28 steps of 28), multiply-adds per image of each layer
+def build_survey(name):
+    if name == "lenet5":
+        m = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.AvgPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.AvgPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+        mk = lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)
+        want, layout = 61706, "image"
+        macs = [28 * 28 * 6 * 25, 10 * 10 * 16 * 150, 400 * 120, 120 * 84, 84 * 10]
+    elif name in ("vgg", "vgg_bn"):
+        m = nn.Sequential(*vgg_layers(name == "vgg_bn"))
+        mk, layout = adam, "image"
+        want = 467818 if name == "vgg" else 468394
+        macs = [784 * 32 * 9, 784 * 32 * 288, 196 * 64 * 288, 196 * 64 * 576, 3136 * 128, 1280]
+    elif name == "strided":
+        # TensorFlow's 'same' with stride 2 pads 28 and 14 by one row/column after only
+        m = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(1, 32, 3, stride=2), nn.ReLU(),
+                          nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(32, 64, 3, stride=2), nn.ReLU(),
+                          nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(),
+                          nn.Flatten(), nn.Linear(4 * 4 * 128, 10))
+        mk, layout, want = adam, "image", 113162
+        macs = [196 * 32 * 9, 49 * 64 * 288, 16 * 128 * 576, 2048 * 10]
+    elif name == "mlp_drop":
+        m = nn.Sequential(nn.Flatten(), nn.Linear(784, 512), nn.ReLU(), nn.Dropout(0.2),
+                          nn.Linear(512, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 10))
+        mk, layout, want = adam, "flat", 669706
+        macs = [784 * 512, 512 * 512, 5120]
+    elif name == "gru_rows":
+        m = Rows(nn.GRU, 128)
+        mk, layout, want = adam, "rows", 61962
+        macs = [28 * 3 * 128 * (28 + 128), 1280]
+    elif name == "rnn_rows":
+        m = Rows(nn.RNN, 128)
+        mk, layout, want = adam, "rows", 21386
+        macs = [28 * 128 * (28 + 128), 1280]
+    for layer in m.modules():  # bench_torch.keras_init, for bias-free convolutions too
+        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+            nn.init.xavier_uniform_(layer.weight)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    params = [p for p in m.parameters() if p.requires_grad]
+    n = sum(p.numel() for p in params)
+    n += sum(b.numel() for k, b in m.named_buffers() if k.endswith(("running_mean", "running_var")))
+    assert n == want, f"{name}: {n} parameters, nnlc --summary says {want}"
+    return m, mk(params), None, n, layout, macs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("model", choices=["mlp_wide"])
+    ap.add_argument("model", choices=["mlp_wide", "lenet5", "vgg", "vgg_bn", "strided",
+                                      "mlp_drop", "gru_rows", "rnn_rows"])
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=32)
@@ -58,13 +165,17 @@ def main():
     yte = bt.load_idx(f"{a.data}/t10k-labels-idx1-ubyte.gz")
     if a.limit:
         xtr, ytr = xtr[:a.limit], ytr[:a.limit]
-    xtr = torch.from_numpy(xtr.astype(np.float32) / np.float32(255.0)).contiguous()
-    xte = torch.from_numpy(xte.astype(np.float32) / np.float32(255.0)).contiguous()
+    if a.model == "mlp_wide":
+        model, opt, sched, nparams = build_wide()
+        layout, macs = "flat", [WIDE[i] * WIDE[i + 1] for i in range(len(WIDE) - 1)]
+    else:
+        model, opt, sched, nparams, layout, macs = build_survey(a.model)
+    # (N, 28, 28) as loaded; images NCHW for the CNNs, rows (N, 28 steps, 28) for the RNNs
+    shape = (lambda x: x.unsqueeze(1)) if layout == "image" else (lambda x: x)
+    xtr = shape(torch.from_numpy(xtr.astype(np.float32) / np.float32(255.0))).contiguous()
+    xte = shape(torch.from_numpy(xte.astype(np.float32) / np.float32(255.0))).contiguous()
     ytr = torch.from_numpy(ytr.astype(np.int64))
     yte = torch.from_numpy(yte.astype(np.int64))
-
-    model, opt, sched, nparams = build_wide()
-    macs = [WIDE[i] * WIDE[i + 1] for i in range(len(WIDE) - 1)]
     train_flop = 3 * 2 * sum(macs)
     lossf = nn.CrossEntropyLoss()
     n = len(xtr)
@@ -84,7 +195,8 @@ def main():
             loss = lossf(model(xtr[idx]), ytr[idx])
             loss.backward()
             opt.step()
-            sched.step()
+            if sched:
+                sched.step()
             tot += loss.item() * len(idx)
         dt = time.perf_counter() - t0
         model.eval()
