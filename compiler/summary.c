@@ -92,9 +92,23 @@ static bool reads_model_input(const Node *n) {
     return n->nin > 0;
 }
 
+/* The work of a layer's input gradient: its forward work again, except where the input
+ * is the model's, which needs none; a recurrent layer there still carries its state's
+ * gradient back through time (dh_{t-1} = dz·Uᵀ, 2·u·gates·u per step), and skips only
+ * dx = dz·Wᵀ. */
+static int64_t input_gradient_flops(const Node *n) {
+    if (!reads_model_input(n))
+        return n->flops;
+    int gates = n->op == OP_SIMPLE_RNN ? 1 : n->op == OP_LSTM ? 4 : n->op == OP_GRU ? 3 : 0;
+    if (!gates)
+        return 0;
+    int64_t steps = n->in[0]->out.d[0], u = n->units;
+    return count_mul(count_mul(2 * gates, steps), count_mul(u, u));
+}
+
 /* A training step's FLOPs per example, counted as the backward pass runs: each layer's
  * forward work again for the gradient of its weights (when it has any) and again for the
- * gradient of its input, except where the input is the model's, which needs none. */
+ * gradient of its input (input_gradient_flops). */
 static int64_t training_flops(const Graph *g) {
     int64_t total = 0;
     for (int i = 0; i < g->nnodes; i++) {
@@ -102,8 +116,7 @@ static int64_t training_flops(const Graph *g) {
         total = count_add(total, n->flops);
         if (n->trainable > 0)
             total = count_add(total, n->flops);
-        if (!reads_model_input(n))
-            total = count_add(total, n->flops);
+        total = count_add(total, input_gradient_flops(n));
     }
     return total;
 }
