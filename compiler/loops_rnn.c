@@ -5,8 +5,8 @@
  * Keras semantics: gate order i, f, c, o (LSTM) and z, r, h (GRU); initial states zero;
  * GRU with reset_after has an input and a recurrent bias, b (2, 3u). A recurrent layer
  * is lowered in three parts:
- *   1. the input projection z = x·W + b of every step at once: one dense-like product
- *      over B·T rows, parallel over rows and vectorized over the k·u gate columns;
+ *   1. the input projection z = x·W + b of every step at once: the dense layers'
+ *      product over B·T rows (loops_gemm.c);
  *   2. the recurrence: each example is independent, so one parallel loop over blocks of
  *      EX_BLOCK examples holds the sequential loop over steps (no barrier per step). Each
  *      step's product h_{t-1}·U is one register tile per block of gate columns, a row per
@@ -16,7 +16,7 @@
  *   3. backward: the same split in reverse. Per block, steps T−1 … 0 turn the carried
  *      dh (and dc) into the gate gradients dz and dh_{t-1} = dz·Uᵀ (the same tiles, on a
  *      copy of Uᵀ); then dW and dU are tiled products over all B·T rows with the sum over
- *      the examples in fixed parts, and db and dx follow.
+ *      the examples in fixed parts, db, and dx = dz·Wᵀ as a dense layer's.
  * Every step's states and gate values stay in work buffers for step 3. The states
  * buffer h holds T+1 steps per example, h[:, 0] = 0 and h_t at step t+1, so h_{t-1} is
  * always a load, never a branch.
@@ -185,27 +185,13 @@ static LStmt *vector_for(LB *lb, const char *var, int64_t n) {
 
 /* ---- the big products over all B·T rows ---- */
 
-/* z[rt, :] = b[b_off :] + x[rt, :]·W for every step of every example. */
+/* z = x·W + b for every step of every example: the dense layers' product over B·T rows
+ * (b_in, the first row of b, with reset_after). */
 static void input_projection(LB *lb, const Node *n, const RnnBufs *rb) {
-    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
-    const Buf *b = lb->nb[n->id].b, *W = lb->nb[n->id].W;
-    int64_t F = rb->F, ku = rb->k * rb->u;
-    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
-    rt->parallel = true;
-    LExpr *zrow = e_mul(lb, e_var(lb, rt), e_int(lb, ku));
-    LStmt *j = vector_for(lb, "j", ku);
-    s_store(lb, rb->z, e_add(lb, zrow, e_var(lb, j)),
-            b ? e_load(lb, b, e_var(lb, j)) : e_real(lb, 0));
-    for_end(lb);
-    LStmt *i = for_begin(lb, "i", e_int(lb, F));
-    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, F)), e_var(lb, i))));
-    j = vector_for(lb, "j", ku);
-    s_accum(lb, rb->z, e_add(lb, zrow, e_var(lb, j)),
-            e_bin(lb, '*', e_temp(lb, "xi"),
-                  e_load(lb, W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), e_var(lb, j)))));
-    for_end(lb);
-    for_end(lb);
-    for_end(lb);
+    const NodeBufs *nb = &lb->nb[n->id];
+    gemm_forward(lb, lb->nb[view_source(n->in[0])->id].out, nb->W, nb->b, rb->z, NULL,
+                 (Activation){ACT_LINEAR, 0}, e_mul(lb, e_batch(lb), e_int(lb, rb->T)), rb->F,
+                 rb->k * rb->u);
 }
 
 /* One block of a weight gradient: dP[i, col + j] += Σ_{r,t} src[r, t, i]·dz[r, t, col + j]
@@ -325,29 +311,15 @@ static void bias_grad(LB *lb, const RnnBufs *rb, const Buf *db, int64_t off, con
     for_end(lb);
 }
 
-/* dx[rt, f] = Σ_j dz[rt, j]·W[f, j], through grad_store (the producer may fuse its
- * activation derivative). */
+/* dx = dz·Wᵀ over all B·T rows, the dense layers' input gradient, through grad_store
+ * (the producer may fuse its activation derivative). */
 static void input_grad(LB *lb, const Node *n, const RnnBufs *rb, bool written[]) {
     const Node *src = view_source(n->in[0]);
     bool first = !written[src->id];
     written[src->id] = true;
-    int64_t F = rb->F, ku = rb->k * rb->u;
     s_comment(lb, "dx = dz·Wᵀ over all B·%lld rows", (long long)rb->T);
-    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
-    rt->parallel = true;
-    LStmt *f = for_begin(lb, "f", e_int(lb, F));
-    s_let(lb, "acc", e_real(lb, 0));
-    LStmt *j = vector_for(lb, "j", ku);
-    s_add(lb, "acc", e_bin(lb, '*',
-                           e_load(lb, rb->dz, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, ku)),
-                                                    e_var(lb, j))),
-                           e_load(lb, lb->nb[n->id].W,
-                                  e_add(lb, e_mul(lb, e_var(lb, f), e_int(lb, ku)), e_var(lb, j)))));
-    for_end(lb);
-    grad_store(lb, n->in[0], e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, F)), e_var(lb, f)),
-               e_temp(lb, "acc"), first);
-    for_end(lb);
-    for_end(lb);
+    gemm_dinput(lb, rb->dz, lb->nb[n->id].W, NULL, n->in[0], first,
+                e_mul(lb, e_batch(lb), e_int(lb, rb->T)), rb->F, rb->k * rb->u);
 }
 
 /* ---- per-step products with the recurrent kernel ---- */

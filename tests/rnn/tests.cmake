@@ -52,7 +52,7 @@ function(rnn_loops name regex)
     add_test(NAME rnn.loops.${name}
              COMMAND sh -c "'$<TARGET_FILE:nnlc>' --parallel-min-work=0 --emit=loops '${RNN_TEST_DIR}/models/${name}.nn' | tr '\\n' '~' | grep -Eq '${regex}'")
 endfunction()
-rnn_loops(lstm_last "# lstm forward \\(line 4\\): Keras LSTM.*c_t = f·c_\\{t-1\\} \\+ i·c~;  h_t = o·tanh\\(c_t\\).*for rt in 0..B\\*5:.*parallel for rb in 0..B/4:.*for t in 0..5:.*the last B mod 4 examples.*lstm.backward.*parallel for rb in 0..B/4:.*for s in 0..5:.*\\(4 - s\\)")
+rnn_loops(lstm_last "# lstm forward \\(line 4\\): Keras LSTM.*c_t = f·c_\\{t-1\\} \\+ i·c~;  h_t = o·tanh\\(c_t\\).*Z = A·W \\+ b in tiles.*parallel for rb in 0..B/4:.*for t in 0..5:.*the last B mod 4 examples.*lstm.backward.*parallel for rb in 0..B/4:.*for s in 0..5:.*\\(4 - s\\)")
 rnn_loops(gru_last "reset_after: \\[xz xr xh\\] = x_t·W \\+ b_in.*gru.zh\\[.*\\] = gru.b\\[12 \\+ j\\]")
 rnn_loops(gru_reset_before "reset before: z = sigmoid.*gru.rh\\[")
 rnn_loops(embedding "embedding.y\\[.*\\] = embedding.E\\[index\\(x\\[r\\*6 \\+ t\\], 7\\)\\*3 \\+ j\\].*scatter-add")
