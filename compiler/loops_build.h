@@ -158,6 +158,12 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
 /* dA = dZ·Wᵀ, parallel over rows: into dA, or through grad_store into node `target`. */
 void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
                  bool first, LExpr *rows, int64_t K, int64_t N);
+/* Columns of a register tile of a product with N columns: the whole row when it fits in
+ * 6 vectors of 16, else tiles as even as vectors allow (100 → 64 + 36, 256 → 96 + 96 + 64). */
+int64_t gemm_tile_columns(int64_t N);
+/* Wᵀ (N, K) of W (K, N) into a fixed work buffer, so that the rows of dZ·Wᵀ are sums of
+ * contiguous rows. */
+const Buf *gemm_transposed(LB *lb, const Buf *W, int64_t K, int64_t N);
 /* Integer index Σ vars[i]·strides[i] (constants folded). */
 LExpr *e_lin(LB *lb, int n, LExpr *const vars[], const int64_t strides[]);
 

@@ -44,9 +44,7 @@ enum { TILE_R = 4, TILE_N = 16, MAX_TILE_ROWS = 8, MAX_ACCUMULATORS = 24 };
 
 static int64_t vectors_of(int64_t columns) { return (columns + TILE_N - 1) / TILE_N; }
 
-/* Columns of a tile: the whole row when it fits in 6 vectors of 16, else tiles as even
- * as vectors allow (100 → 64 + 36, 256 → 96 + 96 + 64). */
-static int64_t tile_columns(int64_t N) {
+int64_t gemm_tile_columns(int64_t N) {
     int64_t vectors = vectors_of(N);
     if (vectors <= 6)
         return N;
@@ -150,7 +148,7 @@ static void product_row_tiles(LB *lb, const Product *pr, LExpr *q, int nr, int64
 
 /* The tiles of a product with one row per example: blocks of 4 examples, then the rest. */
 static void product_examples(LB *lb, const Product *pr, bool parallel) {
-    int64_t tn = tile_columns(pr->N);
+    int64_t tn = gemm_tile_columns(pr->N);
     LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
     LStmt *rb = for_begin(lb, "rb", blocks);
     rb->parallel = parallel;
@@ -175,7 +173,7 @@ static void product_examples(LB *lb, const Product *pr, bool parallel) {
  * Every element of Out is computed by one thread, in the same order whatever the thread
  * count. */
 static void product(LB *lb, const Product *pr, const char *what, LExpr *rows) {
-    int64_t P = rows_per_example(rows), tn = tile_columns(pr->N);
+    int64_t P = rows_per_example(rows), tn = gemm_tile_columns(pr->N);
     if (P == 1) {
         s_comment(lb, "%s in tiles of %d rows × %lld columns", what, TILE_R, (long long)tn);
         product_examples(lb, pr, true);
@@ -255,7 +253,7 @@ static void product_split(LB *lb, const Product *pr, int S) {
     s_comment(lb, "Z = A·W + b with the sum over i in %d parts, each part's rows of W on one "
               "thread", S);
     s_comment(lb, "%s[s, r, :] = part s of the sum, in tiles of %d rows × %lld columns",
-              partial->name, TILE_R, (long long)tile_columns(N));
+              partial->name, TILE_R, (long long)gemm_tile_columns(N));
     LStmt *s = for_begin(lb, "s", e_int(lb, S));
     s->parallel = true;
     Product part = *pr;
@@ -329,9 +327,9 @@ void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf
         product(lb, &pr, "Z = A·W + b", rows);
 }
 
-/* dW's micro-kernel: a tile of TI rows × tile_columns(N) columns of dW whose accumulators
- * stay in registers while the rows of A and dZ stream by (TI broadcasts of A and a row of
- * dZ's vectors per step). TI is the largest divisor of K up to TILE_R, so tiles cover K
+/* dW's micro-kernel: a tile of TI rows × gemm_tile_columns(N) columns of dW whose
+ * accumulators stay in registers while the rows of A and dZ stream by (TI broadcasts of A
+ * and a row of dZ's vectors per step). TI is the largest divisor of K up to TILE_R, so tiles cover K
  * exactly. */
 static int64_t dweight_rows(int64_t K) {
     for (int64_t ti = TILE_R; ti > 1; ti--)
@@ -539,7 +537,7 @@ static void zero_part(LB *lb, const Buf *parts, LExpr *s, int64_t n) {
 static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                           const Buf *db, double l2, int64_t P, int64_t K, int64_t N) {
     int S = SPLIT_PARTS;
-    int64_t tn = tile_columns(N), TI = dweight_split_rows(K, tn);
+    int64_t tn = gemm_tile_columns(N), TI = dweight_split_rows(K, tn);
     const Buf *parts = buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", dW->name),
                                       (Shape){3, {S, K, N}});
     const Buf *db_parts = db ? buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", db->name),
@@ -604,7 +602,7 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
                   const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N) {
     int64_t P = rows_per_example(rows);
-    int64_t TI = dweight_rows(K), tn = tile_columns(N);
+    int64_t TI = dweight_rows(K), tn = gemm_tile_columns(N);
     int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
     int64_t items = K / TI / IBS;
     if (P > 1 && (items < DW_SPLIT_MAX_ITEMS || dweight_split_moves_less(lb, P, K, N))) {
@@ -631,8 +629,7 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     for_end(lb);
 }
 
-/* Wᵀ (N, K) into a fixed work buffer, so that dA's rows are sums of contiguous rows. */
-static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
+const Buf *gemm_transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
     Buf *Wt = buf_work_fixed(lb, arena_printf(lb->a, "%s.T", W->name), (Shape){2, {N, K}});
     s_comment(lb, "%s = %sᵀ, so that each row of dA is a sum of contiguous rows", Wt->name,
               W->name);
@@ -654,7 +651,7 @@ static const Buf *transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
  * grad_store (which applies a fused activation derivative or adds to earlier writers). */
 void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
                  bool first, LExpr *rows, int64_t K, int64_t N) {
-    const Buf *Wt = transposed(lb, W, K, N);
+    const Buf *Wt = gemm_transposed(lb, W, K, N);
     const Buf *acc = target ? buf_scratch(lb, SCRATCH_DX, rows_per_example(rows) * K) : dA;
     Product pr = {.A = dZ, .M = Wt, .out = acc, .act = {ACT_LINEAR, 0}, .target = target,
                   .first = first, .K = N, .N = K};

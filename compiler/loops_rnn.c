@@ -5,14 +5,18 @@
  * Keras semantics: gate order i, f, c, o (LSTM) and z, r, h (GRU); initial states zero;
  * GRU with reset_after has an input and a recurrent bias, b (2, 3u). A recurrent layer
  * is lowered in three parts:
- *   1. the input projection z = x·W + b of every step at once: one dense-like product
- *      over B·T rows, parallel over rows and vectorized over the k·u gate columns;
- *   2. the recurrence: each example is independent, so one parallel loop over the
- *      batch rows holds the sequential loop over steps, with the product h_{t-1}·U
- *      (i-k-j, an axpy over contiguous gate columns) and the gate arithmetic;
- *   3. backward: the same split in reverse. Per example, steps T−1 … 0 turn the carried
- *      dh (and dc) into the gate gradients dz and dh_{t-1} = dz·Uᵀ; then dW, dU, db and
- *      dx are big products over all B·T rows, parallel over the rows of the result.
+ *   1. the input projection z = x·W + b of every step at once: the dense layers'
+ *      product over B·T rows (loops_gemm.c);
+ *   2. the recurrence: each example is independent, so one parallel loop over blocks of
+ *      EX_BLOCK examples holds the sequential loop over steps (no barrier per step). Each
+ *      step's product h_{t-1}·U is one register tile per block of gate columns, a row per
+ *      example, so each vector of U is loaded once per block, not once per example; the
+ *      gate arithmetic follows, example by example. The B mod EX_BLOCK last examples
+ *      take the same path one at a time;
+ *   3. backward: the same split in reverse. Per block, steps T−1 … 0 turn the carried
+ *      dh (and dc) into the gate gradients dz and dh_{t-1} = dz·Uᵀ (the same tiles, on a
+ *      copy of Uᵀ); then dW and dU are tiled products over all B·T rows with the sum over
+ *      the examples in fixed parts, db, and dx = dz·Wᵀ as a dense layer's.
  * Every step's states and gate values stay in work buffers for step 3. The states
  * buffer h holds T+1 steps per example, h[:, 0] = 0 and h_t at step t+1, so h_{t-1} is
  * always a load, never a branch.
@@ -37,6 +41,7 @@ struct RnnBufs {
     Buf *dz;            /* (B, T, k·u) d loss / d z */
     Buf *dzh;           /* gru reset_after: (B, T, 3u) d loss / d zh */
     Buf *dh, *dc;       /* (B, u) gradients carried from step t to step t−1 */
+    const Buf *Ut;      /* backward: Uᵀ (k·u, u), so that dz·Uᵀ sums contiguous rows */
     Buf *drh;           /* gru, reset_after=false: (B, u) d loss / d (r ⊙ h_{t-1}) */
 };
 
@@ -114,13 +119,45 @@ static LExpr *at3(LB *lb, LExpr *r, LExpr *t, int64_t steps, int64_t width, LExp
                  e_add(lb, e_mul(lb, t, e_int(lb, width)), k));
 }
 
-/* Loads of the per-step buffers of one example: step t (of T) or state t (of T+1). */
+/* Loads of the per-step buffers of one example: step t (of T) or state t (of T+1). For
+ * a step of a block of examples, r is the first and nr the count; the gate arithmetic
+ * runs example by example (examples_begin), the products on the whole block. */
 typedef struct Step {
     LB *lb;
     const RnnBufs *rb;
     LExpr *r, *t;           /* the example and the step */
     LExpr *t1;              /* t + 1: h_t and c_t live there */
+    int nr;                 /* examples r … r + nr − 1 */
 } Step;
+
+/* Examples per block of the recurrence and of backward through time: a dense layer's
+ * product tiles are 4 examples high too (loops_gemm.c). */
+enum { EX_BLOCK = 4 };
+
+/* Example k of the block. */
+static Step block_example(const Step *s, int k) {
+    Step e = *s;
+    e.r = e_add(s->lb, s->r, e_int(s->lb, k));
+    e.nr = 1;
+    return e;
+}
+
+/* The loop over the block's examples around elementwise code, `for q in 0..nr` (none for
+ * one example): returns the Step of example q; examples_end closes it. */
+static Step examples_begin(const Step *s) {
+    if (s->nr == 1)
+        return *s;
+    LStmt *q = for_begin(s->lb, "q", e_int(s->lb, s->nr));
+    Step e = *s;
+    e.r = e_add(s->lb, s->r, e_var(s->lb, q));
+    e.nr = 1;
+    return e;
+}
+
+static void examples_end(const Step *s) {
+    if (s->nr > 1)
+        for_end(s->lb);
+}
 
 static LExpr *gate_at(const Step *s, int gate, LExpr *j) {
     LB *lb = s->lb;
@@ -148,27 +185,13 @@ static LStmt *vector_for(LB *lb, const char *var, int64_t n) {
 
 /* ---- the big products over all B·T rows ---- */
 
-/* z[rt, :] = b[b_off :] + x[rt, :]·W for every step of every example. */
+/* z = x·W + b for every step of every example: the dense layers' product over B·T rows
+ * (b_in, the first row of b, with reset_after). */
 static void input_projection(LB *lb, const Node *n, const RnnBufs *rb) {
-    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
-    const Buf *b = lb->nb[n->id].b, *W = lb->nb[n->id].W;
-    int64_t F = rb->F, ku = rb->k * rb->u;
-    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
-    rt->parallel = true;
-    LExpr *zrow = e_mul(lb, e_var(lb, rt), e_int(lb, ku));
-    LStmt *j = vector_for(lb, "j", ku);
-    s_store(lb, rb->z, e_add(lb, zrow, e_var(lb, j)),
-            b ? e_load(lb, b, e_var(lb, j)) : e_real(lb, 0));
-    for_end(lb);
-    LStmt *i = for_begin(lb, "i", e_int(lb, F));
-    s_let(lb, "xi", e_load(lb, x, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, F)), e_var(lb, i))));
-    j = vector_for(lb, "j", ku);
-    s_accum(lb, rb->z, e_add(lb, zrow, e_var(lb, j)),
-            e_bin(lb, '*', e_temp(lb, "xi"),
-                  e_load(lb, W, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), e_var(lb, j)))));
-    for_end(lb);
-    for_end(lb);
-    for_end(lb);
+    const NodeBufs *nb = &lb->nb[n->id];
+    gemm_forward(lb, lb->nb[view_source(n->in[0])->id].out, nb->W, nb->b, rb->z, NULL,
+                 (Activation){ACT_LINEAR, 0}, e_mul(lb, e_batch(lb), e_int(lb, rb->T)), rb->F,
+                 rb->k * rb->u);
 }
 
 /* One block of a weight gradient: dP[i, col + j] += Σ_{r,t} src[r, t, i]·dz[r, t, col + j]
@@ -180,33 +203,97 @@ typedef struct GradBlock {
     int64_t col, width;
 } GradBlock;
 
-/* dP (rows, cols) = 2·l2·P + Σ blocks, parallel over the rows of dP: every element is
- * summed by one thread, over (r, t) in order. */
+/* A weight gradient's sum over the examples is split in GRAD_PARTS fixed parts, as a
+ * dense layer's dW over examples is (loops_gemm.c), not one per thread, so that the sums
+ * do not depend on the thread count; its tiles are GRAD_TILE_ROWS rows of dP high. */
+enum { GRAD_PARTS = 2, GRAD_TILE_ROWS = 4 };
+
+/* The tile of rows i0 … i0 + ti − 1 and columns g->col + j0 … + nb − 1 of part `poff`
+ * of dP, over the steps of example r:
+ *   for t: a_k = src[r, t, i0 + k];  parts[…, i0 + k, col + j0 + j] += a_k·dz[r, t, col + j0 + j]
+ * Its ti × nb accumulators stay in registers through the steps, and each vector of dz
+ * feeds ti of them. */
+static void grad_tile(LB *lb, const RnnBufs *rb, const Buf *parts, LExpr *poff, int64_t cols,
+                      const GradBlock *g, LExpr *r, LExpr *i0, int ti, LExpr *j0, int64_t nb) {
+    static const char *const a_names[GRAD_TILE_ROWS] = {"a0", "a1", "a2", "a3"};
+    LStmt *t = for_begin(lb, "t", e_int(lb, rb->T));
+    for (int k = 0; k < ti; k++)
+        s_let(lb, a_names[k], e_load(lb, g->src, at3(lb, r, e_var(lb, t), g->steps, g->src_width,
+                                                     e_add(lb, i0, e_int(lb, k)))));
+    LStmt *j = vector_for(lb, "j", nb);
+    LExpr *jc = e_add(lb, e_add(lb, e_int(lb, g->col), j0), e_var(lb, j));
+    LExpr *dz = e_load(lb, g->dz, at3(lb, r, e_var(lb, t), rb->T, cols, jc));
+    for (int k = 0; k < ti; k++)
+        s_accum(lb, parts,
+                e_add(lb, poff, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, cols)), jc)),
+                e_bin(lb, '*', e_temp(lb, a_names[k]), dz));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* Every tile of rows of dP, in the columns from j0. */
+static void grad_row_tiles(LB *lb, const RnnBufs *rb, const Buf *parts, LExpr *poff,
+                           int64_t cols, const GradBlock *g, LExpr *r, int ti, int64_t rows,
+                           LExpr *j0, int64_t nb) {
+    LStmt *ib = for_begin(lb, "ib", e_int(lb, rows / ti));
+    grad_tile(lb, rb, parts, poff, cols, g, r, e_mul(lb, e_var(lb, ib), e_int(lb, ti)), ti, j0,
+              nb);
+    for_end(lb);
+}
+
+/* dP (rows, cols) = 2·l2·P + Σ blocks:
+ *   parallel for s in 0..GRAD_PARTS:
+ *     parts[s] = 0
+ *     for r in the examples of part s ([s·B/S, (s + 1)·B/S)):
+ *       for each block, each tile of its columns, each tile of rows: grad_tile
+ *   dP = 2·l2·P + parts[0] + parts[1], in order
+ * Column tiles outside row tiles: the example's slice of dz for one column tile stays in
+ * L1 while every tile of rows passes over it. Each part reads the examples whose dz its
+ * thread wrote in backward through time (both split the batch into contiguous runs). */
 static void weight_grad(LB *lb, const RnnBufs *rb, const Buf *dP, const Buf *P, double l2,
                         int64_t rows, int64_t cols, const GradBlock *blocks, int nblocks) {
-    LStmt *i = for_begin(lb, "i", e_int(lb, rows));
-    i->parallel = true;
-    LExpr *prow = e_mul(lb, e_var(lb, i), e_int(lb, cols));
-    LStmt *j = vector_for(lb, "j", cols);
-    LExpr *pidx = e_add(lb, prow, e_var(lb, j));
-    s_store(lb, dP, pidx, l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, P, pidx))
-                                 : e_real(lb, 0));
+    int S = GRAD_PARTS, ti = GRAD_TILE_ROWS;
+    while (rows % ti)
+        ti--;
+    const Buf *parts = buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", dP->name),
+                                      (Shape){3, {S, rows, cols}});
+    s_comment(lb, "  the sum over the examples in %d parts, each part's examples on one thread, "
+              "in tiles of %d row%s × up to %lld columns", S, ti, ti == 1 ? "" : "s",
+              (long long)gemm_tile_columns(blocks[0].width));
+    LStmt *s = for_begin(lb, "s", e_int(lb, S));
+    s->parallel = true;
+    LExpr *poff = e_mul(lb, e_var(lb, s), e_int(lb, rows * cols));
+    LStmt *i = vector_for(lb, "i", rows * cols);
+    s_store(lb, parts, e_add(lb, poff, e_var(lb, i)), e_real(lb, 0));
     for_end(lb);
+    LExpr *first = e_div(lb, e_mul(lb, e_var(lb, s), e_batch(lb)), S);
+    LExpr *end = e_div(lb, e_mul(lb, e_add(lb, e_var(lb, s), e_int(lb, 1)), e_batch(lb)), S);
+    LStmt *b = for_begin(lb, "b", e_add(lb, end, e_mul(lb, e_int(lb, -1), first)));
+    LExpr *r = e_add(lb, first, e_var(lb, b));
     for (int bi = 0; bi < nblocks; bi++) {
         const GradBlock *g = &blocks[bi];
-        LStmt *r = for_begin(lb, "r", e_batch(lb));
-        LStmt *t = for_begin(lb, "t", e_int(lb, rb->T));
-        s_let(lb, "si", e_load(lb, g->src, at3(lb, e_var(lb, r), e_var(lb, t), g->steps,
-                                               g->src_width, e_var(lb, i))));
-        j = vector_for(lb, "j", g->width);
-        LExpr *dz = e_load(lb, g->dz, at3(lb, e_var(lb, r), e_var(lb, t), rb->T, cols,
-                                          e_add(lb, e_int(lb, g->col), e_var(lb, j))));
-        s_accum(lb, dP, e_add(lb, prow, e_add(lb, e_int(lb, g->col), e_var(lb, j))),
-                e_bin(lb, '*', e_temp(lb, "si"), dz));
-        for_end(lb);
-        for_end(lb);
-        for_end(lb);
+        int64_t tn = gemm_tile_columns(g->width), tiles = g->width / tn;
+        LStmt *jb = tiles > 1 ? for_begin(lb, "jb", e_int(lb, tiles)) : NULL;
+        grad_row_tiles(lb, rb, parts, poff, cols, g, r, ti, rows,
+                       jb ? e_mul(lb, e_var(lb, jb), e_int(lb, tn)) : e_int(lb, 0), tn);
+        if (jb)
+            for_end(lb);
+        if (g->width % tn)
+            grad_row_tiles(lb, rb, parts, poff, cols, g, r, ti, rows, e_int(lb, tiles * tn),
+                           g->width % tn);
     }
+    for_end(lb);
+    for_end(lb);
+    s_comment(lb, "  %s = %sthe parts, in order", dP->name,
+              l2 > 0 ? arena_printf(lb->a, "2·l2·%s + ", P->name) : "");
+    i = vector_for(lb, "i", rows * cols);
+    i->parallel = true;
+    LExpr *sum = l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, P, e_var(lb, i))) : NULL;
+    for (int k = 0; k < S; k++) {
+        LExpr *v = e_load(lb, parts, e_add(lb, e_int(lb, k * rows * cols), e_var(lb, i)));
+        sum = sum ? e_bin(lb, '+', sum, v) : v;
+    }
+    s_store(lb, dP, e_var(lb, i), sum);
     for_end(lb);
 }
 
@@ -224,85 +311,126 @@ static void bias_grad(LB *lb, const RnnBufs *rb, const Buf *db, int64_t off, con
     for_end(lb);
 }
 
-/* dx[rt, f] = Σ_j dz[rt, j]·W[f, j], through grad_store (the producer may fuse its
- * activation derivative). */
+/* dx = dz·Wᵀ over all B·T rows, the dense layers' input gradient, through grad_store
+ * (the producer may fuse its activation derivative). */
 static void input_grad(LB *lb, const Node *n, const RnnBufs *rb, bool written[]) {
     const Node *src = view_source(n->in[0]);
     bool first = !written[src->id];
     written[src->id] = true;
-    int64_t F = rb->F, ku = rb->k * rb->u;
     s_comment(lb, "dx = dz·Wᵀ over all B·%lld rows", (long long)rb->T);
-    LStmt *rt = for_begin(lb, "rt", e_mul(lb, e_batch(lb), e_int(lb, rb->T)));
-    rt->parallel = true;
-    LStmt *f = for_begin(lb, "f", e_int(lb, F));
-    s_let(lb, "acc", e_real(lb, 0));
-    LStmt *j = vector_for(lb, "j", ku);
-    s_add(lb, "acc", e_bin(lb, '*',
-                           e_load(lb, rb->dz, e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, ku)),
-                                                    e_var(lb, j))),
-                           e_load(lb, lb->nb[n->id].W,
-                                  e_add(lb, e_mul(lb, e_var(lb, f), e_int(lb, ku)), e_var(lb, j)))));
-    for_end(lb);
-    grad_store(lb, n->in[0], e_add(lb, e_mul(lb, e_var(lb, rt), e_int(lb, F)), e_var(lb, f)),
-               e_temp(lb, "acc"), first);
-    for_end(lb);
-    for_end(lb);
+    gemm_dinput(lb, rb->dz, lb->nb[n->id].W, NULL, n->in[0], first,
+                e_mul(lb, e_batch(lb), e_int(lb, rb->T)), rb->F, rb->k * rb->u);
 }
 
 /* ---- per-step products with the recurrent kernel ---- */
 
-/* dst[dst_row + col + j] += Σ_i src[src_row + i]·U[i, col + j], j < width (i-k-j). */
-static void rec_product(LB *lb, const RnnBufs *rb, const Buf *dst, LExpr *dst_row,
-                        const Buf *src, LExpr *src_row, int64_t col, int64_t width) {
-    int64_t ku = rb->k * rb->u;
-    LStmt *i = for_begin(lb, "i", e_int(lb, rb->u));
-    s_let(lb, "hi", e_load(lb, src, e_add(lb, src_row, e_var(lb, i))));
-    LStmt *j = vector_for(lb, "j", width);
-    LExpr *jc = e_add(lb, e_int(lb, col), e_var(lb, j));
-    s_accum(lb, dst, e_add(lb, dst_row, jc),
-            e_bin(lb, '*', e_temp(lb, "hi"),
-                  e_load(lb, rb->U, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), jc))));
-    for_end(lb);
-    for_end(lb);
+/* Where a product's rows start for one example. */
+typedef LExpr *RowOf(const Step *e);
+
+static LExpr *gate_row(const Step *e) { return gate_at(e, 0, e_int(e->lb, 0)); }
+static LExpr *prev_state_row(const Step *e) { return state_at(e, e->t, e_int(e->lb, 0)); }
+static LExpr *rh_row(const Step *e) {
+    return at3(e->lb, e->r, e->t, e->rb->T, e->rb->u, e_int(e->lb, 0));
 }
+static LExpr *carry_row(const Step *e) { return carry_at(e, e_int(e->lb, 0)); }
 
-/* dst[dst_row + i] (+)= Σ_j dz[dz_row + col + j]·U[i, col + j], j < width. */
-static void rec_product_t(LB *lb, const RnnBufs *rb, const Buf *dst, LExpr *dst_row, bool add,
-                          const Buf *dz, LExpr *dz_row, int64_t col, int64_t width) {
-    int64_t ku = rb->k * rb->u;
-    LStmt *i = for_begin(lb, "i", e_int(lb, rb->u));
-    s_let(lb, "acc", e_real(lb, 0));
-    LStmt *j = vector_for(lb, "j", width);
-    LExpr *jc = e_add(lb, e_int(lb, col), e_var(lb, j));
-    s_add(lb, "acc", e_bin(lb, '*', e_load(lb, dz, e_add(lb, dz_row, jc)),
-                           e_load(lb, rb->U, e_add(lb, e_mul(lb, e_var(lb, i), e_int(lb, ku)), jc))));
-    for_end(lb);
-    LExpr *idx = e_add(lb, dst_row, e_var(lb, i));
-    if (add)
-        s_accum(lb, dst, idx, e_temp(lb, "acc"));
-    else
-        s_store(lb, dst, idx, e_temp(lb, "acc"));
-    for_end(lb);
-}
+/* One step's product for every example of a block, for j < width:
+ *   dst[dst_row + col + j] = init + Σ_{i<K} src[src_row + src_col + i]·M[(m_row + i)·ldm + col + j]
+ * init: bias[bias_off + col + j], or 0, or (add) what dst holds. */
+typedef struct RecProduct {
+    const Buf *dst;
+    RowOf *dst_row;
+    const Buf *src;
+    RowOf *src_row;
+    int64_t src_col;
+    const Buf *M;           /* U (u, k·u) forward, Uᵀ (k·u, u) backward */
+    int64_t m_row, ldm, K, col, width;
+    const Buf *bias;
+    int64_t bias_off;
+    bool add;
+} RecProduct;
 
-/* ---- forward: one step of each cell, for example s->r ---- */
-
-static void simple_rnn_step(const Step *s, const Node *n) {
+/* The tile of columns col + j0 … + nb − 1: a row of nb accumulators per example, kept in
+ * registers through the sum over i; each vector of M is loaded once for the block. */
+static void rec_tile(const Step *s, const RecProduct *p, LExpr *j0, int64_t nb) {
+    static const char *const x_names[EX_BLOCK] = {"x0", "x1", "x2", "x3"};
     LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
-    rec_product(lb, rb, rb->z, gate_at(s, 0, e_int(lb, 0)), rb->h,
-                state_at(s, s->t, e_int(lb, 0)), 0, rb->u);
+    LExpr *col = e_add(lb, e_int(lb, p->col), j0);
+    LExpr *drow[EX_BLOCK], *srow[EX_BLOCK];
+    for (int k = 0; k < s->nr; k++) {
+        Step e = block_example(s, k);
+        drow[k] = e_add(lb, p->dst_row(&e), col);
+        srow[k] = e_add(lb, p->src_row(&e), e_int(lb, p->src_col));
+    }
+    LStmt *j;
+    if (!p->add) {
+        j = vector_for(lb, "j", nb);
+        for (int k = 0; k < s->nr; k++)
+            s_store(lb, p->dst, e_add(lb, drow[k], e_var(lb, j)),
+                    p->bias ? e_load(lb, p->bias, e_add(lb, e_add(lb, e_int(lb, p->bias_off), col),
+                                                        e_var(lb, j)))
+                            : e_real(lb, 0));
+        for_end(lb);
+    }
+    LStmt *i = for_begin(lb, "i", e_int(lb, p->K));
+    for (int k = 0; k < s->nr; k++)
+        s_let(lb, x_names[k], e_load(lb, p->src, e_add(lb, srow[k], e_var(lb, i))));
+    j = vector_for(lb, "j", nb);
+    LExpr *m = e_load(lb, p->M, e_add(lb, e_mul(lb, e_add(lb, e_int(lb, p->m_row), e_var(lb, i)),
+                                                e_int(lb, p->ldm)),
+                                      e_add(lb, col, e_var(lb, j))));
+    for (int k = 0; k < s->nr; k++)
+        s_accum(lb, p->dst, e_add(lb, drow[k], e_var(lb, j)),
+                e_bin(lb, '*', e_temp(lb, x_names[k]), m));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* Every column tile of the product, as even as vectors allow (384 → 4 × 96). */
+static void rec_product(const Step *s, const RecProduct *p) {
+    LB *lb = s->lb;
+    int64_t tn = gemm_tile_columns(p->width), tiles = p->width / tn;
+    if (tiles > 1) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, tiles));
+        rec_tile(s, p, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn);
+        for_end(lb);
+    } else {
+        rec_tile(s, p, e_int(lb, 0), tn);
+    }
+    if (p->width % tn)
+        rec_tile(s, p, e_int(lb, tiles * tn), p->width % tn);
+}
+
+/* ---- forward: one step of each cell, for the examples of block `blk` ---- */
+
+/* z (+)= h_{t-1}·U for gate columns [col, col + width). */
+static RecProduct forward_product(const RnnBufs *rb, const Buf *dst, int64_t col, int64_t width) {
+    return (RecProduct){.dst = dst, .dst_row = gate_row, .src = rb->h, .src_row = prev_state_row,
+                        .M = rb->U, .ldm = rb->k * rb->u, .K = rb->u, .col = col,
+                        .width = width, .add = true};
+}
+
+static void simple_rnn_step(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    RecProduct zp = forward_product(rb, rb->z, 0, rb->u);
+    rec_product(blk, &zp);
+    Step e = examples_begin(blk);
+    const Step *s = &e;
     LStmt *j = vector_for(lb, "j", rb->u);
     LExpr *jj = e_var(lb, j);
     s_store(lb, rb->h, state_at(s, s->t1, jj), act_apply(lb, n->act, gate_ld(s, rb->z, 0, jj)));
     for_end(lb);
+    examples_end(blk);
 }
 
-static void lstm_step(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
-    rec_product(lb, rb, rb->z, gate_at(s, 0, e_int(lb, 0)), rb->h,
-                state_at(s, s->t, e_int(lb, 0)), 0, 4 * rb->u);
+static void lstm_step(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    RecProduct zp = forward_product(rb, rb->z, 0, 4 * rb->u);
+    rec_product(blk, &zp);
+    Step e = examples_begin(blk);
+    const Step *s = &e;
     LStmt *j = vector_for(lb, "j", rb->u);
     LExpr *jj = e_var(lb, j);
     static const char *const names[4] = {"ig", "fg", "cg", "og"};
@@ -318,6 +446,7 @@ static void lstm_step(const Step *s, const Node *n) {
     s_store(lb, rb->h, state_at(s, s->t1, jj),
             e_bin(lb, '*', e_temp(lb, "og"), act_apply(lb, n->act, e_temp(lb, "cell"))));
     for_end(lb);
+    examples_end(blk);
 }
 
 /* h_t = z·h_{t-1} + (1 − z)·hh, as Keras. */
@@ -326,18 +455,18 @@ static LExpr *gru_mix(LB *lb, LExpr *zg, LExpr *hprev, LExpr *hh) {
                  e_bin(lb, '*', e_bin(lb, '-', e_real(lb, 1), zg), hh));
 }
 
-static void gru_step_reset_after(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
-    const Buf *b = lb->nb[n->id].b;
+static void gru_step_reset_after(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
     int64_t u = rb->u, ku = 3 * u;
-    LStmt *j = vector_for(lb, "j", ku);
-    s_store(lb, rb->zh, gate_at(s, 0, e_var(lb, j)),
-            b ? e_load(lb, b, e_add(lb, e_int(lb, ku), e_var(lb, j))) : e_real(lb, 0));
-    for_end(lb);
-    rec_product(lb, rb, rb->zh, gate_at(s, 0, e_int(lb, 0)), rb->h,
-                state_at(s, s->t, e_int(lb, 0)), 0, ku);
-    j = vector_for(lb, "j", u);
+    RecProduct zh = forward_product(rb, rb->zh, 0, ku);
+    zh.bias = lb->nb[n->id].b; /* zh = b_rec + h_{t-1}·U */
+    zh.bias_off = ku;
+    zh.add = false;
+    rec_product(blk, &zh);
+    Step e = examples_begin(blk);
+    const Step *s = &e;
+    LStmt *j = vector_for(lb, "j", u);
     LExpr *jj = e_var(lb, j);
     s_let(lb, "zg", act_apply(lb, n->rec_act, e_bin(lb, '+', gate_ld(s, rb->z, 0, jj),
                                                      gate_ld(s, rb->zh, 0, jj))));
@@ -352,15 +481,18 @@ static void gru_step_reset_after(const Step *s, const Node *n) {
     s_store(lb, rb->h, state_at(s, s->t1, jj),
             gru_mix(lb, e_temp(lb, "zg"), e_load(lb, rb->h, state_at(s, s->t, jj)), e_temp(lb, "hh")));
     for_end(lb);
+    examples_end(blk);
 }
 
-static void gru_step_reset_before(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
+static void gru_step_reset_before(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
     int64_t u = rb->u;
-    LExpr *zrow = gate_at(s, 0, e_int(lb, 0));
-    LExpr *rhrow = at3(lb, s->r, s->t, rb->T, u, e_int(lb, 0));
-    rec_product(lb, rb, rb->z, zrow, rb->h, state_at(s, s->t, e_int(lb, 0)), 0, 2 * u);
+    RecProduct zr = forward_product(rb, rb->z, 0, 2 * u); /* [z r] += h_{t-1}·[Uz Ur] */
+    rec_product(blk, &zr);
+    Step e = examples_begin(blk);
+    const Step *s = &e;
+    LExpr *rhrow = rh_row(s);
     LStmt *j = vector_for(lb, "j", u);
     LExpr *jj = e_var(lb, j);
     s_let(lb, "zg", act_apply(lb, n->rec_act, gate_ld(s, rb->z, 0, jj)));
@@ -370,7 +502,12 @@ static void gru_step_reset_before(const Step *s, const Node *n) {
     s_store(lb, rb->rh, e_add(lb, rhrow, jj),
             e_bin(lb, '*', e_temp(lb, "rg"), e_load(lb, rb->h, state_at(s, s->t, jj))));
     for_end(lb);
-    rec_product(lb, rb, rb->z, zrow, rb->rh, rhrow, 2 * u, u);
+    examples_end(blk);
+    RecProduct hh = forward_product(rb, rb->z, 2 * u, u);
+    hh.src = rb->rh; /* z[h] += (r·h_{t-1})·Uh */
+    hh.src_row = rh_row;
+    rec_product(blk, &hh);
+    e = examples_begin(blk);
     j = vector_for(lb, "j", u);
     jj = e_var(lb, j);
     s_let(lb, "hh", act_apply(lb, n->act, gate_ld(s, rb->z, 2, jj)));
@@ -379,6 +516,7 @@ static void gru_step_reset_before(const Step *s, const Node *n) {
             gru_mix(lb, gate_ld(s, rb->a, 0, jj), e_load(lb, rb->h, state_at(s, s->t, jj)),
                     e_temp(lb, "hh")));
     for_end(lb);
+    examples_end(blk);
 }
 
 /* ---- forward ---- */
@@ -430,25 +568,43 @@ static void rnn_output(LB *lb, const Node *n, const Step *s, const Buf *out) {
     for_end(lb);
 }
 
-static void recurrent_forward(LB *lb, const Node *n) {
-    const NodeBufs *nb = &lb->nb[n->id];
-    const RnnBufs *rb = nb->rnn;
-    rnn_formulas(lb, n);
-    s_comment(lb, "input projection of all %lld steps: z = x·W%s   W (%lld, %lld)",
-              (long long)rb->T, reset_after(n) ? " + b_in" : n->use_bias ? " + b" : "",
-              (long long)rb->F, (long long)(rb->k * rb->u));
-    input_projection(lb, n, rb);
-    s_comment(lb, "recurrence, one example per iteration: steps in order, h_{t-1}·U per step"
-                  "   U (%lld, %lld)", (long long)rb->u, (long long)(rb->k * rb->u));
-    LStmt *r = for_begin(lb, "r", e_batch(lb));
+/* Runs body for every block of EX_BLOCK examples, then for each of the B mod EX_BLOCK last
+ * examples on its own:
+ *   parallel for rb in 0..B/4:        body(examples 4·rb … 4·rb + 3)
+ *   parallel for r in 0..B − B/4·4:   body(example 4·(B/4) + r)
+ * An example's sums are in the same order on either path, and the blocks do not depend
+ * on the thread count. */
+typedef void BlockBody(const Step *blk, const Node *n);
+
+static void over_blocks(LB *lb, const Node *n, const RnnBufs *rb, BlockBody *body) {
+    LExpr *blocks = e_div(lb, e_batch(lb), EX_BLOCK);
+    LStmt *r = for_begin(lb, "rb", blocks);
     r->parallel = true;
-    Step s = {lb, rb, e_var(lb, r), e_int(lb, 0), NULL};
-    LStmt *j = vector_for(lb, "j", rb->u);
-    s_store(lb, rb->h, state_at(&s, e_int(lb, 0), e_var(lb, j)), e_real(lb, 0));
-    if (rb->c)
-        s_store(lb, rb->c, state_at(&s, e_int(lb, 0), e_var(lb, j)), e_real(lb, 0));
+    Step blk = {lb, rb, e_mul(lb, e_var(lb, r), e_int(lb, EX_BLOCK)), NULL, NULL, EX_BLOCK};
+    body(&blk, n);
     for_end(lb);
+    s_comment(lb, "the last B mod %d examples, one at a time", EX_BLOCK);
+    LExpr *done = e_mul(lb, blocks, e_int(lb, EX_BLOCK));
+    r = for_begin(lb, "r", e_add(lb, e_batch(lb), e_mul(lb, e_int(lb, -1), done)));
+    r->parallel = true;
+    Step one = {lb, rb, e_add(lb, done, e_var(lb, r)), NULL, NULL, 1};
+    body(&one, n);
+    for_end(lb);
+}
+
+/* The recurrence of one block: initial states, the steps in order, the output. */
+static void recurrence(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    Step e = examples_begin(blk);
+    LStmt *j = vector_for(lb, "j", rb->u);
+    s_store(lb, rb->h, state_at(&e, e_int(lb, 0), e_var(lb, j)), e_real(lb, 0));
+    if (rb->c)
+        s_store(lb, rb->c, state_at(&e, e_int(lb, 0), e_var(lb, j)), e_real(lb, 0));
+    for_end(lb);
+    examples_end(blk);
     LStmt *t = for_begin(lb, "t", e_int(lb, rb->T));
+    Step s = *blk;
     s.t = e_var(lb, t);
     s.t1 = e_add(lb, s.t, e_int(lb, 1));
     if (n->op == OP_SIMPLE_RNN)
@@ -460,11 +616,37 @@ static void recurrent_forward(LB *lb, const Node *n) {
     else
         gru_step_reset_before(&s, n);
     for_end(lb);
-    rnn_output(lb, n, &s, nb->out);
-    for_end(lb);
+    e = examples_begin(blk);
+    rnn_output(lb, n, &e, lb->nb[n->id].out);
+    examples_end(blk);
 }
 
-/* ---- backward through time: one step of each cell, for example s->r ---- */
+static void recurrent_forward(LB *lb, const Node *n) {
+    const RnnBufs *rb = lb->nb[n->id].rnn;
+    rnn_formulas(lb, n);
+    s_comment(lb, "input projection of all %lld steps: z = x·W%s   W (%lld, %lld)",
+              (long long)rb->T, reset_after(n) ? " + b_in" : n->use_bias ? " + b" : "",
+              (long long)rb->F, (long long)(rb->k * rb->u));
+    input_projection(lb, n, rb);
+    s_comment(lb, "recurrence in blocks of %d examples: steps in order, h_{t-1}·U per step in "
+                  "tiles of the block's %d rows × up to %lld columns   U (%lld, %lld)",
+              EX_BLOCK, EX_BLOCK, (long long)gemm_tile_columns(rb->k * rb->u), (long long)rb->u,
+              (long long)(rb->k * rb->u));
+    over_blocks(lb, n, rb, recurrence);
+}
+
+/* ---- backward through time: one step of each cell, for the examples of block `blk` ---- */
+
+/* dst (+)= dz[gates from col0]·Uᵀ[rows from col0] over K gate columns: the part of
+ * dh_{t-1} (or of d(r·h_{t-1})) that comes through those gates. */
+static void back_product(const Step *blk, const Buf *dst, bool add, const Buf *dz, int64_t col0,
+                         int64_t K) {
+    const RnnBufs *rb = blk->rb;
+    RecProduct p = {.dst = dst, .dst_row = carry_row, .src = dz, .src_row = gate_row,
+                    .src_col = col0, .M = rb->Ut, .m_row = col0, .ldm = rb->u, .K = K,
+                    .width = rb->u, .add = add};
+    rec_product(blk, &p);
+}
 
 /* dh = the carried gradient plus, with return_sequences, dy at this step. */
 static void load_dh(const Step *s, const Node *n, LExpr *j) {
@@ -477,9 +659,11 @@ static void load_dh(const Step *s, const Node *n, LExpr *j) {
     s_let(lb, "dh", dh);
 }
 
-static void simple_rnn_back_step(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
+static void simple_rnn_back_step(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    Step e = examples_begin(blk);
+    const Step *s = &e;
     LStmt *j = vector_for(lb, "j", rb->u);
     LExpr *jj = e_var(lb, j);
     load_dh(s, n, jj);
@@ -488,13 +672,15 @@ static void simple_rnn_back_step(const Step *s, const Node *n) {
                   act_deriv(lb, n->act, gate_ld(s, rb->z, 0, jj),
                             e_load(lb, rb->h, state_at(s, s->t1, jj)))));
     for_end(lb);
-    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), false, rb->dz,
-                  gate_at(s, 0, e_int(lb, 0)), 0, rb->u);
+    examples_end(blk);
+    back_product(blk, rb->dh, false, rb->dz, 0, rb->u);
 }
 
-static void lstm_back_step(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
+static void lstm_back_step(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    Step e = examples_begin(blk);
+    const Step *s = &e;
     LStmt *j = vector_for(lb, "j", rb->u);
     LExpr *jj = e_var(lb, j);
     load_dh(s, n, jj);
@@ -520,8 +706,8 @@ static void lstm_back_step(const Step *s, const Node *n) {
     }
     s_store(lb, rb->dc, carry_at(s, jj), e_bin(lb, '*', e_temp(lb, "dc"), e_temp(lb, "fg")));
     for_end(lb);
-    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), false, rb->dz,
-                  gate_at(s, 0, e_int(lb, 0)), 0, 4 * rb->u);
+    examples_end(blk);
+    back_product(blk, rb->dh, false, rb->dz, 0, 4 * rb->u);
 }
 
 /* Shared by both GRU forms: dh~ and dz (the gradients at the pre-activations of h~ and
@@ -541,9 +727,11 @@ static void gru_back_common(const Step *s, const Node *n, LExpr *jj, LExpr *hh_p
     s_store(lb, rb->dh, carry_at(s, jj), e_bin(lb, '*', e_temp(lb, "dh"), e_temp(lb, "zg")));
 }
 
-static void gru_back_step_reset_after(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
+static void gru_back_step_reset_after(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    Step e = examples_begin(blk);
+    const Step *s = &e;
     LStmt *j = vector_for(lb, "j", rb->u);
     LExpr *jj = e_var(lb, j);
     load_dh(s, n, jj);
@@ -562,14 +750,16 @@ static void gru_back_step_reset_after(const Step *s, const Node *n) {
     s_store(lb, rb->dzh, gate_at(s, 1, jj), e_temp(lb, "drg"));
     s_store(lb, rb->dzh, gate_at(s, 2, jj), e_bin(lb, '*', e_temp(lb, "dhh"), e_temp(lb, "rg")));
     for_end(lb);
-    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), true, rb->dzh,
-                  gate_at(s, 0, e_int(lb, 0)), 0, 3 * rb->u);
+    examples_end(blk);
+    back_product(blk, rb->dh, true, rb->dzh, 0, 3 * rb->u);
 }
 
-static void gru_back_step_reset_before(const Step *s, const Node *n) {
-    LB *lb = s->lb;
-    const RnnBufs *rb = s->rb;
+static void gru_back_step_reset_before(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
     int64_t u = rb->u;
+    Step e = examples_begin(blk);
+    const Step *s = &e;
     LStmt *j = vector_for(lb, "j", u);
     LExpr *jj = e_var(lb, j);
     load_dh(s, n, jj);
@@ -577,9 +767,10 @@ static void gru_back_step_reset_before(const Step *s, const Node *n) {
     s_store(lb, rb->dz, gate_at(s, 0, jj), e_temp(lb, "dzg"));
     s_store(lb, rb->dz, gate_at(s, 2, jj), e_temp(lb, "dhh"));
     for_end(lb);
+    examples_end(blk);
     s_comment(lb, "d(r·h_{t-1}) = dh~·Uhᵀ");
-    rec_product_t(lb, rb, rb->drh, carry_at(s, e_int(lb, 0)), false, rb->dz,
-                  gate_at(s, 0, e_int(lb, 0)), 2 * u, u);
+    back_product(blk, rb->drh, false, rb->dz, 2 * u, u);
+    e = examples_begin(blk);
     j = vector_for(lb, "j", u);
     jj = e_var(lb, j);
     s_let(lb, "drh", e_load(lb, rb->drh, carry_at(s, jj)));
@@ -590,8 +781,8 @@ static void gru_back_step_reset_before(const Step *s, const Node *n) {
                   act_deriv(lb, n->rec_act, gate_ld(s, rb->z, 1, jj), e_temp(lb, "rg"))));
     s_accum(lb, rb->dh, carry_at(s, jj), e_bin(lb, '*', e_temp(lb, "drh"), e_temp(lb, "rg")));
     for_end(lb);
-    rec_product_t(lb, rb, rb->dh, carry_at(s, e_int(lb, 0)), true, rb->dz,
-                  gate_at(s, 0, e_int(lb, 0)), 0, 2 * u);
+    examples_end(blk);
+    back_product(blk, rb->dh, true, rb->dz, 0, 2 * u);
 }
 
 static const char *back_formulas(LB *lb, const Node *n) {
@@ -613,23 +804,22 @@ static const char *back_formulas(LB *lb, const Node *n) {
     }
 }
 
-/* Part 1 of backward: per example, steps T−1 … 0. */
-static void bptt(LB *lb, const Node *n, const RnnBufs *rb) {
-    const NodeBufs *nb = &lb->nb[n->id];
-    s_comment(lb, "backward through time, one example per iteration, steps T−1 … 0 (t = %lld − s)",
-              (long long)(rb->T - 1));
-    s_comment(lb, "  %s", back_formulas(lb, n));
-    LStmt *r = for_begin(lb, "r", e_batch(lb));
-    r->parallel = true;
-    Step s = {lb, rb, e_var(lb, r), NULL, NULL};
+/* Backward through time of one block: the carried gradients, then steps T−1 … 0. */
+static void bptt_block(const Step *blk, const Node *n) {
+    LB *lb = blk->lb;
+    const RnnBufs *rb = blk->rb;
+    const Buf *dout = lb->nb[n->id].dout;
+    Step e = examples_begin(blk);
     LStmt *j = vector_for(lb, "j", rb->u);
     LExpr *jj = e_var(lb, j);
-    s_store(lb, rb->dh, carry_at(&s, jj),
-            n->return_sequences ? e_real(lb, 0) : e_load(lb, nb->dout, carry_at(&s, jj)));
+    s_store(lb, rb->dh, carry_at(&e, jj),
+            n->return_sequences ? e_real(lb, 0) : e_load(lb, dout, carry_at(&e, jj)));
     if (rb->dc)
-        s_store(lb, rb->dc, carry_at(&s, jj), e_real(lb, 0));
+        s_store(lb, rb->dc, carry_at(&e, jj), e_real(lb, 0));
     for_end(lb);
+    examples_end(blk);
     LStmt *st = for_begin(lb, "s", e_int(lb, rb->T));
+    Step s = *blk;
     s.t = e_add(lb, e_int(lb, rb->T - 1), e_mul(lb, e_int(lb, -1), e_var(lb, st)));
     s.t1 = e_add(lb, e_int(lb, rb->T), e_mul(lb, e_int(lb, -1), e_var(lb, st)));
     if (n->op == OP_SIMPLE_RNN)
@@ -641,7 +831,17 @@ static void bptt(LB *lb, const Node *n, const RnnBufs *rb) {
     else
         gru_back_step_reset_before(&s, n);
     for_end(lb);
-    for_end(lb);
+}
+
+/* Part 1 of backward: per block of examples, steps T−1 … 0, dh_{t-1} = dz·Uᵀ in the
+ * forward product's tiles on a copy of Uᵀ. */
+static void bptt(LB *lb, const Node *n, RnnBufs *rb) {
+    s_comment(lb, "backward through time in blocks of %d examples, steps T−1 … 0 (t = %lld − s); "
+                  "dz·Uᵀ per step in tiles of the block's %d rows × %lld columns",
+              EX_BLOCK, (long long)(rb->T - 1), EX_BLOCK, (long long)gemm_tile_columns(rb->u));
+    s_comment(lb, "  %s", back_formulas(lb, n));
+    rb->Ut = gemm_transposed(lb, rb->U, rb->u, rb->k * rb->u);
+    over_blocks(lb, n, rb, bptt_block);
 }
 
 /* Part 2: dW, dU, db over all B·T rows, and dx. */
@@ -679,7 +879,7 @@ static void recurrent_param_grads(LB *lb, const Node *n, const RnnBufs *rb, bool
 }
 
 static void recurrent_backward(LB *lb, const Node *n, bool written[]) {
-    const RnnBufs *rb = lb->nb[n->id].rnn;
+    RnnBufs *rb = lb->nb[n->id].rnn;
     s_comment(lb, "%s backward (%s)", n->name, node_line(lb, n));
     bptt(lb, n, rb);
     recurrent_param_grads(lb, n, rb, written);

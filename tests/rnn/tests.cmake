@@ -34,19 +34,25 @@ rnn_model(activations 15 real)
 rnn_model(embedding 6 binary 7)
 rnn_model(embedding_flat 6 3 7)
 
+# At batch 7 the recurrence and backward through time take both their paths: a block of 4
+# examples and the 3 left, one at a time.
+foreach(name simple_rnn_seq lstm_last gru_seq gru_reset_before_seq stacked)
+    add_test(NAME rnn.interp.batch7.${name} COMMAND loop_eval ${RNN_TEST_DIR}/models/${name}.nn --batch 7)
+endforeach()
+
 # An index outside the embedding's table is refused before training, naming the place.
 add_test(NAME rnn.embedding_range COMMAND ${RNN_TEST_DIR}/embedding_range.sh $<TARGET_FILE:nnlc>
                                    ${RNN_TEST_DIR}/models/embedding_flat.nn ${RNN_WORK}/embedding_range)
 
 # --emit=loops shows each recurrent layer with its formulas and source line, the input
-# projection as one product over B·T rows, and the recurrence parallel over examples
-# (where it can be: these models are too small for loop_schedule to keep it, so
+# projection as one product over B·T rows, and the recurrence parallel over blocks of
+# examples (where it can be: these models are too small for loop_schedule to keep it, so
 # --parallel-min-work=0).
 function(rnn_loops name regex)
     add_test(NAME rnn.loops.${name}
              COMMAND sh -c "'$<TARGET_FILE:nnlc>' --parallel-min-work=0 --emit=loops '${RNN_TEST_DIR}/models/${name}.nn' | tr '\\n' '~' | grep -Eq '${regex}'")
 endfunction()
-rnn_loops(lstm_last "# lstm forward \\(line 4\\): Keras LSTM.*c_t = f·c_\\{t-1\\} \\+ i·c~;  h_t = o·tanh\\(c_t\\).*for rt in 0..B\\*5:.*parallel for r in 0..B:.*for t in 0..5:.*lstm.backward.*for s in 0..5:.*\\(4 - s\\)")
+rnn_loops(lstm_last "# lstm forward \\(line 4\\): Keras LSTM.*c_t = f·c_\\{t-1\\} \\+ i·c~;  h_t = o·tanh\\(c_t\\).*Z = A·W \\+ b in tiles.*parallel for rb in 0..B/4:.*for t in 0..5:.*the last B mod 4 examples.*lstm.backward.*parallel for rb in 0..B/4:.*for s in 0..5:.*\\(4 - s\\)")
 rnn_loops(gru_last "reset_after: \\[xz xr xh\\] = x_t·W \\+ b_in.*gru.zh\\[.*\\] = gru.b\\[12 \\+ j\\]")
 rnn_loops(gru_reset_before "reset before: z = sigmoid.*gru.rh\\[")
 rnn_loops(embedding "embedding.y\\[.*\\] = embedding.E\\[index\\(x\\[r\\*6 \\+ t\\], 7\\)\\*3 \\+ j\\].*scatter-add")
