@@ -263,6 +263,7 @@ FORWARD = {
     "zoo_rnn_stack": (lambda n, x: n.dense(n.lstm(n.gru(n.simple_rnn(x, "simple_rnn", 3, "relu", True), "gru", 4, ra="tanh",
                                                         seq=True, reset_after=False), "lstm", 2, a="elu"), "dense"), "mse"),
     "zoo_seq_out_mse": (lambda n, x: n.dense(n.lstm(x, "lstm", 4, seq=True), "dense"), "mse"),
+    "zoo_split_rest": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
     "zoo_tiny_1x1": (lambda n, x: n.dense(flat(n.bn(n.conv2d(x, "conv2d"), "batch_normalization")), "dense"), "mse"),
 }
 
