@@ -239,6 +239,8 @@ FORWARD = {
                                                      .mean(1), "dense", "sigmoid"), "bce"),
     "zoo_conv2d_nonsquare": (lambda n, x: n.dense(flat(n.pool(n.conv2d(x, "conv2d", (2, 1), a=("leaky_relu", 0.1)),
                                                               "avg", (3, 2), (2, 2), "same")), "dense", "softmax"), "cce"),
+    "zoo_conv_direct": (lambda n, x: n.dense(flat(n.pool(n.conv2d(n.conv2d(x, "conv2d"), "conv2d_1", padding="same",
+                                                                  a="tanh"), "max", 2, 2)), "dense", "softmax"), "cce"),
     "zoo_conv_skip": (lambda n, x: n.dense(flat(n.conv2d(n.pool(n.conv2d(x, "conv2d", (3, 3), a="swish"), "max", 2, 1),
                                                          "conv2d_1", (1, 2), "same")), "dense", "softmax"), "scce"),
     "zoo_emb_conv": (lambda n, x: n.dense(flat(n.pool(n.conv1d(n.emb(x, "embedding"), "conv1d", 1, "same", "gelu"),

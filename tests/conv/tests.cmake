@@ -3,6 +3,7 @@
 #   conv.gradcheck.*  f64 gradient checks of generated trainers on random examples
 #   conv.forward      known weights, --predict against hand-computed values
 #   conv.bn_moving    batch norm: batch statistics in training, moving ones after
+#   conv.direct       the direct 1-channel convolution against the im2col product
 #   conv.fashion      a small CNN on a Fashion-MNIST subset must beat a stated accuracy
 #   conv.loops.*      golden --emit=loops output
 set(CONV_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -28,6 +29,11 @@ add_test(NAME conv.forward
 add_test(NAME conv.bn_moving
          COMMAND ${CONV_DIR}/bn_moving.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/bn_moving.nn
                  ${CONV_WORK}/bn_moving)
+# The direct schedule of a 1-channel convolution with few filters against the im2col
+# product (NNLC_CONV_PRODUCT=1): same predictions and losses in f64.
+add_test(NAME conv.direct
+         COMMAND ${CONV_DIR}/direct.sh $<TARGET_FILE:nnlc>
+                 ${PROJECT_SOURCE_DIR}/tests/codegen/models/zoo_conv_direct.nn ${CONV_WORK}/direct)
 add_test(NAME conv.fashion
          COMMAND ${CONV_DIR}/fashion.sh $<TARGET_FILE:nnlc> ${CONV_DIR}/fashion_small.nn
                  ${CONV_WORK}/fashion)
