@@ -88,7 +88,8 @@ static const char usage_text[] =
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
     "\n"
-    "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a).\n"
+    "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a),\n"
+    "NNLC_CONV_PRODUCT=1 (every convolution as im2col and a product: no direct schedule).\n"
     "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage,\n"
     "a failing tool or an output that cannot be written.\n"
     "The language is described in docs/language.md.\n";
