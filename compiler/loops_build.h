@@ -164,6 +164,18 @@ int64_t gemm_tile_columns(int64_t N);
 /* Wᵀ (N, K) of W (K, N) into a fixed work buffer, so that the rows of dZ·Wᵀ are sums of
  * contiguous rows. */
 const Buf *gemm_transposed(LB *lb, const Buf *W, int64_t K, int64_t N);
+/* A weight gradient summed over the examples in SPLIT_PARTS fixed parts, not one per
+ * thread, so the sums do not depend on the thread count (dense, convolution and
+ * recurrent dW): inside `parallel for s in 0..SPLIT_PARTS`, zero_part clears part s,
+ * part_examples_begin opens the loop over its examples [s·B/S, (s + 1)·B/S) and returns
+ * the example (for_end closes it); after the loop, sum_parts adds the parts in order. */
+enum { SPLIT_PARTS = 2 };
+/*   parts[s·n : (s + 1)·n] = 0 */
+void zero_part(LB *lb, const Buf *parts, LExpr *s, int64_t n);
+LExpr *part_examples_begin(LB *lb, LExpr *s);
+/*   dst[i] = (2·l2·W[i] +) parts[0, i] + … + parts[S − 1, i]   for i < n, in that order */
+void sum_parts(LB *lb, const Buf *dst, const Buf *parts, int S, int64_t n, const Buf *W,
+               double l2, bool parallel);
 /* Integer index Σ vars[i]·strides[i] (constants folded). */
 LExpr *e_lin(LB *lb, int n, LExpr *const vars[], const int64_t strides[]);
 

@@ -461,7 +461,7 @@ static void direct_dweight_tile(LB *lb, const Window *w, const Buf *src, const B
  * thread count. */
 static void direct_dweight(LB *lb, const Node *n, const Window *w, const Buf *x) {
     const NodeBufs *nb = &lb->nb[n->id];
-    enum { S = 2 }; /* loops_gemm.c's SPLIT_PARTS: fixed, not one per thread */
+    int S = SPLIT_PARTS;
     int64_t F = w->F, OW = w->OW, P = pixels(w), K = w->KH * w->KW;
     double l2 = n->params[0].l2;
     const Buf *lanes = buf_work_fixed(lb, arena_printf(lb->a, "%s.lanes", nb->dW->name),
@@ -498,24 +498,10 @@ static void direct_dweight(LB *lb, const Node *n, const Window *w, const Buf *x)
     LStmt *s = for_begin(lb, "s", e_int(lb, S));
     s->parallel = true;
     LExpr *sv = e_var(lb, s);
-    {
-        LStmt *i = for_begin(lb, "i", e_int(lb, K * F * OW));
-        i->vector = true;
-        s_store(lb, lanes, e_add(lb, e_mul(lb, sv, e_int(lb, K * F * OW)), e_var(lb, i)),
-                e_real(lb, 0));
-        for_end(lb);
-        if (db_lanes) {
-            i = for_begin(lb, "i", e_int(lb, F * OW));
-            i->vector = true;
-            s_store(lb, db_lanes, e_add(lb, e_mul(lb, sv, e_int(lb, F * OW)), e_var(lb, i)),
-                    e_real(lb, 0));
-            for_end(lb);
-        }
-    }
-    LExpr *first = e_div(lb, e_mul(lb, sv, e_batch(lb)), S);
-    LExpr *end = e_div(lb, e_mul(lb, e_add(lb, sv, e_int(lb, 1)), e_batch(lb)), S);
-    LStmt *b = for_begin(lb, "b", e_add(lb, end, e_mul(lb, e_int(lb, -1), first)));
-    LExpr *r = e_add(lb, first, e_var(lb, b));
+    zero_part(lb, lanes, sv, K * F * OW);
+    if (db_lanes)
+        zero_part(lb, db_lanes, sv, F * OW);
+    LExpr *r = part_examples_begin(lb, sv);
     LStmt *kh = for_begin(lb, "kh", e_int(lb, w->KH));
     LStmt *kw = for_begin(lb, "kw", e_int(lb, w->KW));
     int64_t tiles = OW / tile;

@@ -206,7 +206,7 @@ static void product(LB *lb, const Product *pr, const char *what, LExpr *rows) {
  * updates them (both loops are split by rows of W), at the price of SPLIT_PARTS partial
  * sums per example, added afterwards. The parts are fixed, not one per thread, so the
  * sums do not depend on the thread count. */
-enum { SPLIT_PARTS = 2, SPLIT_MIN_ROWS = 128 };
+enum { SPLIT_MIN_ROWS = 128 };
 
 /* The batch the schedules are chosen for: the train block's (32 when it gives none). */
 static int64_t train_batch(const LB *lb) {
@@ -520,9 +520,8 @@ static int64_t dweight_split_rows(int64_t K, int64_t tn) {
     return 1;
 }
 
-/*   dst[i] = (2·l2·W[i] +) parts[0, i] + … + parts[S − 1, i]   for i < n, in that order */
-static void sum_parts(LB *lb, const Buf *dst, const Buf *parts, int S, int64_t n, const Buf *W,
-                      double l2, bool parallel) {
+void sum_parts(LB *lb, const Buf *dst, const Buf *parts, int S, int64_t n, const Buf *W,
+               double l2, bool parallel) {
     LStmt *i = for_begin(lb, "i", e_int(lb, n));
     i->vector = true;
     i->parallel = parallel;
@@ -535,12 +534,18 @@ static void sum_parts(LB *lb, const Buf *dst, const Buf *parts, int S, int64_t n
     for_end(lb);
 }
 
-/* parts[s·n : (s + 1)·n] = 0 */
-static void zero_part(LB *lb, const Buf *parts, LExpr *s, int64_t n) {
+void zero_part(LB *lb, const Buf *parts, LExpr *s, int64_t n) {
     LStmt *i = for_begin(lb, "i", e_int(lb, n));
     i->vector = true;
     s_store(lb, parts, e_add(lb, e_mul(lb, s, e_int(lb, n)), e_var(lb, i)), e_real(lb, 0));
     for_end(lb);
+}
+
+LExpr *part_examples_begin(LB *lb, LExpr *s) {
+    LExpr *first = e_div(lb, e_mul(lb, s, e_batch(lb)), SPLIT_PARTS);
+    LExpr *end = e_div(lb, e_mul(lb, e_add(lb, s, e_int(lb, 1)), e_batch(lb)), SPLIT_PARTS);
+    LStmt *b = for_begin(lb, "b", e_add(lb, end, e_mul(lb, e_int(lb, -1), first)));
+    return e_add(lb, first, e_var(lb, b));
 }
 
 static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
@@ -561,10 +566,7 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
     zero_part(lb, parts, sv, K * N);
     if (db)
         zero_part(lb, db_parts, sv, N);
-    LExpr *first = e_div(lb, e_mul(lb, sv, e_batch(lb)), S);
-    LExpr *end = e_div(lb, e_mul(lb, e_add(lb, sv, e_int(lb, 1)), e_batch(lb)), S);
-    LStmt *b = for_begin(lb, "b", e_add(lb, end, e_mul(lb, e_int(lb, -1), first)));
-    LExpr *q = e_mul(lb, e_add(lb, first, e_var(lb, b)), e_int(lb, P));
+    LExpr *q = e_mul(lb, part_examples_begin(lb, sv), e_int(lb, P));
     LStmt *ib = K / TI > 1 ? for_begin(lb, "ib", e_int(lb, K / TI)) : NULL;
     LExpr *i0 = ib ? e_mul(lb, e_var(lb, ib), e_int(lb, TI)) : e_int(lb, 0);
     dweight_row_tiles(lb, A, dZ, parts, e_mul(lb, sv, e_int(lb, K * N)), i0, (int)TI, tn, q,

@@ -203,10 +203,10 @@ typedef struct GradBlock {
     int64_t col, width;
 } GradBlock;
 
-/* A weight gradient's sum over the examples is split in GRAD_PARTS fixed parts, as a
+/* A weight gradient's sum over the examples is split in SPLIT_PARTS fixed parts, as a
  * dense layer's dW over examples is (loops_gemm.c), not one per thread, so that the sums
  * do not depend on the thread count; its tiles are GRAD_TILE_ROWS rows of dP high. */
-enum { GRAD_PARTS = 2, GRAD_TILE_ROWS = 4 };
+enum { GRAD_TILE_ROWS = 4 };
 
 /* The tile of rows i0 … i0 + ti − 1 and columns g->col + j0 … + nb − 1 of part `poff`
  * of dP, over the steps of example r:
@@ -242,7 +242,7 @@ static void grad_row_tiles(LB *lb, const RnnBufs *rb, const Buf *parts, LExpr *p
 }
 
 /* dP (rows, cols) = 2·l2·P + Σ blocks:
- *   parallel for s in 0..GRAD_PARTS:
+ *   parallel for s in 0..SPLIT_PARTS:
  *     parts[s] = 0
  *     for r in the examples of part s ([s·B/S, (s + 1)·B/S)):
  *       for each block, each tile of its columns, each tile of rows: grad_tile
@@ -252,7 +252,7 @@ static void grad_row_tiles(LB *lb, const RnnBufs *rb, const Buf *parts, LExpr *p
  * thread wrote in backward through time (both split the batch into contiguous runs). */
 static void weight_grad(LB *lb, const RnnBufs *rb, const Buf *dP, const Buf *P, double l2,
                         int64_t rows, int64_t cols, const GradBlock *blocks, int nblocks) {
-    int S = GRAD_PARTS, ti = GRAD_TILE_ROWS;
+    int S = SPLIT_PARTS, ti = GRAD_TILE_ROWS;
     while (rows % ti)
         ti--;
     const Buf *parts = buf_work_fixed(lb, arena_printf(lb->a, "%s.parts", dP->name),
@@ -263,13 +263,8 @@ static void weight_grad(LB *lb, const RnnBufs *rb, const Buf *dP, const Buf *P, 
     LStmt *s = for_begin(lb, "s", e_int(lb, S));
     s->parallel = true;
     LExpr *poff = e_mul(lb, e_var(lb, s), e_int(lb, rows * cols));
-    LStmt *i = vector_for(lb, "i", rows * cols);
-    s_store(lb, parts, e_add(lb, poff, e_var(lb, i)), e_real(lb, 0));
-    for_end(lb);
-    LExpr *first = e_div(lb, e_mul(lb, e_var(lb, s), e_batch(lb)), S);
-    LExpr *end = e_div(lb, e_mul(lb, e_add(lb, e_var(lb, s), e_int(lb, 1)), e_batch(lb)), S);
-    LStmt *b = for_begin(lb, "b", e_add(lb, end, e_mul(lb, e_int(lb, -1), first)));
-    LExpr *r = e_add(lb, first, e_var(lb, b));
+    zero_part(lb, parts, e_var(lb, s), rows * cols);
+    LExpr *r = part_examples_begin(lb, e_var(lb, s));
     for (int bi = 0; bi < nblocks; bi++) {
         const GradBlock *g = &blocks[bi];
         int64_t tn = gemm_tile_columns(g->width), tiles = g->width / tn;
@@ -286,15 +281,7 @@ static void weight_grad(LB *lb, const RnnBufs *rb, const Buf *dP, const Buf *P, 
     for_end(lb);
     s_comment(lb, "  %s = %sthe parts, in order", dP->name,
               l2 > 0 ? arena_printf(lb->a, "2·l2·%s + ", P->name) : "");
-    i = vector_for(lb, "i", rows * cols);
-    i->parallel = true;
-    LExpr *sum = l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, P, e_var(lb, i))) : NULL;
-    for (int k = 0; k < S; k++) {
-        LExpr *v = e_load(lb, parts, e_add(lb, e_int(lb, k * rows * cols), e_var(lb, i)));
-        sum = sum ? e_bin(lb, '+', sum, v) : v;
-    }
-    s_store(lb, dP, e_var(lb, i), sum);
-    for_end(lb);
+    sum_parts(lb, dP, parts, S, rows * cols, P, l2, true);
 }
 
 /* db[off + j] = Σ_{r,t} dz[r, t, j]. */
