@@ -71,19 +71,26 @@ static DataSpec spec_for(const NnrtModel *m, ClassVocab *v) {
     return s;
 }
 
-/* Reads a CSV text (header, label last) for the model; returns whether it was accepted. */
-static bool read_csv(const char *name, const char *text, size_t len, ClassVocab *v,
-                     NnrtError *err) {
+/* Reads src for the model (with labels or features only); returns whether it was
+ * accepted. */
+static bool read_data(const NnrtDataSource *src, bool labels, ClassVocab *v, NnrtError *err) {
     NnrtModel m = make_model();
     DataSpec spec = spec_for(&m, v);
-    write_file(tmp(name), text, len);
-    NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp(name), .scale = 1,
-                          .csv_header = 1, .csv_label_index = -1};
+    spec.labels = labels;
     Table t;
-    bool ok = nnrt_read_source(&src, &spec, &t, err);
+    bool ok = nnrt_read_source(src, &spec, &t, err);
     if (ok)
         nnrt_table_free(&t);
     return ok;
+}
+
+/* Reads a CSV text (header, label last) for the model; returns whether it was accepted. */
+static bool read_csv(const char *name, const char *text, size_t len, ClassVocab *v,
+                     NnrtError *err) {
+    write_file(tmp(name), text, len);
+    NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp(name), .scale = 1,
+                          .csv_header = 1, .csv_label_index = -1};
+    return read_data(&src, true, v, err);
 }
 
 /* ---- memory: the peak resident size of a child running f ---- */
@@ -266,14 +273,11 @@ static void test_npy_long_header(void) {
     text[10 + hlen - 2] = '}';
     text[10 + hlen - 1] = 'x'; /* not space: kept in the quoted header */
     write_file(tmp("long.npy"), text, (size_t)(10 + hlen));
-    NnrtModel m = make_model();
-    ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("long.npy"),
                           .labels_path = tmp("long.npy"), .scale = 1};
-    Table t;
+    ClassVocab v = {0};
     NnrtError err = {{0}};
-    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_TRUE(!read_data(&src, true, &v, &err));
     ASSERT_CONTAINS(err.msg, "long.npy: byte 10: the header lacks 'shape': {'descr': '<f4'");
     ASSERT_CONTAINS(err.msg, "... (2000 bytes)");
 }
@@ -344,14 +348,10 @@ static void test_gz_damage_offset(void) {
     write_file(tmp("crc.idx.gz"), gz, len);
     free(gz);
     free(data);
-    NnrtModel m = make_model();
-    ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
-    spec.labels = false;
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("crc.idx.gz"), .scale = 1};
-    Table t;
+    ClassVocab v = {0};
     NnrtError err = {{0}};
-    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_TRUE(!read_data(&src, false, &v, &err));
     ASSERT_CONTAINS(err.msg, "crc.idx.gz: byte 300016: the gzip-compressed data is damaged "
                              "(incorrect data check)");
 }
@@ -361,14 +361,11 @@ static void test_idx_dims_overflow(void) {
     const unsigned char hdr[] = {0, 0, 8, 3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
                                  0xff, 0xff, 0xff, 0xff};
     write_file(tmp("dims.idx"), hdr, sizeof hdr);
-    NnrtModel m = make_model();
-    ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("dims.idx"),
                           .labels_path = tmp("dims.idx"), .scale = 1};
-    Table t;
+    ClassVocab v = {0};
     NnrtError err = {{0}};
-    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_TRUE(!read_data(&src, true, &v, &err));
     ASSERT_CONTAINS(err.msg, "dims.idx: byte 4: the dimensions (4294967295, 4294967295, "
                              "4294967295) multiply to more values than any file holds");
 }

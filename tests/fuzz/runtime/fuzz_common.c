@@ -36,6 +36,14 @@ const uint8_t *fz_take(FzInput *in, size_t len, size_t *got) {
     return p;
 }
 
+FzPair fz_take_pair(FzInput *in) {
+    FzPair f;
+    uint16_t len = fz_u16(in);
+    f.x = fz_take(in, len, &f.xn);
+    f.y = fz_take(in, SIZE_MAX, &f.yn);
+    return f;
+}
+
 /* ---- files ---- */
 
 static char scratch[256];

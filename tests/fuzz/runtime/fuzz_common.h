@@ -33,6 +33,14 @@ uint16_t fz_u16(FzInput *in);     /* little-endian; 0 when empty */
 /* The next `len` bytes (fewer when the input is shorter); *got set to the count. */
 const uint8_t *fz_take(FzInput *in, size_t len, size_t *got);
 
+/* Two files' contents: a little-endian 16-bit length, the first file's bytes, and the
+ * rest of the input as the second's. */
+typedef struct FzPair {
+    const uint8_t *x, *y;
+    size_t xn, yn;
+} FzPair;
+FzPair fz_take_pair(FzInput *in);
+
 /* A file of the per-process scratch directory (in /dev/shm when there is one); the
  * same string for the same name, for the life of the process. */
 const char *fz_path(const char *name);

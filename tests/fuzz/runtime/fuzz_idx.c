@@ -47,28 +47,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 #ifdef FUZZ_GZ
     uint8_t gz = fz_byte(&in);
 #endif
-    size_t xn, yn;
-    uint16_t len = fz_u16(&in);
-    const uint8_t *x = fz_take(&in, len, &xn);
-    const uint8_t *y = fz_take(&in, SIZE_MAX, &yn);
+    FzPair f = fz_take_pair(&in);
     FzModel fm;
     fz_model_config(&fm, c0, c1);
 #ifdef FUZZ_GZ
     const char *xp = fz_path("images-idx3-ubyte.gz"), *yp = fz_path("labels-idx1-ubyte.gz");
     if (gz & 1) {
-        fz_write_gz(xp, x, xn, gz & 4 ? 2 : 1);
+        fz_write_gz(xp, f.x, f.xn, gz & 4 ? 2 : 1);
         damage(xp, gz);
     } else {
-        fz_write(xp, x, xn);
+        fz_write(xp, f.x, f.xn);
     }
     if (gz & 2)
-        fz_write_gz(yp, y, yn, 1);
+        fz_write_gz(yp, f.y, f.yn, 1);
     else
-        fz_write(yp, y, yn);
+        fz_write(yp, f.y, f.yn);
 #else
     const char *xp = fz_path("images-idx3-ubyte"), *yp = fz_path("labels-idx1-ubyte");
-    fz_write(xp, x, xn);
-    fz_write(yp, y, yn);
+    fz_write(xp, f.x, f.xn);
+    fz_write(yp, f.y, f.yn);
 #endif
     fz_run_two_files(&fm, NNRT_DATA_IDX, xp, yp);
     return 0;
