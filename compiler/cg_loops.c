@@ -437,23 +437,74 @@ static LLVMValueRef gen_binary(Codegen *cg, char op, LLVMValueRef x, LLVMValueRe
     }
 }
 
+/* e^x in f32 from instructions LLVM vectorizes at any width. Through libmvec the loops of
+ * sigmoid, tanh and softmax ran at 8 lanes (LLVM maps _ZGVdN8v_expf, not the 16-lane
+ * _ZGVeN16v_expf, so an AVX-512 loop with an exp was vectorized by 8) and called out of
+ * the loop; this way they run at the loop's full width with nothing called. Cephes'
+ * expf: n = rint(x·log2 e); r = x − n·ln 2, with ln 2 in two parts so that r is exact;
+ * e^r by its degree-7 polynomial on |r| ≤ ln 2 / 2 (relative error about 1e-7, as expf);
+ * then times 2^n, built as two powers of two 2^(n/2) and 2^(n − n/2), so that results
+ * near the ends of the range scale without an overflowing exponent field: e^88.7 is the
+ * largest finite float, e^89 is inf, e^−104 is 0. x is clamped to [−104, 89] first by
+ * ordered compares, which let NaN through, and NaN in gives NaN out (the last select):
+ * a diverging model still stops with a NaN loss. Every operation is exact IEEE (no
+ * reassociation; the multiply-adds are llvm.fma), so a vectorized loop and its scalar
+ * remainder compute the same bits. f64 models keep llvm.exp: they exist for gradient
+ * checks, which want the library's last bit. */
+static LLVMValueRef gen_expf(Codegen *cg, LLVMValueRef x) {
+    LLVMBuilderRef b = cg->b;
+    LLVMTypeRef f = cg->real;
+    LLVMValueRef hi = LLVMConstReal(f, 89.0), lo = LLVMConstReal(f, -104.0);
+    LLVMValueRef xc = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, hi, ""), hi, x, "");
+    xc = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, xc, lo, ""), lo, xc, "exp.x");
+    LLVMValueRef n = intrinsic(cg, "llvm.rint",
+                               LLVMBuildFMul(b, xc, LLVMConstReal(f, 1.44269504088896341), ""),
+                               NULL);
+    LLVMValueRef hi_part[3] = {n, LLVMConstReal(f, -0.693359375), xc};
+    LLVMValueRef r = intrinsic_n(cg, "llvm.fma", hi_part, 3);
+    LLVMValueRef lo_part[3] = {n, LLVMConstReal(f, 2.12194440e-4), r};
+    r = intrinsic_n(cg, "llvm.fma", lo_part, 3);
+    static const double coef[] = {1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3,
+                                  4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1};
+    LLVMValueRef p = LLVMConstReal(f, coef[0]);
+    for (int i = 1; i < 6; i++) {
+        LLVMValueRef horner[3] = {p, r, LLVMConstReal(f, coef[i])};
+        p = intrinsic_n(cg, "llvm.fma", horner, 3);
+    }
+    LLVMValueRef last[3] = {p, LLVMBuildFMul(b, r, r, ""),
+                            LLVMBuildFAdd(b, r, LLVMConstReal(f, 1), "")};
+    p = intrinsic_n(cg, "llvm.fma", last, 3); /* e^r = 1 + r + r²·p(r) */
+    LLVMValueRef ni = LLVMBuildFPToSI(b, n, cg->i32, "");
+    LLVMValueRef n1 = LLVMBuildAShr(b, ni, LLVMConstInt(cg->i32, 1, false), "");
+    LLVMValueRef n2 = LLVMBuildSub(b, ni, n1, "");
+    LLVMValueRef bias = LLVMConstInt(cg->i32, 127, false), shift = LLVMConstInt(cg->i32, 23, false);
+    LLVMValueRef two_n1 = LLVMBuildBitCast(b, LLVMBuildShl(b, LLVMBuildAdd(b, n1, bias, ""), shift, ""), f, "");
+    LLVMValueRef two_n2 = LLVMBuildBitCast(b, LLVMBuildShl(b, LLVMBuildAdd(b, n2, bias, ""), shift, ""), f, "");
+    LLVMValueRef e = LLVMBuildFMul(b, LLVMBuildFMul(b, p, two_n1, ""), two_n2, "");
+    return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, x, x, ""), x, e, "exp");
+}
+
+static LLVMValueRef gen_exp(Codegen *cg, LLVMValueRef x) {
+    return cg->real == cg->f64 ? intrinsic(cg, "llvm.exp", x, NULL) : gen_expf(cg, x);
+}
+
 static LLVMValueRef gen_unary(Codegen *cg, char op, LLVMValueRef x) {
     switch (op) {
     case '-': return LLVMBuildFNeg(cg->b, x, "");
-    case 'e': return intrinsic(cg, "llvm.exp", x, NULL);
+    case 'e': return gen_exp(cg, x);
     case 'l': return intrinsic(cg, "llvm.log", x, NULL);
     case 'q': return intrinsic(cg, "llvm.sqrt", x, NULL);
     case 'a': return intrinsic(cg, "llvm.fabs", x, NULL);
     case 't': { /* tanh(x) = 2σ(2x) − 1 = 2/(1 + e^−2x) − 1: exp vectorizes, tanhf does not */
         LLVMValueRef one = LLVMConstReal(cg->real, 1), two = LLVMConstReal(cg->real, 2);
-        LLVMValueRef ex = intrinsic(cg, "llvm.exp", LLVMBuildFMul(cg->b, LLVMConstReal(cg->real, -2), x, ""), NULL);
+        LLVMValueRef ex = gen_exp(cg, LLVMBuildFMul(cg->b, LLVMConstReal(cg->real, -2), x, ""));
         LLVMValueRef s2 = LLVMBuildFDiv(cg->b, two, LLVMBuildFAdd(cg->b, one, ex, ""), "");
         return LLVMBuildFSub(cg->b, s2, one, "");
     }
     case 'g': return libm(cg, "erf", x);
     case 's': { /* σ(x) = 1 / (1 + e^−x) */
         LLVMValueRef one = LLVMConstReal(cg->real, 1);
-        LLVMValueRef ex = intrinsic(cg, "llvm.exp", LLVMBuildFNeg(cg->b, x, ""), NULL);
+        LLVMValueRef ex = gen_exp(cg, LLVMBuildFNeg(cg->b, x, ""));
         return LLVMBuildFDiv(cg->b, one, LLVMBuildFAdd(cg->b, one, ex, ""), "");
     }
     default:
@@ -554,8 +605,8 @@ static bool has_loop(const LStmt *s) {
  *    Short vector loops (up to 512: a register tile's 16 columns, a dense layer's row of 256) unroll away, which is what lets
  *    their accumulators live in registers across the reduction loop around them;
  *  - parallel loops that are not vector loops must not be vectorized by LLVM: rows of a
- *    vectorized row loop would take the vector path (libmvec's exp) or the scalar
- *    remainder (expf) depending on where a thread's chunk begins, and the weights would
+ *    vectorized row loop would take the vector path (libmvec's log) or the scalar
+ *    remainder (logf) depending on where a thread's chunk begins, and the weights would
  *    depend on the thread count. */
 static LLVMMetadataRef loop_md(Codegen *cg, const LStmt *s) {
     bool long_vector = s->vector && !(s->extent->kind == E_INT && s->extent->ival <= 512);

@@ -17,8 +17,9 @@
 #include <string.h>
 #include <time.h>
 
-/* glibc's libmvec supplies vector exp/log (_ZGVdN8v_expf…): with it LLVM vectorizes the
- * loops of sigmoid, tanh, softmax and the losses instead of calling expf 8 times. The
+/* glibc's libmvec supplies vector exp/log (_ZGVdN8v_logf…): with it LLVM vectorizes the
+ * losses' logarithms and f64 exponentials instead of calling the scalar function once
+ * per element (f32 exponentials need no library: cg_loops.c, gen_expf). The
  * trainer links it through -lm. LLVM reads the choice from its command-line options,
  * which are process-wide: they are parsed once, with the target's registration, before
  * any thread makes a module. */

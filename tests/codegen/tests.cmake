@@ -12,6 +12,7 @@
 #   codegen.inputs, .outputs     data a trainer refuses or handles; the files and messages it writes
 #   codegen.settings             fit()'s shuffle, verbose, validation_data and the options
 #                                overriding them; --limit with --predict
+#   codegen.exp                  the exponential of f32 trainers against double precision
 #   codegen.zoo.*                unusual models (models/zoo_*.nn): Keras counts, gradcheck,
 #                                threads, PyTorch oracle, and the bugs they found
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -117,6 +118,8 @@ add_test(NAME codegen.outputs COMMAND ${CG_DIR}/outputs.sh ${CG_NNLC} ${CG_WORK}
 set_tests_properties(codegen.outputs PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.settings COMMAND ${CG_DIR}/settings.sh ${CG_NNLC} ${CG_WORK}/settings)
 set_tests_properties(codegen.settings PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.exp COMMAND ${CG_DIR}/exp.sh ${CG_NNLC} ${CG_WORK}/exp)
+set_tests_properties(codegen.exp PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)
