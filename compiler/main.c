@@ -331,7 +331,8 @@ static int run(char *const argv[]) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* cc OBJ... libnnrt.a -lz -lm -lpthread -o OUT: the trainer needs nothing else. */
+/* cc [-fuse-ld=gold] -o OUT OBJ... libnnrt.a -lz -lm -lpthread: the trainer needs nothing
+ * else (gold where the build found that cc links with it: compiler/CMakeLists.txt). */
 static int link_trainer(char *const *objects, int nobjects, const char *output) {
     const char *runtime = getenv("NNLC_RUNTIME_LIB");
     if (!runtime || !*runtime)
@@ -343,17 +344,21 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
         return EXIT_USAGE;
     }
     const char *cc = getenv("CC");
-    if (!cc || !*cc)
-        cc = "cc";
-    char *argv[MAX_JOBS + 8] = {(char *)cc, "-o", (char *)output};
+    char *argv[MAX_JOBS + 9] = {(char *)cc, "-o", (char *)output};
     int n = 3;
+    if (!cc || !*cc) {
+        argv[0] = "cc";
+#ifdef NNLC_LINK_FLAG
+        argv[n++] = NNLC_LINK_FLAG; /* -fuse-ld=gold, where the build found it links */
+#endif
+    }
     for (int i = 0; i < nobjects; i++)
         argv[n++] = objects[i];
     char *libs[] = {(char *)runtime, "-lz", "-lm", "-lpthread", NULL};
     memcpy(argv + n, libs, sizeof libs);
     int rc = run(argv);
     if (rc != 0) {
-        fprintf(stderr, "nnlc: error: linking with '%s' failed (status %d)\n", cc, rc);
+        fprintf(stderr, "nnlc: error: linking with '%s' failed (status %d)\n", argv[0], rc);
         return EXIT_USAGE;
     }
     return 0;
