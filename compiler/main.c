@@ -26,6 +26,13 @@
 #include "loops.h"
 #include "pipeline.h"
 
+/* --help names the linker flag the build chose (compiler/CMakeLists.txt). */
+#ifdef NNLC_LINK_FLAG
+#define LINK_FLAG_HELP " " NNLC_LINK_FLAG
+#else
+#define LINK_FLAG_HELP ""
+#endif
+
 enum { EXIT_INPUT = 1, EXIT_USAGE = 2 };
 
 typedef enum {
@@ -88,8 +95,9 @@ static const char usage_text[] =
     "  -h, --help            show this help\n"
     "  --version             show the version\n"
     "\n"
-    "Environment: CC (linker driver, default cc), NNLC_RUNTIME_LIB (path of libnnrt.a),\n"
-    "NNLC_CONV_PRODUCT=1 (every convolution as im2col and a product: no direct schedule).\n"
+    "Environment: CC (linker driver, default cc" LINK_FLAG_HELP "), NNLC_RUNTIME_LIB (path of\n"
+    "libnnrt.a), NNLC_CONV_PRODUCT=1 (every convolution as im2col and a product: no direct\n"
+    "schedule).\n"
     "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage,\n"
     "a failing tool or an output that cannot be written.\n"
     "The language is described in docs/language.md.\n";
