@@ -441,39 +441,42 @@ static LLVMValueRef gen_binary(Codegen *cg, char op, LLVMValueRef x, LLVMValueRe
  * sigmoid, tanh and softmax ran at 8 lanes (LLVM maps _ZGVdN8v_expf, not the 16-lane
  * _ZGVeN16v_expf, so an AVX-512 loop with an exp was vectorized by 8) and called out of
  * the loop; this way they run at the loop's full width with nothing called. Cephes'
- * expf: n = rint(x·log2 e); r = x − n·ln 2, with ln 2 in two parts so that r is exact;
- * e^r by its degree-7 polynomial on |r| ≤ ln 2 / 2 (relative error about 1e-7, as expf);
- * then times 2^n, built as two powers of two 2^(n/2) and 2^(n − n/2), so that results
- * near the ends of the range scale without an overflowing exponent field: e^88.7 is the
- * largest finite float, e^89 is inf, e^−104 is 0. x is clamped to [−104, 89] first by
- * ordered compares, which let NaN through, and NaN in gives NaN out (the last select):
- * a diverging model still stops with a NaN loss. Every operation is exact IEEE (no
- * reassociation; the multiply-adds are llvm.fma), so a vectorized loop and its scalar
- * remainder compute the same bits. f64 models keep llvm.exp: they exist for gradient
- * checks, which want the library's last bit. */
+ * expf: n = x·log2 e rounded to an integer (adding and subtracting 1.5·2^23 rounds it,
+ * with no instruction SSE2 lacks); r = x − n·ln 2, with ln 2 in two parts so that r is
+ * exact without FMA; e^r by its degree-7 polynomial on |r| ≤ ln 2 / 2 (relative error
+ * about 1e-7, as expf); then times 2^n, built as two powers of two 2^(n/2) and
+ * 2^(n − n/2), so that results near the ends of the range scale without an overflowing
+ * exponent field: e^88.7 is the largest finite float, e^89 is inf, e^−104 is 0. x is
+ * clamped to [−104, 89] first by ordered compares, which let NaN through, and NaN in
+ * gives NaN out (the last select): a diverging model still stops with a NaN loss. The
+ * multiply-adds are llvm.fmuladd, as in the products: one FMA on CPUs that have it, for
+ * vector and scalar code alike, so a vectorized loop and its scalar remainder compute
+ * the same bits. f64 models keep llvm.exp: they exist for gradient checks, which want
+ * the library's last bit. */
+static LLVMValueRef mul_add(Codegen *cg, LLVMValueRef a, LLVMValueRef b, LLVMValueRef c) {
+    LLVMValueRef args[3] = {a, b, c};
+    return intrinsic_n(cg, "llvm.fmuladd", args, 3);
+}
+
 static LLVMValueRef gen_expf(Codegen *cg, LLVMValueRef x) {
     LLVMBuilderRef b = cg->b;
     LLVMTypeRef f = cg->real;
     LLVMValueRef hi = LLVMConstReal(f, 89.0), lo = LLVMConstReal(f, -104.0);
     LLVMValueRef xc = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOGT, x, hi, ""), hi, x, "");
     xc = LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealOLT, xc, lo, ""), lo, xc, "exp.x");
-    LLVMValueRef n = intrinsic(cg, "llvm.rint",
-                               LLVMBuildFMul(b, xc, LLVMConstReal(f, 1.44269504088896341), ""),
-                               NULL);
-    LLVMValueRef hi_part[3] = {n, LLVMConstReal(f, -0.693359375), xc};
-    LLVMValueRef r = intrinsic_n(cg, "llvm.fma", hi_part, 3);
-    LLVMValueRef lo_part[3] = {n, LLVMConstReal(f, 2.12194440e-4), r};
-    r = intrinsic_n(cg, "llvm.fma", lo_part, 3);
+    LLVMValueRef round = LLVMConstReal(f, 12582912.0); /* 1.5·2^23 */
+    LLVMValueRef n = LLVMBuildFMul(b, xc, LLVMConstReal(f, 1.44269504088896341), "");
+    n = LLVMBuildFSub(b, LLVMBuildFAdd(b, n, round, ""), round, "exp.n");
+    /* r = x − n·0.693359375 − n·(−2.12194440e-4); the first product has 17 bits: exact */
+    LLVMValueRef r = mul_add(cg, n, LLVMConstReal(f, -0.693359375), xc);
+    r = mul_add(cg, n, LLVMConstReal(f, 2.12194440e-4), r);
     static const double coef[] = {1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3,
                                   4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1};
     LLVMValueRef p = LLVMConstReal(f, coef[0]);
-    for (int i = 1; i < 6; i++) {
-        LLVMValueRef horner[3] = {p, r, LLVMConstReal(f, coef[i])};
-        p = intrinsic_n(cg, "llvm.fma", horner, 3);
-    }
-    LLVMValueRef last[3] = {p, LLVMBuildFMul(b, r, r, ""),
-                            LLVMBuildFAdd(b, r, LLVMConstReal(f, 1), "")};
-    p = intrinsic_n(cg, "llvm.fma", last, 3); /* e^r = 1 + r + r²·p(r) */
+    for (int i = 1; i < 6; i++)
+        p = mul_add(cg, p, r, LLVMConstReal(f, coef[i]));
+    p = mul_add(cg, p, LLVMBuildFMul(b, r, r, ""),       /* e^r = 1 + r + r²·p(r) */
+                LLVMBuildFAdd(b, r, LLVMConstReal(f, 1), ""));
     LLVMValueRef ni = LLVMBuildFPToSI(b, n, cg->i32, "");
     LLVMValueRef n1 = LLVMBuildAShr(b, ni, LLVMConstInt(cg->i32, 1, false), "");
     LLVMValueRef n2 = LLVMBuildSub(b, ni, n1, "");

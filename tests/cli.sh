@@ -109,11 +109,11 @@ if grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then
     expect 0 'vfmadd[0-9]+ps.*[yz]mm'       -- "$nnlc" -S --target-cpu=native "$examples/mlp.nn"
     # -O2 runs nnlc's own list of LLVM passes (cg_module.c): its products must be as
     # vectorized as with LLVM's whole default<O3> (-O3), within 2% of the vector FMAs.
-    # Each vector exp (cg_loops.c, gen_expf: one vrndscaleps, vroundps without AVX-512)
+    # Each vector exp (cg_loops.c, gen_expf: one vcvttps2dq, its exponent made integer)
     # has 8 FMAs of its own, and -O3 unrolls the sigmoid loop further: not counted.
     product_fmas() {
         "$nnlc" "$1" -S -o - "$2" | awk '/vfmadd[0-9]+ps.*[yz]mm/ { n++ }
-            /(vrndscaleps|vroundps).*[yz]mm/ { n -= 8 } END { print n + 0 }'
+            /vcvttps2dq.*[yz]mm/ { n -= 8 } END { print n + 0 }'
     }
     for model in mlp fashion_cnn; do
         o2=$(product_fmas -O2 "$examples/$model.nn")
