@@ -458,6 +458,13 @@ static LLVMValueRef mul_add(Codegen *cg, LLVMValueRef a, LLVMValueRef b, LLVMVal
     return intrinsic_n(cg, "llvm.fmuladd", args, 3);
 }
 
+/* 2^k as a float, for an i32 k in [−126, 127]: k + 127 in the exponent field. */
+static LLVMValueRef pow2(Codegen *cg, LLVMValueRef k) {
+    LLVMValueRef biased = LLVMBuildAdd(cg->b, k, LLVMConstInt(cg->i32, 127, false), "");
+    LLVMValueRef bits = LLVMBuildShl(cg->b, biased, LLVMConstInt(cg->i32, 23, false), "");
+    return LLVMBuildBitCast(cg->b, bits, cg->real, "");
+}
+
 static LLVMValueRef gen_expf(Codegen *cg, LLVMValueRef x) {
     LLVMBuilderRef b = cg->b;
     LLVMTypeRef f = cg->real;
@@ -480,10 +487,7 @@ static LLVMValueRef gen_expf(Codegen *cg, LLVMValueRef x) {
     LLVMValueRef ni = LLVMBuildFPToSI(b, n, cg->i32, "");
     LLVMValueRef n1 = LLVMBuildAShr(b, ni, LLVMConstInt(cg->i32, 1, false), "");
     LLVMValueRef n2 = LLVMBuildSub(b, ni, n1, "");
-    LLVMValueRef bias = LLVMConstInt(cg->i32, 127, false), shift = LLVMConstInt(cg->i32, 23, false);
-    LLVMValueRef two_n1 = LLVMBuildBitCast(b, LLVMBuildShl(b, LLVMBuildAdd(b, n1, bias, ""), shift, ""), f, "");
-    LLVMValueRef two_n2 = LLVMBuildBitCast(b, LLVMBuildShl(b, LLVMBuildAdd(b, n2, bias, ""), shift, ""), f, "");
-    LLVMValueRef e = LLVMBuildFMul(b, LLVMBuildFMul(b, p, two_n1, ""), two_n2, "");
+    LLVMValueRef e = LLVMBuildFMul(b, LLVMBuildFMul(b, p, pow2(cg, n1), ""), pow2(cg, n2), "");
     return LLVMBuildSelect(b, LLVMBuildFCmp(b, LLVMRealUNO, x, x, ""), x, e, "exp");
 }
 
