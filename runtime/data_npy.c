@@ -77,31 +77,34 @@ static bool parse_descr(const char *v, NpyHeader *h) {
     return h->size == 1 || h->size == 2 || h->size == 4 || h->size == 8;
 }
 
-static bool parse_shape(const char *v, NpyHeader *h) {
+/* Reads the shape tuple into h; returns NULL, or what is wrong with it. */
+static const char *parse_shape(const char *v, NpyHeader *h) {
     while (isspace((unsigned char)*v))
         v++;
     if (*v++ != '(')
-        return false;
+        return "it is not a tuple";
     h->ndims = 0;
     for (;;) {
         while (isspace((unsigned char)*v) || *v == ',')
             v++;
         if (*v == ')')
-            return true;
-        if (!isdigit((unsigned char)*v) || h->ndims == NPY_MAX_DIMS)
-            return false;
+            return h->ndims < 1 ? "need at least one dimension" : NULL;
+        if (!isdigit((unsigned char)*v))
+            return "expected a size";
+        if (h->ndims == NPY_MAX_DIMS)
+            return "more than 8 dimensions"; /* NPY_MAX_DIMS */
         char *end;
         errno = 0;
         h->dims[h->ndims++] = strtoll(v, &end, 10);
         if (errno == ERANGE)
-            return false;
+            return "a size is too large";
         v = end;
         while (*v == 'L') /* Python 2 longs */
             v++;
         while (isspace((unsigned char)*v))
             v++;
         if (*v != ',' && *v != ')') /* (8 3) or (8, 3x) is not a tuple */
-            return false;
+            return "it is not a tuple";
     }
 }
 
@@ -140,9 +143,21 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
         return nnrt_fail(err, "%s: byte %lld: 'fortran_order' is neither True nor False: %s",
                          path, (long long)at, shown);
     }
-    if (!parse_shape(shape, h) || h->ndims < 1)
-        return nnrt_fail(err, "%s: byte %lld: cannot read the shape (need at least one dimension) "
-                         "in %s", path, (long long)at, shown);
+    const char *why = parse_shape(shape, h);
+    if (why)
+        return nnrt_fail(err, "%s: byte %lld: cannot read the shape (%s) in %s", path,
+                         (long long)at, why, shown);
+    /* the product is checked here once: later counts (values per example, bytes) would
+     * otherwise report an overflow as a size of -1 */
+    int64_t values = 1;
+    for (int i = 0; i < h->ndims; i++)
+        values = nnrt_mul_checked(values, h->dims[i]);
+    if (values < 0) {
+        char dims[160];
+        nnrt_format_dims(dims, sizeof dims, h->dims, h->ndims);
+        return nnrt_fail(err, "%s: byte %lld: the shape %s multiplies to more values than any "
+                         "file holds (2^63); the header is damaged", path, (long long)at, dims);
+    }
     return true;
 }
 

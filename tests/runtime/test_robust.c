@@ -282,6 +282,46 @@ static void test_npy_long_header(void) {
     ASSERT_CONTAINS(err.msg, "... (2000 bytes)");
 }
 
+/* A shape whose sizes multiply past 2^63 drew "shape (2, 4611686018427387904,
+ * 4611686018427387904) gives -1 values per example" (the overflow's -1), and 9 or more
+ * dimensions, or a size past 2^63, "cannot read the shape (need at least one dimension)". */
+static void write_npy(const char *name, const char *dict) {
+    char text[128];
+    int hlen = 118; /* 10 + 118: the data start 64-aligned, as numpy writes it */
+    memcpy(text, "\x93NUMPY\x01\x00", 8);
+    text[8] = (char)hlen, text[9] = 0;
+    int k = snprintf(text + 10, sizeof text - 10, "%s", dict);
+    memset(text + 10 + k, ' ', (size_t)(hlen - k - 1));
+    text[10 + hlen - 1] = '\n';
+    write_file(tmp(name), text, (size_t)(10 + hlen));
+}
+
+static void test_npy_shape_messages(void) {
+    static const struct {
+        const char *shape, *msg;
+    } cases[] = {
+        {"(2, 4611686018427387904, 4611686018427387904)",
+         "byte 10: the shape (2, 4611686018427387904, 4611686018427387904) multiplies to more "
+         "values than any file holds (2^63); the header is damaged"},
+        {"(2, 1, 1, 1, 1, 1, 1, 1, 4)", "cannot read the shape (more than 8 dimensions)"},
+        {"(99999999999999999999, 4)", "cannot read the shape (a size is too large)"},
+        {"(2, -4)", "cannot read the shape (expected a size)"},
+        {"()", "cannot read the shape (need at least one dimension)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dict[160];
+        snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
+                 cases[i].shape);
+        write_npy("shape.npy", dict);
+        NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("shape.npy"),
+                              .labels_path = tmp("shape.npy"), .scale = 1};
+        ClassVocab v = {0};
+        NnrtError err = {{0}};
+        ASSERT_TRUE(!read_data(&src, true, &v, &err));
+        ASSERT_CONTAINS(err.msg, cases[i].msg);
+    }
+}
+
 /* ---- gzip ---- */
 
 /* A 2 MB .gz whose size trailer (ISIZE, its last 4 bytes) claims 4 GB, behind an IDX
@@ -548,6 +588,7 @@ static const struct {
     {"csv_many_names", test_csv_many_names},
     {"csv_gzip_bomb", test_csv_gzip_bomb},
     {"npy_long_header", test_npy_long_header},
+    {"npy_shape_messages", test_npy_shape_messages},
     {"gz_forged_size", test_gz_forged_size},
     {"gz_damage_offset", test_gz_damage_offset},
     {"idx_dims_overflow", test_idx_dims_overflow},
