@@ -108,6 +108,8 @@ typedef struct Train {
     bool image_aug_said;          /* the error about augmenting a non-image was given */
     double lr_override;
     SrcLoc lr_loc;
+    bool standardize_given[2];    /* written on the validation, test source, and where */
+    SrcLoc standardize_loc[2];
 } Train;
 
 static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo, double hi) {
@@ -498,6 +500,11 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     }
     src->standardize = standardize;
     src->csv_header = header;
+    if (args_get(&A, "standardize") && src != &T->t->data) { /* check_standardize() */
+        int i = src == &T->t->validation ? 0 : 1;
+        T->standardize_given[i] = true;
+        T->standardize_loc[i] = args_loc(&A, "standardize");
+    }
     ok &= embedding_indices(T, call, &A, src);
     if (k == 1)
         ok &= csv_label(T, &A, src);
@@ -1165,6 +1172,31 @@ static void check_metrics(Train *T) {
                    (long long)classes);
 }
 
+/* Only `data`'s standardize decides: the statistics of its training part standardize
+ * every part, separate validation and test sources included (docs/abi.md). Another
+ * setting on those would be silently ignored, so it is an error. */
+static void check_standardize(Train *T) {
+    const NnrtDataSource *src[] = {&T->t->validation, &T->t->test};
+    static const char *const what[] = {"validation", "test"};
+    bool data = T->t->data.kind != NNRT_DATA_NONE && T->t->data.standardize;
+    for (int i = 0; i < 2; i++) {
+        if (!T->standardize_given[i] || src[i]->standardize == data)
+            continue;
+        SrcLoc at = T->standardize_loc[i];
+        if (data) {
+            diag_error(T->S->d, at, "the %s data cannot opt out of standardization: the model "
+                       "reads every source standardized with the statistics of `data`",
+                       what[i]);
+            diag_hint(T->S->d, at, "drop standardize=false");
+        } else {
+            diag_error(T->S->d, at, "standardize=true on the %s data has no effect: only "
+                       "`data` sets it, and then every source is standardized with the "
+                       "statistics of its training part", what[i]);
+            diag_hint(T->S->d, at, "give standardize=true to `data` instead");
+        }
+    }
+}
+
 void sema_train(Sema *S, const Decl *train, Graph *g) {
     g->has_train = true;
     TrainSpec *t = &g->train;
@@ -1242,4 +1274,5 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     check_loss_against_output(&T);
     if (T.have_loss)
         check_metrics(&T);
+    check_standardize(&T);
 }
