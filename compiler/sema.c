@@ -641,8 +641,29 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         n->axis = (int)axis;
         return true;
     }
-    case OP_GLU:
-        return opt_int(S, sc, A, "units", 1, &n->units) & common_param_opts(S, sc, A, n);
+    case OP_GLU: {
+        /* glu() without units has no weights: an option of theirs would be silently
+         * ignored, so the first one written is an error */
+        static const char *const weight_opts[] = {"use_bias", "kernel_initializer",
+                                                  "bias_initializer", "l2"};
+        const char *first = NULL;
+        SrcLoc at = {0};
+        for (int i = 0; i < 4 && !args_get(A, "units"); i++) {
+            if (!args_get(A, weight_opts[i]))
+                continue;
+            SrcLoc l = args_loc(A, weight_opts[i]);
+            if (!first || l.line < at.line || (l.line == at.line && l.col < at.col))
+                first = weight_opts[i], at = l;
+        }
+        if (first) {
+            diag_error(S->d, at, "glu() without units has no weights, so %s has no effect",
+                       first);
+            diag_hint(S->d, at, "give units for a gated dense layer, e.g. glu(64), or drop "
+                      "%s", first);
+        }
+        return !first & opt_int(S, sc, A, "units", 1, &n->units) &
+               common_param_opts(S, sc, A, n);
+    }
     case OP_SIMPLE_RNN: case OP_LSTM: case OP_GRU:
         return rnn_opts_read(S, sc, A, n);
     case OP_EMBEDDING: {
