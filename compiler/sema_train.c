@@ -1140,8 +1140,13 @@ static void check_loss_against_output(Train *T) {
                    "the trainer supports at most %d classes", loss, (long long)classes, NNRT_MAX_CLASSES);
         diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
     }
-    if (t->n_class_names && t->n_class_names != classes &&
-        !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))
+    if (t->n_class_names && (t->loss == NNRT_LOSS_MSE || t->loss == NNRT_LOSS_MAE)) {
+        /* the trainer would drop them (a regression's outputs are numbers, its labels too) */
+        diag_error(T->S->d, T->classes_loc, "classes names the classes of a classifier, but "
+                   "loss %s makes this model a regression", loss);
+        diag_hint(T->S->d, T->classes_loc, "drop classes, or use a classification loss");
+    } else if (t->n_class_names && t->n_class_names != classes &&
+               !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))
         diag_error(T->S->d, T->classes_loc, "%d class names for %lld output classes",
                    t->n_class_names, (long long)classes);
 }
