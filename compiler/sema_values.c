@@ -207,6 +207,18 @@ static bool number(Sema *S, Scope *sc, const Expr *e, double *out) {
                 *out = b->number;
                 return true;
             }
+            /* a constant that is no number at all ("x", [4, 2], relu) may be right where
+             * other uses read it: this use is the wrong one, so it is said here */
+            Scope *vs = sc;
+            const Expr *v = sema_resolve(S, &vs, e);
+            Binding *vb = v->kind == EX_NAME ? scope_find(vs, v->str) : NULL;
+            if (v->kind == EX_STR || v->kind == EX_LIST || v->kind == EX_CALL ||
+                (v->kind == EX_NAME && !(vb && vb->value))) {
+                diag_error(S->d, e->loc, "expected a number, found %s, the value of '%s'",
+                           expr_text(S, v), b->name);
+                diag_note(S->d, b->loc, "'%s' is defined here", b->name);
+                return false;
+            }
             b->evaluating = true;
             bool ok = sema_number(S, b->value_scope, b->value, out);
             b->evaluating = false;
