@@ -378,7 +378,8 @@ static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
     const char **names = ARENA_ARRAY(T->S->a, const char *, n > 0 ? n : 1);
     int i = 0;
     for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next)
-        if (!sema_string(T->S, sc, it, "an input column", &names[i++]))
+        if (!sema_string(T->S, single ? T->sc : sc, single ? e : it, "an input column",
+                         &names[i++])) /* a single value: said where it is used */
             return false;
     if (n == 0) {
         diag_error(T->S->d, e->loc, "series needs at least one input column");
@@ -622,7 +623,9 @@ static void set_metrics(Train *T, const Expr *value) {
     for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next) {
         const char *name;
         const Expr *call;
-        if (!sema_symbol(T->S, sc, it, "a metric such as accuracy", &name, &call))
+        /* a single value is looked at where it is used (metrics = m), not at m's value */
+        if (!sema_symbol(T->S, single ? T->sc : sc, single ? value : it,
+                         "a metric such as accuracy", &name, &call))
             continue;
         name = keras_spelling(T, name, keras_metrics,
                               sizeof keras_metrics / sizeof keras_metrics[0], metric_names);
@@ -757,8 +760,10 @@ static void set_augment(Train *T, const Expr *value) {
     for (const Expr *it = single ? single : r->items; it; it = single ? NULL : it->next) {
         const char *name;
         const Expr *call;
-        if (!sema_symbol(T->S, sc, it, "flip(horizontal), shift(0.1), rotate(10) or "
-                                       "noise(0.05)", &name, &call))
+        /* a single value is looked at where it is used (augment = a), not at a's value */
+        if (!sema_symbol(T->S, single ? T->sc : sc, single ? value : it,
+                         "flip(horizontal), shift(0.1), rotate(10) or noise(0.05)", &name,
+                         &call))
             continue;
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "augmentation", names);
         if (k < 0)
