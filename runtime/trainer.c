@@ -38,10 +38,13 @@ static double bytes_per_row(const Trainer *t, int loaders) {
 
 /* Makes the per-batch buffers (work, out, noise) hold `rows` rows, refusing a batch whose
  * buffers exceed the memory the process may use: a clear error instead of an attempt to
- * allocate 94 GB. The rows are already capped at the data's size, as in Keras. */
+ * allocate 94 GB. The rows are already capped at the data's size, as in Keras. Only
+ * --gradcheck needs NNRT_GRADCHECK_BATCH rows whatever the batch: raising every run to
+ * them refused `--batch 1` of a model whose one example fits but six do not ("a batch
+ * of 6 examples needs …; use a smaller --batch"). */
 static bool batch_buffers(Trainer *t, int64_t rows, int loaders, NnrtError *err) {
     const NnrtModel *m = t->m;
-    if (rows < NNRT_GRADCHECK_BATCH)
+    if (t->opt->gradcheck && rows < NNRT_GRADCHECK_BATCH)
         rows = NNRT_GRADCHECK_BATCH;
     double work = m->work_size ? (double)m->work_size(rows) : 0;
     double need = work + (double)rows * bytes_per_row(t, loaders);

@@ -4,7 +4,8 @@
 # header line the model's data has (note), damaged resume counters, a
 # NUL byte in a CSV, data errors' lines and columns, splits that would round to nothing, a data set too small for its
 # split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
-# and CSV text named .txt, --batch beyond the data or the memory, out of memory, trainer
+# and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
+# example of which fits), out of memory, trainer
 # options out of range, and IDX images read in another layout (with Fashion-MNIST installed). Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
@@ -207,6 +208,17 @@ printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  batch = 4  d
 check 1 "^wide_m: error: --batch 2000: a batch of 2000 examples needs [0-9.]+ GB of buffers \([0-9.]+ MB per example\), more than the [0-9.]+ GB of memory available; use a smaller --batch" \
     sh -c 'ulimit -v 1000000 && exec ./wide_m --batch 2000 --quiet'
 check 0 "Training, epoch 1: 40 examples" sh -c 'ulimit -v 1000000 && exec ./wide_m --batch 1048576 --data data.csv --quiet'
+# Only --gradcheck needs 6 rows of buffers whatever the batch; every run took them, so a
+# model whose one example fits (17 MB here, under an 80 MB ulimit) but six do not was
+# refused at --batch 1, told to use a smaller --batch ("a batch of 6 examples needs …").
+awk 'BEGIN { printf "y"; for (j = 0; j < 4096; j++) printf ",p%d", j; print ""
+             for (i = 0; i < 8; i++) { printf "%d", i % 2; for (j = 0; j < 4096; j++) printf ",%d", (i * j) % 5; print "" } }' >tall.csv
+printf 'model tall_m { input [64, 64, 1] conv2d(512, kernel=3, padding=same, activation=relu) global_max_pool2d() dense(2, activation=softmax) }\n' >tall_m.nn
+printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  data = csv("tall.csv", label="y") }\n' >>tall_m.nn
+"$nnlc" tall_m.nn -o tall_m || { echo "FAIL: nnlc could not compile tall_m.nn"; exit 1; }
+check 0 "Training, epoch 1: 8 examples" sh -c 'ulimit -v 80000 && exec ./tall_m --batch 1 --threads 1 --quiet'
+check 1 "^tall_m: error: --batch 6: a batch of 6 examples needs [0-9.]+ GB of buffers" \
+    sh -c 'ulimit -v 80000 && exec ./tall_m --batch 6 --threads 1 --quiet'
 # Out of memory (400M parameters, 1.6 GB each for weights, gradients, optimizer state):
 # one line with the program's name, like every other error.
 printf 'model huge_m { input [3] dense(20000) dense(20000) dense(2, activation=softmax) }\n' >huge_m.nn
