@@ -23,6 +23,8 @@
  *   cc -O3 -march=native -ffast-math -pthread bench/nsplit_mlp.c -o /tmp/nsplit -lm
  *   /tmp/nsplit 1; /tmp/nsplit 2      # µs per step, and the time of each phase
  *   CPU=1 /tmp/nsplit 1               # the 1-thread run on CPU 1 instead of 0
+ *   FUSE=1 /tmp/nsplit 2              # dW1's RMSprop update applied in the tile that
+ *                                     # computes it (dW1 never stored; fourteenth session)
  *
  * Synthetic data: random bytes, 60,000 × 784, labeled by which of 10 fixed pixels is the
  * brightest (so the loss falls, and the 1- and 2-thread runs can be compared); RMSprop
@@ -50,6 +52,7 @@ static uint8_t *data;    /* ROWS × K */
 static uint8_t *labels;  /* ROWS */
 static int64_t *order;   /* the epoch's shuffled rows */
 static int P;
+static int fuse; /* FUSE=1: the W1 update inside bwd1's tiles */
 /* parts[s & 1][t]: thread t's part of the logits at step s, (C, B), on lines of its own */
 static float *parts[2][2];
 typedef struct { _Alignas(64) atomic_long step; char pad[56]; } Arrival;
@@ -295,6 +298,20 @@ static void bwd2(Thread *th) {
                         a[q][0] = _mm512_fmadd_ps(_mm512_set1_ps(d[q * B + r]), x0, a[q][0]); \
                 }                                                                         \
             }                                                                             \
+            if (fuse) {                                                                   \
+              const __m512 rho = _mm512_set1_ps(0.9f), omr = _mm512_set1_ps(0.1f);        \
+              const __m512 lr = _mm512_set1_ps(0.001f), eps = _mm512_set1_ps(1e-7f);      \
+              _Pragma("GCC unroll 16") for (int q = 0; q < NU; q++)                       \
+                for (int i = 0; i < nv; i++) {                                            \
+                    size_t at = (size_t)(u + q) * K + k + 16 * i;                         \
+                    __m512 g = a[q][i];                                                   \
+                    __m512 v = _mm512_fmadd_ps(rho, _mm512_load_ps(th->V1 + at), _mm512_mul_ps(omr, _mm512_mul_ps(g, g))); \
+                    _mm512_store_ps(th->V1 + at, v);                                      \
+                    __m512 w = _mm512_load_ps(th->W1 + at);                               \
+                    w = _mm512_sub_ps(w, _mm512_div_ps(_mm512_mul_ps(lr, g), _mm512_sqrt_ps(_mm512_add_ps(v, eps)))); \
+                    _mm512_store_ps(th->W1 + at, w);                                      \
+                }                                                                         \
+            } else                                                                        \
             _Pragma("GCC unroll 16") for (int q = 0; q < NU; q++)                         \
                 for (int i = 0; i < nv; i++)                                              \
                     _mm512_store_ps(o + (size_t)q * K + k + 16 * i, a[q][i]);             \
@@ -375,7 +392,7 @@ static void *run(void *arg) {
             double t6 = now();
             bwd1(th);
             double t7 = now();
-            rmsprop(th->W1, th->V1, th->dW1, nu * K);
+            if (!fuse) rmsprop(th->W1, th->V1, th->dW1, nu * K);
             rmsprop(th->b1, th->vb1, th->db1, nu);
             rmsprop(th->W2, th->V2, th->dW2, nu * C);
             rmsprop(th->b2, th->vb2, th->db2, C);
@@ -395,6 +412,7 @@ static void *run(void *arg) {
 
 int main(int argc, char **argv) {
     P = argc > 1 ? atoi(argv[1]) : 1;
+    fuse = getenv("FUSE") != NULL;
     if (P < 1 || P > 2) {
         fprintf(stderr, "usage: nsplit_mlp [1|2]\n");
         return 2;
