@@ -78,16 +78,21 @@ bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t,
 int nnrt_data_kind_for(const char *path);
 
 /* Is v a valid label for spec? If not, writes the reason ("label 12 is not a class
- * index 0..9") into why. */
+ * index 0..9") into why. Check a label as the file stores it (a double), not as float32,
+ * which rounds 4.0000001 to the class 4. */
 bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
 
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */
 bool nnrt_float32_overflows(double v);
+/* v as printf's %g writes it, but with as many digits as it takes to read back as v
+ * (16777217, not 1.67772e+07): for messages about a value. Returns buf. */
+const char *nnrt_format_exact(char *buf, size_t size, double v);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
- * float32, or an error naming the byte and the example when float32 cannot hold it. */
+ * float32, or an error naming the byte and the example when float32 cannot hold it, or
+ * (labels != NULL: a labels file) when it is no valid label for that spec. */
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, NnrtError *err);
+                        int64_t per, const DataSpec *labels, NnrtError *err);
 
 /* Text of a file as a message quotes it: whole up to `most` bytes, else its first bytes
  * (cut at a UTF-8 character) and "... (N bytes)", so that a field of a million digits

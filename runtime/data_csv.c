@@ -279,6 +279,8 @@ typedef struct CsvLoad {
     int64_t first_number; /* row of the first label read as a number (-1: none) */
     char *first_number_text; /* that label as written */
     int64_t first_name;   /* row of the first label read as a class name (-1: none) */
+    int bad_number_line;  /* line of the first number that is no valid label (0: none) */
+    char bad_number_why[200]; /* why, said of the number as written (nnrt_label_ok) */
     int64_t cap;        /* rows allocated in t->x */
     int *name_ids;      /* per row: index into names (discovery order) */
     char **names;       /* class names seen in this file, discovery order */
@@ -437,6 +439,11 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         return false;
     if (numeric && !listed) {
         c->name_ids[row] = -1;
+        /* checked now, as a double: in float32, 1.00000001 is the class 1 and 16777217 is
+         * 16777216; finish_labels says it if every label is a number */
+        if (!c->bad_number_line &&
+            !nnrt_label_ok(c->spec, v, c->bad_number_why, sizeof c->bad_number_why))
+            c->bad_number_line = c->r.line;
         *y = (float)v;
         if (c->first_number < 0) {
             c->first_number = row;
@@ -533,12 +540,9 @@ static bool map_names(CsvLoad *c, Table *t, NnrtError *err) {
 static bool finish_labels(CsvLoad *c, Table *t, NnrtError *err) {
     const char *path = c->src->features_path;
     if (c->first_name < 0) {
-        for (int64_t i = 0; i < t->n; i++) {
-            char why[200];
-            if (!nnrt_label_ok(c->spec, t->y[i], why, sizeof why))
-                return nnrt_fail(err, "%s:%d: column %d: %s", path, t->lines[i], c->label_col + 1,
-                                 why);
-        }
+        if (c->bad_number_line)
+            return nnrt_fail(err, "%s:%d: column %d: %s", path, c->bad_number_line,
+                             c->label_col + 1, c->bad_number_why);
         return true;
     }
     char q[2][NNRT_QUOTE_SIZE];

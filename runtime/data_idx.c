@@ -118,9 +118,10 @@ static double idx_value(const unsigned char *b, int type) {
 /* Reads `count` values into *dstp as float, or (bytesp != NULL, an unsigned-byte file) as
  * they are into *bytesp; the buffer (from nnrt_alloc, *cap values) grows with nnrt_grow as
  * values arrive. `what` names them for the truncation error: "bytes of pixels (60000
- * examples of 28x28)". */
+ * examples of 28x28)". labels != NULL: they are labels, each checked against that spec. */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
-                        uint8_t **bytesp, int64_t *cap, const char *what, NnrtError *err) {
+                        uint8_t **bytesp, int64_t *cap, const char *what, const DataSpec *labels,
+                        NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
     while (done < total) {
@@ -146,7 +147,7 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
                 int64_t k = done / h->elem_bytes + i;
                 if (!nnrt_store_float32(idx_value(buf + i * h->elem_bytes, h->type), &dst[k],
                                         in->path, h->data_offset + k * h->elem_bytes, k, per,
-                                        err)) {
+                                        labels, err)) {
                     free(buf);
                     return false;
                 }
@@ -209,24 +210,12 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
             t->x = buf;
         }
         ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
-                               &cap, what, err) &&
+                               &cap, what, NULL, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }
     nnrt_gz_close(&in);
     return ok;
-}
-
-static bool check_labels(const char *path, const DataSpec *spec, const IdxHeader *h, const Table *t,
-                         NnrtError *err) {
-    char why[200];
-    for (int64_t i = 0; i < t->n * t->ydim; i++) {
-        if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
-            return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,
-                             (long long)(h->data_offset + i * h->elem_bytes),
-                             (long long)(i / t->ydim + 1), why);
-    }
-    return true;
 }
 
 static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_t n_features,
@@ -258,9 +247,8 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
     }
     if (ok) {
         t->ydim = h.per;
-        ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, err) &&
-             (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
-             check_labels(path, spec, &h, t, err);
+        ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, spec, err) &&
+             (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
     }
     nnrt_gz_close(&in);
     return ok;

@@ -314,9 +314,22 @@ int nnrt_data_kind_for(const char *path) {
     return NNRT_DATA_IDX;
 }
 
+const char *nnrt_format_exact(char *buf, size_t size, double v) {
+    /* %g keeps 6 digits: 16777217 was "1.67772e+07" and 4.0000001 "4", in messages saying
+     * that very value is wrong. The fewest digits that read back as v say it exactly. */
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, size, "%.*g", digits, v);
+        if (!isfinite(v) || strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
 bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
+    char shown[32];
+    nnrt_format_exact(shown, sizeof shown, v);
     if (!isfinite(v)) {
-        snprintf(why, why_size, "label %g is not a number", v);
+        snprintf(why, why_size, "label %s is not a number", shown);
         return false;
     }
     if (spec->task == NNRT_TASK_REGRESS)
@@ -324,17 +337,17 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
     if (spec->task == NNRT_TASK_BINARY) {
         if (v == 0.0 || v == 1.0)
             return true;
-        snprintf(why, why_size, "label %g is not 0 or 1 (binary classification)", v);
+        snprintf(why, why_size, "label %s is not 0 or 1 (binary classification)", shown);
         return false;
     }
     if (v != floor(v)) {
-        snprintf(why, why_size, "label %g is not an integer class index (expected 0..%lld)", v,
-                 (long long)spec->n_classes - 1);
+        snprintf(why, why_size, "label %s is not an integer class index (expected 0..%lld)",
+                 shown, (long long)spec->n_classes - 1);
         return false;
     }
     if (v < 0 || v >= (double)spec->n_classes) {
-        snprintf(why, why_size, "label %g is not a class index 0..%lld (the model has %lld classes)",
-                 v, (long long)spec->n_classes - 1, (long long)spec->n_classes);
+        snprintf(why, why_size, "label %s is not a class index 0..%lld (the model has %lld classes)",
+                 shown, (long long)spec->n_classes - 1, (long long)spec->n_classes);
         return false;
     }
     return true;
@@ -343,10 +356,17 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
 bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
 
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, NnrtError *err) {
+                        int64_t per, const DataSpec *labels, NnrtError *err) {
+    char why[200];
+    /* a label is checked as the file stores it: 4.0000001 (float64) or 16777217 (int32)
+     * become the whole numbers 4 and 16777216 in float32, and passed as class 4 */
+    if (labels && !nnrt_label_ok(labels, v, why, sizeof why))
+        return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path, (long long)byte,
+                         (long long)(k / per + 1), why);
     if (nnrt_float32_overflows(v)) /* float64 data: an error, not an infinity */
-        return nnrt_fail(err, "%s: byte %lld (example %lld): %g is out of range for float32",
-                         path, (long long)byte, (long long)(k / per + 1), v);
+        return nnrt_fail(err, "%s: byte %lld (example %lld): %s is out of range for float32",
+                         path, (long long)byte, (long long)(k / per + 1),
+                         nnrt_format_exact(why, sizeof why, v));
     *dst = (float)v;
     return true;
 }

@@ -226,10 +226,11 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
 }
 
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
- * range is an error naming its byte and example, not an infinity. When they are all the
- * array's values, the file must end after them. */
+ * range is an error naming its byte and example, not an infinity, and so is a label
+ * (labels != NULL) that is no valid one for that spec. When they are all the array's
+ * values, the file must end after them. */
 static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
-                            int64_t *cap, NnrtError *err) {
+                            int64_t *cap, const DataSpec *labels, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->size, done = 0;
     char shape[160];
@@ -251,7 +252,7 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
         for (int64_t i = 0; i < got / h->size; i++) {
             int64_t k = done / h->size + i;
             if (!nnrt_store_float32(npy_value(buf + i * h->size, h), &dst[k], in->path,
-                                    h->data_offset + k * h->size, k, per, err)) {
+                                    h->data_offset + k * h->size, k, per, labels, err)) {
                 free(buf);
                 return false;
             }
@@ -313,7 +314,7 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
     if (ok)
         t->x = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "values", &cap,
                                err);
-    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, err);
+    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, err);
     nnrt_gz_close(&in);
     return ok;
 }
@@ -324,7 +325,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     NpyHeader h;
     if (!open_npy(path, &in, &h, err))
         return false;
-    char shape[160], why[200];
+    char shape[160];
     format_shape(shape, sizeof shape, &h);
     bool ok = true;
     if (h.dims[0] != n_file)
@@ -348,11 +349,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
         t->y = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "labels", &cap,
                                err);
     t->ydim = spec->ydim;
-    ok = ok && t->y && read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, err);
-    for (int64_t i = 0; ok && i < t->n * t->ydim; i++)
-        if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
-            ok = nnrt_fail(err, "%s: byte %lld (example %lld): %s", path,
-                           (long long)(h.data_offset + i * h.size), (long long)(i / t->ydim + 1), why);
+    ok = ok && t->y && read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, spec, err);
     nnrt_gz_close(&in);
     return ok;
 }

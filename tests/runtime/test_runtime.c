@@ -190,6 +190,44 @@ static void test_npy(void) {
     ASSERT_CONTAINS(err.msg, "h.npy: byte 10: the header lacks 'fortran_order'");
 }
 
+/* A label is checked as the file stores it: 2.0000001 (float64) and 16777217 (int32) are
+ * the whole numbers 2 and 16777216 in float32, and the first passed as class 2; messages
+ * print the value exactly (%g said 1.67772e+07). */
+static void test_labels_as_stored(void) {
+    NnrtModel m = make_model(4);
+    ClassVocab v = {0};
+    DataSpec spec = spec_for(&m, &v);
+    float x[3 * 4] = {0};
+    double y64[3] = {1, 2.0000001, 0};
+    int32_t y32[3] = {0, 1, 16777217};
+    int64_t shape[] = {3, 4}, yshape[] = {3};
+    fx_npy(tmp("lx.npy"), "<f4", shape, 2, x, sizeof x);
+    fx_npy(tmp("ly64.npy"), "<f8", yshape, 1, y64, sizeof y64);
+    fx_npy(tmp("ly32.npy"), "<i4", yshape, 1, y32, sizeof y32);
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("lx.npy"),
+                          .labels_path = tmp("ly64.npy"), .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ly64.npy: byte 136 (example 2): label 2.0000001 is not an integer "
+                             "class index (expected 0..2)");
+    src.labels_path = tmp("ly32.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ly32.npy: byte 136 (example 3): label 16777217 is not a class "
+                             "index 0..2 (the model has 3 classes)");
+    const char *text = "a,b,c,d,y\n1,2,3,4,0\n5,6,7,8,1.00000001\n9,10,11,12,2\n";
+    fx_write(tmp("lab.csv"), text, strlen(text), false);
+    NnrtDataSource csv = {.kind = NNRT_DATA_CSV, .features_path = tmp("lab.csv"), .scale = 1,
+                          .csv_header = 1, .csv_label_index = -1};
+    ASSERT_TRUE(!nnrt_read_source(&csv, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lab.csv:3: column 5: label 1.00000001 is not an integer class "
+                             "index (expected 0..2)");
+    spec.task = NNRT_TASK_BINARY; /* binary labels: 0 or 1 exactly */
+    ASSERT_TRUE(!nnrt_read_source(&csv, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lab.csv:3: column 5: label 1.00000001 is not 0 or 1");
+    nnrt_vocab_free(&v);
+}
+
 /* ---- CSV ---- */
 
 static void test_csv(void) {
@@ -1080,6 +1118,7 @@ int main(void) {
     test_idx(true);
     test_idx_errors();
     test_npy();
+    test_labels_as_stored();
     test_csv();
     test_series();
     test_splits();
