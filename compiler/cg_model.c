@@ -206,6 +206,10 @@ void cg_model_descriptor(Codegen *cg) {
     cs_i32(&s, offsetof(NnrtModel, one_hot),
            p->task == NNRT_TASK_CLASSIFY && t->loss != NNRT_LOSS_SPARSE_CATEGORICAL_CE);
     cs_i32(&s, offsetof(NnrtModel, top_k), t->top_k);
+    cs_i32(&s, offsetof(NnrtModel, metrics_given), t->metrics_given);
+    cs_i32(&s, offsetof(NnrtModel, n_metrics), t->n_metrics);
+    for (int k = 0; k < t->n_metrics; k++)
+        cs_i32(&s, offsetof(NnrtModel, metrics) + (size_t)k * sizeof(int), t->metrics[k]);
     cs_i32(&s, offsetof(NnrtModel, schedule), t->schedule);
     cs_f64(&s, offsetof(NnrtModel, sched_factor), t->sched_factor);
     cs_f64(&s, offsetof(NnrtModel, sched_rate), t->sched_rate);

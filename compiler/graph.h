@@ -195,7 +195,9 @@ typedef struct TrainSpec {
     NnrtAugment augment;
     double l2;           /* global L2 applied to every kernel without its own */
     int top_k;
-    bool metric_accuracy;
+    bool metrics_given;  /* metrics = [...]: exactly these, in order (NnrtModel.metrics) */
+    int n_metrics;
+    int metrics[NNRT_MAX_MODEL_METRICS]; /* NnrtMetric */
     NnrtSchedule schedule;
     double sched_factor, sched_rate, sched_alpha, sched_min_lr;
     int64_t sched_every, sched_decay_steps;

@@ -617,6 +617,14 @@ static void set_split(Train *T, const Expr *value) {
 static void set_metrics(Train *T, const Expr *value) {
     static const char *const metric_names[] = {"accuracy", "top_k", "top_k_accuracy", "mae",
                                                "rmse", "mse", NULL};
+    static const NnrtMetric metric_kinds[] = {NNRT_METRIC_ACCURACY, NNRT_METRIC_TOP_K,
+                                              NNRT_METRIC_TOP_K, NNRT_METRIC_MAE,
+                                              NNRT_METRIC_RMSE, NNRT_METRIC_MSE};
+    /* the trainer reports exactly these, in this order, as Keras' compile(metrics=[...])
+     * does: metrics = [] leaves the loss alone */
+    TrainSpec *t = T->t;
+    t->metrics_given = true;
+    t->n_metrics = 0;
     Scope *sc = T->sc;
     const Expr *r = sema_resolve(T->S, &sc, value);
     const Expr *single = r->kind == EX_LIST ? NULL : r;
@@ -632,17 +640,27 @@ static void set_metrics(Train *T, const Expr *value) {
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
                             metric_names);
         SrcLoc at = call ? call->name_loc : it->loc;
-        if (k >= 0 && k <= 2 && !T->class_metric) {
+        if (k < 0)
+            continue;
+        int listed = 0;
+        while (listed < t->n_metrics && t->metrics[listed] != (int)metric_kinds[k])
+            listed++;
+        if (listed < t->n_metrics) { /* a column would be shown twice */
+            diag_error(T->S->d, at, "metric %s is listed twice", name);
+            continue;
+        }
+        /* a task has at most 3 metrics: a longer list mixes kinds, which check_metrics says */
+        if (t->n_metrics < NNRT_MAX_MODEL_METRICS)
+            t->metrics[t->n_metrics++] = (int)metric_kinds[k];
+        if (k <= 2 && !T->class_metric) {
             T->class_metric = name;
             T->class_metric_loc = at;
         } else if (k >= 3 && !T->regress_metric) {
             T->regress_metric = name;
             T->regress_metric_loc = at;
         }
-        if (k >= 0 && k != 1 && k != 2 && !plain_args(T, call, 0, NULL))
+        if (k != 1 && k != 2 && !plain_args(T, call, 0, NULL))
             continue;
-        if (k == 0)
-            T->t->metric_accuracy = true;
         if (k == 1 || k == 2) {
             T->top_k_loc = at;
             int topk = 5;
@@ -1165,11 +1183,11 @@ static void check_metrics(Train *T) {
     if (regress && T->class_metric) {
         diag_error(T->S->d, T->class_metric_loc, "%s is a classification metric, but loss %s "
                    "makes this model a regression", T->class_metric, loss);
-        diag_hint(T->S->d, T->class_metric_loc, "a regression reports rmse and mae");
+        diag_hint(T->S->d, T->class_metric_loc, "a regression's metrics are rmse, mae and mse");
     } else if (!regress && T->regress_metric) {
         diag_error(T->S->d, T->regress_metric_loc, "%s is a regression metric, but loss %s makes "
                    "this model a classifier", T->regress_metric, loss);
-        diag_hint(T->S->d, T->regress_metric_loc, "a classifier reports accuracy (and top_k)");
+        diag_hint(T->S->d, T->regress_metric_loc, "a classifier's metrics are accuracy and top_k");
     }
     if (regress || !t->top_k || !T->g->output || T->g->output->out.rank == 0)
         return;
@@ -1219,7 +1237,6 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     t->seed = 42;
     t->shuffle = true;   /* Keras' fit(shuffle=True) */
     t->verbose = 1;      /* Keras' fit(verbose="auto") */
-    t->metric_accuracy = true;
     Scope *sc = ARENA_NEW(S->a, Scope);
     sc->parent = S->globals;
     Train T = {0};

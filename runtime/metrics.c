@@ -17,6 +17,19 @@ void nnrt_metrics_init(Metrics *mt, const NnrtModel *m, const float *y_std) {
     mt->n_outputs = m->n_outputs;
     mt->top_k = m->top_k;
     mt->y_std = y_std;
+    if (m->metrics_given) {
+        mt->n_metrics = m->n_metrics < 0 ? 0
+                        : m->n_metrics > NNRT_MAX_MODEL_METRICS ? NNRT_MAX_MODEL_METRICS
+                                                                : m->n_metrics;
+        memcpy(mt->metrics, m->metrics, sizeof(int) * (size_t)mt->n_metrics);
+    } else if (m->task == NNRT_TASK_REGRESS) {
+        mt->metrics[mt->n_metrics++] = NNRT_METRIC_RMSE;
+        mt->metrics[mt->n_metrics++] = NNRT_METRIC_MAE;
+    } else {
+        mt->metrics[mt->n_metrics++] = NNRT_METRIC_ACCURACY;
+        if (m->task == NNRT_TASK_CLASSIFY && m->top_k > 0)
+            mt->metrics[mt->n_metrics++] = NNRT_METRIC_TOP_K;
+    }
     if (m->task == NNRT_TASK_CLASSIFY)
         mt->confusion = nnrt_alloc(sizeof(int64_t) * (size_t)(m->n_classes * m->n_classes));
 }
@@ -109,6 +122,7 @@ double nnrt_metrics_accuracy(const Metrics *mt) {
 double nnrt_metrics_topk(const Metrics *mt) { return per_example(mt, (double)mt->topk_correct); }
 double nnrt_metrics_rmse(const Metrics *mt) { return sqrt(per_value(mt, mt->se_sum)); }
 double nnrt_metrics_mae(const Metrics *mt) { return per_value(mt, mt->ae_sum); }
+double nnrt_metrics_mse(const Metrics *mt) { return per_value(mt, mt->se_sum); }
 
 /* Keras progbar: 4 decimals, or scientific notation for tiny values. */
 static void append_value(char *buf, size_t size, const char *prefix, const char *name, double v) {
@@ -122,16 +136,18 @@ static void append_value(char *buf, size_t size, const char *prefix, const char 
 int nnrt_metrics_list(const Metrics *mt, MetricValue out[NNRT_MAX_METRICS]) {
     int n = 0;
     out[n++] = (MetricValue){"loss", nnrt_metrics_loss(mt)};
-    if (mt->task == NNRT_TASK_REGRESS) {
-        out[n++] = (MetricValue){"rmse", nnrt_metrics_rmse(mt)};
-        out[n++] = (MetricValue){"mae", nnrt_metrics_mae(mt)};
-        return n;
-    }
-    out[n++] = (MetricValue){"accuracy", nnrt_metrics_accuracy(mt)};
-    if (mt->task == NNRT_TASK_CLASSIFY && mt->top_k > 0) {
+    for (int i = 0; i < mt->n_metrics; i++) {
         MetricValue *v = &out[n++];
-        snprintf(v->name, sizeof v->name, "top_%d_accuracy", mt->top_k);
-        v->value = nnrt_metrics_topk(mt);
+        switch (mt->metrics[i]) {
+        case NNRT_METRIC_ACCURACY: *v = (MetricValue){"accuracy", nnrt_metrics_accuracy(mt)}; break;
+        case NNRT_METRIC_TOP_K:
+            snprintf(v->name, sizeof v->name, "top_%d_accuracy", mt->top_k);
+            v->value = nnrt_metrics_topk(mt);
+            break;
+        case NNRT_METRIC_RMSE: *v = (MetricValue){"rmse", nnrt_metrics_rmse(mt)}; break;
+        case NNRT_METRIC_MAE: *v = (MetricValue){"mae", nnrt_metrics_mae(mt)}; break;
+        default: *v = (MetricValue){"mse", nnrt_metrics_mse(mt)}; break;
+        }
     }
     return n;
 }

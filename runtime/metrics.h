@@ -20,6 +20,8 @@ typedef struct Metrics {
     int task;
     int64_t n_classes, n_outputs;
     int top_k;
+    int n_metrics;       /* what the console shows after the loss, in order (NnrtMetric) */
+    int metrics[NNRT_MAX_MODEL_METRICS];
     const float *y_std;  /* (n_outputs) target scale for RMSE/MAE, or NULL */
     double loss_sum;     /* sum over batches of mean loss * rows */
     int64_t count;       /* examples seen */
@@ -42,13 +44,15 @@ double nnrt_metrics_accuracy(const Metrics *mt);   /* classification and binary 
 double nnrt_metrics_topk(const Metrics *mt);
 double nnrt_metrics_rmse(const Metrics *mt);
 double nnrt_metrics_mae(const Metrics *mt);
+double nnrt_metrics_mse(const Metrics *mt);
 
 /* Appends " - loss: 0.5012 - accuracy: 0.8234" (names prefixed by `prefix`, e.g.
  * "val_") to buf, Keras' number format. */
 void nnrt_metrics_format(const Metrics *mt, const char *prefix, char *buf, size_t size);
-/* The values the console shows, in its order: loss, then accuracy (and top-k) or rmse
- * and mae. The --history file has one column per entry. Returns the count. */
-enum { NNRT_MAX_METRICS = 4 };
+/* The values the console shows, in its order: loss, then the model's metrics in the
+ * order its train block lists them (by default accuracy, and top-k, or rmse and mae). The
+ * --history file has one column per entry. Returns the count. */
+enum { NNRT_MAX_METRICS = 1 + NNRT_MAX_MODEL_METRICS };
 typedef struct MetricValue {
     char name[32];
     double value;

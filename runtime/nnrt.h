@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNRT_ABI_VERSION 2 /* 2: NnrtModel.shuffle and .verbose */
+#define NNRT_ABI_VERSION 3 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics */
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
@@ -55,6 +55,16 @@ typedef enum {
     NNRT_SCHED_COSINE = 3,      /* alpha-floored cosine decay over decay_steps steps */
     NNRT_SCHED_PLATEAU = 4,     /* multiply by factor after `patience` epochs without val_loss gain */
 } NnrtSchedule;
+
+/* A metric the trainer reports after the loss (NnrtModel.metrics). */
+typedef enum {
+    NNRT_METRIC_ACCURACY = 0, /* CLASSIFY and BINARY */
+    NNRT_METRIC_TOP_K = 1,    /* CLASSIFY, k = NnrtModel.top_k */
+    NNRT_METRIC_RMSE = 2,     /* REGRESS, in the data's units */
+    NNRT_METRIC_MAE = 3,
+    NNRT_METRIC_MSE = 4,
+} NnrtMetric;
+#define NNRT_MAX_MODEL_METRICS 4
 
 typedef enum {
     NNRT_DATA_NONE = 0,
@@ -174,6 +184,12 @@ typedef struct NnrtModel {
     NnrtAugment augment;
     int one_hot;                  /* runtime expands class labels to one-hot rows */
     int top_k;                    /* 0 or k for a top-k accuracy metric */
+    int metrics_given;            /* 1: the trainer reports metrics[0..n_metrics) after the
+                                     loss, in that order (none: the loss alone, as Keras'
+                                     compile(metrics=[])); 0: the task's own, accuracy (and
+                                     top-k when top_k > 0) or rmse and mae */
+    int n_metrics;
+    int metrics[NNRT_MAX_MODEL_METRICS]; /* NnrtMetric, each at most once */
     int schedule;                 /* NnrtSchedule */
     double sched_factor, sched_rate, sched_alpha, sched_min_lr;
     int64_t sched_every, sched_decay_steps;

@@ -31,6 +31,29 @@ static bool check_tensors(const NnrtModel *m, NnrtError *err) {
     return true;
 }
 
+/* metrics[] names each metric once, and one the task computes: accuracy on a
+ * regression would show a 0 it never measured. */
+static bool check_metrics(const NnrtModel *m, NnrtError *err) {
+    if (!m->metrics_given)
+        return true;
+    if (m->n_metrics < 0 || m->n_metrics > NNRT_MAX_MODEL_METRICS)
+        return nnrt_fail(err, "n_metrics is %d (expected 0..%d)", m->n_metrics,
+                         NNRT_MAX_MODEL_METRICS);
+    for (int i = 0; i < m->n_metrics; i++) {
+        int k = m->metrics[i];
+        bool regress = k == NNRT_METRIC_RMSE || k == NNRT_METRIC_MAE || k == NNRT_METRIC_MSE;
+        bool ok = k == NNRT_METRIC_ACCURACY ? m->task != NNRT_TASK_REGRESS
+                  : k == NNRT_METRIC_TOP_K  ? m->task == NNRT_TASK_CLASSIFY && m->top_k > 0
+                                            : regress && m->task == NNRT_TASK_REGRESS;
+        for (int j = 0; j < i; j++)
+            ok = ok && m->metrics[j] != k;
+        if (!ok)
+            return nnrt_fail(err, "metric %d (metrics[%d]) is listed twice or is not one of task "
+                             "%d's", k, i, m->task);
+    }
+    return true;
+}
+
 static bool check_shapes(const NnrtModel *m, NnrtError *err) {
     int64_t size = 1;
     for (int d = 0; d < m->input_rank && d < NNRT_MAX_RANK; d++)
@@ -54,7 +77,7 @@ static bool check_shapes(const NnrtModel *m, NnrtError *err) {
     if (m->one_hot != one_hot)
         return nnrt_fail(err, "one_hot is %d, but task %d with loss %d implies %d", m->one_hot,
                          m->task, m->loss, one_hot);
-    return true;
+    return check_metrics(m, err);
 }
 
 bool nnrt_check_model(const NnrtModel *m, NnrtError *err) {

@@ -90,6 +90,32 @@ head -1 h.csv | grep -qx 'epoch,loss,accuracy,top_2_accuracy,val_loss,val_accura
 top2=$(tail -1 h.csv | awk -F, '{ printf "%.4f", $4 }')
 grep -q "Epoch 2/2" val.out && grep -q " - top_2_accuracy: $top2 " val.out ||
     fail "history top_2_accuracy $top2 is not the console's: $(cat val.out)"
+# Metrics in the order the train block lists them, as Keras shows them (they came in a
+# fixed order: rmse before mae, accuracy before top-k): the progress line, the --history
+# columns and the final line alike; metrics = [] leaves the loss alone (accuracy was
+# shown all the same).
+awk 'BEGIN { print "a,b,y"; for (i = 0; i < 16; i++) printf "%d,%d,%g\n", i % 5, i % 3, i / 4 }' >reg.csv
+cat >order.nn <<'NN'
+model order { input [2] dense(1) }
+train { loss = mse  epochs = 1  batch = 4  validation = 0.25  verbose = 2
+        metrics = [mae, mse, rmse]  data = csv("reg.csv") }
+NN
+compile order
+check 0 ' - loss: [0-9.]+ - mae: [0-9.]+ - mse: [0-9.]+ - rmse: [0-9.]+ - val_loss: [0-9.]+ - val_mae: [0-9.]+ - val_mse: [0-9.]+ - val_rmse: [0-9.]+$' ./order
+./order --history ho.csv --quiet >order.out || fail "training order with --history"
+head -1 ho.csv | grep -qx 'epoch,loss,mae,mse,rmse,val_loss,val_mae,val_mse,val_rmse,lr,seconds' ||
+    fail "history header not in the metrics' order: $(head -1 ho.csv)"
+grep -Eqx 'Validation: 4 examples - val_loss: [0-9.]+ - val_mae: [0-9.]+ - val_mse: [0-9.]+ - val_rmse: [0-9.]+' order.out ||
+    fail "final line not in the metrics' order: $(cat order.out)"
+sed 's/metrics = .*/metrics = [top_k(2), accuracy]  data = csv("cls.csv") }/; s/loss = mse/loss = sparse_categorical_crossentropy/; s/dense(1)/dense(3, activation=softmax)/; s/input \[2\]/input [3]/' order.nn >topk.nn
+compile topk
+check 0 ' - loss: [0-9.]+ - top_2_accuracy: [0-9.]+ - accuracy: [0-9.]+ - val_loss: [0-9.]+ - val_top_2_accuracy: [0-9.]+ - val_accuracy: [0-9.]+$' ./topk
+sed 's/metrics = .*/metrics = []  data = csv("cls.csv") }/' topk.nn >none.nn
+compile none
+check 0 ' - loss: [0-9.]+ - val_loss: [0-9.]+$' ./none
+./none --history hnone.csv --quiet >none.out || fail "training none with --history"
+head -1 hnone.csv | grep -qx 'epoch,loss,val_loss,lr,seconds' || fail "metrics = []: history header $(head -1 hnone.csv)"
+grep -Eqx 'Validation: 10 examples - val_loss: [0-9.]+' none.out || fail "metrics = []: final line $(cat none.out)"
 ./names --history hn.csv --quiet >/dev/null || fail "training names with --history"
 [ "$(sed -n 2p hn.csv | cut -d, -f4,5)" = "," ] || fail "no validation: expected empty val fields: $(cat hn.csv)"
 
