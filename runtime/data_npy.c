@@ -36,19 +36,145 @@ static bool host_is_little(void) {
     return b == 1;
 }
 
-/* Finds `'key':` (either quote style) in the dict text; returns the text after it. */
-static const char *find_key(const char *dict, const char *key) {
-    size_t n = strlen(key);
-    for (const char *p = dict; *p; p++) {
-        if ((*p == '\'' || *p == '"') && strncmp(p + 1, key, n) == 0 && p[n + 1] == *p) {
-            const char *q = p + n + 2;
-            while (isspace((unsigned char)*q))
-                q++;
-            if (*q == ':')
-                return q + 1;
+/* The header is a Python literal that numpy reads with ast.literal_eval: a dict of
+ * exactly 'descr', 'fortran_order' and 'shape'. A reader that looked for the keys
+ * anywhere in the text accepted headers numpy refuses ("{'descr': '<f4', ... (2, 4)"
+ * without its '}', a shape (2, 4,,)); this one reads the literal's syntax first and
+ * names the byte where it goes wrong. */
+typedef struct NpyLiteral {
+    const char *text;  /* the header, trimmed of its padding */
+    const char *at;    /* where parsing stopped; on an error, the offending byte */
+    const char *want;  /* on an error: what was expected there */
+    const char *values[3]; /* per key of NPY_KEYS: the text of its value, or NULL */
+    const char *odd_key;   /* the first key given twice or that numpy does not write (at its
+                              quote), odd_len its length, unknown which of the two */
+    int odd_len;
+    bool unknown;
+} NpyLiteral;
+
+static const char *const NPY_KEYS[3] = {"descr", "fortran_order", "shape"};
+
+static void skip_space(NpyLiteral *L) {
+    while (isspace((unsigned char)*L->at))
+        L->at++;
+}
+
+static bool expected(NpyLiteral *L, const char *what) {
+    L->want = what;
+    return false;
+}
+
+static bool parse_value(NpyLiteral *L, int depth);
+
+/* '…' or "…" (a backslash escapes the next character) */
+static bool parse_string(NpyLiteral *L) {
+    char quote = *L->at;
+    const char *p = L->at + 1;
+    while (*p && *p != quote)
+        p += p[0] == '\\' && p[1] ? 2 : 1;
+    if (!*p)
+        return expected(L, "the string's closing quote");
+    L->at = p + 1;
+    return true;
+}
+
+/* (…), […] or {…}: values (for a dict, key: value) separated by commas, and one comma
+ * allowed before the close, as Python has it. A dict at depth 0 is the header. */
+static bool parse_items(NpyLiteral *L, char close, int depth) {
+    static const char *const after_item[] = {"',' or ')'", "',' or ']'", "',' or '}'"};
+    int kind = close == ')' ? 0 : close == ']' ? 1 : 2;
+    L->at++;
+    for (;;) {
+        skip_space(L);
+        if (*L->at == close) {
+            L->at++;
+            return true;
+        }
+        const char *key = L->at;
+        int key_len = 0;
+        if (close == '}') {
+            if (*L->at != '\'' && *L->at != '"')
+                return expected(L, "a key in quotes or '}'");
+            if (!parse_string(L))
+                return false;
+            key_len = (int)(L->at - key) - 2;
+            skip_space(L);
+            if (*L->at != ':')
+                return expected(L, "':' after the key");
+            L->at++;
+            skip_space(L);
+        }
+        const char *value = L->at;
+        if (close != '}' && *L->at == ',') /* (2, 4,,) */
+            return expected(L, kind ? "a value or ']'" : "a value or ')'");
+        if (!parse_value(L, depth + 1))
+            return false;
+        if (close == '}' && depth == 0) { /* a key of the header */
+            int k = 0;
+            while (k < 3 && !((int)strlen(NPY_KEYS[k]) == key_len &&
+                              strncmp(key + 1, NPY_KEYS[k], (size_t)key_len) == 0))
+                k++;
+            if ((k == 3 || L->values[k]) && !L->odd_key) {
+                L->odd_key = key;
+                L->odd_len = key_len;
+                L->unknown = k == 3;
+            } else if (k < 3 && !L->values[k]) {
+                L->values[k] = value;
+            }
+        }
+        skip_space(L);
+        if (*L->at == ',') {
+            L->at++;
+            continue;
+        }
+        if (*L->at != close)
+            return expected(L, after_item[kind]);
+    }
+}
+
+static bool parse_value(NpyLiteral *L, int depth) {
+    const char *p = L->at;
+    if (depth > 8) /* a dtype nests a few levels; more is no header */
+        return expected(L, "fewer nested brackets");
+    if (*p == '\'' || *p == '"')
+        return parse_string(L);
+    if (*p == '(')
+        return parse_items(L, ')', depth);
+    if (*p == '[')
+        return parse_items(L, ']', depth);
+    if (*p == '{')
+        return parse_items(L, '}', depth);
+    if (*p == '-' || *p == '+' || isdigit((unsigned char)*p)) {
+        p += *p == '-' || *p == '+';
+        if (!isdigit((unsigned char)*p))
+            return expected(L, "a number");
+        while (isdigit((unsigned char)*p))
+            p++;
+        p += *p == 'L'; /* a Python 2 long, which numpy's reader still takes */
+        L->at = p;
+        return true;
+    }
+    static const char *const names[] = {"True", "False", "None"};
+    for (int k = 0; k < 3; k++) {
+        size_t n = strlen(names[k]);
+        if (strncmp(p, names[k], n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_') {
+            L->at = p + n;
+            return true;
         }
     }
-    return NULL;
+    return expected(L, "a value");
+}
+
+/* Reads the header's syntax into L; false with L->at and L->want on an error. */
+static bool parse_literal(NpyLiteral *L) {
+    L->at = L->text;
+    skip_space(L);
+    if (*L->at != '{')
+        return expected(L, "'{' (the header is a Python dict)");
+    if (!parse_items(L, '}', 0))
+        return false;
+    skip_space(L);
+    return !*L->at || expected(L, "the end of the header after its '}'");
 }
 
 static bool parse_descr(const char *v, NpyHeader *h) {
@@ -84,9 +210,12 @@ static const char *parse_shape(const char *v, NpyHeader *h) {
     if (*v++ != '(')
         return "it is not a tuple";
     h->ndims = 0;
+    bool comma = false;
     for (;;) {
-        while (isspace((unsigned char)*v) || *v == ',')
+        while (isspace((unsigned char)*v))
             v++;
+        if (*v == ')' && h->ndims == 1 && !comma) /* Python's (3) is 3 */
+            return "it is not a tuple: one size is written (N,)";
         if (*v == ')')
             return h->ndims < 1 ? "need at least one dimension" : NULL;
         if (!isdigit((unsigned char)*v))
@@ -105,24 +234,43 @@ static const char *parse_shape(const char *v, NpyHeader *h) {
             v++;
         if (*v != ',' && *v != ')') /* (8 3) or (8, 3x) is not a tuple */
             return "it is not a tuple";
+        if (*v == ',') {
+            comma = true;
+            v++;
+        }
     }
 }
 
 static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader *h, NnrtError *err) {
-    const char *descr = find_key(dict, "descr"), *order = find_key(dict, "fortran_order");
-    const char *shape = find_key(dict, "shape");
     char quoted[240]; /* the header as messages show it */
     const char *shown = nnrt_quote(quoted, sizeof quoted, dict, 200);
+    NpyLiteral L = {.text = dict};
+    if (!parse_literal(&L)) {
+        char found[32];
+        unsigned char c = (unsigned char)*L.at;
+        if (!c)
+            snprintf(found, sizeof found, "the end of the header");
+        else if (c > ' ' && c < 0x7f)
+            snprintf(found, sizeof found, "'%c'", c);
+        else
+            snprintf(found, sizeof found, "the byte 0x%02x", c);
+        return nnrt_fail(err, "%s: byte %lld: expected %s, found %s (numpy reads the header as a "
+                         "Python dict): %s", path, (long long)(at + (L.at - dict)), L.want, found,
+                         shown);
+    }
+    const char *descr = L.values[0], *order = L.values[1], *shape = L.values[2];
     if (!descr || !order || !shape)
         return nnrt_fail(err, "%s: byte %lld: the header lacks '%s': %s", path, (long long)at,
                          !descr ? "descr" : !order ? "fortran_order" : "shape", shown);
     /* Python keeps the last of a repeated key, this reader found the first: neither is
-     * the file's intent, so a repeated key is an error */
-    const char *again = find_key(descr, "descr") ? "descr" : find_key(order, "fortran_order")
-                        ? "fortran_order" : find_key(shape, "shape") ? "shape" : NULL;
-    if (again)
-        return nnrt_fail(err, "%s: byte %lld: the header gives '%s' twice: %s", path,
-                         (long long)at, again, shown);
+     * the file's intent, so a repeated key is an error; numpy refuses other keys */
+    if (L.odd_key && L.unknown)
+        return nnrt_fail(err, "%s: byte %lld: the header has a key '%.*s', which numpy refuses "
+                         "(it holds 'descr', 'fortran_order' and 'shape' only): %s", path,
+                         (long long)(at + (L.odd_key - dict)), L.odd_len, L.odd_key + 1, shown);
+    if (L.odd_key)
+        return nnrt_fail(err, "%s: byte %lld: the header gives '%.*s' twice: %s", path,
+                         (long long)(at + (L.odd_key - dict)), L.odd_len, L.odd_key + 1, shown);
     h->descr[0] = '\0';
     if (!parse_descr(descr, h)) {
         while (isspace((unsigned char)*descr))
@@ -131,12 +279,7 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
                          "bool or integers)", path, (long long)at,
                          h->descr[0] ? h->descr : descr);
     }
-    while (isspace((unsigned char)*order))
-        order++;
-    const char *after = order + 5;
-    while (strncmp(order, "False", 5) == 0 && isspace((unsigned char)*after))
-        after++;
-    if (strncmp(order, "False", 5) != 0 || (*after != ',' && *after != '}')) {
+    if (strncmp(order, "False", 5) != 0) { /* parse_literal read a whole value: False itself */
         if (strncmp(order, "True", 4) == 0)
             return nnrt_fail(err, "%s: byte %lld: the array is in Fortran order; save it with "
                              "np.save(path, np.ascontiguousarray(a))", path, (long long)at);

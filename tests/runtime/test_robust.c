@@ -270,8 +270,7 @@ static void test_npy_long_header(void) {
     text[8] = (char)(hlen & 0xff), text[9] = (char)(hlen >> 8);
     int k = snprintf(text + 10, sizeof text - 10, "{'descr': '<f4', 'fortran_order': False, ");
     memset(text + 10 + k, ' ', (size_t)(hlen - k - 1));
-    text[10 + hlen - 2] = '}';
-    text[10 + hlen - 1] = 'x'; /* not space: kept in the quoted header */
+    text[10 + hlen - 1] = '}'; /* not space: the 2000 bytes are kept in the quoted header */
     write_file(tmp("long.npy"), text, (size_t)(10 + hlen));
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("long.npy"),
                           .labels_path = tmp("long.npy"), .scale = 1};
@@ -319,6 +318,66 @@ static void test_npy_shape_messages(void) {
         NnrtError err = {{0}};
         ASSERT_TRUE(!read_data(&src, true, &v, &err));
         ASSERT_CONTAINS(err.msg, cases[i].msg);
+    }
+}
+
+/* numpy reads the header with ast.literal_eval and refuses what is not a dict of exactly
+ * its three keys; this reader looked for the keys anywhere in the text, and took a dict
+ * without its '}', a shape (2, 4,,) or (4) (an int in Python), or a key numpy refuses.
+ * Each is now an error naming the byte where it goes wrong; what numpy writes, and Python
+ * spellings it reads (double quotes, no padding, Python 2's 4L), still read. */
+static void test_npy_header_syntax(void) {
+    static const struct {
+        const char *dict, *msg;
+    } bad[] = {
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), ",
+         "byte 67: expected a key in quotes or '}', found the end of the header (numpy reads "
+         "the header as a Python dict): {'descr'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4) ",
+         "byte 66: expected ',' or '}', found the end of the header"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4,,), }",
+         "byte 66: expected a value or ')', found ','"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (,), }",
+         "byte 61: expected a value or ')', found ','"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), } x",
+         "byte 70: expected the end of the header after its '}', found 'x'"},
+        {"{'descr': '<f4, 'fortran_order': False, 'shape': (2, 4), }", /* '<f4, ' is the string */
+         "byte 27: expected ',' or '}', found 'f'"},
+        {"{'descr': '<f4', 'fortran_order': False 'shape': (2, 4), }",
+         "byte 50: expected ',' or '}', found '''"},
+        {"'descr': '<f4', 'fortran_order': False, 'shape': (2, 4)",
+         "byte 10: expected '{' (the header is a Python dict), found '''"},
+        {"{'descr': '<f4', 'fortran_order': Flase, 'shape': (2, 4), }",
+         "byte 44: expected a value, found 'F'"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (4), }",
+         "byte 10: cannot read the shape (it is not a tuple: one size is written (N,))"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), 'order': 'C', }",
+         "byte 68: the header has a key 'order', which numpy refuses (it holds 'descr', "
+         "'fortran_order' and 'shape' only)"},
+        {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), 'shape': (2, 4)}",
+         "byte 68: the header gives 'shape' twice"},
+    };
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("hdr.npy"),
+                          .labels_path = tmp("hdr.npy"), .scale = 1};
+    ClassVocab v = {0};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_npy("hdr.npy", bad[i].dict);
+        NnrtError err = {{0}};
+        ASSERT_TRUE(!read_data(&src, true, &v, &err));
+        ASSERT_CONTAINS(err.msg, bad[i].msg);
+    }
+    /* read as numpy reads them: the header is good, the 32 bytes of values are missing */
+    static const char *const good[] = {
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2, 1), }",
+        "{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": (2, 4)}",
+        "{'shape': (2L, 4L), 'fortran_order': False, 'descr': '<f4'}",
+        "{ 'descr' : '<f4' , 'fortran_order' : False , 'shape' : ( 2 , 4 , ) , }",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        write_npy("hdr.npy", good[i]);
+        NnrtError err = {{0}};
+        ASSERT_TRUE(!read_data(&src, true, &v, &err));
+        ASSERT_CONTAINS(err.msg, "hdr.npy: byte 128: expected 32 bytes of <f4 values");
     }
 }
 
@@ -589,6 +648,7 @@ static const struct {
     {"csv_gzip_bomb", test_csv_gzip_bomb},
     {"npy_long_header", test_npy_long_header},
     {"npy_shape_messages", test_npy_shape_messages},
+    {"npy_header_syntax", test_npy_header_syntax},
     {"gz_forged_size", test_gz_forged_size},
     {"gz_damage_offset", test_gz_damage_offset},
     {"idx_dims_overflow", test_idx_dims_overflow},
