@@ -8,6 +8,7 @@
  * file each (cg_emit_objects); the other outputs are one module.
  * Exit status: 0 success, 1 errors in the input, 2 bad usage or a failed tool.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -124,13 +125,16 @@ static int parse_emit(const char *kind, EmitKind *out) {
 }
 
 /* The value of a --name=N option (the name is the first name_len characters of a): a
- * whole number in [lo, hi], else a usage error and false. */
+ * whole number in [lo, hi], else a usage error and false. Digits only, as the trainer's
+ * options: strtoll alone took --jobs=' 2' and --max-errors=+3. */
 static bool number_option(const char *a, size_t name_len, long long lo, long long hi,
                           long long *out) {
     char *end;
     errno = 0;
     long long n = strtoll(a + name_len, &end, 10);
-    if (a[name_len] && !*end && errno == 0 && n >= lo && n <= hi) {
+    bool digits = isdigit((unsigned char)a[name_len]) ||
+                  (a[name_len] == '-' && isdigit((unsigned char)a[name_len + 1]));
+    if (digits && !*end && errno == 0 && n >= lo && n <= hi) {
         *out = n;
         return true;
     }
@@ -142,6 +146,16 @@ static bool number_option(const char *a, size_t name_len, long long lo, long lon
         snprintf(msg, sizeof msg, "%.*s needs a whole number from %lld to %lld, got '%s'",
                  (int)name_len - 1, a, lo, hi, a + name_len);
     usage_error("%s", msg);
+    return false;
+}
+
+/* Is a an option that takes its value after '=' (--jobs=N), written without it? */
+static bool value_option(const char *a) {
+    static const char *const names[] = {"--emit", "--target-cpu", "--precision", "--max-errors",
+                                        "--parallel-min-work", "--jobs", NULL};
+    for (int i = 0; names[i]; i++)
+        if (strcmp(a, names[i]) == 0)
+            return true;
     return false;
 }
 
@@ -220,6 +234,11 @@ static int parse_args(int argc, char **argv, Options *o) {
             o->jobs = (int)n;
         } else if (strcmp(a, "--time") == 0) {
             o->time_stages = true;
+        } else if (value_option(a)) { /* --jobs 4: said as what it is, not as unknown */
+            char msg[160];
+            const char *next = i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : "VALUE";
+            snprintf(msg, sizeof msg, "%s takes its value after '=': %s=%.40s", a, a, next);
+            return usage_error("%s", msg);
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (o->input) {

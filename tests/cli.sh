@@ -159,6 +159,13 @@ expect 2 '--jobs needs a whole number from 1 to 64' -- "$nnlc" --jobs=0 "$exampl
 expect 2 "'--summary' and '-S' ask for different outputs" -- "$nnlc" --summary -S "$examples/mlp.nn"
 expect 2 '--parallel-min-work needs a whole number of at least 0' -- "$nnlc" --parallel-min-work=-1 "$examples/mlp.nn"
 expect 2 '--max-errors needs a whole number'  -- "$nnlc" --max-errors= "$examples/mlp.nn"
+# Digits only, as the trainer's options take them (strtoll read ' 2' and '+3' as numbers);
+# an option written with a space before its value is named, not "unknown".
+expect 2 "--jobs needs a whole number from 1 to 64, got ' 2'" -- "$nnlc" "--jobs= 2" "$examples/mlp.nn"
+expect 2 "--max-errors needs a whole number of at least 0, got '\+3'" -- "$nnlc" --max-errors=+3 "$examples/mlp.nn"
+expect 2 "--jobs takes its value after '=': --jobs=2" -- "$nnlc" --jobs 2 "$examples/mlp.nn"
+expect 2 "--emit takes its value after '=': --emit=ir" -- "$nnlc" --emit ir "$examples/mlp.nn"
+expect 2 "--precision takes its value after '=': --precision=VALUE" -- "$nnlc" "$examples/mlp.nn" --precision
 awk 'BEGIN { print "a,b,c,d,y"; s = 7
              for (i = 0; i < 96; i++) {
                  row = ""; t = 0
