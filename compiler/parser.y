@@ -4,8 +4,10 @@
  * A pure, reentrant bison parser with locations and LAC, so "expected …" lists are exact.
  * Syntax errors are reported by yyreport_syntax_error in GNU form with a caret. Recovery:
  * statements, settings and declarations each have an `error` alternative, and after an
- * error the rest of the offending line is skipped (statements are one per line in
- * practice), so one mistake gives one message and the next line is parsed normally.
+ * error the rest of the statement is skipped: the rest of the offending line, and the
+ * lines after it while a '(' or '[' of the statement is open (a call written over several
+ * lines). So one mistake gives one message, and the next statement is parsed normally,
+ * its errors reported too (STATEMENT_RECOVERED).
  */
 %code requires {
 #include <stdbool.h>
@@ -25,12 +27,16 @@ enum { MAX_OPEN_BRACES = 64 };
 typedef struct ParseState {
     LexState lex;
     Program *prog;
-    int skip_line;      /* after an error: drop the rest of this line's tokens */
+    int skip_line;      /* after an error on this line: drop the rest of the statement */
+    int skip_depth;     /* '(' and '[' of the statement still open while skipping */
+    int skip_last, skip_last_line; /* the last token dropped (or the offending one) */
+    int depth;          /* '(' and '[' open in the current statement */
     int prev_line, prev_col;            /* end of the token before the lookahead */
     int cur_line, cur_col;              /* end of the lookahead */
     SrcLoc open_braces[MAX_OPEN_BRACES]; /* unclosed '{', innermost last */
     int nopen;
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
+    SrcLoc recent_at[4]; /* where each of them is */
 } ParseState;
 
 typedef void *yyscan_t;
@@ -50,6 +56,19 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *
 static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps);
 
 #define A (ps->lex.arena)
+
+/* In a statement's or a setting's error rule: the offending token goes with the rest of
+ * its statement (next_token skips that), and the next error is reported at once. Bison
+ * stays silent until three tokens have been shifted after an error, which hid the error
+ * of a short line after a bad one (`relu(,)` under `dense(3,,)`). A '}' stays: it closes
+ * the block; so does the end of the file. */
+#define STATEMENT_RECOVERED()                                                                 \
+    do {                                                                                      \
+        if (yychar != '}' && yychar > END) {                                                  \
+            yyclearin;                                                                        \
+            yyerrok;                                                                          \
+        }                                                                                     \
+    } while (0)
 
 /* The span of a grammar rule: from its first token to the end of its last one, or to
  * the end of the first line when it spans several. */
@@ -252,7 +271,7 @@ param
 stmts
     : %empty                    { $$ = NULL; }
     | stmts stmt                { $2->next = $1; $$ = $2; }
-    | stmts error               { $$ = $1; }
+    | stmts error               { $$ = $1; STATEMENT_RECOVERED(); }
     ;
 
 stmt
@@ -312,7 +331,7 @@ names
 settings
     : %empty                    { $$ = NULL; }
     | settings setting          { $2->next = $1; $$ = $2; }
-    | settings error            { $$ = $1; }
+    | settings error            { $$ = $1; STATEMENT_RECOVERED(); }
     ;
 
 setting
@@ -404,16 +423,41 @@ exprs
 
 %%
 
-/* The scanner, but after a syntax error the rest of that line is dropped (except a
- * closing brace, which keeps blocks balanced). */
+/* Whether a line ending in token tok goes on below: a call's ',' or '(', an operator. */
+static bool continues_line(int tok) {
+    return tok == ',' || tok == '(' || tok == '[' || tok == '=' || tok == '+' || tok == '-' ||
+           tok == '*' || tok == '/';
+}
+
+/* The scanner, but after a syntax error the rest of that statement is dropped (except a
+ * closing brace, which keeps blocks balanced): see skip_line. */
 static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps) {
     for (;;) {
         int tok = (yylex)(val, loc, scanner);
-        if (ps->skip_line && tok != 0 && tok != '}' && loc->first_line == ps->skip_line)
-            continue;
+        int opens = tok == '(' || tok == '[' ? 1 : tok == ')' || tok == ']' ? -1 : 0;
+        if (ps->skip_line && tok != 0 && tok != '}') {
+            /* a line that ends in a value ends the statement: a '(' it leaves open is a
+             * missing ')', not a call going on below (which ends its line with a ',') */
+            bool new_line = loc->first_line > ps->skip_last_line;
+            if (new_line && !continues_line(ps->skip_last))
+                ps->skip_depth = 0;
+            if (!new_line || ps->skip_depth > 0) {
+                ps->skip_depth += ps->skip_depth + opens >= 0 ? opens : 0;
+                ps->skip_last = tok;
+                ps->skip_last_line = loc->last_line;
+                continue;
+            }
+        }
         ps->skip_line = 0;
+        ps->skip_depth = 0;
+        ps->depth += ps->depth + opens >= 0 ? opens : 0;
+        if (tok == '{' || tok == '}') /* no ( or [ spans a block's braces */
+            ps->depth = 0;
         memmove(ps->recent, ps->recent + 1, sizeof ps->recent - sizeof ps->recent[0]);
+        memmove(ps->recent_at, ps->recent_at + 1,
+                sizeof ps->recent_at - sizeof ps->recent_at[0]);
         ps->recent[3] = tok;
+        ps->recent_at[3] = span(*loc, *loc);
         ps->prev_line = ps->cur_line;
         ps->prev_col = ps->cur_col;
         ps->cur_line = loc->last_line;
@@ -485,8 +529,17 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     int shown = n < MAX_EXPECTED ? n : MAX_EXPECTED;
     yysymbol_kind_t found = yypcontext_token(ctx);
     const YYLTYPE *loc = yypcontext_location(ctx);
-    if (found != YYSYMBOL_YYEOF)
+    /* The usual cause of an error at the start of a line: the previous line is unclosed. */
+    bool new_line = ps->prev_line > 0 && loc->first_line > ps->prev_line;
+    if (found != YYSYMBOL_YYEOF) {
+        /* the statement's open ( and [: a call written over several lines is dropped to
+         * its ')'; at the start of a line, the statement before was left unclosed */
         ps->skip_line = loc->first_line;
+        ps->skip_depth = new_line ? 0 : ps->depth;
+        ps->skip_last = ps->recent[3];
+        ps->skip_last_line = loc->last_line;
+        ps->depth = 0;
+    }
     /* An unterminated string or a stray byte already explained what went wrong here. */
     if (ps->lex.error_line && (ps->lex.error_line == loc->first_line ||
                                ps->lex.error_line == ps->prev_line))
@@ -513,8 +566,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                  yyget_text(scanner));
     }
     diag_error(ps->lex.diag, at_loc, "%s", msg);
-    /* The usual cause of an error at the start of a line: the previous line is unclosed. */
-    bool new_line = ps->prev_line > 0 && loc->first_line > ps->prev_line;
     const char *closer = expects(expected, shown, "')'") ? ")"
                          : expects(expected, shown, "']'") ? "]" : NULL;
     if (closer && (new_line || found == YYSYMBOL_YYEOF)) {
@@ -529,6 +580,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* Keras' Input(shape=(784,)) */
         diag_hint(ps->lex.diag, at_loc, "the input takes its shape without a name: input [784] "
                   "or input (28, 28, 1)");
+    } else if (ps->recent[2] == '=' && (found == YYSYMBOL_YYEOF || ps->recent[3] == ')' ||
+                                         ps->recent[3] == ']' || ps->recent[3] == '}' ||
+                                         ps->recent[3] == ',')) {
+        /* adam(lr=), `epochs = }` */
+        diag_hint(ps->lex.diag, ps->recent_at[2], "is a value missing after this '='?");
+    } else if (ps->recent[0] == IDENT && ps->recent[1] == '=' && ps->recent[2] == IDENT &&
+               ps->recent[3] == '=') {
+        /* `epochs =` with its value forgotten: the next line's `batch` was read as the
+         * value, and the error lands on batch's '=', a line after the mistake */
+        diag_hint(ps->lex.diag, ps->recent_at[1], "is a value missing after this '='?");
     } else if (strcmp(yysymbol_name(found), "','") == 0 && at_statement_end(ctx)) {
         /* Keras' compile(loss=…, optimizer=…) and Sequential([…, …]) separate with commas */
         diag_hint(ps->lex.diag, at_loc, "statements and settings need no separator: drop the "
