@@ -62,6 +62,8 @@ typedef struct DataSpec {
     int64_t limit;         /* read at most this many examples; 0 = all */
     ClassVocab *vocab;     /* CSV class names, shared by all sources of one run */
     bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
+    int64_t index_limit;   /* > 0: every feature is an index 0..index_limit − 1 (an embedding
+                              reads the input), checked as the file stores it */
 } DataSpec;
 
 /* Reads src into t (t is overwritten; free with nnrt_table_free). */
@@ -81,6 +83,10 @@ int nnrt_data_kind_for(const char *path);
  * index 0..9") into why. Check a label as the file stores it (a double), not as float32,
  * which rounds 4.0000001 to the class 4. */
 bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
+/* Is v an index 0..limit − 1, the row of an embedding? If not, writes the reason
+ * ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into why. As
+ * labels, indices are checked as the file stores them: float32 makes 3.0000001 the row 3. */
+bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
 
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */
@@ -90,9 +96,11 @@ bool nnrt_float32_overflows(double v);
 const char *nnrt_format_exact(char *buf, size_t size, double v);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
  * float32, or an error naming the byte and the example when float32 cannot hold it, or
- * (labels != NULL: a labels file) when it is no valid label for that spec. */
+ * (labels != NULL: a labels file) when it is no valid label for that spec, or (a
+ * features file, index_limit > 0) when it is no index 0..index_limit − 1. */
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, const DataSpec *labels, NnrtError *err);
+                        int64_t per, const DataSpec *labels, int64_t index_limit,
+                        NnrtError *err);
 
 /* Text of a file as a message quotes it: whole up to `most` bytes, else its first bytes
  * (cut at a UTF-8 character) and "... (N bytes)", so that a field of a million digits
@@ -156,8 +164,10 @@ bool nnrt_csv_number(const char *field, double *v);
 bool nnrt_csv_non_decimal(const char *field);
 const char *nnrt_csv_number_hint(const char *field);
 /* Field `col` of the current row as a float32 value, or an error naming line, column and
- * what was found (not a decimal number, or beyond float32's range). */
-bool nnrt_csv_float(const CsvReader *r, int col, float *out, NnrtError *err);
+ * what was found (not a decimal number, beyond float32's range, or with index_limit > 0
+ * no index 0..index_limit − 1). */
+bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
+                    NnrtError *err);
 
 /* ---- gzip-transparent input shared by the readers (data_io.c) ---- */
 

@@ -245,7 +245,8 @@ bool nnrt_csv_non_decimal(const char *field) {
     return n > 0 && *end == '\0' && decimal_length(field) != n;
 }
 
-bool nnrt_csv_float(const CsvReader *r, int col, float *out, NnrtError *err) {
+bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
+                    NnrtError *err) {
     const char *f = r->fields[col];
     char quoted[NNRT_QUOTE_SIZE];
     double v;
@@ -258,6 +259,9 @@ bool nnrt_csv_float(const CsvReader *r, int col, float *out, NnrtError *err) {
         return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
                          "about 3.4e38)", r->path, r->line, col + 1,
                          nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST));
+    char why[200];
+    if (index_limit > 0 && !nnrt_index_ok(index_limit, v, why, sizeof why))
+        return nnrt_fail(err, "%s:%d: column %d: %s", r->path, r->line, col + 1, why);
     *out = (float)v;
     return true;
 }
@@ -486,7 +490,7 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
                 return false;
             continue;
         }
-        if (!nnrt_csv_float(r, j, x++, err))
+        if (!nnrt_csv_float(r, j, c->spec->index_limit, x++, err))
             return false;
     }
     t->lines[t->n] = r->line;

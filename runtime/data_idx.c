@@ -118,10 +118,11 @@ static double idx_value(const unsigned char *b, int type) {
 /* Reads `count` values into *dstp as float, or (bytesp != NULL, an unsigned-byte file) as
  * they are into *bytesp; the buffer (from nnrt_alloc, *cap values) grows with nnrt_grow as
  * values arrive. `what` names them for the truncation error: "bytes of pixels (60000
- * examples of 28x28)". labels != NULL: they are labels, each checked against that spec. */
+ * examples of 28x28)". labels != NULL: they are labels, each checked against that spec;
+ * index_limit > 0: features that are indices 0..index_limit − 1, each checked. */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
                         uint8_t **bytesp, int64_t *cap, const char *what, const DataSpec *labels,
-                        NnrtError *err) {
+                        int64_t index_limit, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
     while (done < total) {
@@ -147,7 +148,7 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
                 int64_t k = done / h->elem_bytes + i;
                 if (!nnrt_store_float32(idx_value(buf + i * h->elem_bytes, h->type), &dst[k],
                                         in->path, h->data_offset + k * h->elem_bytes, k, per,
-                                        labels, err)) {
+                                        labels, index_limit, err)) {
                     free(buf);
                     return false;
                 }
@@ -210,7 +211,7 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
             t->x = buf;
         }
         ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
-                               &cap, what, NULL, err) &&
+                               &cap, what, NULL, spec->index_limit, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }
@@ -247,7 +248,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
     }
     if (ok) {
         t->ydim = h.per;
-        ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, spec, err) &&
+        ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, spec, 0, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
     }
     nnrt_gz_close(&in);

@@ -353,14 +353,26 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
     return true;
 }
 
+bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
+    if (v >= 0 && v < (double)limit && v == floor(v))
+        return true;
+    char shown[32];
+    snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld rows)",
+             nnrt_format_exact(shown, sizeof shown, v), (long long)limit - 1, (long long)limit);
+    return false;
+}
+
 bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
 
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, const DataSpec *labels, NnrtError *err) {
+                        int64_t per, const DataSpec *labels, int64_t index_limit,
+                        NnrtError *err) {
     char why[200];
-    /* a label is checked as the file stores it: 4.0000001 (float64) or 16777217 (int32)
-     * become the whole numbers 4 and 16777216 in float32, and passed as class 4 */
-    if (labels && !nnrt_label_ok(labels, v, why, sizeof why))
+    /* a label or an index is checked as the file stores it: 4.0000001 (float64) or
+     * 16777217 (int32) become the whole numbers 4 and 16777216 in float32, and passed as
+     * class (or embedding row) 4 */
+    if ((labels && !nnrt_label_ok(labels, v, why, sizeof why)) ||
+        (index_limit > 0 && !nnrt_index_ok(index_limit, v, why, sizeof why)))
         return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path, (long long)byte,
                          (long long)(k / per + 1), why);
     if (nnrt_float32_overflows(v)) /* float64 data: an error, not an infinity */

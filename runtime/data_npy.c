@@ -370,10 +370,12 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
 
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
  * range is an error naming its byte and example, not an infinity, and so is a label
- * (labels != NULL) that is no valid one for that spec. When they are all the array's
- * values, the file must end after them. */
+ * (labels != NULL) that is no valid one for that spec, and a feature that is no index
+ * 0..index_limit − 1 (index_limit > 0: an embedding reads them). When they are all the
+ * array's values, the file must end after them. */
 static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
-                            int64_t *cap, const DataSpec *labels, NnrtError *err) {
+                            int64_t *cap, const DataSpec *labels, int64_t index_limit,
+                            NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->size, done = 0;
     char shape[160];
@@ -395,7 +397,8 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
         for (int64_t i = 0; i < got / h->size; i++) {
             int64_t k = done / h->size + i;
             if (!nnrt_store_float32(npy_value(buf + i * h->size, h), &dst[k], in->path,
-                                    h->data_offset + k * h->size, k, per, labels, err)) {
+                                    h->data_offset + k * h->size, k, per, labels, index_limit,
+                                    err)) {
                 free(buf);
                 return false;
             }
@@ -457,7 +460,8 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
     if (ok)
         t->x = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "values", &cap,
                                err);
-    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, err);
+    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, spec->index_limit,
+                                            err);
     nnrt_gz_close(&in);
     return ok;
 }
@@ -492,7 +496,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
         t->y = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "labels", &cap,
                                err);
     t->ydim = spec->ydim;
-    ok = ok && t->y && read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, spec, err);
+    ok = ok && t->y && read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, spec, 0, err);
     nnrt_gz_close(&in);
     return ok;
 }

@@ -43,7 +43,10 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
     return true;
 }
 
-static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
+/* One row's used columns; the first n_inputs are the inputs, indices of an embedding
+ * when index_limit > 0 (the target never is). */
+static bool read_series_row(CsvReader *r, Series *s, int n_inputs, int64_t index_limit,
+                            NnrtError *err) {
     if (r->nfields != s->ncols)
         return nnrt_fail(err, "%s:%d: expected %d fields like the header, found %d", r->path, r->line,
                          s->ncols, r->nfields);
@@ -60,7 +63,8 @@ static bool read_series_row(CsvReader *r, Series *s, NnrtError *err) {
         s->cap = cap;
     }
     for (int i = 0; i < s->nused; i++)
-        if (!nnrt_csv_float(r, s->cols[i], &s->rows[s->nrows * s->nused + i], err))
+        if (!nnrt_csv_float(r, s->cols[i], i < n_inputs ? index_limit : 0,
+                            &s->rows[s->nrows * s->nused + i], err))
             return false;
     s->lines[s->nrows++] = r->line;
     return true;
@@ -74,7 +78,7 @@ static bool read_all_rows(const NnrtDataSource *src, const DataSpec *spec, const
     bool ok = rc > 0 ? resolve_columns(src, spec, &r, s, err)
                      : (rc == 0 ? nnrt_fail(err, "%s: the file is empty", src->features_path) : false);
     while (ok && (rc = nnrt_csv_next(&r, err)) > 0)
-        ok = read_series_row(&r, s, err);
+        ok = read_series_row(&r, s, src->n_series_inputs, spec->index_limit, err);
     nnrt_csv_free(&r);
     /* every row is one time step: a blank line inside would join two windows across a
      * missing observation */

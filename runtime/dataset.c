@@ -26,6 +26,7 @@ static DataSpec make_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, 
         .limit = limit,
         .vocab = vocab,
         .keep_bytes = !m->data.standardize, /* standardized features must be floats */
+        .index_limit = m->input_index_limit,
     };
     return s;
 }
