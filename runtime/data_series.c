@@ -7,6 +7,9 @@
  *   rows 0..9, T = 3, horizon = 1:  x0 = rows 0,1,2 -> y0 = target[3]
  *                                   x6 = rows 6,7,8 -> y6 = target[9]   (7 windows)
  *
+ * Without labels (--predict) every complete window is an example, x7 = rows 7,8,9 too
+ * (8 windows): its forecast is of the row after the file's last.
+ *
  * Other columns (dates, ids) are ignored and may hold anything. Rows stay in time order;
  * dataset.c takes validation/test from the end and computes standardization statistics
  * from the training windows only.
@@ -92,7 +95,14 @@ static bool read_all_rows(const NnrtDataSource *src, const DataSpec *spec, const
 static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const Series *s, Table *t,
                         NnrtError *err) {
     int64_t T = src->window, F = src->n_series_inputs, h = src->horizon;
-    int64_t n = s->nrows - T - h + 1;
+    /* A window needs its target h rows later only to train or evaluate on: --predict cuts
+     * every complete window, so the last ones, whose targets lie past the file's end, give
+     * the forecasts (a file of the latest T rows forecasts the next value). */
+    int64_t n = s->nrows - T - (spec->labels ? h : 0) + 1;
+    if (n <= 0 && !spec->labels)
+        return nnrt_fail(err, "%s: %lld row%s too few for a window of %lld steps",
+                         src->features_path, (long long)s->nrows, s->nrows == 1 ? " is" : "s are",
+                         (long long)T);
     if (n <= 0)
         return nnrt_fail(err, "%s: %lld rows are too few for windows of %lld steps predicting %lld "
                          "ahead", src->features_path, (long long)s->nrows, (long long)T, (long long)h);

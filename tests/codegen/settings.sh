@@ -7,7 +7,8 @@
 #   verbose = 0, 1, 2 / --verbose    only the final result; a progress bar on a
 #                                    terminal; one line per epoch; --quiet is --verbose 0
 #   validation_data = csv(…)         Keras' spelling of validation = <source>
-#   --limit N with --predict FILE    predicts the first N rows of FILE
+#   --limit N with --predict FILE    predicts the first N rows of FILE (a series: windows;
+#                                    without --limit every complete window, the last too)
 #   --limit N with --evaluate        evaluates the first N examples of the test set
 # Each case names what it checks when it fails.
 set -u
@@ -139,6 +140,7 @@ check 0 '^Test: 30 examples - test_loss' ./ev --load ev.st --evaluate --test ev_
 # A series' examples are its windows: --predict --limit 3 predicts 3 windows (3 rows could
 # not make one window of 5), as the docs now say.
 awk 'BEGIN { print "t,a,b"; for (i = 0; i < 40; i++) print i "," sin(i / 5) "," cos(i / 5) }' >ser.csv
+head -n 5 ser.csv >ser_short.csv
 cat >ser.nn <<'NN'
 model ser { input [5, 2] flatten() dense(1) }
 train { loss = mse  epochs = 1  verbose = 0  data = series("ser.csv", inputs=["a", "b"], target="a", window=5) }
@@ -147,6 +149,16 @@ compile ser
 ./ser --save ser.st >/dev/null 2>&1 || fail "ser: training failed"
 [ "$(./ser --load ser.st --predict ser.csv --limit 3 | wc -l)" -eq 4 ] ||
     fail "series --predict --limit 3 does not print a header and 3 windows"
+# --predict needs no target: every complete window is cut, the last one (rows 35..39 of
+# 40) too, whose target would be row 40, past the end; it was dropped, and a file of the
+# latest 5 rows, the forecast a series model is for, was "too few for windows".
+[ "$(./ser --load ser.st --predict ser.csv | wc -l)" -eq 37 ] ||
+    fail "series --predict of 40 rows does not print a header and 36 windows"
+{ echo "a,b"; tail -n 5 ser.csv | cut -d, -f2,3; } >ser_last.csv
+last=$(./ser --load ser.st --predict ser_last.csv 2>&1)
+[ "$last" = "$(printf 'row,y0\n0,%s' "$(./ser --load ser.st --predict ser.csv | tail -n 1 | cut -d, -f2)")" ] ||
+    fail "series --predict of the last 5 rows does not forecast what the whole file's last window does: $last"
+check 1 'ser_short.csv: 4 rows are too few for a window of 5 steps' ./ser --load ser.st --predict ser_short.csv
 # one example, one 'example'
 check 0 '^Training, epoch 2: 1 example - loss' ./lin_off --limit 1
 check 0 '^Test: 1 example - test_loss' ./ev --load ev.st --evaluate --limit 1

@@ -6,6 +6,8 @@
 # chronological 70/10/20 split, standardization from the training part, RMSE/MAE in the
 # data's units. It must beat the naive forecast "b two rows ahead = b now" on the test
 # windows (computed here) by 30%, and --predict must reproduce the trainer's test RMSE.
+# --predict cuts every complete window: 1485 of 1500 rows, the last 2 of them forecasts of
+# rows 1500 and 1501, past the file's end (the trainer's 1483 windows need a target).
 set -eu
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,6 +32,8 @@ awk -F, -v T=16 -v h=2 -v ntest="$ntest" -v rmse="$rmse" '
     NR == FNR { b[FNR - 2] = $3; next }
     { pred[$1] = $2; n++ }
     END {
+        if (n != 1500 - T + 1) { print "FAIL: " n " predictions, expected " 1500 - T + 1; exit 1 }
+        n -= h # the windows with a target, those the trainer tested on
         for (i = n - ntest; i < n; i++) {
             truth = b[i + T - 1 + h]
             e = pred[i] - truth; sp += e * e
