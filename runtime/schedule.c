@@ -104,3 +104,7 @@ bool nnrt_es_epoch_end(EarlyStop *e, double monitored, int epoch, void *params) 
         memcpy(params, e->best_params, e->bytes);
     return true;
 }
+
+bool nnrt_es_stopped(const EarlyStop *e, int epochs_done) {
+    return e->patience > 0 && epochs_done > 1 && e->wait >= e->patience;
+}

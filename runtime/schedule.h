@@ -46,5 +46,9 @@ void nnrt_es_free(EarlyStop *e);
 /* Returns true when training should stop; then, with restore_best, params has been
  * overwritten with the best epoch's weights. */
 bool nnrt_es_epoch_end(EarlyStop *e, double monitored, int epoch, void *params);
+/* Whether a run whose state this is, after `epochs_done` epochs, has been stopped by it:
+ * nnrt_es_epoch_end stops exactly when `wait` reaches `patience` after an epoch but the
+ * first, so a checkpoint's counters say so without a flag of their own. */
+bool nnrt_es_stopped(const EarlyStop *e, int epochs_done);
 
 #endif

@@ -488,7 +488,8 @@ static void print_thread_choice(const Trainer *t) {
 static void warn_no_validation(const Trainer *t) {
     const NnrtModel *m = t->m;
     bool es = m->early_stop_patience > 0, plateau = m->schedule == NNRT_SCHED_PLATEAU;
-    if (t->data.val.n > 0 || !(es || plateau) || t->state.epoch >= t->opt->epochs)
+    if (t->data.val.n > 0 || !(es || plateau) || t->state.epoch >= t->opt->epochs ||
+        nnrt_es_stopped(&t->es, t->state.epoch))
         return;
     fflush(stdout);
     fprintf(stderr, "%s: warning: %s%s%s watch%s val_loss, but there is no validation data: "
@@ -503,12 +504,19 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (t->opt->verbose > 0)
         print_summary(t);
     warn_no_validation(t);
+    /* A run that early stopping ended is finished, as one that ran all its epochs is:
+     * resumed, it trained one more epoch (from the restored best weights with the last
+     * epoch's optimizer state), which the uninterrupted run never did, and stopped again. */
+    bool stopped = nnrt_es_stopped(&t->es, t->state.epoch);
     if (t->state.epoch >= t->opt->epochs && t->opt->verbose > 0)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);
+    else if (stopped && t->opt->verbose > 0)
+        printf("The checkpoint's run was ended by early stopping at epoch %d (no improvement in "
+               "%d epochs); nothing to train.\n", t->state.epoch, t->es.wait);
     if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) || !open_history(t, err))
         return false;
-    bool stop = false;
+    bool stop = stopped;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
         if (!run_epoch(t, epoch, &stop, err))
             return false;

@@ -3,7 +3,8 @@
 # The series-regression reference model (ref_linear.c) on a smooth two-column series:
 # windows, chronological split, standardized targets reported back in data units,
 # ReduceLROnPlateau, early stopping with restored weights, --history, and --predict
-# reusing the checkpoint's standardization statistics.
+# reusing the checkpoint's standardization statistics; resuming the early-stopped run
+# trains nothing.
 set -eu
 trainer=$1 data=$2 work=$3
 mkdir -p "$work"
@@ -28,6 +29,17 @@ awk -v r="$rmse" 'BEGIN { exit !(r < 1.0) }' || fail "test RMSE $rmse >= 1"
 head -1 "$work/lin.csv" | grep -qx 'epoch,loss,rmse,mae,val_loss,val_rmse,val_mae,lr,seconds' ||
     fail "history header $(head -1 "$work/lin.csv")"
 [ "$(tail -n +2 "$work/lin.csv" | wc -l)" -eq "$stop" ] || fail "history rows != $stop epochs"
+
+# The run early stopping ended is finished: resuming its checkpoint trains nothing (it
+# trained one more epoch from the restored weights, added a history row and stopped again).
+cp "$work/lin.safetensors" "$work/lin.stopped.safetensors"
+again=$("$trainer" --data "$data/series.csv" --history "$work/lin.csv" --resume "$work/lin.safetensors" \
+        --save "$work/lin.safetensors")
+printf '%s\n' "$again" | grep -qx "The checkpoint's run was ended by early stopping at epoch $stop (no improvement in [0-9]* epochs); nothing to train." ||
+    fail "resuming the early-stopped run: $again"
+printf '%s\n' "$again" | grep -q '^Epoch ' && fail "resuming the early-stopped run trained: $again"
+[ "$(tail -n +2 "$work/lin.csv" | wc -l)" -eq "$stop" ] || fail "resuming the early-stopped run added history rows"
+cmp -s "$work/lin.safetensors" "$work/lin.stopped.safetensors" || fail "resuming the early-stopped run changed its checkpoint"
 tail -n +2 "$work/lin.csv" | cut -d, -f9 | grep -Eqvx '[0-9]+\.[0-9]{4}' &&
     fail "history seconds not to 0.1 ms"
 last_rmse=$(tail -1 "$work/lin.csv" | awk -F, '{ printf "%.4f - mae: %.4f - val_loss: %.4f - val_rmse: %.4f", $3, $4, $5, $6 }')
