@@ -253,10 +253,12 @@ bool nnrt_data_load(DataSplits *d, const NnrtModel *m, const DataRequest *rq, St
         init_vocab(&d->vocab, m);
     if (!load_sources(d, m, rq, err))
         return false;
+    /* tables[0] holds what --limit kept: the file holds more (as split_training says) */
     if (rq->train && d->train.n == 0)
-        return nnrt_fail(err, "%s: holds %lld example%s, none left for training after the "
+        return nnrt_fail(err, "%s: %s %lld example%s, none left for training after the "
                          "validation and test splits",
                          rq->data_path ? rq->data_path : m->data.features_path,
+                         d->tables[0].n == rq->limit ? "--limit leaves" : "holds",
                          (long long)d->tables[0].n, d->tables[0].n == 1 ? "" : "s");
     if (st->active && !st->ready) {
         if (d->train.n == 0)

@@ -160,6 +160,9 @@ check 0 '1 training example, 1 validation, 1 test' ./split_m --data three.csv
 head -2 data.csv >one.csv
 check 1 'one.csv: holds 1 example, none left for training after the validation and test splits' \
     ./val_m --data one.csv
+# A --limit that leaves that one row is named as such: the file holds more ("holds 1").
+check 1 'ten.csv: --limit leaves 1 example, none left for training after the validation and test splits' \
+    ./val_m --data ten.csv --limit 1
 # Data errors count from 1 and name the line and column as they are in the file: a
 # number float32 cannot hold (a label too), and a class name the training file lacks.
 printf 'a,b,c,y\n1,2,3,0\n1,-1e39,3,1\n' >big.csv
