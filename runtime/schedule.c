@@ -105,6 +105,13 @@ bool nnrt_es_epoch_end(EarlyStop *e, double monitored, int epoch, void *params) 
     return true;
 }
 
+bool nnrt_es_train_end(EarlyStop *e, int last_epoch, void *params) {
+    if (e->patience <= 0 || !e->have_best || e->best_epoch == last_epoch)
+        return false;
+    memcpy(params, e->best_params, e->bytes);
+    return true;
+}
+
 bool nnrt_es_stopped(const EarlyStop *e, int epochs_done) {
     return e->patience > 0 && epochs_done > 1 && e->wait >= e->patience;
 }

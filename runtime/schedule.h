@@ -1,9 +1,10 @@
 /*
  * schedule.h — the learning rate for each step, and the two epoch-end monitors that
  * watch the validation loss (the training loss when there is no validation set):
- * ReduceLROnPlateau (NNRT_SCHED_PLATEAU) and EarlyStopping. Both follow Keras 2's
+ * ReduceLROnPlateau (NNRT_SCHED_PLATEAU) and EarlyStopping. Both follow Keras'
  * callbacks, including min_delta (Keras' default 1e-4 for the plateau) and
- * "patience epochs without improvement". Their state is part of a checkpoint.
+ * "patience epochs without improvement", and Keras 3's restoring of the best weights at
+ * the end of training. Their state is part of a checkpoint.
  */
 #ifndef NNRT_SCHEDULE_H
 #define NNRT_SCHEDULE_H
@@ -46,6 +47,11 @@ void nnrt_es_free(EarlyStop *e);
 /* Returns true when training should stop; then, with restore_best, params has been
  * overwritten with the best epoch's weights. */
 bool nnrt_es_epoch_end(EarlyStop *e, double monitored, int epoch, void *params);
+/* When training ends after `last_epoch` (0-based) without early stopping having ended it:
+ * with restore_best, params gets the best epoch's weights, as Keras 3's on_train_end
+ * restores them however training ended. Returns true if that changed them (the best
+ * epoch was not the last). */
+bool nnrt_es_train_end(EarlyStop *e, int last_epoch, void *params);
 /* Whether a run whose state this is, after `epochs_done` epochs, has been stopped by it:
  * nnrt_es_epoch_end stops exactly when `wait` reaches `patience` after an epoch but the
  * first, so a checkpoint's counters say so without a flag of their own. */

@@ -517,9 +517,17 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) || !open_history(t, err))
         return false;
     bool stop = stopped;
+    int first = t->state.epoch;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
         if (!run_epoch(t, epoch, &stop, err))
             return false;
+    /* Keras 3 restores the best weights when training ends, also when the epochs ran out
+     * before the patience did (Keras 2 did only when it stopped); they are then what the
+     * test set, the final save and --load see. */
+    if (!stop && t->state.epoch > first &&
+        nnrt_es_train_end(&t->es, t->state.epoch - 1, t->params) && t->opt->verbose > 0)
+        printf("Restoring model weights from the end of the best epoch: %d.\n",
+               t->es.best_epoch + 1);
     nnrt_pool_set_serial(&t->pool, false);
     if (t->opt->verbose > 0)
         print_thread_choice(t);

@@ -3,8 +3,8 @@
 # The series-regression reference model (ref_linear.c) on a smooth two-column series:
 # windows, chronological split, standardized targets reported back in data units,
 # ReduceLROnPlateau, early stopping with restored weights, --history, and --predict
-# reusing the checkpoint's standardization statistics; resuming the early-stopped run
-# trains nothing.
+# reusing the checkpoint's standardization statistics; the best weights restored when the
+# epochs run out first; resuming the early-stopped run trains nothing.
 set -eu
 trainer=$1 data=$2 work=$3
 mkdir -p "$work"
@@ -29,6 +29,19 @@ awk -v r="$rmse" 'BEGIN { exit !(r < 1.0) }' || fail "test RMSE $rmse >= 1"
 head -1 "$work/lin.csv" | grep -qx 'epoch,loss,rmse,mae,val_loss,val_rmse,val_mae,lr,seconds' ||
     fail "history header $(head -1 "$work/lin.csv")"
 [ "$(tail -n +2 "$work/lin.csv" | wc -l)" -eq "$stop" ] || fail "history rows != $stop epochs"
+
+# A run whose epochs run out before its patience does ends with its best epoch's weights
+# too, as Keras 3 restores them on_train_end (they were the last epoch's): one epoch short
+# of the stop, the best epoch is the one the stopped run restored, so the two predict alike.
+short=$("$trainer" --data "$data/series.csv" --epochs $((stop - 1)) --verbose 2 --save "$work/lin.short.safetensors")
+best=$(printf '%s\n' "$out" | sed -n 's/^Restoring model weights from the end of the best epoch: \([0-9]*\)\.$/\1/p')
+printf '%s\n' "$short" | grep -qx "Restoring model weights from the end of the best epoch: $best\." ||
+    fail "a run of $((stop - 1)) epochs did not restore epoch $best: $short"
+printf '%s\n' "$short" | grep -q 'early stopping' && fail "a run of $((stop - 1)) epochs stopped early"
+"$trainer" --load "$work/lin.short.safetensors" --predict "$data/series.csv" > "$work/lin.short.pred"
+"$trainer" --load "$work/lin.safetensors" --predict "$data/series.csv" > "$work/lin.stopped.pred"
+cmp -s "$work/lin.short.pred" "$work/lin.stopped.pred" ||
+    fail "the run of $((stop - 1)) epochs saved other weights than the best epoch's"
 
 # The run early stopping ended is finished: resuming its checkpoint trains nothing (it
 # trained one more epoch from the restored weights, added a history row and stopped again).
