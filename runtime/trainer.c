@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static size_t elems(const NnrtModel *m, int64_t n) { return (size_t)n * (size_t)m->elem_size; }
 
@@ -333,6 +334,45 @@ static bool same_file(const char *a, const char *b) {
     return same;
 }
 
+/* Cuts a history file after its rows of epochs 1..epochs. An interrupted run can have
+ * written the row of an epoch whose checkpoint it never saved (the row comes first), or
+ * half a row; resumed from the checkpoint before, it trains that epoch again and would
+ * write its row twice, or after the half. The header and the rows before stay. */
+static bool history_keep_epochs(const char *path, int epochs, NnrtError *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return nnrt_fail(err, "--history: cannot read %s: %s", path, strerror(errno));
+    enum { EPOCH_DIGITS, ROW_KEPT, ROW_CUT } row = EPOCH_DIGITS;
+    long keep = 0, at = 0, lines = 0, epoch = 0; /* bytes to keep, bytes and lines read */
+    int c;
+    while ((c = getc(f)) != EOF) {
+        at++;
+        if (c == '\n') {
+            if (lines > 0 && row != ROW_KEPT)
+                break; /* this row and the rest go */
+            keep = at;
+            lines++;
+            row = EPOCH_DIGITS;
+            epoch = 0;
+        } else if (lines == 0 || row != EPOCH_DIGITS) {
+            continue; /* the header, or the rest of a row whose epoch is read */
+        } else if (c >= '0' && c <= '9' && epoch < 1000000) {
+            epoch = epoch * 10 + (c - '0');
+        } else {
+            row = c == ',' && epoch >= 1 && epoch <= epochs ? ROW_KEPT : ROW_CUT;
+            if (row == ROW_CUT)
+                break;
+        }
+    }
+    bool whole = c == EOF && keep == at; /* every row kept, the last one ended */
+    fclose(f);
+    if (whole)
+        return true;
+    if (truncate(path, keep) != 0)
+        return nnrt_fail(err, "--history: cannot shorten %s: %s", path, strerror(errno));
+    return true;
+}
+
 static bool open_history(Trainer *t, NnrtError *err) {
     const char *path = t->opt->history;
     if (!path)
@@ -345,14 +385,16 @@ static bool open_history(Trainer *t, NnrtError *err) {
     if (t->opt->save && same_file(path, t->opt->save))
         return nnrt_fail(err, "--history and --save name the same file, %s; give each its own",
                          path);
-    /* A resumed run continues the file of the interrupted one. */
-    FILE *old = t->opt->resume ? fopen(path, "r") : NULL;
-    t->history = fopen(path, old ? "a" : "w");
-    if (old)
-        fclose(old);
+    /* A resumed run continues the file of the interrupted one, from its checkpoint's
+     * epoch: the rows after it are of epochs the run trains again. */
+    bool resumed = t->opt->resume && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+                   sb.st_size > 0;
+    if (resumed && !history_keep_epochs(path, t->state.epoch, err))
+        return false;
+    t->history = fopen(path, resumed ? "a" : "w");
     if (!t->history)
         return nnrt_fail(err, "--history: cannot write %s: %s", path, strerror(errno));
-    if (!old) {
+    if (!resumed) {
         MetricValue v[NNRT_MAX_METRICS];
         int n = nnrt_metrics_list(&t->train_m, v);
         fprintf(t->history, "epoch");

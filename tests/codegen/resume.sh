@@ -20,4 +20,20 @@ if ! "$tool" same "$work/straight.safetensors" "$work/resumed.safetensors"; then
     echo "FAIL: resuming after epoch 1 differs from an uninterrupted 2-epoch run"
     exit 1
 fi
-echo "resume: bit-identical to the uninterrupted run"
+# --history continues the interrupted run's file from the checkpoint's epoch: a row the
+# run wrote for an epoch it never saved (killed between the two), or half a row, is cut
+# before the resumed run writes that epoch's row again (before: rows 1, 2, 2).
+h="$work/history.csv"
+rm -f "$h"
+"$trainer" "${args[@]}" --epochs 1 --save "$work/h1.safetensors" --history "$h" > /dev/null &&
+    cp "$work/h1.safetensors" "$work/h1b.safetensors" &&
+    "$trainer" "${args[@]}" --epochs 2 --resume "$work/h1.safetensors" --history "$h" > /dev/null &&
+    printf '3,0.5,0.' >> "$h" && # half a row of an epoch the checkpoint below never reached
+    "$trainer" "${args[@]}" --epochs 2 --resume "$work/h1b.safetensors" --history "$h" > /dev/null ||
+    exit 1
+epochs=$(cut -d, -f1 "$h" | tr '\n' ' ')
+if [ "$epochs" != "epoch 1 2 " ]; then
+    echo "FAIL: --history after resuming twice from epoch 1 has the rows: $epochs"
+    exit 1
+fi
+echo "resume: bit-identical to the uninterrupted run; --history continues from the checkpoint"
