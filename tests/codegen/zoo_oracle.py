@@ -119,7 +119,7 @@ class Net:
     def lstm(s, x, name, u, a="tanh", ra="sigmoid", seq=False):
         h, c, out = torch.zeros(x.shape[0], u), torch.zeros(x.shape[0], u), []
         for t in range(x.shape[1]):
-            z = x[:, t] @ s.P[name + ".W"] + h @ s.P[name + ".U"] + s.P[name + ".b"]
+            z = x[:, t] @ s.P[name + ".W"] + h @ s.P[name + ".U"] + s.P.get(name + ".b", 0)
             i, f, g, o = z[:, :u], z[:, u:2 * u], z[:, 2 * u:3 * u], z[:, 3 * u:]
             c = act(f, ra) * c + act(i, ra) * act(g, a)
             h = act(o, ra) * act(c, a)
@@ -224,7 +224,39 @@ def shared_layers(n, x):
     return n.dense(h, "dense_3", "softmax")
 
 
+def strided_mul_concat(n, x):
+    a = n.conv2d(x, "a", (2, 2), "same", "elu")
+    h = n.conv2d(torch.cat([a, a * n.conv2d(x, "b", (2, 2))], -1), "conv2d", (3, 2), "same", "gelu")
+    return n.dense(flat(h), "dense", "softmax")
+
+
+def conv1d_strides_global(n, x):
+    c = n.pool(n.conv1d(x, "a", 3, "same", "swish") + n.conv1d(x, "b", 2), "avg", 3, 2, "same")
+    return n.dense(torch.cat([c.mean(1), c.amax(1)], -1), "dense", "tanh")
+
+
+def seq_concat_nobias_lstm(n, x):
+    a = n.lstm(x, "a", 4, ("leaky_relu", 0.2), "relu", seq=True)
+    h = act(torch.cat([a, n.conv1d(x, "b", 1, "same")], 1), "swish")
+    h = torch.softmax(n.simple_rnn(h, "simple_rnn", 2, "gelu", True), -1)
+    return n.dense(h.mean(1), "dense", "softmax")
+
+
+def pool1d_mix(n, x):
+    a = n.conv1d(x, "a", 3, a="tanh")
+    p, q = n.pool(a * a * a, "max", 3, 2, "same"), n.pool(a, "min", 3, 2, "same")
+    r = n.conv1d(x + x, "r", 6, "same", bias=False)
+    h = n.pool(n.glu(torch.cat([p, q, r], -1)), "avg", 2, 1, "same")
+    return n.dense(flat(h), "dense", "sigmoid")
+
+
 FORWARD = {
+    "zoo_conv1d_strides_global": (conv1d_strides_global, "mse"),
+    "zoo_gru_nobias": (lambda n, x: n.dense(n.gru(n.gru(n.gru(x, "gru", 3, seq=True), "gru_1", 4, seq=True, reset_after=False),
+                                                  "gru_2", 2, a="relu"), "dense"), "mse"),
+    "zoo_pool1d_mix": (pool1d_mix, "mse"),
+    "zoo_seq_concat_nobias_lstm": (seq_concat_nobias_lstm, "scce"),
+    "zoo_strided_mul_concat": (strided_mul_concat, "scce"),
     "zoo_act_layers": (act_layers, "scce"),
     "zoo_bn_relu_wide": (lambda n, x: n.dense(n.bn(n.conv2d(act(n.bn(n.conv2d(x, "conv2d", bias=False),
                                                                       "batch_normalization"), "relu"),
