@@ -13,7 +13,8 @@
 #   mlp_wide  examples/mlp_wide.nn       bench/torch_extra.py mlp_wide        >= 0.883
 #   mlp_relu  bench/models/mlp_relu.nn   bench_torch.py mlp_relu
 #   cnn       examples/fashion_cnn.nn    bench_torch.py cnn
-#   lenet5 vgg vgg_bn strided mlp_drop gru_rows rnn_rows (models that are not the examples)
+#   lenet5 vgg vgg_bn strided mlp_drop gru_rows rnn_rows mlp_narrow6 mlp_1024 cnn_gap
+#   conv1d_rows cnn_bn_drop lstm2_rows (models that are not the examples)
 #             bench/models/MODEL.nn      bench/torch_extra.py MODEL
 #
 # --limit N trains both sides on the first N training images only (for the slow models;
@@ -45,10 +46,11 @@ case $model in
     mlp_wide) src=$root/examples/mlp_wide.nn torch_cmd=("$root/bench/torch_extra.py" mlp_wide) target=0.883 ;;
     mlp_relu) src=$root/bench/models/mlp_relu.nn torch_cmd=("$bench_torch/bench_torch.py" mlp_relu) target="" ;;
     cnn) src=$root/examples/fashion_cnn.nn torch_cmd=("$bench_torch/bench_torch.py" cnn) target="" ;;
-    lenet5|vgg|vgg_bn|strided|mlp_drop|gru_rows|rnn_rows)
+    lenet5|vgg|vgg_bn|strided|mlp_drop|gru_rows|rnn_rows|mlp_narrow6|mlp_1024|cnn_gap|conv1d_rows|cnn_bn_drop|lstm2_rows)
         src=$root/bench/models/$model.nn torch_cmd=("$root/bench/torch_extra.py" "$model") target="" ;;
-    *) echo "usage: compare.sh mlp|mlp_wide|mlp_relu|cnn|lenet5|vgg|vgg_bn|strided|mlp_drop|gru_rows|rnn_rows" \
-            "[--epochs N] [--threads N] [--limit N] [--no-torch]" >&2
+    *) names="mlp|mlp_wide|mlp_relu|cnn|lenet5|vgg|vgg_bn|strided|mlp_drop|gru_rows|rnn_rows"
+       names="$names|mlp_narrow6|mlp_1024|cnn_gap|conv1d_rows|cnn_bn_drop|lstm2_rows"
+       echo "usage: compare.sh $names [--epochs N] [--threads N] [--limit N] [--no-torch]" >&2
        exit 2 ;;
 esac
 nnlc=${NNLC:-$root/build/compiler/nnlc}

@@ -21,6 +21,18 @@ is Adam(lr 1e-3, betas 0.9/0.999, eps 1e-7) in each:
        gru_rows  GRU(128) over the 28 rows of 28 pixels (reset_after, Keras' initialization:
                  Glorot kernel, orthogonal recurrent kernel, zero biases), dense 10; Adam, batch 64
        rnn_rows  the same with a tanh simple RNN(128)
+The fourteenth session's survey (bench/models/NAME.nn as well):
+       mlp_narrow6  784 -> 64 relu x 6 -> 10; Adam, batch 32
+       mlp_1024     784 -> 1024 relu -> 10; Adam, batch 256
+       cnn_gap      3x3 same conv 32 relu, 1x1 conv 32 relu, maxpool 2, 3x3 same conv 64 relu,
+                    1x1 conv 64 relu, maxpool 2, 1x1 conv 10, global average pooling; Adam,
+                    batch 64
+       conv1d_rows  Conv1d over the 28 rows (28 channels, 28 steps): 64 k3 same relu, maxpool 2,
+                    128 k3 same relu, global max pooling, dense 10; Adam, batch 64
+       cnn_bn_drop  3x3 valid bias-free conv 32, BatchNorm, ReLU, maxpool 2, dropout 0.25,
+                    the same with 64, dense 128 relu, dropout 0.5, 10; Adam, batch 64
+       lstm2_rows   LSTM(64) returning sequences, LSTM(64), dense 10 (Keras' initialization,
+                    one bias per layer with the forget gate's at 1); Adam, batch 64
 Parameter counts are Keras' (BatchNorm's moving mean and variance included) and are
 checked against nnlc --summary's numbers written here.
 
@@ -80,6 +92,46 @@ class Rows(nn.Module):
         return self.out(self.rnn(x)[0][:, -1])
 
 
+class Lstm2(nn.Module):
+    """Two stacked LSTMs (Keras' return_sequences=true, then false) over the rows, then
+    dense 10. Keras has one bias per layer, initialized 0 with the forget gate's at 1
+    (unit_forget_bias): PyTorch's bias_ih holds it and bias_hh stays 0, frozen."""
+
+    def __init__(self, units):
+        super().__init__()
+        self.rnn = nn.LSTM(28, units, num_layers=2, batch_first=True)
+        self.out = nn.Linear(units, 10)
+        for name, p in self.rnn.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.xavier_uniform_(p)
+            elif name.startswith("weight_hh"):
+                nn.init.orthogonal_(p)
+            else:
+                nn.init.zeros_(p)
+                if name.startswith("bias_ih"):
+                    with torch.no_grad():
+                        p[units:2 * units] = 1.0   # gate order i, f, g, o as Keras' i, f, c, o
+                else:
+                    p.requires_grad_(False)
+
+    def forward(self, x):
+        return self.out(self.rnn(x)[0][:, -1])
+
+
+class Conv1dRows(nn.Module):
+    """Keras' Conv1D reads (T, C); PyTorch's Conv1d reads (C, T): the rows are the steps and
+    their 28 pixels the channels."""
+
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Sequential(nn.Conv1d(28, 64, 3, padding=1), nn.ReLU(), nn.MaxPool1d(2),
+                               nn.Conv1d(64, 128, 3, padding=1), nn.ReLU(),
+                               nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(128, 10))
+
+    def forward(self, x):
+        return self.f(x.transpose(1, 2))
+
+
 def vgg_layers(bn):
     layers, c = [], 1
     for f in [32, 32, "M", 64, 64, "M"]:
@@ -132,8 +184,43 @@ def build_survey(name):
         m = Rows(nn.RNN, 128)
         mk, layout, want = adam, "rows", 21386
         macs = [28 * 128 * (28 + 128), 1280]
+    elif name == "mlp_narrow6":
+        dims = [784] + [64] * 6
+        layers = [nn.Flatten()]
+        for i in range(6):
+            layers += [nn.Linear(dims[i], dims[i + 1]), nn.ReLU()]
+        m = nn.Sequential(*layers, nn.Linear(64, 10))
+        mk, layout, want = adam, "flat", 71690
+        macs = [784 * 64] + [64 * 64] * 5 + [640]
+    elif name == "mlp_1024":
+        m = nn.Sequential(nn.Flatten(), nn.Linear(784, 1024), nn.ReLU(), nn.Linear(1024, 10))
+        mk, layout, want = adam, "flat", 814090
+        macs = [784 * 1024, 10240]
+    elif name == "cnn_gap":
+        m = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.Conv2d(32, 32, 1), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+                          nn.Conv2d(64, 64, 1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(64, 10, 1),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        mk, layout, want = adam, "image", 24682
+        macs = [784 * 32 * 9, 784 * 32 * 32, 196 * 64 * 288, 196 * 64 * 64, 49 * 10 * 64]
+    elif name == "conv1d_rows":
+        m = Conv1dRows()
+        mk, layout, want = adam, "rows", 31434
+        macs = [28 * 64 * 84, 14 * 128 * 192, 1280]
+    elif name == "cnn_bn_drop":
+        m = nn.Sequential(nn.Conv2d(1, 32, 3, bias=False), nn.BatchNorm2d(32, eps=1e-3, momentum=0.01),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+                          nn.Conv2d(32, 64, 3, bias=False), nn.BatchNorm2d(64, eps=1e-3, momentum=0.01),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
+                          nn.Linear(5 * 5 * 64, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10))
+        mk, layout, want = adam, "image", 225322
+        macs = [676 * 32 * 9, 121 * 64 * 288, 1600 * 128, 1280]
+    elif name == "lstm2_rows":
+        m = Lstm2(64)
+        mk, layout, want = adam, "rows", 57482
+        macs = [28 * 4 * 64 * (28 + 64), 28 * 4 * 64 * 128, 640]
     for layer in m.modules():  # bench_torch.keras_init, for bias-free convolutions too
-        if isinstance(layer, (nn.Linear, nn.Conv2d)):
+        if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
             nn.init.xavier_uniform_(layer.weight)
             if layer.bias is not None:
                 nn.init.zeros_(layer.bias)
@@ -147,7 +234,9 @@ def build_survey(name):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("model", choices=["mlp_wide", "lenet5", "vgg", "vgg_bn", "strided",
-                                      "mlp_drop", "gru_rows", "rnn_rows"])
+                                      "mlp_drop", "gru_rows", "rnn_rows", "mlp_narrow6",
+                                      "mlp_1024", "cnn_gap", "conv1d_rows", "cnn_bn_drop",
+                                      "lstm2_rows"])
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=32)
