@@ -120,7 +120,9 @@ fi
 # through PyTorch/OpenBLAS with the same thread count.
 step_flops=$("$nnlc" --summary "$work/$model.nn" | grep -Eo 'FLOPs per example \(training step\): [0-9,]+' |
              grep -Eo '[0-9,]+$' | tr -d ,)
-gflops() { [ -n "$1" ] && awk -v ips="$1" -v f="$step_flops" 'BEGIN { printf "%.1f", ips * f / 1e9 }'; }
+# (an empty value prints nothing and succeeds: under set -e, `x=$(gflops "")` must not
+# end the script, which --no-torch did before printing its table)
+gflops() { [ -z "$1" ] || awk -v ips="$1" -v f="$step_flops" 'BEGIN { printf "%.1f", ips * f / 1e9 }'; }
 nnlc_gf=$(gflops "${nnlc_ips:-}") torch_gf=$(gflops "${torch_ips:-}")
 peak=""
 if [ $torch -eq 1 ]; then
@@ -135,7 +137,7 @@ for _ in range(5):
 print("%.1f" % (2 * 2048 ** 3 / best / 1e9))' "$threads")
     echo "   sgemm peak (2048^3, float32, $threads thread(s)): $peak GFLOP/s"
 fi
-pct() { [ -n "$1" ] && [ -n "$peak" ] && awk -v g="$1" -v p="$peak" 'BEGIN { printf "%.0f%%", 100 * g / p }'; }
+pct() { [ -z "$1" ] || [ -z "$peak" ] || awk -v g="$1" -v p="$peak" 'BEGIN { printf "%.0f%%", 100 * g / p }'; }
 
 # ---- table ----
 printf '   %-22s %14s %14s %8s\n' "" nnlc PyTorch "ratio"
