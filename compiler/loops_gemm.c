@@ -227,12 +227,21 @@ static int split_parts(const LB *lb, int64_t K, int64_t N) {
  * at least 16 rows: the largest such divisor of the part's rows, else as many rows as
  * fit, the last block taking the rest (bench/models/mlp_drop.nn's 784×512 layer, parts of
  * 392 rows of 2 KB: without blocks every tile of 4 examples streamed the part's 784 KB
- * of W); 0 when rows of N columns never fit 16 to a block, or when the whole part fits. */
-enum { SPLIT_BLOCK_BYTES = 32 * 1024, SPLIT_BLOCK_MIN_ROWS = 16 };
+ * of W); 0 when the whole part fits. Rows too wide for 16 of them in L1 (N > 512 floats)
+ * get blocks of at most 256 KB, kept in L2 while every tile of examples passes over them
+ * (bench/models/mlp_1024.nn's 784×1024 layer: every tile of 4 of its 256 examples
+ * streamed the part's 1.6 MB of W from L3); 0 when not even 16 such rows fit. */
+enum {
+    SPLIT_BLOCK_BYTES = 32 * 1024,
+    SPLIT_BLOCK_L2_BYTES = 256 * 1024,
+    SPLIT_BLOCK_MIN_ROWS = 16
+};
 
 static int64_t split_block_rows(const LB *lb, int64_t rows, int64_t N) {
     int64_t row_bytes = N * lb->p->elem_size, most = SPLIT_BLOCK_BYTES / row_bytes;
-    if (rows * row_bytes <= SPLIT_BLOCK_BYTES || most < SPLIT_BLOCK_MIN_ROWS)
+    if (most < SPLIT_BLOCK_MIN_ROWS)
+        most = SPLIT_BLOCK_L2_BYTES / row_bytes;
+    if (rows * row_bytes <= SPLIT_BLOCK_BYTES || most < SPLIT_BLOCK_MIN_ROWS || rows <= most)
         return 0;
     for (int64_t kb = most; kb >= SPLIT_BLOCK_MIN_ROWS; kb--)
         if (rows % kb == 0)
