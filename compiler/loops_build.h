@@ -161,6 +161,13 @@ void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node 
 /* Columns of a register tile of a product with N columns: the whole row when it fits in
  * 6 vectors of 16, else tiles as even as vectors allow (100 → 64 + 36, 256 → 96 + 96 + 64). */
 int64_t gemm_tile_columns(int64_t N);
+/* The column tiles of n columns in tiles of tn, each emitted by tile(lb, arg, j0, width):
+ *   for jb in 0..n/tn: tile(jb·tn, tn)    (no loop when there is one tile)
+ *   tile(n − n mod tn, n mod tn)           (the rest, if any)
+ * Every register-tiled loop nest (products, dW, recurrent steps, direct convolutions)
+ * walks its columns this way. */
+typedef void ColumnTile(LB *lb, const void *arg, LExpr *j0, int64_t width);
+void column_tiles(LB *lb, int64_t n, int64_t tn, ColumnTile *tile, const void *arg);
 /* Wᵀ (N, K) of W (K, N) into a fixed work buffer, so that the rows of dZ·Wᵀ are sums of
  * contiguous rows. */
 const Buf *gemm_transposed(LB *lb, const Buf *W, int64_t K, int64_t N);

@@ -282,11 +282,29 @@ static void conv_comment(LB *lb, const Node *n, const Window *w) {
               n->use_bias ? " + b" : "");
 }
 
-/* One tile of the direct schedule: output columns ow0 + [0, width) of row oh, in blocks
- * of DIRECT_VECTOR, all F filters; its accumulators zT[j, ow0 + …] stay in registers
- * through the KH·KW loop (the vector loops are short and unroll away). */
-static void direct_tile(LB *lb, const Node *n, const Window *w, const Buf *src, const Buf *zT,
-                        LExpr *r, LExpr *oh, LExpr *ow0, int64_t width) {
+/* Columns per tile of the direct schedule: F accumulator vectors per 16 columns. */
+static int64_t direct_tile_columns(const Window *w) {
+    int64_t c = DIRECT_ACCUMULATORS / w->F * DIRECT_VECTOR;
+    return c > w->OW ? w->OW : c;
+}
+
+/* What a tile of the direct forward works on: row oh of example r. */
+typedef struct DirectRow {
+    const Node *n;
+    const Window *w;
+    const Buf *src, *zT;
+    LExpr *r, *oh;
+} DirectRow;
+
+/* One tile of the direct schedule (a ColumnTile): output columns ow0 + [0, width) of row
+ * oh, in blocks of DIRECT_VECTOR, all F filters; its accumulators zT[j, ow0 + …] stay in
+ * registers through the KH·KW loop (the vector loops are short and unroll away). */
+static void direct_tile(LB *lb, const void *arg, LExpr *ow0, int64_t width) {
+    const DirectRow *t = arg;
+    const Node *n = t->n;
+    const Window *w = t->w;
+    const Buf *src = t->src, *zT = t->zT;
+    LExpr *r = t->r, *oh = t->oh;
     const NodeBufs *nb = &lb->nb[n->id];
     int64_t F = w->F, OW = w->OW;
     LExpr *row = e_mul(lb, r, e_int(lb, F * OW));
@@ -329,10 +347,7 @@ static void direct_tile(LB *lb, const Node *n, const Window *w, const Buf *src, 
  *   z[r, oh, ow, j] = zT[j, ow] (y = act(z)) */
 static void direct_forward(LB *lb, const Node *n, const Window *w, const Buf *x) {
     const NodeBufs *nb = &lb->nb[n->id];
-    int64_t F = w->F, OW = w->OW;
-    int64_t per_tile = DIRECT_ACCUMULATORS / F * DIRECT_VECTOR; /* columns per tile */
-    if (per_tile > OW)
-        per_tile = OW;
+    int64_t F = w->F, OW = w->OW, per_tile = direct_tile_columns(w);
     s_comment(lb, "direct schedule (1 channel, stride 1, %lld filters: a product's tile would "
                   "fill %lld of 16 lanes): vectorized over output columns, tiles of %lld "
                   "columns × %lld filters", (long long)F, (long long)F, (long long)per_tile,
@@ -347,17 +362,7 @@ static void direct_forward(LB *lb, const Node *n, const Window *w, const Buf *x)
     LExpr *r = batch_loop(lb);
     int open = 0;
     LExpr *oh = dim_loop(lb, "oh", w->OH, false, &open);
-    int64_t tiles = OW / per_tile;
-    if (tiles > 1) {
-        LStmt *tb = for_begin(lb, "tb", e_int(lb, tiles));
-        direct_tile(lb, n, w, src, zT, r, oh, e_mul(lb, e_var(lb, tb), e_int(lb, per_tile)),
-                    per_tile);
-        for_end(lb);
-    } else {
-        direct_tile(lb, n, w, src, zT, r, oh, e_int(lb, 0), per_tile);
-    }
-    if (OW % per_tile)
-        direct_tile(lb, n, w, src, zT, r, oh, e_int(lb, OW - OW % per_tile), OW % per_tile);
+    column_tiles(lb, OW, per_tile, direct_tile, &(DirectRow){n, w, src, zT, r, oh});
     LStmt *ow = for_begin(lb, "ow", e_int(lb, OW));
     LStmt *j = for_begin(lb, "j", e_int(lb, F));
     j->vector = true;
@@ -420,17 +425,21 @@ static void conv_col2im(LB *lb, const Node *n, const Window *wp, const Buf *cols
     for_end(lb);
 }
 
-/* Columns per tile of the direct schedule: F accumulator vectors per 16 columns. */
-static int64_t direct_tile_columns(const Window *w) {
-    int64_t c = DIRECT_ACCUMULATORS / w->F * DIRECT_VECTOR;
-    return c > w->OW ? w->OW : c;
-}
+/* What a tile of the direct dW works on: part sv's lanes for weight (kh, kw), example r. */
+typedef struct DirectLanes {
+    const Window *w;
+    const Buf *src, *dzT, *lanes;
+    LExpr *sv, *r, *kh, *kw;
+} DirectLanes;
 
-/* One tile of the direct dW: columns ow0 + [0, width) of lanes[s, kh, kw, j, :], summed
- * over the example's output rows oh with the accumulators in registers. */
-static void direct_dweight_tile(LB *lb, const Window *w, const Buf *src, const Buf *dzT,
-                                const Buf *lanes, LExpr *sv, LExpr *r, LExpr *kh, LExpr *kw,
-                                LExpr *ow0, int64_t width) {
+/* One tile of the direct dW (a ColumnTile): columns ow0 + [0, width) of
+ * lanes[s, kh, kw, j, :], summed over the example's output rows oh with the accumulators
+ * in registers. */
+static void direct_dweight_tile(LB *lb, const void *arg, LExpr *ow0, int64_t width) {
+    const DirectLanes *t = arg;
+    const Window *w = t->w;
+    const Buf *src = t->src, *dzT = t->dzT, *lanes = t->lanes;
+    LExpr *sv = t->sv, *r = t->r, *kh = t->kh, *kw = t->kw;
     int64_t F = w->F, OW = w->OW, P = pixels(w), K = w->KH * w->KW;
     LExpr *kv[] = {sv, kh, kw};
     int64_t ks[] = {K * F * OW, w->KW * F * OW, F * OW};
@@ -504,19 +513,8 @@ static void direct_dweight(LB *lb, const Node *n, const Window *w, const Buf *x)
     LExpr *r = part_examples_begin(lb, sv);
     LStmt *kh = for_begin(lb, "kh", e_int(lb, w->KH));
     LStmt *kw = for_begin(lb, "kw", e_int(lb, w->KW));
-    int64_t tiles = OW / tile;
-    if (tiles > 1) {
-        LStmt *tb = for_begin(lb, "tb", e_int(lb, tiles));
-        direct_dweight_tile(lb, w, src, dzT, lanes, sv, r, e_var(lb, kh), e_var(lb, kw),
-                            e_mul(lb, e_var(lb, tb), e_int(lb, tile)), tile);
-        for_end(lb);
-    } else {
-        direct_dweight_tile(lb, w, src, dzT, lanes, sv, r, e_var(lb, kh), e_var(lb, kw),
-                            e_int(lb, 0), tile);
-    }
-    if (OW % tile)
-        direct_dweight_tile(lb, w, src, dzT, lanes, sv, r, e_var(lb, kh), e_var(lb, kw),
-                            e_int(lb, OW - OW % tile), OW % tile);
+    column_tiles(lb, OW, tile, direct_dweight_tile,
+                 &(DirectLanes){w, src, dzT, lanes, sv, r, e_var(lb, kh), e_var(lb, kw)});
     for_end(lb);
     for_end(lb);
     if (db_lanes) {

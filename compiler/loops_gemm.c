@@ -132,18 +132,33 @@ static void product_tile(LB *lb, const Product *pr, LExpr *q, int nr, LExpr *j0,
     }
 }
 
+void column_tiles(LB *lb, int64_t n, int64_t tn, ColumnTile *tile, const void *arg) {
+    if (n / tn > 1) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, n / tn));
+        tile(lb, arg, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn);
+        for_end(lb);
+    } else if (n / tn == 1) {
+        tile(lb, arg, e_int(lb, 0), tn);
+    }
+    if (n % tn)
+        tile(lb, arg, e_int(lb, n - n % tn), n % tn);
+}
+
+/* A tile row of a product: nr rows from row q. */
+typedef struct ProductRows {
+    const Product *pr;
+    LExpr *q;
+    int nr;
+} ProductRows;
+
+static void product_rows_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
+    const ProductRows *t = arg;
+    product_tile(lb, t->pr, t->q, t->nr, j0, width);
+}
+
 /* Every column tile of nr rows starting at row q. */
 static void product_row_tiles(LB *lb, const Product *pr, LExpr *q, int nr, int64_t tn) {
-    int64_t N = pr->N;
-    if (N / tn > 1) {
-        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
-        product_tile(lb, pr, q, nr, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn);
-        for_end(lb);
-    } else if (N / tn == 1) {
-        product_tile(lb, pr, q, nr, e_int(lb, 0), tn);
-    }
-    if (N % tn)
-        product_tile(lb, pr, q, nr, e_int(lb, N - N % tn), N % tn);
+    column_tiles(lb, pr->N, tn, product_rows_tile, &(ProductRows){pr, q, nr});
 }
 
 /* The tiles of a product with one row per example: blocks of 4 examples, then the rest. */
@@ -410,20 +425,26 @@ static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LEx
 }
 
 /* Every column tile of the ti rows of dW from i0, over the rows [q, q + np). */
+typedef struct DweightRows {
+    const Buf *A, *dZ, *dW, *W;
+    LExpr *dw_off, *i0, *q, *np;
+    int ti;
+    int64_t K, N;
+    double l2;
+    bool set;
+} DweightRows;
+
+static void dweight_rows_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
+    const DweightRows *t = arg;
+    dweight_tile(lb, t->A, t->dZ, t->dW, t->dw_off, t->i0, t->ti, j0, width, t->q, t->np, t->K,
+                 t->N, t->W, t->l2, t->set);
+}
+
 static void dweight_row_tiles(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW,
                               LExpr *dw_off, LExpr *i0, int ti, int64_t tn, LExpr *q, LExpr *np,
                               int64_t K, int64_t N, const Buf *W, double l2, bool set) {
-    if (N / tn > 1) {
-        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / tn));
-        dweight_tile(lb, A, dZ, dW, dw_off, i0, ti, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn,
-                     q, np, K, N, W, l2, set);
-        for_end(lb);
-    } else if (N / tn == 1) {
-        dweight_tile(lb, A, dZ, dW, dw_off, i0, ti, e_int(lb, 0), tn, q, np, K, N, W, l2, set);
-    }
-    if (N % tn)
-        dweight_tile(lb, A, dZ, dW, dw_off, i0, ti, e_int(lb, N - N % tn), N % tn, q, np, K, N,
-                     W, l2, set);
+    DweightRows t = {A, dZ, dW, W, dw_off, i0, q, np, ti, K, N, l2, set};
+    column_tiles(lb, N, tn, dweight_rows_tile, &t);
 }
 
 /* Tiles of dW per block of a convolution's dW: the block's slice of an example's columns

@@ -231,13 +231,22 @@ static void grad_tile(LB *lb, const RnnBufs *rb, const Buf *parts, LExpr *poff, 
     for_end(lb);
 }
 
-/* Every tile of rows of dP, in the columns from j0. */
-static void grad_row_tiles(LB *lb, const RnnBufs *rb, const Buf *parts, LExpr *poff,
-                           int64_t cols, const GradBlock *g, LExpr *r, int ti, int64_t rows,
-                           LExpr *j0, int64_t nb) {
-    LStmt *ib = for_begin(lb, "ib", e_int(lb, rows / ti));
-    grad_tile(lb, rb, parts, poff, cols, g, r, e_mul(lb, e_var(lb, ib), e_int(lb, ti)), ti, j0,
-              nb);
+/* One block's gradient for example r, into part poff of parts. */
+typedef struct GradRows {
+    const RnnBufs *rb;
+    const Buf *parts;
+    LExpr *poff, *r;
+    int64_t cols, rows;
+    const GradBlock *g;
+    int ti;
+} GradRows;
+
+/* Every tile of rows of dP, in the nb columns from j0 (a ColumnTile). */
+static void grad_row_tiles(LB *lb, const void *arg, LExpr *j0, int64_t nb) {
+    const GradRows *t = arg;
+    LStmt *ib = for_begin(lb, "ib", e_int(lb, t->rows / t->ti));
+    grad_tile(lb, t->rb, t->parts, t->poff, t->cols, t->g, t->r,
+              e_mul(lb, e_var(lb, ib), e_int(lb, t->ti)), t->ti, j0, nb);
     for_end(lb);
 }
 
@@ -266,16 +275,9 @@ static void weight_grad(LB *lb, const RnnBufs *rb, const Buf *dP, const Buf *P, 
     zero_part(lb, parts, e_var(lb, s), rows * cols);
     LExpr *r = part_examples_begin(lb, e_var(lb, s));
     for (int bi = 0; bi < nblocks; bi++) {
-        const GradBlock *g = &blocks[bi];
-        int64_t tn = gemm_tile_columns(g->width), tiles = g->width / tn;
-        LStmt *jb = tiles > 1 ? for_begin(lb, "jb", e_int(lb, tiles)) : NULL;
-        grad_row_tiles(lb, rb, parts, poff, cols, g, r, ti, rows,
-                       jb ? e_mul(lb, e_var(lb, jb), e_int(lb, tn)) : e_int(lb, 0), tn);
-        if (jb)
-            for_end(lb);
-        if (g->width % tn)
-            grad_row_tiles(lb, rb, parts, poff, cols, g, r, ti, rows, e_int(lb, tiles * tn),
-                           g->width % tn);
+        GradRows t = {rb, parts, poff, r, cols, rows, &blocks[bi], ti};
+        column_tiles(lb, blocks[bi].width, gemm_tile_columns(blocks[bi].width), grad_row_tiles,
+                     &t);
     }
     for_end(lb);
     for_end(lb);
@@ -373,19 +375,21 @@ static void rec_tile(const Step *s, const RecProduct *p, LExpr *j0, int64_t nb) 
     for_end(lb);
 }
 
+typedef struct RecTiles {
+    const Step *s;
+    const RecProduct *p;
+} RecTiles;
+
+static void rec_tiles_tile(LB *lb, const void *arg, LExpr *j0, int64_t nb) {
+    (void)lb;
+    const RecTiles *t = arg;
+    rec_tile(t->s, t->p, j0, nb);
+}
+
 /* Every column tile of the product, as even as vectors allow (384 → 4 × 96). */
 static void rec_product(const Step *s, const RecProduct *p) {
-    LB *lb = s->lb;
-    int64_t tn = gemm_tile_columns(p->width), tiles = p->width / tn;
-    if (tiles > 1) {
-        LStmt *jb = for_begin(lb, "jb", e_int(lb, tiles));
-        rec_tile(s, p, e_mul(lb, e_var(lb, jb), e_int(lb, tn)), tn);
-        for_end(lb);
-    } else {
-        rec_tile(s, p, e_int(lb, 0), tn);
-    }
-    if (p->width % tn)
-        rec_tile(s, p, e_int(lb, tiles * tn), p->width % tn);
+    column_tiles(s->lb, p->width, gemm_tile_columns(p->width), rec_tiles_tile,
+                 &(RecTiles){s, p});
 }
 
 /* ---- forward: one step of each cell, for the examples of block `blk` ---- */
