@@ -295,6 +295,17 @@ static void write_npy(const char *name, const char *dict) {
     write_file(tmp(name), text, (size_t)(10 + hlen));
 }
 
+/* Reading a .npy file whose header is dict fails with a message containing msg. */
+static void expect_npy_header_refused(const char *dict, const char *msg) {
+    write_npy("hdr.npy", dict);
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("hdr.npy"),
+                          .labels_path = tmp("hdr.npy"), .scale = 1};
+    ClassVocab v = {0};
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!read_data(&src, true, &v, &err));
+    ASSERT_CONTAINS(err.msg, msg);
+}
+
 static void test_npy_shape_messages(void) {
     static const struct {
         const char *shape, *msg;
@@ -311,13 +322,7 @@ static void test_npy_shape_messages(void) {
         char dict[160];
         snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }",
                  cases[i].shape);
-        write_npy("shape.npy", dict);
-        NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("shape.npy"),
-                              .labels_path = tmp("shape.npy"), .scale = 1};
-        ClassVocab v = {0};
-        NnrtError err = {{0}};
-        ASSERT_TRUE(!read_data(&src, true, &v, &err));
-        ASSERT_CONTAINS(err.msg, cases[i].msg);
+        expect_npy_header_refused(dict, cases[i].msg);
     }
 }
 
@@ -357,15 +362,8 @@ static void test_npy_header_syntax(void) {
         {"{'descr': '<f4', 'fortran_order': False, 'shape': (2, 4), 'shape': (2, 4)}",
          "byte 68: the header gives 'shape' twice"},
     };
-    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("hdr.npy"),
-                          .labels_path = tmp("hdr.npy"), .scale = 1};
-    ClassVocab v = {0};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        write_npy("hdr.npy", bad[i].dict);
-        NnrtError err = {{0}};
-        ASSERT_TRUE(!read_data(&src, true, &v, &err));
-        ASSERT_CONTAINS(err.msg, bad[i].msg);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        expect_npy_header_refused(bad[i].dict, bad[i].msg);
     /* read as numpy reads them: the header is good, the 32 bytes of values are missing */
     static const char *const good[] = {
         "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 2, 1), }",
@@ -373,12 +371,8 @@ static void test_npy_header_syntax(void) {
         "{'shape': (2L, 4L), 'fortran_order': False, 'descr': '<f4'}",
         "{ 'descr' : '<f4' , 'fortran_order' : False , 'shape' : ( 2 , 4 , ) , }",
     };
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
-        write_npy("hdr.npy", good[i]);
-        NnrtError err = {{0}};
-        ASSERT_TRUE(!read_data(&src, true, &v, &err));
-        ASSERT_CONTAINS(err.msg, "hdr.npy: byte 128: expected 32 bytes of <f4 values");
-    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        expect_npy_header_refused(good[i], "hdr.npy: byte 128: expected 32 bytes of <f4 values");
 }
 
 /* ---- gzip ---- */
