@@ -63,7 +63,7 @@ typedef struct DataSpec {
     ClassVocab *vocab;     /* CSV class names, shared by all sources of one run */
     bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
     int64_t index_limit;   /* > 0: every feature is an index 0..index_limit − 1 (an embedding
-                              reads the input), checked as the file stores it */
+                              reads the input), whole as the file stores it */
 } DataSpec;
 
 /* Reads src into t (t is overwritten; free with nnrt_table_free). */
@@ -83,9 +83,10 @@ int nnrt_data_kind_for(const char *path);
  * index 0..9") into why. Check a label as the file stores it (a double), not as float32,
  * which rounds 4.0000001 to the class 4. */
 bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
-/* Is v an index 0..limit − 1, the row of an embedding? If not, writes the reason
- * ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into why. As
- * labels, indices are checked as the file stores them: float32 makes 3.0000001 the row 3. */
+/* Is v a whole number, as an embedding's index (0..limit − 1) must be? If not, writes
+ * the reason ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into
+ * why. As labels, indices are checked as the file stores them: float32 makes 3.0000001
+ * the row 3. Their range is checked after the source's scale and shift (check_indices). */
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
 
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
@@ -97,7 +98,7 @@ const char *nnrt_format_exact(char *buf, size_t size, double v);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
  * float32, or an error naming the byte and the example when float32 cannot hold it, or
  * (labels != NULL: a labels file) when it is no valid label for that spec, or (a
- * features file, index_limit > 0) when it is no index 0..index_limit − 1. */
+ * features file, index_limit > 0) when it is no whole number (nnrt_index_ok). */
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
                         int64_t per, const DataSpec *labels, int64_t index_limit,
                         NnrtError *err);
@@ -165,7 +166,7 @@ bool nnrt_csv_non_decimal(const char *field);
 const char *nnrt_csv_number_hint(const char *field);
 /* Field `col` of the current row as a float32 value, or an error naming line, column and
  * what was found (not a decimal number, beyond float32's range, or with index_limit > 0
- * no index 0..index_limit − 1). */
+ * no whole number: nnrt_index_ok). */
 bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
                     NnrtError *err);
 

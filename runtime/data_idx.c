@@ -119,7 +119,7 @@ static double idx_value(const unsigned char *b, int type) {
  * they are into *bytesp; the buffer (from nnrt_alloc, *cap values) grows with nnrt_grow as
  * values arrive. `what` names them for the truncation error: "bytes of pixels (60000
  * examples of 28x28)". labels != NULL: they are labels, each checked against that spec;
- * index_limit > 0: features that are indices 0..index_limit − 1, each checked. */
+ * index_limit > 0: features that are indices, each checked to be a whole number. */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
                         uint8_t **bytesp, int64_t *cap, const char *what, const DataSpec *labels,
                         int64_t index_limit, NnrtError *err) {

@@ -354,7 +354,9 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
 }
 
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
-    if (v >= 0 && v < (double)limit && v == floor(v))
+    /* whole as written; the range is checked after the source's scale and shift (integers,
+     * e.g. shift=-1 for ids counted from 1), by dataset.c's check_indices */
+    if (isfinite(v) && v == floor(v))
         return true;
     char shown[32];
     snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld rows)",

@@ -370,8 +370,8 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
 
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
  * range is an error naming its byte and example, not an infinity, and so is a label
- * (labels != NULL) that is no valid one for that spec, and a feature that is no index
- * 0..index_limit − 1 (index_limit > 0: an embedding reads them). When they are all the
+ * (labels != NULL) that is no valid one for that spec, and a feature that is no whole
+ * number (index_limit > 0: an embedding reads them as indices). When they are all the
  * array's values, the file must end after them. */
 static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
                             int64_t *cap, const DataSpec *labels, int64_t index_limit,

@@ -32,5 +32,13 @@ rest='\000\000\000\000\000\000\020\100\000\000\000\000\000\000\024\100\000\000\0
 npy '<f8' '(2, 6)' "$one$two\000\000\000\000\000\000\010\100$rest$one$two\115\371\153\015\000\000\010\100$rest" \
     > "$work/range_x.npy" # 1 2 3 4 5 6 / 1 2 3.0000001 4 5 6
 npy '<i8' '(2,)' '\000\000\000\000\000\000\000\000\001\000\000\000\000\000\000\000' > "$work/range_y.npy"
-exec "$expect" 1 "range_x.npy: byte 192 \(example 2\): 3.0000001 is not an index 0..6" \
+"$expect" 1 "range_x.npy: byte 192 \(example 2\): 3.0000001 is not an index 0..6" \
     "$work/range" --data "$work/range_x.npy" "$work/range_y.npy"
+# The range is that of the indices the model reads, after the source's shift: ids counted
+# from 1 (7 is the last of 7 rows) train with shift=-1, and 0 (-1 after it) is refused.
+printf 'a,b,c,d,e,f,label\n1,2,3,4,5,7,0\n7,6,5,4,3,2,1\n' > "$work/ids1.csv"
+sed 's|^train {|train { data = csv("ids1.csv", shift=-1)|' "$model" > "$work/ids1.nn"
+"$nnlc" "$work/ids1.nn" -o "$work/ids1" 2>/dev/null
+"$expect" 0 "loss" "$work/ids1" --epochs 1 --verbose 2
+printf 'a,b,c,d,e,f,label\n1,2,3,4,5,7,0\n0,6,5,4,3,2,1\n' > "$work/ids0.csv"
+exec "$expect" 1 "ids0.csv:3: column 1: -1 is not an index 0..6" "$work/ids1" --data "$work/ids0.csv"
