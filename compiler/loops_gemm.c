@@ -362,8 +362,8 @@ void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf
 
 /* dW's micro-kernel: a tile of TI rows × gemm_tile_columns(N) columns of dW whose
  * accumulators stay in registers while the rows of A and dZ stream by (TI broadcasts of A
- * and a row of dZ's vectors per step). TI is the largest divisor of K up to TILE_R, so tiles cover K
- * exactly. */
+ * and a row of dZ's vectors per step). TI is the largest divisor of K up to TILE_R, so
+ * tiles cover K exactly. */
 static int64_t dweight_rows(int64_t K) {
     for (int64_t ti = TILE_R; ti > 1; ti--)
         if (K % ti == 0)
