@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# compare.sh MODEL [--epochs N] [--threads N] [--limit N] [--no-torch] — nnlc against PyTorch on the
-# full Fashion-MNIST (60,000 training, 10,000 test images), in one run, same model, batch,
-# epochs and threads. Prints images/s, seconds per epoch, achieved GFLOP/s and its share
+# compare.sh MODEL [--epochs N] [--threads N] [--limit N] [--seed N] [--no-torch] — nnlc
+# against PyTorch on the full Fashion-MNIST (60,000 training, 10,000 test images), in
+# one run, same model, batch, epochs and threads. Prints images/s, seconds per epoch, achieved GFLOP/s and its share
 # of the sgemm peak measured on the same machine, test accuracy and peak RSS of both, and
 # the ratio; with more than one thread, also the time a cache line takes between two
 # cores (bench/core_latency.c), which decides what a second thread gains on a small
@@ -18,7 +18,10 @@
 #             bench/models/MODEL.nn      bench/torch_extra.py MODEL
 #
 # --limit N trains both sides on the first N training images only (for the slow models;
-# the test set stays the full 10,000).
+# the test set stays the full 10,000). --seed N gives both sides that seed instead of
+# their defaults (the train block's seed; 42 for PyTorch); a few epochs' test accuracy
+# depends on the seed by a few tenths of a percent, so bench/accuracy.sh compares it
+# over several.
 # The nnlc model is compiled from a copy without `validation` and `early_stopping`, so
 # both sides train on all 60,000 images every epoch, as bench_torch.py does. Epoch time
 # is the trainer's --history `seconds` (the training batches and their metrics; with no
@@ -30,29 +33,23 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 model=${1:-}
 shift || true
-epochs="" threads=1 torch=1 limit=""
+epochs="" threads=1 torch=1 limit="" seed=""
 while [ $# -gt 0 ]; do
     case $1 in
         --epochs) epochs=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
         --limit) limit=$2; shift 2 ;;
+        --seed) seed=$2; shift 2 ;;
         --no-torch) torch=0; shift ;;
         *) echo "compare.sh: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
 bench_torch=${BENCH_TORCH:-$root/../shared/bench}
-case $model in
-    mlp) src=$root/examples/mlp.nn torch_cmd=("$bench_torch/bench_torch.py" mlp_small) target=0.85 ;;
-    mlp_wide) src=$root/examples/mlp_wide.nn torch_cmd=("$root/bench/torch_extra.py" mlp_wide) target=0.883 ;;
-    mlp_relu) src=$root/bench/models/mlp_relu.nn torch_cmd=("$bench_torch/bench_torch.py" mlp_relu) target="" ;;
-    cnn) src=$root/examples/fashion_cnn.nn torch_cmd=("$bench_torch/bench_torch.py" cnn) target="" ;;
-    lenet5|vgg|vgg_bn|strided|mlp_drop|gru_rows|rnn_rows|mlp_narrow6|mlp_1024|cnn_gap|conv1d_rows|cnn_bn_drop|lstm2_rows)
-        src=$root/bench/models/$model.nn torch_cmd=("$root/bench/torch_extra.py" "$model") target="" ;;
-    *) names="mlp|mlp_wide|mlp_relu|cnn|lenet5|vgg|vgg_bn|strided|mlp_drop|gru_rows|rnn_rows"
-       names="$names|mlp_narrow6|mlp_1024|cnn_gap|conv1d_rows|cnn_bn_drop|lstm2_rows"
-       echo "usage: compare.sh $names [--epochs N] [--threads N] [--limit N] [--no-torch]" >&2
-       exit 2 ;;
-esac
+. "$root/bench/models.sh"
+if ! bench_model "$model"; then
+    echo "usage: compare.sh $BENCH_MODEL_NAMES [--epochs N] [--threads N] [--limit N] [--seed N] [--no-torch]" >&2
+    exit 2
+fi
 nnlc=${NNLC:-$root/build/compiler/nnlc}
 work=${WORK:-/tmp/nnlc-bench}/$model
 mkdir -p "$work"
@@ -60,7 +57,7 @@ mkdir -p "$work"
 batch=$(grep -Eo 'batch = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
 [ -n "$epochs" ] || epochs=$(grep -Eo 'epochs = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
 
-echo "== $model: $(basename "$src") vs PyTorch ${torch_cmd[1]}; $epochs epochs, batch $batch, $threads thread(s)${limit:+, first $limit training images}"
+echo "== $model: $(basename "$src") vs PyTorch ${torch_cmd[1]}; $epochs epochs, batch $batch, $threads thread(s)${limit:+, first $limit training images}${seed:+, seed $seed}"
 echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$nnlc" --version)"
 # Other jobs on the machine distort timings (threads most): say how busy it was.
 echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -80,7 +77,7 @@ fi
 if [ $nnlc_ok -eq 1 ]; then
     rm -f "$work/history.csv"
     /usr/bin/time -v "$work/$model" --epochs "$epochs" --threads "$threads" ${limit:+--limit "$limit"} \
-        --history "$work/history.csv" \
+        ${seed:+--seed "$seed"} --history "$work/history.csv" \
         > "$work/nnlc.out" 2> "$work/nnlc.time"
     n_train=$(grep -Eo '[0-9]+ training examples' "$work/nnlc.out" | grep -Eo '^[0-9]+')
     n_epochs=$(($(wc -l < "$work/history.csv") - 1))
@@ -101,7 +98,7 @@ if [ "$threads" -gt 1 ] && [ -z "${OMP_WAIT_POLICY:-}" ]; then
 fi
 if [ $torch -eq 1 ]; then
     /usr/bin/time -v /usr/bin/python3 "${torch_cmd[@]}" --epochs "$epochs" --threads "$threads" --batch "$batch" \
-        ${limit:+--limit "$limit"} \
+        ${limit:+--limit "$limit"} ${seed:+--seed "$seed"} \
         > "$work/torch.out" 2> "$work/torch.time"
     read -r torch_ips torch_acc torch_s < <(/usr/bin/python3 -c '
 import json, sys
