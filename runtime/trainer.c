@@ -385,6 +385,14 @@ static bool open_history(Trainer *t, NnrtError *err) {
     if (t->opt->save && same_file(path, t->opt->save))
         return nnrt_fail(err, "--history and --save name the same file, %s; give each its own",
                          path);
+    /* a data file whose header starts "epoch," (a series with Unix times) looks like a
+     * history: --history naming it would replace the data with the history */
+    for (int i = 0; i < 6; i++) {
+        const char *data = i < 3 ? t->data.origin[i] : t->data.label_origin[i - 3];
+        if (data && same_file(path, data))
+            return nnrt_fail(err, "--history: %s is a data file of this run (%s); it is left as "
+                             "it is: give the history another name", path, data);
+    }
     /* A resumed run continues the file of the interrupted one, from its checkpoint's
      * epoch: the rows after it are of epochs the run trains again. */
     bool resumed = t->opt->resume && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&

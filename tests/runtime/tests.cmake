@@ -212,6 +212,18 @@ add_test(NAME runtime.error.series_gap COMMAND ${RT_EXPECT} 1 "series_gap.csv:10
 add_test(NAME runtime.error.series_float32_range
          COMMAND ${RT_EXPECT} 1 "series_big.csv:3: column 2: '1e39' is out of range for float32"
          $<TARGET_FILE:rt_ref_linear> --data ${RT_DATA}/series_big.csv)
+# --history naming a data file of the run: a series whose header starts "epoch," (Unix
+# times) looked like a history file and was replaced by the history (before: exit 0, the
+# data gone); now refused before the first epoch, the file left as it is.
+add_test(NAME runtime.cli.history_is_data
+         COMMAND ${RT_EXPECT} 1 "--history: .*/epoch_series.csv is a data file of this run .*it is left as it is"
+         sh -c "mkdir -p \"$2\" && sed '1s/^t,/epoch,/' \"$1/series.csv\" > \"$2/epoch_series.csv\" &&
+                cp \"$2/epoch_series.csv\" \"$2/epoch_series.orig\" &&
+                { \"$0\" --data \"$2/epoch_series.csv\" --history \"$2/epoch_series.csv\" --epochs 1; rc=$?; } &&
+                cmp -s \"$2/epoch_series.csv\" \"$2/epoch_series.orig\" || { echo 'FAIL: the data file was replaced'; exit 3; };
+                exit $rc"
+         $<TARGET_FILE:rt_ref_linear> ${RT_DATA} ${RT_WORK}/history_data)
 set_tests_properties(runtime.regression runtime.gradcheck.regression runtime.error.series_gap
+                     runtime.cli.history_is_data
                      runtime.error.series_float32_range
                      PROPERTIES FIXTURES_REQUIRED rt_data)
