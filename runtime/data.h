@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <zlib.h>
 
 /* Examples read from one source: row i of x is example i. */
@@ -172,11 +173,20 @@ bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out
 
 /* ---- gzip-transparent input shared by the readers (data_io.c) ---- */
 
-/* zlib reads plain files unchanged, so every format also works gzip-compressed. */
+/* A file read as it is, or inflated when it starts as gzip does, so every format also
+ * works gzip-compressed: members one after the other, then nothing (or zero padding).
+ * zlib's gzread ignored whatever followed a member that did not start another one, so a
+ * .csv.gz whose second member was damaged, or with rows appended uncompressed, read as
+ * its first member alone; here such bytes are an error. */
 typedef struct GzIn {
-    gzFile gz;
+    FILE *f;
+    z_stream z;        /* gzip: z.next_in/avail_in are the compressed bytes read ahead */
+    unsigned char *buf; /* those bytes (GZ_IN_BYTES) */
+    bool gzip;         /* false: a plain file, read as it is */
+    bool in_member;    /* gzip: inside a member (else between members, or after the last) */
     const char *path;
     int64_t pos;       /* bytes consumed so far (of the uncompressed stream) */
+    int64_t raw;       /* bytes read from the file so far */
     int64_t file_bytes; /* size on disk; -1 when unknown (a pipe) */
 } GzIn;
 

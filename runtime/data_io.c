@@ -13,10 +13,27 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+enum { GZ_IN_BYTES = 1 << 18 };
+
+/* Moves the compressed bytes not yet used to the front of the buffer and reads more after
+ * them. False on a read error (err set); at the end of the file, avail_in stays as it was. */
+static bool gz_fill(GzIn *in, NnrtError *err) {
+    z_stream *z = &in->z;
+    if (z->avail_in > 0 && z->next_in != in->buf)
+        memmove(in->buf, z->next_in, z->avail_in);
+    z->next_in = in->buf;
+    size_t got = fread(in->buf + z->avail_in, 1, GZ_IN_BYTES - z->avail_in, in->f);
+    if (got == 0 && ferror(in->f))
+        return nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path, (long long)in->pos,
+                         strerror(errno));
+    z->avail_in += (uInt)got;
+    in->raw += (int64_t)got;
+    return true;
+}
+
 bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err) {
+    memset(in, 0, sizeof *in);
     in->path = path;
-    in->pos = 0;
-    in->gz = NULL;
     /* files and pipes (`--data <(…)`); a directory or a device such as /dev/zero, which
      * would be read until memory runs out, is named for what it is */
     struct stat sb;
@@ -28,11 +45,23 @@ bool nnrt_gz_open(GzIn *in, const char *path, NnrtError *err) {
         if (S_ISREG(sb.st_mode))
             in->file_bytes = (int64_t)sb.st_size;
     }
-    errno = 0;
-    in->gz = gzopen(path, "rb");
-    if (!in->gz)
-        return nnrt_fail(err, "cannot open %s: %s", path, errno ? strerror(errno) : "zlib failure");
-    gzbuffer(in->gz, 1 << 18);
+    in->f = fopen(path, "rb");
+    if (!in->f)
+        return nnrt_fail(err, "cannot open %s: %s", path, strerror(errno));
+    in->buf = nnrt_realloc(NULL, GZ_IN_BYTES);
+    in->z.next_in = in->buf;
+    while (in->z.avail_in < 2 && !feof(in->f)) /* a pipe may give one byte at a time */
+        if (!gz_fill(in, err)) {
+            nnrt_gz_close(in);
+            return false;
+        }
+    in->gzip = in->z.avail_in >= 2 && in->buf[0] == 0x1f && in->buf[1] == 0x8b;
+    if (in->gzip && inflateInit2(&in->z, 16 + MAX_WBITS) != Z_OK) {
+        in->gzip = false;
+        nnrt_gz_close(in);
+        return nnrt_fail(err, "cannot open %s: zlib failure", path);
+    }
+    in->in_member = in->gzip;
     return true;
 }
 
@@ -44,7 +73,7 @@ bool nnrt_gz_can_hold(GzIn *in, int64_t offset, int64_t bytes, const char *what,
     /* up to 64 MiB the values are read, and a short file is reported where it ends */
     if (in->file_bytes < 0 || (bytes >= 0 && bytes <= (1 << 26)))
         return true;
-    bool direct = gzdirect(in->gz);
+    bool direct = !in->gzip;
     int64_t most = direct ? in->file_bytes - offset
                           : nnrt_mul_checked(in->file_bytes, DEFLATE_MAX_RATIO) + 1024;
     if (bytes >= 0 && (most < 0 || bytes <= most))
@@ -98,7 +127,7 @@ static int64_t gz_stated_size(const GzIn *in) {
  * arrive, so a small .gz announcing gigabytes allocates what it holds. */
 static int64_t first_capacity(const GzIn *in, int64_t count, int64_t value_bytes) {
     enum { FIRST = 1 << 24 };
-    if (in->file_bytes >= 0 && gzdirect(in->gz)) /* a plain file: memory as big as it is */
+    if (in->file_bytes >= 0 && !in->gzip) /* a plain file: memory as big as it is */
         return count;
     /* A gzip file whose trailer states room for every announced value gets its buffer in
      * one piece (Fashion-MNIST's 47 MB of pixels: growing it by doubling raised the
@@ -133,99 +162,103 @@ void nnrt_grow(void **buf, int64_t *cap, int64_t need, int64_t most, size_t elem
 }
 
 void nnrt_gz_close(GzIn *in) {
-    if (in->gz)
-        gzclose(in->gz);
-    in->gz = NULL;
+    if (in->gzip)
+        inflateEnd(&in->z);
+    if (in->f)
+        fclose(in->f);
+    free(in->buf);
+    in->f = NULL;
+    in->buf = NULL;
+    in->gzip = false;
 }
 
-/* The bytes a damaged or cut .gz file yields before its data stops (members one after
- * the other, as gzread reads them), or -1 (not a regular gzip file). gzread returns
- * nothing at all from a read that meets the damage, even bytes it could inflate before
- * it: a file cut in its first 256 kB read as "byte 0", a bad trailer as the start of the
- * last read. Only the error path pays for this second pass. */
-static int64_t gz_good_bytes(const GzIn *in) {
-    FILE *f = in->file_bytes >= 0 ? fopen(in->path, "rb") : NULL;
-    if (!f)
-        return -1;
-    z_stream z = {0};
-    if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) {
-        fclose(f);
-        return -1;
+/* Reads a plain file: the bytes read ahead first, then the file. */
+static int64_t plain_read(GzIn *in, unsigned char *p, int64_t n, NnrtError *err) {
+    int64_t got = in->z.avail_in < n ? in->z.avail_in : n;
+    memcpy(p, in->z.next_in, (size_t)got);
+    in->z.next_in += got;
+    in->z.avail_in -= (uInt)got;
+    while (got < n) {
+        size_t r = fread(p + got, 1, (size_t)(n - got), in->f);
+        if (r == 0 && ferror(in->f))
+            return nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path,
+                             (long long)(in->pos + got), strerror(errno)), -1;
+        if (r == 0)
+            break;
+        got += (int64_t)r;
+        in->raw += (int64_t)r;
     }
-    unsigned char *from = malloc(1 << 16), *to = malloc(1 << 16);
-    int64_t good = 0;
-    int rc = Z_OK;
-    while (from && to && rc != Z_DATA_ERROR && rc != Z_MEM_ERROR && rc != Z_NEED_DICT) {
-        if (z.avail_in == 0) {
-            z.avail_in = (uInt)fread(from, 1, 1 << 16, f);
-            z.next_in = from;
-            if (z.avail_in == 0)
-                break; /* the file ends */
+    return got;
+}
+
+/* Between members: true with in_member set when the next bytes start another member,
+ * true with in_member clear at the end of the file (after any zero padding, which gzip
+ * and Python's gzip accept), false with an error when other bytes follow. `at` is the
+ * uncompressed byte reached. */
+static bool next_member(GzIn *in, int64_t at, NnrtError *err) {
+    z_stream *z = &in->z;
+    for (;;) {
+        while (z->avail_in > 0 && z->next_in[0] == 0)
+            z->next_in++, z->avail_in--;
+        if (z->avail_in < 2 && !feof(in->f) && !gz_fill(in, err))
+            return false;
+        if (z->avail_in == 0 && feof(in->f))
+            return true;
+        if (z->avail_in >= 2 && z->next_in[0] == 0x1f && z->next_in[1] == 0x8b) {
+            inflateReset(z);
+            in->in_member = true;
+            return true;
         }
-        z.next_out = to;
-        z.avail_out = 1 << 16;
-        rc = inflate(&z, Z_NO_FLUSH);
-        good += (int64_t)((1 << 16) - z.avail_out);
-        if (rc == Z_STREAM_END) { /* another member follows, if the next bytes start one */
-            if (z.avail_in == 0) {
-                z.avail_in = (uInt)fread(from, 1, 1 << 16, f);
-                z.next_in = from;
-            }
-            if (z.avail_in < 2 || z.next_in[0] != 0x1f || z.next_in[1] != 0x8b)
-                break;
-            inflateReset(&z);
-            rc = Z_OK;
-        } else if (rc == Z_BUF_ERROR && z.avail_in > 0) {
-            break; /* no progress possible */
-        }
+        if (z->avail_in >= 2 || (z->avail_in == 1 && feof(in->f)) || z->next_in[0] != 0x1f)
+            break;
     }
-    inflateEnd(&z);
-    free(from);
-    free(to);
-    fclose(f);
-    return good;
+    return nnrt_fail(err, "%s: byte %lld: the gzip-compressed data ends, but the file goes on "
+                     "(at its byte %lld) with bytes that start no gzip member: a damaged "
+                     "member, or data appended to the file", in->path, (long long)at,
+                     (long long)(in->raw - z->avail_in));
+}
+
+/* Inflates up to n bytes into p: members one after the other; fewer only at the end. */
+static int64_t gzip_read(GzIn *in, unsigned char *p, int64_t n, NnrtError *err) {
+    z_stream *z = &in->z;
+    int64_t got = 0;
+    while (got < n) {
+        if (!in->in_member) {
+            if (!next_member(in, in->pos + got, err))
+                return -1;
+            if (!in->in_member)
+                break; /* the end of the file */
+        }
+        if (z->avail_in == 0 && !feof(in->f) && !gz_fill(in, err))
+            return -1;
+        int64_t want = n - got;
+        z->next_out = p + got;
+        z->avail_out = want > (1 << 30) ? (1u << 30) : (uInt)want;
+        uInt before = z->avail_out;
+        int rc = inflate(z, Z_NO_FLUSH); /* also without input: a copy may be pending */
+        got += before - z->avail_out;
+        if (rc == Z_STREAM_END)
+            in->in_member = false;
+        else if (rc == Z_BUF_ERROR && z->avail_in == 0 && feof(in->f))
+            /* zlib's gzread returned the data so far as if the file ended there */
+            return nnrt_fail(err, "%s: byte %lld: the gzip-compressed data ends early: the file "
+                             "is truncated (an interrupted download or copy?)", in->path,
+                             (long long)(in->pos + got)), -1;
+        else if (rc == Z_MEM_ERROR)
+            return nnrt_fail(err, "%s: byte %lld: out of memory inflating the file", in->path,
+                             (long long)(in->pos + got)), -1;
+        else if (rc != Z_OK && (rc != Z_BUF_ERROR || z->avail_in > 0))
+            return nnrt_fail(err, "%s: byte %lld: the gzip-compressed data is damaged (%s)",
+                             in->path, (long long)(in->pos + got),
+                             z->msg ? z->msg : "invalid data"), -1;
+    }
+    return got;
 }
 
 int64_t nnrt_gz_read(GzIn *in, void *buf, int64_t n, NnrtError *err) {
-    char *p = buf;
-    int64_t got = 0;
-    while (got < n) {
-        int64_t want = n - got;
-        unsigned ask = want > (1 << 30) ? (1u << 30) : (unsigned)want;
-        int r = gzread(in->gz, p + got, ask);
-        if (r < 0) {
-            int code;
-            const char *msg = gzerror(in->gz, &code);
-            size_t plen = strlen(in->path); /* zlib's message repeats the path */
-            if (strncmp(msg, in->path, plen) == 0 && strncmp(msg + plen, ": ", 2) == 0)
-                msg += plen + 2;
-            int64_t at = in->pos + got, good = code == Z_DATA_ERROR ? gz_good_bytes(in) : -1;
-            if (code == Z_DATA_ERROR)
-                nnrt_fail(err, "%s: byte %lld: the gzip-compressed data is damaged (%s)",
-                          in->path, (long long)(good > at ? good : at), msg);
-            else
-                nnrt_fail(err, "%s: byte %lld: cannot read: %s", in->path, (long long)at,
-                          code == Z_ERRNO ? strerror(errno) : msg);
-            return -1;
-        }
-        if (r == 0) {
-            /* zlib returns what it could inflate from a .gz file cut short, as if the
-             * data ended there, and only notes "unexpected end of file": a truncated
-             * download would otherwise read as a shorter data set */
-            int code;
-            gzerror(in->gz, &code);
-            if (code == Z_BUF_ERROR) {
-                int64_t at = in->pos + got, good = gz_good_bytes(in);
-                nnrt_fail(err, "%s: byte %lld: the gzip-compressed data ends early: the file is "
-                          "truncated (an interrupted download or copy?)", in->path,
-                          (long long)(good > at ? good : at));
-                return -1;
-            }
-            break;
-        }
-        got += r;
-    }
-    in->pos += got;
+    int64_t got = in->gzip ? gzip_read(in, buf, n, err) : plain_read(in, buf, n, err);
+    if (got > 0)
+        in->pos += got;
     return got;
 }
 
@@ -237,7 +270,7 @@ bool nnrt_gz_expect_end(GzIn *in, const char *what, NnrtError *err) {
     if (got == 0)
         return true;
     char more[64] = "";
-    if (gzdirect(in->gz) && in->file_bytes > at)
+    if (!in->gzip && in->file_bytes > at)
         snprintf(more, sizeof more, "%lld ", (long long)(in->file_bytes - at));
     return nnrt_fail(err, "%s: byte %lld: the file goes on after the %s its header announces "
                      "(%smore bytes); the header or the file is damaged", in->path,

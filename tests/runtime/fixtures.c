@@ -246,6 +246,46 @@ static bool write_cut_gz(const char *csv, const char *path) {
     return ok;
 }
 
+/* n bytes as one gzip member, appended to f. */
+static bool write_member(FILE *f, const unsigned char *data, size_t n) {
+    z_stream z = {0};
+    if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return false;
+    size_t bound = deflateBound(&z, (uLong)n);
+    unsigned char *gz = malloc(bound);
+    z.next_in = (unsigned char *)data, z.avail_in = (uInt)n;
+    z.next_out = gz, z.avail_out = (uInt)bound;
+    bool ok = gz && deflate(&z, Z_FINISH) == Z_STREAM_END;
+    size_t len = bound - z.avail_out;
+    deflateEnd(&z);
+    ok = ok && fwrite(gz, 1, len, f) == len;
+    free(gz);
+    return ok;
+}
+
+/* csv as two gzip members (as `cat a.gz b.gz` makes), the second from line 12 on, then
+ * zero padding (gzip and Python's gzip accept it); or, with `appended`, the first member
+ * followed by the rest of the text uncompressed, which zlib's gzread ignored. */
+static bool write_members_gz(const char *csv, const char *path, bool appended) {
+    unsigned char *text = NULL;
+    size_t n = 0, cut = 0;
+    bool ok = fx_read(csv, &text, &n);
+    for (int lines = 0; ok && cut < n && lines < 11; cut++)
+        lines += text[cut] == '\n';
+    FILE *f = ok ? fopen(path, "wb") : NULL;
+    ok = f && write_member(f, text, cut);
+    if (ok && appended) {
+        ok = fwrite(text + cut, 1, n - cut, f) == n - cut;
+    } else if (ok) {
+        static const unsigned char zeros[16];
+        ok = write_member(f, text + cut, n - cut) && fwrite(zeros, 1, 16, f) == 16;
+    }
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    free(text);
+    return ok;
+}
+
 /* 40000 rows of 784 pixels and a label, gzip-compressed (350 kB, 63 MB of text): their
  * floats need more than a 200 MB ulimit leaves beside the text. */
 static bool write_rows_gz(const char *path) {
@@ -276,5 +316,7 @@ bool fx_write_all(const char *dir) {
            write_csv(join(dir, "big.csv"), N_EXAMPLES, -1, "1e39", false) &&
            write_csv(join(dir, "nolabel.csv"), N_EXAMPLES, -1, NULL, true) &&
            write_cut_gz(join(dir, "data.csv"), join(dir, "cut.csv.gz")) &&
+           write_members_gz(join(dir, "data.csv"), join(dir, "members.csv.gz"), false) &&
+           write_members_gz(join(dir, "data.csv"), join(dir, "appended.csv.gz"), true) &&
            write_rows_gz(join(dir, "rows.csv.gz"));
 }

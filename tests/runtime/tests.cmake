@@ -69,6 +69,14 @@ runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not suppor
 runtime_expect(error.csv_gz_truncated 1
     "cut.csv.gz: byte [0-9]+: the gzip-compressed data ends early: the file is truncated"
     --data ${RT_DATA}/cut.csv.gz)
+# Gzip members one after the other (and zero padding) are one file; bytes after a member
+# that start no other one are an error (before: zlib ignored them, and a .csv.gz with rows
+# appended uncompressed, or a damaged second member, trained on the first member's rows).
+runtime_expect(data.csv_gz_members 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
+    --data ${RT_DATA}/members.csv.gz --test ${RT_DATA}/data.csv --epochs 1)
+runtime_expect(error.csv_gz_appended 1
+    "appended.csv.gz: byte [0-9]+: the gzip-compressed data ends, but the file goes on \\(at its byte [0-9]+\\) with bytes that start no gzip member"
+    --data ${RT_DATA}/appended.csv.gz)
 # Values a header announces beyond the memory the process may use: an error naming the
 # file (before: "out of memory allocating 196000000 bytes"); a .gz file announcing more
 # than it holds allocates what arrives, not the announcement.
