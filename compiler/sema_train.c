@@ -481,10 +481,12 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     ok &= path_opt(T, &A, "labels", &src->labels_path);
     src->features_path = resolve_path(T, src->features_path);
     src->labels_path = resolve_path(T, src->labels_path);
-    if (k == 0 && !args_get(&A, "labels")) {
-        diag_error(T->S->d, call->name_loc, "idx needs the labels file too");
-        diag_hint(T->S->d, call->name_loc, "idx(\"train-images-idx3-ubyte.gz\", "
-                                           "\"train-labels-idx1-ubyte.gz\")");
+    if ((k == 0 || k == 2) && !args_get(&A, "labels")) { /* the runtime would refuse it */
+        diag_error(T->S->d, call->name_loc, "%s needs the labels file too",
+                   k == 0 ? "idx" : "npy");
+        diag_hint(T->S->d, call->name_loc, k == 0 ? "idx(\"train-images-idx3-ubyte.gz\", "
+                                                    "\"train-labels-idx1-ubyte.gz\")"
+                                                  : "npy(\"x.npy\", \"y.npy\")");
         ok = false;
     }
     ok &= num_opt(T, &A, "scale", &src->scale, -1e30, 1e30);
