@@ -369,6 +369,8 @@ static const char *const option_aliases[][2] = {
     {"batch_size", "batch"},   {"filters", "filters"},
     {"target_shape", "shape"}, /* Reshape(target_shape=…) */
     {"negative_slope", "alpha"}, /* Keras 3's LeakyReLU(negative_slope=…) */
+    {"initial_accumulator_value", "initial_accumulator"}, /* Adagrad */
+    {"restore_best_weights", "restore_best"},             /* EarlyStopping */
 };
 
 static const char *canonical_option(const char *key) {

@@ -41,6 +41,7 @@ accept '\(sgd: 1 slot'      "$ce()" 'SGD(learning_rate=0.1, momentum=0.9, nester
 accept '\(rmsprop: 1 slot'  "$ce" 'RMSprop()' '[accuracy]'
 accept '\(adam: 2 slots'    CategoricalCrossentropy 'Adam(beta_1=0.8)' accuracy
 accept '\(adagrad: 1 slot'  sparse_categorical_crossentropy Adagrad accuracy
+accept '\(adagrad: 1 slot'  "$ce" 'Adagrad(initial_accumulator_value=0.2)' accuracy
 accept '\(adadelta: 2 slots' "$ce" 'Adadelta()' accuracy
 accept '\(nadam: 2 slots'   "$ce" Nadam accuracy
 accept '\(adamw: 2 slots'   "$ce" 'AdamW(weight_decay=0.01)' accuracy
@@ -72,6 +73,12 @@ for fit in "shuffle=False  verbose='auto'  validation_data=csv('v.csv')" "shuffl
 train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  %s }\n" "$fit" >"$tmp/f.nn"
     summary_matches "$fit" "$tmp/f.nn" 'Total params: 15'
 done
+
+# EarlyStopping's restore_best_weights= is restore_best.
+printf "model m { input [4] dense(3, activation='softmax') }
+train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validation_split = 0.2
+  early_stopping = early_stopping(patience=2, restore_best_weights=True) }\n" >"$tmp/e.nn"
+summary_matches "restore_best_weights=True" "$tmp/e.nn" 'Total params: 15'
 
 echo "keras: $passes passed, $fails failed"
 [ $fails -eq 0 ]
