@@ -1170,10 +1170,19 @@ static void check_loss_against_output(Train *T) {
         diag_error(T->S->d, T->classes_loc, "classes names the classes of a classifier, but "
                    "loss %s makes this model a regression", loss);
         diag_hint(T->S->d, T->classes_loc, "drop classes, or use a classification loss");
-    } else if (t->n_class_names && t->n_class_names != classes &&
-               !(t->loss == NNRT_LOSS_BINARY_CE && classes == 1 && t->n_class_names == 2))
+    } else if (t->n_class_names && t->loss == NNRT_LOSS_BINARY_CE && classes == 1) {
+        /* the trainer reads names[0] for a prediction of 0 and names[1] for 1 */
+        if (t->n_class_names != 2) {
+            diag_error(T->S->d, T->classes_loc, "one sigmoid output unit has two classes, 0 and "
+                       "1, but classes gives %d name%s", t->n_class_names,
+                       t->n_class_names == 1 ? "" : "s");
+            diag_hint(T->S->d, T->classes_loc, "name both, the class of label 0 first: "
+                      "classes = [\"no\", \"yes\"]");
+        }
+    } else if (t->n_class_names && t->n_class_names != classes) {
         diag_error(T->S->d, T->classes_loc, "%d class names for %lld output classes",
                    t->n_class_names, (long long)classes);
+    }
 }
 
 /* The trainer reports accuracy (and top-k) for a classifier and RMSE and MAE for a
