@@ -121,6 +121,15 @@ static int64_t training_flops(const Graph *g) {
     return total;
 }
 
+/* "dense_1 (Dense)", written whole (a bound name has no length limit), padded to width. */
+static int label_len(const Node *n) {
+    return (int)(strlen(n->name) + strlen(node_keras_class(n)) + 3);
+}
+
+static void print_label(const Node *n, int width, FILE *out) {
+    fprintf(out, "%s (%s)%*s", n->name, node_keras_class(n), width - label_len(n), "");
+}
+
 void summary_print(const Graph *g, FILE *out) {
     bool chain = is_chain(g);
     char buf[256], num[32], num2[32];
@@ -129,7 +138,7 @@ void summary_print(const Graph *g, FILE *out) {
     int wname = 28, wshape = 22, wconn = 0;
     for (int i = first; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        int len = snprintf(buf, sizeof buf, "%s (%s)", n->name, node_keras_class(n));
+        int len = label_len(n);
         if (len + 2 > wname)
             wname = len + 2;
         len = (int)strlen(shape_str(n->out, buf, sizeof buf));
@@ -165,10 +174,10 @@ void summary_print(const Graph *g, FILE *out) {
     rule(out, '=', width);
     for (int i = first; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        char label[160], shape[96];
-        snprintf(label, sizeof label, "%s (%s)", n->name, node_keras_class(n));
-        fprintf(out, " %-*s%-*s%*s%*s", wname, label, wshape,
-                shape_str(n->out, shape, sizeof shape), wparam,
+        char shape[96];
+        fputc(' ', out);
+        print_label(n, wname, out);
+        fprintf(out, "%-*s%*s%*s", wshape, shape_str(n->out, shape, sizeof shape), wparam,
                 commas(n->trainable + n->non_trainable, num, sizeof num), wflops,
                 commas(n->flops, num2, sizeof num2));
         if (!chain) {
