@@ -1,8 +1,9 @@
 /*
  * diag.c — GNU-style diagnostics with the offending source line and a caret underline,
  * plus the "did you mean" helper used by every pass that looks names up in a table.
- * Columns are counted in bytes by the lexer; the underline is placed by display width,
- * so a tab in the source line is echoed as a tab in the padding.
+ * Columns are counted in bytes by the lexer; the underline is placed by display width
+ * (a CJK character takes two columns, a combining accent none), so a tab in the source
+ * line is echoed as a tab in the padding.
  */
 #include "diag.h"
 
@@ -84,6 +85,62 @@ enum { SHOWN_BEFORE = 60, SHOWN_LINE = 160 }; /* a long line is shown around the
 
 static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
+/* Decodes the UTF-8 character at s (n bytes left) into *c and returns its length; a byte
+ * that starts no valid character is one character of its own. */
+static int utf8_decode(const char *s, int n, uint32_t *c) {
+    unsigned char b = (unsigned char)s[0];
+    int len = b < 0x80 ? 1 : b >= 0xF0 && b < 0xF5 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
+    if (len == 0 || len > n) {
+        *c = 0xFFFD;
+        return 1;
+    }
+    *c = len == 1 ? b : b & (0x7F >> len);
+    for (int i = 1; i < len; i++) {
+        if (!utf8_continuation(s[i])) {
+            *c = 0xFFFD;
+            return 1;
+        }
+        *c = *c << 6 | ((unsigned char)s[i] & 0x3F);
+    }
+    return len;
+}
+
+/* The columns a terminal gives character c: 0 for combining marks and zero-width
+ * characters, 2 for East Asian wide and fullwidth ones (CJK, kana, Hangul, fullwidth
+ * forms, emoji), else 1. The ranges are the large blocks of Unicode's EastAsianWidth.txt
+ * (W and F) and of its general category Mn, as chibicc's display_width() uses. */
+static int char_width(uint32_t c) {
+    static const uint32_t zero[][2] = {
+        {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A},
+        {0x064B, 0x065F}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200F},
+        {0x202A, 0x202E}, {0x2060, 0x2064}, {0x20D0, 0x20FF}, {0xFE00, 0xFE0F},
+        {0xFE20, 0xFE2F}, {0xFEFF, 0xFEFF}, {0xE0100, 0xE01EF},
+    };
+    static const uint32_t wide[][2] = {
+        {0x1100, 0x115F}, {0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23EC},
+        {0x25FD, 0x25FE}, {0x2614, 0x2615}, {0x2648, 0x2653}, {0x26A1, 0x26A1},
+        {0x26AA, 0x26AB}, {0x26BD, 0x26BE}, {0x26C4, 0x26C5}, {0x26D4, 0x26D4},
+        {0x26EA, 0x26EA}, {0x26F2, 0x26F5}, {0x26FA, 0x26FD}, {0x2705, 0x2705},
+        {0x270A, 0x270B}, {0x2728, 0x2728}, {0x274C, 0x274C}, {0x2753, 0x2755},
+        {0x2757, 0x2757}, {0x2795, 0x2797}, {0x27B0, 0x27B0}, {0x27BF, 0x27BF},
+        {0x2B1B, 0x2B1C}, {0x2B50, 0x2B50}, {0x2B55, 0x2B55}, {0x2E80, 0x303E},
+        {0x3041, 0x33FF}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF},
+        {0xA960, 0xA97F}, {0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE10, 0xFE19},
+        {0xFE30, 0xFE6F}, {0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x16FE0, 0x18AFF},
+        {0x1B000, 0x1B2FF}, {0x1F004, 0x1F004}, {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F18E},
+        {0x1F191, 0x1F19A}, {0x1F200, 0x1F251}, {0x1F300, 0x1F64F}, {0x1F680, 0x1F6FF},
+        {0x1F7E0, 0x1F7EB}, {0x1F90C, 0x1F9FF}, {0x1FA70, 0x1FAFF}, {0x20000, 0x2FFFD},
+        {0x30000, 0x3FFFD},
+    };
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        if (c >= zero[i][0] && c <= zero[i][1])
+            return 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (c >= wide[i][0] && c <= wide[i][1])
+            return 2;
+    return 1;
+}
+
 /*    4 |     conv2(32, kernel=3)
  *      |     ^~~~~                   */
 static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
@@ -106,17 +163,27 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
     const char *more_before = from > 0 ? "…" : "", *more_after = to < len ? "…" : "";
     fprintf(out, "%5d | %s%.*s%s\n", loc.line, more_before, to - from, line + from, more_after);
     fprintf(out, "      | %s", from > 0 ? " " : "");
-    /* one column per character: the bytes after the first of a UTF-8 character take none */
-    for (int i = from; i < col - 1 && i < len; i++)
-        if (!utf8_continuation(line[i]))
-            fputc(line[i] == '\t' ? '\t' : ' ', out);
+    /* as many columns as each character takes on a terminal (char_width) */
+    uint32_t c;
+    int i = from;
+    while (i < col - 1 && i < len) {
+        int n = utf8_decode(line + i, len - i, &c);
+        if (c == '\t')
+            fputc('\t', out);
+        else
+            fprintf(out, "%*s", char_width(c), "");
+        i += n;
+    }
+    int end = col - 1 + loc.len;
+    if (end > to)
+        end = to;
     fputc('^', out);
-    int span = loc.len;
-    if (col - 1 + span > to)
-        span = to - (col - 1);
-    for (int i = 1; i < span; i++)
-        if (!utf8_continuation(line[col - 1 + i])) /* one mark per character, not per byte */
+    for (bool first = true; i < end; first = false) {
+        int n = utf8_decode(line + i, len - i, &c);
+        for (int w = char_width(c) - first; w > 0; w--)
             fputc('~', out);
+        i += n;
+    }
     fputc('\n', out);
 }
 
