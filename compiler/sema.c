@@ -1197,7 +1197,8 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
             let_stmt(B, body->scope, st->bind, st->bind_loc, st->value);
             break;
         }
-        first = false;
+        if (st->kind != ST_LET) /* `let n = 4  input [n]`: the input is still first */
+            first = false;
     }
 }
 

@@ -56,6 +56,9 @@ expect 1 '^ dense \(Dense\) +\(None, 28, 10\)'  -- "$nnlc" --summary "$tmp/nofla
 # ... and names the optimizer written, though its options have an error (it said rmsprop).
 printf 'model m { input [4] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  optimizer = adam(lr=0.001, momentum=0.9) }\n' >"$tmp/optbad.nn"
 expect 1 'optimizer state .*\(adam: 2 slots per parameter\)' -- "$nnlc" --summary "$tmp/optbad.nn"
+# A let before the input leaves it the first statement: no "should be the first" warning.
+printf 'model m {\n  let n = 4\n  input [n]\n  dense(n)\n}\n' >"$tmp/letinput.nn"
+expect 0 '^no warning$' -- sh -c "err=\$('$nnlc' --summary '$tmp/letinput.nn' 2>&1 >/dev/null); [ \$? -eq 0 ] && [ -z \"\$err\" ] && echo no warning"
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
 # Totals past 2^63 saturate and say "over" instead of wrapping negative: five conv2d of
