@@ -22,6 +22,8 @@ typedef struct LexState {
     int error_line;     /* line of the last lexical error, 0 if none */
     int operand_line;   /* line of the last token if it ends an operand (a number, a name,
                            ')' or ']'), else 0: `hidden // 2` is then Python's division */
+    bool operand_name;  /* ... and that token is a name */
+    int depth;          /* '(' and '[' open (since the last '{' or '}') */
 } LexState;
 
 enum { MAX_OPEN_BRACES = 64 };
@@ -614,7 +616,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *
 
 Program *parse_program(Arena *a, Diag *d, const char *src, size_t len) {
     ParseState ps = {0};
-    ps.lex = (LexState){a, d, 1, 1, 0, 0};
+    ps.lex = (LexState){a, d, 1, 1, 0, 0, false, 0};
     ps.prog = ARENA_NEW(a, Program);
     yyscan_t scanner;
     if (yylex_init_extra(&ps.lex, &scanner) != 0) {
