@@ -7,6 +7,7 @@
  */
 #include "diag.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -291,7 +292,8 @@ void diag_file_error(Diag *d, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Levenshtein distance with an early cap; names are short, so O(n·m) is fine. */
+/* Levenshtein distance with an early cap; names are short, so O(n·m) is fine. Letters
+ * match in any case: 'ReLU' is 'relu' misspelled by none, not by three. */
 static int edit_distance(const char *a, const char *b) {
     size_t n = strlen(a), m = strlen(b);
     if (n > 64 || m > 64)
@@ -302,7 +304,8 @@ static int edit_distance(const char *a, const char *b) {
     for (size_t i = 1; i <= n; i++) {
         cur[0] = (int)i;
         for (size_t j = 1; j <= m; j++) {
-            int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                     tolower((unsigned char)b[j - 1]));
             int del = prev[j] + 1, ins = cur[j - 1] + 1;
             cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
         }
