@@ -530,7 +530,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     enum { MAX_EXPECTED = 4 };
     yysymbol_kind_t expected[MAX_EXPECTED];
     int n = useful_expected(ctx, expected, MAX_EXPECTED);
-    int shown = n < MAX_EXPECTED ? n : MAX_EXPECTED;
     yysymbol_kind_t found = yypcontext_token(ctx);
     const YYLTYPE *loc = yypcontext_location(ctx);
     /* The usual cause of an error at the start of a line: the previous line is unclosed. */
@@ -570,8 +569,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                  yyget_text(scanner));
     }
     diag_error(ps->lex.diag, at_loc, "%s", msg);
-    const char *closer = expects(expected, shown, "')'") ? ")"
-                         : expects(expected, shown, "']'") ? "]" : NULL;
+    /* every token that may come, not only the few named: after `flatten(` a value may
+     * come too, and the message says "unexpected '}'" */
+    yysymbol_kind_t all[YYNTOKENS];
+    int nall = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
+    const char *closer = expects(all, nall, "')'") ? ")" : expects(all, nall, "']'") ? "]" : NULL;
     if (closer && (new_line || found == YYSYMBOL_YYEOF)) {
         SrcLoc end = {ps->prev_line, ps->prev_col, 0};
         diag_hint(ps->lex.diag, end, "is a '%s' missing at the end of line %d?", closer,
