@@ -157,7 +157,7 @@ static const char *const *options_of(OpKind op, int act, int *npos) {
     case OP_DENSE: return dense_opts;
     case OP_CONV1D: case OP_CONV2D: *npos = 2; return conv_opts;
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D:
-    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: return pool_opts;
+    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: *npos = 3; return pool_opts;
     case OP_RESHAPE: return reshape_opts;
     case OP_DROPOUT: return dropout_opts;
     case OP_BATCHNORM: *npos = 0; return batchnorm_opts;

@@ -65,6 +65,13 @@ train { loss = sparse_categorical_crossentropy  data = csv('d.csv') }\n" >"$tmp/
 summary_matches "padding='SAME'" "$tmp/p.nn" 'conv2d \(Conv2D\) +\(None, 8, 8, 2\)' \
     'max_pooling2d \(MaxPooling2D\) +\(None, 2, 2, 2\)'
 
+# Pooling's options by position, in Keras' order (pool_size, strides, padding).
+printf "model m { input [9, 9, 1] MaxPooling2D(2, 2) AveragePooling2D((2, 2), (1, 1), 'same')
+  reshape([16, 1]) MaxPooling1D(3, 2, 'same') flatten() }\n" >"$tmp/pp.nn"
+summary_matches "MaxPooling2D(2, 2)" "$tmp/pp.nn" 'max_pooling2d \(MaxPooling2D\) +\(None, 4, 4, 1\)' \
+    'average_pooling2d \(AveragePooling2D\) +\(None, 4, 4, 1\)' \
+    'max_pooling1d \(MaxPooling1D\) +\(None, 8, 1\)'
+
 # fit()'s arguments as Keras spells them: shuffle=False, verbose='auto' (or 0, 1, 2),
 # validation_data (a data source; what a trainer makes of them is codegen/settings.sh).
 for fit in "shuffle=False  verbose='auto'  validation_data=csv('v.csv')" "shuffle=True  verbose=0" \
