@@ -90,7 +90,7 @@ static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80
  * that starts no valid character is one character of its own. */
 static int utf8_decode(const char *s, int n, uint32_t *c) {
     unsigned char b = (unsigned char)s[0];
-    int len = b < 0x80 ? 1 : b >= 0xF0 && b < 0xF5 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
+    int len = b < 0x80 ? 1 : b >= 0xF5 ? 0 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
     if (len == 0 || len > n) {
         *c = 0xFFFD;
         return 1;
