@@ -308,12 +308,17 @@ stmt
                                 }
     ;
 
-/* `dense(10)(h)`: the explicit inputs, as a list node (NULL when not written). */
+/* `dense(10)(h)`: the explicit inputs, as a list node (NULL when not written); Keras
+ * writes a merge layer's as one list, `Add()([a, b])`. */
 inputs_opt
     : %empty                    { $$ = NULL; }
     | '(' names_opt ')'         {
                                     $$ = new_expr(ps, EX_LIST, span(@1, @3));
                                     $$->items = $2;
+                                }
+    | '(' '[' names_opt ']' ')' {
+                                    $$ = new_expr(ps, EX_LIST, span(@1, @5));
+                                    $$->items = $3;
                                 }
     ;
 

@@ -721,15 +721,35 @@ static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
     return NULL;
 }
 
-/* Gathers a layer's inputs: explicit `(a, b)`, or for merge layers positional names, or
- * else the previous statement's tensor. Returns the count, or -1 if any is missing. */
+/* Whether e is a list of names and nothing else, `[a, b]`. */
+static bool names_only(const Expr *e) {
+    if (e->kind != EX_LIST || !e->items)
+        return false;
+    for (const Expr *item = e->items; item; item = item->next)
+        if (item->kind != EX_NAME)
+            return false;
+    return true;
+}
+
+/* Gathers a layer's inputs: explicit `(a, b)`, or for merge layers positional names (or
+ * one list of them, Keras' `add([a, b])`), or else the previous statement's tensor.
+ * Returns the count, or -1 if any is missing. */
 static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, Node **in,
                          int max, int *skip_positional) {
     bool broken = false;
     int n = 0;
     *skip_positional = 0;
     const Expr *list = st->has_inputs ? st->inputs : NULL;
-    if (!st->has_inputs && merge) {
+    const Arg *first = st->call->args;
+    if (!st->has_inputs && merge && first && !first->key && names_only(first->value)) {
+        /* Keras' functional form, concatenate([a, b]): the list is the inputs */
+        for (const Expr *e = first->value->items; e; e = e->next) {
+            if (n < max)
+                in[n] = tensor_named(B, body, e, &broken);
+            n++;
+        }
+        (*skip_positional)++;
+    } else if (!st->has_inputs && merge) {
         /* add(a, b): leading positional names are the inputs. */
         for (const Arg *arg = st->call->args; arg && !arg->key; arg = arg->next) {
             if (arg->value->kind != EX_NAME)
