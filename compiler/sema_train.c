@@ -1179,6 +1179,15 @@ static void check_loss_against_output(Train *T) {
             diag_hint(T->S->d, T->classes_loc, "name both, the class of label 0 first: "
                       "classes = [\"no\", \"yes\"]");
         }
+    } else if (t->n_class_names && t->loss == NNRT_LOSS_BINARY_CE) {
+        /* several sigmoid units are as many yes/no labels (multi-label), not classes of
+         * one label: nothing would show the names, and a CSV's label would be read as
+         * one of the first two */
+        diag_error(T->S->d, T->classes_loc, "classes names the classes of one label, but "
+                   "%lld sigmoid output units with binary_crossentropy are %lld independent "
+                   "yes/no labels", (long long)classes, (long long)classes);
+        diag_hint(T->S->d, T->classes_loc, "drop classes; for one label of %lld classes use "
+                  "a softmax output and sparse_categorical_crossentropy", (long long)classes);
     } else if (t->n_class_names && t->n_class_names != classes) {
         diag_error(T->S->d, T->classes_loc, "%d class names for %lld output classes",
                    t->n_class_names, (long long)classes);
