@@ -125,6 +125,27 @@ static void collect_constants(Scope *s, const char **names, int max, int *n) {
                 names[(*n)++] = b->name;
 }
 
+/* Whether a SrcLoc comes before another in the file. */
+static bool loc_before(SrcLoc a, SrcLoc b) {
+    return a.line < b.line || (a.line == b.line && a.col < b.col);
+}
+
+/* A `let name = …` inside a model or block that the name's scope does not see: one
+ * declared after its use in the same body, or one of another body (a model's constant
+ * used in the train block). NULL when there is none; *owner is its model or block. */
+static const Stmt *hidden_let(const Sema *S, const Expr *e, const Decl **owner) {
+    for (const Decl *d = S->prog ? S->prog->decls : NULL; d; d = d->next) {
+        if (d->kind != DECL_MODEL && d->kind != DECL_BLOCK)
+            continue;
+        for (const Stmt *st = d->body; st; st = st->next)
+            if (st->kind == ST_LET && st->bind && strcmp(st->bind, e->str) == 0) {
+                *owner = d;
+                return st;
+            }
+    }
+    return NULL;
+}
+
 static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
     const Binding *b = scope_find(sc, e->str);
     if (b && b->cyclic)
@@ -139,11 +160,26 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
     collect_constants(sc, names, 64, &n);
     names[n] = NULL;
     const char *near = diag_suggest(e->str, names);
-    if (near)
+    const Decl *owner = NULL;
+    const Stmt *let = near ? NULL : hidden_let(S, e, &owner);
+    if (near) {
         diag_hint(S->d, e->loc, "did you mean '%s'?", near);
-    else
+    } else if (let && loc_before(owner->loc, e->loc) && loc_before(e->loc, owner->close_loc)) {
+        if (loc_before(e->loc, let->loc))
+            diag_note(S->d, let->loc, "'%s' is declared here, after its use: a constant is "
+                      "seen only by what follows it", e->str);
+        else /* a block's constant, used in another body within this one's lines: none */
+            diag_note(S->d, let->loc, "'%s' is declared here", e->str);
+    } else if (let) {
+        diag_note(S->d, let->loc, "'%s' is a constant of %s '%s', seen only inside it",
+                  e->str, owner->kind == DECL_MODEL ? "model" : "block", owner->name);
+        diag_hint(S->d, e->loc, "declare it before the %s (`let %s = …` at the top of the "
+                  "file) to use it here too", owner->kind == DECL_MODEL ? "model" : "block",
+                  e->str);
+    } else {
         diag_hint(S->d, e->loc, "constants are declared with `let %s = …` before use",
                   e->str);
+    }
 }
 
 /* An expression as messages quote it: a list of 100,000 numbers is cut after
