@@ -677,6 +677,12 @@ static void set_metrics(Train *T, const Expr *value) {
     }
 }
 
+/* Keras' patience=0 acts as 1 in EarlyStopping and ReduceLROnPlateau: both count the
+ * epoch without improvement before they compare, so either stops (or reduces) at the
+ * first such epoch. Taken as 1 in the call forms; `early_stopping = 0` alone, which
+ * could be read as "off", stays an error. */
+static int keras_patience(int patience) { return patience == 0 ? 1 : patience; }
+
 static void set_early_stopping(Train *T, const Expr *value) {
     Scope *sc = T->sc;
     const Expr *r = sema_resolve(T->S, &sc, value);
@@ -699,8 +705,9 @@ static void set_early_stopping(Train *T, const Expr *value) {
     patience = 3;
     bool restore = false;
     if (call && args_get(&A, "patience") &&
-        !int_value(T, sc, args_get(&A, "patience"), "patience", 1, &patience))
+        !int_value(T, sc, args_get(&A, "patience"), "patience", 0, &patience))
         return;
+    patience = keras_patience(patience);
     if (call && !num_opt(T, &A, "min_delta", &T->t->early_stop_min_delta, 0, 1e30))
         return;
     if (call && !bool_opt(T, &A, "restore_best", &restore))
@@ -750,8 +757,9 @@ static void set_schedule(Train *T, const Expr *value) {
         t->sched_every = v;
     if (args_get(&A, "steps") && sema_int(T->S, T->sc, args_get(&A, "steps"), "steps", 1, &v))
         t->sched_decay_steps = v;
-    if (args_get(&A, "patience"))
-        int_value(T, T->sc, args_get(&A, "patience"), "patience", 1, &t->sched_patience);
+    if (args_get(&A, "patience") &&
+        int_value(T, T->sc, args_get(&A, "patience"), "patience", 0, &t->sched_patience))
+        t->sched_patience = keras_patience(t->sched_patience);
 }
 
 /* Flips, shifts and rotations move pixels: the input must be an image, (H, W) or

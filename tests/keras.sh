@@ -87,5 +87,13 @@ train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validatio
   early_stopping = early_stopping(patience=2, restore_best_weights=True) }\n" >"$tmp/e.nn"
 summary_matches "restore_best_weights=True" "$tmp/e.nn" 'Total params: 15'
 
+# Keras' patience=0 (which acts as 1 in EarlyStopping and ReduceLROnPlateau) is accepted.
+printf "model m { input [4] dense(3, activation='softmax') }
+train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validation_split = 0.2
+  early_stopping = early_stopping(patience=0)
+  schedule = reduce_on_plateau(factor=0.5, patience=0) }
+" >"$tmp/p.nn"
+summary_matches "patience=0" "$tmp/p.nn" 'Total params: 15'
+
 echo "keras: $passes passed, $fails failed"
 [ $fails -eq 0 ]
