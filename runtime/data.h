@@ -65,6 +65,9 @@ typedef struct DataSpec {
     bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
     int64_t index_limit;   /* > 0: every feature is an index 0..index_limit − 1 (an embedding
                               reads the input), whole as the file stores it */
+    bool one_hot_rows;     /* a .npy label file may hold one-hot rows of n_classes values
+                              (Keras' to_categorical, for categorical_crossentropy): they are
+                              read as the class indices they mark */
 } DataSpec;
 
 /* Reads src into t (t is overwritten; free with nnrt_table_free). */

@@ -466,6 +466,32 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
     return ok;
 }
 
+/* One-hot rows (n × k values, read as they are) to the class indices they mark, in place:
+ * each row must hold one 1 and k − 1 zeros (soft labels, which Keras' categorical
+ * crossentropy also takes, would lose their weights as an index). */
+static bool one_hot_to_indices(const char *path, Table *t, int64_t k, NnrtError *err) {
+    for (int64_t i = 0; i < t->n; i++) {
+        const float *row = t->y + i * k;
+        int64_t hot = -1;
+        for (int64_t j = 0; j < k; j++) {
+            if (row[j] == 0)
+                continue;
+            if (row[j] != 1 || hot >= 0)
+                return nnrt_fail(err, "%s: example %lld: value %lld is %g, but a row of "
+                                 "one-hot labels holds one 1 and %lld zeros (soft labels "
+                                 "are not supported: give class indices or one-hot rows)",
+                                 path, (long long)i, (long long)j, (double)row[j],
+                                 (long long)(k - 1));
+            hot = j;
+        }
+        if (hot < 0)
+            return nnrt_fail(err, "%s: example %lld: the row of %lld one-hot labels holds no 1",
+                             path, (long long)i, (long long)k);
+        t->y[i] = (float)hot;
+    }
+    return true;
+}
+
 static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, int64_t n_file,
                             NnrtError *err) {
     GzIn in;
@@ -475,28 +501,38 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     char shape[160];
     format_shape(shape, sizeof shape, &h);
     bool ok = true;
+    /* class indices, or (categorical crossentropy) one-hot rows of the n_classes classes */
+    int64_t per = spec->ydim;
+    bool rows = spec->one_hot_rows && spec->ydim == 1 && spec->n_classes > 1 &&
+                h.ndims == 2 && h.dims[0] == n_file && h.dims[1] == spec->n_classes;
+    if (rows)
+        per = spec->n_classes;
     if (h.dims[0] != n_file)
         ok = nnrt_fail(err, "%s: byte %lld: shape %s holds %lld label%s, but the features hold "
                        "%lld example%s", path, (long long)h.header_offset, shape,
                        (long long)h.dims[0], h.dims[0] == 1 ? "" : "s", (long long)n_file,
                        n_file == 1 ? "" : "s");
-    else if (trailing_product(&h) != spec->ydim)
+    else if (trailing_product(&h) != per)
         ok = nnrt_fail(err, "%s: byte %lld: shape %s, but the model needs %lld label value%s per "
                        "example%s", path, (long long)h.header_offset, shape, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",
-                       spec->task == NNRT_TASK_CLASSIFY ? " (class indices: np.argmax(y, axis=1))" : "");
+                       spec->one_hot_rows ? " (class indices, or one-hot rows of the classes)"
+                       : spec->task == NNRT_TASK_CLASSIFY ? " (class indices: np.argmax(y, axis=1))"
+                       : "");
     if (ok) {
         char what[48];
         snprintf(what, sizeof what, "%s labels", h.descr);
         ok = nnrt_gz_can_hold(&in, h.data_offset,
-                              nnrt_mul_checked(nnrt_mul_checked(t->n, spec->ydim), h.size), what,
-                              err);
+                              nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
     }
-    int64_t count = ok ? nnrt_mul_checked(t->n, spec->ydim) : 0, cap = 0;
+    int64_t count = ok ? nnrt_mul_checked(t->n, per) : 0, cap = 0;
     if (ok)
         t->y = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "labels", &cap,
                                err);
     t->ydim = spec->ydim;
-    ok = ok && t->y && read_npy_values(&in, &h, count, t->ydim, &t->y, &cap, spec, 0, err);
+    /* one-hot rows are checked as rows below, not as class indices */
+    ok = ok && t->y && read_npy_values(&in, &h, count, per, &t->y, &cap, rows ? NULL : spec, 0,
+                                       err);
+    ok = ok && (!rows || one_hot_to_indices(path, t, per, err));
     nnrt_gz_close(&in);
     return ok;
 }

@@ -27,6 +27,7 @@ static DataSpec make_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, 
         .vocab = vocab,
         .keep_bytes = !m->data.standardize, /* standardized features must be floats */
         .index_limit = m->input_index_limit,
+        .one_hot_rows = m->task == NNRT_TASK_CLASSIFY && m->loss == NNRT_LOSS_CATEGORICAL_CE,
     };
     return s;
 }

@@ -67,7 +67,8 @@ static NnrtModel make_model(void) {
 
 static DataSpec spec_for(const NnrtModel *m, ClassVocab *v) {
     DataSpec s = {m->input_size, m->input_dims, m->input_rank, m->task, m->n_classes,
-                  nnrt_label_dim(m), true, 0, v, false, m->input_index_limit};
+                  nnrt_label_dim(m), true, 0, v, false, m->input_index_limit,
+                  m->task == NNRT_TASK_CLASSIFY && m->loss == NNRT_LOSS_CATEGORICAL_CE};
     return s;
 }
 

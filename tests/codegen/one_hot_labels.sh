@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# one_hot_labels.sh NNLC MODEL WORK_DIR — MODEL is a 3-class categorical_crossentropy model
+# (models/one_hot_labels.nn). Its .npy labels may be class indices, shape (N,), or one-hot
+# rows, shape (N, 3), as Keras' to_categorical writes them (float32 or float64): both
+# train to the same weights. Before, one-hot rows were refused ("the model needs 1 label
+# value per example"). Rows that are not one-hot (soft labels) and rows of another width
+# are refused, naming the file and the example.
+set -u
+nnlc=$1 model=$2 work=$3
+mkdir -p "$work"
+trainer=$work/one_hot_labels
+"$nnlc" "$model" -o "$trainer" || exit 1
+/usr/bin/python3 - "$work" <<'PY' || exit 1
+import struct, sys
+def write_npy(path, shape, values, descr):
+    d = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
+        descr, ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
+    d += " " * (-(10 + len(d) + 1) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())
+        f.write(struct.pack("<%d%s" % (len(values), {"<f4": "f", "<f8": "d", "<i8": "q"}[descr]),
+                            *values))
+w = sys.argv[1]
+n = 24
+x = [((i * 37) % 17) / 8.0 - 1 for i in range(n * 4)]
+y = [max(range(3), key=lambda k: x[r * 4 + k]) for r in range(n)]
+one_hot = [1.0 if k == y[r] else 0.0 for r in range(n) for k in range(3)]
+write_npy(w + "/x.npy", (n, 4), x, "<f4")
+write_npy(w + "/y.npy", (n,), y, "<i8")
+write_npy(w + "/y_onehot.npy", (n, 3), one_hot, "<f4")
+write_npy(w + "/y_onehot64.npy", (n, 3), one_hot, "<f8")
+soft = list(one_hot)
+soft[3 * 5:3 * 6] = [0.1, 0.8, 0.1]
+write_npy(w + "/y_soft.npy", (n, 3), soft, "<f4")
+write_npy(w + "/y_wide.npy", (n, 4), [1.0 if k == y[r] else 0.0 for r in range(n) for k in range(4)], "<f4")
+PY
+fail() { echo "FAIL: $*"; exit 1; }
+run() { "$trainer" --data "$work/x.npy" "$work/$1" --quiet --save "$work/$1.st" 2>&1; }
+out=$(run y.npy) || fail "class indices: $out"
+out=$(run y_onehot.npy) || fail "one-hot rows: $out"
+cmp -s "$work/y.npy.st" "$work/y_onehot.npy.st" || fail "one-hot rows trained to other weights than class indices"
+out=$(run y_onehot64.npy) || fail "float64 one-hot rows: $out"
+cmp -s "$work/y.npy.st" "$work/y_onehot64.npy.st" || fail "float64 one-hot rows trained to other weights"
+out=$(run y_soft.npy) && fail "soft labels were accepted"
+echo "$out" | grep -q "y_soft.npy: example 5: value 0 is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
+    fail "soft labels: unexpected message: $out"
+out=$(run y_wide.npy) && fail "rows of 4 values for 3 classes were accepted"
+echo "$out" | grep -q "y_wide.npy: byte 10: shape (24, 4), but the model needs 1 label value per example (class indices, or one-hot rows of the classes)" ||
+    fail "rows of 4: unexpected message: $out"
+echo "one-hot labels: rows of float32 and float64 train as class indices do; soft and wide rows refused"
