@@ -86,24 +86,38 @@ enum { SHOWN_BEFORE = 60, SHOWN_LINE = 160 }; /* a long line is shown around the
 
 static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
-/* Decodes the UTF-8 character at s (n bytes left) into *c and returns its length; a byte
- * that starts no valid character is one character of its own. */
-static int utf8_decode(const char *s, int n, uint32_t *c) {
-    unsigned char b = (unsigned char)s[0];
-    int len = b < 0x80 ? 1 : b >= 0xF5 ? 0 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC2 ? 2 : 0;
-    if (len == 0 || len > n) {
-        *c = 0xFFFD;
-        return 1;
+int utf8_decode(const char *text, size_t n, uint32_t *cp) {
+    const unsigned char *s = (const unsigned char *)text;
+    unsigned char c = s[0];
+    int len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+            : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (len == 0 || n < (size_t)len)
+        return 0;
+    uint32_t code = len == 1 ? c : c & (0x7Fu >> len);
+    if (len > 1) {
+        /* the second byte's range shuts out overlong forms, surrogates and past U+10FFFF */
+        unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+        unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+        if (s[1] < lo || s[1] > hi)
+            return 0;
     }
-    *c = len == 1 ? b : b & (0x7F >> len);
-    for (int i = 1; i < len; i++) {
-        if (!utf8_continuation(s[i])) {
-            *c = 0xFFFD;
-            return 1;
-        }
-        *c = *c << 6 | ((unsigned char)s[i] & 0x3F);
+    for (int k = 1; k < len; k++) {
+        if (!utf8_continuation((char)s[k]))
+            return 0;
+        code = code << 6 | (s[k] & 0x3Fu);
     }
+    if (cp)
+        *cp = code;
     return len;
+}
+
+/* A character of a source line as a terminal shows it: a byte that starts none (the
+ * file was checked, but a message may quote anything) is one character, U+FFFD. */
+static int display_char(const char *s, int n, uint32_t *c) {
+    int len = utf8_decode(s, (size_t)n, c);
+    if (len == 0)
+        *c = 0xFFFD;
+    return len ? len : 1;
 }
 
 /* The columns a terminal gives character c: 0 for combining marks and zero-width
@@ -168,7 +182,7 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
     uint32_t c;
     int i = from;
     while (i < col - 1 && i < len) {
-        int n = utf8_decode(line + i, len - i, &c);
+        int n = display_char(line + i, len - i, &c);
         if (c == '\t')
             fputc('\t', out);
         else
@@ -180,7 +194,7 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
         end = to;
     fputc('^', out);
     for (bool first = true; i < end; first = false) {
-        int n = utf8_decode(line + i, len - i, &c);
+        int n = display_char(line + i, len - i, &c);
         for (int w = char_width(c) - first; w > 0; w--)
             fputc('~', out);
         i += n;

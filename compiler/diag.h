@@ -48,6 +48,12 @@ void diag_hint(Diag *d, SrcLoc loc, const char *fmt, ...) __attribute__((format(
 /* An error that belongs to no place in the file (empty file, not text, missing model). */
 void diag_file_error(Diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The UTF-8 character at text (n bytes left): its length, 1 to 4, and its code point in
+ * *cp (cp may be NULL); 0 if the bytes start no character (RFC 3629: a stray
+ * continuation byte, a truncated character, an overlong form such as C0 AF for '/', a
+ * surrogate (ED A0 80) or a code point past U+10FFFF). */
+int utf8_decode(const char *text, size_t n, uint32_t *cp);
+
 /* The candidate closest to `word` by edit distance, or NULL if none is close enough
  * to be a plausible misspelling. `candidates` ends with NULL. */
 const char *diag_suggest(const char *word, const char *const *candidates);

@@ -51,28 +51,6 @@ size_t source_normalize(char *buf, size_t n) {
     return n;
 }
 
-/* The bytes of the UTF-8 character at s (1 to 4), or 0 if the n bytes there do not start
- * one (RFC 3629): a stray continuation byte, a truncated character, an overlong form
- * (C0 AF for '/'), a surrogate (ED A0 80) or a code point past U+10FFFF. */
-static int utf8_char(const unsigned char *s, size_t n) {
-    unsigned char c = s[0];
-    if (c < 0x80)
-        return 1;
-    int len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4
-                                                                                            : 0;
-    if (len == 0 || n < (size_t)len)
-        return 0;
-    /* the second byte's range shuts out overlong forms, surrogates and past U+10FFFF */
-    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (int k = 2; k < len; k++)
-        if ((s[k] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
 bool source_check_text(Diag *d, const char *src, size_t len) {
     const unsigned char *text = (const unsigned char *)src;
     int line = 1, col = 1;
@@ -81,7 +59,7 @@ bool source_check_text(Diag *d, const char *src, size_t len) {
             diag_file_error(d, "not a text file (NUL byte at offset %zu)", i);
             return false;
         }
-        int n = utf8_char(text + i, len - i);
+        int n = utf8_decode(src + i, len - i, NULL);
         if (n == 0) {
             SrcLoc loc = {line, col, 1};
             diag_error(d, loc, "not a text file: invalid UTF-8 byte 0x%02x at offset %zu",
