@@ -11,15 +11,10 @@ nnlc=$1 model=$2 work=$3
 mkdir -p "$work"
 trainer=$work/npy_layout
 "$nnlc" "$model" -o "$trainer" || exit 1
-/usr/bin/python3 - "$work" <<'PY' || exit 1
-import struct, sys
-def write_npy(path, shape, values, descr):
-    d = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
-        descr, ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
-    d += " " * (-(10 + len(d) + 1) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())
-        f.write(struct.pack("<%d%s" % (len(values), {"<f4": "f", "<i8": "q"}[descr]), *values))
+/usr/bin/python3 - "$work" "$(dirname "$0")" <<'PY' || exit 1
+import sys
+sys.path.insert(0, sys.argv[2])
+from zoo_data import write_npy  # noqa: E402
 w = sys.argv[1]
 x = [((i * 37) % 17) / 8.0 - 1 for i in range(8 * 35)]
 write_npy(w + "/x_flat.npy", (8, 35), x, "<f4")

@@ -30,13 +30,15 @@ class Lcg:
         return (self.s >> 11) / 2.0**53
 
 
-def write_npy(path, shape, values):
-    d = "{'descr': '<f8', 'fortran_order': False, 'shape': (%s), }" % (
-        ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
+def write_npy(path, shape, values, descr="<f8"):
+    """A version 1.0 .npy file of values in C order; descr '<f8', '<f4' or '<i8'."""
+    d = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (
+        descr, ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else ""))
     d += " " * (-(10 + len(d) + 1) % 64) + "\n"
     with open(path, "wb") as f:
         f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(d)) + d.encode())
-        f.write(struct.pack("<%dd" % len(values), *values))
+        f.write(struct.pack("<%d%s" % (len(values), {"<f8": "d", "<f4": "f", "<i8": "q"}[descr]),
+                            *values))
 
 
 def main():
