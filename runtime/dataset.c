@@ -14,7 +14,7 @@ int64_t nnrt_label_dim(const NnrtModel *m) {
     return m->task == NNRT_TASK_CLASSIFY ? 1 : m->n_outputs;
 }
 
-static DataSpec make_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, bool labels) {
+DataSpec nnrt_data_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, bool labels) {
     DataSpec s = {
         .input_size = m->input_size,
         .input_dims = m->input_dims,
@@ -210,9 +210,9 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     bool sep_val = m->validation.kind != NNRT_DATA_NONE;
     bool sep_test = rq->test_path || m->test.kind != NNRT_DATA_NONE;
     bool need_train = rq->train || (rq->test && !sep_test && m->split_test > 0);
-    DataSpec all = make_spec(m, &d->vocab, 0, true);
-    DataSpec limited = make_spec(m, &d->vocab, rq->limit, true);
-    DataSpec test_limited = make_spec(m, &d->vocab, rq->test_limit, true);
+    DataSpec all = nnrt_data_spec(m, &d->vocab, 0, true);
+    DataSpec limited = nnrt_data_spec(m, &d->vocab, rq->limit, true);
+    DataSpec test_limited = nnrt_data_spec(m, &d->vocab, rq->test_limit, true);
     if (need_train) {
         if (train_src.kind == NNRT_DATA_NONE)
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
@@ -284,7 +284,7 @@ bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, int6
                             const Standardizer *st, NnrtError *err) {
     NnrtDataSource src = override(m->data, path, NULL);
     ClassVocab vocab = {0};
-    DataSpec spec = make_spec(m, &vocab, limit, false);
+    DataSpec spec = nnrt_data_spec(m, &vocab, limit, false);
     bool ok = read_checked(&src, &spec, m, t, err) && nnrt_std_apply(st, t, path, NULL, err);
     nnrt_vocab_free(&vocab);
     if (!ok)

@@ -74,6 +74,10 @@ void nnrt_data_free(DataSplits *d);
 bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, int64_t limit,
                             const Standardizer *st, NnrtError *err);
 
+/* What model m expects of a source: its input, task and labels (labels false: features
+ * only, as --predict reads), at most limit examples (0: all), CSV class names in vocab. */
+DataSpec nnrt_data_spec(const NnrtModel *m, ClassVocab *vocab, int64_t limit, bool labels);
+
 /* Label values per example the data files must provide for this model: 1 (a class
  * index) for classification, n_outputs for binary and regression. */
 int64_t nnrt_label_dim(const NnrtModel *m);

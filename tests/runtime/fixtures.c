@@ -320,3 +320,9 @@ bool fx_write_all(const char *dir) {
            write_members_gz(join(dir, "data.csv"), join(dir, "appended.csv.gz"), true) &&
            write_rows_gz(join(dir, "rows.csv.gz"));
 }
+
+DataSpec fx_spec(const NnrtModel *m, ClassVocab *v) {
+    DataSpec s = nnrt_data_spec(m, v, 0, true);
+    s.keep_bytes = false;
+    return s;
+}

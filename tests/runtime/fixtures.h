@@ -10,6 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataset.h"
+
+/* The trainer's spec for m (nnrt_data_spec), but IDX pixels always read as floats, which
+ * the tests look at (Table.x). */
+DataSpec fx_spec(const NnrtModel *m, ClassVocab *v);
+
 /* Bytes to a file, optionally gzip-compressed. Returns false on I/O failure. */
 bool fx_write(const char *path, const void *data, size_t n, bool gz);
 /* A whole file into *data (malloc'ed, free it) and its size into *n. */

@@ -65,18 +65,11 @@ static NnrtModel make_model(void) {
     return m;
 }
 
-static DataSpec spec_for(const NnrtModel *m, ClassVocab *v) {
-    DataSpec s = {m->input_size, m->input_dims, m->input_rank, m->task, m->n_classes,
-                  nnrt_label_dim(m), true, 0, v, false, m->input_index_limit,
-                  m->task == NNRT_TASK_CLASSIFY && m->loss == NNRT_LOSS_CATEGORICAL_CE};
-    return s;
-}
-
 /* Reads src for the model (with labels or features only); returns whether it was
  * accepted. */
 static bool read_data(const NnrtDataSource *src, bool labels, ClassVocab *v, NnrtError *err) {
     NnrtModel m = make_model();
-    DataSpec spec = spec_for(&m, v);
+    DataSpec spec = fx_spec(&m, v);
     spec.labels = labels;
     Table t;
     bool ok = nnrt_read_source(src, &spec, &t, err);
@@ -247,7 +240,7 @@ static void read_zero_bomb(void) {
     free(zeros);
     ClassVocab v = {0};
     NnrtModel m = make_model();
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp("bomb.csv.gz"),
                           .scale = 1, .csv_header = 1, .csv_label_index = -1};
     Table t;
@@ -404,7 +397,7 @@ static void read_forged_isize(void) {
     free(data);
     NnrtModel m = make_model();
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     spec.keep_bytes = true;
     spec.labels = false;
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("forged.idx.gz"),

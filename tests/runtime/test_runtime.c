@@ -56,13 +56,6 @@ static NnrtModel make_model(int elem_size) {
     return m;
 }
 
-static DataSpec spec_for(const NnrtModel *m, ClassVocab *v) {
-    DataSpec s = {m->input_size, m->input_dims, m->input_rank, m->task, m->n_classes,
-                  nnrt_label_dim(m), true, 0, v, false, m->input_index_limit,
-                  m->task == NNRT_TASK_CLASSIFY && m->loss == NNRT_LOSS_CATEGORICAL_CE};
-    return s;
-}
-
 /* ---- IDX ---- */
 
 static void write_tiny_idx(const char *images, const char *labels, bool gz, uint8_t bad_label) {
@@ -77,7 +70,7 @@ static void write_tiny_idx(const char *images, const char *labels, bool gz, uint
 static void test_idx(bool gz) {
     NnrtModel m = make_model(4);
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     const char *img = tmp(gz ? "i.idx.gz" : "i.idx"), *lab = tmp(gz ? "l.idx.gz" : "l.idx");
     write_tiny_idx(img, lab, gz, 1);
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = img, .labels_path = lab, .scale = 0.5};
@@ -129,7 +122,7 @@ static void test_idx(bool gz) {
 static void test_idx_errors(void) {
     NnrtModel m = make_model(4);
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     const char *img = tmp("e.idx"), *lab = tmp("el.idx");
     write_tiny_idx(img, lab, false, 3); /* label 3 with 3 classes */
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = img, .labels_path = lab, .scale = 1};
@@ -156,7 +149,7 @@ static void test_idx_errors(void) {
 static void test_npy(void) {
     NnrtModel m = make_model(4);
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     float x4[3 * 4];
     double x8[3 * 4];
     for (int i = 0; i < 12; i++)
@@ -197,7 +190,7 @@ static void test_npy(void) {
 static void test_labels_as_stored(void) {
     NnrtModel m = make_model(4);
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     float x[3 * 4] = {0};
     double y64[3] = {1, 2.0000001, 0};
     int32_t y32[3] = {0, 1, 16777217};
@@ -234,7 +227,7 @@ static void test_labels_as_stored(void) {
 static void test_csv(void) {
     NnrtModel m = make_model(4);
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     const char *text = "a,species,b,c,d\n1,virginica,2,3,4\n\n5,setosa,6,7,\"8\"\r\n9,versicolor,10,11,12\n";
     fx_write(tmp("iris.csv"), text, strlen(text), false);
     NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp("iris.csv"), .scale = 1,
@@ -295,7 +288,7 @@ static void test_series(void) {
     m.n_outputs = 1;
     m.input_rank = 2, m.input_dims[0] = 2, m.input_dims[1] = 2;
     ClassVocab v = {0};
-    DataSpec spec = spec_for(&m, &v);
+    DataSpec spec = fx_spec(&m, &v);
     const char *text = "date,t,p\nx,0,10\nx,1,11\nx,2,12\nx,3,13\nx,4,14\n";
     fx_write(tmp("s.csv"), text, strlen(text), false);
     static const char *const inputs[] = {"p", "t"};
