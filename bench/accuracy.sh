@@ -42,10 +42,10 @@ done
 nnlc=${NNLC:-$root/build/compiler/nnlc}
 work=${WORK:-/tmp/nnlc-accuracy}/$model
 mkdir -p "$work"
-batch=$(grep -Eo 'batch = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
-[ -n "$epochs" ] || epochs=$(grep -Eo 'epochs = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
+batch=$(bench_setting batch)
+[ -n "$epochs" ] || epochs=$(bench_setting epochs)
 # Both sides train on all 60,000 images, as in bench/compare.sh.
-sed -e 's/validation = [0-9.]*//' -e '/early_stopping/d' "$src" > "$work/$model.nn"
+bench_copy "$work/$model.nn"
 "$nnlc" "$work/$model.nn" -o "$work/$model"
 
 echo "== $model: $(basename "$src") vs PyTorch ${torch_cmd[1]}; $epochs epochs, batch $batch${limit:+, first $limit training images}; test accuracy by seed"

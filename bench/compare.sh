@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # compare.sh MODEL [--epochs N] [--threads N] [--limit N] [--seed N] [--no-torch] — nnlc
 # against PyTorch on the full Fashion-MNIST (60,000 training, 10,000 test images), in
-# one run, same model, batch, epochs and threads. Prints images/s, seconds per epoch, achieved GFLOP/s and its share
-# of the sgemm peak measured on the same machine, test accuracy and peak RSS of both, and
-# the ratio; with more than one thread, also the time a cache line takes between two
-# cores (bench/core_latency.c), which decides what a second thread gains on a small
-# model. Not part of `make check` (it takes minutes and needs PyTorch:
+# one run, same model, batch, epochs and threads. Prints images/s, seconds per epoch,
+# achieved GFLOP/s and its share of the sgemm peak measured on the same machine, test
+# accuracy and peak RSS of both, and the ratio; with more than one thread, also the time
+# a cache line takes between two cores (bench/core_latency.c), which decides what a
+# second thread gains on a small model. Not part of `make check` (it takes minutes and needs PyTorch:
 # bench/install-bench-deps.sh).
 #
 #   MODEL     nnlc side                  PyTorch side                         target
@@ -54,8 +54,8 @@ nnlc=${NNLC:-$root/build/compiler/nnlc}
 work=${WORK:-/tmp/nnlc-bench}/$model
 mkdir -p "$work"
 [ -x /usr/bin/time ] || { echo "compare.sh: needs GNU time (bench/install-bench-deps.sh)" >&2; exit 2; }
-batch=$(grep -Eo 'batch = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
-[ -n "$epochs" ] || epochs=$(grep -Eo 'epochs = [0-9]+' "$src" | head -1 | grep -Eo '[0-9]+')
+batch=$(bench_setting batch)
+[ -n "$epochs" ] || epochs=$(bench_setting epochs)
 
 echo "== $model: $(basename "$src") vs PyTorch ${torch_cmd[1]}; $epochs epochs, batch $batch, $threads thread(s)${limit:+, first $limit training images}${seed:+, seed $seed}"
 echo "   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores; $("$nnlc" --version)"
@@ -68,7 +68,7 @@ if [ "$threads" -gt 1 ] && cc -O2 -pthread "$root/bench/core_latency.c" -o "$wor
 fi
 
 # ---- nnlc ----
-sed -e 's/validation = [0-9.]*//' -e '/early_stopping/d' "$src" > "$work/$model.nn"
+bench_copy "$work/$model.nn"
 nnlc_ok=1
 if ! "$nnlc" "$work/$model.nn" -o "$work/$model" 2> "$work/nnlc.err"; then
     nnlc_ok=0
