@@ -5,8 +5,8 @@
 # achieved GFLOP/s and its share of the sgemm peak measured on the same machine, test
 # accuracy and peak RSS of both, and the ratio; with more than one thread, also the time
 # a cache line takes between two cores (bench/core_latency.c), which decides what a
-# second thread gains on a small model. Not part of `make check` (it takes minutes and needs PyTorch:
-# bench/install-bench-deps.sh).
+# second thread gains on a small model. Not part of `make check` (it takes minutes and
+# needs PyTorch: bench/install-bench-deps.sh).
 #
 #   MODEL     nnlc side                  PyTorch side                         target
 #   mlp       examples/mlp.nn            bench_torch.py mlp_small             >= 0.85
