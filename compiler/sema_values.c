@@ -130,20 +130,31 @@ static bool loc_before(SrcLoc a, SrcLoc b) {
     return a.line < b.line || (a.line == b.line && a.col < b.col);
 }
 
-/* A `let name = …` inside a model or block that the name's scope does not see: one
- * declared after its use in the same body, or one of another body (a model's constant
- * used in the train block). NULL when there is none; *owner is its model or block. */
+/* Whether e lies in the body of model or block d. */
+static bool inside(const Decl *d, const Expr *e) {
+    return loc_before(d->loc, e->loc) && loc_before(e->loc, d->close_loc);
+}
+
+/* A `let name = …` inside a model or block that the name's scope does not see: one of
+ * the body the name is used in, which comes after the use, else one of another body (a
+ * model's constant used in the train block). NULL when there is none; *owner is its
+ * model or block. */
 static const Stmt *hidden_let(const Sema *S, const Expr *e, const Decl **owner) {
+    const Stmt *found = NULL;
     for (const Decl *d = S->prog ? S->prog->decls : NULL; d; d = d->next) {
         if (d->kind != DECL_MODEL && d->kind != DECL_BLOCK)
             continue;
         for (const Stmt *st = d->body; st; st = st->next)
-            if (st->kind == ST_LET && st->bind && strcmp(st->bind, e->str) == 0) {
+            if (st->kind == ST_LET && st->bind && strcmp(st->bind, e->str) == 0 &&
+                (!found || inside(d, e))) {
                 *owner = d;
-                return st;
+                found = st;
+                break;
             }
+        if (found && inside(*owner, e))
+            break;
     }
-    return NULL;
+    return found;
 }
 
 static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
@@ -164,18 +175,15 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
     const Stmt *let = near ? NULL : hidden_let(S, e, &owner);
     if (near) {
         diag_hint(S->d, e->loc, "did you mean '%s'?", near);
-    } else if (let && loc_before(owner->loc, e->loc) && loc_before(e->loc, owner->close_loc)) {
-        if (loc_before(e->loc, let->loc))
-            diag_note(S->d, let->loc, "'%s' is declared here, after its use: a constant is "
-                      "seen only by what follows it", e->str);
-        else /* a block's constant, used in another body within this one's lines: none */
-            diag_note(S->d, let->loc, "'%s' is declared here", e->str);
+    } else if (let && inside(owner, e)) { /* a let of this body sees only what follows it */
+        diag_note(S->d, let->loc, "'%s' is declared here, after its use: a constant is "
+                  "seen only by what follows it", e->str);
     } else if (let) {
+        const char *kind = owner->kind == DECL_MODEL ? "model" : "block";
         diag_note(S->d, let->loc, "'%s' is a constant of %s '%s', seen only inside it",
-                  e->str, owner->kind == DECL_MODEL ? "model" : "block", owner->name);
+                  e->str, kind, owner->name);
         diag_hint(S->d, e->loc, "declare it before the %s (`let %s = …` at the top of the "
-                  "file) to use it here too", owner->kind == DECL_MODEL ? "model" : "block",
-                  e->str);
+                  "file) to use it here too", kind, e->str);
     } else {
         diag_hint(S->d, e->loc, "constants are declared with `let %s = …` before use",
                   e->str);
