@@ -183,6 +183,8 @@ void cg_model_descriptor(Codegen *cg) {
     cs_ptr(&s, offsetof(NnrtModel, loss_fn), cg_function_of(cg, p->loss));
     cs_ptr(&s, offsetof(NnrtModel, backward), cg_function_of(cg, p->backward));
     cs_ptr(&s, offsetof(NnrtModel, update), cg_function_of(cg, p->update));
+    if (p->backward_update)
+        cs_ptr(&s, offsetof(NnrtModel, backward_update), cg_function_of(cg, p->backward_update));
     cs_ptr(&s, offsetof(NnrtModel, optimizer), cstring(cg, opt_name(t->opt.kind)));
     cs_f64(&s, offsetof(NnrtModel, lr), t->opt.lr);
     cs_i32(&s, offsetof(NnrtModel, epochs), t->epochs);

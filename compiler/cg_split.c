@@ -83,7 +83,7 @@ static void mark_calls(const LoopProgram *p, CgSplit *sp, const LStmt *s, int pa
     }
 }
 
-/* Part 0's descriptor points to the four entry points. */
+/* Part 0's descriptor points to the entry points. */
 static void mark_entry(const LoopProgram *p, CgSplit *sp, const LFunc *f) {
     int i = cg_func_index(p, f);
     if (sp->part_of[i] != 0)
@@ -104,6 +104,8 @@ static CgSplit split_program(const LoopProgram *p, int nparts) {
     mark_entry(p, &sp, p->loss);
     mark_entry(p, &sp, p->backward);
     mark_entry(p, &sp, p->update);
+    if (p->backward_update)
+        mark_entry(p, &sp, p->backward_update);
     return sp;
 }
 

@@ -773,6 +773,10 @@ static void build_entries(LB *lb) {
     loss_forward(lb);
     func_end(lb);
 
+    /* The optimizer's buffers first: the backward of a dense layer whose kernel can take
+     * its step in the loop of its gradient (update_fusable) writes that step there, run
+     * only when backward_update has set update.in_backward. */
+    update_plan(lb);
     bool *written = ARENA_ARRAY(lb->a, bool, g->nnodes);
     LFunc **bwd = ARENA_ARRAY(lb->a, LFunc *, g->nnodes);
     LFunc *lossgrad = func_begin(lb, "loss.backward", false, false);
@@ -788,6 +792,8 @@ static void build_entries(LB *lb) {
         func_end(lb);
     }
     lb->p->backward = func_begin(lb, "backward", false, true);
+    if (lb->in_backward)
+        s_store(lb, lb->in_backward, e_int(lb, 0), e_real(lb, 0));
     s_call(lb, lossgrad);
     for (int i = g->nnodes - 1; i >= 0; i--)
         if (bwd[i])
@@ -796,6 +802,34 @@ static void build_entries(LB *lb) {
 
     lb->p->update = func_begin(lb, "update", false, true);
     optimizer_update(lb);
+    func_end(lb);
+    if (!lb->in_backward)
+        return;
+
+    /* backward_update(ctx): backward and update in one; the kernels of dense layers take
+     * their steps in the loops that sum their gradients, while those rows are in cache:
+     * the update's pass over their gradients, and its parallel loop, are gone. Trainers
+     * call it instead of the two; gradcheck calls backward. */
+    lb->p->backward_update = func_begin(lb, "backward_update", false, true);
+    char *list = "";
+    int nfused = 0;
+    for (int ti = 0; ti < g->ntensors; ti++)
+        if (lb->updates[ti].fused)
+            list = arena_printf(lb->a, "%s%s%s", list, nfused++ ? ", " : "", g->tensors[ti]->name);
+    s_comment(lb, "backward, then update: %s take%s %s step%s in the loop%s that sum%s %s "
+                  "gradient%s", list, nfused > 1 ? "" : "s", nfused > 1 ? "their" : "its",
+              nfused > 1 ? "s" : "", nfused > 1 ? "s" : "", nfused > 1 ? "" : "s",
+              nfused > 1 ? "their" : "its", nfused > 1 ? "s" : "");
+    update_scalars_store(lb);
+    s_store(lb, lb->in_backward, e_int(lb, 0), e_real(lb, 1));
+    s_call(lb, lossgrad);
+    for (int i = g->nnodes - 1; i >= 0; i--)
+        if (bwd[i])
+            s_call(lb, bwd[i]);
+    s_store(lb, lb->in_backward, e_int(lb, 0), e_real(lb, 0));
+    for (int ti = 0; ti < g->ntensors; ti++)
+        if (g->tensors[ti]->trainable && !lb->updates[ti].fused)
+            s_call(lb, lb->updates[ti].func);
     func_end(lb);
 }
 

@@ -157,6 +157,8 @@ typedef struct LoopProgram {
                                   them); NnrtModel.input_index_limit, checked by the runtime */
     LFunc *funcs;            /* in definition order: layer functions before entries */
     LFunc *forward, *loss, *backward, *update;
+    LFunc *backward_update;  /* backward then update in one, some updates fused into the
+                                loops of their gradients; NULL when none can be */
 } LoopProgram;
 
 /* Lowers the graph; NULL (with a diagnostic at the layer) for what cannot be lowered. */

@@ -37,6 +37,16 @@ enum { SCRATCH_PAD, SCRATCH_COLS, SCRATCH_DX, SCRATCH_PARTIAL, SCRATCH_COUNT };
 
 enum { LB_MAX_DEPTH = 16 };
 
+/* The optimizer's update of one trainable tensor (loops_train.c): its buffers, and the
+ * function update(ctx) calls for it. */
+typedef struct TensorUpdate {
+    Buf *W, *G, *S[3];  /* the tensor, its gradient, the optimizer's slots (or NULL) */
+    LFunc *func;        /* "dense.W.update" */
+    bool fused;         /* its layer's backward takes the step during backward_update(ctx) */
+} TensorUpdate;
+
+enum { MAX_UPDATE_SCALARS = 5 };
+
 typedef struct LB {
     Arena *a;
     Diag *d;
@@ -55,6 +65,15 @@ typedef struct LB {
     const Node *fused_out;
     Buf *scratch[SCRATCH_COUNT];
     Buf **tensor_bufs;          /* 2 per parameter tensor (value, gradient), by g->tensors order */
+    /* Filled by update_plan() and optimizer_update(): per tensor (by index), and the
+     * scalars every update reads (Adam's alpha, …), computed once per step into fixed
+     * work. */
+    TensorUpdate *updates;
+    Buf *in_backward;           /* update.in_backward: 1 while backward_update runs (NULL:
+                                   no tensor takes its step in backward) */
+    const char *update_scalar[MAX_UPDATE_SCALARS];
+    Buf *update_scalar_buf[MAX_UPDATE_SCALARS];
+    int nupdate_scalars;
 } LB;
 
 /* ---- expressions ---- */
@@ -152,9 +171,12 @@ void z_grad(LB *lb, const Node *n, LExpr *rows, int64_t width);
 void gemm_forward(LB *lb, const Buf *A, const Buf *W, const Buf *bias, const Buf *Z,
                   const Buf *Y, Activation act, LExpr *rows, int64_t K, int64_t N);
 /* dW = Aᵀ·dZ (+ 2·l2·W), parallel over the K rows of dW; with db (or NULL), also
- * db = Σ_rows dZ, in the same parallel loop. */
+ * db = Σ_rows dZ, in the same parallel loop. With `update` (used only for one row per
+ * example, rows = B), during backward_update each item's rows of W take the optimizer's
+ * step as soon as their rows of dW are summed, while those are in L1. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
-                  const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N);
+                  const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N,
+                  const TensorUpdate *update);
 /* dA = dZ·Wᵀ, parallel over rows: into dA, or through grad_store into node `target`. */
 void gemm_dinput(LB *lb, const Buf *dZ, const Buf *W, const Buf *dA, const Node *target,
                  bool first, LExpr *rows, int64_t K, int64_t N);
@@ -221,7 +243,22 @@ const Node *loss_fusion(const Graph *g); /* the node the loss gradient fuses wit
 void loss_forward(LB *lb);      /* body of loss(ctx) */
 /* First part of backward(ctx): the gradient at the output; marks what it wrote. */
 void loss_backward(LB *lb, bool written[]);
-void optimizer_update(LB *lb);  /* body of update(ctx) */
+/* The optimizer's buffers (state slots, scalars, update.in_backward), before any layer's
+ * backward is built; marks the tensors update_fusable() allows as fused. */
+void update_plan(LB *lb);
+void optimizer_update(LB *lb);  /* body of update(ctx): a function per tensor */
+/* The step's scalars (Adam's alpha, …) into fixed work: the start of update(ctx) and of
+ * backward_update(ctx). */
+void update_scalars_store(LB *lb);
+/* let alpha = update.alpha, …: at the start of a function that updates elements. */
+void update_scalars_load(LB *lb);
+/* The optimizer's step for element i of u's tensor, from its gradient G[i]. */
+void update_element_step(LB *lb, const TensorUpdate *u, LExpr *i);
+/* Whether backward_update(ctx) can update n's kernel inside the tiles of its gradient: a
+ * dense layer on one row per example whose optimizer works element by element (no
+ * clipnorm, which needs the whole gradient's norm first). NNLC_UNFUSED_UPDATE=1 in the
+ * compiler's environment says no for every layer. */
+bool update_fusable(const Graph *g, const Node *n);
 int64_t optimizer_state_size(const Graph *g);
 
 #endif

@@ -580,7 +580,7 @@ void conv_backward(LB *lb, const Node *n, bool written[]) {
     s_comment(lb, "dW (%lld, %lld) = %sᵀ·dz%s%s", (long long)K, (long long)w.F,
               conv_identity(&w) ? "x" : "cols", l2 > 0 ? " + 2·l2·W" : "",
               nb->db ? ", db = Σ_pixels dz" : "");
-    gemm_dweight(lb, cols, nb->dz, nb->W, nb->dW, nb->db, l2, rows, K, w.F);
+    gemm_dweight(lb, cols, nb->dz, nb->W, nb->dW, nb->db, l2, rows, K, w.F, NULL);
     if (!needs_input_grad(n)) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;

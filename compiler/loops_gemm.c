@@ -636,13 +636,20 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
  * stay in cache for all the tiles of a block. Every element of dW is summed over the
  * rows in order by one thread, whatever the thread count.
  *
+ * For backward_update (`update`, dense layers only), each item then applies the optimizer's
+ * step to its TI rows of W, reading their dW from L1: no separate pass over dW, and no
+ * parallel loop of its own.
+ *
  * With a bias, db = Σ_rows dZ is one more iteration of the parallel loop, the last:
  *   parallel for ib in 0..K/TI + 1:  if ib < K/TI: (the tiles above)  else: db
  * so that one thread sums it while the others finish their tiles, instead of every
  * thread but one waiting for it after them. */
 void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
-                  const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N) {
+                  const Buf *db, double l2, LExpr *rows, int64_t K, int64_t N,
+                  const TensorUpdate *update) {
     int64_t P = rows_per_example(rows);
+    if (P != 1)
+        update = NULL; /* update_fusable() allows only one row per example */
     int64_t TI = dweight_rows(K), tn = gemm_tile_columns(N);
     int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
     int64_t items = K / TI / IBS;
@@ -650,8 +657,11 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
         dweight_split(lb, A, dZ, W, dW, db, l2, P, K, N);
         return;
     }
-    s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW%s", (long long)TI,
-              TI == 1 ? "" : "s", (long long)tn, db ? "; db, the last item" : "");
+    s_comment(lb, "dW = Aᵀ·dZ in tiles of %lld row%s × %lld columns of dW%s%s%s", (long long)TI,
+              TI == 1 ? "" : "s", (long long)tn,
+              update ? "; then, in backward_update, the item's rows of " : "",
+              update ? arena_printf(lb->a, "%s take the optimizer's step", update->W->name) : "",
+              db ? "; db, the last item" : "");
     LStmt *outer = for_begin(lb, IBS == 1 ? "ib" : "ibb", e_int(lb, items + (db ? 1 : 0)));
     outer->parallel = true;
     LStmt *tiles = db ? if_begin(lb, e_cmp(lb, '<', e_var(lb, outer), e_int(lb, items))) : NULL;
@@ -659,6 +669,15 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     if (P == 1) { /* each tile sums over the whole batch: its first row sets dW */
         dweight_row_tiles(lb, A, dZ, dW, NULL, first_row, (int)TI, tn, e_int(lb, 0), e_batch(lb),
                           K, N, W, l2, true);
+        if (update) { /* the item's rows of dW are summed: their steps, row after row */
+            if_begin(lb, e_cmp(lb, '>', e_load(lb, lb->in_backward, e_int(lb, 0)), e_real(lb, 0)));
+            LStmt *k = for_begin(lb, "k", e_int(lb, TI * N));
+            k->vector = true;
+            update_element_step(lb, update, e_add(lb, e_mul(lb, first_row, e_int(lb, N)),
+                                                  e_var(lb, k)));
+            for_end(lb);
+            if_end(lb);
+        }
     } else {
         dweight_blocks(lb, A, dZ, W, dW, l2, first_row, TI, IBS, tn, P, K, N);
     }

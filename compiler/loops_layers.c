@@ -215,16 +215,10 @@ static void dense_forward(LB *lb, const Node *n) {
         softmax_rows(lb, nb->z, nb->out, nb->lse, dd.rows, dd.u);
 }
 
-static void dense_backward(LB *lb, const Node *n, bool written[]) {
+/* dx = dz·Wᵀ, into the producer's gradient (nothing for a layer on the model's input). */
+static void dense_dx(LB *lb, const Node *n, bool written[], DenseDims dd) {
     const NodeBufs *nb = &lb->nb[n->id];
     const Node *src = view_source(n->in[0]);
-    const Buf *x = lb->nb[src->id].out;
-    DenseDims dd = dense_dims(lb, n);
-    s_comment(lb, "%s backward (%s)", n->name, node_line(lb, n));
-    z_grad(lb, n, dd.rows, dd.u);
-    double l2 = n->params[0].l2;
-    s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");
-    gemm_dweight(lb, x, nb->dz, nb->W, nb->dW, nb->db, l2, dd.rows, dd.f, dd.u);
     if (!needs_input_grad(n)) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;
@@ -233,6 +227,27 @@ static void dense_backward(LB *lb, const Node *n, bool written[]) {
                                                               "derivative of its producer" : "");
     gemm_dinput(lb, nb->dz, nb->W, NULL, n->in[0], first_grad(written, n, 0), dd.rows, dd.f,
                 dd.u);
+}
+
+/* A kernel that takes its step in backward_update (update_fusable) does so in the loop
+ * of dW; dx, which reads W, comes first then. */
+static void dense_backward(LB *lb, const Node *n, bool written[]) {
+    const NodeBufs *nb = &lb->nb[n->id];
+    const Buf *x = lb->nb[view_source(n->in[0])->id].out;
+    DenseDims dd = dense_dims(lb, n);
+    const TensorUpdate *update = lb->updates[n->params[0].index].fused
+                                     ? &lb->updates[n->params[0].index] : NULL;
+    s_comment(lb, "%s backward (%s)", n->name, node_line(lb, n));
+    if (update)
+        update_scalars_load(lb);
+    z_grad(lb, n, dd.rows, dd.u);
+    if (update)
+        dense_dx(lb, n, written, dd);
+    double l2 = n->params[0].l2;
+    s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");
+    gemm_dweight(lb, x, nb->dz, nb->W, nb->dW, nb->db, l2, dd.rows, dd.f, dd.u, update);
+    if (!update)
+        dense_dx(lb, n, written, dd);
 }
 
 /* ---- elementwise layers: activation, dropout ---- */

@@ -426,7 +426,7 @@ void glu_backward(LB *lb, const Node *n, bool written[]) {
     glu_gate_grads(lb, n, nb->z, false);
     double l2 = n->params[0].l2;
     s_comment(lb, "dW = xᵀ·dz%s%s", l2 > 0 ? " + 2·l2·W" : "", nb->db ? ", db = Σ_rows dz" : "");
-    gemm_dweight(lb, input_buf(lb, n, 0), nb->dz, nb->W, nb->dW, nb->db, l2, rows, f, 2 * u);
+    gemm_dweight(lb, input_buf(lb, n, 0), nb->dz, nb->W, nb->dW, nb->db, l2, rows, f, 2 * u, NULL);
     if (!dx) {
         s_comment(lb, "no dx: '%s' reads the model's input", n->name);
         return;

@@ -13,6 +13,8 @@
 #include <inttypes.h>
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 enum { L_SPARSE = NNRT_LOSS_SPARSE_CATEGORICAL_CE, L_CAT = NNRT_LOSS_CATEGORICAL_CE,
        L_BCE = NNRT_LOSS_BINARY_CE, L_MSE = NNRT_LOSS_MSE, L_MAE = NNRT_LOSS_MAE };
@@ -430,29 +432,45 @@ static int update_scalars(const Optimizer *o, const char **names) {
     return 0;
 }
 
-/* update(ctx) computes the step's scalars, then calls one function per trainable tensor,
- * `dense.W.update(ctx)`: tensors of one size have the same loops, which loop_share() then
- * compiles once (a model of 100 equal layers has two update functions, not one function
- * of 200 loops that one thread must compile alone). */
-void optimizer_update(LB *lb) {
+/* The prologue's scalars into update.alpha, … */
+void update_scalars_store(LB *lb) {
+    update_prologue(lb, &lb->g->train.opt);
+    for (int k = 0; k < lb->nupdate_scalars; k++)
+        s_store(lb, lb->update_scalar_buf[k], e_int(lb, 0), e_temp(lb, lb->update_scalar[k]));
+}
+
+void update_scalars_load(LB *lb) {
+    for (int k = 0; k < lb->nupdate_scalars; k++)
+        s_let(lb, lb->update_scalar[k], e_load(lb, lb->update_scalar_buf[k], e_int(lb, 0)));
+}
+
+void update_element_step(LB *lb, const TensorUpdate *u, LExpr *i) {
+    const Optimizer *o = &lb->g->train.opt;
+    update_element(lb, o, u->W, u->S, i, clipped_grad(lb, o, u->G, i));
+}
+
+bool update_fusable(const Graph *g, const Node *n) {
+    const char *off = getenv("NNLC_UNFUSED_UPDATE");
+    return n->op == OP_DENSE && n->in[0]->out.rank == 1 && n->params[0].trainable &&
+           g->train.opt.clipnorm == 0 && !(off && *off && strcmp(off, "0") != 0);
+}
+
+void update_plan(LB *lb) {
     const Graph *g = lb->g;
     const Optimizer *o = &g->train.opt;
-    optimizer_comment(lb, o);
-    update_prologue(lb, o);
-    const char *scalar[5];
-    Buf *scalar_buf[5];
-    int nscalars = update_scalars(o, scalar);
-    for (int k = 0; k < nscalars; k++) {
-        scalar_buf[k] = buf_work_fixed(lb, arena_printf(lb->a, "update.%s", scalar[k]),
-                                       (Shape){1, {1}});
-        s_store(lb, scalar_buf[k], e_int(lb, 0), e_temp(lb, scalar[k]));
-    }
+    lb->nupdate_scalars = update_scalars(o, lb->update_scalar);
+    for (int k = 0; k < lb->nupdate_scalars; k++)
+        lb->update_scalar_buf[k] = buf_work_fixed(
+            lb, arena_printf(lb->a, "update.%s", lb->update_scalar[k]), (Shape){1, {1}});
+    lb->updates = ARENA_ARRAY(lb->a, TensorUpdate, g->ntensors);
     int64_t state = 0;
     for (int ti = 0; ti < g->ntensors; ti++) {
         const ParamTensor *t = g->tensors[ti];
         if (!t->trainable)
             continue;
-        Buf *W = buf_param(lb, t, false), *G = buf_param(lb, t, true);
+        TensorUpdate *u = &lb->updates[ti];
+        u->W = buf_param(lb, t, false);
+        u->G = buf_param(lb, t, true);
         static const char *const slot_names[3] = {"m", "v", "vmax"};
         static const char *const rms_names[3] = {"v", "momentum", ""};
         static const char *const delta_names[3] = {"accum_grad", "accum_delta", ""};
@@ -461,22 +479,43 @@ void optimizer_update(LB *lb) {
                                    : o->kind == OPT_SGD ? (const char *const[]){"velocity", "", ""}
                                    : o->kind == OPT_ADAGRAD ? (const char *const[]){"accumulator", "", ""}
                                                             : slot_names;
-        Buf *S[3] = {NULL, NULL, NULL};
         for (int s = 0; s < o->slots && s < 3; s++)
-            S[s] = state_buf(lb, t, names[s], state + (int64_t)s * t->size);
+            u->S[s] = state_buf(lb, t, names[s], state + (int64_t)s * t->size);
         state += (int64_t)o->slots * t->size;
-        LFunc *f = func_begin(lb, arena_printf(lb->a, "%s.update", t->name), false, false);
+    }
+    for (int i = 0; i < g->nnodes; i++)
+        if (update_fusable(g, g->nodes[i])) {
+            lb->updates[g->nodes[i]->params[0].index].fused = true;
+            if (!lb->in_backward)
+                lb->in_backward = buf_work_fixed(lb, "update.in_backward", (Shape){1, {1}});
+        }
+}
+
+/* update(ctx) computes the step's scalars, then calls one function per trainable tensor,
+ * `dense.W.update(ctx)`: tensors of one size have the same loops, which loop_share() then
+ * compiles once (a model of 100 equal layers has two update functions, not one function
+ * of 200 loops that one thread must compile alone). */
+void optimizer_update(LB *lb) {
+    const Graph *g = lb->g;
+    const Optimizer *o = &g->train.opt;
+    optimizer_comment(lb, o);
+    update_scalars_store(lb);
+    for (int ti = 0; ti < g->ntensors; ti++) {
+        const ParamTensor *t = g->tensors[ti];
+        if (!t->trainable)
+            continue;
+        TensorUpdate *u = &lb->updates[ti];
+        LFunc *f = u->func = func_begin(lb, arena_printf(lb->a, "%s.update", t->name), false, false);
         char shape[96] = "";
         for (int d = 0, used = 0; d < t->shape.rank && used < (int)sizeof shape; d++)
             used += snprintf(shape + used, sizeof shape - (size_t)used, "%s%" PRId64,
                              d ? ", " : "(", t->shape.d[d]);
         s_comment(lb, "%s %s): %s", t->name, shape, opt_name(o->kind));
-        for (int k = 0; k < nscalars; k++)
-            s_let(lb, scalar[k], e_load(lb, scalar_buf[k], e_int(lb, 0)));
+        update_scalars_load(lb);
         if (o->clipnorm > 0) {
             s_let(lb, "gsq", e_real(lb, 0));
             LStmt *k = for_begin(lb, "i", e_int(lb, t->size));
-            LExpr *gv = e_load(lb, G, e_var(lb, k));
+            LExpr *gv = e_load(lb, u->G, e_var(lb, k));
             s_add(lb, "gsq", e_bin(lb, '*', gv, gv));
             for_end(lb);
             s_let(lb, "gnorm", e_un(lb, 'q', e_temp(lb, "gsq")));
@@ -488,8 +527,7 @@ void optimizer_update(LB *lb) {
         LStmt *k = for_begin(lb, "i", e_int(lb, t->size));
         k->vector = true;
         k->parallel = true; /* elementwise; loop_schedule() keeps it for large tensors */
-        LExpr *i = e_var(lb, k);
-        update_element(lb, o, W, S, i, clipped_grad(lb, o, G, i));
+        update_element_step(lb, u, e_var(lb, k));
         for_end(lb);
         func_end(lb);
         s_call(lb, f);

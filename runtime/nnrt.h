@@ -16,7 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNRT_ABI_VERSION 3 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics */
+#define NNRT_ABI_VERSION 4 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics;
+                              4: .backward_update */
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
@@ -165,6 +166,10 @@ typedef struct NnrtModel {
     double (*loss_fn)(NnrtCtx *); /* after forward: mean loss over the batch + L2 penalty */
     void (*backward)(NnrtCtx *);  /* after forward: grads = d(loss_fn)/d(params) */
     void (*update)(NnrtCtx *);    /* params -= optimizer step from grads (uses lr, step) */
+    /* backward then update in one call, some tensors' steps taken inside the loops that
+     * compute their gradients (the same numbers; grads are written as backward writes
+     * them); NULL when the model has no such tensor. The trainer calls it if present. */
+    void (*backward_update)(NnrtCtx *);
 
     /* training settings from the train block (command-line flags override) */
     const char *optimizer;        /* "adam", for display */

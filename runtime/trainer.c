@@ -272,8 +272,12 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
         return nnrt_fail(err, "the training loss became %s at epoch %d, step %lld; try a lower "
                          "learning rate (--lr, now %g)", non_finite_name(loss), epoch + 1,
                          (long long)c->step, c->lr);
-    m->backward(c);
-    m->update(c);
+    if (m->backward_update) {
+        m->backward_update(c);
+    } else {
+        m->backward(c);
+        m->update(c);
+    }
     nnrt_loader_prefetch_next(&t->train_dl); /* its rows arrive while the metrics run */
     t->state.step++;
     nnrt_metrics_add(&t->train_m, loss, t->out, m->elem_size, t->train_dl.yf, rows);

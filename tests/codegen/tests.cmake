@@ -6,6 +6,7 @@
 #   codegen.optimizer.CASE       3 optimizer steps against Keras' formulas (keras_opt.c)
 #   codegen.optimizer.f32.CASE   the same in f32 (rmsprop, adagrad, adadelta)
 #   codegen.optimizer.oracle     that reference against PyTorch where they coincide
+#   codegen.optimizer.fused      updates fused into dense kernels' dW loops = unfused, bit for bit
 #   codegen.checkpoint, .resume, .threads(.split)   checkpoints and determinism
 #   codegen.fashion              one epoch on 5,000 Fashion-MNIST images, > 70% on the test set
 #   codegen.error.*              bad data through a generated trainer
@@ -74,6 +75,13 @@ foreach(case rmsprop adagrad adadelta)
                      ${CG_WORK}/opt ${case} f32)
     set_tests_properties(codegen.optimizer.f32.${case} PROPERTIES FIXTURES_REQUIRED cg_data)
 endforeach()
+
+# The optimizer's step taken in the loop that sums a dense kernel's gradient
+# (backward_update) against backward then update: the same bytes, every optimizer.
+add_test(NAME codegen.optimizer.fused
+         COMMAND ${CG_DIR}/fused_update.sh ${CG_NNLC} $<TARGET_FILE:cg_tool> ${CG_DATA}
+                 ${CG_WORK}/fused_update)
+set_tests_properties(codegen.optimizer.fused PROPERTIES FIXTURES_REQUIRED cg_data)
 
 # The oracle itself, against PyTorch where the formulas coincide (skipped without it).
 if(EXISTS /usr/bin/python3)
