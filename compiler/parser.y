@@ -139,6 +139,23 @@ static Arg *new_arg(ParseState *ps, const char *key, SrcLoc key_loc, Expr *value
     return a;
 }
 
+/* Python's rule: `dense(10, activation=relu, True)` is an error, as in Keras, where it is a
+ * SyntaxError; said once per call, at the first positional argument after a named one.
+ * (Binding it to the next place would read True as the activation.) */
+static void check_arg_order(ParseState *ps, const Arg *args) {
+    const Arg *named = NULL;
+    for (const Arg *a = args; a; a = a->next) {
+        if (a->key && !named)
+            named = a;
+        if (a->key || !named)
+            continue;
+        diag_error(ps->lex.diag, a->loc, "positional argument follows the named argument '%s'",
+                   named->key);
+        diag_hint(ps->lex.diag, a->loc, "name it too, or move it before '%s'", named->key);
+        return;
+    }
+}
+
 static Stmt *new_stmt(ParseState *ps, StmtKind kind, SrcLoc loc) {
     Stmt *s = ARENA_NEW(A, Stmt);
     s->kind = kind;
@@ -353,6 +370,7 @@ call
                                     $$->str = $1;
                                     $$->name_loc = at(@1);
                                     $$->args = $3;
+                                    check_arg_order(ps, $3);
                                     nest(ps, $$);
                                 }
     ;

@@ -122,7 +122,7 @@ static const struct {
 };
 enum { N_ACT_LAYER_CLASSES = sizeof act_layer_classes / sizeof act_layer_classes[0] };
 
-/* Options per op; the first `npos` may be given positionally. */
+/* Options per op. */
 static const char *const dense_opts[] = {
     "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
 static const char *const conv_opts[] = {
@@ -151,31 +151,61 @@ static const char *const simple_rnn_opts[] = {
     "recurrent_initializer", "bias_initializer", "l2", NULL};
 static const char *const embedding_opts[] = {"vocab", "dim", "kernel_initializer", "l2", NULL};
 
-static const char *const *options_of(OpKind op, int act, int *npos) {
-    *npos = 1;
+/* The options each op takes by position: Keras 3's positional parameters, in its order
+ * and with its names (kernel_size is the option kernel, pool_size size: canonical_option),
+ * up to the last one nnlc has. So Dense(64, "relu") and Conv2D(32, 3, 1, "same") mean what
+ * they mean in Keras. A name nnlc has no option for (Conv2D's data_format, dilation_rate
+ * and groups, which come before its activation) is an error when given by position. */
+static const char *const dense_pos[] = {
+    "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", NULL};
+static const char *const conv_pos[] = {
+    "filters", "kernel_size", "strides", "padding", "data_format", "dilation_rate", "groups",
+    "activation", "use_bias", "kernel_initializer", "bias_initializer", NULL};
+static const char *const pool_pos[] = {"pool_size", "strides", "padding", NULL};
+static const char *const no_pos[] = {NULL};
+static const char *const reshape_pos[] = {"target_shape", NULL};
+static const char *const dropout_pos[] = {"rate", NULL};
+static const char *const batchnorm_pos[] = {"axis", "momentum", "epsilon", NULL};
+static const char *const activation_pos[] = {"activation", NULL};
+static const char *const alpha_pos[] = {"alpha", NULL}; /* LeakyReLU's negative_slope */
+static const char *const glu_pos[] = {"units", NULL};   /* nnlc's own layer */
+static const char *const simple_rnn_pos[] = {
+    "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
+    "bias_initializer", NULL};
+static const char *const gated_rnn_pos[] = { /* LSTM and GRU */
+    "units", "activation", "recurrent_activation", "use_bias", "kernel_initializer",
+    "recurrent_initializer", "bias_initializer", NULL};
+static const char *const embedding_pos[] = {
+    "input_dim", "output_dim", "embeddings_initializer", NULL};
+
+/* The options of op and, in *pos, those it takes by position. Merge layers take none: their
+ * positional arguments are their inputs, add(a, b). */
+static const char *const *options_of(OpKind op, int act, const char *const **pos) {
+    *pos = no_pos;
     switch (op) {
-    case OP_DENSE: return dense_opts;
-    case OP_CONV1D: case OP_CONV2D: *npos = 2; return conv_opts;
+    case OP_DENSE: *pos = dense_pos; return dense_opts;
+    case OP_CONV1D: case OP_CONV2D: *pos = conv_pos; return conv_opts;
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D:
-    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: *npos = 3; return pool_opts;
-    case OP_RESHAPE: return reshape_opts;
-    case OP_DROPOUT: return dropout_opts;
-    case OP_BATCHNORM: *npos = 0; return batchnorm_opts;
+    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: *pos = pool_pos; return pool_opts;
+    case OP_RESHAPE: *pos = reshape_pos; return reshape_opts;
+    case OP_DROPOUT: *pos = dropout_pos; return dropout_opts;
+    case OP_BATCHNORM: *pos = batchnorm_pos; return batchnorm_opts;
     case OP_ACTIVATION:
-        if (act == ACT_LEAKY_RELU || act == ACT_ELU)
+        if (act == ACT_LEAKY_RELU || act == ACT_ELU) {
+            *pos = alpha_pos;
             return alpha_opts;
-        if (act >= 0) {
-            *npos = 0;
-            return no_opts;
         }
+        if (act >= 0)
+            return no_opts;
+        *pos = activation_pos;
         return activation_opts;
-    case OP_CONCAT: *npos = 0; return concat_opts;
-    case OP_GLU: return glu_opts;
-    case OP_SIMPLE_RNN: return simple_rnn_opts;
-    case OP_LSTM: return lstm_opts;
-    case OP_GRU: return gru_opts;
-    case OP_EMBEDDING: *npos = 2; return embedding_opts;
-    default: *npos = 0; return no_opts;
+    case OP_CONCAT: return concat_opts;
+    case OP_GLU: *pos = glu_pos; return glu_opts;
+    case OP_SIMPLE_RNN: *pos = simple_rnn_pos; return simple_rnn_opts;
+    case OP_LSTM: *pos = gated_rnn_pos; return lstm_opts;
+    case OP_GRU: *pos = gated_rnn_pos; return gru_opts;
+    case OP_EMBEDDING: *pos = embedding_pos; return embedding_opts;
+    default: return no_opts;
     }
 }
 
@@ -877,11 +907,11 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     scratch.bias_init = NNRT_INIT_ZEROS;
     scratch.rec_init = NNRT_INIT_ORTHOGONAL;
     scratch.l2 = -1;
-    int npos;
-    const char *const *opts = options_of(ln->op, ln->act, &npos);
+    const char *const *pos;
+    const char *const *opts = options_of(ln->op, ln->act, &pos);
     Args A;
     S->tensors = body->scope;
-    bool ok = args_bind(S, &A, call, opts, npos, skip);
+    bool ok = args_bind_keras(S, &A, call, opts, pos, skip);
     S->tensors = NULL;
     ok = layer_options(S, body->scope, &A, &scratch, ln->act) && ok;
     if (merge && nin >= 0 && nin < 2) {

@@ -501,8 +501,124 @@ static void index_names(Sema *S, Args *A, int count) {
     A->index_size = size;
 }
 
-bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
-               int skip_positional) {
+/* The first option that no positional argument reaches (for the hint "name the option,
+ * e.g. l2=…"), or NULL. */
+static const char *first_named_only(const Args *A, const char *const *keras, int npositional) {
+    if (!keras) {
+        for (int i = 0; i < npositional; i++)
+            if (!A->names[i])
+                return NULL;
+        return A->names[npositional];
+    }
+    for (int i = 0; A->names[i]; i++) {
+        bool reached = false;
+        for (int k = 0; k < npositional && !reached; k++)
+            reached = strcmp(canonical_option(keras[k]), A->names[i]) == 0;
+        if (!reached)
+            return A->names[i];
+    }
+    return NULL;
+}
+
+/* A positional argument past the last one the callee takes. The hint, once per call, is
+ * PyTorch's Linear, the functional call relu(x), or with Keras' order (`keras`) the
+ * signature: by position, Dense takes Keras' order, Dense(units, activation, …). */
+static void too_many_positional(Sema *S, const Args *A, const Expr *call, const Arg *arg,
+                                const char *const *keras, int npositional, bool *hint_given) {
+    diag_error(S->d, arg->loc, "too many positional arguments for %s (it takes %d)",
+               call->str, npositional);
+    if (*hint_given)
+        return;
+    *hint_given = true;
+    const char *named = first_named_only(A, keras, npositional);
+    if (strcasecmp(call->str, "linear") == 0) {
+        torch_linear_hint(S, arg->loc, call->str);
+    } else if (!positional_tensor_hint(S, call, arg)) {
+        char list[512];
+        if (keras && npositional > 0)
+            diag_hint(S->d, arg->loc, "by position, %s takes Keras' order, %s(%s)%s%s%s",
+                      call->str, call->str, diag_join(list, sizeof list, keras),
+                      named ? "; name the others, e.g. " : "", named ? named : "",
+                      named ? "=…" : "");
+        else if (named)
+            diag_hint(S->d, arg->loc, "name the option, e.g. %s=…", named);
+        else
+            *hint_given = false;
+    }
+}
+
+/* The option that positional argument number `pos` (from 0) gives, or -1 with the error
+ * said: a tensor after the first option (dense(3, x), Keras' functional call; a first one,
+ * dense(x), is told it is not a number by the option's own check), or a Keras option that
+ * nnlc does not take, such as Conv2D's fifth, data_format. */
+static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
+                           const char *const *keras, int pos, bool *hint_given) {
+    if (pos > 0 && names_tensor(S, arg->value)) {
+        diag_error(S->d, arg->loc, "'%s' is a tensor, not an option of %s", arg->value->str,
+                   call->str);
+        positional_tensor_hint(S, call, arg);
+        return -1;
+    }
+    if (!keras)
+        return pos;
+    int slot = args_slot(A, canonical_option(keras[pos]));
+    if (slot >= 0)
+        return slot;
+    diag_error(S->d, arg->loc, "argument %d of %s is Keras' %s, which nnlc does not take",
+               pos + 1, call->str, keras[pos]);
+    if (*hint_given)
+        return -1;
+    *hint_given = true;
+    const char *next = NULL;
+    for (int k = pos + 1; keras[k] && !next; k++)
+        if (args_slot(A, canonical_option(keras[k])) >= 0)
+            next = keras[k];
+    if (next)
+        diag_hint(S->d, arg->loc, "leave it out, and name the options after it, e.g. %s=…",
+                  next);
+    else
+        diag_hint(S->d, arg->loc, "leave it out");
+    return -1;
+}
+
+/* An option given by name: its place in A->names, or -1 with the error said. */
+static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int count,
+                      bool *torch_linear) {
+    /* the name as written, else the one it is Keras' spelling of (a block's parameter
+     * may be called input_dim, which is embedding's vocab) */
+    int slot = args_slot(A, arg->key);
+    const char *key = canonical_option(arg->key);
+    if (slot < 0)
+        slot = args_slot(A, key);
+    if (slot >= 0)
+        return slot;
+    diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
+    if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
+        diag_hint(S->d, arg->key_loc, "weight decay is adamw's option here: "
+                  "adamw(weight_decay=%s), or l2=… on the layers", expr_text(S, arg->value));
+        return -1;
+    }
+    const char *near = diag_suggest(arg->key, A->names);
+    if (near)
+        diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
+    char list[1024];
+    if (count)
+        diag_hint(S->d, arg->key_loc, "valid options are: %s",
+                  diag_join(list, sizeof list, A->names));
+    else if (*torch_linear) {
+        torch_linear_hint(S, arg->key_loc, call->str);
+        *torch_linear = false;
+    } else
+        diag_hint(S->d, arg->key_loc, "%s takes no options", call->str);
+    return -1;
+}
+
+/* Binds call's arguments: positional ones in the order of `keras` (Keras' names; one that
+ * names no option of `names` is an option nnlc does not take) or, without it, of the first
+ * `npositional` names; the first `skip_positional` are not options (a merge layer's
+ * inputs). */
+static bool bind(Sema *S, Args *A, const Expr *call, const char *const *names,
+                 const char *const *keras, int npositional, int skip_positional) {
     A->callee = call->str;
     A->loc = call->name_loc;
     A->names = names;
@@ -510,7 +626,7 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     A->index_size = 0;
     A->ok = true;
     int pos = 0, count = 0;
-    bool tensor_hint_given = false;
+    bool hint_given = false;
     bool torch_linear = strcasecmp(call->str, "linear") == 0; /* torch_linear_hint not given */
     while (names[count])
         count++;
@@ -518,56 +634,21 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
     index_names(S, A, count);
     for (const Arg *arg = call->args; arg; arg = arg->next) {
         int slot;
-        if (!arg->key) {
-            if (skip_positional > 0) {
-                skip_positional--;
-                continue;
-            }
-            if (pos >= npositional) {
-                diag_error(S->d, arg->loc, "too many positional arguments for %s (it takes %d)",
-                           call->str, npositional);
-                if (torch_linear) {
-                    torch_linear_hint(S, arg->loc, call->str);
-                    torch_linear = false;
-                } else if (!tensor_hint_given && positional_tensor_hint(S, call, arg))
-                    tensor_hint_given = true;
-                else if (npositional < count)
-                    diag_hint(S->d, arg->loc, "name the option, e.g. %s=…", names[npositional]);
-                A->ok = false;
-                continue;
-            }
-            slot = pos++;
-        } else {
-            /* the name as written, else the one it is Keras' spelling of (a block's
-             * parameter may be called input_dim, which is embedding's vocab) */
-            slot = args_slot(A, arg->key);
-            const char *key = canonical_option(arg->key);
-            if (slot < 0)
-                slot = args_slot(A, key);
-            if (slot < 0) {
-                diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
-                if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
-                    diag_hint(S->d, arg->key_loc, "weight decay is adamw's option here: "
-                              "adamw(weight_decay=%s), or l2=… on the layers",
-                              expr_text(S, arg->value));
-                    A->ok = false;
-                    continue;
-                }
-                const char *near = diag_suggest(arg->key, names);
-                if (near)
-                    diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
-                char list[1024];
-                if (count)
-                    diag_hint(S->d, arg->key_loc, "valid options are: %s",
-                              diag_join(list, sizeof list, names));
-                else if (torch_linear) {
-                    torch_linear_hint(S, arg->key_loc, call->str);
-                    torch_linear = false;
-                } else
-                    diag_hint(S->d, arg->key_loc, "%s takes no options", call->str);
-                A->ok = false;
-                continue;
-            }
+        if (!arg->key && skip_positional > 0) {
+            skip_positional--;
+            continue;
+        }
+        if (!arg->key && pos >= npositional) {
+            too_many_positional(S, A, call, arg, keras, npositional, &hint_given);
+            torch_linear = false;
+            slot = -1;
+        } else if (!arg->key)
+            slot = positional_slot(S, A, call, arg, keras, pos++, &hint_given);
+        else
+            slot = named_slot(S, A, call, arg, count, &torch_linear);
+        if (slot < 0) {
+            A->ok = false;
+            continue;
         }
         if (A->bound[slot]) {
             diag_error(S->d, arg->loc, "option '%s' given twice", names[slot]);
@@ -578,6 +659,19 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
         A->bound[slot] = arg;
     }
     return A->ok;
+}
+
+bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
+               int skip_positional) {
+    return bind(S, A, call, names, NULL, npositional, skip_positional);
+}
+
+bool args_bind_keras(Sema *S, Args *A, const Expr *call, const char *const *names,
+                     const char *const *keras, int skip_positional) {
+    int npositional = 0;
+    while (keras[npositional])
+        npositional++;
+    return bind(S, A, call, names, keras, npositional, skip_positional);
 }
 
 const Expr *args_get(Args *A, const char *name) {

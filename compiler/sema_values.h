@@ -81,8 +81,11 @@ int sema_lookup(Sema *S, SrcLoc loc, const char *name, const char *what,
                 const char *const *names);
 
 /* Arguments of a call bound to a table of option names. Positional arguments take the
- * first `npositional` names in order. Each option is read at most once by the caller;
- * args_finish reports the ones never read as unknown. */
+ * first `npositional` names in order (args_bind), or the options that Keras' order names
+ * (args_bind_keras: `keras` is Keras' names of its positional parameters, NULL-terminated;
+ * one of them that is none of `names` is a Keras option nnlc does not take, an error).
+ * Each option is read at most once by the caller; args_finish reports the ones never read
+ * as unknown. */
 typedef struct Args {
     const char *callee;
     SrcLoc loc;
@@ -99,6 +102,8 @@ const char *expr_text(Sema *S, const Expr *e);
 
 bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int npositional,
                int skip_positional);
+bool args_bind_keras(Sema *S, Args *A, const Expr *call, const char *const *names,
+                     const char *const *keras, int skip_positional);
 const Expr *args_get(Args *A, const char *name);
 SrcLoc args_loc(Args *A, const char *name);
 
