@@ -52,6 +52,9 @@ struct Arg {
     SrcLoc key_loc;
     Expr *value;
     SrcLoc loc;        /* key through value */
+    Expr *slash_word;  /* a setting's `// word` comment at the end of its line, or NULL: a
+                          name or a number, that may have been meant as Python's division */
+    SrcLoc slash;      /* ... and its '//' */
     Arg *next;
 };
 
@@ -71,6 +74,8 @@ struct Stmt {
     bool has_inputs;   /* `(…)` after the call was written, even if empty */
     Expr *shape;       /* ST_INPUT: EX_LIST */
     Expr *value;       /* ST_LET */
+    Expr *slash_word;  /* ST_LET: as Arg's */
+    SrcLoc slash;
     Stmt *next;
 };
 
@@ -95,6 +100,8 @@ struct Decl {
     const char *name;
     SrcLoc name_loc;
     Expr *value;
+    Expr *slash_word;  /* DECL_LET: as Arg's */
+    SrcLoc slash;
     Param *params;
     Stmt *body;
     Arg *settings;

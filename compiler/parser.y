@@ -24,6 +24,12 @@ typedef struct LexState {
                            ')' or ']'), else 0: `hidden // 2` is then Python's division */
     bool operand_name;  /* ... and that token is a name */
     int depth;          /* '(' and '[' open (since the last '{' or '}') */
+    /* The last `//` comment of one word, a name or a number, after an operand outside any
+     * call or list (`let h = hidden // heads`): Python's division or a comment
+     * (`act = relu // default`)? The parser hands it to the let or setting it ends, and
+     * sema decides (sema_slash_word). slash.line is 0 when there is none. */
+    SrcLoc slash, slash_word_loc;
+    const char *slash_word;
 } LexState;
 
 enum { MAX_OPEN_BRACES = 64 };
@@ -52,6 +58,7 @@ YY_DECL;
 }
 
 %code {
+#include <stdlib.h>
 #include <string.h>
 
 #include "lexer.h"
@@ -137,6 +144,27 @@ static Arg *new_arg(ParseState *ps, const char *key, SrcLoc key_loc, Expr *value
     a->value = value;
     a->loc = loc;
     return a;
+}
+
+/* The `// word` comment the lexer saw at the end of the line of a let's or a setting's
+ * value (at `value`), as an expression (a name or a number), or NULL. Sema decides whether
+ * it was meant as a division (sema_slash_word). */
+static Expr *slash_word(ParseState *ps, YYLTYPE value, SrcLoc *slash) {
+    LexState *ls = &ps->lex;
+    if (ls->slash.line != value.last_line || ls->slash.col < value.last_column)
+        return NULL;
+    const char *w = ls->slash_word;
+    bool number = (w[0] >= '0' && w[0] <= '9') || w[0] == '.';
+    Expr *e = new_expr(ps, number ? EX_NUM : EX_NAME, ls->slash_word_loc);
+    e->str = w;
+    if (number) {
+        e->num = strtod(w, NULL);
+        e->is_int = strspn(w, "0123456789") == strlen(w);
+        e->str = e->is_int ? w : NULL;
+    }
+    *slash = ls->slash;
+    ls->slash.line = 0;
+    return e;
 }
 
 /* Python's rule: `dense(10, activation=relu, True)` is an error, as in Keras, where it is a
@@ -240,7 +268,11 @@ decls
     ;
 
 decl
-    : "let" IDENT '=' expr      { $$ = new_decl(ps, DECL_LET, @1, $2, @2); $$->value = $4; }
+    : "let" IDENT '=' expr      {
+                                    $$ = new_decl(ps, DECL_LET, @1, $2, @2);
+                                    $$->value = $4;
+                                    $$->slash_word = slash_word(ps, @4, &$$->slash);
+                                }
     | "model" IDENT '{' stmts '}'
                                 {
                                     $$ = new_decl(ps, DECL_MODEL, @1, $2, @2);
@@ -322,6 +354,7 @@ stmt
                                     $$->bind = $2;
                                     $$->bind_loc = at(@2);
                                     $$->value = $4;
+                                    $$->slash_word = slash_word(ps, @4, &$$->slash);
                                 }
     ;
 
@@ -361,7 +394,10 @@ settings
     ;
 
 setting
-    : IDENT '=' expr            { $$ = new_arg(ps, $1, at(@1), $3, span(@1, @3)); }
+    : IDENT '=' expr            {
+                                    $$ = new_arg(ps, $1, at(@1), $3, span(@1, @3));
+                                    $$->slash_word = slash_word(ps, @3, &$$->slash);
+                                }
     ;
 
 call
@@ -641,7 +677,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *
 
 Program *parse_program(Arena *a, Diag *d, const char *src, size_t len) {
     ParseState ps = {0};
-    ps.lex = (LexState){a, d, 1, 1, 0, 0, false, 0};
+    ps.lex = (LexState){.arena = a, .diag = d, .line = 1, .col = 1};
     ps.prog = ARENA_NEW(a, Program);
     yyscan_t scanner;
     if (yylex_init_extra(&ps.lex, &scanner) != 0) {

@@ -1244,7 +1244,8 @@ static void build_body(Builder *B, Body *body, const Stmt *stmts) {
             break;
         }
         case ST_LET:
-            let_stmt(B, body->scope, st->bind, st->bind_loc, st->value);
+            let_stmt(B, body->scope, st->bind, st->bind_loc,
+                     sema_slash_word(B->S, body->scope, st->value, st->slash_word, st->slash));
             break;
         }
         if (st->kind != ST_LET) /* `let n = 4  input [n]`: the input is still first */
@@ -1451,6 +1452,13 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
             }
             break;
         }
+    }
+    /* `let h = hidden // heads`: heads may be a top-level let of a later line */
+    for (const Decl *d = S->prog->decls; d; d = d->next) {
+        Binding *b = d->kind == DECL_LET && d->name && d->slash_word
+                         ? scope_find_local(S->globals, d->name) : NULL;
+        if (b && b->value == d->value)
+            b->value = sema_slash_word(S, S->globals, d->value, d->slash_word, d->slash);
     }
 }
 

@@ -1301,6 +1301,12 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             continue;
         }
         seen[k] = s;
+        if (s->slash_word) { /* batch = total // heads */
+            Arg *copy = ARENA_NEW(S->a, Arg);
+            *copy = *s;
+            copy->value = (Expr *)sema_slash_word(S, sc, s->value, s->slash_word, s->slash);
+            s = copy;
+        }
         apply_setting(&T, k, s);
     }
     if (train->name && strcmp(train->name, g->name) != 0) {

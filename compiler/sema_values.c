@@ -684,6 +684,31 @@ SrcLoc args_loc(Args *A, const char *name) {
     return i >= 0 && A->bound[i] ? A->bound[i]->loc : A->loc;
 }
 
+const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
+                            SrcLoc slash) {
+    if (!word)
+        return value;
+    if (word->kind == EX_NAME) {
+        const Binding *b = scope_find(sc, word->str);
+        if (!b || !b->value)
+            return value;
+    }
+    diag_error(S->d, slash, "'//' starts a comment, so the rest of the line is not part of "
+               "the expression before it");
+    diag_hint(S->d, slash, "to divide, write '/' (a size must still come out whole); to "
+              "comment, start the comment with #");
+    Expr *e = ARENA_NEW(S->a, Expr);
+    e->kind = EX_BINARY;
+    e->op = '/';
+    e->lhs = (Expr *)value;
+    e->rhs = (Expr *)word;
+    e->loc = value->loc;
+    if (word->loc.line == value->loc.line)
+        e->loc.len = word->loc.col + word->loc.len - value->loc.col;
+    e->depth = value->depth + 1;
+    return e;
+}
+
 /* ---- activations and initializers ---- */
 
 static const char *const activation_names[] = {

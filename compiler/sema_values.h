@@ -107,6 +107,14 @@ bool args_bind_keras(Sema *S, Args *A, const Expr *call, const char *const *name
 const Expr *args_get(Args *A, const char *name);
 SrcLoc args_loc(Args *A, const char *name);
 
+/* A let's or setting's value whose line ends in a `// word` comment (ast.h's slash_word;
+ * NULL: none). The lexer cannot tell `let h = hidden // heads`, Python's floor division,
+ * from `act = relu // default`, a comment: the word is taken as a divisor, reported as the
+ * lexer reports `hidden // 2` and read as '/', when it is a number or a constant seen from
+ * sc (a let or a block parameter); else it is a comment. Returns the value to use. */
+const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
+                            SrcLoc slash);
+
 bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out);
 bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out);
 
