@@ -139,6 +139,31 @@ static bool looks_like_safetensors(const char *path, off_t size) {
     return ok && b[8] == '{' && n <= (uint64_t)size - 8;
 }
 
+/* A new file of its own for the temporary copy: a stale PATH.tmp is removed first, and a
+ * link planted there is not followed (O_EXCL), so the write cannot land anywhere else. */
+static FILE *create_new(const char *tmp) {
+    if (unlink(tmp) != 0 && errno != ENOENT)
+        return NULL;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "wb");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+/* Whether the temporary file of a save can be created, made and removed now: a directory
+ * that grants write access may still refuse a file (/proc, to root), which a save then
+ * found only after the first epoch's training. errno says why not. */
+static bool tmp_creatable(const char *tmp) {
+    FILE *f = create_new(tmp);
+    if (!f)
+        return false;
+    fclose(f);
+    return remove(tmp) == 0;
+}
+
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     char *target = save_target(path);
     if (!target)
@@ -161,6 +186,13 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     directory_of(target, dir, sizeof dir);
     if (ok && access(dir, W_OK | X_OK) != 0)
         ok = nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
+    size_t tlen = strlen(target) + 5;
+    char *tmp = nnrt_realloc(NULL, tlen);
+    snprintf(tmp, tlen, "%s.tmp", target); /* nnrt_st_write's */
+    if (ok && !tmp_creatable(tmp))
+        ok = nnrt_fail(err, "--save: cannot write %s: its temporary copy %s cannot be "
+                       "created: %s", path, tmp, strerror(errno));
+    free(tmp);
     free(target);
     return ok;
 }
@@ -174,20 +206,6 @@ static void sync_directory(const char *path) {
         fsync(fd);
         close(fd);
     }
-}
-
-/* A new file of its own for the temporary copy: a stale PATH.tmp is removed first, and a
- * link planted there is not followed (O_EXCL), so the write cannot land anywhere else. */
-static FILE *create_new(const char *tmp) {
-    if (unlink(tmp) != 0 && errno != ENOENT)
-        return NULL;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "wb");
-    if (!f)
-        close(fd);
-    return f;
 }
 
 /* Written to TARGET.tmp, then renamed over TARGET (path, or the file a link at path

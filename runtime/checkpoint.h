@@ -42,8 +42,9 @@ typedef struct CkptParts {
 } CkptParts;
 
 bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err);
-/* Whether nnrt_ckpt_save could write `path` (not a directory, in a writable one): asked
- * before the first epoch, so a bad --save fails before any training, not after it. */
+/* Whether nnrt_ckpt_save could write `path` (not a directory, in a writable one, where
+ * its temporary copy PATH.tmp can be created: it is, and removed): asked before the data
+ * is read, so a bad --save fails before any training, not after it. */
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err);
 /* Loads the parameters (and statistics and class names, when present). With resume,
  * also the optimizer state, the TrainState and the schedule/early-stopping counters.

@@ -4,6 +4,7 @@
  */
 #include "run.h"
 
+#include "checkpoint.h"
 #include "loader.h"
 #include "trainer.h"
 
@@ -134,9 +135,12 @@ static bool predict_only(Trainer *t, NnrtError *err) {
     return nnrt_trainer_predict(t, t->opt->predict, stdout, err);
 }
 
+/* A checkpoint that cannot be written is said before the data is read, not after the
+ * first epoch (--history is opened, and checked, before the first epoch too). */
 static bool train(Trainer *t, NnrtError *err) {
     DataRequest rq = request(t, true, true);
-    return nnrt_trainer_load_data(t, &rq, err) && nnrt_trainer_fit(t, err) &&
+    return (!t->opt->save || nnrt_ckpt_can_save(t->opt->save, err)) &&
+           nnrt_trainer_load_data(t, &rq, err) && nnrt_trainer_fit(t, err) &&
            nnrt_trainer_results(t, stdout, err);
 }
 

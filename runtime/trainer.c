@@ -568,7 +568,7 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     else if (stopped && t->opt->verbose > 0)
         printf("The checkpoint's run was ended by early stopping at epoch %d (no improvement in "
                "%d epochs); nothing to train.\n", t->state.epoch, t->es.wait);
-    if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) || !open_history(t, err))
+    if (!open_history(t, err))
         return false;
     bool stop = stopped;
     int first = t->state.epoch;

@@ -160,6 +160,15 @@ runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 
 runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
 runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a file name"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --save ${RT_DATA})
+# A --save path where no file can be created is refused before the data is read (so
+# before any training; the data file here does not even exist): /proc lets root write
+# into it (access() says yes), but creates no file, so the first save failed after the
+# first epoch. A missing directory too.
+runtime_expect(cli.save_unwritable 1
+    "--save: cannot write /proc/version: its temporary copy /proc/version.tmp cannot be created: [A-Za-z]"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /proc/version)
+runtime_expect(cli.save_missing_dir 1 "--save: cannot write into /nonexistent-dir: No such file"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /nonexistent-dir/m.safetensors)
 runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
 # A CSV file holds its labels: a second operand is refused, not silently unused.
