@@ -65,9 +65,9 @@ typedef struct DataSpec {
     bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
     int64_t index_limit;   /* > 0: every feature is an index 0..index_limit − 1 (an embedding
                               reads the input), whole as the file stores it */
-    bool one_hot_rows;     /* a .npy label file may hold one-hot rows of n_classes values
-                              (Keras' to_categorical, for categorical_crossentropy): they are
-                              read as the class indices they mark */
+    bool one_hot_rows;     /* a .npy or IDX label file may hold one-hot rows of n_classes
+                              values (Keras' to_categorical, for categorical_crossentropy):
+                              they are read as the class indices they mark */
 } DataSpec;
 
 /* Reads src into t (t is overwritten; free with nnrt_table_free). */
@@ -92,6 +92,13 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
  * why. As labels, indices are checked as the file stores them: float32 makes 3.0000001
  * the row 3. Their range is checked after the source's scale and shift (check_indices). */
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
+
+/* One-hot rows (t->n rows of k values, read as they are, in t->y) to the class indices
+ * they mark, in place, for a label file of shape (N, classes) (DataSpec.one_hot_rows):
+ * each row must hold one 1 and k − 1 zeros (soft labels, which Keras' categorical
+ * crossentropy also takes, would lose their weights as an index), else an error naming
+ * path and the example. */
+bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, NnrtError *err);
 
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */

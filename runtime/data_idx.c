@@ -3,7 +3,8 @@
  * or gzip-compressed. Layout: magic 00 00 TT ND, ND big-endian uint32 dimensions, then
  * the values, big-endian, row-major. TT is the value type (08 ubyte ... 0E double).
  * The features file's first dimension counts examples and the rest must multiply to
- * the model's input size; the labels file must hold as many examples.
+ * the model's input size; the labels file must hold as many examples (for
+ * categorical_crossentropy, as class indices or as one-hot rows, dimensions (N, classes)).
  */
 #include "data.h"
 
@@ -230,9 +231,15 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         ok = nnrt_fail(err, "%s: byte 4: holds %lld label%s, but the features file holds %lld "
                        "example%s", path, (long long)h.n, h.n == 1 ? "" : "s",
                        (long long)n_features, n_features == 1 ? "" : "s");
-    if (ok && h.per != spec->ydim)
-        ok = nnrt_fail(err, "%s: byte 4: expected %lld label value%s per example, found %lld", path,
-                       (long long)spec->ydim, spec->ydim == 1 ? "" : "s", (long long)h.per);
+    /* class indices, or (categorical crossentropy) one-hot rows of the n_classes classes:
+     * dimensions (N, classes), as Keras' to_categorical shapes them */
+    bool rows = ok && spec->one_hot_rows && spec->ydim == 1 && spec->n_classes > 1 &&
+                h.ndims == 2 && h.dims[1] == spec->n_classes;
+    if (ok && !rows && h.per != spec->ydim)
+        ok = nnrt_fail(err, "%s: byte 4: expected %lld label value%s per example%s, found %lld",
+                       path, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",
+                       spec->one_hot_rows ? " (a class index, or a one-hot row of the classes)"
+                                          : "", (long long)h.per);
     char what[160];
     if (ok) {
         describe_rows(what, sizeof what, &h, t->n, "labels");
@@ -247,9 +254,12 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         ok = t->y != NULL;
     }
     if (ok) {
-        t->ydim = h.per;
-        ok = read_values(&in, &h, count, t->ydim, &t->y, NULL, &cap, what, spec, 0, err) &&
-             (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
+        /* one-hot rows are checked as rows, not as class indices */
+        ok = read_values(&in, &h, count, h.per, &t->y, NULL, &cap, what, rows ? NULL : spec, 0,
+                         err) &&
+             (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
+             (!rows || nnrt_one_hot_to_indices(path, t, h.per, err));
+        t->ydim = spec->ydim;
     }
     nnrt_gz_close(&in);
     return ok;

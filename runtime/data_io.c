@@ -399,6 +399,29 @@ bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
 
 bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
 
+bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, NnrtError *err) {
+    for (int64_t i = 0; i < t->n; i++) {
+        const float *row = t->y + i * k;
+        int64_t hot = -1;
+        for (int64_t j = 0; j < k; j++) {
+            if (row[j] == 0)
+                continue;
+            if (row[j] != 1 || hot >= 0)
+                return nnrt_fail(err, "%s: example %lld: value %lld is %g, but a row of "
+                                 "one-hot labels holds one 1 and %lld zeros (soft labels "
+                                 "are not supported: give class indices or one-hot rows)",
+                                 path, (long long)i, (long long)j, (double)row[j],
+                                 (long long)(k - 1));
+            hot = j;
+        }
+        if (hot < 0)
+            return nnrt_fail(err, "%s: example %lld: the row of %lld one-hot labels holds no 1",
+                             path, (long long)i, (long long)k);
+        t->y[i] = (float)hot;
+    }
+    return true;
+}
+
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
                         int64_t per, const DataSpec *labels, int64_t index_limit,
                         NnrtError *err) {

@@ -466,32 +466,6 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
     return ok;
 }
 
-/* One-hot rows (n × k values, read as they are) to the class indices they mark, in place:
- * each row must hold one 1 and k − 1 zeros (soft labels, which Keras' categorical
- * crossentropy also takes, would lose their weights as an index). */
-static bool one_hot_to_indices(const char *path, Table *t, int64_t k, NnrtError *err) {
-    for (int64_t i = 0; i < t->n; i++) {
-        const float *row = t->y + i * k;
-        int64_t hot = -1;
-        for (int64_t j = 0; j < k; j++) {
-            if (row[j] == 0)
-                continue;
-            if (row[j] != 1 || hot >= 0)
-                return nnrt_fail(err, "%s: example %lld: value %lld is %g, but a row of "
-                                 "one-hot labels holds one 1 and %lld zeros (soft labels "
-                                 "are not supported: give class indices or one-hot rows)",
-                                 path, (long long)i, (long long)j, (double)row[j],
-                                 (long long)(k - 1));
-            hot = j;
-        }
-        if (hot < 0)
-            return nnrt_fail(err, "%s: example %lld: the row of %lld one-hot labels holds no 1",
-                             path, (long long)i, (long long)k);
-        t->y[i] = (float)hot;
-    }
-    return true;
-}
-
 static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, int64_t n_file,
                             NnrtError *err) {
     GzIn in;
@@ -532,7 +506,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     /* one-hot rows are checked as rows below, not as class indices */
     ok = ok && t->y && read_npy_values(&in, &h, count, per, &t->y, &cap, rows ? NULL : spec, 0,
                                        err);
-    ok = ok && (!rows || one_hot_to_indices(path, t, per, err));
+    ok = ok && (!rows || nnrt_one_hot_to_indices(path, t, per, err));
     nnrt_gz_close(&in);
     return ok;
 }

@@ -204,7 +204,7 @@ endforeach()
 add_test(NAME codegen.npy_layout
          COMMAND ${CG_DIR}/npy_layout.sh ${CG_NNLC} ${CG_DIR}/models/npy_layout.nn ${CG_WORK}/npy_layout)
 set_tests_properties(codegen.npy_layout PROPERTIES FIXTURES_REQUIRED cg_dirs)
-#   codegen.one_hot_labels       categorical_crossentropy's .npy labels as one-hot rows (Keras'
+#   codegen.one_hot_labels       categorical_crossentropy's .npy and IDX labels as one-hot rows (Keras'
 #                                to_categorical) train as class indices do; soft rows refused
 add_test(NAME codegen.one_hot_labels
          COMMAND ${CG_DIR}/one_hot_labels.sh ${CG_NNLC} ${CG_DIR}/models/one_hot_labels.nn
