@@ -79,15 +79,6 @@ static Shape shape1(int64_t a) { return (Shape){1, {a}}; }
 static Shape shape2(int64_t a, int64_t b) { return (Shape){2, {a, b}}; }
 static Shape shape3(int64_t a, int64_t b, int64_t c) { return (Shape){3, {a, b, c}}; }
 
-static bool shape_eq(Shape a, Shape b) {
-    if (a.rank != b.rank)
-        return false;
-    for (int i = 0; i < a.rank; i++)
-        if (a.d[i] != b.d[i])
-            return false;
-    return true;
-}
-
 Graph *graph_new(Arena *a, const char *name, SrcLoc loc) {
     Graph *g = ARENA_NEW(a, Graph);
     g->name = name;
@@ -387,55 +378,90 @@ static bool infer_reshape(Infer *in, Node *n) {
     return true;
 }
 
-static bool infer_merge(Infer *in, Node *n) {
+static bool infer_concat(Infer *in, Node *n) {
     Shape first = n->in[0]->out;
-    if (n->op == OP_CONCAT) {
-        /* Axes count as in Keras: 0 is the batch, 1 an example's first axis, -1 its last. */
-        if (n->axis == 0) {
-            diag_error(in->d, n->loc, "concat cannot join along axis 0, the batch: an "
-                       "example's axes are 1 to %d of %s, or -1 for the last", first.rank,
-                       shape_text(in, first));
+    /* Axes count as in Keras: 0 is the batch, 1 an example's first axis, -1 its last. */
+    if (n->axis == 0) {
+        diag_error(in->d, n->loc, "concat cannot join along axis 0, the batch: an "
+                   "example's axes are 1 to %d of %s, or -1 for the last", first.rank,
+                   shape_text(in, first));
+        return false;
+    }
+    int axis = n->axis < 0 ? first.rank + n->axis : n->axis - 1;
+    if (axis < 0 || axis >= first.rank) {
+        diag_error(in->d, n->loc, "concat axis %d is out of range for %s from '%s' (axes "
+                   "1 to %d, or -%d to -1)", n->axis, shape_text(in, first),
+                   n->in[0]->name, first.rank, first.rank);
+        return false;
+    }
+    n->axis = axis;
+    n->out = first;
+    for (int i = 1; i < n->nin; i++) {
+        Shape s = n->in[i]->out;
+        bool ok = s.rank == first.rank;
+        for (int k = 0; ok && k < s.rank; k++)
+            if (k != axis && s.d[k] != first.d[k])
+                ok = false;
+        if (!ok) {
+            diag_error(in->d, n->loc,
+                       "concat needs equal shapes except on axis %d: '%s' is %s but '%s' "
+                       "is %s",
+                       axis - first.rank, n->in[0]->name, shape_text(in, first),
+                       n->in[i]->name, shape_text(in, s));
             return false;
         }
-        int axis = n->axis < 0 ? first.rank + n->axis : n->axis - 1;
-        if (axis < 0 || axis >= first.rank) {
-            diag_error(in->d, n->loc, "concat axis %d is out of range for %s from '%s' (axes "
-                       "1 to %d, or -%d to -1)", n->axis, shape_text(in, first),
-                       n->in[0]->name, first.rank, first.rank);
-            return false;
-        }
-        n->axis = axis;
-        n->out = first;
-        for (int i = 1; i < n->nin; i++) {
-            Shape s = n->in[i]->out;
-            bool ok = s.rank == first.rank;
-            for (int k = 0; ok && k < s.rank; k++)
-                if (k != axis && s.d[k] != first.d[k])
-                    ok = false;
-            if (!ok) {
-                diag_error(in->d, n->loc,
-                           "concat needs equal shapes except on axis %d: '%s' is %s but '%s' "
-                           "is %s",
-                           axis - first.rank, n->in[0]->name, shape_text(in, first),
-                           n->in[i]->name, shape_text(in, s));
+        n->out.d[axis] += s.d[axis];
+    }
+    return true;
+}
+
+/* Size of s's k-th axis from the end (k = 1: the last), 1 past its first axis: how Keras
+ * lines up shapes of different rank for add and multiply. */
+static int64_t dim_from_end(Shape s, int k) {
+    return k <= s.rank ? s.d[s.rank - k] : 1;
+}
+
+static const char *const from_end_names[SHAPE_MAX_RANK] = {
+    "last", "second-to-last", "third-to-last", "fourth-to-last"};
+
+/* add, multiply: Keras' broadcasting (base_merge.py, _compute_elemwise_op_output_shape).
+ * Shapes line up at their last axes, a shorter one taking leading axes of size 1 (Keras
+ * expands it at axis 1, after the batch), and on each axis the sizes are equal or one of
+ * them is 1, which repeats: (None, 4, 4, 8) · (None, 1, 1, 8) and (None, 4, 4, 8) ·
+ * (None, 8) are (None, 4, 4, 8); (None, 4, 1) + (None, 1, 5) is (None, 4, 5). The inputs
+ * are folded in from the left, as Keras does, so an error names the first input that
+ * cannot join the ones before it, and an earlier one it conflicts with. */
+static bool infer_elementwise(Infer *in, Node *n) {
+    Shape out = n->in[0]->out;
+    for (int i = 1; i < n->nin; i++) {
+        Shape s = n->in[i]->out, joined = {s.rank > out.rank ? s.rank : out.rank, {0}};
+        for (int k = 1; k <= joined.rank; k++) {
+            int64_t a = dim_from_end(out, k), b = dim_from_end(s, k);
+            if (a != b && a != 1 && b != 1) {
+                int j = 0; /* the earlier input that gave the axis its size a */
+                while (j < i - 1 && dim_from_end(n->in[j]->out, k) != a)
+                    j++;
+                diag_error(in->d, n->loc, "%s cannot broadcast '%s' %s with '%s' %s: their %s "
+                           "axes are %" PRId64 " and %" PRId64 " (sizes broadcast when equal or when "
+                           "one is 1)",
+                           op_name(n->op), n->in[j]->name, shape_text(in, n->in[j]->out),
+                           n->in[i]->name, shape_text(in, s), from_end_names[k - 1], a, b);
+                if (k == 1)
+                    diag_hint(in->d, n->loc, "project '%s' to %" PRId64 " features first, e.g. "
+                              "with %s(%" PRId64 "%s)", n->in[i]->name, a,
+                              s.rank == 3 ? "conv2d" : "dense", a, s.rank == 3 ? ", kernel=1" : "");
+                else
+                    diag_hint(in->d, n->loc, "shapes line up from their last axis, and an axis "
+                              "of size 1 repeats: reshape or pool one of them so that each pair "
+                              "of sizes is equal or has a 1");
                 return false;
             }
-            n->out.d[axis] += s.d[axis];
+            joined.d[joined.rank - k] = a == 1 ? b : a;
         }
-        return true;
+        out = joined;
     }
-    for (int i = 1; i < n->nin; i++) {
-        if (!shape_eq(n->in[i]->out, first)) {
-            diag_error(in->d, n->loc, "%s needs inputs of one shape: '%s' is %s but '%s' is %s",
-                       op_name(n->op), n->in[0]->name, shape_text(in, first), n->in[i]->name,
-                       shape_text(in, n->in[i]->out));
-            diag_hint(in->d, n->loc,
-                      "project the smaller one, e.g. conv2d(C, kernel=1) or dense(N), first");
-            return false;
-        }
-    }
-    n->out = first;
-    n->flops = flops_of((double)shape_size(first) * (n->nin - 1));
+    n->out = out;
+    n->flops = flops_of((double)shape_size(out) * (n->nin - 1));
     return true;
 }
 
@@ -559,9 +585,10 @@ static bool infer_node(Infer *in, Node *n) {
     case OP_BATCHNORM:
         return infer_batchnorm(in, n);
     case OP_ADD:
-    case OP_CONCAT:
     case OP_MULTIPLY:
-        return infer_merge(in, n);
+        return infer_elementwise(in, n);
+    case OP_CONCAT:
+        return infer_concat(in, n);
     case OP_GLU:
         return infer_glu(in, n);
     case OP_SIMPLE_RNN:

@@ -105,8 +105,10 @@ const char *node_keras_class(const Node *n); /* "ReLU" for relu(), else op_keras
  *   DROPOUT     rate              ACTIVATION act
  *   BATCHNORM   momentum, epsilon over the last axis (C):
  *               gamma, beta (trainable), moving_mean, moving_var (non-trainable)
- *   ADD/MULTIPLY —                CONCAT axis (as written, Keras' count with the batch
- *                                 as 0; after inference an example's axis, from 0)
+ *   ADD/MULTIPLY —  inputs broadcast as in Keras: shapes line up at their last axes, an
+ *               axis of size 1 (or missing in front) repeats; out is the joined shape
+ *   CONCAT      axis (as written, Keras' count with the batch as 0; after inference an
+ *               example's axis, from 0)
  *   GLU         units 0: split the last axis into halves a, b; out = a·σ(b)
  *               units > 0: gated dense unit (x·W + b)[:u] · σ((x·W + b)[u:]), W (in, 2u), b (2u)
  *   SIMPLE_RNN  units, act, use_bias, return_sequences   W (F, u), U (u, u), b (u)

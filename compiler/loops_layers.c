@@ -439,6 +439,9 @@ void layer_buffers(LB *lb, const Node *n) {
     case OP_BATCHNORM:
         batchnorm_plan(lb, n);
         break;
+    case OP_ADD: case OP_MULTIPLY:
+        merge_plan(lb, n);
+        break;
     case OP_GLU:
         glu_plan(lb, n);
         break;

@@ -10,9 +10,13 @@
  * sum over the B rows, so every result has one fixed order of additions.
  *
  * Merges write each input's gradient with grad_store, one input after another, so an
- * input used twice (add(h, h)) or through a view gets the sum of its uses.
+ * input used twice (add(h, h)) or through a view gets the sum of its uses. add and
+ * multiply broadcast as Keras does: an input smaller than the output repeats along some
+ * of its axes, and its gradient is the sum over those axes, per example.
  */
 #include "loops_build.h"
+
+#include <string.h>
 
 /* parallel for r in 0..rows — returns r. */
 static LExpr *row_loop(LB *lb, LExpr *rows) {
@@ -226,57 +230,243 @@ void batchnorm_backward(LB *lb, const Node *n, bool written[]) {
 
 /* ---- add, multiply ---- */
 
-/* Π of the inputs' values at idx, leaving out input `skip` (−1: none). */
-static LExpr *product_except(LB *lb, const Node *n, LExpr *idx, int skip) {
-    LExpr *v = NULL;
-    for (int i = 0; i < n->nin; i++) {
-        if (i == skip)
+/* How the inputs of an add or multiply line up with its output y (Keras' broadcasting,
+ * graph.c: infer_elementwise). The loops run over y's axes, leaving out axes of size 1 and
+ * merging neighbours along which every input either moves or repeats alike: for
+ * x (B,4,4,8) · s (B,1,1,8) they are `for j in 0..16` (the 4·4 positions, which s repeats)
+ * around `vector for k in 0..8` (the channels). step[i][a] is input i's index step along
+ * loop a, 0 where it repeats: s is read at s[r*8 + k] whatever j is. */
+typedef int64_t Steps[SHAPE_MAX_RANK];
+
+typedef struct Bcast {
+    int rank;                   /* loops, outermost first (at least 1) */
+    int64_t d[SHAPE_MAX_RANK];  /* their extents */
+    Steps ystep;                /* y's index steps */
+    Steps *step;                /* step[i]: input i's */
+    bool *repeats;              /* repeats[i]: input i has a step of 0 (it is smaller than y) */
+} Bcast;
+
+/* The loops' variables, the last ones of these (one loop: k, as without broadcasting). */
+static const char *const bcast_vars[SHAPE_MAX_RANK] = {"h", "i", "j", "k"};
+
+/* Input i's size on y's axis a: its shape lined up at the last axis, 1 in front of it. */
+static int64_t aligned_dim(const Node *n, int i, int a) {
+    int k = a - (n->out.rank - n->in[i]->out.rank);
+    return k >= 0 ? n->in[i]->out.d[k] : 1;
+}
+
+/* Steps of a tensor along the loops: row-major over the loops it moves along, 0 along
+ * the others (repeat[a]). */
+static void bcast_steps(const Bcast *bc, const bool repeat[], int64_t step[]) {
+    int64_t stride = 1;
+    for (int a = bc->rank - 1; a >= 0; a--) {
+        step[a] = repeat[a] ? 0 : stride;
+        stride *= repeat[a] ? 1 : bc->d[a];
+    }
+}
+
+static Bcast bcast_of(LB *lb, const Node *n) {
+    Bcast bc = {0};
+    int axis[SHAPE_MAX_RANK]; /* the first of y's axes in each loop */
+    for (int a = 0; a < n->out.rank; a++) {
+        if (n->out.d[a] == 1)
             continue;
-        LExpr *x = e_load(lb, input_buf(lb, n, i), idx);
-        v = v ? e_bin(lb, '*', v, x) : x;
+        bool merge = bc.rank > 0;
+        for (int i = 0; merge && i < n->nin; i++)
+            merge = (aligned_dim(n, i, a) == 1) == (aligned_dim(n, i, axis[bc.rank - 1]) == 1);
+        if (merge) {
+            bc.d[bc.rank - 1] *= n->out.d[a];
+        } else {
+            axis[bc.rank] = a;
+            bc.d[bc.rank++] = n->out.d[a];
+        }
+    }
+    if (bc.rank == 0) { /* y holds one value per example */
+        axis[0] = -1;
+        bc.d[bc.rank++] = 1;
+    }
+    bool repeat[SHAPE_MAX_RANK] = {false};
+    bcast_steps(&bc, repeat, bc.ystep);
+    bc.step = ARENA_ARRAY(lb->a, Steps, n->nin);
+    bc.repeats = ARENA_ARRAY(lb->a, bool, n->nin);
+    for (int i = 0; i < n->nin; i++) {
+        for (int a = 0; a < bc.rank; a++) {
+            repeat[a] = axis[a] >= 0 && aligned_dim(n, i, axis[a]) == 1;
+            bc.repeats[i] |= repeat[a];
+        }
+        bcast_steps(&bc, repeat, bc.step[i]);
+    }
+    return bc;
+}
+
+/* Opens the loops (the last one a vector loop when `vector`); returns their variables. */
+static LExpr **bcast_loops(LB *lb, const Bcast *bc, bool vector) {
+    LExpr **v = ARENA_ARRAY(lb->a, LExpr *, bc->rank);
+    for (int a = 0; a < bc->rank; a++) {
+        LStmt *s = for_begin(lb, bcast_vars[SHAPE_MAX_RANK - bc->rank + a], e_int(lb, bc->d[a]));
+        s->vector = vector && a == bc->rank - 1;
+        v[a] = e_var(lb, s);
     }
     return v;
 }
 
+static void bcast_end(LB *lb, const Bcast *bc) {
+    for (int a = 0; a < bc->rank; a++)
+        for_end(lb);
+}
+
+/* Flat index into input i (−1: y) in example r at the loops' variables v. */
+static LExpr *bcast_at(LB *lb, const Node *n, const Bcast *bc, int i, LExpr *r, LExpr **v) {
+    const int64_t *step = i < 0 ? bc->ystep : bc->step[i];
+    LExpr *idx = e_mul(lb, r, e_int(lb, shape_size(i < 0 ? n->out : n->in[i]->out)));
+    for (int a = 0; a < bc->rank; a++)
+        idx = e_add(lb, idx, e_mul(lb, v[a], e_int(lb, step[a])));
+    return idx;
+}
+
+/* The term input i's gradient gets at one element of y: dy, times the other inputs' values
+ * there for a product. */
+static LExpr *merge_term(LB *lb, const Node *n, const Bcast *bc, int i, LExpr *r, LExpr **v) {
+    LExpr *t = e_load(lb, lb->nb[n->id].dout, bcast_at(lb, n, bc, -1, r, v));
+    for (int j = 0; j < n->nin && n->op == OP_MULTIPLY; j++)
+        if (j != i)
+            t = e_bin(lb, '*', t, e_load(lb, input_buf(lb, n, j), bcast_at(lb, n, bc, j, r, v)));
+    return t;
+}
+
+/* "(B,4,4,8)" */
+static const char *dims_text(LB *lb, Shape s) {
+    const char *t = "(B";
+    for (int a = 0; a < s.rank; a++)
+        t = arena_printf(lb->a, "%s,%lld", t, (long long)s.d[a]);
+    return arena_printf(lb->a, "%s)", t);
+}
+
+/* "axes 1, 2 of y (B,4,4,8)": where input i repeats, in Keras' count (the batch is 0). */
+static const char *repeat_axes(LB *lb, const Node *n, int i) {
+    const char *axes = "";
+    int count = 0;
+    for (int a = 0; a < n->out.rank; a++)
+        if (n->out.d[a] > 1 && aligned_dim(n, i, a) == 1)
+            axes = arena_printf(lb->a, "%s%s%d", axes, count++ ? ", " : "", a + 1);
+    return arena_printf(lb->a, "ax%s %s of y %s", count > 1 ? "es" : "is", axes,
+                        dims_text(lb, n->out));
+}
+
+/* "loop j": the loops that do not move input i's index. */
+static const char *repeat_loops(LB *lb, const Bcast *bc, int i) {
+    const char *loops = "";
+    int count = 0;
+    for (int a = 0; a < bc->rank; a++)
+        if (bc->step[i][a] == 0)
+            loops = arena_printf(lb->a, "%s%s%s", loops, count++ ? ", " : "",
+                                 bcast_vars[SHAPE_MAX_RANK - bc->rank + a]);
+    return arena_printf(lb->a, "loop%s %s", count > 1 ? "s" : "", loops);
+}
+
+/* One comment line per input that repeats: which of y's axes it repeats along. */
+static void bcast_comments(LB *lb, const Node *n, const Bcast *bc) {
+    for (int i = 0; i < n->nin; i++) {
+        if (!bc->repeats[i])
+            continue;
+        Shape s = n->in[i]->out, lined = n->out;
+        for (int a = 0; a < lined.rank; a++)
+            lined.d[a] = aligned_dim(n, i, a);
+        const char *as = s.rank < lined.rank
+                             ? arena_printf(lb->a, " (lined up at the last axis: %s)",
+                                            dims_text(lb, lined))
+                             : "";
+        const char *loops = repeat_loops(lb, bc, i);
+        s_comment(lb, "broadcast: %s %s%s repeats along %s: %s leave%s its index alone",
+                  input_buf(lb, n, i)->name, dims_text(lb, s), as, repeat_axes(lb, n, i),
+                  loops, strchr(loops, ',') ? "" : "s");
+    }
+}
+
+void merge_plan(LB *lb, const Node *n) {
+    for (int i = 0; i < n->nin; i++)
+        if (input_needs_grad(n, i) && shape_size(n->in[i]->out) < shape_size(n->out))
+            buf_scratch(lb, SCRATCH_PARTIAL, shape_size(n->in[i]->out));
+}
+
 void merge_forward(LB *lb, const Node *n) {
     bool add = n->op == OP_ADD;
-    int64_t width = shape_size(n->out);
+    Bcast bc = bcast_of(lb, n);
     s_comment(lb, "%s forward (%s): y = %s of %d inputs", n->name, node_line(lb, n),
               add ? "the sum" : "the elementwise product", n->nin);
+    bcast_comments(lb, n, &bc);
     LExpr *r = row_loop(lb, e_batch(lb));
-    LExpr *k = vec_loop(lb, "k", width);
-    LExpr *idx = e_add(lb, e_mul(lb, r, e_int(lb, width)), k);
-    LExpr *v = NULL;
+    LExpr **v = bcast_loops(lb, &bc, true);
+    LExpr *y = NULL;
     for (int i = 0; i < n->nin; i++) {
-        LExpr *x = e_load(lb, input_buf(lb, n, i), idx);
-        v = !v ? x : e_bin(lb, add ? '+' : '*', v, x);
+        LExpr *x = e_load(lb, input_buf(lb, n, i), bcast_at(lb, n, &bc, i, r, v));
+        y = !y ? x : e_bin(lb, add ? '+' : '*', y, x);
     }
-    s_store(lb, lb->nb[n->id].out, idx, v);
+    s_store(lb, lb->nb[n->id].out, bcast_at(lb, n, &bc, -1, r, v), y);
+    bcast_end(lb, &bc);
     for_end(lb);
+}
+
+/* The gradient of input i, which repeats along some loops, in example r: the sum of its
+ * terms over the elements of y that read each of its elements,
+ *   scratch.partial[r, :] = 0;  for every element of y: partial[r, i's index] += term;
+ *   dx_i[r, :] = partial[r, :]
+ * One thread adds up each example, in y's order, so the sums do not depend on the thread
+ * count. The last loop is a vector loop only when input i moves along it (else each of its
+ * iterations adds into the same element). */
+static void merge_reduce(LB *lb, const Node *n, const Bcast *bc, int i, LExpr *r, bool first) {
+    const Buf *part = lb->scratch[SCRATCH_PARTIAL];
+    int64_t size = shape_size(n->in[i]->out);
+    s_comment(lb, "gradient of %s: the sum over %s (%s), added up in order in "
+                  "scratch.partial", input_buf(lb, n, i)->name, repeat_axes(lb, n, i),
+              repeat_loops(lb, bc, i));
+    LExpr *k = vec_loop(lb, "k", size);
+    s_store(lb, part, e_add(lb, e_mul(lb, r, e_int(lb, size)), k), e_real(lb, 0));
+    for_end(lb);
+    LExpr **v = bcast_loops(lb, bc, bc->step[i][bc->rank - 1] != 0);
+    s_accum(lb, part, bcast_at(lb, n, bc, i, r, v), merge_term(lb, n, bc, i, r, v));
+    bcast_end(lb, bc);
+    k = vec_loop(lb, "k", size);
+    LExpr *at = e_add(lb, e_mul(lb, r, e_int(lb, size)), k);
+    grad_store(lb, n->in[i], at, e_load(lb, part, at), first);
     for_end(lb);
 }
 
 void merge_backward(LB *lb, const Node *n, bool written[]) {
-    bool add = n->op == OP_ADD, any = false;
-    for (int i = 0; i < n->nin; i++)
-        any |= input_needs_grad(n, i);
+    Bcast bc = bcast_of(lb, n);
+    bool any = false, direct = false, reduced = false;
+    for (int i = 0; i < n->nin; i++) {
+        bool needed = input_needs_grad(n, i);
+        any |= needed;
+        direct |= needed && !bc.repeats[i];
+        reduced |= needed && bc.repeats[i];
+    }
     if (!any)
         return;
-    int64_t width = shape_size(n->out);
-    s_comment(lb, "%s backward (%s): dx_i = dy%s, for each input in turn", n->name,
-              node_line(lb, n), add ? "" : "·Π_{j≠i} x_j");
+    s_comment(lb, "%s backward (%s): dx_i = dy%s, for each input in turn%s", n->name,
+              node_line(lb, n), n->op == OP_ADD ? "" : "·Π_{j≠i} x_j",
+              reduced ? "; an input that repeats gets the sum over the axes it repeats along"
+                      : "");
+    /* The written[] protocol in the order of the loops below: the inputs that do not
+     * repeat, then the others (an input may be the same tensor as another, or a view of
+     * it, and its first write must be the store). */
     bool *first = ARENA_ARRAY(lb->a, bool, n->nin);
-    for (int i = 0; i < n->nin; i++)
-        first[i] = input_needs_grad(n, i) && first_grad(written, n, i);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < n->nin; i++)
+            if (input_needs_grad(n, i) && bc.repeats[i] == (pass == 1))
+                first[i] = first_grad(written, n, i);
     LExpr *r = row_loop(lb, e_batch(lb));
-    LExpr *k = vec_loop(lb, "k", width);
-    LExpr *idx = e_add(lb, e_mul(lb, r, e_int(lb, width)), k);
-    LExpr *dy = e_load(lb, lb->nb[n->id].dout, idx);
+    if (direct) {
+        LExpr **v = bcast_loops(lb, &bc, true);
+        for (int i = 0; i < n->nin; i++)
+            if (input_needs_grad(n, i) && !bc.repeats[i])
+                grad_store(lb, n->in[i], bcast_at(lb, n, &bc, i, r, v),
+                           merge_term(lb, n, &bc, i, r, v), first[i]);
+        bcast_end(lb, &bc);
+    }
     for (int i = 0; i < n->nin; i++)
-        if (input_needs_grad(n, i))
-            grad_store(lb, n->in[i], idx, add ? dy : e_bin(lb, '*', dy, product_except(lb, n, idx, i)),
-                       first[i]);
-    for_end(lb);
+        if (input_needs_grad(n, i) && bc.repeats[i])
+            merge_reduce(lb, n, &bc, i, r, first[i]);
     for_end(lb);
 }
 

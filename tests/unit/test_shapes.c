@@ -194,6 +194,25 @@ static void test_merge(void) {
     g = build("model m { x = input [6] a = dense(6) multiply(a, x) }");
     SHAPE(g, 6);
     ASSERT(1, count_errors("model m { x = input [6] a = dense(5) add(a, x) }"));
+    /* add and multiply broadcast as Keras' merge layers: shapes line up at the last axis,
+     * sizes of 1 (and missing leading axes) repeat, no parameters */
+    g = build("model m { x = input [4, 4, 8] s = global_avg_pool2d() dense(8) "
+              "s = reshape([1, 1, 8]) multiply(x, s) }");
+    SHAPE(g, 4, 4, 8);
+    PARAMS(g, 0, 0);
+    g = build("model m { x = input [4, 4, 8] s = global_avg_pool2d() v = dense(8) add(v, x) }");
+    SHAPE(g, 4, 4, 8);
+    g = build("model m { x = input [4, 1] flatten() a = dense(5) b = reshape([1, 5])(a) "
+              "add(x, b, a) }");
+    SHAPE(g, 4, 5);
+    g = build("model m { x = input [3] a = dense(1) b = reshape([1, 1])(a) multiply(b, x) }");
+    SHAPE(g, 1, 3);
+    g = build("model m { x = input [2, 3] a = dense(1) multiply(a, a) }");
+    SHAPE(g, 2, 1);
+    ASSERT(1, count_errors("model m { x = input [4, 4, 8] v = dense(3) multiply(x, v) }"));
+    ASSERT(1, count_errors("model m { x = input [4, 4, 8] v = reshape([2, 16])(x) add(x, v) }"));
+    ASSERT(1, count_errors("model m { x = input [4, 1] a = dense(5) b = dense(3)(x) "
+                           "add(x, a, b) }"));
     ASSERT(1, count_errors("model m { x = input [4, 6] a = dense(5) concat(a, x, axis=1) }"));
     /* axes count as in Keras: 0 is the batch, 1 an example's first axis */
     g = build("model m { x = input [4, 4, 8] a = conv2d(8, kernel=1) concat(a, x, axis=2) }");
