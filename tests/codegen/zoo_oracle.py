@@ -250,6 +250,39 @@ def pool1d_mix(n, x):
     return n.dense(flat(h), "dense", "sigmoid")
 
 
+def keras_merge(op, *xs):
+    """add or multiply as Keras' merge layers broadcast: an input of lower rank is expanded
+    at axis 1, after the batch, until the ranks agree (PyTorch alone would line its batch
+    axis up with another axis of the others), then sizes of 1 repeat."""
+    r = max(x.dim() for x in xs)
+    xs = [x.reshape(x.shape[0], *([1] * (r - x.dim())), *x.shape[1:]) for x in xs]
+    y = xs[0]
+    for v in xs[1:]:
+        y = op(y, v)
+    return y
+
+
+def bcast_se(n, x):
+    c = n.conv2d(x, "c", padding="same", a="relu")
+    s = n.dense(n.dense(c.mean((1, 2)), "dense", "relu"), "dense_1", "sigmoid").reshape(-1, 1, 1, 8)
+    y = n.conv2d(keras_merge(torch.mul, c, s), "conv2d", (2, 2), a="tanh")
+    return n.dense(flat(y), "dense_2", "softmax")
+
+
+def bcast_first(n, x):
+    c = n.conv2d(x, "c", padding="same", a="elu")
+    a = keras_merge(torch.add, n.dense(c.amax((1, 2)), "v", "tanh"), c)
+    m = keras_merge(torch.mul, n.conv2d(a, "g", a="sigmoid"), a)
+    return n.dense(m.mean((1, 2)), "dense", "softmax")
+
+
+def bcast_mixed(n, x):
+    r, p = n.dense(x, "r"), n.dense(flat(x), "p", "swish")
+    d = n.dense(flat(keras_merge(torch.add, r, p.reshape(-1, 1, 5), p)), "d", "tanh")
+    k = n.dense(flat(keras_merge(torch.mul, d.reshape(-1, 2, 1, 3), d.reshape(-1, 2, 3))), "k", "sigmoid")
+    return n.dense(flat(keras_merge(torch.add, keras_merge(torch.mul, x, k), x, k)), "dense")
+
+
 FORWARD = {
     "zoo_conv1d_strides_global": (conv1d_strides_global, "mse"),
     "zoo_gru_nobias": (lambda n, x: n.dense(n.gru(n.gru(n.gru(x, "gru", 3, seq=True), "gru_1", 4, seq=True, reset_after=False),
@@ -262,6 +295,9 @@ FORWARD = {
                                                                       "batch_normalization"), "relu"),
                                                                "conv2d_1", (2, 2)), "batch_normalization_1", 0.9)
                                                .mean((1, 2)), "dense", "softmax"), "scce"),
+    "zoo_bcast_first": (bcast_first, "cce"),
+    "zoo_bcast_mixed": (bcast_mixed, "mse"),
+    "zoo_bcast_se": (bcast_se, "scce"),
     "zoo_bn_batch1": (lambda n, x: n.dense(flat(n.bn(x, "batch_normalization")), "dense"), "mse"),
     "zoo_bn_seq_rnn": (lambda n, x: n.dense(n.gru(n.bn(n.lstm(n.bn(x, "batch_normalization"), "lstm", 4, seq=True),
                                                         "batch_normalization_1", 0.9), "gru", 3), "dense", "softmax"), "scce"),
