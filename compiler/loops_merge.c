@@ -315,13 +315,17 @@ static void bcast_end(LB *lb, const Bcast *bc) {
         for_end(lb);
 }
 
+/* base + Σ_a v[a]·step[a]: the index at the loops' variables v. */
+static LExpr *steps_at(LB *lb, const Bcast *bc, const int64_t step[], LExpr *base, LExpr **v) {
+    for (int a = 0; a < bc->rank; a++)
+        base = e_add(lb, base, e_mul(lb, v[a], e_int(lb, step[a])));
+    return base;
+}
+
 /* Flat index into input i (−1: y) in example r at the loops' variables v. */
 static LExpr *bcast_at(LB *lb, const Node *n, const Bcast *bc, int i, LExpr *r, LExpr **v) {
-    const int64_t *step = i < 0 ? bc->ystep : bc->step[i];
-    LExpr *idx = e_mul(lb, r, e_int(lb, shape_size(i < 0 ? n->out : n->in[i]->out)));
-    for (int a = 0; a < bc->rank; a++)
-        idx = e_add(lb, idx, e_mul(lb, v[a], e_int(lb, step[a])));
-    return idx;
+    LExpr *base = e_mul(lb, r, e_int(lb, shape_size(i < 0 ? n->out : n->in[i]->out)));
+    return steps_at(lb, bc, i < 0 ? bc->ystep : bc->step[i], base, v);
 }
 
 /* The term input i's gradient gets at one element of y: dy, times the other inputs' values
@@ -411,25 +415,32 @@ void merge_forward(LB *lb, const Node *n) {
  * terms over the elements of y that read each of its elements,
  *   scratch.partial[r, :] = 0;  for every element of y: partial[r, i's index] += term;
  *   dx_i[r, :] = partial[r, :]
- * One thread adds up each example, in y's order, so the sums do not depend on the thread
- * count. The last loop is a vector loop only when input i moves along it (else each of its
- * iterations adds into the same element). */
-static void merge_reduce(LB *lb, const Node *n, const Bcast *bc, int i, LExpr *r, bool first) {
+ * Example r's row of scratch.partial starts at r·row, row being the largest repeating
+ * input of the merge, so the rows of the threads' examples never overlap whichever input
+ * each one is summing. One thread adds up each example, in y's order, so the sums do not
+ * depend on the thread count. The last loop is a vector loop only when input i moves along
+ * it (else each of its iterations adds into the same element). */
+static void merge_reduce(LB *lb, const Node *n, const Bcast *bc, int i, LExpr *r, int64_t row,
+                         bool first) {
     const Buf *part = lb->scratch[SCRATCH_PARTIAL];
     int64_t size = shape_size(n->in[i]->out);
     s_comment(lb, "gradient of %s: the sum over %s (%s), added up in order in "
                   "scratch.partial", input_buf(lb, n, i)->name, repeat_axes(lb, n, i),
               repeat_loops(lb, bc, i));
-    LExpr *k = vec_loop(lb, "k", size);
-    s_store(lb, part, e_add(lb, e_mul(lb, r, e_int(lb, size)), k), e_real(lb, 0));
-    for_end(lb);
+    LExpr *base = e_mul(lb, r, e_int(lb, row));
+    /* vector for k in 0..size, or no loop for one value per example */
+    LExpr *k = size > 1 ? vec_loop(lb, "k", size) : e_int(lb, 0);
+    s_store(lb, part, e_add(lb, base, k), e_real(lb, 0));
+    if (size > 1)
+        for_end(lb);
     LExpr **v = bcast_loops(lb, bc, bc->step[i][bc->rank - 1] != 0);
-    s_accum(lb, part, bcast_at(lb, n, bc, i, r, v), merge_term(lb, n, bc, i, r, v));
+    s_accum(lb, part, steps_at(lb, bc, bc->step[i], base, v), merge_term(lb, n, bc, i, r, v));
     bcast_end(lb, bc);
-    k = vec_loop(lb, "k", size);
-    LExpr *at = e_add(lb, e_mul(lb, r, e_int(lb, size)), k);
-    grad_store(lb, n->in[i], at, e_load(lb, part, at), first);
-    for_end(lb);
+    k = size > 1 ? vec_loop(lb, "k", size) : e_int(lb, 0);
+    grad_store(lb, n->in[i], e_add(lb, e_mul(lb, r, e_int(lb, size)), k),
+               e_load(lb, part, e_add(lb, base, k)), first);
+    if (size > 1)
+        for_end(lb);
 }
 
 void merge_backward(LB *lb, const Node *n, bool written[]) {
@@ -464,9 +475,13 @@ void merge_backward(LB *lb, const Node *n, bool written[]) {
                            merge_term(lb, n, &bc, i, r, v), first[i]);
         bcast_end(lb, &bc);
     }
+    int64_t row = 0; /* the scratch row of one example: the largest input summed */
+    for (int i = 0; i < n->nin; i++)
+        if (input_needs_grad(n, i) && bc.repeats[i] && shape_size(n->in[i]->out) > row)
+            row = shape_size(n->in[i]->out);
     for (int i = 0; i < n->nin; i++)
         if (input_needs_grad(n, i) && bc.repeats[i])
-            merge_reduce(lb, n, &bc, i, r, first[i]);
+            merge_reduce(lb, n, &bc, i, r, row, first[i]);
     for_end(lb);
 }
 
