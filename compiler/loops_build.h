@@ -225,7 +225,7 @@ void gmp_backward(LB *lb, const Node *n, bool written[]);
 void batchnorm_plan(LB *lb, const Node *n);
 void batchnorm_forward(LB *lb, const Node *n);
 void batchnorm_backward(LB *lb, const Node *n, bool written[]);
-void merge_plan(LB *lb, const Node *n);         /* add, multiply (broadcasting) */
+void merge_plan(LB *lb, const Node *n);  /* add, multiply: scratch for a broadcast input's dx */
 void merge_forward(LB *lb, const Node *n);
 void merge_backward(LB *lb, const Node *n, bool written[]);
 void concat_forward(LB *lb, const Node *n);

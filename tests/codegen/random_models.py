@@ -8,16 +8,16 @@
 
 Every model is small (at most 6,000 parameters), valid and a function of its seed alone
 (Python's random.Random(SEED)): chains and named-tensor graphs of every layer of
-docs/language.md (add, multiply and concat on any axis, of two or three paths or the
-same tensor twice; blocks used once or twice, with the same or other arguments; a layer
-repeated 2-4 times, which loops_share.c gives one function; conv1d/conv2d with strides,
-padding, odd and non-square sizes; pooling; global pooling; batchnorm; dropout;
-reshape/flatten; embedding; the recurrent layers with and without return_sequences; glu;
-every activation), with a legal loss, optimizer, clipping, l2, schedule, validation,
-early stopping, augmentation and batch size (1, 3, 5 or 32). A third of the models are
-wide (widths past 16, the f32 vector length; a few past 96, a tile's columns). The header
-is zoo_data.py's, so a failing model can go to tests/codegen/models as it is (with its
-forward in zoo_oracle.py). `run` checks, per model:
+docs/language.md (add and multiply of equal or broadcasting shapes and concat on any axis,
+of two or three paths or the same tensor twice; blocks used once or twice, with the same
+or other arguments; a layer repeated 2-4 times, which loops_share.c gives one function;
+conv1d/conv2d with strides, padding, odd and non-square sizes; pooling; global pooling;
+batchnorm; dropout; reshape/flatten; embedding; the recurrent layers with and without
+return_sequences; glu; every activation), with a legal loss, optimizer, clipping, l2,
+schedule, validation, early stopping, augmentation and batch size (1, 3, 5 or 32). A third
+of the models are wide (widths past 16, the f32 vector length; a few past 96, a tile's
+columns). The header is zoo_data.py's, so a failing model can go to tests/codegen/models
+as it is (with its forward in zoo_oracle.py). `run` checks, per model:
   summary   nnlc --summary exits 0 and its totals are Keras' (counted here independently);
             the graph IR's layer names and shapes are the ones predicted here
   gradcheck f64, --parallel-min-work=0: --gradcheck --threads 3 passes on 6 examples (a
@@ -65,6 +65,20 @@ def prod(xs):
     for x in xs:
         p *= x
     return p
+
+
+def broadcast(shapes):
+    """The shape add and multiply give inputs of these shapes (one example each), as Keras'
+    merge layers broadcast them: lined up at the last axis, sizes equal or 1; None if they
+    cannot."""
+    out = ()
+    for sh in shapes:
+        n = max(len(out), len(sh))
+        a, b = (1,) * (n - len(out)) + tuple(out), (1,) * (n - len(sh)) + tuple(sh)
+        if any(p != q and p != 1 and q != 1 for p, q in zip(a, b)):
+            return None
+        out = tuple(max(p, q) if 1 in (p, q) else p for p, q in zip(a, b))
+    return out
 
 
 class Arg:
@@ -160,7 +174,7 @@ class Spec:
             return x + (s.get("dim"),) if len(x) == 1 else None
         if k == "merge":
             if s.get("op") != "concat":
-                return x if all(i == x for i in ins) else None
+                return broadcast(ins)
             ax = s.get("axis", -1)
             ax = len(x) - 1 if ax == -1 else ax - 1
             if any(len(i) != len(x) or i[:ax] + i[ax + 1:] != x[:ax] + x[ax + 1:] for i in ins):
@@ -468,7 +482,9 @@ class Model:
         return t
 
     def merge(s, x):
-        """Two or three paths from x joined by add, multiply or concat (any axis)."""
+        """Two or three paths from x joined by add, multiply or concat (any axis); add and
+        multiply of equal shapes, or half the time of any shapes that broadcast with the
+        first one (Keras' rule, broadcast() below)."""
         r = s.rng
         op = r.choice(["add", "multiply", "concat", "concat"])
         first = s.attempt_n(lambda: s.path(x, lambda sh: True))
@@ -477,6 +493,8 @@ class Model:
             ax = r.choice([-1] + list(range(1, len(fs) + 1)))
             k = len(fs) - 1 if ax == -1 else ax - 1
             want = lambda sh: len(sh) == len(fs) and sh[:k] + sh[k + 1:] == fs[:k] + fs[k + 1:]
+        elif s.chance(0.5):
+            ax, want = -1, lambda sh: broadcast([fs, sh]) is not None
         else:
             ax, want = -1, lambda sh: sh == fs
         ins = [first]
@@ -1080,13 +1098,8 @@ def layer_forward(sp, n, xs, net, zo, torch):
     if k == "emb":
         return net.emb(v, n)
     if k == "merge":
-        if g("op") == "add":
-            return sum(xs[1:], xs[0])
-        if g("op") == "multiply":
-            y = xs[0]
-            for t in xs[1:]:
-                y = y * t
-            return y
+        if g("op") in ("add", "multiply"):
+            return zo.keras_merge(torch.add if g("op") == "add" else torch.mul, *xs)
         ax = g("axis", -1)
         return torch.cat(xs, ax)
     raise ValueError(k)

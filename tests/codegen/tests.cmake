@@ -113,6 +113,12 @@ add_test(NAME codegen.threads.conv_split_loops
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
                  "sum over the examples in 2 parts[^~]*~  parallel for s in 0..2:"
                  sh -c "'${CG_NNLC}' --parallel-min-work=0 --emit=loops '${CG_DIR}/models/conv_split.nn' | tr '\\n' '~'")
+# A broadcast input's gradient is summed per example inside the parallel loop over the
+# examples (codegen.zoo.bcast_* compare the weights at 1, 2 and 3 threads).
+add_test(NAME codegen.threads.broadcast_loops
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "func y.backward[^~]*~[^~]*~  parallel for r in 0..B:~.*    for j in 0..30:~      vector for k in 0..8:~        scratch.partial\\[r\\*8 \\+ k\\] \\+="
+                 sh -c "'${CG_NNLC}' --parallel-min-work=0 --emit=loops '${CG_DIR}/models/zoo_bcast_se.nn' | tr '\\n' '~'")
 add_test(NAME codegen.threads.parallel_loops
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for rb in 0..B/4"
                  ${CG_NNLC} --parallel-min-work=0 --emit=loops ${CG_DIR}/models/checkpoint.nn)

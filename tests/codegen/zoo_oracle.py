@@ -277,9 +277,9 @@ def bcast_first(n, x):
 
 
 def bcast_mixed(n, x):
-    r, p = n.dense(x, "r"), n.dense(flat(x), "p", "swish")
+    r, p = n.dense(x, "step"), n.dense(flat(x), "p", "swish")
     d = n.dense(flat(keras_merge(torch.add, r, p.reshape(-1, 1, 5), p)), "d", "tanh")
-    k = n.dense(flat(keras_merge(torch.mul, d.reshape(-1, 2, 1, 3), d.reshape(-1, 2, 3))), "k", "sigmoid")
+    k = n.dense(flat(keras_merge(torch.mul, d.reshape(-1, 2, 1, 3), d.reshape(-1, 2, 3))), "scale", "sigmoid")
     return n.dense(flat(keras_merge(torch.add, keras_merge(torch.mul, x, k), x, k)), "dense")
 
 

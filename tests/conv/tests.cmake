@@ -42,6 +42,17 @@ set_tests_properties(conv.fashion PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME conv.loops.small_cnn
          COMMAND ${GOLDEN} $<TARGET_FILE:nnlc> loops ${CONV_DIR}/small_cnn.nn
                  ${CONV_DIR}/small_cnn.loops)
+# Broadcasting add and multiply: each input's index steps (0 along the axes it repeats
+# along) and the backward's per-example sums over those axes, for the zoo's
+# squeeze-and-excitation block and its model of every kind of broadcast.
+add_test(NAME conv.loops.broadcast_se
+         COMMAND ${GOLDEN} $<TARGET_FILE:nnlc> loops
+                 ${PROJECT_SOURCE_DIR}/tests/codegen/models/zoo_bcast_se.nn
+                 ${CONV_DIR}/broadcast_se.loops y)
+add_test(NAME conv.loops.broadcast_mixed
+         COMMAND ${GOLDEN} $<TARGET_FILE:nnlc> loops
+                 ${PROJECT_SOURCE_DIR}/tests/codegen/models/zoo_bcast_mixed.nn
+                 ${CONV_DIR}/broadcast_mixed.loops s m t add)
 add_test(NAME conv.loops.products_split
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0 "parallel for s in 0..2"
                  $<TARGET_FILE:nnlc> --emit=loops ${CONV_DIR}/products.nn)
