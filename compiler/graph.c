@@ -424,6 +424,27 @@ static int64_t dim_from_end(Shape s, int k) {
 static const char *const from_end_names[SHAPE_MAX_RANK] = {
     "last", "second-to-last", "third-to-last", "fourth-to-last"};
 
+/* Input i of an add or multiply cannot join the inputs before it: their k-th axes from the
+ * end are a (from an earlier input, which the message names) and b. */
+static void broadcast_error(Infer *in, const Node *n, int i, int k, int64_t a, int64_t b) {
+    int j = 0;
+    while (j < i - 1 && dim_from_end(n->in[j]->out, k) != a)
+        j++;
+    Shape s = n->in[i]->out;
+    diag_error(in->d, n->loc, "%s cannot broadcast '%s' %s with '%s' %s: their %s axes are %"
+               PRId64 " and %" PRId64 " (sizes broadcast when equal or when one is 1)",
+               op_name(n->op), n->in[j]->name, shape_text(in, n->in[j]->out), n->in[i]->name,
+               shape_text(in, s), from_end_names[k - 1], a, b);
+    if (k == 1)
+        diag_hint(in->d, n->loc, "project '%s' to %" PRId64 " features first, e.g. with %s(%"
+                  PRId64 "%s)", n->in[i]->name, a, s.rank == 3 ? "conv2d" : "dense", a,
+                  s.rank == 3 ? ", kernel=1" : "");
+    else
+        diag_hint(in->d, n->loc, "shapes line up from their last axis, and an axis of size 1 "
+                  "repeats: reshape or pool one of them so that each pair of sizes is equal "
+                  "or has a 1");
+}
+
 /* add, multiply: Keras' broadcasting (base_merge.py, _compute_elemwise_op_output_shape).
  * Shapes line up at their last axes, a shorter one taking leading axes of size 1 (Keras
  * expands it at axis 1, after the batch), and on each axis the sizes are equal or one of
@@ -438,22 +459,7 @@ static bool infer_elementwise(Infer *in, Node *n) {
         for (int k = 1; k <= joined.rank; k++) {
             int64_t a = dim_from_end(out, k), b = dim_from_end(s, k);
             if (a != b && a != 1 && b != 1) {
-                int j = 0; /* the earlier input that gave the axis its size a */
-                while (j < i - 1 && dim_from_end(n->in[j]->out, k) != a)
-                    j++;
-                diag_error(in->d, n->loc, "%s cannot broadcast '%s' %s with '%s' %s: their %s "
-                           "axes are %" PRId64 " and %" PRId64 " (sizes broadcast when equal or when "
-                           "one is 1)",
-                           op_name(n->op), n->in[j]->name, shape_text(in, n->in[j]->out),
-                           n->in[i]->name, shape_text(in, s), from_end_names[k - 1], a, b);
-                if (k == 1)
-                    diag_hint(in->d, n->loc, "project '%s' to %" PRId64 " features first, e.g. "
-                              "with %s(%" PRId64 "%s)", n->in[i]->name, a,
-                              s.rank == 3 ? "conv2d" : "dense", a, s.rank == 3 ? ", kernel=1" : "");
-                else
-                    diag_hint(in->d, n->loc, "shapes line up from their last axis, and an axis "
-                              "of size 1 repeats: reshape or pool one of them so that each pair "
-                              "of sizes is equal or has a 1");
+                broadcast_error(in, n, i, k, a, b);
                 return false;
             }
             joined.d[joined.rank - k] = a == 1 ? b : a;
