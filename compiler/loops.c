@@ -307,9 +307,14 @@ Buf *buf_work(LB *lb, const char *name, Shape row_shape) {
     return b;
 }
 
-/* Fixed work goes after every batched buffer: its start_per_row is set by work_finish(). */
+/* Fixed work goes after every batched buffer: its start_per_row is set by work_finish().
+ * Each starts on a 64-byte line (16 elements), so that a one-element buffer (update.alpha)
+ * does not leave the vectors of the ones after it straddling lines. */
+enum { FIXED_WORK_ALIGN = 16 };
+
 Buf *buf_work_fixed(LB *lb, const char *name, Shape shape) {
     Buf *b = add_buf(lb, name, BUF_WORK);
+    lb->p->work_fixed = (lb->p->work_fixed + FIXED_WORK_ALIGN - 1) / FIXED_WORK_ALIGN * FIXED_WORK_ALIGN;
     b->start = lb->p->work_fixed;
     b->size = shape_size(shape);
     b->shape = shape;
