@@ -763,19 +763,38 @@ static const char *const initializer_names[] = { /* ORDER NnrtInit */
     "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal", NULL,
 };
 
+/* Other names of initializer_names' initializers, matched in any case: Keras 3's aliases
+ * (keras.initializers.get: "uniform" is RandomUniform, "normal" RandomNormal, "one",
+ * "zero"), its class names (GlorotUniform, RandomNormal, OrthogonalInitializer and its
+ * snake case) and PyTorch's names of Glorot's and He's initializers. */
+static const char *const initializer_aliases[][2] = {
+    {"uniform", "random_uniform"},         {"normal", "random_normal"},
+    {"zero", "zeros"},                     {"one", "ones"},
+    {"randomuniform", "random_uniform"},   {"randomnormal", "random_normal"},
+    {"glorotuniform", "glorot_uniform"},   {"glorotnormal", "glorot_normal"},
+    {"heuniform", "he_uniform"},           {"henormal", "he_normal"},
+    {"lecununiform", "lecun_uniform"},     {"lecunnormal", "lecun_normal"},
+    {"orthogonalinitializer", "orthogonal"}, {"orthogonal_initializer", "orthogonal"},
+    {"xavier_uniform", "glorot_uniform"},  {"xavier_normal", "glorot_normal"},
+    {"kaiming_uniform", "he_uniform"},     {"kaiming_normal", "he_normal"},
+};
+
+static const char *canonical_initializer(const char *name) {
+    for (size_t i = 0; i < sizeof initializer_aliases / sizeof initializer_aliases[0]; i++)
+        if (strcasecmp(name, initializer_aliases[i][0]) == 0)
+            return initializer_aliases[i][1];
+    for (int i = 0; initializer_names[i]; i++) /* Zeros, Ones, Orthogonal */
+        if (strcasecmp(name, initializer_names[i]) == 0)
+            return initializer_names[i];
+    return name;
+}
+
 bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out) {
     const char *name;
     const Expr *call;
     if (!sema_symbol(S, sc, e, "an initializer such as he_normal", &name, &call))
         return false;
-    if (strcmp(name, "xavier_uniform") == 0)
-        name = "glorot_uniform";
-    else if (strcmp(name, "xavier_normal") == 0)
-        name = "glorot_normal";
-    else if (strcmp(name, "kaiming_normal") == 0)
-        name = "he_normal";
-    else if (strcmp(name, "kaiming_uniform") == 0)
-        name = "he_uniform";
+    name = canonical_initializer(name);
     int k = sema_lookup(S, call ? call->name_loc : e->loc, name, "initializer",
                         initializer_names);
     if (k < 0)

@@ -717,6 +717,40 @@ static void test_init(void) {
     free(p);
 }
 
+/* Keras' RandomUniform and RandomNormal with their defaults (the aliases "uniform", an
+ * embedding's default, and "normal"): U(-0.05, 0.05) and N(0, 0.05), not truncated. */
+static void test_init_random(void) {
+    enum { N = 100000 };
+    NnrtTensor t[] = {
+        {"u", 2, {1000, 100}, 0, N, 1, NNRT_INIT_UNIFORM, 1000, 100, 0},
+        {"n", 2, {1000, 100}, N, N, 1, NNRT_INIT_NORMAL, 1000, 100, 0},
+    };
+    NnrtModel m = make_model(8);
+    m.tensors = t, m.n_tensors = 2, m.param_size = 2 * N;
+    double *p = calloc(2 * N, sizeof(double));
+    NnrtError err;
+    ASSERT_TRUE(nnrt_init_params(&m, p, 3, &err));
+    double umin = 1, umax = -1, usum = 0, usum2 = 0;
+    for (int i = 0; i < N; i++) {
+        umin = fmin(umin, p[i]), umax = fmax(umax, p[i]);
+        usum += p[i], usum2 += p[i] * p[i];
+    }
+    /* every value in [-0.05, 0.05), both ends reached, and the variance 0.1^2 / 12 */
+    ASSERT_TRUE(umin >= -0.05 && umin < -0.0499 && umax < 0.05 && umax > 0.0499);
+    ASSERT_NEAR(0, usum / N, 0.001);
+    ASSERT_NEAR(0.01 / 12, usum2 / N, 0.02 * 0.01 / 12);
+    double nsum = 0, nsum2 = 0;
+    int beyond = 0; /* past 2 stddev: 4.55% of a normal, none of a truncated one */
+    for (int i = N; i < 2 * N; i++) {
+        nsum += p[i], nsum2 += p[i] * p[i];
+        beyond += fabs(p[i]) > 0.1;
+    }
+    ASSERT_NEAR(0, nsum / N, 0.001);
+    ASSERT_NEAR(0.05, sqrt(nsum2 / N), 0.02 * 0.05);
+    ASSERT_NEAR(0.0455, (double)beyond / N, 0.004);
+    free(p);
+}
+
 /* ---- thread pool ---- */
 
 enum { MAX_TEST_THREADS = 64 };
@@ -1124,6 +1158,7 @@ int main(void) {
     test_metrics();
     test_schedules();
     test_init();
+    test_init_random();
     test_json();
     test_checkpoint();
     test_checkpoint_mismatch();
