@@ -105,7 +105,8 @@ Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, i
     for (int i = 0; i < nin; i++)
         n->in[i] = inputs[i];
     n->use_bias = true;
-    n->kernel_init = NNRT_INIT_GLOROT_UNIFORM;
+    /* Keras' defaults: an embedding's table is drawn from "uniform", U(-0.05, 0.05) */
+    n->kernel_init = op == OP_EMBEDDING ? NNRT_INIT_UNIFORM : NNRT_INIT_GLOROT_UNIFORM;
     n->bias_init = NNRT_INIT_ZEROS;
     n->rec_init = NNRT_INIT_ORTHOGONAL;
     n->l2 = -1;
@@ -549,8 +550,7 @@ static bool infer_embedding(Infer *in, Node *n) {
         return false;
     }
     n->out = shape2(n->in[0]->out.d[0], n->units);
-    add_param(in, n, "E", "embeddings", shape2(n->vocab, n->units), true,
-              n->kernel_init == NNRT_INIT_GLOROT_UNIFORM ? NNRT_INIT_UNIFORM : n->kernel_init);
+    add_param(in, n, "E", "embeddings", shape2(n->vocab, n->units), true, n->kernel_init);
     n->flops = shape_size(n->out);
     return true;
 }
