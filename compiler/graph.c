@@ -843,7 +843,7 @@ static void print_options(const Node *n, FILE *out) {
 static const char *const init_names[] = {
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
     "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
-    "unit_forget_bias",
+    "unit_forget_bias", "truncated_normal",
 };
 
 void graph_print(const Graph *g, FILE *out) {

@@ -758,10 +758,22 @@ bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
     return false;
 }
 
-static const char *const initializer_names[] = { /* ORDER NnrtInit */
+/* The initializers a layer may be given, and their NnrtInit values (unit_forget, the
+ * LSTM's bias, is the compiler's own choice). */
+static const char *const initializer_names[] = {
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-    "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal", NULL,
+    "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
+    "truncated_normal", NULL,
 };
+static const NnrtInit initializer_kinds[] = {
+    NNRT_INIT_ZEROS, NNRT_INIT_ONES, NNRT_INIT_GLOROT_UNIFORM, NNRT_INIT_GLOROT_NORMAL,
+    NNRT_INIT_HE_UNIFORM, NNRT_INIT_HE_NORMAL, NNRT_INIT_LECUN_UNIFORM,
+    NNRT_INIT_LECUN_NORMAL, NNRT_INIT_ORTHOGONAL, NNRT_INIT_UNIFORM, NNRT_INIT_NORMAL,
+    NNRT_INIT_TRUNCATED_NORMAL,
+};
+_Static_assert(sizeof initializer_kinds / sizeof initializer_kinds[0] ==
+                   sizeof initializer_names / sizeof initializer_names[0] - 1,
+               "one NnrtInit per name of initializer_names[]");
 
 /* Other names of initializer_names' initializers, matched in any case: Keras 3's aliases
  * (keras.initializers.get: "uniform" is RandomUniform, "normal" RandomNormal, "one",
@@ -771,6 +783,7 @@ static const char *const initializer_aliases[][2] = {
     {"uniform", "random_uniform"},         {"normal", "random_normal"},
     {"zero", "zeros"},                     {"one", "ones"},
     {"randomuniform", "random_uniform"},   {"randomnormal", "random_normal"},
+    {"truncatednormal", "truncated_normal"},
     {"glorotuniform", "glorot_uniform"},   {"glorotnormal", "glorot_normal"},
     {"heuniform", "he_uniform"},           {"henormal", "he_normal"},
     {"lecununiform", "lecun_uniform"},     {"lecunnormal", "lecun_normal"},
@@ -800,8 +813,8 @@ bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out) {
     if (k < 0)
         return false;
     /* The runtime draws every initializer with Keras' default parameters (random_uniform in
-     * ±0.05, random_normal with stddev 0.05, gain 1, the train block's seed): an option such
-     * as minval= or seed= would be ignored, so none is accepted. */
+     * ±0.05, random_normal and truncated_normal with stddev 0.05, gain 1, the train block's
+     * seed): an option such as minval= or seed= would be ignored, so none is accepted. */
     if (call && call->args) {
         static const char *const none[] = {NULL};
         Args A;
@@ -811,6 +824,6 @@ bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out) {
             return false;
         }
     }
-    *out = (NnrtInit)k;
+    *out = initializer_kinds[k];
     return true;
 }

@@ -10,6 +10,10 @@
  *
  *   glorot_* = (1, fan_avg)   he_* = (2, fan_in)   lecun_* = (1, fan_in)
  *
+ * RandomUniform, RandomNormal and TruncatedNormal with Keras' defaults: U(-0.05, 0.05),
+ * N(0, 0.05), and N(0, 0.05) redrawn beyond 0.1 (its stddev is the normal's before the
+ * cut, about 0.044 after it, as in Keras' random.truncated_normal).
+ *
  * Orthogonal (Saxe et al. 2014, Keras Orthogonal): the tensor is viewed as a matrix of
  * rows = size / last dim and cols = last dim; a Gaussian matrix of the taller shape is
  * orthonormalized (Gram-Schmidt, which gives the QR factor with a positive diagonal,
@@ -24,12 +28,15 @@
 
 #define TRUNC_STD_CORRECTION .87962566103423978
 
+enum { LAST_INIT = NNRT_INIT_TRUNCATED_NORMAL };
+
 const char *nnrt_init_name(int init) {
-    static const char *const names[] = {
+    static const char *const names[LAST_INIT + 1] = { /* ORDER NnrtInit */
         "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
         "lecun_uniform", "lecun_normal", "orthogonal", "uniform", "normal", "unit_forget",
+        "truncated_normal",
     };
-    return init >= 0 && init <= NNRT_INIT_UNIT_FORGET ? names[init] : "unknown";
+    return init >= 0 && init <= LAST_INIT ? names[init] : "unknown";
 }
 
 /* scale / n for the variance-scaling family, or 0 for other initializers. */
@@ -90,6 +97,7 @@ static void fill(const NnrtTensor *t, double *v, Rng *rng) {
         case NNRT_INIT_ONES: v[i] = 1; break;
         case NNRT_INIT_UNIFORM: v[i] = -0.05 + 0.1 * nnrt_rng_uniform(rng); break;
         case NNRT_INIT_NORMAL: v[i] = 0.05 * nnrt_rng_normal(rng); break;
+        case NNRT_INIT_TRUNCATED_NORMAL: v[i] = 0.05 * nnrt_rng_truncated_normal(rng); break;
         case NNRT_INIT_UNIT_FORGET:
             /* LSTM gates are [input, forget, cell, output], u units each. */
             v[i] = i >= t->size / 4 && i < t->size / 2 ? 1 : 0;
@@ -106,7 +114,7 @@ static void fill(const NnrtTensor *t, double *v, Rng *rng) {
 }
 
 static bool check_tensor(const NnrtTensor *t, NnrtError *err) {
-    if (t->init < 0 || t->init > NNRT_INIT_UNIT_FORGET)
+    if (t->init < 0 || t->init > LAST_INIT)
         return nnrt_fail(err, "model tensor %s has unknown initializer %d", t->name, t->init);
     bool fan_based = t->init >= NNRT_INIT_GLOROT_UNIFORM && t->init <= NNRT_INIT_LECUN_NORMAL;
     double var = variance(t);

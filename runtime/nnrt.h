@@ -39,6 +39,8 @@ typedef enum {
     NNRT_INIT_UNIFORM = 9,        /* U(-0.05, 0.05), Keras RandomUniform default */
     NNRT_INIT_NORMAL = 10,        /* N(0, 0.05), Keras RandomNormal default */
     NNRT_INIT_UNIT_FORGET = 11,   /* LSTM bias: zeros except ones on the forget gate slice */
+    NNRT_INIT_TRUNCATED_NORMAL = 12, /* N(0, 0.05) redrawn beyond 2 stddev, Keras
+                                        TruncatedNormal default */
 } NnrtInit;
 
 typedef enum {

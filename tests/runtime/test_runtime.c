@@ -717,17 +717,19 @@ static void test_init(void) {
     free(p);
 }
 
-/* Keras' RandomUniform and RandomNormal with their defaults (the aliases "uniform", an
- * embedding's default, and "normal"): U(-0.05, 0.05) and N(0, 0.05), not truncated. */
+/* Keras' RandomUniform, RandomNormal and TruncatedNormal with their defaults (the aliases
+ * "uniform", an embedding's default, and "normal"): U(-0.05, 0.05), N(0, 0.05), not
+ * truncated, and N(0, 0.05) redrawn beyond 0.1. */
 static void test_init_random(void) {
     enum { N = 100000 };
     NnrtTensor t[] = {
         {"u", 2, {1000, 100}, 0, N, 1, NNRT_INIT_UNIFORM, 1000, 100, 0},
         {"n", 2, {1000, 100}, N, N, 1, NNRT_INIT_NORMAL, 1000, 100, 0},
+        {"t", 2, {1000, 100}, 2 * N, N, 1, NNRT_INIT_TRUNCATED_NORMAL, 1000, 100, 0},
     };
     NnrtModel m = make_model(8);
-    m.tensors = t, m.n_tensors = 2, m.param_size = 2 * N;
-    double *p = calloc(2 * N, sizeof(double));
+    m.tensors = t, m.n_tensors = 3, m.param_size = 3 * N;
+    double *p = calloc(3 * N, sizeof(double));
     NnrtError err;
     ASSERT_TRUE(nnrt_init_params(&m, p, 3, &err));
     double umin = 1, umax = -1, usum = 0, usum2 = 0;
@@ -748,6 +750,15 @@ static void test_init_random(void) {
     ASSERT_NEAR(0, nsum / N, 0.001);
     ASSERT_NEAR(0.05, sqrt(nsum2 / N), 0.02 * 0.05);
     ASSERT_NEAR(0.0455, (double)beyond / N, 0.004);
+    double tsum = 0, tsum2 = 0, tmax = 0;
+    for (int i = 2 * N; i < 3 * N; i++) {
+        tsum += p[i], tsum2 += p[i] * p[i];
+        tmax = fmax(tmax, fabs(p[i]));
+    }
+    /* the stddev of N(0, 1) cut at ±2 is .8796: Keras' stddev is the normal's before the cut */
+    ASSERT_TRUE(tmax <= 0.1 && tmax > 0.099);
+    ASSERT_NEAR(0, tsum / N, 0.001);
+    ASSERT_NEAR(0.05 * .87962566103423978, sqrt(tsum2 / N), 0.02 * 0.05);
     free(p);
 }
 
