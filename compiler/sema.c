@@ -135,7 +135,7 @@ static const char *const dropout_opts[] = {"rate", NULL};
 static const char *const batchnorm_opts[] = {"momentum", "epsilon", NULL};
 static const char *const activation_opts[] = {"activation", NULL};
 static const char *const alpha_opts[] = {"alpha", NULL};
-static const char *const concat_opts[] = {"axis", NULL};
+static const char *const axis_opts[] = {"axis", NULL}; /* concat, softmax */
 static const char *const glu_opts[] = {
     "units", "use_bias", "kernel_initializer", "bias_initializer", "l2", NULL};
 static const char *const gru_opts[] = {
@@ -153,9 +153,11 @@ static const char *const embedding_opts[] = {"vocab", "dim", "kernel_initializer
 
 /* The options each op takes by position: Keras 3's positional parameters, in its order
  * and with its names (kernel_size is the option kernel, pool_size size: canonical_option),
- * up to the last one nnlc has. So Dense(64, "relu") and Conv2D(32, 3, 1, "same") mean what
- * they mean in Keras. A name nnlc has no option for (Conv2D's data_format, dilation_rate
- * and groups, which come before its activation) is an error when given by position. */
+ * up to the last one nnlc has (all of them for a layer that has none of nnlc's, so that
+ * the error names what was given). So Dense(64, "relu") and Conv2D(32, 3, 1, "same") mean
+ * what they mean in Keras. A name nnlc has no option for (Conv2D's data_format,
+ * dilation_rate and groups, which come before its activation; ReLU's max_value) is an
+ * error when given by position. */
 static const char *const dense_pos[] = {
     "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", NULL};
 static const char *const conv_pos[] = {
@@ -167,7 +169,12 @@ static const char *const reshape_pos[] = {"target_shape", NULL};
 static const char *const dropout_pos[] = {"rate", NULL};
 static const char *const batchnorm_pos[] = {"axis", "momentum", "epsilon", NULL};
 static const char *const activation_pos[] = {"activation", NULL};
-static const char *const alpha_pos[] = {"alpha", NULL}; /* LeakyReLU's negative_slope */
+static const char *const leaky_relu_pos[] = {"negative_slope", NULL}; /* nnlc's alpha */
+static const char *const elu_pos[] = {"alpha", NULL};
+static const char *const relu_pos[] = {"max_value", "negative_slope", "threshold", NULL};
+static const char *const axis_pos[] = {"axis", NULL}; /* Softmax, Concatenate */
+static const char *const flatten_pos[] = {"data_format", NULL};
+static const char *const global_pool_pos[] = {"data_format", "keepdims", NULL};
 static const char *const glu_pos[] = {"units", NULL};   /* nnlc's own layer */
 static const char *const simple_rnn_pos[] = {
     "units", "activation", "use_bias", "kernel_initializer", "recurrent_initializer",
@@ -178,8 +185,9 @@ static const char *const gated_rnn_pos[] = { /* LSTM and GRU */
 static const char *const embedding_pos[] = {
     "input_dim", "output_dim", "embeddings_initializer", NULL};
 
-/* The options of op and, in *pos, those it takes by position. Merge layers take none: their
- * positional arguments are their inputs, add(a, b). */
+/* The options of op and, in *pos, those it takes by position. Merge layers' positional
+ * arguments are their inputs, add(a, b); after a list of them, concatenate([a, b], 1), or
+ * none, Concatenate(1)([a, b]), concat's is its axis. */
 static const char *const *options_of(OpKind op, int act, const char *const **pos) {
     *pos = no_pos;
     switch (op) {
@@ -187,19 +195,22 @@ static const char *const *options_of(OpKind op, int act, const char *const **pos
     case OP_CONV1D: case OP_CONV2D: *pos = conv_pos; return conv_opts;
     case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D:
     case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: *pos = pool_pos; return pool_opts;
+    case OP_FLATTEN: *pos = flatten_pos; return no_opts;
+    case OP_GAP1D: case OP_GAP2D: case OP_GMP1D:
+    case OP_GMP2D: *pos = global_pool_pos; return no_opts;
     case OP_RESHAPE: *pos = reshape_pos; return reshape_opts;
     case OP_DROPOUT: *pos = dropout_pos; return dropout_opts;
     case OP_BATCHNORM: *pos = batchnorm_pos; return batchnorm_opts;
     case OP_ACTIVATION:
-        if (act == ACT_LEAKY_RELU || act == ACT_ELU) {
-            *pos = alpha_pos;
-            return alpha_opts;
+        switch (act) {
+        case -1: *pos = activation_pos; return activation_opts;
+        case ACT_LEAKY_RELU: *pos = leaky_relu_pos; return alpha_opts;
+        case ACT_ELU: *pos = elu_pos; return alpha_opts;
+        case ACT_RELU: *pos = relu_pos; return no_opts;
+        case ACT_SOFTMAX: *pos = axis_pos; return axis_opts;
+        default: return no_opts; /* sigmoid(), tanh(), …: nnlc's, no Keras layer */
         }
-        if (act >= 0)
-            return no_opts;
-        *pos = activation_pos;
-        return activation_opts;
-    case OP_CONCAT: return concat_opts;
+    case OP_CONCAT: *pos = axis_pos; return axis_opts;
     case OP_GLU: *pos = glu_pos; return glu_opts;
     case OP_SIMPLE_RNN: *pos = simple_rnn_pos; return simple_rnn_opts;
     case OP_LSTM: *pos = gated_rnn_pos; return lstm_opts;
@@ -864,6 +875,24 @@ static void no_inputs(Sema *S, const Stmt *st, const char *what, const char *nam
               "tensor, or name one: %s(…)(x)", name);
 }
 
+/* Softmax(axis): nnlc's softmax normalizes an example's last axis, which Keras numbers -1
+ * or, the batch being axis 0, by the input's rank; in is NULL when it has no shape. */
+static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const char *layer) {
+    const Expr *e = args_get(A, "axis");
+    int64_t axis;
+    if (!e)
+        return true;
+    if (!sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, &axis))
+        return false;
+    if (!in || axis == -1 || axis == in->out.rank)
+        return true;
+    char shape[96];
+    diag_error(S->d, e->loc, "%s works on the last axis only, -1 (or %d for %s from '%s'), "
+               "not axis %lld", layer, in->out.rank, shape_str(in->out, shape, sizeof shape),
+               in->name, (long long)axis);
+    return false;
+}
+
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -909,11 +938,15 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     scratch.l2 = -1;
     const char *const *pos;
     const char *const *opts = options_of(ln->op, ln->act, &pos);
+    if (skip > 0 && call->args->value->kind == EX_NAME)
+        pos = no_pos; /* concat(a, b, axis=1): after the inputs, as after Python's *args */
     Args A;
     S->tensors = body->scope;
     bool ok = args_bind_keras(S, &A, call, opts, pos, skip);
     S->tensors = NULL;
     ok = layer_options(S, body->scope, &A, &scratch, ln->act) && ok;
+    if (ln->act == ACT_SOFTMAX)
+        ok = last_axis_only(S, body->scope, &A, nin == 1 ? in[0] : NULL, call->str) && ok;
     if (merge && nin >= 0 && nin < 2) {
         diag_error(S->d, call->name_loc, "%s needs at least two input tensors, got %d",
                    call->str, nin);

@@ -548,20 +548,19 @@ static void too_many_positional(Sema *S, const Args *A, const Expr *call, const 
 }
 
 /* The option that positional argument number `pos` (from 0) gives, or -1 with the error
- * said: a tensor after the first option (dense(3, x), Keras' functional call; a first one,
- * dense(x), is told it is not a number by the option's own check), or a Keras option that
- * nnlc does not take, such as Conv2D's fifth, data_format. */
+ * said: a tensor (Keras' functional call) after the first option, dense(3, x), or in a
+ * place nnlc has no option for, relu(x) (a first one that is an option, dense(x), is told
+ * it is not a number by the option's own check), or a Keras option that nnlc does not
+ * take, such as Conv2D's fifth, data_format. */
 static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
                            const char *const *keras, int pos, bool *hint_given) {
-    if (pos > 0 && names_tensor(S, arg->value)) {
+    int slot = keras ? args_slot(A, canonical_option(keras[pos])) : pos;
+    if ((pos > 0 || slot < 0) && names_tensor(S, arg->value)) {
         diag_error(S->d, arg->loc, "'%s' is a tensor, not an option of %s", arg->value->str,
                    call->str);
         positional_tensor_hint(S, call, arg);
         return -1;
     }
-    if (!keras)
-        return pos;
-    int slot = args_slot(A, canonical_option(keras[pos]));
     if (slot >= 0)
         return slot;
     diag_error(S->d, arg->loc, "argument %d of %s is Keras' %s, which nnlc does not take",
