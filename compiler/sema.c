@@ -132,7 +132,7 @@ static const char *const pool_opts[] = {"size", "strides", "padding", NULL};
 static const char *const no_opts[] = {NULL};
 static const char *const reshape_opts[] = {"shape", NULL};
 static const char *const dropout_opts[] = {"rate", NULL};
-static const char *const batchnorm_opts[] = {"momentum", "epsilon", NULL};
+static const char *const batchnorm_opts[] = {"axis", "momentum", "epsilon", NULL};
 static const char *const activation_opts[] = {"activation", NULL};
 static const char *const alpha_opts[] = {"alpha", NULL};
 static const char *const axis_opts[] = {"axis", NULL}; /* concat, softmax */
@@ -157,7 +157,8 @@ static const char *const embedding_opts[] = {"vocab", "dim", "kernel_initializer
  * the error names what was given). So Dense(64, "relu") and Conv2D(32, 3, 1, "same") mean
  * what they mean in Keras. A name nnlc has no option for (Conv2D's data_format,
  * dilation_rate and groups, which come before its activation; ReLU's max_value) is an
- * error when given by position. */
+ * error when given by position. BatchNormalization's and Softmax's axis must be the last
+ * one (last_axis_only). */
 static const char *const dense_pos[] = {
     "units", "activation", "use_bias", "kernel_initializer", "bias_initializer", NULL};
 static const char *const conv_pos[] = {
@@ -875,8 +876,10 @@ static void no_inputs(Sema *S, const Stmt *st, const char *what, const char *nam
               "tensor, or name one: %s(…)(x)", name);
 }
 
-/* Softmax(axis): nnlc's softmax normalizes an example's last axis, which Keras numbers -1
- * or, the batch being axis 0, by the input's rank; in is NULL when it has no shape. */
+/* Softmax(axis) and BatchNormalization(axis): nnlc's normalize an example's last axis,
+ * which Keras numbers -1 or, the batch being axis 0, by the input's rank (Keras'
+ * applications write BatchNormalization(axis=3) for images); in is NULL when it has no
+ * shape. */
 static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const char *layer) {
     const Expr *e = args_get(A, "axis");
     int64_t axis;
@@ -887,7 +890,7 @@ static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const ch
     if (!in || axis == -1 || axis == in->out.rank)
         return true;
     char shape[96];
-    diag_error(S->d, e->loc, "%s works on the last axis only, -1 (or %d for %s from '%s'), "
+    diag_error(S->d, e->loc, "%s normalizes the last axis only, -1 (or %d for %s from '%s'), "
                "not axis %lld", layer, in->out.rank, shape_str(in->out, shape, sizeof shape),
                in->name, (long long)axis);
     return false;
@@ -945,7 +948,7 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     bool ok = args_bind_keras(S, &A, call, opts, pos, skip);
     S->tensors = NULL;
     ok = layer_options(S, body->scope, &A, &scratch, ln->act) && ok;
-    if (ln->act == ACT_SOFTMAX)
+    if (ln->act == ACT_SOFTMAX || ln->op == OP_BATCHNORM)
         ok = last_axis_only(S, body->scope, &A, nin == 1 ? in[0] : NULL, call->str) && ok;
     if (merge && nin >= 0 && nin < 2) {
         diag_error(S->d, call->name_loc, "%s needs at least two input tensors, got %d",
