@@ -84,8 +84,14 @@ int sema_lookup(Sema *S, SrcLoc loc, const char *name, const char *what,
  * first `npositional` names in order (args_bind), or the options that Keras' order names
  * (args_bind_keras: `keras` is Keras' names of its positional parameters, NULL-terminated;
  * one of them that is none of `names` is a Keras option nnlc does not take, an error).
- * Each option is read at most once by the caller; args_finish reports the ones never read
- * as unknown. */
+ * The first `skip_positional` positional arguments are not options (a merge layer's
+ * inputs) and are skipped. Binding reports every error as it meets it: an option name
+ * that is none of `names`, even as Keras spells it (unknown, with a suggestion and the
+ * valid names), an option given twice, a positional argument past the last place, a
+ * tensor given by position (dense(3, x)). It returns false (and `ok` is false) after any
+ * of them; the options bound are still there. The caller then reads each option with
+ * args_get (NULL: not given) and checks its value; nothing checks which options it
+ * reads. */
 typedef struct Args {
     const char *callee;
     SrcLoc loc;
