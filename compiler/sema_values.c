@@ -683,14 +683,63 @@ SrcLoc args_loc(Args *A, const char *name) {
     return i >= 0 && A->bound[i] ? A->bound[i]->loc : A->loc;
 }
 
+/* Whether e is a number or a constant whose value is one (through other constants), as
+ * `hidden` is after `let hidden = 128`; not a name such as relu, nor a constant of one. */
+static bool numeric_value(Scope *sc, const Expr *e) {
+    for (int steps = 0; e->kind == EX_NAME && steps < 64; steps++) { /* a cycle stops */
+        const Binding *b = scope_find(sc, e->str);
+        if (!b || !b->value)
+            return false;
+        e = b->value;
+        sc = b->value_scope;
+    }
+    return e->kind == EX_NUM || e->kind == EX_BINARY || e->kind == EX_NEG;
+}
+
+/* `let h = hidden // head`, with a constant heads: the word is no constant, so it is a
+ * comment, but after a number it reads as a divisor misspelt when a numeric constant seen
+ * there is named nearly so (diag_suggest's distance). Only a warning: the line may be a comment
+ * that happens to look so. After a value that is not a number (`act = relu // default`),
+ * or for a word like no constant (`hidden // default`), it says nothing: a division by a
+ * name declared nowhere cannot be told from a one-word comment. */
+static void slash_word_near_constant(Sema *S, Scope *sc, const Expr *value, const Expr *word,
+                                     SrcLoc slash) {
+    if (!numeric_value(sc, value))
+        return;
+    for (const ExprList *w = S->slash_warned; w; w = w->next)
+        if (w->e == word)
+            return;
+    const char *names[64];
+    int n = 0;
+    for (Scope *s = sc; s; s = s->parent)
+        for (Binding *b = s->head; b && n < 63; b = b->next)
+            if (b->value && b->value != value && /* not the top-level let being read */
+                numeric_value(b->value_scope, b->value))
+                names[n++] = b->name;
+    names[n] = NULL;
+    const char *near = diag_suggest(word->str, names);
+    if (!near)
+        return;
+    ExprList *w = ARENA_NEW(S->a, ExprList);
+    *w = (ExprList){word, S->slash_warned};
+    S->slash_warned = w;
+    const char *text = expr_text(S, value);
+    diag_warning(S->d, slash, "'//' starts a comment, so '%s' is a comment here, not a "
+                 "divisor of %s", word->str, text);
+    diag_hint(S->d, word->loc, "did you mean '%s'? to divide, write %s / %s; to keep the "
+              "comment, start it with #", near, text, near);
+}
+
 const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
                             SrcLoc slash) {
     if (!word)
         return value;
     if (word->kind == EX_NAME) {
         const Binding *b = scope_find(sc, word->str);
-        if (!b || !b->value)
+        if (!b || !b->value) {
+            slash_word_near_constant(S, sc, value, word, slash);
             return value;
+        }
     }
     diag_error(S->d, slash, "'//' starts a comment, so the rest of the line is not part of "
                "the expression before it");

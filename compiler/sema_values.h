@@ -45,6 +45,11 @@ struct Scope {
     size_t index_size;
 };
 
+typedef struct ExprList {
+    const Expr *e;
+    struct ExprList *next;
+} ExprList;
+
 typedef struct Sema {
     Arena *a;
     Diag *d;
@@ -55,6 +60,8 @@ typedef struct Sema {
                            argument that names a tensor earns the `relu()(x)` hint */
     int eval_depth;     /* sema_number's recursion, through expressions and constants */
     bool eval_too_deep; /* it reached its limit: reported by the outermost call */
+    ExprList *slash_warned; /* `// word` comments warned about (sema_slash_word): a block's
+                               once, not at every use of the block */
 } Sema;
 
 /* The hash of a name, for the hash tables of names (scopes, the graph's layer names). */
@@ -117,7 +124,9 @@ SrcLoc args_loc(Args *A, const char *name);
  * NULL: none). The lexer cannot tell `let h = hidden // heads`, Python's floor division,
  * from `act = relu // default`, a comment: the word is taken as a divisor, reported as the
  * lexer reports `hidden // 2` and read as '/', when it is a number or a constant seen from
- * sc (a let or a block parameter); else it is a comment. Returns the value to use. */
+ * sc (a let or a block parameter); else it is a comment, with a warning when the value is
+ * a number and the word nearly a constant's name (`hidden // head`, with heads). Returns
+ * the value to use. */
 const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
                             SrcLoc slash);
 

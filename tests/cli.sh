@@ -59,6 +59,13 @@ expect 1 'optimizer state .*\(adam: 2 slots per parameter\)' -- "$nnlc" --summar
 # A let before the input leaves it the first statement: no "should be the first" warning.
 printf 'model m {\n  let n = 4\n  input [n]\n  dense(n)\n}\n' >"$tmp/letinput.nn"
 expect 0 '^no warning$' -- sh -c "err=\$('$nnlc' --summary '$tmp/letinput.nn' 2>&1 >/dev/null); [ \$? -eq 0 ] && [ -z \"\$err\" ] && echo no warning"
+# One-word '//' comments that stay comments say nothing (a word nearly a constant's name
+# is a warning: diag.floor_division_word).
+slash_comments=$(dirname "$0")/summary/slash_comments.nn
+expect 0 '^no warning$' -- sh -c "err=\$('$nnlc' --summary '$slash_comments' 2>&1 >/dev/null); [ \$? -eq 0 ] && [ -z \"\$err\" ] && echo no warning"
+# ... and one nearly a constant's name is said once, not at every use of its block.
+printf 'block b(units, heads) {\n  let per = units // head\n  dense(per)\n}\nmodel m { input [8] b(16, 2) b(16, 4) }\n' >"$tmp/slashblock.nn"
+expect 0 '^1$' -- sh -c "'$nnlc' --summary '$tmp/slashblock.nn' 2>&1 >/dev/null | grep -c \"warning: '//' starts a comment, so 'head' is a comment here\""
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
 # Totals past 2^63 saturate and say "over" instead of wrapping negative: five conv2d of
