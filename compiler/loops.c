@@ -821,10 +821,8 @@ static void build_entries(LB *lb) {
     for (int ti = 0; ti < g->ntensors; ti++)
         if (lb->updates[ti].fused)
             list = arena_printf(lb->a, "%s%s%s", list, nfused++ ? ", " : "", g->tensors[ti]->name);
-    s_comment(lb, "backward, then update: %s take%s %s step%s in the loop%s that sum%s %s "
-                  "gradient%s", list, nfused > 1 ? "" : "s", nfused > 1 ? "their" : "its",
-              nfused > 1 ? "s" : "", nfused > 1 ? "s" : "", nfused > 1 ? "" : "s",
-              nfused > 1 ? "their" : "its", nfused > 1 ? "s" : "");
+    s_comment(lb, "backward, then update; taken in the loops that sum the gradients: the "
+                  "step%s of %s", nfused > 1 ? "s" : "", list);
     update_scalars_store(lb);
     s_store(lb, lb->in_backward, e_int(lb, 0), e_real(lb, 1));
     s_call(lb, lossgrad);
