@@ -97,8 +97,10 @@ bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
  * they mark, in place, for a label file of shape (N, classes) (DataSpec.one_hot_rows):
  * each row must hold one 1 and k − 1 zeros (soft labels, which Keras' categorical
  * crossentropy also takes, would lose their weights as an index), else an error naming
- * path and the example. */
-bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, NnrtError *err);
+ * path, the byte of the value (the rows start at data_offset, elem_bytes a value) and the
+ * example and value, counted from 1 as the other data errors count them. */
+bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data_offset,
+                             int elem_bytes, NnrtError *err);
 
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */

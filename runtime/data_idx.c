@@ -258,7 +258,8 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         ok = read_values(&in, &h, count, h.per, &t->y, NULL, &cap, what, rows ? NULL : spec, 0,
                          err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
-             (!rows || nnrt_one_hot_to_indices(path, t, h.per, err));
+             (!rows || nnrt_one_hot_to_indices(path, t, h.per, h.data_offset, h.elem_bytes,
+                                                err));
         t->ydim = spec->ydim;
     }
     nnrt_gz_close(&in);

@@ -399,24 +399,33 @@ bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
 
 bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
 
-bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, NnrtError *err) {
+bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data_offset,
+                             int elem_bytes, NnrtError *err) {
     for (int64_t i = 0; i < t->n; i++) {
         const float *row = t->y + i * k;
         int64_t hot = -1;
         for (int64_t j = 0; j < k; j++) {
             if (row[j] == 0)
                 continue;
-            if (row[j] != 1 || hot >= 0)
-                return nnrt_fail(err, "%s: example %lld: value %lld is %g, but a row of "
-                                 "one-hot labels holds one 1 and %lld zeros (soft labels "
-                                 "are not supported: give class indices or one-hot rows)",
-                                 path, (long long)i, (long long)j, (double)row[j],
-                                 (long long)(k - 1));
+            long long byte = (long long)(data_offset + (i * k + j) * elem_bytes);
+            if (row[j] == 1 && hot >= 0)
+                return nnrt_fail(err, "%s: byte %lld (example %lld): values %lld and %lld of "
+                                 "its row are both 1, but a row of one-hot labels holds one 1 "
+                                 "and %lld zeros (multi-label rows need sigmoid units and "
+                                 "binary_crossentropy)", path, byte, (long long)i + 1,
+                                 (long long)hot + 1, (long long)j + 1, (long long)(k - 1));
+            if (row[j] != 1)
+                return nnrt_fail(err, "%s: byte %lld (example %lld): value %lld of its row is "
+                                 "%g, but a row of one-hot labels holds one 1 and %lld zeros "
+                                 "(soft labels are not supported: give class indices or one-hot "
+                                 "rows)", path, byte, (long long)i + 1, (long long)j + 1,
+                                 (double)row[j], (long long)(k - 1));
             hot = j;
         }
         if (hot < 0)
-            return nnrt_fail(err, "%s: example %lld: the row of %lld one-hot labels holds no 1",
-                             path, (long long)i, (long long)k);
+            return nnrt_fail(err, "%s: byte %lld (example %lld): the row of %lld one-hot labels "
+                             "holds no 1", path, (long long)(data_offset + i * k * elem_bytes),
+                             (long long)i + 1, (long long)k);
         t->y[i] = (float)hot;
     }
     return true;

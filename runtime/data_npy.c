@@ -506,7 +506,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     /* one-hot rows are checked as rows below, not as class indices */
     ok = ok && t->y && read_npy_values(&in, &h, count, per, &t->y, &cap, rows ? NULL : spec, 0,
                                        err);
-    ok = ok && (!rows || nnrt_one_hot_to_indices(path, t, per, err));
+    ok = ok && (!rows || nnrt_one_hot_to_indices(path, t, per, h.data_offset, h.size, err));
     nnrt_gz_close(&in);
     return ok;
 }

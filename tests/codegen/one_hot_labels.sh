@@ -4,8 +4,10 @@
 # rows, shape (N, 3), as Keras' to_categorical writes them (float32 or float64): both
 # train to the same weights. Before, one-hot rows were refused ("the model needs 1 label
 # value per example"). Rows that are not one-hot (soft labels) and rows of another width
-# are refused, naming the file and the example. The same for IDX label files of
-# dimensions (N, 3) (bytes or floats), beside class indices of dimensions (N,).
+# are refused, naming the file, the byte and the example and value, counted from 1 as the
+# other data errors count them (they were counted from 0: the sixth example was "example
+# 5"). The same for IDX label files of dimensions (N, 3) (bytes or floats), beside class
+# indices of dimensions (N,).
 set -u
 nnlc=$1 model=$2 work=$3
 mkdir -p "$work"
@@ -28,6 +30,9 @@ write_npy(w + "/y_onehot64.npy", (n, 3), one_hot, "<f8")
 soft = list(one_hot)
 soft[3 * 5:3 * 6] = [0.1, 0.8, 0.1]
 write_npy(w + "/y_soft.npy", (n, 3), soft, "<f4")
+empty = list(one_hot)
+empty[0:3] = [0.0, 0.0, 0.0]
+write_npy(w + "/y_empty.npy", (n, 3), empty, "<f4")
 write_npy(w + "/y_wide.npy", (n, 4), [1.0 if k == y[r] else 0.0 for r in range(n) for k in range(4)], "<f4")
 
 
@@ -45,6 +50,9 @@ write_idx(w + "/y.idx", (n,), y, 0x08)
 write_idx(w + "/y_onehot.idx", (n, 3), [int(v) for v in one_hot], 0x08)
 write_idx(w + "/y_onehot_f.idx", (n, 3), one_hot, 0x0D)
 write_idx(w + "/y_soft.idx", (n, 3), soft, 0x0D)
+two = [int(v) for v in one_hot]
+two[3 * 7:3 * 8] = [0, 1, 1]
+write_idx(w + "/y_two.idx", (n, 3), two, 0x08)
 write_idx(w + "/y_wide.idx", (n, 4), [1 if k == y[r] else 0 for r in range(n) for k in range(4)], 0x08)
 PY
 fail() { echo "FAIL: $*"; exit 1; }
@@ -55,8 +63,11 @@ cmp -s "$work/y.npy.st" "$work/y_onehot.npy.st" || fail "one-hot rows trained to
 out=$(run y_onehot64.npy) || fail "float64 one-hot rows: $out"
 cmp -s "$work/y.npy.st" "$work/y_onehot64.npy.st" || fail "float64 one-hot rows trained to other weights"
 out=$(run y_soft.npy) && fail "soft labels were accepted"
-echo "$out" | grep -q "y_soft.npy: example 5: value 0 is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
+echo "$out" | grep -q "y_soft.npy: byte 188 (example 6): value 1 of its row is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
     fail "soft labels: unexpected message: $out"
+out=$(run y_empty.npy) && fail "a row without a 1 was accepted"
+echo "$out" | grep -q "y_empty.npy: byte 128 (example 1): the row of 3 one-hot labels holds no 1" ||
+    fail "a row without a 1: unexpected message: $out"
 out=$(run y_wide.npy) && fail "rows of 4 values for 3 classes were accepted"
 echo "$out" | grep -q "y_wide.npy: byte 10: shape (24, 4), but the model needs 1 label value per example (class indices, or one-hot rows of the classes)" ||
     fail "rows of 4: unexpected message: $out"
@@ -68,8 +79,11 @@ cmp -s "$work/y.idx.st" "$work/y_onehot.idx.st" || fail "IDX one-hot rows traine
 out=$(run_idx y_onehot_f.idx) || fail "IDX float one-hot rows: $out"
 cmp -s "$work/y.idx.st" "$work/y_onehot_f.idx.st" || fail "IDX float one-hot rows trained to other weights"
 out=$(run_idx y_soft.idx) && fail "IDX soft labels were accepted"
-echo "$out" | grep -q "y_soft.idx: example 5: value 0 is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
+echo "$out" | grep -q "y_soft.idx: byte 72 (example 6): value 1 of its row is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
     fail "IDX soft labels: unexpected message: $out"
+out=$(run_idx y_two.idx) && fail "IDX rows with two 1s were accepted"
+echo "$out" | grep -q "y_two.idx: byte 35 (example 8): values 2 and 3 of its row are both 1, but a row of one-hot labels holds one 1 and 2 zeros" ||
+    fail "IDX rows with two 1s: unexpected message: $out"
 out=$(run_idx y_wide.idx) && fail "IDX rows of 4 values for 3 classes were accepted"
 echo "$out" | grep -q "y_wide.idx: byte 4: expected 1 label value per example (a class index, or a one-hot row of the classes), found 4" ||
     fail "IDX rows of 4: unexpected message: $out"
