@@ -172,9 +172,14 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     struct stat sb;
     bool exists = stat(target, &sb) == 0;
     bool ok = true;
+    size_t len = strlen(path);
+    bool dir_name = len > 0 && path[len - 1] == '/'; /* out/: a directory's name */
     if (exists && S_ISDIR(sb.st_mode))
         ok = nnrt_fail(err, "--save: %s is a directory; give a file name such as "
-                       "%s/model.safetensors", path, path);
+                       "%s%smodel.safetensors", path, path, dir_name ? "" : "/");
+    else if (dir_name) /* a missing directory, or a file with '/' after its name */
+        ok = nnrt_fail(err, "--save: %s ends in '/', so it names a directory, not a file; "
+                       "give a file name", path);
     else if (exists && !S_ISREG(sb.st_mode)) /* a device or a pipe: a rename would replace it */
         ok = nnrt_fail(err, "--save: %s is not a regular file; give a file name", path);
     /* a slip such as --save train.csv or --save model.nn must not replace the data or the
@@ -184,6 +189,9 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
                        "is left as it is: remove it first, or give another name", path);
     char dir[4096];
     directory_of(target, dir, sizeof dir);
+    struct stat ds; /* a file in its place: access() would say EACCES, for want of x */
+    if (ok && stat(dir, &ds) == 0 && !S_ISDIR(ds.st_mode))
+        ok = nnrt_fail(err, "--save: cannot write into %s: it is a file, not a directory", dir);
     if (ok && access(dir, W_OK | X_OK) != 0)
         ok = nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
     size_t tlen = strlen(target) + 5;

@@ -169,6 +169,19 @@ runtime_expect(cli.save_unwritable 1
     --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /proc/version)
 runtime_expect(cli.save_missing_dir 1 "--save: cannot write into /nonexistent-dir: No such file"
     --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /nonexistent-dir/m.safetensors)
+# A path under a file, and one ending in '/': the directory check asked access(), which
+# says EACCES of a file (it lacks x), so "cannot write into labels.idx: Permission denied";
+# a trailing '/' was "cannot write into m.safetensors: Permission denied" of the file it
+# follows, or the missing directory; an existing directory's hint doubled its '/'.
+runtime_expect(cli.save_under_file 1
+    "--save: cannot write into .*/labels.idx: it is a file, not a directory"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save ${RT_DATA}/labels.idx/m.safetensors)
+runtime_expect(cli.save_trailing_slash 1
+    "--save: .*/labels.idx/ ends in '/', so it names a directory, not a file. give a file name"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save ${RT_DATA}/labels.idx/)
+runtime_expect(cli.save_directory_slash 1
+    "--save: .*rt_data/ is a directory. give a file name such as .*rt_data/model.safetensors"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save ${RT_DATA}/)
 runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
 # A CSV file holds its labels: a second operand is refused, not silently unused.
