@@ -46,7 +46,7 @@ static const char *const opt_names[] = { /* ORDER OPT */
 
 const char *opt_name(OptKind k) { return k >= 0 && k < OPT_COUNT ? opt_names[k] : "?"; }
 
-/* Which options each optimizer takes, in Keras' positional order (lr first). */
+/* Which options each optimizer takes (lr first). */
 static const char *const sgd_opts[] = {"lr", "momentum", "nesterov", "clipnorm", "clipvalue",
                                        NULL};
 static const char *const adagrad_opts[] = {"lr", "initial_accumulator", "epsilon", "clipnorm",
@@ -64,6 +64,26 @@ static const char *const adamw_opts[] = {"lr", "weight_decay", "beta1", "beta2",
 
 static const char *const *const opt_options[] = { /* ORDER OPT */
     sgd_opts, adagrad_opts, rmsprop_opts, adadelta_opts, adam_opts, nadam_opts, adamw_opts,
+};
+
+/* What each takes by position: Keras' positional parameters with Keras' names
+ * (canonical_option), as far as Keras 2 and 3 agree (Keras 3 puts weight_decay next,
+ * Keras 2 name), so SGD(0.01, 0.9) is sgd(lr=0.01, momentum=0.9). RMSprop's centered is
+ * Keras' but not nnlc's: given by position it is an error naming it. */
+static const char *const sgd_pos[] = {"learning_rate", "momentum", "nesterov", NULL};
+static const char *const adagrad_pos[] = {"learning_rate", "initial_accumulator_value",
+                                          "epsilon", NULL};
+static const char *const rmsprop_pos[] = {"learning_rate", "rho", "momentum", "epsilon",
+                                          "centered", NULL};
+static const char *const adadelta_pos[] = {"learning_rate", "rho", "epsilon", NULL};
+static const char *const adam_pos[] = {"learning_rate", "beta_1", "beta_2", "epsilon",
+                                       "amsgrad", NULL};
+static const char *const nadam_pos[] = {"learning_rate", "beta_1", "beta_2", "epsilon", NULL};
+static const char *const adamw_pos[] = {"learning_rate", "weight_decay", "beta_1", "beta_2",
+                                        "epsilon", "amsgrad", NULL};
+
+static const char *const *const opt_positional[] = { /* ORDER OPT */
+    sgd_pos, adagrad_pos, rmsprop_pos, adadelta_pos, adam_pos, nadam_pos, adamw_pos,
 };
 
 /* Keras' defaults (keras.optimizers.*, Keras 3). */
@@ -281,7 +301,7 @@ static void set_optimizer(Train *T, const Expr *value) {
     T->t->opt = o;
     if (call) {
         Args A;
-        if (!args_bind(T->S, &A, call, opt_options[k], 1, 0))
+        if (!args_bind_keras(T->S, &A, call, opt_options[k], opt_positional[k], 0))
             return;
         bool ok = !args_get(&A, "lr") || lr_value(T, args_get(&A, "lr"), &o.lr);
         ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);

@@ -95,5 +95,40 @@ train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validatio
 " >"$tmp/p.nn"
 summary_matches "patience=0" "$tmp/p.nn" 'Total params: 15'
 
+# Optimizers' options by position, in Keras' order (learning_rate first; Keras 3 and 2 agree
+# up to the last of these): SGD(0.05, 0.9, True) was "too many positional arguments for
+# SGD (it takes 1)". The loop IR shows the values bound (momentum 0.9 twice: Nesterov's).
+loops_matches() {
+    what=$1 optimizer=$2
+    shift 2
+    printf "model m { input [4] dense(3, activation='softmax') }
+train { loss = sparse_categorical_crossentropy  optimizer = %s }\n" "$optimizer" >"$tmp/o.nn"
+    ok=true
+    "$nnlc" --emit=loops "$tmp/o.nn" >"$tmp/out" 2>&1 || ok=false
+    for pattern in "$@"; do
+        grep -Eq -- "$pattern" "$tmp/out" || ok=false
+    done
+    if $ok; then
+        passes=$((passes + 1))
+    else
+        echo "FAIL: $what, output:" >&2
+        sed 's/^/    /' "$tmp/out" >&2
+        fails=$((fails + 1))
+    fi
+}
+loops_matches "SGD(0.05, 0.9, True)" 'SGD(0.05, 0.9, True)' \
+    'v = \(\(0\.9 \* dense\.b\.velocity\[i\]\) - \(lr \* g\)\)' \
+    'dense\.b\[i\] = \(dense\.b\[i\] \+ \(\(0\.9 \* v\) - \(lr \* g\)\)\)'
+loops_matches "RMSprop(0.02, 0.8, 0.5, 1e-6)" 'RMSprop(0.02, 0.8, 0.5, 1e-6)' \
+    'v = \(\(0\.8 \* dense\.b\.v\[i\]\)' 'mom = \(\(0\.5 \* dense\.b\.momentum' 'sqrt\(\(v \+ 1e-06\)\)'
+loops_matches "AdamW(0.01, 0.1, 0.7, 0.95, 1e-5, True)" 'AdamW(0.01, 0.1, 0.7, 0.95, 1e-5, True)' \
+    'w = \(dense\.b\[i\] - \(\(lr \* 0\.1\)' 'm = \(\(0\.7 \* dense\.b\.m' 'v = \(\(0\.95 \* dense\.b\.v' \
+    'vmax = max' 'sqrt\(vmax\) \+ 1e-05'
+loops_matches "Adagrad(0.01, 0.2, 1e-3)" 'Adagrad(0.01, 0.2, 1e-3)' 'sqrt\(\(acc \+ 0\.201\)\)'
+loops_matches "Adadelta(1.0, 0.5, 1e-5)" 'Adadelta(1.0, 0.5, 1e-5)' 'ag = \(\(0\.5 \* dense\.b\.accum_grad'
+loops_matches "Nadam(0.004, 0.7, 0.9, 1e-4)" 'Nadam(0.004, 0.7, 0.9, 1e-4)' 'mu = \(0\.7 \*' 'b2t = pow\(0\.9, step\)'
+loops_matches "Adam(0.01, 0.8, 0.99, 1e-6, True)" 'Adam(0.01, 0.8, 0.99, 1e-6, True)' \
+    'm = \(\(0\.8 \* dense\.b\.m' 'vmax = max' 'sqrt\(vmax\) \+ 1e-06'
+
 echo "keras: $passes passed, $fails failed"
 [ $fails -eq 0 ]
