@@ -591,6 +591,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     int n = useful_expected(ctx, expected, MAX_EXPECTED);
     yysymbol_kind_t found = yypcontext_token(ctx);
     const YYLTYPE *loc = yypcontext_location(ctx);
+    int depth = ps->depth; /* the lookahead's '(' counted */
     /* The usual cause of an error at the start of a line: the previous line is unclosed. */
     bool new_line = ps->prev_line > 0 && loc->first_line > ps->prev_line;
     if (found != YYSYMBOL_YYEOF) {
@@ -655,6 +656,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* `epochs =` with its value forgotten: the next line's `batch` was read as the
          * value, and the error lands on batch's '=', a line after the mistake */
         diag_hint(ps->lex.diag, ps->recent_at[1], "is a value missing after this '='?");
+    } else if (strcmp(yysymbol_name(found), "'('") == 0 && depth >= 2 &&
+               (ps->recent[2] == ')' || ps->recent[2] == IDENT)) {
+        /* Keras nests its functional calls: Add()([x, Dense(64)(x)]), Dense(10)(Flatten()(x)) */
+        diag_hint(ps->lex.diag, at_loc, "a layer applied to a tensor is a statement of its own: "
+                  "name its result (h = dense(64)(x)) and give that name as the input");
     } else if (strcmp(yysymbol_name(found), "','") == 0 && at_statement_end(ctx)) {
         /* Keras' compile(loss=…, optimizer=…) and Sequential([…, …]) separate with commas */
         diag_hint(ps->lex.diag, at_loc, "statements and settings need no separator: drop the "
