@@ -272,6 +272,15 @@ static int check_combinations(const Options *o, FILE *err) {
         fprintf(err, "%s: error: %s cannot be used together\n", o->prog, clash);
         return CLI_USAGE;
     }
+    /* --save and --history write what training gives: without training they wrote
+     * nothing, and the run still succeeded */
+    const char *mode = o->evaluate ? "--evaluate" : o->predict ? "--predict"
+                       : o->gradcheck ? "--gradcheck" : NULL;
+    if (mode && (o->save || o->history)) {
+        fprintf(err, "%s: error: %s writes what training gives, and %s does not train: it "
+                "would write nothing\n", o->prog, o->save ? "--save" : "--history", mode);
+        return CLI_USAGE;
+    }
     if (o->tolerance > 0 && !o->gradcheck) {
         fprintf(err, "%s: error: --tolerance only applies to --gradcheck\n", o->prog);
         return CLI_USAGE;

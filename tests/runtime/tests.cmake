@@ -182,6 +182,15 @@ runtime_expect(cli.save_trailing_slash 1
 runtime_expect(cli.save_directory_slash 1
     "--save: .*rt_data/ is a directory. give a file name such as .*rt_data/model.safetensors"
     --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save ${RT_DATA}/)
+# --save and --history with a mode that does not train wrote nothing, and exited 0.
+runtime_expect(cli.save_evaluate 2
+    "error: --save writes what training gives, and --evaluate does not train: it would write nothing"
+    --load ${RT_DATA}/missing.safetensors --evaluate --save ${RT_WORK}/never.safetensors)
+runtime_expect(cli.history_predict 2
+    "error: --history writes what training gives, and --predict does not train"
+    --load ${RT_DATA}/missing.safetensors --predict ${RT_DATA}/x32.npy --history ${RT_WORK}/never.csv)
+runtime_expect(cli.save_gradcheck 2 "error: --save writes what training gives, and --gradcheck does not train"
+    --gradcheck --save ${RT_WORK}/never.safetensors)
 runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
 # A CSV file holds its labels: a second operand is refused, not silently unused.
