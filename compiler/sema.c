@@ -625,8 +625,11 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, Nod
             broken = true;
         in[n++] = body->prev;
     }
-    if (n > max) {
-        diag_error(B->S->d, st->call->name_loc, "too many inputs (limit is %d)", max);
+    if (n > max && merge) { /* another layer is told it takes one (too_many_inputs) */
+        diag_error(B->S->d, st->call->name_loc, "too many inputs for %s: %d (limit is %d)",
+                   st->call->str, n, max);
+        diag_hint(B->S->d, st->call->name_loc, "join them in steps: %s of up to %d, then "
+                  "that with the rest", st->call->str, max);
         return -1;
     }
     return broken ? -1 : n;
