@@ -170,10 +170,14 @@ static void unknown_name(Sema *S, Scope *sc, const Expr *e, const char *what) {
     int n = 0;
     collect_constants(sc, names, 64, &n);
     names[n] = NULL;
-    const char *near = diag_suggest(e->str, names);
+    bool none = strcmp(e->str, "None") == 0; /* Keras' default: MaxPooling2D(2, None) */
+    const char *near = none ? NULL : diag_suggest(e->str, names);
     const Decl *owner = NULL;
-    const Stmt *let = near ? NULL : hidden_let(S, e, &owner);
-    if (near) {
+    const Stmt *let = near || none ? NULL : hidden_let(S, e, &owner);
+    if (none) {
+        diag_hint(S->d, e->loc, "Keras' None asks for the option's default: leave the option "
+                  "out");
+    } else if (near) {
         diag_hint(S->d, e->loc, "did you mean '%s'?", near);
     } else if (let && inside(owner, e)) { /* a let of this body sees only what follows it */
         diag_note(S->d, let->loc, "'%s' is declared here, after its use: a constant is "
