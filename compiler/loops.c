@@ -3,9 +3,10 @@
  * loop_lower(), which walks the graph and calls the builders of loops_layers.c (layers)
  * and loops_train.c (loss, gradients of the loss, L2, optimizers).
  *
- * The entry points it builds are those of runtime/nnrt.h: forward, loss, backward and
- * update, each calling one function per layer, so --emit=loops and --emit=llvm -O0 read
- * layer by layer. Integer expressions are folded as they are built, so indices print as
+ * The entry points it builds are those of runtime/nnrt.h: forward, loss, backward,
+ * update and backward_update (both in one, when a dense kernel can take its step in the
+ * loop of its gradient), each calling one function per layer or tensor, so --emit=loops
+ * and --emit=llvm -O0 read layer by layer. Integer expressions are folded as they are built, so indices print as
  * `r*784 + i`, not as trees of zeros.
  */
 #include "loops_build.h"
