@@ -124,6 +124,13 @@ static int display_char(const char *s, int n, uint32_t *c) {
  * characters, 2 for East Asian wide and fullwidth ones (CJK, kana, Hangul, fullwidth
  * forms, emoji), else 1. The ranges are the large blocks of Unicode's EastAsianWidth.txt
  * (W and F) and of its general category Mn, as chibicc's display_width() uses. */
+static bool in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (c >= r[i][0] && c <= r[i][1])
+            return true;
+    return false;
+}
+
 static int char_width(uint32_t c) {
     static const uint32_t zero[][2] = {
         {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A},
@@ -147,12 +154,10 @@ static int char_width(uint32_t c) {
         {0x1F7E0, 0x1F7EB}, {0x1F90C, 0x1F9FF}, {0x1FA70, 0x1FAFF}, {0x20000, 0x2FFFD},
         {0x30000, 0x3FFFD},
     };
-    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
-        if (c >= zero[i][0] && c <= zero[i][1])
-            return 0;
-    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
-        if (c >= wide[i][0] && c <= wide[i][1])
-            return 2;
+    if (in_ranges(c, zero, sizeof zero / sizeof zero[0]))
+        return 0;
+    if (in_ranges(c, wide, sizeof wide / sizeof wide[0]))
+        return 2;
     return 1;
 }
 

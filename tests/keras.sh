@@ -15,6 +15,14 @@ summary_matches() {
     shift 2
     ok=true
     "$nnlc" --summary "$file" >"$tmp/out" 2>&1 || ok=false
+    output_matches "$what" "$ok" "$@"
+}
+
+# output_matches WHAT OK PATTERN…: counts a pass when OK (the command succeeded) is true
+# and $tmp/out matches every PATTERN; else a failure, printing WHAT and the output.
+output_matches() {
+    what=$1 ok=$2
+    shift 2
     for pattern in "$@"; do
         grep -Eq -- "$pattern" "$tmp/out" || ok=false
     done
@@ -105,16 +113,7 @@ loops_matches() {
 train { loss = sparse_categorical_crossentropy  optimizer = %s }\n" "$optimizer" >"$tmp/o.nn"
     ok=true
     "$nnlc" --emit=loops "$tmp/o.nn" >"$tmp/out" 2>&1 || ok=false
-    for pattern in "$@"; do
-        grep -Eq -- "$pattern" "$tmp/out" || ok=false
-    done
-    if $ok; then
-        passes=$((passes + 1))
-    else
-        echo "FAIL: $what, output:" >&2
-        sed 's/^/    /' "$tmp/out" >&2
-        fails=$((fails + 1))
-    fi
+    output_matches "$what" "$ok" "$@"
 }
 loops_matches "SGD(0.05, 0.9, True)" 'SGD(0.05, 0.9, True)' \
     'v = \(\(0\.9 \* dense\.b\.velocity\[i\]\) - \(lr \* g\)\)' \

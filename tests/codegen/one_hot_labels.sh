@@ -56,35 +56,38 @@ write_idx(w + "/y_two.idx", (n, 3), two, 0x08)
 write_idx(w + "/y_wide.idx", (n, 4), [1 if k == y[r] else 0 for r in range(n) for k in range(4)], 0x08)
 PY
 fail() { echo "FAIL: $*"; exit 1; }
-run() { "$trainer" --data "$work/x.npy" "$work/$1" --quiet --save "$work/$1.st" 2>&1; }
-out=$(run y.npy) || fail "class indices: $out"
-out=$(run y_onehot.npy) || fail "one-hot rows: $out"
-cmp -s "$work/y.npy.st" "$work/y_onehot.npy.st" || fail "one-hot rows trained to other weights than class indices"
-out=$(run y_onehot64.npy) || fail "float64 one-hot rows: $out"
-cmp -s "$work/y.npy.st" "$work/y_onehot64.npy.st" || fail "float64 one-hot rows trained to other weights"
-out=$(run y_soft.npy) && fail "soft labels were accepted"
-echo "$out" | grep -q "y_soft.npy: byte 188 (example 6): value 1 of its row is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
-    fail "soft labels: unexpected message: $out"
-out=$(run y_empty.npy) && fail "a row without a 1 was accepted"
-echo "$out" | grep -q "y_empty.npy: byte 128 (example 1): the row of 3 one-hot labels holds no 1" ||
-    fail "a row without a 1: unexpected message: $out"
-out=$(run y_wide.npy) && fail "rows of 4 values for 3 classes were accepted"
-echo "$out" | grep -q "y_wide.npy: byte 10: shape (24, 4), but the model needs 1 label value per example (class indices, or one-hot rows of the classes)" ||
-    fail "rows of 4: unexpected message: $out"
-# IDX labels of dimensions (N, 3): one-hot rows of bytes or of floats
+run_npy() { "$trainer" --data "$work/x.npy" "$work/$1" --quiet --save "$work/$1.st" 2>&1; }
 run_idx() { "$trainer" --data "$work/x.idx" "$work/$1" --quiet --save "$work/$1.st" 2>&1; }
-out=$(run_idx y.idx) || fail "IDX class indices: $out"
-out=$(run_idx y_onehot.idx) || fail "IDX one-hot rows: $out"
-cmp -s "$work/y.idx.st" "$work/y_onehot.idx.st" || fail "IDX one-hot rows trained to other weights than class indices"
-out=$(run_idx y_onehot_f.idx) || fail "IDX float one-hot rows: $out"
-cmp -s "$work/y.idx.st" "$work/y_onehot_f.idx.st" || fail "IDX float one-hot rows trained to other weights"
-out=$(run_idx y_soft.idx) && fail "IDX soft labels were accepted"
-echo "$out" | grep -q "y_soft.idx: byte 72 (example 6): value 1 of its row is 0.1, but a row of one-hot labels holds one 1 and 2 zeros" ||
-    fail "IDX soft labels: unexpected message: $out"
-out=$(run_idx y_two.idx) && fail "IDX rows with two 1s were accepted"
-echo "$out" | grep -q "y_two.idx: byte 35 (example 8): values 2 and 3 of its row are both 1, but a row of one-hot labels holds one 1 and 2 zeros" ||
-    fail "IDX rows with two 1s: unexpected message: $out"
-out=$(run_idx y_wide.idx) && fail "IDX rows of 4 values for 3 classes were accepted"
-echo "$out" | grep -q "y_wide.idx: byte 4: expected 1 label value per example (a class index, or a one-hot row of the classes), found 4" ||
-    fail "IDX rows of 4: unexpected message: $out"
+# accepts RUN FILE INDICES WHAT: training on the labels of FILE succeeds and, with INDICES
+# (the class indices' file), gives their weights byte for byte
+accepts() {
+    local out
+    out=$($1 "$2") || fail "$4: $out"
+    [ -z "$3" ] || cmp -s "$work/$3.st" "$work/$2.st" || fail "$4 trained to other weights than class indices"
+}
+# refuses RUN FILE WHAT MESSAGE: training on the labels of FILE fails, saying MESSAGE
+refuses() {
+    local out
+    out=$($1 "$2") && fail "$3 were accepted"
+    echo "$out" | grep -qF -- "$4" || fail "$3: unexpected message: $out"
+}
+accepts run_npy y.npy "" "class indices"
+accepts run_npy y_onehot.npy y.npy "one-hot rows"
+accepts run_npy y_onehot64.npy y.npy "float64 one-hot rows"
+refuses run_npy y_soft.npy "soft labels" \
+    "y_soft.npy: byte 188 (example 6): value 1 of its row is 0.1, but a row of one-hot labels holds one 1 and 2 zeros"
+refuses run_npy y_empty.npy "rows without a 1" \
+    "y_empty.npy: byte 128 (example 1): the row of 3 one-hot labels holds no 1"
+refuses run_npy y_wide.npy "rows of 4 values for 3 classes" \
+    "y_wide.npy: byte 10: shape (24, 4), but the model needs 1 label value per example (class indices, or one-hot rows of the classes)"
+# IDX labels of dimensions (N, 3): one-hot rows of bytes or of floats
+accepts run_idx y.idx "" "IDX class indices"
+accepts run_idx y_onehot.idx y.idx "IDX one-hot rows"
+accepts run_idx y_onehot_f.idx y.idx "IDX float one-hot rows"
+refuses run_idx y_soft.idx "IDX soft labels" \
+    "y_soft.idx: byte 72 (example 6): value 1 of its row is 0.1, but a row of one-hot labels holds one 1 and 2 zeros"
+refuses run_idx y_two.idx "IDX rows with two 1s" \
+    "y_two.idx: byte 35 (example 8): values 2 and 3 of its row are both 1, but a row of one-hot labels holds one 1 and 2 zeros"
+refuses run_idx y_wide.idx "IDX rows of 4 values for 3 classes" \
+    "y_wide.idx: byte 4: expected 1 label value per example (a class index, or a one-hot row of the classes), found 4"
 echo "one-hot labels: .npy rows of float32 and float64 and IDX rows of bytes and floats train as class indices do; soft and wide rows refused"
