@@ -80,6 +80,10 @@ typedef struct Product {
     LExpr *k0, *k_count, *out_col;
     int64_t out_stride;
     bool accumulate;        /* Out already holds a partial sum: no initial store */
+    /* M copied for this tile (split_part_packed): row i of the sum at m_base + i·m_stride,
+     * its columns from 0, or NULL: M's own rows of N elements. */
+    LExpr *m_base;
+    int64_t m_stride;
 } Product;
 
 /* Out[q + k, j0 : j0 + nb] for k < nr:
@@ -111,8 +115,9 @@ static void product_tile(LB *lb, const Product *pr, LExpr *q, int nr, LExpr *j0,
         s_let(lb, x_names[k], at(lb, pr->A, e_add(lb, q, e_int(lb, k)), ai, K));
     j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
-    LExpr *m = e_load(lb, pr->M, e_add(lb, e_add(lb, e_mul(lb, ai, e_int(lb, N)), j0),
-                                       e_var(lb, j)));
+    LExpr *mrow = pr->m_base ? e_add(lb, pr->m_base, e_mul(lb, e_var(lb, i), e_int(lb, pr->m_stride)))
+                             : e_add(lb, e_mul(lb, ai, e_int(lb, N)), j0);
+    LExpr *m = e_load(lb, pr->M, e_add(lb, mrow, e_var(lb, j)));
     for (int k = 0; k < nr; k++)
         s_accum(lb, pr->out, e_add(lb, orow[k], e_var(lb, j)),
                 e_bin(lb, '*', e_temp(lb, x_names[k]), m));
@@ -242,26 +247,120 @@ static int split_parts(const LB *lb, int64_t K, int64_t N) {
  * at least 16 rows: the largest such divisor of the part's rows, else as many rows as
  * fit, the last block taking the rest (bench/models/mlp_drop.nn's 784×512 layer, parts of
  * 392 rows of 2 KB: without blocks every tile of 4 examples streamed the part's 784 KB
- * of W); 0 when the whole part fits. Rows too wide for 16 of them in L1 (N > 512 floats)
- * get blocks of at most 256 KB, kept in L2 while every tile of examples passes over them
- * (bench/models/mlp_1024.nn's 784×1024 layer: every tile of 4 of its 256 examples
- * streamed the part's 1.6 MB of W from L3); 0 when not even 16 such rows fit. */
+ * of W); 0 when the whole part fits, or when not even 16 rows fit (split_pack_rows). */
 enum {
     SPLIT_BLOCK_BYTES = 32 * 1024,
-    SPLIT_BLOCK_L2_BYTES = 256 * 1024,
+    SPLIT_PACK_BYTES = 256 * 1024,
     SPLIT_BLOCK_MIN_ROWS = 16
 };
 
-static int64_t split_block_rows(const LB *lb, int64_t rows, int64_t N) {
-    int64_t row_bytes = N * lb->p->elem_size, most = SPLIT_BLOCK_BYTES / row_bytes;
-    if (most < SPLIT_BLOCK_MIN_ROWS)
-        most = SPLIT_BLOCK_L2_BYTES / row_bytes;
-    if (rows * row_bytes <= SPLIT_BLOCK_BYTES || most < SPLIT_BLOCK_MIN_ROWS || rows <= most)
-        return 0;
+static int64_t block_rows(int64_t rows, int64_t most) {
     for (int64_t kb = most; kb >= SPLIT_BLOCK_MIN_ROWS; kb--)
         if (rows % kb == 0)
             return kb;
     return most;
+}
+
+static int64_t split_block_rows(const LB *lb, int64_t rows, int64_t N) {
+    int64_t row_bytes = N * lb->p->elem_size, most = SPLIT_BLOCK_BYTES / row_bytes;
+    if (rows * row_bytes <= SPLIT_BLOCK_BYTES || most < SPLIT_BLOCK_MIN_ROWS || rows <= most)
+        return 0;
+    return block_rows(rows, most);
+}
+
+/* Rows too wide for 16 of them in L1 (N > 512 floats): the tiles of examples go column
+ * tile by column tile instead, each reading the part's slice of W for its columns from a
+ * contiguous copy (the pack, at most 256 KB, kept in L2). Read in place, the slice's rows
+ * are N elements apart, 4 KB for bench/models/mlp_1024.nn's 784×1024 layer, and rows
+ * 4 KB apart all fall in the same few sets of L1. Rows of W per pack: the whole part when
+ * it fits, else blocks as split_block_rows makes them; 0 for rows narrow enough for L1. */
+static int64_t split_pack_rows(const LB *lb, int64_t rows, int64_t N) {
+    int64_t elem = lb->p->elem_size;
+    if (N * elem * SPLIT_BLOCK_MIN_ROWS <= SPLIT_BLOCK_BYTES)
+        return 0;
+    int64_t most = SPLIT_PACK_BYTES / (gemm_tile_columns(N) * elem);
+    return rows <= most ? rows : block_rows(rows, most);
+}
+
+/* One column tile of a split part's block of rows of W (split_part_packed): the block's
+ * slice of W copied to the pack, then every tile of examples over it. */
+typedef struct PackedColumns {
+    const Product *part;
+    const Buf *pack;
+    LExpr *pack_base;
+    int64_t rows;
+} PackedColumns;
+
+static void packed_column_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
+    const PackedColumns *pc = arg;
+    Product pr = *pc->part;
+    LStmt *i = for_begin(lb, "i", e_int(lb, pc->rows));
+    LStmt *j = for_begin(lb, "j", e_int(lb, width));
+    j->vector = true;
+    LExpr *wrow = e_mul(lb, e_add(lb, pr.k0, e_var(lb, i)), e_int(lb, pr.N));
+    s_store(lb, pc->pack,
+            e_add(lb, e_add(lb, pc->pack_base, e_mul(lb, e_var(lb, i), e_int(lb, width))),
+                  e_var(lb, j)),
+            e_load(lb, pr.M, e_add(lb, e_add(lb, wrow, j0), e_var(lb, j))));
+    for_end(lb);
+    for_end(lb);
+    pr.M = pc->pack;
+    pr.m_base = pc->pack_base;
+    pr.m_stride = width;
+    LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
+    LStmt *rb = for_begin(lb, "rb", blocks);
+    product_tile(lb, &pr, e_mul(lb, e_var(lb, rb), e_int(lb, TILE_R)), TILE_R, j0, width);
+    for_end(lb);
+    LExpr *done = e_mul(lb, blocks, e_int(lb, TILE_R));
+    LStmt *r = for_begin(lb, "r", e_add(lb, e_batch(lb), e_mul(lb, e_int(lb, -1), done)));
+    product_tile(lb, &pr, e_add(lb, done, e_var(lb, r)), 1, j0, width);
+    for_end(lb);
+}
+
+/* Part s of a split product whose rows of W are too wide for L1, in blocks of kb rows:
+ *   for each block of kb rows of the part:
+ *     for each column tile jb:
+ *       pack[s] = W[block's rows, jb's columns]
+ *       for each tile of examples: partial[s, tile] += A[tile, block]·pack[s]
+ * The tiles start from 0 when the part is one block, from the zeroed partial otherwise. */
+static void split_part_packed(LB *lb, const Product *part, LExpr *s, int S, int64_t rows,
+                              int64_t kb, int64_t NP) {
+    int64_t N = part->N, tn = gemm_tile_columns(N);
+    const Buf *pack = buf_work_fixed(lb, arena_printf(lb->a, "%s.pack", part->M->name),
+                                     (Shape){3, {S, kb, tn}});
+    s_comment(lb, "column tile by column tile, each tile's rows of W copied to %s (%lld KB, "
+              "contiguous) and read there by every tile of examples", pack->name,
+              (long long)(kb * tn * lb->p->elem_size / 1024));
+    Product pr = *part;
+    PackedColumns pc = {&pr, pack, e_mul(lb, s, e_int(lb, kb * tn)), kb};
+    LExpr *first = e_mul(lb, s, e_int(lb, rows));
+    if (kb == rows) {
+        pr.k0 = first;
+        pr.k_count = e_int(lb, rows);
+        column_tiles(lb, N, tn, packed_column_tile, &pc);
+        return;
+    }
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    LStmt *j = for_begin(lb, "j", e_int(lb, N));
+    j->vector = true;
+    s_store(lb, part->out, e_add(lb, e_add(lb, e_mul(lb, e_var(lb, r), e_int(lb, NP)),
+                                           part->out_col), e_var(lb, j)), e_real(lb, 0));
+    for_end(lb);
+    for_end(lb);
+    pr.accumulate = true;
+    LStmt *b = rows / kb > 1 ? for_begin(lb, "kb", e_int(lb, rows / kb)) : NULL;
+    pr.k0 = b ? e_add(lb, first, e_mul(lb, e_var(lb, b), e_int(lb, kb))) : first;
+    pr.k_count = e_int(lb, kb);
+    column_tiles(lb, N, tn, packed_column_tile, &pc);
+    if (b)
+        for_end(lb);
+    if (rows % kb) {
+        s_comment(lb, "the part's last %lld rows of W", (long long)(rows % kb));
+        pr.k0 = e_add(lb, first, e_int(lb, rows - rows % kb));
+        pr.k_count = e_int(lb, rows % kb);
+        pc.rows = rows % kb;
+        column_tiles(lb, N, tn, packed_column_tile, &pc);
+    }
 }
 
 /*   parallel for s in 0..S: partial[s, r, :] = A[r, part s of i]·W[part s of i, :]
@@ -289,7 +388,10 @@ static void product_split(LB *lb, const Product *pr, int S) {
     part.out_stride = NP;
     part.out_col = e_mul(lb, e_var(lb, s), e_mul(lb, e_batch(lb), e_int(lb, NP)));
     int64_t kb = K % S == 0 ? split_block_rows(lb, K / S, N) : 0;
-    if (kb > 0) {
+    int64_t pack_rows = K % S == 0 ? split_pack_rows(lb, K / S, N) : 0;
+    if (pack_rows > 0) {
+        split_part_packed(lb, &part, e_var(lb, s), S, K / S, pack_rows, NP);
+    } else if (kb > 0) {
         /* blocks of kb rows of W, each small enough to stay in L1 while every tile of
          * examples passes over it (instead of every tile streaming the part's W) */
         s_comment(lb, "in blocks of %lld rows of W (%lld KB), each read once from L2",

@@ -335,6 +335,7 @@ FORWARD = {
     "zoo_seq_out_mse": (lambda n, x: n.dense(n.lstm(x, "lstm", 4, seq=True), "dense"), "mse"),
     "zoo_split_rest": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
     "zoo_split_wide": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
+    "zoo_split_pack_rest": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
     "zoo_tiny_1x1": (lambda n, x: n.dense(flat(n.bn(n.conv2d(x, "conv2d"), "batch_normalization")), "dense"), "mse"),
 }
 
