@@ -476,11 +476,19 @@ static int64_t dweight_rows(int64_t K) {
 /* Rows of a dW tile at most (the split tiles of dweight_split are the tall ones). */
 enum { DW_MAX_TILE_ROWS = 16 };
 
+/* Where a dW tile reads dZ's row r, columns j0 + j: buf[r·stride + j0 + j], or, with a base
+ * (a copy of the tile's columns: dweight_packed), buf[base + r·stride + j]. */
+typedef struct DzRead {
+    const Buf *buf;
+    LExpr *base;
+    int64_t stride;
+} DzRead;
+
 /* The tile's terms of row r: for k < ti,
  *   dW[dw_off + (i0 + k)·N + j0 + j] += A[r, i0 + k]·dZ[r, j0 + j]
  * or, with `set` (the tile's first row), dW = the term (+ 2·l2·W[i0 + k, j0 + j]).
  * dw_off (NULL: 0) places the tile in one part of a split dW. */
-static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *dw_off,
+static void dweight_row(LB *lb, const Buf *A, DzRead dZ, const Buf *dW, LExpr *dw_off,
                         LExpr *i0, int ti, LExpr *j0, int64_t nb, LExpr *r, int64_t K, int64_t N,
                         const Buf *W, double l2, bool set) {
     static const char *const a_names[DW_MAX_TILE_ROWS] = {
@@ -490,7 +498,9 @@ static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExp
         s_let(lb, a_names[k], at(lb, A, r, e_add(lb, i0, e_int(lb, k)), K));
     LStmt *j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
-    LExpr *dz = e_load(lb, dZ, e_add(lb, e_add(lb, e_mul(lb, r, e_int(lb, N)), j0), e_var(lb, j)));
+    LExpr *zrow = e_mul(lb, r, e_int(lb, dZ.stride));
+    LExpr *dz = e_load(lb, dZ.buf, e_add(lb, dZ.base ? e_add(lb, dZ.base, zrow) : e_add(lb, zrow, j0),
+                                         e_var(lb, j)));
     for (int k = 0; k < ti; k++) {
         LExpr *idx = e_add(lb, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, N)), j0),
                            e_var(lb, j));
@@ -510,7 +520,7 @@ static void dweight_row(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExp
 /*   dW[i0 + k, j0 : j0 + nb] += Σ_p A[q + p, i0 + k]·dZ[q + p, j0 + j]   for k < ti, p < np
  * With `set` (the tile's sum starts here: a dense layer's, over the whole batch), the first
  * row's terms are stored, with 2·l2·W added, instead of added to a zeroed dW. */
-static void dweight_tile(LB *lb, const Buf *A, const Buf *dZ, const Buf *dW, LExpr *dw_off,
+static void dweight_tile(LB *lb, const Buf *A, DzRead dZ, const Buf *dW, LExpr *dw_off,
                          LExpr *i0, int ti, LExpr *j0, int64_t nb, LExpr *q, LExpr *np, int64_t K,
                          int64_t N, const Buf *W, double l2, bool set) {
     bool batch = q->kind == E_INT && q->ival == 0;
@@ -538,7 +548,7 @@ typedef struct DweightRows {
 
 static void dweight_rows_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
     const DweightRows *t = arg;
-    dweight_tile(lb, t->A, t->dZ, t->dW, t->dw_off, t->i0, t->ti, j0, width, t->q, t->np, t->K,
+    dweight_tile(lb, t->A, (DzRead){t->dZ, NULL, t->N}, t->dW, t->dw_off, t->i0, t->ti, j0, width, t->q, t->np, t->K,
                  t->N, t->W, t->l2, t->set);
 }
 
@@ -724,6 +734,86 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
         sum_parts(lb, db, db_parts, S, N, NULL, 0, false);
 }
 
+/* A dense layer's dW whose rows are too wide for L1 (the forward's split_pack_rows: N >
+ * 512 floats). Its tiles read dZ a column tile at a time, and in place that tile's rows
+ * are N elements apart (4 KB for bench/models/mlp_1024.nn's 1024 columns), so they fall
+ * in the same few sets of L1 and every tile of 4 rows of dW re-read them from L2. Instead,
+ * the tiles go in blocks of IBS tiles of rows, each block copying every column tile of
+ * dZ to a contiguous pack (B rows × tn, its own region of scratch.partial) that all its
+ * tiles then read:
+ *   parallel for ibb in 0..K/(TI·IBS) (+ 1: db):
+ *     for each column tile jb:
+ *       pack[ibb] = dZ[:, jb's columns]
+ *       for ib in 0..IBS: for r in 0..B: dW tile (TI rows × tn) += A[r, …]ᵀ·pack[ibb][r, :]
+ *     backward_update: the block's rows of W take the optimizer's step
+ * Each element of dW is still summed over the batch in order by one thread. */
+typedef struct DweightPacked {
+    const Buf *A, *dZ, *dW, *W, *pack;
+    LExpr *pack_base, *first_row;
+    int64_t TI, IBS, K, N;
+    double l2;
+} DweightPacked;
+
+static void dweight_packed_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
+    const DweightPacked *t = arg;
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    LStmt *j = for_begin(lb, "j", e_int(lb, width));
+    j->vector = true;
+    s_store(lb, t->pack,
+            e_add(lb, e_add(lb, t->pack_base, e_mul(lb, e_var(lb, r), e_int(lb, width))),
+                  e_var(lb, j)),
+            at(lb, t->dZ, e_var(lb, r), e_add(lb, j0, e_var(lb, j)), t->N));
+    for_end(lb);
+    for_end(lb);
+    LStmt *ib = for_begin(lb, "ib", e_int(lb, t->IBS));
+    LExpr *i0 = e_add(lb, t->first_row, e_mul(lb, e_var(lb, ib), e_int(lb, t->TI)));
+    dweight_tile(lb, t->A, (DzRead){t->pack, t->pack_base, width}, t->dW, NULL, i0, (int)t->TI,
+                 j0, width, e_int(lb, 0), e_batch(lb), t->K, t->N, t->W, t->l2, true);
+    for_end(lb);
+}
+
+static bool dweight_wide(const LB *lb, int64_t P, int64_t N) {
+    return P == 1 && N * lb->p->elem_size * SPLIT_BLOCK_MIN_ROWS > SPLIT_BLOCK_BYTES;
+}
+
+static void dweight_packed(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *dW,
+                           const Buf *db, double l2, int64_t K, int64_t N,
+                           const TensorUpdate *update) {
+    int64_t TI = dweight_rows(K), tn = gemm_tile_columns(N);
+    int64_t IBS = dweight_block_tiles(K / TI), blocks = K / TI / IBS;
+    const Buf *pack = buf_scratch(lb, SCRATCH_PARTIAL, blocks * tn);
+    s_comment(lb, "dW = Aᵀ·dZ in blocks of %lld rows of dW, tiles of %lld row%s × %lld columns; "
+              "each block copies each column tile of dZ to its region of %s (contiguous) and "
+              "reads it there%s%s%s", (long long)(TI * IBS), (long long)TI, TI == 1 ? "" : "s",
+              (long long)tn, pack->name,
+              update ? "; then, in backward_update, the block's rows of " : "",
+              update ? arena_printf(lb->a, "%s take the optimizer's step", update->W->name) : "",
+              db ? "; db, the last item" : "");
+    LStmt *outer = for_begin(lb, "ibb", e_int(lb, blocks + (db ? 1 : 0)));
+    outer->parallel = true;
+    LStmt *tiles = db ? if_begin(lb, e_cmp(lb, '<', e_var(lb, outer), e_int(lb, blocks))) : NULL;
+    LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
+    DweightPacked t = {A, dZ, dW, W, pack,
+                       e_mul(lb, e_var(lb, outer), e_mul(lb, e_batch(lb), e_int(lb, tn))),
+                       first_row, TI, IBS, K, N, l2};
+    column_tiles(lb, N, tn, dweight_packed_tile, &t);
+    if (update) {
+        if_begin(lb, e_cmp(lb, '>', e_load(lb, lb->in_backward, e_int(lb, 0)), e_real(lb, 0)));
+        LStmt *k = for_begin(lb, "k", e_int(lb, TI * IBS * N));
+        k->vector = true;
+        update_element_step(lb, update, e_add(lb, e_mul(lb, first_row, e_int(lb, N)),
+                                              e_var(lb, k)));
+        for_end(lb);
+        if_end(lb);
+    }
+    if (tiles) {
+        if_else(lb, tiles);
+        dbias(lb, dZ, db, e_batch(lb), N);
+        if_end(lb);
+    }
+    for_end(lb);
+}
+
 /* Split over the examples where dweight_split says so; otherwise by dW's rows:
  * Dense layers (P = 1):
  *   parallel for ib in 0..K/TI:                   (TI rows of dW per iteration)
@@ -752,6 +842,10 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     int64_t P = rows_per_example(rows);
     if (P != 1)
         update = NULL; /* update_fusable() allows only one row per example */
+    if (dweight_wide(lb, P, N) && dweight_block_tiles(K / dweight_rows(K)) > 1) {
+        dweight_packed(lb, A, dZ, W, dW, db, l2, K, N, update);
+        return;
+    }
     int64_t TI = dweight_rows(K), tn = gemm_tile_columns(N);
     int64_t IBS = P == 1 ? 1 : dweight_block_tiles(K / TI);
     int64_t items = K / TI / IBS;

@@ -24,7 +24,8 @@ for k in "${!optimizers[@]}"; do
 model fused {
     input [12]
     dense(40, activation=tanh, l2=0.001)
-    dense(24, activation=relu)
+    dense(32, activation=relu)
+    dense(520, activation=relu, l2=0.001)
     dense(3, activation=softmax)
 }
 train {
@@ -40,7 +41,7 @@ MODEL
     plain=$(NNLC_UNFUSED_UPDATE=1 "$nnlc" --emit=loops "$m.nn" | grep -c 'backward_update\|in_backward')
     case $opt in
         *clipnorm*) want=0 ;;
-        *) want=4 ;;
+        *) want=5 ;;
     esac
     if [ "$fused" != "$want" ] || [ "$plain" != 0 ]; then
         echo "FAIL: $opt: $fused lines of backward_update (want $want), $plain unfused"

@@ -336,6 +336,7 @@ FORWARD = {
     "zoo_split_rest": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
     "zoo_split_wide": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
     "zoo_split_pack_rest": (lambda n, x: n.dense(n.dense(x, "dense", "relu"), "dense_1", "softmax"), "scce"),
+    "zoo_dw_packed": (lambda n, x: n.dense(n.dense(n.dense(x, "dense", "relu"), "dense_1", "tanh"), "dense_2", "softmax"), "scce"),
     "zoo_tiny_1x1": (lambda n, x: n.dense(flat(n.bn(n.conv2d(x, "conv2d"), "batch_normalization")), "dense"), "mse"),
 }
 
