@@ -5,7 +5,7 @@
 # achieved GFLOP/s and its share of the sgemm peak measured on the same machine, test
 # accuracy and peak RSS of both, and the ratio; with more than one thread, also the time
 # a cache line takes between two cores (bench/core_latency.c), which decides what a
-# second thread gains on a small model. Not part of `make check` (it takes minutes and
+# second thread gains on a small model, and whether the two CPUs share one core. Not part of `make check` (it takes minutes and
 # needs PyTorch: bench/install-bench-deps.sh).
 #
 #   MODEL     nnlc side                  PyTorch side                         target
@@ -64,7 +64,7 @@ echo "   load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 # What a second thread can gain on a small model depends on how long a cache line takes
 # between the cores (docs/performance.md, sixth speed session): measure it.
 if [ "$threads" -gt 1 ] && cc -O2 -pthread "$root/bench/core_latency.c" -o "$work/core_latency" 2>/dev/null; then
-    echo "   $("$work/core_latency" 2>&1)"
+    "$work/core_latency" 2>&1 | sed 's/^/   /'
 fi
 
 # ---- nnlc ----

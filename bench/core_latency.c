@@ -1,15 +1,21 @@
 /*
  * core_latency.c — how long a cache line takes to travel between two cores of this
  * machine, the cost that decides how much a second thread can gain on a small model
- * (docs/performance.md, "sixth speed session"). Two threads, pinned to the first two
- * CPUs the process may run on, pass a counter back and forth through one cache line;
- * the round trip is the median of 9 runs of 100,000 exchanges. bench/compare.sh prints
- * it next to every 2-thread result.
+ * (docs/performance.md, "sixth speed session"), and whether the two CPUs are cores of
+ * their own at all. Two threads, pinned to the first two CPUs the process may run on,
+ * pass a counter back and forth through one cache line; the round trip is the median of
+ * 9 runs of 100,000 exchanges. Then each CPU runs the same arithmetic (12 independent
+ * chains of vector multiply-adds), alone and both at once: two hyperthreads of one core
+ * share its arithmetic units, and at once each runs at about half its speed alone (a VM's
+ * two vCPUs can be that, for minutes: docs/performance.md, seventeenth session), and then
+ * no program gets much from a second thread. bench/compare.sh and bench/scaling.sh print
+ * both next to every 2-thread result.
  *
  *   cc -O2 -pthread bench/core_latency.c -o core_latency && ./core_latency
  *
- * Prints "core-to-core round trip: N ns (CPUs a and b)", or says why it could not
- * measure (a single CPU) and exits 1.
+ * Prints "core-to-core round trip: N ns (CPUs a and b)" and "both CPUs computing at once:
+ * each at P% of its speed alone", or says why it could not measure (a single CPU) and
+ * exits 1.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -44,6 +50,38 @@ static void *answer(void *arg) {
             ;
         atomic_store_explicit(&line, 2 * i + 2, memory_order_release);
     }
+    return NULL;
+}
+
+/* The arithmetic both CPUs run: 12 independent chains of 4-lane multiply-adds, enough
+ * to keep a core's floating-point units busy. Returns its seconds. */
+typedef float Lanes __attribute__((vector_size(16)));
+enum { ARITH_STEPS = 20000000 };
+static volatile float arith_sink;
+
+static double arithmetic(void) {
+    Lanes a[12], m = {0.5f, 0.5f, 0.5f, 0.5f}, c = {0.25f, 0.25f, 0.25f, 0.25f};
+    for (int i = 0; i < 12; i++)
+        a[i] = (Lanes){(float)i, 1, 2, 3};
+    double start = now();
+    for (long k = 0; k < ARITH_STEPS; k++)
+        for (int i = 0; i < 12; i++)
+            a[i] = a[i] * m + c;
+    double secs = now() - start;
+    float sum = 0;
+    for (int i = 0; i < 12; i++)
+        sum += a[i][0];
+    arith_sink = sum;
+    return secs;
+}
+
+static atomic_int arith_go; /* both threads start the arithmetic together */
+
+static void *arithmetic_beside(void *arg) {
+    pin(*(int *)arg);
+    while (!atomic_load(&arith_go))
+        ;
+    arithmetic();
     return NULL;
 }
 
@@ -84,5 +122,21 @@ int main(void) {
     qsort(round_trip, RUNS, sizeof round_trip[0], compare);
     printf("core-to-core round trip: %.0f ns (CPUs %d and %d)\n", round_trip[RUNS / 2], cpus[0],
            cpus[1]);
+
+    double alone = arithmetic();
+    double again = arithmetic();
+    if (again < alone)
+        alone = again;
+    if (pthread_create(&other, NULL, arithmetic_beside, &cpus[1]) != 0) {
+        fprintf(stderr, "core_latency: cannot start a thread\n");
+        return 1;
+    }
+    atomic_store(&arith_go, 1);
+    double together = arithmetic();
+    pthread_join(other, NULL);
+    printf("both CPUs computing at once: each at %.0f%% of its speed alone%s\n",
+           100 * alone / together,
+           alone / together < 0.75 ? " (they share one core: a second thread cannot speed up "
+                                     "arithmetic)" : "");
     return 0;
 }

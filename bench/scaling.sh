@@ -6,7 +6,9 @@
 # whichever is faster, compared every second) and its ratio to 1 thread.
 # A pair's two runs are seconds apart, so the machine is in the same state for both; the
 # round trip of a cache line between two cores (bench/core_latency.c) is printed before
-# each pair, as it decides what a second thread gains on a small model. No PyTorch needed.
+# each pair, as it decides what a second thread gains on a small model, and how fast the
+# two CPUs compute at once against alone (about 50%: two hyperthreads of one core, where no
+# program gains much from a second thread). No PyTorch needed.
 #
 #   bench/scaling.sh examples/mlp.nn --epochs 3 --pairs 5
 #   bench/scaling.sh examples/fashion_cnn.nn --epochs 2 --limit 12000
@@ -64,7 +66,10 @@ run() {
 echo "== $name: $epochs epoch(s) per run, $pairs pair(s), 1 then 2 threads${auto:+, then auto}"
 for k in $(seq "$pairs"); do
     state=""
-    [ -n "$latency" ] && state=" ($("$latency" | grep -Eo '[0-9]+ ns') round trip)"
+    if [ -n "$latency" ]; then
+        cores=$("$latency")
+        state=" ($(grep -Eo '[0-9]+ ns' <<<"$cores") round trip, the CPUs at once each at $(grep -Eo '[0-9]+%' <<<"$cores") of alone)"
+    fi
     one=$(run 1)
     two=$(run 2)
     awk -v a="$one" -v b="$two" -v k="$k" -v s="$state" 'BEGIN {
