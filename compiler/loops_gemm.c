@@ -737,38 +737,41 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
 /* A dense layer's dW whose rows are too wide for L1 (the forward's split_pack_rows: N >
  * 512 floats). Its tiles read dZ a column tile at a time, and in place that tile's rows
  * are N elements apart (4 KB for bench/models/mlp_1024.nn's 1024 columns), so they fall
- * in the same few sets of L1 and every tile of 4 rows of dW re-read them from L2. Instead,
- * the tiles go in blocks of IBS tiles of rows, each block copying every column tile of
- * dZ to a contiguous pack (B rows × tn, its own region of scratch.partial) that all its
- * tiles then read:
+ * in the same few sets of L1 and every tile of 4 rows of dW re-read them from L2. So dZ
+ * is first copied column tile by column tile to scratch.partial, each tile's B rows
+ * contiguous, and the tiles of dW, in blocks of IBS tiles of rows, read it there:
+ *   parallel for r in 0..B: for each column tile jb: pack[jb][r, :] = dZ[r, jb's columns]
  *   parallel for ibb in 0..K/(TI·IBS) (+ 1: db):
  *     for each column tile jb:
- *       pack[ibb] = dZ[:, jb's columns]
- *       for ib in 0..IBS: for r in 0..B: dW tile (TI rows × tn) += A[r, …]ᵀ·pack[ibb][r, :]
+ *       for ib in 0..IBS: for r in 0..B: dW tile (TI rows × tn) += A[r, …]ᵀ·pack[jb][r, :]
  *     backward_update: the block's rows of W take the optimizer's step
  * Each element of dW is still summed over the batch in order by one thread. */
 typedef struct DweightPacked {
     const Buf *A, *dZ, *dW, *W, *pack;
-    LExpr *pack_base, *first_row;
+    LExpr *r, *first_row;
     int64_t TI, IBS, K, N;
     double l2;
 } DweightPacked;
 
-static void dweight_packed_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
+/* pack[jb][r, :] = dZ[r, jb's columns]: tile jb's rows start at j0·B. */
+static void dz_pack_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
     const DweightPacked *t = arg;
-    LStmt *r = for_begin(lb, "r", e_batch(lb));
     LStmt *j = for_begin(lb, "j", e_int(lb, width));
     j->vector = true;
     s_store(lb, t->pack,
-            e_add(lb, e_add(lb, t->pack_base, e_mul(lb, e_var(lb, r), e_int(lb, width))),
+            e_add(lb, e_add(lb, e_mul(lb, j0, e_batch(lb)), e_mul(lb, t->r, e_int(lb, width))),
                   e_var(lb, j)),
-            at(lb, t->dZ, e_var(lb, r), e_add(lb, j0, e_var(lb, j)), t->N));
+            at(lb, t->dZ, t->r, e_add(lb, j0, e_var(lb, j)), t->N));
     for_end(lb);
-    for_end(lb);
+}
+
+static void dweight_packed_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
+    const DweightPacked *t = arg;
     LStmt *ib = for_begin(lb, "ib", e_int(lb, t->IBS));
     LExpr *i0 = e_add(lb, t->first_row, e_mul(lb, e_var(lb, ib), e_int(lb, t->TI)));
-    dweight_tile(lb, t->A, (DzRead){t->pack, t->pack_base, width}, t->dW, NULL, i0, (int)t->TI,
-                 j0, width, e_int(lb, 0), e_batch(lb), t->K, t->N, t->W, t->l2, true);
+    dweight_tile(lb, t->A, (DzRead){t->pack, e_mul(lb, j0, e_batch(lb)), width}, t->dW, NULL,
+                 i0, (int)t->TI, j0, width, e_int(lb, 0), e_batch(lb), t->K, t->N, t->W, t->l2,
+                 true);
     for_end(lb);
 }
 
@@ -781,27 +784,31 @@ static void dweight_packed(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, co
                            const TensorUpdate *update) {
     int64_t TI = dweight_rows(K), tn = gemm_tile_columns(N);
     int64_t IBS = dweight_block_tiles(K / TI), blocks = K / TI / IBS;
-    const Buf *pack = buf_scratch(lb, SCRATCH_PARTIAL, blocks * tn);
-    s_comment(lb, "dW = Aᵀ·dZ in blocks of %lld rows of dW, tiles of %lld row%s × %lld columns; "
-              "each block copies each column tile of dZ to its region of %s (contiguous) and "
-              "reads it there%s%s%s", (long long)(TI * IBS), (long long)TI, TI == 1 ? "" : "s",
-              (long long)tn, pack->name,
-              update ? "; then, in backward_update, the block's rows of " : "",
+    DweightPacked t = {A, dZ, dW, W, buf_scratch(lb, SCRATCH_PARTIAL, N), NULL, NULL, TI, IBS,
+                       K, N, l2};
+    s_comment(lb, "dZ copied to %s column tile by column tile, each tile's rows contiguous "
+              "(in place they are %lld KB apart)", t.pack->name,
+              (long long)(N * lb->p->elem_size / 1024));
+    LStmt *r = for_begin(lb, "r", e_batch(lb));
+    r->parallel = true;
+    t.r = e_var(lb, r);
+    column_tiles(lb, N, tn, dz_pack_tile, &t);
+    for_end(lb);
+    s_comment(lb, "dW = Aᵀ·dZ in blocks of %lld rows of dW, tiles of %lld row%s × %lld columns "
+              "reading the copy%s%s%s", (long long)(TI * IBS), (long long)TI, TI == 1 ? "" : "s",
+              (long long)tn, update ? "; then, in backward_update, the block's rows of " : "",
               update ? arena_printf(lb->a, "%s take the optimizer's step", update->W->name) : "",
               db ? "; db, the last item" : "");
     LStmt *outer = for_begin(lb, "ibb", e_int(lb, blocks + (db ? 1 : 0)));
     outer->parallel = true;
     LStmt *tiles = db ? if_begin(lb, e_cmp(lb, '<', e_var(lb, outer), e_int(lb, blocks))) : NULL;
-    LExpr *first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
-    DweightPacked t = {A, dZ, dW, W, pack,
-                       e_mul(lb, e_var(lb, outer), e_mul(lb, e_batch(lb), e_int(lb, tn))),
-                       first_row, TI, IBS, K, N, l2};
+    t.first_row = e_mul(lb, e_var(lb, outer), e_int(lb, TI * IBS));
     column_tiles(lb, N, tn, dweight_packed_tile, &t);
     if (update) {
         if_begin(lb, e_cmp(lb, '>', e_load(lb, lb->in_backward, e_int(lb, 0)), e_real(lb, 0)));
         LStmt *k = for_begin(lb, "k", e_int(lb, TI * IBS * N));
         k->vector = true;
-        update_element_step(lb, update, e_add(lb, e_mul(lb, first_row, e_int(lb, N)),
+        update_element_step(lb, update, e_add(lb, e_mul(lb, t.first_row, e_int(lb, N)),
                                               e_var(lb, k)));
         for_end(lb);
         if_end(lb);
