@@ -25,7 +25,7 @@ model fused {
     input [12]
     dense(40, activation=tanh, l2=0.001)
     dense(32, activation=relu)
-    dense(520, activation=relu, l2=0.001)
+    dense(1024, activation=relu, l2=0.001)
     dense(3, activation=softmax)
 }
 train {
