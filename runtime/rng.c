@@ -45,6 +45,31 @@ uint64_t nnrt_rng_next(Rng *r) {
 
 double nnrt_rng_uniform(Rng *r) { return (double)(nnrt_rng_next(r) >> 11) * 0x1.0p-53; }
 
+/* Four generators seeded from r's next four draws, interleaved, each draw giving two
+ * floats (its top 24 bits and the 24 below them): the four chains of xoshiro's steps
+ * overlap in the core, where one chain's steps wait for each other. A batch of dropout
+ * noise (2 × 512 values per example of a 784-512-512-10 MLP) took 6% of its 1-thread
+ * epoch drawn one value per call. */
+enum { FILL_LANES = 4 };
+
+void nnrt_rng_fill_uniformf(Rng *r, float *out, int64_t n) {
+    Rng lane[FILL_LANES];
+    for (int k = 0; k < FILL_LANES; k++) {
+        uint64_t x = nnrt_rng_next(r);
+        for (int i = 0; i < 4; i++)
+            lane[k].s[i] = splitmix64(&x);
+    }
+    int64_t i = 0;
+    for (; i + 2 * FILL_LANES <= n; i += 2 * FILL_LANES)
+        for (int k = 0; k < FILL_LANES; k++) {
+            uint64_t x = nnrt_rng_next(&lane[k]);
+            out[i + 2 * k] = (float)(x >> 40) * 0x1.0p-24f;
+            out[i + 2 * k + 1] = (float)((x >> 16) & 0xffffff) * 0x1.0p-24f;
+        }
+    for (; i < n; i++)
+        out[i] = nnrt_rng_uniformf(&lane[0]);
+}
+
 float nnrt_rng_uniformf(Rng *r) { return (float)(nnrt_rng_next(r) >> 40) * 0x1.0p-24f; }
 
 uint64_t nnrt_rng_below(Rng *r, uint64_t n) {

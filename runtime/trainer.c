@@ -174,8 +174,7 @@ void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, int64_t rows) {
         for (int64_t i = 0; i < n; i++)
             ((double *)t->noise)[i] = nnrt_rng_uniform(rng);
     else
-        for (int64_t i = 0; i < n; i++)
-            ((float *)t->noise)[i] = nnrt_rng_uniformf(rng);
+        nnrt_rng_fill_uniformf(rng, t->noise, n);
 }
 
 const char *const *nnrt_trainer_class_names(const Trainer *t) {

@@ -941,6 +941,36 @@ static void test_rng(void) {
     }
     ASSERT_NEAR(0, sum / 100000, 0.02);
     ASSERT_NEAR(1, sum2 / 100000, 0.02);
+
+    /* the dropout noise's fill: in [0, 1), the same from the same state, every slot
+     * uniform (a slot's mean 1/2, variance 1/12, over 4,000 fills of 8 + 3 values: the
+     * 8 lanes of one round and the tail drawn one at a time), the slots unrelated (the
+     * mean product of neighbours 1/4), and the caller's generator 4 draws on */
+    enum { FILL = 11, FILLS = 4000 };
+    nnrt_rng_seed(&a, 7, RNG_NOISE, 1);
+    nnrt_rng_seed(&b, 7, RNG_NOISE, 1);
+    double slot[FILL] = {0}, slot2[FILL] = {0}, next_to[FILL - 1] = {0};
+    for (int f = 0; f < FILLS; f++) {
+        float u[FILL], v[FILL];
+        nnrt_rng_fill_uniformf(&a, u, FILL);
+        nnrt_rng_fill_uniformf(&b, v, FILL);
+        for (int i = 0; i < FILL; i++) {
+            ASSERT_TRUE(u[i] >= 0 && u[i] < 1 && u[i] == v[i]);
+            slot[i] += u[i], slot2[i] += (double)u[i] * u[i];
+            if (i + 1 < FILL)
+                next_to[i] += (double)u[i] * u[i + 1];
+        }
+    }
+    for (int i = 0; i < FILL; i++) {
+        ASSERT_NEAR(0.5, slot[i] / FILLS, 0.015);
+        ASSERT_NEAR(1.0 / 12, slot2[i] / FILLS - (slot[i] / FILLS) * (slot[i] / FILLS), 0.006);
+        if (i + 1 < FILL)
+            ASSERT_NEAR(0.25, next_to[i] / FILLS, 0.015);
+    }
+    nnrt_rng_seed(&b, 7, RNG_NOISE, 1);
+    for (int f = 0; f < FILLS * 4; f++)
+        nnrt_rng_next(&b);
+    ASSERT_TRUE(nnrt_rng_next(&a) == nnrt_rng_next(&b));
 }
 
 /* ---- JSON and checkpoints ---- */
