@@ -110,6 +110,20 @@ static void put_data_source(Codegen *cg, CStruct *s, size_t base, const NnrtData
     cs_i32(s, base + offsetof(NnrtDataSource, horizon), d->horizon);
 }
 
+static void init_options(CStruct *s, size_t base, const NnrtInitOptions *o) {
+    cs_f64(s, base + offsetof(NnrtInitOptions, mean), o->mean);
+    cs_f64(s, base + offsetof(NnrtInitOptions, stddev), o->stddev);
+    cs_f64(s, base + offsetof(NnrtInitOptions, minval), o->minval);
+    cs_f64(s, base + offsetof(NnrtInitOptions, maxval), o->maxval);
+    cs_f64(s, base + offsetof(NnrtInitOptions, value), o->value);
+    cs_f64(s, base + offsetof(NnrtInitOptions, gain), o->gain);
+    cs_f64(s, base + offsetof(NnrtInitOptions, scale), o->scale);
+    cs_i32(s, base + offsetof(NnrtInitOptions, mode), o->mode);
+    cs_i32(s, base + offsetof(NnrtInitOptions, distribution), o->distribution);
+    cs_i32(s, base + offsetof(NnrtInitOptions, seeded), o->seeded);
+    cs_i64(s, base + offsetof(NnrtInitOptions, seed), (int64_t)o->seed);
+}
+
 static LLVMValueRef tensor_table(Codegen *cg) {
     const Graph *g = cg->g;
     if (g->ntensors == 0)
@@ -126,10 +140,11 @@ static LLVMValueRef tensor_table(Codegen *cg) {
         cs_i64(&s, offsetof(NnrtTensor, offset), t->offset);
         cs_i64(&s, offsetof(NnrtTensor, size), t->size);
         cs_i32(&s, offsetof(NnrtTensor, trainable), t->trainable);
-        cs_i32(&s, offsetof(NnrtTensor, init), t->init);
+        cs_i32(&s, offsetof(NnrtTensor, init), t->init.kind);
         cs_i64(&s, offsetof(NnrtTensor, fan_in), t->fan_in);
         cs_i64(&s, offsetof(NnrtTensor, fan_out), t->fan_out);
         cs_f64(&s, offsetof(NnrtTensor, l2), t->l2);
+        init_options(&s, offsetof(NnrtTensor, init_options), &t->init.options);
         items[i] = cs_const(&s);
     }
     LLVMValueRef arr = LLVMConstArray(LLVMTypeOf(items[0]), items, (unsigned)g->ntensors);

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,9 +107,10 @@ Node *graph_add_node(Arena *a, Graph *g, OpKind op, SrcLoc loc, Node **inputs, i
         n->in[i] = inputs[i];
     n->use_bias = true;
     /* Keras' defaults: an embedding's table is drawn from "uniform", U(-0.05, 0.05) */
-    n->kernel_init = op == OP_EMBEDDING ? NNRT_INIT_UNIFORM : NNRT_INIT_GLOROT_UNIFORM;
-    n->bias_init = NNRT_INIT_ZEROS;
-    n->rec_init = NNRT_INIT_ORTHOGONAL;
+    n->kernel_init = graph_initializer(op == OP_EMBEDDING ? NNRT_INIT_UNIFORM
+                                                          : NNRT_INIT_GLOROT_UNIFORM);
+    n->bias_init = graph_initializer(NNRT_INIT_ZEROS);
+    n->rec_init = graph_initializer(NNRT_INIT_ORTHOGONAL);
     n->l2 = -1;
     g->nodes[g->nnodes++] = n;
     if (op == OP_INPUT && !g->input)
@@ -131,8 +133,17 @@ typedef struct Infer {
     Diag *d;
 } Infer;
 
+Initializer graph_initializer(NnrtInit kind) {
+    return (Initializer){
+        .kind = kind,
+        .options = {.mean = 0, .stddev = 0.05, .minval = -0.05, .maxval = 0.05, .value = 0,
+                    .gain = 1, .scale = 1, .mode = NNRT_FAN_IN,
+                    .distribution = NNRT_DIST_TRUNCATED_NORMAL},
+    };
+}
+
 static ParamTensor *add_param(Infer *in, Node *n, const char *short_name, const char *role,
-                              Shape shape, bool trainable, NnrtInit init) {
+                              Shape shape, bool trainable, Initializer init) {
     ParamTensor *grown = ARENA_ARRAY(in->a, ParamTensor, n->nparams + 1);
     if (n->nparams)
         memcpy(grown, n->params, sizeof(ParamTensor) * (size_t)n->nparams);
@@ -476,10 +487,11 @@ static bool infer_batchnorm(Infer *in, Node *n) {
     Shape s = n->in[0]->out;
     int64_t c = s.d[s.rank - 1];
     n->out = s;
-    add_param(in, n, "gamma", "gamma", shape1(c), true, NNRT_INIT_ONES);
-    add_param(in, n, "beta", "beta", shape1(c), true, NNRT_INIT_ZEROS);
-    add_param(in, n, "moving_mean", "moving_mean", shape1(c), false, NNRT_INIT_ZEROS);
-    add_param(in, n, "moving_var", "moving_variance", shape1(c), false, NNRT_INIT_ONES);
+    Initializer ones = graph_initializer(NNRT_INIT_ONES), zeros = graph_initializer(NNRT_INIT_ZEROS);
+    add_param(in, n, "gamma", "gamma", shape1(c), true, ones);
+    add_param(in, n, "beta", "beta", shape1(c), true, zeros);
+    add_param(in, n, "moving_mean", "moving_mean", shape1(c), false, zeros);
+    add_param(in, n, "moving_var", "moving_variance", shape1(c), false, ones);
     n->flops = flops_of(2.0 * shape_size(s));
     return true;
 }
@@ -528,8 +540,8 @@ static bool infer_recurrent(Infer *in, Node *n, int gates) {
     add_param(in, n, "U", "recurrent_kernel", shape2(u, gates * u), true, n->rec_init);
     if (n->use_bias) {
         Shape b = n->op == OP_GRU && n->reset_after ? shape2(2, gates * u) : shape1(gates * u);
-        NnrtInit init = n->op == OP_LSTM && n->bias_init == NNRT_INIT_ZEROS
-                            ? NNRT_INIT_UNIT_FORGET : n->bias_init;
+        Initializer init = n->op == OP_LSTM && n->bias_init.kind == NNRT_INIT_ZEROS
+                               ? graph_initializer(NNRT_INIT_UNIT_FORGET) : n->bias_init;
         add_param(in, n, "b", "bias", b, true, init);
     }
     n->flops = flops_of((double)t * (2.0 * (f + u) * gates * u + 4.0 * gates * u));
@@ -635,11 +647,49 @@ static bool check_size(Infer *in, Node *n) {
     return true;
 }
 
+/* Keras' Identity makes a matrix, eye(rows, cols), and its Orthogonal needs one to
+ * orthonormalize (a kernel of more axes is seen as (size / last, last)): Identity on a
+ * convolution's kernel or a bias, or Orthogonal on a bias, is an error at the initializer. */
+/* A parameter's shape as Python writes the tuple: (3, 3, 1, 32), (64,). */
+static const char *param_shape_text(Infer *in, Shape s) {
+    char buf[128];
+    size_t used = 0;
+    for (int i = 0; i < s.rank && used < sizeof buf; i++)
+        used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%" PRId64, i ? ", " : "(",
+                                 s.d[i]);
+    if (used < sizeof buf)
+        snprintf(buf + used, sizeof buf - used, s.rank == 1 ? ",)" : ")");
+    return arena_strdup(in->a, buf);
+}
+
+static bool check_initializers(Infer *in, Node *n) {
+    bool ok = true;
+    for (int i = 0; i < n->nparams; i++) {
+        const ParamTensor *t = &n->params[i];
+        NnrtInit kind = t->init.kind;
+        bool identity = kind == NNRT_INIT_IDENTITY;
+        if (identity ? t->shape.rank == 2 : kind != NNRT_INIT_ORTHOGONAL || t->shape.rank >= 2)
+            continue;
+        SrcLoc at = t->init.loc.line ? t->init.loc : n->loc;
+        diag_error(in->d, at, "%s needs a tensor of %s axes, but the %s of '%s' has %d, %s",
+                   identity ? "identity" : "orthogonal", identity ? "2" : "at least 2",
+                   t->role, n->name, t->shape.rank, param_shape_text(in, t->shape));
+        if (identity && strcmp(t->role, "kernel") == 0)
+            diag_hint(in->d, at, "identity fits the 2-D kernels of dense, recurrent and "
+                      "embedding layers; a convolution's kernel takes e.g. glorot_uniform or "
+                      "orthogonal");
+        else
+            diag_hint(in->d, at, "a %s takes e.g. zeros, ones or constant(…)", t->role);
+        ok = false;
+    }
+    return ok;
+}
+
 bool graph_infer_node(Graph *g, Arena *a, Diag *d, Node *n) {
     Infer in = {g, a, d};
     n->nparams = 0;
     n->trainable = n->non_trainable = 0;
-    if (!infer_node(&in, n)) {
+    if (!infer_node(&in, n) || !check_initializers(&in, n)) {
         n->out = (Shape){0};
         return false;
     }
@@ -840,11 +890,66 @@ static void print_options(const Node *n, FILE *out) {
         fprintf(out, ", use_bias=%s", n->use_bias ? "true" : "false");
 }
 
-static const char *const init_names[] = {
+static const char *const init_names[] = { /* ORDER NnrtInit */
     "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
     "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
-    "unit_forget_bias", "truncated_normal",
+    "unit_forget_bias", "truncated_normal", "variance_scaling", "constant", "identity",
 };
+
+/* An initializer's argument, "name=value": "(" before its first, ", " before the others. */
+static void print_arg(FILE *out, int *nargs, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void print_arg(FILE *out, int *nargs, const char *fmt, ...) {
+    fputs((*nargs)++ ? ", " : "(", out);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+}
+
+/* An initializer as Keras would write it, with the arguments that are not its defaults
+ * (VarianceScaling's three always): random_normal(stddev=0.01), he_normal(seed=1). */
+static void print_init(const Initializer *init, FILE *out) {
+    static const char *const modes[] = {"fan_in", "fan_out", "fan_avg"}; /* ORDER NnrtFanMode */
+    static const char *const distributions[] = { /* ORDER NnrtDistribution */
+        "truncated_normal", "untruncated_normal", "uniform"};
+    Initializer defaults = graph_initializer(init->kind);
+    const NnrtInitOptions *o = &init->options, *d = &defaults.options;
+    int nargs = 0;
+    fputs(init_names[init->kind], out);
+    switch (init->kind) {
+    case NNRT_INIT_UNIFORM:
+        if (o->minval != d->minval)
+            print_arg(out, &nargs, "minval=%g", o->minval);
+        if (o->maxval != d->maxval)
+            print_arg(out, &nargs, "maxval=%g", o->maxval);
+        break;
+    case NNRT_INIT_NORMAL: case NNRT_INIT_TRUNCATED_NORMAL:
+        if (o->mean != d->mean)
+            print_arg(out, &nargs, "mean=%g", o->mean);
+        if (o->stddev != d->stddev)
+            print_arg(out, &nargs, "stddev=%g", o->stddev);
+        break;
+    case NNRT_INIT_VARIANCE_SCALING:
+        print_arg(out, &nargs, "scale=%g", o->scale);
+        print_arg(out, &nargs, "mode=%s", modes[o->mode]);
+        print_arg(out, &nargs, "distribution=%s", distributions[o->distribution]);
+        break;
+    case NNRT_INIT_CONSTANT:
+        print_arg(out, &nargs, "value=%g", o->value);
+        break;
+    case NNRT_INIT_ORTHOGONAL: case NNRT_INIT_IDENTITY:
+        if (o->gain != d->gain)
+            print_arg(out, &nargs, "gain=%g", o->gain);
+        break;
+    default:
+        break;
+    }
+    if (o->seeded)
+        print_arg(out, &nargs, "seed=%" PRIu64, o->seed);
+    if (nargs)
+        fputc(')', out);
+}
 
 void graph_print(const Graph *g, FILE *out) {
     fprintf(out, "graph %s {\n", g->name);
@@ -866,8 +971,9 @@ void graph_print(const Graph *g, FILE *out) {
             const ParamTensor *t = &n->params[j];
             fprintf(out, "      param %s ", t->name);
             print_dims(t->shape, false, out);
-            fprintf(out, " size=%" PRId64 " offset=%" PRId64 " init=%s%s", t->size, t->offset,
-                    init_names[t->init], t->trainable ? "" : " non-trainable");
+            fprintf(out, " size=%" PRId64 " offset=%" PRId64 " init=", t->size, t->offset);
+            print_init(&t->init, out);
+            fputs(t->trainable ? "" : " non-trainable", out);
             if (t->l2 > 0)
                 fprintf(out, " l2=%g", t->l2);
             fputc('\n', out);

@@ -76,6 +76,17 @@ typedef enum { PAD_VALID, PAD_SAME } Padding;
 
 typedef enum { POOL_MAX, POOL_AVG, POOL_MIN } PoolKind;
 
+/* An initializer with Keras' arguments (NnrtInitOptions: those its kind does not read keep
+ * Keras' defaults), and where the source gave it. */
+typedef struct Initializer {
+    NnrtInit kind;
+    NnrtInitOptions options;
+    SrcLoc loc;         /* the initializer as written; line 0: the layer's default */
+} Initializer;
+
+/* kind with Keras' default arguments, unseeded (graph.c). */
+Initializer graph_initializer(NnrtInit kind);
+
 /* One parameter tensor: a contiguous slice of the model's parameter buffer. */
 typedef struct ParamTensor {
     const char *name;   /* "conv2d_1.W" — the checkpoint key and LLVM value name */
@@ -83,7 +94,7 @@ typedef struct ParamTensor {
     Shape shape;
     int64_t size;
     bool trainable;
-    NnrtInit init;
+    Initializer init;
     int64_t fan_in, fan_out;
     double l2;          /* L2 penalty coefficient (0: none) */
     int64_t offset;     /* element offset in the parameter buffer */
@@ -143,7 +154,7 @@ struct Node {
     double rate, momentum, epsilon;
     int axis;
     int64_t vocab;
-    NnrtInit kernel_init, bias_init, rec_init;
+    Initializer kernel_init, bias_init, rec_init;
     double l2;          /* this layer's kernel L2 coefficient; < 0: use the global one */
 
     ParamTensor *params;

@@ -276,7 +276,7 @@ static bool opt_act(Sema *S, Scope *sc, Args *A, const char *name, Activation *o
     return !e || sema_activation(S, sc, e, out);
 }
 
-static bool opt_init(Sema *S, Scope *sc, Args *A, const char *name, NnrtInit *out) {
+static bool opt_init(Sema *S, Scope *sc, Args *A, const char *name, Initializer *out) {
     const Expr *e = args_get(A, name);
     return !e || sema_initializer(S, sc, e, out);
 }
@@ -526,7 +526,7 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
                   opt_int(S, sc, A, "vocab", 1, &n->vocab);
         ok &= require(S, A, "dim", "embedding(10000, 64)") &&
               opt_int(S, sc, A, "dim", 1, &n->units);
-        n->kernel_init = NNRT_INIT_UNIFORM;
+        n->kernel_init = graph_initializer(NNRT_INIT_UNIFORM);
         return ok & common_param_opts(S, sc, A, n);
     }
     default:
@@ -778,9 +778,9 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Node scratch = {0};
     scratch.op = ln->op;
     scratch.use_bias = true;
-    scratch.kernel_init = NNRT_INIT_GLOROT_UNIFORM;
-    scratch.bias_init = NNRT_INIT_ZEROS;
-    scratch.rec_init = NNRT_INIT_ORTHOGONAL;
+    scratch.kernel_init = graph_initializer(NNRT_INIT_GLOROT_UNIFORM);
+    scratch.bias_init = graph_initializer(NNRT_INIT_ZEROS);
+    scratch.rec_init = graph_initializer(NNRT_INIT_ORTHOGONAL);
     scratch.l2 = -1;
     const char *const *pos;
     const char *const *opts = sema_layer_options(ln->op, ln->act, &pos);

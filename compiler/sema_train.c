@@ -931,36 +931,11 @@ static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int6
     *out = n;
 }
 
-/* The seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed. A literal is read
- * from its digits, as a double holds integers exactly only up to 2^53. */
+/* The seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed. */
 static void set_seed(Train *T, const Expr *v) {
-    Scope *sc = T->sc;
-    const Expr *r = sema_resolve(T->S, &sc, v);
-    if (r->kind == EX_NUM && r->str) {
-        uint64_t n = 0;
-        bool over = false;
-        for (const char *q = r->str; *q; q++) {
-            unsigned digit = (unsigned)(*q - '0');
-            over |= n > (UINT64_MAX - digit) / 10;
-            n = n * 10 + digit;
-        }
-        if (over) {
-            diag_error(T->S->d, v->loc, "seed must be from 0 to 18446744073709551615 "
-                       "(2^64 - 1), got %s", r->str);
-            return;
-        }
-        T->t->seed = n;
-        return;
-    }
-    double x;
-    if (!sema_number(T->S, T->sc, v, &x))
-        return;
-    if (x != floor(x) || x < 0 || x > 18446744073709549568.0) { /* the largest double < 2^64 */
-        diag_error(T->S->d, v->loc, "seed must be a whole number from 0 to "
-                   "18446744073709551615 (2^64 - 1), got %s", diag_num(x).s);
-        return;
-    }
-    T->t->seed = (uint64_t)x;
+    uint64_t seed;
+    if (sema_seed(T->S, T->sc, v, &seed))
+        T->t->seed = seed;
 }
 
 /* Whether a resolved value is written as a number (1, -0.5, 1/255). */

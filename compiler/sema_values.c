@@ -371,6 +371,37 @@ static bool is_name(const char *s) {
     return true;
 }
 
+bool sema_seed(Sema *S, Scope *sc, const Expr *e, uint64_t *out) {
+    Scope *rs = sc;
+    const Expr *r = sema_resolve(S, &rs, e);
+    if (r->kind == EX_NUM && r->str) {
+        uint64_t n = 0;
+        bool over = false;
+        for (const char *q = r->str; *q; q++) {
+            unsigned digit = (unsigned)(*q - '0');
+            over |= n > (UINT64_MAX - digit) / 10;
+            n = n * 10 + digit;
+        }
+        if (over) {
+            diag_error(S->d, e->loc, "seed must be from 0 to 18446744073709551615 "
+                       "(2^64 - 1), got %s", r->str);
+            return false;
+        }
+        *out = n;
+        return true;
+    }
+    double x;
+    if (!sema_number(S, sc, e, &x))
+        return false;
+    if (x != floor(x) || x < 0 || x > 18446744073709549568.0) { /* the largest double < 2^64 */
+        diag_error(S->d, e->loc, "seed must be a whole number from 0 to "
+                   "18446744073709551615 (2^64 - 1), got %s", diag_num(x).s);
+        return false;
+    }
+    *out = (uint64_t)x;
+    return true;
+}
+
 bool sema_symbol(Sema *S, Scope *sc, const Expr *e, const char *what, const char **name,
                  const Expr **call) {
     const Expr *r = sema_resolve(S, &sc, e);
@@ -761,7 +792,7 @@ const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *w
     return e;
 }
 
-/* ---- activations and initializers ---- */
+/* ---- activations ---- */
 
 static const char *const activation_names[] = {
     "linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "softmax", "gelu", "swish",
@@ -808,74 +839,4 @@ bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
     diag_error(S->d, at->loc, "leaky_relu's alpha (the slope below 0) must not be negative, "
                "got %s", diag_num(alpha).s);
     return false;
-}
-
-/* The initializers a layer may be given, and their NnrtInit values (unit_forget, the
- * LSTM's bias, is the compiler's own choice). */
-static const char *const initializer_names[] = {
-    "zeros", "ones", "glorot_uniform", "glorot_normal", "he_uniform", "he_normal",
-    "lecun_uniform", "lecun_normal", "orthogonal", "random_uniform", "random_normal",
-    "truncated_normal", NULL,
-};
-static const NnrtInit initializer_kinds[] = {
-    NNRT_INIT_ZEROS, NNRT_INIT_ONES, NNRT_INIT_GLOROT_UNIFORM, NNRT_INIT_GLOROT_NORMAL,
-    NNRT_INIT_HE_UNIFORM, NNRT_INIT_HE_NORMAL, NNRT_INIT_LECUN_UNIFORM,
-    NNRT_INIT_LECUN_NORMAL, NNRT_INIT_ORTHOGONAL, NNRT_INIT_UNIFORM, NNRT_INIT_NORMAL,
-    NNRT_INIT_TRUNCATED_NORMAL,
-};
-_Static_assert(sizeof initializer_kinds / sizeof initializer_kinds[0] ==
-                   sizeof initializer_names / sizeof initializer_names[0] - 1,
-               "one NnrtInit per name of initializer_names[]");
-
-/* Other names of initializer_names' initializers, matched in any case: Keras 3's aliases
- * (keras.initializers.get: "uniform" is RandomUniform, "normal" RandomNormal, "one",
- * "zero"), its class names (GlorotUniform, RandomNormal, OrthogonalInitializer and its
- * snake case) and PyTorch's names of Glorot's and He's initializers. */
-static const char *const initializer_aliases[][2] = {
-    {"uniform", "random_uniform"},         {"normal", "random_normal"},
-    {"zero", "zeros"},                     {"one", "ones"},
-    {"randomuniform", "random_uniform"},   {"randomnormal", "random_normal"},
-    {"truncatednormal", "truncated_normal"},
-    {"glorotuniform", "glorot_uniform"},   {"glorotnormal", "glorot_normal"},
-    {"heuniform", "he_uniform"},           {"henormal", "he_normal"},
-    {"lecununiform", "lecun_uniform"},     {"lecunnormal", "lecun_normal"},
-    {"orthogonalinitializer", "orthogonal"}, {"orthogonal_initializer", "orthogonal"},
-    {"xavier_uniform", "glorot_uniform"},  {"xavier_normal", "glorot_normal"},
-    {"kaiming_uniform", "he_uniform"},     {"kaiming_normal", "he_normal"},
-};
-
-static const char *canonical_initializer(const char *name) {
-    for (size_t i = 0; i < sizeof initializer_aliases / sizeof initializer_aliases[0]; i++)
-        if (strcasecmp(name, initializer_aliases[i][0]) == 0)
-            return initializer_aliases[i][1];
-    for (int i = 0; initializer_names[i]; i++) /* Zeros, Ones, Orthogonal */
-        if (strcasecmp(name, initializer_names[i]) == 0)
-            return initializer_names[i];
-    return name;
-}
-
-bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out) {
-    const char *name;
-    const Expr *call;
-    if (!sema_symbol(S, sc, e, "an initializer such as he_normal", &name, &call))
-        return false;
-    name = canonical_initializer(name);
-    int k = sema_lookup(S, call ? call->name_loc : e->loc, name, "initializer",
-                        initializer_names);
-    if (k < 0)
-        return false;
-    /* The runtime draws every initializer with Keras' default parameters (random_uniform in
-     * ±0.05, random_normal and truncated_normal with stddev 0.05, gain 1, the train block's
-     * seed): an option such as minval= or seed= would be ignored, so none is accepted. */
-    if (call && call->args) {
-        static const char *const none[] = {NULL};
-        Args A;
-        if (!args_bind(S, &A, call, none, 0, 0)) {
-            diag_note(S->d, call->name_loc, "initializers take no options in nnlc: they use "
-                      "Keras' defaults, and the train block's seed");
-            return false;
-        }
-    }
-    *out = initializer_kinds[k];
-    return true;
 }

@@ -77,6 +77,9 @@ bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out);
 bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out);
 bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out);
 bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char **out);
+/* A seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed (a literal is read
+ * from its digits, as a double holds whole numbers exactly only up to 2^53). */
+bool sema_seed(Sema *S, Scope *sc, const Expr *e, uint64_t *out);
 /* leaky_relu's alpha is a slope, at least 0 (Keras' LeakyReLU refuses a negative one). */
 bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha);
 /* A symbol is a bare name or a call: `relu`, `leaky_relu(alpha=0.2)`. */
@@ -131,7 +134,10 @@ const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *w
                             SrcLoc slash);
 
 bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out);
-bool sema_initializer(Sema *S, Scope *sc, const Expr *e, NnrtInit *out);
+
+/* sema_init.c: an initializer with its arguments, `he_normal` or
+ * `RandomNormal(stddev=0.01)`, with Keras' defaults for those not given. */
+bool sema_initializer(Sema *S, Scope *sc, const Expr *e, Initializer *out);
 
 /* sema_train.c */
 void sema_train(Sema *S, const Decl *train, Graph *g);

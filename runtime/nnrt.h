@@ -17,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNRT_ABI_VERSION 4 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics;
-                              4: .backward_update */
+#define NNRT_ABI_VERSION 5 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics;
+                              4: .backward_update; 5: NnrtTensor.init_options */
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
@@ -37,12 +37,29 @@ typedef enum {
     NNRT_INIT_LECUN_UNIFORM = 6,  /* U(-l, l), l = sqrt(3 / fan_in) */
     NNRT_INIT_LECUN_NORMAL = 7,   /* truncated N(0, sqrt(1 / fan_in)) */
     NNRT_INIT_ORTHOGONAL = 8,     /* orthogonal rows/cols (recurrent kernels) */
-    NNRT_INIT_UNIFORM = 9,        /* U(-0.05, 0.05), Keras RandomUniform default */
-    NNRT_INIT_NORMAL = 10,        /* N(0, 0.05), Keras RandomNormal default */
+    NNRT_INIT_UNIFORM = 9,        /* U(minval, maxval), Keras' RandomUniform */
+    NNRT_INIT_NORMAL = 10,        /* N(mean, stddev), Keras' RandomNormal (not truncated) */
     NNRT_INIT_UNIT_FORGET = 11,   /* LSTM bias: zeros except ones on the forget gate slice */
-    NNRT_INIT_TRUNCATED_NORMAL = 12, /* N(0, 0.05) redrawn beyond 2 stddev, Keras
-                                        TruncatedNormal default */
+    NNRT_INIT_TRUNCATED_NORMAL = 12, /* N(mean, stddev) redrawn beyond 2 stddev, Keras'
+                                        TruncatedNormal */
+    NNRT_INIT_VARIANCE_SCALING = 13, /* Keras' VarianceScaling(scale, mode, distribution) */
+    NNRT_INIT_CONSTANT = 14,      /* every value `value`, Keras' Constant */
+    NNRT_INIT_IDENTITY = 15,      /* gain on the diagonal of a 2-D tensor, Keras' Identity */
 } NnrtInit;
+
+/* VarianceScaling's mode: the n of scale / n. */
+typedef enum {
+    NNRT_FAN_IN = 0,
+    NNRT_FAN_OUT = 1,
+    NNRT_FAN_AVG = 2, /* (fan_in + fan_out) / 2 */
+} NnrtFanMode;
+
+/* VarianceScaling's distribution, of variance scale / n. */
+typedef enum {
+    NNRT_DIST_TRUNCATED_NORMAL = 0,   /* N(0, s) redrawn beyond 2 s, s = sqrt(scale / n) / .8796… */
+    NNRT_DIST_UNTRUNCATED_NORMAL = 1, /* N(0, sqrt(scale / n)) */
+    NNRT_DIST_UNIFORM = 2,            /* U(-l, l), l = sqrt(3 scale / n) */
+} NnrtDistribution;
 
 typedef enum {
     NNRT_LOSS_MSE = 0,
@@ -111,6 +128,22 @@ typedef struct NnrtAugment {
 
 /* ---- tensors ---- */
 
+/* The arguments of a tensor's initializer, as Keras names them. Each NnrtInit reads only
+ * its own (docs/abi.md §6); nnlc writes Keras' defaults into all of them: mean 0, stddev
+ * 0.05, minval -0.05, maxval 0.05, value 0, gain 1, scale 1, fan_in, truncated_normal. */
+typedef struct NnrtInitOptions {
+    double mean, stddev;    /* NORMAL, TRUNCATED_NORMAL */
+    double minval, maxval;  /* UNIFORM: minval < maxval */
+    double value;           /* CONSTANT */
+    double gain;            /* ORTHOGONAL, IDENTITY */
+    double scale;           /* VARIANCE_SCALING: > 0 */
+    int mode;               /* VARIANCE_SCALING: NnrtFanMode */
+    int distribution;       /* VARIANCE_SCALING: NnrtDistribution */
+    int seeded;             /* 1: drawn from `seed` alone, not from the run's seed (any
+                               random NnrtInit; Keras' seed=) */
+    uint64_t seed;
+} NnrtInitOptions;
+
 typedef struct NnrtTensor {
     const char *name;       /* "dense_1.W" — also the checkpoint key */
     int rank;
@@ -121,6 +154,7 @@ typedef struct NnrtTensor {
     int init;               /* NnrtInit */
     int64_t fan_in, fan_out;
     double l2;              /* L2 penalty coefficient on this tensor (0 = none) */
+    NnrtInitOptions init_options; /* the arguments of `init` */
 } NnrtTensor;
 
 /* ---- the per-call context the runtime hands to generated code ---- */

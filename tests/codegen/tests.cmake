@@ -134,6 +134,8 @@ add_test(NAME codegen.settings COMMAND ${CG_DIR}/settings.sh ${CG_NNLC} ${CG_WOR
 set_tests_properties(codegen.settings PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.exp COMMAND ${CG_DIR}/exp.sh ${CG_NNLC} ${CG_WORK}/exp)
 set_tests_properties(codegen.exp PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.init_options COMMAND ${CG_DIR}/init_options.sh ${CG_NNLC} ${CG_WORK}/init_options)
+set_tests_properties(codegen.init_options PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)

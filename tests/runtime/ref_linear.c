@@ -58,8 +58,8 @@ static void lin_update(NnrtCtx *c) {
 }
 
 static const NnrtTensor lin_tensors[] = {
-    {"linear.W", 2, {D, 1}, 0, D, 1, NNRT_INIT_GLOROT_UNIFORM, D, 1, 0},
-    {"linear.b", 1, {1}, D, 1, 1, NNRT_INIT_ZEROS, D, 1, 0},
+    {"linear.W", 2, {D, 1}, 0, D, 1, NNRT_INIT_GLOROT_UNIFORM, D, 1, 0, {.seeded = 0}},
+    {"linear.b", 1, {1}, D, 1, 1, NNRT_INIT_ZEROS, D, 1, 0, {.seeded = 0}},
 };
 
 static const char *const inputs[F] = {"a", "b"};

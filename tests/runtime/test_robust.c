@@ -47,8 +47,8 @@ static void noop(NnrtCtx *c) { (void)c; }
 static double zero_loss(NnrtCtx *c) { (void)c; return 0; }
 
 static const NnrtTensor tensors[] = {
-    {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0},
-    {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0},
+    {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0, {.seeded = 0}},
+    {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0, {.seeded = 0}},
 };
 
 static NnrtModel make_model(void) {

@@ -1,9 +1,9 @@
 /*
  * test_runtime.c — unit tests of libnnrt's modules, without a model object: data
  * readers (IDX plain and .gz, .npy, CSV, series), splits, standardization, the loader,
- * augmentation, metrics, schedules, initializers, the thread pool, JSON, safetensors
- * checkpoints and the command line. Files are written to a fresh temporary directory.
- * Each failed check prints its expression, the expected and the actual value.
+ * augmentation, metrics, schedules, the thread pool, JSON, safetensors checkpoints and
+ * the command line (initializers: test_init.c). Files are written to a fresh temporary
+ * directory. Each failed check prints its expression, the expected and the actual value.
  */
 #include "checkpoint.h"
 #include "check.h"
@@ -11,7 +11,6 @@
 #include "data.h"
 #include "dataset.h"
 #include "fixtures.h"
-#include "init.h"
 #include "json.h"
 #include "loader.h"
 #include "metrics.h"
@@ -34,12 +33,12 @@ static double zero_loss(NnrtCtx *c) { (void)c; return 0; }
 static size_t no_work(int64_t b) { (void)b; return 0; }
 
 static const NnrtTensor tensors_a[] = {
-    {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0},
-    {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0},
+    {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0, {.seeded = 0}},
+    {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0, {.seeded = 0}},
 };
 static const NnrtTensor tensors_b[] = { /* same names, other kernel shape */
-    {"dense.W", 2, {4, 5}, 0, 20, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 5, 0},
-    {"dense.b", 1, {3}, 20, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0},
+    {"dense.W", 2, {4, 5}, 0, 20, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 5, 0, {.seeded = 0}},
+    {"dense.b", 1, {3}, 20, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0, {.seeded = 0}},
 };
 
 static NnrtModel make_model(int elem_size) {
@@ -676,92 +675,6 @@ static void test_schedules(void) {
     nnrt_es_free(&es);
 }
 
-/* ---- initializers ---- */
-
-static void test_init(void) {
-    NnrtTensor t[] = {
-        {"k", 2, {300, 200}, 0, 60000, 1, NNRT_INIT_GLOROT_UNIFORM, 300, 200, 0},
-        {"h", 2, {400, 100}, 60000, 40000, 1, NNRT_INIT_HE_NORMAL, 400, 100, 0},
-        {"o", 2, {8, 5}, 100000, 40, 1, NNRT_INIT_ORTHOGONAL, 8, 5, 0},
-        {"f", 1, {12}, 100040, 12, 1, NNRT_INIT_UNIT_FORGET, 3, 12, 0},
-    };
-    NnrtModel m = make_model(8);
-    m.tensors = t, m.n_tensors = 4, m.param_size = 100052;
-    double *p = calloc(100052, sizeof(double));
-    NnrtError err;
-    ASSERT_TRUE(nnrt_init_params(&m, p, 3, &err));
-    double limit = sqrt(6.0 / 500), maxabs = 0, sum2 = 0, hmax = 0;
-    for (int i = 0; i < 60000; i++)
-        maxabs = fmax(maxabs, fabs(p[i]));
-    ASSERT_TRUE(maxabs <= limit && maxabs > 0.99 * limit);
-    for (int i = 60000; i < 100000; i++) {
-        sum2 += p[i] * p[i];
-        hmax = fmax(hmax, fabs(p[i]));
-    }
-    /* truncated normal with Keras' correction: variance 2 / fan_in, |x| <= 2 s */
-    double s = sqrt(2.0 / 400) / .87962566103423978;
-    ASSERT_NEAR(2.0 / 400, sum2 / 40000, 0.03 * 2.0 / 400);
-    ASSERT_TRUE(hmax <= 2 * s);
-    for (int a = 0; a < 5; a++)
-        for (int b = 0; b < 5; b++) {
-            double dot = 0;
-            for (int r = 0; r < 8; r++)
-                dot += p[100000 + r * 5 + a] * p[100000 + r * 5 + b];
-            ASSERT_NEAR(a == b ? 1 : 0, dot, 1e-12);
-        }
-    for (int i = 0; i < 12; i++)
-        ASSERT_NEAR(i >= 3 && i < 6 ? 1 : 0, p[100040 + i], 0);
-    t[0].fan_in = 0, t[0].fan_out = 0;
-    ASSERT_TRUE(!nnrt_init_params(&m, p, 3, &err));
-    ASSERT_CONTAINS(err.msg, "k uses glorot_uniform but has fan_in 0");
-    free(p);
-}
-
-/* Keras' RandomUniform, RandomNormal and TruncatedNormal with their defaults (the aliases
- * "uniform", an embedding's default, and "normal"): U(-0.05, 0.05), N(0, 0.05), not
- * truncated, and N(0, 0.05) redrawn beyond 0.1. */
-static void test_init_random(void) {
-    enum { N = 100000 };
-    NnrtTensor t[] = {
-        {"u", 2, {1000, 100}, 0, N, 1, NNRT_INIT_UNIFORM, 1000, 100, 0},
-        {"n", 2, {1000, 100}, N, N, 1, NNRT_INIT_NORMAL, 1000, 100, 0},
-        {"t", 2, {1000, 100}, 2 * N, N, 1, NNRT_INIT_TRUNCATED_NORMAL, 1000, 100, 0},
-    };
-    NnrtModel m = make_model(8);
-    m.tensors = t, m.n_tensors = 3, m.param_size = 3 * N;
-    double *p = calloc(3 * N, sizeof(double));
-    NnrtError err;
-    ASSERT_TRUE(nnrt_init_params(&m, p, 3, &err));
-    double umin = 1, umax = -1, usum = 0, usum2 = 0;
-    for (int i = 0; i < N; i++) {
-        umin = fmin(umin, p[i]), umax = fmax(umax, p[i]);
-        usum += p[i], usum2 += p[i] * p[i];
-    }
-    /* every value in [-0.05, 0.05), both ends reached, and the variance 0.1^2 / 12 */
-    ASSERT_TRUE(umin >= -0.05 && umin < -0.0499 && umax < 0.05 && umax > 0.0499);
-    ASSERT_NEAR(0, usum / N, 0.001);
-    ASSERT_NEAR(0.01 / 12, usum2 / N, 0.02 * 0.01 / 12);
-    double nsum = 0, nsum2 = 0;
-    int beyond = 0; /* past 2 stddev: 4.55% of a normal, none of a truncated one */
-    for (int i = N; i < 2 * N; i++) {
-        nsum += p[i], nsum2 += p[i] * p[i];
-        beyond += fabs(p[i]) > 0.1;
-    }
-    ASSERT_NEAR(0, nsum / N, 0.001);
-    ASSERT_NEAR(0.05, sqrt(nsum2 / N), 0.02 * 0.05);
-    ASSERT_NEAR(0.0455, (double)beyond / N, 0.004);
-    double tsum = 0, tsum2 = 0, tmax = 0;
-    for (int i = 2 * N; i < 3 * N; i++) {
-        tsum += p[i], tsum2 += p[i] * p[i];
-        tmax = fmax(tmax, fabs(p[i]));
-    }
-    /* the stddev of N(0, 1) cut at ±2 is .8796: Keras' stddev is the normal's before the cut */
-    ASSERT_TRUE(tmax <= 0.1 && tmax > 0.099);
-    ASSERT_NEAR(0, tsum / N, 0.001);
-    ASSERT_NEAR(0.05 * .87962566103423978, sqrt(tsum2 / N), 0.02 * 0.05);
-    free(p);
-}
-
 /* ---- thread pool ---- */
 
 enum { MAX_TEST_THREADS = 64 };
@@ -1198,8 +1111,6 @@ int main(void) {
     test_augment();
     test_metrics();
     test_schedules();
-    test_init();
-    test_init_random();
     test_json();
     test_checkpoint();
     test_checkpoint_mismatch();

@@ -25,6 +25,13 @@ target_include_directories(rt_unit PRIVATE ${NNRT_TEST_DIR})
 target_compile_definitions(rt_unit PRIVATE _POSIX_C_SOURCE=200809L)
 add_test(NAME runtime.unit COMMAND rt_unit)
 
+# The initializers, statistically, with their Keras arguments (runtime/init.c).
+add_executable(rt_init ${NNRT_TEST_DIR}/test_init.c ${NNRT_TEST_DIR}/check.c)
+target_link_libraries(rt_init PRIVATE nnrt)
+target_include_directories(rt_init PRIVATE ${NNRT_TEST_DIR})
+target_compile_definitions(rt_init PRIVATE _POSIX_C_SOURCE=200809L)
+add_test(NAME runtime.init COMMAND rt_init)
+
 # What fuzzing the readers found (tests/fuzz/runtime): crashes, hangs, memory out of
 # proportion to a file, unclear messages.
 add_executable(rt_robust ${NNRT_TEST_DIR}/test_robust.c ${NNRT_TEST_DIR}/check.c

@@ -51,15 +51,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         m->n_classes = m->n_outputs = 10;
         m->optimizer = "rmsprop";
         fm.tensors[0] = (NnrtTensor){"dense.W", 2, {784, 100}, 0, 78400, 1,
-                                     NNRT_INIT_GLOROT_UNIFORM, 784, 100, 0};
+                                     NNRT_INIT_GLOROT_UNIFORM, 784, 100, 0, {.seeded = 0}};
         fm.tensors[1] = (NnrtTensor){"dense.b", 1, {100}, 78400, 100, 1, NNRT_INIT_ZEROS, 784,
-                                     100, 0};
+                                     100, 0, {.seeded = 0}};
         static NnrtTensor more[4];
         more[0] = fm.tensors[0];
         more[1] = fm.tensors[1];
         more[2] = (NnrtTensor){"dense_1.W", 2, {100, 10}, 78500, 1000, 1,
-                               NNRT_INIT_GLOROT_UNIFORM, 100, 10, 0};
-        more[3] = (NnrtTensor){"dense_1.b", 1, {10}, 79500, 10, 1, NNRT_INIT_ZEROS, 100, 10, 0};
+                               NNRT_INIT_GLOROT_UNIFORM, 100, 10, 0, {.seeded = 0}};
+        more[3] = (NnrtTensor){"dense_1.b", 1, {10}, 79500, 10, 1, NNRT_INIT_ZEROS, 100, 10, 0,
+                               {.seeded = 0}};
         m->tensors = more;
         m->n_tensors = 4;
         m->param_size = m->opt_state_size = 79510;
@@ -69,10 +70,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     } else {
         m->name = "tiny";
         static NnrtTensor tiny[4] = {
-            {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0},
-            {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0},
-            {"dense_1.W", 2, {3, 3}, 15, 9, 1, NNRT_INIT_GLOROT_UNIFORM, 3, 3, 0},
-            {"dense_1.b", 1, {3}, 24, 3, 1, NNRT_INIT_ZEROS, 3, 3, 0},
+            {"dense.W", 2, {4, 3}, 0, 12, 1, NNRT_INIT_GLOROT_UNIFORM, 4, 3, 0, {.seeded = 0}},
+            {"dense.b", 1, {3}, 12, 3, 1, NNRT_INIT_ZEROS, 4, 3, 0, {.seeded = 0}},
+            {"dense_1.W", 2, {3, 3}, 15, 9, 1, NNRT_INIT_GLOROT_UNIFORM, 3, 3, 0, {.seeded = 0}},
+            {"dense_1.b", 1, {3}, 24, 3, 1, NNRT_INIT_ZEROS, 3, 3, 0, {.seeded = 0}},
         };
         m->tensors = tiny;
         m->n_tensors = 4;

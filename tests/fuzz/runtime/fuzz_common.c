@@ -223,10 +223,10 @@ void fz_model_config(FzModel *fm, uint8_t cfg0, uint8_t cfg1) {
     }
     fm->tensors[0] = (NnrtTensor){"dense.W", 2, {m->input_size, m->n_outputs}, 0,
                                   m->input_size * m->n_outputs, 1, NNRT_INIT_GLOROT_UNIFORM,
-                                  m->input_size, m->n_outputs, 0};
+                                  m->input_size, m->n_outputs, 0, {.seeded = 0}};
     fm->tensors[1] = (NnrtTensor){"dense.b", 1, {m->n_outputs}, m->input_size * m->n_outputs,
                                   m->n_outputs, 1, NNRT_INIT_ZEROS, m->input_size,
-                                  m->n_outputs, 0};
+                                  m->n_outputs, 0, {.seeded = 0}};
     m->tensors = fm->tensors;
     m->n_tensors = 2;
     m->param_size = (m->input_size + 1) * m->n_outputs;
