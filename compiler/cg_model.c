@@ -152,6 +152,25 @@ static LLVMValueRef tensor_table(Codegen *cg) {
     return global_const(cg, "nnrt_model.tensors", arr);
 }
 
+/* NnrtModel.noise_seeds: the dropout layers' slices with their own seed, or NULL. */
+static LLVMValueRef noise_seed_table(Codegen *cg) {
+    const LoopProgram *p = cg->p;
+    if (p->n_noise_seeds == 0)
+        return NULL;
+    LLVMValueRef *items = malloc(sizeof(LLVMValueRef) * (size_t)p->n_noise_seeds);
+    for (int i = 0; i < p->n_noise_seeds; i++) {
+        const NnrtNoiseSeed *ns = &p->noise_seeds[i];
+        CStruct s = {.cg = cg, .size = sizeof(NnrtNoiseSeed)};
+        cs_i64(&s, offsetof(NnrtNoiseSeed, start), ns->start);
+        cs_i64(&s, offsetof(NnrtNoiseSeed, size), ns->size);
+        cs_i64(&s, offsetof(NnrtNoiseSeed, seed), (int64_t)ns->seed);
+        items[i] = cs_const(&s);
+    }
+    LLVMValueRef arr = LLVMConstArray(LLVMTypeOf(items[0]), items, (unsigned)p->n_noise_seeds);
+    free(items);
+    return global_const(cg, "nnrt_model.noise_seeds", arr);
+}
+
 /* size_t work_size(int64_t batch) { return elem_size·(batch·per_row + fixed); } */
 static LLVMValueRef work_size_fn(Codegen *cg) {
     LLVMTypeRef fty = LLVMFunctionType(cg->i64, &cg->i64, 1, false);
@@ -193,6 +212,8 @@ void cg_model_descriptor(Codegen *cg) {
     cs_i64(&s, offsetof(NnrtModel, param_size), g->param_size);
     cs_i64(&s, offsetof(NnrtModel, opt_state_size), p->state_size);
     cs_i64(&s, offsetof(NnrtModel, noise_per_example), p->noise_per_row);
+    cs_ptr(&s, offsetof(NnrtModel, noise_seeds), noise_seed_table(cg));
+    cs_i32(&s, offsetof(NnrtModel, n_noise_seeds), p->n_noise_seeds);
     cs_ptr(&s, offsetof(NnrtModel, work_size), work_size_fn(cg));
     cs_ptr(&s, offsetof(NnrtModel, forward), cg_function_of(cg, p->forward));
     cs_ptr(&s, offsetof(NnrtModel, loss_fn), cg_function_of(cg, p->loss));

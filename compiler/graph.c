@@ -857,6 +857,8 @@ static void print_options(const Node *n, FILE *out) {
         break;
     case OP_DROPOUT:
         fprintf(out, ", rate=%g", n->rate);
+        if (n->seeded)
+            fprintf(out, ", seed=%" PRIu64, n->seed);
         break;
     case OP_ACTIVATION:
         print_act("activation", n->act, out);

@@ -113,7 +113,8 @@ const char *node_keras_class(const Node *n); /* "ReLU" for relu(), else op_keras
  *   *POOL1D/2D  pool_kind, kernel (pool size), strides, padding, pad_before/after
  *   GAP1D/2D, GMP1D/2D  —  (global average, max pooling: one value per channel)
  *   FLATTEN     —                 RESHAPE out is the target
- *   DROPOUT     rate              ACTIVATION act
+ *   DROPOUT     rate, seeded/seed (Keras' seed=: its noise drawn from that seed)
+ *   ACTIVATION  act
  *   BATCHNORM   momentum, epsilon over the last axis (C):
  *               gamma, beta (trainable), moving_mean, moving_var (non-trainable)
  *   ADD/MULTIPLY —  inputs broadcast as in Keras: shapes line up at their last axes, an
@@ -152,6 +153,8 @@ struct Node {
     Activation act, rec_act;
     bool use_bias, return_sequences, reset_after;
     double rate, momentum, epsilon;
+    bool seeded;
+    uint64_t seed;
     int axis;
     int64_t vocab;
     Initializer kernel_init, bias_init, rec_init;

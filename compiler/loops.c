@@ -579,8 +579,13 @@ void loop_print(const LoopProgram *p, FILE *out) {
                     shape, b->start);
     }
     fprintf(out, "# work: B*%" PRId64 " + %" PRId64 " elements; noise: %" PRId64
-                 " per row; optimizer state: %" PRId64 " elements\n\n",
+                 " per row; optimizer state: %" PRId64 " elements\n",
             p->work_per_row, p->work_fixed, p->noise_per_row, p->state_size);
+    for (int i = 0; i < p->n_noise_seeds; i++) /* dropout layers with Keras' seed= */
+        fprintf(out, "# noise [%" PRId64 ", %" PRId64 ") of a row: from seed %" PRIu64 "\n",
+                p->noise_seeds[i].start, p->noise_seeds[i].start + p->noise_seeds[i].size,
+                p->noise_seeds[i].seed);
+    fputc('\n', out);
     for (const LFunc *f = p->funcs; f; f = f->next) {
         fprintf(out, "func %s(ctx", f->name);
         for (int k = 0; k < f->nargs; k++)

@@ -149,6 +149,8 @@ typedef struct LoopProgram {
     int64_t work_per_row;    /* WORK: B·work_per_row + work_fixed elements */
     int64_t work_fixed;
     int64_t noise_per_row;   /* random numbers per example (dropout) */
+    NnrtNoiseSeed *noise_seeds; /* the slices of a noise row of dropout layers with a seed=, */
+    int n_noise_seeds;          /* by increasing start: NnrtModel.noise_seeds */
     int64_t state_size;      /* optimizer state elements */
     int64_t n_outputs;
     NnrtTask task;

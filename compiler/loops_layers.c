@@ -16,6 +16,7 @@
 #include "loops_build.h"
 
 #include <math.h>
+#include <string.h>
 
 bool needs_input_grad(const Node *n) {
     return n->nin > 0 && view_source(n->in[0])->op != OP_INPUT;
@@ -416,6 +417,15 @@ void kernel_bias_bufs(LB *lb, const Node *n) {
     }
 }
 
+/* A dropout layer's slice of the noise row, drawn from its own seed (Keras' seed=). */
+static void add_noise_seed(LoopProgram *p, int64_t start, int64_t size, uint64_t seed) {
+    NnrtNoiseSeed *grown = ARENA_ARRAY(p->arena, NnrtNoiseSeed, p->n_noise_seeds + 1);
+    if (p->n_noise_seeds)
+        memcpy(grown, p->noise_seeds, sizeof(NnrtNoiseSeed) * (size_t)p->n_noise_seeds);
+    grown[p->n_noise_seeds++] = (NnrtNoiseSeed){start, size, seed};
+    p->noise_seeds = grown;
+}
+
 void layer_buffers(LB *lb, const Node *n) {
     NodeBufs *nb = &lb->nb[n->id];
     switch (n->op) {
@@ -425,6 +435,8 @@ void layer_buffers(LB *lb, const Node *n) {
     case OP_DROPOUT:
         nb->noise_start = lb->p->noise_per_row;
         lb->p->noise_per_row += shape_size(n->out);
+        if (n->seeded)
+            add_noise_seed(lb->p, nb->noise_start, shape_size(n->out), n->seed);
         break;
     case OP_CONV1D: case OP_CONV2D:
         conv_plan(lb, n);

@@ -408,6 +408,31 @@ static bool reshape_target(Sema *S, Scope *sc, Args *A, Node *n) {
     return true;
 }
 
+/* Keras' Dropout(rate, noise_shape=None, seed=None): noise_shape may only be None, since
+ * every value is dropped on its own; seed draws the layer's noise from that seed. */
+static bool dropout_options(Sema *S, Scope *sc, Args *A, Node *n) {
+    bool ok = require(S, A, "rate", "dropout(0.5)") && opt_num(S, sc, A, "rate", &n->rate);
+    if (ok && (n->rate < 0 || n->rate >= 1)) {
+        diag_error(S->d, args_loc(A, "rate"), "dropout rate must be in [0, 1), got %s",
+                   diag_num(n->rate).s);
+        ok = false;
+    }
+    const Expr *shape = args_get(A, "noise_shape");
+    if (shape && !(shape->kind == EX_NAME && strcmp(shape->str, "None") == 0 &&
+                   !scope_find(sc, "None"))) {
+        diag_error(S->d, args_loc(A, "noise_shape"), "nnlc's dropout drops every value on its own: "
+                   "Keras' noise_shape (one mask shared along some axes) is not available");
+        diag_hint(S->d, args_loc(A, "noise_shape"), "leave it out, or give None");
+        ok = false;
+    }
+    const Expr *seed = args_get(A, "seed");
+    if (seed) {
+        n->seeded = sema_seed(S, sc, seed, &n->seed);
+        ok &= n->seeded;
+    }
+    return ok;
+}
+
 static bool rnn_opts_read(Sema *S, Scope *sc, Args *A, Node *n) {
     n->act.kind = ACT_TANH;
     n->rec_act.kind = ACT_SIGMOID;
@@ -447,14 +472,7 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
     case OP_RESHAPE:
         return reshape_target(S, sc, A, n);
     case OP_DROPOUT:
-        if (!require(S, A, "rate", "dropout(0.5)") || !opt_num(S, sc, A, "rate", &n->rate))
-            return false;
-        if (n->rate < 0 || n->rate >= 1) {
-            diag_error(S->d, args_loc(A, "rate"), "dropout rate must be in [0, 1), got %s",
-                       diag_num(n->rate).s);
-            return false;
-        }
-        return true;
+        return dropout_options(S, sc, A, n);
     case OP_BATCHNORM:
         n->momentum = 0.99;
         n->epsilon = 0.001;

@@ -158,7 +158,7 @@ static bool prepare_batch(Trainer *t, DataLoader *dl, NnrtError *err) {
     rows = nnrt_loader_next(dl);
     Rng rng;
     nnrt_rng_seed(&rng, t->state.seed, RNG_GRADCHECK, 0);
-    nnrt_trainer_fill_noise(t, &rng, rows);
+    nnrt_trainer_fill_noise(t, &rng, NULL, rows);
     t->ctx.x = dl->x;
     t->ctx.y = dl->y;
     t->ctx.batch = rows;

@@ -18,7 +18,8 @@
 #include <stdint.h>
 
 #define NNRT_ABI_VERSION 5 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics;
-                              4: .backward_update; 5: NnrtTensor.init_options */
+                              4: .backward_update; 5: NnrtTensor.init_options,
+                              NnrtModel.noise_seeds */
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
@@ -157,6 +158,13 @@ typedef struct NnrtTensor {
     NnrtInitOptions init_options; /* the arguments of `init` */
 } NnrtTensor;
 
+/* A dropout layer's slice of every noise row, drawn from its own seed (Keras'
+ * Dropout(seed=)) rather than from the run's. */
+typedef struct NnrtNoiseSeed {
+    int64_t start, size;    /* positions [start, start + size) of a row */
+    uint64_t seed;
+} NnrtNoiseSeed;
+
 /* ---- the per-call context the runtime hands to generated code ---- */
 
 typedef struct NnrtPool NnrtPool;
@@ -197,6 +205,8 @@ typedef struct NnrtModel {
     int64_t param_size;                 /* elements in params (and grads) */
     int64_t opt_state_size;             /* elements in opt_state */
     int64_t noise_per_example;          /* random numbers per example for dropout */
+    const NnrtNoiseSeed *noise_seeds;   /* slices of a noise row with their own seed, by */
+    int n_noise_seeds;                  /* increasing start, not overlapping (none: NULL, 0) */
     size_t (*work_size)(int64_t batch); /* bytes of ctx->work for a batch size */
 
     void (*forward)(NnrtCtx *);   /* x -> out (and activations kept in work) */

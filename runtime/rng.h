@@ -24,6 +24,7 @@ enum {
     RNG_SPLIT = 5,     /* index = 0: split_train/val/test shuffle */
     RNG_GRADCHECK = 6, /* index = 0: fixed noise and element sample */
     RNG_INIT_SEEDED = 7, /* index = 0, with an initializer's own seed= for the seed */
+    RNG_NOISE_SEEDED = 8, /* index = epoch, with a dropout layer's own seed= for the seed */
 };
 
 void nnrt_rng_seed(Rng *r, uint64_t seed, uint64_t stream, uint64_t index);

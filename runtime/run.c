@@ -55,6 +55,23 @@ static bool check_metrics(const NnrtModel *m, NnrtError *err) {
     return true;
 }
 
+/* The seeded slices of a noise row: inside it, by increasing start, not overlapping. */
+static bool check_noise_seeds(const NnrtModel *m, NnrtError *err) {
+    if (m->n_noise_seeds < 0 || (m->n_noise_seeds > 0 && !m->noise_seeds))
+        return nnrt_fail(err, "n_noise_seeds is %d without noise_seeds", m->n_noise_seeds);
+    int64_t end = 0;
+    for (int i = 0; i < m->n_noise_seeds; i++) {
+        const NnrtNoiseSeed *s = &m->noise_seeds[i];
+        if (s->start < end || s->size < 1 || s->size > m->noise_per_example - s->start)
+            return nnrt_fail(err, "noise seed %d covers [%lld, %lld + %lld), not inside the "
+                             "noise row of %lld after the slice before it", i,
+                             (long long)s->start, (long long)s->start, (long long)s->size,
+                             (long long)m->noise_per_example);
+        end = s->start + s->size;
+    }
+    return true;
+}
+
 static bool check_shapes(const NnrtModel *m, NnrtError *err) {
     int64_t size = 1;
     for (int d = 0; d < m->input_rank && d < NNRT_MAX_RANK; d++)
@@ -64,6 +81,8 @@ static bool check_shapes(const NnrtModel *m, NnrtError *err) {
                          (long long)m->input_size);
     if (m->n_outputs < 1 || m->param_size < 0 || m->opt_state_size < 0 || m->noise_per_example < 0)
         return nnrt_fail(err, "negative sizes or no outputs");
+    if (!check_noise_seeds(m, err))
+        return false;
     if (m->task == NNRT_TASK_CLASSIFY &&
         (m->n_classes < 2 || m->n_classes > NNRT_MAX_CLASSES || m->n_outputs != m->n_classes))
         return nnrt_fail(err, "a classifier needs 2..%d classes, one output each (has %lld classes, "

@@ -81,6 +81,7 @@ bool nnrt_trainer_init(Trainer *t, const NnrtModel *m, const Options *o, NnrtErr
         return nnrt_fail(err, "%s", why);
     nnrt_choice_init(&t->choice, o->threads_auto && t->pool.threads > 1);
     alloc_buffers(t);
+    t->seeded_noise_rng = nnrt_realloc(NULL, sizeof(Rng) * (size_t)(m->n_noise_seeds + 1));
     t->state.seed = o->seed;
     nnrt_std_init(&t->stats, m);
     nnrt_sched_init(&t->sched, m, o->lr);
@@ -112,6 +113,7 @@ void nnrt_trainer_free(Trainer *t) {
     void *bufs[] = {t->params, t->grads, t->opt_state, t->work, t->out, t->noise};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         nnrt_free(bufs[i]);
+    free(t->seeded_noise_rng);
     if (t->pool.threads > 0)
         nnrt_pool_free(&t->pool);
     memset(t, 0, sizeof *t);
@@ -168,13 +170,32 @@ bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err) {
     return true;
 }
 
-void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, int64_t rows) {
-    int64_t n = rows * t->m->noise_per_example;
+/* t->noise[begin, end) from rng. */
+static void fill_noise_range(Trainer *t, int64_t begin, int64_t end, Rng *rng) {
     if (t->m->elem_size == 8)
-        for (int64_t i = 0; i < n; i++)
+        for (int64_t i = begin; i < end; i++)
             ((double *)t->noise)[i] = nnrt_rng_uniform(rng);
     else
-        nnrt_rng_fill_uniformf(rng, t->noise, n);
+        nnrt_rng_fill_uniformf(rng, (float *)t->noise + begin, end - begin);
+}
+
+void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, Rng *seeded, int64_t rows) {
+    const NnrtModel *m = t->m;
+    int64_t per_row = m->noise_per_example;
+    if (m->n_noise_seeds == 0) {
+        fill_noise_range(t, 0, rows * per_row, rng);
+        return;
+    }
+    for (int64_t r = 0; r < rows; r++) {
+        int64_t at = r * per_row;
+        for (int i = 0; i < m->n_noise_seeds; i++) {
+            const NnrtNoiseSeed *s = &m->noise_seeds[i];
+            fill_noise_range(t, at, r * per_row + s->start, rng);
+            at = r * per_row + s->start + s->size;
+            fill_noise_range(t, at - s->size, at, seeded ? &seeded[i] : rng);
+        }
+        fill_noise_range(t, at, (r + 1) * per_row, rng);
+    }
 }
 
 const char *const *nnrt_trainer_class_names(const Trainer *t) {
@@ -262,7 +283,7 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
     const NnrtModel *m = t->m;
     NnrtCtx *c = &t->ctx;
     set_batch(t, &t->train_dl, rows, 1);
-    nnrt_trainer_fill_noise(t, &t->noise_rng, rows);
+    nnrt_trainer_fill_noise(t, &t->noise_rng, t->seeded_noise_rng, rows);
     c->step = t->state.step + 1;
     c->lr = t->last_lr = nnrt_sched_lr(&t->sched, epoch, c->step);
     m->forward(c);
@@ -451,6 +472,9 @@ static void epoch_text(Trainer *t, bool has_val, char *text, size_t size) {
 static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
     nnrt_loader_start_epoch(&t->train_dl, epoch);
     nnrt_rng_seed(&t->noise_rng, t->state.seed, RNG_NOISE, (uint64_t)epoch);
+    for (int i = 0; i < t->m->n_noise_seeds; i++) /* Keras' Dropout(seed=): not the run's */
+        nnrt_rng_seed(&t->seeded_noise_rng[i], t->m->noise_seeds[i].seed, RNG_NOISE_SEEDED,
+                      (uint64_t)epoch);
     nnrt_metrics_reset(&t->train_m);
     nnrt_progress_epoch_begin(&t->progress, epoch, t->opt->epochs, nnrt_loader_steps(&t->train_dl));
     char text[512];

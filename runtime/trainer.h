@@ -54,6 +54,7 @@ typedef struct Trainer {
     Progress progress;
     FILE *history;
     Rng noise_rng;
+    Rng *seeded_noise_rng; /* one per NnrtModel.noise_seeds, seeded at every epoch */
 } Trainer;
 
 /* Allocates buffers, starts the pool and initializes weights from the seed. */
@@ -79,8 +80,10 @@ bool nnrt_trainer_results(Trainer *t, FILE *out, NnrtError *err);
 bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *err);
 bool nnrt_trainer_save(Trainer *t, const char *path, NnrtError *err);
 
-/* Fills the first rows * noise_per_example values of t->noise with U[0, 1). */
-void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, int64_t rows);
+/* Fills the first rows * noise_per_example values of t->noise with U[0, 1), row by row:
+ * the slices of NnrtModel.noise_seeds from seeded[i] (NULL: from rng too), the rest from
+ * rng, so that without seeded slices the values are rng's, one after the other. */
+void nnrt_trainer_fill_noise(Trainer *t, Rng *rng, Rng *seeded, int64_t rows);
 /* The class names to show: the model's, else those found in CSV labels, else NULL. */
 const char *const *nnrt_trainer_class_names(const Trainer *t);
 

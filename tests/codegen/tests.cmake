@@ -136,6 +136,9 @@ add_test(NAME codegen.exp COMMAND ${CG_DIR}/exp.sh ${CG_NNLC} ${CG_WORK}/exp)
 set_tests_properties(codegen.exp PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.init_options COMMAND ${CG_DIR}/init_options.sh ${CG_NNLC} ${CG_WORK}/init_options)
 set_tests_properties(codegen.init_options PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.dropout_seed
+         COMMAND ${CG_DIR}/dropout_seed.sh ${CG_NNLC} $<TARGET_FILE:cg_tool> ${CG_WORK}/dropout_seed)
+set_tests_properties(codegen.dropout_seed PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.examples_gradcheck
          COMMAND ${CG_DIR}/examples_gradcheck.sh ${CG_NNLC} ${PROJECT_SOURCE_DIR}/examples
                  ${CG_WORK}/examples_gradcheck)

@@ -1090,6 +1090,29 @@ static void test_cli(void) {
     ASSERT_CONTAINS(err.msg, "verbose is 3 (expected 0, 1 or 2)");
 }
 
+/* NnrtModel.noise_seeds (dropout layers with Keras' seed=): slices of the noise row in
+ * order, inside it, not overlapping; anything else is refused. */
+static void test_noise_seeds_checked(void) {
+    NnrtModel m = make_model(4);
+    m.noise_per_example = 10;
+    NnrtNoiseSeed good[] = {{0, 2, 5}, {4, 6, 7}}, overlap[] = {{2, 3, 1}, {4, 2, 2}},
+                  outside[] = {{8, 3, 1}}, empty[] = {{3, 0, 1}};
+    NnrtError err;
+    m.noise_seeds = good, m.n_noise_seeds = 2;
+    ASSERT_TRUE(nnrt_check_model(&m, &err));
+    m.noise_seeds = overlap;
+    ASSERT_TRUE(!nnrt_check_model(&m, &err));
+    ASSERT_CONTAINS(err.msg, "noise seed 1 covers [4, 4 + 2)");
+    m.noise_seeds = outside, m.n_noise_seeds = 1;
+    ASSERT_TRUE(!nnrt_check_model(&m, &err));
+    ASSERT_CONTAINS(err.msg, "not inside the noise row of 10");
+    m.noise_seeds = empty;
+    ASSERT_TRUE(!nnrt_check_model(&m, &err));
+    m.noise_seeds = NULL;
+    ASSERT_TRUE(!nnrt_check_model(&m, &err));
+    ASSERT_CONTAINS(err.msg, "n_noise_seeds is 1 without noise_seeds");
+}
+
 int main(void) {
     if (!check_begin("nnrt_unit"))
         return 1;
@@ -1115,5 +1138,6 @@ int main(void) {
     test_checkpoint();
     test_checkpoint_mismatch();
     test_cli();
+    test_noise_seeds_checked();
     return check_end();
 }
