@@ -122,6 +122,7 @@ static void init_options(CStruct *s, size_t base, const NnrtInitOptions *o) {
     cs_i32(s, base + offsetof(NnrtInitOptions, distribution), o->distribution);
     cs_i32(s, base + offsetof(NnrtInitOptions, seeded), o->seeded);
     cs_i64(s, base + offsetof(NnrtInitOptions, seed), (int64_t)o->seed);
+    cs_i32(s, base + offsetof(NnrtInitOptions, unit_forget), o->unit_forget);
 }
 
 static LLVMValueRef tensor_table(Codegen *cg) {

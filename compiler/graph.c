@@ -540,8 +540,12 @@ static bool infer_recurrent(Infer *in, Node *n, int gates) {
     add_param(in, n, "U", "recurrent_kernel", shape2(u, gates * u), true, n->rec_init);
     if (n->use_bias) {
         Shape b = n->op == OP_GRU && n->reset_after ? shape2(2, gates * u) : shape1(gates * u);
-        Initializer init = n->op == OP_LSTM && n->bias_init.kind == NNRT_INIT_ZEROS
-                               ? graph_initializer(NNRT_INIT_UNIT_FORGET) : n->bias_init;
+        /* Keras' unit_forget_bias: ones on the forget gate, whatever the initializer */
+        Initializer init = n->bias_init;
+        if (n->op == OP_LSTM && init.kind == NNRT_INIT_ZEROS)
+            init = graph_initializer(NNRT_INIT_UNIT_FORGET);
+        else if (n->op == OP_LSTM)
+            init.options.unit_forget = 1;
         add_param(in, n, "b", "bias", b, true, init);
     }
     n->flops = flops_of((double)t * (2.0 * (f + u) * gates * u + 4.0 * gates * u));
@@ -951,6 +955,8 @@ static void print_init(const Initializer *init, FILE *out) {
         print_arg(out, &nargs, "seed=%" PRIu64, o->seed);
     if (nargs)
         fputc(')', out);
+    if (o->unit_forget)
+        fputs(" unit_forget_bias", out);
 }
 
 void graph_print(const Graph *g, FILE *out) {

@@ -147,6 +147,20 @@ static void fill(const NnrtTensor *t, double *v, Rng *rng) {
     }
 }
 
+/* Keras' LSTM with unit_forget_bias and a bias initializer of its own: the initializer
+ * draws the input gate's u values as a tensor (u), then the cell and output gates' 2u as a
+ * tensor (2u) (each with its own fans), and the forget gate's u values are ones. */
+static void fill_unit_forget(const NnrtTensor *t, double *v, Rng *rng) {
+    int64_t u = t->size / 4;
+    NnrtTensor gates = *t;
+    gates.size = gates.dims[0] = gates.fan_in = gates.fan_out = u;
+    fill(&gates, v, rng);
+    for (int64_t i = u; i < 2 * u; i++)
+        v[i] = 1;
+    gates.size = gates.dims[0] = gates.fan_in = gates.fan_out = 2 * u;
+    fill(&gates, v + 2 * u, rng);
+}
+
 static bool check_options(const NnrtTensor *t, NnrtError *err) {
     const NnrtInitOptions *o = &t->init_options;
     const char *name = nnrt_init_name(t->init);
@@ -193,6 +207,11 @@ static bool check_tensor(const NnrtTensor *t, NnrtError *err) {
     if (t->init_options.seeded != 0 && t->init_options.seeded != 1)
         return nnrt_fail(err, "model tensor %s has seeded %d (0 or 1)", t->name,
                          t->init_options.seeded);
+    int unit_forget = t->init_options.unit_forget;
+    if ((unit_forget != 0 && unit_forget != 1) ||
+        (unit_forget && (t->rank != 1 || t->size % 4 != 0 || t->size == 0)))
+        return nnrt_fail(err, "model tensor %s has unit_forget %d, but it is no LSTM bias of "
+                         "4 * units values", t->name, unit_forget);
     if (variance_scaling_of(t).scale > 0 && !(t->fan_in > 0 && t->fan_out > 0))
         return nnrt_fail(err, "model tensor %s uses %s but has fan_in %lld, fan_out %lld", t->name,
                          nnrt_init_name(t->init), (long long)t->fan_in, (long long)t->fan_out);
@@ -215,6 +234,8 @@ bool nnrt_init_params(const NnrtModel *m, void *params, uint64_t seed, NnrtError
             nnrt_rng_seed(&rng, seed, RNG_INIT, (uint64_t)i);
         if (t->init == NNRT_INIT_ORTHOGONAL)
             init_orthogonal(t, v, &rng);
+        else if (t->init_options.unit_forget)
+            fill_unit_forget(t, v, &rng);
         else
             fill(t, v, &rng);
         for (int64_t k = 0; k < t->size; k++)

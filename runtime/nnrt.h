@@ -143,6 +143,9 @@ typedef struct NnrtInitOptions {
     int seeded;             /* 1: drawn from `seed` alone, not from the run's seed (any
                                random NnrtInit; Keras' seed=) */
     uint64_t seed;
+    int unit_forget;        /* 1: an LSTM bias of 4 gates, u values each (i, f, c, o), as
+                               Keras' unit_forget_bias: ones on f, the initializer on i
+                               (a tensor (u)) and on c, o (a tensor (2u)) */
 } NnrtInitOptions;
 
 typedef struct NnrtTensor {

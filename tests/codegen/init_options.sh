@@ -2,8 +2,9 @@
 # init_options.sh NNLC WORK_DIR — initializers with Keras' arguments, through a generated
 # trainer: the arguments written in the .nn file reach the runtime's initializer
 # (RandomNormal(stddev=0.01) draws with 0.01, not with the default 0.05; Constant,
-# Identity, VarianceScaling, TruncatedNormal), and a seed= gives the same weights whatever
-# the run's --seed and whatever layer is added before it. The initial weights are read
+# Identity, VarianceScaling, TruncatedNormal; an LSTM bias keeps its forget gate's ones),
+# and a seed= gives the same weights whatever the run's --seed and whatever layer is added
+# before it. The initial weights are read
 # from the checkpoint of one epoch at a learning rate of 1e-30, which leaves every weight
 # of magnitude above 1e-20 as it was drawn (f32 has 24 bits) and moves a 0 by less than
 # 1e-20.
@@ -45,12 +46,24 @@ NN
 }
 model "" >a.nn
 model "extra = dense(512)" >b.nn
-for m in a b; do
+# Keras' unit_forget_bias with a bias initializer of the LSTM's own: ones on the forget
+# gate, Constant(0.25) on the other three (the examples' 8 values read as 4 steps of 2)
+cat >lstm.nn <<'NN'
+model lstm {
+    input [4, 2]
+    LSTM(5, bias_initializer=Constant(0.25))
+    dense(2, activation=softmax)
+}
+train { loss = sparse_categorical_crossentropy  optimizer = sgd(lr=1e-30)  data = npy("x.npy", "y.npy")
+        verbose = 0 }
+NN
+for m in a b lstm; do
     "$nnlc" $m.nn -o $m || { echo "FAIL: nnlc could not compile $m.nn"; exit 1; }
 done
 check 0 "" ./a --save a1.safetensors --seed 1
 check 0 "" ./a --save a2.safetensors --seed 2
 check 0 "" ./b --save b1.safetensors --seed 1
+check 0 "" ./lstm --save lstm.safetensors
 
 python3 - <<'PY' || fails=$((fails + 1))
 import json, math, struct, sys
@@ -69,7 +82,8 @@ def tensors(path):
         out[name] = struct.unpack("<%df" % (len(raw) // 4), raw)
     return out
 
-a1, a2, b1 = (tensors(p) for p in ("a1.safetensors", "a2.safetensors", "b1.safetensors"))
+a1, a2, b1, lstm = (tensors(p) for p in ("a1.safetensors", "a2.safetensors", "b1.safetensors",
+                                          "lstm.safetensors"))
 failed = []
 def expect(ok, what):
     if not ok:
@@ -106,6 +120,8 @@ expect(0.99 * limit < m <= limit, "e.W: VarianceScaling(2, fan_out, uniform) rea
 expect(a1["d.W"] == a2["d.W"], "d.W: GlorotUniform(seed=42) changed with --seed")
 expect(a1["d.W"] == b1["d.W"], "d.W: GlorotUniform(seed=42) changed when a layer was added before it")
 expect(a1["e.W"] != a2["e.W"], "e.W: an unseeded kernel did not change with --seed")
+expect(list(lstm["lstm.b"]) == [0.25] * 5 + [1] * 5 + [0.25] * 10,
+       "lstm.b: Constant(0.25) with ones on the forget gate, got %s" % (lstm["lstm.b"],))
 sys.exit(1 if failed else 0)
 PY
 

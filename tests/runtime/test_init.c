@@ -242,6 +242,31 @@ static void test_constant_identity_gain(void) {
     free(c), free(id), free(q);
 }
 
+/* An LSTM bias with Keras' unit_forget_bias and an initializer of its own: ones on the
+ * forget gate [u, 2u), the initializer's values on the other three. */
+static void test_unit_forget(void) {
+    NnrtInitOptions o = keras_defaults();
+    o.value = 0.1, o.unit_forget = 1;
+    int64_t small[] = {12}, big[] = {4 * 25000};
+    double *c = draw(NNRT_INIT_CONSTANT, o, 1, small);
+    int off = 0;
+    for (int i = 0; i < 12; i++)
+        off += c[i] != (i >= 3 && i < 6 ? 1 : 0.1);
+    ASSERT(0, off);
+    o = keras_defaults();
+    o.stddev = 0.01, o.unit_forget = 1; /* RandomNormal(stddev=0.01) */
+    double *n = draw(NNRT_INIT_NORMAL, o, 1, big);
+    off = 0;
+    for (int i = 25000; i < 50000; i++)
+        off += n[i] != 1;
+    ASSERT(0, off);
+    memmove(n + 25000, n + 50000, 50000 * sizeof(double)); /* i, c, o together */
+    Stats sn = stats_of(n, 75000, 0, 0.02);
+    ASSERT_NEAR(0.01, sn.stddev, 0.0002);
+    ASSERT_NEAR(0, sn.mean, 0.0002);
+    free(c), free(n);
+}
+
 static int64_t count_differing(const double *a, const double *b, int64_t n) {
     int64_t k = 0;
     for (int64_t i = 0; i < n; i++)
@@ -313,6 +338,11 @@ static void test_refused(void) {
     refused(NNRT_INIT_ORTHOGONAL, o, 1, v, "t uses orthogonal but has rank 1");
     o.seeded = 2;
     refused(NNRT_INIT_ZEROS, o, 1, v, "t has seeded 2 (0 or 1)");
+    o = keras_defaults();
+    o.unit_forget = 1;
+    int64_t six[] = {6};
+    refused(NNRT_INIT_ZEROS, o, 1, six, "t has unit_forget 1, but it is no LSTM bias");
+    refused(NNRT_INIT_ZEROS, o, 2, m, "t has unit_forget 1, but it is no LSTM bias");
 }
 
 int main(void) {
@@ -323,6 +353,7 @@ int main(void) {
     test_random_options();
     test_variance_scaling();
     test_constant_identity_gain();
+    test_unit_forget();
     test_seeded();
     test_refused();
     return check_end();
