@@ -487,7 +487,8 @@ static bool infer_batchnorm(Infer *in, Node *n) {
     Shape s = n->in[0]->out;
     int64_t c = s.d[s.rank - 1];
     n->out = s;
-    Initializer ones = graph_initializer(NNRT_INIT_ONES), zeros = graph_initializer(NNRT_INIT_ZEROS);
+    Initializer ones = graph_initializer(NNRT_INIT_ONES);
+    Initializer zeros = graph_initializer(NNRT_INIT_ZEROS);
     add_param(in, n, "gamma", "gamma", shape1(c), true, ones);
     add_param(in, n, "beta", "beta", shape1(c), true, zeros);
     add_param(in, n, "moving_mean", "moving_mean", shape1(c), false, zeros);

@@ -134,7 +134,8 @@ static bool check_positive(Sema *S, Args *A, const Expr *call, const char *name,
 
 /* The arguments of a call such as RandomNormal(0.0, 0.01), bound by the caller, into o. */
 static bool read_arguments(Sema *S, Scope *sc, Args *A, const Expr *call, NnrtInitOptions *o) {
-    static const char *const modes[] = {"fan_in", "fan_out", "fan_avg", NULL}; /* ORDER NnrtFanMode */
+    static const char *const modes[] = { /* ORDER NnrtFanMode */
+        "fan_in", "fan_out", "fan_avg", NULL};
     enum { KERAS_NORMAL = 3 }; /* Keras' alias of truncated_normal, after the three */
     static const char *const distributions[] = { /* ORDER NnrtDistribution */
         "truncated_normal", "untruncated_normal", "uniform", "normal", NULL};

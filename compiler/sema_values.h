@@ -1,7 +1,8 @@
 /*
- * sema_values.h — what sema.c (the model) and sema_train.c (the train block) share:
- * scopes of named constants, evaluation of constant expressions, and argument binding
- * against a table of option names, with "did you mean" and "valid options are" errors.
+ * sema_values.h — what sema.c (the model), sema_train.c (the train block) and sema_init.c
+ * (initializers) share: scopes of named constants, evaluation of constant expressions,
+ * and argument binding against a table of option names, with "did you mean" and "valid
+ * options are" errors.
  * Internal to the sema module; nothing outside sema*.c includes it.
  */
 #ifndef NNLC_SEMA_VALUES_H

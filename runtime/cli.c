@@ -52,7 +52,9 @@ static const OptSpec OPTIONS[] = {
     {"epochs", OPT_INT, OFF(epochs), 0, NNRT_MAX_EPOCHS, "N", "train for N epochs (with --resume: up to epoch N)"},
     {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size (one larger than the data set takes all of it, as in Keras)"},
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
-    {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, augmentation (not the initializers and dropout layers given their own seed=)"},
+    {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, "
+                                             "augmentation (not the initializers and dropout "
+                                             "layers given their own seed=)"},
     {"threads", OPT_THREADS, OFF(threads), OFF(threads_auto), NNRT_MAX_THREADS, "N|auto",
      "threads; auto (the default): all cores, or one thread while it trains faster, measured "
      "every second (the weights are the same either way)"},

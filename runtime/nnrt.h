@@ -57,7 +57,7 @@ typedef enum {
 
 /* VarianceScaling's distribution, of variance scale / n. */
 typedef enum {
-    NNRT_DIST_TRUNCATED_NORMAL = 0,   /* N(0, s) redrawn beyond 2 s, s = sqrt(scale / n) / .8796… */
+    NNRT_DIST_TRUNCATED_NORMAL = 0,   /* N(0, s) redrawn beyond 2 s, s = sqrt(scale / n) / .88 */
     NNRT_DIST_UNTRUNCATED_NORMAL = 1, /* N(0, sqrt(scale / n)) */
     NNRT_DIST_UNIFORM = 2,            /* U(-l, l), l = sqrt(3 scale / n) */
 } NnrtDistribution;

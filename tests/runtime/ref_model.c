@@ -251,7 +251,8 @@ static const NnrtTensor ref_tensors[] = {
     {"hidden.W", 2, {D, H}, OFF_W1, D * H, 1, NNRT_INIT_GLOROT_UNIFORM, D, H, L2, {.seeded = 0}},
     {"hidden.b", 1, {H}, OFF_B1, H, 1, NNRT_INIT_ZEROS, D, H, 0, {.seeded = 0}},
 #endif
-    {"dense.W", 2, {IN2, K}, OFF_W2, IN2 * K, 1, NNRT_INIT_GLOROT_UNIFORM, IN2, K, L2, {.seeded = 0}},
+    {"dense.W", 2, {IN2, K}, OFF_W2, IN2 * K, 1, NNRT_INIT_GLOROT_UNIFORM, IN2, K, L2,
+     {.seeded = 0}},
     {"dense.b", 1, {K}, OFF_B2, K, 1, NNRT_INIT_ZEROS, IN2, K, 0, {.seeded = 0}},
 };
 
