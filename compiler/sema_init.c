@@ -94,16 +94,21 @@ static bool choice_argument(Sema *S, Scope *sc, Args *A, const char *name,
         return true;
     const char *value;
     const Expr *call;
-    if (!sema_symbol(S, sc, e, any_case ? "a distribution such as \"uniform\""
-                                        : "a mode such as \"fan_in\"", &value, &call))
+    const char *what = any_case ? "a distribution such as \"uniform\""
+                                : "a mode such as \"fan_in\"";
+    if (!sema_symbol(S, sc, e, what, &value, &call))
         return false;
+    if (call) { /* mode=fan_in(2): a name takes no arguments */
+        diag_error(S->d, e->loc, "expected %s, found %s", what, expr_text(S, e));
+        return false;
+    }
     if (any_case) {
         char *lower = arena_strdup(S->a, value);
         for (char *c = lower; *c; c++)
             *c = (char)tolower((unsigned char)*c);
         value = lower;
     }
-    int k = sema_lookup(S, call ? call->name_loc : e->loc, value, name, names);
+    int k = sema_lookup(S, e->loc, value, name, names);
     if (k >= 0)
         *out = k;
     return k >= 0;
