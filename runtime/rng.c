@@ -53,6 +53,8 @@ double nnrt_rng_uniform(Rng *r) { return (double)(nnrt_rng_next(r) >> 11) * 0x1.
 enum { FILL_LANES = 4 };
 
 void nnrt_rng_fill_uniformf(Rng *r, float *out, int64_t n) {
+    if (n <= 0)
+        return;
     Rng lane[FILL_LANES];
     for (int k = 0; k < FILL_LANES; k++) {
         uint64_t x = nnrt_rng_next(r);

@@ -31,7 +31,7 @@ void nnrt_rng_seed(Rng *r, uint64_t seed, uint64_t stream, uint64_t index);
 uint64_t nnrt_rng_next(Rng *r);
 double nnrt_rng_uniform(Rng *r);          /* [0, 1), 53 random bits */
 float nnrt_rng_uniformf(Rng *r);          /* [0, 1), 24 random bits */
-void nnrt_rng_fill_uniformf(Rng *r, float *out, int64_t n); /* n of them, faster; 4 draws of r */
+void nnrt_rng_fill_uniformf(Rng *r, float *out, int64_t n); /* n of them, faster; 4 draws of r (none for n = 0) */
 uint64_t nnrt_rng_below(Rng *r, uint64_t n); /* unbiased, [0, n), n > 0 */
 double nnrt_rng_normal(Rng *r);           /* N(0, 1) */
 double nnrt_rng_truncated_normal(Rng *r); /* N(0, 1) redrawn until |z| <= 2 */
