@@ -181,8 +181,13 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
             to++;
     }
     const char *more_before = from > 0 ? "…" : "", *more_after = to < len ? "…" : "";
-    fprintf(out, "%5d | %s%.*s%s\n", loc.line, more_before, to - from, line + from, more_after);
-    fprintf(out, "      | %s", from > 0 ? " " : "");
+    /* the gutter is as wide as the line's number, at least 5: line 100000 and later took a
+     * column more than the caret line's, which put the caret one column left of its place */
+    int gutter = snprintf(NULL, 0, "%d", loc.line);
+    gutter = gutter < 5 ? 5 : gutter;
+    fprintf(out, "%*d | %s%.*s%s\n", gutter, loc.line, more_before, to - from, line + from,
+            more_after);
+    fprintf(out, "%*s | %s", gutter, "", from > 0 ? " " : "");
     /* as many columns as each character takes on a terminal (char_width) */
     uint32_t c;
     int i = from;

@@ -197,6 +197,21 @@ fi
 # (written to the unbuffered standard error a character at a time: 21 s) take a second or two.
 awk 'BEGIN { print "model m {\n    input [4]"; for (i = 0; i < 100000; i++) print ";"; print "}" }' \
     >"$tmp/errors.nn"
+# Line 100,000 and later: the gutter is as wide as the line's number, so the caret stays
+# under its column (the caret line's gutter stayed 5 wide, and the caret came a column
+# left of the option it underlines).
+awk 'BEGIN { print "model m {"; print "    input [4]"; for (i = 3; i < 100000; i++) print "    relu()"
+             print "    dense(4, actvation=relu)"; print "}" }' >"$tmp/tall.nn"
+"$nnlc" --summary "$tmp/tall.nn" >"$tmp/out" 2>&1
+if grep -Fxq '100000 |     dense(4, actvation=relu)' "$tmp/out" &&
+   grep -Fxq '       |              ^~~~~~~~~' "$tmp/out"; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: an error on line 100000 is not underlined at its column:" >&2
+    head -n 3 "$tmp/out" | sed 's/^/    /' >&2
+    fails=$((fails + 1))
+fi
+
 awk 'BEGIN { printf "model m { input [4] "; for (i = 0; i < 50000; i++) printf "; "; print "}" }' \
     >"$tmp/errors_line.nn"
 for f in errors errors_line; do
