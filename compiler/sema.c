@@ -689,16 +689,18 @@ static void too_many_inputs(Sema *S, const Stmt *st, const char *what, const cha
 }
 
 /* Whether one more layer fits in MAX_LAYERS; said once, at the statement that crosses it
- * (with the chain of block uses that led there). */
-static bool room_for_layer(Builder *B, const Stmt *st) {
+ * (with the chain of block uses that led there, and a hint about them when it is in one:
+ * a model of 100,001 statements uses no block). */
+static bool room_for_layer(Builder *B, const Stmt *st, bool in_block) {
     if (B->over_limit)
         return false;
     if (B->S->g->nnodes < MAX_LAYERS)
         return true;
     B->over_limit = true;
     diag_error(B->S->d, st->loc, "the model has too many layers (limit is %d)", MAX_LAYERS);
-    diag_hint(B->S->d, st->loc, "every use of a block makes its own layers, so blocks that "
-              "use blocks several times multiply them");
+    if (in_block)
+        diag_hint(B->S->d, st->loc, "every use of a block makes its own layers, so blocks that "
+                  "use blocks several times multiply them");
     return false;
 }
 
@@ -820,7 +822,7 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
         diag_hint(S->d, call->name_loc, "name them: %s(a, b)", call->str);
         ok = false;
     }
-    if (!ok || nin < 0 || !room_for_layer(B, st)) {
+    if (!ok || nin < 0 || !room_for_layer(B, st, body->block != NULL)) {
         bind_result(B, body, st, NULL, true);
         return;
     }

@@ -212,6 +212,21 @@ else
     fails=$((fails + 1))
 fi
 
+# A model of 100,001 relu() statements, without a block: the error at the 100,000th, on line
+# 100002 (the input is the first of the 100,000 layers), without the hint about blocks
+# that use blocks (it gave that hint).
+awk 'BEGIN { print "model m {"; print "    input [4]"; for (i = 0; i < 100001; i++) print "    relu()"
+             print "}" }' >"$tmp/layers.nn"
+"$nnlc" --summary "$tmp/layers.nn" >"$tmp/out" 2>&1
+if grep -q 'layers\.nn:100002:5: error: the model has too many layers (limit is 100000)' "$tmp/out" &&
+   ! grep -q 'hint:' "$tmp/out"; then
+    passes=$((passes + 1))
+else
+    echo "FAIL: 100,001 layers without a block:" >&2
+    sed 's/^/    /' "$tmp/out" >&2
+    fails=$((fails + 1))
+fi
+
 awk 'BEGIN { printf "model m { input [4] "; for (i = 0; i < 50000; i++) printf "; "; print "}" }' \
     >"$tmp/errors_line.nn"
 for f in errors errors_line; do
