@@ -732,33 +732,6 @@ static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const ch
     return false;
 }
 
-/* Keras' layer options that nnlc spells otherwise, said after their "unknown option"
- * error: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
- * the option l2=0.01. */
-static void keras_only_options(Sema *S, const Stmt *st) {
-    for (const Arg *a = st->call->args; a; a = a->next) {
-        if (!a->key)
-            continue;
-        const Expr *v = a->value;
-        if (strcmp(a->key, "name") == 0 && st->bind) {
-            diag_hint(S->d, a->key_loc, "the layer is named '%s', after the tensor it is bound "
-                      "to: drop name=", st->bind);
-        } else if (strcmp(a->key, "name") == 0) {
-            bool ident = v->kind == EX_STR && strlen(v->str) < 64 &&
-                         (isalpha((unsigned char)v->str[0]) || v->str[0] == '_');
-            for (const char *c = ident ? v->str : ""; *c; c++)
-                ident &= isalnum((unsigned char)*c) || *c == '_';
-            diag_hint(S->d, a->key_loc, "a layer is named after the tensor it is bound to: "
-                      "%s = %s(…)", ident ? v->str : "fc1", st->call->str);
-        } else if (strcmp(a->key, "kernel_regularizer") == 0) {
-            const Arg *lam = v->kind == EX_CALL && strcasecmp(v->str, "l2") == 0 && v->args &&
-                                     !v->args->next ? v->args : NULL;
-            diag_hint(S->d, a->key_loc, "an L2 penalty on the kernel is the option l2: l2=%s",
-                      lam ? expr_text(S, lam->value) : "0.01");
-        }
-    }
-}
-
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -809,10 +782,10 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
         pos = none; /* concat(a, b, axis=1): after the inputs, as after Python's *args */
     Args A;
     S->tensors = body->scope;
+    S->bound_to = st->bind;
     bool ok = args_bind_keras(S, &A, call, opts, pos, skip);
     S->tensors = NULL;
-    if (!ok)
-        keras_only_options(S, st);
+    S->bound_to = NULL;
     ok = layer_options(S, body->scope, &A, &scratch, ln->act) && ok;
     if (ln->act == ACT_SOFTMAX || ln->op == OP_BATCHNORM)
         ok = last_axis_only(S, body->scope, &A, nin == 1 ? in[0] : NULL, call->str) && ok;

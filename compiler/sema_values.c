@@ -615,6 +615,40 @@ static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
     return -1;
 }
 
+/* Keras' layer options that nnlc spells otherwise (while a layer's options are bound,
+ * S->tensors), said right after their "unknown option" error, in place of the list of
+ * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
+ * the option l2=0.01, and nnlc penalizes nothing else (bias_regularizer=…). Returns
+ * whether it said one. */
+static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
+    const Expr *v = a->value;
+    if (!S->tensors)
+        return false;
+    if (strcmp(a->key, "name") == 0 && S->bound_to) {
+        diag_hint(S->d, a->key_loc, "the layer is named '%s', after the tensor it is bound "
+                  "to: drop name=", S->bound_to);
+    } else if (strcmp(a->key, "name") == 0) {
+        bool ident = v->kind == EX_STR && strlen(v->str) < 64 &&
+                     (isalpha((unsigned char)v->str[0]) || v->str[0] == '_');
+        for (const char *c = ident ? v->str : ""; *c; c++)
+            ident &= isalnum((unsigned char)*c) || *c == '_';
+        diag_hint(S->d, a->key_loc, "a layer is named after the tensor it is bound to: "
+                  "%s = %s(…)", ident ? v->str : "fc1", call->str);
+    } else if (strcmp(a->key, "kernel_regularizer") == 0) {
+        const Arg *lam = v->kind == EX_CALL && strcasecmp(v->str, "l2") == 0 && v->args &&
+                                 !v->args->next ? v->args : NULL;
+        diag_hint(S->d, a->key_loc, "an L2 penalty on the kernel is the option l2: l2=%s",
+                  lam ? expr_text(S, lam->value) : "0.01");
+    } else if (strcmp(a->key, "bias_regularizer") == 0 ||
+               strcmp(a->key, "activity_regularizer") == 0) {
+        diag_hint(S->d, a->key_loc, "nnlc's penalty, l2=…, is on the kernel only: drop %s=",
+                  a->key);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* An option given by name: its place in A->names, or -1 with the error said. */
 static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int count,
                       bool *torch_linear) {
@@ -627,6 +661,8 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
     if (slot >= 0)
         return slot;
     diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
+    if (keras_layer_option_hint(S, call, arg))
+        return -1;
     if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
         diag_hint(S->d, arg->key_loc, "weight decay is adamw's option here: "
                   "adamw(weight_decay=%s), or l2=… on the layers", expr_text(S, arg->value));

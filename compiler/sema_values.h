@@ -59,6 +59,8 @@ typedef struct Sema {
     const Program *prog;
     Scope *tensors;     /* while a layer's options are bound: its scope, where a positional
                            argument that names a tensor earns the `relu()(x)` hint */
+    const char *bound_to; /* ... and the name its statement binds, or NULL (Keras' name=
+                             gets a hint naming it) */
     int eval_depth;     /* sema_number's recursion, through expressions and constants */
     bool eval_too_deep; /* it reached its limit: reported by the outermost call */
     ExprList *slash_warned; /* `// word` comments warned about (sema_slash_word): a block's
