@@ -594,9 +594,10 @@ static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
     return NULL;
 }
 
-/* Whether e is a list of names and nothing else, `[a, b]`. */
+/* Whether e is a list of names and nothing else, `[a, b]`, or the empty list (which
+ * names no input: concatenate([]) needs two). */
 static bool names_only(const Expr *e) {
-    if (e->kind != EX_LIST || !e->items)
+    if (e->kind != EX_LIST)
         return false;
     for (const Expr *item = e->items; item; item = item->next)
         if (item->kind != EX_NAME)
@@ -604,31 +605,65 @@ static bool names_only(const Expr *e) {
     return true;
 }
 
+/* One input of add or multiply, given by position, which those take nothing else by: a
+ * tensor's name, else an error (add(x, 3), add("x", y), add(x, -x) were "too many
+ * positional arguments for add (it takes 0)", then "needs at least two input tensors"). */
+static Node *merge_input(Builder *B, Body *body, const Expr *call, const Expr *e,
+                         bool *broken) {
+    Sema *S = B->S;
+    if (e->kind == EX_NAME)
+        return tensor_named(B, body, e, broken);
+    diag_error(S->d, e->loc, "%s's inputs are tensors, given by name: %s is not one", call->str,
+               expr_text(S, e));
+    const Binding *b = e->kind == EX_STR ? scope_find(body->scope, e->str) : NULL;
+    if (b && (b->node || b->broken))
+        diag_hint(S->d, e->loc, "a tensor is named without quotes: %s", e->str);
+    else if (e->kind == EX_LIST)
+        diag_hint(S->d, e->loc, "give the inputs as names, %s(a, b), or as one list of them, "
+                  "%s([a, b])", call->str, call->str);
+    *broken = true;
+    return NULL;
+}
+
 /* Gathers a layer's inputs: explicit `(a, b)`, or for merge layers positional names (or
  * one list of them, Keras' `add([a, b])`), or else the previous statement's tensor.
- * Returns the count, or -1 if any is missing. */
-static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, Node **in,
-                         int max, int *skip_positional) {
+ * add and multiply take nothing else by position (`all_inputs`), so each of their
+ * positional arguments is an input, and one that is not a tensor's name is an error here;
+ * concat's after its inputs is its axis (concatenate([a, b], 1)). *skip_positional counts
+ * the positional arguments read here. Returns the count, or -1 if any is missing. */
+static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, bool all_inputs,
+                         Node **in, int max, int *skip_positional) {
     bool broken = false;
     int n = 0;
     *skip_positional = 0;
-    const Expr *list = st->has_inputs ? st->inputs : NULL;
-    const Arg *first = st->call->args;
-    if (!st->has_inputs && merge && first && !first->key && names_only(first->value)) {
+    const Expr *list = st->has_inputs ? st->inputs : NULL, *call = st->call;
+    const Arg *first = call->args;
+    if (!st->has_inputs && merge && first && !first->key &&
+        (names_only(first->value) || (all_inputs && first->value->kind == EX_LIST))) {
         /* Keras' functional form, concatenate([a, b]): the list is the inputs */
         for (const Expr *e = first->value->items; e; e = e->next) {
+            Node *t = merge_input(B, body, call, e, &broken);
             if (n < max)
-                in[n] = tensor_named(B, body, e, &broken);
+                in[n] = t;
             n++;
         }
         (*skip_positional)++;
+        for (const Arg *arg = first->next; all_inputs && arg && !arg->key; arg = arg->next) {
+            diag_error(B->S->d, arg->loc, "%s takes its inputs in one list, and nothing after "
+                       "it by position: found %s", call->str, expr_text(B->S, arg->value));
+            diag_hint(B->S->d, arg->loc, "put every input in the list: %s([a, b, c])",
+                      call->str);
+            broken = true;
+            (*skip_positional)++;
+        }
     } else if (!st->has_inputs && merge) {
         /* add(a, b): leading positional names are the inputs. */
-        for (const Arg *arg = st->call->args; arg && !arg->key; arg = arg->next) {
-            if (arg->value->kind != EX_NAME)
+        for (const Arg *arg = call->args; arg && !arg->key; arg = arg->next) {
+            if (arg->value->kind != EX_NAME && !all_inputs)
                 break;
+            Node *t = merge_input(B, body, call, arg->value, &broken);
             if (n < max)
-                in[n] = tensor_named(B, body, arg->value, &broken);
+                in[n] = t;
             n++;
             (*skip_positional)++;
         }
@@ -644,10 +679,10 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, Nod
         in[n++] = body->prev;
     }
     if (n > max && merge) { /* another layer is told it takes one (too_many_inputs) */
-        diag_error(B->S->d, st->call->name_loc, "too many inputs for %s: %d (limit is %d)",
-                   st->call->str, n, max);
-        diag_hint(B->S->d, st->call->name_loc, "join them in steps: %s of up to %d, then "
-                  "that with the rest", st->call->str, max);
+        diag_error(B->S->d, call->name_loc, "too many inputs for %s: %d (limit is %d)",
+                   call->str, n, max);
+        diag_hint(B->S->d, call->name_loc, "join them in steps: %s of up to %d, then "
+                  "that with the rest", call->str, max);
         return -1;
     }
     return broken ? -1 : n;
@@ -745,7 +780,7 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     bool merge = ln && (ln->op == OP_ADD || ln->op == OP_CONCAT || ln->op == OP_MULTIPLY);
     Node *in[16];
     int skip = 0;
-    int nin = gather_inputs(B, body, st, merge, in, 16, &skip);
+    int nin = gather_inputs(B, body, st, merge, merge && ln->op != OP_CONCAT, in, 16, &skip);
     if (!merge && nin == 0) { /* dense(3)(): an empty second list names no input */
         no_inputs(S, st, blk ? "block" : "layer", blk ? blk->name : call->str);
         nin = -1; /* a layer's options are still checked, as for a broken input */
