@@ -263,7 +263,7 @@ static bool opt_int(Sema *S, Scope *sc, Args *A, const char *name, int64_t min, 
 
 static bool opt_num(Sema *S, Scope *sc, Args *A, const char *name, double *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_number(S, sc, e, out);
+    return !e || sema_number_of(S, sc, e, name, out);
 }
 
 static bool opt_bool(Sema *S, Scope *sc, Args *A, const char *name, bool *out) {

@@ -137,7 +137,7 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
     if (!e)
         return true;
     double v;
-    if (!sema_number(T->S, T->sc, e, &v))
+    if (!sema_number_of(T->S, T->sc, e, name, &v))
         return false;
     if (v < lo || v > hi) {
         diag_error(T->S->d, e->loc, "%s must be in [%g, %g], got %s", name, lo, hi,
@@ -155,7 +155,7 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
     if (!e)
         return true;
     double v;
-    if (!sema_number(T->S, T->sc, e, &v))
+    if (!sema_number_of(T->S, T->sc, e, name, &v))
         return false;
     bool low = lo_open ? v > lo : v >= lo, high = hi_open ? v < hi : v <= hi;
     if (!low || !high) {
@@ -171,7 +171,7 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
  * given"), and a model that asks for more has a typo. *out is set only when it is valid. */
 static bool lr_value(Train *T, const Expr *e, double *out) {
     double lr;
-    if (!sema_number(T->S, T->sc, e, &lr))
+    if (!sema_number_of(T->S, T->sc, e, "lr", &lr))
         return false;
     if (!(lr > 0)) {
         diag_error(T->S->d, e->loc, "lr must be greater than 0, got %s", diag_num(lr).s);

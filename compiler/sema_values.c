@@ -317,9 +317,21 @@ static bool number(Sema *S, Scope *sc, const Expr *e, double *out) {
     }
 }
 
+/* A value that is no number wherever it stands (a string, a list, a call) is said with
+ * what it was for: Conv2D(4, 3, "same") gives "same" to strides, Keras' third parameter,
+ * and "expected a number, found "same"" named neither. (A constant holding one is said
+ * with the constant's name, by number.) */
+bool sema_number_of(Sema *S, Scope *sc, const Expr *e, const char *what, double *out) {
+    if (e->kind == EX_STR || e->kind == EX_LIST || e->kind == EX_CALL) {
+        diag_error(S->d, e->loc, "%s must be a number, found %s", what, expr_text(S, e));
+        return false;
+    }
+    return sema_number(S, sc, e, out);
+}
+
 bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out) {
     double v;
-    if (!sema_number(S, sc, e, &v))
+    if (!sema_number_of(S, sc, e, what, &v))
         return false;
     if (v != floor(v)) {
         diag_error(S->d, e->loc, "%s must be a whole number, got %s", what,

@@ -77,6 +77,9 @@ Binding *scope_add(Sema *S, Scope *s, const char *name, SrcLoc loc);
 const Expr *sema_resolve(Sema *S, Scope **scope, const Expr *e);
 
 bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out);
+/* sema_number for a value given as `what` (an option's name): a string, list or call
+ * there is "WHAT must be a number, found …". */
+bool sema_number_of(Sema *S, Scope *sc, const Expr *e, const char *what, double *out);
 bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out);
 bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out);
 bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char **out);
