@@ -815,7 +815,9 @@ static void slash_word_near_constant(Sema *S, Scope *sc, const Expr *value, cons
 
 const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
                             SrcLoc slash) {
-    if (!word)
+    /* a call or a list is no number to divide: `data = csv("d.csv") // 2` is a comment (it
+     * was this error, then "expected a data source, found (csv("d.csv") / 2)") */
+    if (!word || value->kind == EX_CALL || value->kind == EX_LIST)
         return value;
     if (word->kind == EX_NAME) {
         const Binding *b = scope_find(sc, word->str);

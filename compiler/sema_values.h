@@ -133,7 +133,8 @@ SrcLoc args_loc(Args *A, const char *name);
  * NULL: none). The lexer cannot tell `let h = hidden // heads`, Python's floor division,
  * from `act = relu // default`, a comment: the word is taken as a divisor, reported as the
  * lexer reports `hidden // 2` and read as '/', when it is a number or a constant seen from
- * sc (a let or a block parameter); else it is a comment, with a warning when the value is
+ * sc (a let or a block parameter) and the value is not a call or a list (no number, so
+ * `data = csv("d.csv") // 2` is not meant as a division); else it is a comment, with a warning when the value is
  * a number and the word nearly a constant's name (`hidden // head`, with heads). Returns
  * the value to use. */
 const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
