@@ -30,6 +30,11 @@ typedef struct LexState {
      * sema decides (sema_slash_word). slash.line is 0 when there is none. */
     SrcLoc slash, slash_word_loc;
     const char *slash_word;
+    /* The last comment that starts inside an open '(' or '[' and holds a ')' or ']'
+     * (`dense(n // ２)`, `dense(n # 2)`): when the parser then misses that closer at the end
+     * of its line, the hint says the comment took it. comment.line is 0 when there is none. */
+    SrcLoc comment;
+    bool comment_paren, comment_bracket; /* it holds a ')', a ']' */
 } LexState;
 
 enum { MAX_OPEN_BRACES = 64 };
@@ -634,7 +639,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     yysymbol_kind_t all[YYNTOKENS];
     int nall = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
     const char *closer = expects(all, nall, "')'") ? ")" : expects(all, nall, "']'") ? "]" : NULL;
-    if (closer && (new_line || found == YYSYMBOL_YYEOF)) {
+    const LexState *ls = &ps->lex;
+    if (closer && (new_line || found == YYSYMBOL_YYEOF) && ls->comment.line == ps->prev_line &&
+        (*closer == ')' ? ls->comment_paren : ls->comment_bracket)) {
+        /* the closer is there, in a comment: `dense(n // ２)` is not Python's division */
+        bool slashes = ls->comment.len == 2;
+        diag_hint(ls->diag, ls->comment, "the '%s' after this '%s' is part of the comment it "
+                  "starts, which runs to the end of the line%s", closer, slashes ? "//" : "#",
+                  slashes ? "; to divide, write '/'" : "");
+    } else if (closer && (new_line || found == YYSYMBOL_YYEOF)) {
         SrcLoc end = {ps->prev_line, ps->prev_col, 0};
         diag_hint(ps->lex.diag, end, "is a '%s' missing at the end of line %d?", closer,
                   ps->prev_line);
