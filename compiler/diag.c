@@ -3,7 +3,7 @@
  * plus the "did you mean" helper used by every pass that looks names up in a table.
  * Columns are counted in bytes by the lexer; the underline is placed by display width
  * (a CJK character takes two columns, a combining accent none), so a tab in the source
- * line is echoed as a tab in the padding.
+ * line is echoed as a tab in the padding, and one under the underline reaches its stop.
  */
 #include "diag.h"
 
@@ -83,6 +83,7 @@ static const char *find_line(Diag *d, int line, int *len) {
 }
 
 enum { SHOWN_BEFORE = 60, SHOWN_LINE = 160 }; /* a long line is shown around the column */
+enum { TAB_STOP = 8 }; /* a terminal's tab stops */
 
 static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
@@ -188,15 +189,20 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
     fprintf(out, "%*d | %s%.*s%s\n", gutter, loc.line, more_before, to - from, line + from,
             more_after);
     fprintf(out, "%*s | %s", gutter, "", from > 0 ? " " : "");
-    /* as many columns as each character takes on a terminal (char_width) */
+    /* as many columns as each character takes on a terminal (char_width); a tab before the
+     * caret is echoed, and one under the underline takes it to the tab's stop (every 8
+     * columns, counted from the start of the output line, whose prefix both lines share:
+     * `dcol`), where one '~' left the rest of the underline short of its text */
     uint32_t c;
-    int i = from;
+    int i = from, dcol = gutter + 3 + (from > 0);
     while (i < col - 1 && i < len) {
         int n = display_char(line + i, len - i, &c);
+        int w = c == '\t' ? TAB_STOP - dcol % TAB_STOP : char_width(c);
         if (c == '\t')
             fputc('\t', out);
         else
-            fprintf(out, "%*s", char_width(c), "");
+            fprintf(out, "%*s", w, "");
+        dcol += w;
         i += n;
     }
     int end = col - 1 + loc.len;
@@ -205,7 +211,9 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
     fputc('^', out);
     for (bool first = true; i < end; first = false) {
         int n = display_char(line + i, len - i, &c);
-        for (int w = char_width(c) - first; w > 0; w--)
+        int w = c == '\t' ? TAB_STOP - dcol % TAB_STOP : char_width(c);
+        dcol += w;
+        for (w -= first; w > 0; w--)
             fputc('~', out);
         i += n;
     }
