@@ -19,6 +19,9 @@ typedef struct LexState {
     Arena *arena;
     Diag *diag;
     int line, col;      /* position of the next character */
+    int end_line, end_col; /* just past the last character that is no line break: where
+                              the end of the file is shown (the last token's place, or a
+                              newline's, stood for it) */
     int error_line;     /* line of the last lexical error, 0 if none */
     int operand_line;   /* line of the last token if it ends an operand (a number, a name,
                            ')' or ']'), else 0: `hidden // 2` is then Python's division */
@@ -696,7 +699,8 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *
 
 Program *parse_program(Arena *a, Diag *d, const char *src, size_t len) {
     ParseState ps = {0};
-    ps.lex = (LexState){.arena = a, .diag = d, .line = 1, .col = 1};
+    ps.lex = (LexState){.arena = a, .diag = d, .line = 1, .col = 1, .end_line = 1,
+                        .end_col = 1};
     ps.prog = ARENA_NEW(a, Program);
     yyscan_t scanner;
     if (yylex_init_extra(&ps.lex, &scanner) != 0) {
