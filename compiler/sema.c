@@ -281,6 +281,17 @@ static bool opt_init(Sema *S, Scope *sc, Args *A, const char *name, Initializer 
     return !e || sema_initializer(S, sc, e, out);
 }
 
+/* Keras' None as one size of a list (Reshape((None, 4)), kernel_size=(3, None)): no size,
+ * and not the default of an option either, so unknown_name's hint (leave the option out)
+ * is wrong here; said with the hint for the list. */
+static bool none_item(Sema *S, Scope *sc, const Expr *it, const char *error, const char *hint) {
+    if (it->kind != EX_NAME || strcmp(it->str, "None") != 0 || scope_find(sc, it->str))
+        return false;
+    diag_error(S->d, it->loc, "%s", error);
+    diag_hint(S->d, it->loc, "%s", hint);
+    return true;
+}
+
 /* `kernel=3` or `kernel=[3, 5]`: one value per spatial axis. */
 static bool opt_pair(Sema *S, Scope *sc, Args *A, const char *name, int dims, int64_t out[2]) {
     const Expr *e = args_get(A, name);
@@ -296,6 +307,10 @@ static bool opt_pair(Sema *S, Scope *sc, Args *A, const char *name, int dims, in
     }
     int n = 0;
     for (const Expr *it = r->items; it; it = it->next) {
+        if (n < 2 && none_item(S, rs, it, arena_printf(S->a, "%s takes a whole number per "
+                                                         "axis, found None", name),
+                               "Keras' None is no size: give each axis its number"))
+            return false;
         if (n < 2 && !sema_int(S, rs, it, name, 1, &out[n]))
             return false;
         n++;
@@ -393,6 +408,10 @@ static bool reshape_target(Sema *S, Scope *sc, Args *A, Node *n) {
             diag_error(S->d, it->loc, "too many axes (limit is %d)", SHAPE_MAX_RANK);
             return false;
         }
+        if (none_item(S, rs, it, "a reshape size cannot be None: the shapes are fixed when "
+                      "the model is compiled", "-1 stands for the size the others leave, as "
+                      "in Keras: reshape([-1, 4])"))
+            return false;
         if (!sema_int(S, rs, it, "a reshape size", -1, &n->out.d[rank]))
             return false;
         if (n->out.d[rank] == 0) {
