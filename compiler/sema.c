@@ -607,6 +607,8 @@ static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
         diag_hint(S->d, e->loc, "did you mean '%s'?", near);
     else if (b)
         diag_hint(S->d, e->loc, "'%s' is a constant, not a tensor", e->str);
+    else if (strcmp(e->str, "None") == 0) /* not `None = layer(…)` */
+        diag_hint(S->d, e->loc, "Keras' None is no tensor: name the one the layer reads");
     else
         diag_hint(S->d, e->loc, "name a tensor with `%s = layer(…)` before using it", e->str);
     *broken = true;
