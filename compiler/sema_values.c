@@ -797,7 +797,9 @@ static void slash_word_near_constant(Sema *S, Scope *sc, const Expr *value, cons
     for (Scope *s = sc; s; s = s->parent)
         for (Binding *b = s->head; b && n < 63; b = b->next)
             if (b->value && b->value != value && /* not the top-level let being read */
-                numeric_value(b->value_scope, b->value))
+                numeric_value(b->value_scope, b->value) &&
+                /* nor the dividend: `hidden // hidden3` is not hidden / hidden */
+                !(value->kind == EX_NAME && strcmp(value->str, b->name) == 0))
                 names[n++] = b->name;
     names[n] = NULL;
     const char *near = diag_suggest(word->str, names);
