@@ -139,29 +139,59 @@ static bool looks_like_safetensors(const char *path, off_t size) {
     return ok && b[8] == '{' && n <= (uint64_t)size - 8;
 }
 
-/* A new file of its own for the temporary copy: a stale PATH.tmp is removed first, and a
- * link planted there is not followed (O_EXCL), so the write cannot land anywhere else. */
-static FILE *create_new(const char *tmp) {
-    if (unlink(tmp) != 0 && errno != ENOENT)
-        return NULL;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
-    if (fd < 0)
-        return NULL;
-    FILE *f = fdopen(fd, "wb");
-    if (!f)
+/* The name of try n at a temporary file for a save to target: TARGET.tmp.PID.N, beside
+ * it (rename() replaces a file in one step only within its filesystem). A name at the
+ * filesystem's limit keeps its start, cut so that the whole is NAME_MAX bytes. Free it. */
+static char *temp_name(const char *target, int n) {
+    char suffix[48];
+    snprintf(suffix, sizeof suffix, ".tmp.%ld.%d", (long)getpid(), n);
+    const char *slash = strrchr(target, '/');
+    size_t dir_len = slash ? (size_t)(slash + 1 - target) : 0;
+    size_t base_len = strlen(target) - dir_len, suffix_len = strlen(suffix);
+    if (base_len + suffix_len > NAME_MAX)
+        base_len = NAME_MAX - suffix_len;
+    size_t size = dir_len + base_len + suffix_len + 1;
+    char *name = nnrt_realloc(NULL, size);
+    snprintf(name, size, "%.*s%.*s%s", (int)dir_len, target, (int)base_len, target + dir_len,
+             suffix);
+    return name;
+}
+
+/* A new file of the trainer's own for the temporary copy of a save to target, mode 0644
+ * less the umask as any file it writes: the first free name of temp_name's, created with
+ * O_EXCL, so that a file already at the name (another run's copy, a link planted there)
+ * is never opened, followed or removed, nor is the user's TARGET.tmp, a name not tried.
+ * *tmp is the name (the last one tried when none could be created, for the message;
+ * free it); NULL with errno. */
+static FILE *create_temp(const char *target, char **tmp) {
+    int fd = -1;
+    *tmp = NULL;
+    for (int n = 0; fd < 0 && n < 1000; n++) {
+        free(*tmp);
+        *tmp = temp_name(target, n);
+        fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL, 0644);
+        if (fd < 0 && errno != EEXIST)
+            return NULL;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && !f) {
+        int why = errno;
         close(fd);
+        remove(*tmp);
+        errno = why;
+    }
     return f;
 }
 
 /* Whether the temporary file of a save can be created, made and removed now: a directory
  * that grants write access may still refuse a file (/proc, to root), which a save then
- * found only after the first epoch's training. errno says why not. */
-static bool tmp_creatable(const char *tmp) {
-    FILE *f = create_new(tmp);
+ * found only after the first epoch's training. errno says why not; *tmp names the file. */
+static bool temp_creatable(const char *target, char **tmp) {
+    FILE *f = create_temp(target, tmp);
     if (!f)
         return false;
     fclose(f);
-    return remove(tmp) == 0;
+    return remove(*tmp) == 0;
 }
 
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
@@ -194,10 +224,8 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
         ok = nnrt_fail(err, "--save: cannot write into %s: it is a file, not a directory", dir);
     if (ok && access(dir, W_OK | X_OK) != 0)
         ok = nnrt_fail(err, "--save: cannot write into %s: %s", dir, strerror(errno));
-    size_t tlen = strlen(target) + 5;
-    char *tmp = nnrt_realloc(NULL, tlen);
-    snprintf(tmp, tlen, "%s.tmp", target); /* nnrt_st_write's */
-    if (ok && !tmp_creatable(tmp))
+    char *tmp = NULL;
+    if (ok && !temp_creatable(target, &tmp))
         ok = nnrt_fail(err, "--save: cannot write %s: its temporary copy %s cannot be "
                        "created: %s", path, tmp, strerror(errno));
     free(tmp);
@@ -216,8 +244,9 @@ static void sync_directory(const char *path) {
     }
 }
 
-/* Written to TARGET.tmp, then renamed over TARGET (path, or the file a link at path
- * names): a crash leaves the old file whole, and the new one appears whole. */
+/* Written to a temporary file of its own beside TARGET (create_temp), then renamed over
+ * TARGET (path, or the file a link at path names): a crash leaves the old file whole, and
+ * the new one appears whole. A failed save removes its temporary file. */
 bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const *meta,
                    NnrtError *err) {
     char *target = save_target(path);
@@ -230,10 +259,8 @@ bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const 
         free(target);
         return nnrt_fail(err, "cannot write %s: out of memory", path);
     }
-    size_t plen = strlen(target) + 5;
-    char *tmp = nnrt_realloc(NULL, plen);
-    snprintf(tmp, plen, "%s.tmp", target);
-    FILE *f = create_new(tmp);
+    char *tmp = NULL;
+    FILE *f = create_temp(target, &tmp);
     bool ok = f && write_file(f, header, hlen, e, n);
     int saved = errno;
     if (f && fclose(f) != 0 && ok)

@@ -11,8 +11,9 @@
  * slots as "optimizer.state"; early stopping's best weights as "early_stopping.best";
  * standardization statistics as "data.mean", "data.std", "data.y_mean", "data.y_std".
  * Everything else (model name, fingerprint, epoch, step, seed, optimizer, schedule and
- * early-stopping counters, class names) is metadata. Files are written to PATH.tmp,
- * fsync'ed and renamed over PATH, so a crash never leaves a torn checkpoint.
+ * early-stopping counters, class names) is metadata. Files are written to a temporary
+ * file of their own beside PATH (PATH.tmp.PID.N, created new: a file already there is
+ * left alone), fsync'ed and renamed over PATH, so a crash never leaves a torn checkpoint.
  */
 #ifndef NNRT_CHECKPOINT_H
 #define NNRT_CHECKPOINT_H
@@ -43,7 +44,7 @@ typedef struct CkptParts {
 
 bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err);
 /* Whether nnrt_ckpt_save could write `path` (not a directory, in a writable one, where
- * its temporary copy PATH.tmp can be created: it is, and removed): asked before the data
+ * its temporary copy can be created beside it: one is, and removed): asked before the data
  * is read, so a bad --save fails before any training, not after it. */
 bool nnrt_ckpt_can_save(const char *path, NnrtError *err);
 /* Loads the parameters (and statistics and class names, when present). With resume,

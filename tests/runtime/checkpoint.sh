@@ -45,4 +45,23 @@ header=$(od -An -t u8 -N8 "$work/nan.safetensors" | tr -d ' ')
 printf '\000\000\300\177' | dd of="$work/nan.safetensors" bs=1 seek=$((8 + header)) conv=notrunc 2>/dev/null
 "$here/expect.sh" 1 "nan.safetensors: tensor \"[^\"]+\" holds NaN at element 0" \
     "$small" --load "$work/nan.safetensors" --predict "$data/x32.npy"
-echo "checkpoint: evaluate/predict from --load, mismatches named, truncated and NaN files refused"
+# A save writes a temporary file of its own beside the checkpoint and renames it over the
+# checkpoint: a file the user has at CK.tmp survives (before: removed, then replaced and
+# renamed away), and a save that fails (here: a file size limit, so the write fails with
+# EFBIG) removes its temporary file and leaves the user's file and no other.
+rm -rf "$work/own" && mkdir "$work/own"
+echo "the user's notes" > "$work/own/m.safetensors.tmp"
+"$small" --data "$data/imgs.idx" "$data/labels.idx" --epochs 1 --save "$work/own/m.safetensors" \
+    --quiet > /dev/null
+[ "$(cat "$work/own/m.safetensors.tmp")" = "the user's notes" ] ||
+    { echo "FAIL: --save removed or replaced the user's m.safetensors.tmp"; exit 1; }
+[ "$(ls "$work/own")" = "$(printf 'm.safetensors\nm.safetensors.tmp')" ] ||
+    { echo "FAIL: --save left other files: $(ls "$work/own")"; exit 1; }
+"$here/expect.sh" 1 "error: cannot write .*/own/m.safetensors: File too large" \
+    sh -c 'trap "" XFSZ; ulimit -f 1; exec "$@"' sh "$small" --data "$data/imgs.idx" \
+    "$data/labels.idx" --epochs 1 --save "$work/own/m.safetensors" --quiet
+[ "$(cat "$work/own/m.safetensors.tmp")" = "the user's notes" ] ||
+    { echo "FAIL: a failed --save removed or replaced the user's m.safetensors.tmp"; exit 1; }
+[ "$(ls "$work/own")" = "$(printf 'm.safetensors\nm.safetensors.tmp')" ] ||
+    { echo "FAIL: a failed --save left other files: $(ls "$work/own")"; exit 1; }
+echo "checkpoint: evaluate/predict from --load, mismatches named, truncated and NaN files refused, the user's CK.tmp kept"

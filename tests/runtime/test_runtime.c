@@ -20,10 +20,13 @@
 #include "thread_choice.h"
 #include "threadpool.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- a small model for the modules that need one ---- */
@@ -903,6 +906,17 @@ static void test_json(void) {
     ASSERT_CONTAINS(why, "byte 9");
 }
 
+/* How many entries of directory dir have a name that starts with prefix. */
+static int files_starting(const char *dir, const char *prefix) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
 static long file_size(const char *path, unsigned char **bytes) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -933,7 +947,12 @@ static void test_checkpoint(void) {
     NnrtError err = {{0}};
     bool ok = nnrt_ckpt_save(tmp("a.safetensors"), &p, &err);
     check(ok, "nnrt_ckpt_save", __FILE__, __LINE__, "%s", err.msg);
-    ASSERT_TRUE(access(tmp("a.safetensors.tmp"), F_OK) != 0); /* renamed away */
+    ASSERT(0, files_starting(tmp(""), "a.safetensors.tmp")); /* renamed away */
+    /* mode 0644 less the umask, as before the temporary file had a name of its own */
+    mode_t mask = umask(022);
+    umask(mask);
+    struct stat sb;
+    ASSERT_TRUE(stat(tmp("a.safetensors"), &sb) == 0 && (sb.st_mode & 0777) == (0644 & ~mask));
     CkptParts q = {.m = &m, .params = params2, .opt_state = opt2, .state = &st2, .sched = &s2};
     ok = nnrt_ckpt_load(tmp("a.safetensors"), &q, true, &err);
     check(ok, "nnrt_ckpt_load", __FILE__, __LINE__, "%s", err.msg);
@@ -963,6 +982,22 @@ static void test_checkpoint(void) {
     nnrt_st_close(&sf);
     free(fa);
     free(fb);
+}
+
+/* A name at the filesystem's limit (NAME_MAX bytes) is saved too: its temporary file's
+ * name keeps the start of it, cut to fit (before, "NAME.tmp" was too long: refused). */
+static void test_checkpoint_long_name(void) {
+    NnrtModel m = make_model(8);
+    double params[15] = {0};
+    CkptParts p = {.m = &m, .params = params};
+    NnrtError err = {{0}};
+    char name[NAME_MAX + 1];
+    memset(name, 'n', NAME_MAX - 12);
+    strcpy(name + NAME_MAX - 12, ".safetensors");
+    bool ok = nnrt_ckpt_can_save(tmp(name), &err) && nnrt_ckpt_save(tmp(name), &p, &err);
+    check(ok, "nnrt_ckpt_save", __FILE__, __LINE__, "%s", err.msg);
+    ASSERT_TRUE(access(tmp(name), F_OK) == 0);
+    ASSERT(1, files_starting(tmp(""), "nnnnnnnnnn")); /* no temporary file left */
 }
 
 /* Loading into another model names the tensor; precision converts; resume needs state. */
@@ -1136,6 +1171,7 @@ int main(void) {
     test_schedules();
     test_json();
     test_checkpoint();
+    test_checkpoint_long_name();
     test_checkpoint_mismatch();
     test_cli();
     test_noise_seeds_checked();
