@@ -93,15 +93,22 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
  * the row 3. Their range is checked after the source's scale and shift (check_indices). */
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
 
-/* One-hot rows (t->n rows of k values, read as they are, in t->y) to the class indices
- * they mark, in place, for a label file of shape (N, classes) (DataSpec.one_hot_rows):
- * each row must hold one 1 and k − 1 zeros (soft labels, which Keras' categorical
- * crossentropy also takes, would lose their weights as an index), else an error naming
- * path, the byte of the value (the rows start at data_offset, elem_bytes a value) and the
- * example and value, counted from 1 as the other data errors count them. */
+/* One-hot rows (t->n rows of k values, each 0 or 1: nnrt_store_one_hot, in t->y) to the
+ * class indices they mark, in place, for a label file of shape (N, classes)
+ * (DataSpec.one_hot_rows): each row must hold one 1, else an error naming path, the byte
+ * of the value (the rows start at data_offset, elem_bytes a value) and the example and
+ * value, counted from 1 as the other data errors count them. */
 bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data_offset,
                              int elem_bytes, NnrtError *err);
 
+/* Value k of a binary file of one-hot rows (per values to a row, its byte offset given),
+ * stored as float32, or an error naming the byte, the example and the value's place in
+ * its row when it is not 0 or 1 as the file stores it (float32 would make 0.99999999 a 1
+ * and 1e-46 a 0): soft labels, which Keras' categorical crossentropy also takes, would
+ * lose their weights as an index. float32: the file stores float32 values (the message
+ * shows 0.1, not the double 0.100000001490116). */
+bool nnrt_store_one_hot(double v, bool float32, float *dst, const char *path, int64_t byte,
+                        int64_t k, int64_t per, NnrtError *err);
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */
 bool nnrt_float32_overflows(double v);

@@ -120,10 +120,11 @@ static double idx_value(const unsigned char *b, int type) {
  * they are into *bytesp; the buffer (from nnrt_alloc, *cap values) grows with nnrt_grow as
  * values arrive. `what` names them for the truncation error: "bytes of pixels (60000
  * examples of 28x28)". labels != NULL: they are labels, each checked against that spec;
+ * one_hot: values of one-hot rows, each checked to be 0 or 1 (nnrt_store_one_hot);
  * index_limit > 0: features that are indices, each checked to be a whole number. */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
                         uint8_t **bytesp, int64_t *cap, const char *what, const DataSpec *labels,
-                        int64_t index_limit, NnrtError *err) {
+                        bool one_hot, int64_t index_limit, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
     while (done < total) {
@@ -146,10 +147,12 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
             memcpy(*bytesp + done, buf, (size_t)got);
         else
             for (int64_t i = 0; i < got / h->elem_bytes; i++) {
-                int64_t k = done / h->elem_bytes + i;
-                if (!nnrt_store_float32(idx_value(buf + i * h->elem_bytes, h->type), &dst[k],
-                                        in->path, h->data_offset + k * h->elem_bytes, k, per,
-                                        labels, index_limit, err)) {
+                int64_t k = done / h->elem_bytes + i, byte = h->data_offset + k * h->elem_bytes;
+                double v = idx_value(buf + i * h->elem_bytes, h->type);
+                if (one_hot ? !nnrt_store_one_hot(v, h->type == 0x0D, &dst[k], in->path, byte,
+                                                  k, per, err)
+                            : !nnrt_store_float32(v, &dst[k], in->path, byte, k, per, labels,
+                                                  index_limit, err)) {
                     free(buf);
                     return false;
                 }
@@ -212,7 +215,7 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
             t->x = buf;
         }
         ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
-                               &cap, what, NULL, spec->index_limit, err) &&
+                               &cap, what, NULL, false, spec->index_limit, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }
@@ -254,9 +257,9 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
         ok = t->y != NULL;
     }
     if (ok) {
-        /* one-hot rows are checked as rows, not as class indices */
-        ok = read_values(&in, &h, count, h.per, &t->y, NULL, &cap, what, rows ? NULL : spec, 0,
-                         err) &&
+        /* one-hot rows are checked as values of 0 or 1, then as rows, not as class indices */
+        ok = read_values(&in, &h, count, h.per, &t->y, NULL, &cap, what, rows ? NULL : spec,
+                         rows, 0, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
              (!rows || nnrt_one_hot_to_indices(path, t, h.per, h.data_offset, h.elem_bytes,
                                                 err));

@@ -408,18 +408,12 @@ bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data
             if (row[j] == 0)
                 continue;
             long long byte = (long long)(data_offset + (i * k + j) * elem_bytes);
-            if (row[j] == 1 && hot >= 0)
+            if (hot >= 0) /* row[j] is 1: nnrt_store_one_hot let only 0 and 1 through */
                 return nnrt_fail(err, "%s: byte %lld (example %lld): values %lld and %lld of "
                                  "its row are both 1, but a row of one-hot labels holds one 1 "
                                  "and %lld zeros (multi-label rows need sigmoid units and "
                                  "binary_crossentropy)", path, byte, (long long)i + 1,
                                  (long long)hot + 1, (long long)j + 1, (long long)(k - 1));
-            if (row[j] != 1)
-                return nnrt_fail(err, "%s: byte %lld (example %lld): value %lld of its row is "
-                                 "%g, but a row of one-hot labels holds one 1 and %lld zeros "
-                                 "(soft labels are not supported: give class indices or one-hot "
-                                 "rows)", path, byte, (long long)i + 1, (long long)j + 1,
-                                 (double)row[j], (long long)(k - 1));
             hot = j;
         }
         if (hot < 0)
@@ -429,6 +423,33 @@ bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data
         t->y[i] = (float)hot;
     }
     return true;
+}
+
+/* A float32 value of a file as few digits as read back as it (0.1, not 0.100000001). */
+static const char *format_float32(char *buf, size_t size, float v) {
+    for (int digits = 6; digits <= 9; digits++) {
+        snprintf(buf, size, "%.*g", digits, (double)v);
+        if (!isfinite(v) || strtof(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
+bool nnrt_store_one_hot(double v, bool float32, float *dst, const char *path, int64_t byte,
+                        int64_t k, int64_t per, NnrtError *err) {
+    /* as the file stores it: float32 makes 0.99999999 a 1 and 1e-46 a 0 */
+    if (v == 0 || v == 1) {
+        *dst = (float)v;
+        return true;
+    }
+    char shown[32];
+    return nnrt_fail(err, "%s: byte %lld (example %lld): value %lld of its row is %s, but a row "
+                     "of one-hot labels holds one 1 and %lld zeros (soft labels are not "
+                     "supported: give class indices or one-hot rows)", path, (long long)byte,
+                     (long long)(k / per + 1), (long long)(k % per + 1),
+                     float32 ? format_float32(shown, sizeof shown, (float)v)
+                             : nnrt_format_exact(shown, sizeof shown, v),
+                     (long long)(per - 1));
 }
 
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,

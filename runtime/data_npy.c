@@ -370,17 +370,19 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
 
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
  * range is an error naming its byte and example, not an infinity, and so is a label
- * (labels != NULL) that is no valid one for that spec, and a feature that is no whole
- * number (index_limit > 0: an embedding reads them as indices). When they are all the
- * array's values, the file must end after them. */
+ * (labels != NULL) that is no valid one for that spec, a value of one-hot rows (one_hot)
+ * that is not 0 or 1, and a feature that is no whole number (index_limit > 0: an
+ * embedding reads them as indices). When they are all the array's values, the file must
+ * end after them. */
 static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
-                            int64_t *cap, const DataSpec *labels, int64_t index_limit,
-                            NnrtError *err) {
+                            int64_t *cap, const DataSpec *labels, bool one_hot,
+                            int64_t index_limit, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->size, done = 0;
     char shape[160];
     format_shape(shape, sizeof shape, h);
     bool all = count / (per ? per : 1) == h->dims[0];
+    bool float32 = h->kind == 'f' && h->size == 4; /* for messages: a value as stored */
     while (done < total) {
         int64_t want = total - done < CHUNK_BYTES ? total - done : CHUNK_BYTES;
         int64_t got = nnrt_gz_read(in, buf, want, err);
@@ -395,10 +397,11 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
         nnrt_grow((void **)dstp, cap, (done + got) / h->size, count, sizeof(float));
         float *dst = *dstp;
         for (int64_t i = 0; i < got / h->size; i++) {
-            int64_t k = done / h->size + i;
-            if (!nnrt_store_float32(npy_value(buf + i * h->size, h), &dst[k], in->path,
-                                    h->data_offset + k * h->size, k, per, labels, index_limit,
-                                    err)) {
+            int64_t k = done / h->size + i, byte = h->data_offset + k * h->size;
+            double v = npy_value(buf + i * h->size, h);
+            if (one_hot ? !nnrt_store_one_hot(v, float32, &dst[k], in->path, byte, k, per, err)
+                        : !nnrt_store_float32(v, &dst[k], in->path, byte, k, per, labels,
+                                              index_limit, err)) {
                 free(buf);
                 return false;
             }
@@ -460,8 +463,8 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
     if (ok)
         t->x = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "values", &cap,
                                err);
-    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, spec->index_limit,
-                                            err);
+    ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, false,
+                                       spec->index_limit, err);
     nnrt_gz_close(&in);
     return ok;
 }
@@ -503,9 +506,9 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
         t->y = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "labels", &cap,
                                err);
     t->ydim = spec->ydim;
-    /* one-hot rows are checked as rows below, not as class indices */
-    ok = ok && t->y && read_npy_values(&in, &h, count, per, &t->y, &cap, rows ? NULL : spec, 0,
-                                       err);
+    /* one-hot rows are checked as values of 0 or 1, then as rows, not as class indices */
+    ok = ok && t->y && read_npy_values(&in, &h, count, per, &t->y, &cap, rows ? NULL : spec, rows,
+                                       0, err);
     ok = ok && (!rows || nnrt_one_hot_to_indices(path, t, per, h.data_offset, h.size, err));
     nnrt_gz_close(&in);
     return ok;
