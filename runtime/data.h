@@ -93,6 +93,13 @@ bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
  * the row 3. Their range is checked after the source's scale and shift (check_indices). */
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
 
+/* The error for a label file whose dims (examples first; `word` "shape" or "dimensions",
+ * as the format calls them, found at byte) do not fit spec: the shape found, the shapes
+ * the model takes ((N,) or (N, 1) for class indices, (N, classes) for one-hot rows) and
+ * a hint: np.squeeze for one-hot rows with a size-1 axis, np.argmax where only class
+ * indices are taken. Returns false. */
+bool nnrt_label_shape_fail(const char *path, int64_t byte, const char *word, const int64_t *dims,
+                           int rank, const DataSpec *spec, NnrtError *err);
 /* One-hot rows (t->n rows of k values, each 0 or 1: nnrt_store_one_hot, in t->y) to the
  * class indices they mark, in place, for a label file of shape (N, classes)
  * (DataSpec.one_hot_rows): each row must hold one 1, else an error naming path, the byte

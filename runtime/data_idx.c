@@ -239,10 +239,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
     bool rows = ok && spec->one_hot_rows && spec->ydim == 1 && spec->n_classes > 1 &&
                 h.ndims == 2 && h.dims[1] == spec->n_classes;
     if (ok && !rows && h.per != spec->ydim)
-        ok = nnrt_fail(err, "%s: byte 4: expected %lld label value%s per example%s, found %lld",
-                       path, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",
-                       spec->one_hot_rows ? " (a class index, or a one-hot row of the classes)"
-                                          : "", (long long)h.per);
+        ok = nnrt_label_shape_fail(path, 4, "dimensions", h.dims, h.ndims, spec, err);
     char what[160];
     if (ok) {
         describe_rows(what, sizeof what, &h, t->n, "labels");

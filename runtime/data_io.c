@@ -425,6 +425,60 @@ bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data
     return true;
 }
 
+/* The axes of dims after the first (the examples) whose size is 1, as numpy's squeeze
+ * takes them ("1" or "(1, 3)"), and the product of the others. */
+static int64_t size1_axes(const int64_t *dims, int rank, char *axes, size_t size) {
+    int64_t rest = 1;
+    int ones = 0;
+    for (int i = 1; i < rank; i++)
+        ones += dims[i] == 1;
+    size_t k = (size_t)snprintf(axes, size, "%s", ones > 1 ? "(" : "");
+    for (int i = 1, j = 0; i < rank; i++) {
+        if (dims[i] != 1)
+            rest *= dims[i];
+        else if (k < size)
+            k += (size_t)snprintf(axes + k, size - k, "%s%d", j++ ? ", " : "", i);
+    }
+    if (ones > 1 && k < size)
+        snprintf(axes + k, size - k, ")");
+    return rest;
+}
+
+bool nnrt_label_shape_fail(const char *path, int64_t byte, const char *word, const int64_t *dims,
+                           int rank, const DataSpec *spec, NnrtError *err) {
+    char found[160], axes[64], takes[200], hint[160] = "";
+    long long n = (long long)dims[0], k = (long long)spec->n_classes, d = (long long)spec->ydim;
+    nnrt_format_dims(found, sizeof found, dims, rank);
+    int64_t rest = size1_axes(dims, rank, axes, sizeof axes);
+    bool ones = axes[0] != '\0', classes = spec->task == NNRT_TASK_CLASSIFY && d == 1;
+    if (classes && spec->one_hot_rows)
+        snprintf(takes, sizeof takes, "class indices, %s (%lld,) or (%lld, 1), or one-hot rows of "
+                 "its %lld classes, %s (%lld, %lld)", word, n, n, k, word, n, k);
+    else if (classes)
+        snprintf(takes, sizeof takes, "class indices, %s (%lld,) or (%lld, 1)", word, n, n);
+    else if (d == 1)
+        snprintf(takes, sizeof takes, "%s, %s (%lld,) or (%lld, 1)",
+                 spec->task == NNRT_TASK_BINARY ? "labels 0 or 1" : "one value per example", word,
+                 n, n);
+    else
+        snprintf(takes, sizeof takes, "%lld label values per example, %s (%lld, %lld)", d, word,
+                 n, d);
+    /* (N, 1, classes), as a model with a (None, 1, classes) output writes them: the same
+     * rows once the axis is squeezed (Keras too refuses them for a (None, classes) output) */
+    if (classes && rest == k && ones && spec->one_hot_rows)
+        snprintf(hint, sizeof hint, "; squeeze the size-1 %s first: np.squeeze(y, axis=%s)",
+                 strchr(axes, ',') ? "axes" : "axis", axes);
+    else if (classes && rest == k) /* sparse categorical crossentropy, or mse */
+        snprintf(hint, sizeof hint, "; for one-hot rows, use loss = categorical_crossentropy, or "
+                 "give their class indices: np.argmax(%s, axis=1)",
+                 ones ? "y.reshape(len(y), -1)" : "y");
+    else if (spec->task == NNRT_TASK_BINARY && d == 1 && rest == 2) /* to_categorical's */
+        snprintf(hint, sizeof hint, "; for one-hot rows of the two classes, give the labels "
+                 "np.argmax(%s, axis=1)", ones ? "y.reshape(len(y), -1)" : "y");
+    return nnrt_fail(err, "%s: byte %lld: labels of %s %s, but the model takes %s%s", path,
+                     (long long)byte, word, found, takes, hint);
+}
+
 /* A float32 value of a file as few digits as read back as it (0.1, not 0.100000001). */
 static const char *format_float32(char *buf, size_t size, float v) {
     for (int digits = 6; digits <= 9; digits++) {

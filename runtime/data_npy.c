@@ -490,11 +490,7 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
                        (long long)h.dims[0], h.dims[0] == 1 ? "" : "s", (long long)n_file,
                        n_file == 1 ? "" : "s");
     else if (trailing_product(&h) != per)
-        ok = nnrt_fail(err, "%s: byte %lld: shape %s, but the model needs %lld label value%s per "
-                       "example%s", path, (long long)h.header_offset, shape, (long long)spec->ydim, spec->ydim == 1 ? "" : "s",
-                       spec->one_hot_rows ? " (class indices, or one-hot rows of the classes)"
-                       : spec->task == NNRT_TASK_CLASSIFY ? " (class indices: np.argmax(y, axis=1))"
-                       : "");
+        ok = nnrt_label_shape_fail(path, h.header_offset, "shape", h.dims, h.ndims, spec, err);
     if (ok) {
         char what[48];
         snprintf(what, sizeof what, "%s labels", h.descr);

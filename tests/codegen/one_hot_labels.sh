@@ -36,6 +36,8 @@ write_npy(w + "/y_soft.npy", (n, 3), soft, "<f4")
 empty = list(one_hot)
 empty[0:3] = [0.0, 0.0, 0.0]
 write_npy(w + "/y_empty.npy", (n, 3), empty, "<f4")
+write_npy(w + "/y_n13.npy", (n, 1, 3), one_hot, "<f4")
+write_npy(w + "/y_n131.npy", (n, 1, 3, 1), one_hot, "<f4")
 write_npy(w + "/y_wide.npy", (n, 4), [1.0 if k == y[r] else 0.0 for r in range(n) for k in range(4)], "<f4")
 # float64 values that float32 rounds to 1 and to 0: checked as the file stores them
 near = list(one_hot)
@@ -66,6 +68,7 @@ write_idx(w + "/y_two.idx", (n, 3), two, 0x08)
 write_idx(w + "/y_onehot_d.idx", (n, 3), one_hot, 0x0E)
 write_idx(w + "/y_near1.idx", (n, 3), near, 0x0E)
 write_idx(w + "/y_tiny.idx", (n, 3), tiny, 0x0E)
+write_idx(w + "/y_n13.idx", (n, 1, 3), [int(v) for v in one_hot], 0x08)
 write_idx(w + "/y_wide.idx", (n, 4), [1 if k == y[r] else 0 for r in range(n) for k in range(4)], 0x08)
 PY
 fail() { echo "FAIL: $*"; exit 1; }
@@ -99,7 +102,15 @@ refuses run_npy y_tiny.npy "a float64 1e-46" \
 refuses run_npy y_empty.npy "rows without a 1" \
     "y_empty.npy: byte 128 (example 1): the row of 3 one-hot labels holds no 1"
 refuses run_npy y_wide.npy "rows of 4 values for 3 classes" \
-    "y_wide.npy: byte 10: shape (24, 4), but the model needs 1 label value per example (class indices, or one-hot rows of the classes)"
+    "y_wide.npy: byte 10: labels of shape (24, 4), but the model takes class indices, shape (24,) or (24, 1), or one-hot rows of its 3 classes, shape (24, 3)"
+# rows with a size-1 axis, as a (None, 1, 3) output writes them, are refused, as Keras
+# refuses them for a (None, 3) output: the message says how to squeeze the axis (before:
+# "the model needs 1 label value per example (class indices, or one-hot rows of the
+# classes)", though one-hot rows were 3 values)
+refuses run_npy y_n13.npy "rows of shape (N, 1, 3)" \
+    "y_n13.npy: byte 10: labels of shape (24, 1, 3), but the model takes class indices, shape (24,) or (24, 1), or one-hot rows of its 3 classes, shape (24, 3); squeeze the size-1 axis first: np.squeeze(y, axis=1)"
+refuses run_npy y_n131.npy "rows of shape (N, 1, 3, 1)" \
+    "y_n131.npy: byte 10: labels of shape (24, 1, 3, 1), but the model takes class indices, shape (24,) or (24, 1), or one-hot rows of its 3 classes, shape (24, 3); squeeze the size-1 axes first: np.squeeze(y, axis=(1, 3))"
 # IDX labels of dimensions (N, 3): one-hot rows of bytes or of floats
 accepts run_idx y.idx "" "IDX class indices"
 accepts run_idx y_onehot.idx y.idx "IDX one-hot rows"
@@ -114,5 +125,7 @@ refuses run_idx y_soft.idx "IDX soft labels" \
 refuses run_idx y_two.idx "IDX rows with two 1s" \
     "y_two.idx: byte 35 (example 8): values 2 and 3 of its row are both 1, but a row of one-hot labels holds one 1 and 2 zeros"
 refuses run_idx y_wide.idx "IDX rows of 4 values for 3 classes" \
-    "y_wide.idx: byte 4: expected 1 label value per example (a class index, or a one-hot row of the classes), found 4"
-echo "one-hot labels: .npy rows of float32 and float64 and IDX rows of bytes and floats train as class indices do; soft and wide rows refused, float64 ones checked in float64"
+    "y_wide.idx: byte 4: labels of dimensions (24, 4), but the model takes class indices, dimensions (24,) or (24, 1), or one-hot rows of its 3 classes, dimensions (24, 3)"
+refuses run_idx y_n13.idx "IDX rows of dimensions (N, 1, 3)" \
+    "y_n13.idx: byte 4: labels of dimensions (24, 1, 3), but the model takes class indices, dimensions (24,) or (24, 1), or one-hot rows of its 3 classes, dimensions (24, 3); squeeze the size-1 axis first: np.squeeze(y, axis=1)"
+echo "one-hot labels: .npy rows of float32 and float64 and IDX rows of bytes and floats train as class indices do; soft, wide and (N, 1, 3) rows refused, float64 ones checked in float64"

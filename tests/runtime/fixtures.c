@@ -188,6 +188,13 @@ static bool write_npy_fixtures(const char *dir) {
               fx_npy(join(dir, "x64.npy"), "<f8", shape2, 2, x64, sizeof x64) &&
               fx_npy(join(dir, "y.npy"), "<i8", shape1, 1, y, sizeof y) &&
               fx_npy(join(dir, "y_frac.npy"), "<f8", shape1, 1, yf, sizeof yf);
+    /* One-hot rows with a size-1 axis, shape (N, 1, 10), as a (None, 1, 10) output
+     * writes them: the reference model (sparse categorical crossentropy) takes indices. */
+    static float onehot[N_EXAMPLES * 10];
+    for (int e = 0; e < N_EXAMPLES; e++)
+        onehot[e * 10 + y[e]] = 1;
+    int64_t shape_n110[] = {N_EXAMPLES, 1, 10};
+    ok = ok && fx_npy(join(dir, "y_onehot_n110.npy"), "<f4", shape_n110, 3, onehot, sizeof onehot);
     /* A header without 'shape'. */
     const char dict[] = "{'descr': '<f4', 'fortran_order': False, }\n";
     unsigned char bad[10 + sizeof dict] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, sizeof dict - 1, 0};

@@ -147,6 +147,13 @@ runtime_expect(error.npy_dtype 1
     --data ${RT_DATA}/half.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_label_fraction 1 "y_frac.npy: byte 160 \\(example 5\\): label 3.5 is not an integer class index"
     --data ${RT_DATA}/x64.npy ${RT_DATA}/y_frac.npy)
+# Labels of a shape the model does not take: the message names the shapes it takes and,
+# for one-hot rows (here with a size-1 axis), the way to class indices (before: "the
+# model needs 1 label value per example (class indices: np.argmax(y, axis=1))", which for
+# (N, 1, 10) gives all zeros).
+runtime_expect(error.npy_label_shape 1
+    "y_onehot_n110.npy: byte 10: labels of shape \\(20, 1, 10\\), but the model takes class indices, shape \\(20,\\) or \\(20, 1\\). for one-hot rows, use loss = categorical_crossentropy, or give their class indices: np.argmax\\(y.reshape\\(len\\(y\\), -1\\), axis=1\\)"
+    --data ${RT_DATA}/x32.npy ${RT_DATA}/y_onehot_n110.npy)
 runtime_expect(error.nan_loss 1 "the training loss became (NaN|infinity) at epoch 1, step [2-5]. try a lower learning rate"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --lr 1e30 --batch 4 --quiet)
 
