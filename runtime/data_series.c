@@ -25,6 +25,8 @@ typedef struct Series {
     int ncols;          /* fields per row */
     int nused;          /* F + 1, or F */
     float *rows;        /* (nrows, nused) */
+    double *targets;    /* (nrows): the target column as written, checked as a label (a class
+                           index 1.00000001 is 1 in float32), or NULL without labels */
     int *lines;         /* source line of each row */
     int64_t nrows, cap;
 } Series;
@@ -47,21 +49,24 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
 }
 
 /* One row's used columns; the first n_inputs are the inputs, indices of an embedding
- * when index_limit > 0 (the target never is). */
+ * when index_limit > 0 (the target never is). The target is kept as written too. */
 static bool read_series_row(CsvReader *r, Series *s, int n_inputs, int64_t index_limit,
                             NnrtError *err) {
     if (r->nfields != s->ncols)
         return nnrt_fail(err, "%s:%d: expected %d fields like the header, found %d", r->path, r->line,
                          s->ncols, r->nfields);
     if (s->nrows == s->cap) {
-        /* per row: its values and its line */
+        /* per row: its values, its target as written and its line */
+        bool labeled = s->nused > n_inputs;
         int64_t cap = s->cap;
         if (!nnrt_rows_grow(r->path, r->line, &cap, s->nrows + 1,
-                            (s->nused + 1) * (int64_t)sizeof(float), r->len, err) ||
+                            (s->nused + 1) * (int64_t)sizeof(float) + 8 * labeled, r->len, err) ||
             !nnrt_rows_realloc((void **)&s->rows, sizeof(float) * (size_t)(cap * s->nused),
                                r->path, r->line, cap, err) ||
             !nnrt_rows_realloc((void **)&s->lines, sizeof(int) * (size_t)cap, r->path, r->line,
-                               cap, err))
+                               cap, err) ||
+            (labeled && !nnrt_rows_realloc((void **)&s->targets, sizeof(double) * (size_t)cap,
+                                           r->path, r->line, cap, err)))
             return false;
         s->cap = cap;
     }
@@ -69,6 +74,8 @@ static bool read_series_row(CsvReader *r, Series *s, int n_inputs, int64_t index
         if (!nnrt_csv_float(r, s->cols[i], i < n_inputs ? index_limit : 0,
                             &s->rows[s->nrows * s->nused + i], err))
             return false;
+    if (s->nused > n_inputs) /* a number: nnrt_csv_float read it */
+        nnrt_csv_number(r->fields[s->cols[n_inputs]], &s->targets[s->nrows]);
     s->lines[s->nrows++] = r->line;
     return true;
 }
@@ -131,7 +138,7 @@ static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const S
             continue;
         int64_t row = i + T - 1 + h;
         t->y[i] = s->rows[row * s->nused + F];
-        if (!nnrt_label_ok(spec, t->y[i], why, sizeof why))
+        if (!nnrt_label_ok(spec, s->targets[row], why, sizeof why))
             return nnrt_fail(err, "%s:%d: target of window %lld: %s", src->features_path,
                              s->lines[row], (long long)i + 1, why);
     }
@@ -158,6 +165,7 @@ bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t,
     free(text);
     free(s.cols);
     free(s.rows);
+    free(s.targets);
     free(s.lines);
     return ok;
 }

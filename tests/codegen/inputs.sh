@@ -2,7 +2,7 @@
 # inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
-# NUL byte in a CSV, data errors' lines and columns, splits that would round to nothing, a data set too small for its
+# NUL byte in a CSV, data errors' lines and columns, a series' class targets, splits that would round to nothing, a data set too small for its
 # split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
 # and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
 # example of which fits), out of memory, trainer
@@ -238,6 +238,19 @@ printf 'train { loss = mse  epochs = 1  data = series("long.csv", inputs=["a", "
 "$nnlc" long_m.nn -o long_m || { echo "FAIL: nnlc could not compile long_m.nn"; exit 1; }
 check 1 "^long_m: error: .*long.csv: 5000 windows of 5000 steps x 2 columns need 0.2 GB of memory, more than the 0.15[0-9]* GB available; use --limit or a shorter window" \
     sh -c 'ulimit -v 150000 && exec ./long_m --quiet'
+# A series' class targets are checked as written, as a CSV file's labels are: 1.00000001
+# is no class index (before: read as float32 first, it was the class 1, and trained), and
+# 16777217 is named as written (before: "label 16777216").
+printf 't,v,c\n0,1,0\n1,2,1\n2,3,2\n3,4,1.00000001\n4,5,0\n5,6,2\n' >class_series.csv
+printf 'model class_series_m { input [3, 1] flatten() dense(3, activation=softmax) }\n' >class_series_m.nn
+printf 'train { loss = sparse_categorical_crossentropy  epochs = 1  batch = 2\n' >>class_series_m.nn
+printf '        data = series("class_series.csv", inputs=["v"], target="c", window=3) }\n' >>class_series_m.nn
+"$nnlc" class_series_m.nn -o class_series_m || { echo "FAIL: nnlc could not compile class_series_m.nn"; exit 1; }
+check 1 "class_series.csv:5: target of window 1: label 1.00000001 is not an integer class index \(expected 0..2\)" \
+    ./class_series_m --quiet
+sed 's/^3,4,1.00000001$/3,4,16777217/' class_series.csv >class_series_big.csv
+check 1 "class_series_big.csv:5: target of window 1: label 16777217 is not a class index 0..2" \
+    ./class_series_m --data class_series_big.csv --quiet
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
