@@ -8,7 +8,8 @@
  * A value given as the next argument never starts with "--": `--save --quiet` is a --save
  * without its value (it wrote a checkpoint named --quiet), an error; such a value is
  * written --save=--quiet or ./--quiet. Numbers are plain decimals: no sign but a minus,
- * no leading blank (strtoll took ' 1' and '+2').
+ * no leading blank (strtoll took ' 1' and '+2'). "--" ends the options (nothing may follow:
+ * the trainer has no operands), and an unknown option near a known one names it.
  */
 #include "cli.h"
 
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef enum {
     OPT_FLAG,    /* bool, set to true */
@@ -202,14 +204,71 @@ static const OptSpec *find_option(const char *name, size_t len) {
     return NULL;
 }
 
+/* Levenshtein distance of a[0..n) and b, letters in any case, capped for long words. */
+static int edit_distance(const char *a, size_t n, const char *b) {
+    size_t m = strlen(b);
+    if (n > 32 || m > 32)
+        return 100;
+    int prev[33], cur[33];
+    for (size_t j = 0; j <= m; j++)
+        prev[j] = (int)j;
+    for (size_t i = 1; i <= n; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= m; j++) {
+            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
+                                     tolower((unsigned char)b[j - 1]));
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof(int) * (m + 1));
+    }
+    return prev[m];
+}
+
+/* The option an unknown argument most likely meant: -h, -q, -epochs, --Epochs, --epoch, and
+ * Keras' and PyTorch scripts' --batch_size and --learning_rate; NULL when none is near
+ * (at most a third of the name's letters edited, as nnlc's "did you mean"). */
+static const OptSpec *near_option(const char *a) {
+    static const char *const aliases[][2] = {
+        {"h", "help"}, {"q", "quiet"}, {"batch_size", "batch"}, {"batch-size", "batch"},
+        {"learning_rate", "lr"}, {"learning-rate", "lr"}, {"workers", "threads"},
+    };
+    while (*a == '-')
+        a++;
+    size_t len = strcspn(a, "=");
+    for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
+        if (strlen(aliases[k][0]) == len && strncasecmp(a, aliases[k][0], len) == 0)
+            return find_option(aliases[k][1], strlen(aliases[k][1]));
+    const OptSpec *best = NULL;
+    int best_d = 100, limit = len < 3 ? 1 : len / 3 > 3 ? 3 : (int)len / 3;
+    for (int i = 0; i < N_OPTIONS; i++) {
+        int d = edit_distance(a, len, OPTIONS[i].name);
+        if (d < best_d)
+            best_d = d, best = &OPTIONS[i];
+    }
+    return len > 0 && best_d <= limit ? best : NULL;
+}
+
 /* Handles argv[*i]; advances *i past any values it consumed. Returns CLI_*. */
 static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     const char *a = argv[*i];
+    if (strcmp(a, "--") == 0) { /* the end of the options; the trainer takes no operands */
+        if (*i + 1 == argc)
+            return CLI_RUN;
+        fprintf(err, "%s: error: unexpected argument '%s' after '--' (the trainer takes "
+                "options only)\n", o->prog, argv[*i + 1]);
+        return CLI_USAGE;
+    }
     const char *eq = strchr(a, '=');
     size_t len = eq ? (size_t)(eq - a - 2) : strlen(a) - 2;
     const OptSpec *spec = strncmp(a, "--", 2) == 0 ? find_option(a + 2, len) : NULL;
     if (!spec) {
-        fprintf(err, "%s: error: unknown %s '%s'\n", o->prog, a[0] == '-' ? "option" : "argument", a);
+        const OptSpec *near = a[0] == '-' ? near_option(a) : NULL;
+        fprintf(err, "%s: error: unknown %s '%s'", o->prog, a[0] == '-' ? "option" : "argument",
+                a);
+        if (near)
+            fprintf(err, "; did you mean --%s?", near->name);
+        fputc('\n', err);
         return CLI_USAGE;
     }
     if (spec->kind == OPT_FLAG || spec->kind == OPT_OFF || spec->kind == OPT_ZERO) {

@@ -170,6 +170,17 @@ runtime_expect(data.limit 0 "ref: 7850 parameters \\(f32\\), 8 training examples
 # The command line.
 runtime_expect(cli.help 0 "--resume FILE .*continue an interrupted run" --help)
 runtime_expect(cli.unknown 2 "error: unknown option '--bogus'" --bogus)
+# An unknown option near a known one says which (before: only "unknown option"): a
+# misspelling, one dash, another case, Keras' --batch_size; '--' ends the options, and
+# the trainer takes no arguments after it (before: "unknown option '--'").
+runtime_expect(cli.unknown_near 2 "error: unknown option '--epoch'. did you mean --epochs\\?" --epoch 3)
+runtime_expect(cli.unknown_dash 2 "error: unknown option '-h'. did you mean --help\\?" -h)
+runtime_expect(cli.unknown_keras 2 "error: unknown option '--batch_size=64'. did you mean --batch\\?"
+    --batch_size=64)
+runtime_expect(cli.after_dashes 2
+    "error: unexpected argument '--quiet' after '--' \\(the trainer takes options only\\)" -- --quiet)
+runtime_expect(cli.dashes_last 0 "ref: 7850 parameters"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --epochs 1 --)
 runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 'x'" --epochs x)
 runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
 runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a file name"
