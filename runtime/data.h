@@ -112,15 +112,16 @@ bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data
  * stored as float32, or an error naming the byte, the example and the value's place in
  * its row when it is not 0 or 1 as the file stores it (float32 would make 0.99999999 a 1
  * and 1e-46 a 0): soft labels, which Keras' categorical crossentropy also takes, would
- * lose their weights as an index. float32: the file stores float32 values (the message
- * shows 0.1, not the double 0.100000001490116). */
-bool nnrt_store_one_hot(double v, bool float32, float *dst, const char *path, int64_t byte,
-                        int64_t k, int64_t per, NnrtError *err);
+ * lose their weights as an index. */
+bool nnrt_store_one_hot(double v, float *dst, const char *path, int64_t byte, int64_t k,
+                        int64_t per, NnrtError *err);
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */
 bool nnrt_float32_overflows(double v);
 /* v as printf's %g writes it, but with as many digits as it takes to read back as v
- * (16777217, not 1.67772e+07): for messages about a value. Returns buf. */
+ * (16777217, not 1.67772e+07), or for a fraction float32 holds exactly that takes more
+ * digits than float32's 9, a float32 file's value, as many as read back as that float32
+ * (0.1, not 0.10000000149011612): for messages about a value. Returns buf. */
 const char *nnrt_format_exact(char *buf, size_t size, double v);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
  * float32, or an error naming the byte and the example when float32 cannot hold it, or

@@ -350,11 +350,22 @@ int nnrt_data_kind_for(const char *path) {
 const char *nnrt_format_exact(char *buf, size_t size, double v) {
     /* %g keeps 6 digits: 16777217 was "1.67772e+07" and 4.0000001 "4", in messages saying
      * that very value is wrong. The fewest digits that read back as v say it exactly. */
-    for (int digits = 6; digits <= 17; digits++) {
+    int digits = 6;
+    for (; digits <= 17; digits++) {
         snprintf(buf, size, "%.*g", digits, v);
         if (!isfinite(v) || strtod(buf, NULL) == v)
             break;
     }
+    /* A fraction that float32 holds exactly but that takes more digits than float32 has
+     * is a float32 file's value: its 0.1 is 0.10000000149011612 as a double, and is shown
+     * as numpy shows np.float32(0.1), with the fewest digits that read back as it. */
+    float f = (float)v;
+    if (digits > 9 && isfinite(v) && (double)f == v && v != floor(v))
+        for (digits = 6; digits <= 9; digits++) {
+            snprintf(buf, size, "%.*g", digits, v);
+            if (strtof(buf, NULL) == f)
+                break;
+        }
     return buf;
 }
 
@@ -479,18 +490,8 @@ bool nnrt_label_shape_fail(const char *path, int64_t byte, const char *word, con
                      (long long)byte, word, found, takes, hint);
 }
 
-/* A float32 value of a file as few digits as read back as it (0.1, not 0.100000001). */
-static const char *format_float32(char *buf, size_t size, float v) {
-    for (int digits = 6; digits <= 9; digits++) {
-        snprintf(buf, size, "%.*g", digits, (double)v);
-        if (!isfinite(v) || strtof(buf, NULL) == v)
-            break;
-    }
-    return buf;
-}
-
-bool nnrt_store_one_hot(double v, bool float32, float *dst, const char *path, int64_t byte,
-                        int64_t k, int64_t per, NnrtError *err) {
+bool nnrt_store_one_hot(double v, float *dst, const char *path, int64_t byte, int64_t k,
+                        int64_t per, NnrtError *err) {
     /* as the file stores it: float32 makes 0.99999999 a 1 and 1e-46 a 0 */
     if (v == 0 || v == 1) {
         *dst = (float)v;
@@ -501,9 +502,7 @@ bool nnrt_store_one_hot(double v, bool float32, float *dst, const char *path, in
                      "of one-hot labels holds one 1 and %lld zeros (soft labels are not "
                      "supported: give class indices or one-hot rows)", path, (long long)byte,
                      (long long)(k / per + 1), (long long)(k % per + 1),
-                     float32 ? format_float32(shown, sizeof shown, (float)v)
-                             : nnrt_format_exact(shown, sizeof shown, v),
-                     (long long)(per - 1));
+                     nnrt_format_exact(shown, sizeof shown, v), (long long)(per - 1));
 }
 
 bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,

@@ -382,7 +382,6 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
     char shape[160];
     format_shape(shape, sizeof shape, h);
     bool all = count / (per ? per : 1) == h->dims[0];
-    bool float32 = h->kind == 'f' && h->size == 4; /* for messages: a value as stored */
     while (done < total) {
         int64_t want = total - done < CHUNK_BYTES ? total - done : CHUNK_BYTES;
         int64_t got = nnrt_gz_read(in, buf, want, err);
@@ -399,7 +398,7 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
         for (int64_t i = 0; i < got / h->size; i++) {
             int64_t k = done / h->size + i, byte = h->data_offset + k * h->size;
             double v = npy_value(buf + i * h->size, h);
-            if (one_hot ? !nnrt_store_one_hot(v, float32, &dst[k], in->path, byte, k, per, err)
+            if (one_hot ? !nnrt_store_one_hot(v, &dst[k], in->path, byte, k, per, err)
                         : !nnrt_store_float32(v, &dst[k], in->path, byte, k, per, labels,
                                               index_limit, err)) {
                 free(buf);

@@ -211,6 +211,20 @@ static void test_labels_as_stored(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "ly32.npy: byte 136 (example 3): label 16777217 is not a class "
                              "index 0..2 (the model has 3 classes)");
+    /* a float32 file's 0.1 is shown as 0.1, as numpy shows it (before: the double it is,
+     * 0.10000000149011612); a float64 value keeps its own digits */
+    float yf32[3] = {0, 0.1f, 1};
+    fx_npy(tmp("lyf32.npy"), "<f4", yshape, 1, yf32, sizeof yf32);
+    src.labels_path = tmp("lyf32.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lyf32.npy: byte 132 (example 2): label 0.1 is not an integer class "
+                             "index (expected 0..2)");
+    char shown[32];
+    ASSERT_TRUE(strcmp(nnrt_format_exact(shown, sizeof shown, 2.0000001), "2.0000001") == 0);
+    ASSERT_TRUE(strcmp(nnrt_format_exact(shown, sizeof shown, 0.99999999), "0.99999999") == 0);
+    ASSERT_TRUE(strcmp(nnrt_format_exact(shown, sizeof shown, (double)nextafterf(1, 2)),
+                       "1.0000001") == 0);
+    ASSERT_TRUE(strcmp(nnrt_format_exact(shown, sizeof shown, 16777217), "16777217") == 0);
     const char *text = "a,b,c,d,y\n1,2,3,4,0\n5,6,7,8,1.00000001\n9,10,11,12,2\n";
     fx_write(tmp("lab.csv"), text, strlen(text), false);
     NnrtDataSource csv = {.kind = NNRT_DATA_CSV, .features_path = tmp("lab.csv"), .scale = 1,
