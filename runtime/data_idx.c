@@ -82,8 +82,8 @@ static bool read_header(GzIn *in, IdxHeader *h, NnrtError *err) {
         bool text = true;
         for (int i = 0; i < 4; i++)
             text = text && (isprint(m[i]) || m[i] == '\t' || m[i] == '\r' || m[i] == '\n');
-        return nnrt_fail(err, "%s: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08..0E, "
-                         "ND >= 1), found %02x %02x %02x %02x%s",
+        return nnrt_fail(err, "%s: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08, 09 "
+                         "or 0B..0E, ND >= 1), found %02x %02x %02x %02x%s",
                          in->path, m[0], m[1], m[2], m[3],
                          text ? "; the file looks like text: the format follows the name, and a "
                                 "CSV file's name must end in .csv (or .csv.gz); in a model, use "

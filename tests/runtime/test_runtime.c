@@ -144,6 +144,11 @@ static void test_idx_errors(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "m.idx: byte 0: not an IDX file");
     ASSERT_CONTAINS(err.msg, "found 00 00 07 03");
+    /* type 0A, inside the range the message gave (08..0E), is none of IDX's */
+    fx_write(tmp("m.idx"), "\x00\x00\x0a\x03zzzzzzzzzzzz", 16, false);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "m.idx: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08, "
+                             "09 or 0B..0E, ND >= 1), found 00 00 0a 03");
 }
 
 /* ---- .npy ---- */
