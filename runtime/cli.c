@@ -163,7 +163,12 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
             *(double *)field = x;
             return true;
         }
-        fprintf(err, "%s: error: --%s expects a positive number, got '%s'\n", opt->prog, o->name, v);
+        /* 1e400 and 1e-400 are positive numbers, but no double's: say why they are refused */
+        bool range = plain_number(v, true) && !*end && errno == ERANGE && !strpbrk(v, "xX") &&
+                     *v != '-';
+        fprintf(err, "%s: error: --%s expects a positive number, got '%s'%s\n", opt->prog, o->name,
+                v, !range ? "" : fabs(x) > 1 ? ", beyond a double's range (about 1.8e308)"
+                                             : ", too small for a double (about 2.2e-308 at least)");
         return false;
     }
     if (o->kind == OPT_U64) {

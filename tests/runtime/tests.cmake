@@ -181,6 +181,13 @@ runtime_expect(cli.after_dashes 2
     "error: unexpected argument '--quiet' after '--' \\(the trainer takes options only\\)" -- --quiet)
 runtime_expect(cli.dashes_last 0 "ref: 7850 parameters"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --epochs 1 --)
+# 1e400 is a positive number, but no double: the refusal says why (before: only "expects a
+# positive number").
+runtime_expect(cli.lr_range 2
+    "error: --lr expects a positive number, got '1e400', beyond a double's range \\(about 1.8e308\\)"
+    --lr 1e400)
+runtime_expect(cli.lr_tiny 2 "error: --lr expects a positive number, got '1e-400', too small for a double"
+    --lr 1e-400)
 runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 'x'" --epochs x)
 runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
 runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a file name"
