@@ -186,6 +186,11 @@ void nnrt_csv_free(CsvReader *r);
 int nnrt_csv_next(CsvReader *r, NnrtError *err);
 /* Index of the header column called name, or -1. */
 int nnrt_csv_column(char **header, int n, const char *name);
+/* For a name no column has: "; column 3 is 'Species' (names match exactly, as in pandas)"
+ * when one differs only in case or blanks around it, else " (the header: 'a', 'b', …)"
+ * (its first 6 names). Returns buf. */
+const char *nnrt_csv_column_hint(char **header, int n, const char *name, char *buf,
+                                 size_t size);
 /* A finite number filling the whole field (surrounding spaces allowed). */
 bool nnrt_csv_number(const char *field, double *v);
 /* Whether strtod would read field but nnrt_csv_number does not (0x10, inf, nan), and a

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- tokenizer ---- */
 
@@ -176,6 +177,38 @@ int nnrt_csv_column(char **header, int n, const char *name) {
     return -1;
 }
 
+/* Whether a and b are the same but for case and surrounding blanks. */
+static bool same_loosely(const char *a, const char *b) {
+    while (isspace((unsigned char)*a))
+        a++;
+    while (isspace((unsigned char)*b))
+        b++;
+    size_t n = strlen(a), m = strlen(b);
+    while (n > 0 && isspace((unsigned char)a[n - 1]))
+        n--;
+    while (m > 0 && isspace((unsigned char)b[m - 1]))
+        m--;
+    return n == m && strncasecmp(a, b, n) == 0;
+}
+
+const char *nnrt_csv_column_hint(char **header, int n, const char *name, char *buf,
+                                 size_t size) {
+    char q[NNRT_QUOTE_SIZE];
+    for (int i = 0; i < n; i++)
+        if (same_loosely(header[i], name)) {
+            snprintf(buf, size, "; column %d is '%s' (names match exactly, as in pandas)", i + 1,
+                     nnrt_quote(q, sizeof q, header[i], NNRT_QUOTE_MOST));
+            return buf;
+        }
+    size_t k = (size_t)snprintf(buf, size, " (the header: ");
+    for (int i = 0; i < n && i < 6 && k < size; i++)
+        k += (size_t)snprintf(buf + k, size - k, "%s'%s'", i ? ", " : "",
+                              nnrt_quote(q, sizeof q, header[i], 24));
+    if (k < size)
+        snprintf(buf + k, size - k, n > 6 ? ", … %d columns)" : ")", n);
+    return buf;
+}
+
 /* Length of the decimal number at s (sign, digits, '.', exponent), as pandas and numpy
  * read CSV; 0 if there is none. strtod alone would also take hex (0x10), inf and nan. */
 static size_t decimal_length(const char *s) {
@@ -298,11 +331,12 @@ static bool find_label_column(CsvLoad *c, char **header, NnrtError *err) {
             return nnrt_fail(err, "%s: the label column is named '%s', but the file is read "
                              "without a header row", src->features_path, src->csv_label);
         c->label_col = nnrt_csv_column(header, c->ncols, src->csv_label);
-        char q[NNRT_QUOTE_SIZE];
+        char hint[400];
         if (c->label_col < 0)
-            return nnrt_fail(err, "%s:1: no column named '%s' in the header (first column: '%s')",
+            return nnrt_fail(err, "%s:1: no column named '%s' in the header%s",
                              src->features_path, src->csv_label,
-                             nnrt_quote(q, sizeof q, header[0], NNRT_QUOTE_MOST));
+                             nnrt_csv_column_hint(header, c->ncols, src->csv_label, hint,
+                                                  sizeof hint));
         return true;
     }
     int idx = src->csv_label_index < 0 ? c->ncols + src->csv_label_index : src->csv_label_index;

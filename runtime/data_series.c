@@ -41,9 +41,11 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
         if (!name)
             return nnrt_fail(err, "%s: the series has no target column", src->features_path);
         s->cols[i] = nnrt_csv_column(r->fields, r->nfields, name);
+        char hint[400];
         if (s->cols[i] < 0)
-            return nnrt_fail(err, "%s:%d: no column named '%s' in the header", src->features_path,
-                             r->line, name);
+            return nnrt_fail(err, "%s:%d: no column named '%s' in the header%s",
+                             src->features_path, r->line, name,
+                             nnrt_csv_column_hint(r->fields, r->nfields, name, hint, sizeof hint));
     }
     return true;
 }

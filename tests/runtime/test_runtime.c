@@ -269,6 +269,16 @@ static void test_csv(void) {
         ASSERT_TRUE(v.n == 3 && strcmp(v.names[0], "setosa") == 0);
         nnrt_table_free(&t);
     }
+    /* A label column named in another case, or not at all: the message names the column
+     * that differs in case, or the header (before: only its first column, 'a'). */
+    src.csv_label = "Species";
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "iris.csv:1: no column named 'Species' in the header; column 2 is "
+                             "'species' (names match exactly, as in pandas)");
+    src.csv_label = "kind";
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "iris.csv:1: no column named 'kind' in the header (the header: 'a', "
+                             "'species', 'b', 'c', 'd')");
     const char *ragged = "a,b,c,d,y\n1,2,3,4,0\n1,2,3,0\n";
     fx_write(tmp("ragged.csv"), ragged, strlen(ragged), false);
     src.features_path = tmp("ragged.csv");
@@ -329,6 +339,10 @@ static void test_series(void) {
     ASSERT_NEAR(3, t.y[0], 0);
     ASSERT_NEAR(4, t.y[1], 0);
     nnrt_table_free(&t);
+    src.series_target = "T"; /* another case: named (before: no hint) */
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s.csv:1: no column named 'T' in the header; column 2 is 't' (names "
+                             "match exactly, as in pandas)");
 }
 
 /* ---- splits, standardization, loader ---- */
