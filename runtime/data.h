@@ -193,9 +193,10 @@ const char *nnrt_csv_column_hint(char **header, int n, const char *name, char *b
                                  size_t size);
 /* A finite number filling the whole field (surrounding spaces allowed). */
 bool nnrt_csv_number(const char *field, double *v);
-/* Whether strtod would read field but nnrt_csv_number does not (0x10, inf, nan), and a
- * message suffix saying so ("" otherwise). */
+/* Whether strtod would read field but nnrt_csv_number does not (0x10, inf, nan). */
 bool nnrt_csv_non_decimal(const char *field);
+/* A message suffix for a field that is no number: that CSV numbers are decimal (for 0x10,
+ * inf, nan) or written with a point (for a decimal comma, 1,5); else "". */
 const char *nnrt_csv_number_hint(const char *field);
 /* Field `col` of the current row as a float32 value, or an error naming line, column and
  * what was found (not a decimal number, beyond float32's range, or with index_limit > 0

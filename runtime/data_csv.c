@@ -299,7 +299,24 @@ bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out
     return true;
 }
 
+/* Whether field is a number written with a decimal comma, as "1,5" (a ';'-separated file
+ * from a spreadsheet in a language that writes one). */
+static bool decimal_comma(const char *field) {
+    const char *comma = strchr(field, ',');
+    if (!comma || strchr(comma + 1, ',') || !isdigit((unsigned char)comma[1]) ||
+        comma == field || !isdigit((unsigned char)comma[-1]) || strlen(field) > 60)
+        return false;
+    char point[64];
+    snprintf(point, sizeof point, "%s", field);
+    point[comma - field] = '.';
+    double v;
+    return decimal_field(point, &v) != 0;
+}
+
 const char *nnrt_csv_number_hint(const char *field) {
+    if (decimal_comma(field))
+        return " (a decimal comma: CSV numbers are written with a point, 1.5, as pandas reads "
+               "them unless told decimal=',')";
     return nnrt_csv_non_decimal(field) ? " (CSV values are decimal numbers, as pandas reads them: "
                                          "no hex, inf or nan)" : "";
 }

@@ -309,6 +309,15 @@ static void test_csv(void) {
     src.features_path = tmp("cr_ragged.csv");
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "cr_ragged.csv:3: expected 5 fields like the header, found 4");
+    /* a decimal comma (a ';'-separated spreadsheet export): said so (before: only
+     * "expected a number, found '1,5'") */
+    const char *comma = "a;b;c;d;y\n1;2,5;3;4;setosa\n";
+    fx_write(tmp("comma.csv"), comma, strlen(comma), false);
+    src.features_path = tmp("comma.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "comma.csv:2: column 2: expected a number, found '2,5' (a decimal "
+                             "comma: CSV numbers are written with a point, 1.5, as pandas reads "
+                             "them unless told decimal=',')");
     nnrt_vocab_free(&v);
 }
 
