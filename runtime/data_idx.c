@@ -8,7 +8,6 @@
  */
 #include "data.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,18 +76,11 @@ static bool read_header(GzIn *in, IdxHeader *h, NnrtError *err) {
     h->type = m[2];
     h->ndims = m[3];
     h->elem_bytes = idx_elem_bytes(h->type);
-    if (m[0] != 0 || m[1] != 0 || h->elem_bytes == 0 || h->ndims < 1) {
-        /* A CSV file under another name (data.txt) is the usual cause: say so. */
-        bool text = true;
-        for (int i = 0; i < 4; i++)
-            text = text && (isprint(m[i]) || m[i] == '\t' || m[i] == '\r' || m[i] == '\n');
+    if (m[0] != 0 || m[1] != 0 || h->elem_bytes == 0 || h->ndims < 1)
+        /* a CSV file under another name (data.txt) is the usual cause: said so */
         return nnrt_fail(err, "%s: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08, 09 "
                          "or 0B..0E, ND >= 1), found %02x %02x %02x %02x%s",
-                         in->path, m[0], m[1], m[2], m[3],
-                         text ? "; the file looks like text: the format follows the name, and a "
-                                "CSV file's name must end in .csv (or .csv.gz); in a model, use "
-                                "the csv(...) source" : "");
-    }
+                         in->path, m[0], m[1], m[2], m[3], nnrt_looks_like(m, 4));
     if (h->ndims > IDX_MAX_DIMS)
         return nnrt_fail(err, "%s: byte 3: %d dimensions, at most %d are supported", in->path,
                          h->ndims, IDX_MAX_DIMS);

@@ -4,6 +4,7 @@
  */
 #include "data.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -333,6 +334,27 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
     *text = buf;
     *len = n;
     return true;
+}
+
+const char *nnrt_looks_like(const unsigned char *b, size_t n) {
+#define FORMAT_RULE "a data source's format follows its features file's name (.npy, .csv, " \
+                    "else IDX), and its labels file is read in that format"
+    if (n >= 4 && memcmp(b, "\x93NUM", 4) == 0)
+        return "; the file is a NumPy .npy array: " FORMAT_RULE;
+    if (n >= 4 && memcmp(b, "PK\x03\x04", 4) == 0)
+        return "; the file is a ZIP archive (NumPy's np.savez writes .npz ones): save each array "
+               "with np.save(\"x.npy\", x)";
+    if (n >= 4 && b[0] == 0 && b[1] == 0 && b[2] && strchr("\x08\x09\x0b\x0c\x0d\x0e", b[2]) &&
+        b[3] >= 1 && b[3] <= 8)
+        return "; the file looks like IDX (the MNIST format): " FORMAT_RULE;
+#undef FORMAT_RULE
+    bool text = n >= 4;
+    for (size_t i = 0; i < n && i < 4; i++)
+        text = text && (isprint(b[i]) || b[i] == '\t' || b[i] == '\r' || b[i] == '\n');
+    if (text)
+        return "; the file looks like text: the format follows the name, and a CSV file's name "
+               "must end in .csv (or .csv.gz); in a model, use the csv(...) source";
+    return "";
 }
 
 int nnrt_data_kind_for(const char *path) {

@@ -309,8 +309,12 @@ static bool read_npy_header(GzIn *in, NpyHeader *h, NnrtError *err) {
     int64_t got = nnrt_gz_read(in, pre, 10, err);
     if (got < 0)
         return false;
+    if (got >= 6 && got < 10 && memcmp(pre, "\x93NUMPY", 6) == 0)
+        return nnrt_fail(err, "%s: byte %lld: the file ends inside the .npy header's first 10 "
+                         "bytes", in->path, (long long)got);
     if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
-        return nnrt_fail(err, "%s: byte 0: not a .npy file: expected the magic \\x93NUMPY", in->path);
+        return nnrt_fail(err, "%s: byte 0: not a .npy file: expected the magic \\x93NUMPY%s",
+                         in->path, nnrt_looks_like(pre, (size_t)got));
     int major = pre[6];
     int64_t hlen = pre[8] | pre[9] << 8, pre_len = 10;
     if (major >= 2) {

@@ -189,6 +189,36 @@ static void test_npy(void) {
     src.features_path = tmp("h.npy");
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "h.npy: byte 10: the header lacks 'fortran_order'");
+    /* A file in another format than its name says is named for what it is (before: only
+     * the magic expected); a .npy file cut inside its first 10 bytes is cut, not other. */
+    fx_write(tmp("cut.npy"), "\x93NUMPY\x01\x00", 8, false);
+    src.features_path = tmp("cut.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "cut.npy: byte 8: the file ends inside the .npy header's first 10 "
+                             "bytes");
+    fx_write(tmp("zip.npy"), "PK\x03\x04zzzzzzzzzzzzzz", 18, false);
+    src.features_path = tmp("zip.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "zip.npy: byte 0: not a .npy file: expected the magic \\x93NUMPY; "
+                             "the file is a ZIP archive (NumPy's np.savez writes .npz ones): save "
+                             "each array with np.save(\"x.npy\", x)");
+    src.features_path = tmp("x4.npy");
+    src.labels_path = tmp("y.idx"); /* IDX labels for .npy features: read as .npy */
+    uint8_t y8[3] = {2, 0, 1};
+    int ydims[] = {3};
+    fx_idx_u8(tmp("y.idx"), y8, ydims, 1, false);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "y.idx: byte 0: not a .npy file: expected the magic \\x93NUMPY; the "
+                             "file looks like IDX (the MNIST format): a data source's format "
+                             "follows its features file's name (.npy, .csv, else IDX), and its "
+                             "labels file is read in that format");
+    NnrtDataSource idx = {.kind = NNRT_DATA_IDX, .features_path = tmp("x4.bin"), .scale = 1,
+                          .labels_path = tmp("y.npy")};
+    fx_npy(tmp("x4.bin"), "<f4", shape, 3, x4, sizeof x4);
+    ASSERT_TRUE(!nnrt_read_source(&idx, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "x4.bin: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08, "
+                             "09 or 0B..0E, ND >= 1), found 93 4e 55 4d; the file is a NumPy .npy "
+                             "array: a data source's format follows its features file's name");
 }
 
 /* A label is checked as the file stores it: 2.0000001 (float64) and 16777217 (int32) are
