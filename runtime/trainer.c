@@ -512,9 +512,31 @@ static bool end_of_epoch(Trainer *t, int epoch, double monitored) {
     return stop;
 }
 
+/* Whether the weights are finite after an epoch. Each step checks its loss, which comes
+ * before its update: the last update of an epoch can make a weight infinite with every
+ * loss finite, and the save after the epoch then replaced the last good checkpoint with
+ * one that cannot be loaded. */
+static bool weights_finite(const Trainer *t, int epoch, NnrtError *err) {
+    const NnrtModel *m = t->m;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const NnrtTensor *w = &m->tensors[i];
+        for (int64_t k = 0; k < w->size; k++) {
+            double v = nnrt_get(t->params, m->elem_size, w->offset + k);
+            if (!isfinite(v))
+                return nnrt_fail(err, "the weights became %s in epoch %d (tensor \"%s\", element "
+                                 "%lld), though every loss was finite%s%s%s; try a lower learning "
+                                 "rate (--lr, now %g)", non_finite_name(v), epoch + 1, w->name,
+                                 (long long)k, t->opt->save ? "; " : "",
+                                 t->opt->save ? t->opt->save : "",
+                                 t->opt->save ? " is left as it was" : "", t->last_lr);
+        }
+    }
+    return true;
+}
+
 static bool run_epoch(Trainer *t, int epoch, bool *stop, NnrtError *err) {
     double start = nnrt_now();
-    if (!run_batches(t, epoch, err))
+    if (!run_batches(t, epoch, err) || !weights_finite(t, epoch, err))
         return false;
     bool has_val = t->data.val.n > 0;
     if (has_val && !nnrt_trainer_evaluate(t, &t->val_dl, &t->eval_m, err))

@@ -64,4 +64,13 @@ echo "the user's notes" > "$work/own/m.safetensors.tmp"
     { echo "FAIL: a failed --save removed or replaced the user's m.safetensors.tmp"; exit 1; }
 [ "$(ls "$work/own")" = "$(printf 'm.safetensors\nm.safetensors.tmp')" ] ||
     { echo "FAIL: a failed --save left other files: $(ls "$work/own")"; exit 1; }
-echo "checkpoint: evaluate/predict from --load, mismatches named, truncated and NaN files refused, the user's CK.tmp kept"
+# Weights that diverge in the last step of an epoch (one batch an epoch here), whose loss
+# came before the update and was finite, are not saved: the checkpoint stays as it was
+# and loads (before: replaced by one holding infinity, which --load refuses).
+cp "$ck" "$work/diverge.safetensors"
+"$here/expect.sh" 1 "error: the weights became (-?infinity|NaN) in epoch 1 \(tensor \"[^\"]+\", element [0-9]+\), though every loss was finite; .*diverge.safetensors is left as it was; try a lower learning rate" \
+    "$small" --data "$data/imgs.idx" "$data/labels.idx" --load "$work/diverge.safetensors" \
+    --save "$work/diverge.safetensors" --batch 100 --epochs 3 --lr 1e300 --quiet
+cmp -s "$ck" "$work/diverge.safetensors" ||
+    { echo "FAIL: a diverged run replaced the checkpoint"; exit 1; }
+echo "checkpoint: evaluate/predict from --load, mismatches named, truncated and NaN files refused, the user's CK.tmp kept, diverged weights not saved"
