@@ -512,10 +512,10 @@ static bool end_of_epoch(Trainer *t, int epoch, double monitored) {
     return stop;
 }
 
-/* Whether the weights are finite after an epoch. Each step checks its loss, which comes
- * before its update: the last update of an epoch can make a weight infinite with every
- * loss finite, and the save after the epoch then replaced the last good checkpoint with
- * one that cannot be loaded. */
+/* Whether the weights and the optimizer state are finite after an epoch. Each step
+ * checks its loss, which comes before its update: the last update of an epoch can make a
+ * weight infinite with every loss finite, and the save after the epoch then replaced the
+ * last good checkpoint with one that cannot be loaded (or resumed). */
 static bool weights_finite(const Trainer *t, int epoch, NnrtError *err) {
     const NnrtModel *m = t->m;
     for (int i = 0; i < m->n_tensors; i++) {
@@ -530,6 +530,19 @@ static bool weights_finite(const Trainer *t, int epoch, NnrtError *err) {
                                  t->opt->save ? t->opt->save : "",
                                  t->opt->save ? " is left as it was" : "", t->last_lr);
         }
+    }
+    /* an overflowed running average (RMSprop's, Adam's: squared gradients beyond float32)
+     * leaves the weights finite but stops their updates, and --resume refuses it */
+    for (int64_t k = 0; k < m->opt_state_size; k++) {
+        double v = nnrt_get(t->opt_state, m->elem_size, k);
+        if (!isfinite(v))
+            return nnrt_fail(err, "the optimizer state became %s in epoch %d (element %lld of "
+                             "%s's), though every loss was finite: the gradients are beyond "
+                             "the model's precision (data of an extreme scale? standardize it)"
+                             "%s%s%s", non_finite_name(v), epoch + 1, (long long)k,
+                             m->optimizer ? m->optimizer : "the optimizer",
+                             t->opt->save ? "; " : "", t->opt->save ? t->opt->save : "",
+                             t->opt->save ? " is left as it was" : "");
     }
     return true;
 }

@@ -2,7 +2,7 @@
 # inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
-# NUL byte in a CSV, data errors' lines and columns, a series' class targets, splits that would round to nothing, a data set too small for its
+# NUL byte in a CSV, data errors' lines and columns, a series' class targets, an overflowed optimizer state, splits that would round to nothing, a data set too small for its
 # split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
 # and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
 # example of which fits), out of memory, trainer
@@ -251,6 +251,14 @@ check 1 "class_series.csv:5: target of window 1: label 1.00000001 is not an inte
 sed 's/^3,4,1.00000001$/3,4,16777217/' class_series.csv >class_series_big.csv
 check 1 "class_series_big.csv:5: target of window 1: label 16777217 is not a class index 0..2" \
     ./class_series_m --data class_series_big.csv --quiet
+# Features of 1e20 overflow RMSprop's running average of squared gradients (float32) with
+# every loss finite: the updates stop, and --resume refuses the state. The run now stops
+# there, before the save (before: exit 0, a checkpoint that cannot be resumed).
+awk 'BEGIN { print "a,b,c,y"; for (i = 0; i < 8; i++) printf "%de20,%de20,1,%d\n", i, 7 - i, i % 2 }' >extreme.csv
+rm -f extreme.safetensors
+check 1 "error: the optimizer state became infinity in epoch 1 \(element [0-9]+ of rmsprop's\), though every loss was finite: the gradients are beyond the model's precision \(data of an extreme scale\? standardize it\); extreme.safetensors is left as it was" \
+    ./relu_m --data extreme.csv --save extreme.safetensors --quiet
+[ ! -e extreme.safetensors ] || fail "a checkpoint of an overflowed optimizer state was saved"
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
