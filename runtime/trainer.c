@@ -695,6 +695,22 @@ static void predict_row(const Trainer *t, int64_t row, const void *o, FILE *out)
     fprintf(out, "\n");
 }
 
+/* A prediction that is NaN or infinite (features of 1e38 overflow inside the model) would
+ * print "-nan" and the class 0 as if it were one: an error naming the example instead, as
+ * --evaluate's loss is. */
+static bool outputs_finite(const Trainer *t, const void *o, const char *path, int64_t row,
+                           NnrtError *err) {
+    for (int64_t k = 0; k < t->m->n_outputs; k++) {
+        double v = nnrt_get(o, t->m->elem_size, k);
+        if (!isfinite(v))
+            return nnrt_fail(err, "%s: example %lld (row %lld of the predictions): the model's "
+                             "output %lld is %s (the example has extreme values, or the weights "
+                             "do)", path, (long long)row + 1, (long long)row, (long long)k,
+                             non_finite_name(v));
+    }
+    return true;
+}
+
 bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *err) {
     Table tab;
     if (!nnrt_data_load_predict(&tab, t->m, path, t->opt->limit, &t->stats, err))
@@ -708,14 +724,19 @@ bool nnrt_trainer_predict(Trainer *t, const char *path, FILE *out, NnrtError *er
     nnrt_loader_init(&dl, &ds, t->m, t->opt->batch, false, NULL, 0);
     predict_header(t, out);
     int64_t rows, done = 0;
-    while ((rows = nnrt_loader_next(&dl)) > 0) {
+    bool ok = true;
+    while (ok && (rows = nnrt_loader_next(&dl)) > 0) {
         set_batch(t, &dl, rows, 0);
         t->m->forward(&t->ctx);
-        for (int64_t i = 0; i < rows; i++)
-            predict_row(t, done + i, (const char *)t->out + i * t->m->n_outputs * t->m->elem_size, out);
+        for (int64_t i = 0; ok && i < rows; i++) {
+            const char *o = (const char *)t->out + i * t->m->n_outputs * t->m->elem_size;
+            ok = outputs_finite(t, o, path, done + i, err);
+            if (ok)
+                predict_row(t, done + i, o, out);
+        }
         done += rows;
     }
     nnrt_loader_free(&dl);
     nnrt_table_free(&tab);
-    return true;
+    return ok;
 }

@@ -2,7 +2,7 @@
 # inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
-# NUL byte in a CSV, data errors' lines and columns, a series' class targets, an overflowed optimizer state, splits that would round to nothing, a data set too small for its
+# NUL byte in a CSV, data errors' lines and columns, a series' class targets, an overflowed optimizer state and prediction, splits that would round to nothing, a data set too small for its
 # split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
 # and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
 # example of which fits), out of memory, trainer
@@ -259,6 +259,11 @@ rm -f extreme.safetensors
 check 1 "error: the optimizer state became infinity in epoch 1 \(element [0-9]+ of rmsprop's\), though every loss was finite: the gradients are beyond the model's precision \(data of an extreme scale\? standardize it\); extreme.safetensors is left as it was" \
     ./relu_m --data extreme.csv --save extreme.safetensors --quiet
 [ ! -e extreme.safetensors ] || fail "a checkpoint of an overflowed optimizer state was saved"
+# A prediction that overflows inside the model (features of 3e38) is an error naming the
+# example, as --evaluate's NaN loss is (before: "-nan" probabilities and the class 0).
+printf 'a,b,c\n1,2,3\n3e38,-3e38,3e38\n' >extreme_predict.csv
+check 1 "error: extreme_predict.csv: example 2 \(row 1 of the predictions\): the model's output [01] is (NaN|-?infinity) \(the example has extreme values, or the weights do\)" \
+    ./relu_m --load ck.safetensors --predict extreme_predict.csv
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
