@@ -288,6 +288,12 @@ static bool train_step(Trainer *t, int epoch, int64_t rows, NnrtError *err) {
     c->lr = t->last_lr = nnrt_sched_lr(&t->sched, epoch, c->step);
     m->forward(c);
     double loss = m->loss_fn(c);
+    /* before this run's first update the learning rate is not the cause */
+    if (!isfinite(loss) && t->state.step == t->first_step)
+        return nnrt_fail(err, "the training loss is %s at epoch %d, step %lld, before this run "
+                         "made any update: the batch's examples have extreme values "
+                         "(standardize the data?), or the weights do", non_finite_name(loss),
+                         epoch + 1, (long long)c->step);
     if (!isfinite(loss))
         return nnrt_fail(err, "the training loss became %s at epoch %d, step %lld; try a lower "
                          "learning rate (--lr, now %g)", non_finite_name(loss), epoch + 1,
@@ -628,6 +634,7 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
                "%d epochs); nothing to train.\n", t->state.epoch, t->es.wait);
     if (!open_history(t, err))
         return false;
+    t->first_step = t->state.step;
     bool stop = stopped;
     int first = t->state.epoch;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)

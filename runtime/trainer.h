@@ -50,6 +50,7 @@ typedef struct Trainer {
     Schedule sched;
     EarlyStop es;
     TrainState state;
+    int64_t first_step;    /* state.step when this run's training began (after --resume) */
     double last_lr;        /* lr of the latest update, for the history */
     Progress progress;
     FILE *history;

@@ -2,7 +2,7 @@
 # inputs.sh NNLC WORK_DIR — a generated trainer facing inputs it must refuse or handle:
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
-# NUL byte in a CSV, data errors' lines and columns, a series' class targets, an overflowed optimizer state and prediction, splits that would round to nothing, a data set too small for its
+# NUL byte in a CSV, data errors' lines and columns, a series' class targets, an overflowed optimizer state, prediction and first loss, splits that would round to nothing, a data set too small for its
 # split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
 # and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
 # example of which fits), out of memory, trainer
@@ -264,6 +264,11 @@ check 1 "error: the optimizer state became infinity in epoch 1 \(element [0-9]+ 
 printf 'a,b,c\n1,2,3\n3e38,-3e38,3e38\n' >extreme_predict.csv
 check 1 "error: extreme_predict.csv: example 2 \(row 1 of the predictions\): the model's output [01] is (NaN|-?infinity) \(the example has extreme values, or the weights do\)" \
     ./relu_m --load ck.safetensors --predict extreme_predict.csv
+# A NaN loss at the run's first step, before any update, is the data's (or the loaded
+# weights'), not the learning rate's (before: "try a lower learning rate").
+printf 'a,b,c,y\n3e38,-3e38,3e38,0\n-3e38,3e38,3e38,1\n' >extreme_train.csv
+check 1 "error: the training loss is (NaN|-?infinity) at epoch 1, step 1, before this run made any update: the batch's examples have extreme values \(standardize the data\?\), or the weights do" \
+    ./relu_m --data extreme_train.csv --quiet
 # Trainer options out of range.
 check 2 "--batch expects 1 to 1048576, got '100000000'" ./relu_m --batch 100000000
 check 2 "--seed expects a whole number from 0 to 18446744073709551615, got '-1'" ./relu_m --seed -1
