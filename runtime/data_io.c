@@ -394,8 +394,10 @@ const char *nnrt_format_exact(char *buf, size_t size, double v) {
 bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
     char shown[32];
     nnrt_format_exact(shown, sizeof shown, v);
-    if (!isfinite(v)) {
-        snprintf(why, why_size, "label %s is not a number", shown);
+    if (!isfinite(v)) { /* named as the other data errors name them, not printf's "nan" */
+        snprintf(why, why_size, isnan(v) ? "label NaN is not a number"
+                                         : "label %sinfinity is not a finite number",
+                 v < 0 ? "-" : "");
         return false;
     }
     if (spec->task == NNRT_TASK_REGRESS)

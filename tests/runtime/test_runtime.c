@@ -254,6 +254,18 @@ static void test_labels_as_stored(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "lyf32.npy: byte 132 (example 2): label 0.1 is not an integer class "
                              "index (expected 0..2)");
+    /* NaN and infinity as the other data errors name them (before: "label nan", "label
+     * inf is not a number") */
+    float ynan[3] = {0, NAN, -INFINITY};
+    fx_npy(tmp("lynan.npy"), "<f4", yshape, 1, ynan, sizeof ynan);
+    src.labels_path = tmp("lynan.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lynan.npy: byte 132 (example 2): label NaN is not a number");
+    ynan[1] = 1;
+    fx_npy(tmp("lynan.npy"), "<f4", yshape, 1, ynan, sizeof ynan);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lynan.npy: byte 136 (example 3): label -infinity is not a finite "
+                             "number");
     char shown[32];
     ASSERT_TRUE(strcmp(nnrt_format_exact(shown, sizeof shown, 2.0000001), "2.0000001") == 0);
     ASSERT_TRUE(strcmp(nnrt_format_exact(shown, sizeof shown, 0.99999999), "0.99999999") == 0);
