@@ -115,8 +115,9 @@ static void product_tile(LB *lb, const Product *pr, LExpr *q, int nr, LExpr *j0,
         s_let(lb, x_names[k], at(lb, pr->A, e_add(lb, q, e_int(lb, k)), ai, K));
     j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
-    LExpr *mrow = pr->m_base ? e_add(lb, pr->m_base, e_mul(lb, e_var(lb, i), e_int(lb, pr->m_stride)))
-                             : e_add(lb, e_mul(lb, ai, e_int(lb, N)), j0);
+    LExpr *mrow = pr->m_base
+                      ? e_add(lb, pr->m_base, e_mul(lb, e_var(lb, i), e_int(lb, pr->m_stride)))
+                      : e_add(lb, e_mul(lb, ai, e_int(lb, N)), j0);
     LExpr *m = e_load(lb, pr->M, e_add(lb, mrow, e_var(lb, j)));
     for (int k = 0; k < nr; k++)
         s_accum(lb, pr->out, e_add(lb, orow[k], e_var(lb, j)),
@@ -504,8 +505,8 @@ static void dweight_row(LB *lb, const Buf *A, DzRead dZ, const Buf *dW, LExpr *d
     LStmt *j = for_begin(lb, "j", e_int(lb, nb));
     j->vector = true;
     LExpr *zrow = e_mul(lb, r, e_int(lb, dZ.stride));
-    LExpr *dz = e_load(lb, dZ.buf, e_add(lb, dZ.base ? e_add(lb, dZ.base, zrow) : e_add(lb, zrow, j0),
-                                         e_var(lb, j)));
+    LExpr *zcol = dZ.base ? e_add(lb, dZ.base, zrow) : e_add(lb, zrow, j0);
+    LExpr *dz = e_load(lb, dZ.buf, e_add(lb, zcol, e_var(lb, j)));
     for (int k = 0; k < ti; k++) {
         LExpr *idx = e_add(lb, e_add(lb, e_mul(lb, e_add(lb, i0, e_int(lb, k)), e_int(lb, N)), j0),
                            e_var(lb, j));
@@ -553,7 +554,8 @@ typedef struct DweightRows {
 
 static void dweight_rows_tile(LB *lb, const void *arg, LExpr *j0, int64_t width) {
     const DweightRows *t = arg;
-    dweight_tile(lb, t->A, (DzRead){t->dZ, NULL, t->N}, t->dW, t->dw_off, t->i0, t->ti, j0, width, t->q, t->np, t->K,
+    dweight_tile(lb, t->A, (DzRead){t->dZ, NULL, t->N}, t->dW, t->dw_off, t->i0, t->ti, j0,
+                 width, t->q, t->np, t->K,
                  t->N, t->W, t->l2, t->set);
 }
 
@@ -739,12 +741,12 @@ static void dweight_split(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, con
         sum_parts(lb, db, db_parts, S, N, NULL, 0, false);
 }
 
-/* A dense layer's dW whose rows are too wide for L1 (the forward's split_pack_rows: N >
- * 512 floats). Its tiles read dZ a column tile at a time, and in place that tile's rows
- * are N elements apart (4 KB for bench/models/mlp_1024.nn's 1024 columns), so they fall
- * in the same few sets of L1 and every tile of 4 rows of dW re-read them from L2. So dZ
- * is first copied column tile by column tile to scratch.partial, each tile's B rows
- * contiguous, and the tiles of dW, in blocks of IBS tiles of rows, read it there:
+/* A dense layer's dW whose column tiles of dZ cannot stay in L1 (dweight_packs_dz). Its
+ * tiles read dZ a column tile at a time, and in place that tile's rows are N elements
+ * apart (4 KB for bench/models/mlp_1024.nn's 1024 columns), so they fall in the same few
+ * sets of L1 and every tile of 4 rows of dW re-read them from L2. So dZ is first copied
+ * column tile by column tile to scratch.partial, each tile's B rows contiguous, and the
+ * tiles of dW, in blocks of IBS tiles of rows, read it there:
  *   parallel for r in 0..B: for each column tile jb: pack[jb][r, :] = dZ[r, jb's columns]
  *   parallel for ibb in 0..K/(TI·IBS) (+ 1: db):
  *     for each column tile jb:
