@@ -329,8 +329,9 @@ static void split_part_packed(LB *lb, const Product *part, LExpr *s, int S, int6
     int64_t N = part->N, tn = gemm_tile_columns(N);
     const Buf *pack = buf_work_fixed(lb, arena_printf(lb->a, "%s.pack", part->M->name),
                                      (Shape){3, {S, kb, tn}});
-    s_comment(lb, "column tile by column tile, each tile's rows of W copied to %s (%lld KB, "
-              "contiguous) and read there by every tile of examples", pack->name,
+    const char *mname = part->target ? "Wᵀ" : "W";
+    s_comment(lb, "column tile by column tile, each tile's rows of %s copied to %s (%lld KB, "
+              "contiguous) and read there by every tile of examples", mname, pack->name,
               (long long)(kb * tn * lb->p->elem_size / 1024));
     Product pr = *part;
     PackedColumns pc = {&pr, pack, e_mul(lb, s, e_int(lb, kb * tn)), kb};
@@ -356,7 +357,7 @@ static void split_part_packed(LB *lb, const Product *part, LExpr *s, int S, int6
     if (b)
         for_end(lb);
     if (rows % kb) {
-        s_comment(lb, "the part's last %lld rows of W", (long long)(rows % kb));
+        s_comment(lb, "the part's last %lld rows of %s", (long long)(rows % kb), mname);
         pr.k0 = e_add(lb, first, e_int(lb, rows - rows % kb));
         pr.k_count = e_int(lb, rows % kb);
         pc.rows = rows % kb;
@@ -378,8 +379,9 @@ static void product_split(LB *lb, const Product *pr, int S, const char *what) {
     int64_t line = 64 / lb->p->elem_size;
     int64_t K = pr->K, N = pr->N, NP = (N + line - 1) / line * line;
     const Buf *partial = buf_scratch(lb, SCRATCH_PARTIAL, S * NP);
+    const char *mname = pr->target ? "Wᵀ" : "W";
     s_comment(lb, "%s with the sum over i in %d parts, each part's rows of %s on one thread",
-              what, S, pr->target ? "Wᵀ" : "W");
+              what, S, mname);
     s_comment(lb, "%s[s, r, :] = part s of the sum, in tiles of %d rows × %lld columns",
               partial->name, TILE_R, (long long)gemm_tile_columns(N));
     LStmt *s = for_begin(lb, "s", e_int(lb, S));
@@ -397,8 +399,8 @@ static void product_split(LB *lb, const Product *pr, int S, const char *what) {
     } else if (kb > 0) {
         /* blocks of kb rows of W, each small enough to stay in L1 while every tile of
          * examples passes over it (instead of every tile streaming the part's W) */
-        s_comment(lb, "in blocks of %lld rows of W (%lld KB), each read once from L2",
-                  (long long)kb, (long long)(kb * N * lb->p->elem_size / 1024));
+        s_comment(lb, "in blocks of %lld rows of %s (%lld KB), each read once from L2",
+                  (long long)kb, mname, (long long)(kb * N * lb->p->elem_size / 1024));
         LStmt *r = for_begin(lb, "r", e_batch(lb));
         LStmt *j = for_begin(lb, "j", e_int(lb, N));
         j->vector = true;
@@ -414,7 +416,7 @@ static void product_split(LB *lb, const Product *pr, int S, const char *what) {
         product_examples(lb, &part, false);
         for_end(lb);
         if ((K / S) % kb) {
-            s_comment(lb, "the part's last %lld rows of W", (long long)((K / S) % kb));
+            s_comment(lb, "the part's last %lld rows of %s", (long long)((K / S) % kb), mname);
             part.k0 = e_add(lb, e_mul(lb, e_var(lb, s), e_int(lb, K / S)),
                             e_int(lb, K / S - (K / S) % kb));
             part.k_count = e_int(lb, (K / S) % kb);
