@@ -920,18 +920,54 @@ void gemm_dweight(LB *lb, const Buf *A, const Buf *dZ, const Buf *W, const Buf *
     for_end(lb);
 }
 
+/* Wt = Wᵀ in blocks of 16 × 16: each row of a block of W is read as one vector and its
+ * values stored down a column of Wt, so a block reads 16 lines of W and writes 16 lines of
+ * Wt, all in L1 until they are done. Gathering whole columns of W instead (16 rows per
+ * vector, from K rows N elements apart) waited on every gather: the 512 × 512 transpose
+ * of a 784 -> 512 -> 512 -> 10 MLP took 8% of its epoch, and the epoch 0.827-0.856 s
+ * against 0.754-0.776 s now (30,720 images, 1 thread). */
+enum { TRANSPOSE_BLOCK = 16 };
+
+static void transpose_block(LB *lb, const Buf *Wt, const Buf *W, LExpr *i0, int64_t rows,
+                            LExpr *j0, int64_t cols, int64_t K, int64_t N) {
+    LStmt *i = for_begin(lb, "i", e_int(lb, rows));
+    LStmt *j = for_begin(lb, "j", e_int(lb, cols));
+    j->vector = true;
+    LExpr *row = e_add(lb, i0, e_var(lb, i)), *col = e_add(lb, j0, e_var(lb, j));
+    s_store(lb, Wt, e_add(lb, e_mul(lb, col, e_int(lb, K)), row), at(lb, W, row, col, N));
+    for_end(lb);
+    for_end(lb);
+}
+
+/* The blocks of the band of `rows` rows of W from i0: every 16 columns, then the rest. */
+static void transpose_band(LB *lb, const Buf *Wt, const Buf *W, LExpr *i0, int64_t rows,
+                           int64_t K, int64_t N) {
+    int64_t T = TRANSPOSE_BLOCK;
+    if (N / T > 1) {
+        LStmt *jb = for_begin(lb, "jb", e_int(lb, N / T));
+        transpose_block(lb, Wt, W, i0, rows, e_mul(lb, e_var(lb, jb), e_int(lb, T)), T, K, N);
+        for_end(lb);
+    } else if (N / T == 1) {
+        transpose_block(lb, Wt, W, i0, rows, e_int(lb, 0), T, K, N);
+    }
+    if (N % T)
+        transpose_block(lb, Wt, W, i0, rows, e_int(lb, N - N % T), N % T, K, N);
+}
+
 const Buf *gemm_transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
     Buf *Wt = buf_work_fixed(lb, arena_printf(lb->a, "%s.T", W->name), (Shape){2, {N, K}});
-    s_comment(lb, "%s = %sᵀ, so that each row of dA is a sum of contiguous rows", Wt->name,
-              W->name);
-    LStmt *j = for_begin(lb, "j", e_int(lb, N));
-    j->parallel = true;
-    LStmt *i = for_begin(lb, "i", e_int(lb, K));
-    i->vector = true;
-    s_store(lb, Wt, e_add(lb, e_mul(lb, e_var(lb, j), e_int(lb, K)), e_var(lb, i)),
-            at(lb, W, e_var(lb, i), e_var(lb, j), N));
-    for_end(lb);
-    for_end(lb);
+    int64_t T = TRANSPOSE_BLOCK;
+    s_comment(lb, "%s = %sᵀ, so that each row of dA is a sum of contiguous rows%s", Wt->name,
+              W->name, K > T || N > T ? arena_printf(lb->a, "; in blocks of %lld × %lld",
+                                                     (long long)T, (long long)T) : "");
+    if (K / T > 0) {
+        LStmt *ib = for_begin(lb, "ib", e_int(lb, K / T));
+        ib->parallel = true;
+        transpose_band(lb, Wt, W, e_mul(lb, e_var(lb, ib), e_int(lb, T)), T, K, N);
+        for_end(lb);
+    }
+    if (K % T)
+        transpose_band(lb, Wt, W, e_int(lb, K - K % T), K % T, K, N);
     return Wt;
 }
 
