@@ -358,16 +358,23 @@ DiagNum diag_num(double v) {
     return n;
 }
 
-const char *diag_suggest(const char *word, const char *const *candidates) {
+/* The nearest candidate (the first of a tie, or NULL on a tie when unique) if close enough. */
+static const char *suggest(const char *word, const char *const *candidates, bool unique) {
     const char *best = NULL;
     int best_d = 1000;
+    bool tie = false;
     for (const char *const *c = candidates; *c; c++) {
         int dist = edit_distance(word, *c);
         if (dist < best_d) {
             best_d = dist;
             best = *c;
+            tie = false;
+        } else if (best && dist == best_d && strcmp(*c, best) != 0) {
+            tie = true;
         }
     }
+    if (unique && tie)
+        return NULL;
     /* Accept up to a third of the word's length (at least 1, at most 3 edits):
      * "conv2" -> "conv2d", "desne" -> "dense", but not "foo" -> "gru". */
     int len = (int)strlen(word);
@@ -377,6 +384,14 @@ const char *diag_suggest(const char *word, const char *const *candidates) {
     if (limit > 3)
         limit = 3;
     return best_d <= limit ? best : NULL;
+}
+
+const char *diag_suggest(const char *word, const char *const *candidates) {
+    return suggest(word, candidates, false);
+}
+
+const char *diag_suggest_unique(const char *word, const char *const *candidates) {
+    return suggest(word, candidates, true);
 }
 
 char *diag_join(char *buf, size_t size, const char *const *words) {

@@ -57,6 +57,9 @@ int utf8_decode(const char *text, size_t n, uint32_t *cp);
 /* The candidate closest to `word` by edit distance, or NULL if none is close enough
  * to be a plausible misspelling. `candidates` ends with NULL. */
 const char *diag_suggest(const char *word, const char *const *candidates);
+/* The same, but NULL when two different candidates are equally close ('f62': f32 or
+ * f64?), where a guess would mislead. */
+const char *diag_suggest_unique(const char *word, const char *const *candidates);
 
 /* A compiler bug, not a user error: prints "file.c:123: internal error: …" and aborts.
  * Use through NNLC_UNREACHABLE("…", …). */

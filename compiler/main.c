@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -111,18 +112,72 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
+/* What follows "unknown … 'v' (…)" for a value v of an option that takes one of names
+ * (NULL-terminated): "; did you mean 'loops'?", or "" when none is near. aliases maps other
+ * spellings (Keras', NumPy's) to a name; NULL-terminated as well. */
+static const char *near_value(const char *v, const char *const *names,
+                              const char *const (*aliases)[2], char *buf, size_t size) {
+    const char *near = NULL;
+    for (int i = 0; aliases && aliases[i][0] && !near; i++)
+        if (strcasecmp(v, aliases[i][0]) == 0)
+            near = aliases[i][1];
+    if (!near)
+        near = diag_suggest_unique(v, names);
+    if (near)
+        snprintf(buf, size, "; did you mean '%s'?", near);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
 static int parse_emit(const char *kind, EmitKind *out) {
     static const struct { const char *name; EmitKind kind; } kinds[] = {
         {"tokens", EMIT_TOKENS}, {"ast", EMIT_AST},   {"ir", EMIT_IR},   {"graph", EMIT_IR},
         {"dot", EMIT_DOT},       {"loops", EMIT_LOOPS}, {"llvm", EMIT_LLVM}, {"asm", EMIT_ASM},
         {"obj", EMIT_OBJ},       {"summary", EMIT_SUMMARY},
     };
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+    enum { NKINDS = sizeof kinds / sizeof kinds[0] };
+    const char *names[NKINDS + 1] = {NULL};
+    for (size_t i = 0; i < NKINDS; i++) {
         if (strcmp(kind, kinds[i].name) == 0) {
             *out = kinds[i].kind;
             return 0;
         }
-    return usage_error("unknown --emit kind '%s' (tokens, ast, ir, dot, loops, llvm, asm)", kind);
+        names[i] = kinds[i].name;
+    }
+    char near[96], msg[256];
+    snprintf(msg, sizeof msg, "unknown --emit kind '%.100s' (tokens, ast, ir, dot, loops, llvm, "
+             "asm)%s", kind, near_value(kind, names, NULL, near, sizeof near));
+    return usage_error("%s", msg);
+}
+
+static int parse_target_cpu(const char *cpu, bool *native) {
+    static const char *const names[] = {"native", "generic", NULL};
+    static const char *const aliases[][2] = {{"host", "native"}, {"x86-64", "generic"},
+                                             {"x86_64", "generic"}, {NULL, NULL}};
+    if (strcmp(cpu, "native") == 0 || strcmp(cpu, "generic") == 0) {
+        *native = strcmp(cpu, "native") == 0;
+        return 0;
+    }
+    char near[96], msg[256];
+    snprintf(msg, sizeof msg, "unknown target CPU '%.100s' (native or generic)%s", cpu,
+             near_value(cpu, names, aliases, near, sizeof near));
+    return usage_error("%s", msg);
+}
+
+static int parse_precision(const char *p, int *elem_size) {
+    static const char *const names[] = {"f32", "f64", NULL};
+    static const char *const aliases[][2] = {{"float32", "f32"}, {"float", "f32"},
+                                             {"single", "f32"},  {"float64", "f64"},
+                                             {"double", "f64"},  {NULL, NULL}};
+    if (strcmp(p, "f32") == 0 || strcmp(p, "f64") == 0) {
+        *elem_size = strcmp(p, "f32") == 0 ? 4 : 8;
+        return 0;
+    }
+    char near[96], msg[256];
+    snprintf(msg, sizeof msg, "unknown precision '%.100s' (f32 or f64)%s", p,
+             near_value(p, names, aliases, near, sizeof near));
+    return usage_error("%s", msg);
 }
 
 /* The value of a --name=N option (the name is the first name_len characters of a): a
@@ -158,6 +213,39 @@ static bool value_option(const char *a) {
         if (strcmp(a, names[i]) == 0)
             return true;
     return false;
+}
+
+/* What follows "unknown option 'a'" (next: the argument after it, or NULL): the option a
+ * most likely meant, as it would be written ("; did you mean '--emit=loops'?" for --emt=loops,
+ * '-O2' for -0 2, '-S' for -s, '--summary' for -summary), or "" when none is near. */
+static const char *near_option(const char *a, const char *next, char *buf, size_t size) {
+    static const char *const names[] = {"h", "help", "version", "o", "summary", "emit", "c",
+                                        "S", "target-cpu", "precision", "max-errors",
+                                        "parallel-min-work", "jobs", "time", NULL};
+    buf[0] = '\0';
+    bool level_next = next && next[0] >= '0' && next[0] <= '3' && !next[1];
+    if ((strcmp(a, "-O") == 0 || strcmp(a, "-0") == 0) && level_next) /* -O 2, -0 2 */
+        snprintf(buf, size, "; did you mean '-O%c'?", next[0]);
+    else if (a[0] == '-' && a[1] >= '0' && a[1] <= '3' && !a[2]) /* -2: a zero for the O */
+        snprintf(buf, size, "; did you mean '-O%c'?", a[1]);
+    else if (a[0] == '-' && (a[1] == 'O' || isdigit((unsigned char)a[1])))
+        snprintf(buf, size, "; the optimization levels are -O0, -O1, -O2 and -O3");
+    if (buf[0])
+        return buf;
+    const char *name = a + strspn(a, "-");
+    size_t len = strcspn(name, "=");
+    char word[64], dashed[80];
+    if (len == 0 || len >= sizeof word)
+        return buf;
+    memcpy(word, name, len);
+    word[len] = '\0';
+    const char *near = diag_suggest_unique(word, names);
+    if (!near || (len <= 2 && strcasecmp(word, near) != 0)) /* -x is not -c misspelled */
+        return buf;
+    snprintf(dashed, sizeof dashed, "%s%s", near[1] ? "--" : "-", near);
+    snprintf(buf, size, "; did you mean '%s%.40s'?", dashed,
+             value_option(dashed) ? name + len : ""); /* --emt=loops: --emit=loops */
+    return buf;
 }
 
 /* Sets what to produce; a second, different choice (`--summary -S`) is a usage error, not
@@ -208,19 +296,11 @@ static int parse_args(int argc, char **argv, Options *o) {
         } else if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && !a[3]) {
             o->opt_level = a[2] - '0';
         } else if (strncmp(a, "--target-cpu=", 13) == 0) {
-            if (strcmp(a + 13, "native") == 0)
-                o->native_cpu = true;
-            else if (strcmp(a + 13, "generic") == 0)
-                o->native_cpu = false;
-            else
-                return usage_error("unknown target CPU '%s' (native or generic)", a + 13);
+            if (parse_target_cpu(a + 13, &o->native_cpu))
+                return EXIT_USAGE;
         } else if (strncmp(a, "--precision=", 12) == 0) {
-            if (strcmp(a + 12, "f32") == 0)
-                o->elem_size = 4;
-            else if (strcmp(a + 12, "f64") == 0)
-                o->elem_size = 8;
-            else
-                return usage_error("unknown precision '%s' (f32 or f64)", a + 12);
+            if (parse_precision(a + 12, &o->elem_size))
+                return EXIT_USAGE;
         } else if (strncmp(a, "--max-errors=", 13) == 0) {
             if (!number_option(a, 13, 0, INT_MAX, &n))
                 return EXIT_USAGE;
@@ -241,7 +321,10 @@ static int parse_args(int argc, char **argv, Options *o) {
             snprintf(msg, sizeof msg, "%s takes its value after '=': %s=%.40s", a, a, next);
             return usage_error("%s", msg);
         } else if (a[0] == '-' && a[1]) {
-            return usage_error("unknown option '%s'", a);
+            char near[128], msg[384];
+            snprintf(msg, sizeof msg, "unknown option '%.200s'%s", a,
+                     near_option(a, i + 1 < argc ? argv[i + 1] : NULL, near, sizeof near));
+            return usage_error("%s", msg);
         } else if (o->input) {
             return usage_error("more than one input file ('%s')", a);
         } else {

@@ -30,6 +30,23 @@ expect 2 "unknown option '--frobnicate'"   -- "$nnlc" --frobnicate "$examples/ml
 expect 2 "unknown --emit kind 'pdf'"       -- "$nnlc" --emit=pdf "$examples/mlp.nn"
 expect 2 "unknown precision 'f16'"         -- "$nnlc" --precision=f16 "$examples/mlp.nn"
 expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$examples/mlp.nn"
+# A misspelled option or value names the nearest one, as written (its value kept); none
+# when two are as near ('as': ast or asm?) or the name is one letter away from another.
+expect 2 "unknown option '--emt=loops'; did you mean '--emit=loops'\?" -- "$nnlc" --emt=loops "$examples/mlp.nn"
+expect 2 "unknown option '--summmary'; did you mean '--summary'\?" -- "$nnlc" --summmary "$examples/mlp.nn"
+expect 2 "unknown option '-summary'; did you mean '--summary'\?" -- "$nnlc" -summary "$examples/mlp.nn"
+expect 2 "unknown option '-s'; did you mean '-S'\?" -- "$nnlc" -s "$examples/mlp.nn"
+expect 2 "unknown option '-x'\$"             -- "$nnlc" -x "$examples/mlp.nn"
+expect 2 "unknown option '-0'; did you mean '-O2'\?" -- "$nnlc" -0 2 "$examples/mlp.nn"
+expect 2 "unknown option '-1'; did you mean '-O1'\?" -- "$nnlc" -1 "$examples/mlp.nn"
+expect 2 "unknown option '-O4'; the optimization levels are -O0, -O1, -O2 and -O3" -- "$nnlc" -O4 "$examples/mlp.nn"
+expect 2 "unknown option '--max-error=3'; did you mean '--max-errors=3'\?" -- "$nnlc" --max-error=3 "$examples/mlp.nn"
+expect 2 "unknown --emit kind 'loop' \(.*\); did you mean 'loops'\?" -- "$nnlc" --emit=loop "$examples/mlp.nn"
+expect 2 "unknown --emit kind 'as' \(tokens, ast, ir, dot, loops, llvm, asm\)\$" -- "$nnlc" --emit=as "$examples/mlp.nn"
+expect 2 "unknown precision 'double' \(f32 or f64\); did you mean 'f64'\?" -- "$nnlc" --precision=double "$examples/mlp.nn"
+expect 2 "unknown precision 'f62' \(f32 or f64\)\$" -- "$nnlc" --precision=f62 "$examples/mlp.nn"
+expect 2 "unknown target CPU 'natve' \(native or generic\); did you mean 'native'\?" -- "$nnlc" --target-cpu=natve "$examples/mlp.nn"
+expect 2 "unknown precision 'x{100}' \(f32 or f64\)\$" -- "$nnlc" "--precision=$(printf '%0100d' 0 | tr 0 x)" "$examples/mlp.nn"
 expect 2 '-o needs a file name'            -- "$nnlc" "$examples/mlp.nn" -o
 expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examples/mlp.nn"
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
