@@ -646,6 +646,13 @@ static Node *merge_input(Builder *B, Body *body, const Expr *call, const Expr *e
     return NULL;
 }
 
+/* Is e, after concat's list of inputs where its axis goes, more inputs: a list
+ * (concat([a, b], [c])) or a tensor's name (concat([a, b], c))? */
+static bool more_inputs(Body *body, const Expr *e) {
+    const Binding *b = e->kind == EX_NAME ? scope_find(body->scope, e->str) : NULL;
+    return e->kind == EX_LIST || (b && (b->node || b->broken));
+}
+
 /* Gathers a layer's inputs: explicit `(a, b)`, or for merge layers positional names (or
  * one list of them, Keras' `add([a, b])`), or else the previous statement's tensor.
  * add and multiply take nothing else by position (`all_inputs`), so each of their
@@ -669,11 +676,16 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, boo
             n++;
         }
         (*skip_positional)++;
-        for (const Arg *arg = first->next; all_inputs && arg && !arg->key; arg = arg->next) {
-            diag_error(B->S->d, arg->loc, "%s takes its inputs in one list, and nothing after "
-                       "it by position: found %s", call->str, expr_text(B->S, arg->value));
-            diag_hint(B->S->d, arg->loc, "put every input in the list: %s([a, b, c])",
-                      call->str);
+        for (const Arg *arg = first->next; arg && !arg->key; arg = arg->next) {
+            if (!all_inputs && (arg != first->next || !more_inputs(body, arg->value)))
+                break; /* concat's axis, bound with its options (or too many of them) */
+            diag_error(B->S->d, arg->loc, "%s takes its inputs in one list, and %s: found %s",
+                       call->str, all_inputs ? "nothing after it by position"
+                                             : "its optional axis after it as a number",
+                       expr_text(B->S, arg->value));
+            diag_hint(B->S->d, arg->loc, "put every input in the list: %s([a, b, c])%s%s%s",
+                      call->str, all_inputs ? "" : ", or ", all_inputs ? "" : call->str,
+                      all_inputs ? "" : "([a, b, c], 1) for axis 1");
             broken = true;
             (*skip_positional)++;
         }
