@@ -287,6 +287,12 @@ static void set_optimizer(Train *T, const Expr *value) {
     const Expr *call;
     if (!sema_symbol(T->S, T->sc, value, "an optimizer such as adam(lr=0.001)", &name, &call))
         return;
+    if (!call && strcmp(name, "None") == 0) { /* Keras' compile(optimizer=None) */
+        diag_error(T->S->d, value->loc, "unknown optimizer 'None'");
+        diag_hint(T->S->d, value->loc, "Keras' None asks for the default: leave the optimizer "
+                  "setting out (rmsprop, as in Keras' compile())");
+        return;
+    }
     name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
     if (k < 0 && strstr(lowercase(T, name), "momentum")) /* TF 1's MomentumOptimizer */
@@ -657,6 +663,12 @@ static void set_metrics(Train *T, const Expr *value) {
         if (!sema_symbol(T->S, single ? T->sc : sc, single ? value : it,
                          "a metric such as accuracy", &name, &call))
             continue;
+        if (single && !call && strcmp(name, "None") == 0) { /* compile(metrics=None) */
+            diag_error(T->S->d, single->loc, "unknown metric 'None'");
+            diag_hint(T->S->d, single->loc, "Keras' metrics=None shows the loss alone: write "
+                      "metrics = []; leave the setting out for the default metrics");
+            continue;
+        }
         name = keras_spelling(T, name, keras_metrics,
                               sizeof keras_metrics / sizeof keras_metrics[0], metric_names);
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
