@@ -477,6 +477,16 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
         source_spelling_hint(T, key, value->loc, sema_resolve(T->S, &sc, value));
         return false;
     }
+    if (!call && strcmp(name, "None") == 0) { /* "no source": the setting left out */
+        diag_error(T->S->d, value->loc, "unknown data source 'None'");
+        if (strcmp(key, "data") == 0)
+            diag_hint(T->S->d, value->loc, "None asks for no data source here: leave the data "
+                      "setting out, and give the data to the trainer with --data");
+        else
+            diag_hint(T->S->d, value->loc, "None asks for no %s set: leave the %s setting out",
+                      key, key);
+        return false;
+    }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "data source",
                         source_names);
     if (k < 0)
@@ -612,7 +622,10 @@ static void set_split(Train *T, const Expr *value) {
                 return;
     if (r->kind != EX_LIST || n != 3) {
         diag_error(T->S->d, value->loc, "split needs three fractions [train, validation, test]");
-        diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
+        if (r->kind == EX_NAME && strcmp(r->str, "None") == 0)
+            diag_hint(T->S->d, value->loc, "None asks for no split: leave the split setting out");
+        else
+            diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
         return;
     }
     /* Fractions that add up to 1, or whole-number parts of any sum: [6, 2, 2], [2, 1, 1]
@@ -728,8 +741,15 @@ static void set_early_stopping(Train *T, const Expr *value) {
     static const char *const es_opts[] = {"patience", "min_delta", "restore_best", NULL};
     const char *name;
     const Expr *call;
-    if (!sema_symbol(T->S, sc, r, "early_stopping(patience=3)", &name, &call) ||
-        sema_lookup(T->S, r->loc, name, "early-stopping rule", es_names) < 0)
+    if (!sema_symbol(T->S, sc, r, "early_stopping(patience=3)", &name, &call))
+        return;
+    if (!call && strcmp(name, "None") == 0) {
+        diag_error(T->S->d, value->loc, "unknown early-stopping rule 'None'");
+        diag_hint(T->S->d, value->loc, "None asks for no early stopping: leave the "
+                  "early_stopping setting out, and training runs all its epochs");
+        return;
+    }
+    if (sema_lookup(T->S, r->loc, name, "early-stopping rule", es_names) < 0)
         return;
     Args A;
     if (call && !args_bind(T->S, &A, call, es_opts, 1, 0))
@@ -763,6 +783,12 @@ static void set_schedule(Train *T, const Expr *value) {
     if (!sema_symbol(T->S, T->sc, value, "a schedule such as step(every=10, factor=0.5)",
                      &name, &call))
         return;
+    if (!call && strcmp(name, "None") == 0) {
+        diag_error(T->S->d, value->loc, "unknown schedule 'None'");
+        diag_hint(T->S->d, value->loc, "None asks for no schedule: leave the schedule setting "
+                  "out (or write schedule = constant) for a constant learning rate");
+        return;
+    }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "schedule", names);
     if (k < 0)
         return;
@@ -825,6 +851,12 @@ static void set_augment(Train *T, const Expr *value) {
                          "flip(horizontal), shift(0.1), rotate(10) or noise(0.05)", &name,
                          &call))
             continue;
+        if (single && !call && strcmp(name, "None") == 0) {
+            diag_error(T->S->d, value->loc, "unknown augmentation 'None'");
+            diag_hint(T->S->d, value->loc, "None asks for no augmentation: leave the augment "
+                      "setting out (or write augment = [])");
+            continue;
+        }
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "augmentation", names);
         if (k < 0)
             continue;
@@ -898,6 +930,9 @@ static void set_classes(Train *T, const Expr *value) {
     const Expr *r = sema_resolve(T->S, &sc, value);
     if (r->kind != EX_LIST) {
         diag_error(T->S->d, value->loc, "classes needs a list of names, e.g. [\"cat\", \"dog\"]");
+        if (r->kind == EX_NAME && strcmp(r->str, "None") == 0)
+            diag_hint(T->S->d, value->loc, "None asks for the default: leave the classes "
+                      "setting out, and the classes are shown as numbers");
         return;
     }
     int n = 0;
@@ -1027,7 +1062,8 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         /* Keras' validation_data is data; a fraction is validation_split */
         bool data_only = strcmp(s->key, "validation_data") == 0;
         bool number = written_as_number(r);
-        if (r->kind == EX_CALL || r->kind == EX_NAME) {
+        bool none = r->kind == EX_NAME && strcmp(r->str, "None") == 0; /* fit()'s default */
+        if ((r->kind == EX_CALL || r->kind == EX_NAME) && !none) {
             data_source(T, s->key, v, &t->validation);
         } else if (!number) { /* "val.csv", Keras' (x_val, y_val) */
             if (data_only)
@@ -1036,7 +1072,11 @@ static void apply_setting(Train *T, int k, const Arg *s) {
             else
                 diag_error(T->S->d, v->loc, "%s must be a fraction in [0, 1) or a data source "
                            "such as csv(\"val.csv\"), found %s", s->key, expr_text(T->S, r));
-            source_spelling_hint(T, s->key, v->loc, r);
+            if (none)
+                diag_hint(T->S->d, v->loc, "None asks for no validation data, as in Keras' "
+                          "fit(): leave the %s setting out", s->key);
+            else
+                source_spelling_hint(T, s->key, v->loc, r);
         } else if (!sema_number(T->S, T->sc, v, &x)) {
             return;
         } else if (data_only) {
