@@ -690,9 +690,11 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, boo
             (*skip_positional)++;
         }
     } else if (!st->has_inputs && merge) {
-        /* add(a, b): leading positional names are the inputs. */
+        /* add(a, b): leading positional names are the inputs. A list after them mixes
+         * the two forms (concat(a, b, [c])), which merge_input says, as for add. */
         for (const Arg *arg = call->args; arg && !arg->key; arg = arg->next) {
-            if (arg->value->kind != EX_NAME && !all_inputs)
+            if (arg->value->kind != EX_NAME && !all_inputs &&
+                !(n > 0 && arg->value->kind == EX_LIST))
                 break;
             Node *t = merge_input(B, body, call, arg->value, &broken);
             if (n < max)
