@@ -33,6 +33,8 @@ typedef struct LexState {
      * sema decides (sema_slash_word). slash.line is 0 when there is none. */
     SrcLoc slash, slash_word_loc;
     const char *slash_word;
+    bool slash_neg;     /* the word follows signs that negate it: `// -heads`, `// ---2` */
+    int slash_sign_col; /* the column of the first sign before the word, 0 if none */
     /* The last comment that starts inside an open '(' or '[' and holds a ')' or ']'
      * (`dense(n // ２)`, `dense(n # 2)`): when the parser then misses that closer at the end
      * of its line, the hint says the comment took it. comment.line is 0 when there is none. */
@@ -155,7 +157,7 @@ static Arg *new_arg(ParseState *ps, const char *key, SrcLoc key_loc, Expr *value
 }
 
 /* The `// word` comment the lexer saw at the end of the line of a let's or a setting's
- * value (at `value`), as an expression (a name or a number), or NULL. Sema decides whether
+ * value (at `value`), as an expression (a name or a number, negated after `-`), or NULL. Sema decides whether
  * it was meant as a division (sema_slash_word). */
 static Expr *slash_word(ParseState *ps, YYLTYPE value, SrcLoc *slash) {
     LexState *ls = &ps->lex;
@@ -169,6 +171,14 @@ static Expr *slash_word(ParseState *ps, YYLTYPE value, SrcLoc *slash) {
         e->num = strtod(w, NULL);
         e->is_int = strspn(w, "0123456789") == strlen(w);
         e->str = e->is_int ? w : NULL;
+    }
+    if (ls->slash_neg) { /* `// -heads`: the divisor -heads, as `// -2` is in an expression */
+        SrcLoc at = ls->slash_word_loc;
+        at.len += at.col - ls->slash_sign_col;
+        at.col = ls->slash_sign_col;
+        Expr *neg = new_expr(ps, EX_NEG, at);
+        neg->lhs = e;
+        e = nest(ps, neg);
     }
     *slash = ls->slash;
     ls->slash.line = 0;

@@ -786,7 +786,7 @@ static bool numeric_value(Scope *sc, const Expr *e) {
  * or for a word like no constant (`hidden // default`), it says nothing: a division by a
  * name declared nowhere cannot be told from a one-word comment. */
 static void slash_word_near_constant(Sema *S, Scope *sc, const Expr *value, const Expr *word,
-                                     SrcLoc slash) {
+                                     bool neg, SrcLoc slash) {
     if (!numeric_value(sc, value))
         return;
     for (const ExprList *w = S->slash_warned; w; w = w->next)
@@ -811,8 +811,8 @@ static void slash_word_near_constant(Sema *S, Scope *sc, const Expr *value, cons
     const char *text = expr_text(S, value);
     diag_warning(S->d, slash, "'//' starts a comment, so '%s' is a comment here, not a "
                  "divisor of %s", word->str, text);
-    diag_hint(S->d, word->loc, "did you mean '%s'? to divide, write %s / %s; to keep the "
-              "comment, start it with #", near, text, near);
+    diag_hint(S->d, word->loc, "did you mean '%s'? to divide, write %s / %s%s; to keep the "
+              "comment, start it with #", near, text, neg ? "-" : "", near);
 }
 
 const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
@@ -821,10 +821,11 @@ const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *w
      * was this error, then "expected a data source, found (csv("d.csv") / 2)") */
     if (!word || value->kind == EX_CALL || value->kind == EX_LIST)
         return value;
-    if (word->kind == EX_NAME) {
-        const Binding *b = scope_find(sc, word->str);
+    const Expr *name = word->kind == EX_NEG ? word->lhs : word; /* `// -heads` as `// heads` */
+    if (name->kind == EX_NAME) {
+        const Binding *b = scope_find(sc, name->str);
         if (!b || !b->value) {
-            slash_word_near_constant(S, sc, value, word, slash);
+            slash_word_near_constant(S, sc, value, name, word != name, slash);
             return value;
         }
     }
