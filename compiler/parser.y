@@ -157,8 +157,8 @@ static Arg *new_arg(ParseState *ps, const char *key, SrcLoc key_loc, Expr *value
 }
 
 /* The `// word` comment the lexer saw at the end of the line of a let's or a setting's
- * value (at `value`), as an expression (a name or a number, negated after `-`), or NULL. Sema decides whether
- * it was meant as a division (sema_slash_word). */
+ * value (at `value`), as an expression (a name or a number, negated after `-`), or NULL.
+ * Sema decides whether it was meant as a division (sema_slash_word). */
 static Expr *slash_word(ParseState *ps, YYLTYPE value, SrcLoc *slash) {
     LexState *ls = &ps->lex;
     if (ls->slash.line != value.last_line || ls->slash.col < value.last_column)
