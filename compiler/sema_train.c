@@ -287,12 +287,6 @@ static void set_optimizer(Train *T, const Expr *value) {
     const Expr *call;
     if (!sema_symbol(T->S, T->sc, value, "an optimizer such as adam(lr=0.001)", &name, &call))
         return;
-    if (!call && strcmp(name, "None") == 0) { /* Keras' compile(optimizer=None) */
-        diag_error(T->S->d, value->loc, "unknown optimizer 'None'");
-        diag_hint(T->S->d, value->loc, "Keras' None asks for the default: leave the optimizer "
-                  "setting out (rmsprop, as in Keras' compile())");
-        return;
-    }
     name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
     if (k < 0 && strstr(lowercase(T, name), "momentum")) /* TF 1's MomentumOptimizer */
@@ -477,16 +471,6 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
         source_spelling_hint(T, key, value->loc, sema_resolve(T->S, &sc, value));
         return false;
     }
-    if (!call && strcmp(name, "None") == 0) { /* "no source": the setting left out */
-        diag_error(T->S->d, value->loc, "unknown data source 'None'");
-        if (strcmp(key, "data") == 0)
-            diag_hint(T->S->d, value->loc, "None asks for no data source here: leave the data "
-                      "setting out, and give the data to the trainer with --data");
-        else
-            diag_hint(T->S->d, value->loc, "None asks for no %s set: leave the %s setting out",
-                      key, key);
-        return false;
-    }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "data source",
                         source_names);
     if (k < 0)
@@ -622,10 +606,7 @@ static void set_split(Train *T, const Expr *value) {
                 return;
     if (r->kind != EX_LIST || n != 3) {
         diag_error(T->S->d, value->loc, "split needs three fractions [train, validation, test]");
-        if (r->kind == EX_NAME && strcmp(r->str, "None") == 0)
-            diag_hint(T->S->d, value->loc, "None asks for no split: leave the split setting out");
-        else
-            diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
+        diag_hint(T->S->d, value->loc, "for example split = [0.6, 0.2, 0.2]");
         return;
     }
     /* Fractions that add up to 1, or whole-number parts of any sum: [6, 2, 2], [2, 1, 1]
@@ -676,12 +657,6 @@ static void set_metrics(Train *T, const Expr *value) {
         if (!sema_symbol(T->S, single ? T->sc : sc, single ? value : it,
                          "a metric such as accuracy", &name, &call))
             continue;
-        if (single && !call && strcmp(name, "None") == 0) { /* compile(metrics=None) */
-            diag_error(T->S->d, single->loc, "unknown metric 'None'");
-            diag_hint(T->S->d, single->loc, "Keras' metrics=None shows the loss alone: write "
-                      "metrics = []; leave the setting out for the default metrics");
-            continue;
-        }
         name = keras_spelling(T, name, keras_metrics,
                               sizeof keras_metrics / sizeof keras_metrics[0], metric_names);
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
@@ -743,12 +718,6 @@ static void set_early_stopping(Train *T, const Expr *value) {
     const Expr *call;
     if (!sema_symbol(T->S, sc, r, "early_stopping(patience=3)", &name, &call))
         return;
-    if (!call && strcmp(name, "None") == 0) {
-        diag_error(T->S->d, value->loc, "unknown early-stopping rule 'None'");
-        diag_hint(T->S->d, value->loc, "None asks for no early stopping: leave the "
-                  "early_stopping setting out, and training runs all its epochs");
-        return;
-    }
     if (sema_lookup(T->S, r->loc, name, "early-stopping rule", es_names) < 0)
         return;
     Args A;
@@ -783,12 +752,6 @@ static void set_schedule(Train *T, const Expr *value) {
     if (!sema_symbol(T->S, T->sc, value, "a schedule such as step(every=10, factor=0.5)",
                      &name, &call))
         return;
-    if (!call && strcmp(name, "None") == 0) {
-        diag_error(T->S->d, value->loc, "unknown schedule 'None'");
-        diag_hint(T->S->d, value->loc, "None asks for no schedule: leave the schedule setting "
-                  "out (or write schedule = constant) for a constant learning rate");
-        return;
-    }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "schedule", names);
     if (k < 0)
         return;
@@ -851,12 +814,6 @@ static void set_augment(Train *T, const Expr *value) {
                          "flip(horizontal), shift(0.1), rotate(10) or noise(0.05)", &name,
                          &call))
             continue;
-        if (single && !call && strcmp(name, "None") == 0) {
-            diag_error(T->S->d, value->loc, "unknown augmentation 'None'");
-            diag_hint(T->S->d, value->loc, "None asks for no augmentation: leave the augment "
-                      "setting out (or write augment = [])");
-            continue;
-        }
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "augmentation", names);
         if (k < 0)
             continue;
@@ -930,9 +887,6 @@ static void set_classes(Train *T, const Expr *value) {
     const Expr *r = sema_resolve(T->S, &sc, value);
     if (r->kind != EX_LIST) {
         diag_error(T->S->d, value->loc, "classes needs a list of names, e.g. [\"cat\", \"dog\"]");
-        if (r->kind == EX_NAME && strcmp(r->str, "None") == 0)
-            diag_hint(T->S->d, value->loc, "None asks for the default: leave the classes "
-                      "setting out, and the classes are shown as numbers");
         return;
     }
     int n = 0;
@@ -1015,11 +969,45 @@ static void set_verbose(Train *T, const Expr *v) {
     T->t->verbose = (int)x;
 }
 
+/* What Keras' None means for the settings where it means something, by apply_setting's
+ * index: the setting left out (compile(optimizer=None), fit(validation_data=None), …).
+ * Numbers (lr, epochs, batch, seed, l2) have their own hint in sema_number. */
+static const char *const none_meanings[] = {
+    [1] = "Keras' None asks for the default: leave the optimizer setting out (rmsprop, as in "
+          "Keras' compile())",
+    [6] = "None asks for no validation data, as in Keras' fit(): leave the validation setting "
+          "out",
+    [7] = "None asks for no validation data, as in Keras' fit(): leave the validation setting "
+          "out",
+    [8] = "None asks for no test set: leave the test setting out",
+    [9] = "None asks for no split: leave the split setting out",
+    [10] = "Keras' metrics=None shows the loss alone: write metrics = []; leave the setting out "
+           "for the default metrics",
+    [11] = "None asks for no early stopping: leave the early_stopping setting out, and "
+           "training runs all its epochs",
+    [12] = "None asks for no schedule: leave the schedule setting out (or write schedule = "
+           "constant) for a constant learning rate",
+    [14] = "None asks for the default: leave the classes setting out, and the classes are "
+           "shown as numbers",
+    [15] = "None asks for no data source here: leave the data setting out, and give the data "
+           "to the trainer with --data",
+    [16] = "None asks for no augmentation: leave the augment setting out (or write augment = "
+           "[])",
+};
+
 static void apply_setting(Train *T, int k, const Arg *s) {
     TrainSpec *t = T->t;
     const Expr *v = s->value;
     int64_t n;
     double x;
+    Scope *none_sc = T->sc;
+    const Expr *r0 = sema_resolve(T->S, &none_sc, v);
+    if (k < (int)(sizeof none_meanings / sizeof none_meanings[0]) && none_meanings[k] &&
+        r0->kind == EX_NAME && strcmp(r0->str, "None") == 0) {
+        diag_error(T->S->d, v->loc, "%s cannot be None", s->key);
+        diag_hint(T->S->d, v->loc, "%s", none_meanings[k]);
+        return;
+    }
     switch (k) {
     case 0: { /* loss */
         const char *name;
@@ -1062,8 +1050,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         /* Keras' validation_data is data; a fraction is validation_split */
         bool data_only = strcmp(s->key, "validation_data") == 0;
         bool number = written_as_number(r);
-        bool none = r->kind == EX_NAME && strcmp(r->str, "None") == 0; /* fit()'s default */
-        if ((r->kind == EX_CALL || r->kind == EX_NAME) && !none) {
+        if (r->kind == EX_CALL || r->kind == EX_NAME) {
             data_source(T, s->key, v, &t->validation);
         } else if (!number) { /* "val.csv", Keras' (x_val, y_val) */
             if (data_only)
@@ -1072,11 +1059,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
             else
                 diag_error(T->S->d, v->loc, "%s must be a fraction in [0, 1) or a data source "
                            "such as csv(\"val.csv\"), found %s", s->key, expr_text(T->S, r));
-            if (none)
-                diag_hint(T->S->d, v->loc, "None asks for no validation data, as in Keras' "
-                          "fit(): leave the %s setting out", s->key);
-            else
-                source_spelling_hint(T, s->key, v->loc, r);
+            source_spelling_hint(T, s->key, v->loc, r);
         } else if (!sema_number(T->S, T->sc, v, &x)) {
             return;
         } else if (data_only) {
