@@ -112,57 +112,49 @@ static int usage_error(const char *fmt, const char *arg) {
     return EXIT_USAGE;
 }
 
-/* What follows "unknown … 'v' (…)" for a value v of an option that takes one of names
- * (NULL-terminated): "; did you mean 'loops'?", or "" when none is near. aliases maps other
- * spellings (Keras', NumPy's) to a name; NULL-terminated as well. */
-static const char *near_value(const char *v, const char *const *names,
-                              const char *const (*aliases)[2], char *buf, size_t size) {
+/* The index in names (NULL-terminated) of an option's value v, or -1 after a usage error
+ * "unknown WHAT 'v' (LISTED); did you mean 'loops'?" (no guess when none is near). aliases
+ * (NULL-terminated, or NULL) maps other spellings (Keras', NumPy's) to a name. */
+static int parse_choice(const char *what, const char *v, const char *const *names,
+                        const char *listed, const char *const (*aliases)[2]) {
+    for (int i = 0; names[i]; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
     const char *near = NULL;
     for (int i = 0; aliases && aliases[i][0] && !near; i++)
         if (strcasecmp(v, aliases[i][0]) == 0)
             near = aliases[i][1];
     if (!near)
         near = diag_suggest_unique(v, names);
-    if (near)
-        snprintf(buf, size, "; did you mean '%s'?", near);
-    else
-        buf[0] = '\0';
-    return buf;
+    char msg[320];
+    snprintf(msg, sizeof msg, "unknown %s '%.100s' (%s)%s%s%s", what, v, listed,
+             near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+    usage_error("%s", msg);
+    return -1;
 }
 
 static int parse_emit(const char *kind, EmitKind *out) {
-    static const struct { const char *name; EmitKind kind; } kinds[] = {
-        {"tokens", EMIT_TOKENS}, {"ast", EMIT_AST},   {"ir", EMIT_IR},   {"graph", EMIT_IR},
-        {"dot", EMIT_DOT},       {"loops", EMIT_LOOPS}, {"llvm", EMIT_LLVM}, {"asm", EMIT_ASM},
-        {"obj", EMIT_OBJ},       {"summary", EMIT_SUMMARY},
-    };
-    enum { NKINDS = sizeof kinds / sizeof kinds[0] };
-    const char *names[NKINDS + 1] = {NULL};
-    for (size_t i = 0; i < NKINDS; i++) {
-        if (strcmp(kind, kinds[i].name) == 0) {
-            *out = kinds[i].kind;
-            return 0;
-        }
-        names[i] = kinds[i].name;
-    }
-    char near[96], msg[256];
-    snprintf(msg, sizeof msg, "unknown --emit kind '%.100s' (tokens, ast, ir, dot, loops, llvm, "
-             "asm)%s", kind, near_value(kind, names, NULL, near, sizeof near));
-    return usage_error("%s", msg);
+    static const char *const names[] = {"tokens", "ast", "ir", "graph", "dot", "loops",
+                                        "llvm", "asm", "obj", "summary", NULL};
+    static const EmitKind kinds[] = {EMIT_TOKENS, EMIT_AST,  EMIT_IR,  EMIT_IR,  EMIT_DOT,
+                                     EMIT_LOOPS,  EMIT_LLVM, EMIT_ASM, EMIT_OBJ, EMIT_SUMMARY};
+    int i = parse_choice("--emit kind", kind, names, "tokens, ast, ir, dot, loops, llvm, asm",
+                         NULL);
+    if (i < 0)
+        return EXIT_USAGE;
+    *out = kinds[i];
+    return 0;
 }
 
 static int parse_target_cpu(const char *cpu, bool *native) {
     static const char *const names[] = {"native", "generic", NULL};
     static const char *const aliases[][2] = {{"host", "native"}, {"x86-64", "generic"},
                                              {"x86_64", "generic"}, {NULL, NULL}};
-    if (strcmp(cpu, "native") == 0 || strcmp(cpu, "generic") == 0) {
-        *native = strcmp(cpu, "native") == 0;
-        return 0;
-    }
-    char near[96], msg[256];
-    snprintf(msg, sizeof msg, "unknown target CPU '%.100s' (native or generic)%s", cpu,
-             near_value(cpu, names, aliases, near, sizeof near));
-    return usage_error("%s", msg);
+    int i = parse_choice("target CPU", cpu, names, "native or generic", aliases);
+    if (i < 0)
+        return EXIT_USAGE;
+    *native = i == 0;
+    return 0;
 }
 
 static int parse_precision(const char *p, int *elem_size) {
@@ -170,14 +162,11 @@ static int parse_precision(const char *p, int *elem_size) {
     static const char *const aliases[][2] = {{"float32", "f32"}, {"float", "f32"},
                                              {"single", "f32"},  {"float64", "f64"},
                                              {"double", "f64"},  {NULL, NULL}};
-    if (strcmp(p, "f32") == 0 || strcmp(p, "f64") == 0) {
-        *elem_size = strcmp(p, "f32") == 0 ? 4 : 8;
-        return 0;
-    }
-    char near[96], msg[256];
-    snprintf(msg, sizeof msg, "unknown precision '%.100s' (f32 or f64)%s", p,
-             near_value(p, names, aliases, near, sizeof near));
-    return usage_error("%s", msg);
+    int i = parse_choice("precision", p, names, "f32 or f64", aliases);
+    if (i < 0)
+        return EXIT_USAGE;
+    *elem_size = i == 0 ? 4 : 8;
+    return 0;
 }
 
 /* The value of a --name=N option (the name is the first name_len characters of a): a
