@@ -167,20 +167,34 @@ static void product_row_tiles(LB *lb, const Product *pr, LExpr *q, int nr, int64
     column_tiles(lb, pr->N, tn, product_rows_tile, &(ProductRows){pr, q, nr});
 }
 
-/* The tiles of a product with one row per example: blocks of 4 examples, then the rest. */
-static void product_examples(LB *lb, const Product *pr, bool parallel) {
+/* The tiles of a product with one row per example: blocks of 4 examples, then the rest;
+ * each over every column tile, or (j0 given) over the one tile of width columns at j0. */
+static void product_examples_at(LB *lb, const Product *pr, bool parallel, LExpr *j0,
+                                int64_t width) {
     int64_t tn = gemm_tile_columns(pr->N);
     LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
     LStmt *rb = for_begin(lb, "rb", blocks);
     rb->parallel = parallel;
     rb->row_block = parallel ? TILE_R : 0; /* (a split's part loops over every row) */
-    product_row_tiles(lb, pr, e_mul(lb, e_var(lb, rb), e_int(lb, TILE_R)), TILE_R, tn);
+    LExpr *q = e_mul(lb, e_var(lb, rb), e_int(lb, TILE_R));
+    if (j0)
+        product_tile(lb, pr, q, TILE_R, j0, width);
+    else
+        product_row_tiles(lb, pr, q, TILE_R, tn);
     for_end(lb);
     LExpr *done = e_mul(lb, blocks, e_int(lb, TILE_R));
     LStmt *r = for_begin(lb, "r", e_add(lb, e_batch(lb), e_mul(lb, e_int(lb, -1), done)));
     r->row_rest = parallel;
-    product_row_tiles(lb, pr, e_add(lb, done, e_var(lb, r)), 1, tn);
+    q = e_add(lb, done, e_var(lb, r));
+    if (j0)
+        product_tile(lb, pr, q, 1, j0, width);
+    else
+        product_row_tiles(lb, pr, q, 1, tn);
     for_end(lb);
+}
+
+static void product_examples(LB *lb, const Product *pr, bool parallel) {
+    product_examples_at(lb, pr, parallel, NULL, 0);
 }
 
 /* Out = A·M over rows = B·P (P rows per example):
@@ -308,14 +322,7 @@ static void packed_column_tile(LB *lb, const void *arg, LExpr *j0, int64_t width
     pr.M = pc->pack;
     pr.m_base = pc->pack_base;
     pr.m_stride = width;
-    LExpr *blocks = e_div(lb, e_batch(lb), TILE_R);
-    LStmt *rb = for_begin(lb, "rb", blocks);
-    product_tile(lb, &pr, e_mul(lb, e_var(lb, rb), e_int(lb, TILE_R)), TILE_R, j0, width);
-    for_end(lb);
-    LExpr *done = e_mul(lb, blocks, e_int(lb, TILE_R));
-    LStmt *r = for_begin(lb, "r", e_add(lb, e_batch(lb), e_mul(lb, e_int(lb, -1), done)));
-    product_tile(lb, &pr, e_add(lb, done, e_var(lb, r)), 1, j0, width);
-    for_end(lb);
+    product_examples_at(lb, &pr, false, j0, width);
 }
 
 /* Part s of a split product whose rows of W are too wide for L1, in blocks of kb rows:
