@@ -125,6 +125,13 @@ static void init_options(CStruct *s, size_t base, const NnrtInitOptions *o) {
     cs_i32(s, base + offsetof(NnrtInitOptions, unit_forget), o->unit_forget);
 }
 
+/* A constant global array of the n structs items (cs_const's), which it frees. */
+static LLVMValueRef struct_table(Codegen *cg, const char *name, LLVMValueRef *items, int n) {
+    LLVMValueRef arr = LLVMConstArray(LLVMTypeOf(items[0]), items, (unsigned)n);
+    free(items);
+    return global_const(cg, name, arr);
+}
+
 static LLVMValueRef tensor_table(Codegen *cg) {
     const Graph *g = cg->g;
     if (g->ntensors == 0)
@@ -148,9 +155,7 @@ static LLVMValueRef tensor_table(Codegen *cg) {
         init_options(&s, offsetof(NnrtTensor, init_options), &t->init.options);
         items[i] = cs_const(&s);
     }
-    LLVMValueRef arr = LLVMConstArray(LLVMTypeOf(items[0]), items, (unsigned)g->ntensors);
-    free(items);
-    return global_const(cg, "nnrt_model.tensors", arr);
+    return struct_table(cg, "nnrt_model.tensors", items, g->ntensors);
 }
 
 /* NnrtModel.noise_seeds: the dropout layers' slices with their own seed, or NULL. */
@@ -167,9 +172,7 @@ static LLVMValueRef noise_seed_table(Codegen *cg) {
         cs_i64(&s, offsetof(NnrtNoiseSeed, seed), (int64_t)ns->seed);
         items[i] = cs_const(&s);
     }
-    LLVMValueRef arr = LLVMConstArray(LLVMTypeOf(items[0]), items, (unsigned)p->n_noise_seeds);
-    free(items);
-    return global_const(cg, "nnrt_model.noise_seeds", arr);
+    return struct_table(cg, "nnrt_model.noise_seeds", items, p->n_noise_seeds);
 }
 
 /* size_t work_size(int64_t batch) { return elem_size·(batch·per_row + fixed); } */
