@@ -10,17 +10,13 @@ nnlc=$1 tool=$2 work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cases.sh"
 
-python3 - <<'PY'
-import struct
-def npy(path, shape, values, descr):
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
-    header += " " * (63 - (len(header) + 10) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-        f.write(values)
+/usr/bin/python3 - "$here" <<'PY' || exit 1
+import sys
+sys.path.insert(0, sys.argv[1])
+from zoo_data import write_npy  # noqa: E402
 n = 48
-npy("x.npy", "(%d, 6)" % n, struct.pack("<%df" % (n * 6), *[((i * 5) % 11) / 11 - 0.4 for i in range(n * 6)]), "<f4")
-npy("y.npy", "(%d,)" % n, struct.pack("<%di" % n, *[(i * 7) % 3 for i in range(n)]), "<i4")
+write_npy("x.npy", (n, 6), [((i * 5) % 11) / 11 - 0.4 for i in range(n * 6)], "<f4")
+write_npy("y.npy", (n,), [(i * 7) % 3 for i in range(n)], "<i8")
 PY
 
 model() {

@@ -13,17 +13,13 @@ nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/cases.sh"
 
-python3 - <<'PY'
-import struct
-def npy(path, shape, values, descr):
-    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
-    header += " " * (63 - (len(header) + 10) % 64) + "\n"
-    with open(path, "wb") as f:
-        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
-        f.write(values)
+/usr/bin/python3 - "$here" <<'PY' || exit 1
+import sys
+sys.path.insert(0, sys.argv[1])
+from zoo_data import write_npy  # noqa: E402
 n = 64
-npy("x.npy", "(%d, 8)" % n, struct.pack("<%df" % (n * 8), *[((i * 7) % 13) / 13 for i in range(n * 8)]), "<f4")
-npy("y.npy", "(%d,)" % n, struct.pack("<%di" % n, *[i % 2 for i in range(n)]), "<i4")
+write_npy("x.npy", (n, 8), [((i * 7) % 13) / 13 for i in range(n * 8)], "<f4")
+write_npy("y.npy", (n,), [i % 2 for i in range(n)], "<i8")
 PY
 
 # d's kernel (256, 256) is seeded; `extra` (model b) comes before it, so its tensors
