@@ -217,6 +217,13 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
     else if (exists && sb.st_size > 0 && !looks_like_safetensors(target, sb.st_size))
         ok = nnrt_fail(err, "--save: %s exists and is not a checkpoint (safetensors) file; it "
                        "is left as it is: remove it first, or give another name", path);
+    /* a checkpoint made read-only (chmod a-w) to keep it: the save's rename would replace
+     * it all the same, permissions being the directory's, so it is refused as a program
+     * writing into the file would be (as root too, whom access() lets write anything) */
+    else if (exists && ((sb.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0 ||
+                        access(target, W_OK) != 0))
+        ok = nnrt_fail(err, "--save: %s is read-only; it is left as it is: make it writable "
+                       "(chmod u+w) to replace it, or give another name", path);
     char dir[4096];
     directory_of(target, dir, sizeof dir);
     struct stat ds; /* a file in its place: access() would say EACCES, for want of x */

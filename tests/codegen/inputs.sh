@@ -82,6 +82,14 @@ check 1 "--history: keep.csv exists and is not a history file" \
     ./relu_m --epochs 2 --resume ck.safetensors --history keep.csv
 { cmp -s keep.csv data.csv && cmp -s keep.nn relu_m.nn; } ||
     { echo "FAIL: --save or --history replaced a file that was neither"; fails=$((fails + 1)); }
+# A checkpoint made read-only is kept, not replaced by the save's rename (which only the
+# directory's permissions govern), for root as for anyone.
+cp ck.safetensors kept.safetensors && chmod a-w kept.safetensors
+check 1 '--save: kept.safetensors is read-only; it is left as it is: make it writable \(chmod u\+w\)' \
+    ./relu_m --epochs 1 --save kept.safetensors
+cmp -s kept.safetensors ck.safetensors ||
+    { echo "FAIL: --save replaced a read-only checkpoint"; fails=$((fails + 1)); }
+chmod u+w kept.safetensors
 rm -f same.out && check 1 '--history and --save name the same file, same.out' \
     ./relu_m --epochs 1 --history same.out --save ./same.out
 ./relu_m --epochs 1 --history hist.csv --save again.safetensors --quiet >/dev/null 2>&1 &&
