@@ -615,17 +615,6 @@ static Node *tensor_named(Builder *B, Body *body, const Expr *e, bool *broken) {
     return NULL;
 }
 
-/* Whether e is a list of names and nothing else, `[a, b]`, or the empty list (which
- * names no input: concatenate([]) needs two). */
-static bool names_only(const Expr *e) {
-    if (e->kind != EX_LIST)
-        return false;
-    for (const Expr *item = e->items; item; item = item->next)
-        if (item->kind != EX_NAME)
-            return false;
-    return true;
-}
-
 /* One input of add or multiply, given by position, which those take nothing else by: a
  * tensor's name, else an error (add(x, 3), add("x", y), add(x, -x) were "too many
  * positional arguments for add (it takes 0)", then "needs at least two input tensors"). */
@@ -644,6 +633,27 @@ static Node *merge_input(Builder *B, Body *body, const Expr *call, const Expr *e
                   "%s([a, b])", call->str, call->str);
     *broken = true;
     return NULL;
+}
+
+/* concat(a, b, 1): after inputs given by name, a number by position is the axis put where
+ * the inputs go (Python's concat(*tensors, axis=-1) would read it as one more tensor); it
+ * was "too many positional arguments for concat (it takes 0)". Says how to write it, at e,
+ * when e is a number (or a constant that is one) and no axis= is given; false, saying
+ * nothing, otherwise. */
+static bool axis_among_inputs(Builder *B, Body *body, const Expr *call, const Expr *e) {
+    Scope *sc = body->scope;
+    const Expr *r = sema_resolve(B->S, &sc, e);
+    if (r->kind != EX_NUM && r->kind != EX_NEG && r->kind != EX_BINARY)
+        return false;
+    for (const Arg *arg = call->args; arg; arg = arg->next)
+        if (arg->key && strcmp(arg->key, "axis") == 0)
+            return false; /* concat(a, b, 1, axis=1): the 1 is no axis, merge_input says */
+    const char *axis = expr_text(B->S, e);
+    diag_error(B->S->d, e->loc, "%s's axis after its inputs must be named: write axis=%s",
+               call->str, axis);
+    diag_hint(B->S->d, e->loc, "%s(a, b, axis=%s), or Keras' form with the inputs in one "
+              "list: %s([a, b], %s)", call->str, axis, call->str, axis);
+    return true;
 }
 
 /* Is e, after concat's list of inputs where its axis goes, more inputs: a list
@@ -666,9 +676,10 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, boo
     *skip_positional = 0;
     const Expr *list = st->has_inputs ? st->inputs : NULL, *call = st->call;
     const Arg *first = call->args;
-    if (!st->has_inputs && merge && first && !first->key &&
-        (names_only(first->value) || (all_inputs && first->value->kind == EX_LIST))) {
-        /* Keras' functional form, concatenate([a, b]): the list is the inputs */
+    if (!st->has_inputs && merge && first && !first->key && first->value->kind == EX_LIST) {
+        /* Keras' functional form, concatenate([a, b]): the list is the inputs, and an item
+         * that is no tensor's name is said by merge_input (concat([x, 3]) was "axis must be
+         * a number, found [x, 3]", then "needs at least two input tensors") */
         for (const Expr *e = first->value->items; e; e = e->next) {
             Node *t = merge_input(B, body, call, e, &broken);
             if (n < max)
@@ -690,12 +701,19 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, boo
             (*skip_positional)++;
         }
     } else if (!st->has_inputs && merge) {
-        /* add(a, b): leading positional names are the inputs. A list after them mixes
-         * the two forms (concat(a, b, [c])), which merge_input says, as for add. */
+        /* add(a, b): leading positional names are the inputs, and so is every positional
+         * argument after the first name. One that is no tensor's name (a list, which mixes
+         * the two forms, concat(a, b, [c])) is said by merge_input, as for add; concat's
+         * axis there, once, by axis_among_inputs. */
+        bool axis_said = false;
         for (const Arg *arg = call->args; arg && !arg->key; arg = arg->next) {
-            if (arg->value->kind != EX_NAME && !all_inputs &&
-                !(n > 0 && arg->value->kind == EX_LIST))
-                break;
+            if (!all_inputs && n == 0 && arg->value->kind != EX_NAME)
+                break; /* concat(1): its axis, bound with its options */
+            if (!all_inputs && !axis_said && axis_among_inputs(B, body, call, arg->value)) {
+                axis_said = broken = true;
+                (*skip_positional)++;
+                continue;
+            }
             Node *t = merge_input(B, body, call, arg->value, &broken);
             if (n < max)
                 in[n] = t;
