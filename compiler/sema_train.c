@@ -995,19 +995,25 @@ static const char *const none_meanings[] = {
            "[])",
 };
 
+/* Keras' None for a setting of none_meanings: says that it cannot be, with what None meant,
+ * and returns true (the setting is then as if left out); false, saying nothing, otherwise. */
+static bool refuse_none(Train *T, int k, const Arg *s) {
+    const Expr *v = s->value;
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, v);
+    if (k >= (int)(sizeof none_meanings / sizeof none_meanings[0]) || !none_meanings[k] ||
+        r->kind != EX_NAME || strcmp(r->str, "None") != 0)
+        return false;
+    diag_error(T->S->d, v->loc, "%s cannot be None", s->key);
+    diag_hint(T->S->d, v->loc, "%s", none_meanings[k]);
+    return true;
+}
+
 static void apply_setting(Train *T, int k, const Arg *s) {
     TrainSpec *t = T->t;
     const Expr *v = s->value;
     int64_t n;
     double x;
-    Scope *none_sc = T->sc;
-    const Expr *r0 = sema_resolve(T->S, &none_sc, v);
-    if (k < (int)(sizeof none_meanings / sizeof none_meanings[0]) && none_meanings[k] &&
-        r0->kind == EX_NAME && strcmp(r0->str, "None") == 0) {
-        diag_error(T->S->d, v->loc, "%s cannot be None", s->key);
-        diag_hint(T->S->d, v->loc, "%s", none_meanings[k]);
-        return;
-    }
     switch (k) {
     case 0: { /* loss */
         const char *name;
@@ -1303,6 +1309,9 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
     T.t = t;
     T.g = g;
     const Arg *seen[32] = {0};
+    /* seen, less the settings given None: split = None beside validation = None is two
+     * errors of None, not also "give either validation or split, not both" */
+    const Arg *given[32] = {0};
     for (const Arg *s = train->settings; s; s = s->next) {
         if (!s->key || !s->value)
             continue;
@@ -1337,7 +1346,10 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             copy->value = (Expr *)sema_slash_word(S, sc, s->value, s->slash_word, s->slash);
             s = copy;
         }
-        apply_setting(&T, k, s);
+        if (!refuse_none(&T, k, s)) {
+            given[k] = s;
+            apply_setting(&T, k, s);
+        }
     }
     if (train->name && strcmp(train->name, g->name) != 0) {
         diag_error(S->d, train->name_loc, "train block for '%s', but the model is '%s'",
@@ -1354,11 +1366,11 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         diag_hint(S->d, train->loc, "add e.g. loss = sparse_categorical_crossentropy");
         return;
     }
-    if (seen[9] && (seen[6] || seen[8])) { /* split's shares would silently move */
-        const Arg *other = seen[6] ? seen[6] : seen[8];
+    if (given[9] && (given[6] || given[8])) { /* split's shares would silently move */
+        const Arg *other = given[6] ? given[6] : given[8];
         diag_error(S->d, other->key_loc, "give either %s or split, not both", other->key);
-        diag_note(S->d, seen[9]->key_loc, "split is set here");
-        if (seen[8])
+        diag_note(S->d, given[9]->key_loc, "split is set here");
+        if (given[8])
             diag_hint(S->d, other->key_loc, "with a test source, split the rest with "
                       "validation = 0.2");
     }
