@@ -971,10 +971,13 @@ static void set_verbose(Train *T, const Expr *v) {
 
 /* What Keras' None means for the settings where it means something, by apply_setting's
  * index: the setting left out (compile(optimizer=None), fit(validation_data=None), …).
- * Numbers (lr, epochs, batch, seed, l2) have their own hint in sema_number. */
+ * Numbers (lr, epochs, batch, l2) have their own hint in sema_number. The seed's None is
+ * Keras' "unseeded", which no nnlc setting is: its hint says what there is instead. */
 static const char *const none_meanings[] = {
     [1] = "Keras' None asks for the default: leave the optimizer setting out (rmsprop, as in "
           "Keras' compile())",
+    [5] = "Keras' seed=None draws anew every run, but nnlc's runs repeat: leave the seed "
+          "setting out for seed 42, and give the trainer --seed N for other draws",
     [6] = "None asks for no validation data, as in Keras' fit(): leave the validation setting "
           "out",
     [7] = "None asks for no validation data, as in Keras' fit(): leave the validation setting "

@@ -386,6 +386,15 @@ static bool is_name(const char *s) {
 bool sema_seed(Sema *S, Scope *sc, const Expr *e, uint64_t *out) {
     Scope *rs = sc;
     const Expr *r = sema_resolve(S, &rs, e);
+    if (r->kind == EX_NAME && strcmp(r->str, "None") == 0) {
+        /* Keras' seed=None is unseeded, other draws every run; "leave the option out"
+         * alone would promise that, but nnlc's draws then come from the run's seed */
+        diag_error(S->d, e->loc, "seed cannot be None");
+        diag_hint(S->d, e->loc, "Keras' seed=None draws anew every run; nnlc's runs repeat: "
+                  "leave seed out to draw from the train block's seed (42 unless set), which "
+                  "the trainer's --seed N changes");
+        return false;
+    }
     if (r->kind == EX_NUM && r->str) {
         uint64_t n = 0;
         bool over = false;
