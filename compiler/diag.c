@@ -324,24 +324,38 @@ void diag_file_error(Diag *d, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Levenshtein distance with an early cap; names are short, so O(n·m) is fine. Letters
- * match in any case: 'ReLU' is 'relu' misspelled by none, not by three. */
+/* Letters match in any case: 'ReLU' is 'relu' misspelled by none, not by three. */
+static bool same_letter(char a, char b) {
+    return tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+/* Edit distance with an early cap; names are short, so O(n·m) is fine. Besides inserting,
+ * deleting and replacing a letter, swapping two neighbours is one edit (optimal string
+ * alignment): 'emti' is 'emit' misspelled once, as a typist sees it, where Levenshtein
+ * counts two, over the limit of a four-letter word. */
 static int edit_distance(const char *a, const char *b) {
     size_t n = strlen(a), m = strlen(b);
     if (n > 64 || m > 64)
         return 1000;
-    int prev[65], cur[65];
+    int rows[3][65]; /* the distances of a's prefixes of length i - 2, i - 1 and i */
+    int *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= m; j++)
         prev[j] = (int)j;
     for (size_t i = 1; i <= n; i++) {
         cur[0] = (int)i;
         for (size_t j = 1; j <= m; j++) {
-            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
-                                     tolower((unsigned char)b[j - 1]));
+            int sub = prev[j - 1] + !same_letter(a[i - 1], b[j - 1]);
             int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            int best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
+                same_letter(a[i - 2], b[j - 1]) && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
+            cur[j] = best;
         }
-        memcpy(prev, cur, sizeof(int) * (m + 1));
+        int *oldest = before;
+        before = prev;
+        prev = cur;
+        cur = oldest;
     }
     return prev[m];
 }

@@ -209,23 +209,37 @@ static const OptSpec *find_option(const char *name, size_t len) {
     return NULL;
 }
 
-/* Levenshtein distance of a[0..n) and b, letters in any case, capped for long words. */
+/* Letters match in any case: --Epochs is --epochs. */
+static bool same_letter(char a, char b) {
+    return tolower((unsigned char)a) == tolower((unsigned char)b);
+}
+
+/* Edit distance of a[0..n) and b, capped for long words: inserting, deleting or replacing
+ * a letter, or swapping two neighbours (--laod is --load misspelled once, as in nnlc's
+ * compiler/diag.c, of which this is a copy for the trainer's own binary). */
 static int edit_distance(const char *a, size_t n, const char *b) {
     size_t m = strlen(b);
     if (n > 32 || m > 32)
         return 100;
-    int prev[33], cur[33];
+    int rows[3][33]; /* the distances of a's prefixes of length i - 2, i - 1 and i */
+    int *before = rows[0], *prev = rows[1], *cur = rows[2];
     for (size_t j = 0; j <= m; j++)
         prev[j] = (int)j;
     for (size_t i = 1; i <= n; i++) {
         cur[0] = (int)i;
         for (size_t j = 1; j <= m; j++) {
-            int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) !=
-                                     tolower((unsigned char)b[j - 1]));
+            int sub = prev[j - 1] + !same_letter(a[i - 1], b[j - 1]);
             int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            int best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
+                same_letter(a[i - 2], b[j - 1]) && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
+            cur[j] = best;
         }
-        memcpy(prev, cur, sizeof(int) * (m + 1));
+        int *oldest = before;
+        before = prev;
+        prev = cur;
+        cur = oldest;
     }
     return prev[m];
 }

@@ -34,6 +34,9 @@ expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$example
 # when two are as near ('as': ast or asm?) or the name is one letter away from another.
 expect 2 "unknown option '--emt=loops'; did you mean '--emit=loops'\?" -- "$nnlc" --emt=loops "$examples/mlp.nn"
 expect 2 "unknown option '--summmary'; did you mean '--summary'\?" -- "$nnlc" --summmary "$examples/mlp.nn"
+# Two letters swapped are one edit (before, two: over the limit of a four-letter word).
+expect 2 "unknown option '--emti=loops'; did you mean '--emit=loops'\?" -- "$nnlc" --emti=loops "$examples/mlp.nn"
+expect 2 "unknown --emit kind 'lvlm' \(.*\); did you mean 'llvm'\?" -- "$nnlc" --emit=lvlm "$examples/mlp.nn"
 expect 2 "unknown option '-summary'; did you mean '--summary'\?" -- "$nnlc" -summary "$examples/mlp.nn"
 expect 2 "unknown option '-s'; did you mean '-S'\?" -- "$nnlc" -s "$examples/mlp.nn"
 expect 2 "unknown option '-x'\$"             -- "$nnlc" -x "$examples/mlp.nn"

@@ -175,6 +175,9 @@ runtime_expect(cli.unknown 2 "error: unknown option '--bogus'" --bogus)
 # the trainer takes no arguments after it (before: "unknown option '--'").
 runtime_expect(cli.unknown_near 2 "error: unknown option '--epoch'. did you mean --epochs\\?" --epoch 3)
 runtime_expect(cli.unknown_dash 2 "error: unknown option '-h'. did you mean --help\\?" -h)
+# Two letters swapped are one edit, as in nnlc's own suggestions (before: two, over the
+# limit of a four-letter name, so no suggestion).
+runtime_expect(cli.unknown_swapped 2 "error: unknown option '--laod'. did you mean --load\\?" --laod x)
 runtime_expect(cli.unknown_keras 2 "error: unknown option '--batch_size=64'. did you mean --batch\\?"
     --batch_size=64)
 runtime_expect(cli.after_dashes 2
