@@ -275,6 +275,8 @@ static bool over_limit(Diag *d) {
 }
 
 void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    if (d->muted)
+        return;
     d->nerrors++;
     /* Said at the first error not shown, so the last shown one keeps its notes and hints,
      * and only when an error is really left out. */
@@ -290,6 +292,8 @@ void diag_error(Diag *d, SrcLoc loc, const char *fmt, ...) {
 }
 
 void diag_warning(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    if (d->muted)
+        return;
     d->nwarnings++;
     va_list ap;
     va_start(ap, fmt);
@@ -298,6 +302,8 @@ void diag_warning(Diag *d, SrcLoc loc, const char *fmt, ...) {
 }
 
 void diag_note(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    if (d->muted)
+        return;
     if (over_limit(d))
         return;
     va_list ap;
@@ -307,6 +313,8 @@ void diag_note(Diag *d, SrcLoc loc, const char *fmt, ...) {
 }
 
 void diag_hint(Diag *d, SrcLoc loc, const char *fmt, ...) {
+    if (d->muted)
+        return;
     if (over_limit(d))
         return;
     va_list ap;

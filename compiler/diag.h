@@ -29,6 +29,9 @@ typedef struct Diag {
     FILE *out;              /* stderr, or a buffer in tests */
     int nerrors, nwarnings;
     int max_errors;         /* stop reporting (not parsing) after this many; 0 = no limit */
+    bool muted;             /* while set, nothing is reported or counted: the lexer's errors
+                               in what the parser drops after a syntax error, which are part
+                               of the mistake it reported */
     bool color;
     uint32_t *line_starts;  /* where each line starts, built at the first line shown */
     int nlines;

@@ -40,6 +40,13 @@ typedef struct LexState {
      * of its line, the hint says the comment took it. comment.line is 0 when there is none. */
     SrcLoc comment;
     bool comment_paren, comment_bracket; /* it holds a ')', a ']' */
+    /* While the parser drops the rest of a statement after a syntax error (next_token):
+     * the last line it dropped a token on, and whether the drop goes on over the lines
+     * below (a '(' or '[' left open after a ','). The lexer mutes the diag there, so a
+     * stray character in what is dropped (the ':' of `Lambda(lambda x: x)`) adds no second
+     * error to the one mistake. drop_line is 0 when nothing is being dropped. */
+    int drop_line;
+    bool drop_goes_on;
 } LexState;
 
 enum { MAX_OPEN_BRACES = 64 };
@@ -514,7 +521,10 @@ static bool continues_line(int tok) {
  * closing brace, which keeps blocks balanced): see skip_line. */
 static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps) {
     for (;;) {
+        ps->lex.drop_line = ps->skip_line ? ps->skip_last_line : 0;
+        ps->lex.drop_goes_on = ps->skip_depth > 0 && continues_line(ps->skip_last);
         int tok = (yylex)(val, loc, scanner);
+        ps->lex.diag->muted = false;
         int opens = tok == '(' || tok == '[' ? 1 : tok == ')' || tok == ']' ? -1 : 0;
         if (ps->skip_line && tok != 0 && tok != '}') {
             /* a line that ends in a value ends the statement: a '(' it leaves open is a
