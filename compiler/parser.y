@@ -27,6 +27,7 @@ typedef struct LexState {
                            ')' or ']'), else 0: `hidden // 2` is then Python's division */
     bool operand_name;  /* ... and that token is a name */
     int depth;          /* '(' and '[' open (since the last '{' or '}') */
+    int braces;         /* '{' open */
     /* The last `//` comment of one word, a name or a number, after an operand outside any
      * call or list (`let h = hidden // heads`): Python's division or a comment
      * (`act = relu // default`)? The parser hands it to the let or setting it ends, and
