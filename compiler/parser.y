@@ -65,6 +65,7 @@ typedef struct ParseState {
     int nopen;
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
     SrcLoc recent_at[4]; /* where each of them is */
+    const char *recent_name[4]; /* and the name of each that is an identifier, else NULL */
 } ParseState;
 
 typedef void *yyscan_t;
@@ -548,8 +549,11 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         memmove(ps->recent, ps->recent + 1, sizeof ps->recent - sizeof ps->recent[0]);
         memmove(ps->recent_at, ps->recent_at + 1,
                 sizeof ps->recent_at - sizeof ps->recent_at[0]);
+        memmove(ps->recent_name, ps->recent_name + 1,
+                sizeof ps->recent_name - sizeof ps->recent_name[0]);
         ps->recent[3] = tok;
         ps->recent_at[3] = span(*loc, *loc);
+        ps->recent_name[3] = tok == IDENT ? val->str : NULL;
         ps->prev_line = ps->cur_line;
         ps->prev_col = ps->cur_col;
         ps->cur_line = loc->last_line;
@@ -698,10 +702,31 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* Keras nests its functional calls: Add()([x, Dense(64)(x)]), Dense(10)(Flatten()(x)) */
         diag_hint(ps->lex.diag, at_loc, "a layer applied to a tensor is a statement of its own: "
                   "name its result (h = dense(64)(x)) and give that name as the input");
+    } else if (ps->recent[2] == IDENT && n == 2 && expects(expected, n, "'='") &&
+               expects(expected, n, "'('")) {
+        /* a statement of one name: Keras' Flatten without its call (the error then lands
+         * on the next line), or Python's print-statement style `dense 10` */
+        if (new_line || found == YYSYMBOL_YYEOF || ps->recent[3] == '}')
+            diag_hint(ps->lex.diag, ps->recent_at[2], "a layer is called with parentheses, "
+                      "even without options: %s()", ps->recent_name[2]);
+        else
+            diag_hint(ps->lex.diag, ps->recent_at[2], "a layer's options go in parentheses "
+                      "after its name: %s(%.*s)", ps->recent_name[2],
+                      at_loc.len > 40 ? 40 : at_loc.len, yyget_text(scanner));
     } else if (strcmp(yysymbol_name(found), "','") == 0 && at_statement_end(ctx)) {
         /* Keras' compile(loss=…, optimizer=…) and Sequential([…, …]) separate with commas */
         diag_hint(ps->lex.diag, at_loc, "statements and settings need no separator: drop the "
                   "','");
+    } else if (strcmp(yysymbol_name(found), "identifier") == 0 &&
+               expects(all, nall, "model") && ps->nopen == 0) {
+        /* a layer outside any model, as a Keras script's lines stand on their own */
+        diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let; layers go "
+                  "inside a model's braces: model NAME { input [784]  %s(…) }",
+                  yyget_text(scanner));
+    } else if (ps->recent[2] == KW_MODEL && strcmp(yysymbol_name(found), "'='") == 0) {
+        /* Keras' model = Sequential([…]) */
+        diag_hint(ps->lex.diag, at_loc, "a model is declared, not assigned: model NAME { "
+                  "input [784]  dense(10) } lists its layers, as Sequential([…]) does");
     } else if (found == YYSYMBOL_YYEOF && ps->nopen > 0) {
         diag_note(ps->lex.diag, ps->open_braces[ps->nopen - 1], "this '{' is never closed");
     }
