@@ -593,6 +593,11 @@ static int useful_expected(const yypcontext_t *ctx, yysymbol_kind_t *out, int ma
     return k;
 }
 
+static bool is_keyword(int tok) {
+    return tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN || tok == KW_LET ||
+           tok == KW_INPUT;
+}
+
 static bool expects(const yysymbol_kind_t *expected, int n, const char *name) {
     for (int i = 0; i < n; i++)
         if (strcmp(yysymbol_name(expected[i]), name) == 0)
@@ -723,6 +728,14 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let; layers go "
                   "inside a model's braces: model NAME { input [784]  %s(…) }",
                   yyget_text(scanner));
+    } else if (is_keyword(ps->recent[3]) && expects(expected, n, "identifier")) {
+        /* let model = 3, block input(x) */
+        diag_hint(ps->lex.diag, at_loc, "'%s' is a keyword: choose another name",
+                  yyget_text(scanner));
+    } else if (ps->recent[2] == KW_INPUT && strcmp(yysymbol_name(found), "'='") == 0) {
+        /* input = input [784]: Keras' `inputs = Input(…)` with nnlc's keyword */
+        diag_hint(ps->lex.diag, ps->recent_at[2], "'input' is a keyword, no name: name the "
+                  "input otherwise, e.g. x = input [784]");
     } else if (ps->recent[2] == KW_MODEL && strcmp(yysymbol_name(found), "'='") == 0) {
         /* Keras' model = Sequential([…]) */
         diag_hint(ps->lex.diag, at_loc, "a model is declared, not assigned: model NAME { "
