@@ -129,7 +129,8 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
             "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "
             "(e.g. a NaN loss, a failed gradcheck), out of memory or an output that cannot be "
-            "written; 2 bad usage.\n");
+            "written; 2 bad usage; 130 (143): training stopped by Ctrl-C (SIGINT) or SIGTERM, "
+            "between two steps, with --save's file holding the last complete epoch.\n");
 }
 
 /* A number as written on a command line: it starts with a digit (or a minus and a digit,

@@ -72,7 +72,7 @@ static int format_bar(char *buf, size_t size, int64_t done, int64_t steps) {
 static void draw(Progress *p, const char *text, bool final) {
     int n = (int)strlen(text);
     fprintf(p->out, "\r%s%*s%s", text, p->width > n ? p->width - n : 0, "", final ? "\n" : "");
-    p->width = n;
+    p->width = final ? 0 : n; /* 0: no line left open */
     fflush(p->out);
 }
 
@@ -105,5 +105,12 @@ void nnrt_progress_epoch_end(Progress *p, const char *metrics) {
         draw(p, line, true);
     else
         fprintf(p->out, "%s\n", line);
+    fflush(p->out);
+}
+
+void nnrt_progress_break(Progress *p) {
+    if (p->width > 0)
+        fputc('\n', p->out);
+    p->width = 0;
     fflush(p->out);
 }

@@ -33,6 +33,8 @@ void nnrt_progress_epoch_begin(Progress *p, int epoch, int epochs, int64_t steps
 bool nnrt_progress_due(const Progress *p);
 void nnrt_progress_step(Progress *p, int64_t done, const char *metrics);
 void nnrt_progress_epoch_end(Progress *p, const char *metrics);
+/* Ends a bar left drawn mid-epoch, so that a message does not start after it. */
+void nnrt_progress_break(Progress *p);
 
 /* " 2ms/step" in Keras' units: s, ms or us. */
 void nnrt_format_step_time(char *buf, size_t size, double seconds_per_step);

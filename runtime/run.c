@@ -209,8 +209,11 @@ int nnrt_main(const NnrtModel *m, int argc, char **argv) {
     if (nnrt_trainer_init(&t, m, &o, &err) && nnrt_trainer_restore(&t, &err))
         status = run_mode(&t, &err);
     bool written = stdout_written(o.prog);
+    int signo = t.stop.signo;
     if (status < 0)
-        fprintf(stderr, "%s: error: %s\n", o.prog, err.msg);
+        fprintf(stderr, "%s: %s%s\n", o.prog, signo ? "" : "error: ", err.msg);
     nnrt_trainer_free(&t);
+    if (signo) /* as a shell reports a process the signal ended: 130 for SIGINT */
+        return 128 + signo;
     return status < 0 || (!written && status == 0) ? 1 : status;
 }

@@ -10,6 +10,7 @@
  */
 #include "threadpool.h"
 
+#include "stop_signals.h"
 #include "util.h"
 
 #include <sched.h>
@@ -204,6 +205,30 @@ static void *worker_main(void *arg) {
     }
 }
 
+/* Starts threads 1 .. threads - 1 (the caller is thread 0). */
+static bool start_workers(ThreadPool *p, char *err, size_t err_size) {
+    for (int i = 1; i < p->threads; i++) {
+        WorkerArg *w = malloc(sizeof *w);
+        if (!p->workers || !w) {
+            free(w);
+            snprintf(err, err_size, "out of memory starting %d threads", p->threads);
+            p->threads = i;
+            nnrt_pool_free(p);
+            return false;
+        }
+        w->pool = p;
+        w->chunk = i;
+        if (pthread_create(&p->workers[i - 1], NULL, worker_main, w) != 0) {
+            free(w);
+            snprintf(err, err_size, "cannot start thread %d of %d", i + 1, p->threads);
+            p->threads = i; /* the ones already running get joined by nnrt_pool_free */
+            nnrt_pool_free(p);
+            return false;
+        }
+    }
+    return true;
+}
+
 bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
     p->threads = threads < 1 ? 1 : threads;
     p->oversubscribed = p->threads > nnrt_pool_cores();
@@ -232,26 +257,15 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
         atomic_init(&p->chunks[c].done, 0);
     }
     p->workers = calloc((size_t)p->threads - 1, sizeof(pthread_t));
-    for (int i = 1; i < p->threads; i++) {
-        WorkerArg *w = malloc(sizeof *w);
-        if (!p->workers || !w) {
-            free(w);
-            snprintf(err, err_size, "out of memory starting %d threads", p->threads);
-            p->threads = i;
-            nnrt_pool_free(p);
-            return false;
-        }
-        w->pool = p;
-        w->chunk = i;
-        if (pthread_create(&p->workers[i - 1], NULL, worker_main, w) != 0) {
-            free(w);
-            snprintf(err, err_size, "cannot start thread %d of %d", i + 1, p->threads);
-            p->threads = i; /* the ones already running get joined by nnrt_pool_free */
-            nnrt_pool_free(p);
-            return false;
-        }
-    }
-    return true;
+    /* The workers block SIGINT and SIGTERM (they inherit the mask of the thread that starts
+     * them): the trainer's thread asks for them between two steps (stop_signals.h), and
+     * the kernel would hand a signal to any thread that does not block it. */
+    sigset_t stop, before;
+    nnrt_stop_signals_set(&stop);
+    pthread_sigmask(SIG_BLOCK, &stop, &before);
+    bool started = start_workers(p, err, err_size);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    return started;
 }
 
 void nnrt_pool_free(ThreadPool *p) {

@@ -475,6 +475,31 @@ static void epoch_text(Trainer *t, bool has_val, char *text, size_t size) {
         snprintf(text + k, size - k, " - lr: %.4g", t->last_lr);
 }
 
+/* The message of a run a stop signal ended (stop_signals.h): where, and what --save's
+ * checkpoint holds. The steps of an unfinished epoch are not saved: resumed from the
+ * last complete epoch, the run gives the weights it would have given uninterrupted. */
+static bool interrupted(Trainer *t, int epoch, int64_t steps_done, NnrtError *err) {
+    nnrt_progress_break(&t->progress);
+    char where[128];
+    if (epoch < t->opt->epochs && steps_done == 0)
+        snprintf(where, sizeof where, "before epoch %d of %d", epoch + 1, t->opt->epochs);
+    else if (epoch < t->opt->epochs)
+        snprintf(where, sizeof where, "in epoch %d of %d, after %lld of its %lld steps", epoch + 1,
+                 t->opt->epochs, (long long)steps_done,
+                 (long long)nnrt_loader_steps(&t->train_dl));
+    else
+        snprintf(where, sizeof where, "after its last epoch");
+    const char *save = t->opt->save, *how = nnrt_stop_signal_name(t->stop.signo);
+    if (!save)
+        return nnrt_fail(err, "training stopped by %s %s; nothing was saved (--save FILE keeps a "
+                         "checkpoint of every epoch)", how, where);
+    if (t->state.epoch == t->first_epoch)
+        return nnrt_fail(err, "training stopped by %s %s, before this run ended an epoch; %s was "
+                         "not written", how, where, save);
+    return nnrt_fail(err, "training stopped by %s %s; %s holds epoch %d: continue with --resume %s",
+                     how, where, save, t->state.epoch, save);
+}
+
 static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
     nnrt_loader_start_epoch(&t->train_dl, epoch);
     nnrt_rng_seed(&t->noise_rng, t->state.seed, RNG_NOISE, (uint64_t)epoch);
@@ -486,6 +511,8 @@ static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
     char text[512];
     int64_t rows, done = 0;
     for (;;) {
+        if (nnrt_stop_signals_arrived(&t->stop))
+            return interrupted(t, epoch, done, err);
         double start = nnrt_now();
         if ((rows = nnrt_loader_next(&t->train_dl)) <= 0)
             break;
@@ -618,7 +645,7 @@ static void warn_no_validation(const Trainer *t) {
             es && plateau ? "stopping and lr reductions" : es ? "stopping" : "lr reductions");
 }
 
-bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
+static bool fit_epochs(Trainer *t, NnrtError *err) {
     if (t->opt->verbose > 0)
         print_summary(t);
     warn_no_validation(t);
@@ -635,6 +662,7 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (!open_history(t, err))
         return false;
     t->first_step = t->state.step;
+    t->first_epoch = t->state.epoch;
     bool stop = stopped;
     int first = t->state.epoch;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
@@ -651,6 +679,17 @@ bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     if (t->opt->verbose > 0)
         print_thread_choice(t);
     return close_history(t, err) && (!t->opt->save || nnrt_trainer_save(t, t->opt->save, err));
+}
+
+/* A stop signal that arrives during the final save (or the last epoch's validation) ends
+ * the run once the save is complete, before the test set is evaluated. */
+bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
+    nnrt_stop_signals_defer(&t->stop);
+    bool ok = fit_epochs(t, err);
+    if (ok && nnrt_stop_signals_arrived(&t->stop))
+        ok = interrupted(t, t->opt->epochs, 0, err);
+    nnrt_stop_signals_restore(&t->stop);
+    return ok;
 }
 
 bool nnrt_trainer_save(Trainer *t, const char *path, NnrtError *err) {

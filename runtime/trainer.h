@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "progress.h"
 #include "schedule.h"
+#include "stop_signals.h"
 #include "thread_choice.h"
 #include "threadpool.h"
 
@@ -51,6 +52,8 @@ typedef struct Trainer {
     EarlyStop es;
     TrainState state;
     int64_t first_step;    /* state.step when this run's training began (after --resume) */
+    int first_epoch;       /* state.epoch when it began */
+    StopSignals stop;      /* SIGINT, SIGTERM: stop.signo when one ended training */
     double last_lr;        /* lr of the latest update, for the history */
     Progress progress;
     FILE *history;
@@ -68,7 +71,8 @@ bool nnrt_trainer_restore(Trainer *t, NnrtError *err);
 bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err);
 
 /* The epoch loop, from state.epoch to --epochs, with validation, schedules, early
- * stopping, --history and --save. */
+ * stopping, --history and --save. SIGINT or SIGTERM ends it between two steps: false,
+ * with stop.signo set and err saying what the checkpoint holds. */
 bool nnrt_trainer_fit(Trainer *t, NnrtError *err);
 /* Evaluates a loader's whole dataset with training = 0 into mt. */
 bool nnrt_trainer_evaluate(Trainer *t, DataLoader *dl, Metrics *mt, NnrtError *err);

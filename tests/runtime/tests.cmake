@@ -275,7 +275,9 @@ add_test(NAME runtime.resume COMMAND ${NNRT_TEST_DIR}/resume.sh $<TARGET_FILE:rt
 add_test(NAME runtime.threads COMMAND ${NNRT_TEST_DIR}/threads.sh $<TARGET_FILE:rt_ref_f64> ${RT_DATA} ${RT_WORK}/threads)
 add_test(NAME runtime.checkpoint COMMAND ${NNRT_TEST_DIR}/checkpoint.sh $<TARGET_FILE:rt_ref_f32>
                                          $<TARGET_FILE:rt_ref_f64> ${RT_DATA} ${RT_WORK}/checkpoint)
-set_tests_properties(runtime.resume runtime.threads runtime.checkpoint PROPERTIES FIXTURES_REQUIRED rt_data)
+add_test(NAME runtime.interrupt COMMAND ${NNRT_TEST_DIR}/interrupt.sh $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/interrupt)
+set_tests_properties(runtime.resume runtime.threads runtime.checkpoint runtime.interrupt
+                     PROPERTIES FIXTURES_REQUIRED rt_data)
 add_test(NAME runtime.e2e_fashion COMMAND ${NNRT_TEST_DIR}/e2e_fashion.sh $<TARGET_FILE:rt_ref_f32_adam>)
 set_tests_properties(runtime.e2e_fashion PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME runtime.regression COMMAND ${NNRT_TEST_DIR}/regression.sh $<TARGET_FILE:rt_ref_linear> ${RT_DATA} ${RT_WORK}/regression)

@@ -1,0 +1,50 @@
+/*
+ * stop_signals.c — deferring SIGINT and SIGTERM while training (see stop_signals.h).
+ */
+#include "stop_signals.h"
+
+#include <pthread.h>
+#include <time.h>
+
+void nnrt_stop_signals_set(sigset_t *set) {
+    sigemptyset(set);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+}
+
+void nnrt_stop_signals_defer(StopSignals *s) {
+    sigset_t set;
+    nnrt_stop_signals_set(&set);
+    s->signo = 0;
+    s->deferred = pthread_sigmask(SIG_BLOCK, &set, &s->before) == 0;
+}
+
+bool nnrt_stop_signals_arrived(StopSignals *s) {
+    if (s->signo)
+        return true;
+    sigset_t pending;
+    if (!s->deferred || sigpending(&pending) != 0)
+        return false;
+    int signo = sigismember(&pending, SIGINT) == 1 ? SIGINT
+                : sigismember(&pending, SIGTERM) == 1 ? SIGTERM : 0;
+    if (!signo)
+        return false;
+    /* take it: pending, it would end the process once the mask is restored */
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, signo);
+    struct timespec now = {0, 0};
+    sigtimedwait(&one, NULL, &now);
+    s->signo = signo;
+    return true;
+}
+
+void nnrt_stop_signals_restore(StopSignals *s) {
+    if (s->deferred)
+        pthread_sigmask(SIG_SETMASK, &s->before, NULL);
+    s->deferred = false;
+}
+
+const char *nnrt_stop_signal_name(int signo) {
+    return signo == SIGINT ? "SIGINT (Ctrl-C)" : signo == SIGTERM ? "SIGTERM" : "a signal";
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# interrupt.sh TRAINER DATA_DIR WORK_DIR
+# Ctrl-C (SIGINT) and SIGTERM during training with --save: training stops between two
+# steps, says which epoch the checkpoint holds, exits 128 + the signal, leaves no
+# temporary file beside the checkpoint, and --resume continues from that epoch. Before,
+# the signal killed the trainer where it was, a save's temporary file with it.
+set -eu
+trainer=$1 data=$2 work=$3
+# job control: a background job of a script ignores SIGINT otherwise
+set -m
+
+interrupt() { # SIGNAL CODE
+    local sig=$1 want=$2 dir="$work/$1"
+    rm -rf "$dir" && mkdir -p "$dir"
+    # batches of one and a save every epoch: the saves take much of the time
+    "$trainer" --data "$data/imgs.idx" "$data/labels.idx" --epochs 1000000 --batch 1 \
+        --threads 2 --save "$dir/m.safetensors" --quiet > "$dir/out.txt" 2>&1 &
+    local pid=$! i
+    for i in $(seq 200); do [ -e "$dir/m.safetensors" ] && break; sleep 0.05; done
+    sleep 0.3
+    kill "-$sig" "$pid"
+    local code=0
+    wait "$pid" || code=$?
+    [ "$code" -eq "$want" ] || { echo "FAIL: SIG$sig: exit code $code, expected $want"; cat "$dir/out.txt"; exit 1; }
+    grep -Eq "^[^ ]+: training stopped by SIG$sig.* (before|in) epoch [0-9]+ of 1000000.*; .*/m.safetensors holds epoch [0-9]+: continue with --resume .*/m.safetensors$" "$dir/out.txt" ||
+        { echo "FAIL: SIG$sig: the message"; cat "$dir/out.txt"; exit 1; }
+    [ "$(ls "$dir")" = "$(printf 'm.safetensors\nout.txt')" ] ||
+        { echo "FAIL: SIG$sig: files beside the checkpoint: $(ls "$dir")"; exit 1; }
+    local held
+    held=$(grep -Eo 'holds epoch [0-9]+' "$dir/out.txt" | grep -Eo '[0-9]+')
+    "$trainer" --data "$data/imgs.idx" "$data/labels.idx" --epochs $((held + 1)) \
+        --resume "$dir/m.safetensors" --verbose 2 > "$dir/resumed.txt" 2>&1 ||
+        { echo "FAIL: SIG$sig: --resume"; cat "$dir/resumed.txt"; exit 1; }
+    grep -q "^Epoch $((held + 1))/$((held + 1))$" "$dir/resumed.txt" ||
+        { echo "FAIL: SIG$sig: --resume did not continue with epoch $((held + 1))"; cat "$dir/resumed.txt"; exit 1; }
+}
+interrupt INT 130
+interrupt TERM 143
+echo "interrupt: SIGINT and SIGTERM stop training between steps, the checkpoint of the last epoch kept and resumable"
