@@ -13,8 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define MAX_HEADER (100u << 20) /* safetensors' own limit is 100 MB */
 
@@ -27,19 +29,31 @@ static void write_dims(FILE *f, const int64_t *dims, int rank) {
     fputc(']', f);
 }
 
-static char *build_header(const StEntry *e, int n, const char *const *meta, size_t *len) {
+/* The metadata entry of the file's CRC-32: "crc32":"0x89abcdef", the last of the metadata.
+ * Safetensors has no checksum, and a bit flipped on a disk or in a copy changed a weight,
+ * the epoch or a class name without a word; the CRC (zlib's, as gzip's) is of the whole
+ * file with its value written as CRC_PLACEHOLDER. */
+#define CRC_KEY "\"crc32\":\""
+#define CRC_PLACEHOLDER "0x00000000"
+enum { CRC_CHARS = sizeof CRC_PLACEHOLDER - 1 };
+
+/* The header's JSON; *crc_at: where in it the value of the crc32 entry starts. */
+static char *build_header(const StEntry *e, int n, const char *const *meta, size_t *len,
+                          size_t *crc_at) {
     char *text = NULL;
     FILE *f = open_memstream(&text, len);
     if (!f)
         return NULL;
     fputs("{\"__metadata__\":{", f);
     for (int i = 0; meta && meta[i]; i += 2) {
-        fputs(i ? "," : "", f);
         nnrt_json_write_string(f, meta[i]);
         fputc(':', f);
         nnrt_json_write_string(f, meta[i + 1]);
+        fputc(',', f);
     }
-    fputc('}', f);
+    fputs(CRC_KEY, f);
+    *crc_at = (size_t)ftell(f);
+    fputs(CRC_PLACEHOLDER "\"}", f);
     int64_t offset = 0;
     for (int i = 0; i < n; i++) {
         int64_t count = 1;
@@ -68,10 +82,36 @@ static size_t entry_bytes(const StEntry *e) {
     return bytes;
 }
 
-static bool write_file(FILE *f, const char *header, size_t hlen, const StEntry *e, int n) {
-    unsigned char len8[8];
+static void length_prefix(size_t hlen, unsigned char len8[8]) {
     for (int i = 0; i < 8; i++)
         len8[i] = (unsigned char)((uint64_t)hlen >> (8 * i));
+}
+
+/* zlib's crc32 takes at most UINT_MAX bytes a call. */
+static uLong crc_of(uLong crc, const void *data, size_t bytes) {
+    const unsigned char *p = data;
+    for (size_t k; bytes > 0; p += k, bytes -= k) {
+        k = bytes < (1u << 30) ? bytes : (1u << 30);
+        crc = crc32(crc, p, (uInt)k);
+    }
+    return crc;
+}
+
+/* Writes the file's CRC into the header's crc32 entry, whose value is the placeholder. */
+static void stamp_crc(char *header, size_t hlen, size_t crc_at, const StEntry *e, int n) {
+    unsigned char len8[8];
+    length_prefix(hlen, len8);
+    uLong crc = crc_of(crc_of(crc32(0, NULL, 0), len8, 8), header, hlen);
+    for (int i = 0; i < n; i++)
+        crc = crc_of(crc, e[i].data, entry_bytes(&e[i]));
+    char value[CRC_CHARS + 1];
+    snprintf(value, sizeof value, "0x%08lx", crc & 0xffffffffUL);
+    memcpy(header + crc_at, value, CRC_CHARS);
+}
+
+static bool write_file(FILE *f, const char *header, size_t hlen, const StEntry *e, int n) {
+    unsigned char len8[8];
+    length_prefix(hlen, len8);
     bool ok = fwrite(len8, 1, 8, f) == 8 && fwrite(header, 1, hlen, f) == hlen;
     for (int i = 0; ok && i < n; i++)
         ok = fwrite(e[i].data, 1, entry_bytes(&e[i]), f) == entry_bytes(&e[i]);
@@ -260,12 +300,13 @@ bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const 
     if (!target)
         return nnrt_fail(err, "cannot write %s: cannot follow the link: %s", path,
                          strerror(errno));
-    size_t hlen;
-    char *header = build_header(e, n, meta, &hlen);
+    size_t hlen, crc_at;
+    char *header = build_header(e, n, meta, &hlen, &crc_at);
     if (!header) {
         free(target);
         return nnrt_fail(err, "cannot write %s: out of memory", path);
     }
+    stamp_crc(header, hlen, crc_at, e, n);
     char *tmp = NULL;
     FILE *f = create_temp(target, &tmp);
     bool ok = f && write_file(f, header, hlen, e, n);
@@ -359,6 +400,40 @@ bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
     if (!ok)
         nnrt_st_close(st);
     return ok;
+}
+
+/* Where the value of the header's crc32 entry starts, or 0. Inside a JSON string a quote
+ * is escaped, so CRC_KEY (quote, crc32, quote, colon, quote) is no string's text. */
+static size_t crc_value_at(const SafeTensors *st) {
+    size_t key = sizeof CRC_KEY - 1;
+    for (size_t i = 8; i + key + CRC_CHARS <= st->data_start; i++)
+        if (memcmp(st->bytes + i, CRC_KEY, key) == 0)
+            return i + key;
+    return 0;
+}
+
+bool nnrt_st_verify(SafeTensors *st, NnrtError *err) {
+    const char *stated = nnrt_st_meta(st, "crc32");
+    if (!stated)
+        return true; /* written by another program, or before the trainer wrote one */
+    size_t at = crc_value_at(st);
+    if (!at || strlen(stated) != CRC_CHARS || memcmp(st->bytes + at, stated, CRC_CHARS) != 0)
+        return nnrt_fail(err, "%s: metadata \"crc32\" is not as the trainer writes it "
+                         "(\"0x\" and 8 hex digits, the last of the metadata); the file is "
+                         "damaged", st->path);
+    unsigned char saved[CRC_CHARS];
+    memcpy(saved, st->bytes + at, CRC_CHARS);
+    memcpy(st->bytes + at, CRC_PLACEHOLDER, CRC_CHARS);
+    uLong crc = crc_of(crc32(0, NULL, 0), st->bytes, st->size) & 0xffffffffUL;
+    memcpy(st->bytes + at, saved, CRC_CHARS);
+    char actual[CRC_CHARS + 1];
+    snprintf(actual, sizeof actual, "0x%08lx", crc);
+    if (strcasecmp(actual, stated) == 0)
+        return true;
+    return nnrt_fail(err, "%s: the file is damaged: its CRC-32 is %s, but its metadata "
+                     "\"crc32\" says %s (bits changed on a disk or in a copy; a file another "
+                     "program rewrote on purpose must drop \"crc32\" from its metadata)",
+                     st->path, actual, stated);
 }
 
 void nnrt_st_close(SafeTensors *st) {
@@ -847,6 +922,10 @@ bool nnrt_ckpt_load(const char *path, CkptParts *p, bool resume, NnrtError *err)
         ok = load_extras(&st, p, err);
     if (ok && resume)
         ok = load_optimizer(&st, p, err) && load_counters(&st, p, err);
+    /* after the checks of what the file holds, whose messages say more (a NaN weight, a
+     * missing tensor): the CRC then catches the damage that leaves the values plausible */
+    if (ok)
+        ok = nnrt_st_verify(&st, err);
     nnrt_st_close(&st);
     return ok;
 }

@@ -11,7 +11,8 @@
  * slots as "optimizer.state"; early stopping's best weights as "early_stopping.best";
  * standardization statistics as "data.mean", "data.std", "data.y_mean", "data.y_std".
  * Everything else (model name, fingerprint, epoch, step, seed, optimizer, schedule and
- * early-stopping counters, class names) is metadata. Files are written to a temporary
+ * early-stopping counters, class names) is metadata, the last entry "crc32": the file's
+ * CRC-32, checked on loading (a file without one loads unchecked). Files are written to a temporary
  * file of their own beside PATH (PATH.tmp.PID.N, created new: a file already there is
  * left alone), fsync'ed and renamed over PATH, so a crash never leaves a torn checkpoint.
  */
@@ -83,6 +84,9 @@ typedef struct StView {    /* a tensor found in a file */
 } StView;
 
 bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err);
+/* Checks the file's CRC-32 against its metadata "crc32", which nnrt_st_write writes
+ * (a file without one, from another program, passes). */
+bool nnrt_st_verify(SafeTensors *st, NnrtError *err);
 void nnrt_st_close(SafeTensors *st);
 const char *nnrt_st_meta(const SafeTensors *st, const char *key); /* NULL if absent */
 /* 1 found (and valid), 0 absent, -1 malformed entry (err set). */

@@ -45,6 +45,23 @@ header=$(od -An -t u8 -N8 "$work/nan.safetensors" | tr -d ' ')
 printf '\000\000\300\177' | dd of="$work/nan.safetensors" bs=1 seek=$((8 + header)) conv=notrunc 2>/dev/null
 "$here/expect.sh" 1 "nan.safetensors: tensor \"[^\"]+\" holds NaN at element 0" \
     "$small" --load "$work/nan.safetensors" --predict "$data/x32.npy"
+# A bit flipped in a weight (the lowest of the first one: a plausible value still), or in
+# the metadata's epoch ("2" made "3"), is refused by the file's CRC-32, its metadata
+# "crc32" (before: loaded, and trained or predicted with, without a word).
+flip_bit() { # FILE OFFSET
+    local b
+    b=$(od -An -t u1 -j "$2" -N 1 "$1" | tr -d ' ')
+    printf "\\$(printf %03o $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+cp "$ck" "$work/flip_weight.safetensors"
+flip_bit "$work/flip_weight.safetensors" $((8 + header))
+"$here/expect.sh" 1 "flip_weight.safetensors: the file is damaged: its CRC-32 is 0x[0-9a-f]{8}, but its metadata \"crc32\" says 0x[0-9a-f]{8}" \
+    "$small" --load "$work/flip_weight.safetensors" --predict "$data/x32.npy"
+cp "$ck" "$work/flip_epoch.safetensors"
+flip_bit "$work/flip_epoch.safetensors" $(($(grep -abo '"epoch":"2"' "$ck" | cut -d: -f1) + 9))
+grep -q '"epoch":"3"' "$work/flip_epoch.safetensors" || { echo "FAIL: flip_bit"; exit 1; }
+"$here/expect.sh" 1 "flip_epoch.safetensors: the file is damaged: its CRC-32" \
+    "$small" --resume "$work/flip_epoch.safetensors" --epochs 4 --data "$data/imgs.idx" "$data/labels.idx"
 # A save writes a temporary file of its own beside the checkpoint and renames it over the
 # checkpoint: a file the user has at CK.tmp survives (before: removed, then replaced and
 # renamed away), and a save that fails (here: a file size limit, so the write fails with
@@ -73,4 +90,4 @@ cp "$ck" "$work/diverge.safetensors"
     --save "$work/diverge.safetensors" --batch 100 --epochs 3 --lr 1e300 --quiet
 cmp -s "$ck" "$work/diverge.safetensors" ||
     { echo "FAIL: a diverged run replaced the checkpoint"; exit 1; }
-echo "checkpoint: evaluate/predict from --load, mismatches named, truncated and NaN files refused, the user's CK.tmp kept, diverged weights not saved"
+echo "checkpoint: evaluate/predict from --load, mismatches named, truncated, NaN and bit-flipped files refused, the user's CK.tmp kept, diverged weights not saved"
