@@ -339,7 +339,9 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
 const char *nnrt_looks_like(const unsigned char *b, size_t n) {
 #define FORMAT_RULE "a data source's format follows its features file's name (.npy, .csv, " \
                     "else IDX), and its labels file is read in that format"
-    if (n >= 4 && memcmp(b, "\x93NUM", 4) == 0)
+    /* 4 bytes are what an IDX reader has of a file; a .npy reader with 6 of them that do
+     * not say \x93NUMPY called the file a NumPy array when its magic was damaged */
+    if (n >= 4 && memcmp(b, "\x93NUMPY", n < 6 ? 4 : 6) == 0)
         return "; the file is a NumPy .npy array: " FORMAT_RULE;
     if (n >= 4 && memcmp(b, "PK\x03\x04", 4) == 0)
         return "; the file is a ZIP archive (NumPy's np.savez writes .npz ones): save each array "

@@ -312,9 +312,18 @@ static bool read_npy_header(GzIn *in, NpyHeader *h, NnrtError *err) {
     if (got >= 6 && got < 10 && memcmp(pre, "\x93NUMPY", 6) == 0)
         return nnrt_fail(err, "%s: byte %lld: the file ends inside the .npy header's first 10 "
                          "bytes", in->path, (long long)got);
-    if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
-        return nnrt_fail(err, "%s: byte 0: not a .npy file: expected the magic \\x93NUMPY%s",
-                         in->path, nnrt_looks_like(pre, (size_t)got));
+    if (got < 10 || memcmp(pre, "\x93NUMPY", 6) != 0) {
+        const char *kind = nnrt_looks_like(pre, (size_t)got);
+        if (*kind)
+            return nnrt_fail(err, "%s: byte 0: not a .npy file: expected the magic \\x93NUMPY%s",
+                             in->path, kind);
+        /* nothing it resembles (a damaged magic): the bytes it has, as the IDX reader says */
+        char found[32] = " nothing (an empty file)";
+        for (int i = 0; i < got && i < 6; i++)
+            snprintf(found + 3 * i, sizeof found - 3 * (size_t)i, " %02x", pre[i]);
+        return nnrt_fail(err, "%s: byte 0: not a .npy file: expected the magic \\x93NUMPY (93 "
+                         "4e 55 4d 50 59), found%s", in->path, found);
+    }
     int major = pre[6];
     int64_t hlen = pre[8] | pre[9] << 8, pre_len = 10;
     if (major >= 2) {

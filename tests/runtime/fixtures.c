@@ -221,6 +221,14 @@ static bool write_npy_fixtures(const char *dir) {
         ok = fx_write(join(dir, "shorthdr.npy"), raw, raw_n, false);
     }
     free(raw);
+    /* A damaged magic, \x93NUMPZ: once called "the file is a NumPy .npy array". */
+    raw = NULL;
+    ok = ok && fx_read(join(dir, "x32.npy"), &raw, &raw_n);
+    if (ok) {
+        raw[5] = 'Z';
+        ok = fx_write(join(dir, "badmagic.npy"), raw, raw_n, false);
+    }
+    free(raw);
     ok = ok && fx_npy(join(dir, "descr.npy"), "<f4x", shape3, 3, x32, sizeof x32);
     int64_t huge[] = {100000000000LL, SIDE, SIDE};
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&

@@ -71,6 +71,9 @@ runtime_expect(data.idx_trailing_limit 0 "ref: 7850 parameters \\(f32\\), 8 trai
 runtime_expect(error.npy_short_header 1
     "shorthdr.npy: byte 62832: the file goes on after the <f4 values \\(shape \\(20, 28, 28\\)\\) its header announces \\(16 more bytes\\)"
     --data ${RT_DATA}/shorthdr.npy ${RT_DATA}/y.npy)
+runtime_expect(error.npy_magic 1
+    "badmagic.npy: byte 0: not a .npy file: expected the magic .x93NUMPY \\(93 4e 55 4d 50 59\\), found 93 4e 55 4d 50 5a$"
+    --data ${RT_DATA}/badmagic.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not supported"
     --data ${RT_DATA}/descr.npy ${RT_DATA}/y.npy)
 runtime_expect(error.csv_gz_truncated 1
