@@ -83,9 +83,13 @@ bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t,
 /* NNRT_DATA_* for a path by its extension (.npy, .csv, else IDX), ignoring ".gz". */
 int nnrt_data_kind_for(const char *path);
 /* What a file that its reader refuses at byte 0 looks like by its first n bytes, as a
- * message suffix: a .npy array, a ZIP archive (.npz), IDX, or text (CSV) under a name
+ * message suffix: a .npy array, a ZIP archive (.npz), IDX, a compression other than
+ * gzip, or text (CSV) under a name
  * that makes another reader read it (the format follows the name); else "". */
 const char *nnrt_looks_like(const unsigned char *b, size_t n);
+/* The same without the text guess: "" unless the bytes start a known binary format (also
+ * xz, bzip2, zstd and other compressions, which the readers do not inflate). */
+const char *nnrt_binary_kind(const unsigned char *b, size_t n);
 
 /* Is v a valid label for spec? If not, writes the reason ("label 12 is not a class
  * index 0..9") into why. Check a label as the file stores it (a double), not as float32,

@@ -313,8 +313,10 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
         /* a NUL is refused as it arrives: a .csv.gz of 1 MB that inflates to gigabytes of
          * zeros (a gzip bomb) was read whole, a gigabyte per megabyte, before this check */
         const char *nul = r > 0 ? memchr(buf + n, '\0', (size_t)r) : NULL;
-        if (nul)
-            nnrt_fail(err, "%s: byte %zu: a NUL byte; expected text", path, (size_t)(nul - buf));
+        if (nul) /* a binary file under a CSV name: say what it is, if its start tells */
+            nnrt_fail(err, "%s: byte %zu: a NUL byte; expected text%s", path,
+                      (size_t)(nul - buf),
+                      n == 0 ? nnrt_binary_kind((const unsigned char *)buf, (size_t)r) : "");
         if (r < 0 || nul) {
             free(buf);
             nnrt_gz_close(&in);
@@ -336,7 +338,34 @@ bool nnrt_gz_slurp(const char *path, char **text, size_t *len, NnrtError *err) {
     return true;
 }
 
-const char *nnrt_looks_like(const unsigned char *b, size_t n) {
+/* A compression other than gzip, which the readers do not inflate, by its magic, as a
+ * message suffix; else NULL. Before, "d.csv.xz: byte 5: a NUL byte" or "found fd 37 7a
+ * 58", and for bzip2's "BZh9" even "the file looks like text", said nothing of the cause. */
+static const char *other_compression(const unsigned char *b, size_t n) {
+#define ONLY_GZIP(name, undo) "; the file is " name "-compressed, and only gzip is read: " \
+                              "decompress it (" undo ") or compress it with gzip"
+    static const struct {
+        char magic[5];
+        const char *says;
+    } formats[] = {
+        {"\xfd" "7zX", ONLY_GZIP("xz", "xz -d")},
+        {"\x28\xb5\x2f\xfd", ONLY_GZIP("zstd", "zstd -d")},
+        {"\x04\x22\x4d\x18", ONLY_GZIP("lz4", "lz4 -d")},
+        {"7z\xbc\xaf", "; the file is a 7-Zip archive: extract it (7z x)"},
+    };
+    for (size_t i = 0; n >= 4 && i < sizeof formats / sizeof formats[0]; i++)
+        if (memcmp(b, formats[i].magic, 4) == 0)
+            return formats[i].says;
+    if (n >= 4 && memcmp(b, "BZh", 3) == 0 && b[3] >= '1' && b[3] <= '9')
+        return ONLY_GZIP("bzip2", "bzip2 -d");
+#undef ONLY_GZIP
+    return NULL;
+}
+
+const char *nnrt_binary_kind(const unsigned char *b, size_t n) {
+    const char *packed = other_compression(b, n);
+    if (packed)
+        return packed;
 #define FORMAT_RULE "a data source's format follows its features file's name (.npy, .csv, " \
                     "else IDX), and its labels file is read in that format"
     /* 4 bytes are what an IDX reader has of a file; a .npy reader with 6 of them that do
@@ -350,6 +379,13 @@ const char *nnrt_looks_like(const unsigned char *b, size_t n) {
         b[3] >= 1 && b[3] <= 8)
         return "; the file looks like IDX (the MNIST format): " FORMAT_RULE;
 #undef FORMAT_RULE
+    return "";
+}
+
+const char *nnrt_looks_like(const unsigned char *b, size_t n) {
+    const char *kind = nnrt_binary_kind(b, n);
+    if (*kind)
+        return kind;
     bool text = n >= 4;
     for (size_t i = 0; i < n && i < 4; i++)
         text = text && (isprint(b[i]) || b[i] == '\t' || b[i] == '\r' || b[i] == '\n');

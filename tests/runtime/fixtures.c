@@ -116,6 +116,12 @@ static bool write_idx_fixtures(const char *dir) {
     ok = ok && fx_write(join(dir, "trunc.idx.gz"), hdr, sizeof hdr, true);
     static const char zip[] = "PK\x03\x04 this is a zip";
     ok = ok && fx_write(join(dir, "badmagic.idx"), zip, sizeof zip - 1, false);
+    /* Compressed, but not with gzip: the start of an xz file under a CSV name, and of a
+     * bzip2 one (its "BZh9" is printable: once called text). */
+    static const char xz[] = "\xfd" "7zXZ\0\0\x04\xe6\xd6\xb4\x46";
+    static const char bz2[] = "BZh91AY&SY\x9c\x1b\x12";
+    ok = ok && fx_write(join(dir, "xz.csv"), xz, sizeof xz - 1, false) &&
+         fx_write(join(dir, "bz2.idx"), bz2, sizeof bz2 - 1, false);
     int wide[] = {N_EXAMPLES, 14, 56}; /* the same 784 pixels per example, another image */
     ok = ok && fx_idx_u8(join(dir, "wide.idx"), px, wide, 3, false);
     int small[] = {N_EXAMPLES, 14, 14};
