@@ -88,7 +88,8 @@ int nnrt_data_kind_for(const char *path);
  * that makes another reader read it (the format follows the name); else "". */
 const char *nnrt_looks_like(const unsigned char *b, size_t n);
 /* The same without the text guess: "" unless the bytes start a known binary format (also
- * xz, bzip2, zstd and other compressions, which the readers do not inflate). */
+ * xz, bzip2, zstd and other compressions, which the readers do not inflate, and UTF-16
+ * text). */
 const char *nnrt_binary_kind(const unsigned char *b, size_t n);
 
 /* Is v a valid label for spec? If not, writes the reason ("label 12 is not a class

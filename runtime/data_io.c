@@ -362,10 +362,22 @@ static const char *other_compression(const unsigned char *b, size_t n) {
     return NULL;
 }
 
+/* Text in UTF-16, by its byte order mark or, without one, by ASCII characters each beside
+ * a NUL byte ("a NUL byte; expected text" at byte 1 said nothing of the encoding). */
+static bool utf16(const unsigned char *b, size_t n) {
+    if (n >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)))
+        return true;
+    return n >= 4 && ((isprint(b[0]) && !b[1] && isprint(b[2]) && !b[3]) ||
+                      (!b[0] && isprint(b[1]) && !b[2] && isprint(b[3])));
+}
+
 const char *nnrt_binary_kind(const unsigned char *b, size_t n) {
     const char *packed = other_compression(b, n);
     if (packed)
         return packed;
+    if (utf16(b, n))
+        return "; the file is UTF-16 text (as Excel's \"Unicode Text\" saves it): save it as "
+               "UTF-8 (\"CSV UTF-8\"), or convert it: iconv -f UTF-16 -t UTF-8";
 #define FORMAT_RULE "a data source's format follows its features file's name (.npy, .csv, " \
                     "else IDX), and its labels file is read in that format"
     /* 4 bytes are what an IDX reader has of a file; a .npy reader with 6 of them that do

@@ -120,6 +120,9 @@ static bool write_idx_fixtures(const char *dir) {
      * bzip2 one (its "BZh9" is printable: once called text). */
     static const char xz[] = "\xfd" "7zXZ\0\0\x04\xe6\xd6\xb4\x46";
     static const char bz2[] = "BZh91AY&SY\x9c\x1b\x12";
+    /* UTF-16 text with its byte order mark, as Excel's "Unicode Text" writes it */
+    static const char utf16[] = "\xff\xfe" "a\0,\0b\0\n\0" "1\0,\0" "2\0\n\0";
+    ok = ok && fx_write(join(dir, "utf16.csv"), utf16, sizeof utf16 - 1, false);
     ok = ok && fx_write(join(dir, "xz.csv"), xz, sizeof xz - 1, false) &&
          fx_write(join(dir, "bz2.idx"), bz2, sizeof bz2 - 1, false);
     int wide[] = {N_EXAMPLES, 14, 56}; /* the same 784 pixels per example, another image */

@@ -105,11 +105,13 @@ set_tests_properties(runtime.error.idx_memory runtime.error.idx_claim_gz runtime
                      PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.idx_magic 1 "badmagic.idx: byte 0: not an IDX file: .*found 50 4b 03 04"
     --data ${RT_DATA}/badmagic.idx ${RT_DATA}/labels.idx)
-# Compressed with other than gzip: said so (before: "a NUL byte; expected text", or for
-# bzip2's printable "BZh9", "the file looks like text").
+# Compressed with other than gzip, or UTF-16 text: said so (before: "a NUL byte; expected
+# text", or for bzip2's printable "BZh9", "the file looks like text").
 runtime_expect(error.csv_xz 1
     "xz.csv: byte 5: a NUL byte. expected text. the file is xz-compressed, and only gzip is read: decompress it \\(xz -d\\) or compress it with gzip"
     --data ${RT_DATA}/xz.csv)
+runtime_expect(error.csv_utf16 1 "utf16.csv: byte 3: a NUL byte. expected text. the file is UTF-16 text"
+    --data ${RT_DATA}/utf16.csv)
 runtime_expect(error.idx_bzip2 1 "bz2.idx: byte 0: not an IDX file: .*found 42 5a 68 39. the file is bzip2-compressed"
     --data ${RT_DATA}/bz2.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.idx_label_range 1
