@@ -188,13 +188,18 @@ static bool parse_descr(const char *v, NpyHeader *h) {
         n++;
     memcpy(h->descr, v, n);
     h->descr[n] = '\0';
-    if (n < 3 || !strchr("<>|=", h->descr[0]) || !strchr("fiub", h->descr[1]))
+    /* 'f4' without a byte order is the machine's, as numpy's np.dtype('f4') reads it (the
+     * refusal said "not supported (use float32, ...)" of a float32) */
+    const char *order = n >= 1 && strchr("<>|=", h->descr[0]) ? h->descr : "=";
+    const char *type = order == h->descr ? h->descr + 1 : h->descr;
+    size_t type_len = n - (size_t)(type - h->descr);
+    if (type_len < 2 || !strchr("fiub", type[0]))
         return false;
-    h->kind = h->descr[1];
-    if (strspn(h->descr + 2, "0123456789") != n - 2) /* '<f4' and nothing else */
+    h->kind = type[0];
+    if (strspn(type + 1, "0123456789") != type_len - 1) /* '<f4' and nothing else */
         return false;
-    h->size = atoi(h->descr + 2);
-    bool little = h->descr[0] == '<' || (h->descr[0] != '>' && host_is_little());
+    h->size = atoi(type + 1);
+    bool little = order[0] == '<' || (order[0] != '>' && host_is_little());
     h->swap = h->size > 1 && little != host_is_little();
     if (h->kind == 'f')
         return h->size == 4 || h->size == 8;
@@ -277,7 +282,7 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
             descr++;
         return nnrt_fail(err, "%s: byte %lld: dtype '%.20s' is not supported (use float32, float64, "
                          "bool or integers)", path, (long long)at,
-                         h->descr[0] ? h->descr : descr);
+                         *descr == '\'' || *descr == '"' ? h->descr : descr); /* '' too */
     }
     if (strncmp(order, "False", 5) != 0) { /* parse_literal read a whole value: False itself */
         if (strncmp(order, "True", 4) == 0)

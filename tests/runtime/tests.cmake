@@ -74,6 +74,10 @@ runtime_expect(error.npy_short_header 1
 runtime_expect(error.npy_magic 1
     "badmagic.npy: byte 0: not a .npy file: expected the magic .x93NUMPY \\(93 4e 55 4d 50 59\\), found 93 4e 55 4d 50 5a$"
     --data ${RT_DATA}/badmagic.npy ${RT_DATA}/y.npy)
+# 'f4' without '<' is float32 in the machine's byte order, as numpy reads it (before: "dtype
+# 'f4' is not supported (use float32, ...)").
+runtime_expect(data.npy_no_order 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
+    --data ${RT_DATA}/no_order.npy ${RT_DATA}/y.npy --epochs 1 --test ${RT_DATA}/x32.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not supported"
     --data ${RT_DATA}/descr.npy ${RT_DATA}/y.npy)
 runtime_expect(error.csv_gz_truncated 1
