@@ -332,63 +332,86 @@ bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const 
 static int st_view(const SafeTensors *st, const char *name, const Json *e, StView *v,
                    NnrtError *err);
 
-static bool read_whole(const char *path, unsigned char **bytes, size_t *size, NnrtError *err) {
+static FILE *open_regular(const char *path, size_t *size, NnrtError *err) {
     FILE *f = fopen(path, "rb");
     if (!f)
-        return nnrt_fail(err, "cannot open %s: %s", path, strerror(errno));
+        return nnrt_fail(err, "cannot open %s: %s", path, strerror(errno)), NULL;
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) { /* a directory, /dev/zero, … */
         fclose(f);
         return nnrt_fail(err, "%s: not a regular file (a checkpoint is a .safetensors file)",
-                         path);
+                         path), NULL;
     }
-    size_t cap = 1 << 20, n = 0;
-    unsigned char *b = nnrt_realloc(NULL, cap);
-    for (;;) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        b = nnrt_realloc(b, cap *= 2);
-    }
-    bool ok = !ferror(f);
-    fclose(f);
-    if (!ok) {
-        free(b);
-        return nnrt_fail(err, "cannot read %s", path);
-    }
-    *bytes = b;
-    *size = n;
+    *size = (size_t)sb.st_size;
+    return f;
+}
+
+/* Reads the file's bytes up to `want` into st->bytes (grown to want), after those it has:
+ * st->size becomes what it holds (less at the end of a file that shrank). Memory for them
+ * that the process may not have is an error naming the file. */
+static bool read_more(SafeTensors *st, FILE *f, size_t want, NnrtError *err) {
+    if (st->bytes && want <= st->size) /* an empty header: its 8 bytes of length are here */
+        return true;
+    uint64_t limit = nnrt_memory_limit();
+    unsigned char *grown = limit == 0 || want <= limit ? realloc(st->bytes, want + 1) : NULL;
+    if (!grown)
+        return nnrt_fail(err, "%s: the file's %.3g GB do not fit in the memory available "
+                         "(%.3g GB)", st->path, (double)want / 1e9, (double)limit / 1e9);
+    st->bytes = grown;
+    st->size += fread(st->bytes + st->size, 1, want - st->size, f);
+    return !ferror(f) || nnrt_fail(err, "cannot read %s: %s", st->path, strerror(errno));
+}
+
+/* What the first 8 bytes say, the length of the header, against the file's size. */
+static bool header_length_fits(const SafeTensors *st, uint64_t n, size_t file_size,
+                               NnrtError *err) {
+    if (file_size < 8)
+        return nnrt_fail(err, "%s: byte 0: not a safetensors file: only %zu bytes", st->path,
+                         file_size);
+    if (n <= MAX_HEADER && n > file_size - 8 && st->size > 8 && st->bytes[8] == '{')
+        /* a header that starts as JSON does, but past the end of the file: a checkpoint cut
+         * short inside its header, not some other file */
+        return nnrt_fail(err, "%s: byte %zu: the file is truncated: its header (JSON from "
+                         "byte 8) is %" PRIu64 " bytes long and would end at byte %" PRIu64,
+                         st->path, file_size, n, n + 8);
+    if (n > MAX_HEADER || n > file_size - 8)
+        return nnrt_fail(err, "%s: byte 0: not a safetensors file: its first 8 bytes should "
+                         "give the length of the header that follows, but give %" PRIu64 " and "
+                         "the file holds %zu bytes", st->path, n, file_size);
     return true;
 }
 
+static bool header_parsed(SafeTensors *st, uint64_t n, NnrtError *err) {
+    char why[200];
+    if (st->size < 8 + n)
+        return nnrt_fail(err, "%s: byte %zu: the file ends inside its header (it shrank while "
+                         "read)", st->path, st->size);
+    if (!nnrt_json_parse((const char *)st->bytes + 8, (size_t)n, &st->header, why, sizeof why))
+        return nnrt_fail(err, "%s: header (JSON from byte 8): %s", st->path, why);
+    if (st->header.kind != JSON_OBJECT)
+        return nnrt_fail(err, "%s: byte 8: the header is not a JSON object", st->path);
+    return true;
+}
+
+/* The file is read in three parts, each checked before the next is read: its first 9
+ * bytes (the header's length, and its '{'), the header, then the tensors. Read whole at
+ * once, a file given by mistake (--load train.csv, a disk image) was read into memory
+ * before its first 8 bytes were looked at: gigabytes, or "out of memory allocating
+ * 536870912 bytes" naming no file. */
 bool nnrt_st_open(SafeTensors *st, const char *path, NnrtError *err) {
     memset(st, 0, sizeof *st);
     st->path = path;
-    if (!read_whole(path, &st->bytes, &st->size, err))
-        return false;
+    size_t file_size = 0;
+    FILE *f = open_regular(path, &file_size, err);
+    bool ok = f && read_more(st, f, file_size < 9 ? file_size : 9, err);
     uint64_t n = 0;
-    for (int i = 7; i >= 0 && st->size >= 8; i--)
+    for (int i = 7; ok && i >= 0 && st->size >= 8; i--)
         n = n << 8 | st->bytes[i];
-    char why[200];
-    bool ok = false;
-    if (st->size < 8)
-        nnrt_fail(err, "%s: byte 0: not a safetensors file: only %zu bytes", path, st->size);
-    else if (n <= MAX_HEADER && n > st->size - 8 && st->size > 8 && st->bytes[8] == '{')
-        /* a header that starts as JSON does, but past the end of the file: a checkpoint cut
-         * short inside its header, not some other file */
-        nnrt_fail(err, "%s: byte %zu: the file is truncated: its header (JSON from byte 8) "
-                  "is %" PRIu64 " bytes long and would end at byte %" PRIu64, path, st->size, n,
-                  n + 8);
-    else if (n > MAX_HEADER || n > st->size - 8)
-        nnrt_fail(err, "%s: byte 0: not a safetensors file: its first 8 bytes should give the "
-                  "length of the header that follows, but give %" PRIu64 " and the file holds "
-                  "%zu bytes", path, n, st->size);
-    else if (!nnrt_json_parse((const char *)st->bytes + 8, (size_t)n, &st->header, why, sizeof why))
-        nnrt_fail(err, "%s: header (JSON from byte 8): %s", path, why);
-    else if (st->header.kind != JSON_OBJECT)
-        nnrt_fail(err, "%s: byte 8: the header is not a JSON object", path);
-    else
-        ok = true;
+    ok = ok && header_length_fits(st, n, file_size, err) &&
+         read_more(st, f, 8 + (size_t)n, err) && header_parsed(st, n, err) &&
+         read_more(st, f, file_size, err);
+    if (f)
+        fclose(f);
     st->data_start = 8 + (size_t)n;
     /* every tensor is checked now, not only those a caller reads: a file cut short (a
      * copy interrupted, a full disk) is refused whole, not half loaded */

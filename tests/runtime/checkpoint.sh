@@ -39,6 +39,17 @@ head -c 300 "$ck" > "$work/cut_header.safetensors"
     "$small" --load "$work/cut_header.safetensors" --evaluate --test "$data/imgs.idx" "$data/labels.idx"
 "$here/expect.sh" 1 "/dev/zero: not a regular file" \
     "$small" --load /dev/zero --evaluate --test "$data/imgs.idx" "$data/labels.idx"
+# A big file given to --load (a disk image, the data by mistake) is refused by its first
+# bytes, not read into memory whole first, and a checkpoint beyond the memory is named as
+# such (before: "out of memory allocating 536870912 bytes", naming no file). Sparse files.
+truncate -s 300M "$work/zeros.bin"
+printf '\002\000\000\000\000\000\000\000{}' > "$work/huge.safetensors"
+truncate -s 300M "$work/huge.safetensors"
+"$here/expect.sh" 1 "zeros.bin: header \(JSON from byte 8\): byte 0: unexpected end" \
+    sh -c 'ulimit -v 200000 && exec "$@"' sh "$small" --load "$work/zeros.bin" --predict "$data/x32.npy"
+"$here/expect.sh" 1 "huge.safetensors: the file's 0.315 GB do not fit in the memory available \(0.2[0-9]* GB\)" \
+    sh -c 'ulimit -v 200000 && exec "$@"' sh "$small" --load "$work/huge.safetensors" --predict "$data/x32.npy"
+rm -f "$work/zeros.bin" "$work/huge.safetensors"
 # A weight that is NaN (a damaged file) is refused on loading, not predicted with.
 cp "$ck" "$work/nan.safetensors"
 header=$(od -An -t u8 -N8 "$work/nan.safetensors" | tr -d ' ')
@@ -90,4 +101,4 @@ cp "$ck" "$work/diverge.safetensors"
     --save "$work/diverge.safetensors" --batch 100 --epochs 3 --lr 1e300 --quiet
 cmp -s "$ck" "$work/diverge.safetensors" ||
     { echo "FAIL: a diverged run replaced the checkpoint"; exit 1; }
-echo "checkpoint: evaluate/predict from --load, mismatches named, truncated, NaN and bit-flipped files refused, the user's CK.tmp kept, diverged weights not saved"
+echo "checkpoint: evaluate/predict from --load, mismatches named, truncated, NaN, bit-flipped and oversized files refused, the user's CK.tmp kept, diverged weights not saved"
