@@ -4,7 +4,7 @@
  * (2 bytes in v1, 4 after), then a Python dict literal such as
  *   {'descr': '<f4', 'fortran_order': False, 'shape': (60000, 28, 28), }
  * and the raw values. Supported dtypes: bool, (u)int8/16/32/64, float32/64, either byte
- * order, C order only. Features are (N, ...) with the trailing dims multiplying to the
+ * order, C or Fortran order. Features are (N, ...) with the trailing dims multiplying to the
  * model input size; labels are (N,) or (N, k).
  */
 #include "data.h"
@@ -22,6 +22,7 @@ typedef struct NpyHeader {
     char kind;          /* 'f' float, 'i' signed, 'u' unsigned, 'b' bool */
     int size;           /* bytes per value */
     bool swap;          /* stored in the other byte order than this machine */
+    bool fortran;       /* fortran_order: the first index varies fastest in the file */
     char descr[16];
     int ndims;
     int64_t dims[NPY_MAX_DIMS];
@@ -284,13 +285,11 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
                          "bool or integers)", path, (long long)at,
                          *descr == '\'' || *descr == '"' ? h->descr : descr); /* '' too */
     }
-    if (strncmp(order, "False", 5) != 0) { /* parse_literal read a whole value: False itself */
-        if (strncmp(order, "True", 4) == 0)
-            return nnrt_fail(err, "%s: byte %lld: the array is in Fortran order; save it with "
-                             "np.save(path, np.ascontiguousarray(a))", path, (long long)at);
+    /* parse_literal read a whole value: False or True itself */
+    h->fortran = strncmp(order, "True", 4) == 0;
+    if (!h->fortran && strncmp(order, "False", 5) != 0)
         return nnrt_fail(err, "%s: byte %lld: 'fortran_order' is neither True nor False: %s",
                          path, (long long)at, shown);
-    }
     const char *why = parse_shape(shape, h);
     if (why)
         return nnrt_fail(err, "%s: byte %lld: cannot read the shape (%s) in %s", path,
@@ -386,20 +385,57 @@ static void format_shape(char *buf, size_t size, const NpyHeader *h) {
     nnrt_format_dims(buf, size, h->dims, h->ndims);
 }
 
+/* Where the values of a Fortran-order file go in C order: the C index of the file's
+ * current value, kept as an odometer of its indices (first index fastest) as the file's
+ * values go by. numpy writes Fortran order for an array that is F-contiguous only, such
+ * as pandas' df.values of one dtype, or X.T. */
+typedef struct FortranWalk {
+    int ndims;
+    int64_t dims[NPY_MAX_DIMS], stride[NPY_MAX_DIMS], index[NPY_MAX_DIMS];
+    int64_t at; /* the C index of the current value */
+} FortranWalk;
+
+static void fortran_walk_init(FortranWalk *w, const NpyHeader *h) {
+    memset(w, 0, sizeof *w);
+    w->ndims = h->ndims;
+    int64_t stride = 1;
+    for (int i = h->ndims - 1; i >= 0; i--) {
+        w->dims[i] = h->dims[i];
+        w->stride[i] = stride;
+        stride *= h->dims[i];
+    }
+}
+
+static void fortran_walk_next(FortranWalk *w) {
+    for (int i = 0; i < w->ndims; i++) {
+        w->at += w->stride[i];
+        if (++w->index[i] < w->dims[i])
+            return;
+        w->at -= w->dims[i] * w->stride[i];
+        w->index[i] = 0;
+    }
+}
+
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
  * range is an error naming its byte and example, not an infinity, and so is a label
  * (labels != NULL) that is no valid one for that spec, a value of one-hot rows (one_hot)
  * that is not 0 or 1, and a feature that is no whole number (index_limit > 0: an
  * embedding reads them as indices). When they are all the array's values, the file must
- * end after them. */
+ * end after them. A Fortran-order file is read whole (its first examples are not its first
+ * bytes), each value put where C order has it, those of examples past count skipped. */
 static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
                             int64_t *cap, const DataSpec *labels, bool one_hot,
                             int64_t index_limit, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
-    int64_t total = count * h->size, done = 0;
+    int64_t in_file = h->fortran ? h->dims[0] * (per ? per : 1) : count;
+    int64_t total = in_file * h->size, done = 0;
     char shape[160];
     format_shape(shape, sizeof shape, h);
-    bool all = count / (per ? per : 1) == h->dims[0];
+    bool all = in_file / (per ? per : 1) == h->dims[0];
+    FortranWalk walk;
+    fortran_walk_init(&walk, h);
+    if (h->fortran) /* its values arrive in any order */
+        nnrt_grow((void **)dstp, cap, count, count, sizeof(float));
     while (done < total) {
         int64_t want = total - done < CHUNK_BYTES ? total - done : CHUNK_BYTES;
         int64_t got = nnrt_gz_read(in, buf, want, err);
@@ -411,10 +447,15 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
                       h->descr, shape, (long long)(done + got));
             break;
         }
-        nnrt_grow((void **)dstp, cap, (done + got) / h->size, count, sizeof(float));
+        if (!h->fortran)
+            nnrt_grow((void **)dstp, cap, (done + got) / h->size, count, sizeof(float));
         float *dst = *dstp;
         for (int64_t i = 0; i < got / h->size; i++) {
-            int64_t k = done / h->size + i, byte = h->data_offset + k * h->size;
+            int64_t file_k = done / h->size + i, byte = h->data_offset + file_k * h->size;
+            int64_t k = h->fortran ? walk.at : file_k;
+            fortran_walk_next(&walk);
+            if (k >= count) /* Fortran order: a value of an example past --limit */
+                continue;
             double v = npy_value(buf + i * h->size, h);
             if (one_hot ? !nnrt_store_one_hot(v, &dst[k], in->path, byte, k, per, err)
                         : !nnrt_store_float32(v, &dst[k], in->path, byte, k, per, labels,
@@ -438,6 +479,11 @@ static int64_t trailing_product(const NpyHeader *h) {
     for (int i = 1; i < h->ndims; i++)
         p = nnrt_mul_checked(p, h->dims[i]);
     return p;
+}
+
+/* Examples whose values are read for the first n: all of a Fortran-order file's. */
+static int64_t values_read(const NpyHeader *h, int64_t n) {
+    return h->fortran ? h->dims[0] : n;
 }
 
 static bool open_npy(const char *path, GzIn *in, NpyHeader *h, NnrtError *err) {
@@ -474,7 +520,8 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         char what[48];
         snprintf(what, sizeof what, "%s values", h.descr);
         ok = nnrt_gz_can_hold(&in, h.data_offset,
-                              nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
+                              nnrt_mul_checked(nnrt_mul_checked(values_read(&h, t->n), per),
+                                               h.size), what, err);
     }
     int64_t count = ok ? nnrt_mul_checked(t->n, per) : 0, cap = 0;
     if (ok)
@@ -512,7 +559,8 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
         char what[48];
         snprintf(what, sizeof what, "%s labels", h.descr);
         ok = nnrt_gz_can_hold(&in, h.data_offset,
-                              nnrt_mul_checked(nnrt_mul_checked(t->n, per), h.size), what, err);
+                              nnrt_mul_checked(nnrt_mul_checked(values_read(&h, t->n), per),
+                                               h.size), what, err);
     }
     int64_t count = ok ? nnrt_mul_checked(t->n, per) : 0, cap = 0;
     if (ok)

@@ -239,6 +239,21 @@ static bool write_npy_fixtures(const char *dir) {
     }
     free(raw);
     ok = ok && fx_npy(join(dir, "descr.npy"), "<f4x", shape3, 3, x32, sizeof x32);
+    /* x32 in Fortran order (the first index fastest), as np.save writes an F-contiguous
+     * array such as pandas' df.values: the same examples */
+    static float x32_f[N_EXAMPLES * PIXELS];
+    for (int e = 0; e < N_EXAMPLES; e++)
+        for (int i = 0; i < PIXELS; i++)
+            x32_f[(i % SIDE * SIDE + i / SIDE) * N_EXAMPLES + e] = x32[e * PIXELS + i];
+    raw = NULL;
+    ok = ok && fx_npy(join(dir, "x32_fortran.npy"), "<f4", shape3, 3, x32_f, sizeof x32_f) &&
+         fx_read(join(dir, "x32_fortran.npy"), &raw, &raw_n);
+    char *order = ok ? strstr((char *)raw + 10, "False") : NULL;
+    if (order) {
+        memcpy(order, "True ", 5);
+        ok = fx_write(join(dir, "x32_fortran.npy"), raw, raw_n, false);
+    }
+    free(raw);
     /* a dtype without its byte order: the machine's, as numpy reads it */
     ok = ok && fx_npy(join(dir, "no_order.npy"), "f4", shape3, 3, x32, sizeof x32);
     int64_t huge[] = {100000000000LL, SIDE, SIDE};

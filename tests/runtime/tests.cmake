@@ -272,7 +272,14 @@ runtime_expect(cli.no_shuffle_value 2 "error: --no-shuffle takes no value" --no-
 add_test(NAME runtime.predict.limit COMMAND ${RT_EXPECT} 0 "^rows 5, last 4$"
          sh -c "\"$0\" --predict \"$1\" --limit 5 | awk -F, 'NR > 1 { last = $1 } END { print \"rows \" NR - 1 \", last \" last }'"
          $<TARGET_FILE:rt_ref_f32> ${RT_DATA}/trail.idx)
-set_tests_properties(runtime.predict.limit PROPERTIES FIXTURES_REQUIRED rt_data)
+# A Fortran-order .npy (np.save of an F-contiguous array, such as pandas' df.values) is
+# read as the same examples as the C-order one, with --limit too (before: refused).
+add_test(NAME runtime.data.npy_fortran COMMAND ${RT_EXPECT} 0 "^same$"
+         sh -c "mkdir -p \"$3\" && \"$0\" --predict \"$1\" --limit 7 > \"$3/c.csv\" &&
+                \"$0\" --predict \"$2\" --limit 7 > \"$3/f.csv\" && \"$0\" --predict \"$2\" > /dev/null &&
+                cmp \"$3/c.csv\" \"$3/f.csv\" && echo same"
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA}/x32.npy ${RT_DATA}/x32_fortran.npy ${RT_WORK}/fortran)
+set_tests_properties(runtime.predict.limit runtime.data.npy_fortran PROPERTIES FIXTURES_REQUIRED rt_data)
 
 # Gradients of the reference model against finite differences.
 function(runtime_gradcheck name trainer code regex)
