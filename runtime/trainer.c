@@ -664,14 +664,13 @@ static bool fit_epochs(Trainer *t, NnrtError *err) {
     t->first_step = t->state.step;
     t->first_epoch = t->state.epoch;
     bool stop = stopped;
-    int first = t->state.epoch;
     for (int epoch = t->state.epoch; epoch < t->opt->epochs && !stop; epoch++)
         if (!run_epoch(t, epoch, &stop, err))
             return false;
     /* Keras 3 restores the best weights when training ends, also when the epochs ran out
      * before the patience did (Keras 2 did only when it stopped); they are then what the
      * test set, the final save and --load see. */
-    if (!stop && t->state.epoch > first &&
+    if (!stop && t->state.epoch > t->first_epoch &&
         nnrt_es_train_end(&t->es, t->state.epoch - 1, t->params) && t->opt->verbose > 0)
         printf("Restoring model weights from the end of the best epoch: %d.\n",
                t->es.best_epoch + 1);
@@ -682,12 +681,16 @@ static bool fit_epochs(Trainer *t, NnrtError *err) {
 }
 
 /* A stop signal that arrives during the final save (or the last epoch's validation) ends
- * the run once the save is complete, before the test set is evaluated. */
+ * the run once the save is complete, before the test set is evaluated. One pending when
+ * training failed otherwise is taken too (unblocked, it would end the process before the
+ * error is printed), and the error reported. */
 bool nnrt_trainer_fit(Trainer *t, NnrtError *err) {
     nnrt_stop_signals_defer(&t->stop);
-    bool ok = fit_epochs(t, err);
-    if (ok && nnrt_stop_signals_arrived(&t->stop))
+    bool ok = fit_epochs(t, err), stopped = t->stop.signo != 0;
+    if (nnrt_stop_signals_arrived(&t->stop) && ok)
         ok = interrupted(t, t->opt->epochs, 0, err);
+    else if (!stopped)
+        t->stop.signo = 0;
     nnrt_stop_signals_restore(&t->stop);
     return ok;
 }
