@@ -364,6 +364,32 @@ static bool find_label_column(CsvLoad *c, char **header, NnrtError *err) {
     return true;
 }
 
+/* For a first row of one field: what seems to separate its fields instead of the ',', ';'
+ * or tab the reader splits at, as a message suffix ("" if nothing does). np.savetxt
+ * writes spaces unless given delimiter=',', and "rows have 1 columns" said nothing of it. */
+static const char *one_field_hint(const CsvReader *r) {
+    size_t start = r->len >= 3 && memcmp(r->s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    const char *line = r->s + start, *end = memchr(line, '\n', r->len - start);
+    size_t n = end ? (size_t)(end - line) : r->len - start;
+    while (n > 0 && isspace((unsigned char)line[n - 1]))
+        n--;
+    size_t first = 0;
+    while (first < n && isspace((unsigned char)line[first]))
+        first++;
+    bool spaces = false, bars = false;
+    for (size_t i = first; i < n; i++) {
+        spaces = spaces || line[i] == ' ';
+        bars = bars || line[i] == '|';
+    }
+    if (bars)
+        return "; its first line has no ',', ';' or tab between fields, but '|': separate them "
+               "with commas";
+    if (spaces)
+        return "; its first line has no ',', ';' or tab between fields, but spaces (as "
+               "np.savetxt writes unless told delimiter=','): separate them with commas";
+    return "";
+}
+
 /* Decides the column layout from the first row (header or data). */
 static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
     const DataSpec *spec = c->spec;
@@ -377,10 +403,11 @@ static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
     if (features != spec->input_size) {
         char want[128];
         nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
-        return nnrt_fail(err, "%s:%d: rows have %d columns (%lld features%s), but the model input %s "
-                         "has %lld values", c->src->features_path, c->r.line, c->ncols,
-                         (long long)features, has_label ? " and a label" : "", want,
-                         (long long)spec->input_size);
+        return nnrt_fail(err, "%s:%d: rows have %d column%s (%lld feature%s%s), but the model "
+                         "input %s has %lld values%s", c->src->features_path, c->r.line, c->ncols,
+                         c->ncols == 1 ? "" : "s", (long long)features, features == 1 ? "" : "s",
+                         has_label ? " and a label" : "", want, (long long)spec->input_size,
+                         c->ncols == 1 ? one_field_hint(&c->r) : "");
     }
     if (has_label && spec->ydim != 1)
         return nnrt_fail(err, "%s: a CSV file holds one label column, but the model needs %lld "

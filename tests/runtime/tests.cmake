@@ -140,6 +140,13 @@ runtime_expect(error.missing_file 1 "cannot open .*/nope.idx: No such file or di
     --data ${RT_DATA}/nope.idx ${RT_DATA}/labels.idx)
 runtime_expect(error.csv_ragged 1 "ragged.csv:6: expected 785 fields like the header, found 784"
     --data ${RT_DATA}/ragged.csv)
+# Fields separated by spaces, as np.savetxt writes them by default: said so (before only
+# "rows have 1 columns (0 features and a label)").
+add_test(NAME runtime.error.csv_spaces COMMAND ${RT_EXPECT} 1
+         "spaces.csv:1: rows have 1 column \\(0 features and a label\\), but the model input \\(28, 28, 1\\) has 784 values. its first line has no ',', ';' or tab between fields, but spaces \\(as np.savetxt writes unless told delimiter=','\\)"
+         sh -c "mkdir -p \"$2\" && tr ',' ' ' < \"$1/data.csv\" > \"$2/spaces.csv\" && exec \"$0\" --data \"$2/spaces.csv\""
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/spaces)
+set_tests_properties(runtime.error.csv_spaces PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, found 'abc'"
     --data ${RT_DATA}/notnum.csv)
 runtime_expect(error.npy_nan 1 "nan.npy: example 4, value 8: NaN. the data must be finite numbers"
