@@ -651,13 +651,17 @@ static void csv_load_free(CsvLoad *c) {
     free(c->name_ids);
 }
 
-/* Whether every field is a number: a header that may be a first example. */
-static bool all_numbers(char **fields, int n) {
+/* Whether every field is a number: a header that may be a first example, unless it is
+ * 0, 1, 2, ..., the column names pandas gives the columns of an array (df.to_csv). */
+static bool header_may_be_example(char **fields, int n) {
     double v;
-    for (int i = 0; i < n; i++)
+    bool counting = true;
+    for (int i = 0; i < n; i++) {
         if (!nnrt_csv_number(fields[i], &v))
             return false;
-    return n > 0;
+        counting = counting && v == i && strchr(fields[i], '.') == NULL;
+    }
+    return n > 0 && !counting;
 }
 
 static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
@@ -671,10 +675,13 @@ static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
             header[i] = nnrt_strdup(c->r.fields[i]);
     }
     int header_n = c->r.nfields;
-    if (header && !c->spec->labels && all_numbers(header, header_n))
+    /* training data too: np.savetxt writes no header, and its first example was dropped
+     * as the header without a word */
+    if (header && header_may_be_example(header, header_n))
         fprintf(stderr, "%s:1: note: this line is read as the header (a CSV file for this "
                 "model starts with one), but it holds only numbers; if it is an example, add a "
-                "header line\n", c->src->features_path);
+                "header line%s\n", c->src->features_path,
+                c->spec->labels ? " (or give the model's csv() header=false)" : "");
     bool ok = setup_columns(c, header, err);
     for (int i = 0; header && i < header_n; i++)
         free(header[i]);
