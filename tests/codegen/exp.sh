@@ -28,6 +28,10 @@ grep -aq '"dense.W":{"dtype":"F32","shape":\[1,1\],"data_offsets":\[0,4\]},"dens
 len=$(od -An -tu4 -N4 sig.st | tr -d ' ')
 printf '\000\000\200\077\000\000\000\000' |
     dd of=sig.st bs=1 seek=$((8 + len)) conv=notrunc status=none # W = 1.0f, b = 0.0f
+# The edit changes the file's CRC-32: its metadata "crc32" is renamed "Xrc32" (a
+# checkpoint without one loads unchecked).
+crc=$(grep -abo '"crc32":"' sig.st | cut -d: -f1)
+printf 'X' | dd of=sig.st bs=1 seek=$((crc + 1)) conv=notrunc status=none
 
 awk 'BEGIN { print "x"; for (i = 0; i <= 312; i++) printf "%.3f\n", -87 + i * 0.375;
              print "-88.7"; print "-89"; print "-104"; print "-200"; print "89"; print "200" }' >x.csv
