@@ -442,8 +442,9 @@ bool nnrt_st_verify(SafeTensors *st, NnrtError *err) {
     size_t at = crc_value_at(st);
     if (!at || strlen(stated) != CRC_CHARS || memcmp(st->bytes + at, stated, CRC_CHARS) != 0)
         return nnrt_fail(err, "%s: metadata \"crc32\" is not as the trainer writes it "
-                         "(\"0x\" and 8 hex digits, the last of the metadata); the file is "
-                         "damaged", st->path);
+                         "(\"0x\" and 8 hex digits, in compact JSON): the file is damaged, or "
+                         "another program rewrote it, which must then drop \"crc32\" from its "
+                         "metadata", st->path);
     unsigned char saved[CRC_CHARS];
     memcpy(saved, st->bytes + at, CRC_CHARS);
     memcpy(st->bytes + at, CRC_PLACEHOLDER, CRC_CHARS);
