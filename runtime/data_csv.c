@@ -444,6 +444,20 @@ static const char *ordinal_suffix(int n) {
  * far: a million distinct labels took an hour). */
 /* "unknown class 'x' (the classes are 'a' ... 'z')", naming the checkpoint the classes
  * come from, if they do: a checkpoint of another model is then the suspect, not the data. */
+/* Whether name is a class of v with blanks around it, as in a file written with ", "
+ * between its fields: numbers read with a blank before them, names do not. */
+static bool spaced_class(const ClassVocab *v, const char *name) {
+    size_t start = strspn(name, " \t"), n = strlen(name);
+    while (n > start && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+        n--;
+    if (start == 0 && n == strlen(name))
+        return false;
+    for (int i = 0; i < v->n; i++)
+        if (strlen(v->names[i]) == n - start && memcmp(v->names[i], name + start, n - start) == 0)
+            return true;
+    return false;
+}
+
 static bool unknown_class(const CsvLoad *c, int line, const char *name, NnrtError *err) {
     const ClassVocab *v = c->spec->vocab;
     char q[3][NNRT_QUOTE_SIZE];
@@ -452,10 +466,12 @@ static bool unknown_class(const CsvLoad *c, int line, const char *name, NnrtErro
         return nnrt_fail(err, "%s:%d: column %d: unknown class '%s'", c->src->features_path,
                          line, c->label_col + 1, shown);
     return nnrt_fail(err, "%s:%d: column %d: unknown class '%s' (the classes%s%s are '%s' ... "
-                     "'%s')", c->src->features_path, line, c->label_col + 1, shown,
+                     "'%s')%s", c->src->features_path, line, c->label_col + 1, shown,
                      v->from ? " of " : "", v->from ? v->from : "",
                      nnrt_quote(q[0], sizeof q[0], v->names[0], NNRT_QUOTE_MOST),
-                     nnrt_quote(q[1], sizeof q[1], v->names[v->n - 1], NNRT_QUOTE_MOST));
+                     nnrt_quote(q[1], sizeof q[1], v->names[v->n - 1], NNRT_QUOTE_MOST),
+                     spaced_class(v, name) ? "; without the blanks around it, it is one: remove "
+                     "the blanks around the file's fields (', ' between them?)" : "");
 }
 
 static bool check_new_name(CsvLoad *c, const char *shown, bool listed, NnrtError *err) {

@@ -155,6 +155,13 @@ add_test(NAME runtime.data.csv_numbers_header COMMAND ${RT_EXPECT} 0
          sh -c "mkdir -p \"$2\" && tail -n +2 \"$1/data.csv\" > \"$2/nohdr.csv\" && exec \"$0\" --data \"$2/nohdr.csv\" --epochs 1 --quiet"
          $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/nohdr)
 set_tests_properties(runtime.data.csv_numbers_header PROPERTIES FIXTURES_REQUIRED rt_data)
+# Class names after ', ': the blank before a name is part of it, as pandas reads it; the
+# message says that the name without its blanks is a class (before: only "unknown class").
+add_test(NAME runtime.error.csv_spaced_class COMMAND ${RT_EXPECT} 1
+         "spaced.csv:2: column 785: unknown class ' Trouser' \\(.*\\). without the blanks around it, it is one"
+         sh -c "mkdir -p \"$2\" && awk -F, 'BEGIN { OFS = \", \" } NR > 1 { $NF = \"Trouser\" } { $1 = $1; print }' \"$1/data.csv\" > \"$2/spaced.csv\" && exec \"$0\" --data \"$2/spaced.csv\""
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/spaced)
+set_tests_properties(runtime.error.csv_spaced_class PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, found 'abc'"
     --data ${RT_DATA}/notnum.csv)
 runtime_expect(error.npy_nan 1 "nan.npy: example 4, value 8: NaN. the data must be finite numbers"
