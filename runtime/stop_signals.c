@@ -40,8 +40,16 @@ bool nnrt_stop_signals_arrived(StopSignals *s) {
 }
 
 void nnrt_stop_signals_restore(StopSignals *s) {
-    if (s->deferred)
-        pthread_sigmask(SIG_SETMASK, &s->before, NULL);
+    if (!s->deferred)
+        return;
+    /* training stops: a second Ctrl-C, pressed while it did, is taken too, or unblocked it
+     * would end the process before the message of the first is printed */
+    sigset_t set;
+    nnrt_stop_signals_set(&set);
+    struct timespec now = {0, 0};
+    while (s->signo && sigtimedwait(&set, NULL, &now) > 0)
+        continue;
+    pthread_sigmask(SIG_SETMASK, &s->before, NULL);
     s->deferred = false;
 }
 
