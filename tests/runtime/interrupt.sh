@@ -16,7 +16,7 @@ interrupt() { # SIGNAL CODE
     "$trainer" --data "$data/imgs.idx" "$data/labels.idx" --epochs 1000000 --batch 1 \
         --threads 2 --save "$dir/m.safetensors" --quiet > "$dir/out.txt" 2>&1 &
     local pid=$! i
-    for i in $(seq 200); do [ -e "$dir/m.safetensors" ] && break; sleep 0.05; done
+    for i in $(seq 1200); do [ -e "$dir/m.safetensors" ] && break; sleep 0.05; done # up to a minute
     sleep 0.3
     kill "-$sig" "$pid"
     local code=0
