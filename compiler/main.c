@@ -8,9 +8,11 @@
  * file each (cg_emit_objects); the other outputs are one module.
  * Exit status: 0 success, 1 errors in the input, 2 bad usage or a failed tool.
  */
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +92,7 @@ static const char usage_text[] =
     "  --parallel-min-work=N loops with fewer estimated operations per batch run on one\n"
     "                        thread (default 16384; 0: every loop that can be parallel is)\n"
     "  --jobs=N              compile a linked trainer's code in N threads, into N object\n"
-    "                        files (default: 2, or 1 on a single core); the trainer\n"
+    "                        files (default: 2, or 1 where nnlc may use one core); the trainer\n"
     "                        computes the same numbers for any N\n"
     "  --time                print how long each stage took (front end, each thread's\n"
     "                        LLVM passes and code generation, linking) to stderr\n"
@@ -464,9 +466,15 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
     return 0;
 }
 
-/* One part per core, up to CG_DEFAULT_JOBS. */
+/* One part per core nnlc may run on (its CPU affinity: `taskset -c 0` gives one), up to
+ * CG_DEFAULT_JOBS. */
 static int default_jobs(void) {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef __linux__
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 1)
+        cores = CPU_COUNT(&allowed);
+#endif
     return cores < 1 ? 1 : cores < CG_DEFAULT_JOBS ? (int)cores : CG_DEFAULT_JOBS;
 }
 

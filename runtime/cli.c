@@ -58,8 +58,8 @@ static const OptSpec OPTIONS[] = {
                                              "augmentation (not the initializers and dropout "
                                              "layers given their own seed=)"},
     {"threads", OPT_THREADS, OFF(threads), OFF(threads_auto), NNRT_MAX_THREADS, "N|auto",
-     "threads; auto (the default): all cores, or one thread while it trains faster, measured "
-     "every second (the weights are the same either way)"},
+     "threads; auto (the default): every core it may run on, or one thread while it trains "
+     "faster, measured every second (the weights are the same either way)"},
     {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data, before any split "
                                                      "(with --evaluate: of the test set; with --predict: of FILE; a series' "
                                                      "examples are its windows)"},

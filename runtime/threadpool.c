@@ -8,6 +8,7 @@
  * The sleepers/generation handshake uses sequentially consistent atomics on both sides,
  * which is what rules out the lost wakeup (Dekker's argument).
  */
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
 #include "threadpool.h"
 
 #include "stop_signals.h"
@@ -129,7 +130,15 @@ void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t 
     *end = n * (chunk + 1) / threads;
 }
 
+/* The processors this process may run on: under `taskset -c 0` or a batch system's
+ * allocation that is fewer than the machine has online, and a thread beyond them would
+ * only wait for a core its sibling holds. */
 int nnrt_pool_cores(void) {
+#ifdef __linux__
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 1)
+        return CPU_COUNT(&allowed);
+#endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : (int)n;
 }

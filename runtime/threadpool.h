@@ -89,7 +89,8 @@ void nnrt_pool_set_idle(ThreadPool *p, const IdleWork *w);
 /* Chunk `chunk` of [0, n) split among `threads`: [n*chunk/T, n*(chunk+1)/T). */
 void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t *end);
 
-/* Number of online processors, at least 1. */
+/* Number of processors this process may run on (its CPU affinity; else those online),
+ * at least 1. */
 int nnrt_pool_cores(void);
 
 #endif

@@ -43,5 +43,12 @@ if [ "$(nproc)" -gt 1 ] && ! grep -q "^Threads (auto): .*(compared [1-9]" "$work
 fi
 "$tool" same "$work/long1.safetensors" "$work/auto.safetensors" ||
     { echo "FAIL: --threads auto and 1 thread differ"; failed=1; }
+# --threads auto counts the processors the trainer may run on (its CPU affinity), not
+# those online: pinned to one CPU (taskset, a batch system's allocation) it runs 1 thread.
+if command -v taskset > /dev/null && [ "$(nproc --all)" -gt 1 ]; then
+    taskset -c 0 "$trainer" "${args[@]}" --epochs 1 --verbose 2 > "$work/pinned.txt" || exit 1
+    head -1 "$work/pinned.txt" | grep -q ', 1 thread$' ||
+        { echo "FAIL: --threads auto on one allowed CPU:"; head -1 "$work/pinned.txt"; failed=1; }
+fi
 [ $failed -eq 0 ] && echo "threads: same seed, same weights; 1, 2, 3 threads and auto identical"
 exit $failed
