@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-    cmake make gcc pkg-config
+    cmake make gcc
     flex bison
     llvm-19-dev libzstd-dev     # libzstd-dev: LLVM's static libraries call zstd
     zlib1g-dev
