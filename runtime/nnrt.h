@@ -7,7 +7,8 @@
  * model has one). The runtime (libnnrt.a)
  * supplies main(): it loads data, initializes weights, runs the epoch loop, reports
  * metrics and writes checkpoints, calling the generated code once per mini-batch.
- * Generated code calls back into the runtime only through nnrt_parallel_for().
+ * Generated code calls back into the runtime only through nnrt_parallel_for() and
+ * nnrt_pool_threads().
  *
  * Everything here is plain C11 data; docs/abi.md explains every field.
  */
