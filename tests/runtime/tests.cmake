@@ -236,10 +236,11 @@ runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a fi
 # A --save path where no file can be created is refused before the data is read (so
 # before any training; the data file here does not even exist): /proc lets root write
 # into it (access() says yes), but creates no file, so the first save failed after the
-# first epoch. A missing directory too.
+# first epoch. A missing directory too. (A new file's name: an existing one, such as
+# /proc/version, is refused first as read-only, mode 0444.)
 runtime_expect(cli.save_unwritable 1
-    "--save: cannot write /proc/version: its temporary copy /proc/version.tmp.[0-9]+.0 cannot be created: [A-Za-z]"
-    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /proc/version)
+    "--save: cannot write /proc/nnrt-save.safetensors: its temporary copy /proc/nnrt-save.safetensors.tmp.[0-9]+.0 cannot be created: [A-Za-z]"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /proc/nnrt-save.safetensors)
 runtime_expect(cli.save_missing_dir 1 "--save: cannot write into /nonexistent-dir: No such file"
     --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /nonexistent-dir/m.safetensors)
 # A path under a file, and one ending in '/': the directory check asked access(), which
