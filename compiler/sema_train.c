@@ -255,6 +255,9 @@ static const char *const keras_losses[][2] = {
 };
 static const char *const keras_metrics[][2] = {
     {"rootmeansquarederror", "rmse"}, {"meanabsoluteerror", "mae"}, {"meansquarederror", "mse"},
+    /* Keras' metric functions by name, as the losses take them */
+    {"root_mean_squared_error", "rmse"}, {"mean_absolute_error", "mae"},
+    {"mean_squared_error", "mse"},
     /* Keras' names of the one accuracy nnlc computes (argmax against the label) */
     {"acc", "accuracy"}, {"sparse_categorical_accuracy", "accuracy"},
     {"sparsecategoricalaccuracy", "accuracy"}, {"categorical_accuracy", "accuracy"},

@@ -55,6 +55,7 @@ accept '\(nadam: 2 slots'   "$ce" Nadam accuracy
 accept '\(adamw: 2 slots'   "$ce" 'AdamW(weight_decay=0.01)' accuracy
 accept '\(adam: 2 slots'    MeanSquaredError ADAM '[RootMeanSquaredError(), MeanAbsoluteError()]'
 accept '\(sgd: 0 slots'     'MeanAbsoluteError()' sgd MeanSquaredError
+accept '\(adam: 2 slots'    mean_squared_error adam "['mean_squared_error', 'mean_absolute_error', 'root_mean_squared_error']"
 accept 'Total params: 15'   "$ce" adam "['acc']"
 accept 'Total params: 15'   "$ce" adam "['sparse_categorical_accuracy']"
 accept 'Total params: 15'   CategoricalCrossentropy adam 'CategoricalAccuracy()'
