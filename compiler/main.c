@@ -433,6 +433,18 @@ static int run(char *const argv[]) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+enum { MAX_CC_WORDS = 32 };
+
+/* $CC as make and the shell read it, a command and its arguments ("ccache cc",
+ * "cc -fsanitize=address"): its words at white space, without quoting, in words[] (at most
+ * MAX_CC_WORDS; the text is cut in place). Returns how many; 0 for an empty or unset CC. */
+static int cc_words(char *cc, char **words) {
+    int n = 0;
+    for (char *w = strtok(cc, " \t\n"); w && n < MAX_CC_WORDS; w = strtok(NULL, " \t\n"))
+        words[n++] = w;
+    return n;
+}
+
 /* cc [-fuse-ld=gold] -o OUT OBJ... libnnrt.a -lz -lm -lpthread: the trainer needs nothing
  * else (gold where the build found that cc links with it: compiler/CMakeLists.txt). */
 static int link_trainer(char *const *objects, int nobjects, const char *output) {
@@ -445,15 +457,18 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
         fprintf(stderr, "nnlc: hint: build it (make) or set NNLC_RUNTIME_LIB to libnnrt.a\n");
         return EXIT_USAGE;
     }
-    const char *cc = getenv("CC");
-    char *argv[MAX_JOBS + 9] = {(char *)cc, "-o", (char *)output};
-    int n = 3;
-    if (!cc || !*cc) {
-        argv[0] = "cc";
+    char cc[4096], *argv[MAX_CC_WORDS + MAX_JOBS + 8];
+    snprintf(cc, sizeof cc, "%s", getenv("CC") ? getenv("CC") : "");
+    int n = cc_words(cc, argv);
+    bool own_cc = n == 0;
+    if (own_cc)
+        argv[n++] = "cc";
+    argv[n++] = "-o";
+    argv[n++] = (char *)output;
 #ifdef NNLC_LINK_FLAG
+    if (own_cc)
         argv[n++] = NNLC_LINK_FLAG; /* -fuse-ld=gold, where the build found it links */
 #endif
-    }
     for (int i = 0; i < nobjects; i++)
         argv[n++] = objects[i];
     char *libs[] = {(char *)runtime, "-lz", "-lm", "-lpthread", NULL};

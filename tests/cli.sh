@@ -182,6 +182,13 @@ check() {
     fi
 }
 
+# $CC is a command and its arguments, as make and the shell read it ("ccache cc",
+# "cc -fsanitize=address"): its first word runs, with the others before nnlc's own.
+printf '#!/bin/sh\necho "$@" >"%s/cc.args"\nexec cc "$@"\n' "$tmp" >"$tmp/mycc"
+chmod +x "$tmp/mycc"
+check 'CC with arguments: linking failed' env CC="$tmp/mycc -g  -O1" "$nnlc" "$examples/mlp.nn" -o "$tmp/mlp_cc"
+expect 0 '^-g -O1 -o .*mlp_cc ' -- cat "$tmp/cc.args"
+
 # A linked trainer's code is compiled in N threads, one object file each (--jobs): any N
 # must give the same trainer, i.e. the same weights after training; the calls between
 # the objects stay inside the trainer; no temporary file is left behind.
