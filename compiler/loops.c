@@ -416,12 +416,13 @@ static const char *un_name(char op) {
     switch (op) {
     case '-': return "-";
     case 'e': return "exp";
+    case 'x': return "expm1";
     case 'l': return "log";
     case 't': return "tanh";
     case 's': return "sigmoid";
     case 'q': return "sqrt";
     case 'a': return "abs";
-    case 'g': return "erf";
+    case 'c': return "erfc";
     default: return "?";
     }
 }

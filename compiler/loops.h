@@ -67,7 +67,7 @@ typedef enum {
     E_LR,       /* ctx->lr */
     E_TO_REAL,  /* a (integer) as a real */
     E_BIN,      /* op a b: + - * / max min pow */
-    E_UN,       /* op a: neg exp log tanh sqrt erf abs sigmoid */
+    E_UN,       /* op a: neg exp expm1 log tanh sqrt erfc abs sigmoid */
     E_SELECT,   /* a ? b : c, a a comparison */
     /* comparison (i1) */
     E_CMP,      /* op a b: < <= > >= == (real operands); E_TRAINING has no operands */
@@ -79,7 +79,7 @@ typedef struct LExpr LExpr;
 
 struct LExpr {
     ExprOp kind;
-    char op;            /* E_BIN: + - * / M (max) m (min) ^ (pow); E_UN: - e l t s q a g;
+    char op;            /* E_BIN: + - * / M (max) m (min) ^ (pow); E_UN: - e x l t s q a c;
                            E_CMP: < l(<=) > g(>=) = */
     int64_t ival;
     double rval;

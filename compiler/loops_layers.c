@@ -35,6 +35,13 @@ bool first_grad(bool written[], const Node *n, int i) {
 
 /* ---- activations ---- */
 
+/* Φ(z) = erfc(−z/√2)/2, TensorFlow's form: (1 + erf(z/√2))/2 rounds a Φ below about 1e-7
+ * (z < −5) to a multiple of 2⁻²⁵ in f32, or to 0 (z < −5.5). */
+static LExpr *normal_cdf(LB *lb, LExpr *z) {
+    LExpr *arg = e_bin(lb, '*', z, e_real(lb, -M_SQRT1_2));
+    return e_bin(lb, '*', e_real(lb, 0.5), e_un(lb, 'c', arg));
+}
+
 LExpr *act_apply(LB *lb, Activation act, LExpr *z) {
     LExpr *zero = e_real(lb, 0);
     switch (act.kind) {
@@ -44,14 +51,11 @@ LExpr *act_apply(LB *lb, Activation act, LExpr *z) {
     case ACT_RELU: return e_bin(lb, 'M', z, zero);
     case ACT_LEAKY_RELU:
         return e_select(lb, e_cmp(lb, '>', z, zero), z, e_bin(lb, '*', e_real(lb, act.alpha), z));
-    case ACT_ELU:
+    case ACT_ELU: /* α·(e^x − 1), as expm1: the subtraction cancels for a small x */
         return e_select(lb, e_cmp(lb, '>', z, zero), z,
-                        e_bin(lb, '*', e_real(lb, act.alpha),
-                              e_bin(lb, '-', e_un(lb, 'e', z), e_real(lb, 1))));
-    case ACT_GELU: /* x·Φ(x) = x/2·(1 + erf(x/√2)) */
-        return e_bin(lb, '*', e_bin(lb, '*', e_real(lb, 0.5), z),
-                     e_bin(lb, '+', e_real(lb, 1),
-                           e_un(lb, 'g', e_bin(lb, '*', z, e_real(lb, M_SQRT1_2)))));
+                        e_bin(lb, '*', e_real(lb, act.alpha), e_un(lb, 'x', z)));
+    case ACT_GELU: /* x·Φ(x) */
+        return e_bin(lb, '*', z, normal_cdf(lb, z));
     case ACT_SWISH:
         return e_bin(lb, '*', z, e_un(lb, 's', z));
     case ACT_SOFTMAX:
@@ -73,9 +77,7 @@ LExpr *act_deriv(LB *lb, Activation act, LExpr *z, LExpr *y) {
     case ACT_ELU:
         return e_select(lb, e_cmp(lb, '>', z, zero), one, e_bin(lb, '+', y, e_real(lb, act.alpha)));
     case ACT_GELU: { /* Φ(z) + z·φ(z) */
-        LExpr *cdf = e_bin(lb, '*', e_real(lb, 0.5),
-                           e_bin(lb, '+', one,
-                                 e_un(lb, 'g', e_bin(lb, '*', z, e_real(lb, M_SQRT1_2)))));
+        LExpr *cdf = normal_cdf(lb, z);
         LExpr *pdf = e_bin(lb, '*', e_real(lb, 0.3989422804014327),
                            e_un(lb, 'e', e_bin(lb, '*', e_real(lb, -0.5), e_bin(lb, '*', z, z))));
         return e_bin(lb, '+', cdf, e_bin(lb, '*', z, pdf));

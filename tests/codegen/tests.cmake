@@ -14,6 +14,7 @@
 #   codegen.settings             fit()'s shuffle, verbose, validation_data and the options
 #                                overriding them; --limit with --predict
 #   codegen.exp                  the exponential of f32 trainers against double precision
+#   codegen.activations          tanh, elu and gelu near 0 and in their tails, f32 and f64
 #   codegen.zoo.*                unusual models (models/zoo_*.nn): Keras counts, gradcheck,
 #                                threads, PyTorch oracle, and the bugs they found
 set(CG_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -134,6 +135,8 @@ add_test(NAME codegen.settings COMMAND ${CG_DIR}/settings.sh ${CG_NNLC} ${CG_WOR
 set_tests_properties(codegen.settings PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.exp COMMAND ${CG_DIR}/exp.sh ${CG_NNLC} ${CG_WORK}/exp)
 set_tests_properties(codegen.exp PROPERTIES FIXTURES_REQUIRED cg_dirs)
+add_test(NAME codegen.activations COMMAND ${CG_DIR}/activations.sh ${CG_NNLC} ${CG_WORK}/activations)
+set_tests_properties(codegen.activations PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.init_options COMMAND ${CG_DIR}/init_options.sh ${CG_NNLC} ${CG_WORK}/init_options)
 set_tests_properties(codegen.init_options PROPERTIES FIXTURES_REQUIRED cg_dirs)
 add_test(NAME codegen.dropout_seed

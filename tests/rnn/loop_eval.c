@@ -86,12 +86,13 @@ static double eval_un(char op, double a) {
     switch (op) {
     case '-': return -a;
     case 'e': return exp(a);
+    case 'x': return expm1(a);
     case 'l': return log(a);
     case 't': return tanh(a);
     case 's': return 1 / (1 + exp(-a));
     case 'q': return sqrt(a);
     case 'a': return fabs(a);
-    case 'g': return erf(a);
+    case 'c': return erfc(a);
     default: fprintf(stderr, "loop_eval: unknown unary '%c'\n", op); exit(2);
     }
 }
