@@ -493,6 +493,28 @@ static int default_jobs(void) {
     return cores < 1 ? 1 : cores < CG_DEFAULT_JOBS ? (int)cores : CG_DEFAULT_JOBS;
 }
 
+/* Whether an output file can be written at path, said (as 'cannot write') before the
+ * LLVM passes and code generation that make it rather than by the linker after them: a
+ * directory in its place, or a directory of it missing or closed to us. */
+static bool output_writable(const char *path) {
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fprintf(stderr, "nnlc: error: cannot write '%s': it is a directory\n", path);
+        return false;
+    }
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    if (access(dir, W_OK | X_OK) != 0) {
+        fprintf(stderr, "nnlc: error: cannot write '%s': %s: %s\n", path, dir, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 /* The trainer's code as objects model0.o… in the temporary directory dir, linked. */
 static int build_trainer(const Options *o, const CgOptions *cg, const Graph *g,
                          const LoopProgram *lp, const char *dir, const char *out,
@@ -523,6 +545,11 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
                     o->time_stages ? t->parts : NULL};
     if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM || o->emit == EMIT_OBJ) {
         char *out = o->output || o->emit != EMIT_OBJ ? NULL : default_output(o->input, ".o");
+        const char *path = o->output ? o->output : out;
+        if (path && strcmp(path, "-") != 0 && !output_writable(path)) {
+            free(out);
+            return EXIT_USAGE;
+        }
         CgEmit what = o->emit == EMIT_LLVM ? CG_EMIT_LLVM
                       : o->emit == EMIT_ASM ? CG_EMIT_ASM : CG_EMIT_OBJ;
         bool ok = cg_emit(g, lp, &cg, what, o->output ? o->output : out ? out : "-", stderr);
@@ -532,12 +559,16 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
         return ok ? 0 : EXIT_USAGE;
     }
     char *out = o->output ? strdup(o->output) : default_output(o->input, "");
+    if (!output_writable(out)) {
+        free(out);
+        return EXIT_USAGE;
+    }
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/nnlc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "nnlc: error: cannot create a temporary directory: %s\n",
-                strerror(errno));
+        fprintf(stderr, "nnlc: error: cannot create a temporary directory in %s%s: %s\n",
+                tmp && *tmp ? tmp : "/tmp", tmp && *tmp ? " (TMPDIR)" : "", strerror(errno));
         free(out);
         return EXIT_USAGE;
     }

@@ -28,6 +28,14 @@ expect 0 '^nnlc [0-9]+\.[0-9]+'            -- "$nnlc" --version
 expect 2 'no input file'                   -- "$nnlc"
 expect 2 "unknown option '--frobnicate'"   -- "$nnlc" --frobnicate "$examples/mlp.nn"
 expect 2 "unknown --emit kind 'pdf'"       -- "$nnlc" --emit=pdf "$examples/mlp.nn"
+# An output nnlc cannot write is said before LLVM's passes and code generation, not by
+# the linker after them; a missing TMPDIR is named.
+expect 2 "cannot write '$tmp/none/m': $tmp/none: No such file or directory" -- \
+    "$nnlc" "$examples/mlp.nn" -o "$tmp/none/m"
+expect 2 "cannot write '$tmp': it is a directory" -- "$nnlc" "$examples/mlp.nn" -o "$tmp"
+expect 2 "cannot write '$tmp/none/m.o'" -- "$nnlc" -c "$examples/mlp.nn" -o "$tmp/none/m.o"
+expect 2 "cannot create a temporary directory in $tmp/none \\(TMPDIR\\)" -- \
+    env TMPDIR="$tmp/none" "$nnlc" "$examples/mlp.nn" -o "$tmp/m"
 expect 2 "unknown precision 'f16'"         -- "$nnlc" --precision=f16 "$examples/mlp.nn"
 expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$examples/mlp.nn"
 # A misspelled option or value names the nearest one, as written (its value kept); none
