@@ -656,6 +656,44 @@ static bool axis_among_inputs(Builder *B, Body *body, const Expr *call, const Ex
     return true;
 }
 
+/* concat(1, x, y): the axis first, then the inputs (tf.concat(values, axis) the other way
+ * round, or torch.cat's dim read as coming first); it was "too many positional arguments"
+ * at each input, then "needs at least two input tensors, got 0". Says how to write it, at
+ * the axis, when the first argument is a number (or a constant that is one), a tensor's
+ * name follows, and no axis= is given; false, saying nothing, otherwise. */
+static bool axis_before_inputs(Builder *B, Body *body, const Expr *call) {
+    const Arg *first = call->args;
+    if (!first || first->key || !first->next || first->next->key)
+        return false;
+    Scope *sc = body->scope;
+    const Expr *r = sema_resolve(B->S, &sc, first->value);
+    if (r->kind != EX_NUM && r->kind != EX_NEG && r->kind != EX_BINARY)
+        return false;
+    const Binding *b = first->next->value->kind == EX_NAME
+                           ? scope_find(body->scope, first->next->value->str) : NULL;
+    if (!b || !(b->node || b->broken))
+        return false;
+    for (const Arg *arg = first; arg; arg = arg->next)
+        if (arg->key && strcmp(arg->key, "axis") == 0)
+            return false;
+    char inputs[256] = "";
+    size_t used = 0;
+    for (const Arg *arg = first->next; arg && !arg->key && used < sizeof inputs;
+         arg = arg->next) {
+        int w = snprintf(inputs + used, sizeof inputs - used, "%s%s",
+                         arg == first->next ? "" : ", ", expr_text(B->S, arg->value));
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    const char *axis = expr_text(B->S, first->value);
+    diag_error(B->S->d, first->value->loc, "%s's axis goes after its inputs, named: write "
+               "%s(%s, axis=%s)", call->str, call->str, inputs, axis);
+    diag_hint(B->S->d, first->value->loc, "or Keras' form with the inputs in one list: "
+              "%s([%s], %s)", call->str, inputs, axis);
+    return true;
+}
+
 /* Is e, after concat's list of inputs where its axis goes, more inputs: a list
  * (concat([a, b], [c])) or a tensor's name (concat([a, b], c))? */
 static bool more_inputs(Body *body, const Expr *e) {
@@ -706,7 +744,13 @@ static int gather_inputs(Builder *B, Body *body, const Stmt *st, bool merge, boo
          * the two forms, concat(a, b, [c])) is said by merge_input, as for add; concat's
          * axis there, once, by axis_among_inputs. */
         bool axis_said = false;
-        for (const Arg *arg = call->args; arg && !arg->key; arg = arg->next) {
+        const Arg *arg = call->args;
+        if (!all_inputs && axis_before_inputs(B, body, call)) {
+            axis_said = broken = true;
+            (*skip_positional)++;
+            arg = arg->next;
+        }
+        for (; arg && !arg->key; arg = arg->next) {
             if (!all_inputs && n == 0 && arg->value->kind != EX_NAME)
                 break; /* concat(1): its axis, bound with its options */
             if (!all_inputs && !axis_said && axis_among_inputs(B, body, call, arg->value)) {
