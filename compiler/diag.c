@@ -416,6 +416,17 @@ const char *diag_suggest_unique(const char *word, const char *const *candidates)
     return suggest(word, candidates, true);
 }
 
+const char *diag_source_text(Diag *d, SrcLoc loc, char *buf, size_t size) {
+    int len;
+    const char *line = find_line(d, loc.line, &len);
+    if (!line || loc.col < 1 || loc.len < 1 || loc.col - 1 + loc.len > len ||
+        (size_t)loc.len >= size)
+        return NULL;
+    memcpy(buf, line + loc.col - 1, (size_t)loc.len);
+    buf[loc.len] = '\0';
+    return buf;
+}
+
 char *diag_join(char *buf, size_t size, const char *const *words) {
     size_t used = 0;
     buf[0] = '\0';

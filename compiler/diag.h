@@ -70,6 +70,10 @@ _Noreturn void diag_internal(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define NNLC_UNREACHABLE(...) diag_internal(__FILE__, __LINE__, __VA_ARGS__)
 
+/* The source text loc spans, into buf (NUL-terminated), when it lies within one line and
+ * fits; NULL otherwise. */
+const char *diag_source_text(Diag *d, SrcLoc loc, char *buf, size_t size);
+
 /* Appends "a, b, c" (the NULL-terminated list) to buf; returns buf. */
 char *diag_join(char *buf, size_t size, const char *const *words);
 

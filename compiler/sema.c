@@ -16,6 +16,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +259,7 @@ static void unknown_layer(Builder *B, const Expr *call) {
 
 static bool opt_int(Sema *S, Scope *sc, Args *A, const char *name, int64_t min, int64_t *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_int(S, sc, e, name, min, out);
+    return !e || sema_int(S, sc, e, name, min, SEMA_SIZE_MAX, out);
 }
 
 static bool opt_num(Sema *S, Scope *sc, Args *A, const char *name, double *out) {
@@ -300,7 +301,7 @@ static bool opt_pair(Sema *S, Scope *sc, Args *A, const char *name, int dims, in
     Scope *rs = sc;
     const Expr *r = sema_resolve(S, &rs, e);
     if (r->kind != EX_LIST) {
-        if (!sema_int(S, sc, e, name, 1, &out[0]))
+        if (!sema_int(S, sc, e, name, 1, SEMA_SIZE_MAX, &out[0]))
             return false;
         out[1] = out[0];
         return true;
@@ -311,7 +312,7 @@ static bool opt_pair(Sema *S, Scope *sc, Args *A, const char *name, int dims, in
                                                          "axis, found None", name),
                                "Keras' None is no size: give each axis its number"))
             return false;
-        if (n < 2 && !sema_int(S, rs, it, name, 1, &out[n]))
+        if (n < 2 && !sema_int(S, rs, it, name, 1, SEMA_SIZE_MAX, &out[n]))
             return false;
         n++;
     }
@@ -412,7 +413,7 @@ static bool reshape_target(Sema *S, Scope *sc, Args *A, Node *n) {
                       "the model is compiled", "-1 stands for the size the others leave, as "
                       "in Keras: reshape([-1, 4])"))
             return false;
-        if (!sema_int(S, rs, it, "a reshape size", -1, &n->out.d[rank]))
+        if (!sema_int(S, rs, it, "a reshape size", -1, SEMA_SIZE_MAX, &n->out.d[rank]))
             return false;
         if (n->out.d[rank] == 0) {
             diag_error(S->d, it->loc, "a reshape size must be positive or -1");
@@ -523,13 +524,9 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
     case OP_CONCAT: {
         int64_t axis = -1;
         const Expr *e = args_get(A, "axis");
-        if (e && !sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, &axis))
+        /* checked against the inputs' rank later; kept an int */
+        if (e && !sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, SHAPE_MAX_RANK, &axis))
             return false;
-        if (axis > SHAPE_MAX_RANK) { /* checked against the inputs' rank later; kept an int */
-            diag_error(S->d, e->loc, "axis must be at most %d, got %lld", SHAPE_MAX_RANK,
-                       (long long)axis);
-            return false;
-        }
         n->axis = (int)axis;
         return true;
     }
@@ -853,7 +850,7 @@ static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const ch
     int64_t axis;
     if (!e)
         return true;
-    if (!sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, &axis))
+    if (!sema_int(S, sc, e, "axis", -SHAPE_MAX_RANK, INT_MAX, &axis))
         return false;
     if (!in || axis == -1 || axis == in->out.rank)
         return true;
@@ -997,7 +994,8 @@ static bool input_shape_of(Sema *S, Scope *sc, const Expr *list, const char *exa
                 shape->rank++;
                 continue;
             }
-            ok &= sema_int(S, sc, it, "an input size", 1, &shape->d[shape->rank++]);
+            ok &= sema_int(S, sc, it, "an input size", 1, SEMA_SIZE_MAX,
+                           &shape->d[shape->rank++]);
         }
     }
     if (axes == 0) {
@@ -1037,7 +1035,7 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
     const Expr *v = opt->value;
     if (strcmp(opt->key, "input_shape") != 0) { /* one axis: input_dim, input_length */
         shape.rank = 1;
-        if (!sema_int(S, body->scope, v, opt->key, 1, &shape.d[0]))
+        if (!sema_int(S, body->scope, v, opt->key, 1, SEMA_SIZE_MAX, &shape.d[0]))
             return NULL;
         return input_node(B, shape, opt->loc, NULL, v->loc);
     }

@@ -141,7 +141,7 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
         return false;
     if (v < lo || v > hi) {
         diag_error(T->S->d, e->loc, "%s must be in [%g, %g], got %s", name, lo, hi,
-                   diag_num(v).s);
+                   sema_value_text(T->S, T->sc, e, v));
         return false;
     }
     *out = v;
@@ -160,7 +160,7 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
     bool low = lo_open ? v > lo : v >= lo, high = hi_open ? v < hi : v <= hi;
     if (!low || !high) {
         diag_error(T->S->d, e->loc, "%s must be in %c%g, %g%c, got %s", name, lo_open ? '(' : '[',
-                   lo, hi, hi_open ? ')' : ']', diag_num(v).s);
+                   lo, hi, hi_open ? ')' : ']', sema_value_text(T->S, T->sc, e, v));
         return false;
     }
     *out = v;
@@ -174,11 +174,13 @@ static bool lr_value(Train *T, const Expr *e, double *out) {
     if (!sema_number_of(T->S, T->sc, e, "lr", &lr))
         return false;
     if (!(lr > 0)) {
-        diag_error(T->S->d, e->loc, "lr must be greater than 0, got %s", diag_num(lr).s);
+        diag_error(T->S->d, e->loc, "lr must be greater than 0, got %s",
+                   sema_value_text(T->S, T->sc, e, lr));
         return false;
     }
     if (lr > 1e6) {
-        diag_error(T->S->d, e->loc, "lr must be at most 1e+06, got %s", diag_num(lr).s);
+        diag_error(T->S->d, e->loc, "lr must be at most 1e+06, got %s",
+                   sema_value_text(T->S, T->sc, e, lr));
         return false;
     }
     *out = lr;
@@ -269,13 +271,8 @@ static const char *const keras_metrics[][2] = {
 static bool int_value(Train *T, Scope *sc, const Expr *e, const char *what, int64_t min,
                       int *out) {
     int64_t v;
-    if (!sema_int(T->S, sc, e, what, min, &v))
+    if (!sema_int(T->S, sc, e, what, min, INT_MAX, &v))
         return false;
-    if (v > INT_MAX) {
-        diag_error(T->S->d, e->loc, "%s must be at most %d, got %lld", what, INT_MAX,
-                   (long long)v);
-        return false;
-    }
     *out = (int)v;
     return true;
 }
@@ -777,9 +774,12 @@ static void set_schedule(Train *T, const Expr *value) {
     num_opt(T, &A, "alpha", &t->sched_alpha, 0, 1);
     num_opt(T, &A, "min_lr", &t->sched_min_lr, 0, 1e6);
     int64_t v;
-    if (args_get(&A, "every") && sema_int(T->S, T->sc, args_get(&A, "every"), "every", 1, &v))
+    const int64_t count_max = (int64_t)1 << 53; /* past it, doubles skip whole numbers */
+    if (args_get(&A, "every") &&
+        sema_int(T->S, T->sc, args_get(&A, "every"), "every", 1, count_max, &v))
         t->sched_every = v;
-    if (args_get(&A, "steps") && sema_int(T->S, T->sc, args_get(&A, "steps"), "steps", 1, &v))
+    if (args_get(&A, "steps") &&
+        sema_int(T->S, T->sc, args_get(&A, "steps"), "steps", 1, count_max, &v))
         t->sched_decay_steps = v;
     if (args_get(&A, "patience") &&
         int_value(T, T->sc, args_get(&A, "patience"), "patience", 0, &t->sched_patience))
@@ -925,13 +925,8 @@ static void set_classes(Train *T, const Expr *value) {
 static void set_int(Train *T, const Expr *v, const char *what, int64_t min, int64_t max,
                     int64_t *out) {
     int64_t n;
-    if (!sema_int(T->S, T->sc, v, what, min, &n))
+    if (!sema_int(T->S, T->sc, v, what, min, max, &n))
         return;
-    if (n > max) {
-        diag_error(T->S->d, v->loc, "%s must be at most %lld, got %lld", what, (long long)max,
-                   (long long)n);
-        return;
-    }
     *out = n;
 }
 

@@ -329,22 +329,57 @@ bool sema_number_of(Sema *S, Scope *sc, const Expr *e, const char *what, double 
     return sema_number(S, sc, e, out);
 }
 
-bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out) {
+/* A literal number, or its negation, as the source writes it. */
+static const char *literal_text(Sema *S, const Expr *e) {
+    const Expr *num = e->kind == EX_NEG ? e->lhs : e;
+    if (num->kind != EX_NUM)
+        return NULL;
+    char buf[64];
+    const char *text = diag_source_text(S->d, e->loc, buf, sizeof buf);
+    return text ? arena_strdup(S->a, text) : NULL;
+}
+
+const char *sema_value_text(Sema *S, Scope *sc, const Expr *e, double v) {
+    Scope *rs = sc;
+    const Expr *r = sema_resolve(S, &rs, e);
+    const char *text = literal_text(S, r);
+    if (!text)
+        text = arena_strdup(S->a, diag_num(v).s);
+    if (e->kind == EX_NAME && r != e)
+        return arena_printf(S->a, "%s, the value of '%s'", text, e->str);
+    return text;
+}
+
+/* A limit as a message names it: 1048576 (2^20), 2147483647 (2^31 - 1). */
+static const char *limit_text(Sema *S, int64_t max) {
+    for (int k = 16; k < 63; k++) {
+        if (max == (int64_t)1 << k)
+            return arena_printf(S->a, "%lld (2^%d)", (long long)max, k);
+        if (max == ((int64_t)1 << k) - 1)
+            return arena_printf(S->a, "%lld (2^%d - 1)", (long long)max, k);
+    }
+    return arena_printf(S->a, "%lld", (long long)max);
+}
+
+bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t max,
+              int64_t *out) {
     double v;
     if (!sema_number_of(S, sc, e, what, &v))
         return false;
-    if (v != floor(v)) {
+    if (v != floor(v) && isfinite(v)) {
         diag_error(S->d, e->loc, "%s must be a whole number, got %s", what,
-                   diag_num(v).s);
+                   sema_value_text(S, sc, e, v));
         return false;
     }
-    if (fabs(v) > 9.0e15) { /* beyond what a double counts exactly */
-        diag_error(S->d, e->loc, "%s is too large, got %s", what, diag_num(v).s);
+    /* compared as doubles: v may be past any int64_t (99999999999999999999) */
+    if (v > (double)max) {
+        diag_error(S->d, e->loc, "%s must be at most %s, got %s", what, limit_text(S, max),
+                   sema_value_text(S, sc, e, v));
         return false;
     }
     if (v < (double)min) {
         diag_error(S->d, e->loc, "%s must be at least %lld, got %s", what, (long long)min,
-                   diag_num(v).s);
+                   sema_value_text(S, sc, e, v));
         return false;
     }
     *out = (int64_t)v;

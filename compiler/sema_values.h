@@ -80,7 +80,17 @@ bool sema_number(Sema *S, Scope *sc, const Expr *e, double *out);
 /* sema_number for a value given as `what` (an option's name): a string, list or call
  * there is "WHAT must be a number, found …". */
 bool sema_number_of(Sema *S, Scope *sc, const Expr *e, const char *what, double *out);
-bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t *out);
+/* A whole number from min to max, or "WHAT must be at least MIN" / "must be at most MAX,
+ * got …" (every whole option's range is said so, its limit named; the value as written). */
+bool sema_int(Sema *S, Scope *sc, const Expr *e, const char *what, int64_t min, int64_t max,
+              int64_t *out);
+/* The largest size (units, filters, a kernel, an input's axis): a tensor or parameter of
+ * more values than 2^40 is refused anyway, where the shapes are known. */
+#define SEMA_SIZE_MAX ((int64_t)1 << 40)
+/* A value v, computed from e, as a message quotes it: a number as written (1e20, not
+ * 1e+20; 99999999999999999999, which no double holds), with the constant it is the value
+ * of ("1e20, the value of 'n'"); an expression's result as diag_num writes it. */
+const char *sema_value_text(Sema *S, Scope *sc, const Expr *e, double v);
 bool sema_bool(Sema *S, Scope *sc, const Expr *e, const char *what, bool *out);
 bool sema_string(Sema *S, Scope *sc, const Expr *e, const char *what, const char **out);
 /* A seed: a whole number from 0 to 2^64 - 1, as the trainer's --seed (a literal is read
