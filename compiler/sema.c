@@ -259,17 +259,17 @@ static void unknown_layer(Builder *B, const Expr *call) {
 
 static bool opt_int(Sema *S, Scope *sc, Args *A, const char *name, int64_t min, int64_t *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_int(S, sc, e, name, min, SEMA_SIZE_MAX, out);
+    return !e || sema_int(S, sc, e, args_key(A, name), min, SEMA_SIZE_MAX, out);
 }
 
 static bool opt_num(Sema *S, Scope *sc, Args *A, const char *name, double *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_number_of(S, sc, e, name, out);
+    return !e || sema_number_of(S, sc, e, args_key(A, name), out);
 }
 
 static bool opt_bool(Sema *S, Scope *sc, Args *A, const char *name, bool *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_bool(S, sc, e, name, out);
+    return !e || sema_bool(S, sc, e, args_key(A, name), out);
 }
 
 static bool opt_act(Sema *S, Scope *sc, Args *A, const char *name, Activation *out) {
@@ -298,6 +298,7 @@ static bool opt_pair(Sema *S, Scope *sc, Args *A, const char *name, int dims, in
     const Expr *e = args_get(A, name);
     if (!e)
         return true;
+    name = args_key(A, name); /* Keras' kernel_size, when written so */
     Scope *rs = sc;
     const Expr *r = sema_resolve(S, &rs, e);
     if (r->kind != EX_LIST) {

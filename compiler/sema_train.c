@@ -136,6 +136,7 @@ static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo,
     const Expr *e = args_get(A, name);
     if (!e)
         return true;
+    name = args_key(A, name); /* as written: Keras' spelling is said back */
     double v;
     if (!sema_number_of(T->S, T->sc, e, name, &v))
         return false;
@@ -154,6 +155,7 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
     const Expr *e = args_get(A, name);
     if (!e)
         return true;
+    name = args_key(A, name); /* as written: adam(beta_1=1) is told about beta_1 */
     double v;
     if (!sema_number_of(T->S, T->sc, e, name, &v))
         return false;
@@ -168,18 +170,19 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
 }
 
 /* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
- * given"), and a model that asks for more has a typo. *out is set only when it is valid. */
-static bool lr_value(Train *T, const Expr *e, double *out) {
+ * given"), and a model that asks for more has a typo. *out is set only when it is valid.
+ * `what` is the option as written: lr, or Keras' learning_rate. */
+static bool lr_value(Train *T, const Expr *e, const char *what, double *out) {
     double lr;
-    if (!sema_number_of(T->S, T->sc, e, "lr", &lr))
+    if (!sema_number_of(T->S, T->sc, e, what, &lr))
         return false;
     if (!(lr > 0)) {
-        diag_error(T->S->d, e->loc, "lr must be greater than 0, got %s",
+        diag_error(T->S->d, e->loc, "%s must be greater than 0, got %s", what,
                    sema_value_text(T->S, T->sc, e, lr));
         return false;
     }
     if (lr > 1e6) {
-        diag_error(T->S->d, e->loc, "lr must be at most 1e+06, got %s",
+        diag_error(T->S->d, e->loc, "%s must be at most 1e+06, got %s", what,
                    sema_value_text(T->S, T->sc, e, lr));
         return false;
     }
@@ -279,7 +282,7 @@ static bool int_value(Train *T, Scope *sc, const Expr *e, const char *what, int6
 
 static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_bool(T->S, T->sc, e, name, out);
+    return !e || sema_bool(T->S, T->sc, e, args_key(A, name), out);
 }
 
 static void set_optimizer(Train *T, const Expr *value) {
@@ -303,7 +306,8 @@ static void set_optimizer(Train *T, const Expr *value) {
         Args A;
         if (!args_bind_keras(T->S, &A, call, opt_options[k], opt_positional[k], 0))
             return;
-        bool ok = !args_get(&A, "lr") || lr_value(T, args_get(&A, "lr"), &o.lr);
+        bool ok = !args_get(&A, "lr") ||
+                  lr_value(T, args_get(&A, "lr"), args_key(&A, "lr"), &o.lr);
         ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);
         ok &= bool_opt(T, &A, "nesterov", &o.nesterov);
         /* Decay rates of running averages are below 1: at 1 the average never sees a
@@ -1038,7 +1042,7 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     }
     case 1: set_optimizer(T, v); return;
     case 2:
-        if (lr_value(T, v, &x)) {
+        if (lr_value(T, v, s->key, &x)) {
             T->have_lr = true;
             T->lr_override = x;
             T->lr_loc = v->loc;
@@ -1046,10 +1050,10 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         return;
     case 3:
         n = t->epochs;
-        set_int(T, v, "epochs", 1, NNRT_MAX_EPOCHS, &n);
+        set_int(T, v, s->key, 1, NNRT_MAX_EPOCHS, &n);
         t->epochs = (int)n;
         return;
-    case 4: set_int(T, v, "batch", 1, NNRT_MAX_BATCH, &t->batch); return;
+    case 4: set_int(T, v, s->key, 1, NNRT_MAX_BATCH, &t->batch); return; /* or batch_size */
     case 5: set_seed(T, v); return;
     case 6: case 7: {
         Scope *sc = T->sc;

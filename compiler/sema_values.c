@@ -805,6 +805,11 @@ const Expr *args_get(Args *A, const char *name) {
     return i >= 0 && A->bound[i] ? A->bound[i]->value : NULL;
 }
 
+const char *args_key(Args *A, const char *name) {
+    int i = args_slot(A, name);
+    return i >= 0 && A->bound[i] && A->bound[i]->key ? A->bound[i]->key : name;
+}
+
 SrcLoc args_loc(Args *A, const char *name) {
     int i = args_slot(A, name);
     return i >= 0 && A->bound[i] ? A->bound[i]->loc : A->loc;

@@ -138,6 +138,10 @@ bool args_bind_keras(Sema *S, Args *A, const Expr *call, const char *const *name
                      const char *const *keras, int skip_positional);
 const Expr *args_get(Args *A, const char *name);
 SrcLoc args_loc(Args *A, const char *name);
+/* The option `name` as the call spells it, for messages about its value: Keras'
+ * learning_rate or beta_1 when written so (adam(learning_rate=-1) is told about
+ * learning_rate, not lr), else name (also when given by position, or not at all). */
+const char *args_key(Args *A, const char *name);
 
 /* A let's or setting's value whose line ends in a `// word` comment (ast.h's slash_word;
  * NULL: none). The lexer cannot tell `let h = hidden // heads`, Python's floor division,
