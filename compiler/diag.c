@@ -416,6 +416,8 @@ const char *diag_suggest_unique(const char *word, const char *const *candidates)
     return suggest(word, candidates, true);
 }
 
+const char *diag_line_text(Diag *d, int line, int *len) { return find_line(d, line, len); }
+
 const char *diag_source_text(Diag *d, SrcLoc loc, char *buf, size_t size) {
     int len;
     const char *line = find_line(d, loc.line, &len);

@@ -70,6 +70,9 @@ _Noreturn void diag_internal(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define NNLC_UNREACHABLE(...) diag_internal(__FILE__, __LINE__, __VA_ARGS__)
 
+/* The text of 1-based line `line`, without its line break (*len bytes, not
+ * NUL-terminated), or NULL when there is no such line. */
+const char *diag_line_text(Diag *d, int line, int *len);
 /* The source text loc spans, into buf (NUL-terminated), when it lies within one line and
  * fits; NULL otherwise. */
 const char *diag_source_text(Diag *d, SrcLoc loc, char *buf, size_t size);

@@ -48,6 +48,7 @@ typedef struct LexState {
      * error to the one mistake. drop_line is 0 when nothing is being dropped. */
     int drop_line;
     bool drop_goes_on;
+    bool drop_indented; /* the parser drops the indented lines of a damaged declaration */
 } LexState;
 
 enum { MAX_OPEN_BRACES = 64 };
@@ -66,6 +67,14 @@ typedef struct ParseState {
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
     SrcLoc recent_at[4]; /* where each of them is */
     const char *recent_name[4]; /* and the name of each that is an identifier, else NULL */
+    bool python_said;   /* the hint that the file is a Python script was given */
+    int header_line;    /* the line of the last model, block or train outside any braces */
+    /* After a syntax error on that line (`model m:`, Python's colon for a brace, or
+     * `model = Sequential([`), the indented lines below are the damaged declaration's
+     * body: they are dropped, up to a token at column 1 (a '}' there is dropped too, as
+     * the body's end, and closers, the `])` of Sequential([, stay in it), so that its
+     * layers are not each "unexpected" at the top level. */
+    bool skip_body;
 } ParseState;
 
 typedef void *yyscan_t;
@@ -95,6 +104,19 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
 #define STATEMENT_RECOVERED()                                                                 \
     do {                                                                                      \
         if (yychar != '}' && yychar > END) {                                                  \
+            yyclearin;                                                                        \
+            yyerrok;                                                                          \
+        }                                                                                     \
+    } while (0)
+
+/* In the error rule of a declaration: as STATEMENT_RECOVERED, but a '}' goes too, since at
+ * the top level it closes nothing (kept, it would be the next error, and the next, …).
+ * Without it, each line of a Keras script (import …, model.compile(…), model.fit(…)) after
+ * the first was dropped in bison's silence of three tokens, and a mistake further down the
+ * file went unsaid. */
+#define DECLARATION_RECOVERED()                                                               \
+    do {                                                                                      \
+        if (yychar > END) {                                                                   \
             yyclearin;                                                                        \
             yyerrok;                                                                          \
         }                                                                                     \
@@ -324,7 +346,7 @@ decl
                                     $$->settings = reverse_args($4);
                                     $$->close_loc = at(@5);
                                 }
-    | error                     { $$ = NULL; }
+    | error                     { $$ = NULL; DECLARATION_RECOVERED(); }
     ;
 
 params_opt
@@ -525,15 +547,26 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
     for (;;) {
         ps->lex.drop_line = ps->skip_line ? ps->skip_last_line : 0;
         ps->lex.drop_goes_on = ps->skip_depth > 0 && continues_line(ps->skip_last);
+        ps->lex.drop_indented = ps->skip_body;
         int tok = (yylex)(val, loc, scanner);
         ps->lex.diag->muted = false;
         int opens = tok == '(' || tok == '[' ? 1 : tok == ')' || tok == ']' ? -1 : 0;
+        if (ps->skip_body && tok != 0 && (loc->first_column > 1 || opens < 0 || tok == '}')) {
+            /* a '}' at column 1 ends the body; the `])` of Sequential([ does not */
+            ps->skip_body = tok != '}' || loc->first_column > 1;
+            ps->skip_line = 0; /* what is left of the line with the error goes too */
+            ps->skip_depth = 0;
+            continue;
+        }
+        ps->skip_body = false;
+        if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0)
+            ps->header_line = loc->first_line;
         if (ps->skip_line && tok != 0 && tok != '}') {
             /* a line that ends in a value ends the statement: a '(' it leaves open is a
              * missing ')', not a call going on below (which ends its line with a ',') */
             bool new_line = loc->first_line > ps->skip_last_line;
-            if (new_line && !continues_line(ps->skip_last))
-                ps->skip_depth = 0;
+            if (new_line && !continues_line(ps->skip_last) && !(opens < 0 && ps->skip_depth > 0))
+                ps->skip_depth = 0; /* but `])` on a line of its own closes what is open */
             if (!new_line || ps->skip_depth > 0) {
                 ps->skip_depth += ps->skip_depth + opens >= 0 ? opens : 0;
                 ps->skip_last = tok;
@@ -623,6 +656,63 @@ static const char *token_name(yysymbol_kind_t kind, char *buf, size_t size) {
     return buf;
 }
 
+/* The source after loc on its line, blanks skipped: what follows a token the parser
+ * has not read yet. */
+static const char *text_after(ParseState *ps, SrcLoc loc, char *buf, int size) {
+    int len;
+    const char *line = diag_line_text(ps->lex.diag, loc.line, &len);
+    int from = loc.col - 1 + loc.len;
+    if (!line || from > len)
+        return "";
+    int n = len - from < size - 1 ? len - from : size - 1;
+    memcpy(buf, line + from, (size_t)n);
+    buf[n] = '\0';
+    return buf + strspn(buf, " \t");
+}
+
+/* A name where a declaration goes (model, block, train, let), as the lines of a Keras
+ * script stand: Python's def or class (with its indented body), import (the file is a
+ * script: said once, how nnlc writes it), a
+ * keyword misspelt (lett x = 3), `epochs = 3` or `x = 3` (a setting outside the train
+ * block, or a constant without let), else a layer outside any model. */
+static void top_level_name_hint(ParseState *ps, SrcLoc at_loc, const char *name) {
+    static const char *const keywords[] = {"model", "block", "train", "let", NULL};
+    char rest[8];
+    const char *after = text_after(ps, at_loc, rest, sizeof rest);
+    const char *near = diag_suggest_unique(name, keywords);
+    if (strcmp(name, "def") == 0 || strcmp(name, "class") == 0) {
+        ps->skip_body = true; /* its indented body goes with it, as a damaged model's */
+        diag_hint(ps->lex.diag, at_loc, "Python's %s has no place in nnlc; layers used more "
+                  "than once are a block: block NAME(params) { … }, then NAME(…) as a layer",
+                  name);
+    } else if (strcmp(name, "import") == 0 || strcmp(name, "from") == 0) {
+        if (ps->python_said) {
+            diag_hint(ps->lex.diag, at_loc, "drop Python's imports: nnlc has its layers, "
+                      "losses and optimizers built in");
+            return;
+        }
+        ps->python_said = true;
+        diag_hint(ps->lex.diag, at_loc, "this looks like a Python (Keras) script; nnlc reads "
+                  "its own language: model NAME { input [784]  dense(128, activation=relu)  "
+                  "dense(10) } lists the layers, as Sequential([…]) does, and train NAME { … } "
+                  "holds what compile() and fit() take (docs/language.md, or the files of "
+                  "examples/)");
+    } else if (near && after[0] != '(') {
+        diag_hint(ps->lex.diag, at_loc, "did you mean '%s'?", near);
+    } else if (after[0] == '=' && after[1] != '=') {
+        diag_hint(ps->lex.diag, at_loc, "a constant is declared with let (let %s = …), and a "
+                  "train setting goes inside the train block: train NAME { %s = … }", name,
+                  name);
+    } else if (after[0] == '(') {
+        /* a layer outside any model, as a Keras script's lines stand on their own */
+        diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let; layers go "
+                  "inside a model's braces: model NAME { input [784]  %s(…) }", name);
+    } else {
+        diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let: model NAME "
+                  "{ … } lists layers, train NAME { … } the settings of training");
+    }
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *ps) {
     enum { MAX_EXPECTED = 4 };
     yysymbol_kind_t expected[MAX_EXPECTED];
@@ -640,6 +730,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         ps->skip_last = ps->recent[3];
         ps->skip_last_line = loc->last_line;
         ps->depth = 0;
+        /* the error is in the header: on its line, or right below it (`model m:`, where
+         * the lexer skipped the ':', errs at the body's first token) */
+        ps->skip_body = ps->nopen == 0 && ps->header_line > 0 &&
+                        (ps->header_line == loc->first_line || ps->header_line == ps->prev_line);
     }
     /* An unterminated string or a stray byte already explained what went wrong here. */
     if (ps->lex.error_line && (ps->lex.error_line == loc->first_line ||
@@ -724,10 +818,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                   "','");
     } else if (strcmp(yysymbol_name(found), "identifier") == 0 &&
                expects(all, nall, "model") && ps->nopen == 0) {
-        /* a layer outside any model, as a Keras script's lines stand on their own */
-        diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let; layers go "
-                  "inside a model's braces: model NAME { input [784]  %s(…) }",
-                  yyget_text(scanner));
+        top_level_name_hint(ps, at_loc, yyget_text(scanner));
     } else if (is_keyword(ps->recent[3]) && expects(expected, n, "identifier")) {
         /* let model = 3, block input(x) */
         diag_hint(ps->lex.diag, at_loc, "'%s' is a keyword: choose another name",
