@@ -279,6 +279,8 @@ Graph *sema_build(Arena *a, Diag *d, const struct Program *p);
 
 /* summary.c */
 void summary_print(const Graph *g, FILE *out);
+/* A byte count as the summary writes it, Keras' way: "149.01 GB" (1 KB = 1024 B). */
+char *summary_bytes(int64_t bytes, char *buf, size_t size);
 void graph_print_dot(const Graph *g, FILE *out);
 
 #endif

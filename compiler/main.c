@@ -627,6 +627,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         /* Only the train block has errors: the table still shows where shapes come from
          * (as Keras' summary() works before compile()); the exit status stays 1. */
         graph_plan(g, arena, o->elem_size);
+        pipeline_check_memory(d, g);
         summary_print(g, out);
     }
     if (!g || d->nerrors)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ast.h"
 
@@ -77,11 +78,37 @@ bool source_check_text(Diag *d, const char *src, size_t len) {
     return true;
 }
 
+/* The machine's physical memory in bytes, or 0 when it cannot be told. */
+static int64_t physical_memory(void) {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0)
+        return 0;
+    return count_mul(pages, page);
+}
+
+void pipeline_check_memory(Diag *d, const Graph *g) {
+    const MemPlan *m = &g->mem;
+    int64_t have = physical_memory();
+    if (have == 0 || m->total <= have)
+        return;
+    char need[32], mine[32], weights[32], acts[32];
+    diag_warning(d, g->loc, "training '%s' needs about %s at batch %lld, more than this "
+                 "machine's memory (%s)", g->name, summary_bytes(m->total, need, sizeof need),
+                 (long long)m->batch, summary_bytes(have, mine, sizeof mine));
+    diag_hint(d, g->loc, "the parameters, their gradients and the optimizer's state take %s, "
+              "the activations and their gradients %s: fewer units or filters shrink the "
+              "first, a smaller batch the second (nnlc --summary lists them)",
+              summary_bytes(count_add(count_add(m->params, m->grads), m->opt_state), weights,
+                            sizeof weights),
+              summary_bytes(count_add(m->activations, m->act_grads), acts, sizeof acts));
+}
+
 Graph *pipeline_graph(Arena *a, Diag *d, const Program *prog, int elem_size) {
     Graph *g = sema_build(a, d, prog);
     if (!g || d->nerrors)
         return g;
     graph_plan(g, a, elem_size);
+    pipeline_check_memory(d, g);
     if (!graph_check(g, stderr))
         NNLC_UNREACHABLE("the graph IR is inconsistent");
     return g;

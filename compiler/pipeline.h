@@ -43,6 +43,13 @@ bool source_check_text(Diag *d, const char *src, size_t len);
  * errors (d->nerrors; see Graph.model_ok) and no plan, or a planned, checked graph. */
 Graph *pipeline_graph(Arena *a, Diag *d, const struct Program *prog, int elem_size);
 
+/* A warning when training the planned graph needs more memory (the summary's "Memory at
+ * batch" total) than this machine has: a model of 10^10 parameters compiled without a
+ * word, and its trainer failed only when it allocated. A warning, not an error: the
+ * trainer may run on a larger machine. pipeline_graph calls it; so does a caller that
+ * plans a graph itself. */
+void pipeline_check_memory(Diag *d, const Graph *g);
+
 /* The planned graph lowered to loops, scheduled, shared and checked; NULL after errors. */
 LoopProgram *pipeline_loops(Arena *a, Diag *d, const Graph *g, int elem_size,
                             int64_t parallel_min_work);

@@ -35,7 +35,7 @@ static char *commas(int64_t v, char *buf, size_t size) {
 
 /* Keras' byte sizes: 1 KB = 1024 B, two decimals; a size that saturated (count_mul) is
  * "over 8.00 EB". */
-static char *bytes_str(int64_t bytes, char *buf, size_t size) {
+char *summary_bytes(int64_t bytes, char *buf, size_t size) {
     static const char *const units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
     double b = (double)bytes;
     int u = 0;
@@ -72,16 +72,16 @@ static void print_memory(const Graph *g, FILE *out) {
     const MemPlan *m = &g->mem;
     char b[32];
     fprintf(out, "Memory at batch %" PRId64 " (%s):\n", m->batch, m->elem_size == 8 ? "f64" : "f32");
-    fprintf(out, "  parameters        %12s\n", bytes_str(m->params, b, sizeof b));
-    fprintf(out, "  gradients         %12s\n", bytes_str(m->grads, b, sizeof b));
+    fprintf(out, "  parameters        %12s\n", summary_bytes(m->params, b, sizeof b));
+    fprintf(out, "  gradients         %12s\n", summary_bytes(m->grads, b, sizeof b));
     if (g->has_train)
         fprintf(out, "  optimizer state   %12s  (%s: %d slot%s per parameter)\n",
-                bytes_str(m->opt_state, b, sizeof b), optimizer_names[g->train.opt.kind],
+                summary_bytes(m->opt_state, b, sizeof b), optimizer_names[g->train.opt.kind],
                 g->train.opt.slots, g->train.opt.slots == 1 ? "" : "s");
     fprintf(out, "  activations       %12s  (every layer's output, kept for backward)\n",
-            bytes_str(m->activations, b, sizeof b));
-    fprintf(out, "  activation grads  %12s\n", bytes_str(m->act_grads, b, sizeof b));
-    fprintf(out, "  total             %12s\n", bytes_str(m->total, b, sizeof b));
+            summary_bytes(m->activations, b, sizeof b));
+    fprintf(out, "  activation grads  %12s\n", summary_bytes(m->act_grads, b, sizeof b));
+    fprintf(out, "  total             %12s\n", summary_bytes(m->total, b, sizeof b));
 }
 
 /* Whether every input of n is the model's input (through flatten/reshape views). */
@@ -193,11 +193,11 @@ void summary_print(const Graph *g, FILE *out) {
     int64_t total = g->trainable + g->non_trainable;
     int64_t es = g->mem.elem_size ? g->mem.elem_size : 4;
     fprintf(out, "Total params: %s (%s)\n", commas(total, num, sizeof num),
-            bytes_str(total * es, buf, sizeof buf));
+            summary_bytes(total * es, buf, sizeof buf));
     fprintf(out, "Trainable params: %s (%s)\n", commas(g->trainable, num, sizeof num),
-            bytes_str(g->trainable * es, buf, sizeof buf));
+            summary_bytes(g->trainable * es, buf, sizeof buf));
     fprintf(out, "Non-trainable params: %s (%s)\n", commas(g->non_trainable, num, sizeof num),
-            bytes_str(g->non_trainable * es, buf, sizeof buf));
+            summary_bytes(g->non_trainable * es, buf, sizeof buf));
     rule(out, '_', width);
     fprintf(out, "FLOPs per example (forward): %s (2 per multiply-add)\n",
             commas(g->flops, num, sizeof num));

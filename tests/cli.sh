@@ -63,6 +63,13 @@ expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examp
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
 expect 1 "cannot read '.*': it is a directory" -- "$nnlc" --summary "$tmp"
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
+# A model whose training needs more memory than the machine has (10^12 parameters, 7 TB at
+# f32 with their gradients, more than any machine this runs on) is a warning that names
+# the estimate and the machine's memory; it passed --summary without a word, and its trainer
+# failed at allocation. The summary still prints, and the exit status is 0.
+printf 'model big {\n    input [1000000]\n    dense(1000000)\n}\n' >"$tmp/big.nn"
+expect 0 "big.nn:1:7: warning: training 'big' needs about 7.28 TB at batch 32, more than this machine's memory \([0-9.]+ [KMGT]?B\)" -- "$nnlc" --summary "$tmp/big.nn"
+expect 0 'Total params: 1,000,001,000,000' -- "$nnlc" --summary "$tmp/big.nn"
 # -o - is standard output for every text output, as for --emit=llvm (no file named '-').
 expect 0 '^Model: "mlp"' -- sh -c "cd '$tmp' && '$nnlc' --summary '$examples/mlp.nn' -o -"
 [ ! -e "$tmp/-" ] || { echo "FAIL: -o - wrote a file named '-'" >&2; fails=$((fails + 1)); }
