@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 /* The train settings, in apply_setting's order, then Keras' spellings of some of them
  * (setting_aliases maps those to the settings), so that the "valid train settings" hint
@@ -389,6 +390,31 @@ static const char *resolve_path(Train *T, const char *path) {
     return joined;
 }
 
+/* A data path that names a directory (csv("data/"), a folder of files as Keras'
+ * image_dataset_from_directory reads them) is a mistake whenever the trainer runs; it
+ * was said only by the trainer, at its start. (A path that does not exist yet is not
+ * checked: the data may be fetched after compiling.) `resolved` is the option `name`'s
+ * path, relative to the .nn file. */
+static bool not_a_directory(Train *T, Args *A, const char *name, const char *resolved,
+                            const char *source) {
+    struct stat sb;
+    if (!resolved || stat(resolved, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return true;
+    const Expr *e = args_get(A, name);
+    const char *written = e->kind == EX_STR ? e->str : resolved;
+    size_t n = strlen(written);
+    while (n > 1 && written[n - 1] == '/')
+        n--;
+    diag_error(T->S->d, e->loc, "%s reads a file, and '%s' is a directory", source, written);
+    bool labels = strcmp(name, "labels") == 0;
+    const char *example = strcmp(source, "idx") == 0
+                              ? (labels ? "train-labels-idx1-ubyte.gz" : "train-images-idx3-ubyte.gz")
+                          : strcmp(source, "npy") == 0 ? (labels ? "y.npy" : "x.npy")
+                                                       : "train.csv";
+    diag_hint(T->S->d, e->loc, "name a file in it, e.g. \"%.*s/%s\"", (int)n, written, example);
+    return false;
+}
+
 static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
     const Expr *e = args_get(A, "inputs");
     if (!e)
@@ -465,6 +491,27 @@ static bool embedding_indices(Train *T, const Expr *call, Args *A, const NnrtDat
 
 static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r);
 
+/* data = mnist (Keras' keras.datasets.mnist): nnlc reads files; said after "unknown data
+ * source", with how those data are read. */
+static void keras_dataset_hint(Train *T, SrcLoc at, const char *name) {
+    static const char *const datasets[] = {"mnist", "fashion_mnist", "cifar10", "cifar100",
+                                           "imdb", "reuters", "boston_housing", "load_data",
+                                           NULL};
+    const char *lower = lowercase(T, name);
+    bool known = false;
+    for (int i = 0; datasets[i]; i++)
+        known |= strcmp(lower, datasets[i]) == 0;
+    if (!known)
+        return;
+    if (strstr(lower, "mnist"))
+        diag_hint(T->S->d, at, "nnlc reads data from files, not Keras' datasets: MNIST's are "
+                  "IDX files, idx(\"train-images-idx3-ubyte.gz\", "
+                  "\"train-labels-idx1-ubyte.gz\")");
+    else
+        diag_hint(T->S->d, at, "nnlc reads data from files, not Keras' datasets: save the "
+                  "arrays with numpy.save and read them with npy(\"x.npy\", \"y.npy\")");
+}
+
 /* The data source `value` of the setting `key` into src. */
 static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSource *src) {
     const char *name;
@@ -477,6 +524,8 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "data source",
                         source_names);
+    if (k < 0)
+        keras_dataset_hint(T, call ? call->name_loc : value->loc, name);
     if (k < 0)
         return false;
     if (!call) {
@@ -505,6 +554,8 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     ok &= path_opt(T, &A, "labels", &src->labels_path);
     src->features_path = resolve_path(T, src->features_path);
     src->labels_path = resolve_path(T, src->labels_path);
+    ok &= not_a_directory(T, &A, first, src->features_path, name) &&
+          not_a_directory(T, &A, "labels", src->labels_path, name);
     if ((k == 0 || k == 2) && !args_get(&A, "labels")) { /* the runtime would refuse it */
         diag_error(T->S->d, call->name_loc, "%s needs the labels file too",
                    k == 0 ? "idx" : "npy");
@@ -1294,6 +1345,47 @@ static void check_standardize(Train *T) {
     }
 }
 
+/* Keras' fit(callbacks=[EarlyStopping(…), …]): in nnlc what those callbacks do is a setting
+ * each (or a flag of the trainer); it was "unknown train setting 'callbacks'" with the
+ * list of settings, which left the learner to guess which. Each item gets a hint. */
+static void callbacks_setting(Train *T, const Arg *s) {
+    diag_error(T->S->d, s->key_loc, "nnlc has no callbacks: what Keras' callbacks do are "
+               "train settings of their own");
+    Scope *sc = T->sc;
+    const Expr *r = sema_resolve(T->S, &sc, s->value);
+    const Expr *items = r->kind == EX_LIST ? r->items : r;
+    bool any = false;
+    for (const Expr *it = items; it; it = r->kind == EX_LIST ? it->next : NULL) {
+        if (it->kind != EX_CALL && it->kind != EX_NAME)
+            continue;
+        const char *name = lowercase(T, it->str);
+        SrcLoc at = it->kind == EX_CALL ? it->name_loc : it->loc;
+        any = true;
+        if (strcmp(name, "earlystopping") == 0)
+            diag_hint(T->S->d, at, "%s is the setting early_stopping = early_stopping(patience="
+                      "3, min_delta=0, restore_best=false), which watches val_loss", it->str);
+        else if (strcmp(name, "reducelronplateau") == 0)
+            diag_hint(T->S->d, at, "%s is the setting schedule = reduce_on_plateau(factor=0.1, "
+                      "patience=10, min_lr=0)", it->str);
+        else if (strcmp(name, "learningratescheduler") == 0)
+            diag_hint(T->S->d, at, "%s is the setting schedule = …: step, exponential, cosine "
+                      "or reduce_on_plateau (docs/language.md §6.2)", it->str);
+        else if (strcmp(name, "modelcheckpoint") == 0)
+            diag_hint(T->S->d, at, "%s is the trainer's --save FILE (the best epoch's weights "
+                      "with early_stopping's restore_best)", it->str);
+        else if (strcmp(name, "csvlogger") == 0 || strcmp(name, "history") == 0)
+            diag_hint(T->S->d, at, "%s is the trainer's --history FILE, a CSV row per epoch",
+                      it->str);
+        else
+            diag_hint(T->S->d, at, "nnlc has no %s: the trainer prints each epoch's loss and "
+                      "metrics, and --history FILE writes them", it->str);
+    }
+    if (!any)
+        diag_hint(T->S->d, s->key_loc, "early_stopping = …, schedule = …, and the trainer's "
+                  "--save and --history do what EarlyStopping, ReduceLROnPlateau, "
+                  "ModelCheckpoint and CSVLogger do");
+}
+
 void sema_train(Sema *S, const Decl *train, Graph *g) {
     g->has_train = true;
     TrainSpec *t = &g->train;
@@ -1328,6 +1420,10 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
         for (int i = 0; setting_names[i] && k < 0; i++)
             if (strcmp(setting_names[i], key) == 0)
                 k = i;
+        if (k < 0 && strcmp(key, "callbacks") == 0) {
+            callbacks_setting(&T, s);
+            continue;
+        }
         if (k < 0) { /* the list and the suggestion name Keras' spellings too */
             sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
             continue;
