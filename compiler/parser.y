@@ -69,6 +69,8 @@ typedef struct ParseState {
     const char *recent_name[4]; /* and the name of each that is an identifier, else NULL */
     bool python_said;   /* the hint that the file is a Python script was given */
     int header_line;    /* the line of the last model, block or train outside any braces */
+    int header_kw;      /* and which of them it is */
+    int brace_kw[MAX_OPEN_BRACES]; /* the keyword of each open '{' (0: none) */
     /* After a syntax error on that line (`model m:`, Python's colon for a brace, or
      * `model = Sequential([`), the indented lines below are the damaged declaration's
      * body: they are dropped, up to a token at column 1 (a '}' there is dropped too, as
@@ -559,8 +561,10 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
             continue;
         }
         ps->skip_body = false;
-        if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0)
+        if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0) {
             ps->header_line = loc->first_line;
+            ps->header_kw = tok;
+        }
         if (ps->skip_line && tok != 0 && tok != '}') {
             /* a line that ends in a value ends the statement: a '(' it leaves open is a
              * missing ')', not a call going on below (which ends its line with a ',') */
@@ -591,8 +595,10 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         ps->prev_col = ps->cur_col;
         ps->cur_line = loc->last_line;
         ps->cur_col = loc->last_column;
-        if (tok == '{' && ps->nopen < MAX_OPEN_BRACES)
+        if (tok == '{' && ps->nopen < MAX_OPEN_BRACES) {
+            ps->brace_kw[ps->nopen] = ps->nopen == 0 ? ps->header_kw : 0;
             ps->open_braces[ps->nopen++] = span(*loc, *loc);
+        }
         else if (tok == '}' && ps->nopen > 0)
             ps->nopen--;
         return tok;
@@ -713,6 +719,38 @@ static void top_level_name_hint(ParseState *ps, SrcLoc at_loc, const char *name)
     }
 }
 
+/* Keras' compile() and fit() arguments, and nnlc's other train settings: written in a
+ * model, as Keras passes them with the model (`epochs = 3` there was "expected identifier
+ * or input, found '3'"). */
+static bool train_setting_name(const char *name) {
+    static const char *const names[] = {
+        "loss", "optimizer", "metrics", "epochs", "batch_size", "batch", "lr", "learning_rate",
+        "validation_split", "validation_data", "validation", "callbacks", "shuffle", "verbose",
+        "seed", "data", "test", "split", "early_stopping", "schedule", "classes", "augment",
+        NULL};
+    for (int i = 0; name && names[i]; i++)
+        if (strcmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Where in ps->recent the train setting stands whose `NAME = value` the error is in,
+ * inside a model or block: the error at the value (epochs = 3), or, for a value that is
+ * a name (optimizer = adam), at what follows it on the next line, where a layer's '('
+ * was expected. -1 otherwise. */
+static int setting_in_model(const ParseState *ps, bool new_line) {
+    int open = ps->nopen + (ps->recent[3] == '}'); /* a '}' read has closed its brace */
+    if (open == 0 || (ps->brace_kw[0] != KW_MODEL && ps->brace_kw[0] != KW_BLOCK))
+        return -1;
+    if (ps->recent[1] == IDENT && ps->recent[2] == '=' &&
+        train_setting_name(ps->recent_name[1]))
+        return 1;
+    if (new_line && ps->recent[0] == IDENT && ps->recent[1] == '=' && ps->recent[2] == IDENT &&
+        train_setting_name(ps->recent_name[0]))
+        return 0;
+    return -1;
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *ps) {
     enum { MAX_EXPECTED = 4 };
     yysymbol_kind_t expected[MAX_EXPECTED];
@@ -786,6 +824,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* Keras' Input(shape=(784,)) */
         diag_hint(ps->lex.diag, at_loc, "the input takes its shape without a name: input [784] "
                   "or input (28, 28, 1)");
+    } else if (setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF) >= 0) {
+        int i = setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF);
+        diag_hint(ps->lex.diag, ps->recent_at[i], "%s is a train setting: it goes in the train "
+                  "block, train NAME { %s = … }, not in the model", ps->recent_name[i],
+                  ps->recent_name[i]);
     } else if (ps->recent[2] == '=' && (found == YYSYMBOL_YYEOF || ps->recent[3] == ')' ||
                                          ps->recent[3] == ']' || ps->recent[3] == '}' ||
                                          ps->recent[3] == ',')) {
