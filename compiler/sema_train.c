@@ -691,6 +691,20 @@ static void set_split(Train *T, const Expr *value) {
         T->t->split[i] = f[i] / sum; /* 6:2:2 and 60:20:20 mean the same */
 }
 
+/* Keras' metrics that nnlc does not compute, said after "unknown metric": 'loss' (Keras
+ * lists it in its History), precision and recall, AUC. */
+static void keras_metric_hint(Train *T, SrcLoc at, const char *name) {
+    const char *lower = lowercase(T, name);
+    if (strcmp(lower, "loss") == 0 || strcmp(lower, "val_loss") == 0)
+        diag_hint(T->S->d, at, "the loss is always reported (and val_loss with validation "
+                  "data): drop it from metrics");
+    else if (strstr(lower, "precision") || strstr(lower, "recall") || strstr(lower, "auc") ||
+             strstr(lower, "f1"))
+        diag_hint(T->S->d, at, "nnlc computes a classifier's accuracy and top_k only; the "
+                  "trainer's --predict writes the outputs, from which %s can be computed",
+                  name);
+}
+
 static void set_metrics(Train *T, const Expr *value) {
     static const char *const metric_names[] = {"accuracy", "top_k", "top_k_accuracy", "mae",
                                                "rmse", "mse", NULL};
@@ -717,6 +731,8 @@ static void set_metrics(Train *T, const Expr *value) {
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
                             metric_names);
         SrcLoc at = call ? call->name_loc : it->loc;
+        if (k < 0)
+            keras_metric_hint(T, at, name);
         if (k < 0)
             continue;
         int listed = 0;
@@ -1136,7 +1152,10 @@ static void apply_setting(Train *T, int k, const Arg *s) {
                           "validation_split = 0.2 (a fraction in [0, 1))");
         } else if (x < 0 || x >= 1) {
             diag_error(T->S->d, v->loc, "%s must be a fraction in [0, 1) or a data source, got "
-                       "%s", s->key, diag_num(x).s);
+                       "%s", s->key, sema_value_text(T->S, T->sc, v, x));
+            if (x > 1 && x < 100) /* validation_split = 20, meant as a percentage */
+                diag_hint(T->S->d, v->loc, "%s%% is %s = %s", diag_num(x).s, s->key,
+                          diag_num(x / 100).s);
         } else {
             t->validation_split = x;
         }
@@ -1433,6 +1452,12 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             diag_error(S->d, s->key_loc, "%s and %s both give the validation data; keep one",
                        seen[k]->key, s->key);
             diag_note(S->d, seen[k]->key_loc, "%s is set here", seen[k]->key);
+            continue;
+        }
+        if (seen[k] && strcmp(seen[k]->key, s->key) != 0) { /* batch = 64  batch_size = 32 */
+            diag_error(S->d, s->key_loc, "'%s' is set twice: %s and %s are the same setting",
+                       key, seen[k]->key, s->key);
+            diag_note(S->d, seen[k]->key_loc, "first set here");
             continue;
         }
         if (seen[k]) {

@@ -724,6 +724,12 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
                   "adamw(weight_decay=%s), or l2=… on the layers", expr_text(S, arg->value));
         return -1;
     }
+    if (strcmp(key, "decay") == 0 && !S->tensors) { /* Keras 2's Adam(lr, decay=1e-6) */
+        diag_hint(S->d, arg->key_loc, "Keras 2's decay of the learning rate is a schedule "
+                  "here, a setting of its own: schedule = exponential(rate=0.96, steps=1000) "
+                  "or another of docs/language.md §6.2");
+        return -1;
+    }
     const char *near = diag_suggest(arg->key, A->names);
     if (near)
         diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
