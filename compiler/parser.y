@@ -59,6 +59,7 @@ typedef struct ParseState {
     int skip_line;      /* after an error on this line: drop the rest of the statement */
     int skip_depth;     /* '(' and '[' of the statement still open while skipping */
     int skip_last, skip_last_line; /* the last token dropped (or the offending one) */
+    int skip_braces;    /* '{' of the statement dropped and not yet closed */
     int depth;          /* '(' and '[' open in the current statement */
     int prev_line, prev_col;            /* end of the token before the lookahead */
     int cur_line, cur_col;              /* end of the lookahead */
@@ -558,6 +559,7 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
             ps->skip_body = tok != '}' || loc->first_column > 1;
             ps->skip_line = 0; /* what is left of the line with the error goes too */
             ps->skip_depth = 0;
+            ps->skip_braces = 0;
             continue;
         }
         ps->skip_body = false;
@@ -565,14 +567,18 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
             ps->header_line = loc->first_line;
             ps->header_kw = tok;
         }
-        if (ps->skip_line && tok != 0 && tok != '}') {
+        if (ps->skip_line && tok != 0 && (tok != '}' || ps->skip_braces > 0)) {
             /* a line that ends in a value ends the statement: a '(' it leaves open is a
              * missing ')', not a call going on below (which ends its line with a ',') */
             bool new_line = loc->first_line > ps->skip_last_line;
-            if (new_line && !continues_line(ps->skip_last) && !(opens < 0 && ps->skip_depth > 0))
+            int braces = tok == '{' ? 1 : tok == '}' ? -1 : 0;
+            bool goes_on = continues_line(ps->skip_last) ||
+                           (ps->skip_last == '{' && ps->skip_braces > 0); /* a dict's lines */
+            if (new_line && !goes_on && !((opens < 0 || braces < 0) && ps->skip_depth > 0))
                 ps->skip_depth = 0; /* but `])` on a line of its own closes what is open */
             if (!new_line || ps->skip_depth > 0) {
-                ps->skip_depth += ps->skip_depth + opens >= 0 ? opens : 0;
+                ps->skip_braces += braces;
+                ps->skip_depth += ps->skip_depth + opens + braces >= 0 ? opens + braces : 0;
                 ps->skip_last = tok;
                 ps->skip_last_line = loc->last_line;
                 continue;
@@ -580,6 +586,7 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         }
         ps->skip_line = 0;
         ps->skip_depth = 0;
+        ps->skip_braces = 0;
         ps->depth += ps->depth + opens >= 0 ? opens : 0;
         if (tok == '{' || tok == '}') /* no ( or [ spans a block's braces */
             ps->depth = 0;
@@ -768,6 +775,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         ps->skip_last = ps->recent[3];
         ps->skip_last_line = loc->last_line;
         ps->depth = 0;
+        /* a '{' in a statement (Python's dict, class_weight = {0: 1, 1: 2}) is dropped
+         * with it, and so is its '}', which else closed the block the statement is in */
+        ps->skip_braces = 0;
+        if (strcmp(yysymbol_name(found), "'{'") == 0 && !at_statement_end(ctx)) {
+            ps->skip_braces = 1;
+            ps->skip_depth++;
+            if (ps->nopen > 0)
+                ps->nopen--; /* next_token counted it open */
+        }
         /* the error is in the header: on its line, or right below it (`model m:`, where
          * the lexer skipped the ':', errs at the body's first token) */
         ps->skip_body = ps->nopen == 0 && ps->header_line > 0 &&
@@ -824,6 +840,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* Keras' Input(shape=(784,)) */
         diag_hint(ps->lex.diag, at_loc, "the input takes its shape without a name: input [784] "
                   "or input (28, 28, 1)");
+    } else if (ps->skip_braces > 0 && ps->recent[2] == '=') {
+        diag_hint(ps->lex.diag, at_loc, "braces hold a model's or a block's body; Python's dict "
+                  "{…} is no value in nnlc");
     } else if (setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF) >= 0) {
         int i = setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF);
         diag_hint(ps->lex.diag, ps->recent_at[i], "%s is a train setting: it goes in the train "
