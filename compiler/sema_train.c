@@ -1405,6 +1405,28 @@ static void callbacks_setting(Train *T, const Arg *s) {
                   "ModelCheckpoint and CSVLogger do");
 }
 
+/* Keras' fit() arguments that nnlc has no setting for, each with what stands for it: they
+ * were "unknown train setting" with the list of every setting, where none is the one. */
+static bool keras_fit_argument(Sema *S, const Arg *s) {
+    static const char *const args[][2] = {
+        {"steps_per_epoch", "an epoch is always one pass over the training data, in batches "
+                            "of batch: drop it (the trainer's --limit N trains on fewer "
+                            "examples)"},
+        {"validation_steps", "validation reads all of the validation data: drop it"},
+        {"initial_epoch", "the trainer's --resume FILE continues a run saved with --save"},
+        {"class_weight", "every example weighs the same in nnlc's losses"},
+        {"sample_weight", "every example weighs the same in nnlc's losses"},
+    };
+    for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
+        if (strcmp(s->key, args[i][0]) == 0) {
+            diag_error(S->d, s->key_loc, "nnlc has no setting %s, Keras' fit() argument",
+                       s->key);
+            diag_hint(S->d, s->key_loc, "%s", args[i][1]);
+            return true;
+        }
+    return false;
+}
+
 void sema_train(Sema *S, const Decl *train, Graph *g) {
     g->has_train = true;
     TrainSpec *t = &g->train;
@@ -1443,6 +1465,8 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             callbacks_setting(&T, s);
             continue;
         }
+        if (k < 0 && keras_fit_argument(S, s))
+            continue;
         if (k < 0) { /* the list and the suggestion name Keras' spellings too */
             sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
             continue;
