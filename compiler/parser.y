@@ -71,6 +71,7 @@ typedef struct ParseState {
     bool python_said;   /* the hint that the file is a Python script was given */
     int header_line;    /* the line of the last model, block or train outside any braces */
     int header_kw;      /* and which of them it is */
+    bool in_header;     /* between that keyword and its '{' (no syntax error since) */
     int brace_kw[MAX_OPEN_BRACES]; /* the keyword of each open '{' (0: none) */
     /* After a syntax error on that line (`model m:`, Python's colon for a brace, or
      * `model = Sequential([`), the indented lines below are the damaged declaration's
@@ -566,6 +567,7 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0) {
             ps->header_line = loc->first_line;
             ps->header_kw = tok;
+            ps->in_header = true;
         }
         if (ps->skip_line && tok != 0 && (tok != '}' || ps->skip_braces > 0)) {
             /* a line that ends in a value ends the statement: a '(' it leaves open is a
@@ -602,6 +604,8 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         ps->prev_col = ps->cur_col;
         ps->cur_line = loc->last_line;
         ps->cur_col = loc->last_column;
+        if (tok == '{')
+            ps->in_header = false;
         if (tok == '{' && ps->nopen < MAX_OPEN_BRACES) {
             ps->brace_kw[ps->nopen] = ps->nopen == 0 ? ps->header_kw : 0;
             ps->open_braces[ps->nopen++] = span(*loc, *loc);
@@ -767,6 +771,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     int depth = ps->depth; /* the lookahead's '(' counted */
     /* The usual cause of an error at the start of a line: the previous line is unclosed. */
     bool new_line = ps->prev_line > 0 && loc->first_line > ps->prev_line;
+    /* an error in a declaration's header: `train:` leaves `train loss` and errs at '=' */
+    bool in_header = ps->in_header;
+    ps->in_header = false;
     if (found != YYSYMBOL_YYEOF) {
         /* the statement's open ( and [: a call written over several lines is dropped to
          * its ')'; at the start of a line, the statement before was left unclosed */
@@ -784,14 +791,14 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
             if (ps->nopen > 0)
                 ps->nopen--; /* next_token counted it open */
         }
-        /* the error is in the header: on its line, or right below it (`model m:`, where
-         * the lexer skipped the ':', errs at the body's first token) */
-        ps->skip_body = ps->nopen == 0 && ps->header_line > 0 &&
-                        (ps->header_line == loc->first_line || ps->header_line == ps->prev_line);
+        /* the error is in the header, before its '{': on its line, or below it (`model m:`,
+         * where the lexer skipped the ':', errs at the body's first token) */
+        ps->skip_body = ps->nopen == 0 && in_header;
     }
     /* An unterminated string or a stray byte already explained what went wrong here. */
     if (ps->lex.error_line && (ps->lex.error_line == loc->first_line ||
-                               ps->lex.error_line == ps->prev_line))
+                               ps->lex.error_line == ps->prev_line ||
+                               (in_header && ps->lex.error_line >= ps->header_line)))
         return 0;
     char msg[512], name[64];
     int used = 0;
