@@ -782,6 +782,15 @@ static bool bind(Sema *S, Args *A, const Expr *call, const char *const *names,
             A->ok = false;
             continue;
         }
+        const char *first = A->bound[slot] ? A->bound[slot]->key : NULL;
+        if (first && arg->key && strcmp(first, arg->key) != 0) {
+            /* adam(learning_rate=0.001, lr=0.01): two spellings of one option */
+            diag_error(S->d, arg->loc, "option '%s' given twice: %s and %s are the same option",
+                       names[slot], first, arg->key);
+            diag_note(S->d, A->bound[slot]->loc, "first given here");
+            A->ok = false;
+            continue;
+        }
         if (A->bound[slot]) {
             diag_error(S->d, arg->loc, "option '%s' given twice", names[slot]);
             diag_note(S->d, A->bound[slot]->loc, "first given here");
