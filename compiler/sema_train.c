@@ -407,8 +407,8 @@ static bool not_a_directory(Train *T, Args *A, const char *name, const char *res
         n--;
     diag_error(T->S->d, e->loc, "%s reads a file, and '%s' is a directory", source, written);
     bool labels = strcmp(name, "labels") == 0;
-    const char *example = strcmp(source, "idx") == 0
-                              ? (labels ? "train-labels-idx1-ubyte.gz" : "train-images-idx3-ubyte.gz")
+    const char *idx_file = labels ? "train-labels-idx1-ubyte.gz" : "train-images-idx3-ubyte.gz";
+    const char *example = strcmp(source, "idx") == 0   ? idx_file
                           : strcmp(source, "npy") == 0 ? (labels ? "y.npy" : "x.npy")
                                                        : "train.csv";
     diag_hint(T->S->d, e->loc, "name a file in it, e.g. \"%.*s/%s\"", (int)n, written, example);
