@@ -52,8 +52,8 @@ static const char *const sgd_opts[] = {"lr", "momentum", "nesterov", "clipnorm",
                                        NULL};
 static const char *const adagrad_opts[] = {"lr", "initial_accumulator", "epsilon", "clipnorm",
                                            "clipvalue", NULL};
-static const char *const rmsprop_opts[] = {"lr", "rho", "momentum", "epsilon", "clipnorm",
-                                           "clipvalue", NULL};
+static const char *const rmsprop_opts[] = {"lr", "rho", "momentum", "epsilon", "centered",
+                                           "clipnorm", "clipvalue", NULL};
 static const char *const adadelta_opts[] = {"lr", "rho", "epsilon", "clipnorm", "clipvalue",
                                             NULL};
 static const char *const adam_opts[] = {"lr", "beta1", "beta2", "epsilon", "amsgrad",
@@ -70,7 +70,7 @@ static const char *const *const opt_options[] = { /* ORDER OPT */
 /* What each takes by position: Keras' positional parameters with Keras' names
  * (canonical_option), as far as Keras 2 and 3 agree (Keras 3 puts weight_decay next,
  * Keras 2 name), so SGD(0.01, 0.9) is sgd(lr=0.01, momentum=0.9). RMSprop's centered is
- * Keras' but not nnlc's: given by position it is an error naming it. */
+ * taken only as false (Keras' default): true is an error naming it. */
 static const char *const sgd_pos[] = {"learning_rate", "momentum", "nesterov", NULL};
 static const char *const adagrad_pos[] = {"learning_rate", "initial_accumulator_value",
                                           "epsilon", NULL};
@@ -321,10 +321,19 @@ static void set_optimizer(Train *T, const Expr *value) {
         ok &= num_opt(T, &A, "initial_accumulator", &o.initial_accumulator, 0, 1e6);
         ok &= num_opt(T, &A, "weight_decay", &o.weight_decay, 0, 1e6);
         ok &= bool_opt(T, &A, "amsgrad", &o.amsgrad);
+        bool centered = false; /* Keras' default; the centered variant is not nnlc's */
+        ok &= bool_opt(T, &A, "centered", &centered);
         ok &= num_opt(T, &A, "clipnorm", &o.clipnorm, 0, 1e12);
         ok &= num_opt(T, &A, "clipvalue", &o.clipvalue, 0, 1e12);
         if (!ok)
             return;
+        if (centered) {
+            diag_error(T->S->d, args_loc(&A, "centered"), "RMSprop's centered variant (the "
+                       "gradient's running mean subtracted) is not supported");
+            diag_hint(T->S->d, args_loc(&A, "centered"), "leave centered out, or give it "
+                      "false: plain RMSprop, Keras' default");
+            return;
+        }
         if (o.nesterov && o.momentum == 0) {
             diag_error(T->S->d, args_loc(&A, "nesterov"), "nesterov needs momentum > 0");
             return;
@@ -1022,6 +1031,12 @@ static void set_verbose(Train *T, const Expr *v) {
     const Expr *r = sema_resolve(T->S, &sc, v);
     if ((r->kind == EX_NAME || r->kind == EX_STR) && strcmp(r->str, "auto") == 0) {
         T->t->verbose = 1;
+        return;
+    }
+    bool flag; /* Python's True and False, which fit() takes as 1 and 0 */
+    if (r->kind == EX_NAME && (!strcasecmp(r->str, "true") || !strcasecmp(r->str, "false")) &&
+        sema_bool(T->S, T->sc, v, "verbose", &flag)) {
+        T->t->verbose = flag;
         return;
     }
     if (!written_as_number(r)) {

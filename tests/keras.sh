@@ -57,6 +57,8 @@ accept '\(adam: 2 slots'    MeanSquaredError ADAM '[RootMeanSquaredError(), Mean
 accept '\(sgd: 0 slots'     'MeanAbsoluteError()' sgd MeanSquaredError
 accept '\(adam: 2 slots'    mean_squared_error adam "['mean_squared_error', 'mean_absolute_error', 'root_mean_squared_error']"
 accept 'Total params: 15'   "$ce" adam "['acc']"
+accept '\(rmsprop: 1 slot'  "$ce" 'RMSprop(0.001, 0.9, 0.0, 1e-07, False)' accuracy
+accept '\(rmsprop: 1 slot'  "$ce" 'RMSprop(centered=False)' accuracy
 accept 'Total params: 15'   "$ce" adam "['sparse_categorical_accuracy']"
 accept 'Total params: 15'   CategoricalCrossentropy adam 'CategoricalAccuracy()'
 accept 'Total params: 15'   "$ce" adam 'SparseCategoricalAccuracy'
