@@ -2,6 +2,7 @@
  * stop_signals.c — deferring SIGINT and SIGTERM while training (see stop_signals.h).
  */
 #include "stop_signals.h"
+#include "util.h"
 
 #include <pthread.h>
 #include <time.h>
@@ -16,7 +17,18 @@ void nnrt_stop_signals_defer(StopSignals *s) {
     sigset_t set;
     nnrt_stop_signals_set(&set);
     s->signo = 0;
+    s->next_look = 0;
     s->deferred = pthread_sigmask(SIG_BLOCK, &set, &s->before) == 0;
+}
+
+bool nnrt_stop_signals_polled(StopSignals *s) {
+    if (s->signo)
+        return true;
+    double now = nnrt_now();
+    if (now < s->next_look)
+        return false;
+    s->next_look = now + 0.01;
+    return nnrt_stop_signals_arrived(s);
 }
 
 bool nnrt_stop_signals_arrived(StopSignals *s) {

@@ -20,6 +20,7 @@ typedef struct StopSignals {
     sigset_t before; /* the thread's signal mask before nnrt_stop_signals_defer */
     bool deferred;
     int signo;       /* the signal that stopped training, or 0 */
+    double next_look; /* nnrt_now() before which nnrt_stop_signals_polled does not ask */
 } StopSignals;
 
 /* SIGINT and SIGTERM. */
@@ -29,6 +30,10 @@ void nnrt_stop_signals_defer(StopSignals *s);
 /* Whether one of them has arrived; takes it (s->signo) so that it does not kill the
  * process when nnrt_stop_signals_restore unblocks them. */
 bool nnrt_stop_signals_arrived(StopSignals *s);
+/* nnrt_stop_signals_arrived at most every 10 ms, for the training step: sigpending is a
+ * system call (1.2 µs here, 1.5% of a small MLP's step), and no one notices 10 ms between
+ * Ctrl-C and the stop. */
+bool nnrt_stop_signals_polled(StopSignals *s);
 /* The thread's signal mask as it was: a signal that arrives later ends the process. */
 void nnrt_stop_signals_restore(StopSignals *s);
 /* "SIGINT (Ctrl-C)", "SIGTERM" */

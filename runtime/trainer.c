@@ -511,7 +511,7 @@ static bool run_batches(Trainer *t, int epoch, NnrtError *err) {
     char text[512];
     int64_t rows, done = 0;
     for (;;) {
-        if (nnrt_stop_signals_arrived(&t->stop))
+        if (nnrt_stop_signals_polled(&t->stop))
             return interrupted(t, epoch, done, err);
         double start = nnrt_now();
         if ((rows = nnrt_loader_next(&t->train_dl)) <= 0)
