@@ -6,6 +6,7 @@
  * line is echoed as a tab in the padding, and one under the underline reaches its stop.
  */
 #include "diag.h"
+#include "edit_distance.h" /* runtime/: shared with the trainer's options */
 
 #include <ctype.h>
 #include <limits.h>
@@ -332,42 +333,6 @@ void diag_file_error(Diag *d, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* Letters match in any case: 'ReLU' is 'relu' misspelled by none, not by three. */
-static bool same_letter(char a, char b) {
-    return tolower((unsigned char)a) == tolower((unsigned char)b);
-}
-
-/* Edit distance with an early cap; names are short, so O(n·m) is fine. Besides inserting,
- * deleting and replacing a letter, swapping two neighbours is one edit (optimal string
- * alignment): 'emti' is 'emit' misspelled once, as a typist sees it, where Levenshtein
- * counts two, over the limit of a four-letter word. */
-static int edit_distance(const char *a, const char *b) {
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 64 || m > 64)
-        return 1000;
-    int rows[3][65]; /* the distances of a's prefixes of length i - 2, i - 1 and i */
-    int *before = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= m; j++)
-        prev[j] = (int)j;
-    for (size_t i = 1; i <= n; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= m; j++) {
-            int sub = prev[j - 1] + !same_letter(a[i - 1], b[j - 1]);
-            int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            int best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
-                same_letter(a[i - 2], b[j - 1]) && before[j - 2] + 1 < best)
-                best = before[j - 2] + 1;
-            cur[j] = best;
-        }
-        int *oldest = before;
-        before = prev;
-        prev = cur;
-        cur = oldest;
-    }
-    return prev[m];
-}
-
 DiagNum diag_num(double v) {
     DiagNum n;
     /* the fewest digits, from %g's 6, that read back as v: 0.1, not 0.10000000000000001
@@ -383,10 +348,10 @@ DiagNum diag_num(double v) {
 /* The nearest candidate (the first of a tie, or NULL on a tie when unique) if close enough. */
 static const char *suggest(const char *word, const char *const *candidates, bool unique) {
     const char *best = NULL;
-    int best_d = 1000;
+    int best_d = NNRT_FAR;
     bool tie = false;
     for (const char *const *c = candidates; *c; c++) {
-        int dist = edit_distance(word, *c);
+        int dist = nnrt_edit_distance(word, strlen(word), *c);
         if (dist < best_d) {
             best_d = dist;
             best = *c;

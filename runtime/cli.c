@@ -14,6 +14,7 @@
 #include "cli.h"
 
 #include "data.h"
+#include "edit_distance.h"
 #include "threadpool.h"
 #include "util.h"
 
@@ -210,41 +211,6 @@ static const OptSpec *find_option(const char *name, size_t len) {
     return NULL;
 }
 
-/* Letters match in any case: --Epochs is --epochs. */
-static bool same_letter(char a, char b) {
-    return tolower((unsigned char)a) == tolower((unsigned char)b);
-}
-
-/* Edit distance of a[0..n) and b, capped for long words: inserting, deleting or replacing
- * a letter, or swapping two neighbours (--laod is --load misspelled once, as in nnlc's
- * compiler/diag.c, of which this is a copy for the trainer's own binary). */
-static int edit_distance(const char *a, size_t n, const char *b) {
-    size_t m = strlen(b);
-    if (n > 32 || m > 32)
-        return 100;
-    int rows[3][33]; /* the distances of a's prefixes of length i - 2, i - 1 and i */
-    int *before = rows[0], *prev = rows[1], *cur = rows[2];
-    for (size_t j = 0; j <= m; j++)
-        prev[j] = (int)j;
-    for (size_t i = 1; i <= n; i++) {
-        cur[0] = (int)i;
-        for (size_t j = 1; j <= m; j++) {
-            int sub = prev[j - 1] + !same_letter(a[i - 1], b[j - 1]);
-            int del = prev[j] + 1, ins = cur[j - 1] + 1;
-            int best = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-            if (i > 1 && j > 1 && same_letter(a[i - 1], b[j - 2]) &&
-                same_letter(a[i - 2], b[j - 1]) && before[j - 2] + 1 < best)
-                best = before[j - 2] + 1;
-            cur[j] = best;
-        }
-        int *oldest = before;
-        before = prev;
-        prev = cur;
-        cur = oldest;
-    }
-    return prev[m];
-}
-
 /* The option an unknown argument most likely meant: -h, -q, -epochs, --Epochs, --epoch, and
  * Keras' and PyTorch scripts' --batch_size and --learning_rate; NULL when none is near
  * (at most a third of the name's letters edited, as nnlc's "did you mean"). */
@@ -260,9 +226,9 @@ static const OptSpec *near_option(const char *a) {
         if (strlen(aliases[k][0]) == len && strncasecmp(a, aliases[k][0], len) == 0)
             return find_option(aliases[k][1], strlen(aliases[k][1]));
     const OptSpec *best = NULL;
-    int best_d = 100, limit = len < 3 ? 1 : len / 3 > 3 ? 3 : (int)len / 3;
+    int best_d = NNRT_FAR, limit = len < 3 ? 1 : len / 3 > 3 ? 3 : (int)len / 3;
     for (int i = 0; i < N_OPTIONS; i++) {
-        int d = edit_distance(a, len, OPTIONS[i].name);
+        int d = nnrt_edit_distance(a, len, OPTIONS[i].name);
         if (d < best_d)
             best_d = d, best = &OPTIONS[i];
     }
