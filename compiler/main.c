@@ -8,11 +8,10 @@
  * file each (cg_emit_objects); the other outputs are one module.
  * Exit status: 0 success, 1 errors in the input, 2 bad usage or a failed tool.
  */
-#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
+#define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT (cpus.h) */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include "arena.h"
 #include "ast.h"
 #include "cg.h"
+#include "cpus.h" /* runtime/: shared with the trainer's thread count */
 #include "diag.h"
 #include "graph.h"
 #include "loops.h"
@@ -484,13 +484,8 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
 /* One part per core nnlc may run on (its CPU affinity: `taskset -c 0` gives one), up to
  * CG_DEFAULT_JOBS. */
 static int default_jobs(void) {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-#ifdef __linux__
-    cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 1)
-        cores = CPU_COUNT(&allowed);
-#endif
-    return cores < 1 ? 1 : cores < CG_DEFAULT_JOBS ? (int)cores : CG_DEFAULT_JOBS;
+    int cores = nnrt_usable_cpus();
+    return cores < CG_DEFAULT_JOBS ? cores : CG_DEFAULT_JOBS;
 }
 
 /* Whether an output file can be written at path, said (as 'cannot write') before the

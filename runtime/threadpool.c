@@ -11,6 +11,7 @@
 #define _GNU_SOURCE 1 /* sched_getaffinity, CPU_COUNT */
 #include "threadpool.h"
 
+#include "cpus.h"
 #include "stop_signals.h"
 #include "util.h"
 
@@ -130,18 +131,7 @@ void nnrt_pool_range(int64_t n, int threads, int chunk, int64_t *begin, int64_t 
     *end = n * (chunk + 1) / threads;
 }
 
-/* The processors this process may run on: under `taskset -c 0` or a batch system's
- * allocation that is fewer than the machine has online, and a thread beyond them would
- * only wait for a core its sibling holds. */
-int nnrt_pool_cores(void) {
-#ifdef __linux__
-    cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof allowed, &allowed) == 0 && CPU_COUNT(&allowed) >= 1)
-        return CPU_COUNT(&allowed);
-#endif
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : (int)n;
-}
+int nnrt_pool_cores(void) { return nnrt_usable_cpus(); }
 
 /* Runs chunk c of job `generation` if nobody has taken it: generations only grow, so a
  * chunk whose stamp is older is free, and a stale thread (one that slept through a job)

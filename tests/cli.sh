@@ -28,6 +28,10 @@ expect 0 '^nnlc [0-9]+\.[0-9]+'            -- "$nnlc" --version
 expect 2 'no input file'                   -- "$nnlc"
 expect 2 "unknown option '--frobnicate'"   -- "$nnlc" --frobnicate "$examples/mlp.nn"
 expect 2 "unknown --emit kind 'pdf'"       -- "$nnlc" --emit=pdf "$examples/mlp.nn"
+# --jobs' default is one per CPU nnlc may run on (its affinity), at most 2.
+if command -v taskset >/dev/null && [ "$(nproc --all)" -gt 1 ]; then
+    expect 0 'LLVM, 1 module ' -- taskset -c 0 "$nnlc" --time "$examples/mlp.nn" -o "$tmp/pinned"
+fi
 # An output nnlc cannot write is said before LLVM's passes and code generation, not by
 # the linker after them; a missing TMPDIR is named.
 expect 2 "cannot write '$tmp/none/m': $tmp/none: No such file or directory" -- \
