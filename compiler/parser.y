@@ -65,6 +65,7 @@ typedef struct ParseState {
     int cur_line, cur_col;              /* end of the lookahead */
     SrcLoc open_braces[MAX_OPEN_BRACES]; /* unclosed '{', innermost last */
     int nopen;
+    bool stray_close;   /* the last token was a '}' that closed nothing (an error) */
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
     SrcLoc recent_at[4]; /* where each of them is */
     const char *recent_name[4]; /* and the name of each that is an identifier, else NULL */
@@ -564,6 +565,12 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
             continue;
         }
         ps->skip_body = false;
+        /* `}}}}` after the last block: the first '}' that closes nothing is the error; the
+         * ones right after it are the same mistake, not one error each */
+        bool stray = tok == '}' && ps->nopen == 0 && !(ps->skip_line && ps->skip_braces > 0);
+        if (stray && ps->stray_close)
+            continue;
+        ps->stray_close = stray;
         if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0) {
             ps->header_line = loc->first_line;
             ps->header_kw = tok;
