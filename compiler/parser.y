@@ -66,6 +66,8 @@ typedef struct ParseState {
     SrcLoc open_braces[MAX_OPEN_BRACES]; /* unclosed '{', innermost last */
     int nopen;
     bool stray_close;   /* the last token was a '}' that closed nothing (an error) */
+    SrcLoc last_close;  /* the last '}' that closed a declaration's body */
+    int last_close_kw;  /* and the keyword of that declaration (0: none) */
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
     SrcLoc recent_at[4]; /* where each of them is */
     const char *recent_name[4]; /* and the name of each that is an identifier, else NULL */
@@ -617,8 +619,10 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
             ps->brace_kw[ps->nopen] = ps->nopen == 0 ? ps->header_kw : 0;
             ps->open_braces[ps->nopen++] = span(*loc, *loc);
         }
-        else if (tok == '}' && ps->nopen > 0)
-            ps->nopen--;
+        else if (tok == '}' && ps->nopen > 0 && --ps->nopen == 0) {
+            ps->last_close = span(*loc, *loc);
+            ps->last_close_kw = ps->brace_kw[0];
+        }
         return tok;
     }
 }
@@ -894,7 +898,17 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                   "','");
     } else if (strcmp(yysymbol_name(found), "identifier") == 0 &&
                expects(all, nall, "model") && ps->nopen == 0) {
-        top_level_name_hint(ps, at_loc, yyget_text(scanner));
+        if (ps->recent[2] == '}' && ps->last_close_kw && at_loc.col > 1) {
+            /* an indented line right after a '}': that '}' closed the body too early (one
+             * brace too many, `dense(2)}`), and the lines up to the real end are its body */
+            ps->skip_body = true;
+            diag_note(ps->lex.diag, ps->last_close, "this '}' ends the %s's braces, so the "
+                      "indented lines below it stand outside them: remove it",
+                      ps->last_close_kw == KW_TRAIN ? "train block" :
+                      ps->last_close_kw == KW_BLOCK ? "block" : "model");
+        } else {
+            top_level_name_hint(ps, at_loc, yyget_text(scanner));
+        }
     } else if (is_keyword(ps->recent[3]) && expects(expected, n, "identifier")) {
         /* let model = 3, block input(x) */
         diag_hint(ps->lex.diag, at_loc, "'%s' is a keyword: choose another name",
