@@ -66,6 +66,13 @@ typedef struct ParseState {
     SrcLoc open_braces[MAX_OPEN_BRACES]; /* unclosed '{', innermost last */
     int nopen;
     bool stray_close;   /* the last token was a '}' that closed nothing (an error) */
+    /* A declaration's keyword at the start of a line inside braces (`train {` after a
+     * model without its '}'): the braces left open are closed before it, one '}' per
+     * call, and the keyword is held here meanwhile. */
+    bool held;
+    bool closing;       /* and the error for it was reported */
+    int held_tok;       /* a keyword: it has no value */
+    int held_loc[4];    /* its first line and column, last line and column */
     SrcLoc last_close;  /* the last '}' that closed a declaration's body */
     int last_close_kw;  /* and the keyword of that declaration (0: none) */
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
@@ -555,7 +562,20 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         ps->lex.drop_line = ps->skip_line ? ps->skip_last_line : 0;
         ps->lex.drop_goes_on = ps->skip_depth > 0 && continues_line(ps->skip_last);
         ps->lex.drop_indented = ps->skip_body;
-        int tok = (yylex)(val, loc, scanner);
+        int tok;
+        if (ps->held) {
+            tok = ps->held_tok;
+            loc->first_line = ps->held_loc[0];
+            loc->first_column = ps->held_loc[1];
+            loc->last_line = ps->held_loc[2];
+            loc->last_column = ps->held_loc[3];
+            ps->held = false;
+            /* an error at the '}' put in for it must not drop the keyword with its line */
+            ps->skip_line = ps->skip_depth = ps->skip_braces = 0;
+            ps->skip_body = false;
+        } else {
+            tok = (yylex)(val, loc, scanner);
+        }
         ps->lex.diag->muted = false;
         int opens = tok == '(' || tok == '[' ? 1 : tok == ')' || tok == ']' ? -1 : 0;
         if (ps->skip_body && tok != 0 && (loc->first_column > 1 || opens < 0 || tok == '}')) {
@@ -573,6 +593,28 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         if (stray && ps->stray_close)
             continue;
         ps->stray_close = stray;
+        bool declares = tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN; /* let may be in a body */
+        if (declares && ps->nopen > 0 && loc->first_line > ps->cur_line) {
+            /* with a statement left open above (`h =`, `dense(2,`), the parser's error at
+             * the '}' says what is missing there, at this keyword */
+            bool open_statement = ps->depth > 0 || continues_line(ps->recent[3]);
+            if (!ps->closing && !open_statement) {
+                SrcLoc open = ps->open_braces[ps->nopen - 1];
+                diag_error(ps->lex.diag, span(*loc, *loc), "expected '}' before '%s'",
+                           yyget_text(scanner));
+                diag_note(ps->lex.diag, open, "this '{' is never closed");
+            }
+            ps->closing = true;
+            ps->held = true;
+            ps->held_tok = tok;
+            ps->held_loc[0] = loc->first_line;
+            ps->held_loc[1] = loc->first_column;
+            ps->held_loc[2] = loc->last_line;
+            ps->held_loc[3] = loc->last_column;
+            tok = '}'; /* where the keyword is */
+        } else {
+            ps->closing = false;
+        }
         if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0) {
             ps->header_line = loc->first_line;
             ps->header_kw = tok;
