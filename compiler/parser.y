@@ -676,23 +676,18 @@ static bool is_operator(yysymbol_kind_t k) {
 }
 
 /* "expected ',' or ')'" reads better than every operator that could also continue an
- * expression; operators are listed only when nothing else fits. Returns the count. */
-static int useful_expected(const yypcontext_t *ctx, yysymbol_kind_t *out, int max) {
+ * expression; operators are listed only when nothing else fits. out holds YYNTOKENS
+ * symbols, every one the count returned names (a caller lists them only when few). */
+static int useful_expected(const yypcontext_t *ctx, yysymbol_kind_t out[YYNTOKENS]) {
     yysymbol_kind_t all[YYNTOKENS];
     int n = yypcontext_expected_tokens(ctx, all, YYNTOKENS);
     int k = 0;
     for (int i = 0; i < n; i++)
-        if (!is_operator(all[i])) {
-            if (k < max)
-                out[k] = all[i];
-            k++;
-        }
+        if (!is_operator(all[i]))
+            out[k++] = all[i];
     if (k == 0)
-        for (int i = 0; i < n; i++) {
-            if (k < max)
-                out[k] = all[i];
-            k++;
-        }
+        for (int i = 0; i < n; i++)
+            out[k++] = all[i];
     return k;
 }
 
@@ -816,9 +811,9 @@ static int setting_in_model(const ParseState *ps, bool new_line) {
 }
 
 static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, ParseState *ps) {
-    enum { MAX_EXPECTED = 4 };
-    yysymbol_kind_t expected[MAX_EXPECTED];
-    int n = useful_expected(ctx, expected, MAX_EXPECTED);
+    enum { MAX_EXPECTED = 4 }; /* more are not listed: "unexpected 'x'" */
+    yysymbol_kind_t expected[YYNTOKENS];
+    int n = useful_expected(ctx, expected);
     yysymbol_kind_t found = yypcontext_token(ctx);
     const YYLTYPE *loc = yypcontext_location(ctx);
     int depth = ps->depth; /* the lookahead's '(' counted */
