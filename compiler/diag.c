@@ -122,6 +122,26 @@ static int display_char(const char *s, int n, uint32_t *c) {
     return len ? len : 1;
 }
 
+/* Writes line[from, to) as display_char reads it, so that the text shown is the text the
+ * caret is placed under, and that no byte of the file reaches the terminal as a command: a
+ * control character other than tab (an ESC starts a sequence that recolors or moves the
+ * cursor; a NUL cut the line short) is shown as its Control Pictures symbol (U+2400 + c,
+ * U+2421 for DEL), a byte that starts no character and a C1 control (U+0080..U+009F:
+ * U+009B is a terminal's CSI) as U+FFFD; each takes one column. */
+static void put_line_text(FILE *out, const char *line, int from, int to) {
+    uint32_t c;
+    for (int i = from; i < to;) {
+        int n = display_char(line + i, to - i, &c);
+        if ((c == 0xFFFD && n == 1) || (c >= 0x80 && c < 0xA0))
+            fputs("\xEF\xBF\xBD", out);
+        else if ((c < 0x20 && c != '\t') || c == 0x7F)
+            fprintf(out, "\xE2\x90%c", (char)(0x80 + (c == 0x7F ? 0x21 : c)));
+        else
+            fwrite(line + i, 1, (size_t)n, out);
+        i += n;
+    }
+}
+
 /* The columns a terminal gives character c: 0 for combining marks and zero-width
  * characters, 2 for East Asian wide and fullwidth ones (CJK, kana, Hangul, fullwidth
  * forms, emoji), else 1. The ranges are the large blocks of Unicode's EastAsianWidth.txt
@@ -187,8 +207,9 @@ static void print_source_line(Diag *d, SrcLoc loc, FILE *out) {
      * column more than the caret line's, which put the caret one column left of its place */
     int gutter = snprintf(NULL, 0, "%d", loc.line);
     gutter = gutter < 5 ? 5 : gutter;
-    fprintf(out, "%*d | %s%.*s%s\n", gutter, loc.line, more_before, to - from, line + from,
-            more_after);
+    fprintf(out, "%*d | %s", gutter, loc.line, more_before);
+    put_line_text(out, line, from, to);
+    fprintf(out, "%s\n", more_after);
     fprintf(out, "%*s | %s", gutter, "", from > 0 ? " " : "");
     /* as many columns as each character takes on a terminal (char_width); a tab before the
      * caret is echoed, and one under the underline takes it to the tab's stop (every 8

@@ -57,7 +57,8 @@ bool source_check_text(Diag *d, const char *src, size_t len) {
     int line = 1, col = 1;
     for (size_t i = 0; i < len;) {
         if (text[i] == 0) {
-            diag_file_error(d, "not a text file (NUL byte at offset %zu)", i);
+            SrcLoc loc = {line, col, 1};
+            diag_error(d, loc, "not a text file (NUL byte at offset %zu)", i);
             return false;
         }
         int n = utf8_decode(src + i, len - i, NULL);
