@@ -472,29 +472,75 @@ const char *nnrt_st_meta(const SafeTensors *st, const char *key) {
     return v && v->kind == JSON_STRING ? v->string : NULL;
 }
 
-static bool read_shape(const Json *shape, StView *v) {
-    if (!shape || shape->kind != JSON_ARRAY || shape->n > NNRT_MAX_RANK)
-        return false;
+static const char *json_kind_name(JsonKind kind) {
+    static const char *const names[] = {"null", "a boolean", "a number", "a string", "a list",
+                                        "an object"}; /* ORDER JsonKind */
+    return names[kind];
+}
+
+/* A tensor entry the trainer cannot read: the file, the byte of the value at fault (the
+ * header starts at byte 8), the tensor and what was expected there. */
+static int entry_error(const SafeTensors *st, const char *name, const Json *at, NnrtError *err,
+                       const char *what, const char *found) {
+    nnrt_fail(err, "%s: byte %zu: tensor \"%s\": %s%s%s", st->path, 8 + at->at, name, what,
+              found ? ", found " : "", found ? found : "");
+    return -1;
+}
+
+/* "shape": [d0, ...], at most NNRT_MAX_RANK sizes, each an integer >= 0, whose product
+ * fits an int64_t. 1, or -1 with err set. */
+static int read_shape(const SafeTensors *st, const char *name, const Json *e, StView *v,
+                      NnrtError *err) {
+    const Json *shape = nnrt_json_get(e, "shape");
+    if (!shape)
+        return entry_error(st, name, e, err, "expected a \"shape\" (a list of sizes)", NULL);
+    if (shape->kind != JSON_ARRAY)
+        return entry_error(st, name, shape, err, "expected \"shape\" to be a list of sizes",
+                           json_kind_name(shape->kind));
+    if (shape->n > NNRT_MAX_RANK) {
+        char what[64];
+        snprintf(what, sizeof what, "expected a \"shape\" of at most %d sizes, found %d",
+                 NNRT_MAX_RANK, shape->n);
+        return entry_error(st, name, shape, err, what, NULL);
+    }
     v->rank = shape->n;
     v->count = 1;
     for (int i = 0; i < shape->n; i++) {
         const Json *d = &shape->items[i];
-        if (d->kind != JSON_NUMBER || !d->is_integer || d->integer < 0)
-            return false;
+        if (d->kind != JSON_NUMBER || !d->is_integer || d->integer < 0) {
+            char number[32];
+            snprintf(number, sizeof number, "%.17g", d->number);
+            return entry_error(st, name, d, err, "expected a size (an integer >= 0) in \"shape\"",
+                               d->kind == JSON_NUMBER ? number : json_kind_name(d->kind));
+        }
         v->dims[i] = d->integer;
         v->count = nnrt_mul_checked(v->count, d->integer);
     }
-    return v->count >= 0;
+    if (v->count < 0)
+        return entry_error(st, name, shape, err, "the sizes of \"shape\" multiply to more "
+                           "values than any file holds", NULL);
+    return 1;
 }
 
-/* The tensor `name` of the header, entry e: 1 valid (v filled), -1 malformed (err set). */
+/* The tensor `name` of the header, entry e: 1 valid (v filled), -1 malformed (err set).
+ * An entry reads {"dtype": "F32", "shape": [4, 3], "data_offsets": [0, 48]}. */
 static int st_view(const SafeTensors *st, const char *name, const Json *e, StView *v,
                    NnrtError *err) {
-    const Json *dtype = nnrt_json_get(e, "dtype"), *off = nnrt_json_get(e, "data_offsets");
     memset(v, 0, sizeof *v);
-    if (!dtype || dtype->kind != JSON_STRING || !read_shape(nnrt_json_get(e, "shape"), v) || !off ||
-        off->kind != JSON_ARRAY || off->n != 2 || !off->items[0].is_integer || !off->items[1].is_integer)
-        return nnrt_fail(err, "%s: tensor \"%s\": malformed header entry", st->path, name), -1;
+    if (e->kind != JSON_OBJECT)
+        return entry_error(st, name, e, err, "expected an object {\"dtype\", \"shape\", "
+                           "\"data_offsets\"}", json_kind_name(e->kind));
+    const Json *dtype = nnrt_json_get(e, "dtype"), *off = nnrt_json_get(e, "data_offsets");
+    if (!dtype || dtype->kind != JSON_STRING)
+        return entry_error(st, name, dtype ? dtype : e, err, "expected a \"dtype\" string "
+                           "(\"F32\" or \"F64\")", dtype ? json_kind_name(dtype->kind) : NULL);
+    if (read_shape(st, name, e, v, err) < 0)
+        return -1;
+    if (!off || off->kind != JSON_ARRAY || off->n != 2 || !off->items[0].is_integer ||
+        !off->items[1].is_integer)
+        return entry_error(st, name, off ? off : e, err, "expected \"data_offsets\" as two "
+                           "integers [begin, end]", off && off->kind != JSON_ARRAY
+                                                        ? json_kind_name(off->kind) : NULL);
     if (strcmp(dtype->string, "F32") != 0 && strcmp(dtype->string, "F64") != 0)
         return nnrt_fail(err, "%s: tensor \"%s\" has dtype %s; only F32 and F64 are supported",
                          st->path, name, dtype->string), -1;

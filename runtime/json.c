@@ -251,6 +251,7 @@ static bool parse_value(Parser *p, Json *out, int depth) {
     if (depth > MAX_DEPTH)
         return fail(p, "nested too deeply");
     skip_space(p);
+    out->at = p->pos;
     if (p->pos >= p->len)
         return fail(p, "unexpected end");
     char c = p->s[p->pos];

@@ -34,6 +34,7 @@ typedef struct Json {
     int n;
     int cap;       /* items (and keys) allocated */
     int *order;    /* object: the indices of keys in strcmp order, for nnrt_json_get */
+    size_t at;     /* the byte of the text where the value starts, for messages */
 } Json;
 
 /* Parses text[0, len). On failure returns false and writes "byte N: what" into why. An

@@ -521,6 +521,37 @@ static void test_st_offsets_overflow(void) {
                              "-9223372036854775808] do not match its shape and dtype (48 bytes)");
 }
 
+/* A tensor entry the reader cannot use names the byte of the value at fault and what
+ * was expected there (each was "tensor \"dense.W\": malformed header entry"). */
+static void test_st_entry_messages(void) {
+    static const struct {
+        const char *json, *msg;
+    } cases[] = {
+        {"{\"dense.W\":1e300}", "st.safetensors: byte 19: tensor \"dense.W\": expected an object "
+         "{\"dtype\", \"shape\", \"data_offsets\"}, found a number"},
+        {"{\"dense.W\":{\"shape\":[4,3],\"data_offsets\":[0,48]}}", "byte 19: tensor \"dense.W\": "
+         "expected a \"dtype\" string (\"F32\" or \"F64\")"},
+        {"{\"dense.W\":{\"dtype\":5,\"shape\":[4,3],\"data_offsets\":[0,48]}}", "byte 28: "
+         "tensor \"dense.W\": expected a \"dtype\" string (\"F32\" or \"F64\"), found a number"},
+        {"{\"dense.W\":{\"dtype\":\"F32\",\"shape\":[4,-3],\"data_offsets\":[0,48]}}",
+         "byte 45: tensor \"dense.W\": expected a size (an integer >= 0) in \"shape\", found -3"},
+        {"{\"dense.W\":{\"dtype\":\"F32\",\"shape\":[1,2,3,4,5],\"data_offsets\":[0,480]}}",
+         "byte 42: tensor \"dense.W\": expected a \"shape\" of at most 4 sizes, found 5"},
+        {"{\"dense.W\":{\"dtype\":\"F32\",\"shape\":\"4x3\",\"data_offsets\":[0,48]}}",
+         "byte 42: tensor \"dense.W\": expected \"shape\" to be a list of sizes, found a string"},
+        {"{\"dense.W\":{\"dtype\":\"F32\",\"shape\":[4,3],\"data_offsets\":\"0-48\"}}",
+         "byte 63: tensor \"dense.W\": expected \"data_offsets\" as two integers [begin, end], "
+         "found a string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        write_header("st.safetensors", cases[i].json);
+        SafeTensors st;
+        NnrtError err = {{0}};
+        ASSERT_TRUE(!nnrt_st_open(&st, tmp("st.safetensors"), &err));
+        ASSERT_CONTAINS(err.msg, cases[i].msg);
+    }
+}
+
 /* A checkpoint whose statistics turn finite data into infinities (a standard deviation
  * of 1e-38): the values reached the model as infinities, and the run failed later with a
  * NaN loss blamed on the learning rate. */
@@ -643,6 +674,7 @@ static const struct {
     {"json_keys", test_json_keys},
     {"json_memory", test_json_memory},
     {"st_offsets_overflow", test_st_offsets_overflow},
+    {"st_entry_messages", test_st_entry_messages},
     {"std_overflow", test_std_overflow},
     {"best_weights_nan", test_best_weights_nan},
     {"checkpoint_class_names", test_checkpoint_class_names},
