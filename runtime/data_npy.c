@@ -3,7 +3,7 @@
  * (numpy.lib.format): magic "\x93NUMPY", version bytes, a little-endian header length
  * (2 bytes in v1, 4 after), then a Python dict literal such as
  *   {'descr': '<f4', 'fortran_order': False, 'shape': (60000, 28, 28), }
- * and the raw values. Supported dtypes: bool, (u)int8/16/32/64, float32/64, either byte
+ * and the raw values. Supported dtypes: bool, (u)int8/16/32/64, float16/32/64, either byte
  * order, C or Fortran order. Features are (N, ...) with the trailing dims multiplying to the
  * model input size; labels are (N,) or (N, k).
  */
@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,8 +203,8 @@ static bool parse_descr(const char *v, NpyHeader *h) {
     h->size = atoi(type + 1);
     bool little = order[0] == '<' || (order[0] != '>' && host_is_little());
     h->swap = h->size > 1 && little != host_is_little();
-    if (h->kind == 'f')
-        return h->size == 4 || h->size == 8;
+    if (h->kind == 'f') /* float16 too: every half is a float32 exactly */
+        return h->size == 2 || h->size == 4 || h->size == 8;
     if (h->kind == 'b')
         return h->size == 1;
     return h->size == 1 || h->size == 2 || h->size == 4 || h->size == 8;
@@ -281,8 +282,8 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader
     if (!parse_descr(descr, h)) {
         while (isspace((unsigned char)*descr))
             descr++;
-        return nnrt_fail(err, "%s: byte %lld: dtype '%.20s' is not supported (use float32, float64, "
-                         "bool or integers)", path, (long long)at,
+        return nnrt_fail(err, "%s: byte %lld: dtype '%.20s' is not supported (use float16, float32, "
+                         "float64, bool or integers)", path, (long long)at,
                          *descr == '\'' || *descr == '"' ? h->descr : descr); /* '' too */
     }
     /* parse_literal read a whole value: False or True itself */
@@ -358,12 +359,28 @@ static bool read_npy_header(GzIn *in, NpyHeader *h, NnrtError *err) {
     return ok;
 }
 
+/* An IEEE 754 binary16 value (numpy's float16, '<f2') exactly: 1 sign bit, 5 exponent bits
+ * (bias 15), 10 fraction bits; exponent 0 is zero or a subnormal (fraction · 2^-24), 31 an
+ * infinity (fraction 0) or a NaN, which then reach the same checks as a float32 file's. */
+static double half_value(uint16_t bits) {
+    int exponent = bits >> 10 & 0x1f, fraction = bits & 0x3ff;
+    double magnitude;
+    if (exponent == 0x1f)
+        magnitude = fraction ? NAN : INFINITY;
+    else if (exponent == 0)
+        magnitude = ldexp(fraction, -24);
+    else
+        magnitude = ldexp(fraction | 0x400, exponent - 25);
+    return bits & 0x8000 ? -magnitude : magnitude;
+}
+
 static double npy_value(const unsigned char *b, const NpyHeader *h) {
     unsigned char v[8];
     for (int i = 0; i < h->size; i++)
         v[i] = h->swap ? b[h->size - 1 - i] : b[i];
     switch (h->kind) {
     case 'f': {
+        if (h->size == 2) { uint16_t x; memcpy(&x, v, 2); return half_value(x); }
         if (h->size == 4) { float f; memcpy(&f, v, 4); return f; }
         double d; memcpy(&d, v, 8); return d;
     }

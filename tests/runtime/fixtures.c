@@ -180,6 +180,30 @@ static bool write_csv(const char *path, int rows, int ragged_row, const char *ba
     return fclose(f) == 0;
 }
 
+/* A whole number 0..2047 as IEEE binary16 (numpy's float16) bits: exact. */
+static uint16_t half_bits(unsigned v) {
+    if (v == 0)
+        return 0;
+    int e = 0;
+    while (v >> (e + 1))
+        e++;
+    return (uint16_t)((e + 15) << 10 | ((v << (10 - e)) & 0x3ff));
+}
+
+/* x32 as float16 (numpy's astype(np.float16), exact for pixels 0..255), and with a NaN and
+ * an infinity where nan.npy has its NaN (example 4, value 8). */
+static bool write_half_fixtures(const char *dir, const float *x32) {
+    static uint16_t x16[N_EXAMPLES * PIXELS];
+    for (int i = 0; i < N_EXAMPLES * PIXELS; i++)
+        x16[i] = half_bits((unsigned)x32[i]);
+    int64_t shape3[] = {N_EXAMPLES, SIDE, SIDE};
+    bool ok = fx_npy(join(dir, "x16.npy"), "<f2", shape3, 3, x16, sizeof x16);
+    x16[3 * PIXELS + 7] = 0x7e00; /* a quiet NaN */
+    ok = ok && fx_npy(join(dir, "nan16.npy"), "<f2", shape3, 3, x16, sizeof x16);
+    x16[3 * PIXELS + 7] = 0xfc00; /* -infinity */
+    return ok && fx_npy(join(dir, "inf16.npy"), "<f2", shape3, 3, x16, sizeof x16);
+}
+
 static bool write_npy_fixtures(const char *dir) {
     static float x32[N_EXAMPLES * PIXELS];
     static double x64[N_EXAMPLES * PIXELS];
@@ -259,7 +283,8 @@ static bool write_npy_fixtures(const char *dir) {
     int64_t huge[] = {100000000000LL, SIDE, SIDE};
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&
            fx_npy(join(dir, "huge_shape.npy"), "<f4", huge, 3, x32, sizeof x32) &&
-           fx_npy(join(dir, "half.npy"), "<f2", shape3, 3, x32, sizeof x32 / 2);
+           fx_npy(join(dir, "complex.npy"), "<c8", shape3, 3, x32, sizeof x32) &&
+           write_half_fixtures(dir, x32);
 }
 
 /* t, a, b: two smooth signals around 20 and 50 with a small deterministic wobble. */

@@ -180,6 +180,70 @@ static void test_npy(void) {
         ASSERT_NEAR(1, t.y[2], 0);
         nnrt_table_free(&t);
     }
+    /* float16, either byte order, converted exactly: zeros, subnormals (the smallest,
+     * 2^-24, and the largest), the smallest normal, 1/3 rounded, the largest (65504) */
+    static const uint16_t half[12] = {0x0000, 0x8000, 0x0001, 0x03ff, 0x0400, 0x3c00,
+                                      0x3555, 0x7bff, 0xfbff, 0xc000, 0x8001, 0x5640};
+    const double want[12] = {0, -0.0, ldexp(1, -24), ldexp(1023, -24), ldexp(1, -14), 1,
+                             0.333251953125, 65504, -65504, -2, -ldexp(1, -24), 100};
+    uint8_t swapped[24];
+    for (int i = 0; i < 12; i++)
+        swapped[2 * i] = (uint8_t)(half[i] >> 8), swapped[2 * i + 1] = (uint8_t)half[i];
+    /* tmp() reuses 8 buffers: these paths are kept */
+    char x2_path[512], x2be_path[512], y_path[512], y2_path[512];
+    snprintf(x2_path, sizeof x2_path, "%s", tmp("x2.npy"));
+    snprintf(x2be_path, sizeof x2be_path, "%s", tmp("x2be.npy"));
+    snprintf(y_path, sizeof y_path, "%s", tmp("y.npy"));
+    snprintf(y2_path, sizeof y2_path, "%s", tmp("y2.npy"));
+    src.labels_path = y_path;
+    fx_npy(x2_path, "<f2", flat, 2, half, sizeof half);
+    fx_npy(x2be_path, ">f2", flat, 2, swapped, sizeof swapped);
+    for (int k = 0; k < 2; k++) {
+        src.features_path = k ? x2be_path : x2_path;
+        bool ok = nnrt_read_source(&src, &spec, &t, &err);
+        check(ok, "nnrt_read_source(npy <f2)", __FILE__, __LINE__, "%s", err.msg);
+        if (!ok)
+            continue;
+        for (int i = 0; i < 12; i++) {
+            ASSERT_NEAR(want[i], t.x[i], 0);
+            ASSERT_TRUE(!signbit(t.x[i]) == !signbit(want[i]));
+        }
+        nnrt_table_free(&t);
+    }
+    /* an infinity or NaN gets a float32 file's error, in features and in labels */
+    static const struct {
+        uint16_t bits;
+        const char *msg;
+    } bad16[] = {{0x7c00, "x2.npy: example 2, value 3: infinity; the data must be finite"},
+                 {0xfc00, "x2.npy: example 2, value 3: infinity; the data must be finite"},
+                 {0x7e00, "x2.npy: example 2, value 3: NaN; the data must be finite"},
+                 {0xfd01, "x2.npy: example 2, value 3: NaN; the data must be finite"}};
+    for (size_t i = 0; i < sizeof bad16 / sizeof bad16[0]; i++) {
+        uint16_t x2[12];
+        memcpy(x2, half, sizeof x2);
+        x2[6] = bad16[i].bits;
+        fx_npy(x2_path, "<f2", flat, 2, x2, sizeof x2);
+        src.features_path = x2_path;
+        ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+        ASSERT_CONTAINS(err.msg, bad16[i].msg);
+    }
+    uint16_t y2[3] = {0x4000, 0x7e00, 0x3c00}; /* 2, NaN, 1 */
+    fx_npy(x2_path, "<f2", flat, 2, half, sizeof half);
+    fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
+    src.labels_path = y2_path;
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label NaN is not a number");
+    y2[1] = 0x3c01; /* 1.0009765625 */
+    fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label 1.0009766 is not an integer");
+    y2[1] = 0x0000;
+    fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
+    if (t.y)
+        ASSERT_NEAR(2, t.y[0], 0);
+    nnrt_table_free(&t);
+    src.labels_path = y_path;
     int64_t bad_shape[] = {3, 5};
     fx_npy(tmp("x5.npy"), "<f4", bad_shape, 2, x4, sizeof x4);
     src.features_path = tmp("x5.npy");
