@@ -193,8 +193,12 @@ void nnrt_csv_init(CsvReader *r, const char *path, const char *text, size_t len)
 void nnrt_csv_free(CsvReader *r);
 /* 1: a row is in r->fields; 0: end of file; -1: error (err set). */
 int nnrt_csv_next(CsvReader *r, NnrtError *err);
-/* Index of the header column called name, or -1. */
-int nnrt_csv_column(char **header, int n, const char *name);
+/* Index of the header column called name (of path's header, on line), or -1 with an
+ * error naming the file and line: when no column is called so (with nnrt_csv_column_hint),
+ * or when two are (naming both positions and the name; `what` says what the model names
+ * so, "the label column"). Names no one asks for may repeat. */
+int nnrt_csv_column(const char *path, int line, char **header, int n, const char *name,
+                    const char *what, NnrtError *err);
 /* For a name no column has: "; column 3 is 'Species' (names match exactly, as in pandas)"
  * when one differs only in case or blanks around it, else " (the header: 'a', 'b', …)"
  * (its first 6 names). Returns buf. */

@@ -170,11 +170,27 @@ int nnrt_csv_next(CsvReader *r, NnrtError *err) {
     return 1;
 }
 
-int nnrt_csv_column(char **header, int n, const char *name) {
-    for (int i = 0; i < n; i++)
-        if (strcmp(header[i], name) == 0)
-            return i;
-    return -1;
+int nnrt_csv_column(const char *path, int line, char **header, int n, const char *name,
+                    const char *what, NnrtError *err) {
+    int found = -1;
+    char q[NNRT_QUOTE_SIZE], hint[400];
+    for (int i = 0; i < n; i++) {
+        if (strcmp(header[i], name) != 0)
+            continue;
+        /* pandas names the second 'x.1' and df['x'] takes the first; taking it without a
+         * word trained on whichever column came first, maybe not the one meant */
+        if (found >= 0)
+            return nnrt_fail(err, "%s:%d: columns %d and %d of the header are both named '%s', "
+                             "the name of %s in the model: which one it means is unclear; "
+                             "rename one of them", path, line, found + 1, i + 1,
+                             nnrt_quote(q, sizeof q, name, NNRT_QUOTE_MOST), what), -1;
+        found = i;
+    }
+    if (found < 0)
+        nnrt_fail(err, "%s:%d: no column named '%s' in the header%s", path, line,
+                  nnrt_quote(q, sizeof q, name, NNRT_QUOTE_MOST),
+                  nnrt_csv_column_hint(header, n, name, hint, sizeof hint));
+    return found;
 }
 
 /* Whether a and b are the same but for case and surrounding blanks. */
@@ -347,14 +363,9 @@ static bool find_label_column(CsvLoad *c, char **header, NnrtError *err) {
         if (!header)
             return nnrt_fail(err, "%s: the label column is named '%s', but the file is read "
                              "without a header row", src->features_path, src->csv_label);
-        c->label_col = nnrt_csv_column(header, c->ncols, src->csv_label);
-        char hint[400];
-        if (c->label_col < 0)
-            return nnrt_fail(err, "%s:1: no column named '%s' in the header%s",
-                             src->features_path, src->csv_label,
-                             nnrt_csv_column_hint(header, c->ncols, src->csv_label, hint,
-                                                  sizeof hint));
-        return true;
+        c->label_col = nnrt_csv_column(src->features_path, c->r.line, header, c->ncols,
+                                       src->csv_label, "the label column", err);
+        return c->label_col >= 0;
     }
     int idx = src->csv_label_index < 0 ? c->ncols + src->csv_label_index : src->csv_label_index;
     if (idx < 0 || idx >= c->ncols)

@@ -40,12 +40,11 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
         const char *name = i < src->n_series_inputs ? src->series_inputs[i] : src->series_target;
         if (!name)
             return nnrt_fail(err, "%s: the series has no target column", src->features_path);
-        s->cols[i] = nnrt_csv_column(r->fields, r->nfields, name);
-        char hint[400];
+        s->cols[i] = nnrt_csv_column(src->features_path, r->line, r->fields, r->nfields, name,
+                                     i < src->n_series_inputs ? "an input of the series"
+                                                              : "the series' target", err);
         if (s->cols[i] < 0)
-            return nnrt_fail(err, "%s:%d: no column named '%s' in the header%s",
-                             src->features_path, r->line, name,
-                             nnrt_csv_column_hint(r->fields, r->nfields, name, hint, sizeof hint));
+            return false;
     }
     return true;
 }

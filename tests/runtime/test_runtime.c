@@ -385,6 +385,37 @@ static void test_csv(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "iris.csv:1: no column named 'kind' in the header (the header: 'a', "
                              "'species', 'b', 'c', 'd')");
+    /* The label column's name twice in the header: an error naming both columns (before:
+     * the first was the label and the second a feature, without a word), on the header's
+     * line; a name repeated that the model does not use is no error, nor is a repeated
+     * label name when the label is given by its index. */
+    const char *dup = "\na,species,b,c,species\n1,virginica,2,3,4\n";
+    fx_write(tmp("dup.csv"), dup, strlen(dup), false);
+    src.features_path = tmp("dup.csv");
+    src.csv_label = "species";
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "dup.csv:2: columns 2 and 5 of the header are both named 'species', "
+                             "the name of the label column in the model: which one it means is "
+                             "unclear; rename one of them");
+    src.csv_label = NULL;
+    src.csv_label_index = 1;
+    ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(csv, label by index)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT_NEAR(2, t.y[0], 0);
+        nnrt_table_free(&t);
+    }
+    const char *dup_unused = "a,a,b,b,species\n1,2,3,4,virginica\n";
+    fx_write(tmp("dup_unused.csv"), dup_unused, strlen(dup_unused), false);
+    src.features_path = tmp("dup_unused.csv");
+    src.csv_label = "species";
+    src.csv_label_index = 0;
+    ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(csv, other names twice)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT_NEAR(4, t.x[3], 0);
+        nnrt_table_free(&t);
+    }
     const char *ragged = "a,b,c,d,y\n1,2,3,4,0\n1,2,3,0\n";
     fx_write(tmp("ragged.csv"), ragged, strlen(ragged), false);
     src.features_path = tmp("ragged.csv");
@@ -458,6 +489,30 @@ static void test_series(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "s.csv:1: no column named 'T' in the header; column 2 is 't' (names "
                              "match exactly, as in pandas)");
+    /* a column the series uses named twice: an error naming both (before: the first was
+     * used without a word); an unused one, such as a second 'date', may repeat */
+    const char *dup = "date,t,p,t\nx,0,10,5\nx,1,11,5\nx,2,12,5\nx,3,13,5\nx,4,14,5\n";
+    fx_write(tmp("s_dup.csv"), dup, strlen(dup), false);
+    src.features_path = tmp("s_dup.csv");
+    src.series_target = "t";
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s_dup.csv:1: columns 2 and 4 of the header are both named 't', the "
+                             "name of an input of the series in the model");
+    static const char *const inputs_p[] = {"p", "p"};
+    src.series_inputs = inputs_p;
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s_dup.csv:1: columns 2 and 4 of the header are both named 't', the "
+                             "name of the series' target in the model");
+    const char *dup_date = "date,t,p,date\nx,0,10,y\nx,1,11,y\nx,2,12,y\nx,3,13,y\nx,4,14,y\n";
+    fx_write(tmp("s_dup_date.csv"), dup_date, strlen(dup_date), false);
+    src.features_path = tmp("s_dup_date.csv");
+    src.series_inputs = inputs;
+    ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(series, 'date' twice)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT(2, t.n);
+        nnrt_table_free(&t);
+    }
 }
 
 /* ---- splits, standardization, loader ---- */
