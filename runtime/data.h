@@ -112,10 +112,12 @@ bool nnrt_label_shape_fail(const char *path, int64_t byte, const char *word, con
 /* One-hot rows (t->n rows of k values, each 0 or 1: nnrt_store_one_hot, in t->y) to the
  * class indices they mark, in place, for a label file of shape (N, classes)
  * (DataSpec.one_hot_rows): each row must hold one 1, else an error naming path, the byte
- * of the value (the rows start at data_offset, elem_bytes a value) and the example and
- * value, counted from 1 as the other data errors count them. */
+ * of the value in the file (the values start at data_offset, elem_bytes each, row after
+ * row, or with fortran_rows = N > 0 a .npy file's Fortran order: value j of row i is the
+ * file's value j·N + i) and the example and value, counted from 1 as the other data
+ * errors count them. */
 bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data_offset,
-                             int elem_bytes, NnrtError *err);
+                             int elem_bytes, int64_t fortran_rows, NnrtError *err);
 
 /* Value k of a binary file of one-hot rows (per values to a row, its byte offset given),
  * stored as float32, or an error naming the byte, the example and the value's place in

@@ -250,7 +250,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
                          rows, 0, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
              (!rows || nnrt_one_hot_to_indices(path, t, h.per, h.data_offset, h.elem_bytes,
-                                                err));
+                                                0, err));
         t->ydim = spec->ydim;
     }
     nnrt_gz_close(&in);

@@ -485,14 +485,18 @@ bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
 bool nnrt_float32_overflows(double v) { return isfinite(v) && fabs(v) > FLT_MAX; }
 
 bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data_offset,
-                             int elem_bytes, NnrtError *err) {
+                             int elem_bytes, int64_t fortran_rows, NnrtError *err) {
+    /* where value j of row i is in the file: rows one after the other, or (Fortran order)
+     * the first values of every row, then the second ones, ... */
+    int64_t row_step = fortran_rows ? 1 : k, value_step = fortran_rows ? fortran_rows : 1;
     for (int64_t i = 0; i < t->n; i++) {
         const float *row = t->y + i * k;
         int64_t hot = -1;
         for (int64_t j = 0; j < k; j++) {
             if (row[j] == 0)
                 continue;
-            long long byte = (long long)(data_offset + (i * k + j) * elem_bytes);
+            long long byte = (long long)(data_offset + (i * row_step + j * value_step) *
+                                                       elem_bytes);
             if (hot >= 0) /* row[j] is 1: nnrt_store_one_hot let only 0 and 1 through */
                 return nnrt_fail(err, "%s: byte %lld (example %lld): values %lld and %lld of "
                                  "its row are both 1, but a row of one-hot labels holds one 1 "
@@ -501,10 +505,22 @@ bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data
                                  (long long)hot + 1, (long long)j + 1, (long long)(k - 1));
             hot = j;
         }
-        if (hot < 0)
+        if (hot < 0) {
+            long long first = (long long)(data_offset + i * row_step * elem_bytes);
+            long long step = (long long)(value_step * elem_bytes);
+            char where[160] = ""; /* in Fortran order, the row's values are apart */
+            if (fortran_rows && k == 2)
+                snprintf(where, sizeof where, " (its values are at bytes %lld and %lld: "
+                         "Fortran order)", first, first + step);
+            else if (fortran_rows && k == 3)
+                snprintf(where, sizeof where, " (its values are at bytes %lld, %lld and %lld: "
+                         "Fortran order)", first, first + step, first + 2 * step);
+            else if (fortran_rows)
+                snprintf(where, sizeof where, " (its values are every %lld bytes from byte %lld "
+                         "to %lld: Fortran order)", step, first, first + (k - 1) * step);
             return nnrt_fail(err, "%s: byte %lld (example %lld): the row of %lld one-hot labels "
-                             "holds no 1", path, (long long)(data_offset + i * k * elem_bytes),
-                             (long long)i + 1, (long long)k);
+                             "holds no 1%s", path, first, (long long)i + 1, (long long)k, where);
+        }
         t->y[i] = (float)hot;
     }
     return true;

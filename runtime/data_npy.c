@@ -587,7 +587,8 @@ static bool read_npy_labels(const char *path, const DataSpec *spec, Table *t, in
     /* one-hot rows are checked as values of 0 or 1, then as rows, not as class indices */
     ok = ok && t->y && read_npy_values(&in, &h, count, per, &t->y, &cap, rows ? NULL : spec, rows,
                                        0, err);
-    ok = ok && (!rows || nnrt_one_hot_to_indices(path, t, per, h.data_offset, h.size, err));
+    ok = ok && (!rows || nnrt_one_hot_to_indices(path, t, per, h.data_offset, h.size,
+                                                 h.fortran ? h.dims[0] : 0, err));
     nnrt_gz_close(&in);
     return ok;
 }

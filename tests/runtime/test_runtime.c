@@ -349,6 +349,79 @@ static void test_labels_as_stored(void) {
     nnrt_vocab_free(&v);
 }
 
+/* A .npy file as np.save writes an F-contiguous array: fortran_order True, the values
+ * (given here in file order, the first index fastest) as they are. */
+static void write_fortran_npy(const char *path, const char *descr, const int64_t *shape,
+                              int ndims, const void *data, size_t bytes) {
+    unsigned char *raw = NULL;
+    size_t n = 0;
+    fx_npy(path, descr, shape, ndims, data, bytes);
+    if (!fx_read(path, &raw, &n))
+        return;
+    char *order = strstr((char *)raw + 10, "False");
+    if (order) {
+        memcpy(order, "True ", 5);
+        fx_write(path, raw, n, false);
+    }
+    free(raw);
+}
+
+/* One-hot rows (categorical crossentropy) in a Fortran-order file: a row's values are N
+ * values apart in the file, so the byte a message names is where the value is in the file
+ * (before: where C order would have it, 148 for 156 and 152 for 136). */
+static void test_one_hot_fortran(void) {
+    NnrtModel m = make_model(4);
+    m.loss = NNRT_LOSS_CATEGORICAL_CE;
+    ClassVocab v = {0};
+    DataSpec spec = fx_spec(&m, &v);
+    spec.one_hot_rows = true;
+    char x_path[512], y_path[512];
+    snprintf(x_path, sizeof x_path, "%s", tmp("ohx.npy"));
+    snprintf(y_path, sizeof y_path, "%s", tmp("ohy.npy"));
+    float x[3 * 4] = {0};
+    int64_t shape[] = {3, 4}, yshape[] = {3, 3};
+    fx_npy(x_path, "<f4", shape, 2, x, sizeof x);
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = x_path, .labels_path = y_path,
+                          .scale = 1};
+    Table t;
+    NnrtError err = {{0}};
+    /* rows (C order) 0 1 0 / 1 0 1 / 0 0 1, stored column by column */
+    float y[9] = {0, 1, 0, 1, 0, 0, 0, 1, 1};
+    write_fortran_npy(y_path, "<f4", yshape, 2, y, sizeof y);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ohy.npy: byte 156 (example 2): values 1 and 3 of its row are both 1");
+    /* rows 0 1 0 / 1 0 0 / 0 0 0: the third's values are at bytes 136, 148 and 160 */
+    float y_empty[9] = {0, 1, 0, 1, 0, 0, 0, 0, 0};
+    write_fortran_npy(y_path, "<f4", yshape, 2, y_empty, sizeof y_empty);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ohy.npy: byte 136 (example 3): the row of 3 one-hot labels holds no "
+                             "1 (its values are at bytes 136, 148 and 160: Fortran order)");
+    /* --limit 2: the file's rows are still 3 apart */
+    float y_two[9] = {0, 1, 0, 1, 0, 0, 0, 1, 0};
+    write_fortran_npy(y_path, "<f4", yshape, 2, y_two, sizeof y_two);
+    spec.limit = 2;
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ohy.npy: byte 156 (example 2): values 1 and 3 of its row are both 1");
+    spec.limit = 0;
+    /* a value that is no 0 or 1, named where it is: (0, 1) is the file's 4th value */
+    float y_soft[9] = {0, 1, 0, 0.5f, 0, 0, 0, 0, 1};
+    write_fortran_npy(y_path, "<f4", yshape, 2, y_soft, sizeof y_soft);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "ohy.npy: byte 140 (example 1): value 2 of its row is 0.5");
+    /* and good rows are the classes they mark: 1, 0, 2 */
+    float y_good[9] = {0, 1, 0, 1, 0, 0, 0, 0, 1};
+    write_fortran_npy(y_path, "<f4", yshape, 2, y_good, sizeof y_good);
+    bool ok = nnrt_read_source(&src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(Fortran one-hot)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT_NEAR(1, t.y[0], 0);
+        ASSERT_NEAR(0, t.y[1], 0);
+        ASSERT_NEAR(2, t.y[2], 0);
+        nnrt_table_free(&t);
+    }
+    nnrt_vocab_free(&v);
+}
+
 /* ---- CSV ---- */
 
 static void test_csv(void) {
@@ -1362,6 +1435,7 @@ int main(void) {
     test_idx_errors();
     test_npy();
     test_labels_as_stored();
+    test_one_hot_fortran();
     test_csv();
     test_series();
     test_splits();
