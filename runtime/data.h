@@ -94,8 +94,11 @@ const char *nnrt_binary_kind(const unsigned char *b, size_t n);
 
 /* Is v a valid label for spec? If not, writes the reason ("label 12 is not a class
  * index 0..9") into why. Check a label as the file stores it (a double), not as float32,
- * which rounds 4.0000001 to the class 4. */
-bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size);
+ * which rounds 4.0000001 to the class 4. The reason shows the label as `written` (a CSV
+ * field, an int64's digits), else v's shortest exact digits (nnrt_format_exact): a double
+ * rounds integers beyond 2^53 (9007199254740993 to ...992). */
+bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *why,
+                   size_t why_size);
 /* Is v a whole number, as an embedding's index (0..limit − 1) must be? If not, writes
  * the reason ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into
  * why. As labels, indices are checked as the file stores them: float32 makes 3.0000001
@@ -123,9 +126,10 @@ bool nnrt_one_hot_to_indices(const char *path, Table *t, int64_t k, int64_t data
  * stored as float32, or an error naming the byte, the example and the value's place in
  * its row when it is not 0 or 1 as the file stores it (float32 would make 0.99999999 a 1
  * and 1e-46 a 0): soft labels, which Keras' categorical crossentropy also takes, would
- * lose their weights as an index. */
-bool nnrt_store_one_hot(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, NnrtError *err);
+ * lose their weights as an index. `written`: the value as the file writes it, for the
+ * message, or NULL (nnrt_label_ok). */
+bool nnrt_store_one_hot(double v, const char *written, float *dst, const char *path,
+                        int64_t byte, int64_t k, int64_t per, NnrtError *err);
 /* A value read as a double that float32 cannot hold (|v| > FLT_MAX): messages say
  * "out of range for float32" rather than the infinity it would become. */
 bool nnrt_float32_overflows(double v);
@@ -137,10 +141,11 @@ const char *nnrt_format_exact(char *buf, size_t size, double v);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
  * float32, or an error naming the byte and the example when float32 cannot hold it, or
  * (labels != NULL: a labels file) when it is no valid label for that spec, or (a
- * features file, index_limit > 0) when it is no whole number (nnrt_index_ok). */
-bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, const DataSpec *labels, int64_t index_limit,
-                        NnrtError *err);
+ * features file, index_limit > 0) when it is no whole number (nnrt_index_ok); `written`
+ * as for nnrt_store_one_hot. */
+bool nnrt_store_float32(double v, const char *written, float *dst, const char *path,
+                        int64_t byte, int64_t k, int64_t per, const DataSpec *labels,
+                        int64_t index_limit, NnrtError *err);
 
 /* Text of a file as a message quotes it: whole up to `most` bytes, else its first bytes
  * (cut at a UTF-8 character) and "... (N bytes)", so that a field of a million digits
@@ -208,6 +213,10 @@ const char *nnrt_csv_column_hint(char **header, int n, const char *name, char *b
                                  size_t size);
 /* A finite number filling the whole field (surrounding spaces allowed). */
 bool nnrt_csv_number(const char *field, double *v);
+/* nnrt_label_ok for v, the number in field, its reason showing the field as written
+ * (without the blanks around it). */
+bool nnrt_csv_label_ok(const DataSpec *spec, double v, const char *field, char *why,
+                       size_t why_size);
 /* Whether strtod would read field but nnrt_csv_number does not (0x10, inf, nan). */
 bool nnrt_csv_non_decimal(const char *field);
 /* A message suffix for a field that is no number: that CSV numbers are decimal (for 0x10,

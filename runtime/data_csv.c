@@ -315,6 +315,21 @@ bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out
     return true;
 }
 
+bool nnrt_csv_label_ok(const DataSpec *spec, double v, const char *field, char *why,
+                       size_t why_size) {
+    if (nnrt_label_ok(spec, v, NULL, why, why_size))
+        return true;
+    size_t start = strspn(field, " \t\r\n\v\f"), n = strlen(field + start);
+    while (n > 0 && isspace((unsigned char)field[start + n - 1]))
+        n--;
+    char *text = nnrt_realloc(NULL, n + 1);
+    memcpy(text, field + start, n);
+    text[n] = '\0';
+    nnrt_label_ok(spec, v, text, why, why_size);
+    free(text);
+    return false;
+}
+
 /* Whether field is a number written with a decimal comma, as "1,5" (a ';'-separated file
  * from a spreadsheet in a language that writes one). */
 static bool decimal_comma(const char *field) {
@@ -534,7 +549,7 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
             return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a number%s", path, c->r.line,
                              c->label_col + 1, shown, nnrt_csv_number_hint(field));
         char why[200];
-        if (!nnrt_label_ok(c->spec, v, why, sizeof why))
+        if (!nnrt_csv_label_ok(c->spec, v, field, why, sizeof why))
             return nnrt_fail(err, "%s:%d: column %d: %s", path, c->r.line, c->label_col + 1, why);
         *y = (float)v;
         return true;
@@ -551,7 +566,7 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         /* checked now, as a double: in float32, 1.00000001 is the class 1 and 16777217 is
          * 16777216; finish_labels says it if every label is a number */
         if (!c->bad_number_line &&
-            !nnrt_label_ok(c->spec, v, c->bad_number_why, sizeof c->bad_number_why))
+            !nnrt_csv_label_ok(c->spec, v, field, c->bad_number_why, sizeof c->bad_number_why))
             c->bad_number_line = c->r.line;
         *y = (float)v;
         if (c->first_number < 0) {

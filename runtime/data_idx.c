@@ -141,9 +141,10 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
             for (int64_t i = 0; i < got / h->elem_bytes; i++) {
                 int64_t k = done / h->elem_bytes + i, byte = h->data_offset + k * h->elem_bytes;
                 double v = idx_value(buf + i * h->elem_bytes, h->type);
-                if (one_hot ? !nnrt_store_one_hot(v, &dst[k], in->path, byte, k, per, err)
-                            : !nnrt_store_float32(v, &dst[k], in->path, byte, k, per, labels,
-                                                  index_limit, err)) {
+                /* IDX integers are at most 32 bits: a double holds them exactly */
+                if (one_hot ? !nnrt_store_one_hot(v, NULL, &dst[k], in->path, byte, k, per, err)
+                            : !nnrt_store_float32(v, NULL, &dst[k], in->path, byte, k, per,
+                                                  labels, index_limit, err)) {
                     free(buf);
                     return false;
                 }

@@ -441,9 +441,13 @@ const char *nnrt_format_exact(char *buf, size_t size, double v) {
     return buf;
 }
 
-bool nnrt_label_ok(const DataSpec *spec, double v, char *why, size_t why_size) {
-    char shown[32];
-    nnrt_format_exact(shown, sizeof shown, v);
+bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *why,
+                   size_t why_size) {
+    /* as the file writes it, when it says: 9007199254740993 is 9007199254740992 as a
+     * double, and so was shown */
+    char buf[NNRT_QUOTE_SIZE];
+    const char *shown = written ? nnrt_quote(buf, sizeof buf, written, NNRT_QUOTE_MOST)
+                                : nnrt_format_exact(buf, sizeof buf, v);
     if (!isfinite(v)) { /* named as the other data errors name them, not printf's "nan" */
         snprintf(why, why_size, isnan(v) ? "label NaN is not a number"
                                          : "label %sinfinity is not a finite number",
@@ -580,8 +584,8 @@ bool nnrt_label_shape_fail(const char *path, int64_t byte, const char *word, con
                      (long long)byte, word, found, takes, hint);
 }
 
-bool nnrt_store_one_hot(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, NnrtError *err) {
+bool nnrt_store_one_hot(double v, const char *written, float *dst, const char *path,
+                        int64_t byte, int64_t k, int64_t per, NnrtError *err) {
     /* as the file stores it: float32 makes 0.99999999 a 1 and 1e-46 a 0 */
     if (v == 0 || v == 1) {
         *dst = (float)v;
@@ -592,17 +596,18 @@ bool nnrt_store_one_hot(double v, float *dst, const char *path, int64_t byte, in
                      "of one-hot labels holds one 1 and %lld zeros (soft labels are not "
                      "supported: give class indices or one-hot rows)", path, (long long)byte,
                      (long long)(k / per + 1), (long long)(k % per + 1),
-                     nnrt_format_exact(shown, sizeof shown, v), (long long)(per - 1));
+                     written ? written : nnrt_format_exact(shown, sizeof shown, v),
+                     (long long)(per - 1));
 }
 
-bool nnrt_store_float32(double v, float *dst, const char *path, int64_t byte, int64_t k,
-                        int64_t per, const DataSpec *labels, int64_t index_limit,
-                        NnrtError *err) {
+bool nnrt_store_float32(double v, const char *written, float *dst, const char *path,
+                        int64_t byte, int64_t k, int64_t per, const DataSpec *labels,
+                        int64_t index_limit, NnrtError *err) {
     char why[200];
     /* a label or an index is checked as the file stores it: 4.0000001 (float64) or
      * 16777217 (int32) become the whole numbers 4 and 16777216 in float32, and passed as
      * class (or embedding row) 4 */
-    if ((labels && !nnrt_label_ok(labels, v, why, sizeof why)) ||
+    if ((labels && !nnrt_label_ok(labels, v, written, why, sizeof why)) ||
         (index_limit > 0 && !nnrt_index_ok(index_limit, v, why, sizeof why)))
         return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path, (long long)byte,
                          (long long)(k / per + 1), why);

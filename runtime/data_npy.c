@@ -398,6 +398,32 @@ static double npy_value(const unsigned char *b, const NpyHeader *h) {
     }
 }
 
+/* The digits of a 64-bit integer value that a double does not hold exactly (beyond 2^53:
+ * 9007199254740993 is 9007199254740992 as a double), for messages; else NULL. */
+static const char *npy_exact_text(const unsigned char *b, const NpyHeader *h, char *buf,
+                                  size_t size) {
+    if (h->size != 8 || (h->kind != 'i' && h->kind != 'u'))
+        return NULL;
+    unsigned char v[8];
+    for (int i = 0; i < 8; i++)
+        v[i] = h->swap ? b[7 - i] : b[i];
+    uint64_t u;
+    memcpy(&u, v, 8);
+    const uint64_t exact = (uint64_t)1 << 53;
+    if (h->kind == 'u') {
+        if (u <= exact)
+            return NULL;
+        snprintf(buf, size, "%llu", (unsigned long long)u);
+        return buf;
+    }
+    int64_t x;
+    memcpy(&x, v, 8);
+    if (x >= -(int64_t)exact && x <= (int64_t)exact)
+        return NULL;
+    snprintf(buf, size, "%lld", (long long)x);
+    return buf;
+}
+
 static void format_shape(char *buf, size_t size, const NpyHeader *h) {
     nnrt_format_dims(buf, size, h->dims, h->ndims);
 }
@@ -474,9 +500,11 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
             if (k >= count) /* Fortran order: a value of an example past --limit */
                 continue;
             double v = npy_value(buf + i * h->size, h);
-            if (one_hot ? !nnrt_store_one_hot(v, &dst[k], in->path, byte, k, per, err)
-                        : !nnrt_store_float32(v, &dst[k], in->path, byte, k, per, labels,
-                                              index_limit, err)) {
+            char text[24];
+            const char *written = npy_exact_text(buf + i * h->size, h, text, sizeof text);
+            if (one_hot ? !nnrt_store_one_hot(v, written, &dst[k], in->path, byte, k, per, err)
+                        : !nnrt_store_float32(v, written, &dst[k], in->path, byte, k, per,
+                                              labels, index_limit, err)) {
                 free(buf);
                 return false;
             }

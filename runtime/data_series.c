@@ -25,8 +25,13 @@ typedef struct Series {
     int ncols;          /* fields per row */
     int nused;          /* F + 1, or F */
     float *rows;        /* (nrows, nused) */
-    double *targets;    /* (nrows): the target column as written, checked as a label (a class
-                           index 1.00000001 is 1 in float32), or NULL without labels */
+    /* Targets are checked as labels as written, as rows are read (a class index
+     * 1.00000001 is 1 in float32, 9007199254740993 ...992 in a double), from the first
+     * row that is a window's target on; the first that is none is reported when the
+     * windows are cut (after the errors about the rows and their number). */
+    int64_t first_target; /* T − 1 + horizon */
+    int64_t bad_row;      /* -1: none */
+    char bad_why[200];
     int *lines;         /* source line of each row */
     int64_t nrows, cap;
 } Series;
@@ -51,23 +56,21 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
 
 /* One row's used columns; the first n_inputs are the inputs, indices of an embedding
  * when index_limit > 0 (the target never is). The target is kept as written too. */
-static bool read_series_row(CsvReader *r, Series *s, int n_inputs, int64_t index_limit,
+static bool read_series_row(CsvReader *r, Series *s, int n_inputs, const DataSpec *spec,
                             NnrtError *err) {
+    int64_t index_limit = spec->index_limit;
     if (r->nfields != s->ncols)
         return nnrt_fail(err, "%s:%d: expected %d fields like the header, found %d", r->path, r->line,
                          s->ncols, r->nfields);
     if (s->nrows == s->cap) {
-        /* per row: its values, its target as written and its line */
-        bool labeled = s->nused > n_inputs;
+        /* per row: its values and its line */
         int64_t cap = s->cap;
         if (!nnrt_rows_grow(r->path, r->line, &cap, s->nrows + 1,
-                            (s->nused + 1) * (int64_t)sizeof(float) + 8 * labeled, r->len, err) ||
+                            (s->nused + 1) * (int64_t)sizeof(float), r->len, err) ||
             !nnrt_rows_realloc((void **)&s->rows, sizeof(float) * (size_t)(cap * s->nused),
                                r->path, r->line, cap, err) ||
             !nnrt_rows_realloc((void **)&s->lines, sizeof(int) * (size_t)cap, r->path, r->line,
-                               cap, err) ||
-            (labeled && !nnrt_rows_realloc((void **)&s->targets, sizeof(double) * (size_t)cap,
-                                           r->path, r->line, cap, err)))
+                               cap, err))
             return false;
         s->cap = cap;
     }
@@ -75,8 +78,11 @@ static bool read_series_row(CsvReader *r, Series *s, int n_inputs, int64_t index
         if (!nnrt_csv_float(r, s->cols[i], i < n_inputs ? index_limit : 0,
                             &s->rows[s->nrows * s->nused + i], err))
             return false;
-    if (s->nused > n_inputs) /* a number: nnrt_csv_float read it */
-        nnrt_csv_number(r->fields[s->cols[n_inputs]], &s->targets[s->nrows]);
+    double v; /* a number: nnrt_csv_float read it */
+    if (s->nused > n_inputs && s->bad_row < 0 && s->nrows >= s->first_target &&
+        nnrt_csv_number(r->fields[s->cols[n_inputs]], &v) &&
+        !nnrt_csv_label_ok(spec, v, r->fields[s->cols[n_inputs]], s->bad_why, sizeof s->bad_why))
+        s->bad_row = s->nrows;
     s->lines[s->nrows++] = r->line;
     return true;
 }
@@ -89,7 +95,7 @@ static bool read_all_rows(const NnrtDataSource *src, const DataSpec *spec, const
     bool ok = rc > 0 ? resolve_columns(src, spec, &r, s, err)
                      : (rc == 0 ? nnrt_fail(err, "%s: the file is empty", src->features_path) : false);
     while (ok && (rc = nnrt_csv_next(&r, err)) > 0)
-        ok = read_series_row(&r, s, src->n_series_inputs, spec->index_limit, err);
+        ok = read_series_row(&r, s, src->n_series_inputs, spec, err);
     nnrt_csv_free(&r);
     /* every row is one time step: a blank line inside would join two windows across a
      * missing observation */
@@ -130,7 +136,6 @@ static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const S
     t->ydim = spec->labels ? 1 : 0;
     t->x = nnrt_alloc(sizeof(float) * (size_t)(n * t->dim));
     t->y = t->ydim ? nnrt_alloc(sizeof(float) * (size_t)n) : NULL;
-    char why[200];
     for (int64_t i = 0; i < n; i++) {
         for (int64_t k = 0; k < T; k++)
             for (int64_t f = 0; f < F; f++)
@@ -139,9 +144,9 @@ static bool cut_windows(const NnrtDataSource *src, const DataSpec *spec, const S
             continue;
         int64_t row = i + T - 1 + h;
         t->y[i] = s->rows[row * s->nused + F];
-        if (!nnrt_label_ok(spec, s->targets[row], why, sizeof why))
+        if (row == s->bad_row)
             return nnrt_fail(err, "%s:%d: target of window %lld: %s", src->features_path,
-                             s->lines[row], (long long)i + 1, why);
+                             s->lines[row], (long long)i + 1, s->bad_why);
     }
     return true;
 }
@@ -161,12 +166,11 @@ bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t,
     size_t len;
     if (!nnrt_gz_slurp(src->features_path, &text, &len, err))
         return false;
-    Series s = {0};
+    Series s = {.first_target = src->window - 1 + src->horizon, .bad_row = -1};
     bool ok = read_all_rows(src, spec, text, len, &s, err) && cut_windows(src, spec, &s, t, err);
     free(text);
     free(s.cols);
     free(s.rows);
-    free(s.targets);
     free(s.lines);
     return ok;
 }

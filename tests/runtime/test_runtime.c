@@ -346,6 +346,52 @@ static void test_labels_as_stored(void) {
     spec.task = NNRT_TASK_BINARY; /* binary labels: 0 or 1 exactly */
     ASSERT_TRUE(!nnrt_read_source(&csv, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "lab.csv:3: column 5: label 1.00000001 is not 0 or 1");
+    spec.task = NNRT_TASK_CLASSIFY;
+    /* Integers beyond 2^53, which a double rounds (2^53 + 1 to 2^53), are shown as the file
+     * writes them (before: "label 9007199254740992"), from int64 and uint64 .npy files and
+     * CSV fields alike. */
+    static const struct {
+        const char *descr;
+        uint64_t bits;
+        const char *msg;
+    } wide[] = {
+        {"<i8", 9007199254740993u, "label 9007199254740993 is not a class index 0..2"},
+        {"<i8", (uint64_t)-9007199254740993LL, "label -9007199254740993 is not a class index"},
+        {"<i8", (uint64_t)INT64_MIN, "label -9223372036854775808 is not a class index"},
+        {"<u8", UINT64_MAX, "label 18446744073709551615 is not a class index"},
+        {">u8", 0, "label 72057594037927937 is not a class index"},
+    };
+    char wide_path[512], x_path[512]; /* tmp() reuses its buffers */
+    snprintf(wide_path, sizeof wide_path, "%s", tmp("lwide.npy"));
+    snprintf(x_path, sizeof x_path, "%s", tmp("lx.npy"));
+    src.features_path = x_path;
+    src.labels_path = wide_path;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
+        /* '>u8': the bytes 01 00 .. 00 01 are 2^56 + 1, 00 .. 00 01 is 1 */
+        uint64_t y[3] = {0, wide[i].bits, 1};
+        if (wide[i].descr[0] == '>')
+            y[1] = 0x0100000000000001u, y[0] = 0, y[2] = 0x0100000000000000u;
+        fx_npy(wide_path, wide[i].descr, yshape, 1, y, sizeof y);
+        ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+        ASSERT_CONTAINS(err.msg, "lwide.npy: byte 136 (example 2): ");
+        ASSERT_CONTAINS(err.msg, wide[i].msg);
+    }
+    const char *wide_csv = "a,b,c,d,y\n1,2,3,4,0\n5,6,7,8, 9007199254740993 \n";
+    fx_write(tmp("lab.csv"), wide_csv, strlen(wide_csv), false);
+    ASSERT_TRUE(!nnrt_read_source(&csv, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lab.csv:3: column 5: label 9007199254740993 is not a class index 0..2");
+    spec.task = NNRT_TASK_REGRESS; /* any number is a target */
+    ASSERT_TRUE(nnrt_read_source(&csv, &spec, &t, &err));
+    nnrt_table_free(&t);
+    spec.task = NNRT_TASK_CLASSIFY;
+    /* one-hot rows of int64 values */
+    spec.one_hot_rows = true;
+    int64_t oh[9] = {0, 1, 0, 1, 9007199254740993LL, 0, 0, 0, 1}, ohshape[] = {3, 3};
+    fx_npy(wide_path, "<i8", ohshape, 2, oh, sizeof oh);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "lwide.npy: byte 160 (example 2): value 2 of its row is "
+                             "9007199254740993, but a row of one-hot labels");
+    spec.one_hot_rows = false;
     nnrt_vocab_free(&v);
 }
 
@@ -576,6 +622,27 @@ static void test_series(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "s_dup.csv:1: columns 2 and 4 of the header are both named 't', the "
                              "name of the series' target in the model");
+    /* a class index beyond 2^53 as a target: shown as written (before: rounded), on the
+     * line of the first window's target that is wrong (rows 0 to 2, 99 and 2^53 + 1 among
+     * them, are targets of none) */
+    spec.task = NNRT_TASK_CLASSIFY;
+    spec.n_classes = 20;
+    const char *wide = "date,t,p\nx,0,99\nx,1,9007199254740993\nx,2,12\nx,3,13\n"
+                       "x,4,9007199254740995\nx,5,5\n";
+    fx_write(tmp("s_wide.csv"), wide, strlen(wide), false);
+    src.features_path = tmp("s_wide.csv");
+    static const char *const inputs_t[] = {"t", "t"};
+    src.series_inputs = inputs_t;
+    src.series_target = "p";
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s_wide.csv:6: target of window 2: label 9007199254740995 is not a "
+                             "class index 0..19");
+    spec.limit = 1; /* then no window reads it: no error */
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
+    nnrt_table_free(&t);
+    spec.limit = 0;
+    spec.task = NNRT_TASK_REGRESS;
+    src.series_target = "t";
     const char *dup_date = "date,t,p,date\nx,0,10,y\nx,1,11,y\nx,2,12,y\nx,3,13,y\nx,4,14,y\n";
     fx_write(tmp("s_dup_date.csv"), dup_date, strlen(dup_date), false);
     src.features_path = tmp("s_dup_date.csv");
