@@ -9,6 +9,7 @@
 #include "trainer.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -199,6 +200,11 @@ int nnrt_main(const NnrtModel *m, int argc, char **argv) {
             return stdout_written(o.prog) ? 0 : 1;
         return 2;
     }
+    /* A file size limit (ulimit -f) makes a write fail with EFBIG instead of ending the
+     * process with SIGXFSZ: a checkpoint's save then fails as on a full disk, removes its
+     * temporary file and says why (before: killed mid-save, the partial FILE.tmp.PID.N
+     * left beside the checkpoint) */
+    signal(SIGXFSZ, SIG_IGN);
     NnrtError err = {{0}};
     if (!nnrt_check_model(m, &err)) {
         fprintf(stderr, "%s: error: the compiled model is inconsistent: %s\n", o.prog, err.msg);

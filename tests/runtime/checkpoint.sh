@@ -92,6 +92,14 @@ echo "the user's notes" > "$work/own/m.safetensors.tmp"
     { echo "FAIL: a failed --save removed or replaced the user's m.safetensors.tmp"; exit 1; }
 [ "$(ls "$work/own")" = "$(printf 'm.safetensors\nm.safetensors.tmp')" ] ||
     { echo "FAIL: a failed --save left other files: $(ls "$work/own")"; exit 1; }
+# The same limit without the trap: the trainer ignores SIGXFSZ itself, so the save fails
+# as above (before: the signal ended the process mid-save, leaving its partial
+# m.safetensors.tmp.PID.N beside the checkpoint).
+"$here/expect.sh" 1 "error: cannot write .*/own/m.safetensors: File too large" \
+    sh -c 'ulimit -f 1; exec "$@"' sh "$small" --data "$data/imgs.idx" \
+    "$data/labels.idx" --epochs 1 --save "$work/own/m.safetensors" --quiet
+[ "$(ls "$work/own")" = "$(printf 'm.safetensors\nm.safetensors.tmp')" ] ||
+    { echo "FAIL: a --save ended by a file size limit left other files: $(ls "$work/own")"; exit 1; }
 # Weights that diverge in the last step of an epoch (one batch an epoch here), whose loss
 # came before the update and was finite, are not saved: the checkpoint stays as it was
 # and loads (before: replaced by one holding infinity, which --load refuses).
