@@ -219,8 +219,9 @@ bool nnrt_csv_label_ok(const DataSpec *spec, double v, const char *field, char *
                        size_t why_size);
 /* Whether strtod would read field but nnrt_csv_number does not (0x10, inf, nan). */
 bool nnrt_csv_non_decimal(const char *field);
-/* A message suffix for a field that is no number: that CSV numbers are decimal (for 0x10,
- * inf, nan) or written with a point (for a decimal comma, 1,5); else "". */
+/* A message suffix for a field that is no number: that it is a missing value (empty, or
+ * pandas' NA, NaN, NULL, N/A, ..., or '?'), that CSV numbers are decimal (for 0x10, inf)
+ * or written with a point (for a decimal comma, 1,5); else "". */
 const char *nnrt_csv_number_hint(const char *field);
 /* Field `col` of the current row as a float32 value, or an error naming line, column and
  * what was found (not a decimal number, beyond float32's range, or with index_limit > 0

@@ -344,7 +344,29 @@ static bool decimal_comma(const char *field) {
     return decimal_field(point, &v) != 0;
 }
 
+/* Whether field is how pandas (read_csv's default na_values) or a data set (UCI's '?')
+ * writes a missing value. */
+static bool missing_value(const char *field) {
+    static const char *const marks[] = {
+        "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+        "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
+    };
+    size_t start = strspn(field, " \t"), n = strlen(field + start);
+    while (n > 0 && (field[start + n - 1] == ' ' || field[start + n - 1] == '\t'))
+        n--;
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strlen(marks[i]) == n && memcmp(marks[i], field + start, n) == 0)
+            return true;
+    return false;
+}
+
 const char *nnrt_csv_number_hint(const char *field) {
+    if (!field[strspn(field, " \t")])
+        return " (an empty field: a missing value; fill or drop the missing values first, as "
+               "pandas' df.fillna(...) or df.dropna() do)";
+    if (missing_value(field))
+        return " (a missing value, as pandas reads it; fill or drop the missing values first, "
+               "as df.fillna(...) or df.dropna() do)";
     if (decimal_comma(field))
         return " (a decimal comma: CSV numbers are written with a point, 1.5, as pandas reads "
                "them unless told decimal=',')";

@@ -565,6 +565,33 @@ static void test_csv(void) {
     src.features_path = tmp("cr_ragged.csv");
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "cr_ragged.csv:3: expected 5 fields like the header, found 4");
+    /* a missing value, empty or as pandas writes it: said so (before: only "expected a
+     * number, found 'NA'") */
+    static const struct {
+        const char *text, *msg;
+    } missing[] = {
+        {"a,b,c,d,y\n1,,3,4,setosa\n", "column 2: expected a number, found '' (an empty "
+         "field: a missing value; fill or drop the missing values first, as pandas' "
+         "df.fillna(...) or df.dropna() do)"},
+        {"a,b,c,d,y\n1, ,3,4,setosa\n", "found ' ' (an empty field: a missing value"},
+        {"a,b,c,d,y\n1,NA,3,4,setosa\n", "column 2: expected a number, found 'NA' (a missing "
+         "value, as pandas reads it; fill or drop the missing values first"},
+        {"a,b,c,d,y\n1,2,3,nan,setosa\n", "column 4: expected a number, found 'nan' (a missing "
+         "value, as pandas reads it"},
+        {"a,b,c,d,y\n1,2,3,\"?\",setosa\n", "found '?' (a missing value"},
+        {"a,b,c,d,y\n1,2,3,NULL,setosa\n", "found 'NULL' (a missing value"},
+        {"a,b,c,d,y\n1,2,3,inf,setosa\n", "found 'inf' (CSV values are decimal numbers"},
+        {"a,b,c,d,y\n1,2,3,NAN,setosa\n", "found 'NAN' (CSV values are decimal numbers"},
+        {"a,b,c,d,y\n1,2,3,NAx,setosa\n", "found 'NAx'"},
+    };
+    for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+        fx_write(tmp("missing.csv"), missing[i].text, strlen(missing[i].text), false);
+        src.features_path = tmp("missing.csv");
+        ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+        ASSERT_CONTAINS(err.msg, "missing.csv:2: column ");
+        ASSERT_CONTAINS(err.msg, missing[i].msg);
+    }
+    ASSERT_TRUE(strstr(err.msg, "found 'NAx'") && !strstr(err.msg, "found 'NAx' ("));
     /* a decimal comma (a ';'-separated spreadsheet export): said so (before: only
      * "expected a number, found '1,5'") */
     const char *comma = "a;b;c;d;y\n1;2,5;3;4;setosa\n";
