@@ -71,8 +71,8 @@ static bool read_header(GzIn *in, IdxHeader *h, NnrtError *err) {
     if (got < 0)
         return false;
     if (got < 4)
-        return nnrt_fail(err, "%s: byte 0: expected a 4-byte IDX magic number, the file has %lld bytes",
-                         in->path, (long long)got);
+        return nnrt_fail(err, "%s: byte 0: expected a 4-byte IDX magic number, the file has %lld "
+                         "byte%s", in->path, (long long)got, got == 1 ? "" : "s");
     h->type = m[2];
     h->ndims = m[3];
     h->elem_bytes = idx_elem_bytes(h->type);
@@ -178,8 +178,8 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
                            "file?), but the model input %s has %lld", path, want,
                            (long long)spec->input_size);
         else
-            ok = nnrt_fail(err, "%s: byte 4: each example has %lld values, but the model input "
-                           "%s has %lld", path, (long long)h.per, want,
+            ok = nnrt_fail(err, "%s: byte 4: each example has %lld value%s, but the model input "
+                           "%s has %lld", path, (long long)h.per, h.per == 1 ? "" : "s", want,
                            (long long)spec->input_size);
     }
     char what[160];

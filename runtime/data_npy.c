@@ -552,9 +552,17 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         char shape[160], want[128];
         format_shape(shape, sizeof shape, &h);
         nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
-        ok = nnrt_fail(err, "%s: byte %lld: shape %s gives %lld values per example, but the model "
-                       "input %s has %lld", path, (long long)h.header_offset, shape, (long long)per, want,
-                       (long long)spec->input_size);
+        /* a 1-D array is one value per example: a labels file given as the features, or
+         * one example saved without its batch axis (said "gives 1 values per example") */
+        const char *hint = h.ndims != 1 ? ""
+                           : h.dims[0] == spec->input_size
+                               ? " (a 1-D array is one value per example; one example of "
+                                 "the model's input is x.reshape(1, -1))"
+                               : " (a 1-D array is one value per example: a labels file?)";
+        ok = nnrt_fail(err, "%s: byte %lld: shape %s gives %lld value%s per example, but the model "
+                       "input %s has %lld%s", path, (long long)h.header_offset, shape,
+                       (long long)per, per == 1 ? "" : "s", want, (long long)spec->input_size,
+                       hint);
     }
     if (ok)
         ok = nnrt_check_layout(path, h.header_offset, h.dims + 1, h.ndims - 1, spec, err);

@@ -244,6 +244,29 @@ static void test_npy(void) {
         ASSERT_NEAR(2, t.y[0], 0);
     nnrt_table_free(&t);
     src.labels_path = y_path;
+    /* a 1-D features array: one value per example, said so (before: "gives 1 values per
+     * example"), with the way to one example when it holds the input's 4 values */
+    int64_t one_d[] = {4}, one_d3[] = {3};
+    fx_npy(tmp("x1d.npy"), "<f4", one_d, 1, x4, 16);
+    src.features_path = tmp("x1d.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "x1d.npy: byte 10: shape (4,) gives 1 value per example, but the "
+                             "model input (2, 2, 1) has 4 (a 1-D array is one value per example; "
+                             "one example of the model's input is x.reshape(1, -1))");
+    fx_npy(tmp("x1d.npy"), "<i8", one_d3, 1, y, sizeof y);
+    src.features_path = tmp("x1d.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "x1d.npy: byte 10: shape (3,) gives 1 value per example, but the "
+                             "model input (2, 2, 1) has 4 (a 1-D array is one value per example: "
+                             "a labels file?)");
+    /* an IDX file of 1 byte: "1 byte" */
+    fx_write(tmp("one.idx"), "\x1f", 1, false);
+    NnrtDataSource one = {.kind = NNRT_DATA_IDX, .features_path = tmp("one.idx"), .scale = 1,
+                          .labels_path = tmp("one.idx")};
+    ASSERT_TRUE(!nnrt_read_source(&one, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "one.idx: byte 0: expected a 4-byte IDX magic number, the file has 1 "
+                             "byte");
+    ASSERT_TRUE(!strstr(err.msg, "1 bytes"));
     int64_t bad_shape[] = {3, 5};
     fx_npy(tmp("x5.npy"), "<f4", bad_shape, 2, x4, sizeof x4);
     src.features_path = tmp("x5.npy");
