@@ -194,6 +194,8 @@ typedef struct CsvReader {
     int nfields, cap;
     char *buf;         /* storage for the fields of the current row */
     size_t buf_cap;
+    bool time_steps;   /* rows are a series' time steps: a missing value is to be filled,
+                          not dropped (nnrt_csv_float's hint) */
 } CsvReader;
 
 void nnrt_csv_init(CsvReader *r, const char *path, const char *text, size_t len);

@@ -294,16 +294,23 @@ bool nnrt_csv_non_decimal(const char *field) {
     return n > 0 && *end == '\0' && decimal_length(field) != n;
 }
 
+static bool missing_value(const char *field);
+
 bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
                     NnrtError *err) {
     const char *f = r->fields[col];
     char quoted[NNRT_QUOTE_SIZE];
     double v;
     int kind = decimal_field(f, &v);
-    if (kind == 0)
+    if (kind == 0) {
+        const char *hint = nnrt_csv_number_hint(f);
+        if (r->time_steps && (!f[strspn(f, " \t")] || missing_value(f)))
+            hint = " (a missing value: fill the gaps first, as pandas' df.interpolate() or "
+                   "df.ffill() do; dropping the row would join the time steps around it)";
         return nnrt_fail(err, "%s:%d: column %d: expected a number, found '%s'%s", r->path,
                          r->line, col + 1, nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST),
-                         nnrt_csv_number_hint(f));
+                         hint);
+    }
     if (kind == 2 || nnrt_float32_overflows(v)) /* 1e39, and 1e999 beyond a double's range */
         return nnrt_fail(err, "%s:%d: column %d: '%s' is out of range for float32 (at most "
                          "about 3.4e38)", r->path, r->line, col + 1,

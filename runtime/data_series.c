@@ -91,6 +91,7 @@ static bool read_all_rows(const NnrtDataSource *src, const DataSpec *spec, const
                           size_t len, Series *s, NnrtError *err) {
     CsvReader r;
     nnrt_csv_init(&r, src->features_path, text, len);
+    r.time_steps = true;
     int rc = nnrt_csv_next(&r, err);
     bool ok = rc > 0 ? resolve_columns(src, spec, &r, s, err)
                      : (rc == 0 ? nnrt_fail(err, "%s: the file is empty", src->features_path) : false);

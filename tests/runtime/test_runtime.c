@@ -658,6 +658,16 @@ static void test_series(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "s.csv:1: no column named 'T' in the header; column 2 is 't' (names "
                              "match exactly, as in pandas)");
+    /* a missing value in a series: filled, not dropped (a dropped row would join the
+     * steps around it without a word) */
+    const char *gap = "date,t,p\nx,0,10\nx,1,NA\nx,2,12\n";
+    fx_write(tmp("s_na.csv"), gap, strlen(gap), false);
+    src.features_path = tmp("s_na.csv");
+    src.series_target = "t";
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s_na.csv:3: column 3: expected a number, found 'NA' (a missing "
+                             "value: fill the gaps first, as pandas' df.interpolate() or df.ffill() "
+                             "do; dropping the row would join the time steps around it)");
     /* a column the series uses named twice: an error naming both (before: the first was
      * used without a word); an unused one, such as a second 'date', may repeat */
     const char *dup = "date,t,p,t\nx,0,10,5\nx,1,11,5\nx,2,12,5\nx,3,13,5\nx,4,14,5\n";
