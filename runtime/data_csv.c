@@ -445,6 +445,20 @@ static const char *one_field_hint(const CsvReader *r) {
     return "";
 }
 
+/* For rows of one column more than the model takes: a header column without a name that
+ * explains it, as a message suffix ("" if none does). pandas' df.to_csv() writes the
+ * index as a first column named '', and a line ending in ',' has an empty last field. */
+static const char *extra_column_hint(char **header, int n) {
+    if (!header || n < 2)
+        return "";
+    if (!header[0][strspn(header[0], " \t")])
+        return "; the header's first column has no name, as pandas' df.to_csv() names the "
+               "index it writes: save with index=False, or drop the column";
+    if (!header[n - 1][strspn(header[n - 1], " \t")])
+        return "; the header's last column has no name: does each line end in ','?";
+    return "";
+}
+
 /* Decides the column layout from the first row (header or data). */
 static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
     const DataSpec *spec = c->spec;
@@ -462,7 +476,9 @@ static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
                          "input %s has %lld values%s", c->src->features_path, c->r.line, c->ncols,
                          c->ncols == 1 ? "" : "s", (long long)features, features == 1 ? "" : "s",
                          has_label ? " and a label" : "", want, (long long)spec->input_size,
-                         c->ncols == 1 ? one_field_hint(&c->r) : "");
+                         c->ncols == 1 ? one_field_hint(&c->r)
+                         : features == spec->input_size + 1 ? extra_column_hint(header, c->ncols)
+                                                            : "");
     }
     if (has_label && spec->ydim != 1)
         return nnrt_fail(err, "%s: a CSV file holds one label column, but the model needs %lld "

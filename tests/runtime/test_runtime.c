@@ -588,6 +588,23 @@ static void test_csv(void) {
     src.features_path = tmp("cr_ragged.csv");
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "cr_ragged.csv:3: expected 5 fields like the header, found 4");
+    /* a column more than the model takes, without a name: pandas' index, or a ',' ending
+     * each line (before: only the count) */
+    const char *index_col = ",a,b,c,d,y\n0,1,2,3,4,setosa\n";
+    fx_write(tmp("index.csv"), index_col, strlen(index_col), false);
+    src.features_path = tmp("index.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "index.csv:1: rows have 6 columns (5 features and a label), but the "
+                             "model input (2, 2, 1) has 4 values; the header's first column has "
+                             "no name, as pandas' df.to_csv() names the index it writes: save "
+                             "with index=False, or drop the column");
+    const char *comma_end = "a,b,c,d,y,\n1,2,3,4,setosa,\n";
+    fx_write(tmp("comma_end.csv"), comma_end, strlen(comma_end), false);
+    src.features_path = tmp("comma_end.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "comma_end.csv:1: rows have 6 columns (5 features and a label), but "
+                             "the model input (2, 2, 1) has 4 values; the header's last column "
+                             "has no name: does each line end in ','?");
     /* a missing value, empty or as pandas writes it: said so (before: only "expected a
      * number, found 'NA'") */
     static const struct {
