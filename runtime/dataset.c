@@ -179,15 +179,17 @@ static bool check_indices(const Table *t, const NnrtModel *m, const char *path, 
         if (v >= 0 && v < (float)limit && v == floorf(v))
             continue;
         int64_t example = i / t->dim, pos = i % t->dim;
+        char shown[32]; /* every digit: %g said 1.23457e+06 of 1234567 */
+        nnrt_format_exact(shown, sizeof shown, v);
         if (t->lines) { /* CSV: the line and column in the file */
             int64_t col = pos + 1 + (t->label_column > 0 && pos + 1 >= t->label_column);
-            return nnrt_fail(err, "%s:%d: column %lld: %g is not an index 0..%lld (the model's "
+            return nnrt_fail(err, "%s:%d: column %lld: %s is not an index 0..%lld (the model's "
                              "embedding has %lld rows)", path, t->lines[example], (long long)col,
-                             (double)v, (long long)limit - 1, (long long)limit);
+                             shown, (long long)limit - 1, (long long)limit);
         }
-        return nnrt_fail(err, "%s: example %lld, position %lld: %g is not an index 0..%lld "
+        return nnrt_fail(err, "%s: example %lld, position %lld: %s is not an index 0..%lld "
                          "(the model's embedding has %lld rows)", path, (long long)example + 1,
-                         (long long)pos + 1, (double)v, (long long)limit - 1, (long long)limit);
+                         (long long)pos + 1, shown, (long long)limit - 1, (long long)limit);
     }
     return true;
 }

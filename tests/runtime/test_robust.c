@@ -588,6 +588,30 @@ static void test_std_overflow(void) {
     nnrt_std_free(&s);
 }
 
+/* An embedding index out of range was shown with %g: "1.23457e+06 is not an index",
+ * naming another number than the file's 1234567. */
+static void test_index_digits(void) {
+    NnrtModel m = make_model();
+    m.input_index_limit = 7;
+    m.data.kind = NNRT_DATA_CSV;
+    m.data.csv_header = 1;
+    m.data.csv_label_index = -1;
+    m.data.scale = 1;
+    m.data.features_path = tmp("ids.csv");
+    const char csv[] = "a,b,c,d,y\n1,2,3,4,0\n5,6,1234567,1,1\n";
+    write_file(tmp("ids.csv"), csv, sizeof csv - 1);
+    Standardizer s;
+    nnrt_std_init(&s, &m);
+    DataSplits d = {0};
+    DataRequest rq = {.seed = 1, .train = true};
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!nnrt_data_load(&d, &m, &rq, &s, &err));
+    ASSERT_CONTAINS(err.msg, "ids.csv:3: column 3: 1234567 is not an index 0..6 (the model's "
+                             "embedding has 7 rows)");
+    nnrt_data_free(&d);
+    nnrt_std_free(&s);
+}
+
 /* Early stopping's best weights, restored as the final ones, were loaded unchecked. */
 static void test_best_weights_nan(void) {
     NnrtModel m = make_model();
@@ -676,6 +700,7 @@ static const struct {
     {"st_offsets_overflow", test_st_offsets_overflow},
     {"st_entry_messages", test_st_entry_messages},
     {"std_overflow", test_std_overflow},
+    {"index_digits", test_index_digits},
     {"best_weights_nan", test_best_weights_nan},
     {"checkpoint_class_names", test_checkpoint_class_names},
 };
