@@ -730,7 +730,18 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
                   "or another of docs/language.md §6.2");
         return -1;
     }
-    const char *near = diag_suggest(arg->key, A->names);
+    /* the nearest of the options and of Keras' spellings of them (learnig_rate is
+     * learning_rate, which is nearer than lr to anything a Keras user mistypes) */
+    const char *candidates[64];
+    int n = 0;
+    for (int i = 0; A->names[i] && n < 32; i++)
+        candidates[n++] = A->names[i];
+    for (size_t i = 0; i < sizeof option_aliases / sizeof option_aliases[0] && n < 63; i++)
+        if (strcmp(option_aliases[i][0], option_aliases[i][1]) != 0 &&
+            args_slot(A, option_aliases[i][1]) >= 0)
+            candidates[n++] = option_aliases[i][0];
+    candidates[n] = NULL;
+    const char *near = diag_suggest(arg->key, candidates);
     if (near)
         diag_hint(S->d, arg->key_loc, "did you mean '%s'?", near);
     char list[1024];
