@@ -264,7 +264,18 @@ static bool infer_window(Infer *in, Node *n, int dims, int64_t channels_out) {
                            "pooling shrinks the %s to zero: pool size %" PRId64
                            " on %" PRId64 " (input %s from '%s')",
                            axis, n->kernel[i], s.d[i], shape_text(in, s), n->in[0]->name);
-            diag_hint(in->d, n->loc, "use padding=same, or a smaller %s", what);
+            /* PyTorch's (channels, height, width), (1, 28, 28): padding=same would take
+             * it for 28 channels of height 1 (square images only: (1, 30, 32) is no image
+             * turned around) */
+            if (dims == 2 && i == 0 && s.d[0] <= 4 && s.d[1] == s.d[2] && s.d[1] > 4)
+                diag_hint(in->d, n->loc, "images are channels-last, (height, width, channels), "
+                          "as in Keras: %s reads as height %" PRId64 ", width %" PRId64
+                          " and %" PRId64 " channels; for %" PRId64 " channel%s of %" PRId64
+                          "×%" PRId64 " the shape is [%" PRId64 ", %" PRId64 ", %" PRId64 "]",
+                          shape_text(in, s), s.d[0], s.d[1], s.d[2], s.d[0],
+                          s.d[0] == 1 ? "" : "s", s.d[1], s.d[2], s.d[1], s.d[2], s.d[0]);
+            else
+                diag_hint(in->d, n->loc, "use padding=same, or a smaller %s", what);
             return false;
         }
         n->out.d[i] = out;
