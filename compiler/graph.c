@@ -202,6 +202,56 @@ static bool expect_rank(Infer *in, Node *n, int rank, const char *what, const ch
     return false;
 }
 
+/* The reshape that gives a layer wanting `rank` axes (2: a sequence, 3: an image) the
+ * input it got, written with that input's sizes, or NULL when no reshape is obvious:
+ * (28, 28) for an image is [28, 28, 1] (one channel), (784) [28, 28, 1] (a square) or
+ * [784, 1] for a sequence, (28, 28, 1) [28, 28] for a sequence of rows. */
+static const char *reshape_hint(Infer *in, Node *n, int rank) {
+    Shape s = n->in[0]->out;
+    bool model_input = n->in[0]->op == OP_INPUT;
+    /* the layer's own input_shape= puts the input node on the layer's line */
+    bool keras_input = model_input && n->in[0]->loc.line == n->loc.line;
+    if (rank == 3 && s.rank == 2 && keras_input)
+        return arena_printf(in->a, "give the input a channel axis: input_shape=(%" PRId64
+                            ", %" PRId64 ", 1)", s.d[0], s.d[1]);
+    if (rank == 3 && s.rank == 2 && model_input)
+        return arena_printf(in->a, "give the input a channel axis: input [%" PRId64
+                            ", %" PRId64 ", 1], or insert reshape([%" PRId64 ", %" PRId64
+                            ", 1]) before line %d", s.d[0], s.d[1], s.d[0], s.d[1],
+                            n->loc.line);
+    if (rank == 3 && s.rank == 2)
+        return arena_printf(in->a, "give it a channel axis: insert reshape([%" PRId64 ", %"
+                            PRId64 ", 1]) before line %d", s.d[0], s.d[1], n->loc.line);
+    if (rank == 3 && s.rank == 1) {
+        int64_t side = 1;
+        while (side * side < s.d[0] && side < ((int64_t)1 << 20))
+            side++;
+        if (side * side != s.d[0] || side < 8) /* 4 values are no 2×2 image */
+            return NULL;
+        return arena_printf(in->a, "for %" PRId64 " pixels of a %" PRId64 "×%" PRId64
+                            " image, insert reshape([%" PRId64 ", %" PRId64 ", 1]) before "
+                            "line %d", s.d[0], side, side, side, side, n->loc.line);
+    }
+    if (rank == 2 && s.rank == 1) {
+        int64_t side = 1;
+        while (side * side < s.d[0] && side < ((int64_t)1 << 20))
+            side++;
+        if (side * side == s.d[0] && side >= 8)
+            return arena_printf(in->a, "for the rows of a %" PRId64 "×%" PRId64 " image as "
+                                "steps, insert reshape([%" PRId64 ", %" PRId64 "]) before line "
+                                "%d (reshape([%" PRId64 ", 1]) for one value per step)", side,
+                                side, side, side, n->loc.line, s.d[0]);
+        return arena_printf(in->a, "for a sequence of %" PRId64 " steps of one value, insert "
+                            "reshape([%" PRId64 ", 1]) before line %d", s.d[0], s.d[0],
+                            n->loc.line);
+    }
+    if (rank == 2 && s.rank == 3)
+        return arena_printf(in->a, "for the image's rows as steps, insert reshape([%" PRId64
+                            ", %" PRId64 "]) before line %d", s.d[0], s.d[1] * s.d[2],
+                            n->loc.line);
+    return NULL;
+}
+
 static bool infer_dense(Infer *in, Node *n) {
     Shape s = n->in[0]->out;
     if (s.rank > 2) {
@@ -302,12 +352,7 @@ static bool infer_conv(Infer *in, Node *n) {
     int dims = n->op == OP_CONV2D ? 2 : 1;
     const char *want = dims == 2 ? "an image (height, width, channels)"
                                  : "a sequence (steps, channels)";
-    const char *hint = NULL;
-    if (n->in[0]->out.rank == dims)
-        hint = dims == 2 ? "give the input a channel axis, e.g. input [28, 28, 1], or insert "
-                           "reshape([28, 28, 1])"
-                         : "give the input a channel axis, e.g. reshape([T, 1])";
-    if (!expect_rank(in, n, dims + 1, want, hint))
+    if (!expect_rank(in, n, dims + 1, want, reshape_hint(in, n, dims + 1)))
         return false;
     int64_t c = n->in[0]->out.d[dims];
     if (!infer_window(in, n, dims, n->units))
@@ -326,7 +371,7 @@ static bool infer_pool(Infer *in, Node *n) {
     int dims = (n->op == OP_MAXPOOL2D || n->op == OP_AVGPOOL2D || n->op == OP_MINPOOL2D) ? 2 : 1;
     const char *want = dims == 2 ? "an image (height, width, channels)"
                                  : "a sequence (steps, channels)";
-    if (!expect_rank(in, n, dims + 1, want, NULL))
+    if (!expect_rank(in, n, dims + 1, want, reshape_hint(in, n, dims + 1)))
         return false;
     if (!infer_window(in, n, dims, n->in[0]->out.d[dims]))
         return false;
@@ -359,7 +404,7 @@ static bool infer_global_pool(Infer *in, Node *n) {
     int dims = n->op == OP_GAP2D || n->op == OP_GMP2D ? 2 : 1;
     const char *want = dims == 2 ? "an image (height, width, channels)"
                                  : "a sequence (steps, channels)";
-    if (!expect_rank(in, n, dims + 1, want, NULL))
+    if (!expect_rank(in, n, dims + 1, want, reshape_hint(in, n, dims + 1)))
         return false;
     int64_t channels = n->in[0]->out.d[dims];
     int64_t positions = shape_size(n->in[0]->out) / channels;
@@ -542,9 +587,7 @@ static bool infer_glu(Infer *in, Node *n) {
 
 /* Recurrent layers: `gates` weight blocks of u units each (1 SimpleRNN, 4 LSTM, 3 GRU). */
 static bool infer_recurrent(Infer *in, Node *n, int gates) {
-    if (!expect_rank(in, n, 2, "a sequence (steps, features)",
-                     n->in[0]->out.rank == 3 ? "for images as sequences, reshape([H, W*C]) first"
-                                             : NULL))
+    if (!expect_rank(in, n, 2, "a sequence (steps, features)", reshape_hint(in, n, 2)))
         return false;
     int64_t t = n->in[0]->out.d[0], f = n->in[0]->out.d[1], u = n->units;
     n->out = n->return_sequences ? shape2(t, u) : shape1(u);
