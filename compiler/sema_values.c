@@ -927,12 +927,49 @@ static const char *const activation_names[] = {
     "identity", "silu", NULL,
 };
 
+/* Keras 3's activations that nnlc does not have, each with the nearest of nnlc's: said in
+ * place of "unknown activation 'selu'; did you mean 'relu'?", which takes a real activation
+ * for a typo. */
+static const char *const keras_only_activations[][2] = {
+    {"selu", "elu"},           {"relu6", "relu"},        {"softplus", "relu"},
+    {"softsign", "tanh"},      {"hard_sigmoid", "sigmoid"}, {"hard_silu", "swish"},
+    {"hard_swish", "swish"},   {"mish", "swish"},        {"log_softmax", "softmax"},
+    {"celu", "elu"},           {"log_sigmoid", "sigmoid"}, {"hard_tanh", "tanh"},
+    {"exponential", NULL},     {"sparse_plus", "relu"},  {"squareplus", "relu"},
+    {"soft_shrink", NULL},     {"hard_shrink", NULL},    {"tanh_shrink", NULL},
+    {"sparsemax", "softmax"},  {"threshold", NULL},      {"glu", NULL},
+};
+
+static bool keras_only_activation(Sema *S, SrcLoc loc, const char *name) {
+    for (size_t i = 0; i < sizeof keras_only_activations / sizeof keras_only_activations[0];
+         i++) {
+        const char *const *row = keras_only_activations[i];
+        if (strcmp(name, row[0]) != 0)
+            continue;
+        diag_error(S->d, loc, "activation '%s' is Keras' but not nnlc's", name);
+        char list[1024];
+        if (strcmp(name, "glu") == 0)
+            diag_hint(S->d, loc, "gated linear units are a layer here: glu() after the layer, "
+                      "or glu(units) in place of a dense layer (docs/language.md §4)");
+        else if (row[1])
+            diag_hint(S->d, loc, "the nearest of nnlc's is %s; they are: %s", row[1],
+                      diag_join(list, sizeof list, activation_names));
+        else
+            diag_hint(S->d, loc, "nnlc's activations are: %s",
+                      diag_join(list, sizeof list, activation_names));
+        return true;
+    }
+    return false;
+}
+
 bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
     const char *name;
     const Expr *call;
     if (!sema_symbol(S, sc, e, "an activation such as relu", &name, &call))
         return false;
     SrcLoc loc = call ? call->name_loc : e->loc;
+    if (keras_only_activation(S, loc, name))
+        return false;
     int k = sema_lookup(S, loc, name, "activation", activation_names);
     if (k < 0) {
         if (strcmp(name, "None") == 0) /* Keras' default, Dense(10, activation=None) */
