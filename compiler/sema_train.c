@@ -192,6 +192,7 @@ static bool lr_value(Train *T, const Expr *e, const char *what, double *out) {
 }
 
 static const Node *output_producer(const Graph *g, Activation *act);
+static bool keras_decay(Train *T, const Expr *e, bool as_lr);
 
 /* A loss, metric or augmentation written as a call takes at most `takes` positional
  * arguments (`what` names them for the hint) and no named options: they would be ignored. */
@@ -307,8 +308,10 @@ static void set_optimizer(Train *T, const Expr *value) {
         Args A;
         if (!args_bind_keras(T->S, &A, call, opt_options[k], opt_positional[k], 0))
             return;
+        Scope *lsc = T->sc;
         bool ok = !args_get(&A, "lr") ||
-                  lr_value(T, args_get(&A, "lr"), args_key(&A, "lr"), &o.lr);
+                  (!keras_decay(T, sema_resolve(T->S, &lsc, args_get(&A, "lr")), true) &&
+                   lr_value(T, args_get(&A, "lr"), args_key(&A, "lr"), &o.lr));
         ok &= num_opt(T, &A, "momentum", &o.momentum, 0, 1);
         ok &= bool_opt(T, &A, "nesterov", &o.nesterov);
         /* Decay rates of running averages are below 1: at 1 the average never sees a
@@ -783,6 +786,83 @@ static void set_metrics(Train *T, const Expr *value) {
  * could be read as "off", stays an error. */
 static int keras_patience(int patience) { return patience == 0 ? 1 : patience; }
 
+/* Keras' monitor= of EarlyStopping and ReduceLROnPlateau: nnlc watches val_loss (the
+ * training loss in a run without validation data, with a warning), so that is the one
+ * value taken. */
+static bool monitor_opt(Train *T, Args *A) {
+    const Expr *e = args_get(A, "monitor");
+    const char *what;
+    const Expr *call;
+    if (!e)
+        return true;
+    if (!sema_symbol(T->S, T->sc, e, "'val_loss'", &what, &call))
+        return false;
+    if (!call && strcmp(what, "val_loss") == 0)
+        return true;
+    diag_error(T->S->d, e->loc, "monitor must be 'val_loss', got %s", expr_text(T->S, e));
+    diag_hint(T->S->d, e->loc, "nnlc watches val_loss (the training loss when there is no "
+              "validation data): leave monitor out");
+    return false;
+}
+
+/* Keras' learning-rate schedules (keras.optimizers.schedules), given as the schedule or
+ * as an optimizer's learning_rate: said with the setting that does it here, their
+ * arguments (by name or in Keras' order) filled in. Returns whether `e` was one. */
+static bool keras_decay(Train *T, const Expr *e, bool as_lr) {
+    static const char *const exp_args[] = {"initial_learning_rate", "decay_steps",
+                                           "decay_rate", "staircase", NULL};
+    static const char *const cos_args[] = {"initial_learning_rate", "decay_steps", "alpha",
+                                           NULL};
+    static const char *const others[] = {"piecewiseconstantdecay", "inversetimedecay",
+                                         "polynomialdecay", "cosinedecayrestarts", NULL};
+    if (e->kind != EX_CALL && e->kind != EX_NAME)
+        return false;
+    const char *lower = lowercase(T, e->str);
+    bool exp = strcmp(lower, "exponentialdecay") == 0, cos = strcmp(lower, "cosinedecay") == 0;
+    bool other = false;
+    for (int i = 0; others[i]; i++)
+        other |= strcmp(lower, others[i]) == 0;
+    if (!exp && !cos && !other)
+        return false;
+    SrcLoc at = e->kind == EX_CALL ? e->name_loc : e->loc;
+    if (as_lr)
+        diag_error(T->S->d, e->loc, "a learning rate is a number here: Keras' %s is the "
+                   "setting schedule", e->str);
+    else
+        diag_error(T->S->d, at, "Keras' %s is not a schedule here", e->str);
+    if (other) {
+        diag_hint(T->S->d, at, "nnlc's schedules are step, exponential, cosine and "
+                  "reduce_on_plateau (docs/language.md §6.2)");
+        return true;
+    }
+    const char *const *names = exp ? exp_args : cos_args;
+    const char *v[4] = {NULL, NULL, NULL, NULL};
+    int pos = 0;
+    for (const Arg *a = e->kind == EX_CALL ? e->args : NULL; a; a = a->next) {
+        int k = -1;
+        if (!a->key)
+            k = pos++;
+        else
+            for (int i = 0; names[i]; i++)
+                if (strcmp(a->key, names[i]) == 0)
+                    k = i;
+        if (k >= 0 && k < 4 && names[k])
+            v[k] = expr_text(T->S, a->value);
+    }
+    char sched[256];
+    if (exp)
+        snprintf(sched, sizeof sched, "schedule = exponential(rate=%s, steps=%s)",
+                 v[2] ? v[2] : "0.96", v[1] ? v[1] : "1000");
+    else if (v[2])
+        snprintf(sched, sizeof sched, "schedule = cosine(steps=%s, alpha=%s)",
+                 v[1] ? v[1] : "N", v[2]);
+    else
+        snprintf(sched, sizeof sched, "schedule = cosine(steps=%s)", v[1] ? v[1] : "N");
+    diag_hint(T->S->d, at, "write %s%s%s%s", sched, v[0] ? ", with lr = " : "",
+              v[0] ? v[0] : "", exp && v[3] ? " (staircase is not nnlc's: the rate decays at every step)" : "");
+    return true;
+}
+
 static void set_early_stopping(Train *T, const Expr *value) {
     Scope *sc = T->sc;
     const Expr *r = sema_resolve(T->S, &sc, value);
@@ -793,15 +873,26 @@ static void set_early_stopping(Train *T, const Expr *value) {
         return;
     }
     static const char *const es_names[] = {"early_stopping", NULL};
-    static const char *const es_opts[] = {"patience", "min_delta", "restore_best", NULL};
+    static const char *const es_opts[] = {"patience", "min_delta", "restore_best", "monitor",
+                                          NULL};
     const char *name;
     const Expr *call;
     if (!sema_symbol(T->S, sc, r, "early_stopping(patience=3)", &name, &call))
         return;
+    /* Keras' class, EarlyStopping(monitor='val_loss', patience=3), as the callbacks hint
+     * sends learners here with it, takes Keras' first three by position */
+    static const char *const keras_opts[] = {"monitor", "min_delta", "patience",
+                                             "restore_best", NULL};
+    bool keras_class = strcmp(lowercase(T, name), "earlystopping") == 0;
+    if (keras_class)
+        name = "early_stopping";
     if (sema_lookup(T->S, r->loc, name, "early-stopping rule", es_names) < 0)
         return;
     Args A;
-    if (call && !args_bind(T->S, &A, call, es_opts, 1, 0))
+    if (call && !args_bind(T->S, &A, call, keras_class ? keras_opts : es_opts,
+                           keras_class ? 3 : 1, 0))
+        return;
+    if (call && !monitor_opt(T, &A))
         return;
     patience = 3;
     bool restore = false;
@@ -824,14 +915,21 @@ static void set_schedule(Train *T, const Expr *value) {
     static const char *const step_opts[] = {"every", "factor", NULL};
     static const char *const exp_opts[] = {"rate", "steps", NULL};
     static const char *const cosine_opts[] = {"steps", "alpha", NULL};
-    static const char *const plateau_opts[] = {"factor", "patience", "min_lr", NULL};
+    static const char *const plateau_opts[] = {"factor", "patience", "min_lr", "monitor", NULL};
     static const char *const *const opts[] = {constant_opts, step_opts, exp_opts, cosine_opts,
                                               plateau_opts};
     const char *name;
     const Expr *call;
+    Scope *sc = T->sc;
+    if (keras_decay(T, sema_resolve(T->S, &sc, value), false))
+        return;
     if (!sema_symbol(T->S, T->sc, value, "a schedule such as step(every=10, factor=0.5)",
                      &name, &call))
         return;
+    /* Keras' callback, ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=2) */
+    bool keras_class = strcmp(lowercase(T, name), "reducelronplateau") == 0;
+    if (keras_class)
+        name = "reduce_on_plateau";
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "schedule", names);
     if (k < 0)
         return;
@@ -845,7 +943,7 @@ static void set_schedule(Train *T, const Expr *value) {
     if (!call)
         return;
     Args A;
-    if (!args_bind(T->S, &A, call, opts[k], 0, 0))
+    if (!args_bind(T->S, &A, call, opts[k], 0, 0) || !monitor_opt(T, &A))
         return;
     /* A factor or rate of 0 stops training at the first decay; Keras' ReduceLROnPlateau
      * refuses a factor of 1 or more (it would never reduce). */
@@ -1124,7 +1222,8 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     }
     case 1: set_optimizer(T, v); return;
     case 2:
-        if (lr_value(T, v, s->key, &x)) {
+        if (!keras_decay(T, sema_resolve(T->S, &(Scope *){T->sc}, v), true) &&
+            lr_value(T, v, s->key, &x)) {
             T->have_lr = true;
             T->lr_override = x;
             T->lr_loc = v->loc;

@@ -98,6 +98,21 @@ train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validatio
   early_stopping = early_stopping(patience=2, restore_best_weights=True) }\n" >"$tmp/e.nn"
 summary_matches "restore_best_weights=True" "$tmp/e.nn" 'Total params: 15'
 
+# Keras' class names EarlyStopping and ReduceLROnPlateau, with monitor='val_loss' (the only
+# quantity watched) and EarlyStopping's Keras order by position (monitor, min_delta,
+# patience): they were "unknown early-stopping rule" and "unknown schedule".
+printf "model m { input [4] dense(3, activation='softmax') }
+train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validation_split = 0.2
+  early_stopping = EarlyStopping(monitor='val_loss', patience=2, restore_best_weights=True)
+  schedule = ReduceLROnPlateau(monitor='val_loss', factor=0.5, patience=1, min_lr=1e-5) }
+" >"$tmp/k.nn"
+summary_matches "EarlyStopping(monitor=…), ReduceLROnPlateau(monitor=…)" "$tmp/k.nn" 'Total params: 15'
+printf "model m { input [4] dense(3, activation='softmax') }
+train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validation_split = 0.2
+  early_stopping = EarlyStopping('val_loss', 0.001, 2) }
+" >"$tmp/k.nn"
+summary_matches "EarlyStopping('val_loss', 0.001, 2)" "$tmp/k.nn" 'Total params: 15'
+
 # Keras' patience=0 (which acts as 1 in EarlyStopping and ReduceLROnPlateau) is accepted.
 printf "model m { input [4] dense(3, activation='softmax') }
 train { loss = 'sparse_categorical_crossentropy'  data = csv('d.csv')  validation_split = 0.2
