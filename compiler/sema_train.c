@@ -1345,6 +1345,49 @@ static void no_flatten_hint(Train *T) {
               buf, first->in[0]->name, first->loc.line);
 }
 
+/* What gives the output the probabilities `want` (softmax or sigmoid) asks for, when the
+ * output layer `prod` (of `units` units) has another activation. "add activation=softmax
+ * to the last layer" fits only a layer that takes one: a batchnorm after the softmax has
+ * none, a recurrent layer's is its state's (softmax is refused there), and one sigmoid
+ * unit is binary_crossentropy's output, not ten classes'. */
+static void output_activation_hint(Train *T, const Node *prod, ActKind want, int64_t units) {
+    bool takes_act = prod->op == OP_DENSE || prod->op == OP_CONV1D || prod->op == OP_CONV2D ||
+                     prod->op == OP_ACTIVATION;
+    const char *w = act_name(want);
+    if (want == ACT_SOFTMAX && units == 1 && prod->op == OP_DENSE &&
+        prod->act.kind == ACT_SIGMOID) {
+        diag_hint(T->S->d, prod->loc, "one sigmoid unit is the output of two classes, with "
+                  "loss = binary_crossentropy; for N classes, the last layer is "
+                  "dense(N, activation=softmax)");
+        return;
+    }
+    if (takes_act) {
+        diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer", w);
+        return;
+    }
+    /* an earlier layer that has it, before layers that change its output */
+    for (const Node *p = prod->nin == 1 ? prod->in[0] : NULL; p;
+         p = p->nin == 1 ? p->in[0] : NULL) {
+        bool acts = p->op == OP_DENSE || p->op == OP_CONV1D || p->op == OP_CONV2D ||
+                    p->op == OP_ACTIVATION;
+        if (acts && p->act.kind == want) {
+            diag_hint(T->S->d, prod->loc, "'%s' on line %d has the %s, but '%s' after it "
+                      "changes its output: end the model with the %s (move line %d before "
+                      "line %d)", p->name, p->loc.line, w, prod->name, w, prod->loc.line,
+                      p->loc.line);
+            return;
+        }
+        if (acts)
+            break;
+    }
+    if (prod->op == OP_SIMPLE_RNN || prod->op == OP_LSTM || prod->op == OP_GRU)
+        diag_hint(T->S->d, prod->loc, "a recurrent layer's activation is its state's: add "
+                  "dense(classes, activation=%s) after line %d", w, prod->loc.line);
+    else
+        diag_hint(T->S->d, prod->loc, "'%s' has no activation: add %s() after line %d",
+                  prod->name, w, prod->loc.line);
+}
+
 /* Cross-entropy losses read probabilities; a linear output would make log() meaningless. */
 static void check_loss_against_output(Train *T) {
     TrainSpec *t = T->t;
@@ -1372,8 +1415,7 @@ static void check_loss_against_output(Train *T) {
                       "sigmoid is for %lld independent yes/no labels", (long long)units,
                       (long long)units);
         else
-            diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer",
-                      act_name(want));
+            output_activation_hint(T, prod, want, units);
         return;
     }
     if ((t->loss == NNRT_LOSS_SPARSE_CATEGORICAL_CE || t->loss == NNRT_LOSS_CATEGORICAL_CE) &&
