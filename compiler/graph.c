@@ -208,6 +208,22 @@ static bool expect_rank(Infer *in, Node *n, int rank, const char *what, const ch
  * [784, 1] for a sequence, (28, 28, 1) [28, 28] for a sequence of rows. */
 static const char *reshape_hint(Infer *in, Node *n, int rank) {
     Shape s = n->in[0]->out;
+    const Node *from = n->in[0];
+    /* flatten() too early, or before a recurrent layer: the shape it had is the one wanted */
+    if (from->op == OP_FLATTEN && from->in[0]->out.rank == rank)
+        return arena_printf(in->a, "flatten() on line %d made %s a vector: put line %d before "
+                            "it", from->loc.line, shape_text(in, from->in[0]->out), n->loc.line);
+    /* Keras' Reshape((-1, 28, 28, 1)) with NumPy's batch axis: the -1 is an axis of 1 */
+    if (from->op == OP_RESHAPE && s.rank == rank + 1 && s.d[0] == 1) {
+        char sizes[128] = "";
+        size_t used = 0;
+        for (int i = 1; i < s.rank && used < sizeof sizes; i++)
+            used += (size_t)snprintf(sizes + used, sizeof sizes - used, "%s%" PRId64,
+                                     i > 1 ? ", " : "", s.d[i]);
+        return arena_printf(in->a, "a reshape's shape leaves out the batch axis (Keras' "
+                            "Reshape does too): write reshape([%s]) on line %d", sizes,
+                            from->loc.line);
+    }
     bool model_input = n->in[0]->op == OP_INPUT;
     /* the layer's own input_shape= puts the input node on the layer's line */
     bool keras_input = model_input && n->in[0]->loc.line == n->loc.line;
