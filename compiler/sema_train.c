@@ -1204,8 +1204,16 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         const char *name;
         const Expr *call;
         T->loss_given = true; /* even if invalid: no "has no loss" cascade */
-        if (!sema_symbol(T->S, T->sc, v, "a loss such as mse", &name, &call))
+        if (!sema_symbol(T->S, T->sc, v, "a loss such as mse", &name, &call)) {
+            Scope *lsc = T->sc;
+            const Expr *r = sema_resolve(T->S, &lsc, v);
+            if (r->kind == EX_LIST) /* Keras' list of losses, one per output */
+                diag_hint(T->S->d, v->loc, "a model has one output and one loss: loss = %s",
+                          r->items && !r->items->next &&
+                                  (r->items->kind == EX_STR || r->items->kind == EX_NAME)
+                              ? r->items->str : "sparse_categorical_crossentropy");
             return;
+        }
         name = keras_spelling(T, name, keras_losses, sizeof keras_losses / sizeof keras_losses[0],
                               loss_names);
         int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
@@ -1583,6 +1591,54 @@ static bool keras_fit_argument(Sema *S, const Arg *s) {
     return false;
 }
 
+/* A train setting that is an optimizer's option (momentum = 0.9, beta_1 = 0.9), Keras 2's
+ * decay, or a layer (dropout = 0.5): said with where it goes, rather than "unknown train
+ * setting" and the list of settings, where none is the one. */
+static bool misplaced_setting(Train *T, const Arg *s, const Arg *settings) {
+    Sema *S = T->S;
+    /* the block's optimizer, when it is one that takes the option */
+    int given = -1;
+    for (const Arg *o = settings; o; o = o->next)
+        if (o->key && o->value && strcmp(o->key, "optimizer") == 0 &&
+            (o->value->kind == EX_NAME || o->value->kind == EX_STR || o->value->kind == EX_CALL))
+            for (int k = 0; k < OPT_COUNT; k++)
+                if (strcmp(lowercase(T, o->value->str), opt_names[k]) == 0)
+                    given = k;
+    const char *key = s->key;
+    if (strcmp(key, "beta_1") == 0)
+        key = "beta1";
+    else if (strcmp(key, "beta_2") == 0)
+        key = "beta2";
+    else if (strcmp(key, "initial_accumulator_value") == 0)
+        key = "initial_accumulator";
+    const char *value = expr_text(S, s->value);
+    for (int j = -1; j < OPT_COUNT; j++) {
+        int k = j < 0 ? given : j;
+        for (int i = 1; k >= 0 && opt_options[k][i]; i++) /* from 1: lr is a setting */
+            if (strcmp(key, opt_options[k][i]) == 0 && strcmp(key, "centered") != 0) {
+                diag_error(S->d, s->key_loc, "%s is an option of the optimizer, not a train "
+                           "setting", s->key);
+                diag_hint(S->d, s->key_loc, "write it in the optimizer's parentheses: "
+                          "optimizer = %s(%s=%s)", opt_names[k], s->key, value);
+                return true;
+            }
+    }
+    if (strcmp(key, "decay") == 0) {
+        diag_error(S->d, s->key_loc, "nnlc has no setting decay, Keras 2's decay of the "
+                   "learning rate");
+        diag_hint(S->d, s->key_loc, "a decaying learning rate is a schedule: schedule = "
+                  "exponential(rate=0.96, steps=1000) or another of docs/language.md §6.2");
+        return true;
+    }
+    if (strcmp(key, "dropout") == 0) {
+        diag_error(S->d, s->key_loc, "dropout is a layer, not a train setting");
+        diag_hint(S->d, s->key_loc, "write dropout(%s) in the model, after the layer whose "
+                  "outputs it drops", value);
+        return true;
+    }
+    return false;
+}
+
 void sema_train(Sema *S, const Decl *train, Graph *g) {
     g->has_train = true;
     TrainSpec *t = &g->train;
@@ -1621,7 +1677,7 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             callbacks_setting(&T, s);
             continue;
         }
-        if (k < 0 && keras_fit_argument(S, s))
+        if (k < 0 && (keras_fit_argument(S, s) || misplaced_setting(&T, s, train->settings)))
             continue;
         if (k < 0) { /* the list and the suggestion name Keras' spellings too */
             sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
