@@ -196,6 +196,72 @@ static const Arg *input_option(Builder *B, const Expr *call) {
             return a;
     return NULL;
 }
+/* Keras layers that nnlc does not have, with what does their work here (a data source's
+ * scale, an augmentation, padding=same, a layer alone): said in place of "unknown layer"
+ * and the list of layers. Returns whether the call was one. */
+static bool keras_only_layer(Sema *S, const Expr *call) {
+    static const char *const known[][2] = {
+        {"rescaling", "scaling is the data source's: idx(…, scale=1/255), with shift= for an "
+                      "offset"},
+        {"normalization", "the data source's standardize=true standardizes each feature"},
+        {"randomflip", "augmentation is a train setting: augment = [flip(horizontal)]"},
+        {"randomrotation", "augmentation is a train setting: augment = [rotate(10)]"},
+        {"randomtranslation", "augmentation is a train setting: augment = [shift(0.1)]"},
+        {"gaussiannoise", "augmentation is a train setting: augment = [noise(0.1)]"},
+        {"randomzoom", "nnlc's augmentations are flip, shift, rotate and noise (augment = […])"},
+        {"randomcrop", "nnlc's augmentations are flip, shift, rotate and noise (augment = […])"},
+        {"randomcontrast", "nnlc's augmentations are flip, shift, rotate and noise "
+                           "(augment = […])"},
+        {"timedistributed", "dense on a sequence applies to every step: write the layer "
+                            "inside alone, e.g. dense(16)"},
+        {"bidirectional", "nnlc's recurrent layers read the sequence forward only: write the "
+                          "layer inside alone, e.g. lstm(64)"},
+        {"zeropadding2d", "padding=same on the convolution pads with zeros"},
+        {"zeropadding1d", "padding=same on the convolution pads with zeros"},
+        {"separableconv2d", "conv2d is nnlc's 2-D convolution"},
+        {"depthwiseconv2d", "conv2d is nnlc's 2-D convolution"},
+        {"separableconv1d", "conv1d is nnlc's 1-D convolution"},
+        {"depthwiseconv1d", "conv1d is nnlc's 1-D convolution"},
+        {"layernormalization", "nnlc's normalization layer is batchnorm()"},
+        {"groupnormalization", "nnlc's normalization layer is batchnorm()"},
+        {"unitnormalization", "nnlc's normalization layer is batchnorm()"},
+        {"spatialdropout1d", "dropout(rate) drops single values"},
+        {"spatialdropout2d", "dropout(rate) drops single values"},
+        {"alphadropout", "dropout(rate) is nnlc's"},
+        {"gaussiandropout", "dropout(rate) is nnlc's"},
+        {"prelu", "leaky_relu(alpha=0.3) has a fixed slope"},
+        {"thresholdedrelu", "relu() is nnlc's"},
+    };
+    char lower[64];
+    snprintf(lower, sizeof lower, "%s", call->str);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (strcmp(lower, known[i][0]) == 0) {
+            diag_error(S->d, call->name_loc, "Keras' %s is not one of nnlc's layers", call->str);
+            const Expr *first = call->args && !call->args->key ? call->args->value : NULL;
+            char text[128];
+            const char *as_written = first ? diag_source_text(S->d, first->loc, text,
+                                                              sizeof text) : NULL;
+            if (first && !as_written)
+                as_written = expr_text(S, first);
+            if (first && first->kind == EX_CALL && (strcmp(lower, "timedistributed") == 0 ||
+                                                    strcmp(lower, "bidirectional") == 0))
+                diag_hint(S->d, call->name_loc, "%s: write %s alone",
+                          lower[0] == 't' ? "dense on a sequence applies to every step"
+                                          : "nnlc's recurrent layers read the sequence forward "
+                                            "only",
+                          as_written);
+            else if (first && strcmp(lower, "rescaling") == 0)
+                diag_hint(S->d, call->name_loc, "scaling is the data source's: idx(…, scale=%s)"
+                          ", with shift= for an offset", as_written);
+            else
+                diag_hint(S->d, call->name_loc, "%s", known[i][1]);
+            return true;
+        }
+    return false;
+}
+
 
 static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
@@ -236,6 +302,8 @@ static void unknown_layer(Builder *B, const Expr *call) {
                   n == 1 ? "," : "");
         return;
     }
+    if (keras_only_layer(S, call))
+        return;
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
     const char *names[SEMA_MAX_LAYER_SPELLINGS + 64 + 1];
     int n = sema_layer_spellings(names);
