@@ -676,6 +676,17 @@ static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
  * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
  * the option l2=0.01, and nnlc penalizes nothing else (bias_regularizer=…). Returns
  * whether it said one. */
+/* lstm, LSTM, gru, GRU, simple_rnn, SimpleRNN */
+static bool recurrent_layer_name(const char *name) {
+    char lower[32];
+    size_t n = 0;
+    for (; name[n] && n < sizeof lower - 1; n++)
+        lower[n] = (char)tolower((unsigned char)name[n]);
+    lower[n] = '\0';
+    return strcmp(lower, "lstm") == 0 || strcmp(lower, "gru") == 0 ||
+           strcmp(lower, "simple_rnn") == 0 || strcmp(lower, "simplernn") == 0;
+}
+
 static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
     const Expr *v = a->value;
     if (!S->tensors)
@@ -695,6 +706,12 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
                                  !v->args->next ? v->args : NULL;
         diag_hint(S->d, a->key_loc, "an L2 penalty on the kernel is the option l2: l2=%s",
                   lam ? expr_text(S, lam->value) : "0.01");
+    } else if ((strcmp(a->key, "dropout") == 0 || strcmp(a->key, "recurrent_dropout") == 0) &&
+               recurrent_layer_name(call->str)) {
+        /* LSTM(128, dropout=0.2, recurrent_dropout=0.2) */
+        diag_hint(S->d, a->key_loc, "nnlc's recurrent layers drop nothing themselves: a "
+                  "dropout(%s) layer before or after this one drops values of its input or "
+                  "output; leave out %s=", expr_text(S, v), a->key);
     } else if (strcmp(a->key, "bias_regularizer") == 0 ||
                strcmp(a->key, "activity_regularizer") == 0) {
         diag_hint(S->d, a->key_loc, "nnlc's penalty, l2=…, is on the kernel only: drop %s=",
