@@ -199,45 +199,57 @@ static const Arg *input_option(Builder *B, const Expr *call) {
 /* Keras layers that nnlc does not have, with what does their work here (a data source's
  * scale, an augmentation, padding=same, a layer alone): said in place of "unknown layer"
  * and the list of layers. Returns whether the call was one. */
-static bool keras_only_layer(Sema *S, const Expr *call) {
-    static const char *const known[][2] = {
-        {"rescaling", "scaling is the data source's: idx(…, scale=1/255), with shift= for an "
-                      "offset"},
-        {"normalization", "the data source's standardize=true standardizes each feature"},
-        {"randomflip", "augmentation is a train setting: augment = [flip(horizontal)]"},
-        {"randomrotation", "augmentation is a train setting: augment = [rotate(10)]"},
-        {"randomtranslation", "augmentation is a train setting: augment = [shift(0.1)]"},
-        {"gaussiannoise", "augmentation is a train setting: augment = [noise(0.1)]"},
-        {"randomzoom", "nnlc's augmentations are flip, shift, rotate and noise (augment = […])"},
-        {"randomcrop", "nnlc's augmentations are flip, shift, rotate and noise (augment = […])"},
-        {"randomcontrast", "nnlc's augmentations are flip, shift, rotate and noise "
-                           "(augment = […])"},
-        {"timedistributed", "dense on a sequence applies to every step: write the layer "
-                            "inside alone, e.g. dense(16)"},
-        {"bidirectional", "nnlc's recurrent layers read the sequence forward only: write the "
-                          "layer inside alone, e.g. lstm(64)"},
-        {"zeropadding2d", "padding=same on the convolution pads with zeros"},
-        {"zeropadding1d", "padding=same on the convolution pads with zeros"},
-        {"separableconv2d", "conv2d is nnlc's 2-D convolution"},
-        {"depthwiseconv2d", "conv2d is nnlc's 2-D convolution"},
-        {"separableconv1d", "conv1d is nnlc's 1-D convolution"},
-        {"depthwiseconv1d", "conv1d is nnlc's 1-D convolution"},
-        {"layernormalization", "nnlc's normalization layer is batchnorm()"},
-        {"groupnormalization", "nnlc's normalization layer is batchnorm()"},
-        {"unitnormalization", "nnlc's normalization layer is batchnorm()"},
-        {"spatialdropout1d", "dropout(rate) drops single values"},
-        {"spatialdropout2d", "dropout(rate) drops single values"},
-        {"alphadropout", "dropout(rate) is nnlc's"},
-        {"gaussiandropout", "dropout(rate) is nnlc's"},
-        {"prelu", "leaky_relu(alpha=0.3) has a fixed slope"},
-        {"thresholdedrelu", "relu() is nnlc's"},
-    };
-    char lower[64];
-    snprintf(lower, sizeof lower, "%s", call->str);
+static const char *const keras_only_layers[][2] = {
+    {"rescaling", "scaling is the data source's: idx(…, scale=1/255), with shift= for an "
+                  "offset"},
+    {"normalization", "the data source's standardize=true standardizes each feature"},
+    {"randomflip", "augmentation is a train setting: augment = [flip(horizontal)]"},
+    {"randomrotation", "augmentation is a train setting: augment = [rotate(10)]"},
+    {"randomtranslation", "augmentation is a train setting: augment = [shift(0.1)]"},
+    {"gaussiannoise", "augmentation is a train setting: augment = [noise(0.1)]"},
+    {"randomzoom", "nnlc's augmentations are flip, shift, rotate and noise (augment = […])"},
+    {"randomcrop", "nnlc's augmentations are flip, shift, rotate and noise (augment = […])"},
+    {"randomcontrast", "nnlc's augmentations are flip, shift, rotate and noise "
+                       "(augment = […])"},
+    {"timedistributed", "dense on a sequence applies to every step: write the layer "
+                        "inside alone, e.g. dense(16)"},
+    {"bidirectional", "nnlc's recurrent layers read the sequence forward only: write the "
+                      "layer inside alone, e.g. lstm(64)"},
+    {"zeropadding2d", "padding=same on the convolution pads with zeros"},
+    {"zeropadding1d", "padding=same on the convolution pads with zeros"},
+    {"separableconv2d", "conv2d is nnlc's 2-D convolution"},
+    {"depthwiseconv2d", "conv2d is nnlc's 2-D convolution"},
+    {"separableconv1d", "conv1d is nnlc's 1-D convolution"},
+    {"depthwiseconv1d", "conv1d is nnlc's 1-D convolution"},
+    {"layernormalization", "nnlc's normalization layer is batchnorm()"},
+    {"groupnormalization", "nnlc's normalization layer is batchnorm()"},
+    {"unitnormalization", "nnlc's normalization layer is batchnorm()"},
+    {"spatialdropout1d", "dropout(rate) drops single values"},
+    {"spatialdropout2d", "dropout(rate) drops single values"},
+    {"alphadropout", "dropout(rate) is nnlc's"},
+    {"gaussiandropout", "dropout(rate) is nnlc's"},
+    {"prelu", "leaky_relu(alpha=0.3) has a fixed slope"},
+    {"thresholdedrelu", "relu() is nnlc's"},
+    {"sequential", "the model block is Keras' Sequential: write its layers in the block, "
+                   "one per line, without the list's brackets and commas"},
+    {"model", "the model block is the model: write its layers in the block, one per line"},
+};
+
+/* The row of keras_only_layers for a layer name, any case, or -1. */
+static int keras_only_layer_row(const char *name, char *lower, size_t size) {
+    snprintf(lower, size, "%s", name);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(lower, known[i][0]) == 0) {
+    for (size_t i = 0; i < sizeof keras_only_layers / sizeof keras_only_layers[0]; i++)
+        if (strcmp(lower, keras_only_layers[i][0]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool keras_only_layer(Sema *S, const Expr *call) {
+    char lower[64];
+    int row = keras_only_layer_row(call->str, lower, sizeof lower);
+    for (int i = row; i >= 0; i = -1) {
             diag_error(S->d, call->name_loc, "Keras' %s is not one of nnlc's layers", call->str);
             const Expr *first = call->args && !call->args->key ? call->args->value : NULL;
             char text[128];
@@ -256,7 +268,7 @@ static bool keras_only_layer(Sema *S, const Expr *call) {
                 diag_hint(S->d, call->name_loc, "scaling is the data source's: idx(…, scale=%s)"
                           ", with shift= for an offset", as_written);
             else
-                diag_hint(S->d, call->name_loc, "%s", known[i][1]);
+                diag_hint(S->d, call->name_loc, "%s", keras_only_layers[i][1]);
             return true;
         }
     return false;
@@ -1235,7 +1247,11 @@ static const Stmt *no_input_before(Builder *B, const Stmt *st) {
     const LayerName *ln = sema_find_layer(call->str);
     const Decl *blk = ln ? NULL : find_block(B, call->str);
     const Arg *named = mentioned_input_option(call);
-    if (!ln && !blk && named)
+    /* an unknown layer given the input (Dens(64, input_shape=…)), or one of Keras' whose
+     * error says what to write (Sequential([…]) holds the input in its list): explained as
+     * such only; Dens(64) lacks the input too */
+    char lower[64];
+    if (!ln && !blk && (named || keras_only_layer_row(call->str, lower, sizeof lower) >= 0))
         return st;
     bool embedding = ln && ln->op == OP_EMBEDDING;
     bool param = named && blk && block_has_param(blk, named->key);
