@@ -580,6 +580,9 @@ bool nnrt_label_shape_fail(const char *path, int64_t byte, const char *word, con
     else if (spec->task == NNRT_TASK_BINARY && d == 1 && rest == 2) /* to_categorical's */
         snprintf(hint, sizeof hint, "; for one-hot rows of the two classes, give the labels "
                  "np.argmax(%s, axis=1)", ones ? "y.reshape(len(y), -1)" : "y");
+    else if (spec->task == NNRT_TASK_REGRESS && d > 1 && rest == 1) /* mse on 10 classes */
+        snprintf(hint, sizeof hint, "; a regression (mse, mae) has a target per output: for "
+                 "class indices, use loss = sparse_categorical_crossentropy");
     return nnrt_fail(err, "%s: byte %lld: labels of %s %s, but the model takes %s%s", path,
                      (long long)byte, word, found, takes, hint);
 }

@@ -218,6 +218,10 @@ endforeach()
 add_test(NAME codegen.npy_layout
          COMMAND ${CG_DIR}/npy_layout.sh ${CG_NNLC} ${CG_DIR}/models/npy_layout.nn ${CG_WORK}/npy_layout)
 set_tests_properties(codegen.npy_layout PROPERTIES FIXTURES_REQUIRED cg_dirs)
+#   codegen.mse_class_labels     mse on class indices: refused, naming the loss that takes them
+add_test(NAME codegen.mse_class_labels
+         COMMAND ${CG_DIR}/mse_class_labels.sh ${CG_NNLC} ${CG_WORK}/mse_class_labels)
+set_tests_properties(codegen.mse_class_labels PROPERTIES FIXTURES_REQUIRED cg_dirs)
 #   codegen.one_hot_labels       categorical_crossentropy's .npy and IDX labels as one-hot rows (Keras'
 #                                to_categorical) train as class indices do; soft rows refused
 add_test(NAME codegen.one_hot_labels
