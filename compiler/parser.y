@@ -14,6 +14,12 @@
 
 #include "ast.h"
 
+/* A token's span, bison's YYLTYPE (api.location.type), declared here so that the
+ * parser's state can hold one. */
+typedef struct TokenLoc {
+    int first_line, first_column, last_line, last_column;
+} TokenLoc;
+
 /* State shared by the scanner (as yyextra) and the parser. */
 typedef struct LexState {
     Arena *arena;
@@ -71,8 +77,9 @@ typedef struct ParseState {
      * call, and the keyword is held here meanwhile. */
     bool held;
     bool closing;       /* and the error for it was reported */
+    int owed_closes;    /* '}' put in before an indented keyword: its own '}' comes later */
     int held_tok;       /* a keyword: it has no value */
-    int held_loc[4];    /* its first line and column, last line and column */
+    TokenLoc held_loc;
     SrcLoc last_close;  /* the last '}' that closed a declaration's body */
     int last_close_kw;  /* and the keyword of that declaration (0: none) */
     int recent[4];      /* the last tokens read, the lookahead last (for hints) */
@@ -287,6 +294,7 @@ static Decl *reverse_decls(Decl *d) { REVERSE(Decl, d); return d; }
 }
 
 %define api.pure full
+%define api.location.type {TokenLoc}
 %locations
 %define parse.error custom
 %define parse.lac full
@@ -565,10 +573,7 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         int tok;
         if (ps->held) {
             tok = ps->held_tok;
-            loc->first_line = ps->held_loc[0];
-            loc->first_column = ps->held_loc[1];
-            loc->last_line = ps->held_loc[2];
-            loc->last_column = ps->held_loc[3];
+            *loc = ps->held_loc;
             ps->held = false;
             /* an error at the '}' put in for it must not drop the keyword with its line */
             ps->skip_line = ps->skip_depth = ps->skip_braces = 0;
@@ -581,6 +586,8 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         if (ps->skip_body && tok != 0 && (loc->first_column > 1 || opens < 0 || tok == '}')) {
             /* a '}' at column 1 ends the body; the `])` of Sequential([ does not */
             ps->skip_body = tok != '}' || loc->first_column > 1;
+            if (!ps->skip_body && ps->owed_closes > 0)
+                ps->owed_closes--; /* that body's own '}' */
             ps->skip_line = 0; /* what is left of the line with the error goes too */
             ps->skip_depth = 0;
             ps->skip_braces = 0;
@@ -590,6 +597,10 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         /* `}}}}` after the last block: the first '}' that closes nothing is the error; the
          * ones right after it are the same mistake, not one error each */
         bool stray = tok == '}' && ps->nopen == 0 && !(ps->skip_line && ps->skip_braces > 0);
+        if (stray && ps->owed_closes > 0) {
+            ps->owed_closes--; /* the '}' of a body a nested declaration closed early */
+            continue;
+        }
         if (stray && ps->stray_close)
             continue;
         ps->stray_close = stray;
@@ -598,19 +609,31 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
             /* with a statement left open above (`h =`, `dense(2,`), the parser's error at
              * the '}' says what is missing there, at this keyword */
             bool open_statement = ps->depth > 0 || continues_line(ps->recent[3]);
-            if (!ps->closing && !open_statement) {
+            /* indented, it was put inside on purpose (Keras compiles the model it built):
+             * the body's own '}' comes below, and the '}' that closes nothing then is owed */
+            bool nested = loc->first_column > 1;
+            if (!ps->closing && !open_statement && nested) {
+                static const char *const what[] = {"a model", "a block", "a train block"};
+                _Static_assert(KW_BLOCK == KW_MODEL + 1 && KW_TRAIN == KW_MODEL + 2,
+                               "what[] follows the order of the keywords' tokens");
+                int outer = ps->brace_kw[0];
+                diag_error(ps->lex.diag, span(*loc, *loc), "%s cannot be inside %s: it goes "
+                           "after the closing '}' of %s", what[tok - KW_MODEL],
+                           outer ? what[outer - KW_MODEL] : "braces",
+                           outer == KW_TRAIN ? "the train block" :
+                           outer == KW_BLOCK ? "the block" : "the model");
+            } else if (!ps->closing && !open_statement) {
                 SrcLoc open = ps->open_braces[ps->nopen - 1];
                 diag_error(ps->lex.diag, span(*loc, *loc), "expected '}' before '%s'",
                            yyget_text(scanner));
                 diag_note(ps->lex.diag, open, "this '{' is never closed");
             }
+            if (nested)
+                ps->owed_closes++;
             ps->closing = true;
             ps->held = true;
             ps->held_tok = tok;
-            ps->held_loc[0] = loc->first_line;
-            ps->held_loc[1] = loc->first_column;
-            ps->held_loc[2] = loc->last_line;
-            ps->held_loc[3] = loc->last_column;
+            ps->held_loc = *loc;
             tok = '}'; /* where the keyword is */
         } else {
             ps->closing = false;
@@ -842,6 +865,12 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* the error is in the header, before its '{': on its line, or below it (`model m:`,
          * where the lexer skipped the ':', errs at the body's first token) */
         ps->skip_body = ps->nopen == 0 && in_header;
+        if (ps->owed_closes > 0 && ps->nopen == 0 && loc->first_column > 1) {
+            /* the rest of a body that a declaration inside it closed early (said there):
+             * dropped up to its '}' at column 1 */
+            ps->skip_body = true;
+            return 0;
+        }
     }
     /* An unterminated string or a stray byte already explained what went wrong here. */
     if (ps->lex.error_line && (ps->lex.error_line == loc->first_line ||
