@@ -999,7 +999,9 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
     if (k == 10)
         k = ACT_SWISH;
     out->kind = (ActKind)k;
-    out->alpha = k == ACT_LEAKY_RELU ? 0.3 : k == ACT_ELU ? 1.0 : 0.0;
+    /* Keras' activation leaky_relu (activation='leaky_relu', Activation('leaky_relu')) has
+     * negative_slope=0.2; its LeakyReLU layer, nnlc's leaky_relu() (sema.c), 0.3 */
+    out->alpha = k == ACT_LEAKY_RELU ? 0.2 : k == ACT_ELU ? 1.0 : 0.0;
     if (call) {
         static const char *const alpha_only[] = {"alpha", NULL};
         static const char *const none[] = {NULL};

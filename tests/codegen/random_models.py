@@ -364,7 +364,7 @@ class Model:
     def act(s, allow_softmax=True, rnn=False):
         pool = RNN_ACTS if rnn or not allow_softmax else ACTS
         a, alpha = s.rng.choice(pool), None
-        if a == "leaky_relu" and s.chance(0.6):
+        if a == "leaky_relu":  # always given: its default is 0.2 as an activation=, 0.3 as a layer
             alpha = s.rng.choice([0.01, 0.1, 0.2, 0.5])
         if a == "elu" and s.chance(0.5):
             alpha = s.rng.choice([0.5, 1.5])
