@@ -927,6 +927,19 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     } else if (ps->skip_braces > 0 && ps->recent[2] == '=') {
         diag_hint(ps->lex.diag, at_loc, "braces hold a model's or a block's body; Python's dict "
                   "{…} is no value in nnlc");
+    } else if (strcmp(yysymbol_name(found), "'('") == 0 && ps->recent[2] == IDENT &&
+               (strcmp(ps->recent_name[2], "compile") == 0 ||
+                strcmp(ps->recent_name[2], "fit") == 0) && expects(expected, n, "'='")) {
+        /* train { compile(optimizer='adam', loss=…)  fit(epochs=5) } */
+        diag_hint(ps->lex.diag, ps->recent_at[2], "the train block holds %s()'s arguments as "
+                  "settings, one per line without the call: %s", ps->recent_name[2],
+                  ps->recent_name[2][0] == 'c' ? "optimizer = adam  loss = "
+                                                 "sparse_categorical_crossentropy"
+                                               : "epochs = 5  batch_size = 32");
+    } else if (strcmp(yysymbol_name(found), "'('") == 0 && ps->recent[2] == KW_TRAIN) {
+        /* train(optimizer='adam', epochs=5), as Keras' compile(…) and fit(…) are called */
+        diag_hint(ps->lex.diag, at_loc, "the train block's settings go in braces, one per line: "
+                  "train { optimizer = adam  epochs = 5 }");
     } else if (setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF) >= 0) {
         int i = setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF);
         diag_hint(ps->lex.diag, ps->recent_at[i], "%s is a train setting: it goes in the train "
