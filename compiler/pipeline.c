@@ -104,10 +104,30 @@ void pipeline_check_memory(Diag *d, const Graph *g) {
               summary_bytes(count_add(m->activations, m->act_grads), acts, sizeof acts));
 }
 
+/* A softmax over an axis of one value is 1 whatever its input (Dense(1, activation=softmax)
+ * for a regression or a yes/no output, a common slip that Keras takes silently): the layer
+ * outputs a constant and nothing before it trains. Said as a warning, since the model is
+ * well formed; only for a model without errors (a classifier loss on it is one). */
+static void check_constant_softmax(Diag *d, const Graph *g) {
+    for (int i = 0; i < g->nnodes; i++) {
+        const Node *n = g->nodes[i];
+        bool has_act = n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D ||
+                       n->op == OP_ACTIVATION;
+        if (!has_act || n->act.kind != ACT_SOFTMAX || n->out.rank < 1 ||
+            n->out.d[n->out.rank - 1] != 1)
+            continue;
+        diag_warning(d, n->loc, "softmax over one value is always 1: '%s' outputs a constant, "
+                     "and nothing before it trains", n->name);
+        diag_hint(d, n->loc, "for one output, use activation=sigmoid (a yes/no probability, "
+                  "with binary_crossentropy) or linear (a number, with mse)");
+    }
+}
+
 Graph *pipeline_graph(Arena *a, Diag *d, const Program *prog, int elem_size) {
     Graph *g = sema_build(a, d, prog);
     if (!g || d->nerrors)
         return g;
+    check_constant_softmax(d, g);
     graph_plan(g, a, elem_size);
     pipeline_check_memory(d, g);
     if (!graph_check(g, stderr))

@@ -105,6 +105,14 @@ expect 0 '^no warning$' -- sh -c "err=\$('$nnlc' --summary '$slash_comments' 2>&
 # ... and one nearly a constant's name is said once, not at every use of its block.
 printf 'block b(units, heads) {\n  let per = units // head\n  dense(per)\n}\nmodel m { input [8] b(16, 2) b(16, 4) }\n' >"$tmp/slashblock.nn"
 expect 0 '^1$' -- sh -c "'$nnlc' --summary '$tmp/slashblock.nn' 2>&1 >/dev/null | grep -c \"warning: '//' starts a comment, so 'head' is a comment here\""
+# A softmax over one value (Dense(1, activation=softmax), for a regression or a yes/no
+# output) is a constant 1: a warning at the layer, the model still compiles (it was
+# silent); none for a softmax over several values, nor on top of an error (a classifier's
+# loss on one unit is one: diag.categorical_one_unit).
+printf 'model m { input [10, 1] lstm(8) dense(1, activation=softmax) }\ntrain { loss = mse }\n' >"$tmp/softmax1.nn"
+expect 0 "softmax1.nn:1:33: warning: softmax over one value is always 1: 'dense' outputs a constant, and nothing before it trains" -- "$nnlc" --summary "$tmp/softmax1.nn"
+printf 'model m { input [4] dense(8) Activation("softmax") reshape([8, 1]) softmax() flatten() dense(1) }\n' >"$tmp/softmax2.nn"
+expect 0 '^1$' -- sh -c "'$nnlc' --summary '$tmp/softmax2.nn' 2>&1 >/dev/null | grep -c 'warning: softmax over one value is always 1'"
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
 # Totals past 2^63 saturate and say "over" instead of wrapping negative: five conv2d of
