@@ -1310,9 +1310,19 @@ static void apply_setting(Train *T, int k, const Arg *s) {
 }
 
 /* The activation that produces the model's output, looking through dropout. */
+/* One row of values read as they are: a flatten or reshape to a vector of a tensor whose
+ * last axis holds all of its values (Dense(10, activation=softmax) then Flatten(), which
+ * Keras takes) keeps a softmax row a softmax row. */
+static bool keeps_row(const Node *n) {
+    if (n->op != OP_FLATTEN && n->op != OP_RESHAPE)
+        return false;
+    Shape in = n->in[0]->out;
+    return n->out.rank == 1 && in.rank >= 1 && shape_size(in) == in.d[in.rank - 1];
+}
+
 static const Node *output_producer(const Graph *g, Activation *act) {
     const Node *n = g->output;
-    while (n && n->op == OP_DROPOUT)
+    while (n && (n->op == OP_DROPOUT || keeps_row(n)))
         n = n->in[0];
     act->kind = ACT_LINEAR;
     if (n && (n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D ||
