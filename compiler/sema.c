@@ -471,6 +471,22 @@ static bool window_opts(Sema *S, Scope *sc, Args *A, Node *n, int dims, bool con
     }
     ok &= opt_pair(S, sc, A, "strides", dims, n->strides);
     ok &= opt_padding(S, sc, A, &n->padding);
+    /* Keras 1's Convolution2D(32, 3, 3) was a 3×3 kernel; in Keras 2 and 3, as here, the
+     * third is the strides: said when the call reads like Keras 1 (its class name, or the
+     * strides repeating a one-number kernel), since the model is valid either way */
+    if (ok && conv && args_positional(A, "strides") && args_positional(A, "kernel")) {
+        const Expr *k = args_get(A, "kernel"), *st = args_get(A, "strides");
+        bool keras1 = strncasecmp(A->callee, "convolution", 11) == 0 ||
+                      (k->kind == EX_NUM && st->kind == EX_NUM && k->num == st->num && k->num > 1);
+        if (keras1) {
+            diag_warning(S->d, st->loc, "the third argument of %s is its strides, %s: a kernel "
+                         "of %s moved %s at a time", A->callee, expr_text(S, st),
+                         expr_text(S, k), expr_text(S, st));
+            diag_hint(S->d, st->loc, "Keras 1's Convolution2D(32, 3, 3) meant a 3×3 kernel: "
+                      "that is %s(%s, (%s, %s))", A->callee, expr_text(S, args_get(A, "filters")),
+                      expr_text(S, k), expr_text(S, st));
+        }
+    }
     return ok;
 }
 

@@ -14,6 +14,8 @@ static const LayerName layer_names[] = {
     {"dense", OP_DENSE, -1},
     {"conv1d", OP_CONV1D, -1},
     {"conv2d", OP_CONV2D, -1},
+    {"convolution1d", OP_CONV1D, -1}, /* Keras' aliases */
+    {"convolution2d", OP_CONV2D, -1},
     {"maxpool1d", OP_MAXPOOL1D, -1},
     {"maxpooling1d", OP_MAXPOOL1D, -1},
     {"max_pooling1d", OP_MAXPOOL1D, -1},

@@ -853,6 +853,11 @@ const char *args_key(Args *A, const char *name) {
     return i >= 0 && A->bound[i] && A->bound[i]->key ? A->bound[i]->key : name;
 }
 
+bool args_positional(Args *A, const char *name) {
+    int i = args_slot(A, name);
+    return i >= 0 && A->bound[i] && !A->bound[i]->key;
+}
+
 SrcLoc args_loc(Args *A, const char *name) {
     int i = args_slot(A, name);
     return i >= 0 && A->bound[i] ? A->bound[i]->loc : A->loc;

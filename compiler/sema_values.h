@@ -137,6 +137,8 @@ bool args_bind(Sema *S, Args *A, const Expr *call, const char *const *names, int
 bool args_bind_keras(Sema *S, Args *A, const Expr *call, const char *const *names,
                      const char *const *keras, int skip_positional);
 const Expr *args_get(Args *A, const char *name);
+/* Whether the option was given by position. */
+bool args_positional(Args *A, const char *name);
 SrcLoc args_loc(Args *A, const char *name);
 /* The option `name` as the call spells it, for messages about its value: Keras'
  * learning_rate or beta_1 when written so (adam(learning_rate=-1) is told about

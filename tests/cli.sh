@@ -113,6 +113,13 @@ printf 'model m { input [10, 1] lstm(8) dense(1, activation=softmax) }\ntrain { 
 expect 0 "softmax1.nn:1:33: warning: softmax over one value is always 1: 'dense' outputs a constant, and nothing before it trains" -- "$nnlc" --summary "$tmp/softmax1.nn"
 printf 'model m { input [4] dense(8) Activation("softmax") reshape([8, 1]) softmax() flatten() dense(1) }\n' >"$tmp/softmax2.nn"
 expect 0 '^1$' -- sh -c "'$nnlc' --summary '$tmp/softmax2.nn' 2>&1 >/dev/null | grep -c 'warning: softmax over one value is always 1'"
+# Keras 1's Convolution2D(32, 3, 3) (a 3x3 kernel there) is, in Keras 2 and 3 as here, a
+# kernel of 3 with strides 3: Keras' alias Convolution2D is taken, and a third positional
+# argument that repeats a one-number kernel, or any under the Keras 1 name, is a warning
+# with the tuple form; Conv2D(32, 3, 2) and strides=3 by name say nothing.
+printf 'model m { input [28, 28, 1]\n Convolution2D(32, 3, 3, activation="relu")\n Conv2D(8, 3, 2)\n Conv2D(8, 3, strides=3)\n flatten() }\n' >"$tmp/keras1conv.nn"
+expect 0 "keras1conv.nn:2:23: warning: the third argument of Convolution2D is its strides, 3: a kernel of 3 moved 3 at a time" -- "$nnlc" --summary "$tmp/keras1conv.nn"
+expect 0 '^1$' -- sh -c "'$nnlc' --summary '$tmp/keras1conv.nn' 2>&1 >/dev/null | grep -c 'warning:'"
 printf 'model m { input [28, 28] dense(10, activation=sofmax) }\n' >"$tmp/modelerr.nn"
 expect 0 '^no table$' -- sh -c "out=\$('$nnlc' --summary '$tmp/modelerr.nn' 2>/dev/null); [ \$? -eq 1 ] && [ -z \"\$out\" ] && echo no table"
 # Totals past 2^63 saturate and say "over" instead of wrapping negative: five conv2d of
