@@ -1633,6 +1633,11 @@ static bool misplaced_setting(Train *T, const Arg *s, const Arg *settings) {
                 return true;
             }
     }
+    if (strcmp(key, "nb_epoch") == 0) { /* Keras 1's fit(nb_epoch=10) */
+        diag_error(S->d, s->key_loc, "unknown train setting 'nb_epoch'");
+        diag_hint(S->d, s->key_loc, "nb_epoch is Keras 1's name: write epochs = %s", value);
+        return true;
+    }
     if (strcmp(key, "decay") == 0) {
         diag_error(S->d, s->key_loc, "nnlc has no setting decay, Keras 2's decay of the "
                    "learning rate");

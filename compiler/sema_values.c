@@ -736,6 +736,22 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
     diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
     if (keras_layer_option_hint(S, call, arg))
         return -1;
+    /* Keras 1's names, from old tutorials: Conv2D(32, 3, border_mode='same', init=…) */
+    static const char *const keras1[][2] = {
+        {"border_mode", "padding"}, {"init", "kernel_initializer"}, {"nb_filter", "filters"},
+        {"subsample", "strides"},   {"subsample_length", "strides"}, {"output_dim", "units"},
+        {"filter_length", "kernel"}, {"pool_length", "size"},
+        {"W_regularizer", "l2"},
+    };
+    for (size_t i = 0; i < sizeof keras1 / sizeof keras1[0]; i++)
+        if (strcmp(arg->key, keras1[i][0]) == 0 && args_slot(A, keras1[i][1]) >= 0) {
+            const Expr *v = arg->value;
+            const Expr *lam = v->kind == EX_CALL && strcasecmp(v->str, "l2") == 0 && v->args &&
+                                      !v->args->next ? v->args->value : NULL;
+            diag_hint(S->d, arg->key_loc, "%s is Keras 1's name: write %s=%s", arg->key,
+                      keras1[i][1], expr_text(S, lam ? lam : v));
+            return -1;
+        }
     if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
         diag_hint(S->d, arg->key_loc, "weight decay is adamw's option here: "
                   "adamw(weight_decay=%s), or l2=… on the layers", expr_text(S, arg->value));
