@@ -791,6 +791,12 @@ static void top_level_name_hint(ParseState *ps, SrcLoc at_loc, const char *name)
         diag_hint(ps->lex.diag, at_loc, "a constant is declared with let (let %s = …), and a "
                   "train setting goes inside the train block: train NAME { %s = … }", name,
                   name);
+    } else if (after[0] == '(' && (strcmp(name, "plot_model") == 0 ||
+                                   strcmp(name, "print") == 0)) {
+        /* keras.utils.plot_model(model), print(model.summary()) */
+        diag_hint(ps->lex.diag, at_loc, "nnlc draws and prints the model from the command line: "
+                  "nnlc --summary FILE prints its summary, nnlc --emit=dot FILE | dot -Tpng > "
+                  "m.png draws it");
     } else if (after[0] == '(') {
         /* a layer outside any model, as a Keras script's lines stand on their own */
         diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let; layers go "
