@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 /* The train settings, in apply_setting's order, then Keras' spellings of some of them
@@ -536,10 +537,17 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     }
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "data source",
                         source_names);
-    if (k < 0)
-        keras_dataset_hint(T, call ? call->name_loc : value->loc, name);
-    if (k < 0)
+    if (k < 0) {
+        Scope *sc = T->sc;
+        const Expr *r = sema_resolve(T->S, &sc, value);
+        struct stat sb;
+        /* test = "mnist": a file or directory of that name, quoted */
+        if (!call && r->kind == EX_STR && stat(resolve_path(T, r->str), &sb) == 0)
+            source_spelling_hint(T, key, value->loc, r);
+        else
+            keras_dataset_hint(T, call ? call->name_loc : value->loc, name);
         return false;
+    }
     if (!call) {
         diag_error(T->S->d, value->loc, "%s needs a file path, e.g. %s(\"file\")", name, name);
         return false;
@@ -642,7 +650,58 @@ static const char *spelled_source(Train *T, const Expr *path, const Expr *labels
 
 /* A data setting written as a file name ("va.csv") or as Keras' tuple of arrays
  * ((x_val, y_val)): the hint spells it as a data source. */
+/* A data setting given a directory (data = "/usr/share/datasets/fashion-mnist/", as Keras
+ * loads a data set by its name): the IDX pair in it, train-… for data and t10k-… for test
+ * (MNIST's names), or the first pair of any prefix, else NULL. */
+static const char *idx_pair_in(Train *T, const char *dir, const char *written, bool test) {
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    const char *want = test ? "t10k-" : "train-";
+    char images[256] = "", best[256] = "";
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *f = e->d_name;
+        if (!strstr(f, "images-idx3-ubyte") || strlen(f) >= sizeof images)
+            continue;
+        char *slot = strncmp(f, want, strlen(want)) == 0 ? best : images; /* the first by name */
+        if (!slot[0] || strcmp(f, slot) < 0)
+            snprintf(slot, sizeof images, "%s", f);
+    }
+    closedir(d);
+    const char *img = best[0] ? best : images;
+    if (!img[0])
+        return NULL;
+    /* its labels: the same name with labels-idx1 for images-idx3 */
+    char labels[300];
+    const char *at = strstr(img, "images-idx3-ubyte");
+    snprintf(labels, sizeof labels, "%.*slabels-idx1-ubyte%s", (int)(at - img), img,
+             at + strlen("images-idx3-ubyte"));
+    char path[4096];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", dir, labels);
+    if (stat(path, &sb) != 0)
+        return NULL;
+    size_t n = strlen(written);
+    while (n > 1 && written[n - 1] == '/')
+        n--;
+    return arena_printf(T->S->a, "idx(\"%.*s/%s\", \"%.*s/%s\", scale=1/255)", (int)n, written,
+                        img, (int)n, written, labels);
+}
+
 static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r) {
+    struct stat sb;
+    const char *dir = r->kind == EX_STR && r->str[0] ? resolve_path(T, r->str) : NULL;
+    if (dir && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        const char *pair = idx_pair_in(T, dir, r->str, strcmp(key, "test") == 0);
+        if (pair)
+            diag_hint(T->S->d, at, "'%s' is a directory: a source names its files, %s = %s",
+                      r->str, key, pair);
+        else
+            diag_hint(T->S->d, at, "'%s' is a directory: a source names its files, e.g. %s = "
+                      "csv(\"%s/train.csv\")", r->str, key, r->str);
+        return;
+    }
     if (r->kind == EX_STR && r->str[0]) {
         diag_hint(T->S->d, at, "a file is read through its format: %s = %s", key,
                   spelled_source(T, r, NULL));
