@@ -298,6 +298,18 @@ static void set_optimizer(Train *T, const Expr *value) {
     if (k < 0 && strstr(lowercase(T, name), "momentum")) /* TF 1's MomentumOptimizer */
         diag_hint(T->S->d, call ? call->name_loc : value->loc, "momentum is an option of sgd: "
                   "sgd(lr=0.01, momentum=0.9), with nesterov=true for Nesterov's");
+    else if (k < 0 && strcmp(lowercase(T, name), "gradientdescentoptimizer") == 0)
+        diag_hint(T->S->d, call ? call->name_loc : value->loc, "TensorFlow 1's %s is "
+                  "written sgd(lr=0.01)", name);
+    else if (k < 0) { /* TF 1's AdamOptimizer, RMSPropOptimizer, … */
+        const char *lower = lowercase(T, name);
+        size_t n = strlen(lower);
+        for (int i = 0; opt_names[i] && n > 9; i++)
+            if (strcmp(lower + n - 9, "optimizer") == 0 &&
+                strlen(opt_names[i]) == n - 9 && strncmp(lower, opt_names[i], n - 9) == 0)
+                diag_hint(T->S->d, call ? call->name_loc : value->loc, "TensorFlow 1's %s is "
+                          "written %s(…)", name, opt_names[i]);
+    }
     if (k < 0)
         return;
     Optimizer o = optimizer_defaults((OptKind)k);
