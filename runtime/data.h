@@ -52,6 +52,17 @@ typedef struct ClassVocab {
     const char *from; /* the checkpoint the names were read from, or NULL (for messages) */
 } ClassVocab;
 
+/* The names of the feature columns of the first CSV file with a header that a run reads:
+ * the model reads features by position, so a later file of the run (validation, test)
+ * that lists the same columns in another order would feed each to another input. */
+typedef struct CsvFeatureNames {
+    char **names;      /* n names, in the file's order (the label column left out) */
+    int n;
+    char *from;        /* that file */
+} CsvFeatureNames;
+
+void nnrt_csv_feature_names_free(CsvFeatureNames *f);
+
 /* What the model expects of a source. */
 typedef struct DataSpec {
     int64_t input_size;    /* features per example */
@@ -65,6 +76,9 @@ typedef struct DataSpec {
     bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
     int64_t index_limit;   /* > 0: every feature is an index 0..index_limit − 1 (an embedding
                               reads the input), whole as the file stores it */
+    CsvFeatureNames *feature_names; /* shared by the sources of one run (NULL: unchecked):
+                              the first CSV header fixes them, later ones must not reorder
+                              them */
     bool one_hot_rows;     /* a .npy or IDX label file may hold one-hot rows of n_classes
                               values (Keras' to_categorical, for categorical_crossentropy):
                               they are read as the class indices they mark */

@@ -487,6 +487,70 @@ static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
     return true;
 }
 
+void nnrt_csv_feature_names_free(CsvFeatureNames *f) {
+    for (int i = 0; i < f->n; i++)
+        free(f->names[i]);
+    free(f->names);
+    free(f->from);
+    memset(f, 0, sizeof *f);
+}
+
+static bool header_may_be_example(char **fields, int n);
+
+static int find_name(char *const *names, int n, const char *name) {
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* The first CSV header of a run fixes the order of the feature columns; a later file that
+ * has the same columns in another order is an error (before: each feature went to the
+ * input of the column at its place in the first file, without a word). Columns named
+ * otherwise (a file whose header was renamed) cannot be matched, and pass. */
+static bool check_feature_order(CsvLoad *c, char **header, int n, NnrtError *err) {
+    CsvFeatureNames *seen = c->spec->feature_names;
+    if (!seen || !header || header_may_be_example(header, n)) /* numbers: maybe no header */
+        return true;
+    char **mine = nnrt_realloc(NULL, sizeof(char *) * (size_t)(n > 0 ? n : 1));
+    int *col = nnrt_realloc(NULL, sizeof(int) * (size_t)(n > 0 ? n : 1));
+    int k = 0;
+    for (int j = 0; j < n; j++)
+        if (j != c->label_col)
+            col[k] = j, mine[k++] = header[j];
+    bool ok = true;
+    if (!seen->from) {
+        seen->names = nnrt_realloc(NULL, sizeof(char *) * (size_t)(k > 0 ? k : 1));
+        for (int i = 0; i < k; i++)
+            seen->names[i] = nnrt_strdup(mine[i]);
+        seen->n = k;
+        seen->from = nnrt_strdup(c->src->features_path);
+    } else if (seen->n == k) {
+        for (int i = 0; ok && i < k; i++) {
+            if (strcmp(mine[i], seen->names[i]) == 0)
+                continue;
+            int there = find_name(seen->names, k, mine[i]); /* where the first file has it */
+            int here = find_name(mine, k, seen->names[i]);  /* where this file has that one */
+            if (there < 0 && here < 0)
+                continue; /* another name: nothing tells which it is */
+            char q[2][NNRT_QUOTE_SIZE], also[64] = "";
+            if (here >= 0)
+                snprintf(also, sizeof also, ", which this file has as column %d", col[here] + 1);
+            ok = nnrt_fail(err, "%s:%d: column %d is '%s', but feature %d of %s (the first data "
+                           "file of this run) is '%s'%s; the model reads the features by "
+                           "position, so every file must list them in the same order: reorder "
+                           "the columns (pandas: df[columns])", c->src->features_path,
+                           c->r.line, col[i] + 1,
+                           nnrt_quote(q[0], sizeof q[0], mine[i], NNRT_QUOTE_MOST), i + 1,
+                           seen->from,
+                           nnrt_quote(q[1], sizeof q[1], seen->names[i], NNRT_QUOTE_MOST), also);
+        }
+    }
+    free(mine);
+    free(col);
+    return ok;
+}
+
 static int vocab_find(const ClassVocab *v, const char *name) {
     for (int i = 0; i < v->n; i++)
         if (strcmp(v->names[i], name) == 0)
@@ -769,7 +833,7 @@ static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
                 "model starts with one), but it holds only numbers; if it is an example, add a "
                 "header line%s\n", c->src->features_path,
                 c->spec->labels ? " (or give the model's csv() header=false)" : "");
-    bool ok = setup_columns(c, header, err);
+    bool ok = setup_columns(c, header, err) && check_feature_order(c, header, header_n, err);
     for (int i = 0; header && i < header_n; i++)
         free(header[i]);
     free(header);

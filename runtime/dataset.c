@@ -215,6 +215,7 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     DataSpec all = nnrt_data_spec(m, &d->vocab, 0, true);
     DataSpec limited = nnrt_data_spec(m, &d->vocab, rq->limit, true);
     DataSpec test_limited = nnrt_data_spec(m, &d->vocab, rq->test_limit, true);
+    all.feature_names = limited.feature_names = test_limited.feature_names = &d->feature_names;
     if (need_train) {
         if (train_src.kind == NNRT_DATA_NONE)
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
@@ -279,6 +280,7 @@ void nnrt_data_free(DataSplits *d) {
     for (int i = 0; i < 3; i++)
         nnrt_table_free(&d->tables[i]);
     nnrt_vocab_free(&d->vocab);
+    nnrt_csv_feature_names_free(&d->feature_names);
     memset(d, 0, sizeof *d);
 }
 

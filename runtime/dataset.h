@@ -59,6 +59,7 @@ typedef struct DataSplits {
     Table tables[3];      /* storage: training, validation and test sources */
     const char *origin[3], *label_origin[3]; /* their files (labels: NULL when in the same) */
     ClassVocab vocab;     /* class names found in CSV labels */
+    CsvFeatureNames feature_names; /* of the run's first CSV header (DataSpec.feature_names) */
 } DataSplits;
 
 /* Rows [begin, end) of t, named `name` (for messages), read from `origin`. */

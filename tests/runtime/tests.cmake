@@ -162,6 +162,18 @@ add_test(NAME runtime.error.csv_spaced_class COMMAND ${RT_EXPECT} 1
          sh -c "mkdir -p \"$2\" && awk -F, 'BEGIN { OFS = \", \" } NR > 1 { $NF = \"Trouser\" } { $1 = $1; print }' \"$1/data.csv\" > \"$2/spaced.csv\" && exec \"$0\" --data \"$2/spaced.csv\""
          $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/spaced)
 set_tests_properties(runtime.error.csv_spaced_class PROPERTIES FIXTURES_REQUIRED rt_data)
+# A test file with the training file's columns in another order: an error naming both
+# (before: each feature went to the input of the column at its place in the training file,
+# and the run reported the test metrics of shuffled inputs); a header renamed in the same
+# order, which nothing can match, is read.
+add_test(NAME runtime.error.csv_reordered COMMAND ${RT_EXPECT} 1
+         "swapped.csv:1: column 1 is 'p1', but feature 1 of .*data.csv \\(the first data file of this run\\) is 'p0', which this file has as column 2. the model reads the features by position"
+         sh -c "mkdir -p \"$2\" && awk -F, 'BEGIN { OFS = \",\" } { t = $1; $1 = $2; $2 = t; print }' \"$1/data.csv\" > \"$2/swapped.csv\" && exec \"$0\" --data \"$1/data.csv\" --test \"$2/swapped.csv\" --epochs 1"
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/reordered)
+add_test(NAME runtime.data.csv_renamed COMMAND ${RT_EXPECT} 0 "Test: 20 examples - test_loss"
+         sh -c "mkdir -p \"$2\" && awk -F, 'BEGIN { OFS = \",\" } NR == 1 { for (i = 1; i < NF; i++) $i = \"q\" i } { print }' \"$1/data.csv\" > \"$2/renamed.csv\" && exec \"$0\" --data \"$1/data.csv\" --test \"$2/renamed.csv\" --epochs 1 --quiet"
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/renamed)
+set_tests_properties(runtime.error.csv_reordered runtime.data.csv_renamed PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, found 'abc'"
     --data ${RT_DATA}/notnum.csv)
 runtime_expect(error.npy_nan 1 "nan.npy: example 4, value 8: NaN. the data must be finite numbers"
