@@ -663,6 +663,13 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         *y = (float)v;
         return true;
     }
+    /* NA, NULL, None, ...: a label pandas reads as missing, like an empty cell (before:
+     * a class of that name, when the model has room for one more) */
+    if (!listed && !numeric && missing_value(field))
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is a missing value, as pandas reads "
+                         "it: drop the rows without a label (df.dropna(subset=[...])), or if it "
+                         "is a class, list it in the model's classes", path, c->r.line,
+                         c->label_col + 1, shown);
     if (!listed && !numeric && nnrt_csv_non_decimal(field)) /* 0x1, inf, nan: no class names */
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a decimal number or a class "
                          "name%s", path, c->r.line, c->label_col + 1, shown,

@@ -632,6 +632,28 @@ static void test_csv(void) {
         ASSERT_CONTAINS(err.msg, missing[i].msg);
     }
     ASSERT_TRUE(strstr(err.msg, "found 'NAx'") && !strstr(err.msg, "found 'NAx' ("));
+    /* a label pandas reads as missing: refused as an empty one is (before: the class 'NA'
+     * when the model had room for it), unless the model's classes list it */
+    const char *na_label = "a,b,c,d,y\n1,2,3,4,setosa\n1,2,3,4,NA\n";
+    fx_write(tmp("na_label.csv"), na_label, strlen(na_label), false);
+    src.features_path = tmp("na_label.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "na_label.csv:3: column 5: label 'NA' is a missing value, as pandas "
+                             "reads it: drop the rows without a label (df.dropna(subset=[...])), "
+                             "or if it is a class, list it in the model's classes");
+    ClassVocab listed = {0};
+    nnrt_vocab_alloc(&listed, 2, 3);
+    listed.names[0] = strdup("NA"), listed.names[1] = strdup("setosa");
+    listed.n = 2, listed.fixed = true;
+    DataSpec listed_spec = spec;
+    listed_spec.vocab = &listed;
+    ok = nnrt_read_source(&src, &listed_spec, &t, &err);
+    check(ok, "nnrt_read_source(class 'NA' listed)", __FILE__, __LINE__, "%s", err.msg);
+    if (ok) {
+        ASSERT_NEAR(0, t.y[1], 0);
+        nnrt_table_free(&t);
+    }
+    nnrt_vocab_free(&listed);
     /* a decimal comma (a ';'-separated spreadsheet export): said so (before: only
      * "expected a number, found '1,5'") */
     const char *comma = "a;b;c;d;y\n1;2,5;3;4;setosa\n";
