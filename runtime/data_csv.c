@@ -294,7 +294,7 @@ bool nnrt_csv_non_decimal(const char *field) {
     return n > 0 && *end == '\0' && decimal_length(field) != n;
 }
 
-static bool missing_value(const char *field);
+static const char *missing_value(const char *field);
 
 bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
                     NnrtError *err) {
@@ -352,8 +352,8 @@ static bool decimal_comma(const char *field) {
 }
 
 /* Whether field is how pandas (read_csv's default na_values) or a data set (UCI's '?')
- * writes a missing value. */
-static bool missing_value(const char *field) {
+ * writes a missing value: NULL if not, else how, for messages. */
+static const char *missing_value(const char *field) {
     static const char *const marks[] = {
         "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
         "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "?",
@@ -363,17 +363,22 @@ static bool missing_value(const char *field) {
         n--;
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
         if (strlen(marks[i]) == n && memcmp(marks[i], field + start, n) == 0)
-            return true;
-    return false;
+            return strcmp(marks[i], "?") == 0 ? "as UCI's data sets write one"
+                                              : "as pandas reads it";
+    return NULL;
 }
 
 const char *nnrt_csv_number_hint(const char *field) {
     if (!field[strspn(field, " \t")])
         return " (an empty field: a missing value; fill or drop the missing values first, as "
                "pandas' df.fillna(...) or df.dropna() do)";
-    if (missing_value(field))
-        return " (a missing value, as pandas reads it; fill or drop the missing values first, "
-               "as df.fillna(...) or df.dropna() do)";
+    const char *how = missing_value(field);
+    if (how)
+        return strcmp(how, "as pandas reads it") == 0
+                   ? " (a missing value, as pandas reads it; fill or drop the missing values "
+                     "first, as df.fillna(...) or df.dropna() do)"
+                   : " (a missing value, as UCI's data sets write one; fill or drop the missing "
+                     "values first, as pandas' df.fillna(...) or df.dropna() do)";
     if (decimal_comma(field))
         return " (a decimal comma: CSV numbers are written with a point, 1.5, as pandas reads "
                "them unless told decimal=',')";
@@ -666,10 +671,10 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
     /* NA, NULL, None, ...: a label pandas reads as missing, like an empty cell (before:
      * a class of that name, when the model has room for one more) */
     if (!listed && !numeric && missing_value(field))
-        return nnrt_fail(err, "%s:%d: column %d: label '%s' is a missing value, as pandas reads "
-                         "it: drop the rows without a label (df.dropna(subset=[...])), or if it "
-                         "is a class, list it in the model's classes", path, c->r.line,
-                         c->label_col + 1, shown);
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is a missing value, %s: drop the "
+                         "rows without a label (df.dropna(subset=[...])), or if it is a class, "
+                         "list it in the model's classes", path, c->r.line, c->label_col + 1,
+                         shown, missing_value(field));
     if (!listed && !numeric && nnrt_csv_non_decimal(field)) /* 0x1, inf, nan: no class names */
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is not a decimal number or a class "
                          "name%s", path, c->r.line, c->label_col + 1, shown,

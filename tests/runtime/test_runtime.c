@@ -618,7 +618,8 @@ static void test_csv(void) {
          "value, as pandas reads it; fill or drop the missing values first"},
         {"a,b,c,d,y\n1,2,3,nan,setosa\n", "column 4: expected a number, found 'nan' (a missing "
          "value, as pandas reads it"},
-        {"a,b,c,d,y\n1,2,3,\"?\",setosa\n", "found '?' (a missing value"},
+        {"a,b,c,d,y\n1,2,3,\"?\",setosa\n", "found '?' (a missing value, as UCI's data sets "
+         "write one; fill or drop"},
         {"a,b,c,d,y\n1,2,3,NULL,setosa\n", "found 'NULL' (a missing value"},
         {"a,b,c,d,y\n1,2,3,inf,setosa\n", "found 'inf' (CSV values are decimal numbers"},
         {"a,b,c,d,y\n1,2,3,NAN,setosa\n", "found 'NAN' (CSV values are decimal numbers"},
