@@ -248,14 +248,16 @@ static const char *parse_shape(const char *v, NpyHeader *h) {
     }
 }
 
-static bool parse_dict(const char *path, int64_t at, const char *dict, NpyHeader *h, NnrtError *err) {
+/* dict: the header's len bytes, NUL-terminated (a NUL byte inside it ends the parse) */
+static bool parse_dict(const char *path, int64_t at, const char *dict, size_t len, NpyHeader *h,
+                       NnrtError *err) {
     char quoted[240]; /* the header as messages show it */
     const char *shown = nnrt_quote(quoted, sizeof quoted, dict, 200);
     NpyLiteral L = {.text = dict};
     if (!parse_literal(&L)) {
         char found[32];
         unsigned char c = (unsigned char)*L.at;
-        if (!c)
+        if (!c && (size_t)(L.at - dict) >= len)
             snprintf(found, sizeof found, "the end of the header");
         else if (c > ' ' && c < 0x7f)
             snprintf(found, sizeof found, "'%c'", c);
@@ -353,7 +355,7 @@ static bool read_npy_header(GzIn *in, NpyHeader *h, NnrtError *err) {
         while (hlen > 0 && isspace((unsigned char)dict[hlen - 1]))
             hlen--; /* the header is padded with spaces and ends in a newline */
         dict[hlen] = '\0';
-        ok = parse_dict(in->path, pre_len, dict, h, err);
+        ok = parse_dict(in->path, pre_len, dict, (size_t)hlen, h, err);
     }
     free(dict);
     return ok;

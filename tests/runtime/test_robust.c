@@ -369,6 +369,28 @@ static void test_npy_header_syntax(void) {
         expect_npy_header_refused(good[i], "hdr.npy: byte 128: expected 32 bytes of <f4 values");
 }
 
+/* A NUL byte inside the header was "found the end of the header", with more header after
+ * it: the byte is named for what it is. */
+static void test_npy_header_nul(void) {
+    char text[128];
+    int hlen = 118;
+    memcpy(text, "\x93NUMPY\x01\x00", 8);
+    text[8] = (char)hlen, text[9] = 0;
+    const char dict[] = "{'descr': '<f4', 'fortran_order': False,\0 'shape': (2, 4), }";
+    memcpy(text + 10, dict, sizeof dict - 1);
+    memset(text + 10 + sizeof dict - 1, ' ', (size_t)hlen - (sizeof dict - 1) - 1);
+    text[10 + hlen - 1] = '\n';
+    write_file(tmp("nul.npy"), text, (size_t)(10 + hlen));
+    NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("nul.npy"),
+                          .labels_path = tmp("nul.npy"), .scale = 1};
+    ClassVocab v = {0};
+    NnrtError err = {{0}};
+    ASSERT_TRUE(!read_data(&src, true, &v, &err));
+    ASSERT_CONTAINS(err.msg, "nul.npy: byte 50: expected a key in quotes or '}', found the byte "
+                             "0x00");
+    ASSERT_ONE_LINE(err.msg);
+}
+
 /* ---- gzip ---- */
 
 /* A 2 MB .gz whose size trailer (ISIZE, its last 4 bytes) claims 4 GB, behind an IDX
@@ -692,6 +714,7 @@ static const struct {
     {"npy_long_header", test_npy_long_header},
     {"npy_shape_messages", test_npy_shape_messages},
     {"npy_header_syntax", test_npy_header_syntax},
+    {"npy_header_nul", test_npy_header_nul},
     {"gz_forged_size", test_gz_forged_size},
     {"gz_damage_offset", test_gz_damage_offset},
     {"idx_dims_overflow", test_idx_dims_overflow},
