@@ -404,6 +404,9 @@ typedef struct CsvLoad {
     int *name_ids;      /* per row: index into names (discovery order) */
     char **names;       /* class names seen in this file, discovery order */
     int n_names;
+    char **header;      /* the header line's fields (NULL: none), header_n of them */
+    int header_n;
+    bool header_repeats; /* a row equal to the header is refused as the header again */
 } CsvLoad;
 
 static bool find_label_column(CsvLoad *c, char **header, NnrtError *err) {
@@ -705,8 +708,28 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
     return true;
 }
 
+/* Whether the current row is the header again (a UTF-8 byte order mark before it
+ * aside), as in files joined with cat: "expected a number, found 'p0'" said nothing of it. */
+static bool repeats_header(const CsvLoad *c) {
+    const CsvReader *r = &c->r;
+    if (!c->header || r->nfields != c->header_n)
+        return false;
+    for (int i = 0; i < r->nfields; i++) {
+        const char *f = r->fields[i];
+        if (i == 0 && memcmp(f, "\xEF\xBB\xBF", 3) == 0)
+            f += 3;
+        if (strcmp(f, c->header[i]) != 0)
+            return false;
+    }
+    return true;
+}
+
 static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
     CsvReader *r = &c->r;
+    if (c->header_repeats && repeats_header(c))
+        return nnrt_fail(err, "%s:%d: the line repeats the header: files joined with cat? join "
+                         "them without the others' header lines (tail -n +2 on each after the "
+                         "first)", r->path, r->line);
     if (r->nfields != c->ncols)
         return nnrt_fail(err, "%s:%d: expected %d fields like the %s, found %d", r->path, r->line,
                          c->ncols, c->src->csv_header ? "header" : "first row", r->nfields);
@@ -806,6 +829,9 @@ static bool finish_labels(CsvLoad *c, Table *t, NnrtError *err) {
 }
 
 static void csv_load_free(CsvLoad *c) {
+    for (int i = 0; c->header && i < c->header_n; i++)
+        free(c->header[i]);
+    free(c->header);
     free(c->first_number_text);
     nnrt_csv_free(&c->r);
     for (int i = 0; i < c->n_names; i++)
@@ -846,9 +872,10 @@ static bool read_rows(CsvLoad *c, Table *t, NnrtError *err) {
                 "header line%s\n", c->src->features_path,
                 c->spec->labels ? " (or give the model's csv() header=false)" : "");
     bool ok = setup_columns(c, header, err) && check_feature_order(c, header, header_n, err);
-    for (int i = 0; header && i < header_n; i++)
-        free(header[i]);
-    free(header);
+    c->header = header; /* freed with c */
+    c->header_n = header_n;
+    /* numbers only: maybe an example, which a later example may repeat */
+    c->header_repeats = header && !header_may_be_example(header, header_n);
     if (!ok)
         return false;
     t->dim = c->spec->input_size;

@@ -588,6 +588,31 @@ static void test_csv(void) {
     src.features_path = tmp("cr_ragged.csv");
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "cr_ragged.csv:3: expected 5 fields like the header, found 4");
+    /* the header again, as in files joined with cat, with or without a byte order mark:
+     * said so (before: "expected a number, found 'a'") */
+    const char *joined = "a,b,c,d,y\n1,2,3,4,setosa\na,b,c,d,y\n5,6,7,8,setosa\n";
+    fx_write(tmp("joined.csv"), joined, strlen(joined), false);
+    src.features_path = tmp("joined.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "joined.csv:3: the line repeats the header: files joined with cat? "
+                             "join them without the others' header lines (tail -n +2 on each "
+                             "after the first)");
+    const char *joined_bom = "\xEF\xBB\xBF" "a,b,c,d,y\n1,2,3,4,setosa\n\xEF\xBB\xBF" "a,b,c,d,y\n";
+    fx_write(tmp("joined.csv"), joined_bom, strlen(joined_bom), false);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "joined.csv:3: the line repeats the header");
+    /* a header of numbers may be an example, and a later example may equal it */
+    NnrtModel rm = make_model(4);
+    rm.task = NNRT_TASK_REGRESS, rm.loss = NNRT_LOSS_MSE, rm.n_outputs = 1;
+    DataSpec rspec = fx_spec(&rm, &v);
+    const char *twice = "1,2,3,4,5\n6,7,8,9,10\n1,2,3,4,5\n";
+    fx_write(tmp("twice.csv"), twice, strlen(twice), false);
+    src.features_path = tmp("twice.csv");
+    ok = nnrt_read_source(&src, &rspec, &t, &err);
+    check(ok, "nnrt_read_source(an example equal to a header of numbers)", __FILE__, __LINE__,
+          "%s", err.msg);
+    if (ok)
+        nnrt_table_free(&t);
     /* a column more than the model takes, without a name: pandas' index, or a ',' ending
      * each line (before: only the count) */
     const char *index_col = ",a,b,c,d,y\n0,1,2,3,4,setosa\n";
