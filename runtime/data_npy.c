@@ -377,7 +377,7 @@ static double half_value(uint16_t bits) {
 }
 
 static double npy_value(const unsigned char *b, const NpyHeader *h) {
-    unsigned char v[8];
+    unsigned char v[8] = {0}; /* h->size is 1, 2, 4 or 8 (checked with the header) */
     for (int i = 0; i < h->size; i++)
         v[i] = h->swap ? b[h->size - 1 - i] : b[i];
     switch (h->kind) {
@@ -406,7 +406,7 @@ static const char *npy_exact_text(const unsigned char *b, const NpyHeader *h, ch
                                   size_t size) {
     if (h->size != 8 || (h->kind != 'i' && h->kind != 'u'))
         return NULL;
-    unsigned char v[8];
+    unsigned char v[8] = {0}; /* h->size is 1, 2, 4 or 8 (checked with the header) */
     for (int i = 0; i < 8; i++)
         v[i] = h->swap ? b[7 - i] : b[i];
     uint64_t u;
