@@ -202,6 +202,15 @@ static bool expect_rank(Infer *in, Node *n, int rank, const char *what, const ch
     return false;
 }
 
+/* The side of a square image of n pixels, or 0 when n is no square of a side of 8 or
+ * more (4 values are no 2×2 image). */
+static int64_t square_side(int64_t n) {
+    int64_t side = 1;
+    while (side * side < n && side < ((int64_t)1 << 20))
+        side++;
+    return side * side == n && side >= 8 ? side : 0;
+}
+
 /* The reshape that gives a layer wanting `rank` axes (2: a sequence, 3: an image) the
  * input it got, written with that input's sizes, or NULL when no reshape is obvious:
  * (28, 28) for an image is [28, 28, 1] (one channel), (784) [28, 28, 1] (a square) or
@@ -239,20 +248,16 @@ static const char *reshape_hint(Infer *in, Node *n, int rank) {
         return arena_printf(in->a, "give it a channel axis: insert reshape([%" PRId64 ", %"
                             PRId64 ", 1]) before line %d", s.d[0], s.d[1], n->loc.line);
     if (rank == 3 && s.rank == 1) {
-        int64_t side = 1;
-        while (side * side < s.d[0] && side < ((int64_t)1 << 20))
-            side++;
-        if (side * side != s.d[0] || side < 8) /* 4 values are no 2×2 image */
+        int64_t side = square_side(s.d[0]);
+        if (!side)
             return NULL;
         return arena_printf(in->a, "for %" PRId64 " pixels of a %" PRId64 "×%" PRId64
                             " image, insert reshape([%" PRId64 ", %" PRId64 ", 1]) before "
                             "line %d", s.d[0], side, side, side, side, n->loc.line);
     }
     if (rank == 2 && s.rank == 1) {
-        int64_t side = 1;
-        while (side * side < s.d[0] && side < ((int64_t)1 << 20))
-            side++;
-        if (side * side == s.d[0] && side >= 8)
+        int64_t side = square_side(s.d[0]);
+        if (side)
             return arena_printf(in->a, "for the rows of a %" PRId64 "×%" PRId64 " image as "
                                 "steps, insert reshape([%" PRId64 ", %" PRId64 "]) before line "
                                 "%d (reshape([%" PRId64 ", 1]) for one value per step)", side,
