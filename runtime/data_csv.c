@@ -641,6 +641,17 @@ static bool check_new_name(CsvLoad *c, const char *shown, bool listed, NnrtError
                      binary ? "is a binary classifier: it has" : "has", (long long)most, first);
 }
 
+/* The first byte of s that is not part of a UTF-8 character, or -1 when s is UTF-8 text. */
+static long utf8_invalid_at(const char *s) {
+    for (long i = 0; s[i];) {
+        int n = nnrt_utf8_char(s + i);
+        if (n == 0)
+            return i;
+        i += n;
+    }
+    return -1;
+}
+
 /* Labels are decided by the whole file, not by its first row (see finish_labels): a
  * label that is one of the model's classes is that class, another decimal number is read
  * as a number (a class index), anything else is a class name. */
@@ -699,6 +710,15 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
         }
         return true;
     }
+    /* a class name is kept in checkpoints' JSON and printed by --predict: text only, as
+     * pandas reads a CSV (a Latin-1 file's 'café' is no UTF-8 and was kept as bytes) */
+    long bad = utf8_invalid_at(field);
+    if (bad >= 0)
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' is not UTF-8 text (byte %ld of "
+                         "it): the file is in another encoding (Latin-1 or Windows-1252, as "
+                         "Excel's \"CSV\" saves it?); save it as UTF-8 (\"CSV UTF-8\"), or "
+                         "convert it: iconv -f WINDOWS-1252 -t UTF-8", path, c->r.line,
+                         c->label_col + 1, shown, bad + 1);
     int known = c->n_names;
     c->name_ids[row] = name_id(c, field);
     if (c->n_names > known && !check_new_name(c, shown, listed, err))

@@ -19,6 +19,21 @@
 #include <sys/mman.h>
 #endif
 
+int nnrt_utf8_char(const char *s) {
+    const unsigned char *b = (const unsigned char *)s;
+    unsigned char c = b[0];
+    int len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+            : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (len > 1 && (b[1] < lo || b[1] > hi)) /* a NUL ends the string here too */
+        return 0;
+    for (int k = 2; k < len; k++)
+        if ((b[k] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
     if (err) {
         char raw[sizeof err->msg];
@@ -29,12 +44,22 @@ bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
         /* An error is one line. Messages quote what a file holds (a CSV field, a .npy
          * header, a class name), which may hold line breaks (a quoted CSV field), a CR
          * that would overwrite the line on a terminal, or any other control byte of a
-         * damaged file: they are shown escaped, as \n, \r, \t or \xNN. */
+         * damaged file: they are shown escaped, as \n, \r, \t or \xNN; so are the bytes
+         * of text in another encoding than UTF-8 (a Latin-1 'caf\xe9') and the C1 controls
+         * (U+0080..U+009F: U+009B is a terminal's CSI). */
         size_t k = 0;
         for (const unsigned char *c = (const unsigned char *)raw; *c; c++) {
             char esc[5];
-            int len;
-            if (*c >= 0x20 && *c != 0x7f)
+            int len, n = *c < 0x80 ? 1 : nnrt_utf8_char((const char *)c);
+            if (n > 1 && !(c[0] == 0xC2 && c[1] < 0xA0)) { /* a character, copied whole */
+                if (k + (size_t)n >= sizeof err->msg)
+                    break;
+                memcpy(err->msg + k, c, (size_t)n);
+                k += (size_t)n;
+                c += n - 1;
+                continue;
+            }
+            if (*c >= 0x20 && *c < 0x7f)
                 esc[0] = (char)*c, len = 1;
             else if (*c == '\n' || *c == '\r' || *c == '\t')
                 esc[0] = '\\', esc[1] = *c == '\n' ? 'n' : *c == '\r' ? 'r' : 't', len = 2;

@@ -165,6 +165,26 @@ static void test_messages_one_line(void) {
     nnrt_vocab_free(&v);
 }
 
+/* A file in another encoding than UTF-8: its labels were kept as class names of raw bytes
+ * (a checkpoint's JSON header then held them, and --predict printed them), and a message
+ * quoting one sent the bytes, or a C1 control (U+009B, a terminal's CSI), to the terminal. */
+static void test_labels_not_utf8(void) {
+    ClassVocab v = {0};
+    NnrtError err = {{0}};
+    const char latin1[] = "a,b,c,d,y\n1,2,3,4,dog\n1,2,3,4,caf\xe9\n";
+    ASSERT_TRUE(!read_csv("latin1.csv", latin1, sizeof latin1 - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "latin1.csv:3: column 5: label 'caf\\xe9' is not UTF-8 text (byte "
+                             "4 of it): the file is in another encoding");
+    const char c1[] = "a,b,c,d,y\n1,\xc2\x9b" "2J,3,4,dog\n";
+    ASSERT_TRUE(!read_csv("c1.csv", c1, sizeof c1 - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "c1.csv:2: column 2: expected a number, found '\\xc2\\x9b2J'");
+    const char utf8[] = "a,b,c,d,y\n1,2,3,4,caf\xc3\xa9\n1,2,3,4,\xe7\x8c\xab\n";
+    nnrt_vocab_free(&v);
+    ClassVocab ok = {0};
+    ASSERT_TRUE(read_csv("utf8.csv", utf8, sizeof utf8 - 1, &ok, &err));
+    nnrt_vocab_free(&ok);
+}
+
 /* 1e999 is a decimal number beyond a double's range: it was "expected a number, found
  * '1e999'", and as a label it became a class name ("label '0' is a number, but other
  * labels are class names ('1e999' ...)"). */
@@ -722,6 +742,7 @@ static const struct {
     {"json_memory", test_json_memory},
     {"st_offsets_overflow", test_st_offsets_overflow},
     {"st_entry_messages", test_st_entry_messages},
+    {"labels_not_utf8", test_labels_not_utf8},
     {"std_overflow", test_std_overflow},
     {"index_digits", test_index_digits},
     {"best_weights_nan", test_best_weights_nan},
