@@ -981,7 +981,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* Keras' compile(loss=…, optimizer=…) and Sequential([…, …]) separate with commas */
         diag_hint(ps->lex.diag, at_loc, "statements and settings need no separator: drop the "
                   "','");
-    } else if (strcmp(yysymbol_name(found), "identifier") == 0 &&
+    } else if ((strcmp(yysymbol_name(found), "identifier") == 0 ||
+                strcmp(yysymbol_name(found), "input") == 0) &&
                expects(all, nall, "model") && ps->nopen == 0) {
         if (ps->recent[2] == '}' && ps->last_close_kw && at_loc.col > 1) {
             /* an indented line right after a '}': that '}' closed the body too early (one
@@ -991,6 +992,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                       "indented lines below it stand outside them: remove it",
                       ps->last_close_kw == KW_TRAIN ? "train block" :
                       ps->last_close_kw == KW_BLOCK ? "block" : "model");
+        } else if (strcmp(yysymbol_name(found), "input") == 0) {
+            /* the input line of a model written before (or without) its model line */
+            diag_hint(ps->lex.diag, at_loc, "the input is a model's first line, inside its "
+                      "braces: model NAME { input [784]  dense(…) }");
         } else {
             top_level_name_hint(ps, at_loc, yyget_text(scanner));
         }
