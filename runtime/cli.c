@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,6 +143,28 @@ static bool plain_number(const char *v, bool real) {
     return isdigit((unsigned char)*p) || (real && *p == '.' && isdigit((unsigned char)p[1]));
 }
 
+/* Writes a usage error (or a piece of one) to err. The arguments it quotes are the user's,
+ * and may hold an ESC or bytes that are no UTF-8 (a mistyped or pasted argument): they are
+ * escaped as nnrt_fail escapes a file's text (\x1b), so that the terminal shows them and
+ * does not run them; a closing newline is the message's own. */
+static void say(FILE *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(FILE *err, const char *fmt, ...) {
+    char raw[sizeof ((NnrtError *)0)->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    va_end(ap);
+    size_t n = strlen(raw);
+    bool newline = n > 0 && raw[n - 1] == '\n';
+    if (newline)
+        raw[n - 1] = '\0';
+    NnrtError e;
+    nnrt_fail(&e, "%s", raw);
+    fputs(e.msg, err);
+    if (newline)
+        fputc('\n', err);
+}
+
 static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *err) {
     char *end;
     errno = 0;
@@ -168,7 +191,7 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
         /* 1e400 and 1e-400 are positive numbers, but no double's: say why they are refused */
         bool range = plain_number(v, true) && !*end && errno == ERANGE && !strpbrk(v, "xX") &&
                      *v != '-';
-        fprintf(err, "%s: error: --%s expects a positive number, got '%s'%s\n", opt->prog, o->name,
+        say(err, "%s: error: --%s expects a positive number, got '%s'%s\n", opt->prog, o->name,
                 v, !range ? "" : fabs(x) > 1 ? ", beyond a double's range (about 1.8e308)"
                                              : ", too small for a double (about 2.2e-308 at least)");
         return false;
@@ -180,7 +203,7 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
             opt->seed_given = true;
             return true;
         }
-        fprintf(err, "%s: error: --%s expects a whole number from 0 to %llu, got '%s'\n",
+        say(err, "%s: error: --%s expects a whole number from 0 to %llu, got '%s'\n",
                 opt->prog, o->name, (unsigned long long)UINT64_MAX, v);
         return false;
     }
@@ -194,13 +217,13 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
         return true;
     }
     if (o->kind == OPT_LEVEL || o->kind == OPT_THREADS)
-        fprintf(err, "%s: error: --%s expects %lld to %lld or auto, got '%s'\n", opt->prog,
+        say(err, "%s: error: --%s expects %lld to %lld or auto, got '%s'\n", opt->prog,
                 o->name, min, (long long)o->max, v);
     else if (o->max < INT64_MAX && plain && !*end && x > o->max)
-        fprintf(err, "%s: error: --%s expects %lld to %lld, got '%s'\n", opt->prog, o->name, min,
+        say(err, "%s: error: --%s expects %lld to %lld, got '%s'\n", opt->prog, o->name, min,
                 (long long)o->max, v);
     else
-        fprintf(err, "%s: error: --%s expects a positive integer, got '%s'\n", opt->prog, o->name, v);
+        say(err, "%s: error: --%s expects a positive integer, got '%s'\n", opt->prog, o->name, v);
     return false;
 }
 
@@ -241,7 +264,7 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     if (strcmp(a, "--") == 0) { /* the end of the options; the trainer takes no operands */
         if (*i + 1 == argc)
             return CLI_RUN;
-        fprintf(err, "%s: error: unexpected argument '%s' after '--' (the trainer takes "
+        say(err, "%s: error: unexpected argument '%s' after '--' (the trainer takes "
                 "options only)\n", o->prog, argv[*i + 1]);
         return CLI_USAGE;
     }
@@ -250,16 +273,16 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     const OptSpec *spec = strncmp(a, "--", 2) == 0 ? find_option(a + 2, len) : NULL;
     if (!spec) {
         const OptSpec *near = a[0] == '-' ? near_option(a) : NULL;
-        fprintf(err, "%s: error: unknown %s '%s'", o->prog, a[0] == '-' ? "option" : "argument",
+        say(err, "%s: error: unknown %s '%s'", o->prog, a[0] == '-' ? "option" : "argument",
                 a);
         if (near)
-            fprintf(err, "; did you mean --%s?", near->name);
+            say(err, "; did you mean --%s?", near->name);
         fputc('\n', err);
         return CLI_USAGE;
     }
     if (spec->kind == OPT_FLAG || spec->kind == OPT_OFF || spec->kind == OPT_ZERO) {
         if (eq) {
-            fprintf(err, "%s: error: --%s takes no value\n", o->prog, spec->name);
+            say(err, "%s: error: --%s takes no value\n", o->prog, spec->name);
             return CLI_USAGE;
         }
         if (strcmp(spec->name, "help") == 0)
@@ -272,17 +295,17 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     }
     const char *v = eq ? eq + 1 : (*i + 1 < argc ? argv[++*i] : NULL);
     if (!v || !*v) {
-        fprintf(err, "%s: error: --%s needs a value (%s)\n", o->prog, spec->name, spec->arg);
+        say(err, "%s: error: --%s needs a value (%s)\n", o->prog, spec->name, spec->arg);
         return CLI_USAGE;
     }
     if (!eq && strncmp(v, "--", 2) == 0) {
         /* `--save --quiet`: the value was forgotten, and the next option is not one */
         const char *veq = strchr(v, '=');
         bool known = find_option(v + 2, veq ? (size_t)(veq - v - 2) : strlen(v) - 2) != NULL;
-        fprintf(err, "%s: error: --%s needs a value (%s), but the next argument is %s'%s'",
+        say(err, "%s: error: --%s needs a value (%s), but the next argument is %s'%s'",
                 o->prog, spec->name, spec->arg, known ? "the option " : "", v);
         if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS)
-            fprintf(err, " (a file of that name is ./%s, or --%s=%s)", v, spec->name, v);
+            say(err, " (a file of that name is ./%s, or --%s=%s)", v, spec->name, v);
         fputc('\n', err);
         return CLI_USAGE;
     }
@@ -296,7 +319,7 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
             /* A CSV file (examples or a series) holds its own labels: a second operand
              * would be silently unused. */
             if (nnrt_data_kind_for(v) == NNRT_DATA_CSV) {
-                fprintf(err, "%s: error: --%s: a CSV file holds its own labels; unexpected '%s'\n",
+                say(err, "%s: error: --%s: a CSV file holds its own labels; unexpected '%s'\n",
                         o->prog, spec->name, argv[*i + 1]);
                 return CLI_USAGE;
             }
@@ -316,7 +339,7 @@ static int check_combinations(const Options *o, FILE *err) {
     else if (o->gradcheck && (o->evaluate || o->predict || o->resume))
         clash = "--gradcheck and --evaluate/--predict/--resume";
     if (clash) {
-        fprintf(err, "%s: error: %s cannot be used together\n", o->prog, clash);
+        say(err, "%s: error: %s cannot be used together\n", o->prog, clash);
         return CLI_USAGE;
     }
     /* --save and --history write what training gives: without training they wrote
@@ -324,12 +347,12 @@ static int check_combinations(const Options *o, FILE *err) {
     const char *mode = o->evaluate ? "--evaluate" : o->predict ? "--predict"
                        : o->gradcheck ? "--gradcheck" : NULL;
     if (mode && (o->save || o->history)) {
-        fprintf(err, "%s: error: %s writes what training gives, and %s does not train: it "
+        say(err, "%s: error: %s writes what training gives, and %s does not train: it "
                 "would write nothing\n", o->prog, o->save ? "--save" : "--history", mode);
         return CLI_USAGE;
     }
     if (o->tolerance > 0 && !o->gradcheck) {
-        fprintf(err, "%s: error: --tolerance only applies to --gradcheck\n", o->prog);
+        say(err, "%s: error: --tolerance only applies to --gradcheck\n", o->prog);
         return CLI_USAGE;
     }
     return CLI_RUN;
@@ -359,12 +382,12 @@ int nnrt_cli_parse(Options *o, const NnrtModel *m, int argc, char **argv, FILE *
             return CLI_HELP;
         }
         if (rc != CLI_RUN) {
-            fprintf(err, "Try '%s --help' for the list of options.\n", o->prog);
+            say(err, "Try '%s --help' for the list of options.\n", o->prog);
             return rc;
         }
     }
     int rc = check_combinations(o, err);
     if (rc != CLI_RUN)
-        fprintf(err, "Try '%s --help' for the list of options.\n", o->prog);
+        say(err, "Try '%s --help' for the list of options.\n", o->prog);
     return rc;
 }

@@ -238,6 +238,12 @@ runtime_expect(cli.unknown_dash 2 "error: unknown option '-h'. did you mean --he
 runtime_expect(cli.unknown_swapped 2 "error: unknown option '--laod'. did you mean --load\\?" --laod x)
 runtime_expect(cli.unknown_keras 2 "error: unknown option '--batch_size=64'. did you mean --batch\\?"
     --batch_size=64)
+# The arguments an error quotes are escaped, as a file's text is: an ESC in a mistyped
+# option reached the terminal and recolored it.
+string(ASCII 27 RT_ESC)
+runtime_expect(cli.unknown_escaped 2 "error: unknown option '--.x1b.31mx'$" "--${RT_ESC}[31mx")
+runtime_expect(cli.value_escaped 2 "error: --epochs expects a positive integer, got '.x1b.2J'$"
+    --epochs "${RT_ESC}[2J")
 runtime_expect(cli.after_dashes 2
     "error: unexpected argument '--quiet' after '--' \\(the trainer takes options only\\)" -- --quiet)
 runtime_expect(cli.dashes_last 0 "ref: 7850 parameters"
