@@ -142,6 +142,21 @@ static void put_line_text(FILE *out, const char *line, int from, int to) {
     }
 }
 
+void diag_put_text(FILE *out, const char *text, size_t n) {
+    uint32_t c;
+    for (size_t i = 0; i < n;) {
+        int len = utf8_decode(text + i, n - i, &c);
+        if (len == 0 || (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7F && c < 0xA0)) {
+            for (int k = 0; k < (len ? len : 1); k++)
+                fprintf(out, "\\x%02x", (unsigned char)text[i + k]);
+            i += len ? (size_t)len : 1;
+        } else {
+            fwrite(text + i, 1, (size_t)len, out);
+            i += (size_t)len;
+        }
+    }
+}
+
 /* The columns a terminal gives character c: 0 for combining marks and zero-width
  * characters, 2 for East Asian wide and fullwidth ones (CJK, kana, Hangul, fullwidth
  * forms, emoji), else 1. The ranges are the large blocks of Unicode's EastAsianWidth.txt
@@ -277,10 +292,11 @@ static void report(Diag *d, const char *kind, SrcLoc loc, bool show_line, const 
     FILE *out = open_memstream(&text, &size);
     if (!out)
         out = d->out; /* no memory for it: written as it comes */
+    diag_put_text(out, d->file, strlen(d->file)); /* a file name may hold an ESC */
     if (loc.line > 0)
-        fprintf(out, "%s:%d:%d: %s: ", d->file, loc.line, loc.col, kind);
+        fprintf(out, ":%d:%d: %s: ", loc.line, loc.col, kind);
     else
-        fprintf(out, "%s: %s: ", d->file, kind);
+        fprintf(out, ": %s: ", kind);
     print_message(out, fmt, ap);
     fputc('\n', out);
     if (show_line)

@@ -70,6 +70,10 @@ _Noreturn void diag_internal(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 #define NNLC_UNREACHABLE(...) diag_internal(__FILE__, __LINE__, __VA_ARGS__)
 
+/* Writes text[0, n) to out as a terminal must see it: control characters other than line
+ * breaks and tabs, DEL, C1 controls and bytes that are no UTF-8 as \xNN. For what the user
+ * typed or named (file names, arguments), which may hold an ESC. */
+void diag_put_text(FILE *out, const char *text, size_t n);
 /* The text of 1-based line `line`, without its line break (*len bytes, not
  * NUL-terminated), or NULL when there is no such line. */
 const char *diag_line_text(Diag *d, int line, int *len);

@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,10 +108,29 @@ static const char usage_text[] =
     "a failing tool or an output that cannot be written.\n"
     "The language is described in docs/language.md.\n";
 
+/* Writes a message of the driver to standard error. The names and arguments it quotes are
+ * the user's, and may hold an ESC or bytes that are no UTF-8: they are escaped as \xNN
+ * (diag_put_text), so that the terminal shows them and does not run them. */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...) {
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(out, fmt, ap);
+    va_end(ap);
+    fclose(out);
+    diag_put_text(stderr, text, size);
+    free(text);
+}
+
 static int usage_error(const char *fmt, const char *arg) {
-    fprintf(stderr, "nnlc: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'nnlc --help'.\n");
+    say("nnlc: error: ");
+    say(fmt, arg);
+    say("\nTry 'nnlc --help'.\n");
     return EXIT_USAGE;
 }
 
@@ -243,7 +263,7 @@ static const char *near_option(const char *a, const char *next, char *buf, size_
  * a silent override. */
 static int set_emit(Options *o, EmitKind kind, const char *arg, const char **chosen_by) {
     if (*chosen_by && o->emit != kind) {
-        fprintf(stderr, "nnlc: error: '%s' and '%s' ask for different outputs; give one\n"
+        say("nnlc: error: '%s' and '%s' ask for different outputs; give one\n"
                         "Try 'nnlc --help'.\n", *chosen_by, arg);
         return EXIT_USAGE;
     }
@@ -335,12 +355,12 @@ enum { MAX_SOURCE = 16 << 20 };
 static char *read_source(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(stderr, "nnlc: error: cannot open '%s': %s\n", path, strerror(errno));
+        say("nnlc: error: cannot open '%s': %s\n", path, strerror(errno));
         return NULL;
     }
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens one for reading */
-        fprintf(stderr, "nnlc: error: cannot read '%s': it is a directory\n", path);
+        say("nnlc: error: cannot read '%s': it is a directory\n", path);
         fclose(f);
         return NULL;
     }
@@ -350,7 +370,7 @@ static char *read_source(const char *path, size_t *len) {
     while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
         n += got;
         if (n > MAX_SOURCE) {
-            fprintf(stderr, "%s: error: file too large (limit is %d MiB)\n", path,
+            say("%s: error: file too large (limit is %d MiB)\n", path,
                     MAX_SOURCE >> 20);
             free(buf);
             fclose(f);
@@ -368,7 +388,7 @@ static char *read_source(const char *path, size_t *len) {
     int err = errno;
     fclose(f);
     if (!buf || failed) {
-        fprintf(stderr, "nnlc: error: cannot read '%s': %s\n", path,
+        say("nnlc: error: cannot read '%s': %s\n", path,
                 strerror(buf ? err : ENOMEM));
         free(buf);
         return NULL;
@@ -412,7 +432,7 @@ static bool output_is_input(const Options *o) {
     bool same = out && stat(o->input, &in_st) == 0 && stat(out, &out_st) == 0 &&
                 in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino;
     if (same)
-        fprintf(stderr, "nnlc: error: the output '%s' is the input file; give another name "
+        say("nnlc: error: the output '%s' is the input file; give another name "
                 "with -o\n", out);
     free(out);
     return same;
@@ -424,7 +444,7 @@ static int run(char *const argv[]) {
         return -1;
     if (pid == 0) {
         execvp(argv[0], argv);
-        fprintf(stderr, "nnlc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
+        say("nnlc: error: cannot run '%s': %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     int status;
@@ -453,8 +473,8 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
         runtime = NNLC_RUNTIME_LIB;
     struct stat st;
     if (stat(runtime, &st) != 0) {
-        fprintf(stderr, "nnlc: error: cannot find the trainer runtime '%s'\n", runtime);
-        fprintf(stderr, "nnlc: hint: build it (make) or set NNLC_RUNTIME_LIB to libnnrt.a\n");
+        say("nnlc: error: cannot find the trainer runtime '%s'\n", runtime);
+        say("nnlc: hint: build it (make) or set NNLC_RUNTIME_LIB to libnnrt.a\n");
         return EXIT_USAGE;
     }
     char cc[4096], *argv[MAX_CC_WORDS + MAX_JOBS + 8];
@@ -475,7 +495,7 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
     memcpy(argv + n, libs, sizeof libs);
     int rc = run(argv);
     if (rc != 0) {
-        fprintf(stderr, "nnlc: error: linking with '%s' failed (status %d)\n", argv[0], rc);
+        say("nnlc: error: linking with '%s' failed (status %d)\n", argv[0], rc);
         return EXIT_USAGE;
     }
     return 0;
@@ -494,7 +514,7 @@ static int default_jobs(void) {
 static bool output_writable(const char *path) {
     struct stat sb;
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        fprintf(stderr, "nnlc: error: cannot write '%s': it is a directory\n", path);
+        say("nnlc: error: cannot write '%s': it is a directory\n", path);
         return false;
     }
     const char *slash = strrchr(path, '/');
@@ -504,7 +524,7 @@ static bool output_writable(const char *path) {
     else
         snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
     if (access(dir, W_OK | X_OK) != 0) {
-        fprintf(stderr, "nnlc: error: cannot write '%s': %s: %s\n", path, dir, strerror(errno));
+        say("nnlc: error: cannot write '%s': %s: %s\n", path, dir, strerror(errno));
         return false;
     }
     return true;
@@ -562,7 +582,7 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/nnlc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "nnlc: error: cannot create a temporary directory in %s%s: %s\n",
+        say("nnlc: error: cannot create a temporary directory in %s%s: %s\n",
                 tmp && *tmp ? tmp : "/tmp", tmp && *tmp ? " (TMPDIR)" : "", strerror(errno));
         free(out);
         return EXIT_USAGE;
@@ -575,21 +595,21 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
 
 /* --time's report, on stderr. */
 static void print_times(const StageTimes *t) {
-    fprintf(stderr, "nnlc: time: front end (read, parse, check, plan, loop IR)  %.3f s\n",
+    say("nnlc: time: front end (read, parse, check, plan, loop IR)  %.3f s\n",
             t->front_end - t->start);
     if (t->llvm) {
-        fprintf(stderr, "nnlc: time: LLVM, %d module%s%s  %.3f s\n", t->nparts,
+        say("nnlc: time: LLVM, %d module%s%s  %.3f s\n", t->nparts,
                 t->nparts == 1 ? "" : "s", t->nparts == 1 ? "" : " in as many threads",
                 t->llvm - t->front_end);
         for (int i = 0; i < t->nparts; i++)
-            fprintf(stderr, "nnlc: time:   module %d (%d function%s): IR %.3f s, passes %.3f s, "
+            say("nnlc: time:   module %d (%d function%s): IR %.3f s, passes %.3f s, "
                     "code generation %.3f s\n", i, t->parts[i].functions,
                     t->parts[i].functions == 1 ? "" : "s", t->parts[i].ir,
                     t->parts[i].passes, t->parts[i].codegen);
     }
     if (t->link)
-        fprintf(stderr, "nnlc: time: link (cc)  %.3f s\n", t->link - t->llvm);
-    fprintf(stderr, "nnlc: time: total from main()  %.3f s\n", cg_seconds() - t->start);
+        say("nnlc: time: link (cc)  %.3f s\n", t->link - t->llvm);
+    say("nnlc: time: total from main()  %.3f s\n", cg_seconds() - t->start);
 }
 
 /* The pipeline. Every pass reports into d; we stop after the first pass with errors. */
@@ -598,7 +618,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
     FILE *out = stdout;
     bool to_file = o->output && strcmp(o->output, "-") != 0; /* -o -: standard output */
     if (to_file && o->emit >= EMIT_LOOPS && !(out = fopen(o->output, "w"))) {
-        fprintf(stderr, "nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
+        say("nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
         return EXIT_USAGE;
     }
     int rc = EXIT_INPUT;
@@ -660,7 +680,7 @@ done:
             saved = errno;
         }
         if (!written && rc == 0) {
-            fprintf(stderr, "nnlc: error: cannot write '%s': %s\n", o->output,
+            say("nnlc: error: cannot write '%s': %s\n", o->output,
                     saved ? strerror(saved) : "a write failed");
             rc = EXIT_USAGE;
         }
@@ -675,7 +695,7 @@ static int check_stdout(int rc) {
     /* a failed run has said what failed (a write to standard output included) */
     if ((fflush(stdout) == 0 && !ferror(stdout)) || rc != 0)
         return rc;
-    fprintf(stderr, "nnlc: error: cannot write standard output: %s\n",
+    say("nnlc: error: cannot write standard output: %s\n",
             errno ? strerror(errno) : "a write failed");
     return EXIT_USAGE;
 }
@@ -703,9 +723,9 @@ static int nnlc_main(int argc, char **argv) {
     rc = compile(&o, &arena, &d, src, len, &times);
     if (d.nerrors > 0) {
         if (d.max_errors > 0 && d.nerrors > d.max_errors)
-            fprintf(stderr, "%d errors generated (%d shown).\n", d.nerrors, d.max_errors);
+            say("%d errors generated (%d shown).\n", d.nerrors, d.max_errors);
         else
-            fprintf(stderr, "%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
+            say("%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
         rc = EXIT_INPUT;
     }
     diag_free(&d);

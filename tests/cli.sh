@@ -158,6 +158,14 @@ printf 'model m {\n  input [4]\n  dense(2)\n}\n\000' >"$tmp/binary.nn"
 expect 1 'not a text file \(NUL byte at offset 35\)' -- "$nnlc" --summary "$tmp/binary.nn"
 : >"$tmp/empty.nn"
 expect 1 'no model in this file'           -- "$nnlc" --summary "$tmp/empty.nn"
+# The file names and arguments nnlc quotes are escaped: an ESC in them reached the terminal,
+# which ran it (a file name's recolored every diagnostic of the file).
+esc=$(printf '\033')
+cp "$tmp/empty.nn" "$tmp/e${esc}[31m.nn"
+expect 1 '^e\\x1b\[31m\.nn: error: no model in this file' -- sh -c 'cd "$1" && "$2" --summary "$3"' \
+    sh "$tmp" "$nnlc" "e${esc}[31m.nn"
+expect 1 "cannot open '.*/none\\\\x1b\\[2J\\.nn'" -- "$nnlc" --summary "$tmp/none${esc}[2J.nn"
+expect 2 "unknown option '--\\\\x1b\\[2Jx'"  -- "$nnlc" "--${esc}[2Jx"
 
 # Code generation: every output form, and nothing on stderr from LLVM (its remarks and
 # warnings are not the user's business).
