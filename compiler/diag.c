@@ -268,8 +268,11 @@ static void print_message(FILE *out, const char *fmt, va_list ap) {
     char head[MAX_MESSAGE + 1];
     int n = vsnprintf(head, sizeof head, fmt, ap);
     char *full = n > MAX_MESSAGE ? malloc((size_t)n + 1) : NULL;
+    /* a message quotes the source, whose strings may hold any control character (an ESC
+     * in "re<ESC>[2Jlu" cleared the screen): written through diag_put_text */
     if (n <= MAX_MESSAGE || !full) {
-        fputs(n < 0 ? fmt : head, out);
+        const char *text = n < 0 ? fmt : head;
+        diag_put_text(out, text, strlen(text));
     } else {
         vsnprintf(full, (size_t)n + 1, fmt, again);
         int keep = MAX_MESSAGE - MESSAGE_TAIL, tail = n - MESSAGE_TAIL;
@@ -277,7 +280,9 @@ static void print_message(FILE *out, const char *fmt, va_list ap) {
             keep--;
         while (tail < n && utf8_continuation(full[tail]))
             tail++;
-        fprintf(out, "%.*s…%s", keep, full, full + tail);
+        diag_put_text(out, full, (size_t)keep);
+        fputs("…", out);
+        diag_put_text(out, full + tail, (size_t)(n - tail));
     }
     free(full);
     va_end(again);
