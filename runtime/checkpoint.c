@@ -542,15 +542,15 @@ static int st_view(const SafeTensors *st, const char *name, const Json *e, StVie
                            "integers [begin, end]", off && off->kind != JSON_ARRAY
                                                         ? json_kind_name(off->kind) : NULL);
     if (strcmp(dtype->string, "F32") != 0 && strcmp(dtype->string, "F64") != 0)
-        return nnrt_fail(err, "%s: tensor \"%s\" has dtype %s; only F32 and F64 are supported",
-                         st->path, name, dtype->string), -1;
+        return nnrt_fail(err, "%s: byte %zu: tensor \"%s\" has dtype %s; only F32 and F64 are "
+                         "supported", st->path, 8 + dtype->at, name, dtype->string), -1;
     v->elem_size = dtype->string[1] == '6' ? 8 : 4;
     int64_t begin = off->items[0].integer, end = off->items[1].integer;
     int64_t bytes = nnrt_mul_checked(v->count, v->elem_size);
     if (begin < 0 || end < begin || bytes < 0 || end - begin != bytes) /* no overflow */
-        return nnrt_fail(err, "%s: tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64 "] do not "
-                         "match its shape and dtype (%" PRId64 " bytes)", st->path, name, begin, end,
-                         bytes), -1;
+        return nnrt_fail(err, "%s: byte %zu: tensor \"%s\": data_offsets [%" PRId64 ", %" PRId64
+                         "] do not match its shape and dtype (%" PRId64 " bytes)", st->path,
+                         8 + off->at, name, begin, end, bytes), -1;
     if ((uint64_t)end > st->size - st->data_start)
         return nnrt_fail(err, "%s: byte %zu: the file is truncated: tensor \"%s\" ends at byte %"
                          PRIu64, st->path, st->size, name, (uint64_t)end + st->data_start), -1;

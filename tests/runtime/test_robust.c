@@ -584,6 +584,11 @@ static void test_st_entry_messages(void) {
         {"{\"dense.W\":{\"dtype\":\"F32\",\"shape\":[4,3],\"data_offsets\":\"0-48\"}}",
          "byte 63: tensor \"dense.W\": expected \"data_offsets\" as two integers [begin, end], "
          "found a string"},
+        {"{\"dense.W\":{\"dtype\":\"F16\",\"shape\":[4,3],\"data_offsets\":[0,24]}}",
+         "byte 28: tensor \"dense.W\" has dtype F16; only F32 and F64 are supported"},
+        {"{\"dense.W\":{\"dtype\":\"F32\",\"shape\":[4,3],\"data_offsets\":[0,24]}}",
+         "byte 63: tensor \"dense.W\": data_offsets [0, 24] do not match its shape and dtype "
+         "(48 bytes)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_header("st.safetensors", cases[i].json);
