@@ -641,11 +641,15 @@ static bool check_new_name(CsvLoad *c, const char *shown, bool listed, NnrtError
                      binary ? "is a binary classifier: it has" : "has", (long long)most, first);
 }
 
-/* The first byte of s that is not part of a UTF-8 character, or -1 when s is UTF-8 text. */
-static long utf8_invalid_at(const char *s) {
+/* The first byte of s that is not part of a UTF-8 character, or -1 when s is UTF-8 text.
+ * *control tells whether that byte starts a control character instead (C0, DEL, C1: an
+ * ESC in a class name reached the terminal through --predict). */
+static long utf8_invalid_at(const char *s, bool *control) {
     for (long i = 0; s[i];) {
+        unsigned char b = (unsigned char)s[i], next = (unsigned char)s[i + 1];
         int n = nnrt_utf8_char(s + i);
-        if (n == 0)
+        *control = b < 0x20 || b == 0x7f || (b == 0xc2 && next >= 0x80 && next <= 0x9f);
+        if (n == 0 || *control)
             return i;
         i += n;
     }
@@ -712,7 +716,12 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
     }
     /* a class name is kept in checkpoints' JSON and printed by --predict: text only, as
      * pandas reads a CSV (a Latin-1 file's 'café' is no UTF-8 and was kept as bytes) */
-    long bad = utf8_invalid_at(field);
+    bool control;
+    long bad = utf8_invalid_at(field, &control);
+    if (bad >= 0 && control)
+        return nnrt_fail(err, "%s:%d: column %d: label '%s' holds a control character (byte "
+                         "%ld of it): a class name is text", path, c->r.line,
+                         c->label_col + 1, shown, bad + 1);
     if (bad >= 0)
         return nnrt_fail(err, "%s:%d: column %d: label '%s' is not UTF-8 text (byte %ld of "
                          "it): the file is in another encoding (Latin-1 or Windows-1252, as "

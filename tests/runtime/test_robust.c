@@ -160,7 +160,8 @@ static void test_messages_one_line(void) {
     ASSERT_ONE_LINE(err.msg);
     const char label[] = "a,b,c,d,y\n1,2,3,4,0\n1,2,3,4,\"x\ny\"\n";
     ASSERT_TRUE(!read_csv("nl_label.csv", label, sizeof label - 1, &v, &err));
-    ASSERT_CONTAINS(err.msg, "other labels are class names ('x\\ny' on line 3)");
+    ASSERT_CONTAINS(err.msg, "nl_label.csv:3: column 5: label 'x\\ny' holds a control "
+                             "character (byte 2 of it)");
     ASSERT_ONE_LINE(err.msg);
     nnrt_vocab_free(&v);
 }
@@ -178,6 +179,15 @@ static void test_labels_not_utf8(void) {
     const char c1[] = "a,b,c,d,y\n1,\xc2\x9b" "2J,3,4,dog\n";
     ASSERT_TRUE(!read_csv("c1.csv", c1, sizeof c1 - 1, &v, &err));
     ASSERT_CONTAINS(err.msg, "c1.csv:2: column 2: expected a number, found '\\xc2\\x9b2J'");
+    /* an ESC in a class name went out raw with --predict's classes */
+    const char esc[] = "a,b,c,d,y\n1,2,3,4,dog\n1,2,3,4,\x1b[31mcat\n";
+    ASSERT_TRUE(!read_csv("esc.csv", esc, sizeof esc - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "esc.csv:3: column 5: label '\\x1b[31mcat' holds a control "
+                             "character (byte 1 of it)");
+    const char csi[] = "a,b,c,d,y\n1,2,3,4,dog\n1,2,3,4,c\xc2\x9b" "2Jat\n";
+    ASSERT_TRUE(!read_csv("csi.csv", csi, sizeof csi - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "csi.csv:3: column 5: label 'c\\xc2\\x9b2Jat' holds a control "
+                             "character (byte 2 of it)");
     const char utf8[] = "a,b,c,d,y\n1,2,3,4,caf\xc3\xa9\n1,2,3,4,\xe7\x8c\xab\n";
     nnrt_vocab_free(&v);
     ClassVocab ok = {0};
