@@ -123,11 +123,33 @@ static void check_constant_softmax(Diag *d, const Graph *g) {
     }
 }
 
+/* Dropout after the output's softmax or sigmoid (Keras takes it): in training it zeroes
+ * some predicted probabilities and scales the others past 1, so the loss is taken of no
+ * distribution and the model barely learns (a learner's loss stayed at 3.9). */
+static void check_dropout_after_output(Diag *d, const Graph *g) {
+    const Node *n = g->output;
+    if (!n || n->op != OP_DROPOUT || n->rate <= 0 || n->nin < 1)
+        return;
+    const Node *from = n->in[0];
+    bool probs = (from->op == OP_DENSE || from->op == OP_CONV1D || from->op == OP_CONV2D ||
+                  from->op == OP_ACTIVATION) &&
+                 (from->act.kind == ACT_SOFTMAX || from->act.kind == ACT_SIGMOID);
+    if (!probs)
+        return;
+    diag_warning(d, n->loc, "dropout after the output's %s ('%s'): in training it zeroes "
+                 "some of the probabilities and scales the others by %g, so the loss is not "
+                 "taken of probabilities", from->act.kind == ACT_SOFTMAX ? "softmax" : "sigmoid",
+                 from->name, 1.0 / (1.0 - n->rate));
+    diag_hint(d, n->loc, "put the dropout before the last layer (line %d), on the features "
+              "it reads", from->loc.line);
+}
+
 Graph *pipeline_graph(Arena *a, Diag *d, const Program *prog, int elem_size) {
     Graph *g = sema_build(a, d, prog);
     if (!g || d->nerrors)
         return g;
     check_constant_softmax(d, g);
+    check_dropout_after_output(d, g);
     graph_plan(g, a, elem_size);
     pipeline_check_memory(d, g);
     if (!graph_check(g, stderr))

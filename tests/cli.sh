@@ -113,6 +113,12 @@ printf 'model m { input [10, 1] lstm(8) dense(1, activation=softmax) }\ntrain { 
 expect 0 "softmax1.nn:1:33: warning: softmax over one value is always 1: 'dense' outputs a constant, and nothing before it trains" -- "$nnlc" --summary "$tmp/softmax1.nn"
 printf 'model m { input [4] dense(8) Activation("softmax") reshape([8, 1]) softmax() flatten() dense(1) }\n' >"$tmp/softmax2.nn"
 expect 0 '^1$' -- sh -c "'$nnlc' --summary '$tmp/softmax2.nn' 2>&1 >/dev/null | grep -c 'warning: softmax over one value is always 1'"
+# Dropout after the output's softmax or sigmoid (Keras takes it; a learner's loss stayed at
+# 3.9) is a warning with where the dropout goes; none for a dropout before the last layer.
+printf 'model m {\n input [784]\n dense(64, activation=relu)\n dense(10, activation=softmax)\n dropout(0.5)\n}\n' >"$tmp/dropout_out.nn"
+expect 0 "dropout_out.nn:5:2: warning: dropout after the output's softmax \('dense_1'\): in training it zeroes some of the probabilities and scales the others by 2" -- "$nnlc" --summary "$tmp/dropout_out.nn"
+printf 'model m {\n input [784]\n dense(64, activation=relu)\n dropout(0.5)\n dense(10, activation=softmax)\n}\n' >"$tmp/dropout_in.nn"
+expect 0 '^no warning$' -- sh -c "err=\$('$nnlc' --summary '$tmp/dropout_in.nn' 2>&1 >/dev/null); [ \$? -eq 0 ] && [ -z \"\$err\" ] && echo no warning"
 # Keras 1's Convolution2D(32, 3, 3) (a 3x3 kernel there) is, in Keras 2 and 3 as here, a
 # kernel of 3 with strides 3: Keras' alias Convolution2D is taken, and a third positional
 # argument that repeats a one-number kernel, or any under the Keras 1 name, is a warning
