@@ -7,6 +7,7 @@
 
 #include "util.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,11 +115,42 @@ static bool parse_string(Parser *p, char **out) {
     return true;
 }
 
+/* Whether text is a number as JSON writes one: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * (strtod also takes 01, +1, 1. and .5, which no JSON writer produces). */
+static bool json_number_text(const char *t) {
+    if (*t == '-')
+        t++;
+    if (*t == '0')
+        t++;
+    else if (*t >= '1' && *t <= '9')
+        while (*t >= '0' && *t <= '9')
+            t++;
+    else
+        return false;
+    if (*t == '.') {
+        if (!(*++t >= '0' && *t <= '9'))
+            return false;
+        while (*t >= '0' && *t <= '9')
+            t++;
+    }
+    if (*t == 'e' || *t == 'E') {
+        t++;
+        if (*t == '+' || *t == '-')
+            t++;
+        if (!(*t >= '0' && *t <= '9'))
+            return false;
+        while (*t >= '0' && *t <= '9')
+            t++;
+    }
+    return *t == '\0';
+}
+
 static bool parse_number(Parser *p, Json *out) {
     char buf[64];
-    size_t n = 0;
+    size_t n = 0, start = p->pos;
     bool integer = true;
-    while (p->pos < p->len && n < sizeof buf - 1 && strchr("+-0123456789.eE", p->s[p->pos])) {
+    while (p->pos < p->len && n < sizeof buf - 1 && p->s[p->pos] &&
+           strchr("+-0123456789.eE", p->s[p->pos])) {
         char c = p->s[p->pos++];
         if (c == '.' || c == 'e' || c == 'E')
             integer = false;
@@ -128,11 +160,17 @@ static bool parse_number(Parser *p, Json *out) {
     char *end;
     out->kind = JSON_NUMBER;
     out->number = strtod(buf, &end);
-    if (n == 0 || *end)
+    p->pos = start; /* a bad number is said where it starts */
+    if (n == 0 || *end || !json_number_text(buf))
         return fail(p, "bad number");
     out->is_integer = integer;
-    if (integer)
+    if (integer) {
+        errno = 0;
         out->integer = strtoll(buf, NULL, 10);
+        if (errno == ERANGE) /* it saturated, and a later check blamed the wrong value */
+            return fail(p, "integer beyond the range of int64");
+    }
+    p->pos = start + n;
     return true;
 }
 

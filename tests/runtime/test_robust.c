@@ -529,6 +529,29 @@ static void test_json_keys(void) {
     nnrt_json_free(&j);
 }
 
+/* Numbers as JSON writes them, no more: strtod's 01, +1, 1. and .5 were taken, and an
+ * integer beyond int64 saturated (a later check then blamed data_offsets). */
+static void test_json_numbers(void) {
+    Json j;
+    char why[200];
+    static const char *const bad[] = {"[01]", "[1.]", "[-01]", "[1e]", "[-]", "[1e+]",
+                                      "[--1]", "[1.e5]", NULL};
+    for (int i = 0; bad[i]; i++) {
+        ASSERT_TRUE(!nnrt_json_parse(bad[i], strlen(bad[i]), &j, why, sizeof why));
+        ASSERT_CONTAINS(why, "byte 1: bad number");
+    }
+    ASSERT_TRUE(!nnrt_json_parse("[+1]", 4, &j, why, sizeof why)); /* not a value's start */
+    ASSERT_TRUE(!nnrt_json_parse("[.5]", 4, &j, why, sizeof why));
+    const char big[] = "{\"data_offsets\": [0, 99999999999999999999]}";
+    ASSERT_TRUE(!nnrt_json_parse(big, sizeof big - 1, &j, why, sizeof why));
+    ASSERT_CONTAINS(why, "byte 21: integer beyond the range of int64");
+    const char good[] = "[0, -0, 7, -12, 1.5, -0.25e-3, 2E+8, 9223372036854775807]";
+    ASSERT_TRUE(nnrt_json_parse(good, sizeof good - 1, &j, why, sizeof why));
+    ASSERT_TRUE(j.n == 8 && j.items[3].integer == -12 && j.items[7].integer == INT64_MAX);
+    ASSERT_TRUE(!j.items[4].is_integer && j.items[5].number == -0.25e-3);
+    nnrt_json_free(&j);
+}
+
 /* Each string took a buffer the size of the rest of the text: a header of 100,000 names
  * took 4.8 GB (and st_open compared every name with every other: over a minute). */
 static void parse_many_strings(void) {
@@ -758,6 +781,7 @@ static const struct {
     {"st_offsets_overflow", test_st_offsets_overflow},
     {"st_entry_messages", test_st_entry_messages},
     {"labels_not_utf8", test_labels_not_utf8},
+    {"json_numbers", test_json_numbers},
     {"std_overflow", test_std_overflow},
     {"index_digits", test_index_digits},
     {"best_weights_nan", test_best_weights_nan},
