@@ -113,6 +113,14 @@ int utf8_decode(const char *text, size_t n, uint32_t *cp) {
     return len;
 }
 
+/* Unicode's bidirectional formatting characters (ALM, LRM, RLM, the embeddings and
+ * overrides, the isolates): written out, they reorder the text a terminal shows after
+ * them, so that a line reads otherwise than it is ("Trojan Source"). */
+static bool is_bidi_control(uint32_t c) {
+    return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069);
+}
+
 /* A character of a source line as a terminal shows it: a byte that starts none (the
  * file was checked, but a message may quote anything) is one character, U+FFFD. */
 static int display_char(const char *s, int n, uint32_t *c) {
@@ -127,12 +135,13 @@ static int display_char(const char *s, int n, uint32_t *c) {
  * control character other than tab (an ESC starts a sequence that recolors or moves the
  * cursor; a NUL cut the line short) is shown as its Control Pictures symbol (U+2400 + c,
  * U+2421 for DEL), a byte that starts no character and a C1 control (U+0080..U+009F:
- * U+009B is a terminal's CSI) as U+FFFD; each takes one column. */
+ * U+009B is a terminal's CSI) and a bidirectional control as U+FFFD; each takes one
+ * column. */
 static void put_line_text(FILE *out, const char *line, int from, int to) {
     uint32_t c;
     for (int i = from; i < to;) {
         int n = display_char(line + i, to - i, &c);
-        if ((c == 0xFFFD && n == 1) || (c >= 0x80 && c < 0xA0))
+        if ((c == 0xFFFD && n == 1) || (c >= 0x80 && c < 0xA0) || is_bidi_control(c))
             fputs("\xEF\xBF\xBD", out);
         else if ((c < 0x20 && c != '\t') || c == 0x7F)
             fprintf(out, "\xE2\x90%c", (char)(0x80 + (c == 0x7F ? 0x21 : c)));
@@ -146,7 +155,8 @@ void diag_put_text(FILE *out, const char *text, size_t n) {
     uint32_t c;
     for (size_t i = 0; i < n;) {
         int len = utf8_decode(text + i, n - i, &c);
-        if (len == 0 || (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7F && c < 0xA0)) {
+        if (len == 0 || (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7F && c < 0xA0) ||
+            is_bidi_control(c)) {
             for (int k = 0; k < (len ? len : 1); k++)
                 fprintf(out, "\\x%02x", (unsigned char)text[i + k]);
             i += len ? (size_t)len : 1;
@@ -169,6 +179,8 @@ static bool in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n) {
 }
 
 static int char_width(uint32_t c) {
+    if (is_bidi_control(c))
+        return 1; /* shown as U+FFFD (put_line_text) */
     static const uint32_t zero[][2] = {
         {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A},
         {0x064B, 0x065F}, {0x1AB0, 0x1AFF}, {0x1DC0, 0x1DFF}, {0x200B, 0x200F},
