@@ -736,20 +736,26 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
     diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
     if (keras_layer_option_hint(S, call, arg))
         return -1;
-    /* Keras 1's names, from old tutorials: Conv2D(32, 3, border_mode='same', init=…) */
-    static const char *const keras1[][2] = {
-        {"border_mode", "padding"}, {"init", "kernel_initializer"}, {"nb_filter", "filters"},
-        {"subsample", "strides"},   {"subsample_length", "strides"}, {"output_dim", "units"},
-        {"filter_length", "kernel"}, {"pool_length", "size"},
-        {"W_regularizer", "l2"},
+    /* Keras 1's names, from old tutorials: Conv2D(32, 3, border_mode='same', init=…), and
+     * PyTorch's: Dropout(p=0.5), Conv2d(out_channels=32, stride=2), BatchNorm(eps=…) */
+    static const char *const foreign[][3] = {
+        {"border_mode", "padding", "Keras 1"}, {"init", "kernel_initializer", "Keras 1"},
+        {"nb_filter", "filters", "Keras 1"},   {"subsample", "strides", "Keras 1"},
+        {"subsample_length", "strides", "Keras 1"}, {"output_dim", "units", "Keras 1"},
+        {"filter_length", "kernel", "Keras 1"}, {"pool_length", "size", "Keras 1"},
+        {"W_regularizer", "l2", "Keras 1"},
+        {"p", "rate", "PyTorch"}, {"out_features", "units", "PyTorch"},
+        {"hidden_size", "units", "PyTorch"}, {"out_channels", "filters", "PyTorch"},
+        {"stride", "strides", "PyTorch"}, {"bias", "use_bias", "PyTorch"},
+        {"eps", "epsilon", "PyTorch"},
     };
-    for (size_t i = 0; i < sizeof keras1 / sizeof keras1[0]; i++)
-        if (strcmp(arg->key, keras1[i][0]) == 0 && args_slot(A, keras1[i][1]) >= 0) {
+    for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
+        if (strcmp(arg->key, foreign[i][0]) == 0 && args_slot(A, foreign[i][1]) >= 0) {
             const Expr *v = arg->value;
             const Expr *lam = v->kind == EX_CALL && strcasecmp(v->str, "l2") == 0 && v->args &&
                                       !v->args->next ? v->args->value : NULL;
-            diag_hint(S->d, arg->key_loc, "%s is Keras 1's name: write %s=%s", arg->key,
-                      keras1[i][1], expr_text(S, lam ? lam : v));
+            diag_hint(S->d, arg->key_loc, "%s is %s's name: write %s=%s", arg->key,
+                      foreign[i][2], foreign[i][1], expr_text(S, lam ? lam : v));
             return -1;
         }
     if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
