@@ -258,6 +258,28 @@ static const OptSpec *near_option(const char *a) {
     return len > 0 && best_d <= limit ? best : NULL;
 }
 
+/* What an unknown option names that the model fixes when it is compiled (Keras' fit()
+ * and compile() arguments: --validation_split 0.2, --optimizer adam), as the train
+ * block writes it; else NULL. */
+static const char *model_setting(const char *a) {
+    static const char *const settings[][2] = {
+        {"validation_split", "the validation split (validation = 0.2)"},
+        {"validation", "the validation split (validation = 0.2)"},
+        {"val_split", "the validation split (validation = 0.2)"},
+        {"optimizer", "the optimizer (optimizer = adam(lr=0.001))"},
+        {"loss", "the loss (loss = sparse_categorical_crossentropy)"},
+        {"metrics", "the metrics (metrics = [accuracy])"},
+        {"early_stopping", "early stopping (early_stopping = EarlyStopping(patience=3))"},
+    };
+    while (*a == '-')
+        a++;
+    size_t len = strcspn(a, "=");
+    for (size_t k = 0; k < sizeof settings / sizeof settings[0]; k++)
+        if (strlen(settings[k][0]) == len && strncasecmp(a, settings[k][0], len) == 0)
+            return settings[k][1];
+    return NULL;
+}
+
 /* Handles argv[*i]; advances *i past any values it consumed. Returns CLI_*. */
 static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     const char *a = argv[*i];
@@ -273,9 +295,13 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
     const OptSpec *spec = strncmp(a, "--", 2) == 0 ? find_option(a + 2, len) : NULL;
     if (!spec) {
         const OptSpec *near = a[0] == '-' ? near_option(a) : NULL;
+        const char *setting = a[0] == '-' ? model_setting(a) : NULL;
         say(err, "%s: error: unknown %s '%s'", o->prog, a[0] == '-' ? "option" : "argument",
                 a);
-        if (near)
+        if (setting)
+            say(err, "; %s is the model's: write it in the .nn file's train block and "
+                     "compile it again", setting);
+        else if (near)
             say(err, "; did you mean --%s?", near->name);
         fputc('\n', err);
         return CLI_USAGE;

@@ -232,6 +232,8 @@ runtime_expect(cli.unknown 2 "error: unknown option '--bogus'" --bogus)
 # misspelling, one dash, another case, Keras' --batch_size; '--' ends the options, and
 # the trainer takes no arguments after it (before: "unknown option '--'").
 runtime_expect(cli.unknown_near 2 "error: unknown option '--epoch'. did you mean --epochs\\?" --epoch 3)
+# Keras' fit()/compile() arguments that the model fixes when compiled say where they go.
+runtime_expect(cli.unknown_model_setting 2 "error: unknown option '--validation_split'. the validation split \\(validation = 0.2\\) is the model's: write it in the .nn file's train block and compile it again" --validation_split 0.2)
 runtime_expect(cli.unknown_dash 2 "error: unknown option '-h'. did you mean --help\\?" -h)
 # Two letters swapped are one edit, as in nnlc's own suggestions (before: two, over the
 # limit of a four-letter name, so no suggestion).
