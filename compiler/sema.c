@@ -421,6 +421,14 @@ static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
     for (int i = 0; pads[i] && k < 0; i++)
         if (strcasecmp(name, pads[i]) == 0)
             k = i;
+    if (k < 0 && strcasecmp(name, "causal") == 0) {
+        /* Conv1D(padding='causal'), WaveNet-style: zeros before the sequence only */
+        diag_error(S->d, e->loc, "padding 'causal' is not in nnlc: paddings are valid and same");
+        diag_hint(S->d, e->loc, "Keras' causal padding puts kernel_size - 1 zeros before "
+                  "the sequence only; padding=valid also uses only past and present steps, "
+                  "with kernel_size - 1 fewer outputs");
+        return false;
+    }
     if (k < 0)
         k = sema_lookup(S, e->loc, name, "padding", pads);
     if (k < 0)

@@ -712,6 +712,11 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
         diag_hint(S->d, a->key_loc, "nnlc's recurrent layers drop nothing themselves: a "
                   "dropout(%s) layer before or after this one drops values of its input or "
                   "output; leave out %s=", expr_text(S, v), a->key);
+    } else if (strcmp(a->key, "dilation_rate") == 0 || strcmp(a->key, "dilation") == 0) {
+        /* Conv1D(..., dilation_rate=2): a WaveNet's or a TCN's */
+        diag_hint(S->d, a->key_loc, "dilated convolutions are not in nnlc: a larger kernel, "
+                  "strides or a pooling layer widen what a layer sees; leave out %s=",
+                  a->key);
     } else if (strcmp(a->key, "bias_regularizer") == 0 ||
                strcmp(a->key, "activity_regularizer") == 0) {
         diag_hint(S->d, a->key_loc, "nnlc's penalty, l2=…, is on the kernel only: drop %s=",
