@@ -807,13 +807,17 @@ static bool load_params(const SafeTensors *st, const CkptParts *p, NnrtError *er
                              st->path, t->name, got, m->name, want);
         for (int64_t k = 0; k < v.count; k++) {
             double x = nnrt_st_get(&v, k);
+            /* where the value is in the file, for a hex editor or numpy's offset= */
+            long long at = (long long)(v.data - st->bytes) + k * v.elem_size;
             if (!isfinite(x))
-                return nnrt_fail(err, "%s: tensor \"%s\" holds %s at element %lld; the run that "
-                                 "wrote it diverged, or the file is damaged", st->path, t->name,
-                                 isnan(x) ? "NaN" : "infinity", (long long)k);
+                return nnrt_fail(err, "%s: byte %lld: tensor \"%s\" holds %s at element %lld; "
+                                 "the run that wrote it diverged, or the file is damaged",
+                                 st->path, at, t->name, isnan(x) ? "NaN" : "infinity",
+                                 (long long)k);
             if (m->elem_size == 4 && nnrt_float32_overflows(x)) /* F64 into an f32 model */
-                return nnrt_fail(err, "%s: tensor \"%s\" holds %g at element %lld, out of range "
-                                 "for the f32 model", st->path, t->name, x, (long long)k);
+                return nnrt_fail(err, "%s: byte %lld: tensor \"%s\" holds %g at element %lld, "
+                                 "out of range for the f32 model", st->path, at, t->name, x,
+                                 (long long)k);
         }
         copy_view(&v, (char *)p->params + t->offset * m->elem_size, m->elem_size);
     }

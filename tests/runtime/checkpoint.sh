@@ -54,7 +54,7 @@ rm -f "$work/zeros.bin" "$work/huge.safetensors"
 cp "$ck" "$work/nan.safetensors"
 header=$(od -An -t u8 -N8 "$work/nan.safetensors" | tr -d ' ')
 printf '\000\000\300\177' | dd of="$work/nan.safetensors" bs=1 seek=$((8 + header)) conv=notrunc 2>/dev/null
-"$here/expect.sh" 1 "nan.safetensors: tensor \"[^\"]+\" holds NaN at element 0" \
+"$here/expect.sh" 1 "nan.safetensors: byte $((8 + header)): tensor \"[^\"]+\" holds NaN at element 0" \
     "$small" --load "$work/nan.safetensors" --predict "$data/x32.npy"
 # A bit flipped in a weight (the lowest of the first one: a plausible value still), or in
 # the metadata's epoch ("2" made "3"), is refused by the file's CRC-32, its metadata
