@@ -642,13 +642,15 @@ static bool check_new_name(CsvLoad *c, const char *shown, bool listed, NnrtError
 }
 
 /* The first byte of s that is not part of a UTF-8 character, or -1 when s is UTF-8 text.
- * *control tells whether that byte starts a control character instead (C0, DEL, C1: an
- * ESC in a class name reached the terminal through --predict). */
+ * *control tells whether that byte starts a control character instead (C0 but tab and line
+ * breaks, which a quoted field may hold and --predict quotes; DEL; C1: an ESC in a class
+ * name reached the terminal through --predict). */
 static long utf8_invalid_at(const char *s, bool *control) {
     for (long i = 0; s[i];) {
         unsigned char b = (unsigned char)s[i], next = (unsigned char)s[i + 1];
         int n = nnrt_utf8_char(s + i);
-        *control = b < 0x20 || b == 0x7f || (b == 0xc2 && next >= 0x80 && next <= 0x9f);
+        *control = (b < 0x20 && !strchr("\t\n\r", b)) || b == 0x7f ||
+                   (b == 0xc2 && next >= 0x80 && next <= 0x9f);
         if (n == 0 || *control)
             return i;
         i += n;
