@@ -7,6 +7,7 @@
  */
 #include "diag.h"
 #include "edit_distance.h" /* runtime/: shared with the trainer's options */
+#include "utf8.h"          /* runtime/: shared with the trainer's messages */
 
 #include <ctype.h>
 #include <limits.h>
@@ -89,36 +90,7 @@ enum { TAB_STOP = 8 }; /* a terminal's tab stops */
 static bool utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
 
 int utf8_decode(const char *text, size_t n, uint32_t *cp) {
-    const unsigned char *s = (const unsigned char *)text;
-    unsigned char c = s[0];
-    int len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-            : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    if (len == 0 || n < (size_t)len)
-        return 0;
-    uint32_t code = len == 1 ? c : c & (0x7Fu >> len);
-    if (len > 1) {
-        /* the second byte's range shuts out overlong forms, surrogates and past U+10FFFF */
-        unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-        unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-        if (s[1] < lo || s[1] > hi)
-            return 0;
-    }
-    for (int k = 1; k < len; k++) {
-        if (!utf8_continuation((char)s[k]))
-            return 0;
-        code = code << 6 | (s[k] & 0x3Fu);
-    }
-    if (cp)
-        *cp = code;
-    return len;
-}
-
-/* Unicode's bidirectional formatting characters (ALM, LRM, RLM, the embeddings and
- * overrides, the isolates): written out, they reorder the text a terminal shows after
- * them, so that a line reads otherwise than it is ("Trojan Source"). */
-static bool is_bidi_control(uint32_t c) {
-    return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
-           (c >= 0x2066 && c <= 0x2069);
+    return nnrt_utf8_decode(text, n, cp);
 }
 
 /* A character of a source line as a terminal shows it: a byte that starts none (the
@@ -141,10 +113,11 @@ static void put_line_text(FILE *out, const char *line, int from, int to) {
     uint32_t c;
     for (int i = from; i < to;) {
         int n = display_char(line + i, to - i, &c);
-        if ((c == 0xFFFD && n == 1) || (c >= 0x80 && c < 0xA0) || is_bidi_control(c))
-            fputs("\xEF\xBF\xBD", out);
-        else if ((c < 0x20 && c != '\t') || c == 0x7F)
+        bool control = c != '\t' && nnrt_terminal_control(c);
+        if (control && (c < 0x20 || c == 0x7F))
             fprintf(out, "\xE2\x90%c", (char)(0x80 + (c == 0x7F ? 0x21 : c)));
+        else if ((c == 0xFFFD && n == 1) || control)
+            fputs("\xEF\xBF\xBD", out);
         else
             fwrite(line + i, 1, (size_t)n, out);
         i += n;
@@ -155,8 +128,7 @@ void diag_put_text(FILE *out, const char *text, size_t n) {
     uint32_t c;
     for (size_t i = 0; i < n;) {
         int len = utf8_decode(text + i, n - i, &c);
-        if (len == 0 || (c < 0x20 && c != '\n' && c != '\t') || (c >= 0x7F && c < 0xA0) ||
-            is_bidi_control(c)) {
+        if (len == 0 || (c != '\n' && c != '\t' && nnrt_terminal_control(c))) {
             for (int k = 0; k < (len ? len : 1); k++)
                 fprintf(out, "\\x%02x", (unsigned char)text[i + k]);
             i += len ? (size_t)len : 1;
@@ -179,7 +151,7 @@ static bool in_ranges(uint32_t c, const uint32_t (*r)[2], size_t n) {
 }
 
 static int char_width(uint32_t c) {
-    if (is_bidi_control(c))
+    if (nnrt_bidi_control(c))
         return 1; /* shown as U+FFFD (put_line_text) */
     static const uint32_t zero[][2] = {
         {0x0300, 0x036F}, {0x0483, 0x0489}, {0x0591, 0x05BD}, {0x0610, 0x061A},

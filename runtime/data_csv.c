@@ -6,6 +6,7 @@
  * error naming file:line, as is any field that is not a finite number.
  */
 #include "data.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -643,14 +644,13 @@ static bool check_new_name(CsvLoad *c, const char *shown, bool listed, NnrtError
 
 /* The first byte of s that is not part of a UTF-8 character, or -1 when s is UTF-8 text.
  * *control tells whether that byte starts a control character instead (C0 but tab and line
- * breaks, which a quoted field may hold and --predict quotes; DEL; C1: an ESC in a class
- * name reached the terminal through --predict). */
+ * breaks, which a quoted field may hold and --predict quotes; DEL, C1, bidirectional: an
+ * ESC in a class name reached the terminal through --predict). */
 static long utf8_invalid_at(const char *s, bool *control) {
     for (long i = 0; s[i];) {
-        unsigned char b = (unsigned char)s[i], next = (unsigned char)s[i + 1];
-        int n = nnrt_utf8_char(s + i);
-        *control = (b < 0x20 && !strchr("\t\n\r", b)) || b == 0x7f ||
-                   (b == 0xc2 && next >= 0x80 && next <= 0x9f);
+        uint32_t c = 0;
+        int n = nnrt_utf8_decode(s + i, 4, &c); /* a NUL ends s before 4 bytes, too */
+        *control = n > 0 && c != '\t' && c != '\n' && c != '\r' && nnrt_terminal_control(c);
         if (n == 0 || *control)
             return i;
         i += n;

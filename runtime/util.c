@@ -6,6 +6,7 @@
 #define _GNU_SOURCE 1 /* madvise's MADV_HUGEPAGE; program_invocation_short_name */
 #endif
 #include "util.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -19,21 +20,6 @@
 #include <sys/mman.h>
 #endif
 
-int nnrt_utf8_char(const char *s) {
-    const unsigned char *b = (const unsigned char *)s;
-    unsigned char c = b[0];
-    int len = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
-            : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
-    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
-    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
-    if (len > 1 && (b[1] < lo || b[1] > hi)) /* a NUL ends the string here too */
-        return 0;
-    for (int k = 2; k < len; k++)
-        if ((b[k] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
     if (err) {
         char raw[sizeof err->msg];
@@ -45,13 +31,15 @@ bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
          * header, a class name), which may hold line breaks (a quoted CSV field), a CR
          * that would overwrite the line on a terminal, or any other control byte of a
          * damaged file: they are shown escaped, as \n, \r, \t or \xNN; so are the bytes
-         * of text in another encoding than UTF-8 (a Latin-1 'caf\xe9') and the C1 controls
-         * (U+0080..U+009F: U+009B is a terminal's CSI). */
+         * of text in another encoding than UTF-8 (a Latin-1 'caf\xe9'), the C1 controls
+         * (U+009B is a terminal's CSI) and the bidirectional ones (nnrt_terminal_control),
+         * each byte as \xNN. */
         size_t k = 0;
         for (const unsigned char *c = (const unsigned char *)raw; *c; c++) {
             char esc[5];
-            int len, n = *c < 0x80 ? 1 : nnrt_utf8_char((const char *)c);
-            if (n > 1 && !(c[0] == 0xC2 && c[1] < 0xA0)) { /* a character, copied whole */
+            uint32_t code = *c;
+            int len, n = nnrt_utf8_decode((const char *)c, 4, &code);
+            if (n > 1 && !nnrt_terminal_control(code)) { /* a character, copied whole */
                 if (k + (size_t)n >= sizeof err->msg)
                     break;
                 memcpy(err->msg + k, c, (size_t)n);

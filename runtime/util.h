@@ -24,11 +24,8 @@ typedef struct NnrtError {
 /* Formats msg into err (if err is not NULL) and returns false, so callers can write
  * `return nnrt_fail(err, "...")`. Control characters (from a file's text the message
  * quotes) are written escaped (\n, \xNN), so the message stays one line, and so are bytes
- * that are no UTF-8 and C1 controls. */
+ * that are no UTF-8, C1 and bidirectional controls (utf8.h). */
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The length (1 to 4) of the UTF-8 character the NUL-terminated s starts, 0 if its first
- * byte starts none (RFC 3629: no overlong forms, surrogates or code points past U+10FFFF). */
-int nnrt_utf8_char(const char *s);
 
 void *nnrt_alloc(size_t bytes);               /* zeroed, NNRT_ALIGN-aligned; exits on OOM */
 /* The same, its contents undefined: for a buffer filled as data arrive, whose pages then
