@@ -38,6 +38,9 @@ const char *node_keras_class(const Node *n) {
     return n->keras_class ? n->keras_class : op_keras_class(n->op);
 }
 bool op_is_recurrent(OpKind op) { return op == OP_SIMPLE_RNN || op == OP_LSTM || op == OP_GRU; }
+bool op_takes_activation(OpKind op) {
+    return op == OP_DENSE || op == OP_CONV1D || op == OP_CONV2D || op == OP_ACTIVATION;
+}
 const char *act_name(ActKind a) { return a < ACT_COUNT ? act_names[a] : "?"; }
 
 /* Products of user-written sizes can overflow; every size goes through this. */

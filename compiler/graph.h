@@ -29,6 +29,8 @@ typedef enum {
 const char *op_name(OpKind op);        /* "conv2d" */
 const char *op_keras_class(OpKind op); /* "Conv2D" */
 bool op_is_recurrent(OpKind op);       /* simple_rnn, lstm, gru */
+/* dense, conv1d, conv2d, activation: an activation= of their own, applied to their output */
+bool op_takes_activation(OpKind op);
 
 enum { SHAPE_MAX_RANK = 4 };
 

@@ -563,6 +563,12 @@ static bool continues_line(int tok) {
            tok == '*' || tok == '/';
 }
 
+/* How messages name the body of a declaration by its keyword (0: braces of none). */
+static const char *body_name(int kw) {
+    return kw == KW_TRAIN ? "train block" : kw == KW_BLOCK ? "block" : kw == KW_MODEL ? "model"
+                                                                                     : "body";
+}
+
 /* The scanner, but after a syntax error the rest of that statement is dropped (except a
  * closing brace, which keeps blocks balanced): see skip_line. */
 static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps) {
@@ -604,7 +610,8 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         if (stray && ps->stray_close)
             continue;
         ps->stray_close = stray;
-        bool declares = tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN; /* let may be in a body */
+        /* let may stand in a body; the others only at the top level */
+        bool declares = tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN;
         if (declares && ps->nopen > 0 && loc->first_line > ps->cur_line) {
             /* with a statement left open above (`h =`, `dense(2,`), the parser's error at
              * the '}' says what is missing there, at this keyword */
@@ -613,15 +620,9 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
              * the body's own '}' comes below, and the '}' that closes nothing then is owed */
             bool nested = loc->first_column > 1;
             if (!ps->closing && !open_statement && nested) {
-                static const char *const what[] = {"a model", "a block", "a train block"};
-                _Static_assert(KW_BLOCK == KW_MODEL + 1 && KW_TRAIN == KW_MODEL + 2,
-                               "what[] follows the order of the keywords' tokens");
-                int outer = ps->brace_kw[0];
-                diag_error(ps->lex.diag, span(*loc, *loc), "%s cannot be inside %s: it goes "
-                           "after the closing '}' of %s", what[tok - KW_MODEL],
-                           outer ? what[outer - KW_MODEL] : "braces",
-                           outer == KW_TRAIN ? "the train block" :
-                           outer == KW_BLOCK ? "the block" : "the model");
+                const char *outer = body_name(ps->brace_kw[0]);
+                diag_error(ps->lex.diag, span(*loc, *loc), "a %s cannot be inside a %s: it goes "
+                           "after the closing '}' of the %s", body_name(tok), outer, outer);
             } else if (!ps->closing && !open_statement) {
                 SrcLoc open = ps->open_braces[ps->nopen - 1];
                 diag_error(ps->lex.diag, span(*loc, *loc), "expected '}' before '%s'",
@@ -638,7 +639,7 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         } else {
             ps->closing = false;
         }
-        if ((tok == KW_MODEL || tok == KW_BLOCK || tok == KW_TRAIN) && ps->nopen == 0) {
+        if (declares && ps->nopen == 0) { /* (tok is '}' when one was put in before it) */
             ps->header_line = loc->first_line;
             ps->header_kw = tok;
             ps->in_header = true;
@@ -851,6 +852,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
     /* an error in a declaration's header: `train:` leaves `train loss` and errs at '=' */
     bool in_header = ps->in_header;
     ps->in_header = false;
+    int setting_at; /* setting_in_model's answer, in the hints below */
     if (found != YYSYMBOL_YYEOF) {
         /* the statement's open ( and [: a call written over several lines is dropped to
          * its ')'; at the start of a line, the statement before was left unclosed */
@@ -946,8 +948,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         /* train(optimizer='adam', epochs=5), as Keras' compile(…) and fit(…) are called */
         diag_hint(ps->lex.diag, at_loc, "the train block's settings go in braces, one per line: "
                   "train { optimizer = adam  epochs = 5 }");
-    } else if (setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF) >= 0) {
-        int i = setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF);
+    } else if ((setting_at = setting_in_model(ps, new_line || found == YYSYMBOL_YYEOF)) >= 0) {
+        int i = setting_at;
         diag_hint(ps->lex.diag, ps->recent_at[i], "%s is a train setting: it goes in the train "
                   "block, train NAME { %s = … }, not in the model", ps->recent_name[i],
                   ps->recent_name[i]);
@@ -990,8 +992,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
             ps->skip_body = true;
             diag_note(ps->lex.diag, ps->last_close, "this '}' ends the %s's braces, so the "
                       "indented lines below it stand outside them: remove it",
-                      ps->last_close_kw == KW_TRAIN ? "train block" :
-                      ps->last_close_kw == KW_BLOCK ? "block" : "model");
+                      body_name(ps->last_close_kw));
         } else if (strcmp(yysymbol_name(found), "input") == 0) {
             /* the input line of a model written before (or without) its model line */
             diag_hint(ps->lex.diag, at_loc, "the input is a model's first line, inside its "

@@ -111,9 +111,7 @@ void pipeline_check_memory(Diag *d, const Graph *g) {
 static void check_constant_softmax(Diag *d, const Graph *g) {
     for (int i = 0; i < g->nnodes; i++) {
         const Node *n = g->nodes[i];
-        bool has_act = n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D ||
-                       n->op == OP_ACTIVATION;
-        if (!has_act || n->act.kind != ACT_SOFTMAX || n->out.rank < 1 ||
+        if (!op_takes_activation(n->op) || n->act.kind != ACT_SOFTMAX || n->out.rank < 1 ||
             n->out.d[n->out.rank - 1] != 1)
             continue;
         diag_warning(d, n->loc, "softmax over one value is always 1: '%s' outputs a constant, "
@@ -131,8 +129,7 @@ static void check_dropout_after_output(Diag *d, const Graph *g) {
     if (!n || n->op != OP_DROPOUT || n->rate <= 0 || n->nin < 1)
         return;
     const Node *from = n->in[0];
-    bool probs = (from->op == OP_DENSE || from->op == OP_CONV1D || from->op == OP_CONV2D ||
-                  from->op == OP_ACTIVATION) &&
+    bool probs = op_takes_activation(from->op) &&
                  (from->act.kind == ACT_SOFTMAX || from->act.kind == ACT_SIGMOID);
     if (!probs)
         return;

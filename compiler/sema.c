@@ -196,6 +196,7 @@ static const Arg *input_option(Builder *B, const Expr *call) {
             return a;
     return NULL;
 }
+
 /* Keras layers that nnlc does not have, with what does their work here (a data source's
  * scale, an augmentation, padding=same, a layer alone): said in place of "unknown layer"
  * and the list of layers. Returns whether the call was one. */
@@ -249,31 +250,28 @@ static int keras_only_layer_row(const char *name, char *lower, size_t size) {
 static bool keras_only_layer(Sema *S, const Expr *call) {
     char lower[64];
     int row = keras_only_layer_row(call->str, lower, sizeof lower);
-    for (int i = row; i >= 0; i = -1) {
-            diag_error(S->d, call->name_loc, "Keras' %s is not one of nnlc's layers", call->str);
-            const Expr *first = call->args && !call->args->key ? call->args->value : NULL;
-            char text[128];
-            const char *as_written = first ? diag_source_text(S->d, first->loc, text,
-                                                              sizeof text) : NULL;
-            if (first && !as_written)
-                as_written = expr_text(S, first);
-            if (first && first->kind == EX_CALL && (strcmp(lower, "timedistributed") == 0 ||
-                                                    strcmp(lower, "bidirectional") == 0))
-                diag_hint(S->d, call->name_loc, "%s: write %s alone",
-                          lower[0] == 't' ? "dense on a sequence applies to every step"
-                                          : "nnlc's recurrent layers read the sequence forward "
-                                            "only",
-                          as_written);
-            else if (first && strcmp(lower, "rescaling") == 0)
-                diag_hint(S->d, call->name_loc, "scaling is the data source's: idx(…, scale=%s)"
-                          ", with shift= for an offset", as_written);
-            else
-                diag_hint(S->d, call->name_loc, "%s", keras_only_layers[i][1]);
-            return true;
-        }
-    return false;
+    if (row < 0)
+        return false;
+    diag_error(S->d, call->name_loc, "Keras' %s is not one of nnlc's layers", call->str);
+    const Expr *first = call->args && !call->args->key ? call->args->value : NULL;
+    char text[128];
+    const char *as_written = first ? diag_source_text(S->d, first->loc, text, sizeof text)
+                                   : NULL;
+    if (first && !as_written)
+        as_written = expr_text(S, first);
+    if (first && first->kind == EX_CALL && (strcmp(lower, "timedistributed") == 0 ||
+                                            strcmp(lower, "bidirectional") == 0))
+        diag_hint(S->d, call->name_loc, "%s: write %s alone",
+                  lower[0] == 't' ? "dense on a sequence applies to every step"
+                                  : "nnlc's recurrent layers read the sequence forward only",
+                  as_written);
+    else if (first && strcmp(lower, "rescaling") == 0)
+        diag_hint(S->d, call->name_loc, "scaling is the data source's: idx(…, scale=%s), with "
+                  "shift= for an offset", as_written);
+    else
+        diag_hint(S->d, call->name_loc, "%s", keras_only_layers[row][1]);
+    return true;
 }
-
 
 static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;

@@ -113,7 +113,7 @@ static const char *const simple_rnn_opts[] = {
 static const char *const embedding_opts[] = {"vocab", "dim", "kernel_initializer", "l2", NULL};
 
 /* The options each op takes by position: Keras 3's positional parameters, in its order
- * and with its names (kernel_size is the option kernel, pool_size size: canonical_option),
+ * and with its names (kernel_size is the option kernel, pool_size size: sema_canonical_option),
  * up to the last one nnlc has (all of them for a layer that has none of nnlc's, so that
  * the error names what was given). So Dense(64, "relu") and Conv2D(32, 3, 1, "same") mean
  * what they mean in Keras. A name nnlc has no option for (Conv2D's data_format,

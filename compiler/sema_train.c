@@ -11,6 +11,7 @@
  * the trainer reads data, so data errors are the runtime's.
  */
 #include "sema_values.h"
+#include "tf1_optimizers.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -69,7 +70,7 @@ static const char *const *const opt_options[] = { /* ORDER OPT */
 };
 
 /* What each takes by position: Keras' positional parameters with Keras' names
- * (canonical_option), as far as Keras 2 and 3 agree (Keras 3 puts weight_decay next,
+ * (sema_canonical_option), as far as Keras 2 and 3 agree (Keras 3 puts weight_decay next,
  * Keras 2 name), so SGD(0.01, 0.9) is sgd(lr=0.01, momentum=0.9). RMSprop's centered is
  * taken only as false (Keras' default): true is an error naming it. */
 static const char *const sgd_pos[] = {"learning_rate", "momentum", "nesterov", NULL};
@@ -298,18 +299,9 @@ static void set_optimizer(Train *T, const Expr *value) {
     if (k < 0 && strstr(lowercase(T, name), "momentum")) /* TF 1's MomentumOptimizer */
         diag_hint(T->S->d, call ? call->name_loc : value->loc, "momentum is an option of sgd: "
                   "sgd(lr=0.01, momentum=0.9), with nesterov=true for Nesterov's");
-    else if (k < 0 && strcmp(lowercase(T, name), "gradientdescentoptimizer") == 0)
+    else if (k < 0 && tf1_optimizer_spelling(name)) /* AdamOptimizer, RMSPropOptimizer */
         diag_hint(T->S->d, call ? call->name_loc : value->loc, "TensorFlow 1's %s is "
-                  "written sgd(lr=0.01)", name);
-    else if (k < 0) { /* TF 1's AdamOptimizer, RMSPropOptimizer, … */
-        const char *lower = lowercase(T, name);
-        size_t n = strlen(lower);
-        for (int i = 0; opt_names[i] && n > 9; i++)
-            if (strcmp(lower + n - 9, "optimizer") == 0 &&
-                strlen(opt_names[i]) == n - 9 && strncmp(lower, opt_names[i], n - 9) == 0)
-                diag_hint(T->S->d, call ? call->name_loc : value->loc, "TensorFlow 1's %s is "
-                          "written %s(…)", name, opt_names[i]);
-    }
+                  "written %s", name, tf1_optimizer_spelling(name));
     if (k < 0)
         return;
     Optimizer o = optimizer_defaults((OptKind)k);
@@ -660,8 +652,6 @@ static const char *spelled_source(Train *T, const Expr *path, const Expr *labels
     return arena_printf(T->S->a, "csv(%s)", quoted);
 }
 
-/* A data setting written as a file name ("va.csv") or as Keras' tuple of arrays
- * ((x_val, y_val)): the hint spells it as a data source. */
 /* A data setting given a directory (data = "/usr/share/datasets/fashion-mnist/", as Keras
  * loads a data set by its name): the IDX pair in it, train-… for data and t10k-… for test
  * (MNIST's names), or the first pair of any prefix, else NULL. */
@@ -701,6 +691,8 @@ static const char *idx_pair_in(Train *T, const char *dir, const char *written, b
                         img, (int)n, written, labels);
 }
 
+/* A data setting written as a file name ("va.csv") or as Keras' tuple of arrays
+ * ((x_val, y_val)): the hint spells it as a data source. */
 static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r) {
     struct stat sb;
     const char *dir = r->kind == EX_STR && r->str[0] ? resolve_path(T, r->str) : NULL;
@@ -814,10 +806,10 @@ static void set_metrics(Train *T, const Expr *value) {
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
                             metric_names);
         SrcLoc at = call ? call->name_loc : it->loc;
-        if (k < 0)
+        if (k < 0) {
             keras_metric_hint(T, at, name);
-        if (k < 0)
             continue;
+        }
         int listed = 0;
         while (listed < t->n_metrics && t->metrics[listed] != (int)metric_kinds[k])
             listed++;
@@ -1380,7 +1372,6 @@ static void apply_setting(Train *T, int k, const Arg *s) {
     }
 }
 
-/* The activation that produces the model's output, looking through dropout. */
 /* One row of values read as they are: a flatten or reshape to a vector of a tensor whose
  * last axis holds all of its values (Dense(10, activation=softmax) then Flatten(), which
  * Keras takes) keeps a softmax row a softmax row. */
@@ -1391,13 +1382,14 @@ static bool keeps_row(const Node *n) {
     return n->out.rank == 1 && in.rank >= 1 && shape_size(in) == in.d[in.rank - 1];
 }
 
+/* The activation that produces the model's output, looking through dropout and a
+ * flatten of one row (keeps_row). */
 static const Node *output_producer(const Graph *g, Activation *act) {
     const Node *n = g->output;
     while (n && (n->op == OP_DROPOUT || keeps_row(n)))
         n = n->in[0];
     act->kind = ACT_LINEAR;
-    if (n && (n->op == OP_DENSE || n->op == OP_CONV1D || n->op == OP_CONV2D ||
-              n->op == OP_ACTIVATION || n->op == OP_SIMPLE_RNN))
+    if (n && (op_takes_activation(n->op) || n->op == OP_SIMPLE_RNN))
         *act = n->act;
     if (n && (n->op == OP_LSTM || n->op == OP_GRU))
         *act = n->act; /* tanh: not a probability */
@@ -1440,8 +1432,6 @@ static void no_flatten_hint(Train *T) {
  * none, a recurrent layer's is its state's (softmax is refused there), and one sigmoid
  * unit is binary_crossentropy's output, not ten classes'. */
 static void output_activation_hint(Train *T, const Node *prod, ActKind want, int64_t units) {
-    bool takes_act = prod->op == OP_DENSE || prod->op == OP_CONV1D || prod->op == OP_CONV2D ||
-                     prod->op == OP_ACTIVATION;
     const char *w = act_name(want);
     if (want == ACT_SOFTMAX && units == 1 && prod->op == OP_DENSE &&
         prod->act.kind == ACT_SIGMOID) {
@@ -1450,15 +1440,14 @@ static void output_activation_hint(Train *T, const Node *prod, ActKind want, int
                   "dense(N, activation=softmax)");
         return;
     }
-    if (takes_act) {
+    if (op_takes_activation(prod->op)) {
         diag_hint(T->S->d, prod->loc, "add activation=%s to the last layer", w);
         return;
     }
     /* an earlier layer that has it, before layers that change its output */
     for (const Node *p = prod->nin == 1 ? prod->in[0] : NULL; p;
          p = p->nin == 1 ? p->in[0] : NULL) {
-        bool acts = p->op == OP_DENSE || p->op == OP_CONV1D || p->op == OP_CONV2D ||
-                    p->op == OP_ACTIVATION;
+        bool acts = op_takes_activation(p->op);
         if (acts && p->act.kind == want) {
             diag_hint(T->S->d, prod->loc, "'%s' on line %d has the %s, but '%s' after it "
                       "changes its output: end the model with the %s (move line %d before "
@@ -1469,7 +1458,7 @@ static void output_activation_hint(Train *T, const Node *prod, ActKind want, int
         if (acts)
             break;
     }
-    if (prod->op == OP_SIMPLE_RNN || prod->op == OP_LSTM || prod->op == OP_GRU)
+    if (op_is_recurrent(prod->op))
         diag_hint(T->S->d, prod->loc, "a recurrent layer's activation is its state's: add "
                   "dense(classes, activation=%s) after line %d", w, prod->loc.line);
     else
@@ -1685,13 +1674,7 @@ static bool misplaced_setting(Train *T, const Arg *s, const Arg *settings) {
             for (int k = 0; k < OPT_COUNT; k++)
                 if (strcmp(lowercase(T, o->value->str), opt_names[k]) == 0)
                     given = k;
-    const char *key = s->key;
-    if (strcmp(key, "beta_1") == 0)
-        key = "beta1";
-    else if (strcmp(key, "beta_2") == 0)
-        key = "beta2";
-    else if (strcmp(key, "initial_accumulator_value") == 0)
-        key = "initial_accumulator";
+    const char *key = sema_canonical_option(s->key); /* beta_1: beta1 */
     const char *value = expr_text(S, s->value);
     for (int j = -1; j < OPT_COUNT; j++) {
         int k = j < 0 ? given : j;

@@ -7,6 +7,7 @@
  * number is required where Keras wants an int, and "2.5 units" is an error, not a floor.
  */
 #include "sema_values.h"
+#include "sema_layers.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -508,7 +509,7 @@ static const char *const option_aliases[][2] = {
     {"restore_best_weights", "restore_best"},             /* EarlyStopping */
 };
 
-static const char *canonical_option(const char *key) {
+const char *sema_canonical_option(const char *key) {
     for (size_t i = 0; i < sizeof option_aliases / sizeof option_aliases[0]; i++)
         if (strcmp(key, option_aliases[i][0]) == 0)
             return option_aliases[i][1];
@@ -604,7 +605,7 @@ static const char *first_named_only(const Args *A, const char *const *keras, int
     for (int i = 0; A->names[i]; i++) {
         bool reached = false;
         for (int k = 0; k < npositional && !reached; k++)
-            reached = strcmp(canonical_option(keras[k]), A->names[i]) == 0;
+            reached = strcmp(sema_canonical_option(keras[k]), A->names[i]) == 0;
         if (!reached)
             return A->names[i];
     }
@@ -645,7 +646,7 @@ static void too_many_positional(Sema *S, const Args *A, const Expr *call, const 
  * take, such as Conv2D's fifth, data_format. */
 static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
                            const char *const *keras, int pos, bool *hint_given) {
-    int slot = keras ? args_slot(A, canonical_option(keras[pos])) : pos;
+    int slot = keras ? args_slot(A, sema_canonical_option(keras[pos])) : pos;
     if ((pos > 0 || slot < 0) && names_tensor(S, arg->value)) {
         diag_error(S->d, arg->loc, "'%s' is a tensor, not an option of %s", arg->value->str,
                    call->str);
@@ -661,7 +662,7 @@ static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
     *hint_given = true;
     const char *next = NULL;
     for (int k = pos + 1; keras[k] && !next; k++)
-        if (args_slot(A, canonical_option(keras[k])) >= 0)
+        if (args_slot(A, sema_canonical_option(keras[k])) >= 0)
             next = keras[k];
     if (next)
         diag_hint(S->d, arg->loc, "leave it out, and name the options after it, e.g. %s=…",
@@ -676,18 +677,8 @@ static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
  * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
  * the option l2=0.01, and nnlc penalizes nothing else (bias_regularizer=…). Returns
  * whether it said one. */
-/* lstm, LSTM, gru, GRU, simple_rnn, SimpleRNN */
-static bool recurrent_layer_name(const char *name) {
-    char lower[32];
-    size_t n = 0;
-    for (; name[n] && n < sizeof lower - 1; n++)
-        lower[n] = (char)tolower((unsigned char)name[n]);
-    lower[n] = '\0';
-    return strcmp(lower, "lstm") == 0 || strcmp(lower, "gru") == 0 ||
-           strcmp(lower, "simple_rnn") == 0 || strcmp(lower, "simplernn") == 0;
-}
-
 static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
+    const LayerName *layer = sema_find_layer(call->str);
     const Expr *v = a->value;
     if (!S->tensors)
         return false;
@@ -707,7 +698,7 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
         diag_hint(S->d, a->key_loc, "an L2 penalty on the kernel is the option l2: l2=%s",
                   lam ? expr_text(S, lam->value) : "0.01");
     } else if ((strcmp(a->key, "dropout") == 0 || strcmp(a->key, "recurrent_dropout") == 0) &&
-               recurrent_layer_name(call->str)) {
+               layer && op_is_recurrent(layer->op)) {
         /* LSTM(128, dropout=0.2, recurrent_dropout=0.2) */
         diag_hint(S->d, a->key_loc, "nnlc's recurrent layers drop nothing themselves: a "
                   "dropout(%s) layer before or after this one drops values of its input or "
@@ -733,7 +724,7 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
     /* the name as written, else the one it is Keras' spelling of (a block's parameter
      * may be called input_dim, which is embedding's vocab) */
     int slot = args_slot(A, arg->key);
-    const char *key = canonical_option(arg->key);
+    const char *key = sema_canonical_option(arg->key);
     if (slot < 0)
         slot = args_slot(A, key);
     if (slot >= 0)

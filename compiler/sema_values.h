@@ -144,6 +144,9 @@ SrcLoc args_loc(Args *A, const char *name);
  * learning_rate or beta_1 when written so (adam(learning_rate=-1) is told about
  * learning_rate, not lr), else name (also when given by position, or not at all). */
 const char *args_key(Args *A, const char *name);
+/* nnlc's name of an option Keras spells otherwise (learning_rate: lr, beta_1: beta1,
+ * kernel_size: kernel, …; both are accepted), else key itself. */
+const char *sema_canonical_option(const char *key);
 
 /* A let's or setting's value whose line ends in a `// word` comment (ast.h's slash_word;
  * NULL: none). The lexer cannot tell `let h = hidden // heads`, Python's floor division,
