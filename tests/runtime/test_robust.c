@@ -187,6 +187,11 @@ static void test_labels_not_utf8(void) {
     ASSERT_TRUE(!read_csv("csi.csv", csi, sizeof csi - 1, &v, &err));
     ASSERT_CONTAINS(err.msg, "csi.csv:3: column 5: label 'c\\xc2\\x9b2Jat' holds a control "
                              "character (byte 2 of it)");
+    /* a right-to-left override reorders what a terminal shows after it */
+    const char rlo[] = "a,b,c,d,y\n1,2,3,4,dog\n1,2,3,4,c\xe2\x80\xae" "tac\n";
+    ASSERT_TRUE(!read_csv("rlo.csv", rlo, sizeof rlo - 1, &v, &err));
+    ASSERT_CONTAINS(err.msg, "rlo.csv:3: column 5: label 'c\\xe2\\x80\\xaetac' holds a "
+                             "control character (byte 2 of it)");
     const char utf8[] = "a,b,c,d,y\n1,2,3,4,caf\xc3\xa9\n1,2,3,4,\xe7\x8c\xab\n";
     nnrt_vocab_free(&v);
     ClassVocab ok = {0};
