@@ -614,6 +614,10 @@ bool nnrt_store_float32(double v, const char *written, float *dst, const char *p
         (index_limit > 0 && !nnrt_index_ok(index_limit, v, why, sizeof why)))
         return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path, (long long)byte,
                          (long long)(k / per + 1), why);
+    if (!labels && !isfinite(v)) /* all_finite's error, with the byte */
+        return nnrt_fail(err, "%s: byte %lld (example %lld, value %lld): %s; the data must be "
+                         "finite numbers", path, (long long)byte, (long long)(k / per + 1),
+                         (long long)(k % per + 1), isnan(v) ? "NaN" : "infinity");
     if (nnrt_float32_overflows(v)) /* float64 data: an error, not an infinity */
         return nnrt_fail(err, "%s: byte %lld (example %lld): %s is out of range for float32",
                          path, (long long)byte, (long long)(k / per + 1),
@@ -763,8 +767,9 @@ static void apply_scale_shift(Table *t, double scale, double shift) {
 }
 
 /* A NaN or infinity in the data would only surface later as a NaN loss, blamed on the
- * learning rate: it is reported where it is, examples and values counted from 1. (A CSV
- * reader refuses them itself, naming the line and column.) */
+ * learning rate: it is reported where it is, examples and values counted from 1. (The
+ * readers refuse them themselves where they can say more: CSV names the line and column,
+ * IDX and .npy the byte, nnrt_store_float32.) */
 static bool all_finite(const char *path, const char *what, const float *v, int64_t n, int64_t per,
                        NnrtError *err) {
     if (!v)

@@ -210,14 +210,15 @@ static void test_npy(void) {
         }
         nnrt_table_free(&t);
     }
-    /* an infinity or NaN gets a float32 file's error, in features and in labels */
+    /* an infinity or NaN gets a float32 file's error, in features and in labels, naming
+     * its byte (128 + 6 values of 2 bytes) */
     static const struct {
         uint16_t bits;
         const char *msg;
-    } bad16[] = {{0x7c00, "x2.npy: example 2, value 3: infinity; the data must be finite"},
-                 {0xfc00, "x2.npy: example 2, value 3: infinity; the data must be finite"},
-                 {0x7e00, "x2.npy: example 2, value 3: NaN; the data must be finite"},
-                 {0xfd01, "x2.npy: example 2, value 3: NaN; the data must be finite"}};
+    } bad16[] = {{0x7c00, "x2.npy: byte 140 (example 2, value 3): infinity; the data must be finite"},
+                 {0xfc00, "x2.npy: byte 140 (example 2, value 3): infinity; the data must be finite"},
+                 {0x7e00, "x2.npy: byte 140 (example 2, value 3): NaN; the data must be finite"},
+                 {0xfd01, "x2.npy: byte 140 (example 2, value 3): NaN; the data must be finite"}};
     for (size_t i = 0; i < sizeof bad16 / sizeof bad16[0]; i++) {
         uint16_t x2[12];
         memcpy(x2, half, sizeof x2);
@@ -306,6 +307,42 @@ static void test_npy(void) {
     ASSERT_CONTAINS(err.msg, "x4.bin: byte 0: not an IDX file: expected magic 00 00 TT ND (TT = 08, "
                              "09 or 0B..0E, ND >= 1), found 93 4e 55 4d; the file is a NumPy .npy "
                              "array: a data source's format follows its features file's name");
+}
+
+/* A NaN or infinity in an IDX float file names its byte (of the uncompressed data for a
+ * .gz file), as a .npy file's does; before, only the example and value. */
+static void test_idx_float_not_finite(void) {
+    NnrtModel m = make_model(4);
+    ClassVocab v = {0};
+    DataSpec spec = fx_spec(&m, &v);
+    /* magic 00 00 0D 02 (float32, 2 dimensions), 3 × 4, big-endian values */
+    uint8_t f[12 + 12 * 4] = {0, 0, 0x0d, 2, 0, 0, 0, 3, 0, 0, 0, 4};
+    const uint8_t nan_be[4] = {0x7f, 0xc0, 0, 0}, inf_be[4] = {0xff, 0x80, 0, 0};
+    uint8_t y8[3] = {2, 0, 1};
+    int ydims[] = {3};
+    fx_idx_u8(tmp("fy.idx"), y8, ydims, 1, false);
+    NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("fx.idx"), .scale = 1,
+                          .labels_path = tmp("fy.idx")};
+    Table t;
+    NnrtError err = {{0}};
+    memcpy(f + 12 + 6 * 4, nan_be, 4); /* example 2, value 3: byte 12 + 24 */
+    fx_write(tmp("fx.idx"), f, sizeof f, false);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "fx.idx: byte 36 (example 2, value 3): NaN; the data must be "
+                             "finite numbers");
+    memcpy(f + 12 + 6 * 4, (uint8_t[4]){0}, 4);
+    memcpy(f + 12 + 11 * 4, inf_be, 4); /* example 3, value 4: byte 12 + 44 */
+    src.features_path = tmp("fx.idx.gz");
+    fx_write(tmp("fx.idx.gz"), f, sizeof f, true);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "fx.idx.gz: byte 56 (example 3, value 4): infinity; the data must "
+                             "be finite numbers");
+    memcpy(f + 12 + 11 * 4, (uint8_t[4]){0x3f, 0x80, 0, 0}, 4); /* 1.0: the file is read */
+    fx_write(tmp("fx.idx"), f, sizeof f, false);
+    src.features_path = tmp("fx.idx");
+    ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_NEAR(1.0, t.x[11], 0);
+    nnrt_table_free(&t);
 }
 
 /* A label is checked as the file stores it: 2.0000001 (float64) and 16777217 (int32) are
@@ -1626,6 +1663,7 @@ int main(void) {
     test_idx(true);
     test_idx_errors();
     test_npy();
+    test_idx_float_not_finite();
     test_labels_as_stored();
     test_one_hot_fortran();
     test_csv();

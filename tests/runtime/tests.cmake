@@ -176,7 +176,7 @@ add_test(NAME runtime.data.csv_renamed COMMAND ${RT_EXPECT} 0 "Test: 20 examples
 set_tests_properties(runtime.error.csv_reordered runtime.data.csv_renamed PROPERTIES FIXTURES_REQUIRED rt_data)
 runtime_expect(error.csv_number 1 "notnum.csv:4: column 6: expected a number, found 'abc'"
     --data ${RT_DATA}/notnum.csv)
-runtime_expect(error.npy_nan 1 "nan.npy: example 4, value 8: NaN. the data must be finite numbers"
+runtime_expect(error.npy_nan 1 "nan.npy: byte 9564 \\(example 4, value 8\\): NaN. the data must be finite numbers"
     --data ${RT_DATA}/nan.npy ${RT_DATA}/y.npy)
 # A number float32 cannot hold is named as such, where it is (not as an "infinity").
 runtime_expect(error.csv_float32_range 1 "big.csv:4: column 6: '1e39' is out of range for float32"
@@ -197,9 +197,9 @@ runtime_expect(error.npy_dtype 1
     --data ${RT_DATA}/complex.npy ${RT_DATA}/y.npy)
 # float16 ('<f2', as numpy users often save) is read, exactly (before: "dtype '<f2' is not
 # supported"); a NaN or infinity in it is the error a float32 file's gets.
-runtime_expect(error.npy_f2_nan 1 "nan16.npy: example 4, value 8: NaN. the data must be finite numbers"
+runtime_expect(error.npy_f2_nan 1 "nan16.npy: byte 4846 \\(example 4, value 8\\): NaN. the data must be finite numbers"
     --data ${RT_DATA}/nan16.npy ${RT_DATA}/y.npy)
-runtime_expect(error.npy_f2_inf 1 "inf16.npy: example 4, value 8: infinity. the data must be finite numbers"
+runtime_expect(error.npy_f2_inf 1 "inf16.npy: byte 4846 \\(example 4, value 8\\): infinity. the data must be finite numbers"
     --data ${RT_DATA}/inf16.npy ${RT_DATA}/y.npy)
 runtime_expect(data.npy_f2 0 "Test: 20 examples - test_loss"
     --data ${RT_DATA}/x16.npy ${RT_DATA}/y.npy --test ${RT_DATA}/x16.npy ${RT_DATA}/y.npy --epochs 1)
