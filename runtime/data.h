@@ -227,6 +227,10 @@ int nnrt_csv_column(const char *path, int line, char **header, int n, const char
  * (its first 6 names). Returns buf. */
 const char *nnrt_csv_column_hint(char **header, int n, const char *name, char *buf,
                                  size_t size);
+/* Whether the current row is the header again (a UTF-8 byte order mark before it aside),
+ * as in files joined with cat, and the error that says so, naming its line. */
+bool nnrt_csv_repeats_header(const CsvReader *r, char *const *header, int n);
+bool nnrt_csv_fail_repeated_header(const CsvReader *r, NnrtError *err);
 /* A finite number filling the whole field (surrounding spaces allowed). */
 bool nnrt_csv_number(const char *field, double *v);
 /* nnrt_label_ok for v, the number in field, its reason showing the field as written

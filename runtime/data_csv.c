@@ -739,28 +739,30 @@ static bool read_label(CsvLoad *c, const char *field, int64_t row, float *y, Nnr
     return true;
 }
 
-/* Whether the current row is the header again (a UTF-8 byte order mark before it
- * aside), as in files joined with cat: "expected a number, found 'p0'" said nothing of it. */
-static bool repeats_header(const CsvLoad *c) {
-    const CsvReader *r = &c->r;
-    if (!c->header || r->nfields != c->header_n)
+bool nnrt_csv_repeats_header(const CsvReader *r, char *const *header, int n) {
+    if (!header || r->nfields != n)
         return false;
     for (int i = 0; i < r->nfields; i++) {
         const char *f = r->fields[i];
         if (i == 0 && memcmp(f, "\xEF\xBB\xBF", 3) == 0)
             f += 3;
-        if (strcmp(f, c->header[i]) != 0)
+        if (strcmp(f, header[i]) != 0)
             return false;
     }
     return true;
 }
 
+/* "expected a number, found 'p0'" said nothing of it. */
+bool nnrt_csv_fail_repeated_header(const CsvReader *r, NnrtError *err) {
+    return nnrt_fail(err, "%s:%d: the line repeats the header: files joined with cat? join them "
+                     "without the others' header lines (tail -n +2 on each after the first)",
+                     r->path, r->line);
+}
+
 static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
     CsvReader *r = &c->r;
-    if (c->header_repeats && repeats_header(c))
-        return nnrt_fail(err, "%s:%d: the line repeats the header: files joined with cat? join "
-                         "them without the others' header lines (tail -n +2 on each after the "
-                         "first)", r->path, r->line);
+    if (c->header_repeats && nnrt_csv_repeats_header(r, c->header, c->header_n))
+        return nnrt_csv_fail_repeated_header(r, err);
     if (r->nfields != c->ncols)
         return nnrt_fail(err, "%s:%d: expected %d fields like the %s, found %d", r->path, r->line,
                          c->ncols, c->src->csv_header ? "header" : "first row", r->nfields);

@@ -34,11 +34,15 @@ typedef struct Series {
     char bad_why[200];
     int *lines;         /* source line of each row */
     int64_t nrows, cap;
+    char **header;      /* the header's fields (ncols), to tell it when a row repeats it */
 } Series;
 
 static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, CsvReader *r, Series *s,
                             NnrtError *err) {
     s->ncols = r->nfields;
+    s->header = nnrt_realloc(NULL, sizeof(char *) * (size_t)s->ncols);
+    for (int i = 0; i < s->ncols; i++)
+        s->header[i] = nnrt_strdup(r->fields[i]);
     s->nused = src->n_series_inputs + (spec->labels ? 1 : 0); /* --predict needs no target */
     s->cols = nnrt_realloc(NULL, sizeof(int) * (size_t)s->nused);
     for (int i = 0; i < s->nused; i++) {
@@ -59,6 +63,8 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
 static bool read_series_row(CsvReader *r, Series *s, int n_inputs, const DataSpec *spec,
                             NnrtError *err) {
     int64_t index_limit = spec->index_limit;
+    if (nnrt_csv_repeats_header(r, s->header, s->ncols))
+        return nnrt_csv_fail_repeated_header(r, err);
     if (r->nfields != s->ncols)
         return nnrt_fail(err, "%s:%d: expected %d fields like the header, found %d", r->path, r->line,
                          s->ncols, r->nfields);
@@ -171,6 +177,9 @@ bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t,
     bool ok = read_all_rows(src, spec, text, len, &s, err) && cut_windows(src, spec, &s, t, err);
     free(text);
     free(s.cols);
+    for (int i = 0; s.header && i < s.ncols; i++)
+        free(s.header[i]);
+    free(s.header);
     free(s.rows);
     free(s.lines);
     return ok;

@@ -770,6 +770,17 @@ static void test_series(void) {
     ASSERT_CONTAINS(err.msg, "s_na.csv:3: column 3: expected a number, found 'NA' (a missing "
                              "value: fill the gaps first, as pandas' df.interpolate() or df.ffill() "
                              "do; dropping the row would join the time steps around it)");
+    /* series joined with cat: the header again is said so (before: "column 2: expected a
+     * number, found 't'"), with or without a byte order mark before it */
+    const char *joined = "date,t,p\nx,0,10\nx,1,11\ndate,t,p\nx,2,12\nx,3,13\n";
+    fx_write(tmp("s_cat.csv"), joined, strlen(joined), false);
+    src.features_path = tmp("s_cat.csv");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s_cat.csv:4: the line repeats the header: files joined with cat?");
+    const char *joined_bom = "date,t,p\nx,0,10\nx,1,11\n\xEF\xBB\xBF" "date,t,p\nx,2,12\n";
+    fx_write(tmp("s_cat.csv"), joined_bom, strlen(joined_bom), false);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s_cat.csv:4: the line repeats the header: files joined with cat?");
     /* a column the series uses named twice: an error naming both (before: the first was
      * used without a word); an unused one, such as a second 'date', may repeat */
     const char *dup = "date,t,p,t\nx,0,10,5\nx,1,11,5\nx,2,12,5\nx,3,13,5\nx,4,14,5\n";
