@@ -116,7 +116,8 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
 /* Is v a whole number, as an embedding's index (0..limit − 1) must be? If not, writes
  * the reason ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into
  * why. As labels, indices are checked as the file stores them: float32 makes 3.0000001
- * the row 3. Their range is checked after the source's scale and shift (check_indices). */
+ * the row 3, and 16777217 the row 16777216 (refused: past 2^24 whole numbers are no longer
+ * all float32s). Their range is checked after the source's scale and shift (check_indices). */
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
 
 /* The error for a label file whose dims (examples first; `word` "shape" or "dimensions",

@@ -478,9 +478,15 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
 bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
     /* whole as written; the range is checked after the source's scale and shift (integers,
      * e.g. shift=-1 for ids counted from 1), by dataset.c's check_indices */
+    char shown[32];
+    if (isfinite(v) && v == floor(v) && (double)(float)v != v) { /* past 2^24: float32 rounds */
+        snprintf(why, why_size, "index %s is beyond 16777216, the largest whole number float32 "
+                 "holds with its neighbours (the model's embedding has %lld rows)",
+                 nnrt_format_exact(shown, sizeof shown, v), (long long)limit);
+        return false;
+    }
     if (isfinite(v) && v == floor(v))
         return true;
-    char shown[32];
     snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld rows)",
              nnrt_format_exact(shown, sizeof shown, v), (long long)limit - 1, (long long)limit);
     return false;

@@ -693,6 +693,20 @@ static void test_index_digits(void) {
     ASSERT_CONTAINS(err.msg, "ids.csv:3: column 3: 1234567 is not an index 0..6 (the model's "
                              "embedding has 7 rows)");
     nnrt_data_free(&d);
+    /* past 2^24 float32 rounds whole numbers (16777217 became 16777216, shown so, and an
+     * embedding that large would have read row 16777216): refused as written */
+    const char big[] = "a,b,c,d,y\n1,2,3,4,0\n5,6,16777217,1,1\n";
+    write_file(tmp("ids.csv"), big, sizeof big - 1);
+    m.input_index_limit = 20000000;
+    ASSERT_TRUE(!nnrt_data_load(&d, &m, &rq, &s, &err));
+    ASSERT_CONTAINS(err.msg, "ids.csv:3: column 3: index 16777217 is beyond 16777216, the largest "
+                             "whole number float32 holds with its neighbours (the model's "
+                             "embedding has 20000000 rows)");
+    nnrt_data_free(&d);
+    const char edge[] = "a,b,c,d,y\n1,2,3,4,0\n5,6,16777216,1,1\n"; /* exact: accepted */
+    write_file(tmp("ids.csv"), edge, sizeof edge - 1);
+    ASSERT_TRUE(nnrt_data_load(&d, &m, &rq, &s, &err));
+    nnrt_data_free(&d);
     nnrt_std_free(&s);
 }
 
