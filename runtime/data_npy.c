@@ -400,10 +400,31 @@ static double npy_value(const unsigned char *b, const NpyHeader *h) {
     }
 }
 
-/* The digits of a 64-bit integer value that a double does not hold exactly (beyond 2^53:
- * 9007199254740993 is 9007199254740992 as a double), for messages; else NULL. */
+/* d rounded to the nearest float16 (ties to even), as a double: ulps of 2^(e − 10) for
+ * |d| in [2^e, 2^(e+1)), of 2^-24 below 2^-14 (subnormals). Only for finite halves' texts. */
+static double round_to_half(double d) {
+    int e;
+    frexp(d, &e); /* |d| = m · 2^e, m in [0.5, 1) */
+    double ulp = ldexp(1, (e - 1 < -14 ? -14 : e - 1) - 10);
+    return nearbyint(d / ulp) * ulp;
+}
+
+/* For messages about a value, as the file writes it, when the double says otherwise:
+ * the digits of a 64-bit integer value that a double does not hold exactly (beyond 2^53:
+ * 9007199254740993 is 9007199254740992 as a double), and a float16 value in the fewest
+ * digits that read back as that half, as numpy prints it (1.001, not float32's
+ * 1.0009766); else NULL. */
 static const char *npy_exact_text(const unsigned char *b, const NpyHeader *h, char *buf,
                                   size_t size) {
+    if (h->kind == 'f' && h->size == 2) {
+        double v = npy_value(b, h);
+        for (int digits = 1; isfinite(v) && digits <= 5; digits++) {
+            snprintf(buf, size, "%.*g", digits, v);
+            if (round_to_half(strtod(buf, NULL)) == v)
+                return buf;
+        }
+        return NULL;
+    }
     if (h->size != 8 || (h->kind != 'i' && h->kind != 'u'))
         return NULL;
     unsigned char v[8] = {0}; /* h->size is 1, 2, 4 or 8 (checked with the header) */

@@ -234,10 +234,19 @@ static void test_npy(void) {
     src.labels_path = y2_path;
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label NaN is not a number");
-    y2[1] = 0x3c01; /* 1.0009765625 */
+    y2[1] = 0x3c01; /* 1.0009765625: shown as numpy prints the float16 (before: float32's
+                     * digits, 1.0009766) */
     fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
-    ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label 1.0009766 is not an integer");
+    ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label 1.001 is not an integer");
+    y2[1] = 0x57d0; /* 125.0 and 0x0001 (2^-24, the smallest subnormal): as numpy prints them */
+    fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label 125 is not a class index");
+    y2[1] = 0x0001;
+    fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "y2.npy: byte 130 (example 2): label 6e-08 is not an integer");
     y2[1] = 0x0000;
     fx_npy(y2_path, "<f2", yshape, 1, y2, sizeof y2);
     ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
