@@ -106,6 +106,11 @@ struct LStmt {
     const char *var;         /* S_FOR */
     LExpr *extent;           /* S_FOR: integer */
     bool parallel, vector;   /* S_FOR */
+    bool gathers;            /* S_FOR, parallel: reads what every thread wrote in the loops
+                                before (the parts of a split sum, the rows of W each thread
+                                updated): kept parallel down to an eighth of the usual
+                                least work, since run by one thread it pulls all the others'
+                                lines through one core while they wait (loop_schedule) */
     bool rowwise;            /* S_FOR over B: iteration r touches only row r of batched
                                 buffers, so adjacent such loops may fuse (loop_schedule) */
     int row_block;           /* S_FOR over B/row_block: iteration v touches only rows
@@ -170,7 +175,7 @@ bool loop_expr_is_int(const LExpr *e);
 /* Fuses adjacent per-example loops and keeps `parallel` only on loops with at least
  * parallel_min_work estimated operations (loops_schedule.c; 0 keeps every parallel loop).
  * loop_lower() does not call it: the driver does, with --parallel-min-work. */
-enum { LOOP_PARALLEL_MIN_WORK = 16384 };
+enum { LOOP_PARALLEL_MIN_WORK = 16384, LOOP_GATHER_WORK_DIVISOR = 8 };
 void loop_schedule(LoopProgram *p, int64_t parallel_min_work);
 /* Layer functions whose loops are the same but for the buffers they touch (the two 3×3
  * convolutions of a residual block, every batchnorm of one shape) become one function

@@ -683,6 +683,7 @@ void sum_parts(LB *lb, const Buf *dst, const Buf *parts, int S, int64_t n, const
     LStmt *i = for_begin(lb, "i", e_int(lb, n));
     i->vector = true;
     i->parallel = parallel;
+    i->gathers = true; /* the parts, each written by its own thread */
     LExpr *sum = l2 > 0 ? e_bin(lb, '*', e_real(lb, 2 * l2), e_load(lb, W, e_var(lb, i))) : NULL;
     for (int t = 0; t < S; t++) {
         LExpr *v = e_load(lb, parts, e_add(lb, e_int(lb, t * n), e_var(lb, i)));
@@ -970,6 +971,7 @@ const Buf *gemm_transposed(LB *lb, const Buf *W, int64_t K, int64_t N) {
     if (K / T > 0) {
         LStmt *ib = for_begin(lb, "ib", e_int(lb, K / T));
         ib->parallel = true;
+        ib->gathers = true; /* W's rows, updated by the thread that summed their dW */
         transpose_band(lb, Wt, W, e_mul(lb, e_var(lb, ib), e_int(lb, T)), T, K, N);
         for_end(lb);
     }

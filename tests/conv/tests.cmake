@@ -67,6 +67,14 @@ add_test(NAME conv.loops.dweight_examples
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
                  "# dW \\(288, 64\\)[^~]*~  # dW = Aᵀ·dZ with the sum over the examples in 2 parts"
                  sh -c "'$<TARGET_FILE:nnlc>' --emit=loops '${PROJECT_SOURCE_DIR}/examples/fashion_cnn.nn' | tr '\\n' '~'")
+# What every thread wrote just before is gathered in parallel down to an eighth of the
+# least work (loop_schedule): the CNN's dense layer's transpose of W and its
+# convolutions' sums of parts, which ran on one thread while the other waited (3-11% of a
+# 2-thread epoch); the first convolution's 9 x 32 sum stays serial.
+add_test(NAME conv.loops.gathers_parallel
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
+                 "dense.W.T = dense.Wᵀ[^~]*~  parallel for ib in 0..36:.*the parts, in order; db the same way~  parallel vector for i in 0..36864:.*the parts, in order; db the same way~  parallel vector for i in 0..18432:.*the parts, in order; db the same way~  vector for i in 0..288:"
+                 sh -c "'$<TARGET_FILE:nnlc>' --emit=loops '${PROJECT_SOURCE_DIR}/examples/fashion_cnn.nn' | tr '\\n' '~'")
 add_test(NAME conv.loops.dweight_rows
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/../runtime/expect.sh 0
                  "# dW = Aᵀ·dZ in tiles of 4 rows × 24 columns of dW; db, the last item~  parallel for ibb in"
