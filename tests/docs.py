@@ -9,7 +9,11 @@
   many.
 * Every option and environment variable of `nnlc --help` and of a trainer's `--help` is
   named somewhere in the docs, and the options the docs list (README's table of nnlc's
-  options, docs/abi.md §12's list of the trainer's) are all in the help.
+  options, docs/abi.md §12's list of the trainer's) are all in the help; a default that
+  README's table gives (`default 50`) is the one `nnlc --help` gives for that option.
+* docs/abi.md names every field of runtime/nnrt.h's structs and every constant of its
+  enums, and gives NNRT_ABI_VERSION's value.
+* The trainer's usage errors that docs/abi.md §12 quotes are what the trainer says.
 """
 import os
 import re
@@ -104,6 +108,22 @@ def help_options(help_text):
     return opts
 
 
+def help_entries(help_text, opts):
+    """The text of each help entry (its line and the indented lines under it) that names
+    one of opts."""
+    entries, current = [], None
+    for l in help_text.split("\n"):
+        if re.match(r"^  -", l):
+            current = [l]
+            entries.append(current)
+        elif current is not None and re.match(r"^ {4,}\S", l):
+            current.append(l.strip())
+        else:
+            current = None
+    return [" ".join(e) for e in entries
+            if any(named(o, e[0].split("   ")[0]) for o in opts)]
+
+
 rc, nnlc_help, _ = run([nnlc, "--help"], tmp)
 nnlc_opts = help_options(nnlc_help)
 for o in sorted(nnlc_opts | set(re.findall(r"\bNNLC_[A-Z_]+\b", nnlc_help))):
@@ -118,6 +138,14 @@ else:
         for o in re.findall(r"`(-[\w-]+)", row):
             if o not in nnlc_opts and not o.startswith("--emit"):
                 fails.append("README's options table names %s, which nnlc --help does not" % o)
+    for row in re.findall(r"^\| (`-.*) \|$", table.group(1), re.M):
+        option, does = row.split(" | ", 1)
+        opts = re.findall(r"`(-[\w-]+)", option)
+        for default in re.findall(r"default `?(-?[\w.]+)", does):
+            if not any(re.search(r"default:? \(?" + re.escape(default) + r"\b", text)
+                       for text in help_entries(nnlc_help, opts)):
+                fails.append("README's options table gives %s the default %s, nnlc --help does not"
+                             % (", ".join(opts), default))
 
 trainer = os.path.join(tmp, "mlp")
 rc, _, err = run([nnlc, "-O0", "--jobs=1", os.path.join(root, "examples/mlp.nn"), "-o", trainer],
@@ -139,6 +167,40 @@ else:
             fails.append("docs/abi.md §12 lists %s, which the trainer's --help does not" % o)
         for o in sorted(trainer_opts - doc_opts - {"--help"}):
             fails.append("the trainer's --help lists %s, missing from docs/abi.md §12's list" % o)
+
+    # The usage errors §12 quotes, each with the arguments that give it.
+    abi = read("docs/abi.md")
+    for args, quoted in [(["--save", "--quiet"], "--save needs a value (FILE), but the next "
+                          "argument is the option '--quiet'"),
+                         (["--epoch", "3"], "unknown option '--epoch'; did you mean --epochs?")]:
+        if quoted not in re.sub(r"\s+", " ", abi):
+            fails.append("docs/abi.md no longer quotes: " + quoted)
+        rc_u, _, err = run([trainer] + args, tmp)
+        if rc_u != 2 or quoted not in err:
+            fails.append("%s %s exits %d and says\n%sbut docs/abi.md quotes\n%s"
+                         % (os.path.basename(trainer), " ".join(args), rc_u, err, quoted))
+
+# docs/abi.md explains every field and constant of runtime/nnrt.h.
+abi = read("docs/abi.md")
+header = re.sub(r"/\*.*?\*/", "", read("runtime/nnrt.h"), flags=re.S)
+for struct, body in re.findall(r"typedef struct (\w+) \{(.*?)\} \w+;", header, re.S):
+    for decl in body.split(";"):
+        pointer = re.search(r"\(\*(\w+)\)", decl)
+        fields = [pointer.group(1)] if pointer else \
+            [re.sub(r"\[.*", "", d).split()[-1].lstrip("*") for d in decl.split(",") if d.strip()]
+        for f in fields:
+            if not named(f, abi):
+                fails.append("runtime/nnrt.h's %s.%s is not named in docs/abi.md" % (struct, f))
+for enum, body in [(m.group(2), m.group(1))
+                   for m in re.finditer(r"typedef enum \{(.*?)\} (\w+);", header, re.S)]:
+    for const in re.findall(r"\b(NNRT_\w+)\s*=", body):
+        short = re.sub(r"^NNRT_(INIT_|DIST_|LOSS_|SCHED_|METRIC_|DATA_|TASK_)?", "", const)
+        if not named(const, abi) and not named(short, abi):
+            fails.append("runtime/nnrt.h's %s %s is not named in docs/abi.md" % (enum, const))
+version = re.search(r"#define NNRT_ABI_VERSION (\d+)", header)
+if not version or "`NNRT_ABI_VERSION` (%s)" % version.group(1) not in abi:
+    fails.append("docs/abi.md does not give NNRT_ABI_VERSION's value, %s"
+                 % (version.group(1) if version else "?"))
 
 subprocess.run(["rm", "-rf", tmp])
 for f in fails:
