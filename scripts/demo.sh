@@ -15,6 +15,6 @@ echo
 echo "== $build/mlp   (5 epochs of 48,000 images, validation on 12,000, test on 10,000)"
 "$build/mlp" --save "$build/mlp.safetensors"
 echo
-echo "Next: nnlc --emit=loops $model | less    (the loops your model runs)"
-echo "      nnlc --emit=llvm $model | less     (the LLVM IR they become)"
+echo "Next: $nnlc --emit=loops $model | less    (the loops your model runs)"
+echo "      $nnlc --emit=llvm $model | less     (the LLVM IR they become)"
 echo "      $build/mlp --help                  (what the trainer can do)"
