@@ -6,7 +6,8 @@
   block quotes errors of a file (`bad.nn:4:5: error: ...`), the program is written to that
   file instead and nnlc's output must be exactly the quoted lines, with status 1. A
   program whose comment states its parameter count (`93,322 parameters`) must have that
-  many.
+  many. Quoted errors of a file that no program precedes (README's `cnn.nn:6:5: error:`)
+  must be those of the doc program of that file name.
 * Every option and environment variable of `nnlc --help` and of a trainer's `--help` is
   named somewhere in the docs, and the options the docs list (README's table of nnlc's
   options, docs/abi.md §12's list of the trainer's) are all in the help; a default that
@@ -57,6 +58,7 @@ def run(args, cwd):
 
 
 tmp = tempfile.mkdtemp()
+errors_of, answered = {}, set()  # file name -> nnlc's errors; (doc, line) of checked quotes
 for doc in PROGRAM_DOCS:
     blocks = fenced_blocks(read(doc))
     for k, (line, body) in enumerate(blocks):
@@ -78,6 +80,8 @@ for doc in PROGRAM_DOCS:
             if rc != 1 or err.rstrip("\n") != want:
                 fails.append("%s: nnlc --summary %s exits %d and says\n%s\nbut the doc quotes\n%s"
                              % (where, name, rc, err, want))
+            errors_of[name] = err.rstrip("\n")
+            answered.add((doc, blocks[k + 1][0]))
             continue
         if rc != 0:
             fails.append("%s: the program does not compile (exit %d):\n%s" % (where, rc, err))
@@ -87,6 +91,20 @@ for doc in PROGRAM_DOCS:
         if stated and (not total or total.group(1) != stated.group(1)):
             fails.append("%s: the comment says %s parameters, --summary says %s"
                          % (where, stated.group(1), total.group(1) if total else "nothing"))
+
+for doc in PROGRAM_DOCS:
+    for line, body in fenced_blocks(read(doc)):
+        quoted = [l for l in body.split("\n") if not l.startswith("$ ")]
+        m = re.match(r"^(\w+\.nn):\d+:\d+: error: ", quoted[0]) if quoted else None
+        if not m or (doc, line) in answered:
+            continue
+        want = "\n".join(quoted).rstrip("\n")
+        if m.group(1) not in errors_of:
+            fails.append("%s:%d: quotes errors of %s, which no doc program of that name gives"
+                         % (doc, line, m.group(1)))
+        elif errors_of[m.group(1)] != want:
+            fails.append("%s:%d: quotes\n%s\nbut nnlc says of the doc's %s\n%s"
+                         % (doc, line, want, m.group(1), errors_of[m.group(1)]))
 
 if checked < 6:
     fails.append("only %d programs found in %s: has the markup changed?"
