@@ -14,6 +14,7 @@
   README's table gives (`default 50`) is the one `nnlc --help` gives for that option.
 * docs/abi.md names every field of runtime/nnrt.h's structs and every constant of its
   enums, and gives NNRT_ABI_VERSION's value.
+* docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn.
 * The trainer's usage errors that docs/abi.md §12 quotes are what the trainer says.
 """
 import os
@@ -166,11 +167,19 @@ else:
                              % (", ".join(opts), default))
 
 trainer = os.path.join(tmp, "mlp")
-rc, _, err = run([nnlc, "-O0", "--jobs=1", os.path.join(root, "examples/mlp.nn"), "-o", trainer],
-                 tmp)
+rc, _, err = run([nnlc, "-O0", "--jobs=2", "--time", os.path.join(root, "examples/mlp.nn"),
+                  "-o", trainer], tmp)
 if rc != 0:
     fails.append("cannot compile examples/mlp.nn: " + err)
 else:
+    # docs/ir.md's `nnlc --time` of examples/mlp.nn: the same lines, but for the seconds
+    # (and the linker, $CC).
+    seconds = lambda text: re.sub(r"\d+\.\d+ s\b|link \(.*?\)", "T", text).strip("\n")
+    quoted = [b for _, b in fenced_blocks(read("docs/ir.md")) if b.startswith("nnlc: time:")]
+    if len(quoted) != 1:
+        fails.append("docs/ir.md: %d blocks of nnlc --time output, expected 1" % len(quoted))
+    elif seconds(quoted[0]) != seconds(err):
+        fails.append("docs/ir.md quotes nnlc --time as\n%s\nbut it says\n%s" % (quoted[0], err))
     rc, trainer_help, _ = run([trainer, "--help"], tmp)
     trainer_opts = help_options(trainer_help)
     for o in sorted(trainer_opts):
