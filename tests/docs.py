@@ -14,6 +14,8 @@
   README's table gives (`default 50`) is the one `nnlc --help` gives for that option.
 * docs/abi.md names every field of runtime/nnrt.h's structs and every constant of its
   enums, and gives NNRT_ABI_VERSION's value.
+* The excerpts of `--emit=loops`, `--emit=ir` and `--emit=llvm` in docs/tutorial.md and
+  docs/ir.md are lines of those outputs, in order (but lines with `…` or in parentheses).
 * docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn.
 * The trainer's usage errors that docs/abi.md §12 quotes are what the trainer says.
 """
@@ -228,6 +230,38 @@ version = re.search(r"#define NNRT_ABI_VERSION (\d+)", header)
 if not version or "`NNRT_ABI_VERSION` (%s)" % version.group(1) not in abi:
     fails.append("docs/abi.md does not give NNRT_ABI_VERSION's value, %s"
                  % (version.group(1) if version else "?"))
+
+# Excerpts of nnlc's text outputs: every line without an elision (`…`) or a paraphrase in
+# parentheses is a line of the output, in the same order.
+EXCERPTS = [("docs/tutorial.md", "func dense.forward(ctx):", ["--emit=loops", "examples/mlp.nn"]),
+            ("docs/ir.md", "func dense.forward(ctx):", ["--emit=loops", "examples/mlp.nn"]),
+            ("docs/ir.md", "%dense = dense", ["--emit=ir", "examples/mlp.nn"]),
+            ("docs/ir.md", "define internal void @dense.forward", ["--emit=llvm", "examples/mlp.nn"]),
+            ("docs/ir.md", "func conv2d_1.forward(", ["--emit=loops", "examples/resnet_bn.nn"])]
+outputs = {}
+for doc, start, args in EXCERPTS:
+    blocks = [b for _, b in fenced_blocks(read(doc)) if b.startswith(start)]
+    if len(blocks) != 1:
+        fails.append("%s: %d excerpts of nnlc %s that start '%s', expected 1"
+                     % (doc, len(blocks), " ".join(args), start))
+        continue
+    key = tuple(args)
+    if key not in outputs:
+        outputs[key] = run([nnlc] + args, root)[1].split("\n")
+    out, at, shift = outputs[key], 0, None  # shift: the output's indentation less the doc's
+    for l in blocks[0].split("\n"):
+        if "…" in l or "..." in l or l.strip().startswith("(") or not l.strip():
+            continue
+        try:
+            if shift is None:
+                at = [o.strip() for o in out].index(l.strip(), at) + 1
+                shift = len(out[at - 1]) - len(l)
+            else:
+                at = out.index(" " * shift + l, at) + 1
+        except ValueError:
+            fails.append("%s: the excerpt of nnlc %s has the line\n%s\nwhich the output does "
+                         "not have (there, or after the lines before it)" % (doc, " ".join(args), l))
+            break
 
 subprocess.run(["rm", "-rf", tmp])
 for f in fails:
