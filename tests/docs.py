@@ -14,6 +14,7 @@
   README's table gives (`default 50`) is the one `nnlc --help` gives for that option.
 * docs/abi.md names every field of runtime/nnrt.h's structs and every constant of its
   enums, and gives NNRT_ABI_VERSION's value.
+* A block shown as a file (`examples/mlp.nn`:) is that file.
 * The excerpts of `--emit=loops`, `--emit=ir` and `--emit=llvm` in docs/tutorial.md and
   docs/ir.md are lines of those outputs, in order (but lines with `…` or in parentheses).
 * docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn.
@@ -108,6 +109,15 @@ for doc in PROGRAM_DOCS:
         elif errors_of[m.group(1)] != want:
             fails.append("%s:%d: quotes\n%s\nbut nnlc says of the doc's %s\n%s"
                          % (doc, line, want, m.group(1), errors_of[m.group(1)]))
+
+# A block introduced as a file of the repository (`examples/mlp.nn`:) is that file.
+for doc in PROGRAM_DOCS:
+    for path, body in re.findall(r"^`((?:examples|tests|bench)/[\w./-]+)`:\n\n```\n(.*?)^```$",
+                                 read(doc), re.M | re.S):
+        if not os.path.exists(os.path.join(root, path)):
+            fails.append("%s shows %s, which does not exist" % (doc, path))
+        elif read(path) != body:
+            fails.append("%s shows %s otherwise than the file is" % (doc, path))
 
 if checked < 6:
     fails.append("only %d programs found in %s: has the markup changed?"
