@@ -122,11 +122,16 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
         fputc('\n', out);
     }
     fprintf(out, "\nData declared by the model (override with --data / --test):\n");
+    if (m->data.kind == NNRT_DATA_NONE)
+        fprintf(out, "  training    none: give --data PATH [LABELS]\n");
     print_source(out, "training", &m->data);
     print_source(out, "validation", &m->validation);
     print_source(out, "test", &m->test);
     if (m->validation_split > 0)
         fprintf(out, "  validation: the last %g of the training data\n", m->validation_split);
+    if (m->split_train > 0 || m->split_val > 0 || m->split_test > 0)
+        fprintf(out, "  split:      %g training, %g validation, %g test, of the training data\n",
+                m->split_train, m->split_val, m->split_test);
     fprintf(out, "\nA value follows its option (--epochs 5) or an = (--epochs=5); a file name that "
             "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "

@@ -297,6 +297,14 @@ for level in -O0 -O1 -O3; do
     expect 0 'Epoch 2/2'                    -- "$tmp/tiny$level"
 done
 check 'nnlc left files in its temporary directory' rmdir "$tmp/tmpdir"
+# A trainer's --help says what data the model declares: none (then --data), or a split.
+sed '/data = csv/d' "$tmp/tiny.nn" >"$tmp/tinynodata.nn"
+check 'nnlc refused a model without data' "$nnlc" "$tmp/tinynodata.nn" -o "$tmp/tinynodata"
+expect 0 '^  training    none: give --data PATH \[LABELS\]$' -- "$tmp/tinynodata" --help
+sed 's/seed = 1$/split = [6, 2, 2]/' "$tmp/tiny.nn" >"$tmp/tinysplit.nn"
+check 'nnlc refused a model with a split' "$nnlc" "$tmp/tinysplit.nn" -o "$tmp/tinysplit"
+expect 0 '^  split: +0\.6 training, 0\.2 validation, 0\.2 test, of the training data$' \
+    -- "$tmp/tinysplit" --help
 # --time: each stage on stderr, one line per module, as many modules as --jobs; the
 # functions of the modules add up to those of the one module of -c.
 expect 0 'module 2 \([0-9]+ functions?\): IR [0-9.]+ s, passes [0-9.]+ s, code generation' \
