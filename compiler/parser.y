@@ -880,11 +880,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
             return 0;
         }
     }
-    /* An unterminated string or a stray byte already explained what went wrong here. */
+    /* An unterminated string or a stray byte already explained what went wrong here. It
+     * explains one syntax error, the one it caused: after `model.summary()`, a Keras
+     * script's next line (print(…), at the next statement) is an error of its own. */
     if (ps->lex.error_line && (ps->lex.error_line == loc->first_line ||
                                ps->lex.error_line == ps->prev_line ||
-                               (in_header && ps->lex.error_line >= ps->header_line)))
+                               (in_header && ps->lex.error_line >= ps->header_line))) {
+        ps->lex.error_line = 0;
         return 0;
+    }
     char msg[512], name[64];
     int used = 0;
     if (n > 0 && n <= MAX_EXPECTED) {
