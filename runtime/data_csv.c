@@ -744,7 +744,7 @@ bool nnrt_csv_repeats_header(const CsvReader *r, char *const *header, int n) {
         return false;
     for (int i = 0; i < r->nfields; i++) {
         const char *f = r->fields[i];
-        if (i == 0 && memcmp(f, "\xEF\xBB\xBF", 3) == 0)
+        if (i == 0 && strncmp(f, "\xEF\xBB\xBF", 3) == 0)
             f += 3;
         if (strcmp(f, header[i]) != 0)
             return false;
