@@ -289,6 +289,35 @@ static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
     return !e || sema_bool(T->S, T->sc, e, args_key(A, name), out);
 }
 
+/* The number a call gives as its argument number `position` (from 0) or as `key`, as
+ * text ("%g" of it) into buf, or NULL (not given, or not a number). */
+static const char *call_number(const Expr *call, int position, const char *key, char *buf,
+                               size_t size) {
+    int k = 0;
+    for (const Arg *a = call ? call->args : NULL; a; a = a->next, k++)
+        if (a->key ? strcmp(a->key, key) == 0 : k == position) {
+            if (a->value->kind != EX_NUM)
+                return NULL;
+            snprintf(buf, size, "%g", a->value->num);
+            return buf;
+        }
+    return NULL;
+}
+
+/* TensorFlow 1's optimizer class `name` as nnlc writes it, with the learning rate and
+ * momentum the call gives: GradientDescentOptimizer(0.1) is sgd(lr=0.1),
+ * MomentumOptimizer(0.02, 0.95) sgd(lr=0.02, momentum=0.95). */
+static const char *tf1_written(Train *T, const char *name, const Expr *call) {
+    char lr[32], momentum[32], *buf = arena_alloc(T->S->a, 112);
+    tf1_optimizer_written(name, call_number(call, 0, "learning_rate", lr, sizeof lr),
+                          call_number(call, 1, "momentum", momentum, sizeof momentum), buf, 96);
+    for (const Arg *a = call ? call->args : NULL; a; a = a->next) /* MomentumOptimizer's */
+        if (a->key && strcmp(a->key, "use_nesterov") == 0 && a->value->kind == EX_NAME &&
+            strcasecmp(a->value->str, "true") == 0)
+            strcpy(buf + strlen(buf) - 1, ", nesterov=true)");
+    return buf;
+}
+
 static void set_optimizer(Train *T, const Expr *value) {
     const char *name;
     const Expr *call;
@@ -296,12 +325,12 @@ static void set_optimizer(Train *T, const Expr *value) {
         return;
     name = keras_spelling(T, name, NULL, 0, opt_names);
     int k = sema_lookup(T->S, call ? call->name_loc : value->loc, name, "optimizer", opt_names);
-    if (k < 0 && strstr(lowercase(T, name), "momentum")) /* TF 1's MomentumOptimizer */
+    if (k < 0 && tf1_optimizer(name)) /* AdamOptimizer, MomentumOptimizer */
+        diag_hint(T->S->d, call ? call->name_loc : value->loc, "TensorFlow 1's %s is "
+                  "written %s", name, tf1_written(T, name, call));
+    else if (k < 0 && strstr(lowercase(T, name), "momentum"))
         diag_hint(T->S->d, call ? call->name_loc : value->loc, "momentum is an option of sgd: "
                   "sgd(lr=0.01, momentum=0.9), with nesterov=true for Nesterov's");
-    else if (k < 0 && tf1_optimizer_spelling(name)) /* AdamOptimizer, RMSPropOptimizer */
-        diag_hint(T->S->d, call ? call->name_loc : value->loc, "TensorFlow 1's %s is "
-                  "written %s", name, tf1_optimizer_spelling(name));
     if (k < 0)
         return;
     Optimizer o = optimizer_defaults((OptKind)k);
