@@ -241,10 +241,21 @@ bool nnrt_ckpt_can_save(const char *path, NnrtError *err) {
                          strerror(errno));
     struct stat sb;
     bool exists = stat(target, &sb) == 0;
+    int lookup = exists ? 0 : errno;
     bool ok = true;
     size_t len = strlen(path);
     bool dir_name = len > 0 && path[len - 1] == '/'; /* out/: a directory's name */
-    if (exists && S_ISDIR(sb.st_mode))
+    const char *base = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+    /* A name the filesystem cannot hold: the temporary copy's name is cut to fit, so it
+     * was created, and the save's rename failed only after the first epoch's training. */
+    if (lookup == ENAMETOOLONG)
+        ok = strlen(base) > NAME_MAX
+             ? nnrt_fail(err, "--save: cannot write %s: its name is %zu bytes long, and a file "
+                         "name has at most %d; give a shorter one", path, strlen(base), NAME_MAX)
+             : nnrt_fail(err, "--save: cannot write %s: %s (a directory's name over %d bytes, or "
+                         "a path over %d); give a shorter one", path, strerror(lookup), NAME_MAX,
+                         PATH_MAX - 1);
+    else if (exists && S_ISDIR(sb.st_mode))
         ok = nnrt_fail(err, "--save: %s is a directory; give a file name such as "
                        "%s%smodel.safetensors", path, path, dir_name ? "" : "/");
     else if (dir_name) /* a missing directory, or a file with '/' after its name */

@@ -271,6 +271,13 @@ runtime_expect(cli.save_unwritable 1
     --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /proc/nnrt-save.safetensors)
 runtime_expect(cli.save_missing_dir 1 "--save: cannot write into /nonexistent-dir: No such file"
     --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save /nonexistent-dir/m.safetensors)
+# A file name over NAME_MAX (255 bytes): the temporary copy's name is cut to fit, so it was
+# created, and the rename failed after the first epoch ("cannot write ...: File name too
+# long"); refused before the data is read (here missing), as other unwritable names are.
+string(REPEAT "n" 252 RT_LONG_NAME)
+runtime_expect(cli.save_name_too_long 1
+    "--save: cannot write .*/n+.safetensors: its name is 266 bytes long, and a file name has at most 255. give a shorter one$"
+    --data ${RT_DATA}/missing.idx ${RT_DATA}/labels.idx --save ${RT_DATA}/${RT_LONG_NAME}nn.safetensors)
 # A path under a file, and one ending in '/': the directory check asked access(), which
 # says EACCES of a file (it lacks x), so "cannot write into labels.idx: Permission denied";
 # a trailing '/' was "cannot write into m.safetensors: Permission denied" of the file it
