@@ -164,8 +164,47 @@ static bool train(Trainer *t, NnrtError *err) {
            nnrt_trainer_results(t, stdout, err);
 }
 
+/* A --data or --test that the mode would not read: `--evaluate --data test.csv` evaluated
+ * the model's own test set, and `--predict x.csv --test t.csv` predicted without a word,
+ * the user's file unread. The training data is read without training only to recompute
+ * standardization statistics a checkpoint lacks, or for --evaluate to split off the test
+ * part (a model without a test file, whose split has one). False with err set. */
+static bool data_unused(const Trainer *t, NnrtError *err) {
+    const Options *o = t->opt;
+    const NnrtModel *m = t->m;
+    const char *mode = o->evaluate ? "--evaluate" : o->predict ? "--predict"
+                       : o->gradcheck ? "--gradcheck" : NULL;
+    if (!mode)
+        return false;
+    bool stats = t->stats.active && !t->stats.ready;
+    bool split_test = !o->test_path && m->test.kind == NNRT_DATA_NONE && m->split_test > 0;
+    if (o->test_path && !o->evaluate) {
+        nnrt_fail(err, "--test %s: %s reads no test set (%s); --evaluate --test PATH [LABELS] "
+                  "evaluates on one", o->test_path, mode,
+                  o->predict ? "it predicts for the examples of its FILE"
+                             : "it checks the gradients on training examples");
+        return true;
+    }
+    if (!o->data_path || o->gradcheck || stats || (o->evaluate && split_test))
+        return false;
+    if (o->evaluate)
+        nnrt_fail(err, "--data %s: --evaluate reads no training data here; it evaluates the "
+                  "test set (%s): to evaluate on this file, give it as --test PATH [LABELS]",
+                  o->data_path, o->test_path ? "--test's"
+                                : m->test.kind != NNRT_DATA_NONE ? "the model's"
+                                                                 : "the model declares none");
+    else
+        nnrt_fail(err, "--data %s: --predict reads no training data here (%s); it predicts for "
+                  "the examples of its FILE", o->data_path,
+                  t->stats.active ? "the checkpoint holds the standardization statistics"
+                                  : "the model standardizes nothing");
+    return true;
+}
+
 static int run_mode(Trainer *t, NnrtError *err) {
     const Options *o = t->opt;
+    if (data_unused(t, err))
+        return -2;
     bool has_weights = o->load || o->resume;
     if ((o->evaluate || o->predict) && !has_weights)
         fprintf(stderr, "%s: warning: using freshly initialized weights (pass --load FILE)\n", o->prog);
@@ -218,8 +257,12 @@ int nnrt_main(const NnrtModel *m, int argc, char **argv) {
     int signo = t.stop.signo;
     if (status < 0)
         fprintf(stderr, "%s: %s%s\n", o.prog, signo ? "" : "error: ", err.msg);
+    if (status == -2) /* bad usage, found once the checkpoint is read */
+        fprintf(stderr, "Try '%s --help' for the list of options.\n", o.prog);
     nnrt_trainer_free(&t);
     if (signo) /* as a shell reports a process the signal ended: 130 for SIGINT */
         return 128 + signo;
+    if (status == -2)
+        return 2;
     return status < 0 || (!written && status == 0) ? 1 : status;
 }

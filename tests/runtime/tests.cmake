@@ -302,6 +302,20 @@ runtime_expect(cli.save_gradcheck 2 "error: --save writes what training gives, a
     --gradcheck --save ${RT_WORK}/never.safetensors)
 runtime_expect(cli.history_unwritable 1 "--history: cannot write /nonexistent-dir/h.csv: No such file"
     --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --history /nonexistent-dir/h.csv)
+# A --data or --test the mode would not read is refused (exit 2), not silently unused:
+# --evaluate evaluated the test set and --predict predicted, the user's file unread
+# (a model that standardizes reads --data when the checkpoint lacks the statistics).
+runtime_expect(cli.evaluate_data 2
+    "error: --data .*/imgs.idx: --evaluate reads no training data here. it evaluates the test set \\(--test's\\): to evaluate on this file, give it as --test PATH \\[LABELS\\]$"
+    --evaluate --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test ${RT_DATA}/imgs.idx.gz ${RT_DATA}/labels.idx.gz)
+runtime_expect(cli.predict_data 2
+    "error: --data .*/imgs.idx: --predict reads no training data here \\(the model standardizes nothing\\)"
+    --predict ${RT_DATA}/x32.npy --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
+runtime_expect(cli.predict_test 2
+    "error: --test .*/imgs.idx: --predict reads no test set \\(it predicts for the examples of its FILE\\)"
+    --predict ${RT_DATA}/x32.npy --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
+runtime_expect(cli.gradcheck_test 2 "error: --test .*/imgs.idx: --gradcheck reads no test set"
+    --gradcheck --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 # A CSV file holds its labels: a second operand is refused, not silently unused.
 runtime_expect(cli.csv_extra_operand 2 "error: --data: a CSV file holds its own labels. unexpected 'extra.csv'"
     --data ${RT_DATA}/data.csv extra.csv)
