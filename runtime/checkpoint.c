@@ -343,15 +343,23 @@ bool nnrt_st_write(const char *path, const StEntry *e, int n, const char *const 
 static int st_view(const SafeTensors *st, const char *name, const Json *e, StView *v,
                    NnrtError *err);
 
+/* Opened without blocking: a named pipe (mkfifo) that no process writes made fopen wait
+ * forever, before its type was looked at. */
 static FILE *open_regular(const char *path, size_t *size, NnrtError *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
         return nnrt_fail(err, "cannot open %s: %s", path, strerror(errno)), NULL;
     struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) { /* a directory, /dev/zero, … */
-        fclose(f);
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) { /* a directory, /dev/zero, a pipe … */
+        close(fd);
         return nnrt_fail(err, "%s: not a regular file (a checkpoint is a .safetensors file)",
                          path), NULL;
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int why = errno;
+        close(fd);
+        return nnrt_fail(err, "cannot open %s: %s", path, strerror(why)), NULL;
     }
     *size = (size_t)sb.st_size;
     return f;

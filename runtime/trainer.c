@@ -9,6 +9,7 @@
 #include "init.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -429,9 +430,23 @@ static bool open_history(Trainer *t, NnrtError *err) {
                    sb.st_size > 0;
     if (resumed && !history_keep_epochs(path, t->state.epoch, err))
         return false;
-    t->history = fopen(path, resumed ? "a" : "w");
-    if (!t->history)
-        return nnrt_fail(err, "--history: cannot write %s: %s", path, strerror(errno));
+    /* Opened without blocking, as a pipe's reader may never come: a named pipe (mkfifo)
+     * that no process reads made fopen wait forever, with Ctrl-C and SIGTERM deferred
+     * (training has begun). Then written as any file, waiting for the reader. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_NONBLOCK | (resumed ? O_APPEND : O_TRUNC), 0666);
+    if (fd < 0 && errno == ENXIO)
+        return nnrt_fail(err, "--history: cannot write %s: it is a named pipe that no process "
+                         "reads", path);
+    int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    t->history = fd >= 0 ? fdopen(fd, resumed ? "a" : "w") : NULL;
+    if (!t->history) {
+        int why = errno;
+        if (fd >= 0)
+            close(fd);
+        return nnrt_fail(err, "--history: cannot write %s: %s", path, strerror(why));
+    }
     if (!resumed) {
         MetricValue v[NNRT_MAX_METRICS];
         int n = nnrt_metrics_list(&t->train_m, v);

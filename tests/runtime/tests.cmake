@@ -404,3 +404,18 @@ set_tests_properties(runtime.regression runtime.gradcheck.regression runtime.err
                      runtime.cli.history_is_data
                      runtime.error.series_float32_range
                      PROPERTIES FIXTURES_REQUIRED rt_data)
+# A named pipe (mkfifo) that no process reads or writes: --history waited in fopen forever,
+# with Ctrl-C and SIGTERM deferred as training had begun (only SIGKILL ended it), and
+# --load waited in fopen before looking at what the file is. Now an error each, at once
+# (timeout -s KILL bounds a regression).
+add_test(NAME runtime.cli.history_fifo
+         COMMAND ${RT_EXPECT} 1 "error: --history: cannot write .*/h.fifo: it is a named pipe that no process reads$"
+         sh -c "mkdir -p \"$2\" && rm -f \"$2/h.fifo\" && mkfifo \"$2/h.fifo\" &&
+                exec timeout -s KILL 60 \"$0\" --data \"$1/imgs.idx\" \"$1/labels.idx\" --epochs 1 --history \"$2/h.fifo\""
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/fifo)
+add_test(NAME runtime.cli.load_fifo
+         COMMAND ${RT_EXPECT} 1 "error: .*/ck.fifo: not a regular file \\(a checkpoint is a .safetensors file\\)$"
+         sh -c "mkdir -p \"$2\" && rm -f \"$2/ck.fifo\" && mkfifo \"$2/ck.fifo\" &&
+                exec timeout -s KILL 60 \"$0\" --load \"$2/ck.fifo\" --predict \"$1/x32.npy\""
+         $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/fifo)
+set_tests_properties(runtime.cli.history_fifo runtime.cli.load_fifo PROPERTIES FIXTURES_REQUIRED rt_data)
