@@ -612,7 +612,8 @@ static bool run_epoch(Trainer *t, int epoch, bool *stop, NnrtError *err) {
     double monitored = nnrt_metrics_loss(has_val ? &t->eval_m : &t->train_m);
     *stop = end_of_epoch(t, epoch, monitored);
     t->state.epoch = epoch + 1;
-    return !t->opt->save || nnrt_trainer_save(t, t->opt->save, err);
+    t->saved = t->opt->save && nnrt_trainer_save(t, t->opt->save, err);
+    return !t->opt->save || t->saved;
 }
 
 static void print_summary(const Trainer *t) {
@@ -686,13 +687,21 @@ static bool fit_epochs(Trainer *t, NnrtError *err) {
      * before the patience did (Keras 2 did only when it stopped); they are then what the
      * test set, the final save and --load see. */
     if (!stop && t->state.epoch > t->first_epoch &&
-        nnrt_es_train_end(&t->es, t->state.epoch - 1, t->params) && t->opt->verbose > 0)
-        printf("Restoring model weights from the end of the best epoch: %d.\n",
-               t->es.best_epoch + 1);
+        nnrt_es_train_end(&t->es, t->state.epoch - 1, t->params)) {
+        t->saved = false; /* the weights are the best epoch's, not the last one's */
+        if (t->opt->verbose > 0)
+            printf("Restoring model weights from the end of the best epoch: %d.\n",
+                   t->es.best_epoch + 1);
+    }
     nnrt_pool_set_serial(&t->pool, false);
     if (t->opt->verbose > 0)
         print_thread_choice(t);
-    return close_history(t, err) && (!t->opt->save || nnrt_trainer_save(t, t->opt->save, err));
+    /* The last epoch's save holds what the final one would: written again, the checkpoint
+     * took twice its time and its room, and on a disk with room for one copy only the run
+     * failed ("No space left on device", exit 1) with the checkpoint saved whole. A run
+     * that trained nothing (the checkpoint already at --epochs) still writes --save's file. */
+    return close_history(t, err) &&
+           (!t->opt->save || t->saved || nnrt_trainer_save(t, t->opt->save, err));
 }
 
 /* A stop signal that arrives during the final save (or the last epoch's validation) ends

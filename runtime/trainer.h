@@ -53,6 +53,7 @@ typedef struct Trainer {
     TrainState state;
     int64_t first_step;    /* state.step when this run's training began (after --resume) */
     int first_epoch;       /* state.epoch when it began */
+    bool saved;            /* --save's file holds the weights and state as they are now */
     StopSignals stop;      /* SIGINT, SIGTERM: stop.signo when one ended training */
     double last_lr;        /* lr of the latest update, for the history */
     Progress progress;
