@@ -508,6 +508,12 @@ static bool interrupted(Trainer *t, int epoch, int64_t steps_done, NnrtError *er
     if (!save)
         return nnrt_fail(err, "training stopped by %s %s; nothing was saved (--save FILE keeps a "
                          "checkpoint of every epoch)", how, where);
+    /* resumed from the --save file itself, which then still holds the epoch it began at
+     * ("was not written" alone read as if that checkpoint were gone) */
+    if (t->state.epoch == t->first_epoch && t->opt->resume && same_file(t->opt->resume, save))
+        return nnrt_fail(err, "training stopped by %s %s, before this run ended an epoch; %s was "
+                         "not written, and holds epoch %d as before: continue with --resume %s",
+                         how, where, save, t->state.epoch, save);
     if (t->state.epoch == t->first_epoch)
         return nnrt_fail(err, "training stopped by %s %s, before this run ended an epoch; %s was "
                          "not written", how, where, save);

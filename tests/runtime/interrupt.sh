@@ -36,4 +36,19 @@ interrupt() { # SIGNAL CODE
 }
 interrupt INT 130
 interrupt TERM 143
+# A run resumed from its --save file and stopped before it ends an epoch says that the file
+# still holds the epoch it began at (before: "m.safetensors was not written", as if the
+# checkpoint were gone). The SIGINT is made pending before the trainer starts: blocked and
+# sent by the process that then execs it, it is taken at the first step.
+dir="$work/INT"
+pending_int() { python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
+os.kill(os.getpid(), signal.SIGINT)
+os.execv(sys.argv[1], sys.argv[1:])' "$@"; }
+code=0
+pending_int "$trainer" --data "$data/imgs.idx" "$data/labels.idx" --epochs 1000000 \
+    --resume "$dir/m.safetensors" --save "$dir/m.safetensors" > "$dir/again.txt" 2>&1 || code=$?
+[ "$code" -eq 130 ] || { echo "FAIL: pending SIGINT: exit code $code"; cat "$dir/again.txt"; exit 1; }
+grep -Eq "training stopped by SIGINT.* before epoch [0-9]+ of 1000000, before this run ended an epoch; .*/m.safetensors was not written, and holds epoch [0-9]+ as before: continue with --resume .*/m.safetensors$" "$dir/again.txt" ||
+    { echo "FAIL: pending SIGINT: the message"; cat "$dir/again.txt"; exit 1; }
 echo "interrupt: SIGINT and SIGTERM stop training between steps, the checkpoint of the last epoch kept and resumable"
