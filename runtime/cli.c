@@ -129,9 +129,11 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
     print_source(out, "test", &m->test);
     if (m->validation_split > 0)
         fprintf(out, "  validation: the last %g of the training data\n", m->validation_split);
+    /* the model's split = [train, validation, test] (it was not shown: the validation and
+     * test data of such a model went unmentioned) */
     if (m->split_train > 0 || m->split_val > 0 || m->split_test > 0)
-        fprintf(out, "  split:      %g training, %g validation, %g test, of the training data\n",
-                m->split_train, m->split_val, m->split_test);
+        fprintf(out, "  split:      of the training data, %g for training, %g for validation "
+                "and %g for testing\n", m->split_train, m->split_val, m->split_test);
     fprintf(out, "\nA value follows its option (--epochs 5) or an = (--epochs=5); a file name that "
             "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "

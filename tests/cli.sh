@@ -303,7 +303,7 @@ check 'nnlc refused a model without data' "$nnlc" "$tmp/tinynodata.nn" -o "$tmp/
 expect 0 '^  training    none: give --data PATH \[LABELS\]$' -- "$tmp/tinynodata" --help
 sed 's/seed = 1$/split = [6, 2, 2]/' "$tmp/tiny.nn" >"$tmp/tinysplit.nn"
 check 'nnlc refused a model with a split' "$nnlc" "$tmp/tinysplit.nn" -o "$tmp/tinysplit"
-expect 0 '^  split: +0\.6 training, 0\.2 validation, 0\.2 test, of the training data$' \
+expect 0 '^  split: +of the training data, 0\.6 for training, 0\.2 for validation and 0\.2 for testing$' \
     -- "$tmp/tinysplit" --help
 # --time: each stage on stderr, one line per module, as many modules as --jobs; the
 # functions of the modules add up to those of the one module of -c.

@@ -151,6 +151,9 @@ check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
 # 9 rows split 0.8 / 0.1 / 0.1: one validation and one test example, not none.
 head -10 data.csv >nine.csv
 check 0 '7 training examples, 1 validation, 1 test' ./split_m --data nine.csv
+# --help names the split among the model's data (it named only the training file, the
+# validation and test parts unmentioned).
+check 0 'split: +of the training data, 0.8 for training, 0.1 for validation and 0.1 for testing' ./split_m --help
 # 10 rows split [1, 1, 98]: validation's one row comes from the test part (the largest),
 # not from nowhere (before: 1 training, no validation, 9 test).
 model ratio_m relu 'split = [1, 1, 98]' >ratio_m.nn
