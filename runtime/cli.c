@@ -68,7 +68,7 @@ static const OptSpec OPTIONS[] = {
     {"shuffle", OPT_FLAG, OFF(shuffle), 0, 0, "", "visit the training examples in a new random order every epoch"},
     {"no-shuffle", OPT_OFF, OFF(shuffle), 0, 0, "", "visit them in file order every epoch (augmentation and dropout "
                                                   "stay random)"},
-    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's (LABELS: IDX, .npy; the format follows the extension, any case: .csv, .npy, else IDX)"},
+    {"data", OPT_PATHS, OFF(data_path), OFF(data_labels), 0, "PATH [LABELS]", "training data instead of the model's (LABELS: IDX, .npy; the format follows the extension, any case: .csv, .npy, else IDX; a pipe or /dev/stdin: the model's format)"},
     {"test", OPT_PATHS, OFF(test_path), OFF(test_labels), 0, "PATH [LABELS]", "test data instead of the model's (LABELS: IDX, .npy)"},
     {"history", OPT_PATH, OFF(history), 0, 0, "FILE", "write one CSV row per epoch (loss, metrics, lr, seconds)"},
     {"save", OPT_PATH, OFF(save), 0, 0, "FILE", "checkpoint (safetensors) after every epoch and at the end"},

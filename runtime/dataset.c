@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int64_t nnrt_label_dim(const NnrtModel *m) {
     return m->task == NNRT_TASK_CLASSIFY ? 1 : m->n_outputs;
@@ -37,6 +38,14 @@ static NnrtDataSource override(NnrtDataSource base, const char *path, const char
     if (!path)
         return base;
     int kind = nnrt_data_kind_for(path);
+    /* A pipe's name (--data <(zcat d.csv.gz), /dev/stdin, /dev/fd/3) says no format, and
+     * was read as IDX, the rule for a name without .csv or .npy: a CSV model's data could
+     * not come through one (the error's hint, to name the file .csv, cannot be followed).
+     * A pipe, or a name under /dev/, is read in the format of the model's own source. */
+    struct stat sb;
+    if (kind == NNRT_DATA_IDX && base.kind != NNRT_DATA_NONE &&
+        (strncmp(path, "/dev/", 5) == 0 || (stat(path, &sb) == 0 && S_ISFIFO(sb.st_mode))))
+        kind = base.kind == NNRT_DATA_SERIES ? NNRT_DATA_CSV : base.kind;
     if (!(base.kind == NNRT_DATA_SERIES && kind == NNRT_DATA_CSV) && kind != base.kind) {
         /* Another format: its options take the language's defaults (header, last column
          * is the label); the preprocessing (scale, shift, standardize) stays. */

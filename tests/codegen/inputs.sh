@@ -213,6 +213,11 @@ check 0 "Epoch 2/2" ./relu_m --data DATA.CSV
 cp data.csv data.txt
 check 1 "data.txt: byte 0: not an IDX file: .*the file looks like text: .*must end in .csv" \
     ./relu_m --data data.txt labels.idx
+# A pipe, or a name under /dev/, says no format: it is read in the model's (CSV here). It
+# was read as IDX, "the file looks like text ... must end in .csv", which a pipe cannot.
+check 0 "Epoch 2/2" sh -c './relu_m --data /dev/stdin < data.csv'
+check 0 "Epoch 2/2" sh -c 'cat data.csv | ./relu_m --data /dev/stdin'
+check 0 "^0,[01],,[0-9.e-]+,[0-9.e-]+$" sh -c 'cat header.csv | ./relu_m --load ck.safetensors --predict /dev/stdin'
 # A --batch larger than the data allocates for the data, as Keras does; a batch whose
 # buffers exceed the memory the process may use (here a 1 GB ulimit, about 0.8 MB per
 # example of this model) is refused up front, not tried as one huge allocation.
