@@ -899,6 +899,11 @@ static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
         return false;
     const char *fp = nnrt_st_meta(st, "fingerprint");
     p->fingerprint_differs = !fp || strtoull(fp, NULL, 16) != p->m->fingerprint;
+    const char *seed = nnrt_st_meta(st, "seed");
+    char *seed_end;
+    errno = 0;
+    p->seed = seed ? strtoull(seed, &seed_end, 10) : 0;
+    p->has_seed = seed && isdigit((unsigned char)seed[0]) && !*seed_end && errno != ERANGE;
     return true;
 }
 

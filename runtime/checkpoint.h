@@ -41,6 +41,8 @@ typedef struct CkptParts {
     Standardizer *stats;
     ClassVocab *vocab;     /* class names learned from CSV labels */
     bool fingerprint_differs; /* set by load: layouts fit, but the graph hash differs */
+    bool has_seed;         /* set by load: the metadata holds the run's seed, */
+    uint64_t seed;         /* this one (also without resume: a split = [...] follows it) */
 } CkptParts;
 
 bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err);

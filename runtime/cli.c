@@ -57,8 +57,10 @@ static const OptSpec OPTIONS[] = {
     {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size (one larger than the data set takes all of it, as in Keras)"},
     {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, "
-                                             "augmentation (not the initializers and dropout "
-                                             "layers given their own seed=)"},
+                                             "augmentation, the parts of a split = [...] (not "
+                                             "the initializers and dropout layers given their "
+                                             "own seed=); with --load or --resume, the "
+                                             "checkpoint's unless given"},
     {"threads", OPT_THREADS, OFF(threads), OFF(threads_auto), NNRT_MAX_THREADS, "N|auto",
      "threads; auto (the default): every core it may run on, or one thread while it trains "
      "faster, measured every second (the weights are the same either way)"},

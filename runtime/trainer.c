@@ -144,6 +144,19 @@ bool nnrt_trainer_restore(Trainer *t, NnrtError *err) {
                 (unsigned long long)t->opt->seed, (unsigned long long)t->state.seed);
     if (t->opt->resume && t->opt->seed_given)
         t->state.seed = t->opt->seed;
+    /* --load takes the checkpoint's seed too, unless --seed is given: a split = [...] puts
+     * the examples in an order of the seed before it cuts its parts, and with the model's
+     * seed instead --load ck --evaluate tested on other examples than the run that wrote
+     * ck held out, some it had trained on (and training on from there took test examples) */
+    bool seeded_split = (t->m->split_val > 0 || t->m->split_test > 0) &&
+                        t->m->data.kind != NNRT_DATA_SERIES; /* a series' parts are in order */
+    if (!t->opt->resume && p.has_seed && !t->opt->seed_given)
+        t->state.seed = p.seed;
+    else if (!t->opt->resume && p.has_seed && p.seed != t->opt->seed && seeded_split)
+        fprintf(stderr, "%s: warning: --seed %llu splits the data otherwise than the run that "
+                "wrote %s (seed %llu): the validation and test parts of the model's split now "
+                "hold examples that run trained on\n", t->opt->prog,
+                (unsigned long long)t->opt->seed, path, (unsigned long long)p.seed);
     return true;
 }
 

@@ -151,6 +151,14 @@ check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
 # 9 rows split 0.8 / 0.1 / 0.1: one validation and one test example, not none.
 head -10 data.csv >nine.csv
 check 0 '7 training examples, 1 validation, 1 test' ./split_m --data nine.csv
+# A split = [...] orders the examples by the seed before it cuts its parts: --load takes the
+# checkpoint's seed (unless --seed is given, then with a warning), so --evaluate tests the
+# examples that the run which wrote it held out (it used the model's seed: other examples,
+# some of them trained on).
+trained=$(./split_m --seed 5 --epochs 20 --save split5.st --quiet 2>&1)
+check 0 "^${trained}$" ./split_m --load split5.st --evaluate --quiet
+check 0 "warning: --seed 6 splits the data otherwise than the run that wrote split5.st \(seed 5\)" \
+    ./split_m --load split5.st --evaluate --quiet --seed 6
 # --help names the split among the model's data (it named only the training file, the
 # validation and test parts unmentioned).
 check 0 'split: +of the training data, 0.8 for training, 0.1 for validation and 0.1 for testing' ./split_m --help
