@@ -344,6 +344,14 @@ static int parse_one(Options *o, int argc, char **argv, int *i, FILE *err) {
         fputc('\n', err);
         return CLI_USAGE;
     }
+    /* `--predict IMAGES LABELS`: the second file was "unknown argument 'LABELS'" */
+    if (spec->kind == OPT_PATH && *i + 1 < argc && argv[*i + 1][0] != '-') {
+        say(err, "%s: error: --%s takes one file; unexpected '%s' after '%s'%s\n", o->prog,
+            spec->name, argv[*i + 1], v, strcmp(spec->name, "predict") == 0
+                ? " (predictions need no labels; to score the model on labelled data: "
+                  "--evaluate --test PATH [LABELS])" : "");
+        return CLI_USAGE;
+    }
     if (spec->kind == OPT_PATH || spec->kind == OPT_PATHS) {
         *(const char **)((char *)o + spec->offset) = v;
         /* a repeated --data replaces both operands: the labels of an earlier one must not

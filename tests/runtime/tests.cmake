@@ -316,6 +316,11 @@ runtime_expect(cli.predict_test 2
     --predict ${RT_DATA}/x32.npy --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 runtime_expect(cli.gradcheck_test 2 "error: --test .*/imgs.idx: --gradcheck reads no test set"
     --gradcheck --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --test ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
+# --predict IMAGES LABELS, as --data takes them: "unknown argument 'LABELS'" named neither
+# the option nor why; now the option, and for --predict where labelled data goes.
+runtime_expect(cli.predict_two_files 2
+    "error: --predict takes one file. unexpected '.*/labels.idx' after '.*/imgs.idx' \\(predictions need no labels. to score the model on labelled data: --evaluate --test PATH \\[LABELS\\]\\)$"
+    --predict ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx)
 # A CSV file holds its labels: a second operand is refused, not silently unused.
 runtime_expect(cli.csv_extra_operand 2 "error: --data: a CSV file holds its own labels. unexpected 'extra.csv'"
     --data ${RT_DATA}/data.csv extra.csv)
