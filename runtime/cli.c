@@ -55,7 +55,8 @@ typedef struct OptSpec {
 static const OptSpec OPTIONS[] = {
     {"epochs", OPT_INT, OFF(epochs), 0, NNRT_MAX_EPOCHS, "N", "train for N epochs (with --resume: up to epoch N)"},
     {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size (one larger than the data set takes all of it, as in Keras)"},
-    {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule)"},
+    {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule; with --resume of "
+                                         "a reduce_on_plateau run, the lr from there on)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, "
                                              "augmentation, the parts of a split = [...] (not "
                                              "the initializers and dropout layers given their "
@@ -195,6 +196,7 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
         if (plain_number(v, true) && !*end && !errno && x > 0 && isfinite(x) &&
             !strpbrk(v, "xX")) {
             *(double *)field = x;
+            opt->lr_given = opt->lr_given || o->offset == OFF(lr);
             return true;
         }
         /* 1e400 and 1e-400 are positive numbers, but no double's: say why they are refused */

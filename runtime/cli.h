@@ -17,6 +17,7 @@ typedef struct Options {
     int epochs;
     int64_t batch;
     double lr;
+    bool lr_given;             /* --resume of a reduce_on_plateau run takes it as the current lr */
     uint64_t seed;
     bool seed_given;           /* --resume keeps the checkpoint's seed unless --seed is given */
     int threads;

@@ -144,6 +144,11 @@ bool nnrt_trainer_restore(Trainer *t, NnrtError *err) {
                 (unsigned long long)t->opt->seed, (unsigned long long)t->state.seed);
     if (t->opt->resume && t->opt->seed_given)
         t->state.seed = t->opt->seed;
+    /* reduce_on_plateau's lr is the checkpoint's, which replaced --lr without a word
+     * (the other schedules start from --lr, restored or not): given, --lr is the lr from
+     * here on, to reduce further */
+    if (t->opt->resume && t->opt->lr_given && t->m->schedule == NNRT_SCHED_PLATEAU)
+        t->sched.plateau_lr = t->opt->lr;
     /* --load takes the checkpoint's seed too, unless --seed is given: a split = [...] puts
      * the examples in an order of the seed before it cuts its parts, and with the model's
      * seed instead --load ck --evaluate tested on other examples than the run that wrote

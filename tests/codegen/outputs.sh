@@ -143,6 +143,16 @@ check 0 "^rop: warning: reduce_on_plateau watches val_loss, but there is no vali
 check 0 "^both: warning: early_stopping and reduce_on_plateau watch val_loss, but there is no validation data: stopping and lr reductions will follow" ./both --quiet
 [ "$(./both 2>&1 >/dev/null | grep -c warning)" -eq 1 ] || fail "the no-validation warning is not printed once"
 [ -z "$(./esval --quiet 2>&1 >/dev/null)" ] || fail "a warning with validation data: $(./esval --quiet 2>&1 >/dev/null)"
+# --lr with --resume of a reduce_on_plateau run is the lr from there on (the checkpoint's
+# plateau lr replaced it without a word); without --lr the checkpoint's goes on.
+rm -f rop.st rop.csv rop_lr.csv
+./rop --epochs 1 --save rop.st --quiet 2>/dev/null >/dev/null || fail "training rop"
+./rop --resume rop.st --epochs 2 --lr 0.5 --history rop_lr.csv --quiet 2>/dev/null >/dev/null
+[ "$(awk -F, 'NR == 2 { print $(NF - 1) }' rop_lr.csv)" = 0.5 ] ||
+    fail "--resume --lr 0.5 of a reduce_on_plateau run: $(cat rop_lr.csv)"
+./rop --resume rop.st --epochs 2 --history rop.csv --quiet 2>/dev/null >/dev/null
+[ "$(awk -F, 'NR == 2 { print $(NF - 1) }' rop.csv)" = 0.001 ] ||
+    fail "--resume of a reduce_on_plateau run without --lr: $(cat rop.csv)"
 
 # A full disk: --history, the trainer's output (--predict above all) and nnlc's outputs
 # fail with a message and a non-zero exit instead of losing the data with exit 0. A
