@@ -379,7 +379,8 @@ const char *nnrt_binary_kind(const unsigned char *b, size_t n) {
         return "; the file is UTF-16 text (as Excel's \"Unicode Text\" saves it): save it as "
                "UTF-8 (\"CSV UTF-8\"), or convert it: iconv -f UTF-16 -t UTF-8";
 #define FORMAT_RULE "a data source's format follows its features file's name (.npy, .csv, " \
-                    "else IDX), and its labels file is read in that format"
+                    "else IDX; a pipe's is the model's), and its labels file is read in that " \
+                    "format"
     /* 4 bytes are what an IDX reader has of a file; a .npy reader with 6 of them that do
      * not say \x93NUMPY called the file a NumPy array when its magic was damaged */
     if (n >= 4 && memcmp(b, "\x93NUMPY", n < 6 ? 4 : 6) == 0)

@@ -307,7 +307,8 @@ static void test_npy(void) {
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "y.idx: byte 0: not a .npy file: expected the magic \\x93NUMPY; the "
                              "file looks like IDX (the MNIST format): a data source's format "
-                             "follows its features file's name (.npy, .csv, else IDX), and its "
+                             "follows its features file's name (.npy, .csv, else IDX; a pipe's "
+                             "is the model's), and its "
                              "labels file is read in that format");
     NnrtDataSource idx = {.kind = NNRT_DATA_IDX, .features_path = tmp("x4.bin"), .scale = 1,
                           .labels_path = tmp("y.npy")};
