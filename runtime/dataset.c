@@ -218,6 +218,17 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     NnrtDataSource train_src = override(m->data, rq->data_path, rq->data_labels);
     NnrtDataSource test_src = override(m->test.kind != NNRT_DATA_NONE ? m->test : m->data,
                                        rq->test_path, rq->test_labels);
+    /* The command line refuses a CSV file's second operand by its name; a pipe read as CSV
+     * (the model's format) has none, and its LABELS went unread without a word */
+    const NnrtDataSource *given[2] = {rq->data_path ? &train_src : NULL,
+                                      rq->test_path ? &test_src : NULL};
+    for (int i = 0; i < 2; i++)
+        if (given[i] && given[i]->labels_path &&
+            (given[i]->kind == NNRT_DATA_CSV || given[i]->kind == NNRT_DATA_SERIES))
+            return nnrt_fail(err, "--%s: %s is read as CSV (the model's format: its name says "
+                             "none), which holds its own labels; unexpected '%s'",
+                             i ? "test" : "data", given[i]->features_path,
+                             given[i]->labels_path);
     bool sep_val = m->validation.kind != NNRT_DATA_NONE;
     bool sep_test = rq->test_path || m->test.kind != NNRT_DATA_NONE;
     bool need_train = rq->train || (rq->test && !sep_test && m->split_test > 0);

@@ -226,6 +226,10 @@ check 1 "data.txt: byte 0: not an IDX file: .*the file looks like text: .*must e
 check 0 "Epoch 2/2" sh -c './relu_m --data /dev/stdin < data.csv'
 check 0 "Epoch 2/2" sh -c 'cat data.csv | ./relu_m --data /dev/stdin'
 check 0 "^0,[01],,[0-9.e-]+,[0-9.e-]+$" sh -c 'cat header.csv | ./relu_m --load ck.safetensors --predict /dev/stdin'
+# ... and a second operand after one, LABELS, which a CSV file's name has refused on the
+# command line, is refused there too (it went unread without a word).
+check 1 "error: --data: /dev/stdin is read as CSV \(the model's format: its name says none\), which holds its own labels; unexpected 'labels.idx'" \
+    sh -c './relu_m --data /dev/stdin labels.idx < data.csv'
 # A --batch larger than the data allocates for the data, as Keras does; a batch whose
 # buffers exceed the memory the process may use (here a 1 GB ulimit, about 0.8 MB per
 # example of this model) is refused up front, not tried as one huge allocation.
