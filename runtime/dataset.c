@@ -6,10 +6,12 @@
 
 #include "rng.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int64_t nnrt_label_dim(const NnrtModel *m) {
     return m->task == NNRT_TASK_CLASSIFY ? 1 : m->n_outputs;
@@ -214,6 +216,21 @@ static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const 
     return ok;
 }
 
+/* A file of a source the model declares that is not there (the trainer copied to another
+ * machine, the data moved since nnlc compiled it): "cannot open PATH: No such file" alone
+ * did not say the path was the model's, nor how to give another. */
+static bool declared_present(const NnrtDataSource *src, bool overridden, const char *role,
+                             const char *option, NnrtError *err) {
+    const char *paths[2] = {src->features_path, src->labels_path};
+    for (int i = 0; i < 2 && !overridden; i++)
+        if (paths[i] && access(paths[i], F_OK) != 0 && errno == ENOENT)
+            return nnrt_fail(err, "cannot open %s: %s (the %s data the model declares; %s%s)",
+                             paths[i], strerror(ENOENT), role,
+                             option ? "pass other data with " : "edit the train block and "
+                             "compile it again", option ? option : "");
+    return true;
+}
+
 static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *rq, NnrtError *err) {
     NnrtDataSource train_src = override(m->data, rq->data_path, rq->data_labels);
     NnrtDataSource test_src = override(m->test.kind != NNRT_DATA_NONE ? m->test : m->data,
@@ -241,7 +258,9 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
             return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
         d->origin[0] = train_src.features_path;
         d->label_origin[0] = train_src.labels_path;
-        if (!read_checked(&train_src, &limited, m, &d->tables[0], err))
+        if (!declared_present(&train_src, rq->data_path != NULL, "training", "--data PATH [LABELS]",
+                              err) ||
+            !read_checked(&train_src, &limited, m, &d->tables[0], err))
             return false;
         if (!split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq,
                             err))
@@ -250,7 +269,8 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     if (rq->train && sep_val) {
         d->origin[1] = m->validation.features_path;
         d->label_origin[1] = m->validation.labels_path;
-        if (!read_checked(&m->validation, &all, m, &d->tables[1], err))
+        if (!declared_present(&m->validation, false, "validation", NULL, err) ||
+            !read_checked(&m->validation, &all, m, &d->tables[1], err))
             return false;
         d->val = nnrt_dataset_view("validation", &d->tables[1], m->validation.features_path, 0,
                                    d->tables[1].n);
@@ -258,7 +278,8 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     if (rq->test && sep_test) {
         d->origin[2] = test_src.features_path;
         d->label_origin[2] = test_src.labels_path;
-        if (!read_checked(&test_src, &test_limited, m, &d->tables[2], err))
+        if (!declared_present(&test_src, rq->test_path != NULL, "test", "--test PATH [LABELS]", err) ||
+            !read_checked(&test_src, &test_limited, m, &d->tables[2], err))
             return false;
         d->test = nnrt_dataset_view("test", &d->tables[2], test_src.features_path, 0,
                                     d->tables[2].n);

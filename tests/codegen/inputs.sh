@@ -151,6 +151,15 @@ check 1 'nul.csv: byte 19: a NUL byte; expected text' ./relu_m --data nul.csv
 # 9 rows split 0.8 / 0.1 / 0.1: one validation and one test example, not none.
 head -10 data.csv >nine.csv
 check 0 '7 training examples, 1 validation, 1 test' ./split_m --data nine.csv
+# A file the model declares that is missing (a trainer copied to another machine) is named
+# as the model's, with the option that gives other data (it was "cannot open PATH: No such
+# file or directory" alone).
+rm -f gone.csv gone_test.csv
+printf 'model gone { input [3] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy\n  data = csv("gone.csv")  test = csv("gone_test.csv") }\n' >gone.nn
+"$nnlc" gone.nn -o gone || { echo "FAIL: nnlc could not compile gone.nn"; exit 1; }
+check 1 "cannot open .*/gone.csv: No such file or directory \(the training data the model declares; pass other data with --data PATH \[LABELS\]\)$" ./gone
+check 1 "cannot open .*/gone_test.csv: No such file or directory \(the test data the model declares; pass other data with --test PATH \[LABELS\]\)$" \
+    ./gone --data data.csv --epochs 1
 # A split = [...] orders the examples by the seed before it cuts its parts: --load takes the
 # checkpoint's seed (unless --seed is given, then with a warning), so --evaluate tests the
 # examples that the run which wrote it held out (it used the model's seed: other examples,
