@@ -787,7 +787,13 @@ static void predict_row(const Trainer *t, int64_t row, const void *o, FILE *out)
         double v = nnrt_get(o, es, k);
         if (st->ydim && st->ready && st->active)
             v = v * st->y_std[k] + st->y_mean[k]; /* back to the data's units */
-        fprintf(out, ",%.6g", v);
+        char digits[40]; /* a regression's value whole (1234567, not 1.23457e+06), as the
+                            model's precision holds it; probabilities in 6 digits */
+        if (m->task == NNRT_TASK_REGRESS)
+            fprintf(out, ",%s", nnrt_format_exact(digits, sizeof digits,
+                                                  es == 4 ? (double)(float)v : v));
+        else
+            fprintf(out, ",%.6g", v);
     }
     fprintf(out, "\n");
 }

@@ -51,7 +51,7 @@ printf '%s\n' "$expected" | awk -v got="$(sed -n 2p "$work/out.csv")" '
         for (i = 1; i <= n; i++) {
             d = g[i + 1] - want[i]; if (d < 0) d = -d
             s = want[i] < 0 ? -want[i] : want[i]
-            if (d > 1e-5 * (s > 1 ? s : 1)) {
+            if (d > 1e-9 * (s > 1 ? s : 1)) { # f64, printed whole (6 digits before)
                 printf "FAIL: output y%d = %s, expected %s\n", i - 1, g[i + 1], want[i]; bad++
             }
         }
