@@ -259,6 +259,16 @@ static const char *reshape_hint(Infer *in, Node *n, int rank) {
                             "line %d", s.d[0], side, side, side, side, n->loc.line);
     }
     if (rank == 2 && s.rank == 1) {
+        /* Keras' stacked recurrent layers: the one before returns its last state only
+         * (looking through the layers that keep a shape, LSTM(64) then Dropout(0.2)) */
+        const Node *rec = from;
+        while ((rec->op == OP_DROPOUT || rec->op == OP_BATCHNORM ||
+                rec->op == OP_ACTIVATION) && rec->nin == 1)
+            rec = rec->in[0];
+        if (op_is_recurrent(rec->op) && !rec->return_sequences)
+            return arena_printf(in->a, "'%s' on line %d returns its last state only: give it "
+                                "return_sequences=True to pass every step to line %d",
+                                rec->name, rec->loc.line, n->loc.line);
         int64_t side = square_side(s.d[0]);
         if (side)
             return arena_printf(in->a, "for the rows of a %" PRId64 "×%" PRId64 " image as "
