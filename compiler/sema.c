@@ -350,9 +350,10 @@ static bool opt_bool(Sema *S, Scope *sc, Args *A, const char *name, bool *out) {
     return !e || sema_bool(S, sc, e, args_key(A, name), out);
 }
 
+/* out holds the layer's default, which leaving the option out keeps */
 static bool opt_act(Sema *S, Scope *sc, Args *A, const char *name, Activation *out) {
     const Expr *e = args_get(A, name);
-    return !e || sema_activation(S, sc, e, out);
+    return !e || sema_activation(S, sc, e, name, (int)out->kind, out);
 }
 
 static bool opt_init(Sema *S, Scope *sc, Args *A, const char *name, Initializer *out) {
@@ -623,7 +624,7 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
                    (!alpha || sema_check_alpha(S, alpha, n->act.kind, n->act.alpha));
         }
         return require(S, A, "activation", "activation(relu)") &&
-               opt_act(S, sc, A, "activation", &n->act);
+               sema_activation(S, sc, args_get(A, "activation"), "activation", -1, &n->act);
     case OP_CONCAT: {
         int64_t axis = -1;
         const Expr *e = args_get(A, "axis");

@@ -1002,7 +1002,8 @@ static bool keras_only_activation(Sema *S, SrcLoc loc, const char *name) {
     return false;
 }
 
-bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
+bool sema_activation(Sema *S, Scope *sc, const Expr *e, const char *option, int omitted,
+                     Activation *out) {
     const char *name;
     const Expr *call;
     if (!sema_symbol(S, sc, e, "an activation such as relu", &name, &call))
@@ -1012,9 +1013,18 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out) {
         return false;
     int k = sema_lookup(S, loc, name, "activation", activation_names);
     if (k < 0) {
-        if (strcmp(name, "None") == 0) /* Keras' default, Dense(10, activation=None) */
-            diag_hint(S->d, loc, "Keras' activation=None is linear: write activation=linear, "
-                      "or leave the option out");
+        /* Keras' default, Dense(10, activation=None); leaving the option out gives
+         * linear only where that is the layer's default (not a recurrent layer's tanh or
+         * sigmoid, nor activation(), which needs one) */
+        if (strcmp(name, "None") == 0 && omitted == ACT_LINEAR)
+            diag_hint(S->d, loc, "Keras' %s=None is linear: write %s=linear, or leave the "
+                      "option out", option, option);
+        else if (strcmp(name, "None") == 0 && omitted >= 0)
+            diag_hint(S->d, loc, "Keras' %s=None is linear: write %s=linear (leaving the "
+                      "option out gives this layer's default, %s)", option, option,
+                      activation_names[omitted]);
+        else if (strcmp(name, "None") == 0)
+            diag_hint(S->d, loc, "Keras' %s=None is linear: write %s=linear", option, option);
         return false;
     }
     if (k == 9)

@@ -159,7 +159,10 @@ const char *sema_canonical_option(const char *key);
 const Expr *sema_slash_word(Sema *S, Scope *sc, const Expr *value, const Expr *word,
                             SrcLoc slash);
 
-bool sema_activation(Sema *S, Scope *sc, const Expr *e, Activation *out);
+/* `option` names the option in hints (activation, recurrent_activation), `omitted` is the
+ * ActKind the layer has without it, or -1 when the option is required. */
+bool sema_activation(Sema *S, Scope *sc, const Expr *e, const char *option, int omitted,
+                     Activation *out);
 
 /* sema_init.c: an initializer with its arguments, `he_normal` or
  * `RandomNormal(stddev=0.01)`, with Keras' defaults for those not given. */
