@@ -692,10 +692,13 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
             ident &= isalnum((unsigned char)*c) || *c == '_';
         diag_hint(S->d, a->key_loc, "a layer is named after the tensor it is bound to: "
                   "%s = %s(…)", ident ? v->str : "fc1", call->str);
-    } else if (strcmp(a->key, "kernel_regularizer") == 0) {
+    } else if (strcmp(a->key, "kernel_regularizer") == 0 ||
+               (strcmp(a->key, "embeddings_regularizer") == 0 && layer &&
+                layer->op == OP_EMBEDDING)) {
         const Arg *lam = v->kind == EX_CALL && strcasecmp(v->str, "l2") == 0 && v->args &&
                                  !v->args->next ? v->args : NULL;
-        diag_hint(S->d, a->key_loc, "an L2 penalty on the kernel is the option l2: l2=%s",
+        diag_hint(S->d, a->key_loc, "an L2 penalty on the %s is the option l2: l2=%s",
+                  a->key[0] == 'e' ? "table" : "kernel",
                   lam ? expr_text(S, lam->value) : "0.01");
     } else if ((strcmp(a->key, "dropout") == 0 || strcmp(a->key, "recurrent_dropout") == 0) &&
                layer && op_is_recurrent(layer->op)) {
@@ -703,13 +706,35 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
         diag_hint(S->d, a->key_loc, "nnlc's recurrent layers drop nothing themselves: a "
                   "dropout(%s) layer before or after this one drops values of its input or "
                   "output; leave out %s=", expr_text(S, v), a->key);
+    } else if (strcmp(a->key, "mask_zero") == 0 && layer && layer->op == OP_EMBEDDING) {
+        /* Embedding(10000, 32, mask_zero=True) before a recurrent layer */
+        diag_hint(S->d, a->key_loc, "nnlc has no padding mask: every step, index 0 too, "
+                  "goes through the layers after the embedding; leave out mask_zero=");
+    } else if (layer && op_is_recurrent(layer->op) &&
+               (strcmp(a->key, "go_backwards") == 0 || strcmp(a->key, "stateful") == 0 ||
+                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "unroll") == 0)) {
+        static const char *const why[][2] = {
+            {"go_backwards", "read every sequence forward, from its first step: reverse the "
+                             "steps in the data to read it backward"},
+            {"stateful", "start every sequence from zero states"},
+            {"return_state", "return their output only (the last state, or every step with "
+                             "return_sequences=True)"},
+            {"unroll", "loop over the steps (Keras' unroll changes its speed, not its "
+                       "results)"},
+        };
+        for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
+            if (strcmp(a->key, why[i][0]) == 0)
+                diag_hint(S->d, a->key_loc, "nnlc's recurrent layers %s; leave out %s=",
+                          why[i][1], a->key);
     } else if (strcmp(a->key, "dilation_rate") == 0 || strcmp(a->key, "dilation") == 0) {
         /* Conv1D(..., dilation_rate=2): a WaveNet's or a TCN's */
         diag_hint(S->d, a->key_loc, "dilated convolutions are not in nnlc: a larger kernel, "
                   "strides or a pooling layer widen what a layer sees; leave out %s=",
                   a->key);
     } else if (strcmp(a->key, "bias_regularizer") == 0 ||
-               strcmp(a->key, "activity_regularizer") == 0) {
+               strcmp(a->key, "activity_regularizer") == 0 ||
+               (strcmp(a->key, "recurrent_regularizer") == 0 && layer &&
+                op_is_recurrent(layer->op))) {
         diag_hint(S->d, a->key_loc, "nnlc's penalty, l2=…, is on the kernel only: drop %s=",
                   a->key);
     } else {
