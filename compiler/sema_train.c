@@ -930,7 +930,20 @@ static bool keras_decay(Train *T, const Expr *e, bool as_lr) {
     const char *const *names = exp ? exp_args : cos_args;
     const char *v[4] = {NULL, NULL, NULL, NULL};
     int pos = 0;
+    bool staircase = false, warmup = false;
+    const char *target = NULL; /* the rate a warmup reaches, where the cosine starts */
     for (const Arg *a = e->kind == EX_CALL ? e->args : NULL; a; a = a->next) {
+        /* what nnlc's schedule does not do: Keras' staircase=True, CosineDecay's warmup
+         * (warmup_steps above 0 with a warmup_target; either alone does nothing in Keras) */
+        bool off = a->value->kind == EX_NAME && strcasecmp(a->value->str, "false") == 0;
+        bool zero = a->value->kind == EX_NUM && a->value->num == 0;
+        if ((exp && a->key ? strcmp(a->key, "staircase") == 0 : exp && pos == 3) && !off &&
+            !zero)
+            staircase = true;
+        if (cos && a->key && strcmp(a->key, "warmup_steps") == 0 && !zero)
+            warmup = true;
+        if (cos && a->key && strcmp(a->key, "warmup_target") == 0)
+            target = expr_text(T->S, a->value);
         int k = -1;
         if (!a->key)
             k = pos++;
@@ -941,6 +954,9 @@ static bool keras_decay(Train *T, const Expr *e, bool as_lr) {
         if (k >= 0 && k < 4 && names[k])
             v[k] = expr_text(T->S, a->value);
     }
+    warmup &= target != NULL; /* Keras warms up only towards a warmup_target */
+    if (warmup)
+        v[0] = target;
     char sched[256];
     if (exp)
         snprintf(sched, sizeof sched, "schedule = exponential(rate=%s, steps=%s)",
@@ -951,7 +967,10 @@ static bool keras_decay(Train *T, const Expr *e, bool as_lr) {
     else
         snprintf(sched, sizeof sched, "schedule = cosine(steps=%s)", v[1] ? v[1] : "N");
     diag_hint(T->S->d, at, "write %s%s%s%s", sched, v[0] ? ", with lr = " : "",
-              v[0] ? v[0] : "", exp && v[3] ? " (staircase is not nnlc's: the rate decays at every step)" : "");
+              v[0] ? v[0] : "",
+              staircase ? " (staircase is not nnlc's: the rate decays at every step)"
+              : warmup ? " (warmup is not nnlc's: the rate starts at lr, Keras' "
+                         "warmup_target, and only decays)" : "");
     return true;
 }
 
