@@ -133,6 +133,8 @@ typedef struct Train {
     SrcLoc lr_loc;
     bool standardize_given[2];    /* written on the validation, test source, and where */
     SrcLoc standardize_loc[2];
+    bool series_given;            /* a series source, and where (its one target column) */
+    SrcLoc series_loc;
 } Train;
 
 static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo, double hi) {
@@ -487,6 +489,40 @@ static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
     return true;
 }
 
+/* A series' example is a window of `window` rows of its input columns, (window, columns),
+ * as Keras' windows (N, window, columns) are: the model's input must be that shape, size-1
+ * axes aside (a window of one column fits input [window]), or a vector of all its values,
+ * which reads it flattened (as for an .npy array). The trainer checks only the number of
+ * values: input [2, 20] would read 20 steps of 2 columns as 2 steps of 10 rows each. */
+static bool series_fits_input(Train *T, const Expr *call, const NnrtDataSource *src) {
+    const Node *in = T->g->input;
+    if (!in || in->out.rank < 1 || src->window < 1 || src->n_series_inputs < 1)
+        return true;
+    Shape want = {2, {src->window, src->n_series_inputs}}, got = in->out;
+    int64_t a[SHAPE_MAX_RANK], b[SHAPE_MAX_RANK];
+    int na = 0, nb = 0;
+    for (int i = 0; i < want.rank; i++)
+        if (want.d[i] != 1)
+            a[na++] = want.d[i];
+    for (int i = 0; i < got.rank; i++)
+        if (got.d[i] != 1)
+            b[nb++] = got.d[i];
+    bool same = na == nb;
+    for (int i = 0; same && i < na; i++)
+        same = a[i] == b[i];
+    if (same || (got.rank == 1 && got.d[0] == shape_size(want)))
+        return true;
+    char wbuf[96], gbuf[96];
+    diag_error(T->S->d, call->name_loc, "series cuts windows of %d step%s of %d column%s, %s, "
+               "but the model's input is %s", src->window, src->window == 1 ? "" : "s",
+               src->n_series_inputs, src->n_series_inputs == 1 ? "" : "s",
+               shape_str(want, wbuf, sizeof wbuf), shape_str(got, gbuf, sizeof gbuf));
+    diag_note(T->S->d, in->loc, "the model's input is here");
+    diag_hint(T->S->d, call->name_loc, "give the model input [%d, %d] (steps, columns), or "
+              "change window= and inputs= to match it", src->window, src->n_series_inputs);
+    return false;
+}
+
 static bool csv_label(Train *T, Args *A, NnrtDataSource *src) {
     const Expr *e = args_get(A, "label");
     src->csv_label_index = -1;
@@ -655,6 +691,11 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
         src->horizon = horizon;
         ok &= series_inputs(T, &A, src);
         ok &= string_opt(T, &A, "target", &src->series_target);
+        ok = ok && series_fits_input(T, call, src);
+        if (!T->series_given) {
+            T->series_given = true;
+            T->series_loc = call->name_loc;
+        }
     }
     return ok;
 }
@@ -1565,6 +1606,18 @@ static void check_loss_against_output(Train *T) {
         diag_error(T->S->d, t->loss_loc, "%s: the output has %lld units, one per class, but "
                    "the trainer supports at most %d classes", loss, (long long)classes, NNRT_MAX_CLASSES);
         diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
+    }
+    if (T->series_given && (t->loss == NNRT_LOSS_MSE || t->loss == NNRT_LOSS_MAE) &&
+        shape_size(g->output->out) != 1) {
+        /* a series predicts its one target column (the trainer would refuse it when run) */
+        char buf[96];
+        diag_error(T->S->d, T->series_loc, "a series has one target value per window, but the "
+                   "model's output is %s", shape_str(g->output->out, buf, sizeof buf));
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
+        if (g->output->out.rank > 1)
+            no_flatten_hint(T);
+        else
+            diag_hint(T->S->d, prod->loc, "give the output layer one unit, dense(1)");
     }
     if (t->n_class_names && (t->loss == NNRT_LOSS_MSE || t->loss == NNRT_LOSS_MAE)) {
         /* the trainer would drop them (a regression's outputs are numbers, its labels too) */
