@@ -216,6 +216,27 @@ static const char *const keras_only_layers[][2] = {
                         "inside alone, e.g. dense(16)"},
     {"bidirectional", "nnlc's recurrent layers read the sequence forward only: write the "
                       "layer inside alone, e.g. lstm(64)"},
+    {"repeatvector", "a vector is not repeated into a sequence here (an encoder-decoder's "
+                     "step): a recurrent layer with return_sequences=True gives one state per "
+                     "step of its input"},
+    {"masking", "nnlc has no padding mask: every step, padding too, goes through the "
+                "recurrent layers; give the sequences one length"},
+    {"cudnnlstm", "Keras 2's GPU LSTM is lstm(units) here (whose bias has 4·units values; "
+                  "CuDNNLSTM's has 8·units)"},
+    {"cudnngru", "Keras 2's GPU GRU is gru(units) here (reset_after=True, Keras 2's default "
+                 "on TensorFlow 2, has CuDNNGRU's two biases)"},
+    {"rnn", "a recurrent layer runs its own cell: lstm(units), gru(units) or "
+            "simple_rnn(units)"},
+    {"lstmcell", "a recurrent layer runs its own cell: lstm(units)"},
+    {"grucell", "a recurrent layer runs its own cell: gru(units)"},
+    {"simplernncell", "a recurrent layer runs its own cell: simple_rnn(units)"},
+    {"stackedrnncells", "stack recurrent layers one per line, return_sequences=True on all "
+                        "but the last"},
+    {"attention", "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D poolings"},
+    {"additiveattention", "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D "
+                          "poolings"},
+    {"multiheadattention", "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D "
+                           "poolings"},
     {"zeropadding2d", "padding=same on the convolution pads with zeros"},
     {"zeropadding1d", "padding=same on the convolution pads with zeros"},
     {"separableconv2d", "conv2d is nnlc's 2-D convolution"},
