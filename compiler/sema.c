@@ -16,6 +16,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -183,6 +184,9 @@ static bool is_input_option(Builder *B, const Expr *call, const char *key) {
         return false;
     bool dim = strcmp(key, "input_dim") == 0, length = strcmp(key, "input_length") == 0;
     const LayerName *ln = sema_find_layer(call->str);
+    /* Keras 2's recurrent layers take both: input_shape=(input_length, input_dim) */
+    if (ln && op_is_recurrent(ln->op))
+        return true;
     if (ln)
         return ln->op == OP_EMBEDDING ? !dim : !length;
     const Decl *blk = find_block(B, call->str);
@@ -1184,6 +1188,39 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
     return input_node(B, shape, opt->loc, NULL, v->loc);
 }
 
+/* The input that Keras 2's input_dim= and input_length= of a recurrent layer give
+ * together, input_shape=(input_length, input_dim) (its RNN base class' legacy options),
+ * or NULL with errors reported: either alone leaves an axis of any size, which nnlc's
+ * fixed shapes do not have (Keras' input_dim=F alone reads sequences of any length). */
+static Node *recurrent_input(Builder *B, Body *body, const Expr *call, const Arg *dim,
+                             const Arg *len) {
+    Sema *S = B->S;
+    int64_t d = 0, t = 0;
+    if (dim && !sema_int(S, body->scope, dim->value, dim->key, 1, SEMA_SIZE_MAX, &d))
+        return NULL;
+    if (len && !sema_int(S, body->scope, len->value, len->key, 1, SEMA_SIZE_MAX, &t))
+        return NULL;
+    if (!len) {
+        diag_error(S->d, dim->key_loc, "input_dim= on %s gives the features of each step "
+                   "(Keras 2 reads sequences of any length), but nnlc's sequences have one "
+                   "length", call->str);
+        diag_hint(S->d, dim->key_loc, "give the steps too: input_length=T, or input_shape=(T, "
+                  "%" PRId64 ") in place of input_dim=", d);
+        return NULL;
+    }
+    if (!dim) {
+        diag_error(S->d, len->key_loc, "input_length= on %s gives the steps of a sequence, but "
+                   "not the features of each step", call->str);
+        diag_hint(S->d, len->key_loc, "give them too: input_dim=F, or input_shape=(%" PRId64
+                  ", F) in place of input_length=", t);
+        return NULL;
+    }
+    const Arg *first = dim->loc.line < len->loc.line ||
+                               (dim->loc.line == len->loc.line && dim->loc.col < len->loc.col)
+                           ? dim : len;
+    return input_node(B, (Shape){2, {t, d}}, first->loc, NULL, first->value->loc);
+}
+
 /* A copy of the layer statement `st` without the options `drop` says to leave out (the
  * AST stays as parsed). */
 typedef bool DropArg(const Arg *a, const void *what);
@@ -1254,11 +1291,25 @@ static const Stmt *keras_input(Builder *B, Body *body, const Stmt *st, const Arg
         diag_note(S->d, first_layer->call->name_loc, "the first layer is here");
         return layer;
     }
+    /* a recurrent layer's input_dim= and input_length= are one input, (steps, features) */
+    const LayerName *ln = sema_find_layer(st->call->str);
+    const Arg *dim = NULL, *len = NULL, *shape = NULL;
+    for (const Arg *a = st->call->args; a; a = a->next)
+        if (a->key && is_input_option(B, st->call, a->key)) {
+            const Arg **slot = strcmp(a->key, "input_dim") == 0      ? &dim
+                               : strcmp(a->key, "input_length") == 0 ? &len
+                                                                     : &shape;
+            if (!*slot)
+                *slot = a;
+        }
+    bool pair = ln && op_is_recurrent(ln->op) && !shape;
     Node *in = NULL;
-    if (again) {
+    if (again && !pair) {
         diag_error(S->d, again->key_loc, "the input is given twice, by %s= and %s=", opt->key,
                    again->key);
         diag_hint(S->d, again->key_loc, "keep one of them");
+    } else if (pair) {
+        in = recurrent_input(B, body, st->call, dim, len);
     } else {
         in = input_from_option(B, body, opt);
     }
@@ -1316,8 +1367,8 @@ static const Stmt *no_input_before(Builder *B, const Stmt *st) {
                  blk ? "block" : "layer");
     if (misplaced) {
         diag_error(S->d, named->key_loc, "unknown option '%s' for %s", named->key, call->str);
-        diag_hint(S->d, named->key_loc, "%s= gives the input only on an embedding, and the model "
-                  "has none yet: add `input [%s]` as the model's first line%s", named->key, n,
+        diag_hint(S->d, named->key_loc, "%s= gives the input only on an embedding (and with "
+                  "input_dim= on a recurrent layer), and the model has none yet: add `input [%s]` as the model's first line%s", named->key, n,
                   take);
         return stmt_without(S, st, drop_this, named);
     }
