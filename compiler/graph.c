@@ -270,14 +270,23 @@ static const char *reshape_hint(Infer *in, Node *n, int rank) {
                                 "return_sequences=True to pass every step to line %d",
                                 rec->name, rec->loc.line, n->loc.line);
         int64_t side = square_side(s.d[0]);
+        /* LSTM(50, input_shape=(20,)): the option is where to say it */
+        if (keras_input && side)
+            return arena_printf(in->a, "give each step its features: input_shape=(%" PRId64
+                                ", %" PRId64 ") for the rows of a %" PRId64 "×%" PRId64
+                                " image as steps, or (%" PRId64 ", 1) for one value per step",
+                                side, side, side, side, s.d[0]);
+        if (keras_input)
+            return arena_printf(in->a, "give each step its features: input_shape=(%" PRId64
+                                ", 1) for one value per step", s.d[0]);
         if (side)
             return arena_printf(in->a, "for the rows of a %" PRId64 "×%" PRId64 " image as "
                                 "steps, insert reshape([%" PRId64 ", %" PRId64 "]) before line "
                                 "%d (reshape([%" PRId64 ", 1]) for one value per step)", side,
                                 side, side, side, n->loc.line, s.d[0]);
-        return arena_printf(in->a, "for a sequence of %" PRId64 " steps of one value, insert "
-                            "reshape([%" PRId64 ", 1]) before line %d", s.d[0], s.d[0],
-                            n->loc.line);
+        return arena_printf(in->a, "for a sequence of %" PRId64 " step%s of one value, insert "
+                            "reshape([%" PRId64 ", 1]) before line %d", s.d[0],
+                            s.d[0] == 1 ? "" : "s", s.d[0], n->loc.line);
     }
     if (rank == 2 && s.rank == 3)
         return arena_printf(in->a, "for the image's rows as steps, insert reshape([%" PRId64
