@@ -836,6 +836,54 @@ static void set_split(Train *T, const Expr *value) {
         T->t->split[i] = f[i] / sum; /* 6:2:2 and 60:20:20 mean the same */
 }
 
+/* Keras' losses and metrics that nnlc does not have, said in place of "unknown loss" (or
+ * metric), whose "did you mean" would offer a different function with a near spelling
+ * (mape's mae, msle's mse): each with what it computes. Names in lower case, Keras'
+ * function names, short names and class names. */
+static const char *const keras_only_functions[][2] = {
+    {"huber", "the Huber loss"}, {"huber_loss", "the Huber loss"},
+    {"mape", "the mean absolute percentage error"},
+    {"mean_absolute_percentage_error", "the mean absolute percentage error"},
+    {"meanabsolutepercentageerror", "the mean absolute percentage error"},
+    {"msle", "the mean squared logarithmic error"},
+    {"mean_squared_logarithmic_error", "the mean squared logarithmic error"},
+    {"meansquaredlogarithmicerror", "the mean squared logarithmic error"},
+    {"logcosh", "the logarithm of the hyperbolic cosine of the error"},
+    {"log_cosh", "the logarithm of the hyperbolic cosine of the error"},
+    {"r2", "the coefficient of determination"}, {"r2score", "the coefficient of determination"},
+    {"r2_score", "the coefficient of determination"},
+    {"kld", "the Kullback-Leibler divergence"}, {"kl_divergence", "the Kullback-Leibler divergence"},
+    {"kldivergence", "the Kullback-Leibler divergence"},
+    {"kullback_leibler_divergence", "the Kullback-Leibler divergence"},
+    {"poisson", "the Poisson loss"},
+    {"cosine_similarity", "the cosine similarity"}, {"cosinesimilarity", "the cosine similarity"},
+    {"hinge", "the hinge loss"}, {"squared_hinge", "the squared hinge loss"},
+    {"squaredhinge", "the squared hinge loss"}, {"categorical_hinge", "the categorical hinge loss"},
+    {"categoricalhinge", "the categorical hinge loss"},
+    {"binary_focal_crossentropy", "the focal loss"}, {"binaryfocalcrossentropy", "the focal loss"},
+    {"categorical_focal_crossentropy", "the focal loss"},
+    {"categoricalfocalcrossentropy", "the focal loss"},
+};
+
+/* "Keras' loss 'mape' (the mean absolute percentage error) is not nnlc's", with nnlc's
+ * list (`names`, of `what`); returns whether `name` was one of keras_only_functions. */
+static bool keras_only_function(Train *T, SrcLoc at, const char *name, const char *what,
+                                const char *const *names) {
+    const char *lower = lowercase(T, name);
+    for (size_t i = 0; i < sizeof keras_only_functions / sizeof keras_only_functions[0]; i++) {
+        if (strcmp(lower, keras_only_functions[i][0]) != 0)
+            continue;
+        diag_error(T->S->d, at, "Keras' %s '%s' (%s) is not nnlc's", what, name,
+                   keras_only_functions[i][1]);
+        char list[512];
+        diag_hint(T->S->d, at, "nnlc's %s are: %s",
+                  strcmp(what, "loss") == 0 ? "losses" : "metrics",
+                  diag_join(list, sizeof list, names));
+        return true;
+    }
+    return false;
+}
+
 /* Keras' metrics that nnlc does not compute, said after "unknown metric": 'loss' (Keras
  * lists it in its History), precision and recall, AUC. */
 static void keras_metric_hint(Train *T, SrcLoc at, const char *name) {
@@ -873,6 +921,9 @@ static void set_metrics(Train *T, const Expr *value) {
             continue;
         name = keras_spelling(T, name, keras_metrics,
                               sizeof keras_metrics / sizeof keras_metrics[0], metric_names);
+        if (keras_only_function(T, call ? call->name_loc : it->loc, name, "metric",
+                                metric_names))
+            continue;
         int k = sema_lookup(T->S, call ? call->name_loc : it->loc, name, "metric",
                             metric_names);
         SrcLoc at = call ? call->name_loc : it->loc;
@@ -1368,6 +1419,8 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         }
         name = keras_spelling(T, name, keras_losses, sizeof keras_losses / sizeof keras_losses[0],
                               loss_names);
+        if (keras_only_function(T, v->loc, name, "loss", loss_names))
+            return;
         int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
         if (l >= 0 && !plain_args(T, call, 0, NULL))
             return;
