@@ -785,9 +785,20 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
         return -1;
     }
     if (strcmp(key, "decay") == 0 && !S->tensors) { /* Keras 2's Adam(lr, decay=1e-6) */
-        diag_hint(S->d, arg->key_loc, "Keras 2's decay of the learning rate is a schedule "
-                  "here, a setting of its own: schedule = exponential(rate=0.96, steps=1000) "
-                  "or another of docs/language.md §6.2");
+        const Expr *v = arg->value;
+        if (v->kind == EX_NUM && v->num == 0) /* Keras 2's default, Adam(…, decay=0.0) */
+            diag_hint(S->d, arg->key_loc, "decay=0 is Keras 2's default, a constant learning "
+                      "rate, which is nnlc's too: leave it out");
+        else
+            diag_hint(S->d, arg->key_loc, "Keras 2's decay divides the learning rate by 1 + "
+                      "decay·step; a decay of the rate is a schedule here, a setting of its "
+                      "own: schedule = exponential(rate=0.96, steps=1000) or another of "
+                      "docs/language.md §6.2");
+        return -1;
+    }
+    if (strcmp(key, "schedule_decay") == 0 && !S->tensors) { /* Keras 2's Nadam */
+        diag_hint(S->d, arg->key_loc, "Keras 2's schedule_decay set Nadam's momentum "
+                  "schedule; nnlc's is Keras 3's, μ_t = β1·(1 − ½·0.96^t): leave it out");
         return -1;
     }
     /* the nearest of the options and of Keras' spellings of them (learnig_rate is
