@@ -712,7 +712,8 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
                   "goes through the layers after the embedding; leave out mask_zero=");
     } else if (layer && op_is_recurrent(layer->op) &&
                (strcmp(a->key, "go_backwards") == 0 || strcmp(a->key, "stateful") == 0 ||
-                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "unroll") == 0)) {
+                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "unroll") == 0 ||
+                strcmp(a->key, "implementation") == 0 || strcmp(a->key, "seed") == 0)) {
         static const char *const why[][2] = {
             {"go_backwards", "read every sequence forward, from its first step: reverse the "
                              "steps in the data to read it backward"},
@@ -721,11 +722,25 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
                              "return_sequences=True)"},
             {"unroll", "loop over the steps (Keras' unroll changes its speed, not its "
                        "results)"},
+            {"implementation", "compute one way (Keras' implementation changes its speed, "
+                               "not its results)"},
+            {"seed", "drop nothing themselves, and Keras' seed is for their dropout masks"},
         };
         for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
             if (strcmp(a->key, why[i][0]) == 0)
                 diag_hint(S->d, a->key_loc, "nnlc's recurrent layers %s; leave out %s=",
                           why[i][1], a->key);
+    } else if (strcmp(a->key, "trainable") == 0) {
+        /* Embedding(…, trainable=False) over pretrained vectors */
+        diag_hint(S->d, a->key_loc, "every layer with weights trains here: nnlc cannot freeze "
+                  "one; leave out trainable=");
+    } else if (strcmp(a->key, "weights") == 0) {
+        /* Embedding(…, weights=[embedding_matrix]) */
+        diag_hint(S->d, a->key_loc, "a layer starts from its initializers; the trainer's "
+                  "--load FILE starts the model from a checkpoint's weights");
+    } else if (strcmp(a->key, "dtype") == 0) {
+        diag_hint(S->d, a->key_loc, "the whole model computes in one precision, f32, or f64 "
+                  "with nnlc --precision=f64; leave out dtype=");
     } else if (strcmp(a->key, "dilation_rate") == 0 || strcmp(a->key, "dilation") == 0) {
         /* Conv1D(..., dilation_rate=2): a WaveNet's or a TCN's */
         diag_hint(S->d, a->key_loc, "dilated convolutions are not in nnlc: a larger kernel, "
