@@ -1557,9 +1557,12 @@ static void no_flatten_hint(Train *T) {
     if ((rec->op == OP_LSTM || rec->op == OP_GRU || rec->op == OP_SIMPLE_RNN) &&
         rec->return_sequences) {
         /* Keras' stacked-RNN habit kept on the last recurrent layer */
-        diag_hint(T->S->d, rec->loc, "'%s' returns every step (return_sequences gives %s): "
-                  "drop the option to keep only the last step, or insert flatten() before "
-                  "line %d", rec->name, buf,
+        bool regress = T->t->loss == NNRT_LOSS_MSE || T->t->loss == NNRT_LOSS_MAE;
+        diag_hint(T->S->d, rec->loc, "'%s' returns every step (return_sequences gives %s), "
+                  "but %s, not one per step: drop the option to keep only the last step, or "
+                  "insert flatten() before line %d", rec->name, buf,
+                  regress ? "a series has one target per window"
+                          : "a classifier here has one label per example",
                   first->loc.line);
         return;
     }
