@@ -811,6 +811,12 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
                       "docs/language.md §6.2");
         return -1;
     }
+    if (strcmp(key, "global_clipnorm") == 0 && !S->tensors) { /* Keras 3's optimizers */
+        diag_hint(S->d, arg->key_loc, "nnlc clips each tensor's gradient to its own norm, "
+                  "Keras' clipnorm=%s; global_clipnorm scales all of them by their joint norm, "
+                  "which is not nnlc's", expr_text(S, arg->value));
+        return -1;
+    }
     if (strcmp(key, "schedule_decay") == 0 && !S->tensors) { /* Keras 2's Nadam */
         diag_hint(S->d, arg->key_loc, "Keras 2's schedule_decay set Nadam's momentum "
                   "schedule; nnlc's is Keras 3's, μ_t = β1·(1 − ½·0.96^t): leave it out");
