@@ -1771,12 +1771,22 @@ static void callbacks_setting(Train *T, const Arg *s) {
         const char *name = lowercase(T, it->str);
         SrcLoc at = it->kind == EX_CALL ? it->name_loc : it->loc;
         any = true;
+        /* the call as written, with its arguments, which the setting takes (the hint gave
+         * the defaults, dropping the user's patience=7) */
+        char text[256];
+        const char *written = it->kind == EX_CALL
+                                  ? diag_source_text(T->S->d, it->loc, text, sizeof text)
+                                  : NULL;
+        if (!written)
+            written = expr_text(T->S, it);
         if (strcmp(name, "earlystopping") == 0)
-            diag_hint(T->S->d, at, "%s is the setting early_stopping = early_stopping(patience="
-                      "3, min_delta=0, restore_best=false), which watches val_loss", it->str);
+            diag_hint(T->S->d, at, "%s is the setting early_stopping = %s, which watches "
+                      "val_loss", it->str, it->kind == EX_CALL ? written
+                      : "early_stopping(patience=3, min_delta=0, restore_best=false)");
         else if (strcmp(name, "reducelronplateau") == 0)
-            diag_hint(T->S->d, at, "%s is the setting schedule = reduce_on_plateau(factor=0.1, "
-                      "patience=10, min_lr=0)", it->str);
+            diag_hint(T->S->d, at, "%s is the setting schedule = %s", it->str,
+                      it->kind == EX_CALL ? written
+                      : "reduce_on_plateau(factor=0.1, patience=10, min_lr=0)");
         else if (strcmp(name, "learningratescheduler") == 0)
             diag_hint(T->S->d, at, "%s is the setting schedule = …: step, exponential, cosine "
                       "or reduce_on_plateau (docs/language.md §6.2)", it->str);
