@@ -811,6 +811,32 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
                       "docs/language.md §6.2");
         return -1;
     }
+    /* Keras' EarlyStopping and ReduceLROnPlateau, as the settings take them */
+    bool stopping = strcasecmp(call->str, "earlystopping") == 0 ||
+                    strcmp(call->str, "early_stopping") == 0;
+    bool plateau = strcasecmp(call->str, "reducelronplateau") == 0 ||
+                   strcmp(call->str, "reduce_on_plateau") == 0;
+    if ((stopping || plateau) && !S->tensors) {
+        const char *why = NULL;
+        if (strcmp(key, "verbose") == 0)
+            why = stopping ? "the trainer says when it stops early (the train block's "
+                             "verbose = 0 keeps it quiet)"
+                           : "the trainer says when it reduces the rate (the train block's "
+                             "verbose = 0 keeps it quiet)";
+        else if (strcmp(key, "mode") == 0)
+            why = "nnlc watches val_loss, which is always to be minimized (Keras' mode='min' "
+                  "or 'auto' for it)";
+        else if (plateau && strcmp(key, "min_delta") == 0)
+            why = "reduce_on_plateau counts an improvement of more than 1e-4, Keras' default "
+                  "min_delta";
+        else if (plateau && strcmp(key, "cooldown") == 0)
+            why = "reduce_on_plateau starts counting again right after a reduction, as "
+                  "Keras' default cooldown=0 does";
+        if (why) {
+            diag_hint(S->d, arg->key_loc, "%s: leave out %s=", why, arg->key);
+            return -1;
+        }
+    }
     if (strcmp(key, "global_clipnorm") == 0 && !S->tensors) { /* Keras 3's optimizers */
         diag_hint(S->d, arg->key_loc, "nnlc clips each tensor's gradient to its own norm, "
                   "Keras' clipnorm=%s; global_clipnorm scales all of them by their joint norm, "
