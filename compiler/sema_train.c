@@ -1771,6 +1771,40 @@ static void callbacks_setting(Train *T, const Arg *s) {
         const char *name = lowercase(T, it->str);
         SrcLoc at = it->kind == EX_CALL ? it->name_loc : it->loc;
         any = true;
+        /* a variable of the Keras script, callbacks=[checkpoint_cb, early_stopping_cb] (the
+         * Korean course book's names): what its name says it holds */
+        static const char *const held[][2] = {
+            {"early", "earlystopping"}, {"stop", "earlystopping"},
+            {"checkpoint", "modelcheckpoint"}, {"plateau", "reducelronplateau"},
+            {"reduce", "reducelronplateau"}, {"schedul", "learningratescheduler"},
+            {"logger", "csvlogger"},
+        };
+        const char *variable = NULL;
+        for (size_t i = 0; it->kind == EX_NAME && !variable && i < sizeof held / sizeof held[0];
+             i++)
+            if (strstr(name, held[i][0]) && strcmp(name, held[i][1]) != 0) {
+                variable = it->str;
+                name = held[i][1];
+            }
+        if (variable) {
+            static const char *const what[][3] = {
+                {"earlystopping", "EarlyStopping", "the setting early_stopping = EarlyStopping(patience=…), which "
+                                  "watches val_loss"},
+                {"modelcheckpoint", "ModelCheckpoint", "the trainer's --save FILE (the best epoch's weights with "
+                                    "early_stopping's restore_best)"},
+                {"reducelronplateau", "ReduceLROnPlateau", "the setting schedule = ReduceLROnPlateau(factor=…, "
+                                      "patience=…)"},
+                {"learningratescheduler", "LearningRateScheduler", "the setting schedule = …: step, exponential, cosine "
+                                          "or reduce_on_plateau (docs/language.md §6.2)"},
+                {"csvlogger", "CSVLogger", "the trainer's --history FILE, a CSV row per epoch"},
+            };
+            for (size_t i = 0; i < sizeof what / sizeof what[0]; i++)
+                if (strcmp(name, what[i][0]) == 0)
+                    diag_hint(T->S->d, at, "'%s', a variable of the Keras script, is by "
+                              "its name Keras' %s: here that is %s", variable, what[i][1],
+                              what[i][2]);
+            continue;
+        }
         /* the call as written, with its arguments, which the setting takes (the hint gave
          * the defaults, dropping the user's patience=7) */
         char text[256];
