@@ -153,6 +153,7 @@ struct Node {
     Padding padding;
     PoolKind pool_kind;
     Activation act, rec_act;
+    SrcLoc act_loc, rec_act_loc; /* recurrent layers: where each was given (line 0: not) */
     bool use_bias, return_sequences, reset_after;
     double rate, momentum, epsilon;
     bool seeded;

@@ -589,6 +589,11 @@ static bool rnn_opts_read(Sema *S, Scope *sc, Args *A, Node *n) {
     bool ok = require(S, A, "units", "lstm(128)") && opt_int(S, sc, A, "units", 1, &n->units);
     ok &= opt_act(S, sc, A, "activation", &n->act);
     ok &= opt_act(S, sc, A, "recurrent_activation", &n->rec_act);
+    /* where they were given, for check_whole_model's error about softmax */
+    if (args_get(A, "activation"))
+        n->act_loc = args_get(A, "activation")->loc;
+    if (args_get(A, "recurrent_activation"))
+        n->rec_act_loc = args_get(A, "recurrent_activation")->loc;
     ok &= opt_bool(S, sc, A, "return_sequences", &n->return_sequences);
     ok &= opt_bool(S, sc, A, "reset_after", &n->reset_after);
     ok &= common_param_opts(S, sc, A, n);
@@ -1564,11 +1569,19 @@ static void check_whole_model(Sema *S) {
         if (n->op == OP_EMBEDDING && view_source(n->in[0])->op != OP_INPUT)
             diag_error(S->d, n->loc, "embedding reads integer indices, so it must read the "
                                      "model's input, not '%s'", n->in[0]->name);
-        if (op_is_recurrent(n->op) &&
-            (n->act.kind == ACT_SOFTMAX || n->rec_act.kind == ACT_SOFTMAX)) {
-            diag_error(S->d, n->loc, "%s cannot use softmax as a gate or state activation",
-                       op_name(n->op));
-            diag_hint(S->d, n->loc, "use an elementwise activation (tanh, sigmoid, relu, …)");
+        /* a cell's activations act on each value of the state or gate: softmax would
+         * couple them. Said at the value (it was said at the layer's first column). */
+        for (int k = 0; op_is_recurrent(n->op) && k < 2; k++) {
+            if ((k ? n->rec_act.kind : n->act.kind) != ACT_SOFTMAX)
+                continue;
+            SrcLoc at = k ? n->rec_act_loc : n->act_loc;
+            if (at.line == 0)
+                at = n->loc;
+            diag_error(S->d, at, "%s cannot use softmax as its %s activation", op_name(n->op),
+                       k ? "gate" : "state");
+            diag_hint(S->d, at, "use an elementwise activation (tanh, sigmoid, relu, …); for "
+                      "class probabilities, add dense(classes, activation=softmax) after the "
+                      "layer");
         }
     }
     free(users);
