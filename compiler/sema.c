@@ -286,10 +286,14 @@ static bool keras_only_layer(Sema *S, const Expr *call) {
         as_written = expr_text(S, first);
     if (first && first->kind == EX_CALL && (strcmp(lower, "timedistributed") == 0 ||
                                             strcmp(lower, "bidirectional") == 0))
-        diag_hint(S->d, call->name_loc, "%s: write %s alone",
+        diag_hint(S->d, call->name_loc, "%s: write %s alone%s",
                   lower[0] == 't' ? "dense on a sequence applies to every step"
                                   : "nnlc's recurrent layers read the sequence forward only",
-                  as_written);
+                  as_written,
+                  lower[0] == 't' ? ""
+                                  : " (Keras' Bidirectional adds a copy that reads it "
+                                    "backward: twice the parameters, and with its default "
+                                    "merge_mode='concat' an output twice as wide)");
     else if (first && strcmp(lower, "rescaling") == 0)
         diag_hint(S->d, call->name_loc, "scaling is the data source's: idx(…, scale=%s), with "
                   "shift= for an offset", as_written);
