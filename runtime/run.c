@@ -205,6 +205,12 @@ static int run_mode(Trainer *t, NnrtError *err) {
     const Options *o = t->opt;
     if (data_unused(t, err))
         return -2;
+    /* training (or checking gradients) with no data anywhere is a usage error, as a
+     * missing operand is: exit 2 (it was 1, as for bad data) */
+    if (!o->evaluate && !o->predict && t->m->data.kind == NNRT_DATA_NONE && !o->data_path) {
+        nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
+        return -2;
+    }
     bool has_weights = o->load || o->resume;
     if ((o->evaluate || o->predict) && !has_weights)
         fprintf(stderr, "%s: warning: using freshly initialized weights (pass --load FILE)\n", o->prog);

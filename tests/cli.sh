@@ -301,6 +301,9 @@ check 'nnlc left files in its temporary directory' rmdir "$tmp/tmpdir"
 sed '/data = csv/d' "$tmp/tiny.nn" >"$tmp/tinynodata.nn"
 check 'nnlc refused a model without data' "$nnlc" "$tmp/tinynodata.nn" -o "$tmp/tinynodata"
 expect 0 '^  training    none: give --data PATH \[LABELS\]$' -- "$tmp/tinynodata" --help
+# ... and training it without --data is a usage error, exit 2 (it was 1, as for bad data)
+expect 2 'error: the model declares no training data; pass --data PATH \[LABELS\]' -- "$tmp/tinynodata" --epochs 1
+expect 2 'the model declares no training data' -- "$tmp/tinynodata" --gradcheck
 sed 's/seed = 1$/split = [6, 2, 2]/' "$tmp/tiny.nn" >"$tmp/tinysplit.nn"
 check 'nnlc refused a model with a split' "$nnlc" "$tmp/tinysplit.nn" -o "$tmp/tinysplit"
 expect 0 '^  split: +of the training data, 0\.6 for training, 0\.2 for validation and 0\.2 for testing$' \
