@@ -141,7 +141,8 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
             "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "
             "(e.g. a NaN loss, a failed gradcheck), out of memory or an output that cannot be "
-            "written; 2 bad usage; 130 (143): training stopped by Ctrl-C (SIGINT) or SIGTERM, "
+            "written; 2 bad usage; 130 (143, 129): training stopped by Ctrl-C (SIGINT), SIGTERM or "
+            "SIGHUP (the terminal closed), "
             "between two steps, with --save's file holding the last complete epoch.\n");
 }
 

@@ -1,5 +1,5 @@
 /*
- * stop_signals.c — deferring SIGINT and SIGTERM while training (see stop_signals.h).
+ * stop_signals.c — deferring SIGINT, SIGTERM and SIGHUP while training (see stop_signals.h).
  */
 #include "stop_signals.h"
 #include "util.h"
@@ -11,6 +11,7 @@ void nnrt_stop_signals_set(sigset_t *set) {
     sigemptyset(set);
     sigaddset(set, SIGINT);
     sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
 }
 
 void nnrt_stop_signals_defer(StopSignals *s) {
@@ -37,8 +38,10 @@ bool nnrt_stop_signals_arrived(StopSignals *s) {
     sigset_t pending;
     if (!s->deferred || sigpending(&pending) != 0)
         return false;
-    int signo = sigismember(&pending, SIGINT) == 1 ? SIGINT
-                : sigismember(&pending, SIGTERM) == 1 ? SIGTERM : 0;
+    int signo = sigismember(&pending, SIGINT) == 1    ? SIGINT
+                : sigismember(&pending, SIGTERM) == 1 ? SIGTERM
+                : sigismember(&pending, SIGHUP) == 1  ? SIGHUP
+                                                      : 0;
     if (!signo)
         return false;
     /* take it: pending, it would end the process once the mask is restored */
@@ -66,5 +69,8 @@ void nnrt_stop_signals_restore(StopSignals *s) {
 }
 
 const char *nnrt_stop_signal_name(int signo) {
-    return signo == SIGINT ? "SIGINT (Ctrl-C)" : signo == SIGTERM ? "SIGTERM" : "a signal";
+    return signo == SIGINT    ? "SIGINT (Ctrl-C)"
+           : signo == SIGTERM ? "SIGTERM"
+           : signo == SIGHUP  ? "SIGHUP (its terminal closed)"
+                              : "a signal";
 }

@@ -1,10 +1,11 @@
 /*
- * stop_signals.h — Ctrl-C (SIGINT) and SIGTERM during training end it between two steps,
- * not in the middle of a checkpoint's write.
+ * stop_signals.h — Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) during
+ * training end it between two steps, not in the middle of a checkpoint's write.
  *
  * Killed by either signal, the trainer left the temporary file of a save it was writing
  * (hundreds of megabytes for a large model) and said nothing about which epoch the
- * checkpoint holds. While training, the trainer's thread blocks the two signals (the
+ * checkpoint holds (SIGHUP, until it was deferred too, left a FILE.tmp.PID.N). While
+ * training, the trainer's thread blocks the three signals (the
  * thread pool's workers block them always), so one that arrives stays pending, and the
  * epoch loop asks at every step whether one is. No handler runs: no global flag.
  * A signal that was ignored when the trainer started (nohup, a shell's background job)
@@ -23,9 +24,9 @@ typedef struct StopSignals {
     double next_look; /* nnrt_now() before which nnrt_stop_signals_polled does not ask */
 } StopSignals;
 
-/* SIGINT and SIGTERM. */
+/* SIGINT, SIGTERM and SIGHUP. */
 void nnrt_stop_signals_set(sigset_t *set);
-/* From now on the two signals wait to be asked for (nnrt_stop_signals_arrived). */
+/* From now on the three signals wait to be asked for (nnrt_stop_signals_arrived). */
 void nnrt_stop_signals_defer(StopSignals *s);
 /* Whether one of them has arrived; takes it (s->signo) so that it does not kill the
  * process when nnrt_stop_signals_restore unblocks them. */
@@ -36,7 +37,7 @@ bool nnrt_stop_signals_arrived(StopSignals *s);
 bool nnrt_stop_signals_polled(StopSignals *s);
 /* The thread's signal mask as it was: a signal that arrives later ends the process. */
 void nnrt_stop_signals_restore(StopSignals *s);
-/* "SIGINT (Ctrl-C)", "SIGTERM" */
+/* "SIGINT (Ctrl-C)", "SIGTERM", "SIGHUP (its terminal closed)" */
 const char *nnrt_stop_signal_name(int signo);
 
 #endif

@@ -256,7 +256,7 @@ bool nnrt_pool_init(ThreadPool *p, int threads, char *err, size_t err_size) {
         atomic_init(&p->chunks[c].done, 0);
     }
     p->workers = calloc((size_t)p->threads - 1, sizeof(pthread_t));
-    /* The workers block SIGINT and SIGTERM (they inherit the mask of the thread that starts
+    /* The workers block SIGINT, SIGTERM and SIGHUP (they inherit the mask of the thread that starts
      * them): the trainer's thread asks for them between two steps (stop_signals.h), and
      * the kernel would hand a signal to any thread that does not block it. */
     sigset_t stop, before;

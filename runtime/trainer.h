@@ -72,7 +72,7 @@ bool nnrt_trainer_restore(Trainer *t, NnrtError *err);
 bool nnrt_trainer_load_data(Trainer *t, const DataRequest *rq, NnrtError *err);
 
 /* The epoch loop, from state.epoch to --epochs, with validation, schedules, early
- * stopping, --history and --save. SIGINT or SIGTERM ends it between two steps: false,
+ * stopping, --history and --save. SIGINT, SIGTERM or SIGHUP ends it between two steps: false,
  * with stop.signo set and err saying what the checkpoint holds. */
 bool nnrt_trainer_fit(Trainer *t, NnrtError *err);
 /* Evaluates a loader's whole dataset with training = 0 into mt. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # interrupt.sh TRAINER DATA_DIR WORK_DIR
-# Ctrl-C (SIGINT) and SIGTERM during training with --save: training stops between two
+# Ctrl-C (SIGINT), SIGTERM and SIGHUP during training with --save: training stops between two
 # steps, says which epoch the checkpoint holds, exits 128 + the signal, leaves no
 # temporary file beside the checkpoint, and --resume continues from that epoch. Before,
 # the signal killed the trainer where it was, a save's temporary file with it.
@@ -36,6 +36,8 @@ interrupt() { # SIGNAL CODE
 }
 interrupt INT 130
 interrupt TERM 143
+# SIGHUP (the terminal closed) too: it killed the trainer mid-save, a FILE.tmp.PID.N left
+interrupt HUP 129
 # A run resumed from its --save file and stopped before it ends an epoch says that the file
 # still holds the epoch it began at (before: "m.safetensors was not written", as if the
 # checkpoint were gone). The SIGINT is made pending before the trainer starts: blocked and
@@ -51,4 +53,4 @@ pending_int "$trainer" --data "$data/imgs.idx" "$data/labels.idx" --epochs 10000
 [ "$code" -eq 130 ] || { echo "FAIL: pending SIGINT: exit code $code"; cat "$dir/again.txt"; exit 1; }
 grep -Eq "training stopped by SIGINT.* before epoch [0-9]+ of 1000000, before this run ended an epoch; .*/m.safetensors was not written, and holds epoch [0-9]+ as before: continue with --resume .*/m.safetensors$" "$dir/again.txt" ||
     { echo "FAIL: pending SIGINT: the message"; cat "$dir/again.txt"; exit 1; }
-echo "interrupt: SIGINT and SIGTERM stop training between steps, the checkpoint of the last epoch kept and resumable"
+echo "interrupt: SIGINT, SIGTERM and SIGHUP stop training between steps, the checkpoint of the last epoch kept and resumable"
