@@ -758,7 +758,35 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
     return true;
 }
 
-/* An option given by name: its place in A->names, or -1 with the error said. */
+/* Whether arg is a Keras option given the value of what nnlc does anyway (a Keras script's
+ * LSTM(32, return_state=False, unroll=False), Embedding(…, mask_zero=False), trainable=True):
+ * taken without a word, as Keras takes its defaults. Other values get the option's error
+ * and keras_layer_option_hint. */
+static bool keras_default_option(const Expr *call, const Arg *a) {
+    static const struct {
+        const char *key;
+        bool value, recurrent, embedding; /* the value, and the layers that take it */
+    } defaults[] = {
+        {"go_backwards", false, true, false}, {"stateful", false, true, false},
+        {"return_state", false, true, false}, {"unroll", false, true, false},
+        {"time_major", false, true, false},   {"mask_zero", false, false, true},
+        {"trainable", true, false, false},
+    };
+    const LayerName *layer = sema_find_layer(call->str);
+    const Expr *v = a->value;
+    if (!layer || v->kind != EX_NAME)
+        return false;
+    bool is_true = strcasecmp(v->str, "true") == 0, is_false = strcasecmp(v->str, "false") == 0;
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (strcmp(a->key, defaults[i].key) == 0)
+            return (defaults[i].value ? is_true : is_false) &&
+                   (!defaults[i].recurrent || op_is_recurrent(layer->op)) &&
+                   (!defaults[i].embedding || layer->op == OP_EMBEDDING);
+    return false;
+}
+
+/* An option given by name: its place in A->names, or -1 with the error said, or -2 for a
+ * Keras option given its default (keras_default_option: nothing to bind). */
 static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int count,
                       bool *torch_linear) {
     /* the name as written, else the one it is Keras' spelling of (a block's parameter
@@ -769,6 +797,8 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
         slot = args_slot(A, key);
     if (slot >= 0)
         return slot;
+    if (S->tensors && keras_default_option(call, arg))
+        return -2;
     diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
     if (keras_layer_option_hint(S, call, arg))
         return -1;
@@ -907,6 +937,8 @@ static bool bind(Sema *S, Args *A, const Expr *call, const char *const *names,
             slot = positional_slot(S, A, call, arg, keras, pos++, &hint_given);
         else
             slot = named_slot(S, A, call, arg, count, &torch_linear);
+        if (slot == -2) /* a Keras option at the value nnlc has anyway */
+            continue;
         if (slot < 0) {
             A->ok = false;
             continue;
