@@ -104,6 +104,11 @@ typedef void *yyscan_t;
 %code provides {
 #define YY_DECL int yylex(YYSTYPE *yylval_param, YYLTYPE *yylloc_param, yyscan_t yyscanner)
 YY_DECL;
+
+/* The hint for a Keras script's model.summary(), plot_model(model), print(…): the scanner's
+ * (a dotted name) and the parser's (a call at the top level). */
+#define SUMMARY_HINT "nnlc --summary FILE prints the model's summary, nnlc --emit=dot FILE " \
+                     "| dot -Tpng > m.png draws it"
 }
 
 %code {
@@ -796,8 +801,7 @@ static void top_level_name_hint(ParseState *ps, SrcLoc at_loc, const char *name)
                                    strcmp(name, "print") == 0)) {
         /* keras.utils.plot_model(model), print(model.summary()) */
         diag_hint(ps->lex.diag, at_loc, "nnlc draws and prints the model from the command line: "
-                  "nnlc --summary FILE prints its summary, nnlc --emit=dot FILE | dot -Tpng > "
-                  "m.png draws it");
+                  SUMMARY_HINT);
     } else if (after[0] == '(') {
         /* a layer outside any model, as a Keras script's lines stand on their own */
         diag_hint(ps->lex.diag, at_loc, "a file holds model, block, train and let; layers go "

@@ -236,11 +236,11 @@ static const char *const keras_only_layers[][2] = {
     {"simplernncell", "a recurrent layer runs its own cell: simple_rnn(units)"},
     {"stackedrnncells", "stack recurrent layers one per line, return_sequences=True on all "
                         "but the last"},
-    {"attention", "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D poolings"},
-    {"additiveattention", "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D "
-                          "poolings"},
-    {"multiheadattention", "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D "
-                           "poolings"},
+#define SEQUENCE_LAYERS "nnlc's sequence layers are the recurrent ones, conv1d and the 1-D poolings"
+    {"attention", SEQUENCE_LAYERS},
+    {"additiveattention", SEQUENCE_LAYERS},
+    {"multiheadattention", SEQUENCE_LAYERS},
+#undef SEQUENCE_LAYERS
     {"zeropadding2d", "padding=same on the convolution pads with zeros"},
     {"zeropadding1d", "padding=same on the convolution pads with zeros"},
     {"separableconv2d", "conv2d is nnlc's 2-D convolution"},

@@ -310,14 +310,16 @@ static const char *call_number(const Expr *call, int position, const char *key, 
  * momentum the call gives: GradientDescentOptimizer(0.1) is sgd(lr=0.1),
  * MomentumOptimizer(0.02, 0.95) sgd(lr=0.02, momentum=0.95). */
 static const char *tf1_written(Train *T, const char *name, const Expr *call) {
-    char lr[32], momentum[32], *buf = arena_alloc(T->S->a, 112);
+    char lr[32], momentum[32], text[96];
     tf1_optimizer_written(name, call_number(call, 0, "learning_rate", lr, sizeof lr),
-                          call_number(call, 1, "momentum", momentum, sizeof momentum), buf, 96);
-    for (const Arg *a = call ? call->args : NULL; a; a = a->next) /* MomentumOptimizer's */
-        if (a->key && strcmp(a->key, "use_nesterov") == 0 && a->value->kind == EX_NAME &&
-            strcasecmp(a->value->str, "true") == 0)
-            strcpy(buf + strlen(buf) - 1, ", nesterov=true)");
-    return buf;
+                          call_number(call, 1, "momentum", momentum, sizeof momentum), text,
+                          sizeof text);
+    bool nesterov = false; /* MomentumOptimizer's use_nesterov=True */
+    for (const Arg *a = call ? call->args : NULL; a; a = a->next)
+        nesterov |= a->key && strcmp(a->key, "use_nesterov") == 0 &&
+                    a->value->kind == EX_NAME && strcasecmp(a->value->str, "true") == 0;
+    size_t n = strlen(text) - 1; /* before its ')' */
+    return arena_printf(T->S->a, "%.*s%s)", (int)n, text, nesterov ? ", nesterov=true" : "");
 }
 
 static void set_optimizer(Train *T, const Expr *value) {
@@ -838,30 +840,23 @@ static void set_split(Train *T, const Expr *value) {
 
 /* Keras' losses and metrics that nnlc does not have, said in place of "unknown loss" (or
  * metric), whose "did you mean" would offer a different function with a near spelling
- * (mape's mae, msle's mse): each with what it computes. Names in lower case, Keras'
- * function names, short names and class names. */
+ * (mape's mae, msle's mse): each with what it computes. Keras' function names, short
+ * names and class names, in lower case and without underscores (keras_only_function
+ * compares them so: mean_absolute_percentage_error is MeanAbsolutePercentageError). */
 static const char *const keras_only_functions[][2] = {
-    {"huber", "the Huber loss"}, {"huber_loss", "the Huber loss"},
+    {"huber", "the Huber loss"}, {"huberloss", "the Huber loss"},
     {"mape", "the mean absolute percentage error"},
-    {"mean_absolute_percentage_error", "the mean absolute percentage error"},
     {"meanabsolutepercentageerror", "the mean absolute percentage error"},
     {"msle", "the mean squared logarithmic error"},
-    {"mean_squared_logarithmic_error", "the mean squared logarithmic error"},
     {"meansquaredlogarithmicerror", "the mean squared logarithmic error"},
     {"logcosh", "the logarithm of the hyperbolic cosine of the error"},
-    {"log_cosh", "the logarithm of the hyperbolic cosine of the error"},
     {"r2", "the coefficient of determination"}, {"r2score", "the coefficient of determination"},
-    {"r2_score", "the coefficient of determination"},
-    {"kld", "the Kullback-Leibler divergence"}, {"kl_divergence", "the Kullback-Leibler divergence"},
-    {"kldivergence", "the Kullback-Leibler divergence"},
-    {"kullback_leibler_divergence", "the Kullback-Leibler divergence"},
-    {"poisson", "the Poisson loss"},
-    {"cosine_similarity", "the cosine similarity"}, {"cosinesimilarity", "the cosine similarity"},
-    {"hinge", "the hinge loss"}, {"squared_hinge", "the squared hinge loss"},
-    {"squaredhinge", "the squared hinge loss"}, {"categorical_hinge", "the categorical hinge loss"},
+    {"kld", "the Kullback-Leibler divergence"}, {"kldivergence", "the Kullback-Leibler divergence"},
+    {"kullbackleiblerdivergence", "the Kullback-Leibler divergence"},
+    {"poisson", "the Poisson loss"}, {"cosinesimilarity", "the cosine similarity"},
+    {"hinge", "the hinge loss"}, {"squaredhinge", "the squared hinge loss"},
     {"categoricalhinge", "the categorical hinge loss"},
-    {"binary_focal_crossentropy", "the focal loss"}, {"binaryfocalcrossentropy", "the focal loss"},
-    {"categorical_focal_crossentropy", "the focal loss"},
+    {"binaryfocalcrossentropy", "the focal loss"},
     {"categoricalfocalcrossentropy", "the focal loss"},
 };
 
@@ -869,9 +864,14 @@ static const char *const keras_only_functions[][2] = {
  * list (`names`, of `what`); returns whether `name` was one of keras_only_functions. */
 static bool keras_only_function(Train *T, SrcLoc at, const char *name, const char *what,
                                 const char *const *names) {
-    const char *lower = lowercase(T, name);
+    char plain[64];
+    size_t n = 0;
+    for (const char *c = name; *c && n < sizeof plain - 1; c++)
+        if (*c != '_')
+            plain[n++] = (char)tolower((unsigned char)*c);
+    plain[n] = '\0';
     for (size_t i = 0; i < sizeof keras_only_functions / sizeof keras_only_functions[0]; i++) {
-        if (strcmp(lower, keras_only_functions[i][0]) != 0)
+        if (strcmp(plain, keras_only_functions[i][0]) != 0)
             continue;
         diag_error(T->S->d, at, "Keras' %s '%s' (%s) is not nnlc's", what, name,
                    keras_only_functions[i][1]);
@@ -1758,6 +1758,24 @@ static void check_standardize(Train *T) {
 /* Keras' fit(callbacks=[EarlyStopping(…), …]): in nnlc what those callbacks do is a setting
  * each (or a flag of the trainer); it was "unknown train setting 'callbacks'" with the
  * list of settings, which left the learner to guess which. Each item gets a hint. */
+/* Keras' callbacks and the setting or trainer option that does their work here: `before`,
+ * then (when `value` is not NULL) the setting's value, the call as written or else `value`,
+ * then `after`. Names in lower case. */
+static const struct {
+    const char *lower, *keras, *before, *value, *after;
+} keras_callbacks[] = {
+    {"earlystopping", "EarlyStopping", "the setting early_stopping = ",
+     "early_stopping(patience=3, min_delta=0, restore_best=false)", ", which watches val_loss"},
+    {"reducelronplateau", "ReduceLROnPlateau", "the setting schedule = ",
+     "reduce_on_plateau(factor=0.1, patience=10, min_lr=0)", ""},
+    {"learningratescheduler", "LearningRateScheduler", "the setting schedule = …: step, "
+     "exponential, cosine or reduce_on_plateau (docs/language.md §6.2)", NULL, ""},
+    {"modelcheckpoint", "ModelCheckpoint", "the trainer's --save FILE (the best epoch's "
+     "weights with early_stopping's restore_best)", NULL, ""},
+    {"csvlogger", "CSVLogger", "the trainer's --history FILE, a CSV row per epoch", NULL, ""},
+    {"history", "History", "the trainer's --history FILE, a CSV row per epoch", NULL, ""},
+};
+
 static void callbacks_setting(Train *T, const Arg *s) {
     diag_error(T->S->d, s->key_loc, "nnlc has no callbacks: what Keras' callbacks do are "
                "train settings of their own");
@@ -1786,53 +1804,30 @@ static void callbacks_setting(Train *T, const Arg *s) {
                 variable = it->str;
                 name = held[i][1];
             }
-        if (variable) {
-            static const char *const what[][3] = {
-                {"earlystopping", "EarlyStopping", "the setting early_stopping = EarlyStopping(patience=…), which "
-                                  "watches val_loss"},
-                {"modelcheckpoint", "ModelCheckpoint", "the trainer's --save FILE (the best epoch's weights with "
-                                    "early_stopping's restore_best)"},
-                {"reducelronplateau", "ReduceLROnPlateau", "the setting schedule = ReduceLROnPlateau(factor=…, "
-                                      "patience=…)"},
-                {"learningratescheduler", "LearningRateScheduler", "the setting schedule = …: step, exponential, cosine "
-                                          "or reduce_on_plateau (docs/language.md §6.2)"},
-                {"csvlogger", "CSVLogger", "the trainer's --history FILE, a CSV row per epoch"},
-            };
-            for (size_t i = 0; i < sizeof what / sizeof what[0]; i++)
-                if (strcmp(name, what[i][0]) == 0)
-                    diag_hint(T->S->d, at, "'%s', a variable of the Keras script, is by "
-                              "its name Keras' %s: here that is %s", variable, what[i][1],
-                              what[i][2]);
+        size_t k = 0, n = sizeof keras_callbacks / sizeof keras_callbacks[0];
+        while (k < n && strcmp(name, keras_callbacks[k].lower) != 0)
+            k++;
+        if (k == n) {
+            diag_hint(T->S->d, at, "nnlc has no %s: the trainer prints each epoch's loss and "
+                      "metrics, and --history FILE writes them", it->str);
             continue;
         }
         /* the call as written, with its arguments, which the setting takes (the hint gave
          * the defaults, dropping the user's patience=7) */
         char text[256];
-        const char *written = it->kind == EX_CALL
-                                  ? diag_source_text(T->S->d, it->loc, text, sizeof text)
-                                  : NULL;
-        if (!written)
-            written = expr_text(T->S, it);
-        if (strcmp(name, "earlystopping") == 0)
-            diag_hint(T->S->d, at, "%s is the setting early_stopping = %s, which watches "
-                      "val_loss", it->str, it->kind == EX_CALL ? written
-                      : "early_stopping(patience=3, min_delta=0, restore_best=false)");
-        else if (strcmp(name, "reducelronplateau") == 0)
-            diag_hint(T->S->d, at, "%s is the setting schedule = %s", it->str,
-                      it->kind == EX_CALL ? written
-                      : "reduce_on_plateau(factor=0.1, patience=10, min_lr=0)");
-        else if (strcmp(name, "learningratescheduler") == 0)
-            diag_hint(T->S->d, at, "%s is the setting schedule = …: step, exponential, cosine "
-                      "or reduce_on_plateau (docs/language.md §6.2)", it->str);
-        else if (strcmp(name, "modelcheckpoint") == 0)
-            diag_hint(T->S->d, at, "%s is the trainer's --save FILE (the best epoch's weights "
-                      "with early_stopping's restore_best)", it->str);
-        else if (strcmp(name, "csvlogger") == 0 || strcmp(name, "history") == 0)
-            diag_hint(T->S->d, at, "%s is the trainer's --history FILE, a CSV row per epoch",
-                      it->str);
+        const char *value = keras_callbacks[k].value;
+        if (value && it->kind == EX_CALL) {
+            value = diag_source_text(T->S->d, it->loc, text, sizeof text);
+            if (!value)
+                value = expr_text(T->S, it);
+        }
+        const char *here = arena_printf(T->S->a, "%s%s%s", keras_callbacks[k].before,
+                                        value ? value : "", keras_callbacks[k].after);
+        if (variable)
+            diag_hint(T->S->d, at, "'%s', a variable of the Keras script, is by its name "
+                      "Keras' %s: here that is %s", variable, keras_callbacks[k].keras, here);
         else
-            diag_hint(T->S->d, at, "nnlc has no %s: the trainer prints each epoch's loss and "
-                      "metrics, and --history FILE writes them", it->str);
+            diag_hint(T->S->d, at, "%s is %s", it->str, here);
     }
     if (!any)
         diag_hint(T->S->d, s->key_loc, "early_stopping = …, schedule = …, and the trainer's "

@@ -352,8 +352,12 @@ static bool decimal_comma(const char *field) {
     return decimal_field(point, &v) != 0;
 }
 
+/* How missing_value's answer says who writes a value so. */
+static const char PANDAS_MISSING[] = "as pandas reads it", UCI_MISSING[] = "as UCI's data sets "
+                                                                           "write one";
+
 /* Whether field is how pandas (read_csv's default na_values) or a data set (UCI's '?')
- * writes a missing value: NULL if not, else how, for messages. */
+ * writes a missing value: NULL if not, else how (PANDAS_MISSING, UCI_MISSING). */
 static const char *missing_value(const char *field) {
     static const char *const marks[] = {
         "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
@@ -364,8 +368,7 @@ static const char *missing_value(const char *field) {
         n--;
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
         if (strlen(marks[i]) == n && memcmp(marks[i], field + start, n) == 0)
-            return strcmp(marks[i], "?") == 0 ? "as UCI's data sets write one"
-                                              : "as pandas reads it";
+            return strcmp(marks[i], "?") == 0 ? UCI_MISSING : PANDAS_MISSING;
     return NULL;
 }
 
@@ -375,7 +378,7 @@ const char *nnrt_csv_number_hint(const char *field) {
                "pandas' df.fillna(...) or df.dropna() do)";
     const char *how = missing_value(field);
     if (how)
-        return strcmp(how, "as pandas reads it") == 0
+        return how == PANDAS_MISSING
                    ? " (a missing value, as pandas reads it; fill or drop the missing values "
                      "first, as df.fillna(...) or df.dropna() do)"
                    : " (a missing value, as UCI's data sets write one; fill or drop the missing "

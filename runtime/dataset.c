@@ -255,7 +255,9 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
     all.feature_names = limited.feature_names = test_limited.feature_names = &d->feature_names;
     if (need_train) {
         if (train_src.kind == NNRT_DATA_NONE)
-            return nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
+            /* training, or checking gradients, with no data anywhere: a missing operand */
+            return nnrt_fail_usage(err, "the model declares no training data; pass --data PATH "
+                                   "[LABELS]");
         d->origin[0] = train_src.features_path;
         d->label_origin[0] = train_src.labels_path;
         if (!declared_present(&train_src, rq->data_path != NULL, "training", "--data PATH [LABELS]",

@@ -168,7 +168,7 @@ static bool train(Trainer *t, NnrtError *err) {
  * the model's own test set, and `--predict x.csv --test t.csv` predicted without a word,
  * the user's file unread. The training data is read without training only to recompute
  * standardization statistics a checkpoint lacks, or for --evaluate to split off the test
- * part (a model without a test file, whose split has one). False with err set. */
+ * part (a model without a test file, whose split has one). True with a usage error in err. */
 static bool data_unused(const Trainer *t, NnrtError *err) {
     const Options *o = t->opt;
     const NnrtModel *m = t->m;
@@ -179,7 +179,7 @@ static bool data_unused(const Trainer *t, NnrtError *err) {
     bool stats = t->stats.active && !t->stats.ready;
     bool split_test = !o->test_path && m->test.kind == NNRT_DATA_NONE && m->split_test > 0;
     if (o->test_path && !o->evaluate) {
-        nnrt_fail(err, "--test %s: %s reads no test set (%s); --evaluate --test PATH [LABELS] "
+        nnrt_fail_usage(err, "--test %s: %s reads no test set (%s); --evaluate --test PATH [LABELS] "
                   "evaluates on one", o->test_path, mode,
                   o->predict ? "it predicts for the examples of its FILE"
                              : "it checks the gradients on training examples");
@@ -188,13 +188,13 @@ static bool data_unused(const Trainer *t, NnrtError *err) {
     if (!o->data_path || o->gradcheck || stats || (o->evaluate && split_test))
         return false;
     if (o->evaluate)
-        nnrt_fail(err, "--data %s: --evaluate reads no training data here; it evaluates the "
+        nnrt_fail_usage(err, "--data %s: --evaluate reads no training data here; it evaluates the "
                   "test set (%s): to evaluate on this file, give it as --test PATH [LABELS]",
                   o->data_path, o->test_path ? "--test's"
                                 : m->test.kind != NNRT_DATA_NONE ? "the model's"
                                                                  : "the model declares none");
     else
-        nnrt_fail(err, "--data %s: --predict reads no training data here (%s); it predicts for "
+        nnrt_fail_usage(err, "--data %s: --predict reads no training data here (%s); it predicts for "
                   "the examples of its FILE", o->data_path,
                   t->stats.active ? "the checkpoint holds the standardization statistics"
                                   : "the model standardizes nothing");
@@ -204,13 +204,7 @@ static bool data_unused(const Trainer *t, NnrtError *err) {
 static int run_mode(Trainer *t, NnrtError *err) {
     const Options *o = t->opt;
     if (data_unused(t, err))
-        return -2;
-    /* training (or checking gradients) with no data anywhere is a usage error, as a
-     * missing operand is: exit 2 (it was 1, as for bad data) */
-    if (!o->evaluate && !o->predict && t->m->data.kind == NNRT_DATA_NONE && !o->data_path) {
-        nnrt_fail(err, "the model declares no training data; pass --data PATH [LABELS]");
-        return -2;
-    }
+        return -1;
     bool has_weights = o->load || o->resume;
     if ((o->evaluate || o->predict) && !has_weights)
         fprintf(stderr, "%s: warning: using freshly initialized weights (pass --load FILE)\n", o->prog);
@@ -250,7 +244,7 @@ int nnrt_main(const NnrtModel *m, int argc, char **argv) {
      * temporary file and says why (before: killed mid-save, the partial FILE.tmp.PID.N
      * left beside the checkpoint) */
     signal(SIGXFSZ, SIG_IGN);
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     if (!nnrt_check_model(m, &err)) {
         fprintf(stderr, "%s: error: the compiled model is inconsistent: %s\n", o.prog, err.msg);
         return 1;
@@ -263,12 +257,13 @@ int nnrt_main(const NnrtModel *m, int argc, char **argv) {
     int signo = t.stop.signo;
     if (status < 0)
         fprintf(stderr, "%s: %s%s\n", o.prog, signo ? "" : "error: ", err.msg);
-    if (status == -2) /* bad usage, found once the checkpoint is read */
+    bool usage = status < 0 && !signo && err.usage; /* found once model and data are known */
+    if (usage)
         fprintf(stderr, "Try '%s --help' for the list of options.\n", o.prog);
     nnrt_trainer_free(&t);
     if (signo) /* as a shell reports a process the signal ended: 130 for SIGINT */
         return 128 + signo;
-    if (status == -2)
+    if (usage)
         return 2;
     return status < 0 || (!written && status == 0) ? 1 : status;
 }

@@ -20,13 +20,11 @@
 #include <sys/mman.h>
 #endif
 
-bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
+static void vfail(NnrtError *err, bool usage, const char *fmt, va_list ap) {
     if (err) {
         char raw[sizeof err->msg];
-        va_list ap;
-        va_start(ap, fmt);
         vsnprintf(raw, sizeof raw, fmt, ap);
-        va_end(ap);
+        err->usage = usage;
         /* An error is one line. Messages quote what a file holds (a CSV field, a .npy
          * header, a class name), which may hold line breaks (a quoted CSV field), a CR
          * that would overwrite the line on a terminal, or any other control byte of a
@@ -60,6 +58,21 @@ bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
         }
         err->msg[k] = '\0';
     }
+}
+
+bool nnrt_fail(NnrtError *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, false, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+bool nnrt_fail_usage(NnrtError *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(err, true, fmt, ap);
+    va_end(ap);
     return false;
 }
 

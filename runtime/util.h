@@ -19,6 +19,7 @@
 
 typedef struct NnrtError {
     char msg[1024]; /* one line, no trailing newline, no "error:" prefix */
+    bool usage;     /* the command line is at fault (the trainer exits 2, not 1) */
 } NnrtError;
 
 /* Formats msg into err (if err is not NULL) and returns false, so callers can write
@@ -26,6 +27,9 @@ typedef struct NnrtError {
  * quotes) are written escaped (\n, \xNN), so the message stays one line, and so are bytes
  * that are no UTF-8, C1 and bidirectional controls (utf8.h). */
 bool nnrt_fail(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same for an error of the command line found once the model, its checkpoint or its
+ * data are known (--data that the mode would not read, no data anywhere): err->usage. */
+bool nnrt_fail_usage(NnrtError *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void *nnrt_alloc(size_t bytes);               /* zeroed, NNRT_ALIGN-aligned; exits on OOM */
 /* The same, its contents undefined: for a buffer filled as data arrive, whose pages then

@@ -53,7 +53,7 @@ static double *draw_all(NnrtTensor *t, int n, uint64_t seed, NnrtError *err) {
 
 static double *draw(int init, NnrtInitOptions o, int rank, const int64_t *dims) {
     NnrtTensor t = tensor(init, o, rank, dims);
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     double *p = draw_all(&t, 1, 3, &err);
     check(p != NULL, "draw", __FILE__, __LINE__, "%s", err.msg);
     return p ? p : calloc(1, sizeof(double));
@@ -96,7 +96,7 @@ static void test_presets(void) {
         tensor(NNRT_INIT_GLOROT_UNIFORM, d, 2, k), tensor(NNRT_INIT_HE_NORMAL, d, 2, h),
         tensor(NNRT_INIT_ORTHOGONAL, d, 2, o), tensor(NNRT_INIT_UNIT_FORGET, d, 1, f),
     };
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     double *p = draw_all(t, 4, 3, &err);
     ASSERT_TRUE(p != NULL);
     if (!p)
@@ -289,7 +289,7 @@ static void test_seeded(void) {
         tensor(NNRT_INIT_GLOROT_UNIFORM, seeded, 2, dims),
         tensor(NNRT_INIT_GLOROT_UNIFORM, other, 2, dims),
     };
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     double *a = draw_all(t, 4, 3, &err), *b = draw_all(t, 4, 99, &err);
     ASSERT_TRUE(a && b);
     if (!a || !b)
@@ -311,7 +311,7 @@ static void test_seeded(void) {
 static void refused(int init, NnrtInitOptions o, int rank, const int64_t *dims,
                     const char *message) {
     NnrtTensor t = tensor(init, o, rank, dims);
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     double *p = draw_all(&t, 1, 3, &err);
     ASSERT_TRUE(p == NULL);
     free(p);

@@ -130,7 +130,7 @@ static void test_csv_quote_inside_field(void) {
     k += n;
     k += (size_t)sprintf(text + k, ";\"x\"\n5;6;7;8\n");
     CsvReader r;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     nnrt_csv_init(&r, "q.csv", text, k);
     ASSERT_TRUE(nnrt_csv_next(&r, &err) == 1);
     ASSERT_TRUE(r.nfields == 4);
@@ -149,7 +149,7 @@ static void test_csv_quote_inside_field(void) {
  * reach the terminal as it was: two-line errors, a CR overwriting the line. */
 static void test_messages_one_line(void) {
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     const char nl[] = "a,b,c,d,y\n1,\"2\n3\",4,5,0\n";
     ASSERT_TRUE(!read_csv("nl.csv", nl, sizeof nl - 1, &v, &err));
     ASSERT_CONTAINS(err.msg, "nl.csv:2: column 2: expected a number, found '2\\n3'");
@@ -170,7 +170,7 @@ static void test_messages_one_line(void) {
  * quoting one sent the bytes, or a C1 control (U+009B, a terminal's CSI), to the terminal. */
 static void test_labels_not_utf8(void) {
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     const char latin1[] = "a,b,c,d,y\n1,2,3,4,dog\n1,2,3,4,caf\xe9\n";
     ASSERT_TRUE(!read_csv("latin1.csv", latin1, sizeof latin1 - 1, &v, &err));
     ASSERT_CONTAINS(err.msg, "latin1.csv:3: column 5: label 'caf\\xe9' is not UTF-8 text (byte "
@@ -204,7 +204,7 @@ static void test_labels_not_utf8(void) {
  * labels are class names ('1e999' ...)"). */
 static void test_csv_huge_numbers(void) {
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     const char x[] = "a,b,c,d,y\n1,2,3,4,0\n1,-1e999,3,4,1\n";
     ASSERT_TRUE(!read_csv("huge.csv", x, sizeof x - 1, &v, &err));
     ASSERT_CONTAINS(err.msg, "huge.csv:3: column 2: '-1e999' is out of range for float32");
@@ -217,7 +217,7 @@ static void test_csv_huge_numbers(void) {
 /* A field of thousands of bytes filled the 1024-byte message, cutting off the rest. */
 static void test_csv_long_field(void) {
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     size_t n = 5000;
     char *text = malloc(n + 64);
     size_t k = (size_t)sprintf(text, "a,b,c,d,y\n1,0x");
@@ -237,7 +237,7 @@ static void test_csv_long_field(void) {
  * hour. The first name too many is refused where it is. */
 static void test_csv_many_names(void) {
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     size_t rows = 20000, k = 0;
     char *text = malloc(rows * 32 + 32);
     k += (size_t)sprintf(text, "a,b,c,d,y\n");
@@ -278,7 +278,7 @@ static void read_zero_bomb(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp("bomb.csv.gz"),
                           .scale = 1, .csv_header = 1, .csv_label_index = -1};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     if (nnrt_read_source(&src, &spec, &t, &err) ||
         !strstr(err.msg, "bomb.csv.gz: byte 20: a NUL byte; expected text"))
         _exit(2);
@@ -303,7 +303,7 @@ static void test_npy_long_header(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("long.npy"),
                           .labels_path = tmp("long.npy"), .scale = 1};
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!read_data(&src, true, &v, &err));
     ASSERT_CONTAINS(err.msg, "long.npy: byte 10: the header lacks 'shape': {'descr': '<f4'");
     ASSERT_CONTAINS(err.msg, "... (2000 bytes)");
@@ -329,7 +329,7 @@ static void expect_npy_header_refused(const char *dict, const char *msg) {
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("hdr.npy"),
                           .labels_path = tmp("hdr.npy"), .scale = 1};
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!read_data(&src, true, &v, &err));
     ASSERT_CONTAINS(err.msg, msg);
 }
@@ -418,7 +418,7 @@ static void test_npy_header_nul(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("nul.npy"),
                           .labels_path = tmp("nul.npy"), .scale = 1};
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!read_data(&src, true, &v, &err));
     ASSERT_CONTAINS(err.msg, "nul.npy: byte 50: expected a key in quotes or '}', found the byte "
                              "0x00");
@@ -459,7 +459,7 @@ static void read_forged_isize(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("forged.idx.gz"),
                           .scale = 1};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     if (nnrt_read_source(&src, &spec, &t, &err) || !strstr(err.msg, "forged.idx.gz: byte "))
         _exit(2);
 }
@@ -493,7 +493,7 @@ static void test_gz_damage_offset(void) {
     free(data);
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("crc.idx.gz"), .scale = 1};
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!read_data(&src, false, &v, &err));
     ASSERT_CONTAINS(err.msg, "crc.idx.gz: byte 300016: the gzip-compressed data is damaged "
                              "(incorrect data check)");
@@ -507,7 +507,7 @@ static void test_idx_dims_overflow(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("dims.idx"),
                           .labels_path = tmp("dims.idx"), .scale = 1};
     ClassVocab v = {0};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!read_data(&src, true, &v, &err));
     ASSERT_CONTAINS(err.msg, "dims.idx: byte 4: the dimensions (4294967295, 4294967295, "
                              "4294967295) multiply to more values than any file holds");
@@ -594,7 +594,7 @@ static void test_st_offsets_overflow(void) {
                                     "\"data_offsets\":[9223372036854775760,"
                                     "-9223372036854775808]}}");
     SafeTensors st;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!nnrt_st_open(&st, tmp("ovf.safetensors"), &err));
     ASSERT_CONTAINS(err.msg, "tensor \"dense.W\": data_offsets [9223372036854775760, "
                              "-9223372036854775808] do not match its shape and dtype (48 bytes)");
@@ -630,7 +630,7 @@ static void test_st_entry_messages(void) {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         write_header("st.safetensors", cases[i].json);
         SafeTensors st;
-        NnrtError err = {{0}};
+        NnrtError err = {0};
         ASSERT_TRUE(!nnrt_st_open(&st, tmp("st.safetensors"), &err));
         ASSERT_CONTAINS(err.msg, cases[i].msg);
     }
@@ -655,7 +655,7 @@ static void test_std_overflow(void) {
     memcpy(s.std, std, sizeof std);
     s.ready = true;
     CkptParts p = {.m = &m, .params = params, .stats = &s};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     const char *ck = tmp("std.safetensors");
     ASSERT_TRUE(nnrt_ckpt_save(ck, &p, &err));
     nnrt_std_free(&s);
@@ -688,7 +688,7 @@ static void test_index_digits(void) {
     nnrt_std_init(&s, &m);
     DataSplits d = {0};
     DataRequest rq = {.seed = 1, .train = true};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!nnrt_data_load(&d, &m, &rq, &s, &err));
     ASSERT_CONTAINS(err.msg, "ids.csv:3: column 3: 1234567 is not an index 0..6 (the model's "
                              "embedding has 7 rows)");
@@ -726,7 +726,7 @@ static void test_best_weights_nan(void) {
     ((float *)es.best_params)[3] = NAN;
     CkptParts p = {.m = &m, .params = params, .opt_state = opt, .state = &ts, .sched = &sched,
                    .es = &es};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     const char *ck = tmp("best.safetensors");
     ASSERT_TRUE(nnrt_ckpt_save(ck, &p, &err));
     EarlyStop es2;
@@ -760,7 +760,7 @@ static void test_checkpoint_class_names(void) {
     v.n = 3;
     v.fixed = true;
     CkptParts p = {.m = &m, .params = params, .vocab = &v};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     const char *ck = tmp("names.safetensors");
     ASSERT_TRUE(nnrt_ckpt_save(ck, &p, &err));
     nnrt_vocab_free(&v);

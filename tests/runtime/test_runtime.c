@@ -77,7 +77,7 @@ static void test_idx(bool gz) {
     write_tiny_idx(img, lab, gz, 1);
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = img, .labels_path = lab, .scale = 0.5};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(nnrt_read_source(&src, &spec, &t, &err));
     ASSERT(5, t.n);
     ASSERT(4, t.dim);
@@ -129,7 +129,7 @@ static void test_idx_errors(void) {
     write_tiny_idx(img, lab, false, 3); /* label 3 with 3 classes */
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = img, .labels_path = lab, .scale = 1};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "el.idx: byte 12 (example 5): label 3 is not a class index 0..2");
     /* truncated: the header promises 5 images of 2x2, 7 bytes follow */
@@ -168,7 +168,7 @@ static void test_npy(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("x4.npy"),
                           .labels_path = tmp("y.npy"), .scale = 1};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     for (int k = 0; k < 2; k++) {
         src.features_path = tmp(k ? "x8.npy" : "x4.npy");
         bool ok = nnrt_read_source(&src, &spec, &t, &err);
@@ -334,7 +334,7 @@ static void test_idx_float_not_finite(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_IDX, .features_path = tmp("fx.idx"), .scale = 1,
                           .labels_path = tmp("fy.idx")};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     memcpy(f + 12 + 6 * 4, nan_be, 4); /* example 2, value 3: byte 12 + 24 */
     fx_write(tmp("fx.idx"), f, sizeof f, false);
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
@@ -372,7 +372,7 @@ static void test_labels_as_stored(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = tmp("lx.npy"),
                           .labels_path = tmp("ly64.npy"), .scale = 1};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "ly64.npy: byte 136 (example 2): label 2.0000001 is not an integer "
                              "class index (expected 0..2)");
@@ -500,7 +500,7 @@ static void test_one_hot_fortran(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_NPY, .features_path = x_path, .labels_path = y_path,
                           .scale = 1};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     /* rows (C order) 0 1 0 / 1 0 1 / 0 0 1, stored column by column */
     float y[9] = {0, 1, 0, 1, 0, 0, 0, 1, 1};
     write_fortran_npy(y_path, "<f4", yshape, 2, y, sizeof y);
@@ -549,7 +549,7 @@ static void test_csv(void) {
     NnrtDataSource src = {.kind = NNRT_DATA_CSV, .features_path = tmp("iris.csv"), .scale = 1,
                           .csv_header = 1, .csv_label = "species"};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     bool ok = nnrt_read_source(&src, &spec, &t, &err);
     check(ok, "nnrt_read_source(csv)", __FILE__, __LINE__, "%s", err.msg);
     if (ok) {
@@ -754,7 +754,7 @@ static void test_series(void) {
                           .csv_header = 1, .series_inputs = inputs, .n_series_inputs = 2,
                           .series_target = "t", .window = 2, .horizon = 2};
     Table t;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     bool ok = nnrt_read_source(&src, &spec, &t, &err);
     check(ok, "nnrt_read_source(series)", __FILE__, __LINE__, "%s", err.msg);
     if (!ok)
@@ -864,7 +864,7 @@ static void test_splits(void) {
     nnrt_std_init(&st, &m);
     DataSplits d = {0};
     DataRequest rq = {.train = true, .test = true, .seed = 1};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     bool ok = nnrt_data_load(&d, &m, &rq, &st, &err);
     check(ok, "nnrt_data_load", __FILE__, __LINE__, "%s", err.msg);
     /* Keras: split_at = floor(10 * 0.75) = 7; validation = the last 3 rows, in order. */
@@ -1470,7 +1470,7 @@ static void test_checkpoint(void) {
     nnrt_sched_init(&s2, &m, 0.01);
     s.plateau_lr = 1.0 / 3, s.plateau_wait = 2;
     CkptParts p = {.m = &m, .params = params, .opt_state = opt, .state = &st, .sched = &s};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     bool ok = nnrt_ckpt_save(tmp("a.safetensors"), &p, &err);
     check(ok, "nnrt_ckpt_save", __FILE__, __LINE__, "%s", err.msg);
     ASSERT(0, files_starting(tmp(""), "a.safetensors.tmp")); /* renamed away */
@@ -1516,7 +1516,7 @@ static void test_checkpoint_long_name(void) {
     NnrtModel m = make_model(8);
     double params[15] = {0};
     CkptParts p = {.m = &m, .params = params};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     char name[NAME_MAX + 1];
     memset(name, 'n', NAME_MAX - 12);
     strcpy(name + NAME_MAX - 12, ".safetensors");
@@ -1535,7 +1535,7 @@ static void test_checkpoint_mismatch(void) {
     memset(opt, 0, sizeof opt);
     TrainState st = {1, 10, 5}, st2 = {0};
     CkptParts p = {.m = &m, .params = params, .opt_state = opt, .state = &st};
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     ASSERT_TRUE(nnrt_ckpt_save(tmp("m.safetensors"), &p, &err));
     NnrtModel other = make_model(8);
     other.tensors = tensors_b, other.param_size = 23;

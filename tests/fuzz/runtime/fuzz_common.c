@@ -334,7 +334,7 @@ void fz_options(Options *o, const NnrtModel *m, const char *const *args) {
 void fz_run_trainer(FzModel *fm, const char *const *files) {
     const NnrtModel *m = &fm->m;
     current = m;
-    NnrtError err = {{0}};
+    NnrtError err = {0};
     if (!nnrt_check_model(m, &err)) {
         fprintf(stderr, "fuzz: harness model refused: %s\n", err.msg);
         abort();
