@@ -712,16 +712,14 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
                   "goes through the layers after the embedding; leave out mask_zero=");
     } else if (layer && op_is_recurrent(layer->op) &&
                (strcmp(a->key, "go_backwards") == 0 || strcmp(a->key, "stateful") == 0 ||
-                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "unroll") == 0 ||
-                strcmp(a->key, "implementation") == 0 || strcmp(a->key, "seed") == 0)) {
+                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "implementation") == 0 ||
+                strcmp(a->key, "seed") == 0)) {
         static const char *const why[][2] = {
             {"go_backwards", "read every sequence forward, from its first step: reverse the "
                              "steps in the data to read it backward"},
             {"stateful", "start every sequence from zero states"},
             {"return_state", "return their output only (the last state, or every step with "
                              "return_sequences=True)"},
-            {"unroll", "loop over the steps (Keras' unroll changes its speed, not its "
-                       "results)"},
             {"implementation", "compute one way (Keras' implementation changes its speed, "
                                "not its results)"},
             {"seed", "drop nothing themselves, and Keras' seed is for their dropout masks"},
@@ -761,16 +759,20 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
 /* Whether arg is a Keras option given the value of what nnlc does anyway (a Keras script's
  * LSTM(32, return_state=False, unroll=False), Embedding(…, mask_zero=False), trainable=True):
  * taken without a word, as Keras takes its defaults. Other values get the option's error
- * and keras_layer_option_hint. */
+ * and keras_layer_option_hint. A recurrent layer's unroll is taken with either value:
+ * Keras' unroll=True builds the same recurrence as a graph of copies of the step, with the
+ * same results (and nnlc's loop over the steps computes them). */
 static bool keras_default_option(const Expr *call, const Arg *a) {
+    enum { IS_FALSE, IS_TRUE, EITHER };
     static const struct {
         const char *key;
-        bool value, recurrent, embedding; /* the value, and the layers that take it */
+        int value;                 /* IS_FALSE, IS_TRUE or EITHER */
+        bool recurrent, embedding; /* the layers that take it */
     } defaults[] = {
-        {"go_backwards", false, true, false}, {"stateful", false, true, false},
-        {"return_state", false, true, false}, {"unroll", false, true, false},
-        {"time_major", false, true, false},   {"mask_zero", false, false, true},
-        {"trainable", true, false, false},
+        {"go_backwards", IS_FALSE, true, false}, {"stateful", IS_FALSE, true, false},
+        {"return_state", IS_FALSE, true, false}, {"unroll", EITHER, true, false},
+        {"time_major", IS_FALSE, true, false},   {"mask_zero", IS_FALSE, false, true},
+        {"trainable", IS_TRUE, false, false},
     };
     const LayerName *layer = sema_find_layer(call->str);
     const Expr *v = a->value;
@@ -779,7 +781,9 @@ static bool keras_default_option(const Expr *call, const Arg *a) {
     bool is_true = strcasecmp(v->str, "true") == 0, is_false = strcasecmp(v->str, "false") == 0;
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (strcmp(a->key, defaults[i].key) == 0)
-            return (defaults[i].value ? is_true : is_false) &&
+            return (defaults[i].value == EITHER     ? is_true || is_false
+                    : defaults[i].value == IS_TRUE ? is_true
+                                                   : is_false) &&
                    (!defaults[i].recurrent || op_is_recurrent(layer->op)) &&
                    (!defaults[i].embedding || layer->op == OP_EMBEDDING);
     return false;
@@ -799,6 +803,13 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
         return slot;
     if (S->tensors && keras_default_option(call, arg))
         return -2;
+    const LayerName *layer = sema_find_layer(call->str);
+    if (S->tensors && strcmp(arg->key, "unroll") == 0 && layer && op_is_recurrent(layer->op)) {
+        /* unroll=1: keras_default_option takes True and False, which compute the same */
+        diag_error(S->d, arg->value->loc, "unroll must be true or false, found %s",
+                   expr_text(S, arg->value));
+        return -1;
+    }
     diag_error(S->d, arg->key_loc, "unknown option '%s' for %s", arg->key, call->str);
     if (keras_layer_option_hint(S, call, arg))
         return -1;
