@@ -686,13 +686,28 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
         } else {
             ok &= int_value(T, T->sc, w, "window", 1, &window);
         }
+        /* horizon=0: the target of the window's last row (an estimate of it from the
+         * inputs up to that row), as the trainer reads it (runtime/data_series.c) */
         const Expr *h = args_get(&A, "horizon");
         if (h)
-            ok &= int_value(T, T->sc, h, "horizon", 1, &horizon);
+            ok &= int_value(T, T->sc, h, "horizon", 0, &horizon);
         src->window = window;
         src->horizon = horizon;
         ok &= series_inputs(T, &A, src);
         ok &= string_opt(T, &A, "target", &src->series_target);
+        if (ok && h && horizon == 0 && src->series_target)
+            for (int i = 0; i < src->n_series_inputs; i++)
+                if (strcmp(src->series_inputs[i], src->series_target) == 0) {
+                    /* the same words as the trainer's (nnrt_read_series) */
+                    diag_error(T->S->d, h->loc, "horizon=0 predicts the target of each "
+                               "window's last row, but the target '%s' is one of the inputs: "
+                               "the model would read the value it predicts",
+                               src->series_target);
+                    diag_hint(T->S->d, h->loc, "horizon=1 predicts the row after the window; "
+                              "or leave '%s' out of inputs", src->series_target);
+                    ok = false;
+                    break;
+                }
         ok = ok && series_fits_input(T, call, src);
         if (!T->series_given) {
             T->series_given = true;

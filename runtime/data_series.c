@@ -6,6 +6,11 @@
  *
  *   rows 0..9, T = 3, horizon = 1:  x0 = rows 0,1,2 -> y0 = target[3]
  *                                   x6 = rows 6,7,8 -> y6 = target[9]   (7 windows)
+ *   rows 0..9, T = 3, horizon = 0:  x0 = rows 0,1,2 -> y0 = target[2]
+ *                                   x7 = rows 7,8,9 -> y7 = target[9]   (8 windows)
+ *
+ * horizon 0 estimates the target of the window's last row from the inputs up to it (the
+ * target may then not be an input: the model would read its answer).
  *
  * Without labels (--predict) every complete window is an example, x7 = rows 7,8,9 too
  * (8 windows): its forecast is of the row after the file's last.
@@ -162,6 +167,13 @@ bool nnrt_read_series(const NnrtDataSource *src, const DataSpec *spec, Table *t,
     if (src->window < 1 || src->horizon < 0 || src->n_series_inputs < 1)
         return nnrt_fail(err, "%s: a series needs window >= 1, horizon >= 0 and at least one input "
                          "column", src->features_path);
+    /* horizon 0: the target of the window's last row, which must not be an input (nnlc says
+     * the same of the model's series, at compile time) */
+    for (int i = 0; src->horizon == 0 && src->series_target && i < src->n_series_inputs; i++)
+        if (strcmp(src->series_inputs[i], src->series_target) == 0)
+            return nnrt_fail(err, "%s: horizon=0 predicts the target of each window's last row, "
+                             "but the target '%s' is one of the inputs: the model would read the "
+                             "value it predicts", src->features_path, src->series_target);
     if (src->window * (int64_t)src->n_series_inputs != spec->input_size)
         return nnrt_fail(err, "%s: windows of %d steps x %d columns have %lld values, but the model "
                          "input has %lld", src->features_path, src->window, src->n_series_inputs,

@@ -10,6 +10,8 @@
 #   --limit N with --predict FILE    predicts the first N rows of FILE (a series: windows;
 #                                    without --limit every complete window, the last too)
 #   --limit N with --evaluate        evaluates the first N examples of the test set
+#   series(…, horizon=0)             the target of each window's last row: every complete
+#                                    window an example, in training and in --predict
 # Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
@@ -159,9 +161,25 @@ last=$(./ser --load ser.st --predict ser_last.csv 2>&1)
 [ "$last" = "$(printf 'row,y0\n0,%s' "$(./ser --load ser.st --predict ser.csv | tail -n 1 | cut -d, -f2)")" ] ||
     fail "series --predict of the last 5 rows does not forecast what the whole file's last window does: $last"
 check 1 'ser_short.csv: 4 rows are too few for a window of 5 steps' ./ser --load ser.st --predict ser_short.csv
+# horizon=0: each window's target is its last row's (nnlc refused horizon=0, which the
+# trainer took): b = 2a + 1 row by row is learned exactly from windows of one row, every
+# one of the 40 rows a window (39 with horizon=1, and nothing to learn), and --predict's
+# last window gives the last row's b.
+awk 'BEGIN { srand(3); print "t,a,b"; for (i = 0; i < 40; i++) { a = 2 * rand() - 1; print i "," a "," 2 * a + 1 } }' >now.csv
+cat >now.nn <<'NN'
+model now { input [1] dense(1) }
+train { loss = mse  optimizer = adam(lr=0.1)  epochs = 100  batch = 8  verbose = 0  split = [0.8, 0, 0.2]
+        data = series("now.csv", inputs=["a"], target="b", window=1, horizon=0, standardize=false) }
+NN
+compile now
+check 0 '^Test: 8 examples - test_loss: [0-9.e-]+ - test_rmse: [0-9.]+e-0[5-9]' ./now --save now.st
+last=$(./now --load now.st --predict now.csv | tail -n 1)
+awk -F, -v last="$last" 'END { split(last, p, ","); d = p[2] - $3
+    exit !(p[1] == 39 && d < 1e-4 && d > -1e-4) }' now.csv ||
+    fail "series horizon=0: --predict's last window ($last) is not row 39's b ($(tail -n 1 now.csv))"
 # one example, one 'example'
 check 0 '^Training, epoch 2: 1 example - loss' ./lin_off --limit 1
 check 0 '^Test: 1 example - test_loss' ./ev --load ev.st --evaluate --limit 1
 
-[ "$fails" -eq 0 ] && echo "settings: shuffle, verbose, validation_data, --predict --limit, --evaluate --limit: ok"
+[ "$fails" -eq 0 ] && echo "settings: shuffle, verbose, validation_data, --predict --limit, --evaluate --limit, horizon=0: ok"
 exit $((fails > 0))

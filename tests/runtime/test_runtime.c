@@ -766,6 +766,34 @@ static void test_series(void) {
     ASSERT_NEAR(3, t.y[0], 0);
     ASSERT_NEAR(4, t.y[1], 0);
     nnrt_table_free(&t);
+    /* horizon 0: the target of each window's last row, every complete window an example
+     * (nnlc refused horizon=0, which the runtime took) */
+    const char *now = "date,t,p,q\nx,0,10,20\nx,1,11,21\nx,2,12,22\nx,3,13,23\nx,4,14,24\n";
+    fx_write(tmp("s_now.csv"), now, strlen(now), false);
+    static const char *const pq[] = {"p", "q"};
+    NnrtDataSource now_src = src;
+    now_src.features_path = tmp("s_now.csv");
+    now_src.series_inputs = pq;
+    now_src.horizon = 0;
+    ok = nnrt_read_source(&now_src, &spec, &t, &err);
+    check(ok, "nnrt_read_source(series, horizon 0)", __FILE__, __LINE__, "%s", err.msg);
+    if (!ok)
+        return;
+    /* rows 0..4, window 2, horizon 0: windows start at 0..3 -> targets t[1], t[2], t[3], t[4] */
+    ASSERT(4, t.n);
+    ASSERT_NEAR(11, t.x[2], 0);     /* window 0, step 1, column p */
+    ASSERT_NEAR(24, t.x[3 * 4 + 3], 0); /* window 3, step 1, column q */
+    for (int i = 0; i < 4; i++)
+        ASSERT_NEAR(i + 1, t.y[i], 0);
+    nnrt_table_free(&t);
+    /* ... and the target may not be one of the inputs: the model would read its answer
+     * (nnlc says the same at the model's horizon=0) */
+    src.horizon = 0;
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "s.csv: horizon=0 predicts the target of each window's last row, "
+                             "but the target 't' is one of the inputs: the model would read the "
+                             "value it predicts");
+    src.horizon = 2;
     src.series_target = "T"; /* another case: named (before: no hint) */
     ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
     ASSERT_CONTAINS(err.msg, "s.csv:1: no column named 'T' in the header; column 2 is 't' (names "
