@@ -135,6 +135,9 @@ typedef struct Train {
     SrcLoc standardize_loc[2];
     bool series_given;            /* a series source, and where (its one target column) */
     SrcLoc series_loc;
+    const char *csv_key;          /* the first setting with a csv source (its one label
+                                     column), and where that source is; NULL: none */
+    SrcLoc csv_loc;
 } Train;
 
 static bool num_opt(Train *T, Args *A, const char *name, double *out, double lo, double hi) {
@@ -677,6 +680,10 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     ok &= embedding_indices(T, call, &A, src);
     if (k == 1)
         ok &= csv_label(T, &A, src);
+    if (k == 1 && !T->csv_key) {
+        T->csv_key = key;
+        T->csv_loc = call->name_loc;
+    }
     if (k == 3) {
         int window = 0, horizon = 1;
         const Expr *w = args_get(&A, "window");
@@ -1689,6 +1696,20 @@ static void check_loss_against_output(Train *T) {
             no_flatten_hint(T);
         else
             diag_hint(T->S->d, prod->loc, "give the output layer one unit, dense(1)");
+    }
+    if (T->csv_key && !categorical && shape_size(g->output->out) != 1) {
+        /* a regression's or a multi-label model's labels are its outputs, one value each,
+         * and a CSV row has one label column (the trainer would refuse it when run, as it
+         * still does for a --data file) */
+        char buf[96];
+        int64_t n = shape_size(g->output->out);
+        diag_error(T->S->d, T->csv_loc, "a CSV file holds one label column, but the model "
+                   "needs %lld target values per example (its output is %s)", (long long)n,
+                   shape_str(g->output->out, buf, sizeof buf));
+        diag_note(T->S->d, prod->loc, "output layer '%s' is here", prod->name);
+        diag_hint(T->S->d, T->csv_loc, "save the features and the %lld target values of each "
+                  "example with numpy.save, and read them as %s = npy(\"x.npy\", \"y.npy\"); "
+                  "or give the output layer one unit", (long long)n, T->csv_key);
     }
     if (t->n_class_names && (t->loss == NNRT_LOSS_MSE || t->loss == NNRT_LOSS_MAE)) {
         /* the trainer would drop them (a regression's outputs are numbers, its labels too) */

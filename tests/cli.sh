@@ -79,7 +79,7 @@ expect 0 '^Model: "mlp"' -- sh -c "cd '$tmp' && '$nnlc' --summary '$examples/mlp
 [ ! -e "$tmp/-" ] || { echo "FAIL: -o - wrote a file named '-'" >&2; fails=$((fails + 1)); }
 expect 2 "a trainer is an executable file, not '-'" -- "$nnlc" "$examples/mlp.nn" -o -
 # Without an optimizer setting the trainer uses Keras' compile() default, RMSprop.
-printf 'model m { input [4] dense(2) }\ntrain { loss = mse  data = csv("d.csv") }\n' >"$tmp/noopt.nn"
+printf 'model m { input [4] dense(1) }\ntrain { loss = mse  data = csv("d.csv") }\n' >"$tmp/noopt.nn"
 expect 0 'optimizer state .*\(rmsprop: 1 slot per parameter\)' -- "$nnlc" --summary "$tmp/noopt.nn"
 # Activation layers are named as Keras 3 names their classes, suffixes counted per name.
 printf 'model m { input [4] relu() ReLU() softmax() LeakyReLU() leaky_relu() elu() activation(relu) tanh() sigmoid() }\n' >"$tmp/acts.nn"

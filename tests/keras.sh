@@ -36,10 +36,11 @@ output_matches() {
 }
 
 # accept PATTERN LOSS OPTIMIZER METRICS: the summary of a 3-class model trained so must
-# match PATTERN.
+# match PATTERN (its data .npy files: a regression loss makes its 3 outputs 3 targets,
+# which a CSV file, one label column, cannot hold).
 accept() {
     printf "model m { input [4] dense(3, activation=softmax, use_bias=True) }
-train { loss = %s  optimizer = %s  metrics = %s  data = csv('d.csv', header=False) }\n" \
+train { loss = %s  optimizer = %s  metrics = %s  data = npy('x.npy', 'y.npy') }\n" \
         "$2" "$3" "$4" >"$tmp/m.nn"
     summary_matches "loss=$2 optimizer=$3 metrics=$4" "$tmp/m.nn" "$1"
 }

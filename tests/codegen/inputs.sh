@@ -6,7 +6,7 @@
 # split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
 # and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
 # example of which fits), out of memory, trainer
-# options out of range, and IDX images read in another layout (with Fashion-MNIST installed). Each case names what it checks when it fails.
+# options out of range, a regression of 2 outputs given a CSV file with --data, and IDX images read in another layout (with Fashion-MNIST installed). Each case names what it checks when it fails.
 set -u
 nnlc=$1 work=$2
 here=$(cd "$(dirname "$0")" && pwd)
@@ -326,5 +326,11 @@ if [ -r "$fm/t10k-labels-idx1-ubyte.gz" ]; then
     check 1 't10k-labels-idx1-ubyte.gz: byte 4: the file holds one value per example \(a labels file\?\), but the model input \(784, 1\) has 784' \
         ./m7841 --predict "$fm/t10k-labels-idx1-ubyte.gz"
 fi
+# A regression of 2 outputs on a CSV file, one label column: nnlc refuses the model's own
+# csv(…) (diag.csv_several_targets); the trainer still refuses a --data file, by name.
+printf 'model two { input [3] dense(2) }\ntrain { loss = mse  epochs = 1 }\n' >two.nn
+"$nnlc" two.nn -o two || fail "nnlc could not compile two.nn"
+check 1 'two: error: data.csv: a CSV file holds one label column, but the model needs 2 target values per example \(use .npy labels\)' \
+    ./two --data data.csv
 [ $fails -eq 0 ] && echo "inputs: every case refused or handled as expected"
 [ $fails -eq 0 ]
