@@ -313,16 +313,15 @@ static const char *call_number(const Expr *call, int position, const char *key, 
  * momentum the call gives: GradientDescentOptimizer(0.1) is sgd(lr=0.1),
  * MomentumOptimizer(0.02, 0.95) sgd(lr=0.02, momentum=0.95). */
 static const char *tf1_written(Train *T, const char *name, const Expr *call) {
-    char lr[32], momentum[32], text[96];
-    tf1_optimizer_written(name, call_number(call, 0, "learning_rate", lr, sizeof lr),
-                          call_number(call, 1, "momentum", momentum, sizeof momentum), text,
-                          sizeof text);
+    char lr[32], momentum[32], text[128];
     bool nesterov = false; /* MomentumOptimizer's use_nesterov=True */
     for (const Arg *a = call ? call->args : NULL; a; a = a->next)
         nesterov |= a->key && strcmp(a->key, "use_nesterov") == 0 &&
                     a->value->kind == EX_NAME && strcasecmp(a->value->str, "true") == 0;
-    size_t n = strlen(text) - 1; /* before its ')' */
-    return arena_printf(T->S->a, "%.*s%s)", (int)n, text, nesterov ? ", nesterov=true" : "");
+    tf1_optimizer_written(name, call_number(call, 0, "learning_rate", lr, sizeof lr),
+                          call_number(call, 1, "momentum", momentum, sizeof momentum), nesterov,
+                          text, sizeof text);
+    return arena_strdup(T->S->a, text);
 }
 
 static void set_optimizer(Train *T, const Expr *value) {
