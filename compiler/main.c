@@ -72,8 +72,12 @@ typedef struct StageTimes {
 
 static const char usage_text[] =
     "usage: nnlc [options] MODEL.nn\n"
+    "       nnlc [options] - < MODEL.nn\n"
     "\n"
     "Compiles a neural-network description into a native trainer executable.\n"
+    "MODEL.nn is the model's file, or - to read it from standard input: messages then\n"
+    "name it <stdin>, its relative data paths are from the current directory, and a\n"
+    "trainer or an object file (-c) needs its name from -o.\n"
     "\n"
     "  -o FILE               write the output to FILE, - for standard output (default:\n"
     "                        the model's file name without .nn, or with .o for -c, in\n"
@@ -352,9 +356,18 @@ static int parse_args(int argc, char **argv, Options *o) {
 
 enum { MAX_SOURCE = 16 << 20 };
 
-/* Reads the whole file; returns NULL with a message on failure. */
-static char *read_source(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
+/* The input "-" is standard input (as for cat and cc), named so in messages. */
+#define STDIN_NAME "<stdin>"
+static bool reads_stdin(const Options *o) { return strcmp(o->input, "-") == 0; }
+
+/* The model's name in diagnostics and in the trainer (its source): the file's, or <stdin>. */
+static const char *input_name(const Options *o) { return reads_stdin(o) ? STDIN_NAME : o->input; }
+
+/* Reads the whole file (standard input for "-"); returns NULL with a message on failure. */
+static char *read_source(const char *input, size_t *len) {
+    bool from_stdin = strcmp(input, "-") == 0;
+    const char *path = from_stdin ? STDIN_NAME : input;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (!f) {
         say("nnlc: error: cannot open '%s': %s\n", path, strerror(errno));
         return NULL;
@@ -362,7 +375,8 @@ static char *read_source(const char *path, size_t *len) {
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) { /* fopen opens one for reading */
         say("nnlc: error: cannot read '%s': it is a directory\n", path);
-        fclose(f);
+        if (!from_stdin)
+            fclose(f);
         return NULL;
     }
     size_t cap = 4096, n = 0;
@@ -374,7 +388,8 @@ static char *read_source(const char *path, size_t *len) {
             say("%s: error: file too large (limit is %d MiB)\n", path,
                     MAX_SOURCE >> 20);
             free(buf);
-            fclose(f);
+            if (!from_stdin)
+                fclose(f);
             return NULL;
         }
         if (n == cap) {
@@ -387,7 +402,8 @@ static char *read_source(const char *path, size_t *len) {
     }
     bool failed = ferror(f);
     int err = errno;
-    fclose(f);
+    if (!from_stdin)
+        fclose(f);
     if (!buf || failed) {
         say("nnlc: error: cannot read '%s': %s\n", path,
                 strerror(buf ? err : ENOMEM));
@@ -428,6 +444,8 @@ static char *output_path(const Options *o) {
 /* Writing over the model's source would lose it: `nnlc model` (no .nn suffix) names the
  * trainer after its input, and `-o model.nn` names the input itself. */
 static bool output_is_input(const Options *o) {
+    if (reads_stdin(o))
+        return false;
     char *out = output_path(o);
     struct stat in_st, out_st;
     bool same = out && stat(o->input, &in_st) == 0 && stat(out, &out_st) == 0 &&
@@ -557,7 +575,7 @@ static int build_trainer(const Options *o, const CgOptions *cg, const Graph *g,
 
 static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
                      StageTimes *t) {
-    CgOptions cg = {o->opt_level, o->native_cpu, o->elem_size, o->input,
+    CgOptions cg = {o->opt_level, o->native_cpu, o->elem_size, input_name(o),
                     o->time_stages ? t->parts : NULL};
     if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM || o->emit == EMIT_OBJ) {
         char *out = o->output || o->emit != EMIT_OBJ ? NULL : default_output(o->input, ".o");
@@ -711,6 +729,11 @@ static int nnlc_main(int argc, char **argv) {
     if (o.emit == EMIT_EXE && o.output && strcmp(o.output, "-") == 0)
         return usage_error("a trainer is an executable file, not '%s': give its name with -o",
                            o.output);
+    if (reads_stdin(&o) && !o.output && (o.emit == EMIT_EXE || o.emit == EMIT_OBJ))
+        /* the name a file would give it: none, and a.out would be a guess */
+        return usage_error("the model is read from standard input, so the %s has no name to "
+                           "take after it: give it with -o FILE",
+                           o.emit == EMIT_EXE ? "trainer" : "object file");
     StageTimes times = {.start = cg_seconds()};
     size_t len = 0;
     char *src = read_source(o.input, &len);
@@ -719,7 +742,7 @@ static int nnlc_main(int argc, char **argv) {
     Arena arena;
     arena_init(&arena);
     Diag d;
-    diag_init(&d, o.input, src, len, stderr);
+    diag_init(&d, input_name(&o), src, len, stderr);
     d.max_errors = o.max_errors;
     rc = compile(&o, &arena, &d, src, len, &times);
     if (d.nerrors > 0) {

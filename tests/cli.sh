@@ -67,6 +67,20 @@ expect 2 'more than one input file'        -- "$nnlc" "$examples/mlp.nn" "$examp
 expect 1 "cannot open '/nonexistent.nn'"   -- "$nnlc" --summary /nonexistent.nn
 expect 1 "cannot read '.*': it is a directory" -- "$nnlc" --summary "$tmp"
 expect 0 'Total params: 79,510'            -- "$nnlc" --summary "$examples/mlp.nn"
+# - reads the model from standard input (it was "cannot open '-'"), named <stdin> in
+# messages; its relative data paths are from the current directory; a trainer or an
+# object file has no name to take after it, so -o must give one.
+expect 0 'Total params: 79,510'            -- sh -c "'$nnlc' --summary - < '$examples/mlp.nn'"
+expect 0 '^graph mlp \{'                    -- sh -c "cat '$examples/mlp.nn' | '$nnlc' --emit=ir -"
+printf 'model m {\n    input [28, 28, 1]\n    dense(10)\n}\n' >"$tmp/stdin_bad.nn"
+expect 1 '^<stdin>:3:5: error: dense expects a vector' -- sh -c "'$nnlc' --summary - < '$tmp/stdin_bad.nn'"
+mkdir -p "$tmp/cwd/sub"
+printf 'model m { input [4] dense(1) }\ntrain { loss = mse  data = csv("sub") }\n' >"$tmp/stdin_dir.nn"
+expect 1 '^<stdin>:2:.*error: .*sub.*directory' -- sh -c "cd '$tmp/cwd' && '$nnlc' --summary - < '$tmp/stdin_dir.nn'"
+expect 2 'the model is read from standard input, so the trainer has no name to take after it: give it with -o FILE' -- \
+    sh -c "'$nnlc' - < '$examples/mlp.nn'"
+expect 2 'so the object file has no name' -- sh -c "'$nnlc' -c - < '$examples/mlp.nn'"
+expect 0 '^built$' -- sh -c "'$nnlc' -O0 - -o '$tmp/from_stdin' < '$examples/mlp.nn' && test -x '$tmp/from_stdin' && echo built"
 # A model whose training needs more memory than the machine has (10^12 parameters, 7 TB at
 # f32 with their gradients, more than any machine this runs on) is a warning that names
 # the estimate and the machine's memory; it passed --summary without a word, and its trainer
