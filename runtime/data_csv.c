@@ -471,16 +471,59 @@ static const char *extra_column_hint(char **header, int n) {
     return "";
 }
 
+/* Whether header names the column `name`. */
+static bool header_has(char **header, int n, const char *name) {
+    for (int i = 0; header && i < n; i++)
+        if (strcmp(header[i], name) == 0)
+            return true;
+    return false;
+}
+
+/* --predict's rows of another number of columns than the model reads: what it reads (its
+ * features, and the label column it ignores, where the model has one) and what the file
+ * has, with its line. */
+static bool predict_columns_fail(CsvLoad *c, char **header, NnrtError *err) {
+    const DataSpec *spec = c->spec;
+    const NnrtDataSource *src = c->src;
+    char want[128], label[300] = "";
+    nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
+    bool named = src->csv_label && src->csv_label[0];
+    if (spec->ydim == 1 && named)
+        snprintf(label, sizeof label, ", or %lld with its label column '%.100s', which --predict "
+                 "ignores%s", (long long)spec->input_size + 1, src->csv_label,
+                 c->ncols == spec->input_size + 1 && !header_has(header, c->ncols, src->csv_label)
+                     ? " (this header has no column of that name)" : "");
+    else if (spec->ydim == 1 && src->csv_label_index < 0)
+        snprintf(label, sizeof label, ", or %lld with its label column (the last), which "
+                 "--predict ignores", (long long)spec->input_size + 1);
+    else if (spec->ydim == 1)
+        snprintf(label, sizeof label, ", or %lld with its label column (column %d), which "
+                 "--predict ignores", (long long)spec->input_size + 1, src->csv_label_index + 1);
+    return nnrt_fail(err, "%s:%d: rows have %d column%s, but the model reads %lld feature "
+                     "column%s (its input %s has %lld values)%s%s", src->features_path, c->r.line,
+                     c->ncols, c->ncols == 1 ? "" : "s", (long long)spec->input_size,
+                     spec->input_size == 1 ? "" : "s", want, (long long)spec->input_size, label,
+                     c->ncols == 1 ? one_field_hint(&c->r)
+                     : c->ncols == spec->input_size + 1 ? extra_column_hint(header, c->ncols)
+                                                        : "");
+}
+
 /* Decides the column layout from the first row (header or data). */
 static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
     const DataSpec *spec = c->spec;
     c->ncols = c->r.nfields;
     c->label_col = -1;
-    /* Unlabeled input (--predict) may still carry the label column; drop it if so. */
-    bool has_label = spec->labels || c->ncols == spec->input_size + 1;
+    /* Unlabeled input (--predict) may still carry the label column (of a model with one
+     * label per example, whose header names it where the model names it); drop it if so. */
+    bool has_label = spec->labels ||
+                     (c->ncols == spec->input_size + 1 && spec->ydim == 1 &&
+                      (!c->src->csv_label || !c->src->csv_label[0] ||
+                       header_has(header, c->ncols, c->src->csv_label)));
     if (has_label && !find_label_column(c, header, err))
         return false;
     int64_t features = c->ncols - (has_label ? 1 : 0);
+    if (features != spec->input_size && !spec->labels)
+        return predict_columns_fail(c, header, err);
     if (features != spec->input_size) {
         char want[128];
         nnrt_format_dims(want, sizeof want, spec->input_dims, spec->input_rank);
@@ -492,7 +535,7 @@ static bool setup_columns(CsvLoad *c, char **header, NnrtError *err) {
                          : features == spec->input_size + 1 ? extra_column_hint(header, c->ncols)
                                                             : "");
     }
-    if (has_label && spec->ydim != 1)
+    if (spec->labels && spec->ydim != 1)
         return nnrt_fail(err, "%s: a CSV file holds one label column, but the model needs %lld "
                          "target values per example (use .npy labels)", c->src->features_path,
                          (long long)spec->ydim);

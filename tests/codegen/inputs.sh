@@ -332,5 +332,41 @@ printf 'model two { input [3] dense(2) }\ntrain { loss = mse  epochs = 1 }\n' >t
 "$nnlc" two.nn -o two || fail "nnlc could not compile two.nn"
 check 1 'two: error: data.csv: a CSV file holds one label column, but the model needs 2 target values per example \(use .npy labels\)' \
     ./two --data data.csv
+# --predict on rows of another width says what the model reads (its feature columns, and
+# the label column it ignores) and what the file has, with the file and line: a 4th column
+# not named 'y' was "no column named 'y' in the header", 5 columns "5 features".
+printf 'model named_y { input [3] dense(2, activation=softmax) }\ntrain { loss = sparse_categorical_crossentropy  epochs = 1  batch = 4  data = csv("data.csv", label="y") }\n' >named_y.nn
+"$nnlc" named_y.nn -o named_y && ./named_y --save named_y.st --quiet >/dev/null ||
+    fail "could not compile and train named_y.nn"
+printf 'a,b,c,d\n1,2,3,4\n' >extra4.csv
+check 1 "^named_y: error: extra4.csv:1: rows have 4 columns, but the model reads 3 feature columns \\(its input \\(3,\\) has 3 values\\), or 4 with its label column 'y', which --predict ignores \\(this header has no column of that name\\)\$" \
+    ./named_y --load named_y.st --predict extra4.csv
+printf 'a,b,c,y,z\n1,2,3,0,4\n' >extra5.csv
+check 1 "^named_y: error: extra5.csv:1: rows have 5 columns, but the model reads 3 feature columns \\(its input \\(3,\\) has 3 values\\), or 4 with its label column 'y', which --predict ignores\$" \
+    ./named_y --load named_y.st --predict extra5.csv
+printf 'y,a,b,c\n1,0,1,2\n' >ylabel.csv
+check 0 '^0,[01],' ./named_y --load named_y.st --predict ylabel.csv
+# the last column is the label of a model that names none
+check 1 "^relu_m: error: extra5.csv:1: rows have 5 columns, but the model reads 3 feature columns \\(its input \\(3,\\) has 3 values\\), or 4 with its label column \\(the last\\), which --predict ignores\$" \
+    ./relu_m --load ck.safetensors --predict extra5.csv
+# A model of 2 outputs has no CSV label column to ignore: a 4th column is one too many,
+# said as such (it was "a CSV file holds one label column", of a file --predict reads no
+# label from).
+if command -v python3 >/dev/null; then
+    python3 - <<'PY'
+import struct
+def save(name, shape, values):
+    head = "{'descr': '<f4', 'fortran_order': False, 'shape': %s, }" % (shape,)
+    head += " " * (63 - (10 + len(head)) % 64) + "\n"
+    with open(name, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(head)) + head.encode())
+        f.write(struct.pack("<%df" % len(values), *values))
+save("two_x.npy", (8, 3), [float(i % 5) for i in range(24)])
+save("two_y.npy", (8, 2), [float(i % 3) for i in range(16)])
+PY
+    ./two --data two_x.npy two_y.npy --save two.st --quiet >/dev/null || fail "training two on .npy"
+    check 1 "^two: error: extra4.csv:1: rows have 4 columns, but the model reads 3 feature columns \\(its input \\(3,\\) has 3 values\\)\$" \
+        ./two --load two.st --predict extra4.csv
+fi
 [ $fails -eq 0 ] && echo "inputs: every case refused or handled as expected"
 [ $fails -eq 0 ]
