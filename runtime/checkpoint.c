@@ -752,6 +752,10 @@ static void collect_meta(const CkptParts *p, Meta *mt, char *fingerprint, char *
         snprintf(mt->text[mt->n], sizeof mt->text[0], "%" PRIu64, p->state->seed);
         meta_str(mt, "seed", mt->text[mt->n]);
     }
+    if (p->split_examples > 0) {
+        snprintf(mt->text[mt->n], sizeof mt->text[0], "%" PRId64, p->split_examples);
+        meta_str(mt, "split_examples", mt->text[mt->n]);
+    }
     if (p->sched) {
         meta_num(mt, "plateau_lr", p->sched->plateau_lr);
         meta_num(mt, "plateau_best", p->sched->plateau_best);
@@ -904,6 +908,16 @@ static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     errno = 0;
     p->seed = seed ? strtoull(seed, &seed_end, 10) : 0;
     p->has_seed = seed && isdigit((unsigned char)seed[0]) && !*seed_end && errno != ERANGE;
+    /* absent (a file from before, or from another program) or not a count: no split known */
+    const char *split = nnrt_st_meta(st, "split_examples");
+    p->split_examples = 0;
+    if (split && isdigit((unsigned char)split[0])) {
+        char *split_end;
+        errno = 0;
+        long long examples = strtoll(split, &split_end, 10);
+        if (examples > 0 && !*split_end && errno != ERANGE)
+            p->split_examples = examples;
+    }
     return true;
 }
 

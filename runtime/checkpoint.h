@@ -10,8 +10,9 @@
  * Parameters are stored under their model tensor names ("dense_1.W"); the optimizer
  * slots as "optimizer.state"; early stopping's best weights as "early_stopping.best";
  * standardization statistics as "data.mean", "data.std", "data.y_mean", "data.y_std".
- * Everything else (model name, fingerprint, epoch, step, seed, optimizer, schedule and
- * early-stopping counters, class names) is metadata, the last entry "crc32": the file's
+ * Everything else (model name, fingerprint, epoch, step, seed, the number of examples the
+ * split was cut from, optimizer, schedule and early-stopping counters, class names) is
+ * metadata, the last entry "crc32": the file's
  * CRC-32, checked on loading (a file without one loads unchecked). Files are written to a temporary
  * file of their own beside PATH (PATH.tmp.PID.N, created new: a file already there is
  * left alone), fsync'ed and renamed over PATH, so a crash never leaves a torn checkpoint.
@@ -43,6 +44,9 @@ typedef struct CkptParts {
     bool fingerprint_differs; /* set by load: layouts fit, but the graph hash differs */
     bool has_seed;         /* set by load: the metadata holds the run's seed, */
     uint64_t seed;         /* this one (also without resume: a split = [...] follows it) */
+    int64_t split_examples;/* examples of the training data the run cut its validation and
+                              test parts from (after --limit), 0: none (no split, or a file
+                              without it); saved, and set by load */
 } CkptParts;
 
 bool nnrt_ckpt_save(const char *path, const CkptParts *p, NnrtError *err);

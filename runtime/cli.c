@@ -66,7 +66,8 @@ static const OptSpec OPTIONS[] = {
      "threads; auto (the default): every core it may run on, or one thread while it trains "
      "faster, measured every second (the weights are the same either way)"},
     {"limit", OPT_I64, OFF(limit), 0, INT64_MAX, "N", "use only the first N examples of the training data, before any split "
-                                                     "(with --evaluate: of the test set; with --predict: of FILE; a series' "
+                                                     "(with --load or --resume: the number its run split, unless given; "
+                                                     "with --evaluate: of the test set; with --predict: of FILE; a series' "
                                                      "examples are its windows)"},
     {"shuffle", OPT_FLAG, OFF(shuffle), 0, 0, "", "visit the training examples in a new random order every epoch"},
     {"no-shuffle", OPT_OFF, OFF(shuffle), 0, 0, "", "visit them in file order every epoch (augmentation and dropout "

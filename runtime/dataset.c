@@ -160,6 +160,7 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
         n_train = (int64_t)floor((double)n * (1.0 - m->validation_split));
         n_val = n - n_train;
     }
+    d->split_from = n_val > 0 || n_test > 0 ? n : 0;
     d->train = nnrt_dataset_view("training", t, origin, 0, n_train);
     if (n_val > 0)
         d->val = nnrt_dataset_view("validation", t, origin, n_train, n_train + n_val);

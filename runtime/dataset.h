@@ -60,6 +60,8 @@ typedef struct DataSplits {
     const char *origin[3], *label_origin[3]; /* their files (labels: NULL when in the same) */
     ClassVocab vocab;     /* class names found in CSV labels */
     CsvFeatureNames feature_names; /* of the run's first CSV header (DataSpec.feature_names) */
+    int64_t split_from;   /* examples of the training table the validation or test part was
+                             cut from (after --limit), 0: none was (a checkpoint keeps it) */
 } DataSplits;
 
 /* Rows [begin, end) of t, named `name` (for messages), read from `origin`. */

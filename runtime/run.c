@@ -116,16 +116,42 @@ bool nnrt_check_model(const NnrtModel *m, NnrtError *err) {
     return check_shapes(m, err) && check_tensors(m, err);
 }
 
+/* The first examples of the training data that the run restored from a checkpoint (--load,
+ * --resume) cut its validation and test parts from, when the checkpoint says and the user
+ * does not: the parts are then that run's, as its seed makes their order. The user says with
+ * --limit when training (--evaluate's --limit counts test examples), and with --data when
+ * --load starts a new run on another file. 0: all, or --limit. */
+static int64_t split_limit(const Trainer *t) {
+    const Options *o = t->opt;
+    bool training = !o->evaluate && !o->predict;
+    if (t->ckpt_split_examples <= 0 || (training && o->limit > 0) ||
+        (training && !o->resume && o->data_path))
+        return 0;
+    return t->ckpt_split_examples;
+}
+
 /* The seed is the run's (a resumed run keeps its checkpoint's), not just --seed. */
 static DataRequest request(const Trainer *t, bool train, bool test) {
     const Options *o = t->opt;
+    int64_t from_checkpoint = split_limit(t);
     DataRequest rq = {
         .data_path = o->data_path, .data_labels = o->data_labels,
         .test_path = o->test_path, .test_labels = o->test_labels,
-        .limit = o->limit, .seed = t->state.seed, .file_order = !o->shuffle, .train = train,
-        .test = test,
+        .limit = from_checkpoint ? from_checkpoint : o->limit, .seed = t->state.seed,
+        .file_order = !o->shuffle, .train = train, .test = test,
     };
     return rq;
+}
+
+/* After the data of a request that split_limit limited: a file that holds fewer examples
+ * than the run that wrote the checkpoint split (it changed since) is cut otherwise. */
+static void warn_split_changed(const Trainer *t) {
+    int64_t want = split_limit(t), got = t->data.split_from;
+    const char *ck = t->opt->resume ? t->opt->resume : t->opt->load;
+    if (want > 0 && got > 0 && got != want)
+        fprintf(stderr, "%s: warning: the training data now holds %lld examples, but the run that "
+                "wrote %s split %lld: the validation and test parts are not that run's\n",
+                t->opt->prog, (long long)got, ck, (long long)want);
 }
 
 /* --limit N evaluates the first N examples of the test set: of a test file, or of the
@@ -134,10 +160,11 @@ static DataRequest request(const Trainer *t, bool train, bool test) {
  * data, as for --predict. */
 static bool evaluate_only(Trainer *t, NnrtError *err) {
     DataRequest rq = request(t, t->stats.active && !t->stats.ready, true);
-    rq.test_limit = rq.limit;
-    rq.limit = 0;
+    rq.test_limit = t->opt->limit;
+    rq.limit = split_limit(t);
     if (!nnrt_trainer_load_data(t, &rq, err))
         return false;
+    warn_split_changed(t);
     if (t->data.test.n == 0)
         return nnrt_fail(err, "--evaluate: the model declares no test data; pass --test PATH [LABELS]");
     return nnrt_trainer_test(t, stdout, err);
@@ -159,9 +186,11 @@ static bool predict_only(Trainer *t, NnrtError *err) {
  * first epoch (--history is opened, and checked, before the first epoch too). */
 static bool train(Trainer *t, NnrtError *err) {
     DataRequest rq = request(t, true, true);
-    return (!t->opt->save || nnrt_ckpt_can_save(t->opt->save, err)) &&
-           nnrt_trainer_load_data(t, &rq, err) && nnrt_trainer_fit(t, err) &&
-           nnrt_trainer_results(t, stdout, err);
+    if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) ||
+        !nnrt_trainer_load_data(t, &rq, err))
+        return false;
+    warn_split_changed(t);
+    return nnrt_trainer_fit(t, err) && nnrt_trainer_results(t, stdout, err);
 }
 
 /* A --data or --test that the mode would not read: `--evaluate --data test.csv` evaluated

@@ -51,6 +51,9 @@ typedef struct Trainer {
     Schedule sched;
     EarlyStop es;
     TrainState state;
+    int64_t ckpt_split_examples; /* --load/--resume: the examples its run cut its validation
+                                    and test parts from (a checkpoint's split_examples), 0:
+                                    none known */
     int64_t first_step;    /* state.step when this run's training began (after --resume) */
     int first_epoch;       /* state.epoch when it began */
     bool saved;            /* --save's file holds the weights and state as they are now */

@@ -3,7 +3,7 @@
 # a checkpoint of a model with other activations (warning), --predict on a CSV without the
 # header line the model's data has (note), damaged resume counters, a
 # NUL byte in a CSV, data errors' lines and columns, a series' class targets, an overflowed optimizer state, prediction and first loss, splits that would round to nothing, a data set too small for its
-# split or left empty by it, CSV labels mixing numbers and names, hex numbers, a .CSV name
+# split or left empty by it, a checkpoint's split kept for --load and --resume, CSV labels mixing numbers and names, hex numbers, a .CSV name
 # and CSV text named .txt, --batch beyond the data or the memory (--batch 1 of a model only one
 # example of which fits), out of memory, trainer
 # options out of range, a regression of 2 outputs given a CSV file with --data, and IDX images read in another layout (with Fashion-MNIST installed). Each case names what it checks when it fails.
@@ -168,6 +168,21 @@ trained=$(./split_m --seed 5 --epochs 20 --save split5.st --quiet 2>&1)
 check 0 "^${trained}$" ./split_m --load split5.st --evaluate --quiet
 check 0 "warning: --seed 6 splits the data otherwise than the run that wrote split5.st \(seed 5\)" \
     ./split_m --load split5.st --evaluate --quiet --seed 6
+# And from the examples that run cut them from, which the checkpoint keeps: after a run
+# with --limit 30, --load ck --evaluate (whose --limit counts test examples) tested the test
+# part of all 40, some of them trained on; --resume trained on all 40 (not the run it
+# continues); another --limit, or a file that holds fewer examples now, is warned about.
+trained=$(./split_m --seed 5 --limit 30 --epochs 20 --save split30.st --quiet 2>&1)
+check 0 "^${trained}$" ./split_m --load split30.st --evaluate --quiet
+./split_m --seed 5 --limit 30 --epochs 2 --save split30_2.st --quiet >/dev/null 2>&1 ||
+    fail "training split_m for 2 epochs"
+whole=$(./split_m --seed 5 --limit 30 --epochs 4 --quiet 2>&1)
+check 0 "^${whole}$" ./split_m --resume split30_2.st --epochs 4 --quiet
+check 0 "warning: --limit 20 splits other examples than the run that wrote split30.st \(its first 30\): the validation and test parts now hold examples that run trained on" \
+    ./split_m --load split30.st --epochs 1 --limit 20 --quiet
+head -21 data.csv >twenty.csv
+check 0 "warning: the training data now holds 20 examples, but the run that wrote split30.st split 30" \
+    ./split_m --load split30.st --evaluate --data twenty.csv --quiet
 # --help names the split among the model's data (it named only the training file, the
 # validation and test parts unmentioned).
 check 0 'split: +of the training data, 0.8 for training, 0.1 for validation and 0.1 for testing' ./split_m --help
