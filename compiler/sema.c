@@ -999,6 +999,41 @@ static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const ch
     return false;
 }
 
+/* PyTorch's Conv2d(in_channels, out_channels, kernel_size), spelled as PyTorch spells it
+ * (Keras' is Conv2D): by position nnlc reads Keras' (filters, kernel_size, strides), so
+ * Conv2d(1, 32, 3) was 1 filter of a 32-wide kernel at strides 3, without a word when the
+ * input was large enough. Three positional arguments, or two and kernel_size=, are
+ * refused with what to write; Conv2d(32, 3), Keras' order in PyTorch's spelling, is not. */
+static bool torch_conv(Sema *S, const Expr *call) {
+    if (strcmp(call->str, "Conv2d") != 0 && strcmp(call->str, "Conv1d") != 0)
+        return false;
+    const Expr *pos[3] = {NULL, NULL, NULL}, *kernel = NULL;
+    int npos = 0;
+    for (const Arg *a = call->args; a; a = a->next) {
+        if (!a->key && npos < 3)
+            pos[npos] = a->value;
+        if (!a->key)
+            npos++;
+        else if (strcmp(a->key, "kernel_size") == 0 || strcmp(a->key, "kernel") == 0)
+            kernel = a->value;
+    }
+    if (npos < 2 || (npos == 2 && !kernel) || (npos >= 3 && kernel))
+        return false;
+    if (npos >= 3)
+        kernel = pos[2];
+    char in[64], out[64];
+    snprintf(in, sizeof in, "%s", expr_text(S, pos[0]));
+    snprintf(out, sizeof out, "%s", expr_text(S, pos[1]));
+    diag_error(S->d, call->name_loc, "%s(%s, %s, …) is PyTorch's %s(in_channels, "
+               "out_channels, kernel_size), but nnlc reads arguments by position in Keras' "
+               "order, Conv%cD(filters, kernel_size, strides)", call->str, in, out, call->str,
+               call->str[4]);
+    diag_hint(S->d, call->name_loc, "write %s(%s, kernel=%s): the input's channels (%s) come "
+              "from the layer before; in Keras' order, write Conv%cD, or name the options",
+              call->str, out, expr_text(S, kernel), in, call->str[4]);
+    return true;
+}
+
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -1031,6 +1066,10 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     }
     if (!merge && nin > 1) { /* dense(3)(x, h) would read x and drop h */
         too_many_inputs(S, st, "layer", call->str, nin);
+        bind_result(B, body, st, NULL, true);
+        return;
+    }
+    if ((ln->op == OP_CONV2D || ln->op == OP_CONV1D) && torch_conv(S, call)) {
         bind_result(B, body, st, NULL, true);
         return;
     }
