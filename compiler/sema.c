@@ -1034,6 +1034,33 @@ static bool torch_conv(Sema *S, const Expr *call) {
     return true;
 }
 
+/* PyTorch's sizes by position, Linear(784, 256) written Dense(784, 256), or
+ * nn.LSTM(input_size, hidden_size) as LSTM(28, 64): Keras' second argument is the
+ * activation, and "expected an activation such as relu, found 256" said nothing of the
+ * sizes. `pos` is the layer's Keras order. */
+static bool torch_sizes(Sema *S, Scope *sc, const Expr *call, const char *const *pos) {
+    if (!pos[0] || !pos[1] || strcmp(pos[0], "units") != 0 || strcmp(pos[1], "activation") != 0)
+        return false;
+    const Arg *first = call->args, *second = first ? first->next : NULL;
+    if (!second || first->key || second->key)
+        return false;
+    Scope *s1 = sc, *s2 = sc;
+    if (sema_resolve(S, &s1, first->value)->kind != EX_NUM ||
+        sema_resolve(S, &s2, second->value)->kind != EX_NUM)
+        return false;
+    char in[64];
+    snprintf(in, sizeof in, "%s", expr_text(S, first->value));
+    const LayerName *ln = sema_find_layer(call->str);
+    bool dense = ln && ln->op == OP_DENSE;
+    diag_error(S->d, second->loc, "%s's second argument is the activation, as in Keras, not a "
+               "size", call->str);
+    diag_hint(S->d, second->loc, "PyTorch's %s(%s) is %s(%s) here: the input's size (%s) "
+              "comes from the layer before", dense ? "Linear" : call->str,
+              dense ? "in_features, out_features" : "input_size, hidden_size", call->str,
+              expr_text(S, second->value), in);
+    return true;
+}
+
 static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     Sema *S = B->S;
     const Expr *call = st->call;
@@ -1086,6 +1113,10 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
     static const char *const none[] = {NULL};
     if (skip > 0 && call->args->value->kind == EX_NAME)
         pos = none; /* concat(a, b, axis=1): after the inputs, as after Python's *args */
+    if (skip == 0 && torch_sizes(S, body->scope, call, pos)) {
+        bind_result(B, body, st, NULL, true);
+        return;
+    }
     Args A;
     S->tensors = body->scope;
     S->bound_to = st->bind;
