@@ -442,6 +442,20 @@ static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
     static const char *const pads[] = {"valid", "same", NULL};
     const char *name;
     const Expr *call;
+    Scope *vs = sc;
+    const Expr *v = sema_resolve(S, &vs, e);
+    if (v->kind == EX_NUM || v->kind == EX_LIST) {
+        /* PyTorch's padding=1 (zeros on each side) or padding=(1, 1): "expected valid or
+         * same, found 1" said nothing of what stands for it */
+        char text[64];
+        const char *written = diag_source_text(S->d, e->loc, text, sizeof text);
+        diag_error(S->d, e->loc, "padding is valid or same, not a number of zeros: "
+                   "padding=%s is PyTorch's", written ? written : expr_text(S, v));
+        diag_hint(S->d, e->loc, "padding=same pads so that the output keeps the input's "
+                  "size (at strides 1; PyTorch's kernel_size // 2 on each side for an odd "
+                  "kernel), padding=valid pads nothing (PyTorch's padding=0)");
+        return false;
+    }
     if (!sema_symbol(S, sc, e, "valid or same", &name, &call))
         return false;
     /* any case, as Keras lower-cases it ('SAME' is TensorFlow's spelling) */
