@@ -344,6 +344,22 @@ static void set_optimizer(Train *T, const Expr *value) {
      * summary that --summary still prints names it (not the default rmsprop) */
     o.slots = optimizer_slots(&o);
     T->t->opt = o;
+    if (call && call->args && !call->args->key) {
+        /* PyTorch's torch.optim.Adam(params, lr=0.001): the parameters first, which were
+         * taken for the learning rate ("option 'lr' given twice", or "expected a number,
+         * found params") */
+        Scope *psc = T->sc;
+        const Expr *first = sema_resolve(T->S, &psc, call->args->value);
+        if (first->kind == EX_NAME ||
+            (first->kind == EX_CALL && strcmp(first->str, "parameters") == 0)) {
+            diag_error(T->S->d, call->args->loc, "%s's first argument is its learning "
+                       "rate, not the parameters to train, as PyTorch's is", call->str);
+            diag_hint(T->S->d, call->args->loc, "the optimizer trains every parameter of "
+                      "the model: leave %s out, %s(lr=…)", expr_text(T->S, call->args->value),
+                      call->str);
+            return;
+        }
+    }
     if (call) {
         Args A;
         if (!args_bind_keras(T->S, &A, call, opt_options[k], opt_positional[k], 0))
@@ -905,6 +921,32 @@ static bool keras_only_function(Train *T, SrcLoc at, const char *name, const cha
     return false;
 }
 
+/* PyTorch's loss classes (torch.nn), said in place of "unknown loss" with the list: the
+ * loss that computes the same and what its output layer must be. */
+static bool torch_loss(Train *T, SrcLoc at, const char *name) {
+    static const char *const rows[][3] = {
+        {"crossentropyloss", "sparse_categorical_crossentropy",
+         "with class indices as labels, and a softmax on the last layer (PyTorch's takes "
+         "logits and applies it inside; nnlc fuses it with the loss)"},
+        {"nllloss", "sparse_categorical_crossentropy",
+         "with a softmax on the last layer in place of PyTorch's log_softmax"},
+        {"mseloss", "mse", "the mean squared error"},
+        {"l1loss", "mae", "the mean absolute error"},
+        {"bceloss", "binary_crossentropy", "with a sigmoid on the last layer"},
+        {"bcewithlogitsloss", "binary_crossentropy",
+         "with a sigmoid on the last layer (PyTorch's takes logits and applies it inside)"},
+    };
+    const char *lower = lowercase(T, name);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (strcmp(lower, rows[i][0]) == 0) {
+            diag_error(T->S->d, at, "'%s' is PyTorch's loss: nnlc's is written loss = %s",
+                       name, rows[i][1]);
+            diag_hint(T->S->d, at, "%s: %s", rows[i][1], rows[i][2]);
+            return true;
+        }
+    return false;
+}
+
 /* Keras' metrics that nnlc does not compute, said after "unknown metric": 'loss' (Keras
  * lists it in its History), precision and recall, AUC. */
 static void keras_metric_hint(Train *T, SrcLoc at, const char *name) {
@@ -1440,7 +1482,8 @@ static void apply_setting(Train *T, int k, const Arg *s) {
         }
         name = keras_spelling(T, name, keras_losses, sizeof keras_losses / sizeof keras_losses[0],
                               loss_names);
-        if (keras_only_function(T, v->loc, name, "loss", loss_names))
+        if (keras_only_function(T, v->loc, name, "loss", loss_names) ||
+            torch_loss(T, call ? call->name_loc : v->loc, name))
             return;
         int l = sema_lookup(T->S, v->loc, name, "loss", loss_names);
         if (l >= 0 && !plain_args(T, call, 0, NULL))
