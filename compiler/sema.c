@@ -256,6 +256,7 @@ static const char *const keras_only_layers[][2] = {
     {"gaussiandropout", "dropout(rate) is nnlc's"},
     {"prelu", "leaky_relu(alpha=0.3) has a fixed slope"},
     {"thresholdedrelu", "relu() is nnlc's"},
+    {"identity", "linear() is the identity"},
     {"sequential", "the model block is Keras' Sequential: write its layers in the block, "
                    "one per line, without the list's brackets and commas"},
     {"model", "the model block is the model: write its layers in the block, one per line"},
@@ -302,6 +303,46 @@ static bool keras_only_layer(Sema *S, const Expr *call) {
     return true;
 }
 
+/* PyTorch's torch.nn layers whose names nnlc does not take (its Linear is the identity
+ * activation here, sema_values.c; its Conv2d, MaxPool2d, ReLU, … are nnlc's names in
+ * another case), with what stands for each: said in place of "unknown layer" and a "did
+ * you mean 'batchnorm'?" that led to batchnorm(8), axis 8. */
+static const char *const torch_only_layers[][2] = {
+    {"batchnorm1d", "batchnorm() here: its number of features comes from the layer before"},
+    {"batchnorm2d", "batchnorm() here: its number of channels comes from the layer before"},
+    {"adaptiveavgpool2d", "global_avg_pool2d() is AdaptiveAvgPool2d(1) with the flatten after "
+                          "it"},
+    {"adaptiveavgpool1d", "global_avg_pool1d() is AdaptiveAvgPool1d(1) with the flatten after "
+                          "it"},
+    {"adaptivemaxpool2d", "global_max_pool2d() is AdaptiveMaxPool2d(1) with the flatten after "
+                          "it"},
+    {"adaptivemaxpool1d", "global_max_pool1d() is AdaptiveMaxPool1d(1) with the flatten after "
+                          "it"},
+    {"dropout1d", "dropout(rate) drops single values"},
+    {"dropout2d", "dropout(rate) drops single values"},
+    {"logsoftmax", "softmax() on the last layer: the cross-entropy loss takes its logarithm"},
+    {"silu", "swish() is SiLU"},
+    {"layernorm", "nnlc's normalization layer is batchnorm()"},
+    {"unflatten", "reshape(shape) gives an example's shape, without the batch"},
+    {"lazylinear", "dense(out_features) is PyTorch's Linear; its input size comes from the "
+                   "layer before"},
+};
+
+static bool torch_only_layer(Sema *S, const Expr *call) {
+    char lower[64];
+    snprintf(lower, sizeof lower, "%s", call->str);
+    for (char *p = lower; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+    for (size_t i = 0; i < sizeof torch_only_layers / sizeof torch_only_layers[0]; i++)
+        if (strcmp(lower, torch_only_layers[i][0]) == 0) {
+            diag_error(S->d, call->name_loc, "PyTorch's %s is not one of nnlc's layers",
+                       call->str);
+            diag_hint(S->d, call->name_loc, "%s", torch_only_layers[i][1]);
+            return true;
+        }
+    return false;
+}
+
 static void unknown_layer(Builder *B, const Expr *call) {
     Sema *S = B->S;
     if (is_keras_input(call->str)) {
@@ -341,7 +382,7 @@ static void unknown_layer(Builder *B, const Expr *call) {
                   n == 1 ? "," : "");
         return;
     }
-    if (keras_only_layer(S, call))
+    if (keras_only_layer(S, call) || torch_only_layer(S, call))
         return;
     diag_error(S->d, call->name_loc, "unknown layer '%s'", call->str);
     const char *names[SEMA_MAX_LAYER_SPELLINGS + 64 + 1];
