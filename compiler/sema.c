@@ -1787,6 +1787,9 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
         if (b && b->value == d->value)
             b->value = sema_slash_word(S, S->globals, d->value, d->slash_word, d->slash);
     }
+    /* the chains followed above may pass through a value just replaced */
+    for (Binding *b = S->globals->head; b; b = b->next)
+        b->resolved = NULL;
 }
 
 Graph *sema_build(Arena *a, Diag *d, const Program *p) {

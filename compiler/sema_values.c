@@ -103,16 +103,28 @@ const Expr *sema_resolve(Sema *S, Scope **scope, const Expr *e) {
             cycle_error(S, b, e);
             break;
         }
+        if (b->resolved) {
+            e = b->resolved;
+            *scope = b->resolved_scope;
+            break;
+        }
         b->resolving = true;
         e = b->value;
         *scope = b->value_scope;
     }
+    /* A chain that ends in a value is kept by every name on it; one that ends in a name
+     * (unknown yet, a tensor, a cycle) is followed again, as a later `let` may bind it. */
+    bool keep = e && e->kind != EX_NAME;
     Scope *sc = first_scope;
     for (const Expr *it = first; it && it->kind == EX_NAME;) {
         Binding *b = scope_find(sc, it->str);
         if (!b || !b->resolving)
             break;
         b->resolving = false;
+        if (keep) {
+            b->resolved = e;
+            b->resolved_scope = *scope;
+        }
         it = b->value;
         sc = b->value_scope;
     }

@@ -33,6 +33,10 @@ struct Binding {
                            use (a chain of constants that each use the one before twice
                            would otherwise take exponential time) */
     double number;
+    const Expr *resolved; /* the end of its chain of names (a number, string, list or
+                             call), once followed: a chain of n constants that each name
+                             the one before was followed n times, in n² steps */
+    Scope *resolved_scope;
     Binding *next;
 };
 
