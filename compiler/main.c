@@ -292,7 +292,8 @@ static int parse_args(int argc, char **argv, Options *o) {
             printf("nnlc %s (LLVM %s)\n", NNLC_VERSION, NNLC_LLVM_VERSION);
             return 0;
         } else if (strcmp(a, "-o") == 0) {
-            if (++i >= argc)
+            if (++i >= argc || !argv[i][0]) /* -o "" reached the linker ("output filename
+                                                 may not be empty", a failing tool) */
                 return usage_error("%s needs a file name", a);
             o->output = argv[i];
         } else if (strcmp(a, "--summary") == 0) {

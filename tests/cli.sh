@@ -37,6 +37,8 @@ fi
 expect 2 "cannot write '$tmp/none/m': $tmp/none: No such file or directory" -- \
     "$nnlc" "$examples/mlp.nn" -o "$tmp/none/m"
 expect 2 "cannot write '$tmp': it is a directory" -- "$nnlc" "$examples/mlp.nn" -o "$tmp"
+# -o "" is a usage error, not the linker's "output filename may not be empty"
+expect 2 "^nnlc: error: -o needs a file name" -- "$nnlc" "$examples/mlp.nn" -o ""
 expect 2 "cannot write '$tmp/none/m.o'" -- "$nnlc" -c "$examples/mlp.nn" -o "$tmp/none/m.o"
 expect 2 "cannot create a temporary directory in $tmp/none \\(TMPDIR\\)" -- \
     env TMPDIR="$tmp/none" "$nnlc" "$examples/mlp.nn" -o "$tmp/m"
