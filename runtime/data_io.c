@@ -385,6 +385,23 @@ const char *nnrt_binary_kind(const unsigned char *b, size_t n) {
      * not say \x93NUMPY called the file a NumPy array when its magic was damaged */
     if (n >= 4 && memcmp(b, "\x93NUMPY", n < 6 ? 4 : 6) == 0)
         return "; the file is a NumPy .npy array: " FORMAT_RULE;
+    /* an image file (the course's weather photos given to --data or a model's source):
+     * "not an IDX file: … found 89 50 4e 47" said nothing of what to do */
+#define IMAGE_RULE(name) "; the file is a " name " image, and nnlc reads arrays, not image " \
+                         "files: load the images into one array of shape (N, height, width, " \
+                         "channels), save it and the labels with numpy.save, and read them " \
+                         "as .npy files"
+    if (n >= 4 && memcmp(b, "\x89PNG", 4) == 0)
+        return IMAGE_RULE("PNG");
+    if (n >= 3 && memcmp(b, "\xff\xd8\xff", 3) == 0)
+        return IMAGE_RULE("JPEG");
+    if (n >= 4 && memcmp(b, "GIF8", 4) == 0)
+        return IMAGE_RULE("GIF");
+    if (n >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WEBP", 4) == 0)
+        return IMAGE_RULE("WebP");
+    if (n >= 4 && (memcmp(b, "II*\0", 4) == 0 || memcmp(b, "MM\0*", 4) == 0))
+        return IMAGE_RULE("TIFF");
+#undef IMAGE_RULE
     if (n >= 4 && memcmp(b, "PK\x03\x04", 4) == 0)
         return "; the file is a ZIP archive (NumPy's np.savez writes .npz ones): save each array "
                "with np.save(\"x.npy\", x)";

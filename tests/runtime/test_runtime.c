@@ -299,6 +299,21 @@ static void test_npy(void) {
     ASSERT_CONTAINS(err.msg, "zip.npy: byte 0: not a .npy file: expected the magic \\x93NUMPY; "
                              "the file is a ZIP archive (NumPy's np.savez writes .npz ones): save "
                              "each array with np.save(\"x.npy\", x)");
+    /* image files (photos given as data): "not an IDX file … found 89 50 4e 47" said
+     * nothing of what to do */
+    fx_write(tmp("photo.png"), "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16, false);
+    NnrtDataSource png = {.kind = NNRT_DATA_IDX, .features_path = tmp("photo.png"), .scale = 1,
+                          .labels_path = tmp("photo.png")};
+    ASSERT_TRUE(!nnrt_read_source(&png, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "photo.png: byte 0: not an IDX file: expected magic 00 00 TT ND (TT "
+                             "= 08, 09 or 0B..0E, ND >= 1), found 89 50 4e 47; the file is a PNG "
+                             "image, and nnlc reads arrays, not image files: load the images into "
+                             "one array of shape (N, height, width, channels)");
+    fx_write(tmp("photo.npy"), "\xff\xd8\xff\xe0\0\x10JFIF\0\0\0\0", 14, false);
+    src.features_path = tmp("photo.npy");
+    ASSERT_TRUE(!nnrt_read_source(&src, &spec, &t, &err));
+    ASSERT_CONTAINS(err.msg, "photo.npy: byte 0: not a .npy file: expected the magic \\x93NUMPY; "
+                             "the file is a JPEG image, and nnlc reads arrays");
     src.features_path = tmp("x4.npy");
     src.labels_path = tmp("y.idx"); /* IDX labels for .npy features: read as .npy */
     uint8_t y8[3] = {2, 0, 1};
