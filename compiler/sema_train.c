@@ -593,6 +593,22 @@ static bool embedding_indices(Train *T, const Expr *call, Args *A, const NnrtDat
 
 static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r);
 
+#define IMAGE_FILES_HINT                                                                      \
+    "nnlc reads arrays, not image files: load the images into one array of shape (N, "      \
+    "height, width, channels), save it and the labels (class indices, shape (N,)) with "    \
+    "numpy.save, and read them with npy(\"x.npy\", \"y.npy\")"
+
+/* Whether a file name ends in an image format's extension (.jpg, .png, …). */
+static bool image_file(const char *path) {
+    static const char *const exts[] = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp",
+                                       ".tif", ".tiff", NULL};
+    const char *dot = strrchr(path, '.');
+    for (int i = 0; dot && exts[i]; i++)
+        if (strcasecmp(dot, exts[i]) == 0)
+            return true;
+    return false;
+}
+
 /* data = mnist (Keras' keras.datasets.mnist): nnlc reads files; said after "unknown data
  * source", with how those data are read. */
 static void keras_dataset_hint(Train *T, SrcLoc at, const char *name) {
@@ -600,6 +616,20 @@ static void keras_dataset_hint(Train *T, SrcLoc at, const char *name) {
                                            "imdb", "reuters", "boston_housing", "load_data",
                                            NULL};
     const char *lower = lowercase(T, name);
+    /* Keras' loaders of image files (the course's weather photos) and of windows */
+    static const char *const image_loaders[] = {"image_dataset_from_directory",
+                                                "flow_from_directory", "imagedatagenerator",
+                                                "load_img", NULL};
+    for (int i = 0; image_loaders[i]; i++)
+        if (strcmp(lower, image_loaders[i]) == 0) {
+            diag_hint(T->S->d, at, IMAGE_FILES_HINT);
+            return;
+        }
+    if (strcmp(lower, "timeseries_dataset_from_array") == 0) {
+        diag_hint(T->S->d, at, "windows of a time series are cut by series(\"file.csv\", "
+                  "inputs=[\"a\"], target=\"a\", window=N) from a CSV file");
+        return;
+    }
     bool known = false;
     for (int i = 0; datasets[i]; i++)
         known |= strcmp(lower, datasets[i]) == 0;
@@ -813,6 +843,10 @@ static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Exp
         else
             diag_hint(T->S->d, at, "'%s' is a directory: a source names its files, e.g. %s = "
                       "csv(\"%s/train.csv\")", r->str, key, r->str);
+        return;
+    }
+    if (r->kind == EX_STR && image_file(r->str)) { /* data = "weather/sunny/1.jpg" */
+        diag_hint(T->S->d, at, IMAGE_FILES_HINT);
         return;
     }
     if (r->kind == EX_STR && r->str[0]) {
