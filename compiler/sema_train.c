@@ -704,6 +704,15 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
         ok = false;
     }
     ok &= num_opt(T, &A, "scale", &src->scale, -1e30, 1e30);
+    if (src->scale == 255 || src->scale == 256) {
+        /* scale multiplies: pixels came out 0..65025, and trained silently at a loss in
+         * the thousands, where Keras' x / 255.0 was meant */
+        diag_warning(T->S->d, args_loc(&A, "scale"), "scale multiplies each feature: "
+                     "scale=%g makes pixels of 0..255 into 0..%g", src->scale,
+                     255 * src->scale);
+        diag_hint(T->S->d, args_loc(&A, "scale"), "to divide by %g, as Keras' x / %g.0 does, "
+                  "write scale=1/%g", src->scale, src->scale, src->scale);
+    }
     ok &= num_opt(T, &A, "shift", &src->shift, -1e30, 1e30);
     bool standardize = k == 3, header = true;
     ok &= bool_opt(T, &A, "standardize", &standardize);
