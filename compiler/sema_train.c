@@ -1978,6 +1978,37 @@ static bool keras_fit_argument(Sema *S, const Arg *s) {
     return false;
 }
 
+/* A line of the Keras script that prepares its arrays, `x_train = x_train / 255.0`,
+ * `train_scaled = train_input / 255.0` (the course's names): it was "unknown train
+ * setting" with the list of settings. The arrays are files here, read by a data source. */
+static bool keras_array_setting(Train *T, const Arg *s) {
+    static const char *const prefixes[] = {"x_", "y_", "train_", "test_", "val_", "valid_",
+                                           NULL};
+    static const char *const suffixes[] = {"_train", "_test", "_val", "_valid", NULL};
+    const char *lower = lowercase(T, s->key);
+    size_t n = strlen(lower);
+    bool array = false;
+    for (int i = 0; prefixes[i]; i++)
+        array |= strncmp(lower, prefixes[i], strlen(prefixes[i])) == 0;
+    for (int i = 0; suffixes[i]; i++)
+        array |= n > strlen(suffixes[i]) && strcmp(lower + n - strlen(suffixes[i]), suffixes[i]) == 0;
+    if (!array)
+        return false;
+    const char *setting = strstr(lower, "test") ? "test"
+                          : strstr(lower, "val") ? "validation" : "data";
+    Scope *sc = T->sc;
+    const Expr *v = sema_resolve(T->S, &sc, s->value);
+    bool divides = v->kind == EX_BINARY && v->op == '/';
+    diag_error(T->S->d, s->key_loc, "'%s' is an array of a Keras script: nnlc reads its data "
+               "from files, through the train block's data sources", s->key);
+    const char *by = divides ? expr_text(T->S, v->rhs) : NULL;
+    diag_hint(T->S->d, s->key_loc, "the setting %s names the files that hold it, e.g. %s = "
+              "npy(\"x.npy\", \"y.npy\")%s%s%s%s", setting, setting,
+              by ? ", and a source's scale= multiplies each feature: scale=1/" : "",
+              by ? by : "", by ? " divides by " : "", by ? by : "");
+    return true;
+}
+
 /* A train setting that is an optimizer's option (momentum = 0.9, beta_1 = 0.9), Keras 2's
  * decay, or a layer (dropout = 0.5): said with where it goes, rather than "unknown train
  * setting" and the list of settings, where none is the one. */
@@ -2063,7 +2094,8 @@ void sema_train(Sema *S, const Decl *train, Graph *g) {
             callbacks_setting(&T, s);
             continue;
         }
-        if (k < 0 && (keras_fit_argument(S, s) || misplaced_setting(&T, s, train->settings)))
+        if (k < 0 && (keras_fit_argument(S, s) || misplaced_setting(&T, s, train->settings) ||
+                      keras_array_setting(&T, s)))
             continue;
         if (k < 0) { /* the list and the suggestion name Keras' spellings too */
             sema_lookup(S, s->key_loc, s->key, "train setting", setting_names);
