@@ -485,7 +485,10 @@ static bool opt_padding(Sema *S, Scope *sc, Args *A, Padding *out) {
     const Expr *call;
     Scope *vs = sc;
     const Expr *v = sema_resolve(S, &vs, e);
-    if (v->kind == EX_NUM || v->kind == EX_LIST) {
+    bool numbers = v->kind == EX_LIST && v->items;
+    for (const Expr *it = v->kind == EX_LIST ? v->items : NULL; it; it = it->next)
+        numbers &= it->kind == EX_NUM;
+    if (v->kind == EX_NUM || numbers) {
         /* PyTorch's padding=1 (zeros on each side) or padding=(1, 1): "expected valid or
          * same, found 1" said nothing of what stands for it */
         char text[64];
