@@ -1060,10 +1060,13 @@ static bool last_axis_only(Sema *S, Scope *sc, Args *A, const Node *in, const ch
 /* PyTorch's Conv2d(in_channels, out_channels, kernel_size), spelled as PyTorch spells it
  * (Keras' is Conv2D): by position nnlc reads Keras' (filters, kernel_size, strides), so
  * Conv2d(1, 32, 3) was 1 filter of a 32-wide kernel at strides 3, without a word when the
- * input was large enough. Three positional arguments, or two and kernel_size=, are
- * refused with what to write; Conv2d(32, 3), Keras' order in PyTorch's spelling, is not. */
-static bool torch_conv(Sema *S, const Expr *call) {
-    if (strcmp(call->str, "Conv2d") != 0 && strcmp(call->str, "Conv1d") != 0)
+ * input was large enough. Three positional arguments, or two and kernel_size=, whose
+ * first is the input's channel count (`in`'s last axis) are refused with what to write;
+ * Conv2d(32, 3) or Conv2d(32, 3, 2) on one channel, Keras' order in PyTorch's spelling,
+ * are not. */
+static bool torch_conv(Sema *S, Scope *sc, const Expr *call, const Node *in) {
+    if ((strcmp(call->str, "Conv2d") != 0 && strcmp(call->str, "Conv1d") != 0) || !in ||
+        in->out.rank < 1)
         return false;
     const Expr *pos[3] = {NULL, NULL, NULL}, *kernel = NULL;
     int npos = 0;
@@ -1079,16 +1082,19 @@ static bool torch_conv(Sema *S, const Expr *call) {
         return false;
     if (npos >= 3)
         kernel = pos[2];
-    char in[64], out[64];
-    snprintf(in, sizeof in, "%s", expr_text(S, pos[0]));
+    const Expr *channels = sema_resolve(S, &sc, pos[0]);
+    if (channels->kind != EX_NUM || channels->num != (double)in->out.d[in->out.rank - 1])
+        return false;
+    char in_text[64], out[64];
+    snprintf(in_text, sizeof in_text, "%s", expr_text(S, pos[0]));
     snprintf(out, sizeof out, "%s", expr_text(S, pos[1]));
     diag_error(S->d, call->name_loc, "%s(%s, %s, …) is PyTorch's %s(in_channels, "
                "out_channels, kernel_size), but nnlc reads arguments by position in Keras' "
-               "order, Conv%cD(filters, kernel_size, strides)", call->str, in, out, call->str,
-               call->str[4]);
+               "order, Conv%cD(filters, kernel_size, strides)", call->str, in_text, out,
+               call->str, call->str[4]);
     diag_hint(S->d, call->name_loc, "write %s(%s, kernel=%s): the input's channels (%s) come "
               "from the layer before; in Keras' order, write Conv%cD, or name the options",
-              call->str, out, expr_text(S, kernel), in, call->str[4]);
+              call->str, out, expr_text(S, kernel), in_text, call->str[4]);
     return true;
 }
 
@@ -1154,7 +1160,8 @@ static void layer_stmt(Builder *B, Body *body, const Stmt *st) {
         bind_result(B, body, st, NULL, true);
         return;
     }
-    if ((ln->op == OP_CONV2D || ln->op == OP_CONV1D) && torch_conv(S, call)) {
+    if ((ln->op == OP_CONV2D || ln->op == OP_CONV1D) &&
+        torch_conv(S, body->scope, call, nin == 1 ? in[0] : NULL)) {
         bind_result(B, body, st, NULL, true);
         return;
     }
