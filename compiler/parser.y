@@ -96,6 +96,10 @@ typedef struct ParseState {
      * the body's end, and closers, the `])` of Sequential([, stay in it), so that its
      * layers are not each "unexpected" at the top level. */
     bool skip_body;
+    /* names bound by `NAME = …` statements of the bodies so far (for hints: `h` alone
+     * on a line is a tensor's name, not a layer without its parentheses) */
+    const char *bound[64];
+    int nbound;
 } ParseState;
 
 typedef void *yyscan_t;
@@ -680,6 +684,9 @@ static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *
         ps->recent[3] = tok;
         ps->recent_at[3] = span(*loc, *loc);
         ps->recent_name[3] = tok == IDENT ? val->str : NULL;
+        if (tok == '=' && ps->recent[2] == IDENT && ps->depth == 0 && ps->nopen > 0 &&
+            ps->nbound < (int)(sizeof ps->bound / sizeof ps->bound[0]))
+            ps->bound[ps->nbound++] = ps->recent_name[2];
         ps->prev_line = ps->cur_line;
         ps->prev_col = ps->cur_col;
         ps->cur_line = loc->last_line;
@@ -980,7 +987,17 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                expects(expected, n, "'('")) {
         /* a statement of one name: Keras' Flatten without its call (the error then lands
          * on the next line), or Python's print-statement style `dense 10` */
-        if (new_line || found == YYSYMBOL_YYEOF || ps->recent[3] == '}')
+        bool tensor = false;
+        for (int i = 0; i < ps->nbound && !tensor; i++)
+            tensor = strcmp(ps->bound[i], ps->recent_name[2]) == 0;
+        if (tensor && (new_line || found == YYSYMBOL_YYEOF || ps->recent[3] == '}'))
+            /* Keras' functional model ending with its output's name, as a function
+             * returns it: "h()" was the hint */
+            diag_hint(ps->lex.diag, ps->recent_at[2], "'%s' names a tensor, and a name alone "
+                      "is no statement: the model's output is its last statement's tensor "
+                      "already; drop this line, or apply a layer to it, dense(10)(%s)",
+                      ps->recent_name[2], ps->recent_name[2]);
+        else if (new_line || found == YYSYMBOL_YYEOF || ps->recent[3] == '}')
             diag_hint(ps->lex.diag, ps->recent_at[2], "a layer is called with parentheses, "
                       "even without options: %s()", ps->recent_name[2]);
         else
