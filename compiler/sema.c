@@ -257,6 +257,18 @@ static const char *const keras_only_layers[][2] = {
     {"prelu", "leaky_relu(alpha=0.3) has a fixed slope"},
     {"thresholdedrelu", "relu() is nnlc's"},
     {"identity", "linear() is the identity"},
+    {"lambda", "nnlc runs no Python code: scaling is the data source's scale=1/255, and "
+               "activation(…) or a layer computes the rest"},
+    {"conv2dtranspose", "nnlc's models end in classes or values: there is no transposed "
+                        "convolution (a decoder's upsampling)"},
+    {"conv1dtranspose", "nnlc's models end in classes or values: there is no transposed "
+                        "convolution (a decoder's upsampling)"},
+    {"upsampling2d", "nnlc's models end in classes or values: there is no upsampling"},
+    {"upsampling1d", "nnlc's models end in classes or values: there is no upsampling"},
+    {"cropping2d", "nnlc has no cropping: a convolution or pooling with padding=valid "
+                   "makes an image smaller"},
+    {"cropping1d", "nnlc has no cropping: a convolution or pooling with padding=valid "
+                   "makes a sequence shorter"},
     {"sequential", "the model block is Keras' Sequential: write its layers in the block, "
                    "one per line, without the list's brackets and commas"},
     {"model", "the model block is the model: write its layers in the block, one per line"},
