@@ -684,6 +684,18 @@ static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
     return -1;
 }
 
+/* The layers Keras gives a data_format: convolutions, poolings and flatten. */
+static bool spatial_layer(OpKind op) {
+    switch (op) {
+    case OP_CONV1D: case OP_CONV2D: case OP_MAXPOOL1D: case OP_MAXPOOL2D: case OP_AVGPOOL1D:
+    case OP_AVGPOOL2D: case OP_MINPOOL1D: case OP_MINPOOL2D: case OP_GAP1D: case OP_GAP2D:
+    case OP_GMP1D: case OP_GMP2D: case OP_FLATTEN:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Keras' layer options that nnlc spells otherwise (while a layer's options are bound,
  * S->tensors), said right after their "unknown option" error, in place of the list of
  * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
@@ -756,6 +768,28 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
         diag_hint(S->d, a->key_loc, "dilated convolutions are not in nnlc: a larger kernel, "
                   "strides or a pooling layer widen what a layer sees; leave out %s=",
                   a->key);
+    } else if (strcmp(a->key, "data_format") == 0 && layer && spatial_layer(layer->op)) {
+        /* Conv2D(…, data_format='channels_first') */
+        diag_hint(S->d, a->key_loc, "nnlc's tensors are channels-last, Keras' default "
+                  "(data_format='channels_last' may stay): give channels-first data its "
+                  "channels last, np.transpose(x, (0, 2, 3, 1)) for images");
+    } else if (strcmp(a->key, "keepdims") == 0 && layer &&
+               (layer->op == OP_GAP1D || layer->op == OP_GAP2D || layer->op == OP_GMP1D ||
+                layer->op == OP_GMP2D)) {
+        diag_hint(S->d, a->key_loc, "global pooling gives one value per channel, (None, C) "
+                  "(keepdims=False, Keras' default, may stay): a reshape([1, 1, C]) after it "
+                  "keeps the axes");
+    } else if ((strcmp(a->key, "center") == 0 || strcmp(a->key, "scale") == 0) && layer &&
+               layer->op == OP_BATCHNORM) {
+        diag_hint(S->d, a->key_loc, "nnlc's batchnorm always learns its shift (beta) and its "
+                  "scale (gamma); %s=True, Keras' default, may stay", a->key);
+    } else if ((strcmp(a->key, "max_value") == 0 || strcmp(a->key, "threshold") == 0 ||
+                strcmp(a->key, "negative_slope") == 0) && layer &&
+               layer->op == OP_ACTIVATION && layer->act == ACT_RELU) {
+        /* ReLU(max_value=6), Keras' relu6 */
+        diag_hint(S->d, a->key_loc, "nnlc's relu() is max(x, 0), Keras' ReLU with its "
+                  "defaults: no cap, threshold or slope; leaky_relu(alpha=…) has a slope "
+                  "below 0");
     } else if (strcmp(a->key, "bias_regularizer") == 0 ||
                strcmp(a->key, "activity_regularizer") == 0 ||
                (strcmp(a->key, "recurrent_regularizer") == 0 && layer &&
@@ -788,9 +822,16 @@ static bool keras_default_option(const Expr *call, const Arg *a) {
     };
     const LayerName *layer = sema_find_layer(call->str);
     const Expr *v = a->value;
+    if (layer && strcmp(a->key, "data_format") == 0 && spatial_layer(layer->op))
+        return (v->kind == EX_STR || v->kind == EX_NAME) && strcmp(v->str, "channels_last") == 0;
     if (!layer || v->kind != EX_NAME)
         return false;
     bool is_true = strcasecmp(v->str, "true") == 0, is_false = strcasecmp(v->str, "false") == 0;
+    if (strcmp(a->key, "keepdims") == 0) /* global pooling's, Keras' default False */
+        return is_false && (layer->op == OP_GAP1D || layer->op == OP_GAP2D ||
+                            layer->op == OP_GMP1D || layer->op == OP_GMP2D);
+    if (strcmp(a->key, "center") == 0 || strcmp(a->key, "scale") == 0) /* BatchNormalization */
+        return is_true && layer->op == OP_BATCHNORM;
     for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         if (strcmp(a->key, defaults[i].key) == 0)
             return (defaults[i].value == EITHER     ? is_true || is_false
