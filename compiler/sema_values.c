@@ -736,16 +736,13 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
                   "goes through the layers after the embedding; leave out mask_zero=");
     } else if (layer && op_is_recurrent(layer->op) &&
                (strcmp(a->key, "go_backwards") == 0 || strcmp(a->key, "stateful") == 0 ||
-                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "implementation") == 0 ||
-                strcmp(a->key, "seed") == 0)) {
+                strcmp(a->key, "return_state") == 0 || strcmp(a->key, "seed") == 0)) {
         static const char *const why[][2] = {
             {"go_backwards", "read every sequence forward, from its first step: reverse the "
                              "steps in the data to read it backward"},
             {"stateful", "start every sequence from zero states"},
             {"return_state", "return their output only (the last state, or every step with "
                              "return_sequences=True)"},
-            {"implementation", "compute one way (Keras' implementation changes its speed, "
-                               "not its results)"},
             {"seed", "drop nothing themselves, and Keras' seed is for their dropout masks"},
         };
         for (size_t i = 0; i < sizeof why / sizeof why[0]; i++)
@@ -802,48 +799,64 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
     return true;
 }
 
-/* Whether arg is a Keras option given the value of what nnlc does anyway (a Keras script's
- * LSTM(32, return_state=False, unroll=False), Embedding(…, mask_zero=False), trainable=True):
- * taken without a word, as Keras takes its defaults. Other values get the option's error
- * and keras_layer_option_hint. A recurrent layer's unroll is taken with either value:
- * Keras' unroll=True builds the same recurrence as a graph of copies of the step, with the
- * same results (and nnlc's loop over the steps computes them). */
-static bool keras_default_option(const Expr *call, const Arg *a) {
-    enum { IS_FALSE, IS_TRUE, EITHER };
-    static const struct {
-        const char *key;
-        int value;                 /* IS_FALSE, IS_TRUE or EITHER */
-        bool recurrent, embedding; /* the layers that take it */
-    } defaults[] = {
-        {"go_backwards", IS_FALSE, true, false}, {"stateful", IS_FALSE, true, false},
-        {"return_state", IS_FALSE, true, false}, {"unroll", EITHER, true, false},
-        {"time_major", IS_FALSE, true, false},   {"mask_zero", IS_FALSE, false, true},
-        {"trainable", IS_TRUE, false, false},
-    };
-    const LayerName *layer = sema_find_layer(call->str);
-    const Expr *v = a->value;
-    if (layer && strcmp(a->key, "data_format") == 0 && spatial_layer(layer->op))
-        return (v->kind == EX_STR || v->kind == EX_NAME) && strcmp(v->str, "channels_last") == 0;
-    if (!layer || v->kind != EX_NAME)
-        return false;
-    bool is_true = strcasecmp(v->str, "true") == 0, is_false = strcasecmp(v->str, "false") == 0;
-    if (strcmp(a->key, "keepdims") == 0) /* global pooling's, Keras' default False */
-        return is_false && (layer->op == OP_GAP1D || layer->op == OP_GAP2D ||
-                            layer->op == OP_GMP1D || layer->op == OP_GMP2D);
-    if (strcmp(a->key, "center") == 0 || strcmp(a->key, "scale") == 0) /* BatchNormalization */
-        return is_true && layer->op == OP_BATCHNORM;
-    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
-        if (strcmp(a->key, defaults[i].key) == 0)
-            return (defaults[i].value == EITHER     ? is_true || is_false
-                    : defaults[i].value == IS_TRUE ? is_true
-                                                   : is_false) &&
-                   (!defaults[i].recurrent || op_is_recurrent(layer->op)) &&
-                   (!defaults[i].embedding || layer->op == OP_EMBEDDING);
+/* Keras options that change nothing nnlc computes at some of their values (a Keras
+ * script's LSTM(32, return_state=False, unroll=False), Embedding(…, mask_zero=False),
+ * trainable=True): the layers that take each, and the values nnlc computes anyway. A
+ * recurrent layer's unroll and implementation are taken at every value Keras takes:
+ * unroll=True builds the same recurrence as a graph of copies of the step, and
+ * implementation=1 or 2 computes its gates in other batches of products, with the same
+ * results. */
+typedef enum { ON_ANY, ON_RECURRENT, ON_EMBEDDING, ON_SPATIAL, ON_GLOBAL_POOL, ON_BATCHNORM } OptionLayers;
+typedef enum { IS_FALSE, IS_TRUE, TRUE_OR_FALSE, ONE_OR_TWO, CHANNELS_LAST } OptionValues;
+static const struct {
+    const char *key;
+    OptionLayers layers;
+    OptionValues values;
+} keras_defaults[] = {
+    {"go_backwards", ON_RECURRENT, IS_FALSE},  {"stateful", ON_RECURRENT, IS_FALSE},
+    {"return_state", ON_RECURRENT, IS_FALSE},  {"time_major", ON_RECURRENT, IS_FALSE},
+    {"unroll", ON_RECURRENT, TRUE_OR_FALSE},   {"implementation", ON_RECURRENT, ONE_OR_TWO},
+    {"mask_zero", ON_EMBEDDING, IS_FALSE},     {"trainable", ON_ANY, IS_TRUE},
+    {"data_format", ON_SPATIAL, CHANNELS_LAST}, {"keepdims", ON_GLOBAL_POOL, IS_FALSE},
+    {"center", ON_BATCHNORM, IS_TRUE},         {"scale", ON_BATCHNORM, IS_TRUE},
+};
+
+static bool option_layer(OpKind op, OptionLayers layers) {
+    switch (layers) {
+    case ON_ANY: return true;
+    case ON_RECURRENT: return op_is_recurrent(op);
+    case ON_EMBEDDING: return op == OP_EMBEDDING;
+    case ON_SPATIAL: return spatial_layer(op);
+    case ON_GLOBAL_POOL: return op == OP_GAP1D || op == OP_GAP2D || op == OP_GMP1D || op == OP_GMP2D;
+    case ON_BATCHNORM: return op == OP_BATCHNORM;
+    }
     return false;
 }
 
+static bool option_value(const Expr *v, OptionValues values) {
+    bool name = v->kind == EX_NAME;
+    switch (values) {
+    case IS_FALSE: return name && strcasecmp(v->str, "false") == 0;
+    case IS_TRUE: return name && strcasecmp(v->str, "true") == 0;
+    case TRUE_OR_FALSE: return option_value(v, IS_FALSE) || option_value(v, IS_TRUE);
+    case ONE_OR_TWO: return v->kind == EX_NUM && (v->num == 1 || v->num == 2);
+    case CHANNELS_LAST: return (name || v->kind == EX_STR) && strcmp(v->str, "channels_last") == 0;
+    }
+    return false;
+}
+
+/* The index in keras_defaults of arg's option on this layer, or -1. */
+static int keras_default_entry(const Expr *call, const Arg *a) {
+    const LayerName *layer = sema_find_layer(call->str);
+    for (size_t i = 0; layer && i < sizeof keras_defaults / sizeof keras_defaults[0]; i++)
+        if (strcmp(a->key, keras_defaults[i].key) == 0 &&
+            option_layer(layer->op, keras_defaults[i].layers))
+            return (int)i;
+    return -1;
+}
+
 /* An option given by name: its place in A->names, or -1 with the error said, or -2 for a
- * Keras option given its default (keras_default_option: nothing to bind). */
+ * Keras option at a value nnlc computes anyway (keras_defaults: nothing to bind). */
 static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int count,
                       bool *torch_linear) {
     /* the name as written, else the one it is Keras' spelling of (a block's parameter
@@ -854,12 +867,16 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
         slot = args_slot(A, key);
     if (slot >= 0)
         return slot;
-    if (S->tensors && keras_default_option(call, arg))
+    /* a Keras option at a value nnlc computes anyway: taken without a word, as Keras takes
+     * its defaults; other values get the option's error and keras_layer_option_hint, but
+     * where nnlc takes every value Keras does, unroll=1 is a value Keras does not take */
+    int k = S->tensors ? keras_default_entry(call, arg) : -1;
+    if (k >= 0 && option_value(arg->value, keras_defaults[k].values))
         return -2;
-    const LayerName *layer = sema_find_layer(call->str);
-    if (S->tensors && strcmp(arg->key, "unroll") == 0 && layer && op_is_recurrent(layer->op)) {
-        /* unroll=1: keras_default_option takes True and False, which compute the same */
-        diag_error(S->d, arg->value->loc, "unroll must be true or false, found %s",
+    if (k >= 0 && (keras_defaults[k].values == TRUE_OR_FALSE ||
+                   keras_defaults[k].values == ONE_OR_TWO)) {
+        diag_error(S->d, arg->value->loc, "%s must be %s, found %s", arg->key,
+                   keras_defaults[k].values == ONE_OR_TWO ? "1 or 2" : "true or false",
                    expr_text(S, arg->value));
         return -1;
     }
