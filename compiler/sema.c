@@ -164,9 +164,10 @@ static bool is_keras_input(const char *name) {
 }
 
 /* Keras' options that give a Sequential model its input on its first layer:
- * `input_shape=(28, 28, 1)` on any layer, `input_dim=784` on any but an embedding (whose
- * input_dim is its vocabulary) and Keras 2's `input_length=100` on an embedding. On a
- * block, a parameter of that name is the block's. */
+ * `input_shape=(28, 28, 1)` on any layer (Keras 2's `batch_input_shape=(None, 28, 28, 1)`
+ * too, the batch first), `input_dim=784` on any but an embedding (whose input_dim is its
+ * vocabulary) and Keras 2's `input_length=100` on an embedding. On a block, a parameter
+ * of that name is the block's. */
 static bool block_has_param(const Decl *blk, const char *name) {
     for (const Param *p = blk->params; p; p = p->next)
         if (strcmp(p->name, name) == 0)
@@ -175,8 +176,8 @@ static bool block_has_param(const Decl *blk, const char *name) {
 }
 
 static bool input_option_name(const char *key) {
-    return strcmp(key, "input_shape") == 0 || strcmp(key, "input_dim") == 0 ||
-           strcmp(key, "input_length") == 0;
+    return strcmp(key, "input_shape") == 0 || strcmp(key, "batch_input_shape") == 0 ||
+           strcmp(key, "input_dim") == 0 || strcmp(key, "input_length") == 0;
 }
 
 static bool is_input_option(Builder *B, const Expr *call, const char *key) {
@@ -1313,12 +1314,13 @@ static void input_stmt(Builder *B, Body *body, const Stmt *st, bool first) {
 }
 
 /* The input that Keras' option `opt` gives (input_shape=(28, 28, 1), input_dim=784,
- * input_length=100), or NULL with errors reported. */
+ * input_length=100, batch_input_shape=(None, 28, 28, 1)), or NULL with errors reported. */
 static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
     Sema *S = B->S;
     Shape shape = {0};
     const Expr *v = opt->value;
-    if (strcmp(opt->key, "input_shape") != 0) { /* one axis: input_dim, input_length */
+    bool batch = strcmp(opt->key, "batch_input_shape") == 0;
+    if (!batch && strcmp(opt->key, "input_shape") != 0) { /* one axis: input_dim, input_length */
         shape.rank = 1;
         if (!sema_int(S, body->scope, v, opt->key, 1, SEMA_SIZE_MAX, &shape.d[0]))
             return NULL;
@@ -1327,17 +1329,40 @@ static Node *input_from_option(Builder *B, Body *body, const Arg *opt) {
     Scope *rs = body->scope;
     const Expr *r = sema_resolve(S, &rs, v);
     if (r->kind != EX_LIST) {
-        diag_error(S->d, v->loc, "input_shape needs the shape of one example, a tuple or list "
-                   "of sizes, got %s", expr_text(S, v));
+        diag_error(S->d, v->loc, "%s needs the shape of one example%s, a tuple or list "
+                   "of sizes, got %s", opt->key, batch ? " after the batch size" : "",
+                   expr_text(S, v));
         const char *num = expr_text(S, r);
         /* input_shape=(784): the parentheses only group, in Python too. Only a size that
          * could be one gets this hint: (-5,) and (0.1,) would be refused in turn. */
-        if (r->kind == EX_NUM && r->num >= 1 && r->num == floor(r->num))
+        if (batch)
+            diag_hint(S->d, v->loc, "for example batch_input_shape=(None, 784)");
+        else if (r->kind == EX_NUM && r->num >= 1 && r->num == floor(r->num))
             diag_hint(S->d, v->loc, "a shape of one axis is (%s,), with the comma, or [%s]",
                       num, num);
         else
             diag_hint(S->d, v->loc, "for example input_shape=(784,) or input_shape=(28, 28, 1)");
         return NULL;
+    }
+    if (batch) {
+        /* (None, 784) or (32, 784): the batch size is the train block's (--batch), the
+         * example's shape the rest */
+        const Expr *first = r->items;
+        bool size = first && first->kind == EX_NUM && first->num >= 1 &&
+                    first->num == floor(first->num);
+        bool none = first && first->kind == EX_NAME && strcmp(first->str, "None") == 0;
+        if (!first || !first->next || (!size && !none)) {
+            diag_error(S->d, v->loc, "batch_input_shape gives the batch size (or None) and then "
+                       "the shape of one example, got %s", expr_text(S, v));
+            diag_hint(S->d, v->loc, "for example batch_input_shape=(None, 784), or "
+                      "input_shape=(784,) without the batch");
+            return NULL;
+        }
+        Expr *example = ARENA_NEW(S->a, Expr);
+        *example = *r;
+        example->items = first->next;
+        example->loc = first->next->loc;
+        r = example;
     }
     if (!input_shape_of(S, rs, r, "input_shape=(784,) or input_shape=(28, 28, 1)", &shape))
         return NULL;
