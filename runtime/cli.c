@@ -36,7 +36,7 @@ typedef enum {
     OPT_THREADS, /* int >= 1, or auto (the bool at offset2) */
     OPT_I64,     /* int64_t >= 1 */
     OPT_U64,     /* uint64_t, any */
-    OPT_POS,     /* double > 0, at most max when max > 0 */
+    OPT_POS,     /* double > 0 */
     OPT_PATH,    /* const char * */
     OPT_PATHS,   /* const char *, then an optional second one at offset2 */
 } OptKind;
@@ -55,7 +55,7 @@ typedef struct OptSpec {
 static const OptSpec OPTIONS[] = {
     {"epochs", OPT_INT, OFF(epochs), 0, NNRT_MAX_EPOCHS, "N", "train for N epochs (with --resume: up to epoch N)"},
     {"batch", OPT_I64, OFF(batch), 0, NNRT_MAX_BATCH, "N", "mini-batch size (one larger than the data set takes all of it, as in Keras)"},
-    {"lr", OPT_POS, OFF(lr), 0, 1000000, "X", "learning rate (before any schedule; with --resume of "
+    {"lr", OPT_POS, OFF(lr), 0, 0, "X", "learning rate (before any schedule; with --resume of "
                                          "a reduce_on_plateau run, the lr from there on)"},
     {"seed", OPT_U64, OFF(seed), 0, 0, "N", "random seed: initialization, shuffling, dropout, "
                                              "augmentation, the parts of a split = [...] (not "
@@ -195,15 +195,8 @@ static bool parse_number(const OptSpec *o, const char *v, Options *opt, FILE *er
     }
     if (o->kind == OPT_POS) {
         double x = strtod(v, &end);
-        bool number = plain_number(v, true) && !*end && !errno && x > 0 && isfinite(x) &&
-                      !strpbrk(v, "xX");
-        if (number && o->max > 0 && x > (double)o->max) {
-            /* as the model's lr= (nnlc refuses more): a step that size only diverges */
-            say(err, "%s: error: --%s expects a positive number up to %g, got '%s'\n", opt->prog,
-                o->name, (double)o->max, v);
-            return false;
-        }
-        if (number) {
+        if (plain_number(v, true) && !*end && !errno && x > 0 && isfinite(x) &&
+            !strpbrk(v, "xX")) {
             *(double *)field = x;
             opt->lr_given = opt->lr_given || o->offset == OFF(lr);
             return true;

@@ -257,10 +257,6 @@ runtime_expect(cli.lr_range 2
     --lr 1e400)
 runtime_expect(cli.lr_tiny 2 "error: --lr expects a positive number, got '1e-400', too small for a double"
     --lr 1e-400)
-# Above the model's largest lr= (nnlc refuses lr=1e9 at 'at most 1e+06'): refused too, where
-# it trained to a loss of 1e17.
-runtime_expect(cli.lr_above_model_limit 2 "error: --lr expects a positive number up to 1e\\+06, got '1e9'"
-    --lr 1e9)
 runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 'x'" --epochs x)
 runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
 runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a file name"
