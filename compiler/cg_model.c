@@ -236,6 +236,7 @@ void cg_model_descriptor(Codegen *cg) {
     cs_f64(&s, offsetof(NnrtModel, split_train), t->split[0]);
     cs_f64(&s, offsetof(NnrtModel, split_val), t->split[1]);
     cs_f64(&s, offsetof(NnrtModel, split_test), t->split[2]);
+    cs_ptr(&s, offsetof(NnrtModel, split_text), cstring(cg, t->split_text));
     put_data_source(cg, &s, offsetof(NnrtModel, data), &t->data, "data");
     put_data_source(cg, &s, offsetof(NnrtModel, validation), &t->validation, "validation");
     put_data_source(cg, &s, offsetof(NnrtModel, test), &t->test, "test");

@@ -210,6 +210,7 @@ typedef struct TrainSpec {
     int verbose;         /* Keras' fit(verbose=): 0, 1 (default) or 2 */
     double validation_split;
     double split[3];     /* train/val/test fractions, all 0 when not given */
+    const char *split_text; /* the split as written, "[1, 1, 1]" (NULL when not given) */
     NnrtDataSource data, validation, test;
     NnrtAugment augment;
     double l2;           /* global L2 applied to every kernel without its own */

@@ -916,6 +916,18 @@ static void set_split(Train *T, const Expr *value) {
     }
     for (int i = 0; i < 3; i++)
         T->t->split[i] = f[i] / sum; /* 6:2:2 and 60:20:20 mean the same */
+    /* The trainer's messages quote the split as written: [1, 1, 1], not its fractions
+     * [0.333333, 0.333333, 0.333333]. A part given by a constant's name shows its value. */
+    char parts[3][64];
+    int i = 0;
+    for (const Expr *it = r->items; it; it = it->next, i++) {
+        const char *text = it->kind == EX_NAME ? NULL
+                                               : diag_source_text(T->S->d, it->loc, parts[i],
+                                                                  sizeof parts[i]);
+        if (!text)
+            snprintf(parts[i], sizeof parts[i], "%s", diag_num(f[i]).s);
+    }
+    T->t->split_text = arena_printf(T->S->a, "[%s, %s, %s]", parts[0], parts[1], parts[2]);
 }
 
 /* Keras' losses and metrics that nnlc does not have, said in place of "unknown loss" (or

@@ -136,8 +136,9 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
     /* the model's split = [train, validation, test] (it was not shown: the validation and
      * test data of such a model went unmentioned) */
     if (m->split_train > 0 || m->split_val > 0 || m->split_test > 0)
-        fprintf(out, "  split:      of the training data, %g for training, %g for validation "
-                "and %g for testing\n", m->split_train, m->split_val, m->split_test);
+        fprintf(out, "  split:      %s%sof the training data, %g for training, %g for validation "
+                "and %g for testing\n", m->split_text ? m->split_text : "",
+                m->split_text ? ": " : "", m->split_train, m->split_val, m->split_test);
     fprintf(out, "\nA value follows its option (--epochs 5) or an = (--epochs=5); a file name that "
             "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "

@@ -123,13 +123,18 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
     if (has_fraction_split(m)) {
         bool val = want_val && m->split_val > 0, test = want_test && m->split_test > 0;
         int parts = 1 + val + test;
-        if (n < parts) /* parts >= 2 here: a file holds at least one example */
-            return nnrt_fail(err, "%s: %s %lld example%s, too few for split = [%g, %g, %g]: the "
+        if (n < parts) { /* parts >= 2 here: a file holds at least one example */
+            /* the split as the model writes it ([1, 1, 1], not its fractions) */
+            char fractions[96];
+            snprintf(fractions, sizeof fractions, "[%g, %g, %g]", m->split_train, m->split_val,
+                     m->split_test);
+            return nnrt_fail(err, "%s: %s %lld example%s, too few for split = %s: the "
                              "training%s sets each need at least one", origin,
                              n == limit ? "--limit leaves" : "holds", (long long)n,
-                             n == 1 ? "" : "s", m->split_train, m->split_val, m->split_test,
+                             n == 1 ? "" : "s", m->split_text ? m->split_text : fractions,
                              val && test ? ", validation and test" : val ? " and validation"
                                                                        : " and test");
+        }
         n_val = val ? (int64_t)floor((double)n * m->split_val) : 0;
         n_test = test ? (int64_t)floor((double)n * m->split_test) : 0;
         double total = m->split_train + m->split_val + m->split_test;

@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NNRT_ABI_VERSION 5 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics;
+#define NNRT_ABI_VERSION 6 /* 2: NnrtModel.shuffle and .verbose; 3: .metrics;
                               4: .backward_update; 5: NnrtTensor.init_options,
-                              NnrtModel.noise_seeds */
+                              NnrtModel.noise_seeds; 6: NnrtModel.split_text */
 #define NNRT_MAX_RANK 4
 #define NNRT_MAX_CLASSES 1024
 #define NNRT_MAX_THREADS 256 /* nnrt_pool_threads() never exceeds this (sizes per-chunk scratch) */
@@ -236,6 +236,8 @@ typedef struct NnrtModel {
                                      (--verbose, --quiet override) */
     double validation_split;      /* fraction held out of data (0 = none) */
     double split_train, split_val, split_test; /* e.g. 0.6/0.2/0.2 when nonzero */
+    const char *split_text;       /* the split as the model writes it, "[1, 1, 1]" for
+                                     1/3 each (NULL: shown from the fractions) */
     NnrtDataSource data, validation, test;
     NnrtAugment augment;
     int one_hot;                  /* runtime expands class labels to one-hot rows */

@@ -322,8 +322,14 @@ expect 2 'error: the model declares no training data; pass --data PATH \[LABELS\
 expect 2 'the model declares no training data' -- "$tmp/tinynodata" --gradcheck
 sed 's/seed = 1$/split = [6, 2, 2]/' "$tmp/tiny.nn" >"$tmp/tinysplit.nn"
 check 'nnlc refused a model with a split' "$nnlc" "$tmp/tinysplit.nn" -o "$tmp/tinysplit"
-expect 0 '^  split: +of the training data, 0\.6 for training, 0\.2 for validation and 0\.2 for testing$' \
+expect 0 '^  split: +\[6, 2, 2\]: of the training data, 0\.6 for training, 0\.2 for validation and 0\.2 for testing$' \
     -- "$tmp/tinysplit" --help
+# Messages quote the split as written, not its fractions (split = [0.333333, 0.333333,
+# 0.333333] for [1, 1, 1], before).
+sed 's/seed = 1$/split = [1, 1, 1]/' "$tmp/tiny.nn" >"$tmp/tinysplit111.nn"
+check 'nnlc refused a model with split = [1, 1, 1]' "$nnlc" "$tmp/tinysplit111.nn" -o "$tmp/tinysplit111"
+expect 1 '--limit leaves 1 example, too few for split = \[1, 1, 1\]: the training, validation and test sets each need at least one$' \
+    -- "$tmp/tinysplit111" --epochs 1 --limit 1
 # --time: each stage on stderr, one line per module, as many modules as --jobs; the
 # functions of the modules add up to those of the one module of -c.
 expect 0 'module 2 \([0-9]+ functions?\): IR [0-9.]+ s, passes [0-9.]+ s, code generation' \
