@@ -188,6 +188,8 @@ static bool parse_descr(const char *v, NpyHeader *h) {
     size_t n = 0;
     while (v[n] && v[n] != quote && n < sizeof h->descr - 1)
         n++;
+    if (v[n] != quote) /* longer than any dtype this reader takes */
+        return false;
     memcpy(h->descr, v, n);
     h->descr[n] = '\0';
     /* 'f4' without a byte order is the machine's, as numpy's np.dtype('f4') reads it (the
@@ -248,6 +250,33 @@ static const char *parse_shape(const char *v, NpyHeader *h) {
     }
 }
 
+/* The error of a dtype this reader does not take, quoting its value as the header writes
+ * it, whole or shortened with "..." (it was cut at 20 bytes: "dtype '[('a', '<f4'), ('b''"
+ * of a structured dtype). value: the descr's value in the header, which parsed. */
+static bool unsupported_dtype(const char *path, int64_t at, const char *value, NnrtError *err) {
+    while (isspace((unsigned char)*value))
+        value++;
+    NpyLiteral L = {.text = value, .at = value};
+    size_t len = parse_value(&L, 0) ? (size_t)(L.at - value) : strlen(value);
+    char *text = malloc(len + 1);
+    if (!text)
+        return nnrt_fail(err, "%s: byte %lld: the dtype is not supported (use float16, float32, "
+                         "float64, bool or integers)", path, (long long)at);
+    memcpy(text, value, len);
+    text[len] = '\0';
+    char buf[NNRT_QUOTE_SIZE];
+    const char *shown = nnrt_quote(buf, sizeof buf, text, NNRT_QUOTE_MOST);
+    /* a list of (name, dtype) pairs is numpy's structured dtype: a record of fields */
+    bool fields = *value == '[';
+    bool ok = nnrt_fail(err, "%s: byte %lld: dtype %s is not supported (use float16, float32, "
+                        "float64, bool or integers%s)", path, (long long)at, shown,
+                        fields ? "; a structured dtype's fields are read one array at a time: "
+                                 "save each as its own .npy, as np.save('a.npy', x['a'])"
+                               : "");
+    free(text);
+    return ok;
+}
+
 /* dict: the header's len bytes, NUL-terminated (a NUL byte inside it ends the parse) */
 static bool parse_dict(const char *path, int64_t at, const char *dict, size_t len, NpyHeader *h,
                        NnrtError *err) {
@@ -281,13 +310,8 @@ static bool parse_dict(const char *path, int64_t at, const char *dict, size_t le
         return nnrt_fail(err, "%s: byte %lld: the header gives '%.*s' twice: %s", path,
                          (long long)(at + (L.odd_key - dict)), L.odd_len, L.odd_key + 1, shown);
     h->descr[0] = '\0';
-    if (!parse_descr(descr, h)) {
-        while (isspace((unsigned char)*descr))
-            descr++;
-        return nnrt_fail(err, "%s: byte %lld: dtype '%.20s' is not supported (use float16, float32, "
-                         "float64, bool or integers)", path, (long long)at,
-                         *descr == '\'' || *descr == '"' ? h->descr : descr); /* '' too */
-    }
+    if (!parse_descr(descr, h))
+        return unsupported_dtype(path, at, descr, err);
     /* parse_literal read a whole value: False or True itself */
     h->fortran = strncmp(order, "True", 4) == 0;
     if (!h->fortran && strncmp(order, "False", 5) != 0)

@@ -403,6 +403,34 @@ static void test_npy_header_syntax(void) {
         expect_npy_header_refused(good[i], "hdr.npy: byte 128: expected 32 bytes of <f4 values");
 }
 
+/* A dtype the reader does not take was quoted cut at 20 bytes, mid-text: "dtype '[('a',
+ * '<f4'), ('b'' is not supported" of a structured dtype. It is quoted whole as the header
+ * writes it (a long one shortened with "..."), and a structured one says how to save its
+ * fields. */
+static void test_npy_dtype_messages(void) {
+    static const struct {
+        const char *descr, *msg;
+    } cases[] = {
+        {"[('a', '<f4'), ('b', '<i4')]",
+         "hdr.npy: byte 10: dtype [('a', '<f4'), ('b', '<i4')] is not supported (use float16, "
+         "float32, float64, bool or integers; a structured dtype's fields are read one array at "
+         "a time: save each as its own .npy, as np.save('a.npy', x['a']))"},
+        {"[('aaa', '<f4'), ('bbb', '<i4'), ('ccc', '<f8'), ('ddd', '<u1')]",
+         "byte 10: dtype [('aaa', '<f4'), ('bbb', '<i4'), ('ccc', '<f8'), ('ddd',... (64 bytes) "
+         "is not supported (use float16, float32, float64, bool or integers; a structured"},
+        {"'<U12345678901234567890'", "byte 10: dtype '<U12345678901234567890' is not supported "
+         "(use float16, float32, float64, bool or integers)"},
+        {"\"<c8\"", "byte 10: dtype \"<c8\" is not supported (use float16, float32, float64, "
+         "bool or integers)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char dict[160];
+        snprintf(dict, sizeof dict, "{'descr': %s, 'fortran_order': False, 'shape': (2,)}",
+                 cases[i].descr);
+        expect_npy_header_refused(dict, cases[i].msg);
+    }
+}
+
 /* A NUL byte inside the header was "found the end of the header", with more header after
  * it: the byte is named for what it is. */
 static void test_npy_header_nul(void) {
@@ -790,6 +818,7 @@ static const struct {
     {"npy_long_header", test_npy_long_header},
     {"npy_shape_messages", test_npy_shape_messages},
     {"npy_header_syntax", test_npy_header_syntax},
+    {"npy_dtype_messages", test_npy_dtype_messages},
     {"npy_header_nul", test_npy_header_nul},
     {"gz_forged_size", test_gz_forged_size},
     {"gz_damage_offset", test_gz_damage_offset},
