@@ -76,6 +76,8 @@ typedef struct DataSpec {
     bool keep_bytes;       /* IDX bytes may stay bytes (Table.x8): nothing standardizes them */
     int64_t index_limit;   /* > 0: every feature is an index 0..index_limit − 1 (an embedding
                               reads the input), whole as the file stores it */
+    double index_scale, index_shift; /* the source's scale (0: 1) and shift, which the
+                              indices are after: nnrt_read_source sets them */
     CsvFeatureNames *feature_names; /* shared by the sources of one run (NULL: unchecked):
                               the first CSV header fixes them, later ones must not reorder
                               them */
@@ -117,8 +119,14 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
  * the reason ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into
  * why. As labels, indices are checked as the file stores them: float32 makes 3.0000001
  * the row 3, and 16777217 the row 16777216 (refused: past 2^24 whole numbers are no longer
- * all float32s). Their range is checked after the source's scale and shift (check_indices). */
-bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size);
+ * all float32s). Their range is checked after the source's scale and shift (check_indices,
+ * or nnrt_index_in_range). `written`: v as the file writes it, or NULL (as nnrt_label_ok). */
+bool nnrt_index_ok(int64_t limit, double v, const char *written, char *why, size_t why_size);
+/* Is v, after spec's index_scale and index_shift (in float32, as the table gets them), a
+ * row of the embedding (0..index_limit − 1)? If not, writes the reason into why, showing v
+ * as `written` (an int64's digits) or exactly, not as "4.611686018427388e+18". */
+bool nnrt_index_in_range(const DataSpec *spec, double v, const char *written, char *why,
+                         size_t why_size);
 
 /* The error for a label file whose dims (examples first; `word` "shape" or "dimensions",
  * as the format calls them, found at byte) do not fit spec: the shape found, the shapes
@@ -156,11 +164,11 @@ const char *nnrt_format_exact(char *buf, size_t size, double v);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
  * float32, or an error naming the byte and the example when float32 cannot hold it, or
  * (labels != NULL: a labels file) when it is no valid label for that spec, or (a
- * features file, index_limit > 0) when it is no whole number (nnrt_index_ok); `written`
- * as for nnrt_store_one_hot. */
+ * features file, indices != NULL: its index_limit > 0) when it is no row of the
+ * embedding (nnrt_index_ok, nnrt_index_in_range); `written` as for nnrt_store_one_hot. */
 bool nnrt_store_float32(double v, const char *written, float *dst, const char *path,
                         int64_t byte, int64_t k, int64_t per, const DataSpec *labels,
-                        int64_t index_limit, NnrtError *err);
+                        const DataSpec *indices, NnrtError *err);
 
 /* Text of a file as a message quotes it: whole up to `most` bytes, else its first bytes
  * (cut at a UTF-8 character) and "... (N bytes)", so that a field of a million digits

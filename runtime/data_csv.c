@@ -317,7 +317,7 @@ bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out
                          "about 3.4e38)", r->path, r->line, col + 1,
                          nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST));
     char why[200];
-    if (index_limit > 0 && !nnrt_index_ok(index_limit, v, why, sizeof why))
+    if (index_limit > 0 && !nnrt_index_ok(index_limit, v, NULL, why, sizeof why))
         return nnrt_fail(err, "%s:%d: column %d: %s", r->path, r->line, col + 1, why);
     *out = (float)v;
     return true;

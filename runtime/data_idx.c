@@ -113,10 +113,10 @@ static double idx_value(const unsigned char *b, int type) {
  * values arrive. `what` names them for the truncation error: "bytes of pixels (60000
  * examples of 28x28)". labels != NULL: they are labels, each checked against that spec;
  * one_hot: values of one-hot rows, each checked to be 0 or 1 (nnrt_store_one_hot);
- * index_limit > 0: features that are indices, each checked to be a whole number. */
+ * indices != NULL: features that are indices, each checked to be a row of the embedding. */
 static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per, float **dstp,
                         uint8_t **bytesp, int64_t *cap, const char *what, const DataSpec *labels,
-                        bool one_hot, int64_t index_limit, NnrtError *err) {
+                        bool one_hot, const DataSpec *indices, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t total = count * h->elem_bytes, done = 0;
     while (done < total) {
@@ -135,16 +135,24 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
         else
             nnrt_grow((void **)dstp, cap, (done + got) / h->elem_bytes, count, sizeof(float));
         float *dst = dstp ? *dstp : NULL;
-        if (bytesp)
+        if (bytesp) {
             memcpy(*bytesp + done, buf, (size_t)got);
-        else
+            char why[200]; /* bytes kept as bytes are indices too: named by their byte */
+            for (int64_t i = 0; indices && i < got; i++)
+                if (!nnrt_index_in_range(indices, buf[i], NULL, why, sizeof why)) {
+                    free(buf);
+                    return nnrt_fail(err, "%s: byte %lld (example %lld): %s", in->path,
+                                     (long long)(h->data_offset + done + i),
+                                     (long long)((done + i) / per + 1), why);
+                }
+        } else
             for (int64_t i = 0; i < got / h->elem_bytes; i++) {
                 int64_t k = done / h->elem_bytes + i, byte = h->data_offset + k * h->elem_bytes;
                 double v = idx_value(buf + i * h->elem_bytes, h->type);
                 /* IDX integers are at most 32 bits: a double holds them exactly */
                 if (one_hot ? !nnrt_store_one_hot(v, NULL, &dst[k], in->path, byte, k, per, err)
                             : !nnrt_store_float32(v, NULL, &dst[k], in->path, byte, k, per,
-                                                  labels, index_limit, err)) {
+                                                  labels, indices, err)) {
                     free(buf);
                     return false;
                 }
@@ -207,7 +215,8 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
             t->x = buf;
         }
         ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
-                               &cap, what, NULL, false, spec->index_limit, err) &&
+                               &cap, what, NULL, false,
+                               spec->index_limit > 0 ? spec : NULL, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }
@@ -248,7 +257,7 @@ static bool read_labels(const char *path, const DataSpec *spec, Table *t, int64_
     if (ok) {
         /* one-hot rows are checked as values of 0 or 1, then as rows, not as class indices */
         ok = read_values(&in, &h, count, h.per, &t->y, NULL, &cap, what, rows ? NULL : spec,
-                         rows, 0, err) &&
+                         rows, NULL, err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err)) &&
              (!rows || nnrt_one_hot_to_indices(path, t, h.per, h.data_offset, h.elem_bytes,
                                                 0, err));

@@ -493,20 +493,46 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
     return true;
 }
 
-bool nnrt_index_ok(int64_t limit, double v, char *why, size_t why_size) {
+bool nnrt_index_ok(int64_t limit, double v, const char *written, char *why,
+                   size_t why_size) {
     /* whole as written; the range is checked after the source's scale and shift (integers,
-     * e.g. shift=-1 for ids counted from 1), by dataset.c's check_indices */
-    char shown[32];
+     * e.g. shift=-1 for ids counted from 1), by nnrt_index_in_range or dataset.c's
+     * check_indices */
+    char buf[32];
+    const char *shown = written ? written : nnrt_format_exact(buf, sizeof buf, v);
     if (isfinite(v) && v == floor(v) && (double)(float)v != v) { /* past 2^24: float32 rounds */
         snprintf(why, why_size, "index %s is beyond 16777216, the largest whole number float32 "
-                 "holds with its neighbours (the model's embedding has %lld rows)",
-                 nnrt_format_exact(shown, sizeof shown, v), (long long)limit);
+                 "holds with its neighbours (the model's embedding has %lld rows)", shown,
+                 (long long)limit);
         return false;
     }
     if (isfinite(v) && v == floor(v))
         return true;
     snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld rows)",
-             nnrt_format_exact(shown, sizeof shown, v), (long long)limit - 1, (long long)limit);
+             shown, (long long)limit - 1, (long long)limit);
+    return false;
+}
+
+bool nnrt_index_in_range(const DataSpec *spec, double v, const char *written, char *why,
+                         size_t why_size) {
+    float scale = spec->index_scale == 0.0 ? 1.0f : (float)spec->index_scale;
+    float shift = (float)spec->index_shift;
+    float r = (float)v * scale + shift; /* as apply_scale_shift makes it */
+    int64_t limit = spec->index_limit;
+    if (r >= 0 && r < (float)limit && r == floorf(r))
+        return true;
+    char buf[32], after[96] = "";
+    const char *shown = written ? written : nnrt_format_exact(buf, sizeof buf, v);
+    if (scale != 1.0f || shift != 0.0f) {
+        char rbuf[32]; /* a whole float32 as its digits: 2^62, not 4.611686018427388e+18 */
+        if (r == floorf(r) && fabsf(r) < 9e18f)
+            snprintf(rbuf, sizeof rbuf, "%.0f", (double)r);
+        else
+            nnrt_format_exact(rbuf, sizeof rbuf, r);
+        snprintf(after, sizeof after, " (%s after the source's scale and shift)", rbuf);
+    }
+    snprintf(why, why_size, "%s%s is not an index 0..%lld (the model's embedding has %lld rows)",
+             shown, after, (long long)limit - 1, (long long)limit);
     return false;
 }
 
@@ -629,13 +655,14 @@ bool nnrt_store_one_hot(double v, const char *written, float *dst, const char *p
 
 bool nnrt_store_float32(double v, const char *written, float *dst, const char *path,
                         int64_t byte, int64_t k, int64_t per, const DataSpec *labels,
-                        int64_t index_limit, NnrtError *err) {
+                        const DataSpec *indices, NnrtError *err) {
     char why[200];
     /* a label or an index is checked as the file stores it: 4.0000001 (float64) or
      * 16777217 (int32) become the whole numbers 4 and 16777216 in float32, and passed as
      * class (or embedding row) 4 */
     if ((labels && !nnrt_label_ok(labels, v, written, why, sizeof why)) ||
-        (index_limit > 0 && !nnrt_index_ok(index_limit, v, why, sizeof why)))
+        (indices && (!nnrt_index_ok(indices->index_limit, v, written, why, sizeof why) ||
+                     !nnrt_index_in_range(indices, v, written, why, sizeof why))))
         return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path, (long long)byte,
                          (long long)(k / per + 1), why);
     if (!labels && !isfinite(v)) /* all_finite's error, with the byte */
@@ -808,6 +835,11 @@ static bool all_finite(const char *path, const char *what, const float *v, int64
 
 bool nnrt_read_source(const NnrtDataSource *src, const DataSpec *spec, Table *t, NnrtError *err) {
     memset(t, 0, sizeof *t);
+    /* the binary readers check indices' range as the file stores them, naming the byte */
+    DataSpec with_source = *spec;
+    with_source.index_scale = src->scale == 0.0 ? 1.0 : src->scale;
+    with_source.index_shift = src->shift;
+    spec = &with_source;
     if (!src->features_path || !src->features_path[0])
         return nnrt_fail(err, "a data source has no file name");
     bool ok;

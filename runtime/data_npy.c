@@ -509,13 +509,13 @@ static void fortran_walk_next(FortranWalk *w) {
 /* count values (per of them to an example) into dst; a float64 value beyond float32's
  * range is an error naming its byte and example, not an infinity, and so is a label
  * (labels != NULL) that is no valid one for that spec, a value of one-hot rows (one_hot)
- * that is not 0 or 1, and a feature that is no whole number (index_limit > 0: an
+ * that is not 0 or 1, and a feature that is no row of the embedding (indices != NULL: an
  * embedding reads them as indices). When they are all the array's values, the file must
  * end after them. A Fortran-order file is read whole (its first examples are not its first
  * bytes), each value put where C order has it, those of examples past count skipped. */
 static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t per, float **dstp,
                             int64_t *cap, const DataSpec *labels, bool one_hot,
-                            int64_t index_limit, NnrtError *err) {
+                            const DataSpec *indices, NnrtError *err) {
     unsigned char *buf = nnrt_realloc(NULL, CHUNK_BYTES);
     int64_t in_file = h->fortran ? h->dims[0] * (per ? per : 1) : count;
     int64_t total = in_file * h->size, done = 0;
@@ -551,7 +551,7 @@ static bool read_npy_values(GzIn *in, const NpyHeader *h, int64_t count, int64_t
             const char *written = npy_exact_text(buf + i * h->size, h, text, sizeof text);
             if (one_hot ? !nnrt_store_one_hot(v, written, &dst[k], in->path, byte, k, per, err)
                         : !nnrt_store_float32(v, written, &dst[k], in->path, byte, k, per,
-                                              labels, index_limit, err)) {
+                                              labels, indices, err)) {
                 free(buf);
                 return false;
             }
@@ -628,7 +628,7 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         t->x = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "values", &cap,
                                err);
     ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, false,
-                                       spec->index_limit, err);
+                                       spec->index_limit > 0 ? spec : NULL, err);
     nnrt_gz_close(&in);
     return ok;
 }

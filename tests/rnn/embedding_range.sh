@@ -34,6 +34,29 @@ npy '<f8' '(2, 6)' "$one$two\000\000\000\000\000\000\010\100$rest$one$two\115\37
 npy '<i8' '(2,)' '\000\000\000\000\000\000\000\000\001\000\000\000\000\000\000\000' > "$work/range_y.npy"
 "$expect" 1 "range_x.npy: byte 192 \(example 2\): 3.0000001 is not an index 0..6" \
     "$work/range" --data "$work/range_x.npy" "$work/range_y.npy"
+# An integer index out of range is shown as the file writes it, with its byte: 2^62 in an
+# int64 .npy was "example 2, position 3: 4.611686018427388e+18 is not an index 0..6"
+# (float32's value, without the byte); 2^62 + 1 (a double's 2^62) keeps its last digit.
+big='\000\000\000\000\000\000\000\100' big1='\001\000\000\000\000\000\000\100'
+i1='\001\000\000\000\000\000\000\000' i2='\002\000\000\000\000\000\000\000'
+npy '<i8' '(2, 6)' "$i1$i2$i1$i2$i1$i2$i1$i2$big$i2$i1$i2" > "$work/range_big.npy"
+"$expect" 1 "range_big.npy: byte 192 \(example 2\): 4611686018427387904 is not an index 0..6 \(the model's embedding has 7 rows\)" \
+    "$work/range" --data "$work/range_big.npy" "$work/range_y.npy"
+npy '<i8' '(2, 6)' "$i1$i2$i1$i2$i1$i2$i1$i2$big1$i2$i1$i2" > "$work/range_big1.npy"
+"$expect" 1 "range_big1.npy: byte 192 \(example 2\): 4611686018427387905 is not an index 0..6" \
+    "$work/range" --data "$work/range_big1.npy" "$work/range_y.npy"
+# IDX files too: an int32 one (byte 12 + 4·9 of the 10th value), and unsigned bytes,
+# which the trainer keeps as bytes (byte 12 + 7: the 2nd example's 2nd value).
+idx_labels='\000\000\010\001\000\000\000\002\000\001'
+printf "$idx_labels" > "$work/range_y.idx"
+printf '\000\000\014\002\000\000\000\002\000\000\000\006' > "$work/range_i.idx"
+for v in 1 2 3 4 5 6 1 2 3 9 5 6; do printf "\\000\\000\\000\\$(printf %03o $v)"; done >> "$work/range_i.idx"
+"$expect" 1 "range_i.idx: byte 48 \(example 2\): 9 is not an index 0..6" \
+    "$work/range" --data "$work/range_i.idx" "$work/range_y.idx"
+printf '\000\000\010\002\000\000\000\002\000\000\000\006\001\002\003\004\005\006\001\011\003\004\005\006' \
+    > "$work/range_b.idx"
+"$expect" 1 "range_b.idx: byte 19 \(example 2\): 9 is not an index 0..6" \
+    "$work/range" --data "$work/range_b.idx" "$work/range_y.idx"
 # The range is that of the indices the model reads, after the source's shift: ids counted
 # from 1 (7 is the last of 7 rows) train with shift=-1, and 0 (-1 after it) is refused.
 printf 'a,b,c,d,e,f,label\n1,2,3,4,5,7,0\n7,6,5,4,3,2,1\n' > "$work/ids1.csv"
