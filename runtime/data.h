@@ -253,9 +253,10 @@ bool nnrt_csv_non_decimal(const char *field);
  * or written with a point (for a decimal comma, 1,5); else "". */
 const char *nnrt_csv_number_hint(const char *field);
 /* Field `col` of the current row as a float32 value, or an error naming line, column and
- * what was found (not a decimal number, beyond float32's range, or with index_limit > 0
- * no whole number: nnrt_index_ok). */
-bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
+ * what was found (not a decimal number, beyond float32's range, or with indices != NULL,
+ * a spec whose index_limit > 0, no row of the embedding: nnrt_index_ok,
+ * nnrt_index_in_range, which show the field as written). */
+bool nnrt_csv_float(const CsvReader *r, int col, const DataSpec *indices, float *out,
                     NnrtError *err);
 
 /* ---- gzip-transparent input shared by the readers (data_io.c) ---- */

@@ -297,7 +297,7 @@ bool nnrt_csv_non_decimal(const char *field) {
 
 static const char *missing_value(const char *field);
 
-bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out,
+bool nnrt_csv_float(const CsvReader *r, int col, const DataSpec *indices, float *out,
                     NnrtError *err) {
     const char *f = r->fields[col];
     char quoted[NNRT_QUOTE_SIZE];
@@ -317,8 +317,21 @@ bool nnrt_csv_float(const CsvReader *r, int col, int64_t index_limit, float *out
                          "about 3.4e38)", r->path, r->line, col + 1,
                          nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST));
     char why[200];
-    if (index_limit > 0 && !nnrt_index_ok(index_limit, v, NULL, why, sizeof why))
+    if (indices && (!nnrt_index_ok(indices->index_limit, v, NULL, why, sizeof why) ||
+                    !nnrt_index_in_range(indices, v, NULL, why, sizeof why))) {
+        /* said of the field as written: 4611686018427387905 was 4.611686018427388e+18 */
+        size_t start = strspn(f, " \t\r\n\v\f"), n = strlen(f + start);
+        while (n > 0 && isspace((unsigned char)f[start + n - 1]))
+            n--;
+        char *text = nnrt_realloc(NULL, n + 1);
+        memcpy(text, f + start, n);
+        text[n] = '\0';
+        const char *written = nnrt_quote(quoted, sizeof quoted, text, NNRT_QUOTE_MOST);
+        if (nnrt_index_ok(indices->index_limit, v, written, why, sizeof why))
+            nnrt_index_in_range(indices, v, written, why, sizeof why); /* the one that failed */
+        free(text);
         return nnrt_fail(err, "%s:%d: column %d: %s", r->path, r->line, col + 1, why);
+    }
     *out = (float)v;
     return true;
 }
@@ -833,7 +846,7 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
                 return false;
             continue;
         }
-        if (!nnrt_csv_float(r, j, c->spec->index_limit, x++, err))
+        if (!nnrt_csv_float(r, j, c->spec->index_limit > 0 ? c->spec : NULL, x++, err))
             return false;
     }
     t->lines[t->n] = r->line;

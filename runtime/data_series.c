@@ -67,7 +67,7 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
  * when index_limit > 0 (the target never is). The target is kept as written too. */
 static bool read_series_row(CsvReader *r, Series *s, int n_inputs, const DataSpec *spec,
                             NnrtError *err) {
-    int64_t index_limit = spec->index_limit;
+    const DataSpec *indices = spec->index_limit > 0 ? spec : NULL;
     if (nnrt_csv_repeats_header(r, s->header, s->ncols))
         return nnrt_csv_fail_repeated_header(r, err);
     if (r->nfields != s->ncols)
@@ -86,7 +86,7 @@ static bool read_series_row(CsvReader *r, Series *s, int n_inputs, const DataSpe
         s->cap = cap;
     }
     for (int i = 0; i < s->nused; i++)
-        if (!nnrt_csv_float(r, s->cols[i], i < n_inputs ? index_limit : 0,
+        if (!nnrt_csv_float(r, s->cols[i], i < n_inputs ? indices : NULL,
                             &s->rows[s->nrows * s->nused + i], err))
             return false;
     double v; /* a number: nnrt_csv_float read it */

@@ -58,10 +58,16 @@ printf '\000\000\010\002\000\000\000\002\000\000\000\006\001\002\003\004\005\006
 "$expect" 1 "range_b.idx: byte 19 \(example 2\): 9 is not an index 0..6" \
     "$work/range" --data "$work/range_b.idx" "$work/range_y.idx"
 # The range is that of the indices the model reads, after the source's shift: ids counted
-# from 1 (7 is the last of 7 rows) train with shift=-1, and 0 (-1 after it) is refused.
+# from 1 (7 is the last of 7 rows) train with shift=-1, and 0 (-1 after it) is refused,
+# shown as written and after the shift (it was "-1 is not an index").
 printf 'a,b,c,d,e,f,label\n1,2,3,4,5,7,0\n7,6,5,4,3,2,1\n' > "$work/ids1.csv"
 sed 's|^train {|train { data = csv("ids1.csv", shift=-1)|' "$model" > "$work/ids1.nn"
 "$nnlc" "$work/ids1.nn" -o "$work/ids1" 2>/dev/null
 "$expect" 0 "loss" "$work/ids1" --epochs 1 --verbose 2
 printf 'a,b,c,d,e,f,label\n1,2,3,4,5,7,0\n0,6,5,4,3,2,1\n' > "$work/ids0.csv"
-exec "$expect" 1 "ids0.csv:3: column 1: -1 is not an index 0..6" "$work/ids1" --data "$work/ids0.csv"
+"$expect" 1 "ids0.csv:3: column 1: 0 \(-1 after the source's scale and shift\) is not an index 0..6" \
+    "$work/ids1" --data "$work/ids0.csv"
+# A CSV's integer past 2^53 is shown with its digits (it was 4.611686018427388e+18).
+printf 'a,b,c,d,e,f,label\n1,2,3,4,5,6,0\n1,2,4611686018427387905,4,5,6,1\n' > "$work/range_big.csv"
+exec "$expect" 1 "range_big.csv:3: column 3: 4611686018427387905 is not an index 0..6" \
+    "$work/range" --data "$work/range_big.csv"
