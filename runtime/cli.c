@@ -135,10 +135,16 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
         fprintf(out, "  validation: the last %g of the training data\n", m->validation_split);
     /* the model's split = [train, validation, test] (it was not shown: the validation and
      * test data of such a model went unmentioned) */
-    if (m->split_train > 0 || m->split_val > 0 || m->split_test > 0)
+    if (m->split_train > 0 || m->split_val > 0 || m->split_test > 0) {
+        /* the split as written leads when it is not these fractions: [6, 2, 2] */
+        char fractions[96];
+        snprintf(fractions, sizeof fractions, "[%g, %g, %g]", m->split_train, m->split_val,
+                 m->split_test);
+        bool written = m->split_text && strcmp(m->split_text, fractions) != 0;
         fprintf(out, "  split:      %s%sof the training data, %g for training, %g for validation "
-                "and %g for testing\n", m->split_text ? m->split_text : "",
-                m->split_text ? ": " : "", m->split_train, m->split_val, m->split_test);
+                "and %g for testing\n", written ? m->split_text : "", written ? ": " : "",
+                m->split_train, m->split_val, m->split_test);
+    }
     fprintf(out, "\nA value follows its option (--epochs 5) or an = (--epochs=5); a file name that "
             "starts with -- is given as --save=--x or --save ./--x.\n");
     fprintf(out, "\nExit status: 0 success; 1 bad data, bad checkpoint, numerical failure "
