@@ -297,6 +297,18 @@ bool nnrt_csv_non_decimal(const char *field) {
 
 static const char *missing_value(const char *field);
 
+/* A field without the white space around it, for messages that show it as written
+ * (malloc'ed: the caller frees it). */
+static char *trimmed_copy(const char *field) {
+    size_t start = strspn(field, " \t\r\n\v\f"), n = strlen(field + start);
+    while (n > 0 && isspace((unsigned char)field[start + n - 1]))
+        n--;
+    char *text = nnrt_realloc(NULL, n + 1);
+    memcpy(text, field + start, n);
+    text[n] = '\0';
+    return text;
+}
+
 bool nnrt_csv_float(const CsvReader *r, int col, const DataSpec *indices, float *out,
                     NnrtError *err) {
     const char *f = r->fields[col];
@@ -320,12 +332,7 @@ bool nnrt_csv_float(const CsvReader *r, int col, const DataSpec *indices, float 
     if (indices && (!nnrt_index_ok(indices->index_limit, v, NULL, why, sizeof why) ||
                     !nnrt_index_in_range(indices, v, NULL, why, sizeof why))) {
         /* said of the field as written: 4611686018427387905 was 4.611686018427388e+18 */
-        size_t start = strspn(f, " \t\r\n\v\f"), n = strlen(f + start);
-        while (n > 0 && isspace((unsigned char)f[start + n - 1]))
-            n--;
-        char *text = nnrt_realloc(NULL, n + 1);
-        memcpy(text, f + start, n);
-        text[n] = '\0';
+        char *text = trimmed_copy(f);
         const char *written = nnrt_quote(quoted, sizeof quoted, text, NNRT_QUOTE_MOST);
         if (nnrt_index_ok(indices->index_limit, v, written, why, sizeof why))
             nnrt_index_in_range(indices, v, written, why, sizeof why); /* the one that failed */
@@ -340,12 +347,7 @@ bool nnrt_csv_label_ok(const DataSpec *spec, double v, const char *field, char *
                        size_t why_size) {
     if (nnrt_label_ok(spec, v, NULL, why, why_size))
         return true;
-    size_t start = strspn(field, " \t\r\n\v\f"), n = strlen(field + start);
-    while (n > 0 && isspace((unsigned char)field[start + n - 1]))
-        n--;
-    char *text = nnrt_realloc(NULL, n + 1);
-    memcpy(text, field + start, n);
-    text[n] = '\0';
+    char *text = trimmed_copy(field);
     nnrt_label_ok(spec, v, text, why, why_size);
     free(text);
     return false;
