@@ -115,18 +115,15 @@ const char *nnrt_binary_kind(const unsigned char *b, size_t n);
  * rounds integers beyond 2^53 (9007199254740993 to ...992). */
 bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *why,
                    size_t why_size);
-/* Is v a whole number, as an embedding's index (0..limit − 1) must be? If not, writes
- * the reason ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into
- * why. As labels, indices are checked as the file stores them: float32 makes 3.0000001
- * the row 3, and 16777217 the row 16777216 (refused: past 2^24 whole numbers are no longer
- * all float32s). Their range is checked after the source's scale and shift (check_indices,
- * or nnrt_index_in_range). `written`: v as the file writes it, or NULL (as nnrt_label_ok). */
-bool nnrt_index_ok(int64_t limit, double v, const char *written, char *why, size_t why_size);
-/* Is v, after spec's index_scale and index_shift (in float32, as the table gets them), a
- * row of the embedding (0..index_limit − 1)? If not, writes the reason into why, showing v
- * as `written` (an int64's digits) or exactly, not as "4.611686018427388e+18". */
-bool nnrt_index_in_range(const DataSpec *spec, double v, const char *written, char *why,
-                         size_t why_size);
+/* Is v a row of the embedding spec's input feeds (0..index_limit − 1)? Whole as the file
+ * stores it (as labels: float32 makes 3.0000001 the row 3, and 16777217 the row 16777216,
+ * refused: past 2^24 whole numbers are no longer all float32s), and in range after spec's
+ * index_scale and index_shift, in float32 as the table gets them. If not, writes the reason
+ * ("3.0000001 is not an index 0..9 (the model's embedding has 10 rows)") into why, showing
+ * v as `written` (an int64's digits, a field as written) or exactly, not as
+ * "4.611686018427388e+18". */
+bool nnrt_index_ok(const DataSpec *spec, double v, const char *written, char *why,
+                   size_t why_size);
 
 /* The error for a label file whose dims (examples first; `word` "shape" or "dimensions",
  * as the format calls them, found at byte) do not fit spec: the shape found, the shapes
@@ -165,7 +162,7 @@ const char *nnrt_format_exact(char *buf, size_t size, double v);
  * float32, or an error naming the byte and the example when float32 cannot hold it, or
  * (labels != NULL: a labels file) when it is no valid label for that spec, or (a
  * features file, indices != NULL: its index_limit > 0) when it is no row of the
- * embedding (nnrt_index_ok, nnrt_index_in_range); `written` as for nnrt_store_one_hot. */
+ * embedding (nnrt_index_ok); `written` as for nnrt_store_one_hot. */
 bool nnrt_store_float32(double v, const char *written, float *dst, const char *path,
                         int64_t byte, int64_t k, int64_t per, const DataSpec *labels,
                         const DataSpec *indices, NnrtError *err);
@@ -254,8 +251,8 @@ bool nnrt_csv_non_decimal(const char *field);
 const char *nnrt_csv_number_hint(const char *field);
 /* Field `col` of the current row as a float32 value, or an error naming line, column and
  * what was found (not a decimal number, beyond float32's range, or with indices != NULL,
- * a spec whose index_limit > 0, no row of the embedding: nnrt_index_ok,
- * nnrt_index_in_range, which show the field as written). */
+ * a spec whose index_limit > 0, no row of the embedding: nnrt_index_ok, which shows the
+ * field as written). */
 bool nnrt_csv_float(const CsvReader *r, int col, const DataSpec *indices, float *out,
                     NnrtError *err);
 

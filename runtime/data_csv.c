@@ -329,13 +329,11 @@ bool nnrt_csv_float(const CsvReader *r, int col, const DataSpec *indices, float 
                          "about 3.4e38)", r->path, r->line, col + 1,
                          nnrt_quote(quoted, sizeof quoted, f, NNRT_QUOTE_MOST));
     char why[200];
-    if (indices && (!nnrt_index_ok(indices->index_limit, v, NULL, why, sizeof why) ||
-                    !nnrt_index_in_range(indices, v, NULL, why, sizeof why))) {
+    if (indices && !nnrt_index_ok(indices, v, NULL, why, sizeof why)) {
         /* said of the field as written: 4611686018427387905 was 4.611686018427388e+18 */
         char *text = trimmed_copy(f);
         const char *written = nnrt_quote(quoted, sizeof quoted, text, NNRT_QUOTE_MOST);
-        if (nnrt_index_ok(indices->index_limit, v, written, why, sizeof why))
-            nnrt_index_in_range(indices, v, written, why, sizeof why); /* the one that failed */
+        nnrt_index_ok(indices, v, written, why, sizeof why);
         free(text);
         return nnrt_fail(err, "%s:%d: column %d: %s", r->path, r->line, col + 1, why);
     }

@@ -139,7 +139,7 @@ static bool read_values(GzIn *in, const IdxHeader *h, int64_t count, int64_t per
             memcpy(*bytesp + done, buf, (size_t)got);
             char why[200]; /* bytes kept as bytes are indices too: named by their byte */
             for (int64_t i = 0; indices && i < got; i++)
-                if (!nnrt_index_in_range(indices, buf[i], NULL, why, sizeof why)) {
+                if (!nnrt_index_ok(indices, buf[i], NULL, why, sizeof why)) {
                     free(buf);
                     return nnrt_fail(err, "%s: byte %lld (example %lld): %s", in->path,
                                      (long long)(h->data_offset + done + i),

@@ -493,36 +493,31 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
     return true;
 }
 
-bool nnrt_index_ok(int64_t limit, double v, const char *written, char *why,
+bool nnrt_index_ok(const DataSpec *spec, double v, const char *written, char *why,
                    size_t why_size) {
-    /* whole as written; the range is checked after the source's scale and shift (integers,
-     * e.g. shift=-1 for ids counted from 1), by nnrt_index_in_range or dataset.c's
-     * check_indices */
+    int64_t limit = spec->index_limit;
     char buf[32];
     const char *shown = written ? written : nnrt_format_exact(buf, sizeof buf, v);
+    /* whole as the file stores it */
     if (isfinite(v) && v == floor(v) && (double)(float)v != v) { /* past 2^24: float32 rounds */
         snprintf(why, why_size, "index %s is beyond 16777216, the largest whole number float32 "
                  "holds with its neighbours (the model's embedding has %lld rows)", shown,
                  (long long)limit);
         return false;
     }
-    if (isfinite(v) && v == floor(v))
-        return true;
-    snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld rows)",
-             shown, (long long)limit - 1, (long long)limit);
-    return false;
-}
-
-bool nnrt_index_in_range(const DataSpec *spec, double v, const char *written, char *why,
-                         size_t why_size) {
+    if (!isfinite(v) || v != floor(v)) {
+        snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld "
+                 "rows)", shown, (long long)limit - 1, (long long)limit);
+        return false;
+    }
+    /* a row after the source's scale and shift (integers, e.g. shift=-1 for ids counted
+     * from 1), in float32 as the table gets them (apply_scale_shift) */
     float scale = spec->index_scale == 0.0 ? 1.0f : (float)spec->index_scale;
     float shift = (float)spec->index_shift;
-    float r = (float)v * scale + shift; /* as apply_scale_shift makes it */
-    int64_t limit = spec->index_limit;
+    float r = (float)v * scale + shift;
     if (r >= 0 && r < (float)limit && r == floorf(r))
         return true;
-    char buf[32], after[96] = "";
-    const char *shown = written ? written : nnrt_format_exact(buf, sizeof buf, v);
+    char after[96] = "";
     if (scale != 1.0f || shift != 0.0f) {
         char rbuf[32]; /* a whole float32 as its digits: 2^62, not 4.611686018427388e+18 */
         if (r == floorf(r) && fabsf(r) < 9e18f)
@@ -661,8 +656,7 @@ bool nnrt_store_float32(double v, const char *written, float *dst, const char *p
      * 16777217 (int32) become the whole numbers 4 and 16777216 in float32, and passed as
      * class (or embedding row) 4 */
     if ((labels && !nnrt_label_ok(labels, v, written, why, sizeof why)) ||
-        (indices && (!nnrt_index_ok(indices->index_limit, v, written, why, sizeof why) ||
-                     !nnrt_index_in_range(indices, v, written, why, sizeof why))))
+        (indices && !nnrt_index_ok(indices, v, written, why, sizeof why)))
         return nnrt_fail(err, "%s: byte %lld (example %lld): %s", path, (long long)byte,
                          (long long)(k / per + 1), why);
     if (!labels && !isfinite(v)) /* all_finite's error, with the byte */

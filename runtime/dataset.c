@@ -187,38 +187,14 @@ static void init_vocab(ClassVocab *v, const NnrtModel *m) {
     v->fixed = true;
 }
 
-/* An embedding reads the input as row numbers of its table: each value must be one. The
- * generated code clamps anyway, so this is about telling the user, not about safety. */
-static bool check_indices(const Table *t, const NnrtModel *m, const char *path, NnrtError *err) {
-    int64_t limit = m->input_index_limit;
-    for (int64_t i = 0; limit > 0 && i < t->n * t->dim; i++) {
-        float v = nnrt_table_value(t, i);
-        if (v >= 0 && v < (float)limit && v == floorf(v))
-            continue;
-        int64_t example = i / t->dim, pos = i % t->dim;
-        char shown[32]; /* every digit: %g said 1.23457e+06 of 1234567 */
-        nnrt_format_exact(shown, sizeof shown, v);
-        if (t->lines) { /* CSV: the line and column in the file */
-            int64_t col = pos + 1 + (t->label_column > 0 && pos + 1 >= t->label_column);
-            return nnrt_fail(err, "%s:%d: column %lld: %s is not an index 0..%lld (the model's "
-                             "embedding has %lld rows)", path, t->lines[example], (long long)col,
-                             shown, (long long)limit - 1, (long long)limit);
-        }
-        return nnrt_fail(err, "%s: example %lld, position %lld: %s is not an index 0..%lld "
-                         "(the model's embedding has %lld rows)", path, (long long)example + 1,
-                         (long long)pos + 1, shown, (long long)limit - 1, (long long)limit);
-    }
-    return true;
-}
-
-/* Reads one source and checks it against what the model's input means. */
-static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, const NnrtModel *m,
-                         Table *t, NnrtError *err) {
-    bool ok = nnrt_read_source(src, spec, t, err) && check_indices(t, m, src->features_path, err);
+/* Reads one source. An embedding's indices (spec->index_limit) are checked by the readers
+ * as each value is read, after the source's scale and shift (nnrt_index_ok), naming
+ * the byte or the line and column. */
+static bool read_checked(const NnrtDataSource *src, const DataSpec *spec, Table *t,
+                         NnrtError *err) {
+    bool ok = nnrt_read_source(src, spec, t, err);
     nnrt_free(t->lines); /* only messages about the file use them */
     t->lines = NULL;
-    if (!ok) /* a table refused by check_indices, which --predict's caller would not free */
-        nnrt_table_free(t);
     return ok;
 }
 
@@ -268,7 +244,7 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
         d->label_origin[0] = train_src.labels_path;
         if (!declared_present(&train_src, rq->data_path != NULL, "training", "--data PATH [LABELS]",
                               err) ||
-            !read_checked(&train_src, &limited, m, &d->tables[0], err))
+            !read_checked(&train_src, &limited, &d->tables[0], err))
             return false;
         if (!split_training(d, m, train_src.features_path, !sep_val, rq->test && !sep_test, rq,
                             err))
@@ -278,7 +254,7 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
         d->origin[1] = m->validation.features_path;
         d->label_origin[1] = m->validation.labels_path;
         if (!declared_present(&m->validation, false, "validation", NULL, err) ||
-            !read_checked(&m->validation, &all, m, &d->tables[1], err))
+            !read_checked(&m->validation, &all, &d->tables[1], err))
             return false;
         d->val = nnrt_dataset_view("validation", &d->tables[1], m->validation.features_path, 0,
                                    d->tables[1].n);
@@ -287,7 +263,7 @@ static bool load_sources(DataSplits *d, const NnrtModel *m, const DataRequest *r
         d->origin[2] = test_src.features_path;
         d->label_origin[2] = test_src.labels_path;
         if (!declared_present(&test_src, rq->test_path != NULL, "test", "--test PATH [LABELS]", err) ||
-            !read_checked(&test_src, &test_limited, m, &d->tables[2], err))
+            !read_checked(&test_src, &test_limited, &d->tables[2], err))
             return false;
         d->test = nnrt_dataset_view("test", &d->tables[2], test_src.features_path, 0,
                                     d->tables[2].n);
@@ -338,7 +314,7 @@ bool nnrt_data_load_predict(Table *t, const NnrtModel *m, const char *path, int6
     NnrtDataSource src = override(m->data, path, NULL);
     ClassVocab vocab = {0};
     DataSpec spec = nnrt_data_spec(m, &vocab, limit, false);
-    bool ok = read_checked(&src, &spec, m, t, err) && nnrt_std_apply(st, t, path, NULL, err);
+    bool ok = read_checked(&src, &spec, t, err) && nnrt_std_apply(st, t, path, NULL, err);
     nnrt_vocab_free(&vocab);
     if (!ok)
         nnrt_table_free(t);
