@@ -684,6 +684,11 @@ static int positional_slot(Sema *S, Args *A, const Expr *call, const Arg *arg,
     return -1;
 }
 
+/* Keras' global poolings, whose keepdims nnlc does not have. */
+static bool global_pool_layer(OpKind op) {
+    return op == OP_GAP1D || op == OP_GAP2D || op == OP_GMP1D || op == OP_GMP2D;
+}
+
 /* The layers Keras gives a data_format: convolutions, poolings and flatten. */
 static bool spatial_layer(OpKind op) {
     switch (op) {
@@ -770,9 +775,7 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
         diag_hint(S->d, a->key_loc, "nnlc's tensors are channels-last, Keras' default "
                   "(data_format='channels_last' may stay): give channels-first data its "
                   "channels last, np.transpose(x, (0, 2, 3, 1)) for images");
-    } else if (strcmp(a->key, "keepdims") == 0 && layer &&
-               (layer->op == OP_GAP1D || layer->op == OP_GAP2D || layer->op == OP_GMP1D ||
-                layer->op == OP_GMP2D)) {
+    } else if (strcmp(a->key, "keepdims") == 0 && layer && global_pool_layer(layer->op)) {
         diag_hint(S->d, a->key_loc, "global pooling gives one value per channel, (None, C) "
                   "(keepdims=False, Keras' default, may stay): a reshape([1, 1, C]) after it "
                   "keeps the axes");
@@ -827,7 +830,7 @@ static bool option_layer(OpKind op, OptionLayers layers) {
     case ON_RECURRENT: return op_is_recurrent(op);
     case ON_EMBEDDING: return op == OP_EMBEDDING;
     case ON_SPATIAL: return spatial_layer(op);
-    case ON_GLOBAL_POOL: return op == OP_GAP1D || op == OP_GAP2D || op == OP_GMP1D || op == OP_GMP2D;
+    case ON_GLOBAL_POOL: return global_pool_layer(op);
     case ON_BATCHNORM: return op == OP_BATCHNORM;
     }
     return false;

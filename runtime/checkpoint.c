@@ -887,6 +887,21 @@ static bool check_stats(const SafeTensors *st, NnrtError *err) {
     return true;
 }
 
+/* Metadata `key` as a whole number from 0 to 2^64 - 1 into *out: 1, or 0 when the file has
+ * no such entry, -1 when it holds something else. */
+static int meta_whole(const SafeTensors *st, const char *key, uint64_t *out) {
+    const char *s = nnrt_st_meta(st, key);
+    if (!s)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!isdigit((unsigned char)s[0]) || *end || errno == ERANGE)
+        return -1;
+    *out = v;
+    return 1;
+}
+
 static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     Standardizer *s = p->stats;
     if (!check_stats(st, err))
@@ -903,21 +918,11 @@ static bool load_extras(const SafeTensors *st, CkptParts *p, NnrtError *err) {
         return false;
     const char *fp = nnrt_st_meta(st, "fingerprint");
     p->fingerprint_differs = !fp || strtoull(fp, NULL, 16) != p->m->fingerprint;
-    const char *seed = nnrt_st_meta(st, "seed");
-    char *seed_end;
-    errno = 0;
-    p->seed = seed ? strtoull(seed, &seed_end, 10) : 0;
-    p->has_seed = seed && isdigit((unsigned char)seed[0]) && !*seed_end && errno != ERANGE;
+    p->has_seed = meta_whole(st, "seed", &p->seed) == 1;
     /* absent (a file from before, or from another program) or not a count: no split known */
-    const char *split = nnrt_st_meta(st, "split_examples");
-    p->split_examples = 0;
-    if (split && isdigit((unsigned char)split[0])) {
-        char *split_end;
-        errno = 0;
-        long long examples = strtoll(split, &split_end, 10);
-        if (examples > 0 && !*split_end && errno != ERANGE)
-            p->split_examples = examples;
-    }
+    uint64_t examples = 0;
+    p->split_examples = meta_whole(st, "split_examples", &examples) == 1 &&
+                                examples <= INT64_MAX ? (int64_t)examples : 0;
     return true;
 }
 
@@ -974,15 +979,13 @@ static bool load_counters(const SafeTensors *st, CkptParts *p, NnrtError *err) {
     if (!meta_count(st, "epoch", INT_MAX, &epoch, err) ||
         !meta_count(st, "step", 9007199254740992.0, &step, err))
         return false;
-    const char *seed = nnrt_st_meta(st, "seed");
-    if (!seed)
+    uint64_t seed_value = 0;
+    int seed = meta_whole(st, "seed", &seed_value);
+    if (seed == 0)
         return nnrt_fail(err, "%s: cannot resume: the metadata has no \"seed\"", st->path);
-    char *seed_end;
-    errno = 0;
-    unsigned long long seed_value = strtoull(seed, &seed_end, 10);
-    if (!isdigit((unsigned char)seed[0]) || *seed_end || errno == ERANGE)
+    if (seed < 0)
         return nnrt_fail(err, "%s: cannot resume: metadata \"seed\" is %s, expected a whole "
-                         "number from 0 to 2^64 - 1", st->path, seed);
+                         "number from 0 to 2^64 - 1", st->path, nnrt_st_meta(st, "seed"));
     p->state->epoch = (int)epoch;
     p->state->step = (int64_t)step;
     p->state->seed = seed_value;

@@ -138,9 +138,8 @@ static void print_help(const NnrtModel *m, const Options *d, FILE *out) {
     if (m->split_train > 0 || m->split_val > 0 || m->split_test > 0) {
         /* the split as written leads when it is not these fractions: [6, 2, 2] */
         char fractions[96];
-        snprintf(fractions, sizeof fractions, "[%g, %g, %g]", m->split_train, m->split_val,
-                 m->split_test);
-        bool written = m->split_text && strcmp(m->split_text, fractions) != 0;
+        bool written = m->split_text &&
+                       strcmp(m->split_text, nnrt_format_split(fractions, sizeof fractions, m)) != 0;
         fprintf(out, "  split:      %s%sof the training data, %g for training, %g for validation "
                 "and %g for testing\n", written ? m->split_text : "", written ? ": " : "",
                 m->split_train, m->split_val, m->split_test);

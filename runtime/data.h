@@ -158,6 +158,9 @@ bool nnrt_float32_overflows(double v);
  * digits than float32's 9, a float32 file's value, as many as read back as that float32
  * (0.1, not 0.10000000149011612): for messages about a value. Returns buf. */
 const char *nnrt_format_exact(char *buf, size_t size, double v);
+/* A model's split = [...] as its fractions, "[0.8, 0.1, 0.1]", into buf (the split as the
+ * model writes it is NnrtModel.split_text, when set). Returns buf. */
+const char *nnrt_format_split(char *buf, size_t size, const NnrtModel *m);
 /* Value k of a binary file (its byte offset given, `per` values to an example) stored as
  * float32, or an error naming the byte and the example when float32 cannot hold it, or
  * (labels != NULL: a labels file) when it is no valid label for that spec, or (a

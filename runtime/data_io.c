@@ -437,6 +437,11 @@ int nnrt_data_kind_for(const char *path) {
     return NNRT_DATA_IDX;
 }
 
+const char *nnrt_format_split(char *buf, size_t size, const NnrtModel *m) {
+    snprintf(buf, size, "[%g, %g, %g]", m->split_train, m->split_val, m->split_test);
+    return buf;
+}
+
 const char *nnrt_format_exact(char *buf, size_t size, double v) {
     /* %g keeps 6 digits: 16777217 was "1.67772e+07" and 4.0000001 "4", in messages saying
      * that very value is wrong. The fewest digits that read back as v say it exactly. */

@@ -126,12 +126,11 @@ static bool split_training(DataSplits *d, const NnrtModel *m, const char *origin
         if (n < parts) { /* parts >= 2 here: a file holds at least one example */
             /* the split as the model writes it ([1, 1, 1], not its fractions) */
             char fractions[96];
-            snprintf(fractions, sizeof fractions, "[%g, %g, %g]", m->split_train, m->split_val,
-                     m->split_test);
             return nnrt_fail(err, "%s: %s %lld example%s, too few for split = %s: the "
                              "training%s sets each need at least one", origin,
                              n == limit ? "--limit leaves" : "holds", (long long)n,
-                             n == 1 ? "" : "s", m->split_text ? m->split_text : fractions,
+                             n == 1 ? "" : "s", m->split_text ? m->split_text
+                                             : nnrt_format_split(fractions, sizeof fractions, m),
                              val && test ? ", validation and test" : val ? " and validation"
                                                                        : " and test");
         }
