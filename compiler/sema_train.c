@@ -1215,7 +1215,9 @@ static void set_early_stopping(Train *T, const Expr *value) {
         return;
     if (call && !monitor_opt(T, &A))
         return;
-    patience = 3;
+    /* nnlc's early_stopping() waits 3 epochs; Keras' class, as Keras, 0 (acts as 1): a
+     * learner's EarlyStopping(monitor='val_loss') stops where Keras' would */
+    patience = keras_class ? 0 : 3;
     bool restore = false;
     if (call && args_get(&A, "patience") &&
         !int_value(T, sc, args_get(&A, "patience"), "patience", 0, &patience))

@@ -143,6 +143,14 @@ check 0 "^rop: warning: reduce_on_plateau watches val_loss, but there is no vali
 check 0 "^both: warning: early_stopping and reduce_on_plateau watch val_loss, but there is no validation data: stopping and lr reductions will follow" ./both --quiet
 [ "$(./both 2>&1 >/dev/null | grep -c warning)" -eq 1 ] || fail "the no-validation warning is not printed once"
 [ -z "$(./esval --quiet 2>&1 >/dev/null)" ] || fail "a warning with validation data: $(./esval --quiet 2>&1 >/dev/null)"
+# Keras' EarlyStopping without a patience takes Keras' default, 0, which acts as 1: no
+# epoch improves by min_delta=1e9, so it stops after epoch 2, as Keras' does (it stopped
+# after epoch 4, with nnlc's early_stopping()'s default of 3, which stays).
+monitored ksz "early_stopping = EarlyStopping(monitor='val_loss', min_delta=1e9)" >ksz.nn
+monitored esz 'early_stopping = early_stopping(min_delta=1e9)' >esz.nn
+for m in ksz esz; do compile $m; done
+check 0 '^Epoch 2: early stopping$' ./ksz --epochs 9 --verbose 2
+check 0 '^Epoch 4: early stopping$' ./esz --epochs 9 --verbose 2
 # --lr with --resume of a reduce_on_plateau run is the lr from there on (the checkpoint's
 # plateau lr replaced it without a word); without --lr the checkpoint's goes on.
 rm -f rop.st rop.csv rop_lr.csv
