@@ -19,6 +19,10 @@
   docs/ir.md are lines of those outputs, in order (but lines with `…` or in parentheses).
 * docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn.
 * The trainer's usage errors that docs/abi.md §12 quotes are what the trainer says.
+* Every name nnlc's "valid … are:" hints list (each layer's options, the train settings,
+  losses, optimizers, metrics, schedules, data sources, activations, initializers, and
+  their options) is named in README.md or docs/language.md.
+* The defaults of docs/language.md §4's headings are the options --emit=ir resolves.
 """
 import os
 import re
@@ -273,9 +277,110 @@ for doc, start, args in EXCERPTS:
                          "not have (there, or after the lines before it)" % (doc, " ".join(args), l))
             break
 
+# The vocabulary: every name nnlc's hints list as valid (each layer's options, the
+# optimizers, schedules, data sources and their options, the train settings, losses,
+# metrics, activations, initializers and their arguments, augmentations) is in a code
+# span, a program or a heading of README.md or docs/language.md, so nothing the code takes
+# goes undocumented. The lists are nnlc's own "valid … are:" hints for a name 'foo'.
+reference = read("README.md") + read("docs/language.md")
+spelled = "\n".join(re.findall(r"`([^`\n]+)`", reference) + [b for _, b in fenced_blocks(reference)]
+                    + re.findall(r"^#+ (.*)$", reference, re.M))
+
+
+def valid_names(src):
+    """The names of the "valid … are:" hint nnlc gives for src, or None."""
+    p = subprocess.run([nnlc, "--summary", "-"], input=src, cwd=tmp, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True)
+    m = re.search(r": hint: valid [\w -]+ are: (.*)", p.stderr)
+    return m.group(1).split(", ") if m else None
+
+
+TRAIN = "model m { input [8] dense(1) }\ntrain { loss = mse  %s }"
+OPTIMIZERS = ["sgd", "adagrad", "rmsprop", "adadelta", "adam", "nadam", "adamw"]
+vocabulary = [("the train settings", TRAIN % "foo = 1"),
+              ("the losses", TRAIN.replace("loss = mse", "loss = foo") % ""),
+              ("the optimizers", TRAIN % "optimizer = foo()"),
+              ("the metrics", TRAIN % "metrics = [foo]"),
+              ("the schedules", TRAIN % "schedule = foo()"),
+              ("the augmentations", TRAIN % "augment = [foo(1)]"),
+              ("early_stopping's options", TRAIN % "early_stopping = early_stopping(foo=1)"),
+              ("the data sources", TRAIN % 'data = foo("x")'),
+              ("the activations", "model m { input [8] dense(1, activation=foo) }"),
+              ("the initializers", "model m { input [8] dense(1, kernel_initializer=foo) }")]
+layers = re.findall(r'^OP\(\w+,\s*"(\w+)"', read("compiler/ops.def"), re.M)
+vocabulary += [("%s's options" % l, "model m { input [8] %s(foo=1) }" % l) for l in layers[1:]]
+vocabulary += [("%s's options" % o, TRAIN % ("optimizer = %s(foo=1)" % o)) for o in OPTIMIZERS]
+vocabulary += [("%s's options" % s, TRAIN % ("schedule = %s(foo=1)" % s))
+               for s in ["step", "exponential", "cosine", "reduce_on_plateau"]]
+vocabulary += [("%s's options" % d.split("(")[0], TRAIN % ("data = %s, foo=1)" % d))
+               for d in ['idx("a", "b"', 'csv("a"', 'npy("a", "b"', 'series("a"']]
+vocabulary += [("%s's arguments" % i, "model m { input [8] dense(1, kernel_initializer=%s(foo=1)) }" % i)
+               for i in ["random_uniform", "random_normal", "truncated_normal", "variance_scaling",
+                         "constant", "orthogonal", "identity", "glorot_uniform"]]
+listed = 0
+for what, src in vocabulary:
+    names = valid_names(src)
+    if names is None:
+        # layers without options (flatten, add, …) say so without a list
+        if not re.search(r"'s options", what) or what.split("'")[0] not in layers:
+            fails.append("nnlc lists no valid names for %s (has its hint changed?):\n%s" % (what, src))
+        continue
+    listed += 1
+    for n in names:
+        if not named(n, spelled):
+            fails.append("nnlc takes %s among %s, which README.md and docs/language.md do not name"
+                         % (n, what))
+if listed < 40:
+    fails.append("only %d of nnlc's lists of valid names found: have its hints changed?" % listed)
+
+# The defaults that docs/language.md §4's headings give (`### dense(**units**,
+# activation=linear, use_bias=true)`) are the ones --emit=ir resolves for that layer.
+REQUIRED = {"units": "4", "filters": "4", "kernel": "2", "rate": "0.5", "shape": "[-1]",
+            "vocab": "10", "dim": "4", "activation": "relu"}
+compared = 0
+for heading in re.findall(r"^### (\w.*\(.*)$", read("docs/language.md"), re.M):
+    for names, args in re.findall(r"((?:\w+(?:, )?)+) ?\(([^()]*)\)", heading):
+        defaults = dict(re.findall(r"(\w+)=([\w.-]+)", args))
+        required = re.findall(r"\*\*(\w+)\*\*", args)
+        if not defaults or any(r not in REQUIRED for r in required):
+            continue
+        for layer in re.findall(r"\w+", names):
+            if layer == "and":
+                continue
+            shape = "[8, 8, 3]" if "2d" in layer else "[5]" if layer == "embedding" else "[6, 4]"
+            call = "%s(%s)" % (layer, ", ".join("%s=%s" % (r, REQUIRED[r]) for r in required))
+            src = "model m {\n    input %s\n    %s\n}\n" % (shape, call)
+            p = subprocess.run([nnlc, "--emit=ir", "-"], input=src, cwd=tmp,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               universal_newlines=True)
+            line = re.search(r"^\s*%\w+ = (?!input\b).*# line 3\b.*$", p.stdout, re.M)
+            if p.returncode != 0 or not line:
+                fails.append("docs/language.md's heading '%s': %s does not compile:\n%s"
+                             % (heading, call, p.stderr))
+                continue
+            resolved = dict(re.findall(r"(?<![\w])(\w+)=([^,\s()]+)", line.group(0)))
+            for option, value in defaults.items():
+                if option not in resolved or value == "-1":  # axis=-1 is shown resolved
+                    continue
+                compared += 1
+                got = resolved[option]
+                if value in resolved:  # strides=size
+                    same = got == resolved[value]
+                else:  # size=2 is 2x2 in 2D, alpha=1.0 is 1
+                    same = all(re.sub(r"\.0$", "", part) == re.sub(r"\.0$", "", value)
+                               for part in got.split("x"))
+                if not same:
+                    fails.append("docs/language.md's heading '%s' gives %s the default %s, "
+                                 "nnlc --emit=ir resolves %s to %s=%s"
+                                 % (heading, option, value, call, option, got))
+if compared < 40:
+    fails.append("only %d defaults of docs/language.md §4's headings compared: has the markup "
+                 "changed?" % compared)
+
 subprocess.run(["rm", "-rf", tmp])
 for f in fails:
     print("FAIL: " + f, file=sys.stderr)
-print("docs: %d programs, %d nnlc options, %s; %d failures"
-      % (checked, len(nnlc_opts), "trainer options" if rc == 0 else "no trainer", len(fails)))
+print("docs: %d programs, %d nnlc options, %s, %d lists of valid names, %d defaults; %d failures"
+      % (checked, len(nnlc_opts), "trainer options" if rc == 0 else "no trainer", listed,
+         compared, len(fails)))
 sys.exit(1 if fails else 0)
