@@ -23,6 +23,9 @@
   losses, optimizers, metrics, schedules, data sources, activations, initializers, and
   their options) is named in README.md or docs/language.md.
 * The defaults of docs/language.md §4's headings are the options --emit=ir resolves.
+* docs/tutorial.md §3's run of ./mlp is the trainer's (but for times and thread counts,
+  and its numbers to 0.01), and docs/abi.md §12's progress bar is what a terminal shows
+  (but for the numbers); both where Fashion-MNIST is installed.
 """
 import os
 import re
@@ -183,7 +186,7 @@ else:
                              % (", ".join(opts), default))
 
 trainer = os.path.join(tmp, "mlp")
-rc, _, err = run([nnlc, "-O0", "--jobs=2", "--time", os.path.join(root, "examples/mlp.nn"),
+rc, _, err = run([nnlc, "--jobs=2", "--time", os.path.join(root, "examples/mlp.nn"),
                   "-o", trainer], tmp)
 if rc != 0:
     fails.append("cannot compile examples/mlp.nn: " + err)
@@ -210,6 +213,74 @@ else:
             fails.append("docs/abi.md §12 lists %s, which the trainer's --help does not" % o)
         for o in sorted(trainer_opts - doc_opts - {"--help"}):
             fails.append("the trainer's --help lists %s, missing from docs/abi.md §12's list" % o)
+
+    # docs/tutorial.md §3's run of ./mlp is what the trainer prints: the same lines in
+    # order, with the step times and the thread counts left out, and the same numbers
+    # (losses and accuracies to 0.01: a CPU of other vector widths rounds otherwise).
+    def same_line(quoted, line):
+        mask = lambda l: re.sub(r"- \d+s \d+(us|ms|s)/step|\d+ threads?( \(auto\))?$", "T",
+                                re.sub(r"\d+", "N", l) if l.startswith("Threads") else l)
+        q, o = mask(quoted), mask(line)
+        number = r"(\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+        if re.split(number, q)[::2] != re.split(number, o)[::2]:
+            return False
+        return all(a == b or ("." in a and abs(float(a) - float(b)) <= 0.01)
+                   for a, b in zip(re.findall(number, q), re.findall(number, o)))
+
+    fashion = os.path.exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+    run_blocks = [b for _, b in fenced_blocks(read("docs/tutorial.md")) if b.startswith("$ nnlc examples/mlp.nn -o mlp\n$ ./mlp\n")]
+    if len(run_blocks) != 1:
+        fails.append("docs/tutorial.md: %d blocks of '$ ./mlp' and its output, expected 1"
+                     % len(run_blocks))
+    elif not fashion:
+        print("docs: no Fashion-MNIST (scripts/install-deps.sh installs it): ./mlp not run")
+    else:
+        rc_t, out, err = run([trainer, "--verbose", "1"], tmp)
+        lines, at = out.split("\n"), 0
+        for q in run_blocks[0].split("\n")[2:]:
+            if q in ("...", "") or q.startswith("$ "):
+                continue
+            found = next((i for i in range(at, len(lines)) if same_line(q, lines[i])), None)
+            if found is None and q.startswith("Threads (auto)"):
+                continue  # not printed where the trainer may use one core
+            if rc_t != 0 or found is None:
+                fails.append("docs/tutorial.md §3 quotes ./mlp saying\n%s\nbut it says (exit %d)\n%s%s"
+                             % (q, rc_t, out, err))
+                break
+            at = found + 1
+
+    # On a terminal, the progress bar ends as the line docs/abi.md §12 shows: the same text
+    # but for the numbers.
+    def on_terminal(args):
+        """What the trainer writes to a terminal (a pseudo-terminal here)."""
+        import pty
+        master, slave = pty.openpty()
+        p = subprocess.Popen([trainer] + args, cwd=tmp, stdout=slave, stderr=slave)
+        os.close(slave)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the trainer has closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        os.close(master)
+        p.wait()
+        return shown.decode("utf-8", "replace")
+
+    quoted = [b for _, b in fenced_blocks(read("docs/abi.md")) if "[====" in b]
+    if len(quoted) != 1:
+        fails.append("docs/abi.md: %d blocks of the progress bar's last state, expected 1"
+                     % len(quoted))
+    elif fashion:
+        shown = on_terminal(["--epochs", "1", "--limit", "640"])
+        bar = [l.split("\r")[-1] for l in shown.split("\r\n") if "[==" in l]
+        numbers = lambda l: re.sub(r"\d+(?:\.\d+)?(?:us|ms|s)?", "N", l)
+        if len(bar) != 1 or numbers(bar[0]) != numbers(quoted[0].strip()):
+            fails.append("docs/abi.md §12 shows the progress bar ending as\n%s\nbut on a "
+                         "terminal the trainer writes\n%s" % (quoted[0], shown))
 
     # The usage errors §12 quotes, each with the arguments that give it.
     abi = read("docs/abi.md")
