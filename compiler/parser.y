@@ -948,8 +948,15 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
         diag_hint(ps->lex.diag, at_loc, "the input takes its shape without a name: input [784] "
                   "or input (28, 28, 1)");
     } else if (ps->skip_braces > 0 && ps->recent[2] == '=') {
+        /* Keras' fit(class_weight={0: 1, 1: 2}) comes with its dict: the setting's own
+         * error (sema's) is never reached after a syntax error, so it is said here */
+        const char *setting = ps->recent_name[1];
+        bool weights = setting && (strcmp(setting, "class_weight") == 0 ||
+                                   strcmp(setting, "sample_weight") == 0);
         diag_hint(ps->lex.diag, at_loc, "braces hold a model's or a block's body; Python's dict "
-                  "{…} is no value in nnlc");
+                  "{…} is no value in nnlc%s%s%s", weights ? ", and " : "",
+                  weights ? setting : "", weights ? ", Keras' fit() argument, is no setting: "
+                  "every example weighs the same in nnlc's losses" : "");
     } else if (strcmp(yysymbol_name(found), "'('") == 0 && ps->recent[2] == IDENT &&
                (strcmp(ps->recent_name[2], "compile") == 0 ||
                 strcmp(ps->recent_name[2], "fit") == 0) && expects(expected, n, "'='")) {
