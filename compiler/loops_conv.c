@@ -29,6 +29,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The geometry of one convolution or pooling window. */
 typedef struct Window {
@@ -224,9 +225,11 @@ static void unpad_grad(LB *lb, const Node *n, const Window *w, const Buf *dxpad,
 enum { DIRECT_MAX_FILTERS = 10, DIRECT_VECTOR = 16, DIRECT_ACCUMULATORS = 24 };
 
 static bool conv_direct(const Node *n, const Window *w) {
+    /* set and not "0", as NNLC_UNFUSED_UPDATE: NNLC_CONV_PRODUCT=0 is the default */
+    const char *product = getenv("NNLC_CONV_PRODUCT");
     return n->op == OP_CONV2D && w->C == 1 && w->SH == 1 && w->SW == 1 &&
            w->F <= DIRECT_MAX_FILTERS && w->F != 8 && w->KH * w->KW > 1 &&
-           !getenv("NNLC_CONV_PRODUCT");
+           !(product && *product && strcmp(product, "0") != 0);
 }
 
 /* The direct dW (direct_dweight) for the direct convolutions of at most

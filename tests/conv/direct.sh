@@ -16,6 +16,11 @@ NNLC_CONV_PRODUCT=1 "$nnlc" --precision=f64 "$model" -o "$work/product"
 if cmp -s "$work/direct" "$work/product"; then
     echo "FAIL: NNLC_CONV_PRODUCT=1 changed nothing (no direct convolution?)"; exit 1
 fi
+# NNLC_CONV_PRODUCT=0, as NNLC_UNFUSED_UPDATE=0, is the default (it chose the product)
+"$nnlc" --emit=loops "$model" >"$work/direct.loops"
+NNLC_CONV_PRODUCT=0 "$nnlc" --emit=loops "$model" >"$work/zero.loops"
+cmp -s "$work/direct.loops" "$work/zero.loops" || {
+    echo "FAIL: NNLC_CONV_PRODUCT=0 is not the default"; exit 1; }
 rm -f "$work/w.st"
 "$work/product" --epochs 2 --quiet --data "$work/d_x.npy" "$work/d_y.npy" --save "$work/w.st" >/dev/null
 for k in direct product; do
