@@ -14,7 +14,8 @@
   README's table gives (`default 50`) is the one `nnlc --help` gives for that option.
 * docs/abi.md names every field of runtime/nnrt.h's structs and every constant of its
   enums, and gives NNRT_ABI_VERSION's value.
-* A block shown as a file (`examples/mlp.nn`:) is that file.
+* A block shown as a file (`examples/mlp.nn`:) is that file, and every file of the
+  repository the docs name exists.
 * The excerpts of `--emit=loops`, `--emit=ir` and `--emit=llvm` in docs/tutorial.md and
   docs/ir.md are lines of those outputs, in order (but lines with `…` or in parentheses).
 * docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn.
@@ -27,6 +28,7 @@
   and its numbers to 0.01), and docs/abi.md §12's progress bar is what a terminal shows
   (but for the numbers); both where Fashion-MNIST is installed.
 """
+import glob
 import os
 import re
 import subprocess
@@ -125,6 +127,19 @@ for doc in PROGRAM_DOCS:
             fails.append("%s shows %s, which does not exist" % (doc, path))
         elif read(path) != body:
             fails.append("%s shows %s otherwise than the file is" % (doc, path))
+
+# Every file of the repository that a doc names (`compiler/loops_gemm.c`,
+# tests/conv/broadcast_*.loops) is there: renaming one leaves no doc pointing at nothing.
+paths = 0
+for doc in DOCS:
+    for path in sorted(set(re.findall(r"(?<![\w/.-])((?:compiler|runtime|tests|examples|bench|"
+                                      r"scripts|docs|cmake)/[\w./*-]*\.\w+)", read(doc)))):
+        paths += 1
+        if not glob.glob(os.path.join(root, path)):
+            fails.append("%s names %s, which the repository does not have" % (doc, path))
+if paths < 30:
+    fails.append("only %d paths of the repository found in the docs: has the markup changed?"
+                 % paths)
 
 if checked < 6:
     fails.append("only %d programs found in %s: has the markup changed?"
