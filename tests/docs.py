@@ -22,7 +22,8 @@
 * The trainer's usage errors that docs/abi.md §12 quotes are what the trainer says.
 * Every name nnlc's "valid … are:" hints list (each layer's options, the train settings,
   losses, optimizers, metrics, schedules, data sources, activations, initializers, and
-  their options) is named in README.md or docs/language.md.
+  their options) is named in README.md or docs/language.md, and so is every layer
+  spelling and option alias of nnlc's tables (compiler/sema_layers.c, sema_values.c).
 * The defaults of docs/language.md §4's headings are the options --emit=ir resolves.
 * docs/tutorial.md §3's run of ./mlp is the trainer's (but for times and thread counts,
   and its numbers to 0.01), and docs/abi.md §12's progress bar is what a terminal shows
@@ -418,6 +419,31 @@ for what, src in vocabulary:
                          % (n, what))
 if listed < 40:
     fails.append("only %d of nnlc's lists of valid names found: have its hints changed?" % listed)
+
+# The other spellings nnlc takes, which no hint lists: every layer name of
+# compiler/sema_layers.c (in any case, as nnlc matches them; a 1D name counts as named when
+# its 2D twin is) and every option alias of compiler/sema_values.c (kernel_size, beta_1, …).
+def table(path, start, entry):
+    text = read(path)
+    at = text.find(start)
+    return re.findall(entry, text[at:text.find("};", at)]) if at >= 0 else []
+
+
+twins = lambda text: re.sub(r"[12]d\b", "Nd", text.lower())
+spelled_any_case = twins(spelled)
+spellings = table("compiler/sema_layers.c", "layer_names[] = {", r'\{"(\w+)", OP_')
+aliases = table("compiler/sema_values.c", "option_aliases[][2] = {", r'\{"(\w+)", "\w+"\}')
+if len(spellings) < 40 or len(aliases) < 10:
+    fails.append("found %d layer spellings in compiler/sema_layers.c and %d option aliases in "
+                 "compiler/sema_values.c: have their tables changed?" % (len(spellings), len(aliases)))
+for n in spellings:
+    if not named(twins(n), spelled_any_case):
+        fails.append("nnlc takes the layer name %s, which README.md and docs/language.md do not "
+                     "name" % n)
+for a in aliases:
+    if not named(a, spelled):
+        fails.append("nnlc takes the option %s, which README.md and docs/language.md do not name"
+                     % a)
 
 # The defaults that docs/language.md §4's headings give (`### dense(**units**,
 # activation=linear, use_bias=true)`) are the ones --emit=ir resolves for that layer.
