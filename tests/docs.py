@@ -24,7 +24,8 @@
   losses, optimizers, metrics, schedules, data sources, activations, initializers, and
   their options) is named in README.md or docs/language.md, and so is every layer
   spelling and option alias of nnlc's tables (compiler/sema_layers.c, sema_values.c).
-* The defaults of docs/language.md §4's headings are the options --emit=ir resolves.
+* The defaults of docs/language.md §4's headings are the options --emit=ir resolves, and
+  its table of options by position lists as many as each layer takes.
 * docs/tutorial.md §3's run of ./mlp is the trainer's (but for times and thread counts,
   and its numbers to 0.01), and docs/abi.md §12's progress bar is what a terminal shows
   (but for the numbers); both where Fashion-MNIST is installed.
@@ -444,6 +445,41 @@ for a in aliases:
     if not named(a, spelled):
         fails.append("nnlc takes the option %s, which README.md and docs/language.md do not name"
                      % a)
+
+# docs/language.md §4's table of the options each layer takes by position has as many as
+# nnlc takes ("too many positional arguments for dense (it takes 5)").
+ROW_LAYERS = {"max, avg and min pooling": ["maxpool2d", "avgpool1d", "minpool2d"],
+              "global pooling": ["global_avg_pool2d", "global_max_pool1d"]}
+POSITION_VALUES = {"units": "4", "filters": "4", "kernel_size": "2", "pool_size": "2",
+                   "activation": "relu", "recurrent_activation": "sigmoid", "use_bias": "true",
+                   "padding": "valid", "rate": "0.5", "noise_shape": "None",
+                   "target_shape": "[-1]", "axis": "-1", "momentum": "0.9", "epsilon": "0.001",
+                   "negative_slope": "0.1", "input_dim": "10", "output_dim": "4",
+                   "kernel_initializer": "zeros", "recurrent_initializer": "zeros",
+                   "bias_initializer": "zeros", "embeddings_initializer": "zeros"}
+rows = re.findall(r"^\| ([\w ,]+) \| (.*) \|$", read("docs/language.md").split(
+    "| layer | options by position |", 1)[-1].split("\n\n", 1)[0], re.M)
+positions = 0
+for names, options in rows:
+    layers = ROW_LAYERS.get(names, [w for w in re.split(r", ", names)])
+    if layers == ["concat"]:  # its positional arguments are its inputs
+        continue
+    names = re.findall(r"[\w*]+", re.sub(r"\s*\([^)]*\)", "", options))
+    count = len(names)
+    # a value each position takes, so that the one past them is the first error
+    args = [POSITION_VALUES.get(n, "1") for n in names] + ["1"]
+    for layer in layers:
+        positions += 1
+        src = "model m { input [8, 8, 3] %s(%s) }" % (layer, ", ".join(args))
+        p = subprocess.run([nnlc, "--summary", "-"], input=src, cwd=tmp, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        takes = re.search(r"too many positional arguments for \w+ \(it takes (\d+)\)", p.stderr)
+        if not takes or int(takes.group(1)) != count:
+            fails.append("docs/language.md §4 lists %d options by position for %s, nnlc says:\n%s"
+                         % (count, layer, p.stderr))
+if positions < 15:
+    fails.append("only %d layers of docs/language.md §4's table of positions found: has the "
+                 "table changed?" % positions)
 
 # The defaults that docs/language.md §4's headings give (`### dense(**units**,
 # activation=linear, use_bias=true)`) are the ones --emit=ir resolves for that layer.
