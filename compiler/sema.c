@@ -270,6 +270,18 @@ static const char *const keras_only_layers[][2] = {
                    "makes an image smaller"},
     {"cropping1d", "nnlc has no cropping: a convolution or pooling with padding=valid "
                    "makes a sequence shorter"},
+#define NO_3D "nnlc's layers read vectors, sequences (T, C) and images (H, W, C): none reads " \
+              "a volume (D, H, W, C)"
+    {"conv3d", NO_3D},             {"conv3dtranspose", NO_3D},
+    {"maxpooling3d", NO_3D},       {"maxpool3d", NO_3D},
+    {"averagepooling3d", NO_3D},   {"avgpool3d", NO_3D},
+    {"globalaveragepooling3d", NO_3D}, {"globalavgpool3d", NO_3D},
+    {"globalmaxpooling3d", NO_3D}, {"globalmaxpool3d", NO_3D},
+    {"upsampling3d", NO_3D},       {"zeropadding3d", NO_3D},
+    {"cropping3d", NO_3D},         {"spatialdropout3d", NO_3D},
+#undef NO_3D
+    {"permute", "nnlc has no permutation of axes: reshape(shape) keeps the values in their "
+                "order"},
     {"sequential", "the model block is Keras' Sequential: write its layers in the block, "
                    "one per line, without the list's brackets and commas"},
     {"model", "the model block is the model: write its layers in the block, one per line"},
