@@ -1970,23 +1970,39 @@ static void callbacks_setting(Train *T, const Arg *s) {
                   "ModelCheckpoint and CSVLogger do");
 }
 
-/* Keras' fit() arguments that nnlc has no setting for, each with what stands for it: they
- * were "unknown train setting" with the list of every setting, where none is the one. */
+/* Keras' fit() and compile() arguments that nnlc has no setting for, each with what stands
+ * for it: they were "unknown train setting" with the list of every setting, where none is
+ * the one. */
 static bool keras_fit_argument(Sema *S, const Arg *s) {
-    static const char *const args[][2] = {
-        {"steps_per_epoch", "an epoch is always one pass over the training data, in batches "
-                            "of batch: drop it (the trainer's --limit N trains on fewer "
-                            "examples)"},
-        {"validation_steps", "validation reads all of the validation data: drop it"},
-        {"initial_epoch", "the trainer's --resume FILE continues a run saved with --save"},
-        {"class_weight", "every example weighs the same in nnlc's losses"},
-        {"sample_weight", "every example weighs the same in nnlc's losses"},
+    static const char *const args[][3] = {
+        {"steps_per_epoch", "fit", "an epoch is always one pass over the training data, in "
+                                   "batches of batch: drop it (the trainer's --limit N trains "
+                                   "on fewer examples)"},
+        {"validation_steps", "fit", "validation reads all of the validation data: drop it"},
+        {"initial_epoch", "fit", "the trainer's --resume FILE continues a run saved with "
+                                 "--save"},
+        {"class_weight", "fit", "every example weighs the same in nnlc's losses"},
+        {"sample_weight", "fit", "every example weighs the same in nnlc's losses"},
+        {"workers", "fit", "the trainer reads its data itself, and its --threads N sets the "
+                           "threads that train: drop it"},
+        {"use_multiprocessing", "fit", "the trainer reads its data itself, and its --threads "
+                                       "N sets the threads that train: drop it"},
+        {"max_queue_size", "fit", "the trainer reads its data itself: drop it"},
+        {"loss_weights", "compile", "a model has one output and one loss: drop it"},
+        {"weighted_metrics", "compile", "every example weighs the same in nnlc's losses and "
+                                        "metrics: list them in metrics"},
+        {"run_eagerly", "compile", "nnlc always compiles the whole model to native code: "
+                                   "drop it"},
+        {"jit_compile", "compile", "nnlc always compiles the whole model to native code: "
+                                   "drop it"},
+        {"steps_per_execution", "compile", "the trainer runs one step per batch, in native "
+                                           "code: drop it"},
     };
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
         if (strcmp(s->key, args[i][0]) == 0) {
-            diag_error(S->d, s->key_loc, "nnlc has no setting %s, Keras' fit() argument",
-                       s->key);
-            diag_hint(S->d, s->key_loc, "%s", args[i][1]);
+            diag_error(S->d, s->key_loc, "nnlc has no setting %s, Keras' %s() argument",
+                       s->key, args[i][1]);
+            diag_hint(S->d, s->key_loc, "%s", args[i][2]);
             return true;
         }
     return false;
