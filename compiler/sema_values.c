@@ -897,7 +897,7 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
         {"p", "rate", "PyTorch"}, {"out_features", "units", "PyTorch"},
         {"hidden_size", "units", "PyTorch"}, {"out_channels", "filters", "PyTorch"},
         {"stride", "strides", "PyTorch"}, {"bias", "use_bias", "PyTorch"},
-        {"eps", "epsilon", "PyTorch"},
+        {"eps", "epsilon", "PyTorch"}, {"dim", "axis", "PyTorch"},
     };
     for (size_t i = 0; i < sizeof foreign / sizeof foreign[0]; i++)
         if (strcmp(arg->key, foreign[i][0]) == 0 && args_slot(A, foreign[i][1]) >= 0) {
@@ -906,6 +906,25 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
                                       !v->args->next ? v->args->value : NULL;
             diag_hint(S->d, arg->key_loc, "%s is %s's name: write %s=%s", arg->key,
                       foreign[i][2], foreign[i][1], expr_text(S, lam ? lam : v));
+            return -1;
+        }
+    /* PyTorch's options that nnlc has no equal for, each with why it is not needed:
+     * nn.Linear(in_features=…), nn.LSTM(input_size=…, batch_first=True), nn.ReLU(inplace=…) */
+    static const char *const torch_options[][2] = {
+        {"in_features", "the input's size comes from the layer before"},
+        {"in_channels", "the input's channels come from the layer before"},
+        {"input_size", "the input's size comes from the layer before"},
+        {"num_features", "the input's channels come from the layer before"},
+        {"inplace", "it saves memory and changes no result"},
+        {"batch_first", "nnlc's sequences always have the batch first, (None, T, F)"},
+        {"num_layers", "stack recurrent layers one per line instead, return_sequences=true "
+                       "on all but the last"},
+        {"bidirectional", "nnlc's recurrent layers read the sequence forward only"},
+    };
+    for (size_t i = 0; i < sizeof torch_options / sizeof torch_options[0]; i++)
+        if (strcmp(key, torch_options[i][0]) == 0 && S->tensors) {
+            diag_hint(S->d, arg->key_loc, "%s is PyTorch's: %s; leave it out", arg->key,
+                      torch_options[i][1]);
             return -1;
         }
     if (strcmp(key, "weight_decay") == 0) { /* Keras 3 takes it on every optimizer */
