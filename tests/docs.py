@@ -2,7 +2,8 @@
 """docs.py NNLC ROOT — keeps the documentation true to the code.
 
 * Every .nn program shown in README.md, docs/tutorial.md and docs/language.md (a fenced
-  block with a `model NAME {` line) compiles with `nnlc --summary`. When the next fenced
+  block with a `model NAME {` line, or a `block` alone, used on an image) compiles with
+  `nnlc --summary`. When the next fenced
   block quotes errors of a file (`bad.nn:4:5: error: ...`), the program is written to that
   file instead and nnlc's output must be exactly the quoted lines, with status 1. A
   program whose comment states its parameter count (`93,322 parameters`) must have that
@@ -77,11 +78,18 @@ errors_of, answered = {}, set()  # file name -> nnlc's errors; (doc, line) of ch
 for doc in PROGRAM_DOCS:
     blocks = fenced_blocks(read(doc))
     for k, (line, body) in enumerate(blocks):
+        block = re.search(r"^block (\w+)\(([^)]*)\)", body, re.M)
+        alone = block and not re.search(r"^\s*model\s+\w+\s*\{", body, re.M)
+        if alone:
+            # a block shown alone (README's residual block) is used on an image
+            required = [a for a in block.group(2).split(",") if a.strip() and "=" not in a]
+            body += "\nmodel uses_%s {\n    input [28, 28, 1]\n    %s(%s)\n}" % (
+                block.group(1), block.group(1), ", ".join(["8"] * len(required)))
         if not re.search(r"^\s*model\s+\w+\s*\{", body, re.M):
             continue
         checked += 1
         where = "%s:%d" % (doc, line)
-        following = blocks[k + 1][1] if k + 1 < len(blocks) else ""
+        following = blocks[k + 1][1] if k + 1 < len(blocks) and not alone else ""
         quoted = [l for l in following.split("\n") if not l.startswith("$ ")]
         m = re.match(r"^(\w+\.nn):\d+:\d+: error: ", quoted[0]) if quoted else None
         name = m.group(1) if m else "doc_%d.nn" % checked
