@@ -19,7 +19,8 @@
   repository the docs name exists.
 * The excerpts of `--emit=loops`, `--emit=ir` and `--emit=llvm` in docs/tutorial.md and
   docs/ir.md are lines of those outputs, in order (but lines with `…` or in parentheses).
-* docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn.
+* docs/ir.md's `nnlc --time` lines are the ones nnlc prints for examples/mlp.nn, and its
+  count of resnet_bn's layer functions that call a shared one is --emit=loops'.
 * The trainer's usage errors that docs/abi.md §12 quotes are what the trainer says.
 * Every name nnlc's "valid … are:" hints list (each layer's options, the train settings,
   losses, optimizers, metrics, schedules, data sources, activations, initializers, and
@@ -532,6 +533,21 @@ for heading in re.findall(r"^### (\w.*\(.*)$", read("docs/language.md"), re.M):
 if compared < 40:
     fails.append("only %d defaults of docs/language.md §4's headings compared: has the markup "
                  "changed?" % compared)
+
+# docs/ir.md's count of examples/resnet_bn.nn's layer functions that call a shared one.
+claim = re.search(r"(\d+) of resnet_bn's (\d+) layer\s+functions call a shared one", read("docs/ir.md"))
+loops = outputs.get(("--emit=loops", "examples/resnet_bn.nn"))
+if not claim or loops is None:
+    fails.append("docs/ir.md no longer counts resnet_bn's shared layer functions")
+else:
+    functions = re.split(r"\n(?=func )", "\n".join(loops))
+    layer_functions = [f for f in functions
+                       if re.match(r"func (?!loss\b)[\w.]+\.(forward|backward)\(", f)]
+    calling = [f for f in layer_functions if re.search(r"^  call ", f, re.M)]
+    if (len(calling), len(layer_functions)) != (int(claim.group(1)), int(claim.group(2))):
+        fails.append("docs/ir.md says %s of resnet_bn's %s layer functions call a shared one; "
+                     "nnlc --emit=loops has %d of %d" % (claim.group(1), claim.group(2),
+                                                         len(calling), len(layer_functions)))
 
 subprocess.run(["rm", "-rf", tmp])
 for f in fails:
