@@ -706,10 +706,18 @@ static bool spatial_layer(OpKind op) {
  * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
  * the option l2=0.01, and nnlc penalizes nothing else (bias_regularizer=…). Returns
  * whether it said one. */
+/* Is call a layer of the model? Its layers are read with the model's tensors in scope; an
+ * activation given as an option, activation=gelu(…), is read after them, and no call of
+ * the train block is spelled as an activation. */
+static bool in_model(const Sema *S, const Expr *call) {
+    const LayerName *layer = sema_find_layer(call->str);
+    return S->tensors || (layer && layer->op == OP_ACTIVATION && layer->act >= 0);
+}
+
 static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
     const LayerName *layer = sema_find_layer(call->str);
     const Expr *v = a->value;
-    if (!S->tensors)
+    if (!in_model(S, call))
         return false;
     if (strcmp(a->key, "name") == 0 && S->bound_to) {
         diag_hint(S->d, a->key_loc, "the layer is named '%s', after the tensor it is bound "
@@ -735,6 +743,10 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
         diag_hint(S->d, a->key_loc, "nnlc's recurrent layers drop nothing themselves: a "
                   "dropout(%s) layer before or after this one drops values of its input or "
                   "output; leave out %s=", expr_text(S, v), a->key);
+    } else if (strcmp(a->key, "approximate") == 0 && layer && layer->act == ACT_GELU) {
+        /* Keras' gelu(approximate=True), PyTorch's GELU(approximate='tanh') */
+        diag_hint(S->d, a->key_loc, "nnlc's gelu is the exact x·Φ(x), Keras' "
+                  "approximate=False and PyTorch's approximate='none': leave out approximate=");
     } else if (strcmp(a->key, "mask_zero") == 0 && layer && layer->op == OP_EMBEDDING) {
         /* Embedding(10000, 32, mask_zero=True) before a recurrent layer */
         diag_hint(S->d, a->key_loc, "nnlc has no padding mask: every step, index 0 too, "
@@ -809,8 +821,10 @@ static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
  * unroll=True builds the same recurrence as a graph of copies of the step, and
  * implementation=1 or 2 computes its gates in other batches of products, with the same
  * results. */
-typedef enum { ON_ANY, ON_RECURRENT, ON_EMBEDDING, ON_SPATIAL, ON_GLOBAL_POOL, ON_BATCHNORM } OptionLayers;
-typedef enum { IS_FALSE, IS_TRUE, TRUE_OR_FALSE, ONE_OR_TWO, CHANNELS_LAST } OptionValues;
+typedef enum {
+    ON_ANY, ON_RECURRENT, ON_EMBEDDING, ON_SPATIAL, ON_GLOBAL_POOL, ON_BATCHNORM, ON_GELU
+} OptionLayers;
+typedef enum { IS_FALSE, IS_TRUE, TRUE_OR_FALSE, ONE_OR_TWO, CHANNELS_LAST, EXACT } OptionValues;
 static const struct {
     const char *key;
     OptionLayers layers;
@@ -822,9 +836,11 @@ static const struct {
     {"mask_zero", ON_EMBEDDING, IS_FALSE},     {"trainable", ON_ANY, IS_TRUE},
     {"data_format", ON_SPATIAL, CHANNELS_LAST}, {"keepdims", ON_GLOBAL_POOL, IS_FALSE},
     {"center", ON_BATCHNORM, IS_TRUE},         {"scale", ON_BATCHNORM, IS_TRUE},
+    {"approximate", ON_GELU, EXACT}, /* gelu(approximate=False), GELU(approximate='none') */
 };
 
-static bool option_layer(OpKind op, OptionLayers layers) {
+static bool option_layer(const LayerName *layer, OptionLayers layers) {
+    OpKind op = layer->op;
     switch (layers) {
     case ON_ANY: return true;
     case ON_RECURRENT: return op_is_recurrent(op);
@@ -832,6 +848,7 @@ static bool option_layer(OpKind op, OptionLayers layers) {
     case ON_SPATIAL: return spatial_layer(op);
     case ON_GLOBAL_POOL: return global_pool_layer(op);
     case ON_BATCHNORM: return op == OP_BATCHNORM;
+    case ON_GELU: return op == OP_ACTIVATION && layer->act == ACT_GELU;
     }
     return false;
 }
@@ -844,6 +861,9 @@ static bool option_value(const Expr *v, OptionValues values) {
     case TRUE_OR_FALSE: return option_value(v, IS_FALSE) || option_value(v, IS_TRUE);
     case ONE_OR_TWO: return v->kind == EX_NUM && (v->num == 1 || v->num == 2);
     case CHANNELS_LAST: return (name || v->kind == EX_STR) && strcmp(v->str, "channels_last") == 0;
+    case EXACT: /* Keras' False, PyTorch's 'none': the exact x·Φ(x) */
+        return option_value(v, IS_FALSE) ||
+               ((name || v->kind == EX_STR) && strcmp(v->str, "none") == 0);
     }
     return false;
 }
@@ -853,7 +873,7 @@ static int keras_default_entry(const Expr *call, const Arg *a) {
     const LayerName *layer = sema_find_layer(call->str);
     for (size_t i = 0; layer && i < sizeof keras_defaults / sizeof keras_defaults[0]; i++)
         if (strcmp(a->key, keras_defaults[i].key) == 0 &&
-            option_layer(layer->op, keras_defaults[i].layers))
+            option_layer(layer, keras_defaults[i].layers))
             return (int)i;
     return -1;
 }
@@ -873,7 +893,7 @@ static int named_slot(Sema *S, Args *A, const Expr *call, const Arg *arg, int co
     /* a Keras option at a value nnlc computes anyway: taken without a word, as Keras takes
      * its defaults; other values get the option's error and keras_layer_option_hint, but
      * where nnlc takes every value Keras does, unroll=1 is a value Keras does not take */
-    int k = S->tensors ? keras_default_entry(call, arg) : -1;
+    int k = in_model(S, call) ? keras_default_entry(call, arg) : -1;
     if (k >= 0 && option_value(arg->value, keras_defaults[k].values))
         return -2;
     if (k >= 0 && (keras_defaults[k].values == TRUE_OR_FALSE ||
