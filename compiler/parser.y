@@ -962,7 +962,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                 strcmp(ps->recent_name[2], "fit") == 0) && expects(expected, n, "'='")) {
         /* train { compile(optimizer='adam', loss=…)  fit(epochs=5) } */
         diag_hint(ps->lex.diag, ps->recent_at[2], "the train block holds %s()'s arguments as "
-                  "settings, one per line without the call: %s", ps->recent_name[2],
+                  "settings, one per line without the call, e.g. %s", ps->recent_name[2],
                   ps->recent_name[2][0] == 'c' ? "optimizer = adam  loss = "
                                                  "sparse_categorical_crossentropy"
                                                : "epochs = 5  batch_size = 32");
