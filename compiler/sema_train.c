@@ -1983,6 +1983,11 @@ static bool keras_fit_argument(Sema *S, const Arg *s) {
                                  "--save"},
         {"class_weight", "fit", "every example weighs the same in nnlc's losses"},
         {"sample_weight", "fit", "every example weighs the same in nnlc's losses"},
+        {"x", "fit", "the training data is the setting data, which names the files that "
+                     "hold it: data = npy(\"x.npy\", \"y.npy\")"},
+        {"y", "fit", "the training data is the setting data, which names the files that "
+                     "hold it: data = npy(\"x.npy\", \"y.npy\")"},
+        {"validation_freq", "fit", "the trainer validates after every epoch: drop it"},
         {"workers", "fit", "the trainer reads its data itself, and its --threads N sets the "
                            "threads that train: drop it"},
         {"use_multiprocessing", "fit", "the trainer reads its data itself, and its --threads "
