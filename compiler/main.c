@@ -550,6 +550,22 @@ static bool output_writable(const char *path) {
     return true;
 }
 
+/* Whether the linker may be given path as the trainer's output: a file, new or not, or
+ * /dev/null (a check that the model compiles and links). A device or a pipe is said
+ * here: gold, given -o /dev/full, repeats "write: No space left on device" without end
+ * (gigabytes of messages), and given a FIFO, waits for a reader that never comes. */
+static bool trainer_output_linkable(const char *path) {
+    struct stat sb, null_sb;
+    if (stat(path, &sb) != 0 || S_ISREG(sb.st_mode))
+        return true;
+    if (S_ISCHR(sb.st_mode) && stat("/dev/null", &null_sb) == 0 &&
+        S_ISCHR(null_sb.st_mode) && sb.st_rdev == null_sb.st_rdev)
+        return true;
+    say("nnlc: error: cannot write '%s': not a regular file (a trainer is an executable "
+        "file; give a file name)\n", path);
+    return false;
+}
+
 /* The trainer's code as objects model0.o… in the temporary directory dir, linked. */
 static int build_trainer(const Options *o, const CgOptions *cg, const Graph *g,
                          const LoopProgram *lp, const char *dir, const char *out,
@@ -594,7 +610,7 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
         return ok ? 0 : EXIT_USAGE;
     }
     char *out = o->output ? strdup(o->output) : default_output(o->input, "");
-    if (!output_writable(out)) {
+    if (!output_writable(out) || !trainer_output_linkable(out)) {
         free(out);
         return EXIT_USAGE;
     }

@@ -37,6 +37,17 @@ fi
 expect 2 "cannot write '$tmp/none/m': $tmp/none: No such file or directory" -- \
     "$nnlc" "$examples/mlp.nn" -o "$tmp/none/m"
 expect 2 "cannot write '$tmp': it is a directory" -- "$nnlc" "$examples/mlp.nn" -o "$tmp"
+# A device or a pipe as the trainer is said before linking: gold wrote "No space left on
+# device" without end for -o /dev/full, and waited forever on a FIFO with no reader.
+# /dev/null, a check that the model compiles and links, stays allowed.
+mkfifo "$tmp/fifo"
+expect 2 "cannot write '$tmp/fifo': not a regular file" -- timeout 60 "$nnlc" "$examples/mlp.nn" -o "$tmp/fifo"
+if [ -c /dev/full ]; then
+    # (ulimit -f: without the check, the linker's endless messages stop at 50 KB)
+    expect 2 "cannot write '/dev/full': not a regular file" -- \
+        sh -c "ulimit -f 100; exec timeout 60 '$nnlc' '$examples/mlp.nn' -o /dev/full"
+fi
+expect 0 '^linked$' -- sh -c "'$nnlc' '$examples/mlp.nn' -o /dev/null && echo linked"
 # -o "" is a usage error, not the linker's "output filename may not be empty"
 expect 2 "^nnlc: error: -o needs a file name" -- "$nnlc" "$examples/mlp.nn" -o ""
 expect 2 "cannot write '$tmp/none/m.o'" -- "$nnlc" -c "$examples/mlp.nn" -o "$tmp/none/m.o"
