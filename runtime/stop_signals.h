@@ -19,6 +19,7 @@
 
 typedef struct StopSignals {
     sigset_t before; /* the thread's signal mask before nnrt_stop_signals_defer */
+    sigset_t heeded; /* of the three, those not ignored when training began */
     bool deferred;
     int signo;       /* the signal that stopped training, or 0 */
     double next_look; /* nnrt_now() before which nnrt_stop_signals_polled does not ask */
@@ -26,7 +27,8 @@ typedef struct StopSignals {
 
 /* SIGINT, SIGTERM and SIGHUP. */
 void nnrt_stop_signals_set(sigset_t *set);
-/* From now on the three signals wait to be asked for (nnrt_stop_signals_arrived). */
+/* From now on the three signals, but those ignored (SIG_IGN), wait to be asked for
+ * (nnrt_stop_signals_arrived). */
 void nnrt_stop_signals_defer(StopSignals *s);
 /* Whether one of them has arrived; takes it (s->signo) so that it does not kill the
  * process when nnrt_stop_signals_restore unblocks them. */

@@ -53,4 +53,26 @@ pending_int "$trainer" --data "$data/imgs.idx" "$data/labels.idx" --epochs 10000
 [ "$code" -eq 130 ] || { echo "FAIL: pending SIGINT: exit code $code"; cat "$dir/again.txt"; exit 1; }
 grep -Eq "training stopped by SIGINT.* before epoch [0-9]+ of 1000000, before this run ended an epoch; .*/m.safetensors was not written, and holds epoch [0-9]+ as before: continue with --resume .*/m.safetensors$" "$dir/again.txt" ||
     { echo "FAIL: pending SIGINT: the message"; cat "$dir/again.txt"; exit 1; }
-echo "interrupt: SIGINT, SIGTERM and SIGHUP stop training between steps, the checkpoint of the last epoch kept and resumable"
+# A signal ignored when the trainer starts stays ignored while it trains: under nohup
+# (SIGHUP ignored) the terminal's closing leaves it training. Before, the trainer blocked
+# SIGHUP while training, which kept the ignored signal pending, and stopped with
+# "training stopped by SIGHUP" (exit 129).
+dir="$work/nohup"
+rm -rf "$dir" && mkdir -p "$dir"
+python3 -c 'import os, signal, sys
+signal.signal(signal.SIGHUP, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$trainer" --data "$data/imgs.idx" "$data/labels.idx" \
+    --epochs 1000000 --batch 1 --threads 2 --save "$dir/m.safetensors" --quiet > "$dir/out.txt" 2>&1 &
+pid=$!
+for i in $(seq 1200); do [ -e "$dir/m.safetensors" ] && break; sleep 0.05; done
+sleep 0.3
+kill -HUP "$pid"
+sleep 1
+kill -0 "$pid" 2>/dev/null || { echo "FAIL: SIGHUP, ignored (nohup), stopped training"; cat "$dir/out.txt"; exit 1; }
+kill -TERM "$pid"
+code=0
+wait "$pid" || code=$?
+[ "$code" -eq 143 ] || { echo "FAIL: nohup: exit code $code after SIGTERM, expected 143"; cat "$dir/out.txt"; exit 1; }
+grep -q "training stopped by SIGTERM" "$dir/out.txt" ||
+    { echo "FAIL: nohup: the message"; cat "$dir/out.txt"; exit 1; }
+echo "interrupt: SIGINT, SIGTERM and SIGHUP stop training between steps, the checkpoint of the last epoch kept and resumable; an ignored SIGHUP (nohup) stays ignored"
