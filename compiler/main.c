@@ -550,6 +550,30 @@ static bool output_writable(const char *path) {
     return true;
 }
 
+/* Whether path is one of the files the model's train block reads (its data, validation
+ * or test source): writing the trainer or object file over it would lose the data, as
+ * `-o model.nn` would lose the model (output_is_input). Said with the source's name. */
+static bool output_is_data(const Graph *g, const char *path) {
+    struct stat out_st;
+    if (!g->has_train || stat(path, &out_st) != 0)
+        return false;
+    const NnrtDataSource *sources[] = {&g->train.data, &g->train.validation, &g->train.test};
+    const char *roles[] = {"training data", "validation data", "test data"};
+    for (int i = 0; i < 3; i++) {
+        const char *files[] = {sources[i]->features_path, sources[i]->labels_path};
+        for (int j = 0; j < 2; j++) {
+            struct stat data_st;
+            if (files[j] && stat(files[j], &data_st) == 0 && data_st.st_dev == out_st.st_dev &&
+                data_st.st_ino == out_st.st_ino) {
+                say("nnlc: error: the output '%s' is the model's %s ('%s'); give another "
+                    "name with -o\n", path, roles[i], files[j]);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 /* Whether the linker may be given path as the trainer's output: a file, new or not, or
  * /dev/null (a check that the model compiles and links). A device or a pipe is said
  * here: gold, given -o /dev/full, repeats "write: No space left on device" without end
@@ -597,7 +621,8 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
     if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM || o->emit == EMIT_OBJ) {
         char *out = o->output || o->emit != EMIT_OBJ ? NULL : default_output(o->input, ".o");
         const char *path = o->output ? o->output : out;
-        if (path && strcmp(path, "-") != 0 && !output_writable(path)) {
+        if (path && strcmp(path, "-") != 0 &&
+            (!output_writable(path) || output_is_data(g, path))) {
             free(out);
             return EXIT_USAGE;
         }
@@ -610,7 +635,7 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
         return ok ? 0 : EXIT_USAGE;
     }
     char *out = o->output ? strdup(o->output) : default_output(o->input, "");
-    if (!output_writable(out) || !trainer_output_linkable(out)) {
+    if (!output_writable(out) || !trainer_output_linkable(out) || output_is_data(g, out)) {
         free(out);
         return EXIT_USAGE;
     }

@@ -40,6 +40,14 @@ expect 2 "cannot write '$tmp': it is a directory" -- "$nnlc" "$examples/mlp.nn" 
 # A device or a pipe as the trainer is said before linking: gold wrote "No space left on
 # device" without end for -o /dev/full, and waited forever on a FIFO with no reader.
 # /dev/null, a check that the model compiles and links, stays allowed.
+# The model's data files are not written over either (the trainer or an object file there
+# lost the data): said before compiling, the file left as it was.
+printf 'x,y\n1,0\n2,1\n' > "$tmp/points.csv"
+printf 'model m {\n    input [1]\n    dense(2, activation=softmax)\n}\ntrain {\n    loss = sparse_categorical_crossentropy\n    data = csv("points.csv")\n}\n' > "$tmp/points.nn"
+expect 2 "the output '$tmp/points.csv' is the model's training data \\('$tmp/points.csv'\\)" -- \
+    "$nnlc" "$tmp/points.nn" -o "$tmp/points.csv"
+expect 2 "is the model's training data" -- "$nnlc" -c "$tmp/points.nn" -o "$tmp/points.csv"
+expect 0 '^kept$' -- sh -c "head -n 1 '$tmp/points.csv' | grep -qx 'x,y' && echo kept"
 mkfifo "$tmp/fifo"
 expect 2 "cannot write '$tmp/fifo': not a regular file" -- timeout 60 "$nnlc" "$examples/mlp.nn" -o "$tmp/fifo"
 if [ -c /dev/full ]; then
