@@ -30,6 +30,7 @@
 #include "graph.h"
 #include "loops.h"
 #include "pipeline.h"
+#include "std_streams.h" /* runtime/: shared with the trainer */
 
 /* --help names the linker flag the build chose (compiler/CMakeLists.txt). */
 #ifdef NNLC_LINK_FLAG
@@ -811,6 +812,7 @@ static int call_main(void *p) {
 }
 
 int main(int argc, char **argv) {
+    nnrt_hold_std_streams(); /* 2>&-: a warning went into the file -o named */
     MainArgs m = {argc, argv};
     return check_stdout(pipeline_call(call_main, &m)); /* on a stack the passes' depth fits */
 }

@@ -6,6 +6,7 @@
 
 #include "checkpoint.h"
 #include "loader.h"
+#include "std_streams.h"
 #include "trainer.h"
 
 #include <errno.h>
@@ -261,6 +262,7 @@ static bool stdout_written(const char *prog) {
 }
 
 int nnrt_main(const NnrtModel *m, int argc, char **argv) {
+    nnrt_hold_std_streams(); /* >&-: the progress lines went into the --history file */
     Options o;
     int rc = nnrt_cli_parse(&o, m, argc, argv, stdout, stderr);
     if (rc != CLI_RUN) {

@@ -48,6 +48,10 @@ expect 2 "the output '$tmp/points.csv' is the model's training data \\('$tmp/poi
     "$nnlc" "$tmp/points.nn" -o "$tmp/points.csv"
 expect 2 "is the model's training data" -- "$nnlc" -c "$tmp/points.nn" -o "$tmp/points.csv"
 expect 0 '^kept$' -- sh -c "head -n 1 '$tmp/points.csv' | grep -qx 'x,y' && echo kept"
+# Started with standard error closed (2>&-), nnlc's warning went into the file -o named
+# (the first file it opened took descriptor 2): --emit=ir's IR began with it.
+printf 'model w {\n    input [1]\n    dense(2, activation=softmax)\n    dense(1, activation=softmax)\n}\n' > "$tmp/warns.nn"
+expect 0 '^clean$' -- sh -c "'$nnlc' --emit=ir '$tmp/warns.nn' -o '$tmp/warns.ir' 2>&- && ! grep -q warning '$tmp/warns.ir' && echo clean"
 mkfifo "$tmp/fifo"
 expect 2 "cannot write '$tmp/fifo': not a regular file" -- timeout 60 "$nnlc" "$examples/mlp.nn" -o "$tmp/fifo"
 if [ -c /dev/full ]; then

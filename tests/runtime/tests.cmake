@@ -382,8 +382,9 @@ add_test(NAME runtime.threads COMMAND ${NNRT_TEST_DIR}/threads.sh $<TARGET_FILE:
 add_test(NAME runtime.checkpoint COMMAND ${NNRT_TEST_DIR}/checkpoint.sh $<TARGET_FILE:rt_ref_f32>
                                          $<TARGET_FILE:rt_ref_f64> ${RT_DATA} ${RT_WORK}/checkpoint)
 add_test(NAME runtime.interrupt COMMAND ${NNRT_TEST_DIR}/interrupt.sh $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/interrupt)
+add_test(NAME runtime.closed_streams COMMAND ${NNRT_TEST_DIR}/closed_streams.sh $<TARGET_FILE:rt_ref_f32> ${RT_DATA} ${RT_WORK}/closed_streams)
 set_tests_properties(runtime.resume runtime.threads runtime.checkpoint runtime.interrupt
-                     PROPERTIES FIXTURES_REQUIRED rt_data)
+                     runtime.closed_streams PROPERTIES FIXTURES_REQUIRED rt_data)
 add_test(NAME runtime.e2e_fashion COMMAND ${NNRT_TEST_DIR}/e2e_fashion.sh $<TARGET_FILE:rt_ref_f32_adam>)
 set_tests_properties(runtime.e2e_fashion PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME runtime.regression COMMAND ${NNRT_TEST_DIR}/regression.sh $<TARGET_FILE:rt_ref_linear> ${RT_DATA} ${RT_WORK}/regression)
