@@ -483,6 +483,25 @@ static bool not_a_directory(Train *T, Args *A, const char *name, const char *res
     return false;
 }
 
+/* A path written with a leading '~' (csv("~/data/train.csv")) means the home directory to
+ * a shell and to pandas' read_csv, but here, relative to the .nn file, a directory named
+ * '~' beside it: the trainer failed when it ran ("cannot open /models/~/data/train.csv").
+ * Said where it is written, unless that file exists. `written` is the option `name`'s
+ * path as written, `resolved` the same relative to the .nn file. */
+static bool not_home_tilde(Train *T, Args *A, const char *name, const char *written,
+                           const char *resolved) {
+    struct stat sb;
+    if (!written || written[0] != '~' || stat(resolved, &sb) == 0)
+        return true;
+    const Expr *e = args_get(A, name);
+    diag_error(T->S->d, e->loc, "'%s' starts with '~', which is not the home directory "
+               "here: the path is read relative to the model's file, from a directory named "
+               "'~' beside it", written);
+    diag_hint(T->S->d, e->loc, "write the path in full, from '/' (as a shell or pandas "
+              "expands '~'), or relative to the model's file");
+    return false;
+}
+
 static bool series_inputs(Train *T, Args *A, NnrtDataSource *src) {
     const Expr *e = args_get(A, "inputs");
     if (!e)
@@ -691,10 +710,13 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
     }
     bool ok = path_opt(T, &A, first, &src->features_path);
     ok &= path_opt(T, &A, "labels", &src->labels_path);
+    const char *features_written = src->features_path, *labels_written = src->labels_path;
     src->features_path = resolve_path(T, src->features_path);
     src->labels_path = resolve_path(T, src->labels_path);
     ok &= not_a_directory(T, &A, first, src->features_path, name) &&
           not_a_directory(T, &A, "labels", src->labels_path, name);
+    ok &= not_home_tilde(T, &A, first, features_written, src->features_path) &&
+          not_home_tilde(T, &A, "labels", labels_written, src->labels_path);
     if ((k == 0 || k == 2) && !args_get(&A, "labels")) { /* the runtime would refuse it */
         diag_error(T->S->d, call->name_loc, "%s needs the labels file too",
                    k == 0 ? "idx" : "npy");
