@@ -192,6 +192,21 @@ static bool parse_descr(const char *v, NpyHeader *h) {
         return false;
     memcpy(h->descr, v, n);
     h->descr[n] = '\0';
+    /* numpy's names of the types, 'float32', in the machine's byte order: np.load reads a
+     * header that writes them (np.save writes '<f4'), and the refusal said "dtype
+     * 'float32' is not supported (use float16, float32, ...)" */
+    static const struct { const char *name; char kind; int size; } numpy_names[] = {
+        {"float16", 'f', 2}, {"float32", 'f', 4}, {"float64", 'f', 8}, {"bool", 'b', 1},
+        {"int8", 'i', 1},    {"int16", 'i', 2},   {"int32", 'i', 4},   {"int64", 'i', 8},
+        {"uint8", 'u', 1},   {"uint16", 'u', 2},  {"uint32", 'u', 4},  {"uint64", 'u', 8},
+    };
+    for (size_t k = 0; k < sizeof numpy_names / sizeof numpy_names[0]; k++)
+        if (strcmp(h->descr, numpy_names[k].name) == 0) {
+            h->kind = numpy_names[k].kind;
+            h->size = numpy_names[k].size;
+            h->swap = false;
+            return true;
+        }
     /* 'f4' without a byte order is the machine's, as numpy's np.dtype('f4') reads it (the
      * refusal said "not supported (use float32, ...)" of a float32) */
     const char *order = n >= 1 && strchr("<>|=", h->descr[0]) ? h->descr : "=";

@@ -280,6 +280,8 @@ static bool write_npy_fixtures(const char *dir) {
     free(raw);
     /* a dtype without its byte order: the machine's, as numpy reads it */
     ok = ok && fx_npy(join(dir, "no_order.npy"), "f4", shape3, 3, x32, sizeof x32);
+    /* numpy's name of the type, as np.load reads it: the machine's byte order too */
+    ok = ok && fx_npy(join(dir, "numpy_name.npy"), "float32", shape3, 3, x32, sizeof x32);
     int64_t huge[] = {100000000000LL, SIDE, SIDE};
     return ok && fx_npy(join(dir, "trunc.npy"), "<f4", shape3, 3, x32, sizeof x32 / 2) &&
            fx_npy(join(dir, "huge_shape.npy"), "<f4", huge, 3, x32, sizeof x32) &&

@@ -78,6 +78,10 @@ runtime_expect(error.npy_magic 1
 # 'f4' is not supported (use float32, ...)").
 runtime_expect(data.npy_no_order 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
     --data ${RT_DATA}/no_order.npy ${RT_DATA}/y.npy --epochs 1 --test ${RT_DATA}/x32.npy ${RT_DATA}/y.npy)
+# numpy's name of the type, 'float32' (np.load reads it), in the machine's byte order
+# (before: "dtype 'float32' is not supported (use float16, float32, ...)").
+runtime_expect(data.npy_numpy_name 0 "ref: 7850 parameters \\(f32\\), 20 training examples"
+    --data ${RT_DATA}/numpy_name.npy ${RT_DATA}/y.npy --epochs 1 --test ${RT_DATA}/x32.npy ${RT_DATA}/y.npy)
 runtime_expect(error.npy_descr 1 "descr.npy: byte 10: dtype '<f4x' is not supported"
     --data ${RT_DATA}/descr.npy ${RT_DATA}/y.npy)
 runtime_expect(error.csv_gz_truncated 1
