@@ -32,6 +32,7 @@
   and its numbers to 0.01), and docs/abi.md §12's progress bar is what a terminal shows
   (but for the numbers); both where Fashion-MNIST is installed.
 """
+import concurrent.futures
 import glob
 import os
 import re
@@ -384,11 +385,20 @@ spelled = "\n".join(re.findall(r"`([^`\n]+)`", reference) + [b for _, b in fence
                     + re.findall(r"^#+ (.*)$", reference, re.M))
 
 
-def valid_names(src):
-    """The names of the "valid … are:" hint nnlc gives for src, or None."""
-    p = subprocess.run([nnlc, "--summary", "-"], input=src, cwd=tmp, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, universal_newlines=True)
-    m = re.search(r": hint: valid [\w -]+ are: (.*)", p.stderr)
+def nnlc_on(option, sources):
+    """nnlc OPTION on each of sources (read from standard input), as many at once as there
+    are cores: what each run wrote to standard output and to standard error."""
+    def one(src):
+        p = subprocess.run([nnlc, option, "-"], input=src, cwd=tmp, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, universal_newlines=True)
+        return p.stdout, p.stderr
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return list(pool.map(one, sources))
+
+
+def valid_names(err):
+    """The names of the "valid … are:" hint in nnlc's messages err, or None."""
+    m = re.search(r": hint: valid [\w -]+ are: (.*)", err)
     return m.group(1).split(", ") if m else None
 
 
@@ -415,8 +425,9 @@ vocabulary += [("%s's arguments" % i, "model m { input [8] dense(1, kernel_initi
                for i in ["random_uniform", "random_normal", "truncated_normal", "variance_scaling",
                          "constant", "orthogonal", "identity", "glorot_uniform"]]
 listed = 0
-for what, src in vocabulary:
-    names = valid_names(src)
+answers = nnlc_on("--summary", [src for _, src in vocabulary])
+for (what, src), (_, err) in zip(vocabulary, answers):
+    names = valid_names(err)
     if names is None:
         # layers without options (flatten, add, …) say so without a list
         if not re.search(r"'s options", what) or what.split("'")[0] not in layers:
@@ -468,24 +479,22 @@ POSITION_VALUES = {"units": "4", "filters": "4", "kernel_size": "2", "pool_size"
                    "bias_initializer": "zeros", "embeddings_initializer": "zeros"}
 rows = re.findall(r"^\| ([\w ,]+) \| (.*) \|$", read("docs/language.md").split(
     "| layer | options by position |", 1)[-1].split("\n\n", 1)[0], re.M)
-positions = 0
+cases = []  # (layer, how many the table lists, the call with one more)
 for names, options in rows:
     layers = ROW_LAYERS.get(names, [w for w in re.split(r", ", names)])
     if layers == ["concat"]:  # its positional arguments are its inputs
         continue
     names = re.findall(r"[\w*]+", re.sub(r"\s*\([^)]*\)", "", options))
-    count = len(names)
     # a value each position takes, so that the one past them is the first error
     args = [POSITION_VALUES.get(n, "1") for n in names] + ["1"]
-    for layer in layers:
-        positions += 1
-        src = "model m { input [8, 8, 3] %s(%s) }" % (layer, ", ".join(args))
-        p = subprocess.run([nnlc, "--summary", "-"], input=src, cwd=tmp, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, universal_newlines=True)
-        takes = re.search(r"too many positional arguments for \w+ \(it takes (\d+)\)", p.stderr)
-        if not takes or int(takes.group(1)) != count:
-            fails.append("docs/language.md §4 lists %d options by position for %s, nnlc says:\n%s"
-                         % (count, layer, p.stderr))
+    cases += [(layer, len(names), "model m { input [8, 8, 3] %s(%s) }" % (layer, ", ".join(args)))
+              for layer in layers]
+positions = len(cases)
+for (layer, count, _), (_, err) in zip(cases, nnlc_on("--summary", [c[2] for c in cases])):
+    takes = re.search(r"too many positional arguments for \w+ \(it takes (\d+)\)", err)
+    if not takes or int(takes.group(1)) != count:
+        fails.append("docs/language.md §4 lists %d options by position for %s, nnlc says:\n%s"
+                     % (count, layer, err))
 if positions < 15:
     fails.append("only %d layers of docs/language.md §4's table of positions found: has the "
                  "table changed?" % positions)
@@ -494,7 +503,7 @@ if positions < 15:
 # activation=linear, use_bias=true)`) are the ones --emit=ir resolves for that layer.
 REQUIRED = {"units": "4", "filters": "4", "kernel": "2", "rate": "0.5", "shape": "[-1]",
             "vocab": "10", "dim": "4", "activation": "relu"}
-compared = 0
+cases = []  # (heading, the call, its defaults, a model of it)
 for heading in re.findall(r"^### (\w.*\(.*)$", read("docs/language.md"), re.M):
     for names, args in re.findall(r"((?:\w+(?:, )?)+) ?\(([^()]*)\)", heading):
         defaults = dict(re.findall(r"(\w+)=([\w.-]+)", args))
@@ -506,30 +515,31 @@ for heading in re.findall(r"^### (\w.*\(.*)$", read("docs/language.md"), re.M):
                 continue
             shape = "[8, 8, 3]" if "2d" in layer else "[5]" if layer == "embedding" else "[6, 4]"
             call = "%s(%s)" % (layer, ", ".join("%s=%s" % (r, REQUIRED[r]) for r in required))
-            src = "model m {\n    input %s\n    %s\n}\n" % (shape, call)
-            p = subprocess.run([nnlc, "--emit=ir", "-"], input=src, cwd=tmp,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               universal_newlines=True)
-            line = re.search(r"^\s*%\w+ = (?!input\b).*# line 3\b.*$", p.stdout, re.M)
-            if p.returncode != 0 or not line:
-                fails.append("docs/language.md's heading '%s': %s does not compile:\n%s"
-                             % (heading, call, p.stderr))
-                continue
-            resolved = dict(re.findall(r"(?<![\w])(\w+)=([^,\s()]+)", line.group(0)))
-            for option, value in defaults.items():
-                if option not in resolved or value == "-1":  # axis=-1 is shown resolved
-                    continue
-                compared += 1
-                got = resolved[option]
-                if value in resolved:  # strides=size
-                    same = got == resolved[value]
-                else:  # size=2 is 2x2 in 2D, alpha=1.0 is 1
-                    same = all(re.sub(r"\.0$", "", part) == re.sub(r"\.0$", "", value)
-                               for part in got.split("x"))
-                if not same:
-                    fails.append("docs/language.md's heading '%s' gives %s the default %s, "
-                                 "nnlc --emit=ir resolves %s to %s=%s"
-                                 % (heading, option, value, call, option, got))
+            cases.append((heading, call, defaults,
+                          "model m {\n    input %s\n    %s\n}\n" % (shape, call)))
+compared = 0
+for (heading, call, defaults, _), (out, err) in zip(cases, nnlc_on("--emit=ir",
+                                                                   [c[3] for c in cases])):
+    line = re.search(r"^\s*%\w+ = (?!input\b).*# line 3\b.*$", out, re.M)
+    if not line:
+        fails.append("docs/language.md's heading '%s': %s does not compile:\n%s"
+                     % (heading, call, err))
+        continue
+    resolved = dict(re.findall(r"(?<![\w])(\w+)=([^,\s()]+)", line.group(0)))
+    for option, value in defaults.items():
+        if option not in resolved or value == "-1":  # axis=-1 is shown resolved
+            continue
+        compared += 1
+        got = resolved[option]
+        if value in resolved:  # strides=size
+            same = got == resolved[value]
+        else:  # size=2 is 2x2 in 2D, alpha=1.0 is 1
+            same = all(re.sub(r"\.0$", "", part) == re.sub(r"\.0$", "", value)
+                       for part in got.split("x"))
+        if not same:
+            fails.append("docs/language.md's heading '%s' gives %s the default %s, "
+                         "nnlc --emit=ir resolves %s to %s=%s"
+                         % (heading, option, value, call, option, got))
 if compared < 40:
     fails.append("only %d defaults of docs/language.md §4's headings compared: has the markup "
                  "changed?" % compared)
