@@ -116,6 +116,7 @@ YY_DECL;
 }
 
 %code {
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -732,6 +733,64 @@ static bool is_keyword(int tok) {
            tok == KW_INPUT;
 }
 
+/* The named arguments of the call whose '(' is at `open`, as settings: compile(optimizer=
+ * 'adam', loss='mse') is "optimizer = 'adam'  loss = 'mse'". Only a call closed on its
+ * line, of named arguments that fit in out, each name an identifier; positional ones
+ * (fit(x_train, y_train, …)'s arrays) are left out, as the train block names files. */
+static bool call_settings(ParseState *ps, YYLTYPE open, char *out, size_t size) {
+    int len;
+    const char *line = diag_line_text(ps->lex.diag, open.first_line, &len);
+    int at = open.first_column; /* 1-based column of '(': the text after it */
+    if (!line || at < 1 || at > len || line[at - 1] != '(')
+        return false;
+    size_t used = 0;
+    int depth = 0, start = at;
+    char quote = 0;
+    out[0] = '\0';
+    for (int i = at; i < len; i++) {
+        char c = line[i];
+        if (quote) {
+            quote = c == quote ? 0 : quote; /* strings hold no escaped quotes worth keeping */
+            continue;
+        }
+        if (c == '\'' || c == '"')
+            quote = c;
+        else if (c == '(' || c == '[' || c == '{')
+            depth++;
+        else if (depth > 0 && (c == ')' || c == ']' || c == '}'))
+            depth--;
+        else if (depth == 0 && (c == ',' || c == ')')) {
+            /* one argument, line[start, i): name=value, spaces trimmed */
+            const char *a = line + start, *end = line + i;
+            while (a < end && isspace((unsigned char)*a))
+                a++;
+            while (end > a && isspace((unsigned char)end[-1]))
+                end--;
+            const char *eq = a;
+            while (eq < end && (isalnum((unsigned char)*eq) || *eq == '_'))
+                eq++;
+            const char *value = eq;
+            while (value < end && isspace((unsigned char)*value))
+                value++;
+            if (eq > a && isalpha((unsigned char)*a) && value < end && *value == '=' &&
+                (value + 1 == end || value[1] != '=')) {
+                value++;
+                while (value < end && isspace((unsigned char)*value))
+                    value++;
+                int w = snprintf(out + used, size - used, "%s%.*s = %.*s", used ? "  " : "",
+                                 (int)(eq - a), a, (int)(end - value), value);
+                if (w < 0 || (size_t)w >= size - used || value == end)
+                    return false;
+                used += (size_t)w;
+            }
+            if (c == ')')
+                return used > 0;
+            start = i + 1;
+        }
+    }
+    return false; /* not closed on its line */
+}
+
 static bool expects(const yysymbol_kind_t *expected, int n, const char *name) {
     for (int i = 0; i < n; i++)
         if (strcmp(yysymbol_name(expected[i]), name) == 0)
@@ -961,11 +1020,18 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, yyscan_t scanner, Pars
                (strcmp(ps->recent_name[2], "compile") == 0 ||
                 strcmp(ps->recent_name[2], "fit") == 0) && expects(expected, n, "'='")) {
         /* train { compile(optimizer='adam', loss=…)  fit(epochs=5) } */
-        diag_hint(ps->lex.diag, ps->recent_at[2], "the train block holds %s()'s arguments as "
-                  "settings, one per line without the call, e.g. %s", ps->recent_name[2],
-                  ps->recent_name[2][0] == 'c' ? "optimizer = adam  loss = "
-                                                 "sparse_categorical_crossentropy"
-                                               : "epochs = 5  batch_size = 32");
+        char settings[256];
+        if (call_settings(ps, *loc, settings, sizeof settings))
+            diag_hint(ps->lex.diag, ps->recent_at[2], "the train block holds %s()'s arguments "
+                      "as settings, one per line without the call: %s", ps->recent_name[2],
+                      settings);
+        else
+            diag_hint(ps->lex.diag, ps->recent_at[2], "the train block holds %s()'s arguments "
+                      "as settings, one per line without the call, e.g. %s",
+                      ps->recent_name[2],
+                      ps->recent_name[2][0] == 'c' ? "optimizer = adam  loss = "
+                                                     "sparse_categorical_crossentropy"
+                                                   : "epochs = 5  batch_size = 32");
     } else if (strcmp(yysymbol_name(found), "'('") == 0 && ps->recent[2] == KW_TRAIN) {
         /* train(optimizer='adam', epochs=5), as Keras' compile(…) and fit(…) are called */
         diag_hint(ps->lex.diag, at_loc, "the train block's settings go in braces, one per line: "
