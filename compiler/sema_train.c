@@ -177,6 +177,26 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
     return true;
 }
 
+/* A decay rate beta1 or beta2 that float32, the trainer's precision (and Keras', which
+ * casts them to the variables' type), rounds to 1: from 1 − 2⁻²⁵ on (0.99999999 passed
+ * the check of [0, 1)). beta1 then divided Adam's step by 1 − 1ᵗ = 0 (the loss became NaN
+ * at the first update, "try a lower learning rate"), and beta2 made Adam's and Nadam's
+ * step 0 (the correction 1 − 1ᵗ = 0 multiplies Adam's step under a root, divides Nadam's
+ * second moment): nothing trained, and nothing said so. */
+static bool below_one_in_float32(Train *T, Args *A, const char *name, double v) {
+    const Expr *e = args_get(A, name);
+    if (!e || (float)v < 1.0f)
+        return true;
+    bool beta1 = strcmp(name, "beta1") == 0;
+    diag_error(T->S->d, e->loc, "%s %s is 1 as a float32 number, the trainer's precision: %s",
+               args_key(A, name), sema_value_text(T->S, T->sc, e, v),
+               beta1 ? "Adam's bias correction 1 − β₁ᵗ would divide by zero"
+                     : "its bias correction 1 − β₂ᵗ would be 0, and nothing would train");
+    diag_hint(T->S->d, e->loc, "0.9999999 (seven nines) stays below 1 in float32; "
+              "0.99999999 (eight) does not");
+    return false;
+}
+
 /* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
  * given"), and a model that asks for more has a typo. *out is set only when it is valid.
  * `what` is the option as written: lr, or Keras' learning_rate. */
@@ -376,6 +396,9 @@ static void set_optimizer(Train *T, const Expr *value) {
         ok &= range_opt(T, &A, "rho", &o.rho, 0, false, 1, true);
         ok &= range_opt(T, &A, "beta1", &o.beta1, 0, false, 1, true);
         ok &= range_opt(T, &A, "beta2", &o.beta2, 0, false, 1, true);
+        if (o.kind == OPT_ADAM || o.kind == OPT_ADAMW) /* nadam's μ_t stays below β1 */
+            ok &= below_one_in_float32(T, &A, "beta1", o.beta1);
+        ok &= below_one_in_float32(T, &A, "beta2", o.beta2);
         ok &= range_opt(T, &A, "epsilon", &o.epsilon, 0, true, 1, false);
         ok &= num_opt(T, &A, "initial_accumulator", &o.initial_accumulator, 0, 1e6);
         ok &= num_opt(T, &A, "weight_decay", &o.weight_decay, 0, 1e6);
