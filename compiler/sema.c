@@ -731,6 +731,14 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
                        diag_num(n->epsilon).s);
             return false;
         }
+        /* float32, the trainer's precision, rounds 1e-50 to 0: a feature constant over a
+         * batch then gave 0/√0, a NaN loss blamed on "extreme values" of the data */
+        if (!((float)n->epsilon > 0)) {
+            diag_error(S->d, args_loc(A, "epsilon"), "epsilon %s is 0 as a float32 number, the "
+                       "trainer's precision: it must be at least about 1.4e-45",
+                       diag_num(n->epsilon).s);
+            return false;
+        }
         return true;
     case OP_ACTIVATION:
         if (act >= 0) {

@@ -197,6 +197,20 @@ static bool below_one_in_float32(Train *T, Args *A, const char *name, double v) 
     return false;
 }
 
+/* An optimizer's epsilon that float32, the trainer's precision (and Keras'), rounds to 0,
+ * though it is in (0, 1]: below about 7e-46. A weight whose gradient is always 0 (a dead
+ * ReLU unit) then took a step of 0/0, and the loss became NaN with the hint "try a lower
+ * learning rate". */
+static bool epsilon_in_float32(Train *T, Args *A, double epsilon) {
+    const Expr *e = args_get(A, "epsilon");
+    if (!e || (float)epsilon > 0)
+        return true;
+    diag_error(T->S->d, e->loc, "epsilon %s is 0 as a float32 number, the trainer's "
+               "precision: it must be at least about 1.4e-45",
+               sema_value_text(T->S, T->sc, e, epsilon));
+    return false;
+}
+
 /* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
  * given"), and a model that asks for more has a typo. *out is set only when it is valid.
  * `what` is the option as written: lr, or Keras' learning_rate. */
@@ -399,7 +413,8 @@ static void set_optimizer(Train *T, const Expr *value) {
         if (o.kind == OPT_ADAM || o.kind == OPT_ADAMW) /* nadam's μ_t stays below β1 */
             ok &= below_one_in_float32(T, &A, "beta1", o.beta1);
         ok &= below_one_in_float32(T, &A, "beta2", o.beta2);
-        ok &= range_opt(T, &A, "epsilon", &o.epsilon, 0, true, 1, false);
+        ok &= range_opt(T, &A, "epsilon", &o.epsilon, 0, true, 1, false) &&
+              epsilon_in_float32(T, &A, o.epsilon);
         ok &= num_opt(T, &A, "initial_accumulator", &o.initial_accumulator, 0, 1e6);
         ok &= num_opt(T, &A, "weight_decay", &o.weight_decay, 0, 1e6);
         ok &= bool_opt(T, &A, "amsgrad", &o.amsgrad);
