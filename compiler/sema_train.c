@@ -228,6 +228,11 @@ static bool lr_value(Train *T, const Expr *e, const char *what, double *out) {
                    sema_value_text(T->S, T->sc, e, lr));
         return false;
     }
+    if (!((float)lr > 0)) { /* 1e-50: every step 0, nothing trained and nothing said so */
+        diag_error(T->S->d, e->loc, "%s %s is 0 as a float32 number, the trainer's precision: "
+                   "nothing would train", what, sema_value_text(T->S, T->sc, e, lr));
+        return false;
+    }
     *out = lr;
     return true;
 }

@@ -440,6 +440,12 @@ int nnrt_cli_parse(Options *o, const NnrtModel *m, int argc, char **argv, FILE *
         }
     }
     int rc = check_combinations(o, err);
+    /* a positive --lr that float32 rounds to 0 (1e-50) trained nothing, and said nothing */
+    if (rc == CLI_RUN && o->lr_given && m->elem_size == 4 && !((float)o->lr > 0)) {
+        say(err, "%s: error: --lr %g is 0 as a float32 number, the trainer's precision: "
+                "nothing would train\n", o->prog, o->lr);
+        rc = CLI_USAGE;
+    }
     if (rc != CLI_RUN)
         say(err, "Try '%s --help' for the list of options.\n", o->prog);
     return rc;

@@ -261,6 +261,12 @@ runtime_expect(cli.lr_range 2
     --lr 1e400)
 runtime_expect(cli.lr_tiny 2 "error: --lr expects a positive number, got '1e-400', too small for a double"
     --lr 1e-400)
+# A positive --lr that float32, the f32 trainer's precision, rounds to 0 trained nothing and
+# said nothing; 1e-44 is still a float32 (a subnormal one).
+runtime_expect(cli.lr_float32_zero 2 "error: --lr 1e-50 is 0 as a float32 number, the trainer's precision"
+    --lr 1e-50)
+runtime_expect(cli.lr_float32_subnormal 0 "ref: 7850 parameters"
+    --data ${RT_DATA}/imgs.idx ${RT_DATA}/labels.idx --epochs 1 --lr 1e-44)
 runtime_expect(cli.bad_value 2 "error: --epochs expects a positive integer, got 'x'" --epochs x)
 runtime_expect(cli.conflict 2 "error: --load and --resume cannot be used together" --load a --resume b)
 runtime_expect(cli.save_directory 1 "--save: .*rt_data is a directory. give a file name"
