@@ -10,6 +10,7 @@
 #include "sema_values.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <string.h>
 #include <strings.h>
 
@@ -137,6 +138,18 @@ static bool check_positive(Sema *S, Args *A, const Expr *call, const char *name,
     return false;
 }
 
+/* A value the weights cannot hold: float32, the trainer's precision, makes constant(1e39)
+ * or random_normal(stddev=1e39) infinity, and the first step's NaN loss was blamed on "the
+ * batch's examples" or the data's scale. */
+static bool check_float32(Sema *S, Args *A, const Expr *call, const char *name, double v) {
+    if (!args_get(A, name) || isfinite((float)v))
+        return true;
+    diag_error(S->d, args_loc(A, name), "%s's %s %s is beyond float32's range, the trainer's "
+               "precision (about 3.4e38): the weights would be infinite", call->str, name,
+               diag_num(v).s);
+    return false;
+}
+
 /* The arguments of a call such as RandomNormal(0.0, 0.01), bound by the caller, into o. */
 static bool read_arguments(Sema *S, Scope *sc, Args *A, const Expr *call, NnrtInitOptions *o) {
     static const char *const modes[] = { /* ORDER NnrtFanMode */
@@ -163,6 +176,11 @@ static bool read_arguments(Sema *S, Scope *sc, Args *A, const Expr *call, NnrtIn
     }
     if (!ok)
         return false;
+    /* (gain and scale multiply values of about 1 or divide by the fan: they may be larger) */
+    const char *const values[] = {"mean", "stddev", "minval", "maxval", "value"};
+    const double given[] = {o->mean, o->stddev, o->minval, o->maxval, o->value};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        ok &= check_float32(S, A, call, values[i], given[i]);
     ok &= check_positive(S, A, call, "stddev", o->stddev, true);
     ok &= check_positive(S, A, call, "scale", o->scale, false);
     return ok && check_bounds(S, A, call, o);

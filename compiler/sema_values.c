@@ -1289,6 +1289,13 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, const char *option, int 
 }
 
 bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
+    /* float32, the trainer's precision, makes leaky_relu(alpha=1e39) infinity: the first
+     * negative input gave a NaN loss, blamed on the data or the weights */
+    if (!isfinite((float)alpha)) {
+        diag_error(S->d, at->loc, "alpha %s is beyond float32's range, the trainer's precision "
+                   "(about 3.4e38)", diag_num(alpha).s);
+        return false;
+    }
     if (kind != ACT_LEAKY_RELU || alpha >= 0)
         return true;
     diag_error(S->d, at->loc, "leaky_relu's alpha (the slope below 0) must not be negative, "
