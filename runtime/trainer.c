@@ -704,10 +704,12 @@ static bool fit_epochs(Trainer *t, NnrtError *err) {
      * resumed, it trained one more epoch (from the restored best weights with the last
      * epoch's optimizer state), which the uninterrupted run never did, and stopped again. */
     bool stopped = nnrt_es_stopped(&t->es, t->state.epoch);
-    if (t->state.epoch >= t->opt->epochs && t->opt->verbose > 0)
+    /* said at --verbose 0 too: a quiet resume of a finished run, without a test set, had
+     * nothing else to print, and said nothing of having trained nothing */
+    if (t->state.epoch >= t->opt->epochs)
         printf("The checkpoint is already at epoch %d of %d; nothing to train.\n", t->state.epoch,
                t->opt->epochs);
-    else if (stopped && t->opt->verbose > 0)
+    else if (stopped)
         printf("The checkpoint's run was ended by early stopping at epoch %d (no improvement in "
                "%d epochs); nothing to train.\n", t->state.epoch, t->es.wait);
     if (!open_history(t, err))

@@ -30,4 +30,10 @@ if [ "$rows" != "epoch 1 2 " ]; then
     cat "$work/h.csv"
     exit 1
 fi
-echo "resume: bit-identical after 2 epochs; history continued"
+# Resumed again at --quiet, the finished run trains nothing and says so (it said nothing)
+again=$("$trainer" "${args[@]}" --epochs 2 --resume "$work/resumed.safetensors")
+if ! printf '%s\n' "$again" | grep -qx "The checkpoint is already at epoch 2 of 2; nothing to train."; then
+    echo "FAIL: a quiet resume of a finished run printed '$again'"
+    exit 1
+fi
+echo "resume: bit-identical after 2 epochs; history continued; a finished run says so"
