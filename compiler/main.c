@@ -109,7 +109,8 @@ static const char usage_text[] =
     "Environment: CC (linker driver, default cc" LINK_FLAG_HELP "), NNLC_RUNTIME_LIB (path of\n"
     "libnnrt.a), NNLC_CONV_PRODUCT=1 (every convolution as im2col and a product: no direct\n"
     "schedule), NNLC_UNFUSED_UPDATE=1 (no optimizer step inside a gradient's loops: the\n"
-    "trainer calls backward, then update).\n"
+    "trainer calls backward, then update), TMPDIR (where a trainer's object files wait for\n"
+    "the linker, in a directory of their own removed after; default /tmp).\n"
     "Exit status: 0 success, 1 errors in the model (or it cannot be read), 2 bad usage,\n"
     "a failing tool or an output that cannot be written.\n"
     "The language is described in docs/language.md.\n";

@@ -10,7 +10,8 @@
   many. Quoted errors of a file that no program precedes (README's `cnn.nn:6:5: error:`)
   must be those of the doc program of that file name.
 * Every option and environment variable of `nnlc --help` and of a trainer's `--help` is
-  named somewhere in the docs, and the options the docs list (README's table of nnlc's
+  named somewhere in the docs, the variables of README's Environment paragraph are in
+  nnlc --help's, and the options the docs list (README's table of nnlc's
   options, docs/abi.md §12's list of the trainer's) are all in the help; a default that
   README's table gives (`default 50`) is the one `nnlc --help` gives for that option.
 * docs/abi.md names every field of runtime/nnrt.h's structs and every constant of its
@@ -195,6 +196,16 @@ for o in sorted(nnlc_opts | set(re.findall(r"\bNNLC_[A-Z_]+\b", nnlc_help))):
     if not named(o, docs_text):
         fails.append("nnlc --help lists %s, which no doc names" % o)
 readme = read("README.md")
+# README's paragraph on nnlc's environment names the variables --help's does: TMPDIR was
+# documented in README alone.
+environment = re.search(r"^Environment: (.*?)\n\n", readme, re.M | re.S)
+help_environment = re.search(r"^Environment: (.*?)\nExit status", nnlc_help, re.M | re.S)
+if not environment or not help_environment:
+    fails.append("README.md or nnlc --help has no paragraph 'Environment:'")
+else:
+    for v in sorted(set(re.findall(r"`([A-Z][A-Z_]+)(?:=\w*)?`", environment.group(1)))):
+        if not named(v, help_environment.group(1)):
+            fails.append("README's Environment paragraph names %s, which nnlc --help's does not" % v)
 table = re.search(r"^## nnlc's options\n(.*?)^## ", readme, re.M | re.S)
 if not table:
     fails.append("README.md has no section '## nnlc's options'")
