@@ -645,8 +645,15 @@ static int emit_code(const Options *o, const Graph *g, const LoopProgram *lp,
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/nnlc-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
+        int saved = errno;
+        struct stat tmp_st;
+        bool tmp_is_dir = stat(tmp && *tmp ? tmp : "/tmp", &tmp_st) == 0 &&
+                          S_ISDIR(tmp_st.st_mode);
+        /* A directory that takes no new ones (/proc, /sys) says ENOENT, as if it were
+         * missing: said as what failed, with the directory that exists. */
         say("nnlc: error: cannot create a temporary directory in %s%s: %s\n",
-                tmp && *tmp ? tmp : "/tmp", tmp && *tmp ? " (TMPDIR)" : "", strerror(errno));
+                tmp && *tmp ? tmp : "/tmp", tmp && *tmp ? " (TMPDIR)" : "",
+                saved == ENOENT && tmp_is_dir ? "it takes no new directories" : strerror(saved));
         free(out);
         return EXIT_USAGE;
     }

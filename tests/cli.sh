@@ -65,6 +65,11 @@ expect 2 "^nnlc: error: -o needs a file name" -- "$nnlc" "$examples/mlp.nn" -o "
 expect 2 "cannot write '$tmp/none/m.o'" -- "$nnlc" -c "$examples/mlp.nn" -o "$tmp/none/m.o"
 expect 2 "cannot create a temporary directory in $tmp/none \\(TMPDIR\\)" -- \
     env TMPDIR="$tmp/none" "$nnlc" "$examples/mlp.nn" -o "$tmp/m"
+# /proc takes no new directories, and says ENOENT: "No such file or directory" misled.
+if [ -d /proc/self ]; then
+    expect 2 "cannot create a temporary directory in /proc \\(TMPDIR\\): it takes no new directories" -- \
+        env TMPDIR=/proc "$nnlc" "$examples/mlp.nn" -o "$tmp/m"
+fi
 expect 2 "unknown precision 'f16'"         -- "$nnlc" --precision=f16 "$examples/mlp.nn"
 expect 2 "unknown target CPU"              -- "$nnlc" --target-cpu=z80 "$examples/mlp.nn"
 # A misspelled option or value names the nearest one, as written (its value kept); none
