@@ -499,6 +499,16 @@ static int link_trainer(char *const *objects, int nobjects, const char *output) 
         say("nnlc: hint: build it (make) or set NNLC_RUNTIME_LIB to libnnrt.a\n");
         return EXIT_USAGE;
     }
+    /* With PATH unset or empty (env -i), execvp finds cc in its own default, but gcc finds
+     * its parts (liblto_plugin.so) from where PATH put it: given the system's default
+     * PATH, as a shell would, it links. */
+    const char *path = getenv("PATH");
+    if (!path || !*path) {
+        char default_path[4096];
+        size_t need = confstr(_CS_PATH, default_path, sizeof default_path);
+        setenv("PATH", need > 0 && need <= sizeof default_path ? default_path : "/bin:/usr/bin",
+               1);
+    }
     char cc[4096], *argv[MAX_CC_WORDS + MAX_JOBS + 8];
     snprintf(cc, sizeof cc, "%s", getenv("CC") ? getenv("CC") : "");
     int n = cc_words(cc, argv);

@@ -65,6 +65,10 @@ expect 2 "^nnlc: error: -o needs a file name" -- "$nnlc" "$examples/mlp.nn" -o "
 expect 2 "cannot write '$tmp/none/m.o'" -- "$nnlc" -c "$examples/mlp.nn" -o "$tmp/none/m.o"
 expect 2 "cannot create a temporary directory in $tmp/none \\(TMPDIR\\)" -- \
     env TMPDIR="$tmp/none" "$nnlc" "$examples/mlp.nn" -o "$tmp/m"
+# Without PATH (env -i) the linker driver runs with the system's default PATH, as a shell
+# would: gcc found no liblto_plugin.so.
+expect 0 '^linked$' -- sh -c "env -i '$nnlc' '$examples/mlp.nn' -o '$tmp/nopath' && echo linked"
+expect 0 '^linked$' -- sh -c "env -i PATH= '$nnlc' '$examples/mlp.nn' -o '$tmp/nopath' && echo linked"
 # /proc takes no new directories, and says ENOENT: "No such file or directory" misled.
 if [ -d /proc/self ]; then
     expect 2 "cannot create a temporary directory in /proc \\(TMPDIR\\): it takes no new directories" -- \
