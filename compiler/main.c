@@ -692,16 +692,65 @@ static void print_times(const StageTimes *t) {
     say("nnlc: time: total from main()  %.3f s\n", cg_seconds() - t->start);
 }
 
+/* The graph of a model whose output comes before sema (--emit=tokens or ast), built with
+ * its messages dropped, only to know the data files that output must not be written over:
+ * NULL when the model does not parse. */
+static const Graph *quiet_graph(Arena *arena, const Options *o, const char *src, size_t len) {
+    char *messages = NULL;
+    size_t size = 0;
+    FILE *dropped = open_memstream(&messages, &size);
+    if (!dropped)
+        return NULL;
+    Diag d;
+    diag_init(&d, input_name(o), src, len, dropped);
+    Program *prog = parse_program(arena, &d, src, len);
+    Graph *g = d.nerrors ? NULL : pipeline_graph(arena, &d, prog, o->elem_size);
+    diag_free(&d);
+    fclose(dropped);
+    free(messages);
+    return g;
+}
+
+/* Writes a text output, held in memory until the model passed its checks, to the file -o
+ * names: opened only now, so that a model with errors leaves the file as it was, and not
+ * over one of the model's data files (g: its graph, or NULL when it has none). A full disk
+ * is an error, not a truncated file and exit 0. */
+static int write_output(const Options *o, const Graph *g, const char *text, size_t size) {
+    if (g && output_is_data(g, o->output))
+        return EXIT_USAGE;
+    FILE *f = fopen(o->output, "w");
+    if (!f) {
+        say("nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
+        return EXIT_USAGE;
+    }
+    errno = 0;
+    bool written = fwrite(text, 1, size, f) == size && fflush(f) == 0 && !ferror(f);
+    int saved = errno;
+    if (fclose(f) != 0 && written) {
+        written = false;
+        saved = errno;
+    }
+    if (!written) {
+        say("nnlc: error: cannot write '%s': %s\n", o->output,
+                saved ? strerror(saved) : "a write failed");
+        return EXIT_USAGE;
+    }
+    return 0;
+}
+
 /* The pipeline. Every pass reports into d; we stop after the first pass with errors. */
 static int compile(const Options *o, Arena *arena, Diag *d, const char *src, size_t len,
                    StageTimes *t) {
     FILE *out = stdout;
+    char *text = NULL; /* a text output for a file, until it is written (write_output) */
+    size_t text_size = 0;
     bool to_file = o->output && strcmp(o->output, "-") != 0; /* -o -: standard output */
-    if (to_file && o->emit >= EMIT_LOOPS && !(out = fopen(o->output, "w"))) {
+    if (to_file && o->emit >= EMIT_LOOPS && !(out = open_memstream(&text, &text_size))) {
         say("nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
         return EXIT_USAGE;
     }
     int rc = EXIT_INPUT;
+    const Graph *g = NULL; /* the data files an output must not be written over */
     if (!source_check_text(d, src, len))
         goto done;
     if (o->emit == EMIT_TOKENS) {
@@ -717,11 +766,12 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         rc = 0;
         goto done;
     }
-    Graph *g = pipeline_graph(arena, d, prog, o->elem_size);
+    Graph *graph = pipeline_graph(arena, d, prog, o->elem_size);
+    g = graph;
     if (g && d->nerrors && g->model_ok && o->emit == EMIT_SUMMARY) {
         /* Only the train block has errors: the table still shows where shapes come from
          * (as Keras' summary() works before compile()); the exit status stays 1. */
-        graph_plan(g, arena, o->elem_size);
+        graph_plan(graph, arena, o->elem_size);
         pipeline_check_memory(d, g);
         summary_print(g, out);
     }
@@ -751,19 +801,17 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
 done:
     if (o->time_stages && rc == 0 && t->front_end)
         print_times(t);
-    if (out != stdout) { /* a full disk is an error, not a truncated file and exit 0 */
-        errno = 0;
-        bool written = fflush(out) == 0 && !ferror(out);
-        int saved = errno;
-        if (fclose(out) != 0 && written) {
-            written = false;
-            saved = errno;
-        }
-        if (!written && rc == 0) {
-            say("nnlc: error: cannot write '%s': %s\n", o->output,
-                    saved ? strerror(saved) : "a write failed");
+    if (out != stdout) {
+        bool held = fclose(out) == 0;
+        if (rc == 0 && (o->emit == EMIT_TOKENS || o->emit == EMIT_AST))
+            g = quiet_graph(arena, o, src, len);
+        if (rc == 0 && !held) {
+            say("nnlc: error: cannot write '%s': %s\n", o->output, strerror(errno));
             rc = EXIT_USAGE;
+        } else if (rc == 0) {
+            rc = write_output(o, g, text, text_size);
         }
+        free(text);
     }
     return rc;
 }

@@ -47,7 +47,21 @@ printf 'model m {\n    input [1]\n    dense(2, activation=softmax)\n}\ntrain {\n
 expect 2 "the output '$tmp/points.csv' is the model's training data \\('$tmp/points.csv'\\)" -- \
     "$nnlc" "$tmp/points.nn" -o "$tmp/points.csv"
 expect 2 "is the model's training data" -- "$nnlc" -c "$tmp/points.nn" -o "$tmp/points.csv"
+# Nor is any text output (--summary, --emit=...): the file was opened, and emptied, before
+# the model was read.
+for kind in --summary --emit=tokens --emit=ast --emit=ir --emit=dot --emit=loops --emit=llvm; do
+    expect 2 "the output '$tmp/points.csv' is the model's training data" -- \
+        "$nnlc" "$kind" "$tmp/points.nn" -o "$tmp/points.csv"
+done
 expect 0 '^kept$' -- sh -c "head -n 1 '$tmp/points.csv' | grep -qx 'x,y' && echo kept"
+# A text output is written only once there is something to write: a model with errors
+# (in its train block only, for --summary, which still prints the table on standard
+# output) leaves the -o file as it was.
+printf 'model m {\n    input [1]\n    dense(2)\n}\ntrain {\n    epochs = 0\n}\n' > "$tmp/trainbad.nn"
+echo earlier > "$tmp/earlier.txt"
+expect 1 'epochs' -- "$nnlc" --summary "$tmp/trainbad.nn" -o "$tmp/earlier.txt"
+expect 1 'error' -- "$nnlc" --emit=loops "$tmp/trainbad.nn" -o "$tmp/earlier.txt"
+expect 0 '^kept$' -- sh -c "grep -qx earlier '$tmp/earlier.txt' && echo kept"
 # Started with standard error closed (2>&-), nnlc's warning went into the file -o named
 # (the first file it opened took descriptor 2): --emit=ir's IR began with it.
 printf 'model w {\n    input [1]\n    dense(2, activation=softmax)\n    dense(1, activation=softmax)\n}\n' > "$tmp/warns.nn"
