@@ -279,7 +279,10 @@ uint64_t graph_fingerprint(const Graph *g);
 /* sema.c: resolves the program's names, expands blocks and builds the model's graph with
  * shapes inferred; NULL (with errors reported) if the program has no usable model. */
 struct Program;
-Graph *sema_build(Arena *a, Diag *d, const struct Program *p);
+/* elem_size: the precision the trainer computes in (4: f32, 8: --precision=f64), by
+ * which values it cannot hold (an lr that rounds to 0, a constant beyond its range) are
+ * errors. */
+Graph *sema_build(Arena *a, Diag *d, const struct Program *p, int elem_size);
 
 /* summary.c */
 void summary_print(const Graph *g, FILE *out);

@@ -142,7 +142,7 @@ static void check_dropout_after_output(Diag *d, const Graph *g) {
 }
 
 Graph *pipeline_graph(Arena *a, Diag *d, const Program *prog, int elem_size) {
-    Graph *g = sema_build(a, d, prog);
+    Graph *g = sema_build(a, d, prog, elem_size);
     if (!g || d->nerrors)
         return g;
     check_constant_softmax(d, g);

@@ -731,12 +731,12 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
                        diag_num(n->epsilon).s);
             return false;
         }
-        /* float32, the trainer's precision, rounds 1e-50 to 0: a feature constant over a
-         * batch then gave 0/√0, a NaN loss blamed on "extreme values" of the data */
-        if (!((float)n->epsilon > 0)) {
-            diag_error(S->d, args_loc(A, "epsilon"), "epsilon %s is 0 as a float32 number, the "
-                       "trainer's precision: it must be at least about 1.4e-45",
-                       diag_num(n->epsilon).s);
+        /* float32, the trainer's default precision, rounds 1e-50 to 0: a feature constant
+         * over a batch then gave 0/√0, a NaN loss blamed on "extreme values" of the data */
+        if (!(sema_in_precision(S, n->epsilon) > 0)) {
+            diag_error(S->d, args_loc(A, "epsilon"), "epsilon %s is 0 in %s: it must be at "
+                       "least about %s", diag_num(n->epsilon).s, sema_precision_name(S),
+                       sema_precision_min(S));
             return false;
         }
         return true;
@@ -1859,8 +1859,9 @@ static void collect_decls(Builder *B, const Decl **model, const Decl **train) {
         b->resolved = NULL;
 }
 
-Graph *sema_build(Arena *a, Diag *d, const Program *p) {
-    Sema S = {.a = a, .d = d, .globals = ARENA_NEW(a, Scope), .prog = p};
+Graph *sema_build(Arena *a, Diag *d, const Program *p, int elem_size) {
+    Sema S = {.a = a, .d = d, .globals = ARENA_NEW(a, Scope), .prog = p,
+              .elem_size = elem_size};
     Builder B = {.S = &S};
     const Decl *model = NULL, *train = NULL;
     collect_decls(&B, &model, &train);

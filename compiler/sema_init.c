@@ -138,15 +138,16 @@ static bool check_positive(Sema *S, Args *A, const Expr *call, const char *name,
     return false;
 }
 
-/* A value the weights cannot hold: float32, the trainer's precision, makes constant(1e39)
- * or random_normal(stddev=1e39) infinity, and the first step's NaN loss was blamed on "the
- * batch's examples" or the data's scale. */
-static bool check_float32(Sema *S, Args *A, const Expr *call, const char *name, double v) {
-    if (!args_get(A, name) || isfinite((float)v))
+/* A value the weights cannot hold: float32, the trainer's default precision, makes
+ * constant(1e39) or random_normal(stddev=1e39) infinity, and the first step's NaN loss was
+ * blamed on "the batch's examples" or the data's scale. */
+static bool check_in_precision(Sema *S, Args *A, const Expr *call, const char *name,
+                               double v) {
+    if (!args_get(A, name) || isfinite(sema_in_precision(S, v)))
         return true;
-    diag_error(S->d, args_loc(A, name), "%s's %s %s is beyond float32's range, the trainer's "
-               "precision (about 3.4e38): the weights would be infinite", call->str, name,
-               diag_num(v).s);
+    diag_error(S->d, args_loc(A, name), "%s's %s %s is beyond the range of %s (about %s): "
+               "the weights would be infinite", call->str, name, diag_num(v).s,
+               sema_precision_name(S), sema_precision_max(S));
     return false;
 }
 
@@ -180,7 +181,7 @@ static bool read_arguments(Sema *S, Scope *sc, Args *A, const Expr *call, NnrtIn
     const char *const values[] = {"mean", "stddev", "minval", "maxval", "value"};
     const double given[] = {o->mean, o->stddev, o->minval, o->maxval, o->value};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
-        ok &= check_float32(S, A, call, values[i], given[i]);
+        ok &= check_in_precision(S, A, call, values[i], given[i]);
     ok &= check_positive(S, A, call, "stddev", o->stddev, true);
     ok &= check_positive(S, A, call, "scale", o->scale, false);
     return ok && check_bounds(S, A, call, o);

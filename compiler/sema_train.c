@@ -177,19 +177,20 @@ static bool range_opt(Train *T, Args *A, const char *name, double *out, double l
     return true;
 }
 
-/* A decay rate beta1 or beta2 that float32, the trainer's precision (and Keras', which
- * casts them to the variables' type), rounds to 1: from 1 − 2⁻²⁵ on (0.99999999 passed
+/* A decay rate beta1 or beta2 that float32, the trainer's default precision (and Keras',
+ * which casts them to the variables' type), rounds to 1: from 1 − 2⁻²⁵ on (0.99999999 passed
  * the check of [0, 1)). beta1 then divided Adam's step by 1 − 1ᵗ = 0 (the loss became NaN
  * at the first update, "try a lower learning rate"), and beta2 made Adam's and Nadam's
  * step 0 (the correction 1 − 1ᵗ = 0 multiplies Adam's step under a root, divides Nadam's
  * second moment): nothing trained, and nothing said so. */
-static bool below_one_in_float32(Train *T, Args *A, const char *name, double v) {
+static bool below_one_in_precision(Train *T, Args *A, const char *name, double v) {
     const Expr *e = args_get(A, name);
-    if (!e || (float)v < 1.0f)
+    if (!e || sema_in_precision(T->S, v) < 1)
         return true;
     bool beta1 = strcmp(name, "beta1") == 0;
-    diag_error(T->S->d, e->loc, "%s %s is 1 as a float32 number, the trainer's precision: %s",
+    diag_error(T->S->d, e->loc, "%s %s is 1 in %s: %s",
                args_key(A, name), sema_value_text(T->S, T->sc, e, v),
+               sema_precision_name(T->S),
                beta1 ? "Adam's bias correction 1 − β₁ᵗ would divide by zero"
                      : "its bias correction 1 − β₂ᵗ would be 0, and nothing would train");
     diag_hint(T->S->d, e->loc, "0.9999999 (seven nines) stays below 1 in float32; "
@@ -197,17 +198,17 @@ static bool below_one_in_float32(Train *T, Args *A, const char *name, double v) 
     return false;
 }
 
-/* An optimizer's epsilon that float32, the trainer's precision (and Keras'), rounds to 0,
- * though it is in (0, 1]: below about 7e-46. A weight whose gradient is always 0 (a dead
+/* An optimizer's epsilon that float32, the trainer's default precision (and Keras'),
+ * rounds to 0, though it is in (0, 1]: below about 7e-46. A weight whose gradient is always 0 (a dead
  * ReLU unit) then took a step of 0/0, and the loss became NaN with the hint "try a lower
  * learning rate". */
-static bool epsilon_in_float32(Train *T, Args *A, double epsilon) {
+static bool epsilon_in_precision(Train *T, Args *A, double epsilon) {
     const Expr *e = args_get(A, "epsilon");
-    if (!e || (float)epsilon > 0)
+    if (!e || sema_in_precision(T->S, epsilon) > 0)
         return true;
-    diag_error(T->S->d, e->loc, "epsilon %s is 0 as a float32 number, the trainer's "
-               "precision: it must be at least about 1.4e-45",
-               sema_value_text(T->S, T->sc, e, epsilon));
+    diag_error(T->S->d, e->loc, "epsilon %s is 0 in %s: it must be at least about %s",
+               sema_value_text(T->S, T->sc, e, epsilon), sema_precision_name(T->S),
+               sema_precision_min(T->S));
     return false;
 }
 
@@ -228,9 +229,10 @@ static bool lr_value(Train *T, const Expr *e, const char *what, double *out) {
                    sema_value_text(T->S, T->sc, e, lr));
         return false;
     }
-    if (!((float)lr > 0)) { /* 1e-50: every step 0, nothing trained and nothing said so */
-        diag_error(T->S->d, e->loc, "%s %s is 0 as a float32 number, the trainer's precision: "
-                   "nothing would train", what, sema_value_text(T->S, T->sc, e, lr));
+    /* 1e-50 in float32: every step 0, nothing trained and nothing said so */
+    if (!(sema_in_precision(T->S, lr) > 0)) {
+        diag_error(T->S->d, e->loc, "%s %s is 0 in %s: nothing would train", what,
+                   sema_value_text(T->S, T->sc, e, lr), sema_precision_name(T->S));
         return false;
     }
     *out = lr;
@@ -416,10 +418,10 @@ static void set_optimizer(Train *T, const Expr *value) {
         ok &= range_opt(T, &A, "beta1", &o.beta1, 0, false, 1, true);
         ok &= range_opt(T, &A, "beta2", &o.beta2, 0, false, 1, true);
         if (o.kind == OPT_ADAM || o.kind == OPT_ADAMW) /* nadam's μ_t stays below β1 */
-            ok &= below_one_in_float32(T, &A, "beta1", o.beta1);
-        ok &= below_one_in_float32(T, &A, "beta2", o.beta2);
+            ok &= below_one_in_precision(T, &A, "beta1", o.beta1);
+        ok &= below_one_in_precision(T, &A, "beta2", o.beta2);
         ok &= range_opt(T, &A, "epsilon", &o.epsilon, 0, true, 1, false) &&
-              epsilon_in_float32(T, &A, o.epsilon);
+              epsilon_in_precision(T, &A, o.epsilon);
         ok &= num_opt(T, &A, "initial_accumulator", &o.initial_accumulator, 0, 1e6);
         ok &= num_opt(T, &A, "weight_decay", &o.weight_decay, 0, 1e6);
         ok &= bool_opt(T, &A, "amsgrad", &o.amsgrad);

@@ -18,6 +18,19 @@
 /* A scope gets its hash index at this many names; below, a walk of the list is as fast. */
 enum { SCOPE_INDEX_FROM = 32 };
 
+double sema_in_precision(const Sema *S, double v) {
+    return S->elem_size == 8 ? v : (double)(float)v;
+}
+
+const char *sema_precision_name(const Sema *S) {
+    return S->elem_size == 8 ? "float64, the trainer's precision with --precision=f64"
+                             : "float32, the trainer's precision unless --precision=f64";
+}
+
+const char *sema_precision_min(const Sema *S) { return S->elem_size == 8 ? "4.9e-324" : "1.4e-45"; }
+
+const char *sema_precision_max(const Sema *S) { return S->elem_size == 8 ? "1.8e308" : "3.4e38"; }
+
 size_t sema_name_hash(const char *name) { /* FNV-1a */
     size_t h = 14695981039346656037ULL & SIZE_MAX;
     for (; *name; name++)
@@ -1289,11 +1302,11 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, const char *option, int 
 }
 
 bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
-    /* float32, the trainer's precision, makes leaky_relu(alpha=1e39) infinity: the first
-     * negative input gave a NaN loss, blamed on the data or the weights */
-    if (!isfinite((float)alpha)) {
-        diag_error(S->d, at->loc, "alpha %s is beyond float32's range, the trainer's precision "
-                   "(about 3.4e38)", diag_num(alpha).s);
+    /* float32, the trainer's default precision, makes leaky_relu(alpha=1e39) infinity: the
+     * first negative input gave a NaN loss, blamed on the data or the weights */
+    if (!isfinite(sema_in_precision(S, alpha))) {
+        diag_error(S->d, at->loc, "alpha %s is beyond the range of %s (about %s)",
+                   diag_num(alpha).s, sema_precision_name(S), sema_precision_max(S));
         return false;
     }
     if (kind != ACT_LEAKY_RELU || alpha >= 0)

@@ -69,7 +69,18 @@ typedef struct Sema {
     bool eval_too_deep; /* it reached its limit: reported by the outermost call */
     ExprList *slash_warned; /* `// word` comments warned about (sema_slash_word): a block's
                                once, not at every use of the block */
+    int elem_size;      /* the trainer's precision: 4 (f32, the default) or 8 (f64) */
 } Sema;
+
+/* The trainer's precision, as --precision chose it. A value it cannot hold (an lr or
+ * epsilon it rounds to 0, a beta it rounds to 1, a constant beyond its range) is an
+ * error: sema_in_precision(S, v) is v as the trainer holds it, sema_precision_name names
+ * the precision in the message ("float32, the trainer's precision unless --precision=f64"), sema_precision_min its smallest positive number ("1.4e-45") and
+ * sema_precision_max its largest ("3.4e38"). */
+double sema_in_precision(const Sema *S, double v);
+const char *sema_precision_name(const Sema *S);
+const char *sema_precision_min(const Sema *S);
+const char *sema_precision_max(const Sema *S);
 
 /* The hash of a name, for the hash tables of names (scopes, the graph's layer names). */
 size_t sema_name_hash(const char *name);

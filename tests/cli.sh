@@ -216,6 +216,15 @@ if ! cmp -s "$examples/mlp.nn" "$tmp/mymodel" || ! cmp -s "$examples/mlp.nn" "$t
     fails=$((fails + 1))
 fi
 expect 0 'Total params: 79,510 \(621\.17 KB\)' -- "$nnlc" --summary --precision=f64 "$examples/mlp.nn"
+# Values float32 cannot hold (an lr or epsilon it rounds to 0, a beta to 1, a constant or
+# alpha beyond its range) are errors at the default precision (tests/diag's goldens), and
+# not with --precision=f64, whose float64 holds them.
+for case in lr_float32_zero epsilon_float32_zero optimizer_float32_betas \
+        optimizer_float32_beta2 float32_range_values; do
+    expect 1 "is (0|1) in float32|beyond the range of float32" -- \
+        "$nnlc" --summary "$(dirname "$0")/diag/$case.nn"
+    expect 0 '^Total params' -- "$nnlc" --summary --precision=f64 "$(dirname "$0")/diag/$case.nn"
+done
 expect 0 '^1:1 keyword model|keyword model' -- "$nnlc" --emit=tokens "$examples/mlp.nn"
 expect 0 '\(model mlp'                      -- "$nnlc" --emit=ast "$examples/mlp.nn"
 expect 0 '%dense = dense %input_layer'      -- "$nnlc" --emit=ir "$examples/mlp.nn"

@@ -246,7 +246,7 @@ static Graph *build(Arena *a, const char *path) {
     Diag d;
     diag_init(&d, path, src, len, stderr);
     Program *prog = parse_program(a, &d, src, len);
-    Graph *g = d.nerrors ? NULL : sema_build(a, &d, prog);
+    Graph *g = d.nerrors ? NULL : sema_build(a, &d, prog, 8);
     if (!g || d.nerrors)
         exit(1);
     graph_plan(g, a, 8);

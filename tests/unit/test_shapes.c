@@ -30,7 +30,7 @@ static Graph *build(const char *src) {
     Diag d;
     diag_init(&d, "test.nn", src, strlen(src), stderr);
     Program *p = parse_program(&arena, &d, src, strlen(src));
-    Graph *g = d.nerrors ? NULL : sema_build(&arena, &d, p);
+    Graph *g = d.nerrors ? NULL : sema_build(&arena, &d, p, 4);
     diag_free(&d);
     if (!g || d.nerrors) {
         fprintf(stderr, "unexpected errors in:\n%s\n", src);
@@ -52,7 +52,7 @@ static int count_errors(const char *src) {
     diag_init(&d, "test.nn", src, strlen(src), sink);
     Program *p = parse_program(&arena, &d, src, strlen(src));
     if (!d.nerrors)
-        sema_build(&arena, &d, p);
+        sema_build(&arena, &d, p, 4);
     diag_free(&d);
     fclose(sink);
     free(buf);
