@@ -14,6 +14,7 @@
 #include "tf1_optimizers.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -655,6 +656,43 @@ static bool embedding_indices(Train *T, const Expr *call, Args *A, const NnrtDat
     return ok;
 }
 
+/* A source's scale= that float32 cannot carry: the trainer reads every data set as
+ * float32, whatever --precision is. 0 was taken as "not given" (1), and 1e-50, rounded to
+ * 0, turned every feature into 0 (or the shift): the model trained on constants, silently.
+ * Of idx's bytes (0..255), a scale below about 4.6e-41 leaves every pixel subnormal, as
+ * good as 0. A scale that float32 holds only as a subnormal number (below about 1.2e-38)
+ * makes features of ordinary size subnormal or 0: a warning, as a .npy of values near 1e30
+ * may be scaled so on purpose. idx_bytes: the source is idx, whose features are 0..255. */
+static bool scale_in_float32(Train *T, Args *A, bool idx_bytes, double scale) {
+    const Expr *e = args_get(A, "scale");
+    if (!e)
+        return true;
+    const char *text = sema_value_text(T->S, T->sc, e, scale);
+    if (scale == 0 || (float)scale == 0) {
+        if (scale == 0)
+            diag_error(T->S->d, e->loc, "scale %s would make every feature 0", text);
+        else
+            diag_error(T->S->d, e->loc, "scale %s is 0 in float32, in which the trainer reads "
+                       "the data at either precision: every feature would be 0", text);
+        diag_hint(T->S->d, e->loc, "scale multiplies each feature: scale=1/255 divides by 255, "
+                  "and leaving it out keeps the values as they are");
+        return false;
+    }
+    if (idx_bytes && 255 * fabs((double)(float)scale) < FLT_MIN) {
+        diag_error(T->S->d, e->loc, "scale %s makes every pixel of 0..255 subnormal in float32, "
+                   "in which the trainer reads the data at either precision (at most %.2g): "
+                   "as good as 0", text, 255 * fabs((double)(float)scale));
+        diag_hint(T->S->d, e->loc, "scale multiplies each feature: scale=1/255 makes pixels "
+                  "0..1");
+        return false;
+    }
+    if (fabs(scale) < FLT_MIN)
+        diag_warning(T->S->d, e->loc, "scale %s is subnormal in float32 (below about 1.2e-38), "
+                     "in which the trainer reads the data at either precision: features of "
+                     "ordinary size would become subnormal or 0", text);
+    return true;
+}
+
 static void source_spelling_hint(Train *T, const char *key, SrcLoc at, const Expr *r);
 
 #define IMAGE_FILES_HINT                                                                      \
@@ -770,7 +808,8 @@ static bool data_source(Train *T, const char *key, const Expr *value, NnrtDataSo
                                                   : "npy(\"x.npy\", \"y.npy\")");
         ok = false;
     }
-    ok &= num_opt(T, &A, "scale", &src->scale, -1e30, 1e30);
+    ok &= num_opt(T, &A, "scale", &src->scale, -1e30, 1e30) &&
+          scale_in_float32(T, &A, k == 0, src->scale);
     if (src->scale == 255 || src->scale == 256) {
         /* scale multiplies: pixels came out 0..65025, and trained silently at a loss in
          * the thousands, where Keras' x / 255.0 was meant */

@@ -225,6 +225,10 @@ for case in lr_float32_zero epsilon_float32_zero optimizer_float32_betas \
         "$nnlc" --summary "$(dirname "$0")/diag/$case.nn"
     expect 0 '^Total params' -- "$nnlc" --summary --precision=f64 "$(dirname "$0")/diag/$case.nn"
 done
+# A data source's scale is checked in float32 at either precision: the trainer reads the
+# data as float32 with --precision=f64 too.
+expect 1 "scale 1e-50 is 0 in float32" -- \
+    "$nnlc" --summary --precision=f64 "$(dirname "$0")/diag/data_scale_float32.nn"
 expect 0 '^1:1 keyword model|keyword model' -- "$nnlc" --emit=tokens "$examples/mlp.nn"
 expect 0 '\(model mlp'                      -- "$nnlc" --emit=ast "$examples/mlp.nn"
 expect 0 '%dense = dense %input_layer'      -- "$nnlc" --emit=ir "$examples/mlp.nn"
