@@ -55,6 +55,11 @@ typedef struct LexState {
     int drop_line;
     bool drop_goes_on;
     bool drop_indented; /* the parser drops the indented lines of a damaged declaration */
+    /* TensorFlow 1's optimizer class with its module prefix, called (tf.train.AdamOptimizer(
+     * …)): the lexer reported the prefix, and the call rule, once it has the arguments,
+     * gives the hint that writes them as nnlc's optimizer. line is 0 when there is none. */
+    SrcLoc tf1_call;
+    const char *tf1_name;
 } LexState;
 
 enum { MAX_OPEN_BRACES = 64 };
@@ -121,6 +126,7 @@ YY_DECL;
 #include <string.h>
 
 #include "lexer.h"
+#include "tf1_optimizers.h"
 
 static void yyerror(YYLTYPE *loc, yyscan_t scanner, ParseState *ps, const char *msg);
 static int next_token(YYSTYPE *val, YYLTYPE *loc, yyscan_t scanner, ParseState *ps);
@@ -245,6 +251,21 @@ static Expr *slash_word(ParseState *ps, YYLTYPE value, SrcLoc *slash) {
     *slash = ls->slash;
     ls->slash.line = 0;
     return e;
+}
+
+/* The hint to the lexer's error for TensorFlow 1's optimizer class written with its module
+ * prefix (tf.train.MomentumOptimizer(0.02, 0.95)), given when the call is read: nnlc's
+ * optimizer with the call's own arguments, as sema says of the class name alone. */
+static void tf1_call_hint(ParseState *ps, const Expr *call) {
+    LexState *ls = &ps->lex;
+    if (!ls->tf1_call.line || ls->tf1_call.line != call->name_loc.line ||
+        ls->tf1_call.col != call->name_loc.col)
+        return;
+    char written[128];
+    diag_hint(ls->diag, ls->tf1_call, "TensorFlow 1's %s is written %s, with its "
+              "learning_rate as lr", ls->tf1_name,
+              tf1_call_written(ls->tf1_name, call, written, sizeof written));
+    ls->tf1_call.line = 0;
 }
 
 /* Python's rule: `dense(10, activation=relu, True)` is an error, as in Keras, where it is a
@@ -488,6 +509,7 @@ call
                                     $$->name_loc = at(@1);
                                     $$->args = $3;
                                     check_arg_order(ps, $3);
+                                    tf1_call_hint(ps, $$);
                                     nest(ps, $$);
                                 }
     ;

@@ -336,33 +336,11 @@ static bool bool_opt(Train *T, Args *A, const char *name, bool *out) {
     return !e || sema_bool(T->S, T->sc, e, args_key(A, name), out);
 }
 
-/* The number a call gives as its argument number `position` (from 0) or as `key`, as
- * text ("%g" of it) into buf, or NULL (not given, or not a number). */
-static const char *call_number(const Expr *call, int position, const char *key, char *buf,
-                               size_t size) {
-    int k = 0;
-    for (const Arg *a = call ? call->args : NULL; a; a = a->next, k++)
-        if (a->key ? strcmp(a->key, key) == 0 : k == position) {
-            if (a->value->kind != EX_NUM)
-                return NULL;
-            snprintf(buf, size, "%g", a->value->num);
-            return buf;
-        }
-    return NULL;
-}
-
-/* TensorFlow 1's optimizer class `name` as nnlc writes it, with the learning rate and
- * momentum the call gives: GradientDescentOptimizer(0.1) is sgd(lr=0.1),
- * MomentumOptimizer(0.02, 0.95) sgd(lr=0.02, momentum=0.95). */
+/* TensorFlow 1's optimizer class `name` as nnlc writes it, with the call's arguments
+ * (tf1_call_written), in the arena. */
 static const char *tf1_written(Train *T, const char *name, const Expr *call) {
-    char lr[32], momentum[32], text[128];
-    bool nesterov = false; /* MomentumOptimizer's use_nesterov=True */
-    for (const Arg *a = call ? call->args : NULL; a; a = a->next)
-        nesterov |= a->key && strcmp(a->key, "use_nesterov") == 0 &&
-                    a->value->kind == EX_NAME && strcasecmp(a->value->str, "true") == 0;
-    tf1_optimizer_written(name, call_number(call, 0, "learning_rate", lr, sizeof lr),
-                          call_number(call, 1, "momentum", momentum, sizeof momentum), nesterov,
-                          text, sizeof text);
+    char text[128];
+    tf1_call_written(name, call, text, sizeof text);
     return arena_strdup(T->S->a, text);
 }
 

@@ -1,17 +1,17 @@
 /*
  * tf1_optimizers.h — TensorFlow 1's optimizer classes (tf.train.AdamOptimizer, from older
- * course notes) as nnlc writes them, for hints: the lexer's (the dotted name, before its
- * arguments are read) and the train block's (the class name alone, with its arguments).
- * Header only: the lexer links no sema.
+ * course notes) as nnlc writes them, for hints: the parser's (the dotted name, whose error
+ * the lexer gave, once the call's arguments are read) and the train block's (the class
+ * name alone). Header only: the parser links no sema.
  */
 #ifndef NNLC_TF1_OPTIMIZERS_H
 #define NNLC_TF1_OPTIMIZERS_H
 
-#include <ctype.h>
+#include "ast.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -51,86 +51,36 @@ static inline bool tf1_optimizer(const char *name) {
     return tf1_optimizer_written(name, NULL, NULL, false, buf, sizeof buf) != NULL;
 }
 
-/* The arguments of a call as the lexer meets it, in the source text after the class name
- * (p up to end: "(0.1)", "(learning_rate=0.02, momentum=0.95, use_nesterov=True)"), before
- * the parser has read them: the learning rate (first, or learning_rate=) and the momentum
- * (second, or momentum=) when they are numbers, into lr and momentum as "%g" writes them
- * (as the train block's hint reads them from the parsed call), else "", and whether
- * use_nesterov is True. Text that is no call leaves all three empty. */
-static inline void tf1_call_arguments(const char *p, const char *end, char *lr, char *momentum,
-                                      size_t size, bool *nesterov) {
-    lr[0] = momentum[0] = '\0';
-    *nesterov = false;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-        p++;
-    if (p >= end || *p != '(')
-        return;
-    p++;
-    for (int position = 0; p < end; position++) {
-        /* one argument: up to a ',' or ')' outside brackets and quotes */
-        const char *a = p;
-        int depth = 0;
-        char quote = 0;
-        for (; p < end && *p; p++) {
-            if (quote) {
-                quote = *p == quote ? 0 : quote;
-            } else if (*p == '"' || *p == '\'') {
-                quote = *p;
-            } else if (*p == '(' || *p == '[' || *p == '{') {
-                depth++;
-            } else if ((*p == ')' || *p == ']' || *p == '}') && depth > 0) {
-                depth--;
-            } else if ((*p == ',' || *p == ')') && depth == 0) {
-                break;
-            }
+/* The number a parsed call gives as its argument number `position` (from 0) or as `key`,
+ * as text ("%g" of it) into buf, or NULL (not given, or not a number). */
+static inline const char *tf1_call_number(const Expr *call, int position, const char *key,
+                                          char *buf, size_t size) {
+    int k = 0;
+    for (const Arg *a = call ? call->args : NULL; a; a = a->next, k++)
+        if (a->key ? strcmp(a->key, key) == 0 : k == position) {
+            if (a->value->kind != EX_NUM)
+                return NULL;
+            snprintf(buf, size, "%g", a->value->num);
+            return buf;
         }
-        const char *b = p;
-        while (a < b && (*a == ' ' || *a == '\t' || *a == '\r' || *a == '\n'))
-            a++;
-        while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r' || b[-1] == '\n'))
-            b--;
-        /* key=value (not key == value) */
-        const char *key = NULL, *v = a;
-        size_t key_len = 0;
-        if (a < b && (isalpha((unsigned char)*a) || *a == '_')) {
-            const char *k = a;
-            while (k < b && (isalnum((unsigned char)*k) || *k == '_'))
-                k++;
-            const char *eq = k;
-            while (eq < b && (*eq == ' ' || *eq == '\t'))
-                eq++;
-            if (eq < b && *eq == '=' && (eq + 1 >= b || eq[1] != '=')) {
-                key = a;
-                key_len = (size_t)(k - a);
-                v = eq + 1;
-                while (v < b && (*v == ' ' || *v == '\t'))
-                    v++;
-            }
-        }
-        char text[64];
-        size_t n = (size_t)(b - v);
-        bool fits = n > 0 && n < sizeof text;
-        if (fits) {
-            memcpy(text, v, n);
-            text[n] = '\0';
-        }
-#define TF1_KEY(name) (key_len == sizeof(name) - 1 && strncmp(key, name, key_len) == 0)
-        char *slot = key ? (TF1_KEY("learning_rate") ? lr : TF1_KEY("momentum") ? momentum : NULL)
-                         : (position == 0 ? lr : position == 1 ? momentum : NULL);
-        if (key && TF1_KEY("use_nesterov"))
-            *nesterov = fits && strcasecmp(text, "true") == 0;
-#undef TF1_KEY
-        /* a number as written (1e-3, .5), not an expression: as the parsed call's hint */
-        if (slot && fits && (isdigit((unsigned char)text[0]) || text[0] == '.')) {
-            char *num_end;
-            double x = strtod(text, &num_end);
-            if (!*num_end)
-                snprintf(slot, size, "%g", x);
-        }
-        if (p >= end || *p != ',')
-            return;
-        p++;
-    }
+    return NULL;
+}
+
+/* TensorFlow 1's optimizer class `name` as nnlc writes it, with the learning rate,
+ * momentum and use_nesterov=True the call gives (NULL: none given):
+ * GradientDescentOptimizer(0.1) is sgd(lr=0.1), MomentumOptimizer(0.02, 0.95)
+ * sgd(lr=0.02, momentum=0.95). Said by sema of the name alone and by the parser of the
+ * name with a module prefix (tf.train.…), whose error the lexer gave. */
+static inline const char *tf1_call_written(const char *name, const Expr *call, char *buf,
+                                           size_t size) {
+    char lr[32], momentum[32];
+    bool nesterov = false;
+    for (const Arg *a = call ? call->args : NULL; a; a = a->next)
+        nesterov |= a->key && strcmp(a->key, "use_nesterov") == 0 &&
+                    a->value->kind == EX_NAME && strcasecmp(a->value->str, "true") == 0;
+    return tf1_optimizer_written(name, tf1_call_number(call, 0, "learning_rate", lr, sizeof lr),
+                                 tf1_call_number(call, 1, "momentum", momentum, sizeof momentum),
+                                 nesterov, buf, size);
 }
 
 #endif
