@@ -695,7 +695,7 @@ static void print_times(const StageTimes *t) {
 /* The graph of a model whose output comes before sema (--emit=tokens or ast), built with
  * its messages dropped, only to know the data files that output must not be written over:
  * NULL when the model does not parse. */
-static const Graph *quiet_graph(Arena *arena, const Options *o, const char *src, size_t len) {
+static Graph *quiet_graph(Arena *arena, const Options *o, const char *src, size_t len) {
     char *messages = NULL;
     size_t size = 0;
     FILE *dropped = open_memstream(&messages, &size);
@@ -750,7 +750,7 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         return EXIT_USAGE;
     }
     int rc = EXIT_INPUT;
-    const Graph *g = NULL; /* the data files an output must not be written over */
+    Graph *g = NULL; /* also: the data files an output must not be written over */
     if (!source_check_text(d, src, len))
         goto done;
     if (o->emit == EMIT_TOKENS) {
@@ -766,12 +766,11 @@ static int compile(const Options *o, Arena *arena, Diag *d, const char *src, siz
         rc = 0;
         goto done;
     }
-    Graph *graph = pipeline_graph(arena, d, prog, o->elem_size);
-    g = graph;
+    g = pipeline_graph(arena, d, prog, o->elem_size);
     if (g && d->nerrors && g->model_ok && o->emit == EMIT_SUMMARY) {
         /* Only the train block has errors: the table still shows where shapes come from
          * (as Keras' summary() works before compile()); the exit status stays 1. */
-        graph_plan(graph, arena, o->elem_size);
+        graph_plan(g, arena, o->elem_size);
         pipeline_check_memory(d, g);
         summary_print(g, out);
     }

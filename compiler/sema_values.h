@@ -75,7 +75,8 @@ typedef struct Sema {
 /* The trainer's precision, as --precision chose it. A value it cannot hold (an lr or
  * epsilon it rounds to 0, a beta it rounds to 1, a constant beyond its range) is an
  * error: sema_in_precision(S, v) is v as the trainer holds it, sema_precision_name names
- * the precision in the message ("float32, the trainer's precision unless --precision=f64"), sema_precision_min its smallest positive number ("1.4e-45") and
+ * the precision in the message ("float32, the trainer's precision unless
+ * --precision=f64"), sema_precision_min its smallest positive number ("1.4e-45") and
  * sema_precision_max its largest ("3.4e38"). */
 double sema_in_precision(const Sema *S, double v);
 const char *sema_precision_name(const Sema *S);

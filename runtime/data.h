@@ -124,6 +124,11 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
  * "4.611686018427388e+18". */
 bool nnrt_index_ok(const DataSpec *spec, double v, const char *written, char *why,
                    size_t why_size);
+/* spec when its features are an embedding's indices (index_limit > 0), else NULL: what
+ * the readers pass as `indices` to the checks below. */
+static inline const DataSpec *nnrt_index_spec(const DataSpec *spec) {
+    return spec->index_limit > 0 ? spec : NULL;
+}
 
 /* The error for a label file whose dims (examples first; `word` "shape" or "dimensions",
  * as the format calls them, found at byte) do not fit spec: the shape found, the shapes

@@ -846,7 +846,7 @@ static bool read_row(CsvLoad *c, Table *t, NnrtError *err) {
                 return false;
             continue;
         }
-        if (!nnrt_csv_float(r, j, c->spec->index_limit > 0 ? c->spec : NULL, x++, err))
+        if (!nnrt_csv_float(r, j, nnrt_index_spec(c->spec), x++, err))
             return false;
     }
     t->lines[t->n] = r->line;

@@ -216,7 +216,7 @@ static bool read_features(const char *path, const DataSpec *spec, Table *t, int6
         }
         ok = ok && read_values(&in, &h, count, t->dim, bytes ? NULL : &t->x, bytes ? &t->x8 : NULL,
                                &cap, what, NULL, false,
-                               spec->index_limit > 0 ? spec : NULL, err) &&
+                               nnrt_index_spec(spec), err) &&
              (t->n < h.n || nnrt_gz_expect_end(&in, what, err));
         *n_file = h.n;
     }

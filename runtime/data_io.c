@@ -501,27 +501,28 @@ bool nnrt_label_ok(const DataSpec *spec, double v, const char *written, char *wh
 bool nnrt_index_ok(const DataSpec *spec, double v, const char *written, char *why,
                    size_t why_size) {
     int64_t limit = spec->index_limit;
-    char buf[32];
-    const char *shown = written ? written : nnrt_format_exact(buf, sizeof buf, v);
-    /* whole as the file stores it */
-    if (isfinite(v) && v == floor(v) && (double)(float)v != v) { /* past 2^24: float32 rounds */
-        snprintf(why, why_size, "index %s is beyond 16777216, the largest whole number float32 "
-                 "holds with its neighbours (the model's embedding has %lld rows)", shown,
-                 (long long)limit);
-        return false;
-    }
-    if (!isfinite(v) || v != floor(v)) {
-        snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld "
-                 "rows)", shown, (long long)limit - 1, (long long)limit);
-        return false;
-    }
     /* a row after the source's scale and shift (integers, e.g. shift=-1 for ids counted
      * from 1), in float32 as the table gets them (apply_scale_shift) */
     float scale = spec->index_scale == 0.0 ? 1.0f : (float)spec->index_scale;
     float shift = (float)spec->index_shift;
     float r = (float)v * scale + shift;
-    if (r >= 0 && r < (float)limit && r == floorf(r))
-        return true;
+    bool whole = isfinite(v) && v == floor(v), exact = (double)(float)v == v;
+    if (whole && exact && r >= 0 && r < (float)limit && r == floorf(r))
+        return true; /* (every value of the data passes here: nothing is formatted) */
+    char buf[32];
+    const char *shown = written ? written : nnrt_format_exact(buf, sizeof buf, v);
+    /* whole as the file stores it */
+    if (whole && !exact) { /* past 2^24: float32 rounds */
+        snprintf(why, why_size, "index %s is beyond 16777216, the largest whole number float32 "
+                 "holds with its neighbours (the model's embedding has %lld rows)", shown,
+                 (long long)limit);
+        return false;
+    }
+    if (!whole) {
+        snprintf(why, why_size, "%s is not an index 0..%lld (the model's embedding has %lld "
+                 "rows)", shown, (long long)limit - 1, (long long)limit);
+        return false;
+    }
     char after[96] = "";
     if (scale != 1.0f || shift != 0.0f) {
         char rbuf[32]; /* a whole float32 as its digits: 2^62, not 4.611686018427388e+18 */

@@ -643,7 +643,7 @@ static bool read_npy_features(const char *path, const DataSpec *spec, Table *t, 
         t->x = nnrt_data_alloc(&in, h.data_offset, count, h.size, sizeof(float), "values", &cap,
                                err);
     ok = ok && t->x && read_npy_values(&in, &h, count, per, &t->x, &cap, NULL, false,
-                                       spec->index_limit > 0 ? spec : NULL, err);
+                                       nnrt_index_spec(spec), err);
     nnrt_gz_close(&in);
     return ok;
 }

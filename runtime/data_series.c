@@ -67,7 +67,7 @@ static bool resolve_columns(const NnrtDataSource *src, const DataSpec *spec, Csv
  * when index_limit > 0 (the target never is). The target is kept as written too. */
 static bool read_series_row(CsvReader *r, Series *s, int n_inputs, const DataSpec *spec,
                             NnrtError *err) {
-    const DataSpec *indices = spec->index_limit > 0 ? spec : NULL;
+    const DataSpec *indices = nnrt_index_spec(spec);
     if (nnrt_csv_repeats_header(r, s->header, s->ncols))
         return nnrt_csv_fail_repeated_header(r, err);
     if (r->nfields != s->ncols)

@@ -117,6 +117,12 @@ bool nnrt_check_model(const NnrtModel *m, NnrtError *err) {
     return check_shapes(m, err) && check_tensors(m, err);
 }
 
+/* Whether a training run's data is that of the run that wrote its checkpoint: after
+ * --resume, or after --load without another --data. */
+static bool trains_on_checkpoint_data(const Options *o) {
+    return (o->load || o->resume) && (o->resume || !o->data_path);
+}
+
 /* The first examples of the training data that the run restored from a checkpoint (--load,
  * --resume) cut its validation and test parts from, when the checkpoint says and the user
  * does not: the parts are then that run's, as its seed makes their order. The user says with
@@ -125,10 +131,21 @@ bool nnrt_check_model(const NnrtModel *m, NnrtError *err) {
 static int64_t split_limit(const Trainer *t) {
     const Options *o = t->opt;
     bool training = !o->evaluate && !o->predict;
-    if (t->ckpt_split_examples <= 0 || (training && o->limit > 0) ||
-        (training && !o->resume && o->data_path))
+    if (t->ckpt_split_examples <= 0 ||
+        (training && (o->limit > 0 || !trains_on_checkpoint_data(o))))
         return 0;
     return t->ckpt_split_examples;
+}
+
+/* A --limit that, training on the checkpoint's data, splits other examples than its run. */
+static void warn_limit_differs(const Trainer *t) {
+    const Options *o = t->opt;
+    int64_t split = t->ckpt_split_examples;
+    if (split > 0 && o->limit > 0 && o->limit != split && trains_on_checkpoint_data(o))
+        fprintf(stderr, "%s: warning: --limit %lld splits other examples than the run that wrote "
+                "%s (its first %lld): the validation and test parts now hold examples that run "
+                "trained on\n", o->prog, (long long)o->limit, o->resume ? o->resume : o->load,
+                (long long)split);
 }
 
 /* The seed is the run's (a resumed run keeps its checkpoint's), not just --seed. */
@@ -187,6 +204,7 @@ static bool predict_only(Trainer *t, NnrtError *err) {
  * first epoch (--history is opened, and checked, before the first epoch too). */
 static bool train(Trainer *t, NnrtError *err) {
     DataRequest rq = request(t, true, true);
+    warn_limit_differs(t);
     if ((t->opt->save && !nnrt_ckpt_can_save(t->opt->save, err)) ||
         !nnrt_trainer_load_data(t, &rq, err))
         return false;

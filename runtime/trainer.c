@@ -167,12 +167,6 @@ bool nnrt_trainer_restore(Trainer *t, NnrtError *err) {
      * (whose --limit counts test examples) had no way to give, so that it tested on a part
      * of all the data, some of it examples the run had trained on (run.c, split_limit) */
     t->ckpt_split_examples = p.split_examples;
-    const Options *o = t->opt;
-    if (p.split_examples > 0 && o->limit > 0 && o->limit != p.split_examples &&
-        (o->resume || !o->data_path) && !o->evaluate && !o->predict)
-        fprintf(stderr, "%s: warning: --limit %lld splits other examples than the run that wrote "
-                "%s (its first %lld): the validation and test parts now hold examples that run "
-                "trained on\n", o->prog, (long long)o->limit, path, (long long)p.split_examples);
     return true;
 }
 
