@@ -287,15 +287,23 @@ static const char *const keras_only_layers[][2] = {
     {"model", "the model block is the model: write its layers in the block, one per line"},
 };
 
-/* The row of keras_only_layers for a layer name, any case, or -1. */
-static int keras_only_layer_row(const char *name, char *lower, size_t size) {
+/* The row of a table of other frameworks' layers (a lower-case name, what stands for it)
+ * for a layer name, any case (lower-cased into `lower`), or -1. */
+static int framework_layer_row(const char *const (*table)[2], size_t rows, const char *name,
+                               char *lower, size_t size) {
     snprintf(lower, size, "%s", name);
     for (char *p = lower; *p; p++)
         *p = (char)tolower((unsigned char)*p);
-    for (size_t i = 0; i < sizeof keras_only_layers / sizeof keras_only_layers[0]; i++)
-        if (strcmp(lower, keras_only_layers[i][0]) == 0)
+    for (size_t i = 0; i < rows; i++)
+        if (strcmp(lower, table[i][0]) == 0)
             return (int)i;
     return -1;
+}
+
+static int keras_only_layer_row(const char *name, char *lower, size_t size) {
+    return framework_layer_row(keras_only_layers,
+                               sizeof keras_only_layers / sizeof keras_only_layers[0], name,
+                               lower, size);
 }
 
 static bool keras_only_layer(Sema *S, const Expr *call) {
@@ -355,17 +363,14 @@ static const char *const torch_only_layers[][2] = {
 
 static bool torch_only_layer(Sema *S, const Expr *call) {
     char lower[64];
-    snprintf(lower, sizeof lower, "%s", call->str);
-    for (char *p = lower; *p; p++)
-        *p = (char)tolower((unsigned char)*p);
-    for (size_t i = 0; i < sizeof torch_only_layers / sizeof torch_only_layers[0]; i++)
-        if (strcmp(lower, torch_only_layers[i][0]) == 0) {
-            diag_error(S->d, call->name_loc, "PyTorch's %s is not one of nnlc's layers",
-                       call->str);
-            diag_hint(S->d, call->name_loc, "%s", torch_only_layers[i][1]);
-            return true;
-        }
-    return false;
+    int row = framework_layer_row(torch_only_layers,
+                                  sizeof torch_only_layers / sizeof torch_only_layers[0],
+                                  call->str, lower, sizeof lower);
+    if (row < 0)
+        return false;
+    diag_error(S->d, call->name_loc, "PyTorch's %s is not one of nnlc's layers", call->str);
+    diag_hint(S->d, call->name_loc, "%s", torch_only_layers[row][1]);
+    return true;
 }
 
 static void unknown_layer(Builder *B, const Expr *call) {
