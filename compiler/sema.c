@@ -738,13 +738,10 @@ static bool layer_options(Sema *S, Scope *sc, Args *A, Node *n, int act) {
         }
         /* float32, the trainer's default precision, rounds 1e-50 to 0: a feature constant
          * over a batch then gave 0/√0, a NaN loss blamed on "extreme values" of the data */
-        if (!(sema_in_precision(S, n->epsilon) > 0)) {
-            diag_error(S->d, args_loc(A, "epsilon"), "epsilon %s is 0 in %s: it must be at "
-                       "least about %s", diag_num(n->epsilon).s, sema_precision_name(S),
-                       sema_precision_min(S));
-            return false;
-        }
-        return true;
+        return sema_nonzero_in_precision(S, args_loc(A, "epsilon"),
+                                         arena_printf(S->a, "epsilon %s",
+                                                      diag_num(n->epsilon).s),
+                                         n->epsilon, NULL);
     case OP_ACTIVATION:
         if (act >= 0) {
             const Expr *alpha = args_get(A, "alpha");

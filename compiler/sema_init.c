@@ -143,12 +143,11 @@ static bool check_positive(Sema *S, Args *A, const Expr *call, const char *name,
  * blamed on "the batch's examples" or the data's scale. */
 static bool check_in_precision(Sema *S, Args *A, const Expr *call, const char *name,
                                double v) {
-    if (!args_get(A, name) || isfinite(sema_in_precision(S, v)))
-        return true;
-    diag_error(S->d, args_loc(A, name), "%s's %s %s is beyond the range of %s (about %s): "
-               "the weights would be infinite", call->str, name, diag_num(v).s,
-               sema_precision_name(S), sema_precision_max(S));
-    return false;
+    return !args_get(A, name) ||
+           sema_finite_in_precision(S, args_loc(A, name),
+                                    arena_printf(S->a, "%s's %s %s", call->str, name,
+                                                 diag_num(v).s),
+                                    v, "the weights would be infinite");
 }
 
 /* The arguments of a call such as RandomNormal(0.0, 0.01), bound by the caller, into o. */

@@ -205,12 +205,11 @@ static bool below_one_in_precision(Train *T, Args *A, const char *name, double v
  * learning rate". */
 static bool epsilon_in_precision(Train *T, Args *A, double epsilon) {
     const Expr *e = args_get(A, "epsilon");
-    if (!e || sema_in_precision(T->S, epsilon) > 0)
-        return true;
-    diag_error(T->S->d, e->loc, "epsilon %s is 0 in %s: it must be at least about %s",
-               sema_value_text(T->S, T->sc, e, epsilon), sema_precision_name(T->S),
-               sema_precision_min(T->S));
-    return false;
+    return !e || sema_nonzero_in_precision(T->S, e->loc,
+                                           arena_printf(T->S->a, "epsilon %s",
+                                                        sema_value_text(T->S, T->sc, e,
+                                                                        epsilon)),
+                                           epsilon, NULL);
 }
 
 /* A learning rate in (0, 1e6]: 0 trains nothing (and a trainer would take it for "not
@@ -231,11 +230,11 @@ static bool lr_value(Train *T, const Expr *e, const char *what, double *out) {
         return false;
     }
     /* 1e-50 in float32: every step 0, nothing trained and nothing said so */
-    if (!(sema_in_precision(T->S, lr) > 0)) {
-        diag_error(T->S->d, e->loc, "%s %s is 0 in %s: nothing would train", what,
-                   sema_value_text(T->S, T->sc, e, lr), sema_precision_name(T->S));
+    if (!sema_nonzero_in_precision(T->S, e->loc,
+                                   arena_printf(T->S->a, "%s %s", what,
+                                                sema_value_text(T->S, T->sc, e, lr)),
+                                   lr, "nothing would train"))
         return false;
-    }
     *out = lr;
     return true;
 }

@@ -31,6 +31,27 @@ const char *sema_precision_min(const Sema *S) { return S->elem_size == 8 ? "4.9e
 
 const char *sema_precision_max(const Sema *S) { return S->elem_size == 8 ? "1.8e308" : "3.4e38"; }
 
+bool sema_nonzero_in_precision(Sema *S, SrcLoc loc, const char *what, double v,
+                               const char *then) {
+    if (sema_in_precision(S, v) > 0)
+        return true;
+    if (then)
+        diag_error(S->d, loc, "%s is 0 in %s: %s", what, sema_precision_name(S), then);
+    else
+        diag_error(S->d, loc, "%s is 0 in %s: it must be at least about %s", what,
+                   sema_precision_name(S), sema_precision_min(S));
+    return false;
+}
+
+bool sema_finite_in_precision(Sema *S, SrcLoc loc, const char *what, double v,
+                              const char *then) {
+    if (isfinite(sema_in_precision(S, v)))
+        return true;
+    diag_error(S->d, loc, "%s is beyond the range of %s (about %s)%s%s", what,
+               sema_precision_name(S), sema_precision_max(S), then ? ": " : "", then ? then : "");
+    return false;
+}
+
 size_t sema_name_hash(const char *name) { /* FNV-1a */
     size_t h = 14695981039346656037ULL & SIZE_MAX;
     for (; *name; name++)
@@ -1304,11 +1325,9 @@ bool sema_activation(Sema *S, Scope *sc, const Expr *e, const char *option, int 
 bool sema_check_alpha(Sema *S, const Expr *at, ActKind kind, double alpha) {
     /* float32, the trainer's default precision, makes leaky_relu(alpha=1e39) infinity: the
      * first negative input gave a NaN loss, blamed on the data or the weights */
-    if (!isfinite(sema_in_precision(S, alpha))) {
-        diag_error(S->d, at->loc, "alpha %s is beyond the range of %s (about %s)",
-                   diag_num(alpha).s, sema_precision_name(S), sema_precision_max(S));
+    if (!sema_finite_in_precision(S, at->loc, arena_printf(S->a, "alpha %s", diag_num(alpha).s),
+                                  alpha, NULL))
         return false;
-    }
     if (kind != ACT_LEAKY_RELU || alpha >= 0)
         return true;
     diag_error(S->d, at->loc, "leaky_relu's alpha (the slope below 0) must not be negative, "

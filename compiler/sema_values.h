@@ -82,6 +82,15 @@ double sema_in_precision(const Sema *S, double v);
 const char *sema_precision_name(const Sema *S);
 const char *sema_precision_min(const Sema *S);
 const char *sema_precision_max(const Sema *S);
+/* Whether v, positive, stays above 0 in the trainer's precision; if not, the error at loc:
+ * "WHAT is 0 in float32, …: THEN", THEN by default that it must be at least its smallest
+ * number. `what` is the option and its value as written: "epsilon 1e-50". */
+bool sema_nonzero_in_precision(Sema *S, SrcLoc loc, const char *what, double v,
+                               const char *then);
+/* Whether v is finite in the trainer's precision; if not, the error at loc: "WHAT is
+ * beyond the range of float32, … (about 3.4e38)", and ": THEN" when given. */
+bool sema_finite_in_precision(Sema *S, SrcLoc loc, const char *what, double v,
+                              const char *then);
 
 /* The hash of a name, for the hash tables of names (scopes, the graph's layer names). */
 size_t sema_name_hash(const char *name);
