@@ -2057,6 +2057,12 @@ static void callbacks_setting(Train *T, const Arg *s) {
  * for it: they were "unknown train setting" with the list of every setting, where none is
  * the one. */
 static bool keras_fit_argument(Sema *S, const Arg *s) {
+#define SAME_WEIGHT "every example weighs the same in nnlc's losses"
+#define DATA_FILES "the training data is the setting data, which names the files that hold " \
+                   "it: data = npy(\"x.npy\", \"y.npy\")"
+#define OWN_READER "the trainer reads its data itself, and its --threads N sets the threads " \
+                   "that train: drop it"
+#define NATIVE "nnlc always compiles the whole model to native code: drop it"
     static const char *const args[][3] = {
         {"steps_per_epoch", "fit", "an epoch is always one pass over the training data, in "
                                    "batches of batch: drop it (the trainer's --limit N trains "
@@ -2064,28 +2070,25 @@ static bool keras_fit_argument(Sema *S, const Arg *s) {
         {"validation_steps", "fit", "validation reads all of the validation data: drop it"},
         {"initial_epoch", "fit", "the trainer's --resume FILE continues a run saved with "
                                  "--save"},
-        {"class_weight", "fit", "every example weighs the same in nnlc's losses"},
-        {"sample_weight", "fit", "every example weighs the same in nnlc's losses"},
-        {"x", "fit", "the training data is the setting data, which names the files that "
-                     "hold it: data = npy(\"x.npy\", \"y.npy\")"},
-        {"y", "fit", "the training data is the setting data, which names the files that "
-                     "hold it: data = npy(\"x.npy\", \"y.npy\")"},
+        {"class_weight", "fit", SAME_WEIGHT},
+        {"sample_weight", "fit", SAME_WEIGHT},
+        {"x", "fit", DATA_FILES},
+        {"y", "fit", DATA_FILES},
         {"validation_freq", "fit", "the trainer validates after every epoch: drop it"},
-        {"workers", "fit", "the trainer reads its data itself, and its --threads N sets the "
-                           "threads that train: drop it"},
-        {"use_multiprocessing", "fit", "the trainer reads its data itself, and its --threads "
-                                       "N sets the threads that train: drop it"},
+        {"workers", "fit", OWN_READER},
+        {"use_multiprocessing", "fit", OWN_READER},
         {"max_queue_size", "fit", "the trainer reads its data itself: drop it"},
         {"loss_weights", "compile", "a model has one output and one loss: drop it"},
-        {"weighted_metrics", "compile", "every example weighs the same in nnlc's losses and "
-                                        "metrics: list them in metrics"},
-        {"run_eagerly", "compile", "nnlc always compiles the whole model to native code: "
-                                   "drop it"},
-        {"jit_compile", "compile", "nnlc always compiles the whole model to native code: "
-                                   "drop it"},
+        {"weighted_metrics", "compile", SAME_WEIGHT " and metrics: list them in metrics"},
+        {"run_eagerly", "compile", NATIVE},
+        {"jit_compile", "compile", NATIVE},
         {"steps_per_execution", "compile", "the trainer runs one step per batch, in native "
                                            "code: drop it"},
     };
+#undef SAME_WEIGHT
+#undef DATA_FILES
+#undef OWN_READER
+#undef NATIVE
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++)
         if (strcmp(s->key, args[i][0]) == 0) {
             diag_error(S->d, s->key_loc, "nnlc has no setting %s, Keras' %s() argument",
