@@ -735,11 +735,6 @@ static bool spatial_layer(OpKind op) {
     }
 }
 
-/* Keras' layer options that nnlc spells otherwise (while a layer's options are bound,
- * S->tensors), said right after their "unknown option" error, in place of the list of
- * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
- * the option l2=0.01, and nnlc penalizes nothing else (bias_regularizer=…). Returns
- * whether it said one. */
 /* Is call a layer of the model? Its layers are read with the model's tensors in scope; an
  * activation given as an option, activation=gelu(…), is read after them, and no call of
  * the train block is spelled as an activation. */
@@ -748,6 +743,11 @@ static bool in_model(const Sema *S, const Expr *call) {
     return S->tensors || (layer && layer->op == OP_ACTIVATION && layer->act >= 0);
 }
 
+/* Keras' layer options that nnlc spells otherwise (while a layer's options are bound,
+ * S->tensors), said right after their "unknown option" error, in place of the list of
+ * options: name="fc1" is the name bound to the layer's tensor, kernel_regularizer=l2(0.01)
+ * the option l2=0.01, and nnlc penalizes nothing else (bias_regularizer=…). Returns
+ * whether it said one. */
 static bool keras_layer_option_hint(Sema *S, const Expr *call, const Arg *a) {
     const LayerName *layer = sema_find_layer(call->str);
     const Expr *v = a->value;
